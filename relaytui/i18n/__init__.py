@@ -1,0 +1,75 @@
+"""Message catalogs and the ``_()`` function.
+
+English is the source language; catalogs are gettext ``.po`` files compiled to ``.mo``
+(``pybabel compile -d relaytui/i18n/locales -D relaytui``). The language is chosen once per
+process (``--lang``, the settings, or the environment) and can be changed at run time: ``_()``
+looks the message up at call time, so a string translated after ``set_language`` follows it.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from pathlib import Path
+
+DOMAIN = "relaytui"
+LOCALE_DIR = Path(__file__).parent / "locales"
+#: Languages with a catalog, beside the English source.
+LANGUAGES = ("en", "da")
+
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+_language = "en"
+
+
+def _normalise(code: str | None) -> str | None:
+    if not code:
+        return None
+    code = code.split(".")[0].split("@")[0].replace("-", "_").lower()
+    base = code.split("_")[0]
+    if base in ("nb", "nn", "no"):
+        return base
+    return base or None
+
+
+def language_from_environment() -> str | None:
+    """The language asked for by ``RELAYTUI_LANG`` or the usual POSIX variables."""
+    for var in ("RELAYTUI_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return _normalise(value.split(":")[0])
+    return None
+
+
+def set_language(code: str | None) -> str:
+    """Switch the process to ``code``; unknown languages fall back to English."""
+    global _translation, _language
+    lang = _normalise(code) or "en"
+    if lang == "en":
+        _translation = gettext.NullTranslations()
+        _language = "en"
+        return _language
+    try:
+        _translation = gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang])
+        _language = lang
+    except OSError:
+        _translation = gettext.NullTranslations()
+        _language = "en"
+    return _language
+
+
+def current_language() -> str:
+    return _language
+
+
+def _(message: str) -> str:
+    """Translate ``message`` into the current language."""
+    return _translation.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)
+
+
+def N_(message: str) -> str:
+    """Mark ``message`` for extraction; it is translated later, where it is shown."""
+    return message

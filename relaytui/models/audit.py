@@ -1,0 +1,36 @@
+"""The audit trail: append-only, each event chained to the one before by a hash."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index
+from sqlmodel import Field, SQLModel
+
+from relaytui.models.base import UTCDateTime
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    __table_args__ = (
+        Index("ix_audit_log_at", "log_id", "at"),
+        Index("ix_audit_subject", "subject_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    staff_id: int | None = Field(default=None)
+    username: str = Field(default="", max_length=64)
+    action: str = Field(max_length=40)
+    log_id: int | None = Field(default=None)
+    subject_id: int | None = Field(default=None)
+    detail: str = ""
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
+
+
+class Setting(SQLModel, table=True):
+    """Installation settings: profile, time zone, age of own consent, ..."""
+
+    __tablename__ = "setting"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str

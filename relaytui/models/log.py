@@ -1,0 +1,100 @@
+"""The relay log and what happens to it as a whole: holders, handovers, levels, grants."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, text
+from sqlmodel import Field, SQLModel
+
+from relaytui.models.base import UTCDateTime
+
+
+class RelayLog(SQLModel, table=True):
+    __tablename__ = "relay_log"
+    __table_args__ = (
+        # R1 held by the database too: at most one active log per subject.
+        Index(
+            "uq_relay_log_one_active",
+            "subject_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+        Index("ix_relay_log_holder_status", "holder_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    subject_id: int = Field(foreign_key="subject.id", index=True)
+    holder_id: int = Field(foreign_key="staff.id")
+    unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
+    created_by: int = Field(foreign_key="staff.id")
+    created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    level: int = Field(default=0)
+    status: str = Field(default="active", max_length=20)  # active|closed|plan
+    concern: str
+    trigger: str | None = Field(default=None, max_length=40)
+    language: str = Field(default="da", max_length=10)
+    # Set when a withdrawn consent detached actors: the holder must look (R5).
+    needs_attention: str | None = Field(default=None, max_length=200)
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    closed_by: int | None = Field(default=None, foreign_key="staff.id")
+    close_reason: str | None = None
+    close_basis: str | None = Field(default=None, max_length=40)
+    close_consultation: str | None = None
+    plan_coordinator_id: int | None = Field(default=None, foreign_key="staff.id")
+    version: int = Field(default=1)
+
+
+class HolderPeriod(SQLModel, table=True):
+    """Who held the log when: one open period per log at any time (R8)."""
+
+    __tablename__ = "holder_period"
+
+    id: int | None = Field(default=None, primary_key=True)
+    log_id: int = Field(foreign_key="relay_log.id", index=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    started_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    handover_id: int | None = Field(default=None, foreign_key="handover.id")
+
+
+class Handover(SQLModel, table=True):
+    __tablename__ = "handover"
+
+    id: int | None = Field(default=None, primary_key=True)
+    log_id: int = Field(foreign_key="relay_log.id", index=True)
+    from_staff_id: int = Field(foreign_key="staff.id")
+    to_staff_id: int = Field(foreign_key="staff.id", index=True)
+    proposed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    message: str = ""
+    transition: bool = False
+    consent_id: int | None = Field(default=None, foreign_key="consent.id")
+    status: str = Field(default="pending", max_length=20)  # pending|accepted|declined|withdrawn
+    answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    answer_message: str = ""
+    version: int = Field(default=1)
+
+
+class LevelChange(SQLModel, table=True):
+    __tablename__ = "level_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    log_id: int = Field(foreign_key="relay_log.id", index=True)
+    changed_by: int = Field(foreign_key="staff.id")
+    changed_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    from_level: int | None = None
+    to_level: int
+    reason: str
+
+
+class ReadGrant(SQLModel, table=True):
+    """A time-limited permission to read a closed log (R10)."""
+
+    __tablename__ = "read_grant"
+
+    id: int | None = Field(default=None, primary_key=True)
+    log_id: int = Field(foreign_key="relay_log.id", index=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    granted_by: int = Field(foreign_key="staff.id")
+    granted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    reason: str

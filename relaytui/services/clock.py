@@ -1,0 +1,32 @@
+"""The one clock the services read, so tests and snapshots can fix the time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+_now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # noqa: E731
+
+
+def now() -> datetime:
+    """The current moment, aware, in UTC."""
+    return _now()
+
+
+def set_clock(func: Callable[[], datetime] | None) -> None:
+    """Fix the clock (tests); ``None`` restores the real one."""
+    global _now
+    _now = func or (lambda: datetime.now(timezone.utc))
+
+
+def today(tz: str = "UTC") -> date:
+    """Today's date in the installation's time zone."""
+    return now().astimezone(ZoneInfo(tz)).date()
+
+
+def local(moment: datetime | None, tz: str) -> datetime | None:
+    """A stored UTC moment in the installation's time zone, for display."""
+    if moment is None:
+        return None
+    return moment.astimezone(ZoneInfo(tz))

@@ -1,0 +1,120 @@
+"""Installation settings kept in the database: profile, time zone, ages and reminders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from sqlmodel import select
+
+from relaytui.db import Store
+from relaytui.errors import InvalidInput
+from relaytui.i18n import _
+from relaytui.models import Setting
+
+PROFILES = ("dk", "no")
+DEFAULTS = {
+    "profile": "dk",
+    "timezone": "Europe/Copenhagen",
+    "age_of_own_consent": "16",
+    "handover_reminder_days": "7",
+    "idle_lock_minutes": "10",
+    "municipality": "",
+    "language": "",
+}
+
+
+@dataclass(frozen=True)
+class Installation:
+    profile: str
+    timezone: str
+    age_of_own_consent: int
+    handover_reminder_days: int
+    idle_lock_minutes: int
+    municipality: str
+    language: str
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def validate_profile(profile: str) -> str:
+    value = (profile or "").strip().lower()
+    if value not in PROFILES:
+        raise InvalidInput(
+            _("Unknown profile '{profile}'. Choose 'dk' (Denmark) or 'no' (Norway).").format(
+                profile=profile
+            )
+        )
+    return value
+
+
+def validate_timezone(name: str) -> str:
+    value = (name or "").strip()
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
+        raise InvalidInput(
+            _("Unknown time zone '{zone}'. Use a name such as Europe/Copenhagen or Europe/Oslo.").format(
+                zone=name
+            )
+        ) from None
+    if value not in available_timezones() and value != "UTC":
+        raise InvalidInput(
+            _("Unknown time zone '{zone}'. Use a name such as Europe/Copenhagen or Europe/Oslo.").format(
+                zone=name
+            )
+        )
+    return value
+
+
+def _validate(key: str, value: str) -> str:
+    if key == "profile":
+        return validate_profile(value)
+    if key == "timezone":
+        return validate_timezone(value)
+    if key == "age_of_own_consent":
+        if value not in ("15", "16"):
+            raise InvalidInput(_("The age of own consent is 15 or 16."))
+    if key in ("handover_reminder_days", "idle_lock_minutes"):
+        if not value.isdigit() or not 1 <= int(value) <= 365:
+            raise InvalidInput(_("Give a whole number from 1 to 365."))
+    if key not in DEFAULTS:
+        raise InvalidInput(_("Unknown setting '{key}'.").format(key=key))
+    return value
+
+
+def read(store: Store) -> Installation:
+    """The settings of this installation (defaults where none is stored)."""
+    with store.session() as session:
+        rows = {row.key: row.value for row in session.exec(select(Setting))}
+    values = {**DEFAULTS, **rows}
+    return Installation(
+        profile=values["profile"],
+        timezone=values["timezone"],
+        age_of_own_consent=int(values["age_of_own_consent"]),
+        handover_reminder_days=int(values["handover_reminder_days"]),
+        idle_lock_minutes=int(values["idle_lock_minutes"]),
+        municipality=values["municipality"],
+        language=values["language"],
+    )
+
+
+def write(store: Store, **values: str) -> Installation:
+    """Store settings; only the CLI's set-up commands call this (an installation task)."""
+    checked = {key: _validate(key, str(value)) for key, value in values.items()}
+    with store.session(write=True) as session:
+        for key, value in checked.items():
+            row = session.get(Setting, key)
+            if row is None:
+                session.add(Setting(key=key, value=value))
+            else:
+                row.value = value
+                session.add(row)
+    return read(store)
+
+
+def is_initialised(store: Store) -> bool:
+    with store.session() as session:
+        return session.get(Setting, "profile") is not None

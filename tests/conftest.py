@@ -1,0 +1,124 @@
+"""Shared fixtures: a fresh, migrated store on SQLite and on PostgreSQL.
+
+PostgreSQL cases run against a throwaway database on 127.0.0.1:5432; they skip with a reason
+when no server answers, except under RELAYTUI_REQUIRE_POSTGRES=1 (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+from relaytui.i18n import set_language
+
+PG_ADMIN_URL = os.environ.get("RELAYTUI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
+REQUIRE_PG = os.environ.get("RELAYTUI_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(autouse=True)
+def _english_and_real_clock(monkeypatch, tmp_path):
+    """Each test starts in English, on the real clock, with its own config and data folders."""
+    from relaytui.services import clock
+
+    monkeypatch.setenv("RELAYTUI_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("RELAYTUI_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("RELAYTUI_DATABASE_URL", raising=False)
+    monkeypatch.delenv("RELAYTUI_LANG", raising=False)
+    set_language("en")
+    clock.set_clock(None)
+    yield
+    clock.set_clock(None)
+    set_language("en")
+
+
+def _pg_available() -> str | None:
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
+            return None
+    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
+        return str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
+
+
+@pytest.fixture(scope="session")
+def pg_database():
+    """A throwaway PostgreSQL database, migrated once; dropped at the end of the run."""
+    reason = _pg_available()
+    if reason is not None:
+        if REQUIRE_PG:
+            pytest.fail(f"PostgreSQL is required (RELAYTUI_REQUIRE_POSTGRES=1) but: {reason}")
+        pytest.skip(f"no PostgreSQL server on 127.0.0.1:5432: {reason}")
+    import psycopg
+
+    name = f"relaytui_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    from relaytui.db import open_store
+
+    store = open_store(url)
+    store.upgrade()
+    store.dispose()
+    yield url
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    from relaytui.db import open_store
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    store = open_store(str(path))
+    store.upgrade()
+    store.dispose()
+    return path
+
+
+def _truncate_all(url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from relaytui.db import normalise_url
+
+    raw = make_url(normalise_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(raw, autocommit=True) as conn:
+        tables = [r[0] for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
+        )]
+        if tables:
+            conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture
+def sqlite_store(tmp_path, sqlite_template):
+    from relaytui.db import open_store
+
+    path = tmp_path / "relaytui.db"
+    shutil.copyfile(sqlite_template, path)
+    os.chmod(path, 0o600)
+    store = open_store(str(path))
+    yield store
+    store.dispose()
+
+
+@pytest.fixture
+def pg_store(pg_database):
+    from relaytui.db import open_store
+
+    _truncate_all(pg_database)
+    store = open_store(pg_database)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request):
+    """The same test on SQLite and on PostgreSQL."""
+    name = "sqlite_store" if request.param == "sqlite" else "pg_store"
+    return request.getfixturevalue(name)
