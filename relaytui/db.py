@@ -153,7 +153,18 @@ class Store:
                 raise _unreachable(self.url, exc) from exc
             except BaseException:
                 session.rollback()
+                self._run_after_rollback(session)
                 raise
+
+    def _run_after_rollback(self, session: Session) -> None:
+        """Writes that must survive a refusal (the audit of a refused read) run on their own."""
+        hooks = session.info.pop("after_rollback", [])
+        if not hooks:
+            return
+        with Session(self._write_engine, expire_on_commit=False) as again:
+            for hook in hooks:
+                hook(again)
+            again.commit()
 
     def __post_init__(self) -> None:
         self._write_engine = self.engine.execution_options(relaytui_write=True)

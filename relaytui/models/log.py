@@ -11,13 +11,13 @@ from relaytui.models.base import UTCDateTime
 class RelayLog(SQLModel, table=True):
     __tablename__ = "relay_log"
     __table_args__ = (
-        # R1 held by the database too: at most one active log per subject.
+        # R1 held by the database too: at most one open (not closed) log per subject.
         Index(
             "uq_relay_log_one_active",
             "subject_id",
             unique=True,
-            sqlite_where=text("status = 'active'"),
-            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status <> 'closed'"),
+            postgresql_where=text("status <> 'closed'"),
         ),
         Index("ix_relay_log_holder_status", "holder_id", "status"),
     )
@@ -94,7 +94,7 @@ class ReadGrant(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     log_id: int = Field(foreign_key="relay_log.id", index=True)
     staff_id: int = Field(foreign_key="staff.id", index=True)
-    granted_by: int = Field(foreign_key="staff.id")
+    granted_by: int | None = Field(default=None, foreign_key="staff.id")  # None: the command line
     granted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     reason: str

@@ -151,9 +151,13 @@ def log_for_read(session: Session, by: StaffRef, log_id: int, *, what: str = "re
     staff = require_staff(session, by)
     log = load_log(session, log_id)
     if not can_read(session, staff, log):
-        audit.record(
-            session, staff_id=staff.id, username=staff.username, action="read_refused",
-            log_id=log.id, subject_id=log.subject_id, detail=what,
+        staff_id, username, log_id, subject_id = staff.id, staff.username, log.id, log.subject_id
+        # The refusal rolls the transaction back; the attempt is still recorded, on its own.
+        session.info.setdefault("after_rollback", []).append(
+            lambda again: audit.record(
+                again, staff_id=staff_id, username=username, action="read_refused",
+                log_id=log_id, subject_id=subject_id, detail=what,
+            )
         )
         if log.status == "closed":
             raise NotAllowed(

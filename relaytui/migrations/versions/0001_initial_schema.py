@@ -137,7 +137,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_relay_log_holder_status', ['holder_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_relay_log_subject_id'), ['subject_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_relay_log_unit_id'), ['unit_id'], unique=False)
-        batch_op.create_index('uq_relay_log_one_active', ['subject_id'], unique=True, sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
+        batch_op.create_index('uq_relay_log_one_active', ['subject_id'], unique=True, sqlite_where=sa.text("status <> 'closed'"), postgresql_where=sa.text("status <> 'closed'"))
 
     op.create_table('consent',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -204,7 +204,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('log_id', sa.Integer(), nullable=False),
     sa.Column('staff_id', sa.Integer(), nullable=False),
-    sa.Column('granted_by', sa.Integer(), nullable=False),
+    sa.Column('granted_by', sa.Integer(), nullable=True),
     sa.Column('granted_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
@@ -542,7 +542,7 @@ def downgrade() -> None:
 
     op.drop_table('consent')
     with op.batch_alter_table('relay_log', schema=None) as batch_op:
-        batch_op.drop_index('uq_relay_log_one_active', sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
+        batch_op.drop_index('uq_relay_log_one_active', sqlite_where=sa.text("status <> 'closed'"), postgresql_where=sa.text("status <> 'closed'"))
         batch_op.drop_index(batch_op.f('ix_relay_log_unit_id'))
         batch_op.drop_index(batch_op.f('ix_relay_log_subject_id'))
         batch_op.drop_index('ix_relay_log_holder_status')

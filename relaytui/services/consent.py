@@ -1,0 +1,508 @@
+"""Actors and consent: who reads a log, and the permission that lets them (R5, R6).
+
+Nothing is shared without consent: every actor except the subject, its guardians and the
+nearest leader reads a log only through a consent in force that covers them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from relaytui.db import Store
+from relaytui.errors import InvalidInput, NotFound, RuleViolation
+from relaytui.i18n import _
+from relaytui.models import Consent, ConsentCover, Guardian, Membership, RelayLog, Staff, Subject, Unit
+from relaytui.services import access, clock, installation
+from relaytui.services.versions import guarded_update
+
+METHODS = ("signed_form", "digital", "oral")
+ROLES = ("leader", "actor", "guardian", "subject", "other")
+
+
+@dataclass(frozen=True)
+class ConsentInput:
+    """A consent as the holder records it. ``giver`` is ``"guardian"`` or ``"subject"``."""
+
+    giver: str
+    method: str
+    guardian_id: int | None = None
+    given_at: datetime | None = None
+    covers_log: bool = True
+    staff_ids: tuple[int, ...] = ()
+    unit_ids: tuple[int, ...] = ()
+    persons: tuple[str, ...] = ()
+    expires_at: datetime | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CoverView:
+    staff_id: int | None
+    unit_id: int | None
+    person_name: str | None
+    label: str
+
+
+@dataclass(frozen=True)
+class ConsentView:
+    id: int
+    log_id: int
+    giver_kind: str
+    giver_name: str
+    method: str
+    given_at: datetime
+    covers_log: bool
+    covers: tuple[CoverView, ...]
+    expires_at: datetime | None
+    withdrawn_at: datetime | None
+    withdrawn_reason: str | None
+    state: str  # in_force|expired|withdrawn
+    version: int
+
+
+@dataclass(frozen=True)
+class ActorView:
+    id: int
+    log_id: int
+    staff_id: int | None
+    name: str
+    profession: str
+    unit_name: str
+    role: str
+    consent_id: int | None
+    consent_state: str  # in_force|expired|withdrawn|not_needed
+    added_at: datetime
+    removed_at: datetime | None = None
+    removed_reason: str | None = None
+    phone: str = ""
+    email: str = ""
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+# --- who may consent (R6) ------------------------------------------------------------------
+
+
+def age_on(birth: date | None, day: date) -> int | None:
+    if birth is None:
+        return None
+    years = day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+    return years
+
+
+def consents_for_self(subject: Subject, inst: installation.Installation, today: date) -> bool:
+    """Does the subject consent for themself? A pregnant person always; in ``no`` a young
+    person from the age of own consent (R6)."""
+    if subject.kind == "pregnant":
+        return True
+    if inst.profile == "no":
+        age = age_on(subject.birth_date, today)
+        return age is not None and age >= inst.age_of_own_consent
+    return False
+
+
+def check_giver(session: Session, subject: Subject, data: ConsentInput,
+                inst: installation.Installation) -> tuple[str, Guardian | None]:
+    """The giver's name, if this person may consent for this subject (R6)."""
+    today = clock.today(inst.timezone)
+    self_consent = consents_for_self(subject, inst, today)
+    if data.giver == "subject":
+        if not self_consent:
+            if subject.kind == "pregnant":  # pragma: no cover - handled above
+                return subject.name, None
+            if inst.profile == "no":
+                raise RuleViolation(
+                    _("{name} is younger than {age}: the guardians consent on their behalf.").format(
+                        name=subject.name, age=inst.age_of_own_consent
+                    ),
+                    rule="R6",
+                )
+            raise RuleViolation(
+                _("The guardians with custody consent on the child's behalf; record their consent."),
+                rule="R6",
+            )
+        return subject.name, None
+    if data.giver != "guardian":
+        raise InvalidInput(_("A consent is given by a guardian or by the subject."))
+    if self_consent:
+        if subject.kind == "pregnant":
+            raise RuleViolation(
+                _("A pregnant person consents for herself; record her own consent."), rule="R6"
+            )
+        raise RuleViolation(
+            _("{name} is {age} or older and consents for themself; record their own consent.").format(
+                name=subject.name, age=inst.age_of_own_consent
+            ),
+            rule="R6",
+        )
+    guardian = session.get(Guardian, data.guardian_id) if data.guardian_id else None
+    if guardian is None or guardian.subject_id != subject.id:
+        raise InvalidInput(_("Choose one of the subject's guardians as the one who consents."))
+    if not guardian.has_custody:
+        raise RuleViolation(
+            _("{name} has no custody and cannot consent. Ask a guardian with custody.").format(
+                name=guardian.name
+            ),
+            rule="R6",
+        )
+    return guardian.name, guardian
+
+
+def state_of(consent: Consent) -> str:
+    if consent.withdrawn_at is not None:
+        return "withdrawn"
+    if consent.expires_at is not None and consent.expires_at <= clock.now():
+        return "expired"
+    return "in_force"
+
+
+def log_consent_state(session: Session, log: RelayLog) -> str:
+    """The log's consent as the list shows it: ok, missing, expired or withdrawn."""
+    consents = session.exec(
+        select(Consent).where(Consent.log_id == log.id, col(Consent.covers_log).is_(True))
+        .order_by(col(Consent.given_at).desc())
+    ).all()
+    if not consents:
+        return "missing"
+    states = [state_of(c) for c in consents]
+    if "in_force" in states:
+        return "ok"
+    return states[0]
+
+
+def log_consent_in_force(session: Session, log: RelayLog) -> bool:
+    return log_consent_state(session, log) == "ok"
+
+
+def covers_staff(session: Session, consent: Consent, staff: Staff) -> bool:
+    if not access.consent_in_force(consent):
+        return False
+    covers = session.exec(select(ConsentCover).where(ConsentCover.consent_id == consent.id)).all()
+    for cover in covers:
+        if cover.staff_id is not None and cover.staff_id == staff.id:
+            return True
+        if cover.unit_id is not None and staff.unit_id is not None and cover.unit_id == staff.unit_id:
+            return True
+    return False
+
+
+def covers_unit(session: Session, consent: Consent, unit_id: int | None, staff_id: int | None = None) -> bool:
+    if not access.consent_in_force(consent):
+        return False
+    covers = session.exec(select(ConsentCover).where(ConsentCover.consent_id == consent.id)).all()
+    return any(
+        (c.unit_id is not None and c.unit_id == unit_id) or (staff_id is not None and c.staff_id == staff_id)
+        for c in covers
+    )
+
+
+def covers_person(session: Session, consent: Consent, name: str) -> bool:
+    if not access.consent_in_force(consent):
+        return False
+    wanted = name.strip().casefold()
+    covers = session.exec(select(ConsentCover).where(ConsentCover.consent_id == consent.id)).all()
+    return any(c.person_name and c.person_name.strip().casefold() == wanted for c in covers)
+
+
+def nearest_leader_id(session: Session, unit_id: int | None) -> int | None:
+    if unit_id is None:
+        return None
+    unit = session.get(Unit, unit_id)
+    return unit.leader_id if unit else None
+
+
+# --- views -------------------------------------------------------------------------------
+
+
+def _cover_label(session: Session, cover: ConsentCover) -> str:
+    if cover.staff_id is not None:
+        staff = session.get(Staff, cover.staff_id)
+        return staff.full_name if staff else "?"
+    if cover.unit_id is not None:
+        unit = session.get(Unit, cover.unit_id)
+        return _("all of {unit}").format(unit=unit.name if unit else "?")
+    return cover.person_name or ""
+
+
+def consent_view(session: Session, consent: Consent) -> ConsentView:
+    covers = session.exec(
+        select(ConsentCover).where(ConsentCover.consent_id == consent.id).order_by(col(ConsentCover.id))
+    ).all()
+    return ConsentView(
+        id=consent.id, log_id=consent.log_id, giver_kind=consent.giver_kind,
+        giver_name=consent.giver_name, method=consent.method, given_at=consent.given_at,
+        covers_log=consent.covers_log,
+        covers=tuple(CoverView(c.staff_id, c.unit_id, c.person_name, _cover_label(session, c)) for c in covers),
+        expires_at=consent.expires_at, withdrawn_at=consent.withdrawn_at,
+        withdrawn_reason=consent.withdrawn_reason, state=state_of(consent), version=consent.version,
+    )
+
+
+def actor_view(session: Session, row: Membership) -> ActorView:
+    staff = session.get(Staff, row.staff_id) if row.staff_id else None
+    unit = session.get(Unit, staff.unit_id) if staff and staff.unit_id else None
+    if staff is not None:
+        name = staff.full_name
+    elif row.guardian_id:
+        guardian = session.get(Guardian, row.guardian_id)
+        name = guardian.name if guardian else (row.person_name or "")
+    else:
+        name = row.person_name or ""
+    if row.consent_id is None:
+        state = "not_needed"
+    else:
+        consent = session.get(Consent, row.consent_id)
+        state = state_of(consent) if consent else "withdrawn"
+    return ActorView(
+        id=row.id, log_id=row.log_id, staff_id=row.staff_id, name=name,
+        profession=staff.profession if staff else "", unit_name=unit.name if unit else "",
+        role=row.role, consent_id=row.consent_id, consent_state=state, added_at=row.added_at,
+        removed_at=row.removed_at, removed_reason=row.removed_reason,
+        phone=staff.phone if staff else "", email=staff.email if staff else "",
+    )
+
+
+# --- services ------------------------------------------------------------------------------
+
+
+def record_consent(store: Store, by: access.StaffRef, log_id: int, data: ConsentInput) -> ConsentView:
+    """The holder records a consent: who gave it, how, when, what it covers, until when (R6)."""
+    if data.method not in METHODS:
+        raise InvalidInput(_("Say how the consent was given: signed form, digital or oral."))
+    if not data.covers_log and not (data.staff_ids or data.unit_ids or data.persons):
+        raise InvalidInput(_("Say what the consent covers: the log, actors, or both."))
+    inst = installation.read(store)
+    now = clock.now()
+    given_at = data.given_at or now
+    if given_at > now:
+        raise InvalidInput(_("A consent cannot be given in the future. Check the date."))
+    if data.expires_at is not None and data.expires_at <= given_at:
+        raise InvalidInput(_("The consent must expire after it was given. Check the expiry date."))
+    with store.session(write=True) as session:
+        staff, log = access.log_for_write(session, by, log_id, what="consent")
+        subject = session.get(Subject, log.subject_id)
+        giver_name, guardian = check_giver(session, subject, data, inst)
+        for staff_id in data.staff_ids:
+            if session.get(Staff, staff_id) is None:
+                raise NotFound(_("There is no such member of staff."))
+        for unit_id in data.unit_ids:
+            if session.get(Unit, unit_id) is None:
+                raise NotFound(_("There is no such unit."))
+        consent = Consent(
+            log_id=log.id, giver_kind=data.giver, guardian_id=guardian.id if guardian else None,
+            giver_name=giver_name, method=data.method, given_at=given_at,
+            covers_log=data.covers_log, expires_at=data.expires_at, note=data.note,
+            recorded_by=staff.id, recorded_at=now,
+        )
+        session.add(consent)
+        session.flush()
+        for staff_id in dict.fromkeys(data.staff_ids):
+            session.add(ConsentCover(consent_id=consent.id, staff_id=staff_id))
+        for unit_id in dict.fromkeys(data.unit_ids):
+            session.add(ConsentCover(consent_id=consent.id, unit_id=unit_id))
+        for person in dict.fromkeys(p.strip() for p in data.persons if p.strip()):
+            session.add(ConsentCover(consent_id=consent.id, person_name=person))
+        if log.needs_attention and data.covers_log:
+            log.needs_attention = None
+            session.add(log)
+        session.flush()
+        access.write_audit(session, staff, by, "consent_recorded", log=log, detail=f"consent {consent.id}")
+        return consent_view(session, consent)
+
+
+def withdraw_consent(store: Store, by: access.StaffRef, consent_id: int, *, version: int,
+                     reason: str) -> ConsentView:
+    """A guardian withdraws: the actors it covered are detached and the log is flagged (R5)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Write down how and when the consent was withdrawn."))
+    with store.session(write=True) as session:
+        consent = session.get(Consent, consent_id)
+        if consent is None:
+            raise NotFound(_("There is no such consent."))
+        staff, log = access.log_for_write(session, by, consent.log_id, what="consent")
+        if consent.withdrawn_at is not None:
+            raise RuleViolation(_("This consent was already withdrawn."), rule="R6")
+        now = clock.now()
+        guarded_update(session, Consent, consent.id, version, withdrawn_at=now, withdrawn_reason=reason)
+        detached = _detach_uncovered(session, log, consent, now)
+        log.needs_attention = _("A consent was withdrawn; {n} actor(s) were detached.").format(n=detached)
+        session.add(log)
+        session.flush()
+        access.write_audit(
+            session, staff, by, "consent_withdrawn", log=log,
+            detail=f"consent {consent.id}; detached {detached}",
+        )
+        return consent_view(session, session.get(Consent, consent.id))
+
+
+def _detach_uncovered(session: Session, log: RelayLog, consent: Consent, now: datetime) -> int:
+    """Detach every actor that depended on ``consent`` and no other consent in force covers."""
+    rows = session.exec(
+        select(Membership).where(
+            Membership.log_id == log.id, Membership.consent_id == consent.id,
+            col(Membership.removed_at).is_(None),
+        )
+    ).all()
+    others = [
+        c for c in session.exec(select(Consent).where(Consent.log_id == log.id, Consent.id != consent.id)).all()
+        if access.consent_in_force(c)
+    ]
+    detached = 0
+    for row in rows:
+        replacement = None
+        if row.staff_id is not None:
+            member = session.get(Staff, row.staff_id)
+            replacement = next((c for c in others if member and covers_staff(session, c, member)), None)
+        elif row.person_name:
+            replacement = next((c for c in others if covers_person(session, c, row.person_name)), None)
+        if replacement is not None:
+            row.consent_id = replacement.id
+        else:
+            row.removed_at = now
+            row.removed_reason = "consent withdrawn"
+            detached += 1
+        session.add(row)
+    return detached
+
+
+def list_consents(store: Store, by: access.StaffRef, log_id: int) -> list[ConsentView]:
+    with store.session(write=True) as session:
+        access.log_for_read(session, by, log_id, what="consents")
+        rows = session.exec(
+            select(Consent).where(Consent.log_id == log_id).order_by(col(Consent.given_at).desc())
+        ).all()
+        return [consent_view(session, c) for c in rows]
+
+
+def add_actor(
+    store: Store,
+    by: access.StaffRef,
+    log_id: int,
+    *,
+    staff_id: int | None = None,
+    person_name: str | None = None,
+    guardian_id: int | None = None,
+    as_subject: bool = False,
+    consent_id: int | None = None,
+) -> ActorView:
+    """Attach a reader. Anyone but the subject, its guardians and the nearest leader needs a
+    consent in force that covers them (R5)."""
+    chosen = sum(bool(x) for x in (staff_id, (person_name or "").strip(), guardian_id, as_subject))
+    if chosen != 1:
+        raise InvalidInput(_("Choose one person to add: a member of staff, a guardian, or a named person."))
+    now = clock.now()
+    with store.session(write=True) as session:
+        staff, log = access.log_for_write(session, by, log_id, what="actors")
+        consent = session.get(Consent, consent_id) if consent_id else None
+        if consent_id and (consent is None or consent.log_id != log.id):
+            raise NotFound(_("There is no such consent on this log."))
+        role = "actor"
+        name_for_message = ""
+        if as_subject:
+            role, needs_consent = "subject", False
+            person_name = session.get(Subject, log.subject_id).name
+        elif guardian_id:
+            guardian = session.get(Guardian, guardian_id)
+            if guardian is None or guardian.subject_id != log.subject_id:
+                raise NotFound(_("That guardian does not belong to this subject."))
+            role, needs_consent = "guardian", False
+        elif staff_id:
+            member = session.get(Staff, staff_id)
+            if member is None or not member.active:
+                raise NotFound(_("There is no such active member of staff."))
+            if member.role == "admin":
+                raise RuleViolation(_("Administrators do not read relay logs."), rule="R9")
+            if member.id == log.holder_id:
+                raise InvalidInput(_("{name} holds this log already.").format(name=member.full_name))
+            if access.active_membership(session, log.id, member.id) is not None:
+                raise InvalidInput(_("{name} is already an actor of this log.").format(name=member.full_name))
+            name_for_message = member.full_name
+            if member.id == nearest_leader_id(session, log.unit_id):
+                role, needs_consent = "leader", False
+            else:
+                needs_consent = True
+                if consent is None:
+                    consent = next(
+                        (c for c in session.exec(select(Consent).where(Consent.log_id == log.id)).all()
+                         if covers_staff(session, c, member)),
+                        None,
+                    )
+                if consent is None or not covers_staff(session, consent, member):
+                    raise RuleViolation(
+                        _("No consent in force covers {name}. Record the guardians' consent to "
+                          "{name} under Actors and consent first.").format(name=member.full_name),
+                        rule="R5",
+                    )
+        else:
+            person_name = person_name.strip()
+            name_for_message = person_name
+            role, needs_consent = "other", True
+            if consent is None:
+                consent = next(
+                    (c for c in session.exec(select(Consent).where(Consent.log_id == log.id)).all()
+                     if covers_person(session, c, person_name)),
+                    None,
+                )
+            if consent is None or not covers_person(session, consent, person_name):
+                raise RuleViolation(
+                    _("No consent in force covers {name}. Record the guardians' consent to "
+                      "{name} under Actors and consent first.").format(name=person_name),
+                    rule="R5",
+                )
+        del name_for_message
+        row = Membership(
+            log_id=log.id, staff_id=staff_id, guardian_id=guardian_id,
+            person_name=person_name if not staff_id and not guardian_id else None,
+            role=role, consent_id=consent.id if needs_consent and consent else None,
+            added_by=staff.id, added_at=now,
+        )
+        session.add(row)
+        session.flush()
+        access.write_audit(session, staff, by, "actor_added", log=log, detail=f"membership {row.id} {role}")
+        return actor_view(session, row)
+
+
+def remove_actor(store: Store, by: access.StaffRef, membership_id: int, *, reason: str) -> ActorView:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Write why the actor is removed."))
+    with store.session(write=True) as session:
+        row = session.get(Membership, membership_id)
+        if row is None:
+            raise NotFound(_("There is no such actor."))
+        staff, log = access.log_for_write(session, by, row.log_id, what="actors")
+        if row.removed_at is not None:
+            raise InvalidInput(_("This actor was already removed."))
+        row.removed_at = clock.now()
+        row.removed_reason = reason
+        session.add(row)
+        session.flush()
+        access.write_audit(session, staff, by, "actor_removed", log=log, detail=f"membership {row.id}")
+        return actor_view(session, row)
+
+
+def list_actors(store: Store, by: access.StaffRef, log_id: int, *, include_removed: bool = False) -> list[ActorView]:
+    with store.session(write=True) as session:
+        access.log_for_read(session, by, log_id, what="actors")
+        query = select(Membership).where(Membership.log_id == log_id)
+        if not include_removed:
+            query = query.where(col(Membership.removed_at).is_(None))
+        rows = session.exec(query.order_by(col(Membership.id))).all()
+        return [actor_view(session, r) for r in rows]
+
+
+def attach_leader(session: Session, log: RelayLog, unit_id: int | None, added_by: int) -> None:
+    """R3: the nearest leader of the unit reads along, so knowledge stays when staff move."""
+    leader_id = nearest_leader_id(session, unit_id)
+    if leader_id is None or leader_id == log.holder_id:
+        return
+    if access.active_membership(session, log.id, leader_id) is not None:
+        return
+    leader = session.get(Staff, leader_id)
+    if leader is None or not leader.active:
+        return
+    session.add(Membership(log_id=log.id, staff_id=leader_id, role="leader", added_by=added_by,
+                           added_at=clock.now()))

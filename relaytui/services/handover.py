@@ -1,0 +1,250 @@
+"""Handovers: the holder role passes only when the new holder accepts (R8)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from relaytui.db import Store
+from relaytui.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from relaytui.i18n import _
+from relaytui.models import Consent, Handover, HolderPeriod, Membership, RelayLog, Staff, Subject, Unit
+from relaytui.services import access, clock, consent, installation, subjects
+from relaytui.services.versions import guarded_update
+
+
+@dataclass(frozen=True)
+class HandoverView:
+    id: int
+    log_id: int
+    subject_name: str
+    national_number_masked: str
+    level: int
+    from_name: str
+    from_unit: str
+    to_id: int
+    to_name: str
+    to_unit: str
+    proposed_at: datetime
+    message: str
+    transition: bool
+    status: str
+    answered_at: datetime | None
+    answer_message: str
+    overdue: bool
+    version: int
+
+
+def _view(session: Session, h: Handover, reminder_days: int) -> HandoverView:
+    log = session.get(RelayLog, h.log_id)
+    subject = session.get(Subject, log.subject_id)
+    giver = session.get(Staff, h.from_staff_id)
+    taker = session.get(Staff, h.to_staff_id)
+
+    def unit_of(staff: Staff | None) -> str:
+        unit = session.get(Unit, staff.unit_id) if staff and staff.unit_id else None
+        return unit.name if unit else ""
+
+    return HandoverView(
+        id=h.id, log_id=h.log_id, subject_name=subject.name,
+        national_number_masked=subjects.mask(subject.national_number), level=log.level,
+        from_name=giver.full_name if giver else "", from_unit=unit_of(giver),
+        to_id=h.to_staff_id, to_name=taker.full_name if taker else "", to_unit=unit_of(taker),
+        proposed_at=h.proposed_at, message=h.message, transition=h.transition, status=h.status,
+        answered_at=h.answered_at, answer_message=h.answer_message,
+        overdue=h.status == "pending" and h.proposed_at <= clock.now() - timedelta(days=reminder_days),
+        version=h.version,
+    )
+
+
+def is_transition(session: Session, log: RelayLog, receiver: Staff) -> bool:
+    return receiver.unit_id != log.unit_id
+
+
+def propose(store: Store, by: access.StaffRef, log_id: int, *, to_staff_id: int, message: str = "",
+            consent_id: int | None = None) -> HandoverView:
+    """The holder proposes a new holder. A transition to another unit needs a consent in force
+    that covers the receiver or their unit (R8)."""
+    inst = installation.read(store)
+    with store.session(write=True) as session:
+        staff, log = access.log_for_write(session, by, log_id, what="handover")
+        receiver = session.get(Staff, to_staff_id)
+        if receiver is None or not receiver.active:
+            raise NotFound(_("There is no such active member of staff."))
+        if receiver.role == "admin":
+            raise RuleViolation(_("An administrator cannot hold a relay log."), rule="R8")
+        if receiver.id == staff.id:
+            raise InvalidInput(_("You hold this log already. Choose someone else."), rule="R8")
+        if session.exec(select(Handover).where(Handover.log_id == log.id, Handover.status == "pending")).first():
+            raise RuleViolation(
+                _("A handover of this log is already waiting for an answer. Withdraw it first."),
+                rule="R8",
+            )
+        transition = is_transition(session, log, receiver)
+        chosen = None
+        if transition:
+            candidates = (
+                [session.get(Consent, consent_id)] if consent_id
+                else session.exec(select(Consent).where(Consent.log_id == log.id)).all()
+            )
+            chosen = next(
+                (c for c in candidates
+                 if c is not None and c.log_id == log.id
+                 and consent.covers_unit(session, c, receiver.unit_id, receiver.id)),
+                None,
+            )
+            if chosen is None:
+                unit = session.get(Unit, receiver.unit_id) if receiver.unit_id else None
+                raise RuleViolation(
+                    _("{name} works at {unit}, another unit: this transition needs the guardians' "
+                      "consent to share the log with {unit}. Record it under Actors and consent "
+                      "first.").format(name=receiver.full_name, unit=unit.name if unit else "-"),
+                    rule="R8",
+                )
+        handover = Handover(
+            log_id=log.id, from_staff_id=staff.id, to_staff_id=receiver.id,
+            proposed_at=clock.now(), message=(message or "").strip(), transition=transition,
+            consent_id=chosen.id if chosen else None,
+        )
+        session.add(handover)
+        session.flush()
+        access.write_audit(session, staff, by, "handover_proposed", log=log,
+                           detail=f"handover {handover.id} to staff {receiver.id}")
+        return _view(session, handover, inst.handover_reminder_days)
+
+
+def _load_pending(session: Session, handover_id: int) -> Handover:
+    handover = session.exec(
+        select(Handover).where(Handover.id == handover_id).with_for_update()
+    ).first()
+    if handover is None:
+        raise NotFound(_("There is no such handover."))
+    return handover
+
+
+def _answered(handover: Handover) -> RuleViolation:
+    words = {"accepted": _("accepted"), "declined": _("declined"), "withdrawn": _("withdrawn")}
+    return RuleViolation(
+        _("This handover was already {state}; nothing changed.").format(
+            state=words.get(handover.status, handover.status)
+        ),
+        rule="R8",
+    )
+
+
+def accept(store: Store, by: access.StaffRef, handover_id: int, *, message: str = "") -> HandoverView:
+    """The receiver accepts: from this moment they hold the log, and only they (R8)."""
+    inst = installation.read(store)
+    with store.session(write=True) as session:
+        staff = access.require_staff(session, by)
+        handover = _load_pending(session, handover_id)
+        if handover.to_staff_id != staff.id:
+            raise NotAllowed(_("Only the proposed new holder can accept this handover."), rule="R8")
+        log = access.load_log(session, handover.log_id, lock=True)
+        if handover.status != "pending":
+            raise _answered(handover)
+        if log.status == "closed":
+            raise RuleViolation(_("The log was closed meanwhile; it cannot be handed over."), rule="R10")
+        if handover.transition and handover.consent_id:
+            if not access.consent_in_force(session.get(Consent, handover.consent_id)):
+                raise RuleViolation(
+                    _("The consent this transition relied on is no longer in force. Ask the holder "
+                      "to record a new one."),
+                    rule="R8",
+                )
+        now = clock.now()
+        guarded_update(session, Handover, handover.id, handover.version, status="accepted",
+                       answered_at=now, answer_message=(message or "").strip())
+        for period in session.exec(
+            select(HolderPeriod).where(HolderPeriod.log_id == log.id, col(HolderPeriod.ended_at).is_(None))
+        ).all():
+            period.ended_at = now
+            session.add(period)
+        session.add(HolderPeriod(log_id=log.id, staff_id=staff.id, started_at=now, handover_id=handover.id))
+        # The new holder needs no membership any more.
+        for row in session.exec(
+            select(Membership).where(Membership.log_id == log.id, Membership.staff_id == staff.id,
+                                     col(Membership.removed_at).is_(None))
+        ).all():
+            row.removed_at = now
+            row.removed_reason = "became holder"
+            session.add(row)
+        log.holder_id = staff.id
+        old_unit = log.unit_id
+        log.unit_id = staff.unit_id
+        log.version += 1
+        session.add(log)
+        session.flush()
+        if staff.unit_id != old_unit:
+            consent.attach_leader(session, log, staff.unit_id, staff.id)
+        access.write_audit(session, staff, by, "handover_accepted", log=log, detail=f"handover {handover.id}")
+        session.flush()
+        return _view(session, session.get(Handover, handover.id), inst.handover_reminder_days)
+
+
+def decline(store: Store, by: access.StaffRef, handover_id: int, *, message: str) -> HandoverView:
+    """The receiver declines, saying why; everything stays as it was (R8)."""
+    message = (message or "").strip()
+    if not message:
+        raise InvalidInput(_("Write a short message to the holder about why you decline."), rule="R8")
+    inst = installation.read(store)
+    with store.session(write=True) as session:
+        staff = access.require_staff(session, by)
+        handover = _load_pending(session, handover_id)
+        if handover.to_staff_id != staff.id:
+            raise NotAllowed(_("Only the proposed new holder can decline this handover."), rule="R8")
+        if handover.status != "pending":
+            raise _answered(handover)
+        guarded_update(session, Handover, handover.id, handover.version, status="declined",
+                       answered_at=clock.now(), answer_message=message)
+        log = session.get(RelayLog, handover.log_id)
+        access.write_audit(session, staff, by, "handover_declined", log=log, detail=f"handover {handover.id}")
+        return _view(session, session.get(Handover, handover.id), inst.handover_reminder_days)
+
+
+def withdraw(store: Store, by: access.StaffRef, handover_id: int) -> HandoverView:
+    """The holder takes a proposal back before it is answered."""
+    inst = installation.read(store)
+    with store.session(write=True) as session:
+        handover = _load_pending(session, handover_id)
+        staff, log = access.log_for_write(session, by, handover.log_id, what="handover")
+        if handover.status != "pending":
+            raise _answered(handover)
+        guarded_update(session, Handover, handover.id, handover.version, status="withdrawn",
+                       answered_at=clock.now())
+        access.write_audit(session, staff, by, "handover_withdrawn", log=log, detail=f"handover {handover.id}")
+        return _view(session, session.get(Handover, handover.id), inst.handover_reminder_days)
+
+
+def inbox(store: Store, by: access.StaffRef) -> list[HandoverView]:
+    """Handovers waiting for my answer, and mine waiting for someone else's."""
+    inst = installation.read(store)
+    with store.session() as session:
+        staff = access.require_staff(session, by)
+        rows = session.exec(
+            select(Handover).where(
+                Handover.status == "pending",
+                (Handover.to_staff_id == staff.id) | (Handover.from_staff_id == staff.id),
+            ).order_by(col(Handover.proposed_at))
+        ).all()
+        return [_view(session, h, inst.handover_reminder_days) for h in rows]
+
+
+def unanswered_for_leader(store: Store, by: access.StaffRef) -> list[HandoverView]:
+    """Handovers left unanswered for the set number of days, shown to the nearest leader (R8)."""
+    inst = installation.read(store)
+    cutoff = clock.now() - timedelta(days=inst.handover_reminder_days)
+    with store.session() as session:
+        staff = access.require_staff(session, by)
+        units = session.exec(select(Unit.id).where(Unit.leader_id == staff.id)).all()
+        if not units:
+            return []
+        rows = session.exec(
+            select(Handover).join(RelayLog, RelayLog.id == Handover.log_id).where(
+                Handover.status == "pending", col(Handover.proposed_at) <= cutoff,
+                col(RelayLog.unit_id).in_(units),
+            ).order_by(col(Handover.proposed_at))
+        ).all()
+        return [_view(session, h, inst.handover_reminder_days) for h in rows]

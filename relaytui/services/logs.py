@@ -1,0 +1,589 @@
+"""Relay logs: creating (R1-R3), reading (R9), levels (R4), entries (R7), closing (R10)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from relaytui.db import Store
+from relaytui.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
+from relaytui.i18n import _
+from relaytui.models import (
+    Effort, Entry, Handover, HolderPeriod, LevelChange, Meeting, Membership, ReadGrant,
+    RelayLog, Staff, Subject, Unit,
+)
+from relaytui.services import access, clock, consent, installation, subjects
+
+TRIGGERS = ("wellbeing_yellow", "wellbeing_red", "birth_complications", "premature_birth",
+            "pregnancy_visit")
+ENTRY_KINDS = ("note", "assessment", "agreement", "positive")
+LEVELS = (0, 1, 2, 3)
+CLOSE_BASES = {
+    "dk": ("colleagues", "actors"),
+    "no": ("guardians_ended", "efforts_worked"),
+}
+
+
+@dataclass(frozen=True)
+class LogSummary:
+    """One row of the log list."""
+
+    id: int
+    subject_id: int
+    subject_name: str
+    national_number_masked: str
+    level: int
+    status: str
+    holder_id: int
+    holder_name: str
+    my_role: str  # holder|actor|grant
+    next_meeting_at: datetime | None
+    overdue_evaluations: int
+    consent_state: str
+    last_entry_at: datetime | None
+    pending_handover: bool
+    needs_attention: str | None
+
+
+@dataclass(frozen=True)
+class LogDetail:
+    id: int
+    subject_id: int
+    subject_name: str
+    subject_kind: str
+    national_number_masked: str
+    birth_date: date | None
+    level: int
+    status: str
+    concern: str
+    trigger: str | None
+    holder_id: int
+    holder: subjects.HolderContact
+    unit_id: int | None
+    created_at: datetime
+    closed_at: datetime | None
+    close_reason: str | None
+    consent_state: str
+    needs_attention: str | None
+    overdue_evaluations: int
+    pending_handover_id: int | None
+    my_role: str
+    can_write: bool
+    why_read_only: str | None
+    version: int
+
+
+@dataclass(frozen=True)
+class EntryView:
+    id: int
+    log_id: int
+    author_name: str
+    written_at: datetime
+    kind: str
+    text: str
+    corrects_id: int | None
+    corrected_by: tuple[int, ...]
+    meeting_id: int | None
+
+
+@dataclass(frozen=True)
+class LevelChangeView:
+    at: datetime
+    by_name: str
+    from_level: int | None
+    to_level: int
+    reason: str
+
+
+@dataclass(frozen=True)
+class HolderPeriodView:
+    staff_name: str
+    started_at: datetime
+    ended_at: datetime | None
+
+
+@dataclass(frozen=True)
+class ReadView:
+    at: datetime
+    username: str
+    staff_name: str
+    what: str
+
+
+@dataclass(frozen=True)
+class History:
+    level_changes: tuple[LevelChangeView, ...]
+    holders: tuple[HolderPeriodView, ...]
+    reads: tuple[ReadView, ...]  # empty unless the holder asks
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _overdue_count(session: Session, log_id: int, today: date) -> int:
+    return session.exec(
+        select(func.count()).select_from(Effort).where(
+            Effort.log_id == log_id, Effort.status == "active", col(Effort.evaluate_on) < today
+        )
+    ).one()
+
+
+def _pending_handover(session: Session, log_id: int) -> Handover | None:
+    return session.exec(
+        select(Handover).where(Handover.log_id == log_id, Handover.status == "pending")
+    ).first()
+
+
+def _role_of(session: Session, staff: Staff, log: RelayLog) -> str:
+    if log.status == "closed":
+        return "grant"
+    if log.holder_id == staff.id:
+        return "holder"
+    return "actor"
+
+
+def _read_only_reason(staff: Staff, log: RelayLog) -> str | None:
+    if log.status == "closed":
+        return _("This relay log is closed: it can be read with a grant, never changed.")
+    if log.holder_id != staff.id:
+        return _("You read this log as an actor. Only the holder writes in it.")
+    return None
+
+
+def detail(session: Session, staff: Staff, log: RelayLog, inst: installation.Installation) -> LogDetail:
+    subject = session.get(Subject, log.subject_id)
+    pending = _pending_handover(session, log.id)
+    reason = _read_only_reason(staff, log)
+    return LogDetail(
+        id=log.id, subject_id=subject.id, subject_name=subject.name, subject_kind=subject.kind,
+        national_number_masked=subjects.mask(subject.national_number), birth_date=subject.birth_date,
+        level=log.level, status=log.status, concern=log.concern, trigger=log.trigger,
+        holder_id=log.holder_id, holder=subjects.holder_contact(session, log), unit_id=log.unit_id,
+        created_at=log.created_at, closed_at=log.closed_at, close_reason=log.close_reason,
+        consent_state=consent.log_consent_state(session, log), needs_attention=log.needs_attention,
+        overdue_evaluations=_overdue_count(session, log.id, clock.today(inst.timezone)),
+        pending_handover_id=pending.id if pending else None,
+        my_role=_role_of(session, staff, log), can_write=reason is None, why_read_only=reason,
+        version=log.version,
+    )
+
+
+def _check_level(level: int) -> int:
+    if level not in LEVELS:
+        raise InvalidInput(_("A level is 0, 1, 2 or 3."))
+    return level
+
+
+def _require_consent_for_level(session: Session, log: RelayLog, level: int, profile: str) -> None:
+    if level >= 1 and not consent.log_consent_in_force(session, log):
+        state = consent.log_consent_state(session, log)
+        if state == "expired":
+            detail = _("the guardians' consent has expired")
+        elif state == "withdrawn":
+            detail = _("the guardians' consent was withdrawn")
+        else:
+            detail = _("no consent is recorded")
+        raise RuleViolation(
+            _("Level {level} needs the guardians' consent, and {detail}: record it under Actors "
+              "and consent.").format(level=level, detail=detail),
+            rule="R4",
+        )
+
+
+# --- creating ------------------------------------------------------------------------------
+
+
+def create_log(
+    store: Store,
+    by: access.StaffRef,
+    *,
+    subject_id: int,
+    concern: str,
+    trigger: str | None = None,
+    level: int | None = None,
+    first_consent: consent.ConsentInput | None = None,
+    language: str | None = None,
+) -> LogDetail:
+    """Start a log: the creator holds it, the leader reads along, the concern is written (R1-R4).
+
+    In ``dk`` a log starts at level 0. In ``no`` the normal start is level 1 with the consent
+    given at the same time (``first_consent``); level 0 is allowed to clarify a concern.
+    """
+    inst = installation.read(store)
+    concern = (concern or "").strip()
+    if not concern:
+        raise InvalidInput(_("Write down the concern: what have you seen or heard?"), rule="R2")
+    if trigger is not None and trigger not in TRIGGERS:
+        raise InvalidInput(_("Unknown trigger category."), rule="R2")
+    if level is None:
+        level = 1 if inst.profile == "no" and first_consent is not None else 0
+    _check_level(level)
+    if inst.profile == "dk" and level != 0:
+        raise RuleViolation(_("In Denmark a relay log starts at level 0."), rule="R2")
+    if inst.profile == "no" and level > 1:
+        raise RuleViolation(_("A relay log starts at level 0 or 1; raise it later."), rule="R2")
+    now = clock.now()
+    with store.session(write=True) as session:
+        staff = access.require_staff(session, by)
+        subject = session.get(Subject, subject_id)
+        if subject is None:
+            raise NotFound(_("There is no such subject."))
+        existing = subjects.active_log_of(session, subject.id)
+        if existing is not None:
+            raise _second_log(session, existing)
+        log = RelayLog(
+            subject_id=subject.id, holder_id=staff.id, unit_id=staff.unit_id, created_by=staff.id,
+            created_at=now, level=0, status="active", concern=concern, trigger=trigger,
+            language=language or inst.language or ("nn" if inst.profile == "no" else "da"),
+        )
+        session.add(log)
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            with store.session() as again:
+                other = subjects.active_log_of(again, subject.id)
+                raise _second_log(again, other) if other else RuleViolation(
+                    _("A relay log for this subject was created at the same moment. Look it up."),
+                    rule="R1",
+                ) from None
+        session.add(HolderPeriod(log_id=log.id, staff_id=staff.id, started_at=now))
+        session.add(LevelChange(log_id=log.id, changed_by=staff.id, changed_at=now, from_level=None,
+                                to_level=0, reason=concern))
+        consent.attach_leader(session, log, staff.unit_id, staff.id)
+        access.write_audit(session, staff, by, "log_created", log=log)
+        session.flush()
+        if first_consent is not None:
+            # Recorded in the same transaction: the log never exists at level 1 without it.
+            giver_name, guardian = consent.check_giver(session, subject, first_consent, inst)
+            from relaytui.models import Consent, ConsentCover
+
+            row = Consent(
+                log_id=log.id, giver_kind=first_consent.giver,
+                guardian_id=guardian.id if guardian else None, giver_name=giver_name,
+                method=first_consent.method, given_at=first_consent.given_at or now,
+                covers_log=True, expires_at=first_consent.expires_at, note=first_consent.note,
+                recorded_by=staff.id, recorded_at=now,
+            )
+            if row.method not in consent.METHODS:
+                raise InvalidInput(_("Say how the consent was given: signed form, digital or oral."))
+            session.add(row)
+            session.flush()
+            for staff_id in first_consent.staff_ids:
+                session.add(ConsentCover(consent_id=row.id, staff_id=staff_id))
+            for unit_id in first_consent.unit_ids:
+                session.add(ConsentCover(consent_id=row.id, unit_id=unit_id))
+            session.flush()
+            access.write_audit(session, staff, by, "consent_recorded", log=log, detail=f"consent {row.id}")
+        if level > 0:
+            _require_consent_for_level(session, log, level, inst.profile)
+            session.add(LevelChange(log_id=log.id, changed_by=staff.id, changed_at=now,
+                                    from_level=0, to_level=level, reason=concern))
+            log.level = level
+            session.add(log)
+        session.flush()
+        return detail(session, staff, log, inst)
+
+
+def _second_log(session: Session, existing: RelayLog) -> RuleViolation:
+    contact = subjects.holder_contact(session, existing)
+    reach = ", ".join(part for part in (contact.phone, contact.email) if part) or _("no contact details")
+    return RuleViolation(
+        _("This subject already has a relay log, held by {holder} ({unit}, {reach}). Contact "
+          "the holder instead of starting a new log.").format(
+            holder=contact.holder_name, unit=contact.unit_name or "-", reach=reach
+        ),
+        rule="R1",
+    )
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def get_log(store: Store, by: access.StaffRef, log_id: int) -> LogDetail:
+    """Open a log: only its holder and actors may (R9); the read is audited."""
+    inst = installation.read(store)
+    with store.session(write=True) as session:
+        staff, log = access.log_for_read(session, by, log_id, what="log")
+        return detail(session, staff, log, inst)
+
+
+def list_logs(
+    store: Store,
+    by: access.StaffRef,
+    *,
+    role: str | None = None,
+    include_closed: bool = False,
+    search: str = "",
+    limit: int = 200,
+) -> list[LogSummary]:
+    """The logs I hold and the logs I read as actor (issue 3 adds paging and filters)."""
+    inst = installation.read(store)
+    today = clock.today(inst.timezone)
+    with store.session() as session:
+        staff = access.require_staff(session, by)
+        held = select(RelayLog.id).where(RelayLog.holder_id == staff.id)
+        member_of = select(Membership.log_id).where(
+            Membership.staff_id == staff.id, col(Membership.removed_at).is_(None)
+        )
+        query = select(RelayLog, Subject).join(Subject, Subject.id == RelayLog.subject_id)
+        if role == "holder":
+            query = query.where(col(RelayLog.id).in_(held))
+        elif role == "actor":
+            query = query.where(col(RelayLog.id).in_(member_of), RelayLog.holder_id != staff.id)
+        else:
+            query = query.where(col(RelayLog.id).in_(held) | col(RelayLog.id).in_(member_of))
+        if not include_closed:
+            query = query.where(RelayLog.status != "closed")
+        if search.strip():
+            pattern = "%" + _escape_like(search.strip().lower()) + "%"
+            query = query.where(
+                func.lower(Subject.name).like(pattern, escape="\\")
+                | col(Subject.national_number).like(_escape_like(search.strip()) + "%", escape="\\")
+            )
+        rows = session.exec(query.order_by(col(Subject.name), col(RelayLog.id)).limit(limit)).all()
+        result = []
+        for log, subject in rows:
+            if log.holder_id != staff.id and not access.can_read(session, staff, log):
+                continue  # a membership whose consent has lapsed gives no access
+            holder = session.get(Staff, log.holder_id)
+            next_meeting = session.exec(
+                select(func.min(Meeting.starts_at)).where(
+                    Meeting.log_id == log.id, Meeting.status == "planned",
+                    col(Meeting.starts_at) >= clock.now(),
+                )
+            ).one()
+            last_entry = session.exec(
+                select(func.max(Entry.written_at)).where(Entry.log_id == log.id)
+            ).one()
+            if isinstance(next_meeting, datetime) and next_meeting.tzinfo is None:
+                next_meeting = next_meeting.replace(tzinfo=clock.now().tzinfo)
+            if isinstance(last_entry, datetime) and last_entry.tzinfo is None:
+                last_entry = last_entry.replace(tzinfo=clock.now().tzinfo)
+            result.append(
+                LogSummary(
+                    id=log.id, subject_id=subject.id, subject_name=subject.name,
+                    national_number_masked=subjects.mask(subject.national_number),
+                    level=log.level, status=log.status, holder_id=log.holder_id,
+                    holder_name=holder.full_name if holder else "",
+                    my_role="holder" if log.holder_id == staff.id else "actor",
+                    next_meeting_at=next_meeting, overdue_evaluations=_overdue_count(session, log.id, today),
+                    consent_state=consent.log_consent_state(session, log), last_entry_at=last_entry,
+                    pending_handover=_pending_handover(session, log.id) is not None,
+                    needs_attention=log.needs_attention,
+                )
+            )
+        return result
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# --- levels (R4) ---------------------------------------------------------------------------
+
+
+def change_level(store: Store, by: access.StaffRef, log_id: int, *, to_level: int, reason: str,
+                 version: int | None = None) -> LogDetail:
+    """Raise or lower the level, recording who, when, from, to and why (R4)."""
+    _check_level(to_level)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Write why the level changes."), rule="R4")
+    inst = installation.read(store)
+    with store.session(write=True) as session:
+        staff, log = access.log_for_write(session, by, log_id, what="level")
+        if version is not None and version != log.version:
+            from relaytui.errors import StaleWrite
+
+            raise StaleWrite(_("Someone else changed this log while you were working on it. "
+                               "Nothing was saved: reload and try again."))
+        if to_level == log.level:
+            raise InvalidInput(_("The log is at level {level} already.").format(level=to_level))
+        _require_consent_for_level(session, log, to_level, inst.profile)
+        now = clock.now()
+        session.add(LevelChange(log_id=log.id, changed_by=staff.id, changed_at=now,
+                                from_level=log.level, to_level=to_level, reason=reason))
+        log.level = to_level
+        log.version += 1
+        session.add(log)
+        session.flush()
+        access.write_audit(session, staff, by, "level_changed", log=log, detail=f"to {to_level}")
+        return detail(session, staff, log, inst)
+
+
+# --- entries (R7) --------------------------------------------------------------------------
+
+
+def write_entry(store: Store, by: access.StaffRef, log_id: int, *, text: str, kind: str = "note",
+                corrects_id: int | None = None) -> EntryView:
+    """Only the holder writes; entries are never changed: a correction is a new entry (R7)."""
+    if kind not in ENTRY_KINDS:
+        raise InvalidInput(_("An entry is a note, an assessment, an agreement or a positive observation."))
+    if not (text or "").strip():
+        raise InvalidInput(_("An entry cannot be empty. Type what happened."))
+    with store.session(write=True) as session:
+        staff, log = access.log_for_write(session, by, log_id, what="entry")
+        if corrects_id is not None:
+            target = session.get(Entry, corrects_id)
+            if target is None or target.log_id != log.id:
+                raise NotFound(_("The entry to correct is not in this log."))
+        entry = Entry(log_id=log.id, author_id=staff.id, written_at=clock.now(), kind=kind,
+                      text=text, corrects_id=corrects_id)
+        session.add(entry)
+        session.flush()
+        access.write_audit(session, staff, by, "entry_written", log=log, detail=f"entry {entry.id}")
+        return _entry_view(session, entry, {})
+
+
+def _entry_view(session: Session, entry: Entry, corrections: dict[int, list[int]]) -> EntryView:
+    author = session.get(Staff, entry.author_id)
+    return EntryView(
+        id=entry.id, log_id=entry.log_id, author_name=author.full_name if author else "",
+        written_at=entry.written_at, kind=entry.kind, text=entry.text,
+        corrects_id=entry.corrects_id, corrected_by=tuple(corrections.get(entry.id, [])),
+        meeting_id=entry.meeting_id,
+    )
+
+
+def list_entries(store: Store, by: access.StaffRef, log_id: int, *, limit: int = 500) -> list[EntryView]:
+    """The journal, newest first (an audited read)."""
+    with store.session(write=True) as session:
+        access.log_for_read(session, by, log_id, what="entries")
+        rows = session.exec(
+            select(Entry).where(Entry.log_id == log_id)
+            .order_by(col(Entry.written_at).desc(), col(Entry.id).desc()).limit(limit)
+        ).all()
+        corrections: dict[int, list[int]] = {}
+        for row in rows:
+            if row.corrects_id is not None:
+                corrections.setdefault(row.corrects_id, []).append(row.id)
+        return [_entry_view(session, row, corrections) for row in rows]
+
+
+# --- history -------------------------------------------------------------------------------
+
+
+def history(store: Store, by: access.StaffRef, log_id: int) -> History:
+    """Level changes and holders; for the holder also who read the log when (R9)."""
+    from relaytui.models import AuditEvent
+
+    with store.session(write=True) as session:
+        staff, log = access.log_for_read(session, by, log_id, what="history")
+        changes = session.exec(
+            select(LevelChange, Staff).join(Staff, Staff.id == LevelChange.changed_by)
+            .where(LevelChange.log_id == log_id).order_by(col(LevelChange.changed_at), col(LevelChange.id))
+        ).all()
+        periods = session.exec(
+            select(HolderPeriod, Staff).join(Staff, Staff.id == HolderPeriod.staff_id)
+            .where(HolderPeriod.log_id == log_id).order_by(col(HolderPeriod.started_at), col(HolderPeriod.id))
+        ).all()
+        reads: list[ReadView] = []
+        if log.holder_id == staff.id:
+            events = session.exec(
+                select(AuditEvent).where(AuditEvent.log_id == log_id, AuditEvent.action == "read")
+                .order_by(col(AuditEvent.id).desc()).limit(500)
+            ).all()
+            names = {s.id: s.full_name for s in session.exec(select(Staff)).all()} if events else {}
+            reads = [ReadView(e.at, e.username, names.get(e.staff_id, ""), e.detail) for e in events]
+        return History(
+            level_changes=tuple(
+                LevelChangeView(c.changed_at, s.full_name, c.from_level, c.to_level, c.reason) for c, s in changes
+            ),
+            holders=tuple(HolderPeriodView(s.full_name, p.started_at, p.ended_at) for p, s in periods),
+            reads=tuple(reads),
+        )
+
+
+# --- closing (R10) -------------------------------------------------------------------------
+
+
+def close_log(store: Store, by: access.StaffRef, log_id: int, *, basis: str, reason: str,
+              consultation: str = "") -> LogDetail:
+    """Close for good. ``dk``: with a recorded consultation (colleagues at 0-1, actors at 2-3).
+    ``no``: the guardians ended it, or the efforts have worked (R10)."""
+    inst = installation.read(store)
+    reason = (reason or "").strip()
+    consultation = (consultation or "").strip()
+    if basis not in CLOSE_BASES[inst.profile]:
+        raise InvalidInput(_("Say why the log is closed."), rule="R10")
+    if not reason:
+        raise InvalidInput(_("Write why the log is closed."), rule="R10")
+    with store.session(write=True) as session:
+        staff, log = access.log_for_write(session, by, log_id, what="close")
+        if inst.profile == "dk":
+            needed = "colleagues" if log.level <= 1 else "actors"
+            if basis != needed:
+                raise RuleViolation(
+                    _("At level {level} closing needs a consultation with {who}. Record it first.").format(
+                        level=log.level,
+                        who=_("your colleagues") if needed == "colleagues" else _("the actors"),
+                    ),
+                    rule="R10",
+                )
+            if not consultation:
+                raise RuleViolation(
+                    _("Write down the consultation: who was consulted, when, and what they said."),
+                    rule="R10",
+                )
+        now = clock.now()
+        log.status = "closed"
+        log.closed_at = now
+        log.closed_by = staff.id
+        log.close_reason = reason
+        log.close_basis = basis
+        log.close_consultation = consultation or None
+        log.version += 1
+        session.add(log)
+        for period in session.exec(
+            select(HolderPeriod).where(HolderPeriod.log_id == log.id, col(HolderPeriod.ended_at).is_(None))
+        ).all():
+            period.ended_at = now
+            session.add(period)
+        for handover in session.exec(
+            select(Handover).where(Handover.log_id == log.id, Handover.status == "pending")
+        ).all():
+            handover.status = "withdrawn"
+            handover.answered_at = now
+            session.add(handover)
+        session.flush()
+        access.write_audit(session, staff, by, "log_closed", log=log, detail=basis)
+        return detail(session, staff, log, inst)
+
+
+def grant_read(store: Store, by: access.StaffRef, log_id: int, *, staff_id: int, days: int,
+               reason: str) -> int:
+    """An administrator lets a member of staff read a closed log for some days (R10)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Write why the closed log must be read."), rule="R10")
+    if not 1 <= days <= 90:
+        raise InvalidInput(_("A grant lasts from 1 to 90 days."), rule="R10")
+    with store.session(write=True) as session:
+        admin = access.require_admin(session, by)
+        log = access.load_log(session, log_id)
+        if log.status != "closed":
+            raise RuleViolation(_("Only a closed log needs a grant; this one is open."), rule="R10")
+        reader = session.get(Staff, staff_id)
+        if reader is None or not reader.active:
+            raise NotFound(_("There is no such active member of staff."))
+        if reader.role == "admin":
+            raise NotAllowed(_("Administrators do not read relay logs, not even with a grant."), rule="R9")
+        now = clock.now()
+        # From the command line there is no staff row to name; the audit trail names the user.
+        grant = ReadGrant(log_id=log.id, staff_id=reader.id, granted_by=admin.id if admin else None,
+                          granted_at=now, expires_at=now + timedelta(days=days), reason=reason)
+        session.add(grant)
+        session.flush()
+        access.write_audit(session, admin, by, "grant_given", log=log,
+                           detail=f"grant {grant.id} to staff {reader.id} for {days} days")
+        return grant.id
+
+
+def unit_name(session: Session, unit_id: int | None) -> str:
+    unit = session.get(Unit, unit_id) if unit_id else None
+    return unit.name if unit else ""

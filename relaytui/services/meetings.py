@@ -1,0 +1,336 @@
+"""Meetings: the holder convenes, sends the agenda, leads, and writes the outcome in (R13).
+
+Minutes are saved as draft lines while the meeting runs (so a dead terminal loses nothing) and
+become entries, which can no longer change, when the holder finishes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from relaytui.db import Store
+from relaytui.errors import InvalidInput, NotFound, RuleViolation
+from relaytui.i18n import N_, _
+from relaytui.models import AgendaItem, Effort, Entry, Goal, Invitee, Meeting, MinutesNote, RelayLog, Staff, Subject
+from relaytui.services import access, clock, installation
+from relaytui.services.versions import guarded_update
+
+KINDS = ("dialogue", "notification", "evaluation")
+
+DEFAULT_AGENDA = {
+    "dialogue": (N_("Since last time"), N_("The child's own view"), N_("Evaluation of efforts and goals"),
+                 N_("New agreements"), N_("Next meeting")),
+    "notification": (N_("The concern and what has been done"), N_("The child's own view"),
+                     N_("The family department's assessment"), N_("Agreements and who tells the family"),
+                     N_("Next meeting")),
+    "evaluation": (N_("Since last time"), N_("Evaluation of efforts and goals"), N_("Should the level change?"),
+                   N_("New agreements"), N_("Next meeting")),
+}
+
+
+@dataclass(frozen=True)
+class GuestInput:
+    name: str
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class AgendaItemView:
+    id: int
+    position: int
+    title: str
+
+
+@dataclass(frozen=True)
+class InviteeView:
+    id: int
+    staff_id: int | None
+    name: str
+    role: str
+    attended: bool | None
+
+
+@dataclass(frozen=True)
+class NoteView:
+    id: int
+    agenda_item_id: int | None
+    noted_at: datetime
+    text: str
+    version: int
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    id: int
+    log_id: int
+    subject_name: str
+    kind: str
+    starts_at: datetime
+    duration_minutes: int
+    place: str
+    status: str
+    cancel_reason: str | None
+    outcome: str | None
+    agenda: tuple[AgendaItemView, ...]
+    invitees: tuple[InviteeView, ...]
+    notes: tuple[NoteView, ...]
+    minutes_finished_at: datetime | None
+    version: int
+
+
+@dataclass(frozen=True)
+class AgreedEffort:
+    what: str
+    evaluate_on: date
+    responsible_staff_id: int | None = None
+    responsible_text: str = ""
+    starts_on: date | None = None
+
+
+def _view(session: Session, meeting: Meeting, *, with_notes: bool = True) -> MeetingView:
+    log = session.get(RelayLog, meeting.log_id)
+    subject = session.get(Subject, log.subject_id)
+    agenda = session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
+                          .order_by(col(AgendaItem.position), col(AgendaItem.id))).all()
+    invitees = session.exec(select(Invitee).where(Invitee.meeting_id == meeting.id).order_by(col(Invitee.id))).all()
+    notes = session.exec(select(MinutesNote).where(MinutesNote.meeting_id == meeting.id)
+                         .order_by(col(MinutesNote.noted_at), col(MinutesNote.id))).all() if with_notes else []
+    return MeetingView(
+        id=meeting.id, log_id=meeting.log_id, subject_name=subject.name, kind=meeting.kind,
+        starts_at=meeting.starts_at, duration_minutes=meeting.duration_minutes, place=meeting.place,
+        status=meeting.status, cancel_reason=meeting.cancel_reason, outcome=meeting.outcome,
+        agenda=tuple(AgendaItemView(a.id, a.position, a.title) for a in agenda),
+        invitees=tuple(InviteeView(i.id, i.staff_id, i.name, i.role, i.attended) for i in invitees),
+        notes=tuple(NoteView(n.id, n.agenda_item_id, n.noted_at, n.text, n.version) for n in notes),
+        minutes_finished_at=meeting.minutes_finished_at, version=meeting.version,
+    )
+
+
+def _check_time(starts_at: datetime, duration_minutes: int) -> None:
+    if starts_at.tzinfo is None:
+        raise InvalidInput(_("Give the meeting time with its time zone."))
+    if not 5 <= duration_minutes <= 8 * 60:
+        raise InvalidInput(_("A meeting lasts from 5 minutes to 8 hours."))
+
+
+def schedule(store: Store, by: access.StaffRef, log_id: int, *, kind: str, starts_at: datetime,
+             duration_minutes: int = 60, place: str = "", invitee_staff_ids: tuple[int, ...] = (),
+             guests: tuple[GuestInput, ...] = (), agenda: tuple[str, ...] | None = None) -> MeetingView:
+    """The holder convenes a meeting; invitees come from the log's actors, plus guests (R13)."""
+    if kind not in KINDS:
+        raise InvalidInput(_("A meeting is a dialogue meeting, a notification meeting or an evaluation."))
+    _check_time(starts_at, duration_minutes)
+    with store.session(write=True) as session:
+        staff, log = access.log_for_write(session, by, log_id, what="meeting")
+        meeting = Meeting(log_id=log.id, kind=kind, starts_at=starts_at, duration_minutes=duration_minutes,
+                          place=(place or "").strip(), convened_by=staff.id)
+        session.add(meeting)
+        session.flush()
+        titles = agenda if agenda is not None else tuple(_(t) for t in DEFAULT_AGENDA[kind])
+        for position, title in enumerate(t.strip() for t in titles if t.strip()):
+            session.add(AgendaItem(meeting_id=meeting.id, position=position, title=title))
+        session.add(Invitee(meeting_id=meeting.id, staff_id=staff.id, name=staff.full_name,
+                            role=_("holder")))
+        for staff_id in dict.fromkeys(invitee_staff_ids):
+            if staff_id == staff.id:
+                continue
+            if access.active_membership(session, log.id, staff_id) is None:
+                raise RuleViolation(
+                    _("Only actors of the log can be invited from staff; add others as guests."), rule="R13"
+                )
+            member = session.get(Staff, staff_id)
+            session.add(Invitee(meeting_id=meeting.id, staff_id=staff_id, name=member.full_name,
+                                role=member.profession))
+        for guest in guests:
+            if guest.name.strip():
+                session.add(Invitee(meeting_id=meeting.id, name=guest.name.strip(), role=guest.role.strip()))
+        session.flush()
+        access.write_audit(session, staff, by, "meeting_scheduled", log=log, detail=f"meeting {meeting.id}")
+        return _view(session, meeting)
+
+
+def _meeting_for_write(session: Session, by: access.StaffRef, meeting_id: int):
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(_("There is no such meeting."))
+    staff, log = access.log_for_write(session, by, meeting.log_id, what="meeting")
+    return staff, log, meeting
+
+
+def reschedule(store: Store, by: access.StaffRef, meeting_id: int, *, version: int, starts_at: datetime,
+               duration_minutes: int, reason: str) -> MeetingView:
+    _check_time(starts_at, duration_minutes)
+    if not (reason or "").strip():
+        raise InvalidInput(_("Write why the meeting moves."))
+    with store.session(write=True) as session:
+        staff, log, meeting = _meeting_for_write(session, by, meeting_id)
+        if meeting.status != "planned":
+            raise RuleViolation(_("Only a planned meeting can be moved."), rule="R13")
+        guarded_update(session, Meeting, meeting.id, version, starts_at=starts_at, duration_minutes=duration_minutes)
+        access.write_audit(session, staff, by, "meeting_moved", log=log, detail=f"meeting {meeting.id}")
+        return _view(session, session.get(Meeting, meeting.id))
+
+
+def cancel(store: Store, by: access.StaffRef, meeting_id: int, *, version: int, reason: str) -> MeetingView:
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput(_("Write why the meeting is cancelled."))
+    with store.session(write=True) as session:
+        staff, log, meeting = _meeting_for_write(session, by, meeting_id)
+        if meeting.status != "planned":
+            raise RuleViolation(_("Only a planned meeting can be cancelled."), rule="R13")
+        guarded_update(session, Meeting, meeting.id, version, status="cancelled", cancel_reason=reason)
+        access.write_audit(session, staff, by, "meeting_cancelled", log=log, detail=f"meeting {meeting.id}")
+        return _view(session, session.get(Meeting, meeting.id))
+
+
+def set_agenda(store: Store, by: access.StaffRef, meeting_id: int, titles: list[str]) -> MeetingView:
+    """Replace the agenda (edit and reorder); items with notes keep their identity by title."""
+    clean = [t.strip() for t in titles if t.strip()]
+    if not clean:
+        raise InvalidInput(_("An agenda needs at least one item."))
+    with store.session(write=True) as session:
+        staff, log, meeting = _meeting_for_write(session, by, meeting_id)
+        if meeting.minutes_finished_at is not None:
+            raise RuleViolation(_("The minutes are finished; the agenda can no longer change."), rule="R13")
+        existing = session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)).all()
+        by_title = {a.title: a for a in existing}
+        keep = set()
+        for position, title in enumerate(clean):
+            item = by_title.pop(title, None)
+            if item is None:
+                item = AgendaItem(meeting_id=meeting.id, position=position, title=title)
+            item.position = position
+            session.add(item)
+            session.flush()
+            keep.add(item.id)
+        for item in by_title.values():
+            used = session.exec(select(MinutesNote.id).where(MinutesNote.agenda_item_id == item.id)).first()
+            if used:
+                raise RuleViolation(
+                    _("'{title}' already has minutes; keep it on the agenda.").format(title=item.title), rule="R13"
+                )
+            session.delete(item)
+        session.flush()
+        access.write_audit(session, staff, by, "agenda_changed", log=log, detail=f"meeting {meeting.id}")
+        return _view(session, meeting)
+
+
+def record_attendance(store: Store, by: access.StaffRef, meeting_id: int, attended: dict[int, bool]) -> MeetingView:
+    with store.session(write=True) as session:
+        staff, log, meeting = _meeting_for_write(session, by, meeting_id)
+        for invitee in session.exec(select(Invitee).where(Invitee.meeting_id == meeting.id)).all():
+            if invitee.id in attended:
+                invitee.attended = bool(attended[invitee.id])
+                session.add(invitee)
+        session.flush()
+        access.write_audit(session, staff, by, "attendance", log=log, detail=f"meeting {meeting.id}")
+        return _view(session, meeting)
+
+
+def save_note(store: Store, by: access.StaffRef, meeting_id: int, *, text: str,
+              agenda_item_id: int | None = None, note_id: int | None = None,
+              version: int | None = None) -> NoteView:
+    """Save one line of the minutes as a draft (new, or a change of a draft line)."""
+    with store.session(write=True) as session:
+        staff, log, meeting = _meeting_for_write(session, by, meeting_id)
+        if meeting.minutes_finished_at is not None:
+            raise RuleViolation(_("The minutes are finished and can no longer change."), rule="R7")
+        if agenda_item_id is not None:
+            item = session.get(AgendaItem, agenda_item_id)
+            if item is None or item.meeting_id != meeting.id:
+                raise NotFound(_("That agenda item is not on this meeting."))
+        if note_id is None:
+            note = MinutesNote(meeting_id=meeting.id, agenda_item_id=agenda_item_id, noted_at=clock.now(), text=text)
+            session.add(note)
+            session.flush()
+        else:
+            note = session.get(MinutesNote, note_id)
+            if note is None or note.meeting_id != meeting.id:
+                raise NotFound(_("That line is not in these minutes."))
+            guarded_update(session, MinutesNote, note.id, version if version is not None else note.version,
+                           text=text, agenda_item_id=agenda_item_id)
+            note = session.get(MinutesNote, note.id)
+        access.write_audit(session, staff, by, "minutes_draft", log=log, detail=f"meeting {meeting.id}")
+        return NoteView(note.id, note.agenda_item_id, note.noted_at, note.text, note.version)
+
+
+def finish_minutes(store: Store, by: access.StaffRef, meeting_id: int, *, version: int,
+                   efforts: tuple[AgreedEffort, ...] = (), goals: tuple[str, ...] = (),
+                   outcome: str | None = None) -> MeetingView:
+    """Write the minutes into the log as entries that never change, with the agreed efforts
+    and goals; the meeting is held (R13). A notification meeting records its outcome (R11)."""
+    with store.session(write=True) as session:
+        staff, log, meeting = _meeting_for_write(session, by, meeting_id)
+        if meeting.minutes_finished_at is not None:
+            raise RuleViolation(_("These minutes were already finished."), rule="R13")
+        if meeting.status == "cancelled":
+            raise RuleViolation(_("A cancelled meeting has no minutes."), rule="R13")
+        if meeting.kind == "notification" and not (outcome or "").strip():
+            raise InvalidInput(_("Write the family department's assessment before finishing."), rule="R11")
+        now = clock.now()
+        agenda = {a.id: a.title for a in session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id))}
+        notes = session.exec(select(MinutesNote).where(MinutesNote.meeting_id == meeting.id)
+                             .order_by(col(MinutesNote.noted_at), col(MinutesNote.id))).all()
+        for note in notes:
+            if not note.text.strip():
+                continue
+            title = agenda.get(note.agenda_item_id, "")
+            body = f"{title}: {note.text}" if title else note.text
+            session.add(Entry(log_id=log.id, author_id=staff.id, written_at=now, kind="minutes",
+                              text=body, meeting_id=meeting.id))
+        for agreed in efforts:
+            if not agreed.what.strip():
+                continue
+            session.add(Effort(log_id=log.id, what=agreed.what.strip(),
+                               responsible_staff_id=agreed.responsible_staff_id,
+                               responsible_text=agreed.responsible_text, starts_on=agreed.starts_on or now.date(),
+                               evaluate_on=agreed.evaluate_on, created_by=staff.id, created_at=now,
+                               meeting_id=meeting.id))
+        for text in goals:
+            if text.strip():
+                session.add(Goal(log_id=log.id, text=text.strip(), created_by=staff.id, created_at=now,
+                                 meeting_id=meeting.id))
+        guarded_update(session, Meeting, meeting.id, version, status="held", minutes_finished_at=now,
+                       outcome=(outcome or "").strip() or None)
+        access.write_audit(session, staff, by, "minutes_finished", log=log, detail=f"meeting {meeting.id}")
+        return _view(session, session.get(Meeting, meeting.id))
+
+
+def get_meeting(store: Store, by: access.StaffRef, meeting_id: int) -> MeetingView:
+    with store.session(write=True) as session:
+        meeting = session.get(Meeting, meeting_id)
+        if meeting is None:
+            raise NotFound(_("There is no such meeting."))
+        access.log_for_read(session, by, meeting.log_id, what="meeting")
+        return _view(session, meeting)
+
+
+def list_meetings(store: Store, by: access.StaffRef, log_id: int) -> list[MeetingView]:
+    with store.session(write=True) as session:
+        access.log_for_read(session, by, log_id, what="meetings")
+        rows = session.exec(select(Meeting).where(Meeting.log_id == log_id).order_by(col(Meeting.starts_at))).all()
+        return [_view(session, m, with_notes=False) for m in rows]
+
+
+def my_meetings(store: Store, by: access.StaffRef, *, start: datetime, days: int = 7) -> list[MeetingView]:
+    """Meetings I convene or am invited to, in a window (the planner)."""
+    end = start + timedelta(days=days)
+    with store.session() as session:
+        staff = access.require_staff(session, by)
+        invited = select(Invitee.meeting_id).where(Invitee.staff_id == staff.id)
+        rows = session.exec(
+            select(Meeting).where(
+                col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end,
+                (Meeting.convened_by == staff.id) | col(Meeting.id).in_(invited),
+            ).order_by(col(Meeting.starts_at))
+        ).all()
+        visible = [m for m in rows if access.can_read(session, staff, session.get(RelayLog, m.log_id))]
+        return [_view(session, m, with_notes=False) for m in visible]
+
+
+def installation_tz(store: Store) -> str:
+    return installation.read(store).timezone
