@@ -1,0 +1,225 @@
+"""The login screen, driven headless key by key, as a user would."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+import threading
+from types import SimpleNamespace
+
+import pytest
+from rich.console import Console
+from textual.widgets import Button, Input, LoadingIndicator, Static
+
+from relaytui import i18n
+from relaytui.app import RelayApp, generic_error
+from relaytui.services import access, accounts, installation, logs, subjects, units
+
+SIZE = (120, 40)
+CPR = "0707614285"  # a valid Danish CPR number (stdnum.dk.cpr.is_valid)
+WRONG = "Wrong username or password. Check both and try again."
+
+
+@pytest.fixture
+def world(sqlite_store):
+    """An installation with a unit, a caseworker holding one log, and an administrator."""
+    store = sqlite_store
+    installation.write(store, profile="dk", timezone="Europe/Copenhagen")
+    system = access.system_administrator()
+    unit = units.add_unit(store, system, name="Solsikken", kind="daycare")
+    accounts.add_user(store, system, username="anna", full_name="Anna Holm", password="demo",
+                      profession="pedagogue", unit=unit.id)
+    accounts.add_user(store, system, username="root", full_name="Rita Root", password="secret",
+                      role="admin")
+    anna = accounts.authenticate(store, "anna", "demo")
+    subject = subjects.create_subject(store, anna, national_number=CPR, name="Bo Jensen")
+    logs.create_log(store, anna, subject_id=subject.id, concern="Comes to daycare hungry.")
+    return SimpleNamespace(store=store, system=system, anna=anna, subject=subject)
+
+
+async def wait_for(pilot, predicate, what: str, tries: int = 100) -> None:
+    for _ in range(tries):
+        if predicate():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def screen_text(app) -> str:
+    """The current screen as plain text, as the terminal would show it."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True,
+                      force_terminal=True, legacy_windows=False)
+    console.print(app.screen._compositor.render_update(full=True))
+    return console.export_text()
+
+
+def error_text(app) -> str:
+    label = app.screen.query_one("#login-error", Static)
+    return str(label.render()) if label.display else ""
+
+
+async def log_in(pilot, username: str, password: str) -> None:
+    await pilot.press(*username, "enter", *password, "enter")
+
+
+def on_login(app) -> bool:
+    from relaytui.screens.login import LoginScreen
+
+    return isinstance(app.screen, LoginScreen)
+
+
+def on_home(app) -> bool:
+    from relaytui.screens.home import HomeScreen
+
+    return isinstance(app.screen, HomeScreen)
+
+
+async def test_starts_on_login_with_name_and_explanation(world):
+    app = RelayApp(world.store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert on_login(app)
+        text = screen_text(app)
+        assert "Relay log" in text
+        assert "Who does what, by when, around a child you worry about." in text
+        assert app.focused is app.screen.query_one("#username", Input)
+        assert app.screen.query_one("#password", Input).password is True
+        assert "Quit" in text  # the footer shows the bindings
+        assert app.staff is None
+
+
+async def test_enter_in_username_moves_to_password(world):
+    app = RelayApp(world.store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "n", "n", "a", "enter")
+        assert app.focused is app.screen.query_one("#password", Input)
+        assert app.screen.query_one("#username", Input).value == "anna"
+
+
+async def test_wrong_password_stays_on_login_keeps_username_clears_password(world):
+    app = RelayApp(world.store)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "anna", "wrong")
+        await wait_for(pilot, lambda: error_text(app), "the error message")
+        assert error_text(app) == WRONG
+        assert on_login(app)
+        assert app.screen.query_one("#username", Input).value == "anna"
+        password = app.screen.query_one("#password", Input)
+        assert password.value == ""
+        assert not password.disabled
+        assert app.focused is password
+        assert app.staff is None
+        # The user can try again at once: the right password now opens the home screen.
+        await pilot.press("d", "e", "m", "o", "enter")
+        await wait_for(pilot, lambda: on_home(app), "the home screen")
+
+
+async def test_five_wrong_passwords_lock_the_account(world):
+    app = RelayApp(world.store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "n", "n", "a", "enter")
+        for attempt in range(1, 6):
+            await pilot.press("n", "o", "p", "e", "enter")
+            await wait_for(pilot, lambda: error_text(app) and not app.screen.busy,
+                           f"the answer to attempt {attempt}")
+            if attempt < 5:
+                assert error_text(app) == WRONG
+        assert "locked" in error_text(app)
+        assert "administrator" in error_text(app)
+        # Even the right password is refused now, with the same message.
+        await pilot.press("d", "e", "m", "o", "enter")
+        await wait_for(pilot, lambda: error_text(app) and not app.screen.busy, "the answer")
+        assert "locked" in error_text(app)
+        assert on_login(app)
+    assert accounts.get_user(world.store, world.system, "anna").locked
+
+
+async def test_right_password_opens_home(world):
+    app = RelayApp(world.store)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "anna", "demo")
+        await wait_for(pilot, lambda: on_home(app), "the home screen")
+        assert app.staff is not None and app.staff.username == "anna"
+
+
+async def test_login_button_logs_in(world):
+    app = RelayApp(world.store)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("a", "n", "n", "a", "tab", "d", "e", "m", "o")
+        await pilot.click("#login-button")
+        await wait_for(pilot, lambda: on_home(app), "the home screen")
+
+
+async def test_password_is_checked_in_a_thread_with_the_form_disabled(world, monkeypatch):
+    release = threading.Event()
+    threads = []
+    real = accounts.authenticate
+
+    def slow_authenticate(store, username, password):
+        threads.append(threading.current_thread())
+        assert release.wait(10)
+        return real(store, username, password)
+
+    monkeypatch.setattr(accounts, "authenticate", slow_authenticate)
+    app = RelayApp(world.store)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "anna", "demo")
+        await wait_for(pilot, lambda: threads, "the check to start")
+        screen = app.screen
+        # The event loop answers while the check runs; the form waits for it.
+        assert threads[0] is not threading.main_thread()
+        assert screen.query_one("#username", Input).disabled
+        assert screen.query_one("#password", Input).disabled
+        assert screen.query_one("#login-button", Button).disabled
+        assert screen.query_one("#login-busy", LoadingIndicator).display
+        release.set()
+        await wait_for(pilot, lambda: on_home(app), "the home screen")
+
+
+async def test_unexpected_failure_shows_one_generic_line(world, monkeypatch):
+    def broken(store, username, password):
+        raise RuntimeError("internal detail that must not reach the screen")
+
+    monkeypatch.setattr(accounts, "authenticate", broken)
+    app = RelayApp(world.store)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "anna", "demo")
+        await wait_for(pilot, lambda: error_text(app), "the error message")
+        assert error_text(app) == generic_error()
+        assert "internal detail" not in screen_text(app)
+        assert on_login(app)
+        assert not app.screen.query_one("#password", Input).disabled
+
+
+async def test_staff_language_is_used_after_login_and_dropped_at_logout(world, monkeypatch):
+    accounts.set_language(world.store, world.anna, "da")
+    chosen = []
+    real = i18n.set_language
+
+    def spy(code):
+        chosen.append(code)
+        return real(code)
+
+    monkeypatch.setattr(i18n, "set_language", spy)
+    app = RelayApp(world.store)
+    async with app.run_test(size=SIZE) as pilot:
+        await log_in(pilot, "anna", "demo")
+        await wait_for(pilot, lambda: on_home(app), "the home screen")
+        assert chosen[-1] == "da"
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: on_login(app), "the login screen")
+        assert chosen[-1] == "en"
+
+
+def test_importing_the_app_loads_no_database_or_screen_code():
+    """A cold start is a feature: the screens, SQLAlchemy and argon2 load when needed."""
+    code = (
+        "import sys, relaytui.app\n"
+        "heavy = ('sqlalchemy', 'sqlmodel', 'argon2', 'alembic', 'psycopg', 'relaytui.screens.login',"
+        " 'relaytui.screens.home', 'relaytui.services')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
