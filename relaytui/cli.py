@@ -23,7 +23,7 @@ from typer.core import TyperGroup
 
 from relaytui import __version__, config, db
 from relaytui.errors import DomainError, InvalidInput, StoreError
-from relaytui.i18n import LANGUAGES, _, set_language
+from relaytui.i18n import LANGUAGES, _, language_from_environment, set_language
 
 # --- errors -------------------------------------------------------------------------------
 
@@ -251,7 +251,11 @@ def build_app() -> typer.Typer:
             store = _store(ctx)
             from relaytui.app import run_app
 
-            run_app(store)
+            # --lang, then the environment, then the installation's own language.
+            language = None
+            if lang is None and language_from_environment() is None:
+                language = installation.read(store).language or None
+            run_app(store, language=language)
 
     # --- init ---------------------------------------------------------------------------
 

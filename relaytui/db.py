@@ -62,9 +62,24 @@ def _prepare_sqlite_file(path: Path, *, create_folder: bool) -> None:
     os.chmod(path, 0o600)
 
 
+def _casefold(value: str | None) -> str | None:
+    return value.lower() if value is not None else None
+
+
+def casefold_function(session: Any):
+    """The SQL function that folds case beyond ASCII ("Ø" finds "ø"), for searches."""
+    from sqlalchemy import func
+
+    if session.get_bind().dialect.name == "sqlite":
+        return func.relaytui_casefold
+    return func.lower
+
+
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy's "begin" event decide how a transaction starts (see _on_sqlite_begin).
     dbapi_connection.isolation_level = None
+    # SQLite's lower() folds ASCII only; searches use this one instead.
+    dbapi_connection.create_function("relaytui_casefold", 1, _casefold, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")

@@ -122,3 +122,15 @@ def store(request):
     """The same test on SQLite and on PostgreSQL."""
     name = "sqlite_store" if request.param == "sqlite" else "pg_store"
     return request.getfixturevalue(name)
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing():
+    """argon2id with test-sized costs: the same algorithm, a fraction of the time."""
+    from argon2 import PasswordHasher, Type
+
+    from relaytui.services import accounts
+
+    accounts.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID))
+    yield
+    accounts.set_password_hasher(None)

@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from relaytui.db import Store
+from relaytui.db import Store, casefold_function
 from relaytui.errors import (
     InvalidInput, LoginFailed, NotAllowed, NotFound, RuleViolation, StaleWrite,
 )
@@ -550,10 +550,6 @@ def _like_pattern(query: str) -> str:
     return f"%{escaped}%"
 
 
-def _casefold(value: str | None) -> str | None:
-    return value.casefold() if value is not None else None
-
-
 def search_staff(store: Store, by: StaffRef, query: str, limit: int = 20) -> list[StaffView]:
     """Active colleagues (not administrators) whose name, username or profession contains
     ``query``, ignoring case; '%' and '_' match themselves."""
@@ -567,15 +563,8 @@ def search_staff(store: Store, by: StaffRef, query: str, limit: int = 20) -> lis
             .where(col(Staff.active).is_(True), Staff.role != "admin")
         )
         if text:
-            if session.get_bind().dialect.name == "sqlite":
-                # SQLite's lower() folds ASCII only; fold in Python so "Ø" finds "ø".
-                raw = session.connection().connection.driver_connection
-                raw.create_function("relaytui_casefold", 1, _casefold, deterministic=True)
-                fold = func.relaytui_casefold
-                pattern = _like_pattern(text.casefold())
-            else:
-                fold = func.lower
-                pattern = _like_pattern(text.lower())
+            fold = casefold_function(session)
+            pattern = _like_pattern(text.lower())
             statement = statement.where(or_(
                 fold(Staff.full_name).like(pattern, escape="\\"),
                 fold(Staff.username).like(pattern, escape="\\"),

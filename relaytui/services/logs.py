@@ -9,7 +9,7 @@ from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from relaytui.db import Store
+from relaytui.db import Store, casefold_function
 from relaytui.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from relaytui.i18n import _
 from relaytui.models import (
@@ -340,9 +340,10 @@ def list_logs(
         if not include_closed:
             query = query.where(RelayLog.status != "closed")
         if search.strip():
+            fold = casefold_function(session)
             pattern = "%" + _escape_like(search.strip().lower()) + "%"
             query = query.where(
-                func.lower(Subject.name).like(pattern, escape="\\")
+                fold(Subject.name).like(pattern, escape="\\")
                 | col(Subject.national_number).like(_escape_like(search.strip()) + "%", escape="\\")
             )
         rows = session.exec(query.order_by(col(Subject.name), col(RelayLog.id)).limit(limit)).all()

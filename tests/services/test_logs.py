@@ -403,3 +403,10 @@ def test_stale_level_change_is_refused(world):
 def test_fresh_world_has_no_logs(store):
     world = build_world(store, "dk")
     assert logs.list_logs(store, world.ref("anna")) == []
+
+
+def test_search_folds_danish_letters(world):
+    world.add_subject("Øjvind Ærø", date(2020, 1, 2))
+    log = logs.create_log(world.store, world.ref("anna"), subject_id=world.subjects["Øjvind Ærø"], concern="x")
+    assert [s.id for s in logs.list_logs(world.store, world.ref("anna"), search="øjv")] == [log.id]
+    assert [s.id for s in logs.list_logs(world.store, world.ref("anna"), search="ÆRØ")] == [log.id]
