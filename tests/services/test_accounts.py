@@ -339,10 +339,10 @@ def test_a_stale_version_is_refused(store, cli, anna):
     assert not accounts.disable_user(store, cli, "anna", version=fresh.version).active
 
 
+@pytest.mark.parametrize("store", ["postgres"], indirect=True)
 def test_a_concurrent_change_between_read_and_write_is_refused(store, cli, anna, monkeypatch):
-    """Someone else writes the row after the service read it: the guarded UPDATE finds 0 rows."""
-    if store.is_sqlite:
-        pytest.skip("SQLite writers are serialised by BEGIN IMMEDIATE; the race cannot happen")
+    """Someone else writes the row after the service read it: the guarded UPDATE finds 0 rows.
+    (On SQLite, writers are serialised by BEGIN IMMEDIATE: the race cannot happen there.)"""
     real = accounts._check_version
 
     def interleave(staff, version):
