@@ -23,16 +23,6 @@ PASSWORD = "correct horse battery staple"
 runner = CliRunner()
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing():
-    """argon2id with small parameters: the default ones take a tenth of a second per hash."""
-    from argon2 import PasswordHasher, Type
-
-    accounts.set_password_hasher(
-        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
-    )
-    yield
-    accounts.set_password_hasher(None)
 
 
 def run(*args: str, input: str | None = None):

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-import io
 import threading
 from datetime import datetime, timezone
-from types import SimpleNamespace
 
 import pytest
-from rich.console import Console
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable, Input, Static
 
 from relaytui.app import RelayApp
 from relaytui.errors import NotAllowed, StoreError
-from relaytui.services import access, accounts, clock, installation, logs, meetings, subjects, units
+from relaytui.services import accounts, clock, logs, meetings, subjects
+
+from tests.screens.reading import screen_text, wait_for
 
 SIZE = (120, 40)
 CPR = "0707614285"  # valid Danish CPR numbers (stdnum.dk.cpr.is_valid)
@@ -23,40 +22,6 @@ OTHER_CPR = "0101151234"
 MARKUP_NAME = "[bold red]Bo[/]"
 
 
-@pytest.fixture
-def world(sqlite_store):
-    """An installation with a unit, a caseworker holding one log, an idle colleague, an admin."""
-    store = sqlite_store
-    installation.write(store, profile="dk", timezone="Europe/Copenhagen")
-    system = access.system_administrator()
-    unit = units.add_unit(store, system, name="Solsikken", kind="daycare")
-    accounts.add_user(store, system, username="anna", full_name="Anna Holm", password="demo",
-                      profession="pedagogue", unit=unit.id)
-    accounts.add_user(store, system, username="bent", full_name="Bent Berg", password="demo",
-                      profession="teacher", unit=unit.id)
-    accounts.add_user(store, system, username="root", full_name="Rita Root", password="secret",
-                      role="admin")
-    anna = accounts.authenticate(store, "anna", "demo")
-    subject = subjects.create_subject(store, anna, national_number=CPR, name="Bo Jensen")
-    log = logs.create_log(store, anna, subject_id=subject.id, concern="Comes to daycare hungry.")
-    return SimpleNamespace(store=store, system=system, anna=anna, subject=subject, log=log)
-
-
-async def wait_for(pilot, predicate, what: str, tries: int = 100) -> None:
-    for _ in range(tries):
-        if predicate():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
-def screen_text(app) -> str:
-    """The current screen as plain text, as the terminal would show it."""
-    width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True,
-                      force_terminal=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(full=True))
-    return console.export_text()
 
 
 def loaded(app) -> bool:

@@ -17,16 +17,6 @@ from relaytui.services import access, accounts, units
 PASSWORD = "correct horse battery staple"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing():
-    """argon2id with small parameters: the default ones take a tenth of a second per hash."""
-    from argon2 import PasswordHasher, Type
-
-    accounts.set_password_hasher(
-        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
-    )
-    yield
-    accounts.set_password_hasher(None)
 
 
 @pytest.fixture

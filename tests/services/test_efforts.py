@@ -1,6 +1,6 @@
 """Efforts and goals: R12."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
