@@ -1,0 +1,1 @@
+"""Widgets and messages that several screens share."""
