@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -312,6 +314,269 @@ def get_log(store: Store, by: access.StaffRef, log_id: int) -> LogDetail:
         return detail(session, staff, log, inst)
 
 
+@dataclass(frozen=True)
+class LogQuery:
+    """What the log list asks for: whose logs, which, in what order."""
+
+    role: str = "all"  # all|holder|actor
+    level: int | None = None
+    status: str = "open"  # open|closed|all
+    attention: str | None = None  # None|any|overdue|consent|handover|meeting_soon
+    search: str = ""
+    sort: str = "name"  # name|level|last_entry|next_meeting
+    descending: bool = False
+    unit_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LogPage:
+    rows: tuple[LogSummary, ...]
+    next_cursor: str | None
+
+
+ROLES_FILTER = ("all", "holder", "actor")
+STATUS_FILTER = ("open", "closed", "all")
+ATTENTION_FILTER = (None, "any", "overdue", "consent", "handover", "meeting_soon")
+SORTS = ("name", "level", "last_entry", "next_meeting")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)
+
+
+def _consent_in_force_clause(now: datetime):
+    from relaytui.models import Consent
+
+    return and_(
+        Consent.log_id == RelayLog.id, col(Consent.covers_log).is_(True),
+        col(Consent.withdrawn_at).is_(None),
+        or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > now),
+    )
+
+
+def _visibility(staff: Staff, now: datetime):
+    """Which logs the person may list: held or read as actor (open), or granted (closed)."""
+    from relaytui.models import Consent
+
+    member = (
+        select(Membership.id)
+        .join(Consent, Consent.id == Membership.consent_id, isouter=True)
+        .where(
+            Membership.log_id == RelayLog.id, Membership.staff_id == staff.id,
+            col(Membership.removed_at).is_(None),
+            or_(col(Membership.consent_id).is_(None),
+                and_(col(Consent.withdrawn_at).is_(None),
+                     or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > now))),
+        )
+        .exists()
+    )
+    granted = (
+        select(ReadGrant.id)
+        .where(ReadGrant.log_id == RelayLog.id, ReadGrant.staff_id == staff.id, col(ReadGrant.expires_at) > now)
+        .exists()
+    )
+    open_ = RelayLog.status != "closed"
+    return member, granted, open_
+
+
+def _sort_key(sort: str, now: datetime):
+    if sort == "level":
+        return RelayLog.level
+    if sort == "last_entry":
+        return func.coalesce(
+            select(func.max(Entry.written_at)).where(Entry.log_id == RelayLog.id).scalar_subquery(), _EPOCH
+        )
+    if sort == "next_meeting":
+        return func.coalesce(
+            select(func.min(Meeting.starts_at)).where(
+                Meeting.log_id == RelayLog.id, Meeting.status == "planned", col(Meeting.starts_at) >= now
+            ).scalar_subquery(),
+            _FAR,
+        )
+    return None  # by name: the folded subject name
+
+
+def _encode_cursor(value, log_id: int) -> str:
+    if isinstance(value, datetime):
+        payload = ["t", value.astimezone(timezone.utc).isoformat(), log_id]
+    else:
+        payload = ["v", value, log_id]
+    return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
+
+
+def _decode_cursor(cursor: str):
+    try:
+        kind, value, log_id = json.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        if kind == "t":
+            value = datetime.fromisoformat(value)
+        return value, int(log_id)
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise InvalidInput(_("The list position is invalid; start from the top again.")) from None
+
+
+def list_page(store: Store, by: access.StaffRef, query: LogQuery | None = None, *,
+              after: str | None = None, limit: int = 50) -> LogPage:
+    """One page of the logs I may see, filtered and sorted in the database (keyset paging).
+
+    A fixed number of statements per page, whatever the number of logs: the filters are
+    EXISTS clauses on indexed columns and the figures of the page's rows come in batches.
+    """
+    query = query or LogQuery()
+    if query.role not in ROLES_FILTER or query.status not in STATUS_FILTER \
+            or query.attention not in ATTENTION_FILTER or query.sort not in SORTS:
+        raise InvalidInput(_("Unknown filter or sort order."))
+    if query.level is not None:
+        _check_level(query.level)
+    limit = max(1, min(int(limit), 500))
+    inst = installation.read(store)
+    today = clock.today(inst.timezone)
+    now = clock.now()
+    with store.session() as session:
+        staff = access.require_staff(session, by)
+        fold = casefold_function(session)
+        member, granted, open_ = _visibility(staff, now)
+        held = RelayLog.holder_id == staff.id
+        if query.role == "holder":
+            who = held
+        elif query.role == "actor":
+            who = and_(member, RelayLog.holder_id != staff.id)
+        else:
+            who = or_(held, member)
+        if query.status == "open":
+            visible = and_(open_, who)
+        elif query.status == "closed":
+            visible = and_(RelayLog.status == "closed", granted)
+        else:
+            visible = or_(and_(open_, who), and_(RelayLog.status == "closed", granted))
+        statement = select(RelayLog, Subject).join(Subject, Subject.id == RelayLog.subject_id).where(visible)
+        if query.level is not None:
+            statement = statement.where(RelayLog.level == query.level)
+        if query.unit_id is not None:
+            statement = statement.where(RelayLog.unit_id == query.unit_id)
+        overdue = select(Effort.id).where(
+            Effort.log_id == RelayLog.id, Effort.status == "active", col(Effort.evaluate_on) < today
+        ).exists()
+        from relaytui.models import Consent
+
+        consent_ok = select(Consent.id).where(_consent_in_force_clause(now)).exists()
+        any_consent = select(Consent.id).where(Consent.log_id == RelayLog.id, col(Consent.covers_log).is_(True)).exists()
+        pending = select(Handover.id).where(Handover.log_id == RelayLog.id, Handover.status == "pending").exists()
+        soon = select(Meeting.id).where(
+            Meeting.log_id == RelayLog.id, Meeting.status == "planned", col(Meeting.starts_at) >= now,
+            col(Meeting.starts_at) < now + timedelta(days=14),
+        ).exists()
+        consent_problem = and_(~consent_ok, or_(RelayLog.level >= 1, any_consent))
+        if query.attention == "overdue":
+            statement = statement.where(overdue)
+        elif query.attention == "consent":
+            statement = statement.where(~consent_ok)
+        elif query.attention == "handover":
+            statement = statement.where(pending)
+        elif query.attention == "meeting_soon":
+            statement = statement.where(soon)
+        elif query.attention == "any":
+            statement = statement.where(or_(overdue, consent_problem, pending,
+                                            col(RelayLog.needs_attention).is_not(None)))
+        text_ = query.search.strip()
+        if text_:
+            digits = "".join(ch for ch in text_ if ch.isdigit())
+            by_name = fold(Subject.name).like("%" + _escape_like(text_.lower()) + "%", escape="\\")
+            if digits and len(digits) == len(text_.replace("-", "").replace(" ", "")):
+                statement = statement.where(col(Subject.national_number).like(_escape_like(digits) + "%", escape="\\"))
+            else:
+                statement = statement.where(by_name)
+        key = _sort_key(query.sort, now)
+        if key is None:
+            key = fold(Subject.name)
+        if after:
+            value, last_id = _decode_cursor(after)
+            if isinstance(value, datetime):
+                from sqlalchemy import literal
+
+                from relaytui.models.base import UTCDateTime
+
+                value = literal(value, UTCDateTime())
+            if query.descending:
+                statement = statement.where(or_(key < value, and_(key == value, RelayLog.id < last_id)))
+            else:
+                statement = statement.where(or_(key > value, and_(key == value, RelayLog.id > last_id)))
+        if query.descending:
+            statement = statement.order_by(key.desc(), col(RelayLog.id).desc())
+        else:
+            statement = statement.order_by(key, col(RelayLog.id))
+        statement = statement.add_columns(key.label("sort_key")).limit(limit + 1)
+        found = session.exec(statement).all()
+        more = len(found) > limit
+        found = found[:limit]
+        rows = _summaries(session, staff, [(log, subject) for log, subject, _key in found], today, now)
+        next_cursor = None
+        if more and found:
+            last_log, _subject, last_key = found[-1]
+            if isinstance(last_key, str) and query.sort in ("last_entry", "next_meeting"):
+                last_key = datetime.fromisoformat(last_key).replace(tzinfo=timezone.utc)
+            next_cursor = _encode_cursor(last_key, last_log.id)
+        return LogPage(rows=tuple(rows), next_cursor=next_cursor)
+
+
+def _summaries(session: Session, staff: Staff, pairs: list[tuple[RelayLog, Subject]], today: date,
+               now: datetime) -> list[LogSummary]:
+    """The figures of one page's rows, a query per figure (never one per row)."""
+    from relaytui.models import Consent
+
+    ids = [log.id for log, _subject in pairs]
+    if not ids:
+        return []
+    holders = dict(session.exec(
+        select(Staff.id, Staff.full_name).where(col(Staff.id).in_({log.holder_id for log, _s in pairs}))
+    ).all())
+    next_meeting = dict(session.exec(
+        select(Meeting.log_id, func.min(Meeting.starts_at)).where(
+            col(Meeting.log_id).in_(ids), Meeting.status == "planned", col(Meeting.starts_at) >= now
+        ).group_by(Meeting.log_id)
+    ).all())
+    last_entry = dict(session.exec(
+        select(Entry.log_id, func.max(Entry.written_at)).where(col(Entry.log_id).in_(ids)).group_by(Entry.log_id)
+    ).all())
+    overdue = dict(session.exec(
+        select(Effort.log_id, func.count()).where(
+            col(Effort.log_id).in_(ids), Effort.status == "active", col(Effort.evaluate_on) < today
+        ).group_by(Effort.log_id)
+    ).all())
+    pending = set(session.exec(
+        select(Handover.log_id).where(col(Handover.log_id).in_(ids), Handover.status == "pending")
+    ).all())
+    consents: dict[int, list[Consent]] = {}
+    for row in session.exec(
+        select(Consent).where(col(Consent.log_id).in_(ids), col(Consent.covers_log).is_(True))
+    ).all():
+        consents.setdefault(row.log_id, []).append(row)
+    result = []
+    for log, subject in pairs:
+        rows = sorted(consents.get(log.id, []), key=lambda c: c.given_at, reverse=True)
+        if not rows:
+            state = "missing"
+        elif any(consent.state_of(c) == "in_force" for c in rows):
+            state = "ok"
+        else:
+            state = consent.state_of(rows[0])
+        result.append(LogSummary(
+            id=log.id, subject_id=subject.id, subject_name=subject.name,
+            national_number_masked=subjects.mask(subject.national_number), level=log.level,
+            status=log.status, holder_id=log.holder_id, holder_name=holders.get(log.holder_id, ""),
+            my_role="holder" if log.holder_id == staff.id else ("grant" if log.status == "closed" else "actor"),
+            next_meeting_at=_aware(next_meeting.get(log.id)), overdue_evaluations=overdue.get(log.id, 0),
+            consent_state=state, last_entry_at=_aware(last_entry.get(log.id)),
+            pending_handover=log.id in pending, needs_attention=log.needs_attention,
+        ))
+    return result
+
+
+def _aware(value):
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value
+
+
 def list_logs(
     store: Store,
     by: access.StaffRef,
@@ -321,64 +586,9 @@ def list_logs(
     search: str = "",
     limit: int = 200,
 ) -> list[LogSummary]:
-    """The logs I hold and the logs I read as actor (issue 3 adds paging and filters)."""
-    inst = installation.read(store)
-    today = clock.today(inst.timezone)
-    with store.session() as session:
-        staff = access.require_staff(session, by)
-        held = select(RelayLog.id).where(RelayLog.holder_id == staff.id)
-        member_of = select(Membership.log_id).where(
-            Membership.staff_id == staff.id, col(Membership.removed_at).is_(None)
-        )
-        query = select(RelayLog, Subject).join(Subject, Subject.id == RelayLog.subject_id)
-        if role == "holder":
-            query = query.where(col(RelayLog.id).in_(held))
-        elif role == "actor":
-            query = query.where(col(RelayLog.id).in_(member_of), RelayLog.holder_id != staff.id)
-        else:
-            query = query.where(col(RelayLog.id).in_(held) | col(RelayLog.id).in_(member_of))
-        if not include_closed:
-            query = query.where(RelayLog.status != "closed")
-        if search.strip():
-            fold = casefold_function(session)
-            pattern = "%" + _escape_like(search.strip().lower()) + "%"
-            query = query.where(
-                fold(Subject.name).like(pattern, escape="\\")
-                | col(Subject.national_number).like(_escape_like(search.strip()) + "%", escape="\\")
-            )
-        rows = session.exec(query.order_by(col(Subject.name), col(RelayLog.id)).limit(limit)).all()
-        result = []
-        for log, subject in rows:
-            if log.holder_id != staff.id and not access.can_read(session, staff, log):
-                continue  # a membership whose consent has lapsed gives no access
-            holder = session.get(Staff, log.holder_id)
-            next_meeting = session.exec(
-                select(func.min(Meeting.starts_at)).where(
-                    Meeting.log_id == log.id, Meeting.status == "planned",
-                    col(Meeting.starts_at) >= clock.now(),
-                )
-            ).one()
-            last_entry = session.exec(
-                select(func.max(Entry.written_at)).where(Entry.log_id == log.id)
-            ).one()
-            if isinstance(next_meeting, datetime) and next_meeting.tzinfo is None:
-                next_meeting = next_meeting.replace(tzinfo=clock.now().tzinfo)
-            if isinstance(last_entry, datetime) and last_entry.tzinfo is None:
-                last_entry = last_entry.replace(tzinfo=clock.now().tzinfo)
-            result.append(
-                LogSummary(
-                    id=log.id, subject_id=subject.id, subject_name=subject.name,
-                    national_number_masked=subjects.mask(subject.national_number),
-                    level=log.level, status=log.status, holder_id=log.holder_id,
-                    holder_name=holder.full_name if holder else "",
-                    my_role="holder" if log.holder_id == staff.id else "actor",
-                    next_meeting_at=next_meeting, overdue_evaluations=_overdue_count(session, log.id, today),
-                    consent_state=consent.log_consent_state(session, log), last_entry_at=last_entry,
-                    pending_handover=_pending_handover(session, log.id) is not None,
-                    needs_attention=log.needs_attention,
-                )
-            )
-        return result
+    """The first ``limit`` logs I hold or read, by subject name (see :func:`list_page`)."""
+    query = LogQuery(role=role or "all", status="all" if include_closed else "open", search=search)
+    return list(list_page(store, by, query, limit=limit).rows)
 
 
 def _escape_like(value: str) -> str:
