@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotFound, RuleViolation
-from relaytui.i18n import _
+from relaytui.i18n import _, ngettext
 from relaytui.models import Consent, ConsentCover, Guardian, Membership, RelayLog, Staff, Subject, Unit
 from relaytui.services import access, clock, installation
 from relaytui.services.versions import guarded_update
@@ -132,7 +132,7 @@ def check_giver(session: Session, subject: Subject, data: ConsentInput,
                 _("A pregnant person consents for herself; record her own consent."), rule="R6"
             )
         raise RuleViolation(
-            _("{name} is {age} or older and consents for themself; record their own consent.").format(
+            _("{name} is {age} or older and consents for themselves; record their own consent.").format(
                 name=subject.name, age=inst.age_of_own_consent
             ),
             rule="R6",
@@ -328,7 +328,10 @@ def withdraw_consent(store: Store, by: access.StaffRef, consent_id: int, *, vers
         now = clock.now()
         guarded_update(session, Consent, consent.id, version, withdrawn_at=now, withdrawn_reason=reason)
         detached = _detach_uncovered(session, log, consent, now)
-        log.needs_attention = _("A consent was withdrawn; {n} actor(s) were detached.").format(n=detached)
+        log.needs_attention = ngettext(
+            "A consent was withdrawn; {n} actor was detached.",
+            "A consent was withdrawn; {n} actors were detached.", detached,
+        ).format(n=detached)
         session.add(log)
         session.flush()
         access.write_audit(

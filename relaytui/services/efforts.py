@@ -215,7 +215,7 @@ def evaluate_goal(store: Store, by: access.StaffRef, goal_id: int, *, version: i
     if not text:
         raise InvalidInput(_("Write what the evaluation found."), rule="R12")
     if status not in ("active", "reached", "dropped"):
-        raise InvalidInput(_("A goal is still active, reached or dropped."))
+        raise InvalidInput(_("A goal is active, reached or dropped."))
     inst = installation.read(store)
     with store.session(write=True) as session:
         goal = session.get(Goal, goal_id)

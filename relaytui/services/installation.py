@@ -76,7 +76,7 @@ def _validate(key: str, value: str) -> str:
         return validate_timezone(value)
     if key == "age_of_own_consent":
         if value not in ("15", "16"):
-            raise InvalidInput(_("The age of own consent is 15 or 16."))
+            raise InvalidInput(_("The age of own consent must be 15 or 16."))
     if key in ("handover_reminder_days", "idle_lock_minutes"):
         if not value.isdigit() or not 1 <= int(value) <= 365:
             raise InvalidInput(_("Give a whole number from 1 to 365."))
