@@ -1,0 +1,107 @@
+"""Several people at once: the check and the write it depends on never interleave."""
+
+import threading
+from datetime import date, timedelta
+
+import pytest
+
+from relaytui.errors import DomainError, StaleWrite
+from relaytui.services import consent, efforts, handover, logs
+from tests.services.test_logs import guardian_consent, new_log
+
+
+def race(*calls):
+    """Run the calls at the same moment; return (results, errors) in call order."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+    errors: list = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        try:
+            results[i] = call()
+        except Exception as exc:  # noqa: BLE001 - returned for the assertions
+            errors[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results, errors
+
+
+@pytest.mark.rule("R8")
+def test_two_answers_to_one_handover_exactly_one_wins(world):
+    log = new_log(world)
+    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    _results, errors = race(
+        lambda: handover.accept(world.store, world.ref("bo"), proposal.id),
+        lambda: handover.decline(world.store, world.ref("bo"), proposal.id, message="no"),
+    )
+    assert sum(e is None for e in errors) == 1
+    assert all(e is None or isinstance(e, DomainError) for e in errors)
+    detail = logs.get_log(world.store, world.ref("bo" if errors[0] is None else "anna"), log.id)
+    holders = logs.history(world.store, world.ref("bo" if errors[0] is None else "anna"), log.id).holders
+    assert sum(h.ended_at is None for h in holders) == 1
+    assert detail.holder_id == (world.ref("bo").id if errors[0] is None else world.ref("anna").id)
+
+
+@pytest.mark.rule("R12")
+def test_two_edits_of_one_effort_one_is_refused_and_nothing_is_lost(world):
+    log = new_log(world)
+    effort = efforts.add_effort(world.store, world.ref("anna"), log.id, what="start", starts_on=date.today(),
+                                evaluate_on=date.today() + timedelta(days=7), responsible_text="mother")
+    results, errors = race(
+        lambda: efforts.update_effort(world.store, world.ref("anna"), effort.id, version=effort.version, what="A"),
+        lambda: efforts.update_effort(world.store, world.ref("anna"), effort.id, version=effort.version, what="B"),
+    )
+    assert sorted(type(e).__name__ for e in errors if e) == ["StaleWrite"]
+    winner = next(r for r in results if r is not None)
+    assert efforts.list_efforts(world.store, world.ref("anna"), log.id)[0].what == winner.what
+    assert isinstance(next(e for e in errors if e), StaleWrite)
+
+
+@pytest.mark.rule("R4")
+def test_a_level_change_racing_a_consent_withdrawal_never_leaves_level_1_without_consent(world):
+    for attempt in range(3):
+        subject = world.add_subject(f"Race {attempt}", date(2019, 3, 3), guardians=((f"Guardian {attempt}", True),))
+        log = logs.create_log(world.store, world.ref("anna"), subject_id=subject, concern="c")
+        given = consent.record_consent(world.store, world.ref("anna"), log.id, consent.ConsentInput(
+            giver="guardian", guardian_id=world.guardians[f"Guardian {attempt}"], method="oral"))
+        _results, errors = race(
+            lambda: logs.change_level(world.store, world.ref("anna"), log.id, to_level=1, reason="r"),
+            lambda: consent.withdraw_consent(world.store, world.ref("anna"), given.id, version=given.version,
+                                             reason="phone"),
+        )
+        assert errors[1] is None  # a withdrawal always goes through
+        detail = logs.get_log(world.store, world.ref("anna"), log.id)
+        # Either the level change came first (and the log is flagged) or it was refused.
+        assert detail.consent_state == "withdrawn"
+        assert detail.level == 0 or detail.needs_attention
+
+
+def test_entries_from_many_threads_are_all_kept_in_order(world):
+    log = new_log(world)
+
+    def writer(n):
+        return lambda: [logs.write_entry(world.store, world.ref("anna"), log.id, text=f"{n}:{i}") for i in range(5)]
+
+    _results, errors = race(*(writer(n) for n in range(8)))
+    assert errors == [None] * 8
+    entries = logs.list_entries(world.store, world.ref("anna"), log.id)
+    assert len(entries) == 40
+    for n in range(8):  # each writer's own entries keep their order
+        mine = [e for e in reversed(entries) if e.text.startswith(f"{n}:")]
+        assert [e.text for e in mine] == [f"{n}:{i}" for i in range(5)]
+    ids = [e.id for e in reversed(entries)]
+    assert ids == sorted(ids)
+
+
+def test_two_second_logs_at_once_one_wins(world):
+    _results, errors = race(
+        lambda: new_log(world, holder="anna"),
+        lambda: new_log(world, holder="carl"),
+    )
+    assert sum(e is None for e in errors) == 1
+    assert "relay log" in str(next(e for e in errors if e))
