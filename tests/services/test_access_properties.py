@@ -1,0 +1,389 @@
+"""Access control, proven with generated cases (R7, R9, R10, R5).
+
+Hypothesis builds relay logs with random holders, actors (with consents in force, expired or
+withdrawn, memberships removed or not), closed or open, with read grants that ran out or not,
+and calls every public service function as a random member of staff or an administrator.
+The oracle: only the holder writes, and only in an open log; only the holder and actors whose
+consent is in force read an open log; a closed log is read only with a grant in force; an
+administrator reads nothing. A last test fails when a public service function is not covered.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import os
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from relaytui.errors import NotAllowed, RuleViolation
+from relaytui.models import (
+    AgendaItem, Consent, ConsentCover, Effort, Goal, Handover, HolderPeriod, Meeting, Membership,
+    ReadGrant, RelayLog, Subject,
+)
+from relaytui.services import (
+    access, accounts, audit, clock, consent, dashboard, efforts, handover, logs, meetings,
+    notifications, subjects, units,
+)
+from tests.factories import build_world, national_number
+
+# 25 examples per function in the everyday run; RELAYTUI_PROPERTY_EXAMPLES=200 for the full proof.
+EXAMPLES = int(os.environ.get("RELAYTUI_PROPERTY_EXAMPLES", "25"))
+STAFF = ("anna", "bo", "lene", "carl", "sofus", "fie")
+EVERYONE = STAFF + ("admin",)
+CONSENT_STATES = ("none", "in_force", "expired", "withdrawn")
+_serial = itertools.count(1000)
+
+
+@dataclass
+class Case:
+    log_id: int
+    subject_id: int
+    number: str
+    holder: str
+    closed: bool
+    readers: frozenset[str]  # who may read, by the oracle
+    effort_id: int
+    goal_id: int
+    meeting_id: int
+    consent_id: int
+    handover_id: int | None
+    handover_to: str | None
+
+
+cases = st.fixed_dictionaries({
+    "holder": st.sampled_from(STAFF),
+    "members": st.lists(
+        st.tuples(st.sampled_from(STAFF), st.sampled_from(CONSENT_STATES), st.booleans()), max_size=4
+    ),
+    "closed": st.booleans(),
+    "grants": st.lists(st.tuples(st.sampled_from(STAFF), st.booleans()), max_size=2),
+    "handover_to": st.one_of(st.none(), st.sampled_from(STAFF)),
+    "user": st.sampled_from(EVERYONE),
+})
+
+
+def make_case(world, spec) -> Case:
+    """Insert one log as the generated spec says, straight into the tables (fast)."""
+    now = clock.now()
+    serial = next(_serial)
+    number = national_number("dk", date(2017, 1 + serial % 12, 1 + serial % 28), serial)
+    holder = world.ref(spec["holder"])
+    readers: set[str] = set()
+    with world.store.session(write=True) as session:
+        subject = Subject(national_number=number, name=f"Case {serial}", birth_date=date(2017, 1, 1))
+        session.add(subject)
+        session.flush()
+        log = RelayLog(subject_id=subject.id, holder_id=holder.id, unit_id=holder.unit_id,
+                       created_by=holder.id, created_at=now, concern="c",
+                       status="closed" if spec["closed"] else "active")
+        session.add(log)
+        session.flush()
+        session.add(HolderPeriod(log_id=log.id, staff_id=holder.id, started_at=now))
+        # A reader who is not staff, so there is always a membership to remove.
+        session.add(Membership(log_id=log.id, person_name="Grandma Inge", role="other",
+                               added_by=holder.id, added_at=now))
+        if not spec["closed"]:
+            readers.add(spec["holder"])
+        for username, state, removed in spec["members"]:
+            if username == spec["holder"]:
+                continue
+            consent_id = None
+            if state != "none":
+                row = Consent(log_id=log.id, giver_kind="guardian", giver_name="G", method="oral",
+                              given_at=now - timedelta(days=30), recorded_by=holder.id, recorded_at=now,
+                              expires_at=now - timedelta(days=1) if state == "expired" else None,
+                              withdrawn_at=now - timedelta(hours=1) if state == "withdrawn" else None)
+                session.add(row)
+                session.flush()
+                session.add(ConsentCover(consent_id=row.id, staff_id=world.ref(username).id))
+                consent_id = row.id
+            session.add(Membership(log_id=log.id, staff_id=world.ref(username).id, role="actor",
+                                   consent_id=consent_id, added_by=holder.id, added_at=now,
+                                   removed_at=now if removed else None))
+            if not spec["closed"] and not removed and state in ("none", "in_force"):
+                readers.add(username)
+        for username, expired in spec["grants"]:
+            session.add(ReadGrant(log_id=log.id, staff_id=world.ref(username).id, granted_by=None,
+                                  granted_at=now - timedelta(days=10), reason="r",
+                                  expires_at=now - timedelta(days=1) if expired else now + timedelta(days=3)))
+            if spec["closed"] and not expired:
+                readers.add(username)
+        effort = Effort(log_id=log.id, what="w", responsible_text="mother", starts_on=date.today(),
+                        evaluate_on=date.today() + timedelta(days=9), created_by=holder.id, created_at=now)
+        goal = Goal(log_id=log.id, text="g", created_by=holder.id, created_at=now)
+        meeting = Meeting(log_id=log.id, kind="dialogue", starts_at=now + timedelta(days=2), convened_by=holder.id)
+        given_consent = Consent(log_id=log.id, giver_kind="guardian", giver_name="G", method="oral",
+                                given_at=now, recorded_by=holder.id, recorded_at=now)
+        session.add_all([effort, goal, meeting, given_consent])
+        session.flush()
+        session.add(AgendaItem(meeting_id=meeting.id, position=0, title="Since last time"))
+        handover_id = None
+        to = spec["handover_to"]
+        if to is not None and to != spec["holder"] and not spec["closed"]:
+            row = Handover(log_id=log.id, from_staff_id=holder.id, to_staff_id=world.ref(to).id,
+                           proposed_at=now, message="m", transition=False)
+            session.add(row)
+            session.flush()
+            handover_id = row.id
+        else:
+            to = None
+        return Case(log.id, subject.id, number, spec["holder"], spec["closed"], frozenset(readers),
+                    effort.id, goal.id, meeting.id, given_consent.id, handover_id, to)
+
+
+def refused(call) -> bool:
+    """Did the service refuse for access (not for some other rule or bad input)?"""
+    try:
+        call()
+    except NotAllowed:
+        return True
+    except RuleViolation as exc:
+        return exc.rule == "R10"
+    except Exception as exc:  # noqa: BLE001 - another refusal means access was granted
+        from relaytui.errors import DomainError
+
+        if not isinstance(exc, DomainError):
+            raise
+    return False
+
+
+TODAY = date.today()
+SOON = TODAY + timedelta(days=10)
+READS = {
+    "logs.get_log": lambda w, c, by: logs.get_log(w.store, by, c.log_id),
+    "logs.list_entries": lambda w, c, by: logs.list_entries(w.store, by, c.log_id),
+    "logs.history": lambda w, c, by: logs.history(w.store, by, c.log_id),
+    "consent.list_consents": lambda w, c, by: consent.list_consents(w.store, by, c.log_id),
+    "consent.list_actors": lambda w, c, by: consent.list_actors(w.store, by, c.log_id),
+    "efforts.list_efforts": lambda w, c, by: efforts.list_efforts(w.store, by, c.log_id),
+    "efforts.list_goals": lambda w, c, by: efforts.list_goals(w.store, by, c.log_id),
+    "meetings.list_meetings": lambda w, c, by: meetings.list_meetings(w.store, by, c.log_id),
+    "meetings.get_meeting": lambda w, c, by: meetings.get_meeting(w.store, by, c.meeting_id),
+    "notifications.list_notifications": lambda w, c, by: notifications.list_notifications(w.store, by, c.log_id),
+    "subjects.list_guardians": lambda w, c, by: subjects.list_guardians(w.store, by, c.log_id),
+}
+WRITES = {
+    "logs.write_entry": lambda w, c, by: logs.write_entry(w.store, by, c.log_id, text="t"),
+    "logs.change_level": lambda w, c, by: logs.change_level(w.store, by, c.log_id, to_level=1, reason="r"),
+    "logs.close_log": lambda w, c, by: logs.close_log(w.store, by, c.log_id, basis="colleagues", reason="r",
+                                                       consultation="c"),
+    "consent.record_consent": lambda w, c, by: consent.record_consent(
+        w.store, by, c.log_id, consent.ConsentInput(giver="subject", method="oral")),
+    "consent.withdraw_consent": lambda w, c, by: consent.withdraw_consent(w.store, by, c.consent_id, version=1,
+                                                                          reason="r"),
+    "consent.add_actor": lambda w, c, by: consent.add_actor(w.store, by, c.log_id, person_name="Grandma"),
+    "consent.remove_actor": lambda w, c, by: consent.remove_actor(w.store, by, _membership(w, c), reason="r"),
+    "efforts.add_effort": lambda w, c, by: efforts.add_effort(w.store, by, c.log_id, what="w", starts_on=TODAY,
+                                                              evaluate_on=SOON, responsible_text="mother"),
+    "efforts.update_effort": lambda w, c, by: efforts.update_effort(w.store, by, c.effort_id, version=1, what="x"),
+    "efforts.evaluate_effort": lambda w, c, by: efforts.evaluate_effort(w.store, by, c.effort_id, version=1,
+                                                                        text="t", end=True),
+    "efforts.add_goal": lambda w, c, by: efforts.add_goal(w.store, by, c.log_id, text="g"),
+    "efforts.evaluate_goal": lambda w, c, by: efforts.evaluate_goal(w.store, by, c.goal_id, version=1, text="t",
+                                                                    status="reached"),
+    "handover.propose": lambda w, c, by: handover.propose(w.store, by, c.log_id, to_staff_id=w.ref("bo").id),
+    "handover.withdraw": lambda w, c, by: handover.withdraw(w.store, by, c.handover_id or 0),
+    "meetings.schedule": lambda w, c, by: meetings.schedule(w.store, by, c.log_id, kind="dialogue",
+                                                            starts_at=clock.now() + timedelta(days=3)),
+    "meetings.reschedule": lambda w, c, by: meetings.reschedule(w.store, by, c.meeting_id, version=1,
+                                                                starts_at=clock.now() + timedelta(days=4),
+                                                                duration_minutes=60, reason="r"),
+    "meetings.cancel": lambda w, c, by: meetings.cancel(w.store, by, c.meeting_id, version=1, reason="r"),
+    "meetings.set_agenda": lambda w, c, by: meetings.set_agenda(w.store, by, c.meeting_id, ["A"]),
+    "meetings.record_attendance": lambda w, c, by: meetings.record_attendance(w.store, by, c.meeting_id, {}),
+    "meetings.save_note": lambda w, c, by: meetings.save_note(w.store, by, c.meeting_id, text="n"),
+    "meetings.finish_minutes": lambda w, c, by: meetings.finish_minutes(w.store, by, c.meeting_id, version=1),
+    "notifications.notify": lambda w, c, by: notifications.notify(w.store, by, c.log_id, reason="r",
+                                                                  exception="acute"),
+    "subjects.add_guardian": lambda w, c, by: subjects.add_guardian(w.store, by, c.log_id,
+                                                                    subjects.GuardianInput("G")),
+}
+RECEIVER = {
+    "handover.accept": lambda w, c, by: handover.accept(w.store, by, c.handover_id),
+    "handover.decline": lambda w, c, by: handover.decline(w.store, by, c.handover_id, message="no"),
+}
+ADMIN_ONLY = {
+    "logs.grant_read": lambda w, c, by: logs.grant_read(w.store, by, c.log_id, staff_id=w.ref("bo").id, days=2,
+                                                        reason="court"),
+    "audit.verify": lambda w, c, by: audit.verify(w.store, by),
+    "audit.subject_trail": lambda w, c, by: audit.subject_trail(w.store, by, c.number),
+    "accounts.list_users": lambda w, c, by: accounts.list_users(w.store, by),
+    "accounts.get_user": lambda w, c, by: accounts.get_user(w.store, by, "bo"),
+    "accounts.check_username_free": lambda w, c, by: accounts.check_username_free(w.store, by, "nobody"),
+    "accounts.add_user": lambda w, c, by: accounts.add_user(w.store, by, username=f"u{next(_serial)}",
+                                                            full_name="U", password="pw"),
+    "accounts.disable_user": lambda w, c, by: accounts.disable_user(w.store, by, "nobody-here"),
+    "accounts.enable_user": lambda w, c, by: accounts.enable_user(w.store, by, "nobody-here"),
+    "accounts.unlock_user": lambda w, c, by: accounts.unlock_user(w.store, by, "nobody-here"),
+    "accounts.reset_password": lambda w, c, by: accounts.reset_password(w.store, by, "nobody-here", "pw"),
+    "accounts.set_role": lambda w, c, by: accounts.set_role(w.store, by, "nobody-here", "leader"),
+    "accounts.set_unit": lambda w, c, by: accounts.set_unit(w.store, by, "nobody-here", None),
+    "units.add_unit": lambda w, c, by: units.add_unit(w.store, by, name=f"Unit {next(_serial)}"),
+    "units.set_leader": lambda w, c, by: units.set_leader(w.store, by, "nowhere", "nobody-here"),
+}
+STAFF_ONLY = {  # any member of staff who works with logs; never an administrator
+    "logs.create_log": lambda w, c, by: logs.create_log(w.store, by, subject_id=c.subject_id, concern="c"),
+    "subjects.find_subject": lambda w, c, by: subjects.find_subject(w.store, by, c.number),
+    "subjects.create_subject": lambda w, c, by: subjects.create_subject(w.store, by, national_number=c.number,
+                                                                        name="x"),
+    "accounts.search_staff": lambda w, c, by: accounts.search_staff(w.store, by, "a"),
+    "dashboard.my_figures": lambda w, c, by: dashboard.my_figures(w.store, by),
+    "dashboard.unit_figures": lambda w, c, by: dashboard.unit_figures(w.store, by),
+    "efforts.overdue_for_holder": lambda w, c, by: efforts.overdue_for_holder(w.store, by),
+    "handover.inbox": lambda w, c, by: handover.inbox(w.store, by),
+    "handover.unanswered_for_leader": lambda w, c, by: handover.unanswered_for_leader(w.store, by),
+    "meetings.my_meetings": lambda w, c, by: meetings.my_meetings(w.store, by, start=clock.now()),
+}
+LISTS = {  # the list shows the generated log exactly when the oracle lets the user read it
+    "logs.list_page": lambda w, c, by: [r.id for r in logs.list_page(
+        w.store, by, logs.LogQuery(status="all", search=f"Case {c.number and ''}"), limit=500).rows],
+    "logs.list_logs": lambda w, c, by: [r.id for r in logs.list_logs(w.store, by, include_closed=True, limit=500)],
+}
+ANYONE = {  # every logged-in person, administrators too; no log content
+    "units.list_units": lambda w, c, by: units.list_units(w.store, by),
+    "accounts.set_language": lambda w, c, by: accounts.set_language(w.store, by, "da"),
+}
+NO_BY = {"accounts.authenticate"}  # takes no acting person: it makes one
+
+
+def _membership(world, case):
+    with world.store.session() as session:
+        from sqlmodel import select
+
+        return session.exec(select(Membership.id).where(Membership.log_id == case.log_id)).first()
+
+
+@pytest.fixture
+def prop_world(sqlite_store):
+    return build_world(sqlite_store, "dk")
+
+
+def _settings():
+    return settings(max_examples=EXAMPLES, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+
+
+@pytest.mark.rule("R9")
+@pytest.mark.parametrize("name", sorted(READS))
+def test_only_the_holder_and_actors_read(prop_world, name):
+    @_settings()
+    @given(spec=cases)
+    def check(spec):
+        case = make_case(prop_world, spec)
+        by = prop_world.ref(spec["user"])
+        allowed = spec["user"] in case.readers
+        assert refused(lambda: READS[name](prop_world, case, by)) is not allowed, (name, spec)
+
+    check()
+
+
+@pytest.mark.rule("R7")
+@pytest.mark.parametrize("name", sorted(WRITES))
+def test_only_the_holder_writes_and_only_in_an_open_log(prop_world, name):
+    @_settings()
+    @given(spec=cases)
+    def check(spec):
+        case = make_case(prop_world, spec)
+        if name == "handover.withdraw" and case.handover_id is None:
+            return
+        by = prop_world.ref(spec["user"])
+        allowed = spec["user"] == case.holder and not case.closed
+        assert refused(lambda: WRITES[name](prop_world, case, by)) is not allowed, (name, spec)
+
+    check()
+
+
+@pytest.mark.rule("R8")
+@pytest.mark.parametrize("name", sorted(RECEIVER))
+def test_only_the_receiver_answers_a_handover(prop_world, name):
+    @_settings()
+    @given(spec=cases)
+    def check(spec):
+        case = make_case(prop_world, spec)
+        if case.handover_id is None:
+            return
+        by = prop_world.ref(spec["user"])
+        allowed = spec["user"] == case.handover_to
+        assert refused(lambda: RECEIVER[name](prop_world, case, by)) is not allowed, (name, spec)
+
+    check()
+
+
+@pytest.mark.rule("R9")
+@pytest.mark.parametrize("name", sorted(ADMIN_ONLY))
+def test_only_administrators_manage(prop_world, name):
+    @_settings()
+    @given(spec=cases)
+    def check(spec):
+        case = make_case(prop_world, spec)
+        if name == "logs.grant_read" and not case.closed:
+            return  # an open log needs no grant: refused by R10 for everyone
+        by = prop_world.ref(spec["user"])
+        allowed = spec["user"] == "admin"
+        assert refused(lambda: ADMIN_ONLY[name](prop_world, case, by)) is not allowed, (name, spec)
+
+    check()
+
+
+@pytest.mark.rule("R9")
+@pytest.mark.parametrize("name", sorted(STAFF_ONLY))
+def test_administrators_do_not_work_with_logs(prop_world, name):
+    @_settings()
+    @given(spec=cases)
+    def check(spec):
+        case = make_case(prop_world, spec)
+        by = prop_world.ref(spec["user"])
+        allowed = spec["user"] != "admin"
+        assert refused(lambda: STAFF_ONLY[name](prop_world, case, by)) is not allowed, (name, spec)
+
+    check()
+
+
+@pytest.mark.rule("R9")
+@pytest.mark.parametrize("name", sorted(LISTS))
+def test_lists_show_a_log_exactly_to_its_readers(prop_world, name):
+    @_settings()
+    @given(spec=cases)
+    def check(spec):
+        case = make_case(prop_world, spec)
+        by = prop_world.ref(spec["user"])
+        if spec["user"] == "admin":
+            assert refused(lambda: LISTS[name](prop_world, case, by))
+            return
+        shown = LISTS[name](prop_world, case, by)
+        assert (case.log_id in shown) is (spec["user"] in case.readers), (name, spec)
+
+    check()
+
+
+@pytest.mark.parametrize("name", sorted(ANYONE))
+def test_anyone_logged_in_may(prop_world, name):
+    @_settings()
+    @given(user=st.sampled_from(EVERYONE))
+    def check(user):
+        by = prop_world.ref(user)
+        assert not refused(lambda: ANYONE[name](prop_world, None, by))
+
+    check()
+
+
+def test_every_public_service_function_is_covered():
+    covered = set(READS) | set(WRITES) | set(RECEIVER) | set(ADMIN_ONLY) | set(STAFF_ONLY) | set(LISTS) \
+        | set(ANYONE) | NO_BY
+    missing = []
+    for module in (access, accounts, audit, consent, dashboard, efforts, handover, logs, meetings,
+                   notifications, subjects, units):
+        for name, func in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or func.__module__ != module.__name__:
+                continue
+            params = inspect.signature(func).parameters
+            if "store" in params and ("by" in params or name == "authenticate"):
+                qualified = f"{module.__name__.rsplit('.', 1)[1]}.{name}"
+                if qualified not in covered:
+                    missing.append(qualified)
+    assert not missing, f"service functions not covered by the access properties: {missing}"
