@@ -1,30 +1,52 @@
-"""The Textual app: screens, bindings, the command palette.
+"""The Textual app: screens, bindings, the command palette, the idle lock.
 
 The app holds the store and the person logged in, nothing else. Screens do their database
 work through the services, in thread workers, and hand the results back as messages. This
 module stays cheap to import: the screens (and through them the services, SQLAlchemy and
 argon2) are imported when they are first shown.
+
+After login the app has three places, each a Textual *mode* with its own stack of screens,
+so that going from one to the other loses nothing typed in the one left behind: the log
+list (F2), the dashboard (F3) and the handover inbox (F4). Escape goes back one screen, and
+from the first screen of the dashboard or the inbox back to the log list.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterable
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
+from textual import events, work
 from textual.app import App, SystemCommand
 from textual.binding import ActiveBinding, Binding
-from textual.screen import Screen
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+from textual.fuzzy import Matcher
+from textual.markup import escape as escape_markup
+from textual.screen import ModalScreen, Screen, ScreenResultType
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from relaytui import i18n
 from relaytui.errors import DomainError
-from relaytui.i18n import N_, _
+from relaytui.i18n import N_, _, ngettext
+from relaytui.widgets.messages import OpenLog
 
 if TYPE_CHECKING:
     from relaytui.db import Store
     from relaytui.screens.login import LoginScreen
     from relaytui.services.access import StaffRef
+
+#: The places after login, each a Textual mode with its own stack of screens.
+LOGS, DASHBOARD, HANDOVERS = "logs", "dashboard", "handovers"
+PLACES = (LOGS, DASHBOARD, HANDOVERS)
+LOGIN = "login"
+#: How often the count of handovers waiting for an answer is read again (seconds).
+HANDOVER_POLL_SECONDS = 120.0
 
 
 def generic_error() -> str:
@@ -33,9 +55,18 @@ def generic_error() -> str:
              "tell your administrator.")
 
 
-def _translated(active: ActiveBinding) -> ActiveBinding:
+def binding_description(app: App[Any] | None, binding: Binding) -> str:
+    """The binding's description in the user's language (with the app's live figures)."""
+    describe = getattr(app, "describe_binding", None)
+    if describe is not None:
+        return describe(binding)
+    return _(binding.description) if binding.description else ""
+
+
+def translated(active: ActiveBinding, app: App[Any] | None = None) -> ActiveBinding:
+    """``active`` with its description and tooltip in the user's language."""
     binding = active.binding
-    description = _(binding.description) if binding.description else ""
+    description = binding_description(app, binding)
     tooltip = _(active.tooltip) if active.tooltip else ""
     if description == binding.description and tooltip == active.tooltip:
         return active
@@ -44,8 +75,11 @@ def _translated(active: ActiveBinding) -> ActiveBinding:
     )
 
 
-class RelayScreen(Screen):
-    """What every relaytui screen shares.
+_translated = translated  # the earlier name, for screens that import it
+
+
+class RelayScreenBehaviour:
+    """What every relaytui screen and dialog shares.
 
     Binding descriptions and tooltips are written in English with ``N_()`` and translated
     when the footer asks for them, so they follow a change of language after login. A worker
@@ -59,7 +93,9 @@ class RelayScreen(Screen):
 
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
-        return {key: _translated(active) for key, active in super().active_bindings.items()}
+        app = self.app  # type: ignore[attr-defined]
+        return {key: translated(active, app)
+                for key, active in super().active_bindings.items()}  # type: ignore[misc]
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:
@@ -68,20 +104,157 @@ class RelayScreen(Screen):
         if isinstance(error, DomainError):
             message = error.message
         else:
-            self.log.error(f"worker {event.worker.name!r} failed", error)
+            self.log.error(f"worker {event.worker.name!r} failed", error)  # type: ignore[attr-defined]
             message = generic_error()
         self.worker_failed(event.worker, message)
 
     def worker_failed(self, worker: Worker, message: str) -> None:
         """Put the screen back in order after a failed worker; the default is a notification."""
-        self.notify(message, severity="error", markup=False)
+        self.notify(message, severity="error", markup=False)  # type: ignore[attr-defined]
+
+
+def described_bindings(screen: Screen) -> dict[str, ActiveBinding]:
+    """The screen's active bindings with their descriptions in the user's language."""
+    if isinstance(screen, RelayScreenBehaviour):
+        return screen.active_bindings  # translated already
+    return {key: translated(active, screen.app) for key, active in screen.active_bindings.items()}
+
+
+class RelayScreen(RelayScreenBehaviour, Screen):
+    """A full relaytui screen (see :class:`RelayScreenBehaviour`)."""
+
+
+class RelayModalScreen(RelayScreenBehaviour, ModalScreen[ScreenResultType]):
+    """A relaytui dialog over another screen (see :class:`RelayScreenBehaviour`)."""
+
+
+# --- the command palette ---------------------------------------------------------------------
+
+
+def highlighted(matcher: Matcher, candidate: str) -> Content:
+    """``candidate`` as literal text, its fuzzy match in the palette's style.
+
+    ``Matcher.highlight`` reads the candidate as markup; a name from the database is not.
+    """
+    content = Content(candidate)
+    score, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
+    if not score:
+        return content
+    for offset in offsets:
+        if not candidate[offset].isspace():
+            content = content.stylize(matcher.match_style, offset, offset + 1)
+    return content
+
+
+class LogFinder(Provider):
+    """Finds relay logs by the subject's name (or national number) as you type."""
+
+    async def search(self, query: str) -> Hits:
+        app = self.app
+        staff = getattr(app, "staff", None)
+        text = query.strip()
+        if staff is None or getattr(app, "locked", False) or len(text) < 2:
+            return
+        from relaytui.services import logs
+
+        try:
+            page = await asyncio.to_thread(
+                logs.list_page, app.store, staff, logs.LogQuery(search=text), limit=10  # type: ignore[attr-defined]
+            )
+        except DomainError:
+            return  # an administrator reads no logs (R9): nothing to find
+        except Exception as exc:  # noqa: BLE001 - the palette goes on without logs
+            app.log.error("finding logs for the palette failed", exc)
+            return
+        matcher = self.matcher(text)
+        for row in page.rows:
+            score = matcher.match(row.subject_name)
+            name = highlighted(matcher, row.subject_name)
+            display = Content.assemble(
+                name, "  ", Content(row.national_number_masked), "  ",
+                Content(_("level {level}").format(level=row.level)),
+            )
+            yield Hit(
+                max(score, 0.5),
+                display,
+                partial(app.post_message, OpenLog(row.id)),
+                text=row.subject_name,
+                # The palette reads help as markup: a name from the database is escaped.
+                help=escape_markup(_("Open the relay log held by {holder}").format(
+                    holder=row.holder_name)),
+            )
+
+
+class ScreenActions(Provider):
+    """Offers what the keys of the current screen do, by their (translated) descriptions.
+
+    The keys that work everywhere (F2, F3, ...) come from :meth:`RelayApp.get_system_commands`,
+    so that they are there on a dialog too, where the app's keys do not reach.
+    """
+
+    def _actions(self) -> list[tuple[str, str, ActiveBinding]]:
+        found: list[tuple[str, str, ActiveBinding]] = []
+        seen: set[tuple[int, str]] = set()
+        if getattr(self.app, "locked", False):
+            return found
+        for active in described_bindings(self.screen).values():
+            binding = active.binding
+            # Textual's own widget keys (scrolling, copying) carry no id; ours all do. The
+            # app's own keys are offered by the system commands.
+            if (not active.enabled or binding.system or not binding.id
+                    or active.node is self.app):
+                continue
+            description = binding.description
+            if not description or (id(active.node), binding.action) in seen:
+                continue
+            seen.add((id(active.node), binding.action))
+            key = self.app.get_key_display(binding)
+            found.append((description, key, active))
+        return found
+
+    async def _run(self, active: ActiveBinding) -> None:
+        await self.app.run_action(active.binding.action, active.node)
+
+    async def discover(self) -> Hits:
+        for description, key, active in self._actions():
+            yield DiscoveryHit(Content(description), partial(self._run, active), text=description,
+                               help=escape_markup(_("Key: {key}").format(key=key)))
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for description, key, active in self._actions():
+            score = matcher.match(description)
+            if score > 0:
+                yield Hit(score, highlighted(matcher, description), partial(self._run, active),
+                          text=description, help=escape_markup(_("Key: {key}").format(key=key)))
+
+
+# --- the app ---------------------------------------------------------------------------------
 
 
 class RelayApp(App[None]):
     """relaytui in the terminal: starts on the login screen."""
 
     CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {LogFinder, ScreenActions}
     BINDINGS = [
+        Binding("f1", "help", N_("Keys"), id="app.help",
+                tooltip=N_("Show the keys of this screen.")),
+        # Not a priority binding: in a text field "?" is typed, not taken.
+        Binding("question_mark", "help", N_("Keys"), id="app.help_question", show=False,
+                tooltip=N_("Show the keys of this screen.")),
+        Binding("f2", "show_logs", N_("Logs"), id="app.logs",
+                tooltip=N_("Go to the list of relay logs.")),
+        Binding("f3", "show_dashboard", N_("Dashboard"), id="app.dashboard",
+                tooltip=N_("Go to the figures of your logs (and of your unit).")),
+        Binding("f4", "show_handovers", N_("Handovers"), id="app.handovers",
+                tooltip=N_("Go to the handovers waiting for an answer.")),
+        Binding("escape", "go_back", N_("Back"), id="app.back",
+                tooltip=N_("Go back to the previous screen.")),
+        Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", show=False,
+                tooltip=N_("Lock the screen now; your password unlocks it.")),
+        Binding("ctrl+o", "logout", N_("Log out"), id="app.logout", show=False,
+                tooltip=N_("Log out and return to the login screen.")),
         Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True,
                 tooltip=N_("Quit relaytui and return to the command prompt.")),
         Binding("ctrl+p", "command_palette", N_("Commands"), id="app.commands", show=False,
@@ -97,15 +270,22 @@ class RelayApp(App[None]):
         self.store = store
         #: The person logged in, or ``None`` on the login screen.
         self.staff: StaffRef | None = None
+        #: Handovers waiting for the answer of the person logged in (shown on the F4 key).
+        self.waiting_handovers = 0
         self._start_language = i18n.current_language()
         self.title = _("Relay log")
+        self._idle_override: float | None = None
+        self._idle_from_settings: float | None = None
+        self._idle_timer: Timer | None = None
+        self._poll_timer: Timer | None = None
+        self._last_input = time.monotonic()
+        self._lock: Screen | None = None
 
-    # --- screens -------------------------------------------------------------------------
+    # --- login and logout ----------------------------------------------------------------
 
     def on_mount(self) -> None:
-        # Pushed over the (empty) default screen: switch_screen replaces it later, which the
-        # default screen itself does not allow.
-        self.push_screen(self._login_screen())
+        self.add_mode(LOGIN, self._login_screen)
+        self.switch_mode(LOGIN)
 
     @staticmethod
     def _login_screen() -> LoginScreen:
@@ -113,30 +293,180 @@ class RelayApp(App[None]):
 
         return LoginScreen()
 
-    def on_login_screen_logged_in(self, message: LoginScreen.LoggedIn) -> None:
-        from relaytui.screens.home import HomeScreen
+    @staticmethod
+    def _log_list_screen() -> Screen:
+        from relaytui.screens.log_list import LogListScreen
 
+        return LogListScreen()
+
+    @staticmethod
+    def _dashboard_screen() -> Screen:
+        from relaytui.screens.dashboard import DashboardScreen
+
+        return DashboardScreen()
+
+    @staticmethod
+    def _handover_screen() -> Screen:
+        from relaytui.screens.handover import HandoverInboxScreen
+
+        return HandoverInboxScreen()
+
+    def on_login_screen_logged_in(self, message: LoginScreen.LoggedIn) -> None:
+        if self.staff is not None:
+            return  # a second answer to the same login
         self.staff = message.staff
         i18n.set_language(message.staff.language or self._start_language)
         self.title = _("Relay log")
-        self.switch_screen(HomeScreen(message.staff))
+        self.waiting_handovers = 0
+        self.add_mode(LOGS, self._log_list_screen)
+        self.add_mode(DASHBOARD, self._dashboard_screen)
+        self.add_mode(HANDOVERS, self._handover_screen)
+        self.switch_mode(LOGS)
+        # The login screen (and the password typed into it) goes away.
+        self.remove_mode(LOGIN)
+        self._last_input = time.monotonic()
+        self._arm_idle_lock()
+        self._poll_timer = self.set_interval(HANDOVER_POLL_SECONDS, self.refresh_waiting_handovers)
+        self._load_session(self.store, message.staff, announce=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "logout":
             return self.staff is not None
+        if action in ("show_logs", "show_dashboard", "show_handovers", "lock"):
+            return self.staff is not None and not self.locked
+        if action == "help":
+            return not self.locked
+        if action == "go_back":
+            return self._can_go_back()
         return True
 
     def action_logout(self) -> None:
-        """Back to the login screen; the person and their language are forgotten."""
+        """Back to the login screen; the person, their screens and their language are forgotten."""
+        self.end_session(_("You are logged out."))
+
+    def end_session(self, message: str, *, severity: str = "information") -> None:
+        """Log out: every screen of the session is removed, whatever was on it."""
         if self.staff is None:
             return
         self.staff = None
+        self.waiting_handovers = 0
+        self._lock = None
+        for timer in (self._idle_timer, self._poll_timer):
+            if timer is not None:
+                timer.stop()
+        self._idle_timer = self._poll_timer = None
+        self._idle_from_settings = None
         i18n.set_language(self._start_language)
         self.title = _("Relay log")
-        self.switch_screen(self._login_screen())
-        self.notify(_("You are logged out."))
+        self.add_mode(LOGIN, self._login_screen)
+        self.switch_mode(LOGIN)
+        for mode in PLACES:
+            self.remove_mode(mode)
+        self.clear_notifications()
+        self.notify(message, severity=severity, markup=False)  # type: ignore[arg-type]
 
-    # --- keys and commands ---------------------------------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="session")
+    def _load_session(self, store: Store, staff: StaffRef, announce: bool = False) -> None:
+        """The idle time from the settings, and how many handovers wait for an answer."""
+        from relaytui.services import handover, installation
+
+        inst = installation.read(store)
+        waiting = sum(1 for h in handover.inbox(store, staff) if h.to_id == staff.id)
+        self.call_from_thread(self._session_loaded, staff, inst.idle_lock_minutes * 60.0,
+                              waiting, announce)
+
+    def _session_loaded(self, staff: StaffRef, idle: float, waiting: int, announce: bool) -> None:
+        if self.staff is not staff:
+            return  # logged out meanwhile
+        self._idle_from_settings = idle
+        self._arm_idle_lock()
+        self.show_waiting_handovers(waiting, announce=announce)
+
+    def refresh_waiting_handovers(self) -> None:
+        """Count the handovers waiting for my answer again (in a thread)."""
+        if self.staff is not None:
+            self._load_session(self.store, self.staff)
+
+    def show_waiting_handovers(self, count: int, *, announce: bool = False) -> None:
+        """Show ``count`` on the F4 key; say it aloud after login or when it grew."""
+        grew = count > self.waiting_handovers
+        self.waiting_handovers = count
+        if count and (announce or grew):
+            self.notify(ngettext("{count} handover waits for your answer (F4).",
+                                 "{count} handovers wait for your answer (F4).", count)
+                        .format(count=count), markup=False)
+        self.sub_title = (ngettext("{count} handover waits for your answer",
+                                   "{count} handovers wait for your answer", count)
+                          .format(count=count) if count else "")
+        self.screen.refresh_bindings()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        # Screens report their own workers; a failure of the app's own background reads
+        # (the handover count) is logged, and the next poll tries again.
+        if event.worker.node is self and event.state is WorkerState.ERROR:
+            self.log.error(f"worker {event.worker.name!r} failed", event.worker.error)
+
+    # --- going places --------------------------------------------------------------------
+
+    def _go(self, mode: str) -> None:
+        if self.staff is None or self.locked:
+            return
+        if self.current_mode == mode:
+            # Already there: back to the first screen of the place.
+            while len(self.screen_stack) > 1 and not isinstance(self.screen, ModalScreen):
+                self.pop_screen()
+            return
+        self.switch_mode(mode)
+
+    def action_show_logs(self) -> None:
+        self._go(LOGS)
+
+    def action_show_dashboard(self) -> None:
+        self._go(DASHBOARD)
+
+    def action_show_handovers(self) -> None:
+        self._go(HANDOVERS)
+
+    def _can_go_back(self) -> bool:
+        if self.staff is None or self.locked:
+            return False
+        return len(self.screen_stack) > 1 or self.current_mode in (DASHBOARD, HANDOVERS)
+
+    def action_go_back(self) -> None:
+        """Escape: close the dialog, or go back one screen, or back to the log list."""
+        if not self._can_go_back():
+            return
+        if isinstance(self.screen, ModalScreen):
+            self.screen.dismiss(None)
+        elif len(self.screen_stack) > 1:
+            self.pop_screen()
+        else:
+            self.switch_mode(LOGS)
+
+    def on_open_log(self, message: OpenLog) -> None:
+        """Open a log over the current screen (from the palette, the inbox, the dashboard...)."""
+        if self.staff is None or self.locked:
+            return
+        from relaytui.screens.log_view import LogViewScreen
+
+        self.push_screen(LogViewScreen(message.log_id))
+
+    # --- keys and help -------------------------------------------------------------------
+
+    def describe_binding(self, binding: Binding) -> str:
+        description = _(binding.description) if binding.description else ""
+        if binding.id == "app.handovers" and self.waiting_handovers:
+            description = _("{keys} ({count})").format(keys=description,
+                                                       count=self.waiting_handovers)
+        return description
+
+    def action_help(self) -> None:
+        """The keys of the current screen and the keys that work everywhere."""
+        from relaytui.screens.help import KeysScreen
+
+        if self.locked or isinstance(self.screen, KeysScreen):
+            return
+        self.push_screen(KeysScreen(self.screen))
 
     def action_help_quit(self) -> None:
         for key, active in self.active_bindings.items():
@@ -150,24 +480,86 @@ class RelayApp(App[None]):
     def action_command_palette(self) -> None:
         from textual.command import CommandPalette
 
+        if self.locked:
+            return
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(
-                CommandPalette(placeholder=_("Search for commands…"), id="--command-palette")
+                CommandPalette(placeholder=_("Search for commands or logs…"), id="--command-palette")
             )
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         if self.staff is not None:
             yield SystemCommand(_("Log out"), _("Log out and return to the login screen."),
                                 self.action_logout)
+            yield SystemCommand(_("Lock"), _("Lock the screen now; your password unlocks it."),
+                                self.action_lock)
+            yield SystemCommand(_("Logs"), _("Go to the list of relay logs."),
+                                self.action_show_logs)
+            yield SystemCommand(_("Dashboard"), _("Go to the figures of your logs (and of your unit)."),
+                                self.action_show_dashboard)
+            yield SystemCommand(_("Handovers"), _("Go to the handovers waiting for an answer."),
+                                self.action_show_handovers)
+        yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
         yield SystemCommand(_("Theme"), _("Change the colours of relaytui"),
                             self.action_change_theme)
-        if screen.query("HelpPanel"):
-            yield SystemCommand(_("Keys"), _("Hide the panel of keys"),
-                                self.action_hide_help_panel)
-        else:
-            yield SystemCommand(_("Keys"), _("Show the keys of this screen"),
-                                self.action_show_help_panel)
         yield SystemCommand(_("Quit"), _("Quit relaytui"), self.action_quit)
+
+    # --- the idle lock -------------------------------------------------------------------
+
+    @property
+    def idle_seconds(self) -> float | None:
+        """Seconds without a key or mouse event before the screen locks (None: not known yet)."""
+        if self._idle_override is not None:
+            return self._idle_override
+        return self._idle_from_settings
+
+    @idle_seconds.setter
+    def idle_seconds(self, seconds: float | None) -> None:
+        """Override the installation's idle time (tests, demos); ``None`` follows it again."""
+        self._idle_override = seconds
+        if self.staff is not None:
+            self._arm_idle_lock()
+
+    @property
+    def locked(self) -> bool:
+        return self._lock is not None
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, (events.Key, events.MouseEvent)):
+            self._last_input = time.monotonic()
+        await super().on_event(event)
+
+    def _arm_idle_lock(self) -> None:
+        if self._idle_timer is not None:
+            self._idle_timer.stop()
+            self._idle_timer = None
+        idle = self.idle_seconds
+        if idle is None or self.staff is None:
+            return
+        period = min(5.0, max(0.05, idle / 5))
+        self._idle_timer = self.set_interval(period, self._check_idle, name="idle-lock")
+
+    def _check_idle(self) -> None:
+        idle = self.idle_seconds
+        if self.staff is None or self.locked or idle is None:
+            return
+        if time.monotonic() - self._last_input >= idle:
+            self.action_lock(idle=True)
+
+    def action_lock(self, idle: bool = False) -> None:
+        """Cover everything with the lock screen; the screens below stay as they are."""
+        if self.staff is None or self.locked:
+            return
+        from relaytui.screens.lock import LockScreen
+
+        # A notification may name a child: it does not stay on the locked screen.
+        self.clear_notifications()
+        self._lock = LockScreen(self.staff, idle=idle)
+        self.push_screen(self._lock, callback=self._unlocked)
+
+    def _unlocked(self, result: object) -> None:
+        self._lock = None
+        self._last_input = time.monotonic()
 
 
 def run_app(store: Store, language: str | None = None) -> None:

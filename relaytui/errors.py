@@ -40,5 +40,9 @@ class LoginFailed(DomainError):
     """Wrong username or password, a disabled or a locked account."""
 
 
+class AccountClosed(LoginFailed):
+    """The account is locked or disabled: a session cannot go on with it."""
+
+
 class StoreError(DomainError):
     """The database cannot be reached, opened or is not at the current schema."""

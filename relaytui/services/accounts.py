@@ -22,6 +22,7 @@ from sqlmodel import Session, col, select
 
 from relaytui.db import Store, casefold_function
 from relaytui.errors import (
+    AccountClosed,
     InvalidInput, LoginFailed, NotAllowed, NotFound, RuleViolation, StaleWrite,
 )
 from relaytui.i18n import LANGUAGES, N_, _
@@ -329,12 +330,12 @@ def authenticate(store: Store, username: str, password: str) -> StaffRef:
         elif staff.locked:
             audit.record(session, staff_id=staff.id, username=staff.username,
                          action="login_failed", detail="account locked")
-            failure = LoginFailed(_locked_login())
+            failure = AccountClosed(_locked_login())
         elif not staff.active:
             audit.record(session, staff_id=staff.id, username=staff.username,
                          action="login_failed", detail="account disabled")
             # Only someone who knows the password learns that the account is disabled.
-            failure = LoginFailed(_disabled_login() if correct else _wrong_login())
+            failure = AccountClosed(_disabled_login()) if correct else LoginFailed(_wrong_login())
         elif correct:
             if new_hash is not None:
                 staff.password_hash = new_hash
@@ -355,7 +356,7 @@ def authenticate(store: Store, username: str, password: str) -> StaffRef:
                 audit.record(session, staff_id=staff.id, username=staff.username,
                              action="account_locked",
                              detail=f"{staff.failed_logins} failed logins in a row")
-                failure = LoginFailed(_locked_login())
+                failure = AccountClosed(_locked_login())
             else:
                 failure = LoginFailed(_wrong_login())
             session.add(staff)

@@ -18,6 +18,7 @@ EXPIRING_DAYS = 30
 @dataclass(frozen=True)
 class Figures:
     scope: str  # "mine" or a unit's name
+    unit_id: int | None = None
     logs_per_level: dict[int, int] = field(default_factory=dict)
     overdue_evaluations: int = 0
     meetings_next_14_days: int = 0
@@ -28,7 +29,8 @@ class Figures:
     consent_expiring: int = 0
 
 
-def _figures(session: Session, scope: str, log_filter, inst: installation.Installation) -> Figures:
+def _figures(session: Session, scope: str, log_filter, inst: installation.Installation,
+             unit_id: int | None = None) -> Figures:
     now = clock.now()
     today = clock.today(inst.timezone)
     open_logs = select(RelayLog.id).where(RelayLog.status != "closed", log_filter)
@@ -78,7 +80,7 @@ def _figures(session: Session, scope: str, log_filter, inst: installation.Instal
             else:
                 expired += 1
     return Figures(
-        scope=scope, logs_per_level={lvl: per_level.get(lvl, 0) for lvl in (0, 1, 2, 3)},
+        scope=scope, unit_id=unit_id, logs_per_level={lvl: per_level.get(lvl, 0) for lvl in (0, 1, 2, 3)},
         overdue_evaluations=overdue, meetings_next_14_days=meetings, pending_handovers=handovers,
         consent_missing=missing, consent_expired=expired, consent_withdrawn=withdrawn,
         consent_expiring=expiring,
@@ -101,7 +103,7 @@ def unit_figures(store: Store, by: access.StaffRef) -> list[Figures]:
         units = session.exec(select(Unit).where(Unit.leader_id == staff.id).order_by(col(Unit.name))).all()
         if not units:
             return []
-        return [_figures(session, u.name, RelayLog.unit_id == u.id, inst) for u in units]
+        return [_figures(session, u.name, RelayLog.unit_id == u.id, inst, unit_id=u.id) for u in units]
 
 
 def staff_count(session: Session) -> int:

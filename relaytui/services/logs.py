@@ -321,7 +321,7 @@ class LogQuery:
     role: str = "all"  # all|holder|actor
     level: int | None = None
     status: str = "open"  # open|closed|all
-    attention: str | None = None  # None|any|overdue|consent|handover|meeting_soon
+    attention: str | None = None  # None|any|overdue|consent|handover|meeting_soon|consent_expiring
     search: str = ""
     sort: str = "name"  # name|level|last_entry|next_meeting
     descending: bool = False
@@ -336,7 +336,9 @@ class LogPage:
 
 ROLES_FILTER = ("all", "holder", "actor")
 STATUS_FILTER = ("open", "closed", "all")
-ATTENTION_FILTER = (None, "any", "overdue", "consent", "handover", "meeting_soon")
+ATTENTION_FILTER = (None, "any", "overdue", "consent", "handover", "meeting_soon", "consent_expiring")
+#: A consent that ends within this many days is "about to expire" (as on the dashboard).
+EXPIRING_DAYS = 30
 SORTS = ("name", "level", "last_entry", "next_meeting")
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)
@@ -472,6 +474,11 @@ def list_page(store: Store, by: access.StaffRef, query: LogQuery | None = None, 
             statement = statement.where(pending)
         elif query.attention == "meeting_soon":
             statement = statement.where(soon)
+        elif query.attention == "consent_expiring":
+            lasting = select(Consent.id).where(_consent_in_force_clause(now), or_(
+                col(Consent.expires_at).is_(None),
+                col(Consent.expires_at) > now + timedelta(days=EXPIRING_DAYS))).exists()
+            statement = statement.where(consent_ok, ~lasting)
         elif query.attention == "any":
             statement = statement.where(or_(overdue, consent_problem, pending,
                                             col(RelayLog.needs_attention).is_not(None)))

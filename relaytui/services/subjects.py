@@ -203,3 +203,14 @@ def get_subject(session: Session, subject_id: int) -> Subject:
     if subject is None:
         raise NotFound(_("There is no such subject."))
     return subject
+
+
+def list_guardians(store: Store, by: access.StaffRef, log_id: int) -> list[GuardianView]:
+    """The guardians of the log's subject, for whoever may read the log: they consent on the
+    subject's behalf (R6) and read along without a consent (R5). The read is audited (R9)."""
+    with store.session(write=True) as session:
+        _staff, log = access.log_for_read(session, by, log_id, what="guardians")
+        rows = session.exec(
+            select(Guardian).where(Guardian.subject_id == log.subject_id).order_by(col(Guardian.id))
+        ).all()
+        return [GuardianView(g.id, g.name, g.relation, g.phone, g.email, g.has_custody) for g in rows]

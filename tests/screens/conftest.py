@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import shutil
+from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import pytest
 
-from relaytui.services import access, accounts, installation, logs, subjects, units
+from relaytui.services import (
+    access,
+    accounts,
+    clock,
+    installation,
+    logs,
+    subjects,
+    units,
+)
 
 CPR = "0707614285"  # a valid Danish CPR number (stdnum.dk.cpr.is_valid)
 
@@ -28,3 +38,43 @@ def world(sqlite_store):
     subject = subjects.create_subject(store, anna, national_number=CPR, name="Bo Jensen")
     log = logs.create_log(store, anna, subject_id=subject.id, concern="Comes to daycare hungry.")
     return SimpleNamespace(store=store, system=system, anna=anna, subject=subject, log=log)
+
+
+# --- the demo municipality, for snapshots --------------------------------------------------
+
+DEMO_NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture(scope="session")
+def demo_database(tmp_path_factory):
+    """The demo municipality, made once per test run on a fixed clock (it takes a while)."""
+    from argon2 import PasswordHasher, Type
+
+    from relaytui import demo
+    from relaytui.db import open_store
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    store = open_store(str(path))
+    store.upgrade()
+    accounts.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1,
+                                                type=Type.ID))
+    try:
+        clock.set_clock(lambda: DEMO_NOW)
+        demo.populate(store)
+    finally:
+        clock.set_clock(None)
+        accounts.set_password_hasher(None)
+        store.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_store(demo_database, tmp_path):
+    from relaytui.db import open_store
+
+    path = tmp_path / "demo.db"
+    shutil.copyfile(demo_database, path)
+    clock.set_clock(lambda: DEMO_NOW)
+    store = open_store(str(path))
+    yield store
+    store.dispose()

@@ -37,9 +37,9 @@ def on_login(app) -> bool:
 
 
 def on_home(app) -> bool:
-    from relaytui.screens.home import HomeScreen
+    from relaytui.screens.log_list import LogListScreen
 
-    return isinstance(app.screen, HomeScreen)
+    return isinstance(app.screen, LogListScreen)
 
 
 async def test_starts_on_login_with_name_and_explanation(world):
@@ -174,7 +174,7 @@ async def test_staff_language_is_used_after_login_and_dropped_at_logout(world, m
         await log_in(pilot, "anna", "demo")
         await wait_for(pilot, lambda: on_home(app), "the home screen")
         assert chosen[-1] == "da"
-        await pilot.press("ctrl+l")
+        await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: on_login(app), "the login screen")
         assert chosen[-1] == "en"
 
@@ -184,7 +184,7 @@ def test_importing_the_app_loads_no_database_or_screen_code():
     code = (
         "import sys, relaytui.app\n"
         "heavy = ('sqlalchemy', 'sqlmodel', 'argon2', 'alembic', 'psycopg', 'relaytui.screens.login',"
-        " 'relaytui.screens.home', 'relaytui.services')\n"
+        " 'relaytui.screens.log_list', 'relaytui.services')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

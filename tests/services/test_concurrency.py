@@ -7,7 +7,7 @@ import pytest
 
 from relaytui.errors import DomainError, StaleWrite
 from relaytui.services import consent, efforts, handover, logs
-from tests.services.test_logs import guardian_consent, new_log
+from tests.services.test_logs import new_log
 
 
 def race(*calls):

@@ -1,0 +1,192 @@
+"""Closing a relay log for good (R10), after a confirmation: a closed log never reopens."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static, TextArea
+
+from relaytui.i18n import N_, _
+from relaytui.screens.level_change import LogDialog
+from relaytui.widgets.levels import level_badge
+from relaytui.services import installation, logs
+
+#: The bases of closing in ``no``, in the order of the choice (R10).
+NO_BASIS_LABELS = {
+    "guardians_ended": N_("The guardians ended the log (you record it)"),
+    "efforts_worked": N_("The efforts have worked"),
+}
+
+
+def dk_basis(level: int) -> str:
+    """In ``dk`` the level decides who must be consulted: colleagues at 0-1, actors at 2-3."""
+    return "colleagues" if level <= 1 else "actors"
+
+
+class CloseLogDialog(LogDialog):
+    """Close the log with the basis and the reason written down (R10).
+
+    ``dk``: the consultation the level requires (colleagues at levels 0-1, the actors at 2-3) is
+    written down. ``no``: the guardians ended the log, or the efforts have worked. A second
+    step asks for confirmation before anything is changed.
+    """
+
+    AUTO_FOCUS = None
+    BINDINGS = [
+        Binding("ctrl+s", "submit", N_("Close log"), id="closing.save", priority=True,
+                tooltip=N_("Check what you wrote, then confirm to close the log.")),
+        Binding("y", "confirm", N_("Yes, close for good"), id="closing.confirm",
+                tooltip=N_("Close the relay log now; it can never be reopened.")),
+    ]
+
+    def __init__(self, detail: logs.LogDetail) -> None:
+        super().__init__(detail)
+        self.confirming = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="close-dialog", classes="dialog-box"):
+            # Outside the scrolling part: the warning stays in view whatever is focused.
+            with Vertical(classes="dialog-head"):
+                yield Static(self.title_text(_("Close relay log")), classes="dialog-title",
+                             markup=False)
+                yield Static(
+                    Text(_("A closed relay log is read-only forever and never reopens. If the "
+                           "concern comes back, a new log must be started.")),
+                    id="close-warning", markup=False,
+                )
+            with VerticalScroll(classes="dialog-body", id="close-form"):
+                yield Static("", id="close-basis-dk", markup=False)
+                with Vertical(id="close-basis-no"):
+                    yield Label(_("Why does the log end?"), classes="dialog-label", markup=False)
+                    yield RadioSet(
+                        *(RadioButton(Text(_(label)), id=f"close-basis-{basis}")
+                          for basis, label in NO_BASIS_LABELS.items()),
+                        id="close-basis",
+                    )
+                with Vertical(id="close-consultation-box"):
+                    yield Label(_("The consultation: who was consulted, when, and what they said "
+                                  "(required)"), classes="dialog-label", markup=False)
+                    yield TextArea(id="close-consultation", classes="dialog-text")
+                yield Label(_("Why is the log closed? (required)"), classes="dialog-label",
+                            markup=False)
+                yield Input(id="close-reason", max_length=2000)
+            with Vertical(classes="dialog-foot"):
+                with Vertical(id="close-confirm"):
+                    yield Static("", id="close-confirm-text", markup=False)
+                    with Horizontal(classes="dialog-buttons"):
+                        yield Button(_("Yes, close it for good"), variant="error", id="close-yes")
+                        yield Button(_("No, go back"), id="close-no")
+                yield Static("", classes="dialog-error", markup=False)
+                with Horizontal(classes="dialog-buttons", id="close-buttons"):
+                    yield Button(_("Close log…"), variant="warning", classes="dialog-submit")
+                    yield Button(_("Cancel"), classes="dialog-cancel")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for widget in ("#close-basis-dk", "#close-basis-no", "#close-consultation-box",
+                       "#close-confirm"):
+            self.query_one(widget).display = False
+        super().on_mount()
+
+    def ready(self, inst: installation.Installation, extra: Any) -> None:
+        level = self.detail.level
+        if inst.profile == "dk":
+            if dk_basis(level) == "colleagues":
+                why = _("At levels 0 and 1 the concern has stayed within your own unit, so you "
+                        "close it after a consultation with your colleagues.")
+            else:
+                why = _("At levels 2 and 3 others work with the child, so you close it after a "
+                        "consultation with the log's actors.")
+            text = Text.assemble(_("The log is at level"), " ", level_badge(level), ". ", why)
+            basis = self.query_one("#close-basis-dk", Static)
+            basis.update(text)
+            basis.display = True
+            self.query_one("#close-consultation-box").display = True
+        else:
+            self.query_one("#close-basis-no").display = True
+        self._focus_form()
+
+    def _focus_form(self) -> None:
+        """The first field of the form: the consultation (dk) or the basis (no)."""
+        if self.inst is not None and self.inst.profile == "dk":
+            self.query_one("#close-consultation", TextArea).focus()
+        else:
+            self.query_one("#close-basis", RadioSet).focus()
+
+    # --- the two steps -------------------------------------------------------------------
+
+    def action_submit(self) -> None:
+        """First step: ask for confirmation; nothing is sent yet."""
+        if self.busy or self.inst is None or self.confirming:
+            return
+        self.show_error(None)
+        self._set_confirming(True)
+
+    @on(Button.Pressed, "#close-yes")
+    def action_confirm(self) -> None:
+        if self.confirming:
+            super().action_submit()
+
+    @on(Button.Pressed, "#close-no")
+    def _back_to_form(self) -> None:
+        self._set_confirming(False)
+
+    def action_cancel(self) -> None:
+        if self.saving:
+            return
+        if self.confirming:
+            self._set_confirming(False)
+            return
+        super().action_cancel()
+
+    def _set_confirming(self, confirming: bool) -> None:
+        self.confirming = confirming
+        self.query_one("#close-form").disabled = confirming
+        self.query_one("#close-buttons").display = not confirming
+        confirm = self.query_one("#close-confirm")
+        confirm.display = confirming
+        if confirming:
+            self.query_one("#close-confirm-text", Static).update(Text(
+                _("Close the relay log about {name} for good? It can never be reopened.").format(
+                    name=self.detail.subject_name),
+                style="bold",
+            ))
+            self.query_one("#close-no", Button).focus()
+        else:
+            self._focus_form()
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "confirm":
+            return self.confirming
+        if action == "submit":
+            return not self.confirming
+        return True
+
+    def worker_failed(self, worker: Any, message: str) -> None:
+        self._set_confirming(False)
+        super().worker_failed(worker, message)
+
+    def prepare(self) -> Callable[[], object] | None:
+        assert self.inst is not None
+        reason = self.query_one("#close-reason", Input).value
+        if self.inst.profile == "dk":
+            basis = dk_basis(self.detail.level)
+            consultation = self.query_one("#close-consultation", TextArea).text
+        else:
+            index = self.query_one("#close-basis", RadioSet).pressed_index
+            basis = list(NO_BASIS_LABELS)[index] if index >= 0 else ""
+            consultation = ""
+        store, staff, log_id = self.store, self.staff, self.detail.id
+
+        def call() -> logs.LogDetail:
+            return logs.close_log(store, staff, log_id, basis=basis, reason=reason,
+                                  consultation=consultation)
+
+        return call

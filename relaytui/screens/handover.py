@@ -1,0 +1,671 @@
+"""Handovers (R8): the holder proposes a new holder; the receiver accepts or declines.
+
+Until the receiver accepts, nothing changes: the old holder still holds and writes. A
+handover to someone in another unit is a transition and needs the guardians' consent to
+share the log with that unit; the dialog says so when such a person is chosen, and the
+service refuses without it. The inbox (F4, from anywhere) lists what waits for my answer,
+what waits for someone else's, and, for a leader, what has waited too long in the unit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.widgets import Button, DataTable, Footer, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker, get_current_worker
+
+from relaytui.app import RelayModalScreen, RelayScreen
+from relaytui.i18n import N_, _
+from relaytui.screens.level_change import LogDialog
+from relaytui.widgets.levels import level_badge
+from relaytui.services import accounts, clock, handover, installation, logs
+from relaytui.widgets.messages import OpenLog
+
+if TYPE_CHECKING:
+    from relaytui.db import Store
+    from relaytui.services.access import StaffRef
+
+NOTHING = "-"
+#: How many characters of a message a table cell shows (the whole message is shown below).
+MESSAGE_CELL = 24
+
+
+def _date(moment: datetime | None, tz: str) -> str:
+    local = clock.local(moment, tz)
+    return local.strftime("%Y-%m-%d") if local is not None else NOTHING
+
+
+def _short(text: str, limit: int = MESSAGE_CELL) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def person_line(person: accounts.StaffView) -> Text:
+    """"Carl Dahl — teacher, Østre School": one person found by the search, as text."""
+    text = Text(person.full_name, style="bold")
+    what = ", ".join(part for part in (person.profession, person.unit_name or "") if part)
+    if what:
+        text.append(" — " + what)
+    return text
+
+
+# --- proposing ------------------------------------------------------------------------------
+
+
+class ProposeHandoverDialog(LogDialog):
+    """The holder picks a new holder (search by name or profession) and writes a message.
+
+    Dismisses True when the handover was proposed. The person chosen must accept before
+    anything changes; a person in another unit needs the guardians' consent to that unit.
+    """
+
+    AUTO_FOCUS = "#handover-search"
+    BINDINGS = [
+        Binding("ctrl+s", "submit", N_("Propose handover"), id="handover.propose", priority=True,
+                tooltip=N_("Propose the chosen person as the new holder.")),
+        Binding("down", "to_results", N_("To the list"), id="handover.to_results", show=False,
+                tooltip=N_("Move from the search field to the people found.")),
+    ]
+
+    def __init__(self, detail: logs.LogDetail) -> None:
+        super().__init__(detail)
+        self.people: dict[int, accounts.StaffView] = {}
+        self.chosen: accounts.StaffView | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="handover-dialog", classes="dialog-box"):
+            with Vertical(classes="dialog-head"):
+                yield Static(self.title_text(_("Hand over")), classes="dialog-title",
+                             markup=False)
+                yield Static(
+                    _("Until the person you choose accepts, you stay the holder and nothing "
+                      "changes."),
+                    id="handover-until", markup=False,
+                )
+            with VerticalScroll(classes="dialog-body"):
+                yield Label(_("New holder: type part of a name or a profession"),
+                            classes="dialog-label", markup=False)
+                yield Input(id="handover-search", max_length=100, compact=True,
+                            placeholder=_("e.g. Carl or teacher"))
+                yield OptionList(id="handover-people", compact=True)
+                yield Static("", id="handover-chosen", markup=False)
+                yield Static("", id="handover-transition", classes="dialog-hint", markup=False)
+                yield Label(_("Message to the new holder"), classes="dialog-label", markup=False)
+                yield Input(id="handover-message", max_length=2000, compact=True,
+                            placeholder=_("Why you hand over, and what they should know first"))
+            with Vertical(classes="dialog-foot"):
+                yield Static("", classes="dialog-error", markup=False)
+                with Horizontal(classes="dialog-buttons"):
+                    yield Button(_("Propose handover"), variant="primary",
+                                 classes="dialog-submit")
+                    yield Button(_("Cancel"), classes="dialog-cancel")
+        yield Footer()
+
+    def ready(self, inst: installation.Installation, extra: Any) -> None:
+        self._show_chosen()
+        if self.detail.pending_handover_id is not None:
+            self.show_error(_("A handover of this log already waits for an answer. Withdraw it "
+                              "in the handover inbox (F4) before proposing another."))
+        self._search(self.store, self.staff, self.query_one("#handover-search", Input).value)
+
+    # --- searching, in a thread ----------------------------------------------------------
+
+    @on(Input.Changed, "#handover-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self.inst is not None:
+            self._search(self.store, self.staff, event.value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="handover-search")
+    def _search(self, store: Store, staff: StaffRef, text: str) -> None:
+        found = accounts.search_staff(store, staff, text, limit=20)
+        if get_current_worker().is_cancelled:
+            return
+        self.app.call_from_thread(self._show_people, [p for p in found if p.id != staff.id])
+
+    def _show_people(self, people: list[accounts.StaffView]) -> None:
+        self.people = {person.id: person for person in people}
+        options = self.query_one("#handover-people", OptionList)
+        options.clear_options()
+        if not people:
+            options.add_option(Option(Text(_("Nobody found. Try another name or profession.")),
+                                      disabled=True))
+            return
+        options.add_options(Option(person_line(person), id=str(person.id)) for person in people)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "to_results":
+            return self.focused is self.query_one("#handover-search", Input)
+        return True
+
+    def action_to_results(self) -> None:
+        options = self.query_one("#handover-people", OptionList)
+        if options.option_count:
+            options.focus()
+            if options.highlighted is None:
+                options.highlighted = 0
+
+    @on(Input.Submitted, "#handover-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_to_results()
+
+    @on(OptionList.OptionSelected, "#handover-people")
+    def _person_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        person = self.people.get(int(event.option.id)) if event.option.id else None
+        if person is None:
+            return
+        self.chosen = person
+        self._show_chosen()
+        self.query_one("#handover-message", Input).focus()
+
+    def _show_chosen(self) -> None:
+        chosen = self.query_one("#handover-chosen", Static)
+        hint = self.query_one("#handover-transition", Static)
+        person = self.chosen
+        if person is None:
+            chosen.update(Text(_("Nobody chosen yet: pick a person from the list with Enter."),
+                               style="italic"))
+            hint.display = False
+            return
+        chosen.update(Text.assemble(_("New holder:"), " ", person_line(person)))
+        if person.unit_id != self.detail.unit_id:
+            unit = person.unit_name or _("no unit")
+            hint.update(Text(
+                _("{name} works at {unit}, another unit than this log's. Handing over to another "
+                  "unit is a transition: it needs the guardians' consent to share the log with "
+                  "{unit}, recorded under Actors and consent. Without it the handover is "
+                  "refused.").format(name=person.full_name, unit=unit)
+            ))
+            hint.display = True
+        else:
+            hint.display = False
+
+    @on(Input.Submitted, "#handover-message")
+    def _message_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_submit()
+
+    # --- proposing -----------------------------------------------------------------------
+
+    def prepare(self) -> Callable[[], object] | None:
+        person = self.chosen
+        if person is None:
+            self.show_error(_("Choose the new holder first: type part of a name or a profession, "
+                              "then pick the person from the list with Enter."))
+            self.query_one("#handover-search", Input).focus()
+            return None
+        message = self.query_one("#handover-message", Input).value
+        store, staff, log_id = self.store, self.staff, self.detail.id
+
+        def call() -> handover.HandoverView:
+            return handover.propose(store, staff, log_id, to_staff_id=person.id, message=message)
+
+        return call
+
+    def _saved(self, result: object) -> None:
+        if isinstance(result, handover.HandoverView):
+            self.app.notify(
+                _("Handover proposed to {name}. You stay the holder until they accept.").format(
+                    name=result.to_name),
+                markup=False,
+            )
+        super()._saved(result)
+
+
+# --- answering ------------------------------------------------------------------------------
+
+
+class HandoverDialog(RelayModalScreen[Any]):
+    """The frame of the inbox's dialogs: a box, a message that stays when the service says
+    no, and Escape to close without changing anything."""
+
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Cancel"), id="handover.dialog.cancel",
+                tooltip=N_("Close the dialog without changing anything.")),
+    ]
+
+    def show_error(self, text: str | None) -> None:
+        error = self.query_one(".handover-dialog-error", Static)
+        error.update(Text(text or ""))
+        error.display = bool(text)
+
+    def set_busy(self, busy: bool) -> None:
+        self.set_class(busy, "-busy")
+        for button in self.query(".handover-dialog-ok"):
+            button.disabled = busy
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, ".handover-dialog-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
+
+class AnswerDialog(HandoverDialog):
+    """Accept (an optional message) or decline (a required message) one handover to me.
+
+    Dismisses with the answered :class:`~relaytui.services.handover.HandoverView`, or None.
+    """
+
+    AUTO_FOCUS = "#answer-message"
+    BINDINGS = [
+        Binding("ctrl+s", "answer", N_("Answer"), id="handover.answer", priority=True,
+                tooltip=N_("Send the answer.")),
+    ]
+
+    def __init__(self, view: handover.HandoverView, *, accept: bool) -> None:
+        super().__init__()
+        self.view = view
+        self.accept = accept
+
+    def compose(self) -> ComposeResult:
+        view = self.view
+        what = _("Accept the handover") if self.accept else _("Decline the handover")
+        with Vertical(classes="handover-dialog-box"):
+            yield Static(Text.assemble((what, "bold"), " — ", view.subject_name,
+                                       f" ({view.national_number_masked})"),
+                         classes="handover-dialog-title", markup=False)
+            proposal = Text.assemble(
+                _("{name} ({unit}) proposes that you hold the relay log about {subject}, now at "
+                  "level").format(name=view.from_name, unit=view.from_unit or NOTHING,
+                                  subject=view.subject_name),
+                " ", level_badge(view.level), ".",
+            )
+            if view.message:
+                proposal.append("\n" + _("Their message:") + " ")
+                proposal.append(view.message, style="italic")
+            yield Static(proposal, id="answer-proposal", markup=False)
+            if self.accept:
+                meaning = _("When you accept, you are the holder from this moment: the one "
+                            "responsible, and the only one who writes in the log.")
+                label = _("Message to {name} (optional)").format(name=view.from_name)
+                ok = _("Accept")
+            else:
+                meaning = _("Declining leaves everything as it was: {name} stays the holder.").format(
+                    name=view.from_name)
+                label = _("Why do you decline? (required, {name} reads it)").format(
+                    name=view.from_name)
+                ok = _("Decline")
+            yield Static(meaning, id="answer-meaning", markup=False)
+            yield Label(label, classes="handover-dialog-label", markup=False)
+            yield Input(id="answer-message", max_length=2000)
+            yield Static("", classes="handover-dialog-error", markup=False)
+            with Horizontal(classes="handover-dialog-buttons"):
+                yield Button(ok, id="answer-ok", variant="primary" if self.accept else "warning",
+                             classes="handover-dialog-ok")
+                yield Button(_("Cancel"), classes="handover-dialog-cancel")
+        yield Footer()
+
+    @on(Input.Submitted, "#answer-message")
+    @on(Button.Pressed, "#answer-ok")
+    def _submitted(self, event: Message) -> None:
+        event.stop()
+        self.action_answer()
+
+    def action_answer(self) -> None:
+        if self.has_class("-busy"):
+            return
+        self.show_error(None)
+        self.set_busy(True)
+        message = self.query_one("#answer-message", Input).value
+        self._answer(self.store, self.app.staff, self.view.id, self.accept, message)  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="handover-answer")
+    def _answer(self, store: Store, staff: StaffRef, handover_id: int, accept: bool,
+                message: str) -> None:
+        if accept:
+            result = handover.accept(store, staff, handover_id, message=message)
+        else:
+            result = handover.decline(store, staff, handover_id, message=message)
+        self.app.call_from_thread(self.dismiss, result)
+
+    def worker_failed(self, worker: Worker, message: str) -> None:
+        self.set_busy(False)
+        self.show_error(message)
+        self.query_one("#answer-message", Input).focus()
+
+
+class ConfirmDialog(HandoverDialog):
+    """A question with a yes and a no; dismisses True for yes (Enter), False for no."""
+
+    AUTO_FOCUS = "#confirm-yes"
+
+    def __init__(self, title: Text | str, text: Text | str, yes: str, no: str) -> None:
+        super().__init__()
+        self.title_text = title if isinstance(title, Text) else Text(title, style="bold")
+        self.body = text if isinstance(text, Text) else Text(text)
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="handover-dialog-box"):
+            yield Static(self.title_text, classes="handover-dialog-title", markup=False)
+            yield Static(self.body, id="confirm-text", markup=False)
+            yield Static("", classes="handover-dialog-error", markup=False)
+            with Horizontal(classes="handover-dialog-buttons"):
+                yield Button(self.yes, id="confirm-yes", variant="primary",
+                             classes="handover-dialog-ok")
+                yield Button(self.no, id="confirm-no", classes="handover-dialog-cancel")
+        yield Footer()
+
+    @on(Button.Pressed, "#confirm-yes")
+    def _yes(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+# --- the inbox ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InboxData:
+    """What the worker hands back."""
+
+    inst: installation.Installation
+    to_me: tuple[handover.HandoverView, ...]
+    from_me: tuple[handover.HandoverView, ...]
+    unanswered: tuple[handover.HandoverView, ...]
+
+
+#: The tables: id, heading, the text when empty, and its columns.
+TO_ME, FROM_ME, LATE = "handovers-to-me", "handovers-from-me", "handovers-late"
+COLUMNS = {
+    TO_ME: (N_("Subject"), N_("No."), N_("Level"), N_("From"), N_("Proposed"), N_("Message")),
+    FROM_ME: (N_("Subject"), N_("No."), N_("Level"), N_("To"), N_("Proposed"), N_("Message")),
+    LATE: (N_("Subject"), N_("No."), N_("Level"), N_("From"), N_("To"), N_("Proposed")),
+}
+
+
+class HandoverInboxScreen(RelayScreen):
+    """Handovers waiting for my answer, mine waiting for others', and (for a leader) the
+    ones left unanswered too long in the unit (R8)."""
+
+    BINDINGS = [
+        Binding("a", "accept", N_("Accept"), id="handovers.accept",
+                tooltip=N_("Accept the chosen handover: you become the holder.")),
+        Binding("d", "decline", N_("Decline"), id="handovers.decline",
+                tooltip=N_("Decline the chosen handover, with a message to the holder.")),
+        Binding("w", "withdraw", N_("Withdraw"), id="handovers.withdraw",
+                tooltip=N_("Take back a handover you proposed.")),
+        Binding("o", "open_log", N_("Open log"), id="handovers.open_log",
+                tooltip=N_("Open the relay log of the chosen handover.")),
+        Binding("r", "refresh", N_("Refresh"), id="handovers.refresh",
+                tooltip=N_("Load the handovers again.")),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, data: InboxData) -> None:
+            super().__init__()
+            self.data = data
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.data: InboxData | None = None
+        self._rows: dict[str, dict[str, handover.HandoverView]] = {TO_ME: {}, FROM_ME: {}, LATE: {}}
+
+    @property
+    def staff(self) -> StaffRef:
+        return self.app.staff  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        yield Static(_("Handovers"), id="handovers-title", markup=False)
+        with VerticalScroll(id="handovers-body"):
+            yield Static(_("Waiting for your answer"), id=f"{TO_ME}-heading",
+                         classes="handovers-heading", markup=False)
+            yield DataTable(id=TO_ME, cursor_type="row", classes="handovers-table")
+            yield Static(_("Nothing waits for your answer."), id=f"{TO_ME}-empty",
+                         classes="handovers-empty", markup=False)
+            yield Static(_("Proposed by you, waiting for the answer"), id=f"{FROM_ME}-heading",
+                         classes="handovers-heading", markup=False)
+            yield DataTable(id=FROM_ME, cursor_type="row", classes="handovers-table")
+            yield Static(_("You have proposed no handover that waits for an answer."),
+                         id=f"{FROM_ME}-empty", classes="handovers-empty", markup=False)
+            yield Static("", id=f"{LATE}-heading", classes="handovers-heading", markup=False)
+            yield DataTable(id=LATE, cursor_type="row", classes="handovers-table")
+            yield Static(_("No handover in your unit has waited too long."), id=f"{LATE}-empty",
+                         classes="handovers-empty", markup=False)
+        yield Static("", id="handovers-detail", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for table_id, columns in COLUMNS.items():
+            table = self.query_one(f"#{table_id}", DataTable)
+            for index, heading in enumerate(columns):
+                table.add_column(Text(_(heading)), key=str(index))
+        for widget in self.query(".handovers-table, .handovers-empty, .handovers-heading"):
+            widget.display = False
+        self.query_one("#handovers-detail").display = False
+        self.load()
+
+    def on_screen_resume(self) -> None:
+        if self.data is not None:
+            self.load()
+
+    # --- loading -------------------------------------------------------------------------
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def load(self) -> None:
+        if self.data is None:
+            self.query_one("#handovers-body").loading = True
+        self._load(self.store, self.staff)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="handovers")
+    def _load(self, store: Store, staff: StaffRef) -> None:
+        inst = installation.read(store)
+        mine = handover.inbox(store, staff)
+        late = handover.unanswered_for_leader(store, staff)
+        self.post_message(self.Loaded(InboxData(
+            inst=inst,
+            to_me=tuple(h for h in mine if h.to_id == staff.id),
+            from_me=tuple(h for h in mine if h.to_id != staff.id),
+            unanswered=tuple(late),
+        )))
+
+    def worker_failed(self, worker: Worker, message: str) -> None:
+        self.query_one("#handovers-body").loading = False
+        super().worker_failed(worker, message)
+
+    def on_handover_inbox_screen_loaded(self, message: Loaded) -> None:
+        message.stop()
+        data = message.data
+        first = self.data is None
+        self.data = data
+        self.query_one("#handovers-body").loading = False
+        tz = data.inst.timezone
+        self._fill(TO_ME, data.to_me, lambda h: [
+            Text(h.subject_name), Text(h.national_number_masked), level_badge(h.level),
+            Text(h.from_name), Text(_date(h.proposed_at, tz)), Text(_short(h.message)),
+        ])
+        self._fill(FROM_ME, data.from_me, lambda h: [
+            Text(h.subject_name), Text(h.national_number_masked), level_badge(h.level),
+            Text(h.to_name), Text(_date(h.proposed_at, tz)), Text(_short(h.message)),
+        ])
+        self._fill(LATE, data.unanswered, lambda h: [
+            Text(h.subject_name), Text(h.national_number_masked), level_badge(h.level),
+            Text(h.from_name), Text(h.to_name), Text(_date(h.proposed_at, tz)),
+        ])
+        leader = self.staff.role == "leader" or bool(data.unanswered)
+        heading = self.query_one(f"#{LATE}-heading", Static)
+        heading.update(Text(_("Unanswered for more than {days} days in your unit").format(
+            days=data.inst.handover_reminder_days)))
+        heading.display = leader
+        if not leader:
+            self.query_one(f"#{LATE}", DataTable).display = False
+            self.query_one(f"#{LATE}-empty").display = False
+        for table_id in (TO_ME, FROM_ME):
+            self.query_one(f"#{table_id}-heading").display = True
+        if hasattr(self.app, "show_waiting_handovers"):
+            self.app.show_waiting_handovers(len(data.to_me))  # type: ignore[attr-defined]
+        if first or not isinstance(self.focused, DataTable) or not self.focused.display:
+            for table_id in (TO_ME, FROM_ME, LATE):
+                table = self.query_one(f"#{table_id}", DataTable)
+                if table.display:
+                    table.focus()
+                    break
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _fill(self, table_id: str, rows: tuple[handover.HandoverView, ...],
+              cells: Callable[[handover.HandoverView], list[Text]]) -> None:
+        """Replace the rows, keeping the cursor on the same handover when it is still there."""
+        table = self.query_one(f"#{table_id}", DataTable)
+        current = self._current_key(table)
+        table.clear()
+        self._rows[table_id] = {str(h.id): h for h in rows}
+        for h in rows:
+            table.add_row(*cells(h), key=str(h.id))
+        if current is not None and current in table.rows:
+            table.move_cursor(row=table.get_row_index(current))
+        table.display = bool(rows)
+        self.query_one(f"#{table_id}-empty").display = not rows
+
+    @staticmethod
+    def _current_key(table: DataTable) -> str | None:
+        if not table.row_count:
+            return None
+        return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+
+    # --- the chosen handover -------------------------------------------------------------
+
+    def chosen(self) -> tuple[str, handover.HandoverView] | None:
+        """The focused table and the handover under its cursor, if any."""
+        table = self.focused
+        if not isinstance(table, DataTable) or table.id not in self._rows:
+            return None
+        key = self._current_key(table)
+        view = self._rows[table.id].get(key) if key is not None else None
+        return (table.id, view) if view is not None else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("accept", "decline", "withdraw", "open_log"):
+            chosen = self.chosen()
+            where = chosen[0] if chosen else None
+            if action in ("accept", "decline"):
+                return where == TO_ME
+            if action == "withdraw":
+                return where == FROM_ME
+            return where in (FROM_ME, LATE)
+        return True
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()
+
+    def on_descendant_focus(self) -> None:
+        self._show_detail()
+        self.refresh_bindings()
+
+    def _show_detail(self) -> None:
+        detail = self.query_one("#handovers-detail", Static)
+        chosen = self.chosen()
+        if chosen is None or self.data is None:
+            detail.display = False
+            return
+        _where, h = chosen
+        tz = self.data.inst.timezone
+        text = Text()
+        text.append(h.subject_name, style="bold")
+        text.append(f" ({h.national_number_masked}) ")
+        text.append_text(level_badge(h.level))
+        text.append("\n")
+        text.append(_("From {giver} ({giver_unit}) to {taker} ({taker_unit}), proposed {day}.").format(
+            giver=h.from_name, giver_unit=h.from_unit or NOTHING, taker=h.to_name,
+            taker_unit=h.to_unit or NOTHING, day=_date(h.proposed_at, tz)))
+        if h.transition:
+            text.append(" " + _("A transition to another unit, covered by the guardians' consent."))
+        if h.message:
+            text.append("\n" + _("Message:") + " ")
+            text.append(h.message, style="italic")
+        detail.update(text)
+        detail.display = True
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if event.data_table.id == TO_ME:
+            self.action_accept()
+        else:
+            self.action_open_log()
+
+    # --- answering -----------------------------------------------------------------------
+
+    def action_accept(self) -> None:
+        self._answer(accept=True)
+
+    def action_decline(self) -> None:
+        self._answer(accept=False)
+
+    def _answer(self, *, accept: bool) -> None:
+        chosen = self.chosen()
+        if chosen is None or chosen[0] != TO_ME:
+            return
+        view = chosen[1]
+        self.app.push_screen(AnswerDialog(view, accept=accept),
+                             callback=lambda result: self._answered(result))
+
+    def _answered(self, result: handover.HandoverView | None) -> None:
+        if result is None:
+            return
+        self.load()
+        if result.status == "accepted":
+            self.app.push_screen(
+                ConfirmDialog(
+                    Text(_("You hold the log now"), style="bold"),
+                    Text(_("You are now the holder of the relay log about {subject}. Open it "
+                           "now?").format(subject=result.subject_name)),
+                    _("Open the log"), _("Later"),
+                ),
+                callback=lambda yes: self.post_message(OpenLog(result.log_id)) if yes else None,
+            )
+        else:
+            self.notify(_("You declined. {name} stays the holder.").format(name=result.from_name),
+                        markup=False)
+
+    def action_withdraw(self) -> None:
+        chosen = self.chosen()
+        if chosen is None or chosen[0] != FROM_ME:
+            return
+        view = chosen[1]
+        self.app.push_screen(
+            ConfirmDialog(
+                Text(_("Withdraw the handover?"), style="bold"),
+                Text(_("{name} will no longer be asked to hold the relay log about {subject}. You "
+                       "stay the holder.").format(name=view.to_name, subject=view.subject_name)),
+                _("Withdraw"), _("Keep it"),
+            ),
+            callback=lambda yes: self._withdraw(self.store, self.staff, view.id) if yes else None,
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="handover-withdraw")
+    def _withdraw(self, store: Store, staff: StaffRef, handover_id: int) -> None:
+        result = handover.withdraw(store, staff, handover_id)
+        self.app.call_from_thread(self._withdrawn, result)
+
+    def _withdrawn(self, result: handover.HandoverView) -> None:
+        self.notify(_("Withdrawn. You stay the holder of the relay log about {subject}.").format(
+            subject=result.subject_name), markup=False)
+        self.load()
+
+    def action_open_log(self) -> None:
+        chosen = self.chosen()
+        if chosen is None or chosen[0] not in (FROM_ME, LATE):
+            return
+        self.post_message(OpenLog(chosen[1].log_id))

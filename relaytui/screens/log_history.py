@@ -1,0 +1,135 @@
+"""The history tab: level changes, holders over time, and, for the holder, who read the log.
+
+Every read of a log is audited (R9); the holder sees the trail so a guardian's question
+"who has read about my child?" can be answered.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from relaytui.i18n import N_, _
+from relaytui.screens.log_view import LogPane, date_time, label, literal
+from relaytui.services import installation, logs
+
+if TYPE_CHECKING:
+    from relaytui.db import Store
+    from relaytui.services.access import StaffRef
+
+#: What part of the log a read was of (the audit trail's detail).
+READ_WHAT = {
+    "log": N_("the log"),
+    "entries": N_("the journal"),
+    "history": N_("the history"),
+    "meetings": N_("the meetings"),
+    "meeting": N_("a meeting"),
+    "efforts": N_("the efforts"),
+    "goals": N_("the goals"),
+    "actors": N_("the actors"),
+    "consents": N_("the consents"),
+    "guardians": N_("the guardians"),
+    "notifications": N_("the notifications"),
+}
+
+
+def _table(*headings: str, expand: bool = False) -> Table:
+    table = Table(expand=expand, show_edge=False, box=None, pad_edge=False, header_style="bold")
+    for heading in headings:
+        table.add_column(heading, overflow="fold", no_wrap=False)
+    return table
+
+
+def level_changes_table(history: logs.History, tz: str) -> Table:
+    table = _table(_("When"), _("Who"), _("From"), _("To"), _("Why"), expand=True)
+    table.columns[4].ratio = 1
+    for change in history.level_changes:
+        table.add_row(
+            Text(date_time(change.at, tz)), literal(change.by_name),
+            Text("-" if change.from_level is None else str(change.from_level)),
+            Text(str(change.to_level)), literal(change.reason),
+        )
+    return table
+
+
+def holders_table(history: logs.History, tz: str) -> Table:
+    table = _table(_("Holder"), _("From"), _("Until"))
+    for period in history.holders:
+        table.add_row(literal(period.staff_name), Text(date_time(period.started_at, tz)),
+                      Text(date_time(period.ended_at, tz) if period.ended_at else _("now")))
+    return table
+
+
+def reads_table(history: logs.History, tz: str) -> Table:
+    table = _table(_("When"), _("Who"), _("What"))
+    for read in history.reads:
+        who = literal(read.staff_name or read.username)
+        if read.staff_name and read.username:
+            who.append(f" ({read.username})")
+        table.add_row(Text(date_time(read.at, tz)), who, Text(label(READ_WHAT, read.what)))
+    return table
+
+
+class HistoryPane(LogPane):
+    """Level changes, holders and (for the holder) reads, one under the other, scrollable."""
+
+    class Loaded(Message):
+        def __init__(self, history: logs.History, tz: str) -> None:
+            super().__init__()
+            self.history = history
+            self.tz = tz
+
+    def __init__(self, log_id: int, *, id: str | None = None) -> None:
+        super().__init__(log_id, id=id)
+        self.history: logs.History | None = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="history-scroll"):
+            yield Static(_("Level changes"), classes="history-heading", markup=False)
+            yield Static("", id="history-levels", markup=False)
+            yield Static(_("Holders"), classes="history-heading", markup=False)
+            yield Static("", id="history-holders", markup=False)
+            yield Static(_("Who read the log"), classes="history-heading", markup=False)
+            yield Static("", id="history-reads", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#history-scroll").can_focus = True
+
+    def load(self) -> None:
+        self.query_one("#history-scroll").loading = True
+        self._load(self.store, self.staff, self.log_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="history")
+    def _load(self, store: Store, staff: StaffRef, log_id: int) -> None:
+        worker = get_current_worker()
+        tz = installation.read(store).timezone
+        found = logs.history(store, staff, log_id)
+        if not worker.is_cancelled:
+            self.post_message(self.Loaded(found, tz))
+
+    def worker_done(self) -> None:
+        self.query_one("#history-scroll").loading = False
+
+    def on_history_pane_loaded(self, message: Loaded) -> None:
+        message.stop()
+        self.query_one("#history-scroll").loading = False
+        history, tz = message.history, message.tz
+        self.history = history
+        levels = self.query_one("#history-levels", Static)
+        levels.update(level_changes_table(history, tz) if history.level_changes
+                      else Text(_("No level changes.")))
+        self.query_one("#history-holders", Static).update(holders_table(history, tz))
+        reads = self.query_one("#history-reads", Static)
+        if self.detail is not None and self.detail.my_role == "holder":
+            reads.update(reads_table(history, tz) if history.reads else Text(_("No reads recorded.")))
+        else:
+            reads.update(Text(_("Only the holder sees who read the log.")))
+        self.focus_if_lost()

@@ -1,0 +1,545 @@
+"""The log view: one relay log, its header and its tabs.
+
+The header says whose log it is, how worried we are (level as number, colour and word), who
+holds it and how to reach them, and what needs attention. The tabs each load their own data
+when they are first shown, so opening a log reads (and audits) only what the user looks at.
+Only the holder writes; everyone else is told why, instead of being offered keys that fail.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import ActiveBinding, Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widget import Widget
+from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from relaytui.app import RelayScreen, generic_error
+from relaytui.errors import DomainError
+from relaytui.i18n import N_, _, ngettext
+from relaytui.services import clock, installation, logs
+from relaytui.widgets.levels import level_text
+from relaytui.widgets.messages import LogChanged
+
+if TYPE_CHECKING:
+    from relaytui.db import Store
+    from relaytui.services.access import StaffRef
+
+SUBJECT_KINDS = {"child": N_("child"), "youth": N_("young person"), "pregnant": N_("pregnant person")}
+STATUS_LABELS = {"active": N_("active"), "closed": N_("closed"), "plan": N_("individual plan")}
+CONSENT_PROBLEMS = {
+    "missing": N_("consent missing"),
+    "expired": N_("consent expired"),
+    "withdrawn": N_("consent withdrawn"),
+}
+NOTHING = "-"
+
+#: The tabs, in order: pane id and English title.
+TABS = (
+    ("journal", N_("Journal")),
+    ("efforts", N_("Efforts and goals")),
+    ("actors", N_("Actors and consent")),
+    ("meetings", N_("Meetings")),
+    ("history", N_("History")),
+)
+TAB_KEYS = Binding.Group(N_("Tabs"))
+#: The description of the hidden keys that tell a reader why a writer's key does nothing.
+READ_ONLY = N_("Read only")
+READ_ONLY_TIP = N_("Say why you cannot write in this log.")
+
+
+# --- showing text from the database --------------------------------------------------------
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def literal(value: str | None) -> Text:
+    """Text from the database exactly as typed: no markup, and no control code reaches the terminal.
+
+    Rich markup is never parsed from a ``Text``. Control characters (an escape sequence, a
+    carriage return, a bidi override) are shown as visible symbols instead of being obeyed.
+    Newlines and tabs stay what they are.
+    """
+    if not value:
+        return Text("")
+    value = value.replace("\r\n", "\n")
+    out = []
+    for ch in value:
+        code = ord(ch)
+        if ch in "\n\t":
+            out.append(ch)
+        elif code < 0x20:
+            out.append(chr(0x2400 + code))  # ␛, ␍, ... (Unicode control pictures)
+        elif code == 0x7F:
+            out.append("\u2421")  # ␡
+        elif 0x80 <= code < 0xA0 or ch in _BIDI_CONTROLS or unicodedata.category(ch) == "Cs":
+            out.append(f"<U+{code:04X}>")
+        else:
+            out.append(ch)
+    return Text("".join(out))
+
+
+def label(labels: dict[str, str], value: str | None) -> str:
+    """The translated word for a code, or the code itself when no word is known."""
+    if value is None:
+        return NOTHING
+    return _(labels[value]) if value in labels else value
+
+
+def date_time(moment: datetime | None, tz: str) -> str:
+    local = clock.local(moment, tz)
+    return local.strftime("%Y-%m-%d %H:%M") if local is not None else NOTHING
+
+
+def date_only(moment: datetime | None, tz: str) -> str:
+    local = clock.local(moment, tz)
+    return local.strftime("%Y-%m-%d") if local is not None else NOTHING
+
+
+def level_class(level: int) -> str:
+    return f"-level-{level}"
+
+
+# --- the tabs' common ground ---------------------------------------------------------------
+
+
+class LogPane(Widget):
+    """A tab of the log view that loads its data the first time it is shown after a change.
+
+    The log view calls :meth:`show` after every (re)load of the log and :meth:`ensure_loaded`
+    when the tab is on screen; each load is an audited read, so a tab nobody looks at is not
+    read. Failures of the pane's workers are reported here (worker messages do not bubble).
+    """
+
+    can_focus = False
+
+    def __init__(self, log_id: int, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.log_id = log_id
+        self.detail: logs.LogDetail | None = None
+        self._stale = True
+
+    @property
+    def store(self) -> Store:
+        return self.app.store  # type: ignore[attr-defined]
+
+    @property
+    def staff(self) -> StaffRef:
+        return self.app.staff  # type: ignore[attr-defined]
+
+    def show(self, detail: logs.LogDetail) -> None:
+        self.detail = detail
+        self._stale = True
+        self.detail_changed()
+        self.refresh_bindings()
+
+    def ensure_loaded(self) -> None:
+        if self._stale and self.detail is not None:
+            self._stale = False
+            self.load()
+
+    def detail_changed(self) -> None:
+        """The log was (re)loaded; override to update what depends on it alone."""
+
+    def load(self) -> None:
+        """Start the worker that reads this pane's data."""
+
+    def worker_done(self) -> None:
+        """Put the pane back in order after a failed worker (e.g. stop the loading indicator)."""
+
+    def focus_if_lost(self) -> None:
+        """After loading: take the focus if it got lost while the list was busy, when shown.
+
+        The focus is lost when it is nowhere, or outside the tab on show (a hidden tab).
+        """
+        tab = self.parent
+        if tab is None or not tab.display:
+            return
+        focused = self.screen.focused
+        if focused is not None and tab in focused.ancestors:
+            return
+        for widget in self.screen.focus_chain:
+            if self in widget.ancestors:
+                widget.focus()
+                return
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, DomainError):
+            message = error.message
+        else:
+            self.log.error(f"worker {event.worker.name!r} failed", error)
+            message = generic_error()
+        self._stale = True
+        self.worker_done()
+        self.notify(message, severity="error", markup=False)
+
+
+# --- the screen ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Opened:
+    """What the loading worker hands back: the installation and the log, or why not."""
+
+    inst: installation.Installation | None
+    detail: logs.LogDetail | None
+    refused: str | None = None
+
+
+class LogViewScreen(RelayScreen):
+    """One relay log: header, and the tabs Journal, Efforts and goals, Actors and consent,
+    Meetings and History."""
+
+    CSS_PATH = "log_view.tcss"
+    AUTO_FOCUS = ""  # no automatic focus: the shown tab takes it once its data is there
+    WRITER_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"change_level", "close_log", "notification", "propose_handover"}
+    )
+    BINDINGS = [
+        Binding("1", "show_tab('journal')", N_("Journal"), id="logview.tab.journal",
+                group=TAB_KEYS, tooltip=N_("Show the journal.")),
+        Binding("2", "show_tab('efforts')", N_("Efforts and goals"), id="logview.tab.efforts",
+                group=TAB_KEYS, tooltip=N_("Show the efforts and goals.")),
+        Binding("3", "show_tab('actors')", N_("Actors and consent"), id="logview.tab.actors",
+                group=TAB_KEYS, tooltip=N_("Show the actors and the consents.")),
+        Binding("4", "show_tab('meetings')", N_("Meetings"), id="logview.tab.meetings",
+                group=TAB_KEYS, tooltip=N_("Show the meetings.")),
+        Binding("5", "show_tab('history')", N_("History"), id="logview.tab.history",
+                group=TAB_KEYS, tooltip=N_("Show the history.")),
+        Binding("ctrl+right", "next_tab", N_("Next tab"), id="logview.next_tab", show=False,
+                tooltip=N_("Show the next tab.")),
+        Binding("ctrl+left", "previous_tab", N_("Previous tab"), id="logview.previous_tab",
+                show=False, tooltip=N_("Show the previous tab.")),
+        Binding("l", "change_level", N_("Level"), id="logview.level",
+                tooltip=N_("Raise or lower the level, with the reason.")),
+        Binding("h", "propose_handover", N_("Hand over"), id="logview.handover",
+                tooltip=N_("Propose a new holder for this log.")),
+        Binding("u", "notification", N_("Notification"), id="logview.notification",
+                tooltip=N_("Send a notification to the family department.")),
+        Binding("x", "close_log", N_("Close log"), id="logview.close",
+                tooltip=N_("Close this log for good, with the consultation it needs.")),
+        # The same keys for a reader: they explain why nothing can be written.
+        Binding("l", "explain_read_only", READ_ONLY, show=False, id="logview.level.refused",
+                tooltip=READ_ONLY_TIP),
+        Binding("h", "explain_read_only", READ_ONLY, show=False, id="logview.handover.refused",
+                tooltip=READ_ONLY_TIP),
+        Binding("u", "explain_read_only", READ_ONLY, show=False, id="logview.notification.refused",
+                tooltip=READ_ONLY_TIP),
+        Binding("x", "explain_read_only", READ_ONLY, show=False, id="logview.close.refused",
+                tooltip=READ_ONLY_TIP),
+        Binding("r", "refresh", N_("Refresh"), id="logview.refresh",
+                tooltip=N_("Load this log again.")),
+        Binding("escape", "back", N_("Back"), id="logview.back",
+                tooltip=N_("Back to the list of logs.")),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, opened: Opened) -> None:
+            super().__init__()
+            self.opened = opened
+
+    def __init__(self, log_id: int) -> None:
+        super().__init__()
+        self.log_id = log_id
+        self.detail: logs.LogDetail | None = None
+        self.inst: installation.Installation | None = None
+        self.refused: str | None = None
+
+    # --- layout --------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        # Imported here: the tabs are their own modules and import this one.
+        from relaytui.screens.log_actors import ActorsPane
+        from relaytui.screens.log_efforts import EffortsPane
+        from relaytui.screens.log_history import HistoryPane
+        from relaytui.screens.log_journal import JournalPane
+        from relaytui.screens.log_meetings import MeetingsPane
+
+        panes = {
+            "journal": JournalPane(self.log_id, id="logview-journal"),
+            "efforts": EffortsPane(self.log_id),
+            "actors": ActorsPane(self.log_id),
+            "meetings": MeetingsPane(self.log_id, id="logview-meetings"),
+            "history": HistoryPane(self.log_id, id="logview-history"),
+        }
+        with Vertical(id="logview-body"):
+            with Vertical(id="logview-header"):
+                with Horizontal(id="logview-title-row"):
+                    yield Static("", id="logview-subject", markup=False)
+                    yield Static("", id="logview-status", markup=False)
+                with Horizontal(id="logview-level-row"):
+                    yield Static("", id="logview-level", markup=False)
+                    yield Static("", id="logview-holder", markup=False)
+                yield Static("", id="logview-flags", markup=False)
+                yield Static("", id="logview-read-only", markup=False)
+            with TabbedContent(id="logview-tabs"):
+                for number, (pane_id, title) in enumerate(TABS, start=1):
+                    with TabPane(f"{number} {_(title)}", id=pane_id):
+                        yield panes[pane_id]
+        yield Static("", id="logview-refused", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for widget_id in ("#logview-flags", "#logview-read-only", "#logview-refused"):
+            self.query_one(widget_id).display = False
+        # The focus lives inside the tabs, where each tab's own keys work; the tab row is
+        # switched with 1-5 and ctrl+left/right (or the mouse), so it takes no focus itself.
+        self.query_one("#logview-tabs ContentTabs").can_focus = False
+        self.load()
+
+    @property
+    def active_bindings(self) -> dict[str, ActiveBinding]:
+        # The footer shows the tab keys under one translated group name.
+        result = {}
+        for key, active in super().active_bindings.items():
+            group = active.binding.group
+            if group is not None and group.description:
+                translated = Binding.Group(_(group.description), compact=group.compact)
+                active = active._replace(binding=replace(active.binding, group=translated))
+            result[key] = active
+        return result
+
+    # --- loading -------------------------------------------------------------------------
+
+    def load(self) -> None:
+        if self.detail is None:
+            # The first load covers the view; a reload keeps what is shown until it is done.
+            self.query_one("#logview-body").loading = True
+        self._load(self.store, self.app.staff, self.log_id)  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="logview")
+    def _load(self, store: Store, staff: StaffRef, log_id: int) -> None:
+        worker = get_current_worker()
+        inst = installation.read(store)
+        try:
+            detail = logs.get_log(store, staff, log_id)
+        except DomainError as exc:
+            # Not the holder, not an actor, a closed log without a grant: the service says
+            # which, and nothing of the log is shown.
+            opened = Opened(inst, None, exc.message)
+        else:
+            opened = Opened(inst, detail)
+        if not worker.is_cancelled:
+            self.post_message(self.Loaded(opened))
+
+    def worker_failed(self, worker: Worker, message: str) -> None:
+        self.query_one("#logview-body").loading = False
+        super().worker_failed(worker, message)
+
+    def on_log_view_screen_loaded(self, message: Loaded) -> None:
+        message.stop()
+        opened = message.opened
+        body = self.query_one("#logview-body")
+        body.loading = False
+        self.inst = opened.inst
+        if opened.refused is not None or opened.detail is None:
+            self._refuse(opened.refused or generic_error())
+            return
+        self.detail = opened.detail
+        self.refused = None
+        self.query_one("#logview-refused").display = False
+        body.display = True
+        self._show_header(opened.detail, opened.inst)
+        for pane in self._panes():
+            pane.show(opened.detail)
+        self._ensure_loaded(self.query_one("#logview-tabs", TabbedContent).active)
+        self.refresh_bindings()
+        self._focus_tab(self.query_one("#logview-tabs", TabbedContent).active, keep=True)
+
+    def _refuse(self, text: str) -> None:
+        """Show why the log cannot be read, and nothing of it."""
+        self.detail = None
+        self.refused = text
+        body = self.query_one("#logview-body")
+        body.display = False
+        refused = self.query_one("#logview-refused", Static)
+        refused.update(Text.assemble(text, "\n\n", _("Press Escape to go back.")))
+        refused.display = True
+        self.refresh_bindings()
+
+    def _panes(self) -> list[Widget]:
+        return [pane for pane in self.query("TabPane > *") if hasattr(pane, "show")]
+
+    # --- the header ----------------------------------------------------------------------
+
+    def _show_header(self, detail: logs.LogDetail, inst: installation.Installation | None) -> None:
+        profile = inst.profile if inst else "dk"
+        tz = inst.timezone if inst else "UTC"
+        name = literal(detail.subject_name)
+        name.stylize("bold")
+        subject = Text.assemble(
+            name, "  ", detail.national_number_masked, "  ", label(SUBJECT_KINDS, detail.subject_kind),
+        )
+        self.query_one("#logview-subject", Static).update(subject)
+        status = label(STATUS_LABELS, detail.status)
+        if detail.status == "closed" and detail.closed_at is not None:
+            status = _("closed {date}").format(date=date_only(detail.closed_at, tz))
+        self.query_one("#logview-status", Static).update(Text(status))
+
+        level = self.query_one("#logview-level", Static)
+        for number in logs.LEVELS:
+            level.remove_class(level_class(number))
+        level.add_class(level_class(detail.level))
+        level.update(Text(level_text(profile, detail.level)))
+
+        contact = detail.holder
+        who = contact.holder_name
+        if contact.unit_name:
+            who = _("{name}, {unit}").format(name=who, unit=contact.unit_name)
+        reach = [part for part in (contact.phone, contact.email) if part]
+        holder = literal(" · ".join([_("Holder: {name}").format(name=who), *reach]))
+        self.query_one("#logview-holder", Static).update(holder)
+
+        flags = self.query_one("#logview-flags", Static)
+        problems = self._attention(detail)
+        if problems:
+            text = Text(_("Needs attention:"), style="bold")
+            text.append(" ")
+            text.append_text(Text(" · ").join(problems))
+            flags.update(text)
+        flags.display = bool(problems)
+
+        read_only = self.query_one("#logview-read-only", Static)
+        if detail.can_write:
+            read_only.display = False
+        else:
+            text = Text(_("Read only:"), style="bold")
+            text.append(" ")
+            text.append(detail.why_read_only or "")
+            read_only.update(text)
+            read_only.display = True
+
+    @staticmethod
+    def _attention(detail: logs.LogDetail) -> list[Text]:
+        problems: list[Text] = []
+        if detail.needs_attention:
+            problems.append(literal(detail.needs_attention))
+        if detail.overdue_evaluations:
+            count = detail.overdue_evaluations
+            problems.append(Text(
+                ngettext("{count} overdue evaluation", "{count} overdue evaluations", count).format(count=count)
+            ))
+        if detail.consent_state in CONSENT_PROBLEMS and detail.status != "closed":
+            problems.append(Text(label(CONSENT_PROBLEMS, detail.consent_state)))
+        if detail.pending_handover_id is not None:
+            problems.append(Text(_("handover pending")))
+        return problems
+
+    # --- tabs ----------------------------------------------------------------------------
+
+    @on(TabbedContent.TabActivated, "#logview-tabs")
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane is not None and event.pane.id:
+            self._ensure_loaded(event.pane.id)
+            self._focus_tab(event.pane.id, keep=True)
+        self.refresh_bindings()
+
+    def _ensure_loaded(self, pane_id: str) -> None:
+        if not pane_id:
+            return
+        for pane in self.query_one(f"TabPane#{pane_id}").children:
+            ensure = getattr(pane, "ensure_loaded", None)
+            if ensure is not None:
+                ensure()
+
+    def action_show_tab(self, pane_id: str) -> None:
+        tabs = self.query_one("#logview-tabs", TabbedContent)
+        tabs.active = pane_id
+        self._focus_tab(pane_id)
+
+    def _step_tab(self, step: int) -> None:
+        order = [pane_id for pane_id, _title in TABS]
+        current = self.query_one("#logview-tabs", TabbedContent).active
+        index = order.index(current) if current in order else 0
+        self.action_show_tab(order[(index + step) % len(order)])
+
+    def action_next_tab(self) -> None:
+        self._step_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self._step_tab(-1)
+
+    def _focus_tab(self, pane_id: str, *, keep: bool = False) -> None:
+        """Put the focus inside the shown tab, so its own keys work at once.
+
+        With ``keep``, a focus that is already inside the tab stays where it is.
+        """
+        def focus() -> None:
+            pane = self.query_one(f"TabPane#{pane_id}")
+            if keep and self.focused is not None and pane in self.focused.ancestors:
+                return
+            for widget in self.focus_chain:
+                if pane in widget.ancestors:
+                    widget.focus()
+                    return
+
+        self.call_after_refresh(focus)
+
+    # --- actions -------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.WRITER_ACTIONS:
+            return self.detail is not None and self.detail.can_write
+        if action == "explain_read_only":
+            return self.detail is not None and not self.detail.can_write
+        if action in ("show_tab", "next_tab", "previous_tab"):
+            return self.detail is not None
+        return True
+
+    def action_explain_read_only(self) -> None:
+        if self.detail is not None and self.detail.why_read_only:
+            self.notify(self.detail.why_read_only, severity="warning", markup=False)
+
+    def action_refresh(self) -> None:
+        self.load()
+
+    def action_back(self) -> None:
+        if len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
+    def action_change_level(self) -> None:
+        from relaytui.screens.level_change import LevelChangeDialog
+
+        self._open(LevelChangeDialog)
+
+    def action_close_log(self) -> None:
+        from relaytui.screens.closing import CloseLogDialog
+
+        self._open(CloseLogDialog)
+
+    def action_notification(self) -> None:
+        from relaytui.screens.notification import NotificationDialog
+
+        self._open(NotificationDialog)
+
+    def action_propose_handover(self) -> None:
+        from relaytui.screens.handover import ProposeHandoverDialog
+
+        self._open(ProposeHandoverDialog)
+
+    def _open(self, dialog: type) -> None:
+        if self.detail is None or not self.detail.can_write:
+            return
+        self.app.push_screen(dialog(self.detail), callback=self._after_dialog)
+
+    def _after_dialog(self, changed: bool | None) -> None:
+        if changed:
+            self.load()
+
+    def on_log_changed(self, message: LogChanged) -> None:
+        """A tab wrote to the log: reload the header, and every tab when it is next shown."""
+        message.stop()
+        if message.log_id == self.log_id:
+            self.load()

@@ -1,0 +1,537 @@
+"""Starting a relay log: find the subject by national number, register it if need be, write the
+concern, and start at the level the profile prescribes (R1, R2, R4, R6, R15).
+
+A subject has one active log at most (R1): when one exists the screen names its holder and how
+to reach them, and goes no further.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import (
+    Button, Checkbox, Footer, Input, Label, OptionList, RadioButton, RadioSet, Select, Static,
+    TextArea,
+)
+from textual.widgets.option_list import Option
+from textual.worker import Worker
+
+from relaytui.app import RelayScreen
+from relaytui.errors import DomainError
+from relaytui.i18n import N_, _
+from relaytui.widgets.levels import level_badge, level_meaning
+from relaytui.services import clock, consent, installation, logs, subjects
+
+if TYPE_CHECKING:
+    from relaytui.db import Store
+    from relaytui.services.access import StaffRef
+
+KIND_LABELS = {
+    "child": N_("a child"),
+    "youth": N_("a young person"),
+    "pregnant": N_("a pregnant person"),
+}
+TRIGGER_LABELS = {
+    "wellbeing_yellow": N_("well-being scheme: yellow"),
+    "wellbeing_red": N_("well-being scheme: red"),
+    "birth_complications": N_("birth complications"),
+    "premature_birth": N_("premature birth"),
+    "pregnancy_visit": N_("pregnancy visit"),
+}
+METHOD_LABELS = {
+    "signed_form": N_("signed paper form, kept at the workplace"),
+    "digital": N_("digital"),
+    "oral": N_("oral"),
+}
+NUMBER_HINTS = {
+    "dk": N_("Type the CPR number: 10 digits, DDMMYY-NNNN."),
+    "no": N_("Type the national identity number or D-number: 11 digits."),
+}
+#: The start levels offered in ``no``, in the order of the choice (the normal start first).
+NO_START_LEVELS = (1, 0)
+
+
+def guardian_label(name: str, relation: str, phone: str, custody: bool) -> Text:
+    """"Mette Jensen · mother · 12 34 56 78 · custody", names as text, never as markup."""
+    parts = [name] + [part for part in (relation, phone) if part]
+    parts.append(_("custody") if custody else _("no custody"))
+    return Text(" · ".join(parts))
+
+
+class NewLogScreen(RelayScreen):
+    """Find or register the subject, then write the concern and start the log.
+
+    Steps: the national number (checked as it is typed, looked up with Enter); if the subject
+    is unknown, its name, kind and guardians; then the concern, an optional trigger category,
+    and the start level: in ``dk`` always 0, in ``no`` normally 1 with the consent given now.
+    A refusal from a service is shown under the form, and everything typed stays.
+    """
+
+    CSS_PATH = "dialogs.tcss"
+    AUTO_FOCUS = "#newlog-number"
+    BINDINGS = [
+        Binding("escape", "back", N_("Back"), id="newlog.back",
+                tooltip=N_("Leave without starting a log.")),
+        Binding("ctrl+s", "save", N_("Save"), id="newlog.save", priority=True,
+                tooltip=N_("Register the subject, or create the relay log.")),
+        Binding("delete", "remove_guardian", N_("Remove guardian"), id="newlog.remove_guardian",
+                tooltip=N_("Remove the highlighted guardian from the list.")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.inst: installation.Installation | None = None
+        #: lookup | holder (a log exists: stop) | subject (register it) | log (write the concern)
+        self.stage = "lookup"
+        self.subject: subjects.SubjectView | None = None
+        self.guardians: list[subjects.GuardianInput] = []
+        #: The consent givers offered, in the order of the choice: ("guardian", id) or ("subject", None).
+        self.givers: list[tuple[str, int | None]] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="newlog-header"):
+            yield Static(_("New relay log"), id="newlog-title", markup=False)
+            yield Static(
+                _("Find the subject by national number. A subject has one relay log at most."),
+                id="newlog-explanation", markup=False,
+            )
+        with VerticalScroll(id="newlog-body"):
+            yield Label(_("National number"), classes="newlog-label", markup=False)
+            with Horizontal(id="newlog-number-row"):
+                yield Input(id="newlog-number", max_length=20)
+                yield Button(_("Look up"), id="newlog-lookup")
+            yield Static("", id="newlog-number-check", markup=False)
+            yield Static("", id="newlog-holder", markup=False)
+            with Vertical(id="newlog-subject-form", classes="newlog-step"):
+                yield Static(_("Not registered yet: register the subject."),
+                             classes="newlog-section", markup=False)
+                yield Label(_("Name (required)"), classes="newlog-label", markup=False)
+                yield Input(id="newlog-name", max_length=200)
+                yield Label(_("The subject is"), classes="newlog-label", markup=False)
+                yield RadioSet(
+                    *(RadioButton(Text(_(label)), value=kind == "child", id=f"newlog-kind-{kind}")
+                      for kind, label in KIND_LABELS.items()),
+                    id="newlog-kind",
+                )
+                yield Label(_("Guardians: none, one or several"), classes="newlog-label",
+                            markup=False)
+                yield OptionList(id="newlog-guardian-list")
+                with Horizontal(id="newlog-guardian-row"):
+                    yield Input(id="newlog-guardian-name", placeholder=_("Guardian's name"),
+                                max_length=200)
+                    yield Input(id="newlog-guardian-relation", placeholder=_("Relation"),
+                                max_length=50)
+                    yield Input(id="newlog-guardian-phone", placeholder=_("Phone"), max_length=50)
+                    yield Checkbox(_("Custody"), value=True, id="newlog-guardian-custody")
+                with Horizontal(classes="newlog-buttons"):
+                    yield Button(_("Add guardian"), id="newlog-add-guardian")
+                    yield Button(_("Register subject"), id="newlog-register", variant="primary")
+            with Vertical(id="newlog-log-form", classes="newlog-step"):
+                yield Static("", id="newlog-subject", markup=False)
+                yield Label(_("Concern: what have you seen or heard? (required)"),
+                            classes="newlog-label", markup=False)
+                yield TextArea(id="newlog-concern")
+                yield Label(_("Trigger category (optional)"), classes="newlog-label", markup=False)
+                yield Select(
+                    [(_(label), key) for key, label in TRIGGER_LABELS.items()],
+                    id="newlog-trigger", prompt=_("No trigger category"),
+                )
+                yield Label(_("Start level"), classes="newlog-label", markup=False)
+                yield Static("", id="newlog-level-note", markup=False)
+                yield Vertical(id="newlog-level-box")
+                with Vertical(id="newlog-consent"):
+                    yield Label(_("Who gave the consent?"), classes="newlog-label", markup=False)
+                    yield Vertical(id="newlog-giver-box")
+                    yield Label(_("How was it given?"), classes="newlog-label", markup=False)
+                    yield RadioSet(
+                        *(RadioButton(Text(_(label)), id=f"newlog-method-{method}")
+                          for method, label in METHOD_LABELS.items()),
+                        id="newlog-method",
+                    )
+                yield Button(_("Create relay log"), id="newlog-create", variant="primary")
+        yield Static("", id="newlog-error", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        for widget in ("#newlog-subject-form", "#newlog-log-form", "#newlog-holder",
+                       "#newlog-error", "#newlog-guardian-list"):
+            self.query_one(widget).display = False
+        self._load(self.store)
+
+    @property
+    def staff(self) -> StaffRef:
+        return self.app.staff  # type: ignore[attr-defined]
+
+    # --- the installation ----------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="newlog-load")
+    def _load(self, store: Store) -> None:
+        inst = installation.read(store)
+        self.app.call_from_thread(self._loaded, inst)
+
+    async def _loaded(self, inst: installation.Installation) -> None:
+        self.inst = inst
+        number = self.query_one("#newlog-number", Input)
+        number.placeholder = _("e.g. DDMMYY-NNNN") if inst.profile == "dk" else _("e.g. DDMMYYNNNNN")
+        self._check_number(number.value)
+        if inst.profile == "dk":
+            self.query_one("#newlog-level-note", Static).update(Text.assemble(
+                _("Level"), " ", level_badge(0), " ", level_meaning("dk", 0), "\n",
+                _("In Denmark a relay log always starts at level 0. Raise the level later, when "
+                  "the guardians have consented."),
+            ))
+            self.query_one("#newlog-consent").display = False
+        else:
+            note = self.query_one("#newlog-level-note", Static)
+            note.update(Text(_("Normally level 1, with the consent the guardians give now; or "
+                               "level 0 to clarify first whether there is a concern.")))
+            buttons = []
+            for level in NO_START_LEVELS:
+                label = Text.assemble(level_badge(level), " ", level_meaning("no", level))
+                label.append(" — " + (_("with the consent given now") if level == 1 else
+                                      _("no consent yet")))
+                buttons.append(RadioButton(label, value=level == 1, id=f"newlog-level-{level}"))
+            await self.query_one("#newlog-level-box").mount(RadioSet(*buttons, id="newlog-level"))
+
+    # --- the national number (R15) -------------------------------------------------------
+
+    @on(Input.Changed, "#newlog-number")
+    def _number_changed(self, event: Input.Changed) -> None:
+        if self.stage != "lookup":
+            self._back_to_lookup()
+        self._show_error(None)
+        self._check_number(event.value)
+
+    def _check_number(self, number: str) -> bool:
+        """Say under the field whether the number is valid; a pure check, no database."""
+        check = self.query_one("#newlog-number-check", Static)
+        if self.inst is None:
+            return False
+        if not number.strip():
+            check.update(Text(_(NUMBER_HINTS[self.inst.profile]), style="dim"))
+            check.set_class(False, "-invalid")
+            return False
+        try:
+            _digits, born = subjects.validate_national_number(number, self.inst.profile)
+        except DomainError as exc:
+            check.update(Text(exc.message))
+            check.set_class(True, "-invalid")
+            return False
+        text = _("Valid, born {date}").format(date=born.isoformat()) if born else _("Valid")
+        check.update(Text("✓ " + text))
+        check.set_class(False, "-invalid")
+        return True
+
+    @on(Input.Submitted, "#newlog-number")
+    @on(Button.Pressed, "#newlog-lookup")
+    def action_lookup(self) -> None:
+        if self.busy or self.inst is None:
+            return
+        number = self.query_one("#newlog-number", Input).value
+        try:
+            subjects.validate_national_number(number, self.inst.profile)
+        except DomainError as exc:
+            self._show_error(exc.message)
+            return
+        self._back_to_lookup()
+        self._set_busy(True)
+        self._find(self.store, self.staff, number)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="newlog-find")
+    def _find(self, store: Store, staff: StaffRef, number: str) -> None:
+        view = subjects.find_subject(store, staff, number)
+        self.app.call_from_thread(self._found, view)
+
+    async def _found(self, view: subjects.SubjectView | None) -> None:
+        self._set_busy(False)
+        if view is None:
+            self._set_stage("subject")
+            self.query_one("#newlog-name", Input).focus()
+        elif view.active_log is not None:
+            self._show_holder(view.active_log)
+            self._set_stage("holder")
+        else:
+            await self._start_log_form(view)
+
+    def _show_holder(self, contact: subjects.HolderContact) -> None:
+        """R1: who holds the existing log and how to reach them; nothing of its content."""
+        box = self.query_one("#newlog-holder", Static)
+        text = Text()
+        text.append(_("This subject already has a relay log. A subject has one relay log at most, "
+                      "so you cannot start another."), style="bold")
+        text.append("\n\n")
+        rows = [
+            (_("Holder"), contact.holder_name),
+            (_("Unit"), contact.unit_name or "-"),
+            (_("Phone"), contact.phone or "-"),
+            (_("E-mail"), contact.email or "-"),
+        ]
+        width = max(len(label) for label, _value in rows) + 2
+        for label, value in rows:
+            text.append(f"{label}:".ljust(width), style="bold")
+            text.append(value)
+            text.append("\n")
+        text.append("\n")
+        text.append(_("Contact the holder: they can add you as an actor, with the guardians' "
+                      "consent, or hand the log over to you."))
+        box.update(text)
+
+    # --- registering the subject ---------------------------------------------------------
+
+    @on(Input.Submitted, "#newlog-name")
+    def _name_submitted(self) -> None:
+        self.focus_next()
+
+    @on(Input.Submitted, "#newlog-guardian-name, #newlog-guardian-relation, #newlog-guardian-phone")
+    @on(Button.Pressed, "#newlog-add-guardian")
+    def action_add_guardian(self) -> None:
+        guardian = self._typed_guardian()
+        if guardian is None:
+            self._show_error(_("Type the guardian's name."))
+            self.query_one("#newlog-guardian-name", Input).focus()
+            return
+        self._show_error(None)
+        self.guardians.append(guardian)
+        for field in ("#newlog-guardian-name", "#newlog-guardian-relation", "#newlog-guardian-phone"):
+            self.query_one(field, Input).clear()
+        self.query_one("#newlog-guardian-custody", Checkbox).value = True
+        self._show_guardians()
+        self.query_one("#newlog-guardian-name", Input).focus()
+
+    def _typed_guardian(self) -> subjects.GuardianInput | None:
+        name = self.query_one("#newlog-guardian-name", Input).value.strip()
+        if not name:
+            return None
+        return subjects.GuardianInput(
+            name=name,
+            relation=self.query_one("#newlog-guardian-relation", Input).value.strip(),
+            phone=self.query_one("#newlog-guardian-phone", Input).value.strip(),
+            has_custody=self.query_one("#newlog-guardian-custody", Checkbox).value,
+        )
+
+    def _show_guardians(self) -> None:
+        listing = self.query_one("#newlog-guardian-list", OptionList)
+        highlighted = listing.highlighted
+        listing.clear_options()
+        listing.add_options(
+            Option(guardian_label(g.name, g.relation, g.phone, g.has_custody)) for g in self.guardians
+        )
+        listing.display = bool(self.guardians)
+        if self.guardians:
+            listing.highlighted = min(highlighted or 0, len(self.guardians) - 1)
+
+    def action_remove_guardian(self) -> None:
+        listing = self.query_one("#newlog-guardian-list", OptionList)
+        if listing.highlighted is None or not self.guardians:
+            return
+        del self.guardians[listing.highlighted]
+        self._show_guardians()
+        if not self.guardians:
+            self.query_one("#newlog-guardian-name", Input).focus()
+
+    @on(Button.Pressed, "#newlog-register")
+    def action_register(self) -> None:
+        if self.busy or self.stage != "subject":
+            return
+        self._show_error(None)
+        guardians = list(self.guardians)
+        pending = self._typed_guardian()
+        if pending is not None:
+            # Typed but not added: the user surely meant it to count.
+            guardians.append(pending)
+        kinds = list(KIND_LABELS)
+        index = self.query_one("#newlog-kind", RadioSet).pressed_index
+        self._set_busy(True)
+        self._register(
+            self.store, self.staff, self.query_one("#newlog-number", Input).value,
+            self.query_one("#newlog-name", Input).value, kinds[index] if index >= 0 else "",
+            tuple(guardians),
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="newlog-register")
+    def _register(self, store: Store, staff: StaffRef, number: str, name: str, kind: str,
+                  guardians: tuple[subjects.GuardianInput, ...]) -> None:
+        view = subjects.create_subject(store, staff, national_number=number, name=name, kind=kind,
+                                       guardians=guardians)
+        self.app.call_from_thread(self._registered, view)
+
+    async def _registered(self, view: subjects.SubjectView) -> None:
+        self._set_busy(False)
+        self.guardians = []
+        for field in ("#newlog-guardian-name", "#newlog-guardian-relation", "#newlog-guardian-phone"):
+            self.query_one(field, Input).clear()
+        self._show_guardians()
+        await self._start_log_form(view)
+
+    # --- the log -------------------------------------------------------------------------
+
+    async def _start_log_form(self, view: subjects.SubjectView) -> None:
+        assert self.inst is not None
+        self.subject = view
+        born = view.birth_date.isoformat() if view.birth_date else "-"
+        summary = Text()
+        summary.append(view.name, style="bold")
+        summary.append(" (" + view.national_number_masked + ")")
+        summary.append("\n" + _("born {date}, {kind}").format(
+            date=born, kind=_(KIND_LABELS.get(view.kind, view.kind))))
+        if view.guardians:
+            summary.append("\n" + _("Guardians:") + " ")
+            summary.append("; ".join(
+                guardian_label(g.name, g.relation, g.phone, g.has_custody).plain for g in view.guardians
+            ))
+        else:
+            summary.append("\n" + _("No guardians registered."))
+        self.query_one("#newlog-subject", Static).update(summary)
+        await self._fill_givers(view)
+        self._set_stage("log")
+        self.query_one("#newlog-concern", TextArea).focus()
+
+    def _may_consent_for_self(self, view: subjects.SubjectView) -> bool:
+        """A pregnant person always; in ``no`` a young person from the age of own consent (R6)."""
+        assert self.inst is not None
+        if view.kind == "pregnant":
+            return True
+        if self.inst.profile != "no":
+            return False
+        age = consent.age_on(view.birth_date, clock.today(self.inst.timezone))
+        return age is not None and age >= self.inst.age_of_own_consent
+
+    async def _fill_givers(self, view: subjects.SubjectView) -> None:
+        box = self.query_one("#newlog-giver-box", Vertical)
+        await box.remove_children()
+        if self.inst is None or self.inst.profile != "no":
+            self.givers = []
+            return
+        self_consent = self._may_consent_for_self(view)
+        self.givers = [("guardian", g.id) for g in view.guardians]
+        buttons = [
+            RadioButton(guardian_label(g.name, g.relation, g.phone, g.has_custody),
+                        value=not self_consent and g.id == self._first_with_custody(view))
+            for g in view.guardians
+        ]
+        if self_consent:
+            self.givers.append(("subject", None))
+            buttons.append(RadioButton(
+                Text(_("{name} themself").format(name=view.name)), value=True
+            ))
+        if buttons:
+            await box.mount(RadioSet(*buttons, id="newlog-giver"))
+        else:
+            await box.mount(Static(Text(_("No one can consent yet: the subject has no guardians "
+                                    "registered. Start at level 0, and add the guardians in the "
+                                    "log.")), markup=False))
+
+    @staticmethod
+    def _first_with_custody(view: subjects.SubjectView) -> int | None:
+        return next((g.id for g in view.guardians if g.has_custody), None)
+
+    @on(RadioSet.Changed, "#newlog-level")
+    def _level_changed(self) -> None:
+        self.query_one("#newlog-consent").display = self._start_level() == 1
+
+    def _start_level(self) -> int:
+        if self.inst is None or self.inst.profile != "no":
+            return 0
+        index = self.query_one("#newlog-level", RadioSet).pressed_index
+        return NO_START_LEVELS[index] if index >= 0 else 1
+
+    @on(Button.Pressed, "#newlog-create")
+    def action_create(self) -> None:
+        if self.busy or self.stage != "log" or self.subject is None:
+            return
+        self._show_error(None)
+        level = self._start_level()
+        first_consent = None
+        if level == 1:
+            giver_index = -1
+            givers = self.query("#newlog-giver")
+            if givers:
+                giver_index = givers.first(RadioSet).pressed_index
+            if giver_index < 0:
+                self._show_error(_("Level 1 needs the consent given now: choose who gave it, or "
+                                   "start at level 0."))
+                return
+            method_index = self.query_one("#newlog-method", RadioSet).pressed_index
+            giver, guardian_id = self.givers[giver_index]
+            first_consent = consent.ConsentInput(
+                giver=giver, guardian_id=guardian_id,
+                method=consent.METHODS[method_index] if method_index >= 0 else "",
+            )
+        trigger = self.query_one("#newlog-trigger", Select).value
+        self._set_busy(True)
+        self._create(
+            self.store, self.staff, self.subject.id, self.query_one("#newlog-concern", TextArea).text,
+            trigger if isinstance(trigger, str) else None, level, first_consent,
+        )
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="newlog-create")
+    def _create(self, store: Store, staff: StaffRef, subject_id: int, concern: str,
+                trigger: str | None, level: int, first_consent: consent.ConsentInput | None) -> None:
+        detail = logs.create_log(store, staff, subject_id=subject_id, concern=concern,
+                                 trigger=trigger, level=level, first_consent=first_consent)
+        self.app.call_from_thread(self._created, detail)
+
+    def _created(self, detail: logs.LogDetail) -> None:
+        from relaytui.screens.log_view import LogViewScreen
+
+        self._set_busy(False)
+        if self.is_current:
+            self.app.switch_screen(LogViewScreen(detail.id))
+
+    # --- keys ----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "save":
+            return self.stage in ("subject", "log")
+        if action == "remove_guardian":
+            return (self.stage == "subject" and bool(self.guardians)
+                    and self.focused is self.query_one("#newlog-guardian-list"))
+        return True
+
+    def action_save(self) -> None:
+        if self.stage == "subject":
+            self.action_register()
+        elif self.stage == "log":
+            self.action_create()
+
+    def action_back(self) -> None:
+        if self.busy:
+            return  # the answer of the database comes first; then Escape works again
+        self.app.pop_screen()
+
+    # --- state ---------------------------------------------------------------------------
+
+    def _set_stage(self, stage: str) -> None:
+        self.stage = stage
+        self.query_one("#newlog-holder").display = stage == "holder"
+        self.query_one("#newlog-subject-form").display = stage == "subject"
+        self.query_one("#newlog-log-form").display = stage == "log"
+        self.refresh_bindings()
+
+    def _back_to_lookup(self) -> None:
+        """The number changed: what was found for the old one no longer holds (typing stays)."""
+        self.subject = None
+        self._set_stage("lookup")
+
+    @property
+    def busy(self) -> bool:
+        return self.has_class("-busy")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.set_class(busy, "-busy")
+        for button in self.query("#newlog-body Button"):
+            button.disabled = busy
+
+    def worker_failed(self, worker: Worker, message: str) -> None:
+        self._set_busy(False)
+        self._show_error(message)
+
+    def _show_error(self, text: str | None) -> None:
+        error = self.query_one("#newlog-error", Static)
+        error.update(Text(text or ""))
+        error.display = bool(text)
