@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from typer.core import TyperGroup
 
@@ -115,8 +114,9 @@ def _staff_count(store: db.Store) -> int:
     """How many accounts there are (0 when the schema is not there yet)."""
     if store.current_revision() is None:
         return 0
-    with store.session() as session:
-        return int(session.execute(text("SELECT count(*) FROM staff")).scalar_one())
+    from relaytui.services import accounts
+
+    return accounts.account_count(store)
 
 
 def _populate(store: db.Store) -> None:
@@ -684,12 +684,9 @@ def build_app() -> typer.Typer:
 
 def _admin_exists(store: db.Store, username: str) -> bool:
     """Whether an administrator, or an account named ``username``, is already there."""
-    with store.session() as session:
-        row = session.execute(
-            text("SELECT 1 FROM staff WHERE role = 'admin' OR username = :u LIMIT 1"),
-            {"u": username},
-        ).first()
-    return row is not None
+    from relaytui.services import accounts
+
+    return accounts.admin_or_user_exists(store, username)
 
 
 def _upgrade_message(store: db.Store, revisions: tuple[str | None, str | None] | None) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -596,3 +596,21 @@ def set_language(store: Store, by: StaffRef, language: str | None) -> str | None
             .execution_options(synchronize_session=False)
         )
     return code
+
+
+# --- for setting an installation up (before anyone can log in) -----------------------------
+
+
+def account_count(store: Store) -> int:
+    """How many accounts there are: the demo and ``init`` only fill an empty installation."""
+    with store.session() as session:
+        return session.exec(select(func.count()).select_from(Staff)).one()
+
+
+def admin_or_user_exists(store: Store, username: str) -> bool:
+    """Whether ``init`` has already made an administrator (or this account)."""
+    with store.session() as session:
+        found = session.exec(
+            select(Staff.id).where(or_(Staff.role == "admin", Staff.username == username)).limit(1)
+        ).first()
+    return found is not None
