@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from relaytui.db import Store
 from relaytui.errors import InvalidInput
+from relaytui import i18n
 from relaytui.i18n import _
 from relaytui.services import (
     access, accounts, clock, consent, efforts, handover, installation, logs, meetings,
@@ -151,6 +152,9 @@ def populate(store: Store, *, seed: int = 7) -> None:
     rng = random.Random(seed)
     real_now = clock.now()
     timeline = _Timeline(real_now)
+    # The demo municipality is Danish: what the services write in (agenda titles) is Danish.
+    language = i18n.current_language()
+    i18n.set_language("da")
     try:
         timeline.days_ago(400, 8)
         installation.write(store, profile="dk", timezone=TZ, municipality="Kirkeby Kommune")
@@ -158,6 +162,7 @@ def populate(store: Store, *, seed: int = 7) -> None:
         _stories(store, cast, rng, timeline)
     finally:
         timeline.restore()
+        i18n.set_language(language)
 
 
 def _people(store: Store) -> _Cast:

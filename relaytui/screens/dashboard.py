@@ -11,8 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from rich.cells import cell_len
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
@@ -55,6 +56,31 @@ class DashboardData:
     scopes: tuple[Scope, ...]
 
 
+def count_text(count: int) -> Text:
+    """The count before a figure's words: right-aligned, bold unless it is nought."""
+    return Text(f"{count:>4}  ", style="bold" if count else "dim")
+
+
+def attention_width() -> int:
+    """The width of the attention column: its title or its longest figure, in the user's
+    language (when the columns stand side by side the level column takes the rest)."""
+    figures = (count_text(0).cell_len + cell_len(_(words)) for _f, words, _a in ATTENTION_FIGURES)
+    return max(cell_len(_("Needs attention")), *figures)
+
+
+def level_width(profile: str) -> int:
+    """The width of the longest level figure, with the meanings of ``profile``."""
+    return max(count_text(0).cell_len + level_badge(level).cell_len + 1
+               + cell_len(level_meaning(profile, level)) for level in logs.LEVELS)
+
+
+def wide_width(profile: str) -> int:
+    """The narrowest terminal on which the two columns of figures fit side by side, nothing
+    cut off: the body's padding, both columns, the gutter between them and room for a
+    scrollbar (see ``.dashboard-grid`` in app.tcss)."""
+    return 2 + level_width(profile) + 2 + attention_width() + 2
+
+
 class Figure(Static, can_focus=True):
     """One figure: a count and what it counts. Enter opens the list of those logs."""
 
@@ -73,7 +99,7 @@ class Figure(Static, can_focus=True):
             self.query = query
 
     def __init__(self, label: Text, count: int, query: logs.LogQuery, *, id: str) -> None:
-        text = Text(f"{count:>4}  ", style="bold" if count else "dim")
+        text = count_text(count)
         text.append_text(label)
         text.no_wrap = True
         text.overflow = "ellipsis"
@@ -114,6 +140,9 @@ def scope_figures(scope: Scope, profile: str) -> list[Figure]:
 class DashboardScreen(RelayScreen):
     """My figures, and a leader's unit figures; Enter on a figure opens the list behind it."""
 
+    #: The installation's profile until the first figures arrive (for :func:`wide_width`).
+    DEFAULT_PROFILE = "dk"
+
     BINDINGS = [
         Binding("r", "refresh", N_("Refresh"), id="dashboard.refresh",
                 tooltip=N_("Count again.")),
@@ -138,11 +167,23 @@ class DashboardScreen(RelayScreen):
         yield Footer()
 
     def on_mount(self) -> None:
+        self._fit(self.app.size.width)
         self.load()
 
     def on_screen_resume(self) -> None:
+        # The terminal may have been resized while another place was shown.
+        self._fit(self.app.size.width)
         if self.data is not None:
             self.load()
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        """The two columns of each scope side by side (the class ``-wide``) when they fit, no
+        level's meaning cut off; on a narrower terminal the attention figures come below."""
+        profile = self.data.inst.profile if self.data is not None else self.DEFAULT_PROFILE
+        self.set_class(width >= wide_width(profile), "-wide")
 
     # --- loading -------------------------------------------------------------------------
 
@@ -170,6 +211,7 @@ class DashboardScreen(RelayScreen):
         data = message.data
         focused = self.focused.id if isinstance(self.focused, Figure) else None
         self.data = data
+        self._fit(self.app.size.width)
         body = self.query_one("#dashboard-body", VerticalScroll)
         body.loading = False
         with self.app.batch_update():
@@ -182,15 +224,18 @@ class DashboardScreen(RelayScreen):
                     title = _("Logs in {unit}").format(unit=scope.figures.scope)
                 figures = scope_figures(scope, data.inst.profile)
                 levels, attention = figures[: len(logs.LEVELS)], figures[len(logs.LEVELS):]
+                grid = Grid(
+                    Vertical(Static(_("By level"), classes="dashboard-column-title",
+                                    markup=False), *levels, classes="dashboard-column"),
+                    Vertical(Static(_("Needs attention"), classes="dashboard-column-title",
+                                    markup=False), *attention, classes="dashboard-column"),
+                    classes="dashboard-grid",
+                )
+                # Side by side (see _fit), the levels' long meanings get the rest.
+                grid.styles.grid_columns = ("1fr", str(attention_width()))
                 blocks.append(Vertical(
                     Static(Text(title), classes="dashboard-scope-title", markup=False),
-                    Grid(
-                        Vertical(Static(_("By level"), classes="dashboard-column-title",
-                                        markup=False), *levels, classes="dashboard-column"),
-                        Vertical(Static(_("Needs attention"), classes="dashboard-column-title",
-                                        markup=False), *attention, classes="dashboard-column"),
-                        classes="dashboard-grid",
-                    ),
+                    grid,
                     classes="dashboard-scope",
                 ))
             await body.mount_all(blocks)

@@ -20,6 +20,7 @@ from relaytui.services import (
 )
 from tests.screens.reading import screen_text, wait_for
 from tests.screens.test_handover import log_in, new_log, town
+from tests.screens.test_log_list import logged_in
 
 SIZE = (120, 40)
 SMALL = (80, 24)
@@ -210,3 +211,42 @@ async def test_the_dashboard_fits_80_by_24(busy_town):
         assert "consents about to expire" in text
         assert "Show these logs" in lines[-1]
         assert all(len(line.rstrip()) <= 80 for line in lines)
+        # Too narrow for two columns: the attention figures come below, no meaning cut off.
+        assert not app.screen.has_class("-wide")
+        assert "3  strong concern: notification meeting with the family department" in text
+        # Wide enough again, the two columns stand side by side.
+        await pilot.resize_terminal(*SIZE)
+        await wait_for(pilot, lambda: app.screen.has_class("-wide"), "two columns")
+        await wait_for(pilot, lambda: re.search(r"department +\d+  logs without consent", screen_text(app)),
+                       "the columns side by side after the resize")
+
+
+# --- snapshots: the demo municipality on a fixed clock ---------------------------------------
+
+
+def dashboard_of(username: str):
+    """Log in as ``username`` (see the log list's snapshots) and open the dashboard with F3."""
+    before = logged_in(username)
+
+    async def run_before(pilot) -> None:
+        await before(pilot)
+        await pilot.press("f3")
+        await wait_for(pilot, lambda: loaded(pilot.app), "the dashboard")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    return run_before
+
+
+def test_snapshot_anna_at_80x24(demo_store, snap_compare):
+    assert snap_compare(RelayApp(demo_store), terminal_size=SMALL, run_before=dashboard_of("anna"))
+
+
+def test_snapshot_anna_at_120x40(demo_store, snap_compare):
+    assert snap_compare(RelayApp(demo_store), terminal_size=SIZE, run_before=dashboard_of("anna"))
+
+
+def test_snapshot_leader_at_120x40(demo_store, snap_compare):
+    assert snap_compare(RelayApp(demo_store), terminal_size=SIZE, run_before=dashboard_of("lene"))

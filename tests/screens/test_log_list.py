@@ -776,6 +776,23 @@ async def test_everything_fits_at_80x24(caseload):
         assert all(name in text for name in ("Alma Holm", "Vera Lund", "Karl Berg"))
 
 
+@pytest.mark.parametrize("size, keys", [
+    (SIZE, ("⏎ Open", "/ Search", "n New log", "l Level", "^q Quit", "f1 Keys", "f2 Logs",
+            "f3 Dashboard", "f4 Handovers (1)")),
+    (SMALL, ("⏎ Open", "/ Search", "n New log", "f1 Keys")),
+])
+async def test_the_footer_leaves_room_for_the_keys_that_work_everywhere(demo_store, size, keys):
+    """The list's less used keys (role, attention, sort...) are in F1 and the palette only,
+    so the footer still shows the main list keys and F1 (at 120 columns F1-F4 and Quit)."""
+    app = RelayApp(demo_store)
+    async with app.run_test(size=size) as pilot:
+        await log_in(pilot, "anna")
+        await wait_for(pilot, lambda: app.waiting_handovers == 1, "the handovers waiting")
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert [key for key in keys if key not in footer] == []
+
+
 # --- snapshots on the demo municipality ------------------------------------------------------
 
 def logged_in(username: str, search: str = ""):
