@@ -596,6 +596,24 @@ def build_app() -> typer.Typer:
         say(_("{username} is now the leader of {unit}.").format(
             username=view.leader_username, unit=view.name))
 
+    # --- settings -----------------------------------------------------------------------
+
+    @app.command("setting", help=_(
+        "Show the installation's settings, or change one: relaytui setting idle_lock_minutes 15."))
+    def setting_cmd(
+        ctx: typer.Context,
+        key: Annotated[str | None, typer.Argument(help=_("The setting to change."))] = None,
+        value: Annotated[str | None, typer.Argument(help=_("Its new value."))] = None,
+    ) -> None:
+        store = _store(ctx)
+        if key is not None:
+            if value is None:
+                raise InvalidInput(_("Give the new value after the name of the setting."))
+            installation.write(store, **{key: value})
+        current = installation.read(store)
+        for name in installation.DEFAULTS:
+            say("{name} = {value}".format(name=name, value=getattr(current, name)))
+
     # --- audit --------------------------------------------------------------------------
 
     audit_app = typer.Typer(help=_("The audit trail: check that it is whole; export a child's access log."),

@@ -42,3 +42,16 @@ def test_export_writes_a_readable_access_report(sqlite_store, tmp_path):
     assert "secret" not in report and number not in report
     bad = runner.invoke(app, ["--db", _db(sqlite_store), "audit", "export", "--subject", "123"])
     assert bad.exit_code == 1 and "Traceback" not in bad.output
+
+
+def test_settings_are_shown_and_changed_with_validation(sqlite_store):
+    build_world(sqlite_store, "dk")
+    db = _db(sqlite_store)
+    changed = runner.invoke(app, ["--db", db, "setting", "idle_lock_minutes", "15"])
+    assert changed.exit_code == 0 and "idle_lock_minutes = 15" in changed.output
+    for bad in (["idle_lock_minutes", "abc"], ["nonsense", "1"], ["profile", "se"], ["idle_lock_minutes"]):
+        refused = runner.invoke(app, ["--db", db, "setting", *bad])
+        assert refused.exit_code == 1 and "Traceback" not in refused.output
+    from relaytui.services import installation
+
+    assert installation.read(sqlite_store).idle_lock_minutes == 15
