@@ -1,6 +1,6 @@
 """Meetings: agenda, invitees and attendance, minutes (R13)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Index
 from sqlmodel import Field, SQLModel
@@ -21,6 +21,7 @@ class Meeting(SQLModel, table=True):
     status: str = Field(default="planned", max_length=20)  # planned|held|cancelled
     convened_by: int = Field(foreign_key="staff.id")
     cancel_reason: str | None = None
+    moved_reason: str | None = None  # why it was last moved
     outcome: str | None = None  # the family department's assessment at a notification meeting
     agenda_sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     minutes_finished_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
@@ -57,4 +58,9 @@ class MinutesNote(SQLModel, table=True):
     agenda_item_id: int | None = Field(default=None, foreign_key="agenda_item.id")
     noted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     text: str
+    #: note | effort | goal | agreement | outcome: what the line becomes when the minutes finish.
+    kind: str = Field(default="note", max_length=20, sa_column_kwargs={"server_default": "note"})
+    responsible_staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    responsible_text: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    evaluate_on: date | None = None
     version: int = Field(default=1)

@@ -88,7 +88,12 @@ def _validate(key: str, value: str) -> str:
 def read(store: Store) -> Installation:
     """The settings of this installation (defaults where none is stored)."""
     with store.session() as session:
-        rows = {row.key: row.value for row in session.exec(select(Setting))}
+        return read_in(session)
+
+
+def read_in(session) -> Installation:
+    """The settings, read inside a service's own session."""
+    rows = {row.key: row.value for row in session.exec(select(Setting))}
     values = {**DEFAULTS, **rows}
     return Installation(
         profile=values["profile"],
@@ -99,6 +104,13 @@ def read(store: Store) -> Installation:
         municipality=values["municipality"],
         language=values["language"],
     )
+
+
+def timezone_of(session) -> str:
+    """The installation's time zone, read inside a service's own session."""
+    row = session.get(Setting, "timezone")
+    return row.value if row is not None else DEFAULTS["timezone"]
+
 
 
 def write(store: Store, **values: str) -> Installation:

@@ -16,9 +16,15 @@ from relaytui.errors import InvalidInput, NotFound, RuleViolation
 from relaytui.i18n import N_, _
 from relaytui.models import AgendaItem, Effort, Entry, Goal, Invitee, Meeting, MinutesNote, RelayLog, Staff, Subject
 from relaytui.services import access, clock, installation
+from relaytui.services.efforts import _check_responsible as check_responsible
 from relaytui.services.versions import guarded_update
 
 KINDS = ("dialogue", "notification", "evaluation")
+#: What a line of the minutes becomes when they are finished.
+NOTE_KINDS = ("note", "effort", "goal", "agreement", "outcome")
+#: How a line of each kind starts when it is written into the journal.
+NOTE_PREFIX = {"effort": N_("Effort"), "goal": N_("Goal"), "agreement": N_("Agreement"),
+               "outcome": N_("The family department's assessment")}
 
 DEFAULT_AGENDA = {
     "dialogue": (N_("Since last time"), N_("The child's own view"), N_("Evaluation of efforts and goals"),
@@ -60,6 +66,21 @@ class NoteView:
     noted_at: datetime
     text: str
     version: int
+    kind: str = "note"
+    responsible_staff_id: int | None = None
+    responsible_text: str = ""
+    evaluate_on: date | None = None
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Someone already booked at that time; the other meeting's log is not named (R9)."""
+
+    staff_id: int
+    staff_name: str
+    meeting_id: int
+    starts_at: datetime
+    duration_minutes: int
 
 
 @dataclass(frozen=True)
@@ -74,6 +95,7 @@ class MeetingView:
     status: str
     cancel_reason: str | None
     outcome: str | None
+    moved_reason: str | None
     agenda: tuple[AgendaItemView, ...]
     invitees: tuple[InviteeView, ...]
     notes: tuple[NoteView, ...]
@@ -102,11 +124,17 @@ def _view(session: Session, meeting: Meeting, *, with_notes: bool = True) -> Mee
         id=meeting.id, log_id=meeting.log_id, subject_name=subject.name, kind=meeting.kind,
         starts_at=meeting.starts_at, duration_minutes=meeting.duration_minutes, place=meeting.place,
         status=meeting.status, cancel_reason=meeting.cancel_reason, outcome=meeting.outcome,
+        moved_reason=meeting.moved_reason,
         agenda=tuple(AgendaItemView(a.id, a.position, a.title) for a in agenda),
         invitees=tuple(InviteeView(i.id, i.staff_id, i.name, i.role, i.attended) for i in invitees),
-        notes=tuple(NoteView(n.id, n.agenda_item_id, n.noted_at, n.text, n.version) for n in notes),
+        notes=tuple(note_view(n) for n in notes),
         minutes_finished_at=meeting.minutes_finished_at, version=meeting.version,
     )
+
+
+def note_view(note: MinutesNote) -> NoteView:
+    return NoteView(note.id, note.agenda_item_id, note.noted_at, note.text, note.version, note.kind,
+                    note.responsible_staff_id, note.responsible_text or "", note.evaluate_on)
 
 
 def _check_time(starts_at: datetime, duration_minutes: int) -> None:
@@ -161,15 +189,20 @@ def _meeting_for_write(session: Session, by: access.StaffRef, meeting_id: int):
 
 
 def reschedule(store: Store, by: access.StaffRef, meeting_id: int, *, version: int, starts_at: datetime,
-               duration_minutes: int, reason: str) -> MeetingView:
+               duration_minutes: int, reason: str, place: str | None = None) -> MeetingView:
+    """Move a planned meeting, with the reason (kept on the meeting)."""
     _check_time(starts_at, duration_minutes)
-    if not (reason or "").strip():
+    reason = (reason or "").strip()
+    if not reason:
         raise InvalidInput(_("Write why the meeting moves."))
     with store.session(write=True) as session:
         staff, log, meeting = _meeting_for_write(session, by, meeting_id)
         if meeting.status != "planned":
             raise RuleViolation(_("Only a planned meeting can be moved."), rule="R13")
-        guarded_update(session, Meeting, meeting.id, version, starts_at=starts_at, duration_minutes=duration_minutes)
+        values = {"starts_at": starts_at, "duration_minutes": duration_minutes, "moved_reason": reason}
+        if place is not None:
+            values["place"] = place.strip()
+        guarded_update(session, Meeting, meeting.id, version, **values)
         access.write_audit(session, staff, by, "meeting_moved", log=log, detail=f"meeting {meeting.id}")
         return _view(session, session.get(Meeting, meeting.id))
 
@@ -233,58 +266,167 @@ def record_attendance(store: Store, by: access.StaffRef, meeting_id: int, attend
 
 def save_note(store: Store, by: access.StaffRef, meeting_id: int, *, text: str,
               agenda_item_id: int | None = None, note_id: int | None = None,
-              version: int | None = None) -> NoteView:
-    """Save one line of the minutes as a draft (new, or a change of a draft line)."""
+              version: int | None = None, kind: str | None = None,
+              responsible_staff_id: int | None = None, responsible_text: str = "",
+              evaluate_on: date | None = None) -> NoteView:
+    """Save one line of the minutes as a draft: a new line, or a change of a draft line.
+
+    ``kind`` turns the line into an effort (with who is responsible and when it is evaluated,
+    R12), a goal, an agreement or, at a notification meeting, the family department's
+    assessment (R11); ``None`` keeps what the line already is. The line keeps the time it was
+    first noted.
+    """
+    if kind is not None and kind not in NOTE_KINDS:
+        raise InvalidInput(_("A line is a note, an effort, a goal, an agreement or an assessment."))
     with store.session(write=True) as session:
         staff, log, meeting = _meeting_for_write(session, by, meeting_id)
         if meeting.minutes_finished_at is not None:
             raise RuleViolation(_("The minutes are finished and can no longer change."), rule="R7")
+        if meeting.status == "cancelled":
+            raise RuleViolation(_("A cancelled meeting has no minutes."), rule="R13")
         if agenda_item_id is not None:
             item = session.get(AgendaItem, agenda_item_id)
             if item is None or item.meeting_id != meeting.id:
                 raise NotFound(_("That agenda item is not on this meeting."))
-        if note_id is None:
-            note = MinutesNote(meeting_id=meeting.id, agenda_item_id=agenda_item_id, noted_at=clock.now(), text=text)
-            session.add(note)
-            session.flush()
-        else:
+        note = None
+        if note_id is not None:
             note = session.get(MinutesNote, note_id)
             if note is None or note.meeting_id != meeting.id:
                 raise NotFound(_("That line is not in these minutes."))
+        new_kind = kind if kind is not None else (note.kind if note is not None else "note")
+        values: dict[str, object] = {"text": text, "agenda_item_id": agenda_item_id, "kind": new_kind}
+        if kind is not None:
+            values.update(responsible_staff_id=None, responsible_text="", evaluate_on=None)
+            if kind == "effort":
+                if not text.strip():
+                    raise InvalidInput(_("Write what the effort is before you make the line an effort."))
+                if evaluate_on is None:
+                    raise InvalidInput(_("Give the date the effort is evaluated."), rule="R12")
+                if evaluate_on < clock.local(meeting.starts_at, installation.timezone_of(session)).date():
+                    raise InvalidInput(_("The evaluation date cannot be before the meeting."), rule="R12")
+                check_responsible(session, log, responsible_staff_id, responsible_text)
+                values.update(responsible_staff_id=responsible_staff_id,
+                              responsible_text=(responsible_text or "").strip() if responsible_staff_id is None else "",
+                              evaluate_on=evaluate_on)
+            elif kind == "outcome" and meeting.kind != "notification":
+                raise InvalidInput(_("Only a notification meeting records the family department's assessment."),
+                                   rule="R11")
+        if note is None:
+            note = MinutesNote(meeting_id=meeting.id, noted_at=clock.now(), **values)
+            session.add(note)
+            session.flush()
+        else:
             guarded_update(session, MinutesNote, note.id, version if version is not None else note.version,
-                           text=text, agenda_item_id=agenda_item_id)
+                           **values)
             note = session.get(MinutesNote, note.id)
         access.write_audit(session, staff, by, "minutes_draft", log=log, detail=f"meeting {meeting.id}")
-        return NoteView(note.id, note.agenda_item_id, note.noted_at, note.text, note.version)
+        return note_view(note)
+
+
+def conflicts(store: Store, by: access.StaffRef, *, starts_at: datetime, duration_minutes: int,
+              staff_ids: tuple[int, ...], exclude_meeting_id: int | None = None) -> list[Conflict]:
+    """Planned meetings that overlap the given time for any of these staff (convened or invited).
+
+    Only the time and the person are told, never whose log the other meeting is about.
+    """
+    _check_time(starts_at, duration_minutes)
+    ends_at = starts_at + timedelta(minutes=duration_minutes)
+    ids = tuple(dict.fromkeys(staff_ids))
+    if not ids:
+        return []
+    with store.session() as session:
+        access.require_staff(session, by)
+        # Meetings last at most 8 hours: only those starting in that window can overlap.
+        window = select(Meeting).where(
+            Meeting.status == "planned",
+            col(Meeting.starts_at) < ends_at,
+            col(Meeting.starts_at) > starts_at - timedelta(hours=8),
+        )
+        if exclude_meeting_id is not None:
+            window = window.where(Meeting.id != exclude_meeting_id)
+        found: list[Conflict] = []
+        for meeting in session.exec(window.order_by(col(Meeting.starts_at), col(Meeting.id))).all():
+            if meeting.starts_at + timedelta(minutes=meeting.duration_minutes) <= starts_at:
+                continue
+            people = set(session.exec(select(Invitee.staff_id).where(Invitee.meeting_id == meeting.id,
+                                                                     col(Invitee.staff_id).in_(ids))).all())
+            if meeting.convened_by in ids:
+                people.add(meeting.convened_by)
+            for staff_id in sorted(p for p in people if p is not None):
+                person = session.get(Staff, staff_id)
+                found.append(Conflict(staff_id, person.full_name if person else "", meeting.id,
+                                      meeting.starts_at, meeting.duration_minutes))
+        return found
 
 
 def finish_minutes(store: Store, by: access.StaffRef, meeting_id: int, *, version: int,
                    efforts: tuple[AgreedEffort, ...] = (), goals: tuple[str, ...] = (),
                    outcome: str | None = None) -> MeetingView:
     """Write the minutes into the log as entries that never change, with the agreed efforts
-    and goals; the meeting is held (R13). A notification meeting records its outcome (R11)."""
+    and goals; the meeting is held (R13). A notification meeting records its outcome (R11).
+
+    Lines turned into efforts, goals or agreements become those; ``efforts`` and ``goals``
+    add more. Attendance heads the minutes.
+    """
     with store.session(write=True) as session:
         staff, log, meeting = _meeting_for_write(session, by, meeting_id)
         if meeting.minutes_finished_at is not None:
             raise RuleViolation(_("These minutes were already finished."), rule="R13")
         if meeting.status == "cancelled":
             raise RuleViolation(_("A cancelled meeting has no minutes."), rule="R13")
-        if meeting.kind == "notification" and not (outcome or "").strip():
-            raise InvalidInput(_("Write the family department's assessment before finishing."), rule="R11")
         now = clock.now()
-        agenda = {a.id: a.title for a in session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id))}
-        notes = session.exec(select(MinutesNote).where(MinutesNote.meeting_id == meeting.id)
-                             .order_by(col(MinutesNote.noted_at), col(MinutesNote.id))).all()
+        agenda = {a.id: a for a in session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id))}
+        notes = [n for n in session.exec(select(MinutesNote).where(MinutesNote.meeting_id == meeting.id)
+                                         .order_by(col(MinutesNote.noted_at), col(MinutesNote.id))).all()
+                 if n.text.strip()]
+        # The lines in agenda order, each section in the order it was noted.
+        order = {item_id: item.position for item_id, item in agenda.items()}
+        notes.sort(key=lambda n: (order.get(n.agenda_item_id, len(order)), n.noted_at, n.id))
+        outcome_text = (outcome or "").strip() or "\n".join(n.text.strip() for n in notes if n.kind == "outcome")
+        if meeting.kind == "notification" and not outcome_text:
+            raise InvalidInput(_("Write the family department's assessment before finishing."), rule="R11")
+        tz = installation.timezone_of(session)
+        invitees = session.exec(select(Invitee).where(Invitee.meeting_id == meeting.id).order_by(col(Invitee.id))).all()
+        present = [i.name for i in invitees if i.attended]
+        absent = [i.name for i in invitees if i.attended is False]
+        head = _("Minutes of the meeting {when}.").format(
+            when=clock.local(meeting.starts_at, tz).strftime("%Y-%m-%d %H:%M"))
+        if present:
+            head += " " + _("Present: {names}.").format(names=", ".join(present))
+        if absent:
+            head += " " + _("Absent: {names}.").format(names=", ".join(absent))
+        session.add(Entry(log_id=log.id, author_id=staff.id, written_at=now, kind="minutes", text=head,
+                          meeting_id=meeting.id))
         for note in notes:
-            if not note.text.strip():
-                continue
-            title = agenda.get(note.agenda_item_id, "")
-            body = f"{title}: {note.text}" if title else note.text
-            session.add(Entry(log_id=log.id, author_id=staff.id, written_at=now, kind="minutes",
+            item = agenda.get(note.agenda_item_id)
+            body = note.text.strip()
+            if note.kind in NOTE_PREFIX:
+                body = f"{_(NOTE_PREFIX[note.kind])}: {body}"
+            if note.kind == "effort":
+                who = note.responsible_text
+                if note.responsible_staff_id:
+                    person = session.get(Staff, note.responsible_staff_id)
+                    who = person.full_name if person else who
+                body += " " + _("(responsible: {who}; evaluated {day})").format(
+                    who=who, day=note.evaluate_on.isoformat() if note.evaluate_on else "-")
+            if item is not None:
+                body = f"{item.title}: {body}"
+            session.add(Entry(log_id=log.id, author_id=staff.id, written_at=now,
+                              kind="agreement" if note.kind in ("agreement", "effort", "goal") else "minutes",
                               text=body, meeting_id=meeting.id))
+            if note.kind == "effort":
+                session.add(Effort(log_id=log.id, what=note.text.strip(),
+                                   responsible_staff_id=note.responsible_staff_id,
+                                   responsible_text=note.responsible_text if note.responsible_staff_id is None else "",
+                                   starts_on=clock.local(now, tz).date(), evaluate_on=note.evaluate_on,
+                                   created_by=staff.id, created_at=now, meeting_id=meeting.id))
+            elif note.kind == "goal":
+                session.add(Goal(log_id=log.id, text=note.text.strip(), created_by=staff.id, created_at=now,
+                                 meeting_id=meeting.id))
         for agreed in efforts:
             if not agreed.what.strip():
                 continue
+            check_responsible(session, log, agreed.responsible_staff_id, agreed.responsible_text)
             session.add(Effort(log_id=log.id, what=agreed.what.strip(),
                                responsible_staff_id=agreed.responsible_staff_id,
                                responsible_text=agreed.responsible_text, starts_on=agreed.starts_on or now.date(),
@@ -295,7 +437,7 @@ def finish_minutes(store: Store, by: access.StaffRef, meeting_id: int, *, versio
                 session.add(Goal(log_id=log.id, text=text.strip(), created_by=staff.id, created_at=now,
                                  meeting_id=meeting.id))
         guarded_update(session, Meeting, meeting.id, version, status="held", minutes_finished_at=now,
-                       outcome=(outcome or "").strip() or None)
+                       outcome=outcome_text or None)
         access.write_audit(session, staff, by, "minutes_finished", log=log, detail=f"meeting {meeting.id}")
         return _view(session, session.get(Meeting, meeting.id))
 

@@ -10,8 +10,10 @@ administrator reads nothing. A last test fails when a public service function is
 
 from __future__ import annotations
 
+import importlib
 import inspect
 import itertools
+import pkgutil
 import os
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -25,8 +27,9 @@ from relaytui.models import (
     AgendaItem, Consent, ConsentCover, Effort, Goal, Handover, HolderPeriod, Meeting, Membership,
     ReadGrant, RelayLog, Subject,
 )
+import relaytui.services as services_package
 from relaytui.services import (
-    access, accounts, audit, clock, consent, dashboard, efforts, handover, logs, meetings,
+    access, accounts, audit, clock, consent, dashboard, efforts, handover, invitations, logs, meetings,
     notifications, subjects, units,
 )
 from tests.factories import build_world, national_number
@@ -198,6 +201,8 @@ WRITES = {
     "meetings.record_attendance": lambda w, c, by: meetings.record_attendance(w.store, by, c.meeting_id, {}),
     "meetings.save_note": lambda w, c, by: meetings.save_note(w.store, by, c.meeting_id, text="n"),
     "meetings.finish_minutes": lambda w, c, by: meetings.finish_minutes(w.store, by, c.meeting_id, version=1),
+    "invitations.ics": lambda w, c, by: invitations.ics(w.store, by, c.meeting_id),
+    "invitations.letter": lambda w, c, by: invitations.letter(w.store, by, c.meeting_id),
     "notifications.notify": lambda w, c, by: notifications.notify(w.store, by, c.log_id, reason="r",
                                                                   exception="acute"),
     "subjects.add_guardian": lambda w, c, by: subjects.add_guardian(w.store, by, c.log_id,
@@ -238,6 +243,8 @@ STAFF_ONLY = {  # any member of staff who works with logs; never an administrato
     "handover.inbox": lambda w, c, by: handover.inbox(w.store, by),
     "handover.unanswered_for_leader": lambda w, c, by: handover.unanswered_for_leader(w.store, by),
     "meetings.my_meetings": lambda w, c, by: meetings.my_meetings(w.store, by, start=clock.now()),
+    "meetings.conflicts": lambda w, c, by: meetings.conflicts(w.store, by, starts_at=clock.now(), duration_minutes=60,
+                                                              staff_ids=(w.ref("bo").id,)),
 }
 LISTS = {  # the list shows the generated log exactly when the oracle lets the user read it
     "logs.list_page": lambda w, c, by: [r.id for r in logs.list_page(
@@ -376,8 +383,11 @@ def test_every_public_service_function_is_covered():
     covered = set(READS) | set(WRITES) | set(RECEIVER) | set(ADMIN_ONLY) | set(STAFF_ONLY) | set(LISTS) \
         | set(ANYONE) | NO_BY
     missing = []
-    for module in (access, accounts, audit, consent, dashboard, efforts, handover, logs, meetings,
-                   notifications, subjects, units):
+    # Every module of the services package, so that a new one cannot slip past either.
+    found = [importlib.import_module(f"relaytui.services.{info.name}")
+             for info in pkgutil.iter_modules(services_package.__path__)]
+    assert invitations in found
+    for module in found:
         for name, func in inspect.getmembers(module, inspect.isfunction):
             if name.startswith("_") or func.__module__ != module.__name__:
                 continue
