@@ -680,6 +680,53 @@ def build_app() -> typer.Typer:
                 fh.write(text_out)
             say(_("Wrote {n} events to {file}.").format(n=len(lines), file=output))
 
+    # --- export -------------------------------------------------------------------------
+
+    export_app = typer.Typer(help=_("Papers from a relay log, written by the person who may read them."),
+                             no_args_is_help=True)
+    app.add_typer(export_app, name="export")
+
+    def _write_private(output: Path, data: bytes) -> None:
+        if not output.parent.exists():
+            raise InvalidInput(_("The folder {folder} does not exist.").format(folder=output.parent))
+        fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+
+    @export_app.command("invitation", help=_(
+        "The invitation to a meeting with its agenda, as an iCalendar file (.ics) or a "
+        "plain-text letter. Only the log's holder may export it; the export is recorded."))
+    def export_invitation(
+        ctx: typer.Context,
+        meeting: Annotated[int, typer.Argument(metavar="MEETING", help=_("The meeting's number."))],
+        user: Annotated[str, typer.Option("--user", "-u", help=_("Your username."))],
+        form: Annotated[str, typer.Option("--format", "-f", metavar="ics|text",
+                                          help=_("ics (calendar) or text (letter)."))] = "ics",
+        output: Annotated[Path | None, typer.Option(
+            "--output", "-o", help=_("The file to write; standard output when not given."),
+        )] = None,
+        password_stdin: Annotated[bool, typer.Option(
+            "--password-stdin",
+            help=_("Read the password from the first line of stdin instead of asking for it."),
+        )] = False,
+    ) -> None:
+        from relaytui.services import accounts, invitations
+
+        if form not in ("ics", "text"):
+            raise InvalidInput(_("Choose --format ics or --format text."))
+        store = _store(ctx)
+        password = (sys.stdin.readline().rstrip("\n") if password_stdin
+                    else typer.prompt(_("Password"), hide_input=True))
+        by = accounts.authenticate(store, user, password)
+        data = (invitations.ics(store, by, meeting) if form == "ics"
+                else invitations.letter(store, by, meeting).encode("utf-8"))
+        if output is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            _write_private(output, data)
+            say(_("Wrote the invitation to {file}.").format(file=output))
+
     # --- demo ---------------------------------------------------------------------------
 
     @app.command("demo", help=_(

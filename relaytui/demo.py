@@ -117,6 +117,9 @@ def _cpr(born: date, serial: int) -> str:
 
 
 def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+    """A working hour on ``day``, or on the Monday after when it falls on a weekend."""
+    if day.weekday() >= 5:
+        day += timedelta(days=7 - day.weekday())
     return datetime.combine(day, time(hour, minute), ZoneInfo(TZ))
 
 
