@@ -633,6 +633,8 @@ def build_app() -> typer.Typer:
             return
         if report.problem == "changed":
             message = _("Audit event {id} was changed after it was written.")
+        elif report.problem == "cut":
+            message = _("The newest audit events, up to event {id}, were removed from the end of the chain.")
         else:
             message = _("The chain breaks at audit event {id}: an event before it was removed, or "
                         "it was inserted.")

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from sqlalchemy import text
 from sqlmodel import Session, col, select
 
-from relaytui.models import AuditEvent
+from relaytui.models import AuditEvent, Setting
 from relaytui.services import clock
 
 from relaytui.i18n import N_, _
@@ -51,6 +51,7 @@ ACTION_LABELS = {
     "attendance": N_("recorded who attended a meeting"),
     "minutes_draft": N_("wrote in a meeting's minutes"),
     "minutes_finished": N_("finished a meeting's minutes"),
+    "invitation_exported": N_("exported a meeting invitation"),
     "notification": N_("made a notification to the family department"),
     "audit_export": N_("exported this access report"),
 }
@@ -109,10 +110,14 @@ def record(
     """Append one event to the chain, inside the caller's transaction."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
-    last = session.exec(
-        select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)
-    ).first()
-    prev = last or ""
+    # The chain continues from its recorded head, so that events cut off the end stay missing.
+    head = session.get(Setting, HEAD_KEY)
+    if head is not None:
+        prev = head.value.partition(":")[2]
+    else:
+        prev = session.exec(
+            select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)
+        ).first() or ""
     at = clock.now().astimezone(timezone.utc)
     event = AuditEvent(
         at=at,
@@ -130,6 +135,17 @@ def record(
     )
     session.add(event)
     session.flush()
+    # The head of the chain, kept apart from it: cutting events off the end shows (verify).
+    if head is None:
+        session.add(Setting(key=HEAD_KEY, value=f"{event.id}:{event.hash}"))
+    else:
+        head.value = f"{event.id}:{event.hash}"
+        session.add(head)
+    session.flush()
+
+
+#: The settings row that holds ``id:hash`` of the newest event.
+HEAD_KEY = "audit_head"
 
 
 def to_record(event: AuditEvent) -> AuditRecord:
@@ -148,7 +164,7 @@ class ChainReport:
 
     events: int
     broken_at: int | None
-    problem: str  # "" | "changed" | "gap"
+    problem: str  # "" | "changed" | "gap" | "cut"
 
     @property
     def intact(self) -> bool:
@@ -157,6 +173,7 @@ class ChainReport:
 
 def _walk(session: Session) -> ChainReport:
     previous = ""
+    last_id: int | None = None
     count = 0
     statement = select(AuditEvent).order_by(col(AuditEvent.id)).execution_options(yield_per=2000)
     for event in session.exec(statement):
@@ -172,6 +189,13 @@ def _walk(session: Session) -> ChainReport:
             # An event before this one was removed, or this one was put in between.
             return ChainReport(count, event.id, "gap")
         previous = event.hash
+        last_id = event.id
+    head = session.get(Setting, HEAD_KEY)
+    if head is not None:
+        head_id, _sep, head_hash = head.value.partition(":")
+        if not head_id.isdigit() or (last_id, previous) != (int(head_id), head_hash):
+            # The newest events were removed (or the head was tampered with).
+            return ChainReport(count, int(head_id) if head_id.isdigit() else last_id, "cut")
     return ChainReport(count, None, "")
 
 

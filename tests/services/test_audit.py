@@ -46,6 +46,25 @@ def test_a_changed_or_removed_event_is_found(world, tamper, problem):
 
 
 @pytest.mark.rule("R9")
+def test_events_cut_off_the_end_are_found(world):
+    log = new_log(world)
+    for n in range(3):
+        logs.write_entry(world.store, world.ref("anna"), log.id, text=f"e{n}")
+    with world.store.session() as session:
+        from sqlmodel import func, select
+
+        from relaytui.models import AuditEvent
+
+        newest = session.exec(select(func.max(AuditEvent.id))).one()
+    _without_guard(world.store, f"DELETE FROM audit_event WHERE id >= {newest - 1}")
+    report = audit.verify(world.store, access.system_administrator())
+    assert not report.intact and report.problem == "cut" and report.broken_at == newest
+    # The chain goes on from where it was cut only in appearance: verify still says so.
+    logs.write_entry(world.store, world.ref("anna"), log.id, text="later")
+    assert not audit.verify(world.store, access.system_administrator()).intact
+
+
+@pytest.mark.rule("R9")
 def test_an_inserted_event_is_found(world):
     log = new_log(world)
     logs.write_entry(world.store, world.ref("anna"), log.id, text="e")
