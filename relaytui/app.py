@@ -561,6 +561,34 @@ class RelayApp(App[None]):
         self._lock = None
         self._last_input = time.monotonic()
 
+    # --- the last guard ------------------------------------------------------------------
+
+    def _fatal_error(self) -> None:
+        """An error nothing foresaw ends the app with one line, never a traceback.
+
+        Textual's own traceback shows the local variables of every frame: a password, a
+        national number or the text of an entry would end up on the screen or in a pasted bug
+        report. ``RELAYTUI_DEBUG=1`` shows the traceback, still without the variables.
+        """
+        import os
+        import sys
+
+        from rich.segment import Segments
+        from rich.text import Text
+
+        self.bell()
+        if os.environ.get("RELAYTUI_DEBUG"):
+            from rich.traceback import Traceback
+
+            shown = Traceback(show_locals=False, width=None)
+        else:
+            error = sys.exc_info()[1]
+            shown = Text(_("relaytui stopped on an unexpected error ({error}). What was saved is "
+                           "kept; set RELAYTUI_DEBUG=1 to see the details.").format(
+                error=type(error).__name__ if error is not None else "?"), style="red")
+        self._exit_renderables.append(Segments(self.console.render(shown, self.console.options)))
+        self._close_messages_no_wait()
+
 
 def run_app(store: Store, language: str | None = None) -> None:
     """Run relaytui on ``store`` until the user quits."""
