@@ -267,6 +267,14 @@ def _membership(world, case):
 
 @pytest.fixture
 def prop_world(sqlite_store):
+    # Thousands of generated cases: no fsync per commit (what is tested is access, not durability).
+    from sqlalchemy import event
+
+    @event.listens_for(sqlite_store.engine, "connect")
+    def _fast(dbapi_connection, _record):
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+    sqlite_store.engine.dispose()
     return build_world(sqlite_store, "dk")
 
 
