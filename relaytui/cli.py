@@ -407,7 +407,7 @@ def build_app() -> typer.Typer:
 
     # --- db -----------------------------------------------------------------------------
 
-    db_app = typer.Typer(help=_("The database: where it is and its schema."),
+    db_app = typer.Typer(help=_("The database: where it is, its schema, its backups."),
                          no_args_is_help=True)
     app.add_typer(db_app, name="db")
 
@@ -438,6 +438,55 @@ def build_app() -> typer.Typer:
         else:
             say(_("State:         needs 'relaytui db upgrade'"))
             raise typer.Exit(1)
+
+    @db_app.command("backup", help=_(
+        "Write a backup of the whole database, audit trail included, to FILE (readable by you "
+        "only): SQLite's online backup, or pg_dump for PostgreSQL. Safe while the app is in use."))
+    def db_backup(
+        ctx: typer.Context,
+        file: Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup file to write."))],
+        force: Annotated[bool, typer.Option(
+            "--force", help=_("Replace FILE if it exists."))] = False,
+    ) -> None:
+        from relaytui import backup
+
+        # An old schema is backed up too: that is what to do before 'relaytui db upgrade'.
+        store = _demo_store(ctx) if _state(ctx).demo else _open(ctx, create=False)
+        report = backup.backup(store, file, force=force)
+        say(_("Wrote a backup of the database to {file}.").format(file=report.path))
+        if report.counts is not None:
+            say(_("Checked: it passes SQLite's integrity check and holds {logs} relay logs and "
+                  "{events} audit events.").format(logs=report.counts.relay_logs,
+                                                   events=report.counts.audit_events))
+        elif report.kind == "sqlite":
+            say(_("Checked: it passes SQLite's integrity check ({n} tables).").format(n=report.tables))
+        else:
+            say(_("Checked: pg_restore reads it, with {n} tables.").format(n=report.tables))
+
+    @db_app.command("restore", help=_(
+        "Put a backup made by 'relaytui db backup' in place of the database. A database that "
+        "holds data is only replaced with --force, and a copy of it is kept first."))
+    def db_restore(
+        ctx: typer.Context,
+        file: Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup file to restore."))],
+        force: Annotated[bool, typer.Option(
+            "--force", help=_("Replace a database that holds data (a copy of it is kept)."))] = False,
+    ) -> None:
+        from relaytui import backup
+
+        location = _location(ctx)
+        kind = "sqlite" if make_url(db.normalise_url(location.url)).get_backend_name() == "sqlite" else "postgresql"
+        candidate = backup.check_file(file, kind)  # a wrong file is refused before anything is touched
+        report = backup.restore(_open(ctx, create=True), candidate, force=force)
+        if report.previous_copy is not None:
+            say(_("The data that was there is kept in {file}.").format(file=report.previous_copy))
+        say(_("Restored {file}: {logs} relay logs and {events} audit events.").format(
+            file=report.path, logs=report.counts.relay_logs, events=report.counts.audit_events))
+        if report.upgraded_from is not None:
+            say(_("The backup had the older schema {before}; it was upgraded to {after}.").format(
+                before=report.upgraded_from, after=report.revision))
+        say(_("The audit trail is whole: {n} events, each chained to the one before.").format(
+            n=report.audit_events))
 
     # --- user ---------------------------------------------------------------------------
 
