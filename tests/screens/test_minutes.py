@@ -1,0 +1,391 @@
+"""The minutes editor, driven key by key as a caseworker types during a meeting (R13, R7, R11, R12).
+
+The point is durability: every line is in the database within two seconds of the last key, a
+new app on the same store offers the draft whole, and finishing writes what was typed.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from textual.widgets import Input
+
+import relaytui.app
+from relaytui.app import RelayApp
+from relaytui.screens.minutes import (
+    AttendanceBar,
+    EffortDialog,
+    FinishDialog,
+    GoToSectionDialog,
+    MinutesScreen,
+    NextMeetingQuestion,
+)
+from relaytui.services import clock, efforts, logs, meetings
+from tests.factories import build_world
+from tests.screens.reading import screen_text, wait_for
+
+SIZE = (120, 40)
+MARKUP = "[bold red]hi[/]"
+
+
+class MinutesApp(RelayApp):
+    """The real app (styles, keys, language), logged in, with the minutes of one meeting open."""
+
+    CSS_PATH = str(Path(relaytui.app.__file__).with_name("app.tcss"))
+
+    def __init__(self, store, staff, meeting_id: int) -> None:
+        super().__init__(store)
+        self.staff = staff
+        self._meeting_id = meeting_id
+
+    def on_mount(self, event) -> None:
+        event.prevent_default()  # not the login screen
+        self.push_screen(MinutesScreen(self._meeting_id))
+
+
+def schedule(world, kind: str = "dialogue", guests=(meetings.GuestInput("Mette Jensen", "mother"),)):
+    return meetings.schedule(world.store, world.anna, world.log.id, kind=kind,
+                             starts_at=clock.now() + timedelta(minutes=5), place="Room 2", guests=guests)
+
+
+def stored(world, meeting_id: int) -> meetings.MeetingView:
+    return meetings.get_meeting(world.store, world.anna, meeting_id)
+
+
+def minutes(app) -> MinutesScreen:
+    return next(s for s in app.screen_stack if isinstance(s, MinutesScreen))
+
+
+def ready(app) -> bool:
+    try:
+        screen = minutes(app)
+    except StopIteration:
+        return False
+    return screen.meeting is not None and screen.is_mounted and (
+        not screen.writable or isinstance(app.focused, Input))
+
+
+async def open_minutes(pilot) -> MinutesScreen:
+    await wait_for(pilot, lambda: ready(pilot.app), "the minutes")
+    await pilot.pause()
+    return minutes(pilot.app)
+
+
+async def type_text(pilot, text: str) -> None:
+    await pilot.press(*[" " if ch == " " else ch for ch in text])
+
+
+async def wait_until(pilot, predicate, what: str, seconds: float = 2.0) -> float:
+    """Poll the database (not the screen) until ``predicate``; returns the seconds it took."""
+    start = time.monotonic()
+    while time.monotonic() - start < seconds:
+        if predicate():
+            return time.monotonic() - start
+        await pilot.pause(0.05)
+    raise AssertionError(f"not within {seconds} s: {what}")
+
+
+def texts(meeting: meetings.MeetingView) -> list[tuple[int | None, str]]:
+    return [(note.agenda_item_id, note.text) for note in meeting.notes]
+
+
+# --- typing ----------------------------------------------------------------------------------
+
+
+async def test_a_line_is_in_the_database_within_two_seconds_without_enter(world):
+    meeting = schedule(world)
+    first, second, third = (item.id for item in meeting.agenda[:3])
+    line = "Ida sover dårligt? 2 nætter i træk, siger Mette (æøå ÆØÅ)"
+    app = MinutesApp(world.store, world.anna, meeting.id)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_minutes(pilot)
+        assert "Bo Jensen" in screen_text(app) and "Room 2" in screen_text(app)
+        await type_text(pilot, line)
+        assert app.focused.value == line  # every character was typed, none taken as a key
+        took = await wait_until(pilot, lambda: texts(stored(world, meeting.id)) == [(first, line)],
+                                "the line typed without Enter")
+        assert took <= 2.0
+        await wait_for(pilot, lambda: "saved " in screen_text(app), "the quiet status")
+        # Enter ends the line; the next section (ctrl+down) gets its own line.
+        await pilot.press("enter", "ctrl+down")
+        await type_text(pilot, "Ida vil gerne i skole")
+        await wait_until(pilot, lambda: (second, "Ida vil gerne i skole") in texts(stored(world, meeting.id)),
+                         "the line in section 2")
+        # Straight to section 3 with ctrl+g 3; leaving section 2 saves at once.
+        await type_text(pilot, ", siger hun")
+        await pilot.press("ctrl+g")
+        await wait_for(pilot, lambda: isinstance(app.screen, GoToSectionDialog), "the go-to dialog")
+        await pilot.press("3")
+        await wait_for(pilot, lambda: isinstance(app.screen, MinutesScreen), "the minutes again")
+        assert screen.current == 2 and app.focused is screen.query(Input)[2]
+        await type_text(pilot, "Ingen ændringer")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(texts(stored(world, meeting.id))) == 3, "three lines")
+        assert texts(stored(world, meeting.id)) == [
+            (first, line), (second, "Ida vil gerne i skole, siger hun"), (third, "Ingen ændringer")]
+        shown = screen_text(app)
+        assert "Ida vil gerne i skole, siger hun" in shown and "Ingen ændringer" in shown
+
+
+async def test_an_earlier_line_is_chosen_and_changed_as_the_same_note(world):
+    meeting = schedule(world)
+    app = MinutesApp(world.store, world.anna, meeting.id)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_minutes(pilot)
+        await type_text(pilot, "First line")
+        await pilot.press("enter")
+        await type_text(pilot, "Second line")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(stored(world, meeting.id).notes) == 2, "two lines")
+        before = stored(world, meeting.id).notes
+        # Up from the empty line chooses the last line, up again the one before; Enter edits it.
+        await pilot.press("up", "up", "enter")
+        assert app.focused.value == "First line"
+        await pilot.press("end", *" changed")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: stored(world, meeting.id).notes[0].text == "First line changed",
+                         "the change of the first line")
+        after = stored(world, meeting.id).notes
+        assert [n.id for n in after] == [n.id for n in before]  # changed, not added
+        assert after[0].noted_at == before[0].noted_at and after[0].version == before[0].version + 1
+        assert app.focused.value == "" and screen.sections[0].current is None
+
+
+async def test_a_line_becomes_an_effort_with_mother_responsible(world):
+    meeting = schedule(world)
+    meeting_day = clock.local(meeting.starts_at, "Europe/Copenhagen").date()
+    app = MinutesApp(world.store, world.anna, meeting.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_minutes(pilot)
+        await type_text(pilot, "Mette giver Ida morgenmad")
+        await pilot.press("ctrl+e")
+        await wait_for(pilot, lambda: isinstance(app.screen, EffortDialog), "the effort dialog")
+        # The responsible list starts at the holder; "someone else" is above it.
+        await pilot.press("enter", "up", "enter", "tab")
+        assert app.focused.id == "effort-responsible-text"
+        await type_text(pilot, "mother")
+        await pilot.press("tab")
+        assert app.focused.value == (meeting_day + timedelta(weeks=6)).isoformat()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, MinutesScreen), "the minutes again")
+        await wait_until(pilot, lambda: stored(world, meeting.id).notes
+                         and stored(world, meeting.id).notes[0].kind == "effort", "the effort")
+        [note] = stored(world, meeting.id).notes
+        assert (note.text, note.responsible_text, note.evaluate_on) == (
+            "Mette giver Ida morgenmad", "mother", meeting_day + timedelta(weeks=6))
+        await wait_for(pilot, lambda: "[Effort: mother, evaluate" in screen_text(app), "the mark")
+        # ctrl+t makes the same (last) line a goal instead.
+        await pilot.press("ctrl+t")
+        await wait_until(pilot, lambda: stored(world, meeting.id).notes[0].kind == "goal", "the goal")
+        assert len(stored(world, meeting.id).notes) == 1
+
+
+async def test_attendance_is_ticked_by_keyboard_and_saved(world):
+    meeting = schedule(world)
+    holder, guest = meeting.invitees
+    app = MinutesApp(world.store, world.anna, meeting.id)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_minutes(pilot)
+        assert "[?] Mette Jensen (mother)" in screen_text(app)
+        await pilot.press("tab")
+        assert isinstance(app.focused, AttendanceBar)
+        await pilot.press("space", "right", "space", "space")
+        await wait_until(pilot, lambda: [i.attended for i in stored(world, meeting.id).invitees] == [True, False],
+                         "the attendance")
+        assert "[x] Anna Holm" in screen_text(app) and "[-] Mette Jensen" in screen_text(app)
+        # Tab goes back to the line, where typing goes on.
+        await pilot.press("tab")
+        assert app.focused is screen.query(Input)[0]
+
+
+async def test_a_refused_save_keeps_the_text_and_the_next_key_saves_it(world):
+    meeting = schedule(world)
+    app = MinutesApp(world.store, world.anna, meeting.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_minutes(pilot)
+        await type_text(pilot, "Mette says")
+        await wait_until(pilot, lambda: texts(stored(world, meeting.id)), "the first save")
+        [saved] = stored(world, meeting.id).notes
+        # Meanwhile the same line is changed elsewhere (another terminal of the holder).
+        meetings.save_note(world.store, world.anna, meeting.id, text="Changed elsewhere",
+                           agenda_item_id=saved.agenda_item_id, note_id=saved.id, version=saved.version)
+        await type_text(pilot, " yes")
+        await wait_for(pilot, lambda: "not saved: " in screen_text(app), "the refusal in the status")
+        assert app.focused.value == "Mette says yes"
+        assert [n.text for n in stored(world, meeting.id).notes] == ["Changed elsewhere"]
+        # The next key saves what is typed here, over the other change, as the same line.
+        await type_text(pilot, "!")
+        await wait_until(pilot, lambda: [n.text for n in stored(world, meeting.id).notes] == ["Mette says yes!"],
+                         "the retry")
+        await wait_for(pilot, lambda: "saved " in screen_text(app) and "not saved" not in screen_text(app),
+                       "the status to say saved")
+
+
+# --- a new app on the same store -------------------------------------------------------------
+
+
+async def test_a_draft_left_without_finishing_is_offered_whole_by_a_new_app(world):
+    meeting = schedule(world)
+    first, second = meeting.agenda[0].id, meeting.agenda[1].id
+    app = MinutesApp(world.store, world.anna, meeting.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_minutes(pilot)
+        await type_text(pilot, "Line one")
+        await pilot.press("enter", "pagedown")
+        await type_text(pilot, MARKUP)
+        # The app closes at once, before the pause after the last key: the line still goes in.
+    await wait_until_stored(world, meeting.id, [(first, "Line one"), (second, MARKUP)])
+
+    again = MinutesApp(world.store, world.anna, meeting.id)
+    async with again.run_test(size=SIZE) as pilot:
+        screen = await open_minutes(pilot)
+        text = screen_text(again)
+        assert "Draft restored: 2 lines" in text
+        assert "Line one" in text and MARKUP in text  # literally, not as markup
+        assert screen.current == 1  # where the draft ended
+        # Going on adds to the draft; nothing is duplicated.
+        await type_text(pilot, "Line three")
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: len(stored(world, meeting.id).notes) == 3, "three lines")
+        assert texts(stored(world, meeting.id)) == [(first, "Line one"), (second, MARKUP), (second, "Line three")]
+
+
+async def wait_until_stored(world, meeting_id, expected) -> None:
+    import asyncio
+
+    for _ in range(60):
+        if texts(stored(world, meeting_id)) == expected:
+            return
+        await asyncio.sleep(0.05)
+    assert texts(stored(world, meeting_id)) == expected
+
+
+async def test_escape_saves_the_line_and_says_the_draft_is_kept(world):
+    meeting = schedule(world)
+    app = MinutesApp(world.store, world.anna, meeting.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_minutes(pilot)
+        await type_text(pilot, "Half a line")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, MinutesScreen), "the screen to close")
+        assert texts(stored(world, meeting.id)) == [(meeting.agenda[0].id, "Half a line")]
+        assert any("draft of the minutes is kept" in n.message for n in app._notifications)
+
+
+# --- finishing -------------------------------------------------------------------------------
+
+
+def note(world, meeting, text, section=0, **kind):
+    return meetings.save_note(world.store, world.anna, meeting.id, text=text,
+                              agenda_item_id=meeting.agenda[section].id, **kind)
+
+
+async def test_finishing_writes_the_journal_and_the_efforts_and_the_meeting_is_held(world):
+    meeting = schedule(world)
+    day = clock.local(meeting.starts_at, "Europe/Copenhagen").date() + timedelta(days=30)
+    note(world, meeting, "Ida sleeps badly")
+    note(world, meeting, "Breakfast at home", section=3, kind="effort", responsible_text="mother", evaluate_on=day)
+    note(world, meeting, "Ida is rested", section=3, kind="goal")
+    app = MinutesApp(world.store, world.anna, meeting.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_minutes(pilot)
+        await pilot.press("tab", "space", "tab")  # the holder is present
+        await type_text(pilot, "We meet again in six weeks")
+        await pilot.press("ctrl+r")  # an agreement, ends the line
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FinishDialog), "the finish dialog")
+        summary = screen_text(app)
+        assert "4 lines are written into the journal." in summary
+        assert f"Breakfast at home — responsible: mother; evaluated {day.isoformat()}" in summary
+        assert "Ida is rested" in summary and "We meet again in six weeks" in summary
+        assert "Present: Anna Holm" in summary and "Not ticked: Mette Jensen" in summary
+        assert "can no longer be" in summary and "Ctrl+S finishes" in summary
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, NextMeetingQuestion), "the next-meeting question")
+        held = stored(world, meeting.id)
+        assert held.status == "held" and held.minutes_finished_at is not None
+        await pilot.press("n")
+        await wait_for(pilot, lambda: not any(isinstance(s, MinutesScreen) for s in app.screen_stack),
+                       "the minutes to close")
+    entries = [e.text for e in logs.list_entries(world.store, world.anna, world.log.id) if e.meeting_id == meeting.id]
+    assert any(e.startswith("Minutes of the meeting") and "Present: Anna Holm." in e for e in entries)
+    assert any(e.endswith("Ida sleeps badly") for e in entries)
+    assert any("Agreement: We meet again in six weeks" in e for e in entries)
+    [effort] = efforts.list_efforts(world.store, world.anna, world.log.id)
+    assert (effort.what, effort.responsible, effort.evaluate_on) == ("Breakfast at home", "mother", day)
+    assert [g.text for g in efforts.list_goals(world.store, world.anna, world.log.id)] == ["Ida is rested"]
+
+    # Opened again, the minutes are read only and say where they went.
+    again = MinutesApp(world.store, world.anna, meeting.id)
+    async with again.run_test(size=SIZE) as pilot:
+        await open_minutes(pilot)
+        assert "These minutes are finished" in screen_text(again)
+        assert not [w for w in again.screen.query(Input) if w.display]
+        await pilot.press("x", "ctrl+f", "ctrl+e")
+        await pilot.pause()
+        assert isinstance(again.screen, MinutesScreen)
+
+
+@pytest.mark.rule("R11")
+async def test_a_notification_meeting_needs_the_assessment_to_finish(world):
+    meeting = schedule(world, kind="notification")
+    note(world, meeting, "The family department was told about the nights")
+    app = MinutesApp(world.store, world.anna, meeting.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_minutes(pilot)
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FinishDialog), "the finish dialog")
+        assert app.focused.id == "finish-outcome"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: "Write the family department's assessment" in screen_text(app), "the refusal")
+        assert stored(world, meeting.id).status == "planned"
+        await type_text(pilot, "No measures now; a new meeting in a month")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, NextMeetingQuestion), "the next-meeting question")
+        # Yes: the planner's dialog opens for the same log, six weeks later; closing it closes the minutes.
+        from relaytui.screens.meeting_form import ScheduleDialog
+
+        await pilot.press("y")
+        await wait_for(pilot, lambda: isinstance(app.screen, ScheduleDialog), "the schedule dialog")
+        assert app.screen.log_id == world.log.id
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not any(isinstance(s, MinutesScreen) for s in app.screen_stack),
+                       "the minutes to close")
+    held = stored(world, meeting.id)
+    assert held.status == "held" and held.outcome == "No measures now; a new meeting in a month"
+
+
+# --- readers -------------------------------------------------------------------------------
+
+
+@pytest.mark.rule("R7")
+async def test_a_reader_cannot_write_the_minutes(sqlite_store):
+    town = build_world(sqlite_store, "dk")
+    anna, lene = town.ref("anna"), town.ref("lene")
+    log = logs.create_log(sqlite_store, anna, subject_id=town.subjects["Ida Jensen"], concern="Hungry.")
+    meeting = meetings.schedule(sqlite_store, anna, log.id, kind="dialogue",
+                                starts_at=clock.now() + timedelta(hours=1), invitee_staff_ids=(lene.id,))
+    meetings.save_note(sqlite_store, anna, meeting.id, text=MARKUP, agenda_item_id=meeting.agenda[0].id)
+    app = MinutesApp(sqlite_store, lene, meeting.id)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_minutes(pilot)
+        text = screen_text(app)
+        assert "Only the holder writes the minutes" in text
+        assert MARKUP in text
+        assert not screen.writable and not [w for w in screen.query(Input) if w.display]
+        await type_text(pilot, "abc")
+        await pilot.press("tab", "space", "ctrl+e", "ctrl+f", "ctrl+s")
+        await pilot.pause(0.8)
+        assert isinstance(app.screen, MinutesScreen)
+    after = meetings.get_meeting(sqlite_store, anna, meeting.id)
+    assert [n.text for n in after.notes] == [MARKUP]
+    assert all(i.attended is None for i in after.invitees)
+
+
+def test_every_key_has_an_id_a_description_and_a_tooltip():
+    for owner in (MinutesScreen, AttendanceBar, GoToSectionDialog, NextMeetingQuestion, FinishDialog):
+        for binding in owner.BINDINGS:
+            assert binding.id and binding.description and binding.tooltip, (owner, binding)
