@@ -82,32 +82,34 @@ class ProposeHandoverDialog(LogDialog):
         self.people: dict[int, accounts.StaffView] = {}
         self.chosen: accounts.StaffView | None = None
 
+    #: The words of the form; a dialog that also picks a person to take over changes them.
+    HEADING = N_("Hand over")
+    INTRO = N_("Until the person you choose accepts, you stay the holder and nothing changes.")
+    PERSON_LABEL = N_("New holder: type part of a name or a profession")
+    MESSAGE_LABEL = N_("Message to the new holder")
+    MESSAGE_HINT = N_("Why you hand over, and what they should know first")
+    SUBMIT = N_("Propose handover")
+
     def compose(self) -> ComposeResult:
         with Vertical(id="handover-dialog", classes="dialog-box"):
             with Vertical(classes="dialog-head"):
-                yield Static(self.title_text(_("Hand over")), classes="dialog-title",
+                yield Static(self.title_text(_(self.HEADING)), classes="dialog-title",
                              markup=False)
-                yield Static(
-                    _("Until the person you choose accepts, you stay the holder and nothing "
-                      "changes."),
-                    id="handover-until", markup=False,
-                )
+                yield Static(_(self.INTRO), id="handover-until", markup=False)
             with VerticalScroll(classes="dialog-body"):
-                yield Label(_("New holder: type part of a name or a profession"),
-                            classes="dialog-label", markup=False)
+                yield Label(_(self.PERSON_LABEL), classes="dialog-label", markup=False)
                 yield Input(id="handover-search", max_length=100, compact=True,
                             placeholder=_("e.g. Carl or teacher"))
                 yield OptionList(id="handover-people", compact=True)
                 yield Static("", id="handover-chosen", markup=False)
                 yield Static("", id="handover-transition", classes="dialog-hint", markup=False)
-                yield Label(_("Message to the new holder"), classes="dialog-label", markup=False)
+                yield Label(_(self.MESSAGE_LABEL), classes="dialog-label", markup=False)
                 yield Input(id="handover-message", max_length=2000, compact=True,
-                            placeholder=_("Why you hand over, and what they should know first"))
+                            placeholder=_(self.MESSAGE_HINT))
             with Vertical(classes="dialog-foot"):
                 yield Static("", classes="dialog-error", markup=False)
                 with Horizontal(classes="dialog-buttons"):
-                    yield Button(_("Propose handover"), variant="primary",
-                                 classes="dialog-submit")
+                    yield Button(_(self.SUBMIT), variant="primary", classes="dialog-submit")
                     yield Button(_("Cancel"), classes="dialog-cancel")
         yield Footer()
 

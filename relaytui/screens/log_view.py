@@ -205,7 +205,7 @@ class LogViewScreen(RelayScreen):
     CSS_PATH = "log_view.tcss"
     AUTO_FOCUS = ""  # no automatic focus: the shown tab takes it once its data is there
     WRITER_ACTIONS: ClassVar[frozenset[str]] = frozenset(
-        {"change_level", "close_log", "notification", "propose_handover"}
+        {"change_level", "close_log", "notification", "propose_handover", "individual_plan"}
     )
     BINDINGS = [
         Binding("1", "show_tab('journal')", N_("Journal"), id="logview.tab.journal",
@@ -230,6 +230,8 @@ class LogViewScreen(RelayScreen):
                 tooltip=N_("Send a notification to the family department.")),
         Binding("x", "close_log", N_("Close log"), id="logview.close",
                 tooltip=N_("Close this log for good, with the consultation it needs.")),
+        Binding("p", "individual_plan", N_("Individual plan"), id="logview.plan",
+                tooltip=N_("Pass the log into an individual plan with a coordinator (Norway).")),
         # The same keys for a reader: they explain why nothing can be written.
         Binding("l", "explain_read_only", READ_ONLY, show=False, id="logview.level.refused",
                 tooltip=READ_ONLY_TIP),
@@ -490,6 +492,9 @@ class LogViewScreen(RelayScreen):
     # --- actions -------------------------------------------------------------------------
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "individual_plan":
+            return (self.detail is not None and self.detail.can_write and self.detail.status == "active"
+                    and self.inst is not None and self.inst.profile == "no")
         if action in self.WRITER_ACTIONS:
             return self.detail is not None and self.detail.can_write
         if action == "explain_read_only":
@@ -523,6 +528,22 @@ class LogViewScreen(RelayScreen):
         from relaytui.screens.notification import NotificationDialog
 
         self._open(NotificationDialog)
+
+    def action_individual_plan(self) -> None:
+        from relaytui.screens.individual_plan import IndividualPlanDialog
+
+        if self.detail is None or not self.detail.can_write:
+            return
+        dialog = IndividualPlanDialog(self.detail)
+
+        def done(changed: bool | None) -> None:
+            # Another coordinator holds the log now: it is theirs, back to the list.
+            if changed and dialog.handed_on:
+                self.action_back()
+            else:
+                self._after_dialog(changed)
+
+        self.app.push_screen(dialog, callback=done)
 
     def action_propose_handover(self) -> None:
         from relaytui.screens.handover import ProposeHandoverDialog

@@ -52,6 +52,7 @@ ACTION_LABELS = {
     "minutes_draft": N_("wrote in a meeting's minutes"),
     "minutes_finished": N_("finished a meeting's minutes"),
     "invitation_exported": N_("exported a meeting invitation"),
+    "passed_to_plan": N_("passed the relay log into an individual plan"),
     "notification": N_("made a notification to the family department"),
     "audit_export": N_("exported this access report"),
 }

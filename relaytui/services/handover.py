@@ -134,6 +134,35 @@ def _answered(handover: Handover) -> RuleViolation:
     )
 
 
+def take_over(session: Session, log: RelayLog, staff: Staff, now: datetime, *,
+              handover_id: int | None = None) -> None:
+    """``staff`` holds ``log`` from ``now``: the one open holder period moves to them (R8, R14).
+
+    The new holder needs no membership any more; a new unit's nearest leader is attached (R3).
+    """
+    for period in session.exec(
+        select(HolderPeriod).where(HolderPeriod.log_id == log.id, col(HolderPeriod.ended_at).is_(None))
+    ).all():
+        period.ended_at = now
+        session.add(period)
+    session.add(HolderPeriod(log_id=log.id, staff_id=staff.id, started_at=now, handover_id=handover_id))
+    for row in session.exec(
+        select(Membership).where(Membership.log_id == log.id, Membership.staff_id == staff.id,
+                                 col(Membership.removed_at).is_(None))
+    ).all():
+        row.removed_at = now
+        row.removed_reason = "became holder"
+        session.add(row)
+    log.holder_id = staff.id
+    old_unit = log.unit_id
+    log.unit_id = staff.unit_id
+    log.version += 1
+    session.add(log)
+    session.flush()
+    if staff.unit_id != old_unit:
+        consent.attach_leader(session, log, staff.unit_id, staff.id)
+
+
 def accept(store: Store, by: access.StaffRef, handover_id: int, *, message: str = "") -> HandoverView:
     """The receiver accepts: from this moment they hold the log, and only they (R8)."""
     inst = installation.read(store)
@@ -157,28 +186,7 @@ def accept(store: Store, by: access.StaffRef, handover_id: int, *, message: str 
         now = clock.now()
         guarded_update(session, Handover, handover.id, handover.version, status="accepted",
                        answered_at=now, answer_message=(message or "").strip())
-        for period in session.exec(
-            select(HolderPeriod).where(HolderPeriod.log_id == log.id, col(HolderPeriod.ended_at).is_(None))
-        ).all():
-            period.ended_at = now
-            session.add(period)
-        session.add(HolderPeriod(log_id=log.id, staff_id=staff.id, started_at=now, handover_id=handover.id))
-        # The new holder needs no membership any more.
-        for row in session.exec(
-            select(Membership).where(Membership.log_id == log.id, Membership.staff_id == staff.id,
-                                     col(Membership.removed_at).is_(None))
-        ).all():
-            row.removed_at = now
-            row.removed_reason = "became holder"
-            session.add(row)
-        log.holder_id = staff.id
-        old_unit = log.unit_id
-        log.unit_id = staff.unit_id
-        log.version += 1
-        session.add(log)
-        session.flush()
-        if staff.unit_id != old_unit:
-            consent.attach_leader(session, log, staff.unit_id, staff.id)
+        take_over(session, log, staff, now, handover_id=handover.id)
         access.write_audit(session, staff, by, "handover_accepted", log=log, detail=f"handover {handover.id}")
         session.flush()
         return _view(session, session.get(Handover, handover.id), inst.handover_reminder_days)

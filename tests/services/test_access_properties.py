@@ -30,7 +30,7 @@ from relaytui.models import (
 import relaytui.services as services_package
 from relaytui.services import (
     access, accounts, audit, clock, consent, dashboard, efforts, handover, invitations, logs, meetings,
-    notifications, subjects, units,
+    notifications, plan, subjects, units,
 )
 from tests.factories import build_world, national_number
 
@@ -203,6 +203,8 @@ WRITES = {
     "meetings.finish_minutes": lambda w, c, by: meetings.finish_minutes(w.store, by, c.meeting_id, version=1),
     "invitations.ics": lambda w, c, by: invitations.ics(w.store, by, c.meeting_id),
     "invitations.letter": lambda w, c, by: invitations.letter(w.store, by, c.meeting_id),
+    "plan.pass_to_plan": lambda w, c, by: plan.pass_to_plan(w.store, by, c.log_id, coordinator_id=w.ref("bo").id,
+                                                            reason="r"),
     "notifications.notify": lambda w, c, by: notifications.notify(w.store, by, c.log_id, reason="r",
                                                                   exception="acute"),
     "subjects.add_guardian": lambda w, c, by: subjects.add_guardian(w.store, by, c.log_id,
