@@ -5,10 +5,10 @@ work through the services, in thread workers, and hand the results back as messa
 module stays cheap to import: the screens (and through them the services, SQLAlchemy and
 argon2) are imported when they are first shown.
 
-After login the app has three places, each a Textual *mode* with its own stack of screens,
+After login the app has four places, each a Textual *mode* with its own stack of screens,
 so that going from one to the other loses nothing typed in the one left behind: the log
-list (F2), the dashboard (F3) and the handover inbox (F4). Escape goes back one screen, and
-from the first screen of the dashboard or the inbox back to the log list.
+list (F2), the dashboard (F3), the handover inbox (F4) and the meetings planner (F5). Escape
+goes back one screen, and from the first screen of another place back to the log list.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ if TYPE_CHECKING:
     from relaytui.services.access import StaffRef
 
 #: The places after login, each a Textual mode with its own stack of screens.
-LOGS, DASHBOARD, HANDOVERS = "logs", "dashboard", "handovers"
-PLACES = (LOGS, DASHBOARD, HANDOVERS)
+LOGS, DASHBOARD, HANDOVERS, PLANNER = "logs", "dashboard", "handovers", "planner"
+PLACES = (LOGS, DASHBOARD, HANDOVERS, PLANNER)
 LOGIN = "login"
 #: How often the count of handovers waiting for an answer is read again (seconds).
 HANDOVER_POLL_SECONDS = 120.0
@@ -249,6 +249,8 @@ class RelayApp(App[None]):
                 tooltip=N_("Go to the figures of your logs (and of your unit).")),
         Binding("f4", "show_handovers", N_("Handovers"), id="app.handovers",
                 tooltip=N_("Go to the handovers waiting for an answer.")),
+        Binding("f5", "show_planner", N_("Meetings"), id="app.planner",
+                tooltip=N_("Go to the planner: your meetings, week by week.")),
         Binding("escape", "go_back", N_("Back"), id="app.back",
                 tooltip=N_("Go back to the previous screen.")),
         Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", show=False,
@@ -311,6 +313,12 @@ class RelayApp(App[None]):
 
         return HandoverInboxScreen()
 
+    @staticmethod
+    def _planner_screen() -> Screen:
+        from relaytui.screens.planner import PlannerScreen
+
+        return PlannerScreen()
+
     def on_login_screen_logged_in(self, message: LoginScreen.LoggedIn) -> None:
         if self.staff is not None:
             return  # a second answer to the same login
@@ -321,6 +329,7 @@ class RelayApp(App[None]):
         self.add_mode(LOGS, self._log_list_screen)
         self.add_mode(DASHBOARD, self._dashboard_screen)
         self.add_mode(HANDOVERS, self._handover_screen)
+        self.add_mode(PLANNER, self._planner_screen)
         self.switch_mode(LOGS)
         # The login screen (and the password typed into it) goes away.
         self.remove_mode(LOGIN)
@@ -332,7 +341,7 @@ class RelayApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "logout":
             return self.staff is not None
-        if action in ("show_logs", "show_dashboard", "show_handovers", "lock"):
+        if action in ("show_logs", "show_dashboard", "show_handovers", "show_planner", "lock"):
             return self.staff is not None and not self.locked
         if action == "help":
             return not self.locked
@@ -427,10 +436,13 @@ class RelayApp(App[None]):
     def action_show_handovers(self) -> None:
         self._go(HANDOVERS)
 
+    def action_show_planner(self) -> None:
+        self._go(PLANNER)
+
     def _can_go_back(self) -> bool:
         if self.staff is None or self.locked:
             return False
-        return len(self.screen_stack) > 1 or self.current_mode in (DASHBOARD, HANDOVERS)
+        return len(self.screen_stack) > 1 or self.current_mode in (DASHBOARD, HANDOVERS, PLANNER)
 
     def action_go_back(self) -> None:
         """Escape: close the dialog, or go back one screen, or back to the log list."""
@@ -499,6 +511,8 @@ class RelayApp(App[None]):
                                 self.action_show_dashboard)
             yield SystemCommand(_("Handovers"), _("Go to the handovers waiting for an answer."),
                                 self.action_show_handovers)
+            yield SystemCommand(_("Meetings"), _("Go to the planner: your meetings, week by week."),
+                                self.action_show_planner)
         yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
         yield SystemCommand(_("Theme"), _("Change the colours of relaytui"),
                             self.action_change_theme)

@@ -1,0 +1,769 @@
+"""Scheduling a meeting, moving or cancelling it, and its agenda (R13).
+
+The dialogs that the planner (F5) and the log view's Meetings tab open. They live in the frame
+of the log view's form dialogs (:class:`LogPaneDialog`): Ctrl+S saves in a thread, Escape
+closes, a refusal is shown in the form and what was typed stays. Each dismisses with the
+meeting as it now is, or None when nothing changed.
+
+Times are typed in the installation's time zone (YYYY-MM-DD and HH:MM) and sent to the
+services as aware moments. A clash with another meeting of the holder or an invited colleague
+is a warning, never a block: it is looked up while typing, and saving anyway takes a second
+Ctrl+S.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.timer import Timer
+from textual.widgets import (
+    Input,
+    Label,
+    ListItem,
+    ListView,
+    OptionList,
+    Select,
+    SelectionList,
+    Static,
+    TextArea,
+)
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from relaytui.errors import DomainError
+from relaytui.i18n import N_, _
+from relaytui.screens.log_efforts import (
+    ROLE_WORDS,
+    FormError,
+    LogPaneDialog,
+    field,
+    form_row,
+    read_date,
+)
+from relaytui.screens.log_meetings import MEETING_KINDS
+from relaytui.screens.log_view import label, literal
+from relaytui.services import clock, consent, installation, logs, meetings
+from relaytui.services.meetings import GuestInput, MeetingView
+
+if TYPE_CHECKING:
+    from relaytui.db import Store
+    from relaytui.services.access import StaffRef
+
+TIME_PATTERN = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
+#: How long typing must pause before the clash check runs (seconds).
+CONFLICT_DELAY = 0.3
+DEFAULT_DURATION = 60
+DEFAULT_HOUR = time(9, 0)
+
+
+# --- reading and showing times ---------------------------------------------------------------
+
+
+def read_time(value: str, *, field: str) -> time:
+    """A time typed as HH:MM (or H:MM)."""
+    found = TIME_PATTERN.fullmatch((value or "").strip())
+    if found is None:
+        raise FormError(_("Type the time as HH:MM, for example 09:30."), field)
+    return time(int(found[1]), int(found[2]))
+
+
+def read_duration(value: str, *, field: str) -> int:
+    text = (value or "").strip()
+    if not text.isdigit() or not 5 <= int(text) <= 8 * 60:
+        raise FormError(_("Type how long the meeting lasts in minutes, from 5 to 480."), field)
+    return int(text)
+
+
+def read_when(day_text: str, time_text: str, tz: str, *, day_field: str, time_field: str) -> datetime:
+    """The date and time typed in the installation's time zone, as an aware moment in UTC."""
+    day = read_date(day_text, _("Type the date as YYYY-MM-DD, for example {example}."),
+                    example=clock.today(tz), field=day_field)
+    assert day is not None
+    at = read_time(time_text, field=time_field)
+    return datetime.combine(day, at, tzinfo=ZoneInfo(tz)).astimezone(UTC)
+
+
+def clock_span(starts_at: datetime, minutes: int, tz: str) -> str:
+    """"10:00-11:00" in the installation's time zone."""
+    local = clock.local(starts_at, tz)
+    assert local is not None
+    return f"{local:%H:%M}-{local + timedelta(minutes=minutes):%H:%M}"
+
+
+def conflicts_text(found: Sequence[meetings.Conflict], tz: str) -> str:
+    """One line for each person already booked: "Bent Berg already has a meeting 10:00-11:00."."""
+    return "\n".join(
+        "! " + _("{name} already has a meeting {time}.").format(
+            name=c.staff_name, time=clock_span(c.starts_at, c.duration_minutes, tz))
+        for c in found
+    )
+
+
+def meeting_summary(meeting: MeetingView, tz: str) -> Text:
+    """The meeting a form is about: kind and subject, then when and where, as it is now."""
+    text = literal(_("{kind} about {name}").format(kind=label(MEETING_KINDS, meeting.kind),
+                                                   name=meeting.subject_name))
+    text.stylize("bold")
+    local = clock.local(meeting.starts_at, tz)
+    assert local is not None
+    text.append("\n")
+    text.append(f"{local:%Y-%m-%d} {clock_span(meeting.starts_at, meeting.duration_minutes, tz)}")
+    if meeting.place:
+        text.append(", ")
+        text.append_text(literal(meeting.place))
+    return text
+
+
+def default_agenda(kind: str) -> str:
+    """The default agenda of a kind of meeting, one item a line, in the user's language."""
+    return "\n".join(_(title) for title in meetings.DEFAULT_AGENDA.get(kind, ()))
+
+
+def lines_of(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def read_guests(text: str) -> tuple[GuestInput, ...]:
+    """Guests typed one a line as "Name, role" (the role may be left out)."""
+    guests = []
+    for line in lines_of(text):
+        name, _comma, role = line.partition(",")
+        if name.strip():
+            guests.append(GuestInput(name.strip(), role.strip()))
+    return tuple(guests)
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A time and the staff who would be booked then: what the clash check looks at."""
+
+    starts_at: datetime
+    duration_minutes: int
+    staff_ids: tuple[int, ...]
+
+
+class Clash(DomainError):
+    """Someone is booked already and the user has not yet chosen to save anyway."""
+
+
+def find_conflicts(store: Store, staff: StaffRef, slot: Slot,
+                   exclude_meeting_id: int | None) -> list[meetings.Conflict]:
+    return meetings.conflicts(store, staff, starts_at=slot.starts_at, duration_minutes=slot.duration_minutes,
+                              staff_ids=slot.staff_ids, exclude_meeting_id=exclude_meeting_id)
+
+
+# --- the frame -------------------------------------------------------------------------------
+
+
+class MeetingDialog(LogPaneDialog):
+    """A form about a meeting: reads the time zone (and what the form offers) in a thread
+    before it can save, warns of clashes while typing, and dismisses with the meeting."""
+
+    CSS_PATH = ["log_panes.tcss", "meeting_form.tcss"]
+
+    def __init__(self, *, exclude_meeting_id: int | None = None) -> None:
+        super().__init__()
+        self.tz: str | None = None
+        #: The meeting as the service returned it after the write.
+        self.saved: MeetingView | None = None
+        self.exclude_meeting_id = exclude_meeting_id
+        self._conflict_timer: Timer | None = None
+        #: The slot whose clashes were shown on a save: a second save goes ahead.
+        self._accepted: Slot | None = None
+
+    def on_mount(self) -> None:
+        self.query_one(".log-dialog").mount(
+            Static("", id="meeting-conflicts", classes="meeting-warning", markup=False),
+            before="#log-dialog-error",
+        )
+        self.busy = True
+        self._prepare(self.app.store, self.app.staff)  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="meeting-dialog-load")
+    def _prepare(self, store: Store, staff: StaffRef) -> None:
+        tz = installation.read(store).timezone
+        extra = self.load_extra(store, staff)
+        self.app.call_from_thread(self._prepared, tz, extra)
+
+    def _prepared(self, tz: str, extra: Any) -> None:
+        self.tz = tz
+        self.busy = False
+        self.ready(tz, extra)
+        self.conflicts_may_have_changed()
+
+    def load_extra(self, store: Store, staff: StaffRef) -> Any:
+        """More to read before the form is filled (runs in the worker thread)."""
+        return None
+
+    def ready(self, tz: str, extra: Any) -> None:
+        """Fill the form, now that the time zone is known."""
+
+    def not_ready(self) -> FormError:
+        return FormError(_("The form is still loading; try again in a moment."))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_log_pane_dialog_done(self, message: LogPaneDialog.Done) -> None:
+        message.stop()
+        message.prevent_default()  # not the frame's dismiss(True)
+        self.dismiss(self.saved)
+
+    # --- clashes ---------------------------------------------------------------------------
+
+    def slot(self) -> Slot | None:
+        """The slot the form describes now, or None while it is not complete."""
+        return None
+
+    def quiet_slot(self) -> Slot | None:
+        try:
+            return self.slot()
+        except FormError:
+            return None
+
+    def conflicts_may_have_changed(self) -> None:
+        """Look for clashes once typing pauses."""
+        if self.tz is None:
+            return
+        if self._conflict_timer is not None:
+            self._conflict_timer.stop()
+        self._conflict_timer = self.set_timer(CONFLICT_DELAY, self._check_conflicts)
+
+    def _check_conflicts(self) -> None:
+        slot = self.quiet_slot()
+        if slot is None:
+            self.show_conflicts(None, [])
+            return
+        self._find(self.app.store, self.app.staff, slot)  # type: ignore[attr-defined]
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="meeting-conflicts")
+    def _find(self, store: Store, staff: StaffRef, slot: Slot) -> None:
+        try:
+            found = find_conflicts(store, staff, slot, self.exclude_meeting_id)
+        except DomainError:
+            found = []  # the save says what is wrong with the time
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.show_conflicts, slot, found)
+
+    def show_conflicts(self, slot: Slot | None, found: Sequence[meetings.Conflict]) -> None:
+        if slot is not None and slot != self.quiet_slot():
+            return  # the form has moved on; another check is on its way
+        line = self.query_one("#meeting-conflicts", Static)
+        line.update(Text(conflicts_text(found, self.tz or "UTC")))
+        line.display = bool(found)
+
+    def check_clash(self, store: Store, staff: StaffRef, slot: Slot) -> None:
+        """Before a write (in its thread): a clash not yet shown on a save stops this save."""
+        if slot == self._accepted:
+            return
+        found = find_conflicts(store, staff, slot, self.exclude_meeting_id)
+        if found:
+            self._accepted = slot
+            self.app.call_from_thread(self.show_conflicts, slot, found)
+            raise Clash(_("Someone is already booked at that time (see above). Press Ctrl+S again "
+                          "to save anyway, or change the time."))
+
+
+# --- scheduling ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewMeeting:
+    """The schedule form, checked."""
+
+    kind: str
+    slot: Slot
+    place: str
+    staff_ids: tuple[int, ...]
+    guests: tuple[GuestInput, ...]
+    agenda: tuple[str, ...]
+
+
+class ScheduleDialog(MeetingDialog):
+    """The holder convenes a meeting: kind, time, place, invitees from the log's actors plus
+    guests, and the agenda (the kind's default, editable). Dismisses with the new meeting."""
+
+    def __init__(self, log_id: int, *, kind: str = "dialogue", suggested: datetime | None = None) -> None:
+        super().__init__()
+        self.log_id = log_id
+        self.kind = kind if kind in meetings.KINDS else "dialogue"
+        self.suggested = suggested
+        self.detail: logs.LogDetail | None = None
+        #: What each choice of the invitee list stands for: a colleague or a guest.
+        self.invitable: dict[str, int | GuestInput] = {}
+
+    def heading(self) -> str:
+        return _("Schedule a meeting")
+
+    def form(self) -> ComposeResult:
+        yield Static("", id="schedule-about", classes="log-dialog-note", markup=False)
+        yield form_row(_("Kind"), Select([(Text(label(MEETING_KINDS, kind)), kind) for kind in meetings.KINDS],
+                                         value=self.kind, allow_blank=False, id="schedule-kind", compact=True))
+        yield form_row(_("Date"), field(id="schedule-date", max_length=10, placeholder="YYYY-MM-DD"))
+        yield form_row(_("Time"), field(id="schedule-time", max_length=5, placeholder="HH:MM"))
+        yield form_row(_("Minutes"), field(str(DEFAULT_DURATION), id="schedule-duration", max_length=3))
+        yield form_row(_("Place or video link"),
+                       field(id="schedule-place", max_length=500,
+                             placeholder=_("e.g. Meeting room 2, or a video link")))
+        yield form_row(_("Invite"), SelectionList[str](id="schedule-invitees", classes="meeting-invitees",
+                                                       compact=True))
+        yield form_row(_("Guests"), TextArea(id="schedule-guests", classes="meeting-lines", soft_wrap=True,
+                                             placeholder=_("One a line: name, role")))
+        yield Static("", id="schedule-guest-hint", classes="log-dialog-note", markup=False)
+        yield form_row(_("Agenda"), TextArea(default_agenda(self.kind), id="schedule-agenda",
+                                             classes="meeting-lines", soft_wrap=True))
+
+    def load_extra(self, store: Store, staff: StaffRef) -> tuple[logs.LogDetail, list[consent.ActorView]]:
+        return logs.get_log(store, staff, self.log_id), consent.list_actors(store, staff, self.log_id)
+
+    def ready(self, tz: str, extra: tuple[logs.LogDetail, list[consent.ActorView]]) -> None:
+        detail, actors = extra
+        self.detail = detail
+        about = Text(_("About") + " ")
+        about.append_text(literal(detail.subject_name))
+        about.append(f" ({detail.national_number_masked})")
+        self.query_one("#schedule-about", Static).update(about)
+        if not detail.can_write:
+            self.show_error(detail.why_read_only or _("Only the holder schedules meetings."))
+        when = self.suggested or datetime.combine(clock.today(tz) + timedelta(days=1), DEFAULT_HOUR,
+                                                  tzinfo=ZoneInfo(tz))
+        local = when.astimezone(ZoneInfo(tz))
+        for selector, value in (("#schedule-date", f"{local:%Y-%m-%d}"), ("#schedule-time", f"{local:%H:%M}")):
+            box = self.query_one(selector, Input)
+            if not box.value:
+                box.value = value
+        me = self.app.staff.id  # type: ignore[attr-defined]
+        choices = self.query_one("#schedule-invitees", SelectionList)
+        for index, actor in enumerate(actors):
+            if actor.staff_id == me or not actor.name:
+                continue
+            if actor.staff_id is not None:
+                key = f"staff-{actor.staff_id}"
+                what = ", ".join(part for part in (actor.profession, actor.unit_name) if part)
+                self.invitable[key] = actor.staff_id
+            else:
+                key = f"guest-{index}"
+                what = label(ROLE_WORDS, actor.role)
+                self.invitable[key] = GuestInput(actor.name, what)
+            prompt = literal(actor.name)
+            if what:
+                prompt.append_text(literal(f" ({what})"))
+            choices.add_option((prompt, key))
+        if self.invitable:
+            choices.highlighted = 0
+        else:
+            choices.parent.display = False  # nobody reads along yet: guests only
+        self._show_guest_hint()
+
+    # --- changes while typing --------------------------------------------------------------
+
+    @on(Select.Changed, "#schedule-kind")
+    def _kind_changed(self, event: Select.Changed) -> None:
+        kind = str(event.value)
+        agenda = self.query_one("#schedule-agenda", TextArea)
+        if lines_of(agenda.text) == lines_of(default_agenda(self.kind)):
+            agenda.load_text(default_agenda(kind))  # not edited yet: follow the kind
+        self.kind = kind
+        self._show_guest_hint()
+
+    def _show_guest_hint(self) -> None:
+        hint = self.query_one("#schedule-guest-hint", Static)
+        if self.kind == "notification":
+            hint.update(Text(_("A notification meeting has a social worker from the family department: "
+                               "add them as a guest, e.g. \"Name, social worker, family department\".")))
+        hint.display = self.kind == "notification"
+
+    @on(Input.Changed, "#schedule-date, #schedule-time, #schedule-duration")
+    @on(SelectionList.SelectedChanged, "#schedule-invitees")
+    def _slot_changed(self) -> None:
+        self.conflicts_may_have_changed()
+
+    @on(Input.Submitted, "#schedule-place")
+    def _place_entered(self, event: Input.Submitted) -> None:
+        """Enter in the place goes on to the invitees; Ctrl+S saves."""
+        event.stop()
+        event.prevent_default()
+        self.focus_next()
+
+    # --- saving ----------------------------------------------------------------------------
+
+    def invited(self) -> tuple[tuple[int, ...], tuple[GuestInput, ...]]:
+        chosen = [self.invitable[key] for key in self.query_one("#schedule-invitees", SelectionList).selected
+                  if key in self.invitable]
+        return (tuple(c for c in chosen if isinstance(c, int)),
+                tuple(c for c in chosen if isinstance(c, GuestInput)))
+
+    def slot(self) -> Slot | None:
+        if self.tz is None:
+            raise self.not_ready()
+        starts_at = read_when(self.value("#schedule-date"), self.value("#schedule-time"), self.tz,
+                              day_field="schedule-date", time_field="schedule-time")
+        duration = read_duration(self.value("#schedule-duration"), field="schedule-duration")
+        staff_ids, _guests = self.invited()
+        me = self.app.staff.id  # type: ignore[attr-defined]
+        return Slot(starts_at, duration, (me, *staff_ids))
+
+    def read_form(self) -> NewMeeting:
+        if self.detail is None:
+            raise self.not_ready()
+        slot = self.slot()
+        assert slot is not None
+        staff_ids, chosen_guests = self.invited()
+        guests = chosen_guests + read_guests(self.query_one("#schedule-guests", TextArea).text)
+        agenda = tuple(lines_of(self.query_one("#schedule-agenda", TextArea).text))
+        if not agenda:
+            raise FormError(_("An agenda needs at least one item: write one a line."), "schedule-agenda")
+        return NewMeeting(str(self.query_one("#schedule-kind", Select).value), slot,
+                          self.value("#schedule-place").strip(), staff_ids, guests, agenda)
+
+    def write(self, store: Store, staff: StaffRef, values: NewMeeting) -> None:
+        self.check_clash(store, staff, values.slot)
+        self.saved = meetings.schedule(
+            store, staff, self.log_id, kind=values.kind, starts_at=values.slot.starts_at,
+            duration_minutes=values.slot.duration_minutes, place=values.place,
+            invitee_staff_ids=values.staff_ids, guests=values.guests, agenda=values.agenda,
+        )
+
+
+# --- moving and cancelling -------------------------------------------------------------------
+
+
+class ChangeMeetingDialog(MeetingDialog):
+    """A change of one planned meeting: it shows the meeting as it is now, and after a stale
+    write the other person's change (what was typed stays)."""
+
+    def __init__(self, meeting: MeetingView) -> None:
+        super().__init__(exclude_meeting_id=meeting.id)
+        self.meeting = meeting
+
+    def summary(self) -> Static:
+        return Static("", id="meeting-summary", classes="log-dialog-note", markup=False)
+
+    def ready(self, tz: str, extra: Any) -> None:
+        self.refreshed(self.meeting)
+
+    def reread(self, store: Store, staff: StaffRef) -> MeetingView | None:
+        return meetings.get_meeting(store, staff, self.meeting.id)
+
+    def refreshed(self, fresh: MeetingView | None) -> None:
+        if fresh is not None:
+            self.meeting = fresh
+            self.query_one("#meeting-summary", Static).update(meeting_summary(fresh, self.tz or "UTC"))
+
+
+@dataclass(frozen=True)
+class Move:
+    slot: Slot
+    place: str
+    reason: str
+
+
+class RescheduleDialog(ChangeMeetingDialog):
+    """Move a planned meeting to another time (and place), with the reason."""
+
+    def heading(self) -> str:
+        return _("Move the meeting")
+
+    def form(self) -> ComposeResult:
+        yield self.summary()
+        yield form_row(_("New date"), field(id="move-date", max_length=10, placeholder="YYYY-MM-DD"))
+        yield form_row(_("New time"), field(id="move-time", max_length=5, placeholder="HH:MM"))
+        yield form_row(_("Minutes"), field(str(self.meeting.duration_minutes), id="move-duration", max_length=3))
+        yield form_row(_("Place or video link"), field(self.meeting.place, id="move-place", max_length=500))
+        yield form_row(_("Why it moves"), field(id="move-reason", max_length=2000,
+                                                placeholder=_("e.g. the mother is ill")))
+
+    def ready(self, tz: str, extra: Any) -> None:
+        super().ready(tz, extra)
+        local = clock.local(self.meeting.starts_at, tz)
+        assert local is not None
+        for selector, value in (("#move-date", f"{local:%Y-%m-%d}"), ("#move-time", f"{local:%H:%M}")):
+            box = self.query_one(selector, Input)
+            if not box.value:
+                box.value = value
+
+    @on(Input.Changed, "#move-date, #move-time, #move-duration")
+    def _slot_changed(self) -> None:
+        self.conflicts_may_have_changed()
+
+    def slot(self) -> Slot | None:
+        if self.tz is None:
+            raise self.not_ready()
+        starts_at = read_when(self.value("#move-date"), self.value("#move-time"), self.tz,
+                              day_field="move-date", time_field="move-time")
+        duration = read_duration(self.value("#move-duration"), field="move-duration")
+        staff = tuple(i.staff_id for i in self.meeting.invitees if i.staff_id is not None)
+        return Slot(starts_at, duration, staff)
+
+    def read_form(self) -> Move:
+        slot = self.slot()
+        assert slot is not None
+        reason = self.value("#move-reason").strip()
+        if not reason:
+            raise FormError(_("Write why the meeting moves."), "move-reason")
+        return Move(slot, self.value("#move-place"), reason)
+
+    def write(self, store: Store, staff: StaffRef, values: Move) -> None:
+        self.check_clash(store, staff, values.slot)
+        self.saved = meetings.reschedule(
+            store, staff, self.meeting.id, version=self.meeting.version, starts_at=values.slot.starts_at,
+            duration_minutes=values.slot.duration_minutes, reason=values.reason, place=values.place,
+        )
+
+
+class CancelMeetingDialog(ChangeMeetingDialog):
+    """Cancel a planned meeting, with the reason (kept, and shown wherever the meeting is)."""
+
+    def heading(self) -> str:
+        return _("Cancel the meeting")
+
+    def form(self) -> ComposeResult:
+        yield self.summary()
+        yield form_row(_("Why it is cancelled"), field(id="cancel-reason", max_length=2000,
+                                                       placeholder=_("e.g. the family moved away")))
+
+    def read_form(self) -> str:
+        if self.tz is None:
+            raise self.not_ready()
+        reason = self.value("#cancel-reason").strip()
+        if not reason:
+            raise FormError(_("Write why the meeting is cancelled."), "cancel-reason")
+        return reason
+
+    def write(self, store: Store, staff: StaffRef, values: str) -> None:
+        self.saved = meetings.cancel(store, staff, self.meeting.id, version=self.meeting.version, reason=values)
+
+
+# --- the agenda ------------------------------------------------------------------------------
+
+
+class AgendaDialog(ChangeMeetingDialog):
+    """Edit and reorder the agenda by keyboard: Enter or e edits the chosen item, n adds one
+    after it, d removes it, Shift+Up/Down moves it; Ctrl+S saves the whole agenda."""
+
+    BINDINGS = [
+        Binding("e", "edit_item", N_("Edit"), id="agenda.edit", tooltip=N_("Edit the chosen agenda item.")),
+        Binding("n", "add_item", N_("New item"), id="agenda.add",
+                tooltip=N_("Add an agenda item after the chosen one.")),
+        Binding("d,delete", "remove_item", N_("Remove"), id="agenda.remove",
+                tooltip=N_("Remove the chosen agenda item.")),
+        Binding("shift+up,ctrl+up", "move_item(-1)", N_("Move up"), id="agenda.up",
+                tooltip=N_("Move the chosen agenda item up.")),
+        Binding("shift+down,ctrl+down", "move_item(1)", N_("Move down"), id="agenda.down",
+                tooltip=N_("Move the chosen agenda item down.")),
+    ]
+
+    def __init__(self, meeting: MeetingView) -> None:
+        super().__init__(meeting)
+        self.titles = [item.title for item in meeting.agenda]
+        #: The item being edited in the field below the list (None: none).
+        self.editing: int | None = None
+        self._new_item = False
+
+    def heading(self) -> str:
+        return _("Agenda")
+
+    def form(self) -> ComposeResult:
+        yield self.summary()
+        yield ListView(id="agenda-items")
+        yield Input(id="agenda-edit", max_length=200, compact=True, disabled=True, select_on_focus=False,
+                    placeholder=_("Enter or e edits the chosen item; n adds one"))
+
+    async def on_mount(self) -> None:
+        await self.show_items(0)
+        self.query_one("#agenda-items", ListView).focus()
+
+    async def show_items(self, index: int) -> None:
+        items = self.query_one("#agenda-items", ListView)
+        await items.clear()
+        await items.extend(ListItem(Label(literal(f"{number}. {title}"))) for number, title
+                           in enumerate(self.titles, start=1))
+        if self.titles:
+            items.index = max(0, min(index, len(self.titles) - 1))
+
+    @property
+    def chosen(self) -> int | None:
+        index = self.query_one("#agenda-items", ListView).index
+        return index if index is not None and 0 <= index < len(self.titles) else None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("edit_item", "add_item", "remove_item", "move_item"):
+            return self.editing is None
+        return True
+
+    def begin_edit(self, index: int) -> None:
+        self.editing = index
+        box = self.query_one("#agenda-edit", Input)
+        box.disabled = False
+        box.value = self.titles[index]
+        box.cursor_position = len(box.value)
+        box.focus()
+        self.refresh_bindings()
+
+    def action_edit_item(self) -> None:
+        if self.chosen is not None:
+            self._new_item = False
+            self.begin_edit(self.chosen)
+
+    @on(ListView.Selected, "#agenda-items")
+    def _item_selected(self, event: ListView.Selected) -> None:
+        event.stop()
+        self.action_edit_item()
+
+    async def action_add_item(self) -> None:
+        at = self.chosen + 1 if self.chosen is not None else len(self.titles)
+        self.titles.insert(at, "")
+        await self.show_items(at)
+        self._new_item = True
+        self.begin_edit(at)
+
+    async def action_remove_item(self) -> None:
+        index = self.chosen
+        if index is None:
+            return
+        del self.titles[index]
+        await self.show_items(index)
+
+    async def action_move_item(self, step: int) -> None:
+        index = self.chosen
+        if index is None or not 0 <= index + step < len(self.titles):
+            return
+        self.titles[index], self.titles[index + step] = self.titles[index + step], self.titles[index]
+        await self.show_items(index + step)
+
+    def edited(self) -> list[str]:
+        """The agenda with the item being edited as it is typed."""
+        titles = list(self.titles)
+        if self.editing is not None:
+            titles[self.editing] = self.query_one("#agenda-edit", Input).value.strip()
+        return [title for title in titles if title]
+
+    async def end_edit(self, keep: bool) -> None:
+        index = self.editing
+        if index is None:
+            return
+        text = self.query_one("#agenda-edit", Input).value.strip()
+        if keep and text and any(t == text for i, t in enumerate(self.titles) if i != index):
+            self.show_error(_("That item is already on the agenda."), "agenda-edit")
+            return
+        self.show_error("")
+        if keep and text:
+            self.titles[index] = text
+        elif self._new_item or (keep and not text):
+            del self.titles[index]
+        self.editing = None
+        self._new_item = False
+        box = self.query_one("#agenda-edit", Input)
+        box.value = ""
+        box.disabled = True
+        await self.show_items(index)
+        self.query_one("#agenda-items", ListView).focus()
+        self.refresh_bindings()
+
+    @on(Input.Submitted, "#agenda-edit")
+    async def _edit_entered(self, event: Input.Submitted) -> None:
+        event.stop()
+        event.prevent_default()  # Enter ends the edit; it does not save the agenda
+        await self.end_edit(keep=True)
+
+    async def action_cancel(self) -> None:
+        if self.editing is not None:
+            await self.end_edit(keep=False)
+            return
+        self.dismiss(None)
+
+    def read_form(self) -> list[str]:
+        if self.tz is None:
+            raise self.not_ready()
+        titles = self.edited()
+        if not titles:
+            raise FormError(_("An agenda needs at least one item."))
+        return titles
+
+    def write(self, store: Store, staff: StaffRef, values: list[str]) -> None:
+        self.saved = meetings.set_agenda(store, staff, self.meeting.id, values)
+
+
+# --- choosing the log ------------------------------------------------------------------------
+
+
+def log_line(row: logs.LogSummary) -> Text:
+    text = literal(row.subject_name)
+    text.stylize("bold")
+    text.append(f"  {row.national_number_masked}  ")
+    text.append(_("level {level}").format(level=row.level))
+    return text
+
+
+class LogPickerDialog(LogPaneDialog):
+    """Which of my logs a new meeting is about: type part of a name, pick with Enter.
+
+    Dismisses with the chosen log's summary, or None.
+    """
+
+    CSS_PATH = ["log_panes.tcss", "meeting_form.tcss"]
+    BINDINGS = [
+        Binding("ctrl+s", "save", N_("Choose"), id="meeting_form.pick.choose",
+                tooltip=N_("Schedule the meeting about the chosen log.")),
+        Binding("down", "step(1)", N_("Next log"), id="meeting_form.pick.next", show=False,
+                tooltip=N_("Move to the next log in the list.")),
+        Binding("up", "step(-1)", N_("Previous log"), id="meeting_form.pick.previous", show=False,
+                tooltip=N_("Move to the previous log in the list.")),
+    ]
+
+    def __init__(self, rows: Sequence[logs.LogSummary]) -> None:
+        super().__init__()
+        self.rows = tuple(rows)
+        self.shown: tuple[logs.LogSummary, ...] = self.rows
+
+    def heading(self) -> str:
+        return _("Schedule a meeting about which log?")
+
+    def form(self) -> ComposeResult:
+        yield form_row(_("Name"), field(id="pick-filter", max_length=100,
+                                        placeholder=_("type part of the name, then Enter")))
+        yield OptionList(*(Option(log_line(row), id=str(row.id)) for row in self.rows),
+                         id="pick-logs", compact=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#pick-logs", OptionList).highlighted = 0 if self.rows else None
+
+    @on(Input.Changed, "#pick-filter")
+    def _filter(self, event: Input.Changed) -> None:
+        words = event.value.casefold().split()
+        self.shown = tuple(row for row in self.rows
+                           if all(word in f"{row.subject_name} {row.national_number_masked}".casefold()
+                                  for word in words))
+        options = self.query_one("#pick-logs", OptionList)
+        options.clear_options()
+        options.add_options(Option(log_line(row), id=str(row.id)) for row in self.shown)
+        options.highlighted = 0 if self.shown else None
+
+    def action_step(self, step: int) -> None:
+        options = self.query_one("#pick-logs", OptionList)
+        if self.shown:
+            options.highlighted = max(0, min((options.highlighted or 0) + step, len(self.shown) - 1))
+
+    @on(OptionList.OptionSelected, "#pick-logs")
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
+        highlighted = self.query_one("#pick-logs", OptionList).highlighted
+        if highlighted is None or not self.shown:
+            self.show_error(_("No log of yours matches; type less of the name."))
+            return
+        self.dismiss(self.shown[highlighted])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
