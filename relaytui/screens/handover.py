@@ -26,9 +26,10 @@ from textual.worker import Worker, get_current_worker
 
 from relaytui.app import RelayModalScreen, RelayScreen
 from relaytui.i18n import N_, _
+from relaytui.i18n.formats import local_date
 from relaytui.screens.level_change import LogDialog
+from relaytui.services import accounts, handover, installation, logs
 from relaytui.widgets.levels import level_badge
-from relaytui.services import accounts, clock, handover, installation, logs
 from relaytui.widgets.messages import OpenLog
 
 if TYPE_CHECKING:
@@ -41,8 +42,7 @@ MESSAGE_CELL = 24
 
 
 def _date(moment: datetime | None, tz: str) -> str:
-    local = clock.local(moment, tz)
-    return local.strftime("%Y-%m-%d") if local is not None else NOTHING
+    return local_date(moment, tz, NOTHING)
 
 
 def _short(text: str, limit: int = MESSAGE_CELL) -> str:

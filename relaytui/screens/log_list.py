@@ -26,8 +26,9 @@ from textual.worker import Worker
 from relaytui.app import RelayScreen
 from relaytui.errors import NotAllowed
 from relaytui.i18n import N_, _
+from relaytui.i18n.formats import local_date
 from relaytui.screens.log_view import literal
-from relaytui.services import accounts, clock, installation, logs, units
+from relaytui.services import accounts, installation, logs, units
 from relaytui.services.access import StaffRef
 from relaytui.widgets.levels import level_badge
 
@@ -115,8 +116,7 @@ def _label(labels: dict[str, str], value: str) -> str:
 
 
 def _date(moment: datetime | None, tz: str) -> str:
-    local = clock.local(moment, tz)
-    return local.strftime("%Y-%m-%d") if local is not None else NOTHING
+    return local_date(moment, tz, NOTHING)
 
 
 def who(staff: StaffRef) -> Text:

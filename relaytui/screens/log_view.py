@@ -26,7 +26,8 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from relaytui.app import RelayScreen, generic_error
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _, ngettext
-from relaytui.services import clock, installation, logs
+from relaytui.i18n.formats import local_date, local_date_time
+from relaytui.services import installation, logs
 from relaytui.widgets.levels import level_text
 from relaytui.widgets.messages import LogChanged
 
@@ -96,13 +97,11 @@ def label(labels: dict[str, str], value: str | None) -> str:
 
 
 def date_time(moment: datetime | None, tz: str) -> str:
-    local = clock.local(moment, tz)
-    return local.strftime("%Y-%m-%d %H:%M") if local is not None else NOTHING
+    return local_date_time(moment, tz, NOTHING)
 
 
 def date_only(moment: datetime | None, tz: str) -> str:
-    local = clock.local(moment, tz)
-    return local.strftime("%Y-%m-%d") if local is not None else NOTHING
+    return local_date(moment, tz, NOTHING)
 
 
 def level_class(level: int) -> str:

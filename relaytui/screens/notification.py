@@ -12,9 +12,10 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static, TextArea
 
 from relaytui.i18n import N_, _
+from relaytui.i18n.formats import local_date_time
 from relaytui.screens.level_change import LogDialog
+from relaytui.services import installation, logs, meetings, notifications
 from relaytui.widgets.levels import level_badge
-from relaytui.services import clock, installation, logs, meetings, notifications
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -120,9 +121,8 @@ class NotificationDialog(LogDialog):
 
     @staticmethod
     def _meeting_label(meeting: meetings.MeetingView, tz: str) -> Text:
-        when = clock.local(meeting.starts_at, tz)
         label = Text(_("Through the notification meeting on {when}").format(
-            when=when.strftime("%Y-%m-%d %H:%M") if when else "-"))
+            when=local_date_time(meeting.starts_at, tz)))
         if meeting.place:
             label.append(", " + meeting.place)
         return label
