@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from relaytui.db import Store
 from relaytui.errors import NotFound
-from relaytui.i18n import N_, _, current_language
+from relaytui.i18n import N_, _
+from relaytui.i18n.formats import long_date_text, time_text
 from relaytui.models import Meeting, Staff, Unit
 from relaytui.services import access, clock, installation
 from relaytui.services.meetings import MeetingView, _view
@@ -133,16 +134,9 @@ def agenda_text(meeting: MeetingView) -> str:
 
 
 def _when(meeting: MeetingView, tz: str) -> str:
-    from babel.dates import format_date
-
     local = clock.local(meeting.starts_at, tz)
     ends = local + timedelta(minutes=meeting.duration_minutes)
-    day = format_date(local.date(), format="full", locale=_locale())
-    return f"{day}, {local:%H:%M}–{ends:%H:%M}"
-
-
-def _locale() -> str:
-    return {"da": "da_DK", "nb": "nb_NO", "nn": "nn_NO", "no": "nb_NO"}.get(current_language(), "en_GB")
+    return f"{long_date_text(local.date())}, {time_text(local)}–{time_text(ends)}"
 
 
 def letter(store: Store, by: access.StaffRef, meeting_id: int) -> str:
