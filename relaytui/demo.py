@@ -324,13 +324,8 @@ def _stories(store: Store, cast: _Cast, rng: random.Random, t: _Timeline) -> Non
             t.days_ago(max(started - 40, 1), 12)
             notifications.notify(store, by, log.id, reason="Barnet fortæller om slag derhjemme.",
                                  recipient="Familieafdelingen", exception="violence")
-    # anna's upcoming meetings this week and next
     anna = refs["anna"]
-    t.days_ago(0, 8)
     mine = [s for s in logs.list_logs(store, anna, role="holder")]
-    for n, summary in enumerate(mine[:3]):
-        meetings.schedule(store, anna, summary.id, kind="dialogue",
-                          starts_at=_at(clock.today(TZ) + timedelta(days=2 + n * 4), 9 + n), place="Personalerummet")
     # one closed log of anna's
     closing = next((s for s in mine if s.level <= 1), None)
     if closing is not None:
@@ -338,6 +333,12 @@ def _stories(store: Store, cast: _Cast, rng: random.Random, t: _Timeline) -> Non
         logs.close_log(store, anna, closing.id, basis="colleagues",
                        reason="Bekymringen er væk; barnet trives.",
                        consultation="Drøftet med Bo Berg og Lene Lund på personalemødet.")
+    # anna's upcoming meetings: this week and next
+    t.days_ago(0, 8)
+    open_logs = [s for s in mine if closing is None or s.id != closing.id]
+    for n, summary in enumerate(open_logs[:3]):
+        meetings.schedule(store, anna, summary.id, kind="dialogue",
+                          starts_at=_at(clock.today(TZ) + timedelta(days=(1, 2, 7)[n]), 9 + n), place="Personalerummet")
     # one pending handover: Bo hands a log to Anna
     bo_logs = logs.list_logs(store, refs["bo"], role="holder")
     if bo_logs:

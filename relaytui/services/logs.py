@@ -768,6 +768,14 @@ def close_log(store: Store, by: access.StaffRef, log_id: int, *, basis: str, rea
             handover.status = "withdrawn"
             handover.answered_at = now
             session.add(handover)
+        # A closed log holds no more meetings: the planned ones are cancelled, saying why.
+        for meeting in session.exec(
+            select(Meeting).where(Meeting.log_id == log.id, Meeting.status == "planned")
+        ).all():
+            meeting.status = "cancelled"
+            meeting.cancel_reason = _("The relay log was closed.")
+            meeting.version += 1
+            session.add(meeting)
         session.flush()
         access.write_audit(session, staff, by, "log_closed", log=log, detail=basis)
         return detail(session, staff, log, inst)

@@ -190,3 +190,17 @@ def test_the_invitation_is_the_holders_and_every_export_is_audited(world):
     with world.store.session() as session:
         exported = session.exec(select(AuditEvent).where(AuditEvent.action == "invitation_exported")).all()
     assert [(e.staff_id, e.log_id) for e in exported] == [(anna.id, log.id)]
+
+
+@pytest.mark.rule("R10")
+def test_closing_a_log_cancels_its_planned_meetings_with_the_reason(world):
+    anna = world.ref("anna")
+    log, meeting = meeting_with_actor(world)
+    logs.close_log(world.store, anna, log.id, basis="colleagues", reason="Fine now", consultation="Bo agreed")
+    with world.store.session() as session:
+        from relaytui.models import Meeting
+
+        row = session.get(Meeting, meeting.id)
+        assert (row.status, row.cancel_reason) == ("cancelled", "The relay log was closed.")
+    # The planner shows nothing of a closed log.
+    assert meetings.my_meetings(world.store, anna, start=WHEN - timedelta(days=1)) == []
