@@ -729,7 +729,8 @@ class MinutesScreen(RelayScreen):
         if not self.writable:
             view.scroll_visible(animate=False, top=True)
             return
-        view.input.focus()
+        # At once, not after the next refresh: the next key typed must land in this section.
+        self.set_focus(view.input, scroll_visible=False)
         view.scroll_visible(animate=False)
 
     def _end_line(self, number: int) -> None:
@@ -785,6 +786,9 @@ class MinutesScreen(RelayScreen):
         number = self._section_of(event.input)
         if not self.writable or number is None:
             return
+        if number != self.current:
+            self._move_stray_keys(event.input)
+            return
         section = self.sections[number]
         value = event.value
         if section.current is None:
@@ -804,6 +808,18 @@ class MinutesScreen(RelayScreen):
         if section.current in section.keys:
             self._render_section(number)  # a line being changed shows as it is typed
         self._changed()
+
+    def _move_stray_keys(self, left: Input) -> None:
+        """Keys typed while the section changed reached the section left behind: they belong,
+        in the order typed, to the line of the section the user is in now."""
+        stray = left.value
+        if not stray:
+            return
+        left.value = ""
+        target = self._view(self.current).input
+        target.value += stray
+        target.cursor_position = len(target.value)
+        self.set_focus(target)
 
     @on(Input.Submitted, ".minutes-input")
     def _enter(self, event: Input.Submitted) -> None:

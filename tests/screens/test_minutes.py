@@ -130,6 +130,30 @@ async def test_a_line_is_in_the_database_within_two_seconds_without_enter(world)
         assert "Ida vil gerne i skole, siger hun" in shown and "Ingen ændringer" in shown
 
 
+async def test_keys_typed_while_the_section_changes_land_in_the_new_section(world):
+    """A fast typist: the first keys after ctrl+down reach the input of the section left,
+    before the focus has moved. They belong to the new section, in order, and nowhere else."""
+    from textual import events
+
+    meeting = schedule(world)
+    first, second = (item.id for item in meeting.agenda[:2])
+    app = MinutesApp(world.store, world.anna, meeting.id)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_minutes(pilot)
+        await type_text(pilot, "Mor er glad")
+        await pilot.press("enter", "ctrl+down")
+        left = screen.query(Input)[0]
+        for ch in "Mor læs":  # as the terminal delivered them, to the input left behind
+            left.post_message(events.Key(ch if ch != " " else "space", ch))
+        await pilot.pause(0.2)
+        await type_text(pilot, "er højt")
+        assert app.focused is screen.query(Input)[1]
+        assert app.focused.value == "Mor læser højt" and left.value == ""
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: texts(stored(world, meeting.id)) == [
+            (first, "Mor er glad"), (second, "Mor læser højt")], "both lines, each in its section")
+
+
 async def test_an_earlier_line_is_chosen_and_changed_as_the_same_note(world):
     meeting = schedule(world)
     app = MinutesApp(world.store, world.anna, meeting.id)
