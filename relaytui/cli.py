@@ -782,7 +782,16 @@ def build_app() -> typer.Typer:
 
     @app.command("demo", help=_(
         "Fill an empty database with made-up demo data, to try relaytui."))
-    def demo_cmd(ctx: typer.Context) -> None:
+    def demo_cmd(
+        ctx: typer.Context,
+        size: Annotated[str, typer.Option(
+            "--size",
+            help=_("small: a few dozen logs made through the services; medium: 10,000 logs; large: "
+                   "100,000 logs and 1,000,000 entries, for measuring speed."),
+        )] = "small",
+    ) -> None:
+        if size not in ("small", "medium", "large"):
+            raise InvalidInput(_("The size is small, medium or large."))
         store = _open(ctx, create=True)
         if _staff_count(store) > 0:
             raise InvalidInput(
@@ -792,7 +801,12 @@ def build_app() -> typer.Typer:
             )
         if not store.is_current():
             store.upgrade()
-        _populate(store)
+        if size == "small":
+            _populate(store)
+        else:
+            from relaytui.demo_large import populate_with_progress
+
+            populate_with_progress(store, size=size)
         say(_("Demo data added to {url}.").format(url=db.safe_url(store.url)))
 
     return app

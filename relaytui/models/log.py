@@ -20,6 +20,8 @@ class RelayLog(SQLModel, table=True):
             postgresql_where=text("status <> 'closed'"),
         ),
         Index("ix_relay_log_holder_status", "holder_id", "status"),
+        # A unit's open logs per level, from the index alone (the leader's dashboard).
+        Index("ix_relay_log_unit_status", "unit_id", "status", "level"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

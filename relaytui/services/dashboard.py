@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import func
+from sqlalchemy import and_, case, func, or_
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from relaytui.db import Store
@@ -56,29 +57,38 @@ def _figures(session: Session, scope: str, log_filter, inst: installation.Instal
             col(Handover.log_id).in_(open_logs), Handover.status == "pending"
         )
     ).one()
-    consents = session.exec(
-        select(Consent).where(col(Consent.log_id).in_(open_logs), col(Consent.covers_log).is_(True))
-    ).all()
-    by_log: dict[int, list[Consent]] = {}
-    for c in consents:
-        by_log.setdefault(c.log_id, []).append(c)
-    log_ids = session.exec(open_logs).all()
-    missing = expired = withdrawn = expiring = 0
+    # Consents are counted in the database, a row per log that has any (never a row per consent
+    # object): how many are in force, and how many of those last beyond the coming month.
     soon = now + timedelta(days=EXPIRING_DAYS)
-    for log_id in log_ids:
-        rows = by_log.get(log_id, [])
-        in_force = [c for c in rows if access.consent_in_force(c)]
-        if in_force:
-            if all(c.expires_at is not None and c.expires_at <= soon for c in in_force):
-                expiring += 1
-        elif not rows:
-            missing += 1
-        else:
-            latest = max(rows, key=lambda c: c.given_at)
-            if latest.withdrawn_at is not None:
-                withdrawn += 1
-            else:
-                expired += 1
+    def in_force_of(c):
+        return and_(c.withdrawn_at.is_(None), or_(c.expires_at.is_(None), c.expires_at > now))
+
+    in_force = in_force_of(Consent)
+    lasting = and_(in_force, or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > soon))
+    per_log = session.exec(
+        select(Consent.log_id, func.sum(case((in_force, 1), else_=0)), func.sum(case((lasting, 1), else_=0)))
+        .where(col(Consent.log_id).in_(open_logs), col(Consent.covers_log).is_(True))
+        .group_by(Consent.log_id)
+    ).all()
+    expiring = sum(1 for _log_id, force, last in per_log if force and not last)
+    missing = sum(per_level.values()) - len(per_log)
+    # Logs with consents but none in force: the newest one says withdrawn or expired.
+    other = aliased(Consent)
+    force_anywhere = select(other.id).where(
+        other.log_id == Consent.log_id, other.covers_log.is_(True), in_force_of(other)).exists()
+    lapsed = session.exec(
+        select(Consent.log_id, Consent.given_at, Consent.withdrawn_at, Consent.id)
+        .join(RelayLog, RelayLog.id == Consent.log_id)
+        .where(RelayLog.status != "closed", log_filter, col(Consent.covers_log).is_(True), ~force_anywhere)
+        .order_by(col(Consent.log_id), col(Consent.id))
+    ).all()
+    latest: dict[int, tuple] = {}
+    for log_id, given_at, withdrawn_at, _id in lapsed:
+        # As max() over the rows in id order: the first of the newest wins a tie.
+        if log_id not in latest or given_at > latest[log_id][0]:
+            latest[log_id] = (given_at, withdrawn_at)
+    withdrawn = sum(1 for _given, gone in latest.values() if gone is not None)
+    expired = len(latest) - withdrawn
     return Figures(
         scope=scope, unit_id=unit_id, logs_per_level={lvl: per_level.get(lvl, 0) for lvl in (0, 1, 2, 3)},
         overdue_evaluations=overdue, meetings_next_14_days=meetings, pending_handovers=handovers,

@@ -7,8 +7,9 @@ import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, union_all
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from relaytui.db import Store, casefold_function
@@ -355,28 +356,28 @@ def _consent_in_force_clause(now: datetime):
 
 
 def _visibility(staff: Staff, now: datetime):
-    """Which logs the person may list: held or read as actor (open), or granted (closed)."""
+    """Which logs the person may list: held or read as actor (open), or granted (closed).
+
+    Each part is a set of log ids found through an index (holder, membership by staff,
+    grants by staff), so the list never walks every log of the installation.
+    """
     from relaytui.models import Consent
 
-    member = (
-        select(Membership.id)
+    member_ids = (
+        select(Membership.log_id)
         .join(Consent, Consent.id == Membership.consent_id, isouter=True)
         .where(
-            Membership.log_id == RelayLog.id, Membership.staff_id == staff.id,
+            Membership.staff_id == staff.id,
             col(Membership.removed_at).is_(None),
             or_(col(Membership.consent_id).is_(None),
                 and_(col(Consent.withdrawn_at).is_(None),
                      or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > now))),
         )
-        .exists()
     )
-    granted = (
-        select(ReadGrant.id)
-        .where(ReadGrant.log_id == RelayLog.id, ReadGrant.staff_id == staff.id, col(ReadGrant.expires_at) > now)
-        .exists()
-    )
-    open_ = RelayLog.status != "closed"
-    return member, granted, open_
+    grant_ids = select(ReadGrant.log_id).where(ReadGrant.staff_id == staff.id, col(ReadGrant.expires_at) > now)
+    held_log = aliased(RelayLog)
+    held_ids = select(held_log.id).where(held_log.holder_id == staff.id)
+    return held_ids, member_ids, grant_ids
 
 
 def _sort_key(sort: str, now: datetime):
@@ -434,20 +435,24 @@ def list_page(store: Store, by: access.StaffRef, query: LogQuery | None = None, 
     with store.session() as session:
         staff = access.require_staff(session, by)
         fold = casefold_function(session)
-        member, granted, open_ = _visibility(staff, now)
-        held = RelayLog.holder_id == staff.id
+        held_ids, member_ids, grant_ids = _visibility(staff, now)
+        open_ = RelayLog.status != "closed"
+        granted = col(RelayLog.id).in_(grant_ids)
         if query.role == "holder":
-            who = held
+            who = RelayLog.holder_id == staff.id
         elif query.role == "actor":
-            who = and_(member, RelayLog.holder_id != staff.id)
+            who = and_(col(RelayLog.id).in_(member_ids), RelayLog.holder_id != staff.id)
         else:
-            who = or_(held, member)
+            who = col(RelayLog.id).in_(union_all(held_ids, member_ids))
         if query.status == "open":
             visible = and_(open_, who)
         elif query.status == "closed":
             visible = and_(RelayLog.status == "closed", granted)
         else:
-            visible = or_(and_(open_, who), and_(RelayLog.status == "closed", granted))
+            visible = and_(
+                col(RelayLog.id).in_(union_all(held_ids, member_ids, grant_ids)),
+                or_(and_(open_, who), and_(RelayLog.status == "closed", granted)),
+            )
         statement = select(RelayLog, Subject).join(Subject, Subject.id == RelayLog.subject_id).where(visible)
         if query.level is not None:
             statement = statement.where(RelayLog.level == query.level)
@@ -680,7 +685,18 @@ def list_entries(store: Store, by: access.StaffRef, log_id: int, *, limit: int =
         for row in rows:
             if row.corrects_id is not None:
                 corrections.setdefault(row.corrects_id, []).append(row.id)
-        return [_entry_view(session, row, corrections) for row in rows]
+        # The authors in one statement (a few people write a log), not a look-up per entry.
+        names = dict(session.exec(
+            select(Staff.id, Staff.full_name).where(col(Staff.id).in_({row.author_id for row in rows}))
+        ).all()) if rows else {}
+        return [
+            EntryView(
+                id=row.id, log_id=row.log_id, author_name=names.get(row.author_id, ""),
+                written_at=row.written_at, kind=row.kind, text=row.text, corrects_id=row.corrects_id,
+                corrected_by=tuple(corrections.get(row.id, [])), meeting_id=row.meeting_id,
+            )
+            for row in rows
+        ]
 
 
 # --- history -------------------------------------------------------------------------------

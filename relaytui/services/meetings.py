@@ -113,23 +113,76 @@ class AgreedEffort:
 
 
 def _view(session: Session, meeting: Meeting, *, with_notes: bool = True) -> MeetingView:
-    log = session.get(RelayLog, meeting.log_id)
-    subject = session.get(Subject, log.subject_id)
-    agenda = session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)
-                          .order_by(col(AgendaItem.position), col(AgendaItem.id))).all()
-    invitees = session.exec(select(Invitee).where(Invitee.meeting_id == meeting.id).order_by(col(Invitee.id))).all()
-    notes = session.exec(select(MinutesNote).where(MinutesNote.meeting_id == meeting.id)
-                         .order_by(col(MinutesNote.noted_at), col(MinutesNote.id))).all() if with_notes else []
-    return MeetingView(
-        id=meeting.id, log_id=meeting.log_id, subject_name=subject.name, kind=meeting.kind,
-        starts_at=meeting.starts_at, duration_minutes=meeting.duration_minutes, place=meeting.place,
-        status=meeting.status, cancel_reason=meeting.cancel_reason, outcome=meeting.outcome,
-        moved_reason=meeting.moved_reason,
-        agenda=tuple(AgendaItemView(a.id, a.position, a.title) for a in agenda),
-        invitees=tuple(InviteeView(i.id, i.staff_id, i.name, i.role, i.attended) for i in invitees),
-        notes=tuple(note_view(n) for n in notes),
-        minutes_finished_at=meeting.minutes_finished_at, version=meeting.version,
-    )
+    return _views(session, [meeting], with_notes=with_notes)[0]
+
+
+def _views(session: Session, rows: list[Meeting], *, with_notes: bool = True) -> list[MeetingView]:
+    """The views of several meetings, a statement per kind of row (never one per meeting)."""
+    if not rows:
+        return []
+    ids = [m.id for m in rows]
+    names = dict(session.exec(
+        select(RelayLog.id, Subject.name).join(Subject, Subject.id == RelayLog.subject_id)
+        .where(col(RelayLog.id).in_({m.log_id for m in rows}))
+    ).all())
+    agenda: dict[int, list[AgendaItem]] = {}
+    for item in session.exec(select(AgendaItem).where(col(AgendaItem.meeting_id).in_(ids))
+                             .order_by(col(AgendaItem.position), col(AgendaItem.id))).all():
+        agenda.setdefault(item.meeting_id, []).append(item)
+    invitees: dict[int, list[Invitee]] = {}
+    for person in session.exec(select(Invitee).where(col(Invitee.meeting_id).in_(ids)).order_by(col(Invitee.id))).all():
+        invitees.setdefault(person.meeting_id, []).append(person)
+    notes: dict[int, list[MinutesNote]] = {}
+    if with_notes:
+        for note in session.exec(select(MinutesNote).where(col(MinutesNote.meeting_id).in_(ids))
+                                 .order_by(col(MinutesNote.noted_at), col(MinutesNote.id))).all():
+            notes.setdefault(note.meeting_id, []).append(note)
+    return [
+        MeetingView(
+            id=meeting.id, log_id=meeting.log_id, subject_name=names.get(meeting.log_id, ""), kind=meeting.kind,
+            starts_at=meeting.starts_at, duration_minutes=meeting.duration_minutes, place=meeting.place,
+            status=meeting.status, cancel_reason=meeting.cancel_reason, outcome=meeting.outcome,
+            moved_reason=meeting.moved_reason,
+            agenda=tuple(AgendaItemView(a.id, a.position, a.title) for a in agenda.get(meeting.id, [])),
+            invitees=tuple(InviteeView(i.id, i.staff_id, i.name, i.role, i.attended)
+                           for i in invitees.get(meeting.id, [])),
+            notes=tuple(note_view(n) for n in notes.get(meeting.id, [])),
+            minutes_finished_at=meeting.minutes_finished_at, version=meeting.version,
+        )
+        for meeting in rows
+    ]
+
+
+def _readable_logs(session: Session, staff: Staff, log_ids: set[int]) -> set[int]:
+    """Which of these logs ``staff`` may read, as :func:`access.can_read` decides, in three statements."""
+    if not log_ids:
+        return set()
+    from relaytui.models import Consent, Membership, ReadGrant
+
+    now = clock.now()
+    logs = session.exec(select(RelayLog.id, RelayLog.status, RelayLog.holder_id)
+                        .where(col(RelayLog.id).in_(log_ids))).all()
+    granted = set(session.exec(select(ReadGrant.log_id).where(
+        col(ReadGrant.log_id).in_(log_ids), ReadGrant.staff_id == staff.id, col(ReadGrant.expires_at) > now
+    )).all())
+    member: set[int] = set()
+    for log_id, consent_id, found, withdrawn_at, expires_at in session.exec(
+        select(Membership.log_id, Membership.consent_id, Consent.id, Consent.withdrawn_at, Consent.expires_at)
+        .join(Consent, Consent.id == Membership.consent_id, isouter=True)
+        .where(col(Membership.log_id).in_(log_ids), Membership.staff_id == staff.id,
+               col(Membership.removed_at).is_(None))
+    ).all():
+        if consent_id is None or (found is not None and withdrawn_at is None
+                                  and (expires_at is None or expires_at > now)):
+            member.add(log_id)
+    readable = set()
+    for log_id, status, holder_id in logs:
+        if status == "closed":
+            if log_id in granted:
+                readable.add(log_id)
+        elif holder_id == staff.id or log_id in member:
+            readable.add(log_id)
+    return readable
 
 
 def note_view(note: MinutesNote) -> NoteView:
@@ -455,7 +508,7 @@ def list_meetings(store: Store, by: access.StaffRef, log_id: int) -> list[Meetin
     with store.session(write=True) as session:
         access.log_for_read(session, by, log_id, what="meetings")
         rows = session.exec(select(Meeting).where(Meeting.log_id == log_id).order_by(col(Meeting.starts_at))).all()
-        return [_view(session, m, with_notes=False) for m in rows]
+        return _views(session, list(rows), with_notes=False)
 
 
 def my_meetings(store: Store, by: access.StaffRef, *, start: datetime, days: int = 7) -> list[MeetingView]:
@@ -470,8 +523,8 @@ def my_meetings(store: Store, by: access.StaffRef, *, start: datetime, days: int
                 (Meeting.convened_by == staff.id) | col(Meeting.id).in_(invited),
             ).order_by(col(Meeting.starts_at))
         ).all()
-        visible = [m for m in rows if access.can_read(session, staff, session.get(RelayLog, m.log_id))]
-        return [_view(session, m, with_notes=False) for m in visible]
+        readable = _readable_logs(session, staff, {m.log_id for m in rows})
+        return _views(session, [m for m in rows if m.log_id in readable], with_notes=False)
 
 
 def installation_tz(store: Store) -> str:
