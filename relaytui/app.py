@@ -17,7 +17,7 @@ import asyncio
 import time
 from collections.abc import Iterable
 from dataclasses import replace
-from functools import partial
+from functools import partial, wraps
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
@@ -47,6 +47,26 @@ PLACES = (LOGS, DASHBOARD, HANDOVERS, PLANNER)
 LOGIN = "login"
 #: How often the count of handovers waiting for an answer is read again (seconds).
 HANDOVER_POLL_SECONDS = 120.0
+
+
+def after_typed_keys(action: Any) -> Any:
+    """Run a screen's action only once the keys typed before its key have reached their field.
+
+    Textual handles a priority key (ctrl+s, and the minutes' ctrl keys) at once, while the
+    characters typed just before it may still wait in the focused field's queue: a save that
+    read the field then would lose the last characters a fast typist typed. The action is
+    queued behind them instead.
+    """
+
+    @wraps(action)
+    def queued(self: Any, *args: Any, **kwargs: Any) -> Any:
+        focused = getattr(self, "focused", None)
+        if focused is None:
+            return action(self, *args, **kwargs)
+        focused.call_later(action, self, *args, **kwargs)
+        return None
+
+    return queued
 
 
 def generic_error() -> str:

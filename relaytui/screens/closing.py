@@ -12,6 +12,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static, TextArea
 
+from relaytui.app import after_typed_keys
 from relaytui.i18n import N_, _
 from relaytui.screens.level_change import LogDialog
 from relaytui.widgets.levels import level_badge
@@ -121,6 +122,7 @@ class CloseLogDialog(LogDialog):
 
     # --- the two steps -------------------------------------------------------------------
 
+    @after_typed_keys
     def action_submit(self) -> None:
         """First step: ask for confirmation; nothing is sent yet."""
         if self.busy or self.inst is None or self.confirming:

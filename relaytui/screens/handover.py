@@ -24,7 +24,7 @@ from textual.widgets import Button, DataTable, Footer, Input, Label, OptionList,
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
-from relaytui.app import RelayModalScreen, RelayScreen
+from relaytui.app import RelayModalScreen, RelayScreen, after_typed_keys
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import local_date
 from relaytui.screens.level_change import LogDialog
@@ -317,6 +317,7 @@ class AnswerDialog(HandoverDialog):
         event.stop()
         self.action_answer()
 
+    @after_typed_keys
     def action_answer(self) -> None:
         if self.has_class("-busy"):
             return

@@ -20,7 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Footer, Label, RadioButton, RadioSet, Static, TextArea
 from textual.worker import Worker
 
-from relaytui.app import RelayScreen
+from relaytui.app import RelayScreen, after_typed_keys
 from relaytui.i18n import N_, _
 from relaytui.services import installation, logs
 from relaytui.widgets.levels import level_badge, level_meaning
@@ -83,6 +83,7 @@ class LogDialog(RelayScreen, ModalScreen[bool]):
 
     # --- saving --------------------------------------------------------------------------
 
+    @after_typed_keys
     def action_submit(self) -> None:
         if self.busy or self.inst is None:
             return

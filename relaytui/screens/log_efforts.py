@@ -28,12 +28,13 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Select, Static
 from textual.worker import Worker, get_current_worker
 
-from relaytui.app import RelayModalScreen
+from relaytui.app import RelayModalScreen, after_typed_keys
 from relaytui.errors import StaleWrite
 from relaytui.i18n import N_, _, ngettext
 from relaytui.screens.log_view import NOTHING, LogPane, date_only, label, literal
 from relaytui.services import clock, consent, efforts, installation, logs
 from relaytui.widgets.messages import LogChanged
+from relaytui.widgets.writing_hints import WritingHints, hints_binding
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -207,6 +208,7 @@ class LogPaneDialog(RelayModalScreen[bool]):
         event.stop()
         self.action_save()
 
+    @after_typed_keys
     def action_save(self) -> None:
         if self.busy:
             return
@@ -726,7 +728,10 @@ class NewEffort:
 
 class AddEffortDialog(LogPaneDialog):
     """Who does what, from when, evaluated when: the responsible is the holder, an actor, or
-    someone typed by name such as "mother" or "the home" (R12)."""
+    someone typed by name such as "mother" or "the home" (R12). What is done gets writing
+    hints (R16)."""
+
+    BINDINGS = [hints_binding()]
 
     def __init__(self, log_id: int, choices: Sequence[Responsible], today: date) -> None:
         super().__init__()
@@ -742,6 +747,7 @@ class AddEffortDialog(LogPaneDialog):
         options += [(literal(choice.label), index) for index, choice in enumerate(self.choices)]
         yield form_row(_("What is done"), field(id="effort-what", max_length=2000,
                                                 placeholder=_("e.g. Ida is picked up by 15:00")))
+        yield WritingHints(id="effort-what-hints")
         yield form_row(_("Responsible"), Select(options, value=SOMEONE_ELSE, allow_blank=False,
                                                 id="effort-responsible", compact=True))
         yield form_row(_("Or type who"), field(id="effort-responsible-text", max_length=200,
@@ -754,6 +760,13 @@ class AddEffortDialog(LogPaneDialog):
     @on(Select.Changed, "#effort-responsible")
     def _responsible_changed(self, event: Select.Changed) -> None:
         self.query_one("#effort-responsible-text", Input).disabled = event.value != SOMEONE_ELSE
+
+    @on(Input.Changed, "#effort-what")
+    def _what_typed(self, event: Input.Changed) -> None:
+        self.query_one("#effort-what-hints", WritingHints).follow(event.value)
+
+    def action_toggle_writing_hints(self) -> None:
+        self.query_one("#effort-what-hints", WritingHints).toggle()
 
     def read_form(self) -> NewEffort:
         what = self.value("#effort-what").strip()

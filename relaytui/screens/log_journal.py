@@ -18,12 +18,13 @@ from textual.widgets import Button, Footer, Label, OptionList, Select, Static, T
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
-from relaytui.app import RelayModalScreen
+from relaytui.app import RelayModalScreen, after_typed_keys
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.screens.log_view import READ_ONLY, READ_ONLY_TIP, LogPane, date_time, label, literal
 from relaytui.services import installation, logs
 from relaytui.widgets.messages import LogChanged
+from relaytui.widgets.writing_hints import WritingHints, hints_binding
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -234,6 +235,7 @@ class EntryEditor(RelayModalScreen["logs.EntryView | None"]):
                 tooltip=N_("Save the entry. It cannot be changed afterwards, only corrected.")),
         Binding("escape", "cancel", N_("Cancel"), id="entry.cancel",
                 tooltip=N_("Close the editor without saving.")),
+        hints_binding(),
     ]
 
     class Refused(Message):
@@ -270,6 +272,7 @@ class EntryEditor(RelayModalScreen["logs.EntryView | None"]):
                 yield Select(kinds, value=start, allow_blank=False, id="entry-kind")
             yield TextArea(id="entry-text", soft_wrap=True, show_line_numbers=False,
                            tab_behavior="focus")
+            yield WritingHints(id="entry-hints")
             yield Static(_(WRITING_HINT), id="entry-hint", markup=False)
             yield Static("", id="entry-error", markup=False)
         yield Footer()
@@ -281,8 +284,16 @@ class EntryEditor(RelayModalScreen["logs.EntryView | None"]):
     def typed(self) -> str:
         return self.query_one("#entry-text", TextArea).text
 
+    @on(TextArea.Changed, "#entry-text")
+    def _typed(self, event: TextArea.Changed) -> None:
+        self.query_one("#entry-hints", WritingHints).follow(event.text_area.text)
+
+    def action_toggle_writing_hints(self) -> None:
+        self.query_one("#entry-hints", WritingHints).toggle()
+
     # --- saving --------------------------------------------------------------------------
 
+    @after_typed_keys
     def action_save(self) -> None:
         if self.busy:
             return

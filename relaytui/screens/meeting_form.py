@@ -39,6 +39,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from relaytui.app import after_typed_keys
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.screens.log_efforts import (
@@ -758,6 +759,7 @@ class LogPickerDialog(LogPaneDialog):
         event.stop()
         self.action_save()
 
+    @after_typed_keys
     def action_save(self) -> None:
         highlighted = self.query_one("#pick-logs", OptionList).highlighted
         if highlighted is None or not self.shown:

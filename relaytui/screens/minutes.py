@@ -28,7 +28,7 @@ from textual.message import Message
 from textual.widgets import Footer, Input, Select, Static
 from textual.worker import Worker, get_current_worker
 
-from relaytui.app import RelayModalScreen, RelayScreen, generic_error
+from relaytui.app import RelayModalScreen, RelayScreen, after_typed_keys, generic_error
 from relaytui.errors import DomainError, StaleWrite
 from relaytui.i18n import N_, _, ngettext
 from relaytui.screens.handover import ConfirmDialog
@@ -48,6 +48,7 @@ from relaytui.screens.log_meetings import MEETING_KINDS
 from relaytui.screens.log_view import label, literal
 from relaytui.services import clock, consent, installation, logs, meetings
 from relaytui.widgets.messages import LogChanged
+from relaytui.widgets.writing_hints import WritingHints, hints_binding
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -280,6 +281,7 @@ class SectionView(Vertical):
 class FormDialog(LogPaneDialog):
     """A form of the minutes: it checks what was typed and hands it back; the editor saves."""
 
+    @after_typed_keys
     def action_save(self) -> None:
         try:
             values = self.read_form()
@@ -500,6 +502,7 @@ class MinutesScreen(RelayScreen):
                 tooltip=N_("Save the draft now (it is also saved as you type).")),
         Binding("escape", "leave", N_("Back"), id="minutes.back",
                 tooltip=N_("Save the draft and go back; the draft is kept.")),
+        hints_binding(show=False),
     ]
 
     class Loaded(Message):
@@ -553,6 +556,7 @@ class MinutesScreen(RelayScreen):
         yield Static("", id="minutes-banner", markup=False)
         yield AttendanceBar(id="minutes-attendance")
         yield VerticalScroll(id="minutes-sections", can_focus=False)
+        yield WritingHints(id="minutes-hints")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -735,6 +739,8 @@ class MinutesScreen(RelayScreen):
 
     def _end_line(self, number: int) -> None:
         """The line in the section's input is done: it joins the list, and is saved now."""
+        if number == self.current:
+            self._take_typed()
         section = self.sections[number]
         key = section.current
         section.current = None
@@ -752,6 +758,7 @@ class MinutesScreen(RelayScreen):
         self._render_section(number)
         self._flush()
 
+    @after_typed_keys
     def action_step_section(self, step: int) -> None:
         self.go_to_section(self.current + step)
 
@@ -763,6 +770,7 @@ class MinutesScreen(RelayScreen):
             self._end_line(self.current)
         self._enter_section(number)
 
+    @after_typed_keys
     def action_go_to_section(self) -> None:
         titles = [s.title for s in self.sections]
         if titles:
@@ -784,13 +792,16 @@ class MinutesScreen(RelayScreen):
     def _typed(self, event: Input.Changed) -> None:
         event.stop()
         number = self._section_of(event.input)
+        self.query_one("#minutes-hints", WritingHints).follow(event.value)  # R16, for this line
         if not self.writable or number is None:
             return
         if number != self.current:
             self._move_stray_keys(event.input)
             return
         section = self.sections[number]
-        value = event.value
+        # What the field holds now: a Changed message may come late, after a ctrl key that
+        # already took the text (see _take_typed); a late one then changes nothing.
+        value = event.input.value
         if section.current is None:
             if not value:
                 return
@@ -808,6 +819,20 @@ class MinutesScreen(RelayScreen):
         if section.current in section.keys:
             self._render_section(number)  # a line being changed shows as it is typed
         self._changed()
+
+    def _take_typed(self) -> None:
+        """Bring the current line up to what its field holds now.
+
+        Keys typed just before a ctrl key are in the field already, but their Changed
+        messages may still wait in the queue: whatever the ctrl key does (end the line, make
+        it an effort, save, finish) must see them.
+        """
+        if not self.writable or not self.sections or not self.is_mounted:
+            return
+        views = self.query(SectionView)
+        if self.current < len(views) and views[self.current].children:
+            editor = views[self.current].input
+            self._typed(Input.Changed(editor, editor.value))
 
     def _move_stray_keys(self, left: Input) -> None:
         """Keys typed while the section changed reached the section left behind: they belong,
@@ -840,6 +865,9 @@ class MinutesScreen(RelayScreen):
             with self._state_lock:
                 self.lines[section.current].text = event.value
         self._end_line(number)
+
+    def action_toggle_writing_hints(self) -> None:
+        self.query_one("#minutes-hints", WritingHints).toggle()
 
     def _section_of(self, editor: Input) -> int | None:
         view = editor.parent
@@ -894,6 +922,7 @@ class MinutesScreen(RelayScreen):
 
     def _target(self) -> Line | None:
         """The line a kind key works on: the chosen one, the one typed, or the last of the section."""
+        self._take_typed()
         section = self.sections[self.current]
         if section.chosen is not None:
             return self.lines[section.keys[section.chosen]]
@@ -931,6 +960,7 @@ class MinutesScreen(RelayScreen):
             self._render_section(self.current)
             self._flush()
 
+    @after_typed_keys
     def action_make_effort(self) -> None:
         line = self._target()
         if line is None or self.meeting is None:
@@ -946,15 +976,19 @@ class MinutesScreen(RelayScreen):
         if change is not None:
             self._make(change)
 
+    @after_typed_keys
     def action_make_goal(self) -> None:
         self._make(KindChange("goal"))
 
+    @after_typed_keys
     def action_make_agreement(self) -> None:
         self._make(KindChange("agreement"))
 
+    @after_typed_keys
     def action_make_note(self) -> None:
         self._make(KindChange("note"))
 
+    @after_typed_keys
     def action_make_outcome(self) -> None:
         self._make(KindChange("outcome"))
 
@@ -994,11 +1028,13 @@ class MinutesScreen(RelayScreen):
         with self._state_lock:
             return tuple(key for key, line in self.lines.items() if line.dirty)
 
+    @after_typed_keys
     def action_save_now(self) -> None:
         self._flush()
 
     def _flush(self) -> None:
         """Save every line that differs from the database, in a worker."""
+        self._take_typed()
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
@@ -1129,6 +1165,7 @@ class MinutesScreen(RelayScreen):
 
     # --- leaving -------------------------------------------------------------------------
 
+    @after_typed_keys
     def action_leave(self) -> None:
         if self.writable:
             section = self.sections[self.current] if self.sections else None
@@ -1177,6 +1214,7 @@ class MinutesScreen(RelayScreen):
 
     # --- finishing -----------------------------------------------------------------------
 
+    @after_typed_keys
     def action_finish(self) -> None:
         self._end_line(self.current)
         self._then = "finish"

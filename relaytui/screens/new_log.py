@@ -21,7 +21,7 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from relaytui.app import RelayScreen
+from relaytui.app import RelayScreen, after_typed_keys
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.widgets.levels import level_badge, level_meaning
@@ -493,6 +493,7 @@ class NewLogScreen(RelayScreen):
                     and self.focused is self.query_one("#newlog-guardian-list"))
         return True
 
+    @after_typed_keys
     def action_save(self) -> None:
         if self.stage == "subject":
             self.action_register()

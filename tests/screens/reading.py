@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 
 
-async def wait_for(pilot, predicate, what: str, tries: int = 100) -> None:
+async def wait_for(pilot, predicate, what: str, tries: int = 300) -> None:
     for _ in range(tries):
         if predicate():
             return

@@ -30,7 +30,7 @@ from relaytui.models import (
 import relaytui.services as services_package
 from relaytui.services import (
     access, accounts, audit, clock, consent, dashboard, efforts, handover, invitations, logs, meetings,
-    notifications, plan, subjects, units,
+    notifications, plan, subjects, units, writing,
 )
 from tests.factories import build_world, national_number
 
@@ -256,6 +256,8 @@ LISTS = {  # the list shows the generated log exactly when the oracle lets the u
 ANYONE = {  # every logged-in person, administrators too; no log content
     "units.list_units": lambda w, c, by: units.list_units(w.store, by),
     "accounts.set_language": lambda w, c, by: accounts.set_language(w.store, by, "da"),
+    "writing.hints_enabled": lambda w, c, by: writing.hints_enabled(w.store, by),
+    "writing.set_hints_enabled": lambda w, c, by: writing.set_hints_enabled(w.store, by, False),
 }
 NO_BY = {"accounts.authenticate"}  # takes no acting person: it makes one
 
