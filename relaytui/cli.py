@@ -778,6 +778,114 @@ def build_app() -> typer.Typer:
             _write_private(output, data)
             say(_("Wrote the invitation to {file}.").format(file=output))
 
+    # Papers for the family (issue 8): PDF or plain text, made by the holder and audited.
+    _user_option = typer.Option("--user", "-u", help=_("Your username."))
+    _format_option = typer.Option("--format", "-f", metavar="pdf|text", help=_("pdf (to print) or text."))
+    _output_option = typer.Option("--output", "-o", help=_("The file to write; standard output when not given."))
+    _stdin_option = typer.Option(
+        "--password-stdin", help=_("Read the password from the first line of stdin instead of asking for it."))
+
+    def _export_paper(ctx: typer.Context, make, user: str | None, form: str, output: Path | None,
+                      password_stdin: bool) -> None:
+        """Check the format, log the user in (or act as the administrator), write the paper."""
+        from relaytui import documents
+        from relaytui.services import accounts
+
+        if form not in documents.FORMATS:
+            raise InvalidInput(_("Choose --format pdf or --format text."))
+        if output is None and form == "pdf" and sys.stdout.isatty():
+            raise InvalidInput(_("A PDF cannot be shown in the terminal: give --output FILE."))
+        store = _store(ctx)
+        if user is None:
+            by = _admin()
+        else:
+            password = (sys.stdin.readline().rstrip("\n") if password_stdin
+                        else typer.prompt(_("Password"), hide_input=True))
+            by = accounts.authenticate(store, user, password)
+        data = documents.render(make(store, by), form)
+        if output is None:
+            sys.stdout.buffer.write(data)
+            sys.stdout.flush()
+        else:
+            _write_private(output, data)
+            say(_("Wrote {file}.").format(file=output))
+
+    @export_app.command("consent-form", help=_(
+        "The consent form for a relay log, filled in, to print and have signed. Only the log's "
+        "holder may export it; the export is recorded."))
+    def export_consent_form(
+        ctx: typer.Context,
+        log: Annotated[int, typer.Argument(metavar="LOG", help=_("The relay log's number."))],
+        user: Annotated[str, _user_option],
+        form: Annotated[str, _format_option] = "pdf",
+        output: Annotated[Path | None, _output_option] = None,
+        password_stdin: Annotated[bool, _stdin_option] = False,
+    ) -> None:
+        from relaytui.services import papers
+
+        _export_paper(ctx, lambda store, by: papers.consent_form(store, by, log), user, form, output,
+                      password_stdin)
+
+    @export_app.command("guardian-copy", help=_(
+        "What the guardians may read in a relay log, as one paper. Only the log's holder may "
+        "export it; the export is recorded."))
+    def export_guardian_copy(
+        ctx: typer.Context,
+        log: Annotated[int, typer.Argument(metavar="LOG", help=_("The relay log's number."))],
+        user: Annotated[str, _user_option],
+        form: Annotated[str, _format_option] = "pdf",
+        output: Annotated[Path | None, _output_option] = None,
+        password_stdin: Annotated[bool, _stdin_option] = False,
+    ) -> None:
+        from relaytui.services import papers
+
+        _export_paper(ctx, lambda store, by: papers.guardian_copy(store, by, log), user, form, output,
+                      password_stdin)
+
+    @export_app.command("minutes", help=_(
+        "A meeting's paper: the invitation with its agenda before the meeting, the minutes after "
+        "it. Only the log's holder may export it; the export is recorded."))
+    def export_minutes(
+        ctx: typer.Context,
+        meeting: Annotated[int, typer.Argument(metavar="MEETING", help=_("The meeting's number."))],
+        user: Annotated[str, _user_option],
+        form: Annotated[str, _format_option] = "pdf",
+        output: Annotated[Path | None, _output_option] = None,
+        password_stdin: Annotated[bool, _stdin_option] = False,
+    ) -> None:
+        from relaytui.services import papers
+
+        _export_paper(ctx, lambda store, by: papers.meeting_paper(store, by, meeting), user, form, output,
+                      password_stdin)
+
+    @export_app.command("access-report", help=_(
+        "Who read or changed a relay log, for a guardian's request for access (GDPR art. 15): "
+        "the holder for their log (LOG and --user), an administrator for every log of a child "
+        "(--subject). The export is recorded."))
+    def export_access_report(
+        ctx: typer.Context,
+        log: Annotated[int | None, typer.Argument(metavar="[LOG]", help=_("The relay log's number."))] = None,
+        subject: Annotated[str | None, typer.Option(
+            "--subject", metavar="NUMBER", help=_("The child's national number (administrators)."))] = None,
+        user: Annotated[str | None, _user_option] = None,
+        form: Annotated[str, _format_option] = "pdf",
+        output: Annotated[Path | None, _output_option] = None,
+        password_stdin: Annotated[bool, _stdin_option] = False,
+    ) -> None:
+        from relaytui.services import papers
+
+        if (log is None) == (subject is None):
+            raise InvalidInput(_("Give either a relay log's number (with --user) or --subject NUMBER."))
+        if log is not None and user is None:
+            raise InvalidInput(_("Give --user: the holder of the log exports its access report."))
+        if subject is not None:
+            # As the command line's administrator, or as the (administrator) account given.
+            _export_paper(ctx, lambda store, by: papers.subject_access_report(store, by, subject), user, form,
+                          output, password_stdin)
+        else:
+            _export_paper(ctx, lambda store, by: papers.access_report(store, by, log), user, form, output,
+                          password_stdin)
+
     # --- demo ---------------------------------------------------------------------------
 
     @app.command("demo", help=_(

@@ -240,6 +240,8 @@ class LogViewScreen(RelayScreen):
                 tooltip=READ_ONLY_TIP),
         Binding("x", "explain_read_only", READ_ONLY, show=False, id="logview.close.refused",
                 tooltip=READ_ONLY_TIP),
+        Binding("d", "papers", N_("Documents"), id="logview.papers",
+                tooltip=N_("Papers for the family: consent form, copy of the log, access report (PDF or text).")),
         Binding("r", "refresh", N_("Refresh"), id="logview.refresh",
                 tooltip=N_("Load this log again.")),
         Binding("escape", "back", N_("Back"), id="logview.back",
@@ -498,13 +500,18 @@ class LogViewScreen(RelayScreen):
             return self.detail is not None and self.detail.can_write
         if action == "explain_read_only":
             return self.detail is not None and not self.detail.can_write
-        if action in ("show_tab", "next_tab", "previous_tab"):
+        if action in ("show_tab", "next_tab", "previous_tab", "papers"):
             return self.detail is not None
         return True
 
     def action_explain_read_only(self) -> None:
         if self.detail is not None and self.detail.why_read_only:
             self.notify(self.detail.why_read_only, severity="warning", markup=False)
+
+    def action_papers(self) -> None:
+        from relaytui.screens.papers import open_papers
+
+        open_papers(self, self.detail)
 
     def action_refresh(self) -> None:
         self.load()

@@ -55,6 +55,10 @@ ACTION_LABELS = {
     "passed_to_plan": N_("passed the relay log into an individual plan"),
     "notification": N_("made a notification to the family department"),
     "audit_export": N_("exported this access report"),
+    "consent_form_exported": N_("printed a consent form to be signed"),
+    "guardian_copy_exported": N_("made a copy of the relay log for the guardians"),
+    "minutes_exported": N_("exported a meeting's minutes"),
+    "access_report_exported": N_("exported an access report for the guardians"),
 }
 
 

@@ -30,7 +30,7 @@ from relaytui.models import (
 import relaytui.services as services_package
 from relaytui.services import (
     access, accounts, audit, clock, consent, dashboard, efforts, handover, invitations, logs, meetings,
-    notifications, plan, subjects, units, writing,
+    notifications, papers, plan, subjects, units, writing,
 )
 from tests.factories import build_world, national_number
 
@@ -203,6 +203,10 @@ WRITES = {
     "meetings.finish_minutes": lambda w, c, by: meetings.finish_minutes(w.store, by, c.meeting_id, version=1),
     "invitations.ics": lambda w, c, by: invitations.ics(w.store, by, c.meeting_id),
     "invitations.letter": lambda w, c, by: invitations.letter(w.store, by, c.meeting_id),
+    "papers.consent_form": lambda w, c, by: papers.consent_form(w.store, by, c.log_id),
+    "papers.guardian_copy": lambda w, c, by: papers.guardian_copy(w.store, by, c.log_id),
+    "papers.meeting_paper": lambda w, c, by: papers.meeting_paper(w.store, by, c.meeting_id),
+    "papers.access_report": lambda w, c, by: papers.access_report(w.store, by, c.log_id),
     "plan.pass_to_plan": lambda w, c, by: plan.pass_to_plan(w.store, by, c.log_id, coordinator_id=w.ref("bo").id,
                                                             reason="r"),
     "notifications.notify": lambda w, c, by: notifications.notify(w.store, by, c.log_id, reason="r",
@@ -219,6 +223,7 @@ ADMIN_ONLY = {
                                                         reason="court"),
     "audit.verify": lambda w, c, by: audit.verify(w.store, by),
     "audit.subject_trail": lambda w, c, by: audit.subject_trail(w.store, by, c.number),
+    "papers.subject_access_report": lambda w, c, by: papers.subject_access_report(w.store, by, c.number),
     "accounts.list_users": lambda w, c, by: accounts.list_users(w.store, by),
     "accounts.get_user": lambda w, c, by: accounts.get_user(w.store, by, "bo"),
     "accounts.check_username_free": lambda w, c, by: accounts.check_username_free(w.store, by, "nobody"),
