@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import gettext
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 DOMAIN = "relaytui"
@@ -40,34 +43,58 @@ def language_from_environment() -> str | None:
     return None
 
 
+def _load(code: str | None) -> tuple[gettext.NullTranslations, str]:
+    lang = _normalise(code) or "en"
+    if lang == "en":
+        return gettext.NullTranslations(), "en"
+    try:
+        return gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang]), lang
+    except OSError:
+        return gettext.NullTranslations(), "en"
+
+
 def set_language(code: str | None) -> str:
     """Switch the process to ``code``; unknown languages fall back to English."""
     global _translation, _language
-    lang = _normalise(code) or "en"
-    if lang == "en":
-        _translation = gettext.NullTranslations()
-        _language = "en"
-        return _language
-    try:
-        _translation = gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[lang])
-        _language = lang
-    except OSError:
-        _translation = gettext.NullTranslations()
-        _language = "en"
+    _translation, _language = _load(code)
     return _language
+
+
+#: A language spoken by one thread only (a paper for a family in the log's own language,
+#: made in a worker while the screen goes on in the user's).
+_thread = threading.local()
+
+
+@contextmanager
+def speaking(code: str | None) -> Iterator[str]:
+    """Within the block, this thread speaks ``code`` (``None``: the process's language)."""
+    if not code:
+        yield current_language()
+        return
+    previous = getattr(_thread, "spoken", None)
+    _thread.spoken = _load(code)
+    try:
+        yield _thread.spoken[1]
+    finally:
+        _thread.spoken = previous
+
+
+def _spoken() -> tuple[gettext.NullTranslations, str]:
+    spoken = getattr(_thread, "spoken", None)
+    return spoken if spoken is not None else (_translation, _language)
 
 
 def current_language() -> str:
-    return _language
+    return _spoken()[1]
 
 
 def _(message: str) -> str:
     """Translate ``message`` into the current language."""
-    return _translation.gettext(message)
+    return _spoken()[0].gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return _translation.ngettext(singular, plural, n)
+    return _spoken()[0].ngettext(singular, plural, n)
 
 
 def N_(message: str) -> str:

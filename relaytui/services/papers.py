@@ -50,6 +50,8 @@ class Letterhead:
     made_by: str
     timezone: str
     profile: str
+    #: The language the paper is written in: the log's own (empty: the reader's).
+    language: str = ""
 
 
 @dataclass(frozen=True)
@@ -190,13 +192,14 @@ def _holder_log(session: Session, by: access.StaffRef, log_id: int, what: str) -
     return staff, log
 
 
-def _letterhead(session: Session, made_by: Staff | None, by: access.StaffRef, unit_id: int | None) -> Letterhead:
+def _letterhead(session: Session, made_by: Staff | None, by: access.StaffRef, unit_id: int | None,
+                language: str = "") -> Letterhead:
     inst = installation.read_in(session)
     unit = session.get(Unit, unit_id) if unit_id else None
     return Letterhead(
         municipality=inst.municipality, unit=unit.name if unit else "", unit_phone=unit.phone if unit else "",
         made_at=clock.now(), made_by=made_by.full_name if made_by else by.full_name, timezone=inst.timezone,
-        profile=inst.profile,
+        profile=inst.profile, language=language,
     )
 
 
@@ -266,7 +269,7 @@ def consent_form(store: Store, by: access.StaffRef, log_id: int) -> ConsentForm:
                 Signer("", _("guardian with custody")), Signer("", _("guardian with custody")))
         leader = next((view for view in actors if view.role == "leader"), None)
         paper = ConsentForm(
-            head=_letterhead(session, staff, by, log.unit_id), log_id=log.id, subject=_about(subject),
+            head=_letterhead(session, staff, by, log.unit_id, log.language), log_id=log.id, subject=_about(subject),
             level=log.level, holder=_holder(session, log),
             actors=tuple(_person(view) for view in actors if view.role in ("actor", "other")),
             leader=_person(leader) if leader else None, signers=signers, self_consent=self_consent,
@@ -300,7 +303,7 @@ def guardian_copy(store: Store, by: access.StaffRef, log_id: int) -> GuardianCop
             else:
                 loose.append(entry)
         paper = GuardianCopy(
-            head=_letterhead(session, staff, by, log.unit_id), log_id=log.id, subject=_about(subject),
+            head=_letterhead(session, staff, by, log.unit_id, log.language), log_id=log.id, subject=_about(subject),
             level=log.level, status=log.status, started_at=log.created_at, concern=log.concern,
             holder=_holder(session, log), actors=tuple(_person(view) for view in _actors(session, log)),
             efforts=tuple(efforts.effort_view(session, row, today) for row in effort_rows),
@@ -335,7 +338,7 @@ def meeting_paper(store: Store, by: access.StaffRef, meeting_id: int) -> Meeting
         agreed = session.exec(select(Effort).where(Effort.meeting_id == meeting_id).order_by(col(Effort.id))).all()
         goals = session.exec(select(Goal).where(Goal.meeting_id == meeting_id).order_by(col(Goal.id))).all()
         paper = MeetingPaper(
-            head=_letterhead(session, staff, by, log.unit_id), invitation=invitation,
+            head=_letterhead(session, staff, by, log.unit_id, log.language), invitation=invitation,
             minutes=tuple(_entries(session, rows)),
             agreed_efforts=tuple(efforts.effort_view(session, row, today) for row in agreed),
             agreed_goals=tuple(efforts.goal_view(session, row, today) for row in goals),
@@ -383,7 +386,7 @@ def access_report(store: Store, by: access.StaffRef, log_id: int) -> AccessRepor
         staff, log = _holder_log(session, by, log_id, "access report")
         subject = session.get(Subject, log.subject_id)
         lines = _trail(session, subject.id, log.id)
-        paper = AccessReport(_letterhead(session, staff, by, log.unit_id), _about(subject), tuple(lines),
+        paper = AccessReport(_letterhead(session, staff, by, log.unit_id, log.language), _about(subject), tuple(lines),
                              _readers(lines), whole_subject=False)
         _record(session, staff, by, "access_report_exported", log, f"{len(lines)} events")
         return paper

@@ -30,7 +30,7 @@ def town(sqlite_store):
     for name in ("anna", "carl"):
         accounts.reset_password(store, access.system_administrator(), name, "secret-pw")
     anna = world.ref("anna")
-    log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"], concern="Ida græder om morgenen.")
+    log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"], concern="Ida græder om morgenen.", language="en")
     given = consent.record_consent(store, anna, log.id, consent.ConsentInput(
         giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="oral",
         staff_ids=(world.ref("carl").id,)))

@@ -27,7 +27,7 @@ def town(sqlite_store, tmp_path, monkeypatch):
     installation.write(sqlite_store, municipality="Kirkeby Kommune")
     anna = world.ref("anna")
     log = logs.create_log(sqlite_store, anna, subject_id=world.subjects["Ida Jensen"],
-                          concern="Ida kommer sulten i børnehaven.")
+                          concern="Ida kommer sulten i børnehaven.", language="en")
     consent.record_consent(sqlite_store, anna, log.id, consent.ConsentInput(
         giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="signed_form"))
     return SimpleNamespace(world=world, store=sqlite_store, log=log, folder=tmp_path / "Documents")

@@ -43,7 +43,7 @@ def town(store):
     anna, bo = world.ref("anna"), world.ref("bo")
     subject = world.add_subject("Søren Ærø Åberg", date(2019, 3, 4),
                                 guardians=(("Bjørn Ærø", True), ("Åse Berg", True), ("Kåre Ås", False)))
-    log = logs.create_log(store, anna, subject_id=subject, concern="Søren græder ofte om morgenen.")
+    log = logs.create_log(store, anna, subject_id=subject, concern="Søren græder ofte om morgenen.", language="en")
     given = consent.record_consent(store, anna, log.id, consent.ConsentInput(
         giver="guardian", guardian_id=world.guardians["Bjørn Ærø"], method="oral",
         staff_ids=(world.ref("carl").id,)))
@@ -80,12 +80,20 @@ def exports(world, action: str) -> list[AuditEvent]:
                                  .order_by(col(AuditEvent.id))).all())
 
 
+def set_log_language(town, code: str) -> None:
+    """The language the log's papers are written in: the log's own, not the screen's."""
+    from relaytui.models import RelayLog
+
+    with town.store.session(write=True) as session:
+        session.get(RelayLog, town.log.id).language = code
+
+
 # --- the consent form ----------------------------------------------------------------------
 
 
 @pytest.mark.rule("R5")
 def test_the_consent_form_names_child_holder_actors_and_who_signs(town):
-    set_language("da")
+    set_log_language(town, "da")
     paper = papers.consent_form(town.store, town.ref("anna"), town.log.id)
     text = pdf_text(documents.render(paper, "pdf"))
     for expected in ("Kirkeby Kommune", "Solsikken daycare", "Søren Ærø Åberg", "Anna Holm",
@@ -96,8 +104,10 @@ def test_the_consent_form_names_child_holder_actors_and_who_signs(town):
     assert [s.name for s in paper.signers] == ["Bjørn Ærø", "Åse Berg"]
     assert [a.name for a in paper.actors] == ["Carl Dahl"] and paper.leader.name == "Lene Lund"
     plain = documents.render(paper, "text").decode("utf-8")
-    set_language("en")
-    english = documents.render(paper, "text").decode("utf-8")
+    set_language("en")  # the screen's language does not change the paper: the log's does
+    assert documents.render(paper, "text").decode("utf-8") == plain
+    set_log_language(town, "en")
+    english = documents.render(papers.consent_form(town.store, town.ref("anna"), town.log.id), "text").decode("utf-8")
     assert "Consent to a relay log".upper() in english and "How to withdraw your consent" in english
     assert "Signature" in english and "Bjørn Ærø" in plain
 
@@ -111,7 +121,7 @@ def test_a_young_person_of_16_and_a_pregnant_person_sign_for_themselves(no_world
     child = no_world.add_subject("Lille Nordmann", date(today.year - 5, 1, 2))
     found = {}
     for name, subject_id in (("youth", youth), ("pregnant", pregnant), ("child", child)):
-        log = logs.create_log(store, anna, subject_id=subject_id, concern="c", level=0)
+        log = logs.create_log(store, anna, subject_id=subject_id, concern="c", level=0, language="en")
         found[name] = papers.consent_form(store, anna, log.id)
     assert [(s.name, s.is_subject) for s in found["youth"].signers] == [("Ola Nordmann", True)]
     assert [s.relation for s in found["pregnant"].signers] == ["herself"]
@@ -125,7 +135,7 @@ def test_a_young_person_of_16_and_a_pregnant_person_sign_for_themselves(no_world
 @pytest.mark.rule("R9")
 def test_the_guardians_copy_holds_what_they_may_read_and_nothing_else(town):
     finish(town)
-    set_language("da")
+    set_log_language(town, "da")
     paper = papers.guardian_copy(town.store, town.ref("anna"), town.log.id)
     data = documents.render(paper, "pdf")
     text = pdf_text(data)
@@ -169,7 +179,7 @@ def test_the_meeting_paper_is_the_invitation_before_and_the_minutes_after(town):
 def test_the_access_report_names_who_read_and_is_itself_recorded(town):
     logs.get_log(town.store, town.ref("carl"), town.log.id)
     logs.get_log(town.store, town.ref("carl"), town.log.id)
-    set_language("da")
+    set_log_language(town, "da")
     report = papers.access_report(town.store, town.ref("anna"), town.log.id)
     carl = next(r for r in report.readers if r.name == "Carl Dahl")
     assert (carl.reads, carl.profession, carl.unit) == (2, "teacher", "Østre School")
@@ -255,6 +265,6 @@ def test_every_paper_has_page_numbers_and_a_long_one_runs_onto_more_pages(town):
     assert count >= 3
     assert f"Page 1 of {count}" in pdf_text(data) and f"Page {count} of {count}" in pdf_text(data)
     clock.set_clock(lambda: NOW + timedelta(hours=23))  # 00:00 on the 24th in Copenhagen
-    set_language("nb")
+    set_log_language(town, "nb")
     letter = documents.render(papers.consent_form(town.store, anna, town.log.id), "text").decode("utf-8")
     assert "24.11.2026" in letter.splitlines()[0]  # the date at the top, in the Norwegian form
