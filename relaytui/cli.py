@@ -22,7 +22,7 @@ from typer.core import TyperGroup
 
 from relaytui import __version__, config, db
 from relaytui.errors import DomainError, InvalidInput, StoreError
-from relaytui.i18n import LANGUAGES, _, language_from_environment, set_language
+from relaytui.i18n import LANGUAGES, _, known_language, language_from_environment, set_language
 
 # --- errors -------------------------------------------------------------------------------
 
@@ -238,8 +238,8 @@ def build_app() -> typer.Typer:
         )] = False,
     ) -> None:
         if lang is not None:
-            code = lang.strip().lower()
-            if code not in LANGUAGES:
+            code = known_language(lang.strip())
+            if code is None:
                 raise InvalidInput(
                     _("Unknown language '{language}'. Choose one of: {languages}.").format(
                         language=lang, languages=", ".join(LANGUAGES)

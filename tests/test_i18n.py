@@ -44,17 +44,22 @@ def test_compiled_catalog_is_current(language):
             assert compiled.gettext(message.id) == message.string, f"run pybabel compile ({message.id!r})"
 
 
-def test_placeholders_survive_translation():
+@pytest.mark.parametrize("language", [lang for lang in i18n.LANGUAGES if lang != "en"])
+def test_placeholders_survive_translation(language):
     import re
 
-    po_path = i18n.LOCALE_DIR / "da" / "LC_MESSAGES" / "relaytui.po"
+    po_path = i18n.LOCALE_DIR / language / "LC_MESSAGES" / "relaytui.po"
     with po_path.open("rb") as fh:
         catalog = read_po(fh)
     for message in catalog:
-        if message.id and isinstance(message.id, str) and message.string:
-            wanted = sorted(set(re.findall(r"\{(\w*)\}", message.id)))
-            got = sorted(set(re.findall(r"\{(\w*)\}", message.string)))
-            assert wanted == got, f"placeholders differ in {message.id!r}"
+        if not message.id or not message.string:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        wanted = sorted(set(re.findall(r"\{(\w*)\}", " ".join(ids))))
+        for string in strings:
+            got = sorted(set(re.findall(r"\{(\w*)\}", string)))
+            assert wanted == got, f"placeholders differ in {language} {message.id!r}"
 
 
 def test_danish_is_used_when_asked():
@@ -63,6 +68,16 @@ def test_danish_is_used_when_asked():
         assert i18n.current_language() == "da"
         assert i18n._("Only the holder writes in a relay log; you read it as an actor. Ask the holder to add it.") != \
             "Only the holder writes in a relay log; you read it as an actor. Ask the holder to add it."
+    finally:
+        i18n.set_language("en")
+
+
+@pytest.mark.parametrize(("asked", "expected"), [("nn", "nn"), ("nb_NO.UTF-8", "nb"), ("no", "nb"), ("nn-NO", "nn")])
+def test_norwegian_is_used_when_asked(asked, expected):
+    i18n.set_language(asked)
+    try:
+        assert i18n.current_language() == expected
+        assert i18n._("Holder") == {"nb": "Stafettholder", "nn": "Stafetthaldar"}[expected]
     finally:
         i18n.set_language("en")
 

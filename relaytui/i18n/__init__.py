@@ -18,7 +18,7 @@ from pathlib import Path
 DOMAIN = "relaytui"
 LOCALE_DIR = Path(__file__).parent / "locales"
 #: Languages with a catalog, beside the English source.
-LANGUAGES = ("en", "da")
+LANGUAGES = ("en", "da", "nb", "nn")
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"
@@ -29,9 +29,17 @@ def _normalise(code: str | None) -> str | None:
         return None
     code = code.split(".")[0].split("@")[0].replace("-", "_").lower()
     base = code.split("_")[0]
-    if base in ("nb", "nn", "no"):
+    if base == "no":  # plain "Norwegian" means bokmål, the written form most people use
+        return "nb"
+    if base in ("nb", "nn"):
         return base
     return base or None
+
+
+def known_language(code: str | None) -> str | None:
+    """``code`` as one of LANGUAGES ("no" and "nb_NO" are "nb"), or ``None`` when unknown."""
+    lang = _normalise(code)
+    return lang if lang in LANGUAGES else None
 
 
 def language_from_environment() -> str | None:

@@ -25,7 +25,7 @@ from relaytui.errors import (
     AccountClosed,
     InvalidInput, LoginFailed, NotAllowed, NotFound, RuleViolation, StaleWrite,
 )
-from relaytui.i18n import LANGUAGES, N_, _
+from relaytui.i18n import LANGUAGES, N_, _, known_language
 from relaytui.models import Staff, Unit
 from relaytui.services import access, audit, clock
 from relaytui.services.access import ROLES, StaffRef
@@ -577,8 +577,9 @@ def search_staff(store: Store, by: StaffRef, query: str, limit: int = 20) -> lis
 
 def set_language(store: Store, by: StaffRef, language: str | None) -> str | None:
     """Store the acting person's own language (``None`` or "" follows the installation)."""
-    code = (language or "").strip().lower() or None
-    if code is not None and code not in LANGUAGES:
+    given = (language or "").strip() or None
+    code = known_language(given) if given is not None else None
+    if given is not None and code is None:
         raise InvalidInput(
             _("Unknown language '{language}'. Choose one of: {languages}.").format(
                 language=language, languages=", ".join(LANGUAGES)
