@@ -48,7 +48,7 @@ def start(path) -> Terminal:
     return Terminal([sys.executable, "-m", "relaytui", "--db", str(path), "--lang", "en"]).start()
 
 
-def open_minutes(term: Terminal) -> str:
+def log_in_and_open_the_log(term: Terminal) -> None:
     term.wait_for("Password")
     term.type("anna")
     term.send("Tab")
@@ -56,6 +56,10 @@ def open_minutes(term: Terminal) -> str:
     term.send("Enter")
     term.wait_for("Bo Jensen")
     term.send("Enter")
+
+
+def open_minutes(term: Terminal) -> str:
+    log_in_and_open_the_log(term)
     term.wait_for("Holder:")
     term.send("4")
     term.wait_for("Room 2")
@@ -104,13 +108,7 @@ def test_markup_and_escape_sequences_are_shown_literally_in_a_real_terminal(town
     path, *_ = town
     term = start(path)
     try:
-        term.wait_for("Password")
-        term.type("anna")
-        term.send("Tab")
-        term.type(PASSWORD)
-        term.send("Enter")
-        term.wait_for("Bo Jensen")
-        term.send("Enter")
+        log_in_and_open_the_log(term)
         shown = term.wait_for("[bold red]hi[/]")
         assert "␛[31mred" in shown
     finally:
