@@ -132,6 +132,44 @@ class RelayScreenBehaviour:
         """Put the screen back in order after a failed worker; the default is a notification."""
         self.notify(message, severity="error", markup=False)  # type: ignore[attr-defined]
 
+    # --- keys typed before the first field has the focus ----------------------------------
+
+    #: Whether the keys typed while the screen opens belong to its first text field. ``None``:
+    #: when its AUTO_FOCUS is a text field. A screen that focuses a field itself says True.
+    TYPEAHEAD: bool | None = None
+
+    def _expects_text(self) -> bool:
+        if self.TYPEAHEAD is not None:
+            return self.TYPEAHEAD
+        selector = getattr(self, "AUTO_FOCUS", None)
+        if not selector:
+            return False
+        from textual.widgets import Input, TextArea
+
+        found = self.query(selector)  # type: ignore[attr-defined]
+        return bool(found) and isinstance(found.first(), (Input, TextArea))
+
+    def on_key(self, event: events.Key) -> None:
+        """A fast typist (or a slow machine): keys typed before the field has the focus are
+        kept, and handed to the field once it has it, in order, instead of being lost."""
+        if self.focused is not None or not event.is_printable or not self._expects_text():  # type: ignore[attr-defined]
+            return
+        self._typeahead = [*getattr(self, "_typeahead", ()), events.Key(event.key, event.character)]
+        event.stop()
+        event.prevent_default()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        waiting = getattr(self, "_typeahead", None)
+        if not waiting:
+            return
+        self._typeahead = []
+        from textual.widgets import Input, TextArea
+
+        field = self.focused  # type: ignore[attr-defined]
+        if isinstance(field, (Input, TextArea)):
+            for key in waiting:
+                field.post_message(events.Key(key.key, key.character))
+
 
 def described_bindings(screen: Screen) -> dict[str, ActiveBinding]:
     """The screen's active bindings with their descriptions in the user's language."""

@@ -471,6 +471,8 @@ class MinutesScreen(RelayScreen):
 
     CSS_PATH = "minutes.tcss"
     AUTO_FOCUS = ""
+    #: The line's field takes the focus once the meeting is loaded: keys typed before wait for it.
+    TYPEAHEAD = True
     BINDINGS = [
         Binding("ctrl+down,pagedown", "step_section(1)", N_("Next section"), id="minutes.next_section",
                 priority=True, tooltip=N_("Save the line and go to the next agenda item.")),
