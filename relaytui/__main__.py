@@ -25,6 +25,33 @@ def _language_option(args: Sequence[str]) -> str | None:
     return None
 
 
+def _plain_start(args: Sequence[str]) -> tuple[str | None, str | None] | None:
+    """``(db, lang)`` when the arguments only choose the database and the language (the app's
+    everyday start), else None: then the full command line handles them."""
+    from relaytui.i18n import LANGUAGES
+
+    found: dict[str, str] = {}
+    rest = list(args)
+    while rest:
+        arg = rest.pop(0)
+        name, eq, value = arg.partition("=")
+        if name not in ("--db", "--lang") or name in found:
+            return None
+        if not eq:
+            if not rest:
+                return None
+            value = rest.pop(0)
+        if not value or value.startswith("-"):
+            return None
+        found[name] = value
+    lang = found.get("--lang")
+    if lang is not None:
+        lang = lang.strip().lower()
+        if lang not in LANGUAGES:
+            return None
+    return found.get("--db"), lang
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     set_language(_language_option(args) or language_from_environment())
@@ -33,6 +60,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         from relaytui.errors import DomainError
 
         try:
+            plain = _plain_start(args)
+            if plain is not None:
+                cli.start_app(*plain)
+                return
             cli.build_app()(args=args, prog_name="relaytui")
         except DomainError as exc:  # raised outside a command (the app catches its own)
             cli.error_line(exc.message)

@@ -557,6 +557,13 @@ class RelayApp(App[None]):
                 CommandPalette(placeholder=_("Search for commands or logs…"), id="--command-palette")
             )
 
+    def action_change_language(self) -> None:
+        """The language dialog (relaytui/screens/settings.py): the choice is kept per user."""
+        from relaytui.screens.settings import LanguageDialog
+
+        if self.staff is not None and not self.locked and not isinstance(self.screen, LanguageDialog):
+            self.push_screen(LanguageDialog())
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         if self.staff is not None:
             yield SystemCommand(_("Log out"), _("Log out and return to the login screen."),
@@ -571,6 +578,8 @@ class RelayApp(App[None]):
                                 self.action_show_handovers)
             yield SystemCommand(_("Meetings"), _("Go to the planner: your meetings, week by week."),
                                 self.action_show_planner)
+            yield SystemCommand(_("Language"), _("Choose the language of relaytui; it is remembered for you."),
+                                self.action_change_language)
         yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
         yield SystemCommand(_("Theme"), _("Change the colours of relaytui"),
                             self.action_change_theme)

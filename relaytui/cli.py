@@ -9,6 +9,7 @@ language first and then calls :func:`build_app`.
 """
 
 
+import importlib
 import os
 import sys
 import unicodedata
@@ -17,10 +18,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from sqlalchemy.engine import make_url
 from typer.core import TyperGroup
 
 from relaytui import __version__, config, db
+from relaytui.db import make_url
 from relaytui.errors import DomainError, InvalidInput, StoreError
 from relaytui.i18n import LANGUAGES, _, known_language, language_from_environment, set_language
 
@@ -64,6 +65,8 @@ class _Group(TyperGroup):
 class _State:
     db: str | None = None
     demo: bool = False
+    #: Which demo municipality --demo opens: "no" (Sunnfjord) with --lang nb or nn, else "dk".
+    demo_profile: str = "dk"
 
 
 def _state(ctx: typer.Context) -> _State:
@@ -76,7 +79,10 @@ def _location(ctx: typer.Context) -> config.Location:
     if state.demo and state.db:
         raise InvalidInput(_("Use either --db or --demo, not both."))
     if state.demo:
-        return config.Location(config.to_url(str(config.demo_sqlite_path())), "demo")
+        path = config.demo_sqlite_path()
+        if state.demo_profile != "dk":  # each municipality in a file of its own
+            path = path.with_name(f"demo-{state.demo_profile}.db")
+        return config.Location(config.to_url(str(path)), "demo")
     location = config.resolve(state.db)
     db.normalise_url(location.url)  # a malformed URL is refused here, before anything else
     return location
@@ -84,6 +90,9 @@ def _location(ctx: typer.Context) -> config.Location:
 
 def _sqlite_file(location: config.Location) -> Path | None:
     """The SQLite file of ``location``, or ``None`` for PostgreSQL or an in-memory database."""
+    plain = db.sqlite_file_of(location.url)
+    if plain is not None:
+        return plain
     parsed = make_url(db.normalise_url(location.url))
     if parsed.get_backend_name() != "sqlite":
         return None
@@ -119,14 +128,14 @@ def _staff_count(store: db.Store) -> int:
     return accounts.account_count(store)
 
 
-def _populate(store: db.Store) -> None:
+def _populate(store: db.Store, profile: str = "dk") -> None:
     try:
         from relaytui.demo import populate
     except ImportError as exc:
         if exc.name not in ("relaytui.demo",):
             raise
         raise StoreError(_("The demo data is not part of this installation.")) from None
-    populate(store)
+    populate(store, profile=profile)
 
 
 def _demo_store(ctx: typer.Context) -> db.Store:
@@ -135,7 +144,7 @@ def _demo_store(ctx: typer.Context) -> db.Store:
     if not store.is_current():
         store.upgrade()
     if _staff_count(store) == 0:
-        _populate(store)
+        _populate(store, _state(ctx).demo_profile)
     return store
 
 
@@ -147,6 +156,75 @@ def _store(ctx: typer.Context) -> db.Store:
         store = _open(ctx, create=False)
     store.require_current()
     return store
+
+
+def _app_store(ctx: typer.Context) -> db.Store:
+    """As :func:`_store`, for the app: a SQLite file is checked through the plain driver and its
+    engine made on first use, so the login screen shows before SQLAlchemy is imported."""
+    if _state(ctx).demo:
+        return _store(ctx)
+    location = _location(ctx)
+    path = _sqlite_file(location)
+    if path is not None and not path.exists():
+        raise _missing(location)
+    store = db.open_location(location, lazy=True)
+    ctx.find_root().call_on_close(store.dispose)
+    store.require_current()
+    return store
+
+
+class _Start:
+    """What a start without Typer has in place of its context: the state, and what to close."""
+
+    def __init__(self, state: _State) -> None:
+        self.obj = state
+        self.closing: list[Any] = []
+
+    def find_root(self) -> "_Start":
+        return self
+
+    def call_on_close(self, callback: Any) -> None:
+        self.closing.append(callback)
+
+
+def start_app(db_option: str | None = None, lang: str | None = None) -> None:
+    """``relaytui [--db URL] [--lang CODE]``: the app, as the main callback starts it, without
+    building the Typer app (its parameter handling imports pydantic: a third of the cold
+    start). :mod:`relaytui.__main__` calls this only for exactly these options."""
+    if lang is not None:
+        set_language(lang)
+    start = _Start(_State(db=db_option))
+    try:
+        store = _app_store(start)  # type: ignore[arg-type]
+        from relaytui.app import run_app
+
+        language = None
+        if lang is None and language_from_environment() is None:
+            language = store.setting("language") or None
+        run_app(store, language=language)
+    except DomainError as exc:
+        error_line(exc.message)
+        sys.exit(1)
+    finally:
+        for callback in start.closing:
+            callback()
+
+
+#: The roles of an account, as relaytui.services.access.ROLES (kept equal by tests/cli), here so
+#: that building the command line imports no service.
+STAFF_ROLES = ("caseworker", "leader", "admin")
+#: The kinds of unit, as relaytui.services.units.KINDS (kept equal by tests/cli).
+UNIT_KINDS = ("daycare", "school", "health", "ppr", "family", "other")
+
+
+class _Lazy:
+    """A service module imported when a command first uses it (``relaytui`` alone needs none)."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(importlib.import_module(self._name), attr)
 
 
 def _admin():
@@ -197,7 +275,9 @@ def _print_table(columns: list[str], rows: list[list[str]]) -> None:
 
 def build_app() -> typer.Typer:
     """The Typer app, with its help texts in the current language."""
-    from relaytui.services import accounts, installation, units
+    accounts = _Lazy("relaytui.services.accounts")
+    installation = _Lazy("relaytui.services.installation")
+    units = _Lazy("relaytui.services.units")
 
     app = typer.Typer(
         cls=_Group,
@@ -246,15 +326,16 @@ def build_app() -> typer.Typer:
                     )
                 )
             set_language(code)
-        ctx.obj = _State(db=db_option, demo=demo)
+        ctx.obj = _State(db=db_option, demo=demo,
+                         demo_profile="no" if lang and lang.strip().lower() in ("nb", "nn") else "dk")
         if ctx.invoked_subcommand is None:
-            store = _store(ctx)
+            store = _app_store(ctx)
             from relaytui.app import run_app
 
             # --lang, then the environment, then the installation's own language.
             language = None
             if lang is None and language_from_environment() is None:
-                language = installation.read(store).language or None
+                language = store.setting("language") or None
             run_app(store, language=language)
 
     # --- init ---------------------------------------------------------------------------
@@ -504,7 +585,7 @@ def build_app() -> typer.Typer:
         name: Annotated[str | None, typer.Option(
             "--name", help=_("The person's full name."))] = None,
         role: Annotated[str, typer.Option(
-            "--role", metavar="|".join(accounts.ROLES),
+            "--role", metavar="|".join(STAFF_ROLES),
             help=_("caseworker, leader or admin."))] = "caseworker",
         profession: Annotated[str, typer.Option(
             "--profession", help=_("E.g. teacher, health visitor."))] = "",
@@ -614,7 +695,7 @@ def build_app() -> typer.Typer:
         ctx: typer.Context,
         name: Annotated[str, typer.Argument(metavar="NAME", help=_("The unit's name."))],
         kind: Annotated[str, typer.Option(
-            "--kind", metavar="|".join(units.KINDS), help=_("What kind of unit it is."))] = "other",
+            "--kind", metavar="|".join(UNIT_KINDS), help=_("What kind of unit it is."))] = "other",
         phone: Annotated[str, typer.Option("--phone", help=_("The unit's phone number."))] = "",
     ) -> None:
         view = units.add_unit(_store(ctx), _admin(), name=name, kind=kind, phone=phone)
@@ -897,9 +978,15 @@ def build_app() -> typer.Typer:
             help=_("small: a few dozen logs made through the services; medium: 10,000 logs; large: "
                    "100,000 logs and 1,000,000 entries, for measuring speed."),
         )] = "small",
+        profile: Annotated[str, typer.Option(
+            "--profile", metavar="dk|no",
+            help=_("dk: Kirkeby Kommune in Denmark; no: Sunnfjord kommune in Norway (BTI, nynorsk)."),
+        )] = "dk",
     ) -> None:
         if size not in ("small", "medium", "large"):
             raise InvalidInput(_("The size is small, medium or large."))
+        if profile not in ("dk", "no") or (profile == "no" and size != "small"):
+            raise InvalidInput(_("The profile is dk or no; the Norwegian demo comes in the small size only."))
         store = _open(ctx, create=True)
         if _staff_count(store) > 0:
             raise InvalidInput(
@@ -910,7 +997,7 @@ def build_app() -> typer.Typer:
         if not store.is_current():
             store.upgrade()
         if size == "small":
-            _populate(store)
+            _populate(store, profile)
         else:
             from relaytui.demo_large import populate_with_progress
 

@@ -9,23 +9,41 @@ services lock the rows they check (``SELECT ... FOR UPDATE``).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, OperationalError
-from sqlmodel import Session, create_engine
+from typing import TYPE_CHECKING, Any
 
 from relaytui import config
 from relaytui.errors import StoreError
 from relaytui.i18n import _
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+    from sqlmodel import Session
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 15000
+#: The newest migration. Checked at start without importing Alembic (which alone costs a third
+#: of a second); tests/models/test_schema.py keeps it equal to Alembic's head.
+HEAD_REVISION = "0004"
+
+
+def make_url(url: str):
+    from sqlalchemy.engine import make_url as parse
+
+    return parse(url)
+
+
+def sqlite_file_of(url: str) -> Path | None:
+    """The file of a plain ``sqlite:///path`` URL without parsing it with SQLAlchemy, or None
+    when the URL is anything else (then the full path below is taken)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme not in ("sqlite", "sqlite+pysqlite") or "?" in rest or not rest.startswith("/"):
+        return None
+    path = rest[1:]
+    return Path(path) if path and path != ":memory:" else None
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -97,6 +115,10 @@ def _on_sqlite_begin(conn: Any) -> None:
 
 def safe_url(url: str) -> str:
     """The URL without its password, for messages and the config file."""
+    if sqlite_file_of(url) is not None:
+        return url  # a file path holds no password
+    from sqlalchemy.exc import ArgumentError
+
     try:
         return make_url(url).render_as_string(hide_password=True).replace(":***@", "@")
     except ArgumentError:
@@ -115,6 +137,10 @@ def _with_password(url: str) -> str:
 
 def normalise_url(url: str) -> str:
     """Check the URL's form and pick the psycopg 3 driver for PostgreSQL."""
+    if sqlite_file_of(url) is not None:
+        return url  # already in the form relaytui writes: sqlite:///path
+    from sqlalchemy.exc import ArgumentError
+
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
@@ -139,16 +165,43 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-@dataclass
 class Store:
-    """One database: its engine, its kind and the installation settings kept in it."""
+    """One database: its engine, its kind and the installation settings kept in it.
 
-    url: str
-    engine: Engine
-    source: str = "option"
+    The engine (and with it SQLAlchemy) is made on first use: the app's login screen shows
+    before it exists, and the first service call makes it, in a worker thread.
+    """
+
+    def __init__(self, url: str, engine: Engine | None = None, source: str = "option", *,
+                 make_engine: Callable[[], Engine] | None = None) -> None:
+        self.url = url
+        self.source = source
+        self._engine = engine
+        self._make_engine = make_engine
+        self._write: Engine | None = None
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Store(url={safe_url(self.url)!r}, source={self.source!r})"
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            with self._lock:
+                if self._engine is None:
+                    self._engine = self._make_engine()
+        return self._engine
+
+    @property
+    def _write_engine(self) -> Engine:
+        if self._write is None:
+            self._write = self.engine.execution_options(relaytui_write=True)
+        return self._write
 
     @property
     def kind(self) -> str:
+        if self._engine is None:
+            return "sqlite" if self.url.startswith("sqlite") else "postgresql"
         return self.engine.dialect.name
 
     @property
@@ -158,6 +211,9 @@ class Store:
     @contextmanager
     def session(self, *, write: bool = False) -> Iterator[Session]:
         """A unit of work; committed when the block ends without an error."""
+        from sqlalchemy.exc import OperationalError
+        from sqlmodel import Session
+
         bind = self._write_engine if write else self.engine
         with Session(bind, expire_on_commit=False) as session:
             try:
@@ -176,16 +232,16 @@ class Store:
         hooks = session.info.pop("after_rollback", [])
         if not hooks:
             return
+        from sqlmodel import Session
+
         with Session(self._write_engine, expire_on_commit=False) as again:
             for hook in hooks:
                 hook(again)
             again.commit()
 
-    def __post_init__(self) -> None:
-        self._write_engine = self.engine.execution_options(relaytui_write=True)
-
     def dispose(self) -> None:
-        self.engine.dispose()
+        if self._engine is not None:
+            self._engine.dispose()
 
     # --- migrations ------------------------------------------------------------------------
 
@@ -203,7 +259,10 @@ class Store:
         return ScriptDirectory.from_config(self._alembic_config()).get_current_head()
 
     def current_revision(self) -> str | None:
+        if self._engine is None:
+            return self._peek("SELECT version_num FROM alembic_version", "alembic_version")
         from alembic.runtime.migration import MigrationContext
+        from sqlalchemy.exc import DBAPIError, OperationalError
 
         try:
             with self.engine.connect() as conn:
@@ -214,9 +273,42 @@ class Store:
     def is_current(self) -> bool:
         return self.current_revision() == self.head_revision()
 
+    def setting(self, key: str) -> str | None:
+        """One installation setting, read without making the engine when there is none yet
+        (the app's start reads the language this way)."""
+        if self._engine is None:
+            return self._peek("SELECT value FROM setting WHERE key = ?", "setting", key)
+        from sqlalchemy import text
+
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": key}).scalar()
+
+    def _peek(self, sql: str, table: str, *params: str) -> str | None:
+        """One value through the plain driver (sqlite3 for a file; else the engine is made)."""
+        path = sqlite_file_of(self.url)
+        if path is None:
+            self.engine  # noqa: B018 - PostgreSQL: the driver is needed anyway
+            return self.setting(*params) if table == "setting" else self.current_revision()
+        import sqlite3
+
+        try:
+            conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                                      (table,)).fetchone()
+                row = conn.execute(sql, params).fetchone() if exists else None
+            finally:
+                conn.close()
+        except sqlite3.Error as exc:
+            raise StoreError(_("The database at {url} cannot be used: {detail}").format(
+                url=safe_url(self.url), detail=str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
+            )) from exc
+        return row[0] if row else None
+
     def upgrade(self) -> tuple[str | None, str | None]:
         """Apply all migrations; returns the revision before and after."""
         from alembic import command
+        from sqlalchemy.exc import DBAPIError, OperationalError
 
         before = self.current_revision()
         try:
@@ -229,7 +321,7 @@ class Store:
     def require_current(self) -> None:
         """Refuse to work on a database whose schema is missing or old."""
         current = self.current_revision()
-        head = self.head_revision()
+        head = HEAD_REVISION
         if current is None:
             raise StoreError(
                 _("The database at {url} is not set up. Run 'relaytui init' (or "
@@ -249,26 +341,42 @@ def _unreachable(url: str, exc: Exception) -> StoreError:
     )
 
 
-def open_store(url: str, *, source: str = "option", create_folder: bool = False) -> Store:
-    """Open (but do not migrate) the database at ``url``."""
-    url = normalise_url(config.to_url(url))
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite":
-        path = _sqlite_path(url)
-        if path is not None:
-            _prepare_sqlite_file(path, create_folder=create_folder)
+def _engine_for(url: str) -> Engine:
+    from sqlalchemy import event
+    from sqlalchemy.exc import NoSuchModuleError
+    from sqlmodel import create_engine
+
+    if make_url(url).get_backend_name() == "sqlite":
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
-    else:
-        try:
-            engine = create_engine(
-                _with_password(url), pool_pre_ping=True, connect_args={"connect_timeout": 5}
-            )
-        except NoSuchModuleError as exc:  # pragma: no cover - psycopg is a dependency
-            raise StoreError(_("The PostgreSQL driver psycopg is not installed.")) from exc
+        return engine
+    try:
+        return create_engine(_with_password(url), pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    except NoSuchModuleError as exc:  # pragma: no cover - psycopg is a dependency
+        raise StoreError(_("The PostgreSQL driver psycopg is not installed.")) from exc
+
+
+def open_store(url: str, *, source: str = "option", create_folder: bool = False, lazy: bool = False) -> Store:
+    """Open (but do not migrate) the database at ``url``.
+
+    ``lazy``: for a SQLite file, only check that the file is there and usable; the engine is
+    made on first use (the app's start). PostgreSQL is always reached at once.
+    """
+    url = normalise_url(config.to_url(url))
+    path = sqlite_file_of(url)
+    if path is None and make_url(url).get_backend_name() == "sqlite":
+        path = _sqlite_path(url)
+    elif path is not None and lazy:
+        _prepare_sqlite_file(path, create_folder=create_folder)
+        return Store(url=url, source=source, make_engine=lambda: _engine_for(url))
+    if path is not None:
+        _prepare_sqlite_file(path, create_folder=create_folder)
+    engine = _engine_for(url)
     store = Store(url=url, engine=engine, source=source)
     # Touch the database now so that an unreachable one is reported at once, in one line.
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
     try:
         with engine.connect():
             pass
@@ -278,7 +386,7 @@ def open_store(url: str, *, source: str = "option", create_folder: bool = False)
     return store
 
 
-def open_location(location: config.Location, *, create_folder: bool | None = None) -> Store:
+def open_location(location: config.Location, *, create_folder: bool | None = None, lazy: bool = False) -> Store:
     if create_folder is None:
         create_folder = location.source in ("default", "demo")
-    return open_store(location.url, source=location.source, create_folder=create_folder)
+    return open_store(location.url, source=location.source, create_folder=create_folder, lazy=lazy)

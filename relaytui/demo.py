@@ -4,6 +4,10 @@ Everything is made through the services, with the clock moved back where the sto
 so the demo has the same audit trail, histories and versions as real use. Every account has
 the password ``demo``; ``anna`` is a pedagogue who holds several logs, ``admin`` administers.
 All people, numbers and places are invented.
+
+There are two municipalities with one story: Danish Kirkeby (profile ``dk``, below) and
+Norwegian Sunnfjord (profile ``no``, :mod:`relaytui.demo_no`). A :class:`Country` holds what
+differs (names, units, texts in the country's language); :func:`populate` tells the story.
 """
 
 from __future__ import annotations
@@ -13,89 +17,222 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from relaytui import i18n
 from relaytui.db import Store
 from relaytui.errors import InvalidInput
-from relaytui import i18n
 from relaytui.i18n import _
 from relaytui.services import (
-    access, accounts, clock, consent, efforts, handover, installation, logs, meetings,
-    notifications, subjects, units,
+    access,
+    accounts,
+    clock,
+    consent,
+    efforts,
+    handover,
+    installation,
+    logs,
+    meetings,
+    notifications,
+    subjects,
+    units,
 )
 from relaytui.services.consent import ConsentInput
 from relaytui.services.meetings import AgreedEffort, GuestInput
 from relaytui.services.subjects import GuardianInput
 
 PASSWORD = "demo"
-TZ = "Europe/Copenhagen"
+PROFILES = ("dk", "no")
 
-UNITS = (
-    ("Solsikken Børnehus", "daycare", "+45 7011 2030"),
-    ("Kirkeby Skole", "school", "+45 7011 2040"),
-    ("Sundhedsplejen", "health", "+45 7011 2050"),
-    ("PPR Kirkeby", "ppr", "+45 7011 2060"),
-    ("Familieafdelingen", "family", "+45 7011 2070"),
-)
 
-# username, full name, profession, unit kind, role
-STAFF = (
-    ("lene", "Lene Lund", "dagtilbudsleder", "daycare", "caseworker"),
-    ("anna", "Anna Holm", "pædagog", "daycare", "caseworker"),
-    ("bo", "Bo Berg", "pædagog", "daycare", "caseworker"),
-    ("camilla", "Camilla Krogh", "pædagog", "daycare", "caseworker"),
-    ("mads", "Mads Winther", "pædagogmedhjælper", "daycare", "caseworker"),
-    ("sofus", "Sofus Sand", "skoleleder", "school", "caseworker"),
-    ("carl", "Carl Dahl", "lærer", "school", "caseworker"),
-    ("dorthe", "Dorthe Friis", "lærer", "school", "caseworker"),
-    ("emil", "Emil Bech", "AKT-lærer", "school", "caseworker"),
-    ("karen", "Karen Vad", "lærer", "school", "caseworker"),
-    ("hanne", "Hanne Mørk", "ledende sundhedsplejerske", "health", "caseworker"),
-    ("gitte", "Gitte Skov", "sundhedsplejerske", "health", "caseworker"),
-    ("nina", "Nina Lykke", "sundhedsplejerske", "health", "caseworker"),
-    ("peter", "Peter Juhl", "PPR-leder", "ppr", "caseworker"),
-    ("ib", "Ib Rask", "psykolog", "ppr", "caseworker"),
-    ("olivia", "Olivia Brandt", "talepædagog", "ppr", "caseworker"),
-    ("frida", "Frida Nørgaard", "afdelingsleder", "family", "caseworker"),
-    ("jonas", "Jonas Kjær", "socialrådgiver", "family", "caseworker"),
-    ("sara", "Sara Holt", "socialrådgiver", "family", "caseworker"),
-)
-LEADERS = {"daycare": "lene", "school": "sofus", "health": "hanne", "ppr": "peter", "family": "frida"}
+@dataclass(frozen=True)
+class Country:
+    """What the demo of one country is made of: its people, places and texts.
 
-FIRST = ("Ida", "Noah", "Emma", "Oscar", "Freja", "William", "Alma", "Karl", "Ella", "Malthe",
-         "Clara", "Alfred", "Agnes", "Viggo", "Sofia", "Arthur", "Ellen", "Lucas", "Olivia", "Aksel",
-         "Lea", "Valdemar", "Karla", "Felix", "Josefine", "Storm", "Liva", "August", "Nora", "Elias",
-         "Asta", "Otto", "Vera", "Carl", "Luna", "Hugo", "Mille", "Theo", "Anna", "Bertram")
-LAST = ("Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen",
+    Usernames in ``holders``, ``efforts`` and the other story fields are those of ``staff``.
+    Texts are in the country's written language; ``{name}`` / ``{first}`` is the subject's
+    first name.
+    """
+
+    profile: str
+    timezone: str
+    municipality: str
+    #: The language the services write in (agenda titles) while the story is told.
+    language: str
+    email_domain: str
+    #: name, unit kind, phone
+    units: tuple[tuple[str, str, str], ...]
+    #: username, full name, profession, unit kind, role
+    staff: tuple[tuple[str, str, str, str, str], ...]
+    leaders: dict[str, str]
+    staff_phone: str  # .format(number=...)
+    guardian_phones: tuple[str, str]  # .format(index=...)
+    first_names: tuple[str, ...]
+    last_names: tuple[str, ...]
+    mothers: tuple[str, ...]
+    fathers: tuple[str, ...]
+    #: age ranges in years for children and young people
+    child_years: tuple[int, int]
+    youth_years: tuple[int, int]
+    concerns: tuple[str, ...]
+    notes: tuple[tuple[str, str], ...]
+    #: what, responsible username (or "holder"), or the home's word ("mother_or_home": mother)
+    efforts: tuple[tuple[str, str | None, str | None], ...]
+    #: who holds how many logs, in order; the first is the main account (anna)
+    holders: tuple[str, ...]
+    midwives: tuple[str, ...]  # their even logs are about a pregnant person
+    youth_workers: tuple[str, ...]  # their logs are about young people
+    psychologist: str
+    psychologist_stand_in: str  # attached when the psychologist holds the log
+    level_reasons: tuple[str, str, str]
+    consent_note: str
+    withdraw_reason: str
+    mother: str
+    father: str
+    parent_role: str
+    goal: str
+    place: str
+    upcoming_place: str
+    team_place: str
+    minutes: tuple[str, str, str]
+    agreed_effort: str
+    level3_guest: tuple[str, str]
+    notification_reason: str
+    notification_recipient: str
+    close_reason: str
+    close_consultation: str
+    handover_from: str
+    handover_message: str
+
+
+DENMARK = Country(
+    profile="dk",
+    timezone="Europe/Copenhagen",
+    municipality="Kirkeby Kommune",
+    language="da",
+    email_domain="kirkeby.example",
+    units=(
+        ("Solsikken Børnehus", "daycare", "+45 7011 2030"),
+        ("Kirkeby Skole", "school", "+45 7011 2040"),
+        ("Sundhedsplejen", "health", "+45 7011 2050"),
+        ("PPR Kirkeby", "ppr", "+45 7011 2060"),
+        ("Familieafdelingen", "family", "+45 7011 2070"),
+    ),
+    staff=(
+        ("lene", "Lene Lund", "dagtilbudsleder", "daycare", "caseworker"),
+        ("anna", "Anna Holm", "pædagog", "daycare", "caseworker"),
+        ("bo", "Bo Berg", "pædagog", "daycare", "caseworker"),
+        ("camilla", "Camilla Krogh", "pædagog", "daycare", "caseworker"),
+        ("mads", "Mads Winther", "pædagogmedhjælper", "daycare", "caseworker"),
+        ("sofus", "Sofus Sand", "skoleleder", "school", "caseworker"),
+        ("carl", "Carl Dahl", "lærer", "school", "caseworker"),
+        ("dorthe", "Dorthe Friis", "lærer", "school", "caseworker"),
+        ("emil", "Emil Bech", "AKT-lærer", "school", "caseworker"),
+        ("karen", "Karen Vad", "lærer", "school", "caseworker"),
+        ("hanne", "Hanne Mørk", "ledende sundhedsplejerske", "health", "caseworker"),
+        ("gitte", "Gitte Skov", "sundhedsplejerske", "health", "caseworker"),
+        ("nina", "Nina Lykke", "sundhedsplejerske", "health", "caseworker"),
+        ("peter", "Peter Juhl", "PPR-leder", "ppr", "caseworker"),
+        ("ib", "Ib Rask", "psykolog", "ppr", "caseworker"),
+        ("olivia", "Olivia Brandt", "talepædagog", "ppr", "caseworker"),
+        ("frida", "Frida Nørgaard", "afdelingsleder", "family", "caseworker"),
+        ("jonas", "Jonas Kjær", "socialrådgiver", "family", "caseworker"),
+        ("sara", "Sara Holt", "socialrådgiver", "family", "caseworker"),
+    ),
+    leaders={"daycare": "lene", "school": "sofus", "health": "hanne", "ppr": "peter", "family": "frida"},
+    staff_phone="+45 7011 3{number:03d}",
+    guardian_phones=("+45 20{index:02d} 4{index:03d}", "+45 30{index:02d} 5{index:03d}"),
+    first_names=(
+        "Ida", "Noah", "Emma", "Oscar", "Freja", "William", "Alma", "Karl", "Ella", "Malthe",
+        "Clara", "Alfred", "Agnes", "Viggo", "Sofia", "Arthur", "Ellen", "Lucas", "Olivia", "Aksel",
+        "Lea", "Valdemar", "Karla", "Felix", "Josefine", "Storm", "Liva", "August", "Nora", "Elias",
+        "Asta", "Otto", "Vera", "Carl", "Luna", "Hugo", "Mille", "Theo", "Anna", "Bertram"),
+    last_names=(
+        "Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen",
         "Rasmussen", "Jørgensen", "Petersen", "Madsen", "Kristensen", "Olsen", "Thomsen", "Poulsen",
-        "Johansen", "Møller", "Mortensen", "Knudsen")
-MOTHERS = ("Mette", "Louise", "Camilla", "Maria", "Sara", "Line", "Julie", "Anne", "Pernille", "Tina")
-FATHERS = ("Jesper", "Martin", "Thomas", "Morten", "Rasmus", "Søren", "Michael", "Kasper", "Jonas", "Anders")
+        "Johansen", "Møller", "Mortensen", "Knudsen"),
+    mothers=("Mette", "Louise", "Camilla", "Maria", "Sara", "Line", "Julie", "Anne", "Pernille", "Tina"),
+    fathers=("Jesper", "Martin", "Thomas", "Morten", "Rasmus", "Søren", "Michael", "Kasper", "Jonas",
+             "Anders"),
+    child_years=(2, 12),
+    youth_years=(2, 16),
+    concerns=(
+        "{name} kommer ofte sulten i børnehave og falder i søvn efter frokost.",
+        "{name} trækker sig fra de andre børn og græder, når mor går om morgenen.",
+        "{name} har mange fraværsdage, og forældrene svarer ikke på beskeder.",
+        "{name} slår de andre børn, når legen ikke går som ønsket.",
+        "{name} har et sprog, der er langt bagefter alderen.",
+        "{name} fortæller, at far og mor råber meget derhjemme.",
+        "{name} har tabt sig, og tøjet passer dårligt til vejret.",
+        "{name} har svært ved at koncentrere sig og forlader ofte klassen.",
+    ),
+    notes=(
+        ("note", "Mor hentede {name} kl. 16.30. Vi talte kort om søvn; mor siger, at {name} sover uroligt."),
+        ("positive", "{name} legede i en halv time med to andre børn i sandkassen og grinede meget."),
+        ("assessment", "Vi ser, at {name} er mere træt om mandagen end resten af ugen."),
+        ("agreement", "Far og jeg aftalte, at far ringer, hvis {name} har sovet dårligt."),
+        ("note", "{name} spiste hele madpakken i dag og bad om mere."),
+        ("positive", "{name} hjalp en mindre kammerat med at tage flyverdragten på."),
+    ),
+    efforts=(
+        ("Morgenmad i børnehaven kl. 7.30", None, "mother_or_home"),
+        ("Samtale med talepædagog hver anden uge", "olivia", None),
+        ("Fast voksen ved aflevering om morgenen", "holder", None),
+        ("Søvndagbog i fire uger", None, "mor"),
+        ("Observation i gruppen og vurdering", "ib", None),
+        ("Far følger {name} i skole mandag og fredag", None, "far"),
+    ),
+    holders=tuple(["anna"] * 8 + ["bo"] * 4 + ["camilla"] * 3 + ["carl"] * 5 + ["dorthe"] * 3
+                  + ["emil"] * 3 + ["gitte"] * 4 + ["nina"] * 3 + ["karen"] * 3 + ["mads"] * 2
+                  + ["ib"] * 2),
+    midwives=("gitte", "nina"),
+    youth_workers=("emil", "karen"),
+    psychologist="ib",
+    psychologist_stand_in="olivia",
+    level_reasons=("Bekymringen er vokset; vi holder dialogmøde med forældrene.",
+                   "Der er brug for en tværfaglig indsats med PPR.",
+                   "Stærk bekymring; vi holder underretningsmøde med Familieafdelingen."),
+    consent_note="Underskrevet blanket ligger i personalemappen.",
+    withdraw_reason="Mor ringede og trak samtykket tilbage.",
+    mother="mor",
+    father="far",
+    parent_role="forælder",
+    goal="{first} trives og deltager i fællesskabet.",
+    place="Mødelokale 2",
+    upcoming_place="Mødelokale 1",
+    team_place="Personalerummet",
+    minutes=("Mor fortæller, at {first} sover bedre efter faste sengetider.",
+             "{first} har tegnet sin familie og fortalt om den.",
+             "Indsatserne fortsætter; vi evaluerer om en måned."),
+    agreed_effort="Pædagog og mor taler om {first}s søvn hver fredag",
+    level3_guest=("Jonas Kjær", "socialrådgiver, Familieafdelingen"),
+    notification_reason="Barnet fortæller om slag derhjemme.",
+    notification_recipient="Familieafdelingen",
+    close_reason="Bekymringen er væk; barnet trives.",
+    close_consultation="Drøftet med Bo Berg og Lene Lund på personalemødet.",
+    handover_from="bo",
+    handover_message="Jeg skifter til vuggestuen. Vil du overtage stafetten?",
+)
 
-CONCERNS = (
-    "{name} kommer ofte sulten i børnehave og falder i søvn efter frokost.",
-    "{name} trækker sig fra de andre børn og græder, når mor går om morgenen.",
-    "{name} har mange fraværsdage, og forældrene svarer ikke på beskeder.",
-    "{name} slår de andre børn, når legen ikke går som ønsket.",
-    "{name} har et sprog, der er langt bagefter alderen.",
-    "{name} fortæller, at far og mor råber meget derhjemme.",
-    "{name} har tabt sig, og tøjet passer dårligt til vejret.",
-    "{name} har svært ved at koncentrere sig og forlader ofte klassen.",
-)
-NOTES = (
-    ("note", "Mor hentede {name} kl. 16.30. Vi talte kort om søvn; mor siger, at {name} sover uroligt."),
-    ("positive", "{name} legede i en halv time med to andre børn i sandkassen og grinede meget."),
-    ("assessment", "Vi ser, at {name} er mere træt om mandagen end resten af ugen."),
-    ("agreement", "Far og jeg aftalte, at far ringer, hvis {name} har sovet dårligt."),
-    ("note", "{name} spiste hele madpakken i dag og bad om mere."),
-    ("positive", "{name} hjalp en mindre kammerat med at tage flyverdragten på."),
-)
-EFFORTS = (
-    ("Morgenmad i børnehaven kl. 7.30", None, "mother_or_home"),
-    ("Samtale med talepædagog hver anden uge", "olivia", None),
-    ("Fast voksen ved aflevering om morgenen", "holder", None),
-    ("Søvndagbog i fire uger", None, "mor"),
-    ("Observation i gruppen og vurdering", "ib", None),
-    ("Far følger {name} i skole mandag og fredag", None, "far"),
-)
+
+def country(profile: str) -> Country:
+    """The demo municipality of ``profile`` ("dk" or "no")."""
+    if profile == "no":
+        from relaytui.demo_no import NORWAY
+
+        return NORWAY
+    if profile == "dk":
+        return DENMARK
+    raise InvalidInput(_("Unknown profile '{profile}'. Choose 'dk' (Denmark) or 'no' (Norway).").format(
+        profile=profile))
+
+
+def profile_for_language(language: str | None) -> str:
+    """The demo that fits a language: Norwegian (bokmål or nynorsk) gets Sunnfjord, else Kirkeby."""
+    return "no" if language in ("nb", "nn") else "dk"
+
+
+def database_name(profile: str) -> str:
+    """The file of ``relaytui --demo`` in the data folder: one per municipality."""
+    return "demo.db" if profile == "dk" else f"demo-{profile}.db"
 
 
 @dataclass
@@ -116,26 +253,46 @@ def _cpr(born: date, serial: int) -> str:
     raise RuntimeError("no valid demo CPR number")  # pragma: no cover
 
 
-def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
+def _fodselsnummer(born: date, serial: int) -> str:
+    """A valid Norwegian fødselsnummer: individual numbers 500-999 for born 2000-2039."""
+    from stdnum.no import fodselsnummer
+
+    first = 500 if born.year >= 2000 else 0
+    for tries in range(500):
+        individual = first + (serial + tries) % 500
+        base = f"{born:%d%m%y}{individual:03d}"
+        number = base + fodselsnummer.calc_check_digit1(base)
+        number += fodselsnummer.calc_check_digit2(number)
+        if fodselsnummer.is_valid(number) and fodselsnummer.get_birth_date(number) == born:
+            return number
+    raise RuntimeError("no valid demo fødselsnummer")  # pragma: no cover
+
+
+def _national_number(land: Country, born: date, serial: int) -> str:
+    return _fodselsnummer(born, serial) if land.profile == "no" else _cpr(born, serial)
+
+
+def _at(day: date, hour: int = 10, minute: int = 0, tz: str = DENMARK.timezone) -> datetime:
     """A working hour on ``day``, or on the Monday after when it falls on a weekend."""
     if day.weekday() >= 5:
         day += timedelta(days=7 - day.weekday())
-    return datetime.combine(day, time(hour, minute), ZoneInfo(TZ))
+    return datetime.combine(day, time(hour, minute), ZoneInfo(tz))
 
 
 class _Timeline:
     """Move the services' clock to where a part of the story happened."""
 
-    def __init__(self, real_now: datetime) -> None:
+    def __init__(self, real_now: datetime, tz: str = DENMARK.timezone) -> None:
         self.real_now = real_now
+        self.tz = tz
 
     def at(self, moment: datetime) -> None:
         fixed = moment
         clock.set_clock(lambda: fixed)
 
     def days_ago(self, days: int, hour: int = 10) -> datetime:
-        day = (self.real_now.astimezone(ZoneInfo(TZ)) - timedelta(days=days)).date()
-        moment = _at(day, hour, 0)
+        day = (self.real_now.astimezone(ZoneInfo(self.tz)) - timedelta(days=days)).date()
+        moment = _at(day, hour, 0, self.tz)
         self.at(moment)
         return moment
 
@@ -143,8 +300,9 @@ class _Timeline:
         clock.set_clock(None)
 
 
-def populate(store: Store, *, seed: int = 7) -> None:
-    """Fill an empty, migrated database with the demo municipality."""
+def populate(store: Store, *, seed: int = 7, profile: str = "dk") -> None:
+    """Fill an empty, migrated database with the demo municipality of ``profile``."""
+    land = country(profile)
     with store.session() as session:
         from sqlmodel import select
 
@@ -154,32 +312,34 @@ def populate(store: Store, *, seed: int = 7) -> None:
             raise InvalidInput(_("This database already has accounts; the demo only fills an empty one."))
     rng = random.Random(seed)
     real_now = clock.now()
-    timeline = _Timeline(real_now)
-    # The demo municipality is Danish: what the services write in (agenda titles) is Danish.
+    timeline = _Timeline(real_now, land.timezone)
+    # What the services write in (agenda titles) is in the municipality's language.
     language = i18n.current_language()
-    i18n.set_language("da")
+    i18n.set_language(land.language)
     try:
         timeline.days_ago(400, 8)
-        installation.write(store, profile="dk", timezone=TZ, municipality="Kirkeby Kommune")
-        cast = _people(store)
-        _stories(store, cast, rng, timeline)
+        installation.write(store, profile=land.profile, timezone=land.timezone,
+                           municipality=land.municipality)
+        cast = _people(store, land)
+        _Story(store, land, cast, rng, timeline).tell()
     finally:
         timeline.restore()
         i18n.set_language(language)
 
 
-def _people(store: Store) -> _Cast:
+def _people(store: Store, land: Country) -> _Cast:
     cli = access.system_administrator()
     unit_ids: dict[str, int] = {}
-    for name, kind, phone in UNITS:
+    for name, kind, phone in land.units:
         unit_ids[kind] = units.add_unit(store, cli, name=name, kind=kind, phone=phone).id
     accounts.add_user(store, cli, username="admin", full_name="Ada Admin", password=PASSWORD, role="admin",
                       profession="systemadministrator")
-    for number, (username, full, profession, kind, role) in enumerate(STAFF):
+    for number, (username, full, profession, kind, role) in enumerate(land.staff):
         accounts.add_user(store, cli, username=username, full_name=full, password=PASSWORD, role=role,
                           profession=profession, unit=unit_ids[kind],
-                          email=f"{username}@kirkeby.example", phone=f"+45 7011 3{number:03d}")
-    for kind, username in LEADERS.items():
+                          email=f"{username}@{land.email_domain}",
+                          phone=land.staff_phone.format(number=number))
+    for kind, username in land.leaders.items():
         units.set_leader(store, cli, unit_ids[kind], username)
     refs = {}
     with store.session() as session:
@@ -192,157 +352,223 @@ def _people(store: Store) -> _Cast:
     return _Cast(refs=refs, units=unit_ids)
 
 
-def _subject(store: Store, by: access.StaffRef, rng: random.Random, index: int, *, kind: str = "child"):
-    first = FIRST[index % len(FIRST)]
-    last = LAST[(index * 7) % len(LAST)]
-    today = clock.today(TZ)
-    if kind == "pregnant":
-        born = date(1994 + index % 8, 1 + index % 12, 1 + index % 27)
-        first = MOTHERS[index % len(MOTHERS)]
-        guardians: tuple[GuardianInput, ...] = ()
-    else:
-        age_days = rng.randint(365 * 2, 365 * (12 if kind == "child" else 16))
-        born = today - timedelta(days=age_days)
-        mother = f"{MOTHERS[index % len(MOTHERS)]} {last}"
-        father = f"{FATHERS[(index * 3) % len(FATHERS)]} {LAST[(index * 7 + 3) % len(LAST)]}"
-        guardians = (
-            GuardianInput(mother, "mor", f"+45 20{index:02d} 4{index:03d}", f"mor{index}@mail.example", True),
-            GuardianInput(father, "far", f"+45 30{index:02d} 5{index:03d}", "", index % 5 != 0),
-        )
-    return subjects.create_subject(store, by, national_number=_cpr(born, 100 + index * 13),
-                                   name=f"{first} {last}", kind=kind, guardians=guardians)
+class _Story:
+    """The one story both municipalities share, with the turns where their rules differ.
 
+    In ``dk`` a log starts at level 0 and the consent comes later; a notification goes with
+    level 3. In ``no`` (BTI) a log starts at level 1 with the consent, young people from 16
+    consent for themselves, a notification to child welfare is its own act at level 1, one
+    log passes into an individual plan and the guardians end another (R2, R6, R10, R11, R14).
+    """
 
-def _stories(store: Store, cast: _Cast, rng: random.Random, t: _Timeline) -> None:
-    refs = cast.refs
-    holders = ["anna"] * 8 + ["bo"] * 4 + ["camilla"] * 3 + ["carl"] * 5 + ["dorthe"] * 3 + \
-              ["emil"] * 3 + ["gitte"] * 4 + ["nina"] * 3 + ["karen"] * 3 + ["mads"] * 2 + ["ib"] * 2
-    levels = [0, 1, 2, 3, 1, 2, 0, 1]
-    for index, holder in enumerate(holders):
-        by = refs[holder]
-        started = 30 + (index * 37) % 330
-        t.days_ago(started, 9)
-        kind = "pregnant" if holder in ("gitte", "nina") and index % 2 == 0 else (
-            "youth" if holder in ("emil", "karen") else "child")
-        subject = _subject(store, by, rng, index, kind=kind)
-        first = subject.name.split()[0]
-        trigger = None
+    def __init__(self, store: Store, land: Country, cast: _Cast, rng: random.Random, t: _Timeline) -> None:
+        self.store = store
+        self.land = land
+        self.cast = cast
+        self.rng = rng
+        self.t = t
+        self.norway = land.profile == "no"
+        self.notified = False
+
+    def today(self) -> date:
+        return clock.today(self.land.timezone)
+
+    def at(self, day: date, hour: int = 10) -> datetime:
+        return _at(day, hour, 0, self.land.timezone)
+
+    # --- people ----------------------------------------------------------------------------
+
+    def subject(self, by: access.StaffRef, index: int, *, kind: str = "child"):
+        land = self.land
+        first = land.first_names[index % len(land.first_names)]
+        last = land.last_names[(index * 7) % len(land.last_names)]
+        today = self.today()
         if kind == "pregnant":
-            trigger = "pregnancy_visit"
-        elif index % 6 == 1:
-            trigger = "wellbeing_yellow"
-        elif index % 9 == 4:
-            trigger = "wellbeing_red"
-        log = logs.create_log(store, by, subject_id=subject.id, trigger=trigger,
-                              concern=CONCERNS[index % len(CONCERNS)].format(name=first))
-        target = levels[index % len(levels)] if holder == "anna" else rng.choice((0, 1, 1, 2, 2, 3))
-        giver = "subject" if kind == "pregnant" else "guardian"
-        guardian_id = subject.guardians[0].id if subject.guardians else None
+            born = date(1994 + index % 8, 1 + index % 12, 1 + index % 27)
+            first = land.mothers[index % len(land.mothers)]
+            guardians: tuple[GuardianInput, ...] = ()
+        else:
+            low, high = land.child_years if kind == "child" else land.youth_years
+            age_days = self.rng.randint(365 * low, 365 * high)
+            born = today - timedelta(days=age_days)
+            mother = f"{land.mothers[index % len(land.mothers)]} {last}"
+            father = f"{land.fathers[(index * 3) % len(land.fathers)]} {land.last_names[(index * 7 + 3) % len(land.last_names)]}"
+            phones = [phone.format(index=index) for phone in land.guardian_phones]
+            guardians = (
+                GuardianInput(mother, land.mother, phones[0], f"mor{index}@mail.example", True),
+                GuardianInput(father, land.father, phones[1], "", index % 5 != 0),
+            )
+        return subjects.create_subject(self.store, by, national_number=_national_number(land, born, 100 + index * 13),
+                                       name=f"{first} {last}", kind=kind, guardians=guardians)
 
+    def giver(self, subject) -> str:
+        """Who consents (R6): a pregnant person, and in ``no`` a young person from 16, for themselves."""
+        if subject.kind == "pregnant":
+            return "subject"
+        if self.norway and subject.kind == "youth":
+            age = consent.age_on(subject.birth_date, self.today())
+            if age is not None and age >= 16:
+                return "subject"
+        return "guardian"
+
+    # --- the story ---------------------------------------------------------------------------
+
+    def tell(self) -> None:
+        land, refs, t = self.land, self.cast.refs, self.t
+        levels = [0, 1, 2, 3, 1, 2, 0, 1]
+        main = land.holders[0]
+        for index, holder in enumerate(land.holders):
+            by = refs[holder]
+            started = 30 + (index * 37) % 330
+            t.days_ago(started, 9)
+            kind = "pregnant" if holder in land.midwives and index % 2 == 0 else (
+                "youth" if holder in land.youth_workers else "child")
+            subject = self.subject(by, index, kind=kind)
+            trigger = None
+            if kind == "pregnant":
+                trigger = "pregnancy_visit"
+            elif index % 6 == 1:
+                trigger = "wellbeing_yellow"
+            elif index % 9 == 4:
+                trigger = "wellbeing_red"
+            concern = land.concerns[index % len(land.concerns)].format(name=subject.name.split()[0])
+            target = levels[index % len(levels)] if holder == main else self.rng.choice((0, 1, 1, 2, 2, 3))
+            self.one_log(index, by, subject, trigger, concern, target, started)
+        self.ending()
+
+    def consent_input(self, index: int, subject, target: int) -> ConsentInput:
+        t = self.t
+        expires = None
+        if index == 5:  # this consent runs out (an expired consent in the demo)
+            expires = t.real_now - timedelta(days=12)
+        elif index == 9:
+            expires = t.real_now + timedelta(days=20)  # about to expire
+        giver = self.giver(subject)
+        guardian_id = subject.guardians[0].id if subject.guardians else None
+        return ConsentInput(
+            giver=giver, guardian_id=guardian_id if giver == "guardian" else None,
+            method=("signed_form", "digital", "oral")[index % 3], covers_log=True,
+            unit_ids=(self.cast.units["ppr"],) if target >= 2 else (), expires_at=expires,
+            note=self.land.consent_note if index % 3 == 0 else "",
+        )
+
+    def one_log(self, index: int, by: access.StaffRef, subject, trigger, concern: str, target: int,
+                started: int) -> None:
+        store, land, refs, t = self.store, self.land, self.cast.refs, self.t
+        first = subject.name.split()[0]
+        # In Norway the normal start is level 1 with the consent given at the same time (R2).
+        at_start = self.norway and target >= 1
+        log = logs.create_log(store, by, subject_id=subject.id, trigger=trigger, concern=concern,
+                              first_consent=self.consent_input(index, subject, target) if at_start else None)
         if target >= 1 or index % 3 == 0:
-            t.days_ago(started - 3, 11)
-            colleague_units = [cast.units["ppr"]] if target >= 2 else []
-            expires = None
-            if index == 5:  # this consent runs out (an expired consent in the demo)
-                expires = t.real_now - timedelta(days=12)
-            elif index == 9:
-                expires = t.real_now + timedelta(days=20)  # about to expire
-            given = consent.record_consent(store, by, log.id, ConsentInput(
-                giver=giver, guardian_id=guardian_id if giver == "guardian" else None,
-                method=("signed_form", "digital", "oral")[index % 3], covers_log=True,
-                unit_ids=tuple(colleague_units), expires_at=expires,
-                note="Underskrevet blanket ligger i personalemappen." if index % 3 == 0 else "",
-            ))
+            if at_start:
+                given = consent.list_consents(store, by, log.id)[0]
+            else:
+                t.days_ago(started - 3, 11)
+                given = consent.record_consent(store, by, log.id, self.consent_input(index, subject, target))
             if target >= 2:
-                consent.add_actor(store, by, log.id, staff_id=refs["ib"].id if holder != "ib" else refs["olivia"].id)
-            for level in range(1, target + 1):
+                consent.add_actor(store, by, log.id, staff_id=refs[land.psychologist].id
+                                  if by.username != land.psychologist else refs[land.psychologist_stand_in].id)
+            for level in range(2 if at_start else 1, target + 1):
                 t.days_ago(max(started - 10 * level, 2), 13)
                 if index == 5:
                     break  # the level stops where the consent ran out
-                logs.change_level(store, by, log.id, to_level=level,
-                                  reason=("Bekymringen er vokset; vi holder dialogmøde med forældrene.",
-                                          "Der er brug for en tværfaglig indsats med PPR.",
-                                          "Stærk bekymring; vi holder underretningsmøde med Familieafdelingen.")[level - 1])
+                logs.change_level(store, by, log.id, to_level=level, reason=land.level_reasons[level - 1])
             if index == 12:  # a withdrawn consent
                 t.days_ago(5, 15)
-                consent.withdraw_consent(store, by, given.id, version=given.version,
-                                         reason="Mor ringede og trak samtykket tilbage.")
+                consent.withdraw_consent(store, by, given.id, version=given.version, reason=land.withdraw_reason)
         # journal
-        for n in range(rng.randint(2, 6)):
+        for n in range(self.rng.randint(2, 6)):
             t.days_ago(max(started - 5 - n * 9, 1), 14 + n % 3)
-            kind_, text = NOTES[(index + n) % len(NOTES)]
+            kind_, text = land.notes[(index + n) % len(land.notes)]
             logs.write_entry(store, by, log.id, kind=kind_, text=text.format(name=first))
-        # efforts and goals
         detail = logs.get_log(store, by, log.id)
         if detail.level >= 1 and detail.status == "active":
-            t.days_ago(max(started - 20, 3), 10)
-            actors = {a.staff_id for a in consent.list_actors(store, by, log.id) if a.staff_id}
-            for n in range(1 + index % 3):
-                what, staff, home = EFFORTS[(index + n) % len(EFFORTS)]
-                staff_id = None
-                if staff == "holder":
-                    staff_id = by.id
-                elif staff and refs[staff].id in actors:
-                    staff_id = refs[staff].id
-                text = "" if staff_id else ("mor" if home in (None, "mother_or_home") else home)
-                today = clock.today(TZ)
-                real_today = t.real_now.astimezone(ZoneInfo(TZ)).date()
-                # Evaluation dates count from the real today; every fourth one is overdue.
-                evaluate = real_today + timedelta(days=(-6 if (index + n) % 4 == 0 else 14 + n * 7))
-                efforts.add_effort(store, by, log.id, what=what.format(name=first), starts_on=today,
-                                   evaluate_on=evaluate, responsible_staff_id=staff_id,
-                                   responsible_text=text)
-            efforts.add_goal(store, by, log.id, text=f"{first} trives og deltager i fællesskabet.",
-                             evaluate_on=clock.today(TZ) + timedelta(days=60))
-            # a past dialogue meeting with minutes
-            t.days_ago(max(started - 25, 2), 9)
-            meeting = meetings.schedule(
-                store, by, log.id, kind="dialogue", starts_at=_at(clock.today(TZ), 13),
-                place="Mødelokale 2", invitee_staff_ids=tuple(sorted(actors))[:2],
-                guests=(GuestInput(subject.guardians[0].name, "forælder"),) if subject.guardians else (),
-            )
-            t.at(meeting.starts_at + timedelta(minutes=10))
-            for item, line in zip(meeting.agenda, (
-                f"Mor fortæller, at {first} sover bedre efter faste sengetider.",
-                f"{first} har tegnet sin familie og fortalt om den.",
-                "Indsatserne fortsætter; vi evaluerer om en måned.",
-            )):
-                meetings.save_note(store, by, meeting.id, text=line, agenda_item_id=item.id)
-            t.at(meeting.starts_at + timedelta(minutes=55))
-            current = meetings.get_meeting(store, by, meeting.id)
-            meetings.finish_minutes(store, by, meeting.id, version=current.version, efforts=(
-                AgreedEffort(f"Pædagog og mor taler om {first}s søvn hver fredag",
-                             evaluate_on=t.real_now.date() + timedelta(days=30), responsible_staff_id=by.id),
-            ))
+            self.efforts_and_meeting(index, by, log.id, subject, started)
         if detail.status == "active" and index % 5 == 2:
             t.days_ago(0, 8)
-            meetings.schedule(store, by, log.id, kind="evaluation" if detail.level < 3 else "notification",
-                              starts_at=_at(clock.today(TZ) + timedelta(days=3 + index % 9), 13), place="Mødelokale 1",
-                              guests=(GuestInput("Jonas Kjær", "socialrådgiver, Familieafdelingen"),)
-                              if detail.level >= 3 else ())
-        if detail.level == 3 and index % 2 == 1:
+            guest = detail.level >= 3
+            kind = "notification" if guest and not self.norway else "evaluation"
+            meetings.schedule(store, by, log.id, kind=kind,
+                              starts_at=self.at(self.today() + timedelta(days=3 + index % 9), 13),
+                              place=land.upcoming_place,
+                              guests=(GuestInput(*land.level3_guest),) if guest else ())
+        if self.norway:
+            # A notification to child welfare is its own act, at any level (R11): here at level 1.
+            if detail.level == 1 and detail.status == "active" and not self.notified and index % 2 == 1:
+                self.notified = True
+                t.days_ago(max(started - 40, 1), 12)
+                notifications.notify(store, by, log.id, reason=land.notification_reason,
+                                     recipient=land.notification_recipient)
+        elif detail.level == 3 and index % 2 == 1:
             t.days_ago(max(started - 40, 1), 12)
-            notifications.notify(store, by, log.id, reason="Barnet fortæller om slag derhjemme.",
-                                 recipient="Familieafdelingen", exception="violence")
-    anna = refs["anna"]
-    mine = [s for s in logs.list_logs(store, anna, role="holder")]
-    # one closed log of anna's
-    closing = next((s for s in mine if s.level <= 1), None)
-    if closing is not None:
-        t.days_ago(0, 9)
-        logs.close_log(store, anna, closing.id, basis="colleagues",
-                       reason="Bekymringen er væk; barnet trives.",
-                       consultation="Drøftet med Bo Berg og Lene Lund på personalemødet.")
-    # anna's upcoming meetings: this week and next
-    t.days_ago(0, 8)
-    open_logs = [s for s in mine if closing is None or s.id != closing.id]
-    for n, summary in enumerate(open_logs[:3]):
-        meetings.schedule(store, anna, summary.id, kind="dialogue",
-                          starts_at=_at(clock.today(TZ) + timedelta(days=(1, 2, 7)[n]), 9 + n), place="Personalerummet")
-    # one pending handover: Bo hands a log to Anna
-    bo_logs = logs.list_logs(store, refs["bo"], role="holder")
-    if bo_logs:
-        t.days_ago(2, 12)
-        handover.propose(store, refs["bo"], bo_logs[0].id, to_staff_id=anna.id,
-                         message="Jeg skifter til vuggestuen. Vil du overtage stafetten?")
-    t.restore()
+            notifications.notify(store, by, log.id, reason=land.notification_reason,
+                                 recipient=land.notification_recipient, exception="violence")
+
+    def efforts_and_meeting(self, index: int, by: access.StaffRef, log_id: int, subject, started: int) -> None:
+        """Efforts and a goal, and a past dialogue meeting with minutes."""
+        store, land, refs, t = self.store, self.land, self.cast.refs, self.t
+        first = subject.name.split()[0]
+        t.days_ago(max(started - 20, 3), 10)
+        actors = {a.staff_id for a in consent.list_actors(store, by, log_id) if a.staff_id}
+        for n in range(1 + index % 3):
+            what, staff, home = land.efforts[(index + n) % len(land.efforts)]
+            staff_id = None
+            if staff == "holder":
+                staff_id = by.id
+            elif staff and refs[staff].id in actors:
+                staff_id = refs[staff].id
+            text = "" if staff_id else (land.mother if home in (None, "mother_or_home") else home)
+            today = self.today()
+            real_today = t.real_now.astimezone(ZoneInfo(land.timezone)).date()
+            # Evaluation dates count from the real today; every fourth one is overdue.
+            evaluate = real_today + timedelta(days=(-6 if (index + n) % 4 == 0 else 14 + n * 7))
+            efforts.add_effort(store, by, log_id, what=what.format(name=first), starts_on=today,
+                               evaluate_on=evaluate, responsible_staff_id=staff_id, responsible_text=text)
+        efforts.add_goal(store, by, log_id, text=land.goal.format(first=first),
+                         evaluate_on=self.today() + timedelta(days=60))
+        t.days_ago(max(started - 25, 2), 9)
+        meeting = meetings.schedule(
+            store, by, log_id, kind="dialogue", starts_at=self.at(self.today(), 13),
+            place=land.place, invitee_staff_ids=tuple(sorted(actors))[:2],
+            guests=(GuestInput(subject.guardians[0].name, land.parent_role),) if subject.guardians else (),
+        )
+        t.at(meeting.starts_at + timedelta(minutes=10))
+        for item, line in zip(meeting.agenda, land.minutes):
+            meetings.save_note(store, by, meeting.id, text=line.format(first=first), agenda_item_id=item.id)
+        t.at(meeting.starts_at + timedelta(minutes=55))
+        current = meetings.get_meeting(store, by, meeting.id)
+        meetings.finish_minutes(store, by, meeting.id, version=current.version, efforts=(
+            AgreedEffort(land.agreed_effort.format(first=first),
+                         evaluate_on=t.real_now.date() + timedelta(days=30), responsible_staff_id=by.id),
+        ))
+
+    def ending(self) -> None:
+        """The main account's closed log and coming meetings, a handover to it, and in ``no`` a plan."""
+        store, land, refs, t = self.store, self.land, self.cast.refs, self.t
+        anna = refs[land.holders[0]]
+        mine = list(logs.list_logs(store, anna, role="holder"))
+        closing = next((s for s in mine if s.level <= 1), None)
+        if closing is not None:
+            t.days_ago(0, 9)
+            if self.norway:  # the guardians may end the log at any time; the holder records it (R10)
+                logs.close_log(store, anna, closing.id, basis="guardians_ended", reason=land.close_reason)
+            else:
+                logs.close_log(store, anna, closing.id, basis="colleagues", reason=land.close_reason,
+                               consultation=land.close_consultation)
+        t.days_ago(0, 8)
+        open_logs = [s for s in mine if closing is None or s.id != closing.id]
+        for n, summary in enumerate(open_logs[:3]):
+            meetings.schedule(store, anna, summary.id, kind="dialogue",
+                              starts_at=self.at(self.today() + timedelta(days=(1, 2, 7)[n]), 9 + n),
+                              place=land.team_place)
+        giver = refs[land.handover_from]
+        their_logs = logs.list_logs(store, giver, role="holder")
+        if their_logs:
+            t.days_ago(2, 12)
+            handover.propose(store, giver, their_logs[0].id, to_staff_id=anna.id, message=land.handover_message)
+        if self.norway:
+            from relaytui.demo_no import pass_one_to_plan
+
+            pass_one_to_plan(store, land, refs, t)
+        t.restore()

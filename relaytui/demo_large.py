@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from relaytui.db import Store
+from relaytui.models.subject import fold_name
 
 TZ = "Europe/Copenhagen"
 PASSWORD = "demo"
@@ -89,7 +90,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "unit": ("id", "name", "kind", "phone", "leader_id", "version"),
     "staff": ("id", "username", "full_name", "profession", "unit_id", "role", "email", "phone",
               "password_hash", "active", "failed_logins", "locked", "language", "created_at", "version"),
-    "subject": ("id", "national_number", "name", "birth_date", "kind", "version"),
+    "subject": ("id", "national_number", "name", "name_key", "birth_date", "kind", "version"),
     "guardian": ("id", "subject_id", "name", "relation", "phone", "email", "has_custody"),
     "relay_log": ("id", "subject_id", "holder_id", "unit_id", "created_by", "created_at", "level", "status",
                   "concern", "trigger", "language", "needs_attention", "closed_at", "closed_by",
@@ -356,7 +357,7 @@ class _Story:
         serial = self.serials.get(born, 0)
         self.serials[born] = serial + 1
         name = f"{first} {last}"
-        self.w.add("subject", (subject_id, _cpr(born, serial), name, born, kind, 1))
+        self.w.add("subject", (subject_id, _cpr(born, serial), name, fold_name(name), born, kind, 1))
         guardians = []
         if kind != "pregnant":
             for relation, names in (("mor", MOTHERS), ("far", FATHERS)):

@@ -17,11 +17,10 @@ from textual.worker import Worker
 from relaytui.app import RelayScreen
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
-from relaytui.services import accounts
-from relaytui.services.access import StaffRef
 
 if TYPE_CHECKING:
     from relaytui.db import Store
+    from relaytui.services.access import StaffRef
 
 
 class LoginScreen(RelayScreen):
@@ -87,8 +86,22 @@ class LoginScreen(RelayScreen):
 
     # --- the check, in a thread ----------------------------------------------------------
 
+    def on_mount(self) -> None:
+        # Once the screen is painted, load the services and open the store while the user
+        # types, so the first login does not wait for the imports the start skipped.
+        self.call_after_refresh(self._warm, self.store)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="login-warm")
+    def _warm(self, store: Store) -> None:
+        from relaytui.services import accounts  # noqa: F401
+
+        store.engine  # noqa: B018 - made now rather than on the first key
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="login")
     def _authenticate(self, store: Store, username: str, password: str) -> None:
+        # Imported here: the screen shows before SQLAlchemy and argon2 are loaded (cold start).
+        from relaytui.services import accounts
+
         try:
             staff = accounts.authenticate(store, username, password)
         except DomainError as exc:

@@ -62,3 +62,10 @@ def test_unreachable_postgres_gives_one_clear_line():
     with pytest.raises(StoreError) as refused:
         open_store("postgresql://postgres@127.0.0.1:1/nope")
     assert "127.0.0.1:1" in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_head_revision_constant_is_alembic_head(store):
+    """The start checks the schema against db.HEAD_REVISION without importing Alembic."""
+    from relaytui.db import HEAD_REVISION
+
+    assert store.head_revision() == HEAD_REVISION

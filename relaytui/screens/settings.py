@@ -1,0 +1,162 @@
+"""The user's own settings: the language of relaytui, remembered for their account.
+
+Reached from the command palette ("Language"). The choice is stored with
+:func:`relaytui.services.accounts.set_language` (so the next login starts in it) and applies at
+once: the screens are built again in the new language, since every screen writes its words
+when it is composed. What was open over the places (a log, a form) closes; the dialog says so
+before the user chooses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from relaytui import i18n
+from relaytui.app import (
+    DASHBOARD,
+    HANDOVERS,
+    LOGS,
+    PLACES,
+    PLANNER,
+    RelayApp,
+    RelayModalScreen,
+)
+from relaytui.i18n import N_, _
+
+if TYPE_CHECKING:
+    from relaytui.db import Store
+    from relaytui.services.access import StaffRef
+
+#: Each language in its own words: a reader finds theirs whatever the screen is in now.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "da": "Dansk",
+    "nb": "Norsk bokmål",
+    "nn": "Norsk nynorsk",
+}
+#: The mode shown for a moment while the places are built again.
+_REBUILDING = "language"
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code, code)
+
+
+def reopen_in_language(app: RelayApp, code: str) -> None:
+    """Switch the process to ``code`` and build every place again, staying in the current one.
+
+    The places' screens write their words when they are composed, so they are made anew
+    (as on login); the screens opened over them close.
+    """
+    i18n.set_language(code)
+    if app.staff is not None:
+        app.staff = replace(app.staff, language=code)
+    app.title = _("Relay log")
+    factories = {LOGS: RelayApp._log_list_screen, DASHBOARD: RelayApp._dashboard_screen,
+                 HANDOVERS: RelayApp._handover_screen, PLANNER: RelayApp._planner_screen}
+    here = app.current_mode if app.current_mode in PLACES else LOGS
+    app.add_mode(_REBUILDING, Screen)
+    app.switch_mode(_REBUILDING)
+    for mode in PLACES:
+        app.remove_mode(mode)
+        app.add_mode(mode, factories[mode])
+    app.switch_mode(here)
+    app.remove_mode(_REBUILDING)
+    app.show_waiting_handovers(app.waiting_handovers)  # the sub-title in the new words
+
+
+class LanguageDialog(RelayModalScreen[str | None]):
+    """Choose the language: arrows and Enter. Dismisses with the code chosen, or None."""
+
+    DEFAULT_CSS = """
+    LanguageDialog { align: center middle; }
+    LanguageDialog .dialog-box {
+        width: 64; max-width: 100%; height: auto; max-height: 100%;
+        padding: 0 1; border: thick $primary; background: $surface;
+    }
+    LanguageDialog .dialog-title { color: $primary; text-style: bold; }
+    LanguageDialog .dialog-label { margin: 1 0; }
+    LanguageDialog OptionList { height: auto; }
+    LanguageDialog .dialog-hint { color: $warning; margin-top: 1; }
+    LanguageDialog .dialog-error { display: none; color: $error; text-style: bold; margin-top: 1; }
+    """
+    BINDINGS = [
+        Binding("escape", "cancel", N_("Cancel"), id="settings.cancel",
+                tooltip=N_("Close the dialog without changing anything.")),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.saving = False
+
+    @property
+    def staff(self) -> StaffRef:
+        return self.app.staff  # type: ignore[attr-defined]
+
+    def compose(self) -> ComposeResult:
+        current = i18n.current_language()
+        with Vertical(id="language-dialog", classes="dialog-box"):
+            yield Static(_("Language"), classes="dialog-title", markup=False)
+            yield Static(_("Choose the language of relaytui. It is remembered for your account."),
+                         classes="dialog-label", markup=False)
+            yield OptionList(
+                *(Option(("● " if code == current else "  ") + language_name(code), id=code)
+                  for code in i18n.LANGUAGES),
+                id="language-choices",
+            )
+            yield Static(_("The screens open again in the new language: an open log or form closes. "
+                           "Save what you are writing first."), classes="dialog-hint", markup=False)
+            yield Static("", id="language-error", classes="dialog-error", markup=False)
+
+    def on_mount(self) -> None:
+        choices = self.query_one("#language-choices", OptionList)
+        current = i18n.current_language()
+        choices.highlighted = i18n.LANGUAGES.index(current) if current in i18n.LANGUAGES else 0
+        choices.focus()
+
+    @on(OptionList.OptionSelected, "#language-choices")
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        code = event.option.id or "en"
+        if self.saving:
+            return
+        if code == i18n.current_language():
+            self.dismiss(None)
+            return
+        self.saving = True
+        self.show_error("")
+        self._save(self.store, self.staff, code)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="settings-language")
+    def _save(self, store: Store, staff: StaffRef, code: str) -> None:
+        from relaytui.services import accounts
+
+        accounts.set_language(store, staff, code)
+        self.app.call_from_thread(self._saved, code)
+
+    def _saved(self, code: str) -> None:
+        self.saving = False
+        app = self.app
+        self.dismiss(code)
+        app.call_later(reopen_in_language, app, code)
+
+    def worker_failed(self, worker, message: str) -> None:
+        self.saving = False
+        self.show_error(message)
+
+    def show_error(self, message: str) -> None:
+        error = self.query_one("#language-error", Static)
+        error.update(message)
+        error.display = bool(message)
+
+    def action_cancel(self) -> None:
+        if not self.saving:
+            self.dismiss(None)
