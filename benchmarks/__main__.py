@@ -88,9 +88,8 @@ def query_figures(url: str, repeat: int) -> tuple[list[Figure], dict]:
          lambda: raw.list_page(lene.id), TARGETS["list"])
     both("log list: next page", lambda: logs.list_page(store, lene, LogQuery(), after=first.next_cursor, limit=50),
          lambda: raw.list_page(lene.id, after=raw_after), TARGETS["list"])
-    fold = raw.fold
     both(f"search: name prefix '{prefix}'", lambda: logs.list_page(store, lene, LogQuery(search=prefix)),
-         lambda: raw.list_page(lene.id, where=f"AND {fold}(s.name) LIKE :q", params={"q": f"%{prefix.lower()}%"}),
+         lambda: raw.list_page(lene.id, where="AND s.name_key LIKE :q", params={"q": f"%{prefix.lower()}%"}),
          TARGETS["list"])
     both("search: national number (6 digits)", lambda: logs.list_page(store, lene, LogQuery(search=number[:6])),
          lambda: raw.list_page(lene.id, where="AND s.national_number LIKE :q", params={"q": number[:6] + "%"}),

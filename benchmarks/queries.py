@@ -84,16 +84,15 @@ class Raw:
                   limit: int = 50) -> list:
         """The page's rows with every figure the list shows, in one statement."""
         now = datetime.now(timezone.utc)
-        fold = self.fold
         keyset = ""
         values = {"me": me, "now": self.ts(now), "today": self.day(date.today()), "yes": True,
                   "soon": self.ts(now + timedelta(days=14)), "limit": limit + 1, **(params or {})}
         if after is not None:
-            keyset = f" AND ({fold}(s.name) > :key OR ({fold}(s.name) = :key AND l.id > :last))"
+            keyset = " AND (s.name_key > :key OR (s.name_key = :key AND l.id > :last))"
             values["key"], values["last"] = after
         sql = f"""
             SELECT l.id, l.subject_id, s.name, s.national_number, l.level, l.status, l.holder_id,
-                   st.full_name, l.needs_attention, {fold}(s.name) AS sort_key,
+                   st.full_name, l.needs_attention, s.name_key AS sort_key,
                    (SELECT min(m.starts_at) FROM meeting m WHERE m.log_id = l.id AND m.status = 'planned'
                       AND m.starts_at >= :now) AS next_meeting,
                    (SELECT max(e.written_at) FROM entry e WHERE e.log_id = l.id) AS last_entry,
@@ -108,7 +107,7 @@ class Raw:
                               ORDER BY c.given_at DESC LIMIT 1) END AS consent_state
             FROM relay_log l JOIN subject s ON s.id = l.subject_id JOIN staff st ON st.id = l.holder_id
             WHERE {self.visible()} {where} {keyset}
-            ORDER BY {fold}(s.name), l.id
+            ORDER BY s.name_key, l.id
             LIMIT :limit
         """
         return self.rows(sql, **values)
