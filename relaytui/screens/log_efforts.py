@@ -31,6 +31,7 @@ from textual.worker import Worker, get_current_worker
 from relaytui.app import RelayModalScreen, after_typed_keys
 from relaytui.errors import StaleWrite
 from relaytui.i18n import N_, _, ngettext
+from relaytui.i18n.formats import date_text
 from relaytui.screens.log_view import NOTHING, LogPane, date_only, label, literal
 from relaytui.services import clock, consent, efforts, installation, logs
 from relaytui.widgets.messages import LogChanged
@@ -53,7 +54,8 @@ OVERDUE_STYLE = "bold red"
 
 
 def day(value: date | None) -> str:
-    return value.isoformat() if value is not None else NOTHING
+    """A date shown in a table, in the user's form (typed dates stay YYYY-MM-DD)."""
+    return date_text(value, NOTHING)
 
 
 def one_line(text: str) -> Text:

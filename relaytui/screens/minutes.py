@@ -31,6 +31,7 @@ from textual.worker import Worker, get_current_worker
 from relaytui.app import RelayModalScreen, RelayScreen, after_typed_keys, generic_error
 from relaytui.errors import DomainError, StaleWrite
 from relaytui.i18n import N_, _, ngettext
+from relaytui.i18n.formats import date_text
 from relaytui.screens.handover import ConfirmDialog
 from relaytui.screens.log_efforts import (
     SOMEONE_ELSE,
@@ -167,7 +168,7 @@ def kind_mark(line: Line, names: dict[int, str]) -> Text:
         source = change if change is not None else line
         mark = _("{mark}: {who}, evaluate {day}").format(
             mark=mark, who=who_is_responsible(source, names),
-            day=source.evaluate_on.isoformat() if source.evaluate_on else "-")
+            day=date_text(source.evaluate_on))
     return Text(f"[{mark}] ", style=KIND_STYLES[kind])
 
 
@@ -1248,7 +1249,7 @@ class MinutesScreen(RelayScreen):
                 if kind == "effort":
                     out.append(" — " + _("responsible: {who}; evaluated {day}").format(
                         who=who_is_responsible(line, self.names),
-                        day=line.evaluate_on.isoformat() if line.evaluate_on else "-"))
+                        day=date_text(line.evaluate_on)))
         needs_outcome = self.meeting.kind == "notification" and not any(ln.kind == "outcome" for ln in written)
         return out, needs_outcome
 
