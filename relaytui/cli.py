@@ -891,53 +891,34 @@ def build_app() -> typer.Typer:
             _write_private(output, data)
             say(_("Wrote {file}.").format(file=output))
 
-    @export_app.command("consent-form", help=_(
+    def _paper_command(name: str, help_text: str, metavar: str, number_help: str, paper: str) -> None:
+        """One `relaytui export NAME NUMBER` command: the paper ``papers.<paper>(store, by, NUMBER)``."""
+
+        def command(
+            ctx: typer.Context,
+            number: Annotated[int, typer.Argument(metavar=metavar, help=number_help)],
+            user: Annotated[str, _user_option],
+            form: Annotated[str, _format_option] = "pdf",
+            output: Annotated[Path | None, _output_option] = None,
+            password_stdin: Annotated[bool, _stdin_option] = False,
+        ) -> None:
+            from relaytui.services import papers
+
+            _export_paper(ctx, lambda store, by: getattr(papers, paper)(store, by, number), user, form, output,
+                          password_stdin)
+
+        export_app.command(name, help=help_text)(command)
+
+    _paper_command("consent-form", _(
         "The consent form for a relay log, filled in, to print and have signed. Only the log's "
-        "holder may export it; the export is recorded."))
-    def export_consent_form(
-        ctx: typer.Context,
-        log: Annotated[int, typer.Argument(metavar="LOG", help=_("The relay log's number."))],
-        user: Annotated[str, _user_option],
-        form: Annotated[str, _format_option] = "pdf",
-        output: Annotated[Path | None, _output_option] = None,
-        password_stdin: Annotated[bool, _stdin_option] = False,
-    ) -> None:
-        from relaytui.services import papers
-
-        _export_paper(ctx, lambda store, by: papers.consent_form(store, by, log), user, form, output,
-                      password_stdin)
-
-    @export_app.command("guardian-copy", help=_(
+        "holder may export it; the export is recorded."), "LOG", _("The relay log's number."), "consent_form")
+    _paper_command("guardian-copy", _(
         "What the guardians may read in a relay log, as one paper. Only the log's holder may "
-        "export it; the export is recorded."))
-    def export_guardian_copy(
-        ctx: typer.Context,
-        log: Annotated[int, typer.Argument(metavar="LOG", help=_("The relay log's number."))],
-        user: Annotated[str, _user_option],
-        form: Annotated[str, _format_option] = "pdf",
-        output: Annotated[Path | None, _output_option] = None,
-        password_stdin: Annotated[bool, _stdin_option] = False,
-    ) -> None:
-        from relaytui.services import papers
-
-        _export_paper(ctx, lambda store, by: papers.guardian_copy(store, by, log), user, form, output,
-                      password_stdin)
-
-    @export_app.command("minutes", help=_(
+        "export it; the export is recorded."), "LOG", _("The relay log's number."), "guardian_copy")
+    _paper_command("minutes", _(
         "A meeting's paper: the invitation with its agenda before the meeting, the minutes after "
-        "it. Only the log's holder may export it; the export is recorded."))
-    def export_minutes(
-        ctx: typer.Context,
-        meeting: Annotated[int, typer.Argument(metavar="MEETING", help=_("The meeting's number."))],
-        user: Annotated[str, _user_option],
-        form: Annotated[str, _format_option] = "pdf",
-        output: Annotated[Path | None, _output_option] = None,
-        password_stdin: Annotated[bool, _stdin_option] = False,
-    ) -> None:
-        from relaytui.services import papers
-
-        _export_paper(ctx, lambda store, by: papers.meeting_paper(store, by, meeting), user, form, output,
-                      password_stdin)
+        "it. Only the log's holder may export it; the export is recorded."), "MEETING",
+        _("The meeting's number."), "meeting_paper")
 
     @export_app.command("access-report", help=_(
         "Who read or changed a relay log, for a guardian's request for access (GDPR art. 15): "
