@@ -132,11 +132,13 @@ def machine() -> str:
     return f"{os.cpu_count()} cores, {cpu}, Python {platform.python_version()}, {platform.system()}"
 
 
-def run(url: str, repeat: int) -> list[Figure]:
+def run(url: str, repeat: int, queries_only: bool = False) -> list[Figure]:
     from relaytui.db import safe_url
 
     print(f"\n== {safe_url(url)} ==", flush=True)
     figures, context = query_figures(url, repeat)
+    if queries_only:
+        return figures
     figures.append(Figure("import relaytui.cli", import_time(min(repeat, 7)), target_ms=None))
     figures.append(Figure("cold start to the login screen", cold_start(url, min(repeat, 7)),
                           target_ms=TARGETS["cold"]))
@@ -173,11 +175,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
     parser.add_argument("--db", action="append", required=True, help="a database URL or SQLite path (repeatable)")
     parser.add_argument("--repeat", type=int, default=15, help="runs per figure (the median is shown)")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="only the query-backed figures (a quick look while working on a query)")
     args = parser.parse_args()
     results: dict[str, list[Figure]] = {}
     for url in args.db:
         kind = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-        results[kind if kind not in results else url] = run(url, args.repeat)
+        results[kind if kind not in results else url] = run(url, args.repeat, args.queries_only)
         for f in results[list(results)[-1]]:
             ratio = f"  ratio {f.ratio:.2f}" if f.ratio else ""
             raw = f"  raw {f.raw_ms:7.1f}" if f.raw_ms else ""

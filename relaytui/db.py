@@ -27,7 +27,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 15000
 #: The newest migration. Checked at start without importing Alembic (which alone costs a third
 #: of a second); tests/models/test_schema.py keeps it equal to Alembic's head.
-HEAD_REVISION = "0004"
+HEAD_REVISION = "0005"
 
 
 def make_url(url: str):
@@ -316,7 +316,13 @@ class Store:
                 command.upgrade(self._alembic_config(conn), "head")
         except (OperationalError, DBAPIError) as exc:
             raise _unreachable(self.url, exc) from exc
-        return before, self.current_revision()
+        after = self.current_revision()
+        if before is not None and before != after:
+            # New indexes are only chosen well once the planner has their statistics (SQLite
+            # gathers none by itself; PostgreSQL's autovacuum would, later).
+            with self.engine.begin() as conn:
+                conn.exec_driver_sql("ANALYZE")
+        return before, after
 
     def require_current(self) -> None:
         """Refuse to work on a database whose schema is missing or old."""

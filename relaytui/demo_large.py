@@ -177,7 +177,12 @@ class _Writer:
                     f"(SELECT coalesce(max(id), 0) + 1 FROM {name}), false)"
                 )
             self.conn.commit()
-            self.conn.exec_driver_sql("ANALYZE")
+            # After a bulk load: the statistics, and the visibility map without which no
+            # index-only scan skips the table (autovacuum would get there, hours later).
+            raw = self.conn.connection.driver_connection
+            raw.autocommit = True
+            raw.execute("VACUUM ANALYZE")
+            raw.autocommit = False
         else:
             self.conn.commit()
             raw = self.conn.connection.driver_connection

@@ -10,7 +10,11 @@ from relaytui.models.base import UTCDateTime
 
 class Effort(SQLModel, table=True):
     __tablename__ = "effort"
-    __table_args__ = (Index("ix_effort_log_status_eval", "log_id", "status", "evaluate_on"),)
+    __table_args__ = (
+        Index("ix_effort_log_status_eval", "log_id", "status", "evaluate_on"),
+        # Every effort due by a date, with its log: a unit's overdue count is one range.
+        Index("ix_effort_status_due", "status", "evaluate_on", "log_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     log_id: int = Field(foreign_key="relay_log.id")

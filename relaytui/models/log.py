@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, text
+from sqlalchemy import Column, Index, literal_column, text
 from sqlmodel import Field, SQLModel
 
 from relaytui.models.base import UTCDateTime
@@ -20,8 +20,17 @@ class RelayLog(SQLModel, table=True):
             postgresql_where=text("status <> 'closed'"),
         ),
         Index("ix_relay_log_holder_status", "holder_id", "status"),
-        # A unit's open logs per level, from the index alone (the leader's dashboard).
-        Index("ix_relay_log_unit_status", "unit_id", "status", "level"),
+        # A unit's open logs per level, from the index alone (the leader's dashboard); the
+        # queries say "status <> 'closed'" as a literal so that the planners may use it.
+        Index(
+            "ix_relay_log_unit_open",
+            "unit_id",
+            "level",
+            "status",
+            "id",
+            sqlite_where=text("status <> 'closed'"),
+            postgresql_where=text("status <> 'closed'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -46,6 +55,11 @@ class RelayLog(SQLModel, table=True):
     version: int = Field(default=1)
 
 
+
+#: "The log is not closed", written with the literal that the partial indexes above name: with a
+#: bound parameter instead, SQLite and PostgreSQL's generic plans could not use those indexes.
+LOG_IS_OPEN = RelayLog.__table__.c.status != literal_column("'closed'")
+
 class HolderPeriod(SQLModel, table=True):
     """Who held the log when: one open period per log at any time (R8)."""
 
@@ -61,6 +75,8 @@ class HolderPeriod(SQLModel, table=True):
 
 class Handover(SQLModel, table=True):
     __tablename__ = "handover"
+    # The few pending handovers, with their logs (the list's handover filter, the dashboard).
+    __table_args__ = (Index("ix_handover_status_log", "status", "log_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
     log_id: int = Field(foreign_key="relay_log.id", index=True)

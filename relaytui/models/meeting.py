@@ -10,7 +10,11 @@ from relaytui.models.base import UTCDateTime
 
 class Meeting(SQLModel, table=True):
     __tablename__ = "meeting"
-    __table_args__ = (Index("ix_meeting_log_starts", "log_id", "starts_at"),)
+    __table_args__ = (
+        Index("ix_meeting_log_status_starts", "log_id", "status", "starts_at"),
+        # The planned meetings of the coming days, with their logs, as one range.
+        Index("ix_meeting_status_starts", "status", "starts_at", "log_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     log_id: int = Field(foreign_key="relay_log.id")

@@ -240,28 +240,50 @@ def consent_view(session: Session, consent: Consent) -> ConsentView:
     )
 
 
+def actor_views(session: Session, rows: list[Membership]) -> list[ActorView]:
+    """Many actors in a fixed number of statements, however many there are (issue 6)."""
+    staff_ids = {r.staff_id for r in rows if r.staff_id}
+    guardian_ids = {r.guardian_id for r in rows if r.guardian_id}
+    consent_ids = {r.consent_id for r in rows if r.consent_id is not None}
+    people = {
+        row.id: row for row in session.exec(
+            select(Staff.id, Staff.full_name, Staff.profession, Staff.phone, Staff.email,
+                   Unit.name.label("unit_name"))
+            .outerjoin(Unit, Unit.id == Staff.unit_id).where(col(Staff.id).in_(staff_ids))
+        ).all()
+    } if staff_ids else {}
+    guardians = dict(session.exec(
+        select(Guardian.id, Guardian.name).where(col(Guardian.id).in_(guardian_ids))
+    ).all()) if guardian_ids else {}
+    consents = {
+        c.id: c for c in session.exec(select(Consent).where(col(Consent.id).in_(consent_ids))).all()
+    } if consent_ids else {}
+    views = []
+    for row in rows:
+        person = people.get(row.staff_id) if row.staff_id else None
+        if person is not None:
+            name = person.full_name
+        elif row.guardian_id:
+            name = guardians.get(row.guardian_id, row.person_name or "")
+        else:
+            name = row.person_name or ""
+        if row.consent_id is None:
+            state = "not_needed"
+        else:
+            consent = consents.get(row.consent_id)
+            state = state_of(consent) if consent else "withdrawn"
+        views.append(ActorView(
+            id=row.id, log_id=row.log_id, staff_id=row.staff_id, name=name,
+            profession=person.profession if person else "", unit_name=(person.unit_name or "") if person else "",
+            role=row.role, consent_id=row.consent_id, consent_state=state, added_at=row.added_at,
+            removed_at=row.removed_at, removed_reason=row.removed_reason,
+            phone=person.phone if person else "", email=person.email if person else "",
+        ))
+    return views
+
+
 def actor_view(session: Session, row: Membership) -> ActorView:
-    staff = session.get(Staff, row.staff_id) if row.staff_id else None
-    unit = session.get(Unit, staff.unit_id) if staff and staff.unit_id else None
-    if staff is not None:
-        name = staff.full_name
-    elif row.guardian_id:
-        guardian = session.get(Guardian, row.guardian_id)
-        name = guardian.name if guardian else (row.person_name or "")
-    else:
-        name = row.person_name or ""
-    if row.consent_id is None:
-        state = "not_needed"
-    else:
-        consent = session.get(Consent, row.consent_id)
-        state = state_of(consent) if consent else "withdrawn"
-    return ActorView(
-        id=row.id, log_id=row.log_id, staff_id=row.staff_id, name=name,
-        profession=staff.profession if staff else "", unit_name=unit.name if unit else "",
-        role=row.role, consent_id=row.consent_id, consent_state=state, added_at=row.added_at,
-        removed_at=row.removed_at, removed_reason=row.removed_reason,
-        phone=staff.phone if staff else "", email=staff.email if staff else "",
-    )
+    return actor_views(session, [row])[0]
 
 
 # --- services ------------------------------------------------------------------------------
@@ -494,7 +516,7 @@ def list_actors(store: Store, by: access.StaffRef, log_id: int, *, include_remov
         if not include_removed:
             query = query.where(col(Membership.removed_at).is_(None))
         rows = session.exec(query.order_by(col(Membership.id))).all()
-        return [actor_view(session, r) for r in rows]
+        return actor_views(session, list(rows))
 
 
 def attach_leader(session: Session, log: RelayLog, unit_id: int | None, added_by: int) -> None:

@@ -50,34 +50,60 @@ class GoalView:
     version: int
 
 
-def _evaluations(session: Session, *, effort_id: int | None = None, goal_id: int | None = None) -> tuple[EvaluationView, ...]:
-    query = select(Evaluation, Staff).join(Staff, Staff.id == Evaluation.evaluated_by)
-    query = query.where(Evaluation.effort_id == effort_id) if effort_id else query.where(Evaluation.goal_id == goal_id)
-    rows = session.exec(query.order_by(col(Evaluation.evaluated_at))).all()
-    return tuple(EvaluationView(e.evaluated_at, s.full_name, e.text, e.next_evaluate_on) for e, s in rows)
+def _evaluations(session: Session, owner, ids: set[int]) -> dict[int, tuple[EvaluationView, ...]]:
+    """The evaluations of many efforts (or goals) in one statement, by ``owner`` id, oldest first."""
+    if not ids:
+        return {}
+    rows = session.exec(
+        select(Evaluation, Staff).join(Staff, Staff.id == Evaluation.evaluated_by)
+        .where(col(owner).in_(ids)).order_by(col(Evaluation.evaluated_at), col(Evaluation.id))
+    ).all()
+    found: dict[int, list[EvaluationView]] = {}
+    for e, s in rows:
+        found.setdefault(getattr(e, owner.key), []).append(
+            EvaluationView(e.evaluated_at, s.full_name, e.text, e.next_evaluate_on)
+        )
+    return {key: tuple(views) for key, views in found.items()}
+
+
+def effort_views(session: Session, rows: list[Effort], today: date) -> list[EffortView]:
+    """Many efforts in a fixed number of statements, however many there are (issue 6)."""
+    staff_ids = {e.responsible_staff_id for e in rows if e.responsible_staff_id}
+    names = dict(session.exec(
+        select(Staff.id, Staff.full_name).where(col(Staff.id).in_(staff_ids))
+    ).all()) if staff_ids else {}
+    evaluations = _evaluations(session, Evaluation.effort_id, {e.id for e in rows})
+    return [
+        EffortView(
+            id=e.id, log_id=e.log_id, what=e.what,
+            responsible=names.get(e.responsible_staff_id, "") if e.responsible_staff_id else e.responsible_text,
+            responsible_staff_id=e.responsible_staff_id, starts_on=e.starts_on,
+            evaluate_on=e.evaluate_on, status=e.status,
+            overdue=e.status == "active" and e.evaluate_on < today,
+            evaluations=evaluations.get(e.id, ()), version=e.version,
+        )
+        for e in rows
+    ]
 
 
 def effort_view(session: Session, effort: Effort, today: date) -> EffortView:
-    if effort.responsible_staff_id:
-        person = session.get(Staff, effort.responsible_staff_id)
-        responsible = person.full_name if person else ""
-    else:
-        responsible = effort.responsible_text
-    return EffortView(
-        id=effort.id, log_id=effort.log_id, what=effort.what, responsible=responsible,
-        responsible_staff_id=effort.responsible_staff_id, starts_on=effort.starts_on,
-        evaluate_on=effort.evaluate_on, status=effort.status,
-        overdue=effort.status == "active" and effort.evaluate_on < today,
-        evaluations=_evaluations(session, effort_id=effort.id), version=effort.version,
-    )
+    return effort_views(session, [effort], today)[0]
+
+
+def goal_views(session: Session, rows: list[Goal], today: date) -> list[GoalView]:
+    evaluations = _evaluations(session, Evaluation.goal_id, {g.id for g in rows})
+    return [
+        GoalView(
+            id=g.id, log_id=g.log_id, text=g.text, evaluate_on=g.evaluate_on, status=g.status,
+            overdue=g.status == "active" and g.evaluate_on is not None and g.evaluate_on < today,
+            evaluations=evaluations.get(g.id, ()), version=g.version,
+        )
+        for g in rows
+    ]
 
 
 def goal_view(session: Session, goal: Goal, today: date) -> GoalView:
-    return GoalView(
-        id=goal.id, log_id=goal.log_id, text=goal.text, evaluate_on=goal.evaluate_on, status=goal.status,
-        overdue=goal.status == "active" and goal.evaluate_on is not None and goal.evaluate_on < today,
-        evaluations=_evaluations(session, goal_id=goal.id), version=goal.version,
-    )
+    return goal_views(session, [goal], today)[0]
 
 
 def _check_responsible(session: Session, log, staff_id: int | None, text: str) -> None:
@@ -190,7 +216,7 @@ def list_efforts(store: Store, by: access.StaffRef, log_id: int) -> list[EffortV
             select(Effort).where(Effort.log_id == log_id)
             .order_by(col(Effort.status), col(Effort.evaluate_on), col(Effort.id))
         ).all()
-        return [effort_view(session, e, today) for e in rows]
+        return effort_views(session, list(rows), today)
 
 
 def add_goal(store: Store, by: access.StaffRef, log_id: int, *, text: str,
@@ -238,7 +264,7 @@ def list_goals(store: Store, by: access.StaffRef, log_id: int) -> list[GoalView]
     with store.session(write=True) as session:
         access.log_for_read(session, by, log_id, what="goals")
         rows = session.exec(select(Goal).where(Goal.log_id == log_id).order_by(col(Goal.id))).all()
-        return [goal_view(session, g, today) for g in rows]
+        return goal_views(session, list(rows), today)
 
 
 def overdue_for_holder(store: Store, by: access.StaffRef) -> list[EffortView]:
@@ -255,4 +281,4 @@ def overdue_for_holder(store: Store, by: access.StaffRef) -> list[EffortView]:
                 Effort.status == "active", col(Effort.evaluate_on) < today,
             ).order_by(col(Effort.evaluate_on))
         ).all()
-        return [effort_view(session, e, today) for e in rows]
+        return effort_views(session, list(rows), today)

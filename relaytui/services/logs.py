@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import base64
+import functools
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import and_, func, or_, union_all
+from sqlalchemy import Date, Integer, and_, bindparam, case, func, or_, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
@@ -18,6 +19,7 @@ from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from relaytui.i18n import _
 from relaytui.models import (
+    Consent,
     Effort,
     Entry,
     Handover,
@@ -31,6 +33,8 @@ from relaytui.models import (
     Subject,
     Unit,
 )
+from relaytui.models.base import UTCDateTime
+from relaytui.models.log import LOG_IS_OPEN
 from relaytui.models.subject import fold_name
 from relaytui.services import access, clock, consent, installation, subjects
 
@@ -358,60 +362,63 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)
 
 
-def _consent_in_force_clause(now: datetime):
-    from relaytui.models import Consent
+# The values a page's statement is asked with: the statement itself is built once per shape
+# of query (see :func:`_page_statement`) and cached, as building it costs more than running it.
+_ME = bindparam("me")
+_NOW = bindparam("now", type_=UTCDateTime())
+_TODAY = bindparam("today", type_=Date())
+_SOON = bindparam("soon", type_=UTCDateTime())
+_LASTING = bindparam("lasting", type_=UTCDateTime())
+_HELD_LOG = aliased(RelayLog, name="held_log")
 
+
+def _consent_in_force_clause():
     return and_(
         Consent.log_id == RelayLog.id, col(Consent.covers_log).is_(True),
         col(Consent.withdrawn_at).is_(None),
-        or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > now),
+        or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > _NOW),
     )
 
 
-def _visibility(staff: Staff, now: datetime):
+def _visibility():
     """Which logs the person may list: held or read as actor (open), or granted (closed).
 
     Each part is a set of log ids found through an index (holder, membership by staff,
     grants by staff), so the list never walks every log of the installation.
     """
-    from relaytui.models import Consent
-
     member_ids = (
         select(Membership.log_id)
         .join(Consent, Consent.id == Membership.consent_id, isouter=True)
         .where(
-            Membership.staff_id == staff.id,
+            Membership.staff_id == _ME,
             col(Membership.removed_at).is_(None),
             or_(col(Membership.consent_id).is_(None),
                 and_(col(Consent.withdrawn_at).is_(None),
-                     or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > now))),
+                     or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > _NOW))),
         )
     )
-    grant_ids = select(ReadGrant.log_id).where(ReadGrant.staff_id == staff.id, col(ReadGrant.expires_at) > now)
-    held_log = aliased(RelayLog)
-    held_ids = select(held_log.id).where(held_log.holder_id == staff.id)
+    grant_ids = select(ReadGrant.log_id).where(ReadGrant.staff_id == _ME, col(ReadGrant.expires_at) > _NOW)
+    held_ids = select(_HELD_LOG.id).where(_HELD_LOG.holder_id == _ME)
     return held_ids, member_ids, grant_ids
 
 
-def _member_clause(staff: Staff, now: datetime):
+def _member_clause():
     """The log has me as an active member (with a consent in force, if one is needed): the
     same rule as :func:`_visibility`, asked of one log through the membership index."""
-    from relaytui.models import Consent
-
     return (
         select(Membership.log_id)
         .join(Consent, Consent.id == Membership.consent_id, isouter=True)
         .where(
-            Membership.staff_id == staff.id, col(Membership.removed_at).is_(None), Membership.log_id == RelayLog.id,
+            Membership.staff_id == _ME, col(Membership.removed_at).is_(None), Membership.log_id == RelayLog.id,
             or_(col(Membership.consent_id).is_(None),
                 and_(col(Consent.withdrawn_at).is_(None),
-                     or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > now))),
+                     or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > _NOW))),
         )
         .exists()
     )
 
 
-def _sort_key(sort: str, now: datetime):
+def _sort_key(sort: str):
     if sort == "level":
         return RelayLog.level
     if sort == "last_entry":
@@ -421,11 +428,11 @@ def _sort_key(sort: str, now: datetime):
     if sort == "next_meeting":
         return func.coalesce(
             select(func.min(Meeting.starts_at)).where(
-                Meeting.log_id == RelayLog.id, Meeting.status == "planned", col(Meeting.starts_at) >= now
+                Meeting.log_id == RelayLog.id, Meeting.status == "planned", col(Meeting.starts_at) >= _NOW
             ).scalar_subquery(),
             _FAR,
         )
-    return None  # by name: the folded subject name
+    return col(Subject.name_key)
 
 
 def _encode_cursor(value, log_id: int) -> str:
@@ -446,16 +453,14 @@ def _decode_cursor(cursor: str):
         raise InvalidInput(_("The list position is invalid; start from the top again.")) from None
 
 
-def _number_range(digits: str):
+def _number_range(digits: str) -> dict[str, str]:
     """The national numbers that start with ``digits``, as an index range (and the LIKE that
     says the same, so the answer never depends on how a collation orders digits)."""
-    clauses = [col(Subject.national_number) >= digits,
-               col(Subject.national_number).like(_escape_like(digits) + "%", escape="\\")]
+    values = {"digits": digits, "digits_like": _escape_like(digits) + "%"}
     stripped = digits.rstrip("9")
     if stripped:
-        upper = stripped[:-1] + str(int(stripped[-1]) + 1)
-        clauses.append(col(Subject.national_number) < upper)
-    return and_(*clauses)
+        values["digits_upper"] = stripped[:-1] + str(int(stripped[-1]) + 1)
+    return values
 
 
 class _SubjectFirst(Join):
@@ -479,14 +484,31 @@ def _subject_first_sqlite(element, compiler, **kw):
 WALK_FROM = 1000
 
 
+@dataclass(frozen=True)
+class _Shape:
+    """What decides the form of a page's statement (every other value is a bound parameter)."""
+
+    walk: bool
+    role: str
+    status: str
+    level: bool
+    unit: bool
+    attention: str | None
+    search: str | None  # None, "name" or "number"
+    number_upper: bool
+    sort: str
+    descending: bool
+    after: bool
+
+
 def list_page(store: Store, by: access.StaffRef, query: LogQuery | None = None, *,
               after: str | None = None, limit: int = 50) -> LogPage:
     """One page of the logs I may see, filtered and sorted in the database (keyset paging).
 
     A fixed number of statements per page, whatever the number of logs: the filters are
-    EXISTS clauses on indexed columns and the figures of the page's rows come in batches.
-    In name order (the default) the page is read from the index on the folded name when the
-    reader sees many logs, so no page sorts all of them.
+    EXISTS clauses on indexed columns and the figures of the page's rows are part of the
+    page's statement. In name order (the default) the page is read from the index on the
+    folded name when the reader sees many logs, so no page sorts all of them.
     """
     query = query or LogQuery()
     if query.role not in ROLES_FILTER or query.status not in STATUS_FILTER \
@@ -499,11 +521,22 @@ def list_page(store: Store, by: access.StaffRef, query: LogQuery | None = None, 
     text_ = query.search.strip()
     digits = "".join(ch for ch in text_ if ch.isdigit())
     by_number = bool(text_) and bool(digits) and len(digits) == len(text_.replace("-", "").replace(" ", ""))
+    params: dict = {"now": now, "soon": now + timedelta(days=14),
+                    "lasting": now + timedelta(days=EXPIRING_DAYS), "limit": limit + 1}
+    if by_number:
+        params.update(_number_range(digits))
+    elif text_:
+        params["pattern"] = "%" + _escape_like(fold_name(text_)) + "%"
+    if query.level is not None:
+        params["level"] = query.level
+    if query.unit_id is not None:
+        params["unit_id"] = query.unit_id
+    if after:
+        params["after_key"], params["after_id"] = _decode_cursor(after)
     with store.session() as session:
-        inst = installation.read_in(session)
-        today = clock.today(inst.timezone)
+        params["today"] = clock.today(installation.timezone_of(session))
         staff = access.require_staff(session, by)
-        held_ids, member_ids, grant_ids = _visibility(staff, now)
+        params["me"] = staff.id
         # A rare filter (a pending handover, a meeting soon) drives the query from its own
         # table; a search by number from the number's index. Otherwise a wide reader walks.
         walk = (query.sort == "name" and query.status == "open" and query.role != "holder" and not by_number
@@ -512,155 +545,171 @@ def list_page(store: Store, by: access.StaffRef, query: LogQuery | None = None, 
             active = select(Membership.log_id).where(
                 Membership.staff_id == staff.id, col(Membership.removed_at).is_(None)).limit(WALK_FROM)
             walk = session.exec(select(func.count()).select_from(active.subquery())).one() >= WALK_FROM
-        open_ = RelayLog.status != "closed"
-        granted = col(RelayLog.id).in_(grant_ids)
-        if walk:
-            member = _member_clause(staff, now)
-            who = (and_(member, RelayLog.holder_id != staff.id) if query.role == "actor"
-                   else or_(RelayLog.holder_id == staff.id, member))
-        elif query.role == "holder":
-            who = RelayLog.holder_id == staff.id
-        elif query.role == "actor":
-            who = and_(col(RelayLog.id).in_(member_ids), RelayLog.holder_id != staff.id)
-        else:
-            who = col(RelayLog.id).in_(union_all(held_ids, member_ids))
-        if query.status == "open":
-            visible = and_(open_, who)
-        elif query.status == "closed":
-            visible = and_(RelayLog.status == "closed", granted)
-        else:
-            visible = and_(
-                col(RelayLog.id).in_(union_all(held_ids, member_ids, grant_ids)),
-                or_(and_(open_, who), and_(RelayLog.status == "closed", granted)),
-            )
-        if walk:
-            joined = _SubjectFirst(Subject.__table__, RelayLog.__table__, Subject.id == RelayLog.subject_id)
-            statement = select(RelayLog, Subject).select_from(joined).where(visible)
-        else:
-            statement = select(RelayLog, Subject).join(Subject, Subject.id == RelayLog.subject_id).where(visible)
-        if query.level is not None:
-            statement = statement.where(RelayLog.level == query.level)
-        if query.unit_id is not None:
-            statement = statement.where(RelayLog.unit_id == query.unit_id)
-        overdue = select(Effort.id).where(
-            Effort.log_id == RelayLog.id, Effort.status == "active", col(Effort.evaluate_on) < today
-        ).exists()
-        from relaytui.models import Consent
-
-        consent_ok = select(Consent.id).where(_consent_in_force_clause(now)).exists()
-        any_consent = select(Consent.id).where(Consent.log_id == RelayLog.id, col(Consent.covers_log).is_(True)).exists()
-        pending = select(Handover.id).where(Handover.log_id == RelayLog.id, Handover.status == "pending").exists()
-        consent_problem = and_(~consent_ok, or_(RelayLog.level >= 1, any_consent))
-        if query.attention == "overdue":
-            statement = statement.where(overdue)
-        elif query.attention == "consent":
-            statement = statement.where(~consent_ok)
-        elif query.attention == "handover":
-            statement = statement.where(col(RelayLog.id).in_(
-                select(Handover.log_id).where(Handover.status == "pending")))
-        elif query.attention == "meeting_soon":
-            statement = statement.where(col(RelayLog.id).in_(select(Meeting.log_id).where(
-                Meeting.status == "planned", col(Meeting.starts_at) >= now,
-                col(Meeting.starts_at) < now + timedelta(days=14),
-            )))
-        elif query.attention == "consent_expiring":
-            lasting = select(Consent.id).where(_consent_in_force_clause(now), or_(
-                col(Consent.expires_at).is_(None),
-                col(Consent.expires_at) > now + timedelta(days=EXPIRING_DAYS))).exists()
-            statement = statement.where(consent_ok, ~lasting)
-        elif query.attention == "any":
-            statement = statement.where(or_(overdue, consent_problem, pending,
-                                            col(RelayLog.needs_attention).is_not(None)))
-        if by_number:
-            statement = statement.where(_number_range(digits))
-        elif text_:
-            statement = statement.where(
-                col(Subject.name_key).like("%" + _escape_like(fold_name(text_)) + "%", escape="\\"))
-        key = _sort_key(query.sort, now)
-        if key is None:
-            key = col(Subject.name_key)
-        if after:
-            value, last_id = _decode_cursor(after)
-            if isinstance(value, datetime):
-                from sqlalchemy import literal
-
-                from relaytui.models.base import UTCDateTime
-
-                value = literal(value, UTCDateTime())
-            # The bound first, so the index range starts at the cursor.
-            if query.descending:
-                statement = statement.where(key <= value, or_(key < value, RelayLog.id < last_id))
-            else:
-                statement = statement.where(key >= value, or_(key > value, RelayLog.id > last_id))
-        if query.descending:
-            statement = statement.order_by(key.desc(), col(RelayLog.id).desc())
-        else:
-            statement = statement.order_by(key, col(RelayLog.id))
-        statement = statement.add_columns(key.label("sort_key")).limit(limit + 1)
-        found = session.exec(statement).all()
+        shape = _Shape(
+            walk=walk, role=query.role, status=query.status, level=query.level is not None,
+            unit=query.unit_id is not None, attention=query.attention,
+            search="number" if by_number else ("name" if text_ else None),
+            number_upper="digits_upper" in params, sort=query.sort, descending=query.descending,
+            after=bool(after))
+        found = session.exec(_page_statement(shape), params=params).all()
         more = len(found) > limit
         found = found[:limit]
-        rows = _summaries(session, staff, [(log, subject) for log, subject, _key in found], today, now)
+        rows = [_summary(staff, row) for row in found]
         next_cursor = None
         if more and found:
-            last_log, _subject, last_key = found[-1]
+            last_key = found[-1].sort_key
             if isinstance(last_key, str) and query.sort in ("last_entry", "next_meeting"):
                 last_key = datetime.fromisoformat(last_key).replace(tzinfo=timezone.utc)
-            next_cursor = _encode_cursor(last_key, last_log.id)
+            next_cursor = _encode_cursor(last_key, found[-1][0].id)
         return LogPage(rows=tuple(rows), next_cursor=next_cursor)
 
 
-def _summaries(session: Session, staff: Staff, pairs: list[tuple[RelayLog, Subject]], today: date,
-               now: datetime) -> list[LogSummary]:
-    """The figures of one page's rows, a query per figure (never one per row)."""
-    from relaytui.models import Consent
-
-    ids = [log.id for log, _subject in pairs]
-    if not ids:
-        return []
-    holders = dict(session.exec(
-        select(Staff.id, Staff.full_name).where(col(Staff.id).in_({log.holder_id for log, _s in pairs}))
-    ).all())
-    next_meeting = dict(session.exec(
-        select(Meeting.log_id, func.min(Meeting.starts_at)).where(
-            col(Meeting.log_id).in_(ids), Meeting.status == "planned", col(Meeting.starts_at) >= now
-        ).group_by(Meeting.log_id)
-    ).all())
-    last_entry = dict(session.exec(
-        select(Entry.log_id, func.max(Entry.written_at)).where(col(Entry.log_id).in_(ids)).group_by(Entry.log_id)
-    ).all())
-    overdue = dict(session.exec(
-        select(Effort.log_id, func.count()).where(
-            col(Effort.log_id).in_(ids), Effort.status == "active", col(Effort.evaluate_on) < today
-        ).group_by(Effort.log_id)
-    ).all())
-    pending = set(session.exec(
-        select(Handover.log_id).where(col(Handover.log_id).in_(ids), Handover.status == "pending")
-    ).all())
-    consents: dict[int, list[Consent]] = {}
-    for row in session.exec(
-        select(Consent).where(col(Consent.log_id).in_(ids), col(Consent.covers_log).is_(True))
-    ).all():
-        consents.setdefault(row.log_id, []).append(row)
-    result = []
-    for log, subject in pairs:
-        rows = sorted(consents.get(log.id, []), key=lambda c: c.given_at, reverse=True)
-        if not rows:
-            state = "missing"
-        elif any(consent.state_of(c) == "in_force" for c in rows):
-            state = "ok"
+@functools.lru_cache(maxsize=512)
+def _page_statement(shape: _Shape):
+    """The statement of one page for this shape of query, with the page's figures."""
+    held_ids, member_ids, grant_ids = _visibility()
+    open_ = LOG_IS_OPEN
+    granted = col(RelayLog.id).in_(grant_ids)
+    # Where the page is driven by something else than my logs (the name index for a wide
+    # reader; the few pending handovers or coming meetings), each candidate log is checked
+    # for my membership through the membership index instead of collecting all my logs.
+    per_log = shape.walk or (shape.status == "open" and shape.attention in ("handover", "meeting_soon"))
+    if per_log:
+        member = _member_clause()
+        who = (and_(member, RelayLog.holder_id != _ME) if shape.role == "actor"
+               else or_(RelayLog.holder_id == _ME, member))
+    elif shape.role == "holder":
+        who = RelayLog.holder_id == _ME
+    elif shape.role == "actor":
+        who = and_(col(RelayLog.id).in_(member_ids), RelayLog.holder_id != _ME)
+    else:
+        who = col(RelayLog.id).in_(union_all(held_ids, member_ids))
+    if shape.status == "open":
+        visible = and_(open_, who)
+    elif shape.status == "closed":
+        visible = and_(RelayLog.status == "closed", granted)
+    else:
+        visible = and_(
+            col(RelayLog.id).in_(union_all(held_ids, member_ids, grant_ids)),
+            or_(and_(open_, who), and_(RelayLog.status == "closed", granted)),
+        )
+    key = _sort_key(shape.sort)
+    columns = (col(RelayLog.id).label("log_id"), key.label("sort_key"))
+    if shape.walk:
+        joined = _SubjectFirst(Subject.__table__, RelayLog.__table__, Subject.id == RelayLog.subject_id)
+        statement = select(*columns).select_from(joined).where(visible)
+    else:
+        statement = select(*columns).select_from(RelayLog).join(Subject, Subject.id == RelayLog.subject_id) \
+            .where(visible)
+    if shape.level:
+        statement = statement.where(RelayLog.level == bindparam("level"))
+    if shape.unit:
+        statement = statement.where(RelayLog.unit_id == bindparam("unit_id"))
+    overdue = select(Effort.id).where(
+        Effort.log_id == RelayLog.id, Effort.status == "active", col(Effort.evaluate_on) < _TODAY
+    ).exists()
+    consent_ok = select(Consent.id).where(_consent_in_force_clause()).exists()
+    any_consent = select(Consent.id).where(Consent.log_id == RelayLog.id, col(Consent.covers_log).is_(True)).exists()
+    pending = select(Handover.id).where(Handover.log_id == RelayLog.id, Handover.status == "pending").exists()
+    consent_problem = and_(~consent_ok, or_(RelayLog.level >= 1, any_consent))
+    if shape.attention == "overdue":
+        statement = statement.where(overdue)
+    elif shape.attention == "consent":
+        statement = statement.where(~consent_ok)
+    elif shape.attention == "handover":
+        statement = statement.where(col(RelayLog.id).in_(
+            select(Handover.log_id).where(Handover.status == "pending")))
+    elif shape.attention == "meeting_soon":
+        statement = statement.where(col(RelayLog.id).in_(select(Meeting.log_id).where(
+            Meeting.status == "planned", col(Meeting.starts_at) >= _NOW, col(Meeting.starts_at) < _SOON,
+        )))
+    elif shape.attention == "consent_expiring":
+        lasting = select(Consent.id).where(_consent_in_force_clause(), or_(
+            col(Consent.expires_at).is_(None), col(Consent.expires_at) > _LASTING)).exists()
+        statement = statement.where(consent_ok, ~lasting)
+    elif shape.attention == "any":
+        statement = statement.where(or_(overdue, consent_problem, pending,
+                                        col(RelayLog.needs_attention).is_not(None)))
+    if shape.search == "number":
+        number = col(Subject.national_number)
+        statement = statement.where(number >= bindparam("digits"),
+                                    number.like(bindparam("digits_like"), escape="\\"))
+        if shape.number_upper:
+            statement = statement.where(number < bindparam("digits_upper"))
+    elif shape.search == "name":
+        statement = statement.where(col(Subject.name_key).like(bindparam("pattern"), escape="\\"))
+    if shape.after:
+        typed = UTCDateTime() if shape.sort in ("last_entry", "next_meeting") else None
+        value, last_id = bindparam("after_key", type_=typed), bindparam("after_id")
+        # The bound first, so the index range starts at the cursor.
+        if shape.descending:
+            statement = statement.where(key <= value, or_(key < value, RelayLog.id < last_id))
         else:
-            state = consent.state_of(rows[0])
-        result.append(LogSummary(
-            id=log.id, subject_id=subject.id, subject_name=subject.name,
-            national_number_masked=subjects.mask(subject.national_number), level=log.level,
-            status=log.status, holder_id=log.holder_id, holder_name=holders.get(log.holder_id, ""),
-            my_role="holder" if log.holder_id == staff.id else ("grant" if log.status == "closed" else "actor"),
-            next_meeting_at=_aware(next_meeting.get(log.id)), overdue_evaluations=overdue.get(log.id, 0),
-            consent_state=state, last_entry_at=_aware(last_entry.get(log.id)),
-            pending_handover=log.id in pending, needs_attention=log.needs_attention,
-        ))
-    return result
+            statement = statement.where(key >= value, or_(key > value, RelayLog.id > last_id))
+    if shape.descending:
+        statement = statement.order_by(key.desc(), col(RelayLog.id).desc())
+    else:
+        statement = statement.order_by(key, col(RelayLog.id))
+    page = statement.limit(bindparam("limit", type_=Integer())).subquery("page")
+    return _with_figures(page, shape.descending)
+
+
+# Made once: an alias builds its column collections when made, which costs more than the
+# rest of the page's statement.
+_PAGE_LOG = aliased(RelayLog, name="page_log")
+_PAGE_SUBJECT = aliased(Subject, name="page_subject")
+_PAGE_HOLDER = aliased(Staff, name="page_holder")
+_PAGE_CONSENT = aliased(Consent, name="page_consent")
+
+
+def _with_figures(page, descending: bool):
+    """The page's logs with every figure the list shows, in the page's own statement.
+
+    The page (ids and sort keys, at most ``limit + 1``) is a subquery with its own LIMIT, so
+    neither SQLite nor PostgreSQL merges it into the outer query: the figures below are
+    computed for those rows only, and a page is one round trip instead of seven.
+    """
+    log, subject, holder, given = _PAGE_LOG, _PAGE_SUBJECT, _PAGE_HOLDER, _PAGE_CONSENT
+    covering = and_(given.log_id == log.id, col(given.covers_log).is_(True))
+    in_force = select(given.id).where(
+        covering, col(given.withdrawn_at).is_(None),
+        or_(col(given.expires_at).is_(None), col(given.expires_at) > _NOW)).exists()
+    # As consent.log_consent_state: ok if any is in force, else what the newest one says
+    # (the first of the newest on a tie of given_at).
+    newest_lapsed = select(case((col(given.withdrawn_at).is_not(None), "withdrawn"), else_="expired")) \
+        .where(covering).order_by(col(given.given_at).desc(), col(given.id)).limit(1).scalar_subquery()
+    consent_state = case((in_force, "ok"), (~select(given.id).where(covering).exists(), "missing"),
+                         else_=newest_lapsed)
+    next_meeting = select(func.min(Meeting.starts_at)).where(
+        Meeting.log_id == log.id, Meeting.status == "planned", col(Meeting.starts_at) >= _NOW).scalar_subquery()
+    last_entry = select(func.max(Entry.written_at)).where(Entry.log_id == log.id).scalar_subquery()
+    overdue = select(func.count()).select_from(Effort).where(
+        Effort.log_id == log.id, Effort.status == "active", col(Effort.evaluate_on) < _TODAY).scalar_subquery()
+    pending = select(Handover.id).where(Handover.log_id == log.id, Handover.status == "pending").exists()
+    order = (page.c.sort_key.desc(), page.c.log_id.desc()) if descending else (page.c.sort_key, page.c.log_id)
+    return (
+        select(log, subject, holder.full_name.label("holder_name"), page.c.sort_key,
+               next_meeting.label("next_meeting"), last_entry.label("last_entry"), overdue.label("overdue"),
+               pending.label("pending"), consent_state.label("consent_state"))
+        .select_from(page)
+        .join(log, log.id == page.c.log_id)
+        .join(subject, subject.id == log.subject_id)
+        .join(holder, holder.id == log.holder_id, isouter=True)
+        .order_by(*order)
+    )
+
+
+def _summary(staff: Staff, row) -> LogSummary:
+    log, subject = row[0], row[1]
+    return LogSummary(
+        id=log.id, subject_id=subject.id, subject_name=subject.name,
+        national_number_masked=subjects.mask(subject.national_number), level=log.level,
+        status=log.status, holder_id=log.holder_id, holder_name=row.holder_name or "",
+        my_role="holder" if log.holder_id == staff.id else ("grant" if log.status == "closed" else "actor"),
+        next_meeting_at=_aware(row.next_meeting), overdue_evaluations=row.overdue or 0,
+        consent_state=row.consent_state, last_entry_at=_aware(row.last_entry),
+        pending_handover=bool(row.pending), needs_attention=log.needs_attention,
+    )
 
 
 def _aware(value):
@@ -791,11 +840,11 @@ def history(store: Store, by: access.StaffRef, log_id: int) -> History:
     with store.session(write=True) as session:
         staff, log = access.log_for_read(session, by, log_id, what="history")
         changes = session.exec(
-            select(LevelChange, Staff).join(Staff, Staff.id == LevelChange.changed_by)
+            select(LevelChange, Staff.full_name).join(Staff, Staff.id == LevelChange.changed_by)
             .where(LevelChange.log_id == log_id).order_by(col(LevelChange.changed_at), col(LevelChange.id))
         ).all()
         periods = session.exec(
-            select(HolderPeriod, Staff).join(Staff, Staff.id == HolderPeriod.staff_id)
+            select(HolderPeriod, Staff.full_name).join(Staff, Staff.id == HolderPeriod.staff_id)
             .where(HolderPeriod.log_id == log_id).order_by(col(HolderPeriod.started_at), col(HolderPeriod.id))
         ).all()
         reads: list[ReadView] = []
@@ -804,13 +853,17 @@ def history(store: Store, by: access.StaffRef, log_id: int) -> History:
                 select(AuditEvent).where(AuditEvent.log_id == log_id, AuditEvent.action == "read")
                 .order_by(col(AuditEvent.id).desc()).limit(500)
             ).all()
-            names = {s.id: s.full_name for s in session.exec(select(Staff)).all()} if events else {}
+            # Only the readers' names, in one statement: not every staff row of the municipality.
+            readers = {e.staff_id for e in events if e.staff_id is not None}
+            names = dict(session.exec(
+                select(Staff.id, Staff.full_name).where(col(Staff.id).in_(readers))
+            ).all()) if readers else {}
             reads = [ReadView(e.at, e.username, names.get(e.staff_id, ""), e.detail) for e in events]
         return History(
             level_changes=tuple(
-                LevelChangeView(c.changed_at, s.full_name, c.from_level, c.to_level, c.reason) for c, s in changes
+                LevelChangeView(c.changed_at, name, c.from_level, c.to_level, c.reason) for c, name in changes
             ),
-            holders=tuple(HolderPeriodView(s.full_name, p.started_at, p.ended_at) for p, s in periods),
+            holders=tuple(HolderPeriodView(name, p.started_at, p.ended_at) for p, name in periods),
             reads=tuple(reads),
         )
 
