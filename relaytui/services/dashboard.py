@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import Date, and_, bindparam, case, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col, select
 
 from relaytui.db import Store
 from relaytui.models import Consent, Effort, Handover, Meeting, RelayLog, Staff, Unit
+from relaytui.models.base import UTCDateTime
 from relaytui.models.log import LOG_IS_OPEN
 from relaytui.services import access, clock, installation
 
@@ -31,40 +33,55 @@ class Figures:
     consent_expiring: int = 0
 
 
-def _figures(session: Session, scope: str, log_filter, timezone: str, unit_id: int | None = None) -> Figures:
+def _figures(session: Session, scope: str, by_unit: bool, who: int, timezone: str,
+             unit_id: int | None = None) -> Figures:
     """Three statements whatever the number of logs: the levels, the three counts in one row,
     and the consent figures in one row."""
     now = clock.now()
-    today = clock.today(timezone)
-    open_logs = select(RelayLog.id).where(LOG_IS_OPEN, log_filter)
-    per_level = dict(
-        session.exec(
-            select(RelayLog.level, func.count()).where(LOG_IS_OPEN, log_filter).group_by(RelayLog.level)
-        ).all()
+    params = {"who": who, "now": now, "today": clock.today(timezone), "soon": now + timedelta(days=14),
+              "lasting": now + timedelta(days=EXPIRING_DAYS)}
+    levels, counts, consents = _statements(by_unit)
+    per_level = dict(session.exec(levels, params=params).all())
+    overdue_count, meeting_count, handover_count = session.exec(counts, params=params).one()
+    with_consent, expiring, lapsed_count, withdrawn = session.exec(consents, params=params).one()
+    return Figures(
+        scope=scope, unit_id=unit_id, logs_per_level={lvl: per_level.get(lvl, 0) for lvl in (0, 1, 2, 3)},
+        overdue_evaluations=overdue_count, meetings_next_14_days=meeting_count, pending_handovers=handover_count,
+        consent_missing=sum(per_level.values()) - with_consent, consent_expired=lapsed_count - withdrawn,
+        consent_withdrawn=withdrawn, consent_expiring=expiring,
     )
+
+
+@functools.cache
+def _statements(by_unit: bool):
+    """The dashboard's three statements for a holder's or a unit's open logs, built once (building
+    them costs more than running them for a caseworker's few logs); the values are parameters."""
+    now, soon, lasting_from = (bindparam(name, type_=UTCDateTime()) for name in ("now", "soon", "lasting"))
+    today = bindparam("today", type_=Date())
+    mine = (RelayLog.unit_id if by_unit else RelayLog.holder_id) == bindparam("who")
+    open_logs = select(RelayLog.id).where(LOG_IS_OPEN, mine)
+    levels = select(RelayLog.level, func.count()).where(LOG_IS_OPEN, mine).group_by(RelayLog.level)
     overdue = select(func.count()).select_from(Effort).where(
         col(Effort.log_id).in_(open_logs), Effort.status == "active", col(Effort.evaluate_on) < today
     ).scalar_subquery()
     meetings = select(func.count()).select_from(Meeting).where(
         col(Meeting.log_id).in_(open_logs), Meeting.status == "planned",
-        col(Meeting.starts_at) >= now, col(Meeting.starts_at) < now + timedelta(days=14),
+        col(Meeting.starts_at) >= now, col(Meeting.starts_at) < soon,
     ).scalar_subquery()
     handovers = select(func.count()).select_from(Handover).where(
         col(Handover.log_id).in_(open_logs), Handover.status == "pending"
     ).scalar_subquery()
-    overdue_count, meeting_count, handover_count = session.exec(select(overdue, meetings, handovers)).one()
     # Consents are classified in the database, a row per log that has any: whether one is in
     # force, whether one lasts beyond the coming month, and for a log with none in force what
     # its newest one says (as consent.log_consent_state: the first of the newest on a tie).
-    soon = now + timedelta(days=EXPIRING_DAYS)
     in_force = and_(col(Consent.withdrawn_at).is_(None),
                     or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > now))
-    lasting = and_(in_force, or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > soon))
+    lasting = and_(in_force, or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > lasting_from))
     per_log = (
         select(Consent.log_id.label("log_id"), func.max(case((in_force, 1), else_=0)).label("force"),
                func.max(case((lasting, 1), else_=0)).label("lasting"))
         .join(RelayLog, RelayLog.id == Consent.log_id)
-        .where(LOG_IS_OPEN, log_filter, col(Consent.covers_log).is_(True))
+        .where(LOG_IS_OPEN, mine, col(Consent.covers_log).is_(True))
         .group_by(Consent.log_id)
         .subquery()
     )
@@ -75,26 +92,20 @@ def _figures(session: Session, scope: str, log_filter, timezone: str, unit_id: i
         .order_by(col(newest.given_at).desc(), col(newest.id)).limit(1).scalar_subquery()
     )
     lapsed = per_log.c.force == 0
-    with_consent, expiring, lapsed_count, withdrawn = session.exec(
-        select(func.count(),
-               func.coalesce(func.sum(case((and_(per_log.c.force == 1, per_log.c.lasting == 0), 1), else_=0)), 0),
-               func.coalesce(func.sum(case((lapsed, 1), else_=0)), 0),
-               func.coalesce(func.sum(case((lapsed, newest_withdrawn), else_=0)), 0))
-        .select_from(per_log)
-    ).one()
-    return Figures(
-        scope=scope, unit_id=unit_id, logs_per_level={lvl: per_level.get(lvl, 0) for lvl in (0, 1, 2, 3)},
-        overdue_evaluations=overdue_count, meetings_next_14_days=meeting_count, pending_handovers=handover_count,
-        consent_missing=sum(per_level.values()) - with_consent, consent_expired=lapsed_count - withdrawn,
-        consent_withdrawn=withdrawn, consent_expiring=expiring,
-    )
+    consents = select(
+        func.count(),
+        func.coalesce(func.sum(case((and_(per_log.c.force == 1, per_log.c.lasting == 0), 1), else_=0)), 0),
+        func.coalesce(func.sum(case((lapsed, 1), else_=0)), 0),
+        func.coalesce(func.sum(case((lapsed, newest_withdrawn), else_=0)), 0),
+    ).select_from(per_log)
+    return levels, select(overdue, meetings, handovers), consents
 
 
 def my_figures(store: Store, by: access.StaffRef) -> Figures:
     """The figures of the logs I hold."""
     with store.session() as session:
         staff = access.require_staff(session, by)
-        return _figures(session, "mine", RelayLog.holder_id == staff.id, installation.timezone_of(session))
+        return _figures(session, "mine", False, staff.id, installation.timezone_of(session))
 
 
 def unit_figures(store: Store, by: access.StaffRef) -> list[Figures]:
@@ -105,7 +116,7 @@ def unit_figures(store: Store, by: access.StaffRef) -> list[Figures]:
         if not units:
             return []
         timezone = installation.timezone_of(session)
-        return [_figures(session, u.name, RelayLog.unit_id == u.id, timezone, unit_id=u.id) for u in units]
+        return [_figures(session, u.name, True, u.id, timezone, unit_id=u.id) for u in units]
 
 
 def staff_count(session: Session) -> int:
