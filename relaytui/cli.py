@@ -93,6 +93,8 @@ def _sqlite_file(location: config.Location) -> Path | None:
     plain = db.sqlite_file_of(location.url)
     if plain is not None:
         return plain
+    if db.parse_postgresql_url(location.url) is not None:
+        return None  # read without SQLAlchemy: the app's start does not load it
     parsed = make_url(db.normalise_url(location.url))
     if parsed.get_backend_name() != "sqlite":
         return None
@@ -159,8 +161,9 @@ def _store(ctx: typer.Context) -> db.Store:
 
 
 def _app_store(ctx: typer.Context) -> db.Store:
-    """As :func:`_store`, for the app: a SQLite file is checked through the plain driver and its
-    engine made on first use, so the login screen shows before SQLAlchemy is imported."""
+    """As :func:`_store`, for the app: the schema is checked through the plain driver (sqlite3,
+    psycopg) and the engine made on first use, so the login screen shows before SQLAlchemy is
+    imported."""
     if _state(ctx).demo:
         return _store(ctx)
     location = _location(ctx)

@@ -9,11 +9,14 @@ services lock the rows they check (``SELECT ... FOR UPDATE``).
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, quote, quote_plus, unquote
 
 from relaytui import config
 from relaytui.errors import StoreError
@@ -28,6 +31,8 @@ BUSY_TIMEOUT_MS = 15000
 #: The newest migration. Checked at start without importing Alembic (which alone costs a third
 #: of a second); tests/models/test_schema.py keeps it equal to Alembic's head.
 HEAD_REVISION = "0005"
+#: Seconds to wait for a PostgreSQL server before saying it cannot be reached.
+CONNECT_TIMEOUT = 5
 
 
 def make_url(url: str):
@@ -44,6 +49,111 @@ def sqlite_file_of(url: str) -> Path | None:
         return None
     path = rest[1:]
     return Path(path) if path and path != ":memory:" else None
+
+
+#: SQLAlchemy's own pattern for a URL (sqlalchemy.engine.url._parse_url), so that the app's
+#: start reads a PostgreSQL URL exactly as the engine will, without importing SQLAlchemy.
+_URL_PATTERN = re.compile(
+    r"""
+        (?P<name>[\w\+]+)://
+        (?:
+            (?P<username>[^:/]*)
+            (?::(?P<password>[^@]*))?
+        @)?
+        (?:
+            (?:
+                \[(?P<ipv6host>[^/\?]+)\] |
+                (?P<ipv4host>[^/:\?]+)
+            )?
+            (?::(?P<port>[^/\?]*))?
+        )?
+        (?:/(?P<database>[^\?]*))?
+        (?:\?(?P<query>.*))?
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class PgUrl:
+    """A PostgreSQL URL taken apart as SQLAlchemy's ``make_url`` does (tests/cli/test_cold_start.py
+    holds the two equal), for the app's start, which must not import SQLAlchemy."""
+
+    drivername: str
+    username: str | None
+    password: str | None
+    host: str | None
+    port: int | None
+    database: str | None
+    query: tuple[tuple[str, str], ...]
+
+    def render(self, *, drivername: str | None = None, hide_password: bool = True) -> str:
+        """As SQLAlchemy's ``URL.render_as_string``."""
+        text = (drivername or self.drivername) + "://"
+        if self.username is not None:
+            text += quote(self.username, safe=" +")
+            if self.password is not None:
+                text += ":" + ("***" if hide_password else quote(self.password, safe=" +"))
+            text += "@"
+        if self.host is not None:
+            text += f"[{self.host}]" if ":" in self.host else self.host
+        if self.port is not None:
+            text += f":{self.port}"
+        if self.database is not None:
+            text += "/" + quote(self.database, safe=" +/")
+        if self.query:
+            text += "?" + "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in sorted(self.query))
+        return text
+
+
+def parse_postgresql_url(url: str) -> PgUrl | None:
+    """``url`` taken apart, or None when it is not a PostgreSQL URL for psycopg that this reads
+    exactly as SQLAlchemy would (a malformed port, a repeated or multi-host parameter, a plugin):
+    then SQLAlchemy reads it, as before."""
+    scheme, sep, _rest = url.partition("://")
+    if not sep or scheme not in ("postgresql", "postgresql+psycopg"):
+        return None
+    match = _URL_PATTERN.match(url)
+    if match is None:
+        return None
+    parts = match.groupdict()
+    port = parts["port"]
+    if port is not None and not (port.isascii() and port.isdigit()):
+        return None
+    query = tuple(parse_qsl(parts["query"])) if parts["query"] is not None else ()
+    keys = [key for key, _value in query]
+    if len(set(keys)) != len(keys) or "plugin" in keys or any(
+        key == "host" and ":" in value for key, value in query
+    ):
+        return None
+    return PgUrl(
+        drivername=scheme,
+        username=unquote(parts["username"]) if parts["username"] is not None else None,
+        password=unquote(parts["password"]) if parts["password"] is not None else None,
+        host=parts["ipv4host"] or parts["ipv6host"],
+        port=int(port) if port is not None else None,
+        database=unquote(parts["database"]) if parts["database"] is not None else None,
+        query=query,
+    )
+
+
+def pg_conninfo(url: str, password: str | None = None) -> str | None:
+    """The libpq connection string psycopg gets from the engine for ``url`` (the same
+    parameters: SQLAlchemy's psycopg dialect passes host, port, user, password, dbname and the
+    query as they are), with ``password`` when the URL has none; None as parse_postgresql_url."""
+    parsed = parse_postgresql_url(url)
+    if parsed is None:
+        return None
+    from psycopg.conninfo import make_conninfo
+
+    params: dict[str, Any] = {
+        "host": parsed.host, "port": parsed.port, "user": parsed.username,
+        "password": parsed.password or password, "dbname": parsed.database,
+    }
+    params = {key: value for key, value in params.items() if value}
+    params.update(parsed.query)
+    params["connect_timeout"] = CONNECT_TIMEOUT
+    return make_conninfo("", **params)
 
 
 def _sqlite_path(url: str) -> Path | None:
@@ -117,6 +227,9 @@ def safe_url(url: str) -> str:
     """The URL without its password, for messages and the config file."""
     if sqlite_file_of(url) is not None:
         return url  # a file path holds no password
+    parsed = parse_postgresql_url(url)
+    if parsed is not None:
+        return parsed.render(hide_password=True).replace(":***@", "@")
     from sqlalchemy.exc import ArgumentError
 
     try:
@@ -139,6 +252,9 @@ def normalise_url(url: str) -> str:
     """Check the URL's form and pick the psycopg 3 driver for PostgreSQL."""
     if sqlite_file_of(url) is not None:
         return url  # already in the form relaytui writes: sqlite:///path
+    parsed = parse_postgresql_url(url)
+    if parsed is not None:
+        return parsed.render(drivername="postgresql+psycopg", hide_password=False)
     from sqlalchemy.exc import ArgumentError
 
     try:
@@ -284,11 +400,14 @@ class Store:
             return conn.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": key}).scalar()
 
     def _peek(self, sql: str, table: str, *params: str) -> str | None:
-        """One value through the plain driver (sqlite3 for a file; else the engine is made)."""
+        """One value through the plain driver (sqlite3 for a file, psycopg for PostgreSQL),
+        or None when ``table`` is not there; a URL only SQLAlchemy reads makes the engine."""
         path = sqlite_file_of(self.url)
         if path is None:
-            self.engine  # noqa: B018 - PostgreSQL: the driver is needed anyway
-            return self.setting(*params) if table == "setting" else self.current_revision()
+            if parse_postgresql_url(self.url) is None:
+                self.engine  # noqa: B018
+                return self.setting(*params) if table == "setting" else self.current_revision()
+            return self._peek_postgresql(sql.replace("?", "%s"), table, params)
         import sqlite3
 
         try:
@@ -303,6 +422,17 @@ class Store:
             raise StoreError(_("The database at {url} cannot be used: {detail}").format(
                 url=safe_url(self.url), detail=str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
             )) from exc
+        return row[0] if row else None
+
+    def _peek_postgresql(self, sql: str, table: str, params: tuple[str, ...]) -> str | None:
+        import psycopg
+
+        try:
+            with _pg_connect(self.url) as conn:
+                exists = conn.execute("SELECT to_regclass(%s)", (table,)).fetchone()[0]
+                row = conn.execute(sql, params).fetchone() if exists else None
+        except psycopg.Error as exc:
+            raise _unreachable(self.url, exc) from exc
         return row[0] if row else None
 
     def upgrade(self) -> tuple[str | None, str | None]:
@@ -347,6 +477,34 @@ def _unreachable(url: str, exc: Exception) -> StoreError:
     )
 
 
+def _pg_connect(url: str):
+    """A psycopg connection with the password the engine would use (the URL's, the
+    environment's, the keyring's). The keyring (a fifth of a second to load) is asked only
+    when the server wants a password the URL and the environment did not give."""
+    import psycopg
+
+    password = os.environ.get("RELAYTUI_DATABASE_PASSWORD") or None
+    try:
+        return psycopg.connect(pg_conninfo(url, password), autocommit=True)
+    except psycopg.OperationalError as exc:
+        if password or parse_postgresql_url(url).password or not _wants_password(exc):
+            raise
+        password = config.load_password(safe_url(url))
+        if not password:
+            raise
+    return psycopg.connect(pg_conninfo(url, password), autocommit=True)
+
+
+def _wants_password(exc: Exception) -> bool:
+    """Whether a refused connection asked for a password (an unreachable server does not);
+    when psycopg cannot tell, the keyring is asked as the engine would."""
+    try:
+        pgconn = exc.pgconn  # type: ignore[attr-defined]
+        return pgconn is not None and bool(pgconn.needs_password or pgconn.used_password)
+    except Exception:  # noqa: BLE001 - an older psycopg's closed connection
+        return True
+
+
 def _engine_for(url: str) -> Engine:
     from sqlalchemy import event
     from sqlalchemy.exc import NoSuchModuleError
@@ -358,7 +516,8 @@ def _engine_for(url: str) -> Engine:
         event.listen(engine, "begin", _on_sqlite_begin)
         return engine
     try:
-        return create_engine(_with_password(url), pool_pre_ping=True, connect_args={"connect_timeout": 5})
+        return create_engine(_with_password(url), pool_pre_ping=True,
+                             connect_args={"connect_timeout": CONNECT_TIMEOUT})
     except NoSuchModuleError as exc:  # pragma: no cover - psycopg is a dependency
         raise StoreError(_("The PostgreSQL driver psycopg is not installed.")) from exc
 
@@ -366,16 +525,18 @@ def _engine_for(url: str) -> Engine:
 def open_store(url: str, *, source: str = "option", create_folder: bool = False, lazy: bool = False) -> Store:
     """Open (but do not migrate) the database at ``url``.
 
-    ``lazy``: for a SQLite file, only check that the file is there and usable; the engine is
-    made on first use (the app's start). PostgreSQL is always reached at once.
+    ``lazy``: the engine is made on first use (the app's start); a SQLite file is only checked
+    to be there and usable, and PostgreSQL is first reached by the store's first question
+    (``require_current``), through psycopg alone.
     """
     url = normalise_url(config.to_url(url))
     path = sqlite_file_of(url)
+    if lazy and (path is not None or parse_postgresql_url(url) is not None):
+        if path is not None:
+            _prepare_sqlite_file(path, create_folder=create_folder)
+        return Store(url=url, source=source, make_engine=lambda: _engine_for(url))
     if path is None and make_url(url).get_backend_name() == "sqlite":
         path = _sqlite_path(url)
-    elif path is not None and lazy:
-        _prepare_sqlite_file(path, create_folder=create_folder)
-        return Store(url=url, source=source, make_engine=lambda: _engine_for(url))
     if path is not None:
         _prepare_sqlite_file(path, create_folder=create_folder)
     engine = _engine_for(url)
