@@ -17,6 +17,7 @@ from relaytui.models.log import LOG_IS_OPEN
 from relaytui.services import access, clock, installation
 
 EXPIRING_DAYS = 30
+LEVELS = (0, 1, 2, 3)
 
 
 @dataclass(frozen=True)
@@ -35,17 +36,15 @@ class Figures:
 
 def _figures(session: Session, scope: str, by_unit: bool, who: int, timezone: str,
              unit_id: int | None = None) -> Figures:
-    """Three statements whatever the number of logs: the levels, the three counts in one row,
-    and the consent figures in one row."""
+    """One statement whatever the number of logs, one row of counts."""
     now = clock.now()
     params = {"who": who, "now": now, "today": clock.today(timezone), "soon": now + timedelta(days=14),
               "lasting": now + timedelta(days=EXPIRING_DAYS)}
-    levels, counts, consents = _statements(by_unit)
-    per_level = dict(session.exec(levels, params=params).all())
-    overdue_count, meeting_count, handover_count = session.exec(counts, params=params).one()
-    with_consent, expiring, lapsed_count, withdrawn = session.exec(consents, params=params).one()
+    row = session.exec(_statement(by_unit), params=params).one()
+    per_level = dict(zip(LEVELS, row[:4], strict=True))
+    overdue_count, meeting_count, handover_count, with_consent, expiring, lapsed_count, withdrawn = row[4:]
     return Figures(
-        scope=scope, unit_id=unit_id, logs_per_level={lvl: per_level.get(lvl, 0) for lvl in (0, 1, 2, 3)},
+        scope=scope, unit_id=unit_id, logs_per_level=per_level,
         overdue_evaluations=overdue_count, meetings_next_14_days=meeting_count, pending_handovers=handover_count,
         consent_missing=sum(per_level.values()) - with_consent, consent_expired=lapsed_count - withdrawn,
         consent_withdrawn=withdrawn, consent_expiring=expiring,
@@ -53,14 +52,15 @@ def _figures(session: Session, scope: str, by_unit: bool, who: int, timezone: st
 
 
 @functools.cache
-def _statements(by_unit: bool):
-    """The dashboard's three statements for a holder's or a unit's open logs, built once (building
-    them costs more than running them for a caseworker's few logs); the values are parameters."""
+def _statement(by_unit: bool):
+    """The dashboard's statement for a holder's or a unit's open logs, built once (building it
+    costs more than running it for a caseworker's few logs); the values are parameters."""
     now, soon, lasting_from = (bindparam(name, type_=UTCDateTime()) for name in ("now", "soon", "lasting"))
     today = bindparam("today", type_=Date())
     mine = (RelayLog.unit_id if by_unit else RelayLog.holder_id) == bindparam("who")
     open_logs = select(RelayLog.id).where(LOG_IS_OPEN, mine)
-    levels = select(RelayLog.level, func.count()).where(LOG_IS_OPEN, mine).group_by(RelayLog.level)
+    levels = [select(func.count()).select_from(RelayLog).where(LOG_IS_OPEN, mine, RelayLog.level == level)
+              .scalar_subquery() for level in LEVELS]
     overdue = select(func.count()).select_from(Effort).where(
         col(Effort.log_id).in_(open_logs), Effort.status == "active", col(Effort.evaluate_on) < today
     ).scalar_subquery()
@@ -93,12 +93,14 @@ def _statements(by_unit: bool):
     )
     lapsed = per_log.c.force == 0
     consents = select(
-        func.count(),
-        func.coalesce(func.sum(case((and_(per_log.c.force == 1, per_log.c.lasting == 0), 1), else_=0)), 0),
-        func.coalesce(func.sum(case((lapsed, 1), else_=0)), 0),
-        func.coalesce(func.sum(case((lapsed, newest_withdrawn), else_=0)), 0),
-    ).select_from(per_log)
-    return levels, select(overdue, meetings, handovers), consents
+        func.count().label("with_consent"),
+        func.coalesce(func.sum(case((and_(per_log.c.force == 1, per_log.c.lasting == 0), 1), else_=0)), 0)
+        .label("expiring"),
+        func.coalesce(func.sum(case((lapsed, 1), else_=0)), 0).label("lapsed"),
+        func.coalesce(func.sum(case((lapsed, newest_withdrawn), else_=0)), 0).label("withdrawn"),
+    ).select_from(per_log).subquery("consents")
+    return select(*levels, overdue, meetings, handovers, consents.c.with_consent, consents.c.expiring,
+                  consents.c.lapsed, consents.c.withdrawn).select_from(consents)
 
 
 def my_figures(store: Store, by: access.StaffRef) -> Figures:

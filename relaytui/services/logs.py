@@ -326,10 +326,9 @@ def _second_log(session: Session, existing: RelayLog) -> RuleViolation:
 
 def get_log(store: Store, by: access.StaffRef, log_id: int) -> LogDetail:
     """Open a log: only its holder and actors may (R9); the read is audited."""
-    inst = installation.read(store)
     with store.session(write=True) as session:
         staff, log = access.log_for_read(session, by, log_id, what="log")
-        return detail(session, staff, log, inst)
+        return detail(session, staff, log, installation.read_in(session))
 
 
 @dataclass(frozen=True)
