@@ -1,6 +1,6 @@
 """The log list: keyset pages, filters and sorting, in the database, on both stores."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -126,3 +126,81 @@ def test_a_lapsed_consent_hides_the_log_from_the_actor(world):
     assert [r.id for r in logs.list_page(world.store, world.ref("carl")).rows] == [log.id]
     consent.withdraw_consent(world.store, world.ref("anna"), given.id, version=given.version, reason="letter")
     assert logs.list_page(world.store, world.ref("carl")).rows == ()
+
+
+# --- the figures of each row, against the rules read log by log -----------------------------
+
+
+def _figures_by_the_rules(store, log_id: int) -> dict:
+    """What the list must show for one log, each figure asked of the database on its own."""
+    from sqlmodel import col, func, select
+
+    from relaytui.models import Effort, Entry, Handover, Meeting, RelayLog, Staff
+
+    now, today = clock.now(), clock.today("Europe/Copenhagen")
+    with store.session() as session:
+        log = session.get(RelayLog, log_id)
+        return {
+            "holder_name": session.get(Staff, log.holder_id).full_name,
+            "consent_state": consent.log_consent_state(session, log),
+            "overdue_evaluations": session.exec(select(func.count()).select_from(Effort).where(
+                Effort.log_id == log_id, Effort.status == "active", col(Effort.evaluate_on) < today)).one(),
+            "pending_handover": session.exec(select(Handover).where(
+                Handover.log_id == log_id, Handover.status == "pending")).first() is not None,
+            "next_meeting_at": session.exec(select(func.min(Meeting.starts_at)).where(
+                Meeting.log_id == log_id, Meeting.status == "planned", col(Meeting.starts_at) >= now)).one(),
+            "last_entry_at": session.exec(select(func.max(Entry.written_at)).where(Entry.log_id == log_id)).one(),
+            "level": log.level, "status": log.status, "needs_attention": log.needs_attention,
+        }
+
+
+def _shown(row) -> dict:
+    return {"holder_name": row.holder_name, "consent_state": row.consent_state,
+            "overdue_evaluations": row.overdue_evaluations, "pending_handover": row.pending_handover,
+            "next_meeting_at": row.next_meeting_at, "last_entry_at": row.last_entry_at, "level": row.level,
+            "status": row.status, "needs_attention": row.needs_attention}
+
+
+def _comparable(figures: dict) -> dict:
+    """Times as aware UTC instants to the second (SQLite hands back naive text for aggregates)."""
+    from datetime import timezone
+
+    out = dict(figures)
+    for key in ("next_meeting_at", "last_entry_at"):
+        value = out[key]
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        if value is not None:
+            value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+            out[key] = value.replace(microsecond=0)
+    return out
+
+
+@pytest.mark.parametrize("walk", [False, True], ids=["collected", "walked"])
+def test_every_row_shows_the_figures_of_its_own_log(store, monkeypatch, walk):
+    """Each page's figures are computed in the page's own statement; here every row of every
+    page, for a leader who reads many logs, is checked against its log read on its own, by
+    both plans (collecting the visible logs, or walking the name index)."""
+    from relaytui.demo_large import Size, populate
+    from relaytui.services import accounts
+
+    populate(store, size=Size(logs=900, entries=1800, meetings=1800, efforts=2700, staff=16, units=2,
+                              long_logs=1, long_entries=10))
+    monkeypatch.setattr(logs, "WALK_FROM", 1 if walk else 10**9)
+    lene = accounts.authenticate(store, "lene", "demo")
+    rows, cursor = [], None
+    while True:
+        page = logs.list_page(store, lene, LogQuery(), after=cursor, limit=25)
+        rows.extend(page.rows)
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert len(rows) > 25
+    wrong = {row.id: (_comparable(_shown(row)), _comparable(_figures_by_the_rules(store, row.id)))
+             for row in rows}
+    wrong = {log_id: pair for log_id, pair in wrong.items() if pair[0] != pair[1]}
+    assert wrong == {}
+    # The world is varied enough for each figure to mean something.
+    assert {row.consent_state for row in rows} >= {"ok", "missing", "expired"}
+    assert any(row.overdue_evaluations for row in rows) and any(row.next_meeting_at for row in rows)
+    assert all(row.last_entry_at for row in rows if row.id == 1)
