@@ -1,8 +1,8 @@
 """Each screen's load issues a fixed number of SQL statements, whatever the number of rows.
 
 The same loads run on a small municipality and on one three times as large (more logs, and
-more entries, efforts and meetings per log, and three times the actors, efforts, level
-changes and holders on log 1); a count that grows means a query per row, which
+more entries, efforts and meetings per log, and three times the actors, consents, efforts,
+goals, level changes and holders on log 1); a count that grows means a query per row, which
 is what makes a screen slow at municipality scale (issue 6; the timings are in benchmarks/).
 """
 
@@ -14,7 +14,9 @@ import pytest
 from sqlalchemy import event
 
 from relaytui.demo_large import Size, populate
-from relaytui.services import access, accounts, clock, consent, dashboard, efforts, handover, logs, meetings
+from relaytui.services import (
+    access, accounts, clock, consent, dashboard, efforts, handover, logs, meetings, papers,
+)
 from relaytui.services.logs import LogQuery
 
 SMALL = Size(logs=60, entries=600, meetings=60, efforts=60, staff=16, units=2, long_logs=1, long_entries=10)
@@ -63,14 +65,26 @@ def _fresh_store(request, store):
     return open_store(url)
 
 
+def _held_meeting(store, by, log_id: int) -> int:
+    """A meeting of the log with finished minutes: the one whose minutes paper says most."""
+    return next(m.id for m in meetings.list_meetings(store, by, log_id) if m.minutes_finished_at is not None)
+
+
 def _loads(store) -> dict[str, object]:
-    """Every screen's load, as the screens call the services, for lene (a leader) and anna."""
+    """Every screen's load, as the screens call the services, for lene (a leader) and anna; and
+    every paper of log 1 (the screens and the command line make them alike)."""
+    from relaytui.models import RelayLog, Subject
+
     lene = accounts.authenticate(store, "lene", "demo")
     anna = accounts.authenticate(store, "anna", "demo")
+    admin = accounts.authenticate(store, "admin", "demo")
     # The log with 1,000 entries of the large demo (log 1), held by anna; one of its meetings.
     log_id = 1
     assert logs.get_log(store, anna, log_id).holder_id == anna.id
     meeting_id = meetings.list_meetings(store, anna, log_id)[-1].id
+    held_id = _held_meeting(store, anna, log_id)
+    with store.session() as session:
+        national_number = session.get(Subject, session.get(RelayLog, log_id).subject_id).national_number
     week = clock.now() - timedelta(days=1)
     second_page = logs.list_page(store, lene, LogQuery(), limit=5).next_cursor
     return {
@@ -87,16 +101,24 @@ def _loads(store) -> dict[str, object]:
         "log view: history": lambda: logs.history(store, anna, log_id),
         "planner: my_meetings": lambda: meetings.my_meetings(store, anna, start=week, days=35),
         "minutes: get_meeting": lambda: meetings.get_meeting(store, anna, meeting_id),
+        "consents: list_consents": lambda: consent.list_consents(store, anna, log_id),
+        "papers: consent_form": lambda: papers.consent_form(store, anna, log_id),
+        "papers: guardian_copy": lambda: papers.guardian_copy(store, anna, log_id),
+        "papers: meeting_paper": lambda: papers.meeting_paper(store, anna, held_id),
+        "papers: access_report": lambda: papers.access_report(store, anna, log_id),
+        "papers: subject_access_report": lambda: papers.subject_access_report(store, admin, national_number),
     }
 
 
 #: Loads that still look rows up one by one, with why (load name -> reason). Empty since issue 6
-#: batched efforts, actors and history; a load listed here may grow, and must.
+#: batched efforts, actors, consents, history and papers; a load listed here may grow, and must.
 KNOWN_PER_ROW: dict[str, str] = {}
 
 
 def _thicken_log_one(store, rows: int) -> None:
-    """Give log 1 ``rows`` more actors, efforts, level changes and holders, through the services.
+    """Give log 1 ``rows`` more consents (each covering a member of staff, a named person and a
+    unit), actors, efforts and goals (agreed in its held meeting), level changes and holders,
+    through the services.
 
     The generated municipality gives log 1 about the same few actors, level changes and holders
     at every size, so without this a per-row look-up there would not show in the counts.
@@ -117,6 +139,7 @@ def _thicken_log_one(store, rows: int) -> None:
         # A colleague of anna's own unit: a handover to them needs no consent (no transition).
         colleague = next(access.to_ref(s) for s in others if s.unit_id == anna.unit_id)
         readers = [s.id for s in others if s.id != colleague.id][:rows]
+        units = {s.id: s.unit_id for s in others}
         guardians = session.exec(
             select(Guardian).where(Guardian.subject_id == log.subject_id, col(Guardian.has_custody).is_(True))
         ).all()
@@ -124,8 +147,12 @@ def _thicken_log_one(store, rows: int) -> None:
     assert len(readers) == rows, "SMALL/LARGE need more staff for the extra actors"
     persons = tuple(f"Person {n}" for n in range(rows))
     giver = {"giver": "guardian", "guardian_id": guardians[0].id} if guardians else {"giver": "subject"}
-    consent.record_consent(store, anna, 1, consent.ConsentInput(
-        method="signed_form", staff_ids=tuple(readers), persons=persons, **giver))
+    # A consent each, so the consents and their covers both grow with ``rows``.
+    for staff_id, person in zip(readers, persons):
+        consent.record_consent(store, anna, 1, consent.ConsentInput(
+            method="signed_form", staff_ids=(staff_id,), persons=(person,),
+            unit_ids=(units[staff_id],) if units[staff_id] else (),
+            **giver))
     for staff_id in readers:
         consent.add_actor(store, anna, 1, staff_id=staff_id)
     for person in persons:
@@ -133,12 +160,17 @@ def _thicken_log_one(store, rows: int) -> None:
     for guardian_id in guardian_ids:
         consent.add_actor(store, anna, 1, guardian_id=guardian_id)
     today = clock.today("Europe/Copenhagen")
+    held_id = _held_meeting(store, anna, 1)
     for n in range(rows):
         who = {"responsible_staff_id": readers[n]} if n % 2 else {"responsible_text": "mor"}
         effort = efforts.add_effort(store, anna, 1, what=f"Effort {n}", starts_on=today,
-                                    evaluate_on=today + timedelta(days=30), **who)
+                                    evaluate_on=today + timedelta(days=30), meeting_id=held_id, **who)
         efforts.evaluate_effort(store, anna, effort.id, version=effort.version, text="Going well",
                                 next_evaluate_on=today + timedelta(days=40))
+        goal = efforts.add_goal(store, anna, 1, text=f"Goal {n}", evaluate_on=today + timedelta(days=30),
+                                meeting_id=held_id)
+        efforts.evaluate_goal(store, anna, goal.id, version=goal.version, text="Nearly there",
+                              next_evaluate_on=today + timedelta(days=40))
         level = logs.get_log(store, anna, 1).level
         logs.change_level(store, anna, 1, to_level=2 if level == 3 else 3, reason="Reassessed")
         there = handover.propose(store, anna, 1, to_staff_id=colleague.id)
@@ -151,7 +183,9 @@ def _rows_of_log_one(store) -> dict[str, int]:
     """How many rows the per-row loads of log 1 show."""
     from sqlmodel import col, func, select
 
-    from relaytui.models import Effort, Evaluation, HolderPeriod, LevelChange, Membership
+    from relaytui.models import (
+        Consent, ConsentCover, Effort, Evaluation, Goal, HolderPeriod, LevelChange, Membership,
+    )
 
     def count(query) -> int:
         with store.session() as session:
@@ -165,6 +199,14 @@ def _rows_of_log_one(store) -> dict[str, int]:
                              .join(Effort, Effort.id == Evaluation.effort_id).where(Effort.log_id == 1)),
         "level changes": count(select(func.count()).select_from(LevelChange).where(LevelChange.log_id == 1)),
         "holders": count(select(func.count()).select_from(HolderPeriod).where(HolderPeriod.log_id == 1)),
+        "consents": count(select(func.count()).select_from(Consent).where(Consent.log_id == 1)),
+        "consent covers": count(select(func.count()).select_from(ConsentCover)
+                                .join(Consent, Consent.id == ConsentCover.consent_id).where(Consent.log_id == 1)),
+        "goals": count(select(func.count()).select_from(Goal).where(Goal.log_id == 1)),
+        "agreed efforts": count(select(func.count()).select_from(Effort)
+                                .where(Effort.log_id == 1, col(Effort.meeting_id).is_not(None))),
+        "agreed goals": count(select(func.count()).select_from(Goal)
+                              .where(Goal.log_id == 1, col(Goal.meeting_id).is_not(None))),
     }
 
 

@@ -216,28 +216,46 @@ def nearest_leader_id(session: Session, unit_id: int | None) -> int | None:
 # --- views -------------------------------------------------------------------------------
 
 
-def _cover_label(session: Session, cover: ConsentCover) -> str:
-    if cover.staff_id is not None:
-        staff = session.get(Staff, cover.staff_id)
-        return staff.full_name if staff else "?"
-    if cover.unit_id is not None:
-        unit = session.get(Unit, cover.unit_id)
-        return _("all of {unit}").format(unit=unit.name if unit else "?")
-    return cover.person_name or ""
+def _cover_views(session: Session, consent_ids: set[int]) -> dict[int, tuple[CoverView, ...]]:
+    """The covers of many consents, labelled, in one statement however many there are (issue 6)."""
+    if not consent_ids:
+        return {}
+    rows = session.exec(
+        select(ConsentCover, Staff.full_name, Unit.name)
+        .outerjoin(Staff, Staff.id == ConsentCover.staff_id)
+        .outerjoin(Unit, Unit.id == ConsentCover.unit_id)
+        .where(col(ConsentCover.consent_id).in_(consent_ids)).order_by(col(ConsentCover.id))
+    ).all()
+    found: dict[int, list[CoverView]] = {}
+    for cover, staff_name, unit_name in rows:
+        if cover.staff_id is not None:
+            label = staff_name if staff_name is not None else "?"
+        elif cover.unit_id is not None:
+            label = _("all of {unit}").format(unit=unit_name if unit_name is not None else "?")
+        else:
+            label = cover.person_name or ""
+        found.setdefault(cover.consent_id, []).append(
+            CoverView(cover.staff_id, cover.unit_id, cover.person_name, label)
+        )
+    return {key: tuple(views) for key, views in found.items()}
+
+
+def _consent_views(session: Session, rows: list[Consent]) -> list[ConsentView]:
+    """Many consents in a fixed number of statements, however many there are (issue 6)."""
+    covers = _cover_views(session, {c.id for c in rows})
+    return [
+        ConsentView(
+            id=c.id, log_id=c.log_id, giver_kind=c.giver_kind, giver_name=c.giver_name, method=c.method,
+            given_at=c.given_at, covers_log=c.covers_log, covers=covers.get(c.id, ()),
+            expires_at=c.expires_at, withdrawn_at=c.withdrawn_at, withdrawn_reason=c.withdrawn_reason,
+            state=state_of(c), version=c.version,
+        )
+        for c in rows
+    ]
 
 
 def consent_view(session: Session, consent: Consent) -> ConsentView:
-    covers = session.exec(
-        select(ConsentCover).where(ConsentCover.consent_id == consent.id).order_by(col(ConsentCover.id))
-    ).all()
-    return ConsentView(
-        id=consent.id, log_id=consent.log_id, giver_kind=consent.giver_kind,
-        giver_name=consent.giver_name, method=consent.method, given_at=consent.given_at,
-        covers_log=consent.covers_log,
-        covers=tuple(CoverView(c.staff_id, c.unit_id, c.person_name, _cover_label(session, c)) for c in covers),
-        expires_at=consent.expires_at, withdrawn_at=consent.withdrawn_at,
-        withdrawn_reason=consent.withdrawn_reason, state=state_of(consent), version=consent.version,
-    )
+    return _consent_views(session, [consent])[0]
 
 
 def actor_views(session: Session, rows: list[Membership]) -> list[ActorView]:
@@ -399,7 +417,7 @@ def list_consents(store: Store, by: access.StaffRef, log_id: int) -> list[Consen
         rows = session.exec(
             select(Consent).where(Consent.log_id == log_id).order_by(col(Consent.given_at).desc())
         ).all()
-        return [consent_view(session, c) for c in rows]
+        return _consent_views(session, list(rows))
 
 
 def add_actor(

@@ -219,7 +219,7 @@ def _actors(session: Session, log: RelayLog) -> list[consent.ActorView]:
         select(Membership).where(Membership.log_id == log.id, col(Membership.removed_at).is_(None))
         .order_by(col(Membership.id))
     ).all()
-    views = [consent.actor_view(session, row) for row in rows]
+    views = consent.actor_views(session, list(rows))
     # An actor whose consent ran out or was withdrawn reads nothing (R6): not on the paper.
     return [view for view in views if view.consent_state in ("in_force", "not_needed")]
 
@@ -306,8 +306,8 @@ def guardian_copy(store: Store, by: access.StaffRef, log_id: int) -> GuardianCop
             head=_letterhead(session, staff, by, log.unit_id, log.language), log_id=log.id, subject=_about(subject),
             level=log.level, status=log.status, started_at=log.created_at, concern=log.concern,
             holder=_holder(session, log), actors=tuple(_person(view) for view in _actors(session, log)),
-            efforts=tuple(efforts.effort_view(session, row, today) for row in effort_rows),
-            goals=tuple(efforts.goal_view(session, row, today) for row in goal_rows),
+            efforts=tuple(efforts.effort_views(session, list(effort_rows), today)),
+            goals=tuple(efforts.goal_views(session, list(goal_rows), today)),
             meetings=tuple(MeetingRecord(view, tuple(minutes.get(view.id, ())))
                            for view in _views(session, list(meeting_rows), with_notes=False)),
             entries=tuple(loose),
@@ -340,8 +340,8 @@ def meeting_paper(store: Store, by: access.StaffRef, meeting_id: int) -> Meeting
         paper = MeetingPaper(
             head=_letterhead(session, staff, by, log.unit_id, log.language), invitation=invitation,
             minutes=tuple(_entries(session, rows)),
-            agreed_efforts=tuple(efforts.effort_view(session, row, today) for row in agreed),
-            agreed_goals=tuple(efforts.goal_view(session, row, today) for row in goals),
+            agreed_efforts=tuple(efforts.effort_views(session, list(agreed), today)),
+            agreed_goals=tuple(efforts.goal_views(session, list(goals), today)),
         )
         if paper.has_minutes:
             _record(session, staff, by, "minutes_exported", log, f"meeting {meeting_id}")
