@@ -31,7 +31,7 @@ from textual.worker import Worker, get_current_worker
 from relaytui.app import RelayModalScreen, RelayScreen, after_typed_keys, generic_error
 from relaytui.errors import DomainError, StaleWrite
 from relaytui.i18n import N_, _, ngettext
-from relaytui.i18n.formats import date_text
+from relaytui.i18n.formats import date_text, local_date_time
 from relaytui.screens.handover import ConfirmDialog
 from relaytui.screens.log_efforts import (
     SOMEONE_ELSE,
@@ -351,6 +351,10 @@ class EffortDialog(FormDialog):
         if evaluate < self.meeting_day:
             raise FormError(_("The evaluation date cannot be before the meeting."), "effort-evaluate")
         return KindChange("effort", staff_id, text, evaluate)
+
+
+#: Minutes may be taken from a little before the planned start; beyond this, finishing warns.
+NOT_BEGUN = timedelta(hours=1)
 
 
 class FinishDialog(FormDialog):
@@ -1227,7 +1231,13 @@ class MinutesScreen(RelayScreen):
         """What finishing writes, and whether the assessment must still be typed."""
         assert self.meeting is not None
         written = [self.lines[k] for s in self.sections for k in s.keys if self.lines[k].text.strip()]
-        out = Text(ngettext("{count} line is written into the journal.",
+        out = Text()
+        if self.meeting.starts_at > clock.now() + NOT_BEGUN:
+            # Minutes say what happened: a meeting still hours away is most likely the wrong one.
+            out.append(_("This meeting is planned for {when}. Finish its minutes only if it took place.")
+                       .format(when=local_date_time(self.meeting.starts_at, self.tz)), style="bold red")
+            out.append("\n")
+        out.append(ngettext("{count} line is written into the journal.",
                             "{count} lines are written into the journal.", len(written))
                    .format(count=len(written)), style="bold")
         attendance = self.query_one(AttendanceBar)

@@ -327,6 +327,7 @@ async def test_finishing_writes_the_journal_and_the_efforts_and_the_meeting_is_h
         assert "Ida is rested" in summary and "We meet again in six weeks" in summary
         assert "Present: Anna Holm" in summary and "Not ticked: Mette Jensen" in summary
         assert "can no longer be" in summary and "Ctrl+S finishes" in summary
+        assert "Finish its minutes only if it took place" not in summary  # it begins in minutes
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, NextMeetingQuestion), "the next-meeting question")
         held = stored(world, meeting.id)
@@ -351,6 +352,24 @@ async def test_finishing_writes_the_journal_and_the_efforts_and_the_meeting_is_h
         await pilot.press("x", "ctrl+f", "ctrl+e")
         await pilot.pause()
         assert isinstance(again.screen, MinutesScreen)
+
+
+async def test_finishing_the_minutes_of_a_meeting_days_ahead_warns_and_escape_keeps_them(world):
+    meeting = meetings.schedule(world.store, world.anna, world.log.id, kind="dialogue",
+                                starts_at=clock.now() + timedelta(days=3), place="Room 2")
+    note(world, meeting, "Written in the wrong meeting")
+    app = MinutesApp(world.store, world.anna, meeting.id)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_minutes(pilot)
+        await pilot.press("ctrl+f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FinishDialog), "the finish dialog")
+        when = clock.local(meeting.starts_at, "Europe/Copenhagen").strftime("%Y-%m-%d %H:%M")
+        assert f"This meeting is planned for {when}. Finish its minutes only if it took place." \
+            in " ".join(screen_text(app).replace("│", " ").split())
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, MinutesScreen), "the minutes again")
+    kept = stored(world, meeting.id)
+    assert kept.status == "planned" and kept.minutes_finished_at is None
 
 
 @pytest.mark.rule("R11")
