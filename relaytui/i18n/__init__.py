@@ -105,6 +105,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _spoken()[0].ngettext(singular, plural, n)
 
 
+def pgettext(context: str, message: str) -> str:
+    """Translate ``message`` as said in ``context``: the same English word may need a shorter
+    or different form in one place (a narrow table column) than elsewhere."""
+    return _spoken()[0].pgettext(context, message)
+
+
 def N_(message: str) -> str:
     """Mark ``message`` for extraction; it is translated later, where it is shown."""
     return message

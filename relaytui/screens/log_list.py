@@ -25,7 +25,7 @@ from textual.worker import Worker
 
 from relaytui.app import RelayScreen
 from relaytui.errors import NotAllowed
-from relaytui.i18n import N_, _
+from relaytui.i18n import N_, _, pgettext
 from relaytui.i18n.formats import local_date
 from relaytui.screens.log_view import literal
 from relaytui.services import accounts, installation, logs, units
@@ -46,15 +46,19 @@ SEARCH_DELAY = 0.15
 NOTHING = "-"
 
 PROFILE_LABELS = {"dk": N_("Denmark"), "no": N_("Norway")}
-STATUS_LABELS = {"active": N_("active"), "closed": N_("closed"), "plan": N_("individual plan")}
-#: An open log whose holder proposed a new holder shows this instead of "active".
-HANDOVER_LABEL = N_("handover")
-CONSENT_LABELS = {
-    "ok": N_("ok"),
-    "missing": N_("missing"),
-    "expired": N_("expired"),
-    "withdrawn": N_("withdrawn"),
-}
+
+
+def table_words() -> dict[str, str]:
+    """The status and consent words of the table, in the short forms its narrow columns take
+    (at 80 columns a word has 9; the column still widens for a longer one, never cuts it).
+    "handover" is an open log whose holder proposed a new holder."""
+    return {
+        "active": pgettext("log list", "active"), "closed": pgettext("log list", "closed"),
+        "plan": pgettext("log list", "plan"), "handover": pgettext("log list", "handover"),
+        "ok": pgettext("log list", "ok"), "missing": pgettext("log list", "missing"),
+        "expired": pgettext("log list", "expired"), "withdrawn": pgettext("log list", "withdrawn"),
+    }
+
 
 # The filters in words, as the line above the table says them.
 STATUS_WORDS = {"open": N_("open logs"), "closed": N_("closed logs"),
@@ -86,6 +90,9 @@ class Column:
     heading: str
     width: int | None
     short: str | None = None
+    #: The words (keys of :func:`table_words`) the column may show: it is at least as wide as
+    #: the longest, translated.
+    words: tuple[str, ...] = ()
 
 
 COLUMNS = (
@@ -93,10 +100,10 @@ COLUMNS = (
     Column("number", N_("National no."), 11, short=N_("Number")),
     Column("level", N_("Level"), 5),
     Column("holder", N_("Holder"), 16),
-    Column("status", N_("Status"), 8),
+    Column("status", N_("Status"), 6, words=("active", "closed", "plan", "handover")),
     Column("meeting", N_("Next meeting"), 10, short=N_("Meeting")),
     Column("overdue", N_("Overdue"), 7),
-    Column("consent", N_("Consent"), 9),
+    Column("consent", N_("Consent"), 7, words=("ok", "missing", "expired", "withdrawn")),
     Column("entry", N_("Last entry"), 10),
 )
 #: The layouts, widest first: the columns left out, and whether the short headings are used.
@@ -139,7 +146,8 @@ def layout(width: int) -> tuple[tuple[str, str, int], ...]:
         chosen = [c for c in COLUMNS if c.key not in left_out]
         headings = {c.key: _(c.short if short and c.short else c.heading) for c in chosen}
         padding = 2 * len(chosen) + 1  # a cell's padding on each side, and the scrollbar
-        fixed = {c.key: max(c.width, cell_len(headings[c.key]))
+        words = table_words()
+        fixed = {c.key: max(c.width, cell_len(headings[c.key]), *(cell_len(words[w]) for w in c.words))
                  for c in chosen if c.width is not None}
         name = width - padding - sum(fixed.values())
         if name >= NAME_GOOD:
@@ -151,16 +159,17 @@ def layout(width: int) -> tuple[tuple[str, str, int], ...]:
 def row_cells(summary: logs.LogSummary, tz: str, keys: tuple[str, ...]) -> list[Text]:
     """One table row, for the columns ``keys``: every cell a Text, never read as markup."""
     overdue = summary.overdue_evaluations
+    words = table_words()
     if summary.pending_handover and summary.status != "closed":
-        status = Text(_(HANDOVER_LABEL), style="bold")
+        status = Text(words["handover"], style="bold")
     else:
-        status = Text(_label(STATUS_LABELS, summary.status))
+        status = Text(words.get(summary.status, summary.status))
     if overdue:
         # Stands out by a mark, not by colour alone.
         overdue_cell = Text(f"{overdue} !", style="bold red", justify="right")
     else:
         overdue_cell = Text("0", style="dim", justify="right")
-    consent_word = _label(CONSENT_LABELS, summary.consent_state)
+    consent_word = words.get(summary.consent_state, summary.consent_state)
     consent_cell = Text(consent_word, style="" if summary.consent_state == "ok" else "bold red")
     name = literal(summary.subject_name)
     name.no_wrap, name.overflow = True, "ellipsis"

@@ -826,3 +826,27 @@ def test_snapshot_leader_reading_as_actor_at_120x40(demo_store, snap_compare):
 def test_snapshot_nothing_matches_at_80x24(demo_store, snap_compare):
     assert snap_compare(RelayApp(demo_store), terminal_size=SMALL,
                         run_before=logged_in("anna", "xyz"))
+
+
+@pytest.mark.parametrize("language", ["en", "da", "nb", "nn"])
+@pytest.mark.parametrize("width", [80, 100, 160])
+def test_the_columns_fit_the_terminal_and_every_status_and_consent_word_fits_its_column(language, width):
+    """At 80 columns in every language: no horizontal scrolling, no status or consent word
+    cut (a Norwegian "individuell plan" or a Danish "tilbagekaldt" once was)."""
+    from relaytui import i18n
+    from relaytui.screens.log_list import COLUMNS, NAME_MIN, layout, table_words
+
+    i18n.set_language(language)
+    try:
+        chosen = layout(width)
+        sizes = {key: size for key, _heading, size in chosen}
+        assert sum(sizes.values()) + 2 * len(chosen) + 1 <= width
+        assert sizes["name"] >= NAME_MIN and {"name", "number", "level", "status", "consent"} <= set(sizes)
+        words = table_words()
+        for column in COLUMNS:
+            for word in column.words:
+                assert len(words[word]) <= sizes[column.key], (column.key, words[word])
+        for _key, heading, size in chosen:
+            assert len(heading) <= size, heading
+    finally:
+        i18n.set_language("en")
