@@ -93,7 +93,7 @@ def _sqlite_file(location: config.Location) -> Path | None:
     plain = db.sqlite_file_of(location.url)
     if plain is not None:
         return plain
-    if db.parse_postgresql_url(location.url) is not None:
+    if db.is_postgresql(location.url):
         return None  # read without SQLAlchemy: the app's start does not load it
     parsed = make_url(db.normalise_url(location.url))
     if parsed.get_backend_name() != "sqlite":

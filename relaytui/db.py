@@ -9,14 +9,12 @@ services lock the rows they check (``SELECT ... FOR UPDATE``).
 from __future__ import annotations
 
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, quote, quote_plus, unquote
+from urllib.parse import parse_qsl, unquote, urlencode
 
 from relaytui import config
 from relaytui.errors import StoreError
@@ -51,107 +49,56 @@ def sqlite_file_of(url: str) -> Path | None:
     return Path(path) if path and path != ":memory:" else None
 
 
-#: SQLAlchemy's own pattern for a URL (sqlalchemy.engine.url._parse_url), so that the app's
-#: start reads a PostgreSQL URL exactly as the engine will, without importing SQLAlchemy.
-_URL_PATTERN = re.compile(
-    r"""
-        (?P<name>[\w\+]+)://
-        (?:
-            (?P<username>[^:/]*)
-            (?::(?P<password>[^@]*))?
-        @)?
-        (?:
-            (?:
-                \[(?P<ipv6host>[^/\?]+)\] |
-                (?P<ipv4host>[^/:\?]+)
-            )?
-            (?::(?P<port>[^/\?]*))?
-        )?
-        (?:/(?P<database>[^\?]*))?
-        (?:\?(?P<query>.*))?
-    """,
-    re.VERBOSE,
-)
+#: The schemes of a PostgreSQL URL for psycopg ("postgres" as libpq and many hosting
+#: services write it); normalise_url writes the second.
+PG_SCHEMES = ("postgresql", "postgresql+psycopg", "postgres")
 
 
-@dataclass(frozen=True)
-class PgUrl:
-    """A PostgreSQL URL taken apart as SQLAlchemy's ``make_url`` does (tests/cli/test_cold_start.py
-    holds the two equal), for the app's start, which must not import SQLAlchemy."""
-
-    drivername: str
-    username: str | None
-    password: str | None
-    host: str | None
-    port: int | None
-    database: str | None
-    query: tuple[tuple[str, str], ...]
-
-    def render(self, *, drivername: str | None = None, hide_password: bool = True) -> str:
-        """As SQLAlchemy's ``URL.render_as_string``."""
-        text = (drivername or self.drivername) + "://"
-        if self.username is not None:
-            text += quote(self.username, safe=" +")
-            if self.password is not None:
-                text += ":" + ("***" if hide_password else quote(self.password, safe=" +"))
-            text += "@"
-        if self.host is not None:
-            text += f"[{self.host}]" if ":" in self.host else self.host
-        if self.port is not None:
-            text += f":{self.port}"
-        if self.database is not None:
-            text += "/" + quote(self.database, safe=" +/")
-        if self.query:
-            text += "?" + "&".join(f"{quote_plus(k)}={quote_plus(v)}" for k, v in sorted(self.query))
-        return text
+def is_postgresql(url: str) -> bool:
+    return url.partition("://")[0] in PG_SCHEMES
 
 
-def parse_postgresql_url(url: str) -> PgUrl | None:
-    """``url`` taken apart, or None when it is not a PostgreSQL URL for psycopg that this reads
-    exactly as SQLAlchemy would (a malformed port, a repeated or multi-host parameter, a plugin):
-    then SQLAlchemy reads it, as before."""
-    scheme, sep, _rest = url.partition("://")
-    if not sep or scheme not in ("postgresql", "postgresql+psycopg"):
-        return None
-    match = _URL_PATTERN.match(url)
-    if match is None:
-        return None
-    parts = match.groupdict()
-    port = parts["port"]
-    if port is not None and not (port.isascii() and port.isdigit()):
-        return None
-    query = tuple(parse_qsl(parts["query"])) if parts["query"] is not None else ()
-    keys = [key for key, _value in query]
-    if len(set(keys)) != len(keys) or "plugin" in keys or any(
-        key == "host" and ":" in value for key, value in query
-    ):
-        return None
-    return PgUrl(
-        drivername=scheme,
-        username=unquote(parts["username"]) if parts["username"] is not None else None,
-        password=unquote(parts["password"]) if parts["password"] is not None else None,
-        host=parts["ipv4host"] or parts["ipv6host"],
-        port=int(port) if port is not None else None,
-        database=unquote(parts["database"]) if parts["database"] is not None else None,
-        query=query,
-    )
+def _split_password(rest: str) -> tuple[str, str, str] | None:
+    """``rest`` (a URL after its "://") as user, password and what follows them, or None
+    without a password. The password is read as SQLAlchemy, the engine's reader, reads it:
+    from the first ":" to the next "@", so a "/", "?" or "#" in it is part of it (urlsplit and
+    libpq would end it there, and show or misread the rest)."""
+    user, colon, after = rest.partition(":")
+    password, at, address = after.partition("@")
+    return (user, password, address) if colon and at and "/" not in user else None
 
 
-def pg_conninfo(url: str, password: str | None = None) -> str | None:
-    """The libpq connection string psycopg gets from the engine for ``url`` (the same
-    parameters: SQLAlchemy's psycopg dialect passes host, port, user, password, dbname and the
-    query as they are), with ``password`` when the URL has none; None as parse_postgresql_url."""
-    parsed = parse_postgresql_url(url)
-    if parsed is None:
-        return None
+def pg_params(url: str) -> dict[str, Any]:
+    """The connection parameters of a PostgreSQL URL as libpq reads them, for the app's start
+    without SQLAlchemy. Where SQLAlchemy, which makes the engine and wrote the URLs saved so
+    far, reads more leniently, libpq is given what it read: the password (kept from libpq's
+    parser, which may quote what it refuses), an "@" in the user's name, a bare space, and a
+    "+" in the query meaning a space."""
+    from psycopg import ProgrammingError
+    from psycopg.conninfo import conninfo_to_dict
+
+    rest = url.partition("://")[2]
+    found = _split_password(rest)
+    if found is not None:
+        rest = found[0].replace("@", "%40") + "@" + found[2]
+    address, mark, query = rest.replace(" ", "%20").partition("?")
+    try:
+        params = conninfo_to_dict(f"postgresql://{address}{mark}{query.replace('+', '%20')}")
+    except ProgrammingError as exc:
+        raise _not_a_url(url) from exc
+    if found is not None:
+        params.setdefault("password", unquote(found[1]))  # one in the query wins, as in the engine
+    # An empty value is left out, as the engine leaves it out (libpq refuses "sslmode=").
+    return {key: value for key, value in params.items() if value}
+
+
+def pg_conninfo(url: str, password: str | None = None) -> str:
+    """The libpq connection string for ``url``, with ``password`` when the URL has none."""
     from psycopg.conninfo import make_conninfo
 
-    params: dict[str, Any] = {
-        "host": parsed.host, "port": parsed.port, "user": parsed.username,
-        "password": parsed.password or password, "dbname": parsed.database,
-    }
-    params = {key: value for key, value in params.items() if value}
-    params.update(parsed.query)
+    params = pg_params(url)
+    if password:
+        params.setdefault("password", password)
     params["connect_timeout"] = CONNECT_TIMEOUT
     return make_conninfo("", **params)
 
@@ -224,18 +171,20 @@ def _on_sqlite_begin(conn: Any) -> None:
 
 
 def safe_url(url: str) -> str:
-    """The URL without its password, for messages and the config file."""
+    """The URL without its password, for messages and the config file, and the keyring's key:
+    the same URL always gives the same text, and one without a password is left as it is."""
     if sqlite_file_of(url) is not None:
         return url  # a file path holds no password
-    parsed = parse_postgresql_url(url)
-    if parsed is not None:
-        return parsed.render(hide_password=True).replace(":***@", "@")
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        return make_url(url).render_as_string(hide_password=True).replace(":***@", "@")
-    except ArgumentError:
-        return url
+    scheme, sep, rest = url.partition("://")
+    found = _split_password(rest)
+    if found is not None:
+        rest = found[0] + "@" + found[2]
+    base, mark, query = rest.partition("?")
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if any(key == "password" for key, _value in pairs):
+        kept = urlencode([(key, value) for key, value in pairs if key != "password"])
+        rest = base + (mark if kept else "") + kept
+    return scheme + sep + rest
 
 
 def _with_password(url: str) -> str:
@@ -249,36 +198,36 @@ def _with_password(url: str) -> str:
 
 
 def normalise_url(url: str) -> str:
-    """Check the URL's form and pick the psycopg 3 driver for PostgreSQL."""
+    """Check the URL's form and pick the psycopg 3 driver for PostgreSQL. Only the scheme of a
+    PostgreSQL URL changes (libpq checks the rest), so its keyring entry is found as before."""
     if sqlite_file_of(url) is not None:
         return url  # already in the form relaytui writes: sqlite:///path
-    parsed = parse_postgresql_url(url)
-    if parsed is not None:
-        return parsed.render(drivername="postgresql+psycopg", hide_password=False)
+    if is_postgresql(url):
+        pg_params(url)  # libpq refuses a malformed one
+        return "postgresql+psycopg://" + url.partition("://")[2]
     from sqlalchemy.exc import ArgumentError
 
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise StoreError(
-            _("'{url}' is not a database URL. Use a file path for SQLite or "
-              "postgresql://user@host/database.").format(url=url)
-        ) from exc
+        raise _not_a_url(url) from exc
     backend = parsed.get_backend_name()
     if backend == "postgresql":
-        if parsed.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        else:
-            raise StoreError(
-                _("Only the psycopg driver is supported: use postgresql+psycopg://.")
-            )
-    elif backend != "sqlite":
+        raise StoreError(_("Only the psycopg driver is supported: use postgresql+psycopg://."))
+    if backend != "sqlite":
         raise StoreError(
             _("relaytui stores its data in SQLite or PostgreSQL, not '{backend}'.").format(
                 backend=backend
             )
         )
     return parsed.render_as_string(hide_password=False)
+
+
+def _not_a_url(url: str) -> StoreError:
+    return StoreError(
+        _("'{url}' is not a database URL. Use a file path for SQLite or "
+          "postgresql://user@host/database.").format(url=safe_url(url))
+    )
 
 
 class Store:
@@ -401,10 +350,11 @@ class Store:
 
     def _peek(self, sql: str, table: str, *params: str) -> str | None:
         """One value through the plain driver (sqlite3 for a file, psycopg for PostgreSQL),
-        or None when ``table`` is not there; a URL only SQLAlchemy reads makes the engine."""
+        or None when ``table`` is not there; another SQLite URL (in memory, with parameters)
+        makes the engine."""
         path = sqlite_file_of(self.url)
         if path is None:
-            if parse_postgresql_url(self.url) is None:
+            if not is_postgresql(self.url):
                 self.engine  # noqa: B018
                 return self.setting(*params) if table == "setting" else self.current_revision()
             return self._peek_postgresql(sql.replace("?", "%s"), table, params)
@@ -487,7 +437,7 @@ def _pg_connect(url: str):
     try:
         return psycopg.connect(pg_conninfo(url, password), autocommit=True)
     except psycopg.OperationalError as exc:
-        if password or parse_postgresql_url(url).password or not _wants_password(exc):
+        if password or pg_params(url).get("password") or not _wants_password(exc):
             raise
         password = config.load_password(safe_url(url))
         if not password:
@@ -507,10 +457,10 @@ def _wants_password(exc: Exception) -> bool:
 
 def _engine_for(url: str) -> Engine:
     from sqlalchemy import event
-    from sqlalchemy.exc import NoSuchModuleError
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError
     from sqlmodel import create_engine
 
-    if make_url(url).get_backend_name() == "sqlite":
+    if not is_postgresql(url):  # normalise_url left SQLite
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
@@ -520,6 +470,9 @@ def _engine_for(url: str) -> Engine:
                              connect_args={"connect_timeout": CONNECT_TIMEOUT})
     except NoSuchModuleError as exc:  # pragma: no cover - psycopg is a dependency
         raise StoreError(_("The PostgreSQL driver psycopg is not installed.")) from exc
+    except (ArgumentError, ValueError) as exc:
+        # libpq, which checked the URL, reads forms SQLAlchemy does not (hosts in a list).
+        raise _not_a_url(url) from exc
 
 
 def open_store(url: str, *, source: str = "option", create_folder: bool = False, lazy: bool = False) -> Store:
@@ -531,11 +484,11 @@ def open_store(url: str, *, source: str = "option", create_folder: bool = False,
     """
     url = normalise_url(config.to_url(url))
     path = sqlite_file_of(url)
-    if lazy and (path is not None or parse_postgresql_url(url) is not None):
+    if lazy and (path is not None or is_postgresql(url)):
         if path is not None:
             _prepare_sqlite_file(path, create_folder=create_folder)
         return Store(url=url, source=source, make_engine=lambda: _engine_for(url))
-    if path is None and make_url(url).get_backend_name() == "sqlite":
+    if path is None and not is_postgresql(url):
         path = _sqlite_path(url)
     if path is not None:
         _prepare_sqlite_file(path, create_folder=create_folder)

@@ -1,7 +1,8 @@
 """The app's start stays light: ``relaytui --db FILE`` or ``--db postgresql+psycopg://...``
 shows the login screen before SQLAlchemy, Alembic, argon2 or pydantic are imported (issue 6;
-the timings are in benchmarks/). PostgreSQL is checked through psycopg alone, so its URL is
-read here as SQLAlchemy reads it, and a refusal is the same one line as the engine's."""
+the timings are in benchmarks/). PostgreSQL is checked through psycopg alone: libpq reads its
+URL, which must reach what the engine (SQLAlchemy's reading) reaches, keep its keyring key, and
+be refused in the same one line as by the engine."""
 
 from __future__ import annotations
 
@@ -75,7 +76,7 @@ def test_a_lazy_postgres_store_answers_without_its_engine(pg_store):
         lazy.dispose()
 
 
-# --- the URL as SQLAlchemy reads it ------------------------------------------------------------
+# --- the URL: libpq reads it for the start, SQLAlchemy for the engine ------------------------
 
 URLS = [
     "postgresql://postgres@127.0.0.1:5432/relaytui",
@@ -91,26 +92,30 @@ URLS = [
     "postgresql://db.example.org",
     "postgresql://ann@db/Relay%20Log?sslmode=",
     "postgresql://ann@db:05432/relay?target_session_attrs=any&application_name=a",
+    # What SQLAlchemy reads leniently: a raw "/", "?", "#", "%" or "@" in a password, an "@"
+    # in a user's name, bare spaces, and "+" for a space in the query (as it writes URLs).
+    "postgresql://ann:pa/ss?w#rd@db/relay",
+    "postgresql://ann:50%off@db/relay",
+    "postgresql://ann@corp:pw@db/relay",
+    "postgresql://ann b:a b@db/Relay Log?application_name=relay+tui&options=-c+x%3D1",
+    "postgresql://s%C3%B8ren:pw@db/relay",
+    "postgresql+psycopg://ann@db/relay?password=q",
 ]
 
 
 @pytest.mark.parametrize("url", URLS)
-def test_the_url_is_read_as_sqlalchemy_reads_it(url):
-    parsed = make_url(url)
-    assert db.normalise_url(url) == parsed.set(drivername="postgresql+psycopg").render_as_string(
-        hide_password=False)
-    assert db.safe_url(url) == parsed.render_as_string(hide_password=True).replace(":***@", "@")
-
-
-@pytest.mark.parametrize("url", URLS)
-def test_the_conninfo_is_what_the_engine_gives_psycopg(url):
+def test_the_conninfo_reaches_what_the_engine_reaches(url):
+    """libpq's reading of the URL, for the start, and SQLAlchemy's, for the engine, agree."""
     from sqlalchemy.dialects.postgresql.psycopg import PGDialect_psycopg
 
     _args, params = PGDialect_psycopg().create_connect_args(make_url(url))
     params.pop("context", None)
     expected = {key: str(value) for key, value in params.items()}
     expected["connect_timeout"] = str(db.CONNECT_TIMEOUT)
-    assert conninfo_to_dict(db.pg_conninfo(url)) == expected
+    ours = conninfo_to_dict(db.pg_conninfo(url))
+    if "port" in ours:
+        ours["port"] = ",".join(str(int(port)) for port in ours["port"].split(","))
+    assert ours == expected
 
 
 def test_the_conninfo_quotes_what_libpq_would_misread():
@@ -128,31 +133,110 @@ def test_the_conninfo_quotes_what_libpq_would_misread():
     assert info["password"] == "inurl"
     socket = conninfo_to_dict(db.pg_conninfo("postgresql://postgres@/relay?host=/var/run/postgresql"))
     assert socket["host"] == "/var/run/postgresql" and "port" not in socket
+    hosts = conninfo_to_dict(db.pg_conninfo("postgresql://ann@h1:5432,h2:5433/relay"))
+    assert (hosts["host"], hosts["port"]) == ("h1,h2", "5432,5433")
+
+
+@pytest.mark.parametrize(("url", "normal"), [
+    ("postgresql://ann@db/relay", "postgresql+psycopg://ann@db/relay"),
+    ("postgresql+psycopg://ann:p%40ss@db:5432/relay?sslmode=require",
+     "postgresql+psycopg://ann:p%40ss@db:5432/relay?sslmode=require"),
+    ("postgresql://@/relay?host=/tmp", "postgresql+psycopg://@/relay?host=/tmp"),
+    ("postgresql://ann@h1:5432,h2:5433/relay", "postgresql+psycopg://ann@h1:5432,h2:5433/relay"),
+])
+def test_normalise_changes_only_the_scheme_of_a_postgres_url(url, normal):
+    assert db.normalise_url(url) == normal
+    assert db.normalise_url(normal) == normal
+
+
+def _not_a_url(shown: str) -> str:
+    return (f"'{shown}' is not a database URL. Use a file path for SQLite or "
+            "postgresql://user@host/database.")
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    # As the SQLAlchemy-based check refused them.
+    ("postgresql+psycopg2://ann@db/relay", "Only the psycopg driver is supported: use postgresql+psycopg://."),
+    ("postgresql+asyncpg://ann@db/relay", "Only the psycopg driver is supported: use postgresql+psycopg://."),
+    ("mysql://ann@db/relay", "relaytui stores its data in SQLite or PostgreSQL, not 'mysql'."),
+    ("no-such-scheme://ann:hunter22@db/relay", _not_a_url("no-such-scheme://ann@db/relay")),
+    # What libpq refuses, with the password left out.
+    ("postgresql://ann:hunter22@db/relay?sslmode", _not_a_url("postgresql://ann@db/relay?sslmode")),
+    ("postgresql://ann:hunter22@[::1/relay", _not_a_url("postgresql://ann@[::1/relay")),
+    ("postgresql://ann:hunter22@db/re%zzlay", _not_a_url("postgresql://ann@db/re%zzlay")),
+])
+def test_a_url_that_cannot_be_used_is_refused_in_words(url, message):
+    with pytest.raises(StoreError) as refused:
+        db.normalise_url(url)
+    assert refused.value.message == message
+
+
+def _sqlalchemy_safe(url: str) -> str:
+    """What the SQLAlchemy-based safe_url gave, and wrote as the keyring's key."""
+    return make_url(url).render_as_string(hide_password=True).replace(":***@", "@")
 
 
 @pytest.mark.parametrize("url", [
-    "postgresql://ann@db/relay?host=h1:5432&host=h2:5433",  # a multi-host list
-    "postgresql://ann@db/relay?host=h1:5432",
-    "postgresql://ann@db:/relay",  # SQLAlchemy's own error
-    "postgresql://ann@db:abc/relay",
-    "postgresql://ann@db/relay?plugin=x",
-    "postgresql+psycopg2://ann@db/relay",
-    "postgres://ann@db/relay",
-    "sqlite:///x.db",
+    "postgresql+psycopg://anna:secret@db.example:5432/relay",
+    "postgresql+psycopg://postgres@127.0.0.1:5432/relaytui",
+    "postgresql+psycopg://ann:p%40ss%3Aw%2Frd@db.example.org:6543/relay_log?sslmode=require",
+    "postgresql+psycopg://ann:@db/relay",
+    "postgresql+psycopg://:secret@db/relay",
+    "postgresql+psycopg://ann:secret@[::1]:5432/relay",
+    "postgresql+psycopg://ann@db/relay?application_name=relay&sslmode=verify-full",
+    "postgresql+psycopg://@/relay?host=%2Fvar%2Frun%2Fpostgresql",
 ])
-def test_what_it_cannot_read_exactly_is_left_to_sqlalchemy(url):
-    assert db.parse_postgresql_url(url) is None
-    assert db.pg_conninfo(url) is None
+def test_safe_url_is_unchanged_for_ordinary_urls(url):
+    assert db.safe_url(url) == _sqlalchemy_safe(url)
 
 
-def test_a_url_only_sqlalchemy_reads_still_starts_lazily(pg_database):
+def test_safe_url_leaves_out_only_the_password():
+    assert db.safe_url("postgresql+psycopg://anna:secret@db.example:5432/relay") == (
+        "postgresql+psycopg://anna@db.example:5432/relay")
+    assert db.safe_url("postgresql+psycopg://anna@db.example/relay?host=/tmp&port=5433") == (
+        "postgresql+psycopg://anna@db.example/relay?host=/tmp&port=5433")
+
+
+@pytest.mark.parametrize("typed", [
+    "postgresql://anna@db.example:5432/relay",
+    "postgresql://ann%20b@db/Relay%20Log?application_name=relay%20tui",
+    "postgresql://s%C3%B8ren@db/relay",
+    "postgresql://@/relay?host=/var/run/postgresql&sslmode=require",
+])
+def test_a_keyring_entry_saved_before_is_still_found(typed):
+    """``relaytui connect`` saved SQLAlchemy's rendering as the config's URL and the keyring's
+    key; the start reads that URL back and must ask the keyring under the same key."""
+    saved = _sqlalchemy_safe(make_url(typed).set(drivername="postgresql+psycopg"))
+    assert db.safe_url(db.normalise_url(saved)) == saved
+
+
+@pytest.mark.parametrize(("url", "password"), [
+    ("postgresql://ann:hunter22@db/relay", "hunter22"),
+    ("postgresql://ann:hun/ter?22@db/relay", "hun/ter?22"),
+    ("postgresql://ann:hun#ter 22@db/relay?sslmode=require", "hun#ter 22"),
+    ("postgresql://ann:hunter22@h1:5432,h2:5433/relay", "hunter22"),
+    ("postgresql://ann@db/relay?password=hunter22&sslmode=require", "hunter22"),
+    ("postgresql://ann@db/relay?password=hunter22", "hunter22"),
+    ("postgresql://:hunter22@/relay?host=/tmp", "hunter22"),
+    ("mysql://ann:hunter22@db/relay", "hunter22"),
+    ("postgresql://ann:hunter22@[::1/relay", "hunter22"),
+])
+def test_safe_url_never_shows_the_password(url, password):
+    safe = db.safe_url(url)
+    assert password not in safe and "hunter" not in safe
+    assert db.safe_url(safe) == safe == db.safe_url(url)  # the same key every time
+
+
+def test_a_url_only_libpq_reads_is_refused_in_one_line_when_the_engine_is_made(pg_database):
+    """libpq's own list of hosts passes the start; SQLAlchemy cannot read it for the engine,
+    which then refuses in words, not with a traceback."""
     base = make_url(pg_database)
-    url = base.set(query={"host": [f"{base.host}:{base.port}"]}).render_as_string(hide_password=False)
-    assert db.parse_postgresql_url(url) is None
+    url = f"postgresql+psycopg://{base.username}@{base.host}:{base.port},{base.host}:{base.port}/{base.database}"
     store = db.open_store(url, lazy=True)
     try:
-        store.require_current()  # through the engine, as before
-        assert store._engine is not None
+        store.require_current()  # through psycopg: libpq tries the hosts in turn
+        with pytest.raises(StoreError, match="is not a database URL"):
+            store.engine  # noqa: B018
     finally:
         store.dispose()
 
@@ -245,9 +329,14 @@ def test_an_unreachable_server_is_one_line(capsys, monkeypatch):
 
 
 def test_an_unknown_url_parameter_is_one_line(capsys, monkeypatch):
-    line = _start_refused("postgresql+psycopg://ann@127.0.0.1:1/relay?colour=red", capsys, monkeypatch)
-    assert line == ("The database at postgresql+psycopg://ann@127.0.0.1:1/relay?colour=red cannot be "
-                    'used: invalid connection option "colour"')
+    line = _start_refused("postgresql+psycopg://ann:hunter22@127.0.0.1:1/relay?colour=red", capsys,
+                          monkeypatch)
+    assert line == _not_a_url("postgresql+psycopg://ann@127.0.0.1:1/relay?colour=red")
+
+
+def test_a_malformed_url_is_one_line(capsys, monkeypatch):
+    line = _start_refused("postgresql+psycopg://ann:hunter22@[::1/relay", capsys, monkeypatch)
+    assert line == _not_a_url("postgresql+psycopg://ann@[::1/relay")
 
 
 def test_a_missing_database_is_one_line(pg_database, capsys, monkeypatch):
@@ -303,3 +392,9 @@ def test_plain_start_only_for_db_and_lang():
 def test_metavars_kept_equal_to_the_services():
     assert cli.STAFF_ROLES == access.ROLES
     assert cli.UNIT_KINDS == units.KINDS
+
+
+def test_the_short_postgres_scheme_is_read_as_postgresql():
+    """libpq and many hosting services write "postgres://"; it names the same server."""
+    assert db.normalise_url("postgres://ann@db:5433/relay") == "postgresql+psycopg://ann@db:5433/relay"
+    assert db.pg_params("postgres://ann@db:5433/relay") == db.pg_params("postgresql://ann@db:5433/relay")
