@@ -817,16 +817,13 @@ def list_entries(store: Store, by: access.StaffRef, log_id: int, *, limit: int =
             .order_by(col(Entry.written_at).desc(), col(Entry.id).desc()).limit(limit)
         ).all()
         corrections: dict[int, list[int]] = {}
-        for row in rows:
-            if row.corrects_id is not None:
-                corrections.setdefault(row.corrects_id, []).append(row.id)
+        for entry_id, *_rest, corrects_id, _meeting_id, _author in rows:
+            if corrects_id is not None:
+                corrections.setdefault(corrects_id, []).append(entry_id)
         return [
-            EntryView(
-                id=row.id, log_id=row.log_id, author_name=row.full_name or "",
-                written_at=row.written_at, kind=row.kind, text=row.text, corrects_id=row.corrects_id,
-                corrected_by=tuple(corrections.get(row.id, [])), meeting_id=row.meeting_id,
-            )
-            for row in rows
+            EntryView(entry_id, log_id_, author or "", written_at, kind, text, corrects_id,
+                      tuple(corrections.get(entry_id, ())), meeting_id)
+            for entry_id, log_id_, written_at, kind, text, corrects_id, meeting_id, author in rows
         ]
 
 
