@@ -163,6 +163,9 @@ class LogPane(Widget):
         tab = self.parent
         if tab is None or not tab.display:
             return
+        tabs = next((a for a in tab.ancestors if isinstance(a, TabbedContent)), None)
+        if tabs is not None and tabs.active != tab.id:
+            return  # another tab was chosen while this one loaded: it is being hidden
         focused = self.screen.focused
         if focused is not None and tab in focused.ancestors:
             return
@@ -480,6 +483,8 @@ class LogViewScreen(RelayScreen):
         With ``keep``, a focus that is already inside the tab stays where it is.
         """
         def focus() -> None:
+            if self.query_one("#logview-tabs", TabbedContent).active != pane_id:
+                return  # another tab was chosen meanwhile (a key typed while the log loaded)
             pane = self.query_one(f"TabPane#{pane_id}")
             if keep and self.focused is not None and pane in self.focused.ancestors:
                 return
