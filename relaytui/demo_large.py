@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from relaytui.db import Store
+from relaytui.demo import DENMARK
 from relaytui.models.subject import fold_name
 
 TZ = "Europe/Copenhagen"
@@ -58,27 +59,10 @@ UNIT_KINDS = (("daycare", "Børnehuset"), ("school", "Skole"), ("daycare", "Vugg
               ("school", "Skole"), ("health", "Sundhedsplejen"), ("ppr", "PPR"), ("family", "Familieafdelingen"))
 PROFESSIONS = {"daycare": "pædagog", "school": "lærer", "health": "sundhedsplejerske", "ppr": "psykolog",
                "family": "socialrådgiver"}
-CONCERNS = (
-    "{name} kommer ofte sulten i børnehave og falder i søvn efter frokost.",
-    "{name} trækker sig fra de andre børn og græder, når mor går om morgenen.",
-    "{name} har mange fraværsdage, og forældrene svarer ikke på beskeder.",
-    "{name} slår de andre børn, når legen ikke går som ønsket.",
-    "{name} har et sprog, der er langt bagefter alderen.",
-    "{name} fortæller, at far og mor råber meget derhjemme.",
-    "{name} har tabt sig, og tøjet passer dårligt til vejret.",
-    "{name} har svært ved at koncentrere sig og forlader ofte klassen.",
-)
-NOTES = (
-    ("note", "Mor hentede {name} kl. 16.30. Vi talte kort om søvn; mor siger, at {name} sover uroligt."),
-    ("positive", "{name} legede i en halv time med to andre børn i sandkassen og grinede meget."),
-    ("assessment", "Vi ser, at {name} er mere træt om mandagen end resten af ugen."),
-    ("agreement", "Far og jeg aftalte, at far ringer, hvis {name} har sovet dårligt."),
-    ("note", "{name} spiste hele madpakken i dag og bad om mere."),
-    ("positive", "{name} hjalp en mindre kammerat med at tage flyverdragten på."),
-)
-EFFORTS = ("Morgenmad i børnehaven kl. 7.30", "Samtale med talepædagog hver anden uge",
-           "Fast voksen ved aflevering om morgenen", "Søvndagbog i fire uger",
-           "Observation i gruppen og vurdering", "Far følger {name} i skole mandag og fredag")
+# The words of the small Danish demo (relaytui.demo), so both demos speak alike.
+CONCERNS = DENMARK.concerns
+NOTES = DENMARK.notes
+EFFORTS = tuple(what for what, _staff, _text in DENMARK.efforts)
 LEVEL_REASONS = ("Bekymringen er vokset; vi holder dialogmøde med forældrene.",
                  "Der er brug for en tværfaglig indsats med PPR.",
                  "Stærk bekymring; vi holder underretningsmøde med Familieafdelingen.")
