@@ -262,6 +262,8 @@ class LogViewScreen(RelayScreen):
         self.detail: logs.LogDetail | None = None
         self.inst: installation.Installation | None = None
         self.refused: str | None = None
+        # A tab chosen (1-5) before the log was there: shown as soon as it is.
+        self._wanted_tab: str | None = None
 
     # --- layout --------------------------------------------------------------------------
 
@@ -360,6 +362,9 @@ class LogViewScreen(RelayScreen):
         self._show_header(opened.detail, opened.inst)
         for pane in self._panes():
             pane.show(opened.detail)
+        if self._wanted_tab is not None:
+            self.query_one("#logview-tabs", TabbedContent).active = self._wanted_tab
+            self._wanted_tab = None
         self._ensure_loaded(self.query_one("#logview-tabs", TabbedContent).active)
         self.refresh_bindings()
         self._focus_tab(self.query_one("#logview-tabs", TabbedContent).active, keep=True)
@@ -461,13 +466,16 @@ class LogViewScreen(RelayScreen):
                 ensure()
 
     def action_show_tab(self, pane_id: str) -> None:
+        if self.detail is None:
+            self._wanted_tab = pane_id  # a key typed while the log loads is not lost
+            return
         tabs = self.query_one("#logview-tabs", TabbedContent)
         tabs.active = pane_id
         self._focus_tab(pane_id)
 
     def _step_tab(self, step: int) -> None:
         order = [pane_id for pane_id, _title in TABS]
-        current = self.query_one("#logview-tabs", TabbedContent).active
+        current = self._wanted_tab or self.query_one("#logview-tabs", TabbedContent).active
         index = order.index(current) if current in order else 0
         self.action_show_tab(order[(index + step) % len(order)])
 
@@ -505,7 +513,9 @@ class LogViewScreen(RelayScreen):
             return self.detail is not None and self.detail.can_write
         if action == "explain_read_only":
             return self.detail is not None and not self.detail.can_write
-        if action in ("show_tab", "next_tab", "previous_tab", "papers"):
+        if action in ("show_tab", "next_tab", "previous_tab"):
+            return self.refused is None  # while the log loads too: the tab is shown once it is there
+        if action == "papers":
             return self.detail is not None
         return True
 

@@ -523,3 +523,40 @@ async def test_a_tab_chosen_while_the_log_loads_keeps_the_focus(town):
         await pilot.pause()
         assert tabs.active == "efforts"
         assert efforts_pane in app.focused.ancestors
+
+
+async def test_a_tab_key_typed_while_the_log_loads_shows_that_tab(town, monkeypatch):
+    """On a busy machine the log answers late; "2" typed meanwhile is not lost: the efforts
+    are shown, with the focus in them, once the log is there."""
+    import threading
+
+    from textual.widgets import TabbedContent
+
+    from relaytui.services import logs as log_service
+
+    add_effort(town, "Breakfast at home")
+    answer = threading.Event()
+    real_get_log = log_service.get_log
+
+    def slow_get_log(*args, **kwargs):
+        answer.wait(10)
+        return real_get_log(*args, **kwargs)
+
+    monkeypatch.setattr(log_service, "get_log", slow_get_log)
+    app = LogViewApp(town.store, town.anna, town.log.id)
+    async with app.run_test(size=SMALL) as pilot:
+        from relaytui.screens.log_view import LogViewScreen
+
+        await wait_for(pilot, lambda: isinstance(app.screen, LogViewScreen) and app.screen.is_mounted,
+                       "the log view, still loading")
+        screen = app.screen
+        await pilot.pause()
+        assert screen.detail is None
+        await pilot.press("2")
+        answer.set()
+        efforts_pane = screen.query_one(EffortsPane)
+        await wait_for(pilot, lambda: efforts_pane.data is not None, "the efforts")
+        await pilot.pause()
+        assert screen.query_one("#logview-tabs", TabbedContent).active == "efforts"
+        assert efforts_pane in app.focused.ancestors
+        assert "Breakfast at home" in screen_text(app)
