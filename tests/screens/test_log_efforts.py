@@ -500,31 +500,6 @@ async def test_both_panes_work_as_tabs_of_the_log_view(town):
 
 
 
-async def test_a_tab_chosen_while_the_log_loads_keeps_the_focus(town):
-    """The journal's entries arriving after the user pressed 2 must not pull the focus back to
-    the journal (they once did: the journal's tab was still displayed for a frame)."""
-    from textual.widgets import TabbedContent
-
-    from relaytui.screens.log_journal import JournalPane
-
-    add_effort(town, "Breakfast at home")
-    app = LogViewApp(town.store, town.anna, town.log.id)
-    async with app.run_test(size=SMALL) as pilot:
-        await wait_for(pilot, lambda: "Efforts and goals" in screen_text(app), "the log view")
-        screen = app.screen
-        efforts_pane = screen.query_one(EffortsPane)
-        await pilot.press("2")
-        await wait_for(pilot, lambda: efforts_pane.data is not None, "the efforts")
-        # The journal's answer comes in the same frame as the switch, before its tab is hidden.
-        tabs = screen.query_one("#logview-tabs", TabbedContent)
-        journal = screen.query_one(JournalPane)
-        journal.parent.display = True
-        journal.focus_if_lost()
-        await pilot.pause()
-        assert tabs.active == "efforts"
-        assert efforts_pane in app.focused.ancestors
-
-
 async def test_a_tab_key_typed_while_the_log_loads_shows_that_tab(town, monkeypatch):
     """On a busy machine the log answers late; "2" typed meanwhile is not lost: the efforts
     are shown, with the focus in them, once the log is there."""
