@@ -163,6 +163,20 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _on_sqlite_close(dbapi_connection: Any, _record: Any) -> None:
+    """Keep the planner's statistics fresh as the database grows (SQLite gathers none by
+    itself): on closing, ``PRAGMA optimize`` analyses the tables this connection queried whose
+    statistics are missing or stale, within a bounded effort, and never waits for a lock."""
+    import sqlite3
+
+    try:
+        dbapi_connection.execute("PRAGMA busy_timeout=0")
+        dbapi_connection.execute("PRAGMA analysis_limit=400")
+        dbapi_connection.execute("PRAGMA optimize")
+    except sqlite3.Error:
+        pass  # read-only, busy or closing: the statistics wait for the next time
+
+
 def _on_sqlite_begin(conn: Any) -> None:
     if conn.get_execution_options().get("relaytui_write"):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
@@ -464,6 +478,7 @@ def _engine_for(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
+        event.listen(engine, "close", _on_sqlite_close)
         return engine
     try:
         return create_engine(_with_password(url), pool_pre_ping=True,
