@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import partial, wraps
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +47,17 @@ PLACES = (LOGS, DASHBOARD, HANDOVERS, PLANNER)
 LOGIN = "login"
 #: How often the count of handovers waiting for an answer is read again (seconds).
 HANDOVER_POLL_SECONDS = 120.0
+
+
+@dataclass(frozen=True)
+class Served:
+    """How ``relaytui serve`` runs this app: one process per session, over SSH or the web."""
+
+    #: Where the person connects from, kept with their logins in the audit trail.
+    via: str
+    #: The server logged the person in (SSH): logging out ends the session rather than
+    #: offering the login screen to whoever sits at that terminal next.
+    ends_on_logout: bool = False
 
 
 def after_typed_keys(action: Any) -> Any:
@@ -323,11 +334,18 @@ class RelayApp(App[None]):
                 system=True),
     ]
 
-    def __init__(self, store: Store, language: str | None = None) -> None:
+    def __init__(self, store: Store, language: str | None = None, *,
+                 staff: StaffRef | None = None, served: Served | None = None) -> None:
         if language:
             i18n.set_language(language)
         super().__init__()
         self.store = store
+        #: How this app is reached when ``relaytui serve`` runs it (None: in a local terminal).
+        self.served = served
+        #: Where the person is, for the audit trail of their logins ("ssh 10.0.0.7").
+        self.via = served.via if served is not None else ""
+        #: Logged in before the app started (SSH, by the server); None: the login screen asks.
+        self._first_staff = staff
         #: The person logged in, or ``None`` on the login screen.
         self.staff: StaffRef | None = None
         #: Handovers waiting for the answer of the person logged in (shown on the F4 key).
@@ -340,12 +358,35 @@ class RelayApp(App[None]):
         self._poll_timer: Timer | None = None
         self._last_input = time.monotonic()
         self._lock: Screen | None = None
+        self._idle_end_seconds = 60 * 60.0
+        self._idle_end_override: float | None = None
+        self._idle_end_timer: Timer | None = None
 
     # --- login and logout ----------------------------------------------------------------
 
     def on_mount(self) -> None:
-        self.add_mode(LOGIN, self._login_screen)
-        self.switch_mode(LOGIN)
+        if self.served is not None:
+            import signal
+
+            loop = asyncio.get_running_loop()
+            for ending in (signal.SIGTERM, signal.SIGHUP):
+                loop.add_signal_handler(ending, self.server_stops)
+            self._read_idle_end(self.store)
+        staff, self._first_staff = self._first_staff, None
+        if staff is None:
+            self.add_mode(LOGIN, self._login_screen)
+            self.switch_mode(LOGIN)
+        elif staff.must_change_password:
+            self.add_mode(LOGIN, partial(self._password_screen, staff))
+            self.switch_mode(LOGIN)
+        else:
+            self.begin_session(staff)
+
+    @staticmethod
+    def _password_screen(staff: StaffRef) -> Screen:
+        from relaytui.screens.password import ChangePasswordScreen
+
+        return ChangePasswordScreen(staff, forced=True)
 
     @staticmethod
     def _login_screen() -> LoginScreen:
@@ -380,8 +421,39 @@ class RelayApp(App[None]):
     def on_login_screen_logged_in(self, message: LoginScreen.LoggedIn) -> None:
         if self.staff is not None:
             return  # a second answer to the same login
+        if message.staff.must_change_password:
+            # A one-time password: the person's own comes first, then the session.
+            self.push_screen(self._password_screen(message.staff))
+            return
+        self.begin_session(message.staff)
+
+    def on_change_password_screen_changed(self, message: Any) -> None:
+        if message.forced:
+            if self.staff is None:
+                self.begin_session(message.staff)
+            return
         self.staff = message.staff
-        i18n.set_language(message.staff.language or self._start_language)
+        self.screen.dismiss(None)
+        self.notify(_("Your password is changed."), markup=False)
+
+    def cancel_login(self, message: str | None = None) -> None:
+        """Leave the forced choice of a password: back to an empty login screen (or, when the
+        server logged the person in over SSH, the session ends)."""
+        text = message or _("You are logged out.")
+        if self.served is not None and self.served.ends_on_logout:
+            self.exit(message=text)
+            return
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        reset = getattr(self.screen, "reset", None)
+        if reset is not None:
+            reset()
+        self.notify(text, severity="error" if message else "information", markup=False)
+
+    def begin_session(self, staff: StaffRef) -> None:
+        """The person is logged in: their places, their language, the idle lock."""
+        self.staff = staff
+        i18n.set_language(staff.language or self._start_language)
         self.title = _("Relay log")
         self.waiting_handovers = 0
         self.add_mode(LOGS, self._log_list_screen)
@@ -390,11 +462,12 @@ class RelayApp(App[None]):
         self.add_mode(PLANNER, self._planner_screen)
         self.switch_mode(LOGS)
         # The login screen (and the password typed into it) goes away.
-        self.remove_mode(LOGIN)
+        if LOGIN in self._modes:
+            self.remove_mode(LOGIN)
         self._last_input = time.monotonic()
         self._arm_idle_lock()
         self._poll_timer = self.set_interval(HANDOVER_POLL_SECONDS, self.refresh_waiting_handovers)
-        self._load_session(self.store, message.staff, announce=True)
+        self._load_session(self.store, staff, announce=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "logout":
@@ -414,6 +487,10 @@ class RelayApp(App[None]):
     def end_session(self, message: str, *, severity: str = "information") -> None:
         """Log out: every screen of the session is removed, whatever was on it."""
         if self.staff is None:
+            return
+        if self.served is not None and self.served.ends_on_logout:
+            self.staff = None
+            self.exit(message=message)
             return
         self.staff = None
         self.waiting_handovers = 0
@@ -564,6 +641,12 @@ class RelayApp(App[None]):
         if self.staff is not None and not self.locked and not isinstance(self.screen, LanguageDialog):
             self.push_screen(LanguageDialog())
 
+    def action_change_password(self) -> None:
+        from relaytui.screens.password import ChangePasswordScreen
+
+        if self.staff is not None and not self.locked and not isinstance(self.screen, ChangePasswordScreen):
+            self.push_screen(ChangePasswordScreen(self.staff, forced=False))
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         if self.staff is not None:
             yield SystemCommand(_("Log out"), _("Log out and return to the login screen."),
@@ -580,6 +663,8 @@ class RelayApp(App[None]):
                                 self.action_show_planner)
             yield SystemCommand(_("Language"), _("Choose the language of relaytui; it is remembered for you."),
                                 self.action_change_language)
+            yield SystemCommand(_("Change password"), _("Choose a new password for your account."),
+                                self.action_change_password)
         yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
         yield SystemCommand(_("Theme"), _("Change the colours of relaytui"),
                             self.action_change_theme)
@@ -641,6 +726,52 @@ class RelayApp(App[None]):
     def _unlocked(self, result: object) -> None:
         self._lock = None
         self._last_input = time.monotonic()
+
+    # --- a served session ends -----------------------------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="idle-end")
+    def _read_idle_end(self, store: Store) -> None:
+        minutes = store.setting("idle_end_minutes")
+        seconds = int(minutes) * 60.0 if minutes and minutes.isdigit() else 60 * 60.0
+        self.call_from_thread(self._arm_idle_end, seconds)
+
+    def _arm_idle_end(self, seconds: float) -> None:
+        if self._idle_end_override is None:
+            self._idle_end_seconds = seconds
+        self._idle_end_timer = self.set_interval(
+            min(5.0, max(0.05, self.idle_end_seconds / 10)), self._check_idle_end, name="idle-end")
+
+    @property
+    def idle_end_seconds(self) -> float:
+        """Seconds without a key after which a served session ends."""
+        if self._idle_end_override is not None:
+            return self._idle_end_override
+        return self._idle_end_seconds
+
+    @idle_end_seconds.setter
+    def idle_end_seconds(self, seconds: float | None) -> None:
+        """Override the installation's time (tests); ``None`` follows it again."""
+        self._idle_end_override = seconds
+        if self._idle_end_timer is not None:
+            self._idle_end_timer.stop()
+            self._arm_idle_end(self._idle_end_seconds)
+
+    def _check_idle_end(self) -> None:
+        idle = time.monotonic() - self._last_input
+        if self.served is None or idle < self.idle_end_seconds:
+            return
+        minutes = max(1, round(self.idle_end_seconds / 60))
+        self.exit(message=ngettext(
+            "The session ended after {minutes} minute without use. Connect again to go on; the "
+            "drafts of minutes are kept.",
+            "The session ended after {minutes} minutes without use. Connect again to go on; the "
+            "drafts of minutes are kept.", minutes).format(minutes=minutes))
+
+    def server_stops(self) -> None:
+        """SIGTERM from the server (or SIGHUP: the connection is gone): end the session the
+        way quitting does, so that the minutes being written are saved as a draft."""
+        self.exit(message=_("The server is stopping, so your session ended. Minutes being "
+                            "written are saved as a draft; connect again shortly."))
 
     # --- the last guard ------------------------------------------------------------------
 

@@ -109,3 +109,15 @@ def subject_view(world: World, name: str):
     with world.store.session() as session:
         subject = session.get(Subject, world.subjects[name])
         return subjects.mask(subject.national_number)
+
+
+def give_password(store, username: str, password: str) -> None:
+    """Set a known password for a staff member of a test world (test set-up only: the product
+    hands out one-time passwords, :func:`relaytui.services.accounts.reset_password`)."""
+    from sqlalchemy import update
+
+    from relaytui.services import accounts
+
+    with store.session(write=True) as session:
+        session.execute(update(Staff).where(Staff.username == username)
+                        .values(password_hash=accounts.hash_password(password), must_change_password=False))

@@ -23,9 +23,10 @@ from relaytui.db import open_store
 from relaytui.models import Entry
 from relaytui.services import access, audit, logs
 from tests.conftest import REQUIRE_PG
-from tests.factories import build_world
+from tests.factories import build_world, give_password
 
 runner = CliRunner()
+ADMIN_PASSWORD = "admin-pw"
 
 
 def _path(store) -> Path:
@@ -33,11 +34,19 @@ def _path(store) -> Path:
 
 
 def _cli(db: str, *args: str):
-    return runner.invoke(app, ["--db", db, "db", *args])
+    """``relaytui --db DB db ARGS``, run by the administrator (who logs in where the database
+    has accounts)."""
+    return runner.invoke(app, ["--db", db, "db", *args, "--user", "admin", "--password-stdin"],
+                         input=ADMIN_PASSWORD + "\n")
+
+
+#: Events a command that logs in adds to the trail before it runs: the login, the command.
+SIGN_IN_EVENTS = 2
 
 
 def _world_with_entries(store, texts=("first", "second", "third")):
     world = build_world(store, "dk")
+    give_password(store, "admin", ADMIN_PASSWORD)
     anna = world.ref("anna")
     log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"], concern="worried")
     for text in texts:
@@ -60,11 +69,19 @@ def _private(path: Path) -> bool:
     return stat.S_IMODE(path.stat().st_mode) == 0o600
 
 
-def _fingerprint(path: Path) -> str:
-    """The content of an SQLite database, whatever its pages look like."""
+def _fingerprint(path: Path, *, trail: bool = True) -> str:
+    """The content of an SQLite database, whatever its pages look like; without ``trail``, not
+    the audit trail and the time of the last login (a refused command that logged in adds to
+    them)."""
     conn = sqlite3.connect(path)
     try:
-        return hashlib.sha256("\n".join(conn.iterdump()).encode()).hexdigest()
+        lines = list(conn.iterdump())
+        if not trail:
+            lines = [line for line in lines if not line.startswith('INSERT INTO "audit_event"')
+                     and "'audit_head'" not in line and not line.startswith('INSERT INTO "staff"')]
+            lines += [repr(row) for row in conn.execute(
+                "SELECT id, username, password_hash, active, locked, failed_logins, role FROM staff ORDER BY id")]
+        return hashlib.sha256("\n".join(lines).encode()).hexdigest()
     finally:
         conn.close()
 
@@ -82,6 +99,7 @@ def test_sqlite_round_trip_puts_back_what_was_saved(sqlite_store, tmp_path):
     made = _cli(db, "backup", str(saved))
     assert made.exit_code == 0, made.output
     assert _private(saved)
+    events += SIGN_IN_EVENTS  # the backup holds the administrator's login and command too
     assert f"holds 1 relay logs and {events} audit events" in made.output
     with sqlite3.connect(saved) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
@@ -225,14 +243,14 @@ def test_wrong_inputs_are_refused_and_change_nothing(sqlite_store, tmp_path):
         (["backup", str(tmp_path / "no" / "such" / "folder.db")], "does not exist"),
         (["backup", db, "--force"], "over the database itself"),
     ]
-    before = _fingerprint(_path(sqlite_store))
+    before = _fingerprint(_path(sqlite_store), trail=False)
     files_before = sorted(p.name for p in tmp_path.rglob("*"))
     for args, message in cases:
         result = _cli(db, *args)
         assert result.exit_code == 1, (args, result.output)
         assert message in result.output, (args, result.output)
         assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1
-    assert _fingerprint(_path(sqlite_store)) == before
+    assert _fingerprint(_path(sqlite_store), trail=False) == before
     assert sorted(p.name for p in tmp_path.rglob("*")) == files_before
     assert existing.read_bytes() == b"an older backup, kept"
     assert foreign.exists() and _fingerprint(foreign) == _fingerprint(_not_relaytui(tmp_path / "again.db"))
@@ -273,6 +291,7 @@ def test_postgres_round_trip(pg_store, pg_tools, tmp_path):
     made = _cli(url, "backup", str(saved))
     assert made.exit_code == 0, made.output
     assert _private(saved) and saved.read_bytes().startswith(b"PGDMP")
+    events += SIGN_IN_EVENTS
 
     logs.write_entry(pg_store, anna, log.id, text="written after the backup")
     refused = _cli(url, "restore", str(saved))
@@ -291,7 +310,8 @@ def test_postgres_round_trip(pg_store, pg_tools, tmp_path):
     assert chain.intact and chain.events == events
     logs.write_entry(pg_store, anna, log.id, text="after the restore")  # sequences came back too
     assert audit.verify(pg_store, access.system_administrator()).intact
-    verify = runner.invoke(app, ["--db", url, "audit", "verify"])
+    verify = runner.invoke(app, ["--db", url, "audit", "verify", "--user", "admin", "--password-stdin"],
+                           input=ADMIN_PASSWORD + "\n")
     assert verify.exit_code == 0 and "whole" in verify.output
 
     sqlite_file = tmp_path / "sqlite.db"

@@ -9,7 +9,7 @@ from relaytui.models.entry import Entry
 from relaytui.models.log import Handover, HolderPeriod, LevelChange, ReadGrant, RelayLog
 from relaytui.models.meeting import AgendaItem, Invitee, Meeting, MinutesNote
 from relaytui.models.notification import Notification
-from relaytui.models.staff import Staff
+from relaytui.models.staff import Staff, StaffKey
 from relaytui.models.subject import Guardian, Subject
 from relaytui.models.unit import Unit
 
@@ -17,5 +17,5 @@ __all__ = [
     "AgendaItem", "AuditEvent", "Consent", "ConsentCover", "Effort", "Entry", "Evaluation",
     "Goal", "Guardian", "Handover", "HolderPeriod", "Invitee", "LevelChange", "Meeting",
     "Membership", "MinutesNote", "Notification", "ReadGrant", "RelayLog", "Setting", "Staff",
-    "Subject", "Unit",
+    "StaffKey", "Subject", "Unit",
 ]

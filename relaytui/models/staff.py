@@ -1,8 +1,8 @@
-"""Staff accounts: the people who log in."""
+"""Staff accounts: the people who log in, and the SSH keys they log in with."""
 
 from datetime import datetime
 
-from sqlalchemy import Column
+from sqlalchemy import Column, Text, false
 from sqlmodel import Field, SQLModel
 
 from relaytui.models.base import UTCDateTime
@@ -27,3 +27,22 @@ class Staff(SQLModel, table=True):
     created_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     last_login_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     version: int = Field(default=1)
+    #: A one-time password (a new account, a reset): it must be changed at the next login.
+    must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+
+
+class StaffKey(SQLModel, table=True):
+    """A public key with which a member of staff logs in over SSH (``relaytui user add-key``)."""
+
+    __tablename__ = "staff_key"
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id", index=True)
+    #: SHA256:... as OpenSSH prints it; one key belongs to one account.
+    fingerprint: str = Field(max_length=100, unique=True)
+    #: The key in OpenSSH's one-line form, without its comment.
+    public_key: str = Field(sa_column=Column(Text(), nullable=False))
+    comment: str = Field(default="", max_length=200)
+    added_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    added_by: str = Field(default="", max_length=64)
+    last_used_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))

@@ -78,12 +78,12 @@ class LockScreen(RelayModalScreen[None]):
             return
         self.set_class(True, "-busy")
         self.query_one("#lock-password", Input).disabled = True
-        self._unlock(self.store, self.staff.username, event.value)
+        self._unlock(self.store, self.staff.username, event.value, getattr(self.app, "via", ""))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
-    def _unlock(self, store: Store, username: str, password: str) -> None:
+    def _unlock(self, store: Store, username: str, password: str, via: str) -> None:
         try:
-            accounts.authenticate(store, username, password)
+            accounts.authenticate(store, username, password, via=f"unlock; {via}" if via else "unlock")
         except LoginFailed as exc:
             self.post_message(self.Refused(exc.message, ends_session(exc)))
             return

@@ -82,7 +82,7 @@ class LoginScreen(RelayScreen):
         username = self.query_one("#username", Input).value
         password = self.query_one("#password", Input).value
         self._set_busy(True)
-        self._authenticate(self.store, username, password)
+        self._authenticate(self.store, username, password, getattr(self.app, "via", ""))
 
     # --- the check, in a thread ----------------------------------------------------------
 
@@ -98,12 +98,12 @@ class LoginScreen(RelayScreen):
         store.engine  # noqa: B018 - made now rather than on the first key
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="login")
-    def _authenticate(self, store: Store, username: str, password: str) -> None:
+    def _authenticate(self, store: Store, username: str, password: str, via: str) -> None:
         # Imported here: the screen shows before SQLAlchemy and argon2 are loaded (cold start).
         from relaytui.services import accounts
 
         try:
-            staff = accounts.authenticate(store, username, password)
+            staff = accounts.authenticate(store, username, password, via=via)
         except DomainError as exc:
             self.post_message(self.Refused(exc.message))
             return
@@ -127,6 +127,13 @@ class LoginScreen(RelayScreen):
         (password if username.value.strip() else username).focus()
 
     # --- state ---------------------------------------------------------------------------
+
+    def reset(self) -> None:
+        """Empty again, for the next person (after a login was given up)."""
+        self._set_busy(False)
+        for selector in ("#password", "#username"):
+            self.query_one(selector, Input).clear()
+        self.query_one("#username", Input).focus()
 
     @property
     def busy(self) -> bool:

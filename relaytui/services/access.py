@@ -30,6 +30,8 @@ class StaffRef:
     unit_id: int | None = None
     profession: str = ""
     language: str | None = None
+    #: Logged in with a one-time password: the app asks for a new one before anything else.
+    must_change_password: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -53,6 +55,7 @@ def to_ref(staff: Staff) -> StaffRef:
     return StaffRef(
         id=staff.id, username=staff.username, full_name=staff.full_name, role=staff.role,
         unit_id=staff.unit_id, profession=staff.profession, language=staff.language,
+        must_change_password=bool(staff.must_change_password),
     )
 
 

@@ -10,6 +10,7 @@ no Textual.
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -23,10 +24,11 @@ from sqlmodel import Session, col, select
 from relaytui.db import Store, casefold_function
 from relaytui.errors import (
     AccountClosed,
+    DomainError,
     InvalidInput, LoginFailed, NotAllowed, NotFound, RuleViolation, StaleWrite,
 )
 from relaytui.i18n import LANGUAGES, N_, _, known_language
-from relaytui.models import Staff, Unit
+from relaytui.models import Membership, ReadGrant, RelayLog, Staff, Unit
 from relaytui.services import access, audit, clock
 from relaytui.services.access import ROLES, StaffRef
 from relaytui.services.units import find_unit
@@ -73,6 +75,7 @@ class StaffView:
     failed_logins: int
     last_login_at: datetime | None
     version: int
+    must_change_password: bool = False
 
     @property
     def state(self) -> str:
@@ -128,6 +131,16 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+#: Letters and digits that cannot be mistaken for one another when read aloud or from paper.
+ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
+
+
+def one_time_password() -> str:
+    """A password for a new account or a reset: three groups of four (about 59 bits), to be
+    handed to the person and changed by them at their first login."""
+    return "-".join("".join(secrets.choice(ONE_TIME_ALPHABET) for _i in range(4)) for _g in range(3))
 
 
 def _dummy_verify(password: str) -> None:
@@ -242,6 +255,7 @@ def _view(session: Session, staff: Staff, unit_name: str | None = None) -> Staff
         role=staff.role, email=staff.email, phone=staff.phone, active=staff.active,
         locked=staff.locked, failed_logins=staff.failed_logins,
         last_login_at=staff.last_login_at, version=staff.version,
+        must_change_password=bool(staff.must_change_password),
     )
 
 
@@ -292,13 +306,15 @@ def _disabled_login() -> str:
     return _("This account is disabled. Ask an administrator if you need access again.")
 
 
-def authenticate(store: Store, username: str, password: str) -> StaffRef:
+def authenticate(store: Store, username: str, password: str, *, via: str = "") -> StaffRef:
     """Log in; returns the acting person, or raises LoginFailed.
 
     A wrong username and a wrong password get the same message. Each failure counts; the
     fifth in a row locks the account. The counter and the audit events are committed even
-    though the login fails.
+    though the login fails. ``via`` says where from ("ssh 10.0.0.7", "web", "command line")
+    and is kept with the login's audit event.
     """
+    via = " ".join(str(via).split())[:120]
     name = (username or "").strip().lower()
     if not name or not password:
         raise LoginFailed(_("Type your username and your password."))
@@ -325,15 +341,15 @@ def authenticate(store: Store, username: str, password: str) -> StaffRef:
         if staff is None:
             # The typed name is not kept: it may be a password typed in the wrong field.
             audit.record(session, staff_id=None, username="", action="login_failed",
-                         detail="unknown username")
+                         detail=_with_via("unknown username", via))
             failure = LoginFailed(_wrong_login())
         elif staff.locked:
             audit.record(session, staff_id=staff.id, username=staff.username,
-                         action="login_failed", detail="account locked")
+                         action="login_failed", detail=_with_via("account locked", via))
             failure = AccountClosed(_locked_login())
         elif not staff.active:
             audit.record(session, staff_id=staff.id, username=staff.username,
-                         action="login_failed", detail="account disabled")
+                         action="login_failed", detail=_with_via("account disabled", via))
             # Only someone who knows the password learns that the account is disabled.
             failure = AccountClosed(_disabled_login()) if correct else LoginFailed(_wrong_login())
         elif correct:
@@ -342,14 +358,15 @@ def authenticate(store: Store, username: str, password: str) -> StaffRef:
             staff.failed_logins = 0
             staff.last_login_at = clock.now()
             session.add(staff)
-            audit.record(session, staff_id=staff.id, username=staff.username, action="login")
+            audit.record(session, staff_id=staff.id, username=staff.username, action="login",
+                         detail=via)
             session.flush()
             ref = access.to_ref(staff)
         else:
             staff.failed_logins = (staff.failed_logins or 0) + 1
             audit.record(session, staff_id=staff.id, username=staff.username,
                          action="login_failed",
-                         detail=f"wrong password ({staff.failed_logins} in a row)")
+                         detail=_with_via(f"wrong password ({staff.failed_logins} in a row)", via))
             if staff.failed_logins >= MAX_FAILED_LOGINS:
                 staff.locked = True
                 staff.version += 1
@@ -368,13 +385,87 @@ def authenticate(store: Store, username: str, password: str) -> StaffRef:
     return ref
 
 
+def _with_via(detail: str, via: str) -> str:
+    return f"{detail}; {via}" if via else detail
+
+
+def session_ref(store: Store, staff_id: int) -> StaffRef:
+    """The person a server session was opened for, read again from the database.
+
+    ``relaytui serve`` authenticates (password or key) before it starts the session's own
+    process; that process starts from here, and is refused if the account was disabled or
+    locked in the meantime.
+    """
+    with store.session() as session:
+        staff = session.get(Staff, staff_id)
+        if staff is None or not staff.active:
+            raise AccountClosed(_disabled_login())
+        if staff.locked:
+            raise AccountClosed(_locked_login())
+        return access.to_ref(staff)
+
+
+def command_line_login(store: Store, username: str, password: str, *, command: str,
+                       arguments: str = "", admin: bool) -> StaffRef:
+    """Log in at the server's command line to run ``command`` ("user list", "export
+    minutes") with ``arguments`` (kept in the trail, never a password); ``admin``: only an
+    administrator may run it.
+
+    The login and the command are both in the audit trail, a refusal too. A one-time password
+    is changed first (``relaytui password``), as at the app's login.
+    """
+    ref = authenticate(store, username, password, via="command line")
+    detail = " ".join(f"{command} {arguments}".split())[:300]
+    failure: DomainError | None = None
+    with store.session(write=True) as session:
+        staff = access.acting(session, ref)
+        assert staff is not None
+        if staff.must_change_password:
+            failure = LoginFailed(
+                _("{username} has a one-time password. Choose your own first: relaytui password "
+                  "--user {username}").format(username=staff.username))
+        elif admin and staff.role != "admin":
+            failure = NotAllowed(
+                _("Only an administrator can run 'relaytui {command}'. Log in as an administrator "
+                  "with --user.").format(command=command))
+        audit.record(session, staff_id=staff.id, username=staff.username,
+                     action="command_refused" if failure is not None else "command", detail=detail)
+    if failure is not None:
+        raise failure
+    return ref
+
+
+def change_password(store: Store, username: str, current: str, new: str, *,
+                    via: str = "password change") -> StaffRef:
+    """A person chooses a new password, proving who they are with the one they have (a
+    one-time password included). A wrong current password counts toward the lockout like a
+    failed login. Returns the person as now logged in."""
+    check_password(new)
+    if new == current:
+        raise InvalidInput(_("Choose a password that differs from the one you have now."))
+    me = authenticate(store, username, current, via=via)
+    hashed = hash_password(new)
+    with store.session(write=True) as session:
+        staff = access.acting(session, me)
+        assert staff is not None
+        session.execute(
+            update(Staff).where(Staff.id == staff.id)
+            .values(password_hash=hashed, must_change_password=False, version=staff.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        audit.record(session, staff_id=staff.id, username=staff.username, action="password_changed")
+        session.refresh(staff)
+        return access.to_ref(staff)
+
+
 # --- account management (administrators) --------------------------------------------------
 
 
 def add_user(store: Store, by: StaffRef, *, username: str, full_name: str, password: str,
              role: str = "caseworker", profession: str = "", unit: int | str | None = None,
-             email: str = "", phone: str = "") -> StaffView:
-    """Create an account (administrators only)."""
+             email: str = "", phone: str = "", must_change_password: bool = False) -> StaffView:
+    """Create an account (administrators only). The command line gives every new account a
+    :func:`one_time_password` that the person changes at their first login."""
     name = validate_username(username)
     full = _full_name(full_name)
     role = validate_role(role)
@@ -395,6 +486,7 @@ def add_user(store: Store, by: StaffRef, *, username: str, full_name: str, passw
             username=name, full_name=full, profession=profession,
             unit_id=unit_row.id if unit_row is not None else None, role=role, email=email,
             phone=phone, password_hash=hashed, created_at=clock.now(),
+            must_change_password=must_change_password,
         )
         session.add(staff)
         try:
@@ -480,17 +572,60 @@ def unlock_user(store: Store, by: StaffRef, username: str, *,
         return _view(session, staff)
 
 
-def reset_password(store: Store, by: StaffRef, username: str, password: str, *,
-                   version: int | None = None) -> StaffView:
-    """Give an account a new password (a locked account stays locked until unlocked)."""
+@dataclass(frozen=True)
+class PasswordReset:
+    """A reset account and its one-time password, to hand to the person (shown once)."""
+
+    view: StaffView
+    password: str
+    #: How many children's access reports now show the reset.
+    subjects: int
+
+
+def reset_password(store: Store, by: StaffRef, username: str, *,
+                   version: int | None = None) -> PasswordReset:
+    """Give an account a one-time password, to be changed at its next login.
+
+    A locked account stays locked until unlocked. Whoever has the new password can read what
+    the account reads, so the reset is an event in the access report of every child whose log
+    the account holds or reads (GDPR art. 15).
+    """
+    password = one_time_password()
     hashed = hash_password(password)
     with store.session(write=True) as session:
         actor = access.require_admin(session, by)
         staff = _find_staff(session, username)
         _check_version(staff, version)
-        _guarded_update(session, staff, password_hash=hashed)
+        _guarded_update(session, staff, password_hash=hashed, must_change_password=True)
         _audit(session, actor, by, "password_reset", staff)
-        return _view(session, staff)
+        reached = _logs_reached_by(session, staff.id)
+        for log_id, subject_id in reached:
+            access.write_audit(session, actor, by, "reader_password_reset", log_id=log_id,
+                               subject_id=subject_id,
+                               detail=f"user={staff.id} username={staff.username}")
+        return PasswordReset(_view(session, staff), password, len({s for _l, s in reached}))
+
+
+def _logs_reached_by(session: Session, staff_id: int) -> list[tuple[int, int]]:
+    """(log, subject) of every log the account holds, is an actor of or may read by a grant."""
+    held = select(RelayLog.id, RelayLog.subject_id).where(
+        RelayLog.holder_id == staff_id, RelayLog.status != "closed")
+    member = (
+        select(RelayLog.id, RelayLog.subject_id)
+        .join(Membership, col(Membership.log_id) == col(RelayLog.id))
+        .where(Membership.staff_id == staff_id, col(Membership.removed_at).is_(None),
+               RelayLog.status != "closed")
+    )
+    granted = (
+        select(RelayLog.id, RelayLog.subject_id)
+        .join(ReadGrant, col(ReadGrant.log_id) == col(RelayLog.id))
+        .where(ReadGrant.staff_id == staff_id, col(ReadGrant.expires_at) > clock.now())
+    )
+    found: dict[int, int] = {}
+    for statement in (held, member, granted):
+        for log_id, subject_id in session.exec(statement):
+            found[log_id] = subject_id
+    return sorted(found.items())
 
 
 def set_role(store: Store, by: StaffRef, username: str, role: str, *,

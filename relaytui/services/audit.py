@@ -59,6 +59,7 @@ ACTION_LABELS = {
     "guardian_copy_exported": N_("made a copy of the relay log for the guardians"),
     "minutes_exported": N_("exported a meeting's minutes"),
     "access_report_exported": N_("exported an access report for the guardians"),
+    "reader_password_reset": N_("gave a new password to an account that holds or reads the relay log"),
 }
 
 

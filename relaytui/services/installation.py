@@ -19,6 +19,7 @@ DEFAULTS = {
     "age_of_own_consent": "16",
     "handover_reminder_days": "7",
     "idle_lock_minutes": "10",
+    "idle_end_minutes": "60",
     "municipality": "",
     "language": "",
 }
@@ -31,6 +32,9 @@ class Installation:
     age_of_own_consent: int
     handover_reminder_days: int
     idle_lock_minutes: int
+    #: A session served by ``relaytui serve`` (SSH, browser) that has had no key for this long
+    #: ends, its drafts saved, so that the server does not keep forgotten sessions open.
+    idle_end_minutes: int
     municipality: str
     language: str
 
@@ -80,6 +84,9 @@ def _validate(key: str, value: str) -> str:
     if key in ("handover_reminder_days", "idle_lock_minutes"):
         if not value.isdigit() or not 1 <= int(value) <= 365:
             raise InvalidInput(_("Give a whole number from 1 to 365."))
+    if key == "idle_end_minutes":
+        if not value.isdigit() or not 1 <= int(value) <= 1440:
+            raise InvalidInput(_("Give a whole number of minutes from 1 to 1440 (a day)."))
     if key not in DEFAULTS:
         raise InvalidInput(_("Unknown setting '{key}'.").format(key=key))
     return value
@@ -101,6 +108,7 @@ def read_in(session) -> Installation:
         age_of_own_consent=int(values["age_of_own_consent"]),
         handover_reminder_days=int(values["handover_reminder_days"]),
         idle_lock_minutes=int(values["idle_lock_minutes"]),
+        idle_end_minutes=int(values["idle_end_minutes"]),
         municipality=values["municipality"],
         language=values["language"],
     )
@@ -124,6 +132,34 @@ def write(store: Store, **values: str) -> Installation:
             else:
                 row.value = value
                 session.add(row)
+    return read(store)
+
+
+def change(store: Store, by, key: str, value: str) -> Installation:
+    """An administrator changes one setting; the change is in the audit trail.
+
+    The profile decides which rules every log was kept by (R4, R10, R14), so it is chosen
+    once: it cannot change once a relay log exists.
+    """
+    from relaytui.models import RelayLog
+    from relaytui.services import access
+
+    name = (key or "").strip()
+    checked = _validate(name, str(value).strip())
+    with store.session(write=True) as session:
+        actor = access.require_admin(session, by)
+        row = session.get(Setting, name)
+        before = row.value if row is not None else DEFAULTS[name]
+        if name == "profile" and checked != before and session.exec(select(RelayLog.id).limit(1)).first():
+            raise InvalidInput(_("The profile cannot change once relay logs exist: every log was "
+                                 "kept by the rules of '{profile}'.").format(profile=before))
+        if row is None:
+            session.add(Setting(key=name, value=checked))
+        else:
+            row.value = checked
+            session.add(row)
+        access.write_audit(session, actor, by, "setting_changed",
+                           detail=f"{name}: {before} -> {checked}" if name != "municipality" else name)
     return read(store)
 
 

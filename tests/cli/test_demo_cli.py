@@ -88,13 +88,13 @@ def test_demo_refuses_an_unknown_profile_and_a_large_norway(db_path, args):
 
 
 def test_demo_option_with_a_norwegian_language_opens_sunnfjord_in_a_file_of_its_own():
-    result = run("--demo", "--lang", "nn", "user", "list")
+    result = run("--demo", "--lang", "nn", "user", "list", "--user", "admin", "--password-stdin", input="demo\n")
     assert result.exit_code == 0, result.output
     norway = config.demo_sqlite_path().with_name("demo-no.db")
     assert norway.exists() and not config.demo_sqlite_path().exists()
     assert "Anna Hauge" in result.output and "Anna Holm" not in result.output
     # bokmål finds the same municipality, already filled
-    again = run("--demo", "--lang", "nb", "user", "list")
+    again = run("--demo", "--lang", "nb", "user", "list", "--user", "admin", "--password-stdin", input="demo\n")
     assert again.exit_code == 0, again.output
     assert "Anna Hauge" in again.output
     assert not config.demo_sqlite_path().exists()

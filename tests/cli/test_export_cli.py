@@ -7,7 +7,7 @@ from typer.testing import CliRunner
 
 from relaytui.cli import app
 from relaytui.services import access, accounts, logs, meetings
-from tests.factories import build_world
+from tests.factories import build_world, give_password
 
 runner = CliRunner()
 
@@ -15,7 +15,7 @@ runner = CliRunner()
 def _setup(store):
     world = build_world(store, "dk")
     for name in ("anna", "lene"):
-        accounts.reset_password(store, access.system_administrator(), name, "secret-pw")
+        give_password(store, name, "secret-pw")
     log = logs.create_log(store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c")
     meeting = meetings.schedule(store, world.ref("anna"), log.id, kind="dialogue",
                                 starts_at=datetime(2026, 12, 3, 9, tzinfo=timezone.utc), place="Room 2",

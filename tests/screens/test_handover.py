@@ -9,8 +9,8 @@ from textual.widgets import DataTable, Input, OptionList, Static
 
 from relaytui.app import RelayApp
 from relaytui.errors import NotAllowed
-from relaytui.services import access, accounts, clock, handover, logs
-from tests.factories import build_world
+from relaytui.services import clock, handover, logs
+from tests.factories import build_world, give_password
 from tests.screens.reading import screen_text, wait_for
 
 SIZE = (120, 40)
@@ -22,9 +22,8 @@ MARKUP_MESSAGE = "[bold red]x[/] I move to the nursery"
 def town(store):
     """The municipality of tests/factories.py, with a password for everyone who logs in."""
     world = build_world(store, "dk")
-    system = access.system_administrator()
     for username in ("anna", "bo", "lene", "carl", "sofus"):
-        accounts.reset_password(store, system, username, PASSWORD)
+        give_password(store, username, PASSWORD)
     return world
 
 

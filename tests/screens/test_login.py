@@ -123,10 +123,10 @@ async def test_password_is_checked_in_a_thread_with_the_form_disabled(world, mon
     threads = []
     real = accounts.authenticate
 
-    def slow_authenticate(store, username, password):
+    def slow_authenticate(store, username, password, **where):
         threads.append(threading.current_thread())
         assert release.wait(10)
-        return real(store, username, password)
+        return real(store, username, password, **where)
 
     monkeypatch.setattr(accounts, "authenticate", slow_authenticate)
     app = RelayApp(world.store)
@@ -145,7 +145,7 @@ async def test_password_is_checked_in_a_thread_with_the_form_disabled(world, mon
 
 
 async def test_unexpected_failure_shows_one_generic_line(world, monkeypatch):
-    def broken(store, username, password):
+    def broken(store, username, password, **where):
         raise RuntimeError("internal detail that must not reach the screen")
 
     monkeypatch.setattr(accounts, "authenticate", broken)

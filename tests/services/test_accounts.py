@@ -9,7 +9,7 @@ import pytest
 from sqlmodel import col, select
 
 from relaytui.errors import (
-    InvalidInput, LoginFailed, NotAllowed, NotFound, RuleViolation, StaleWrite,
+    AccountClosed, InvalidInput, LoginFailed, NotAllowed, NotFound, RuleViolation, StaleWrite,
 )
 from relaytui.models import AuditEvent, Staff, Unit
 from relaytui.services import access, accounts, units
@@ -278,7 +278,7 @@ def test_a_caseworker_cannot_manage_accounts(store, cli, anna):
     with pytest.raises(NotAllowed):
         accounts.set_role(store, ref, "anna", "admin")
     with pytest.raises(NotAllowed):
-        accounts.reset_password(store, ref, "anna", "new")
+        accounts.reset_password(store, ref, "anna")
     with pytest.raises(NotAllowed):
         units.add_unit(store, ref, name="Eve's unit")
     assert _row(store, "anna").role == "caseworker"
@@ -346,14 +346,44 @@ def test_a_concurrent_change_between_read_and_write_is_refused(store, cli, anna,
     assert _row(store, "anna").role == "caseworker"
 
 
-def test_reset_password(store, cli, anna):
-    accounts.reset_password(store, cli, "anna", "a new passphrase")
+def test_reset_password_gives_a_one_time_password(store, cli, anna):
+    reset = accounts.reset_password(store, cli, "anna")
+    assert reset.view.must_change_password and reset.subjects == 0
+    assert len(reset.password) == 14 and reset.password.count("-") == 2
     with pytest.raises(LoginFailed):
         accounts.authenticate(store, "anna", PASSWORD)
-    assert accounts.authenticate(store, "anna", "a new passphrase").id == anna.id
-    with pytest.raises(InvalidInput):
-        accounts.reset_password(store, cli, "anna", "")
+    first = accounts.authenticate(store, "anna", reset.password)
+    assert first.id == anna.id and first.must_change_password
     assert [e.action for e in _events(store, "password_reset")] == ["password_reset"]
+    # Two resets never give the same password.
+    assert accounts.reset_password(store, cli, "anna").password != reset.password
+
+
+def test_a_one_time_password_is_changed_by_its_owner_only_once(store, cli, anna):
+    reset = accounts.reset_password(store, cli, "anna")
+    with pytest.raises(InvalidInput):
+        accounts.change_password(store, "anna", reset.password, reset.password)
+    with pytest.raises(InvalidInput):
+        accounts.change_password(store, "anna", reset.password, "")
+    with pytest.raises(LoginFailed):
+        accounts.change_password(store, "anna", "a wrong guess", "my own words")
+    assert _row(store, "anna").failed_logins == 1  # a wrong current password counts
+    me = accounts.change_password(store, "anna", reset.password, "my own words")
+    assert me.id == anna.id and not me.must_change_password
+    with pytest.raises(LoginFailed):
+        accounts.authenticate(store, "anna", reset.password)
+    assert not accounts.authenticate(store, "anna", "my own words").must_change_password
+    assert [e.action for e in _events(store, "password_changed")] == ["password_changed"]
+
+
+def test_a_password_change_cannot_unlock_a_locked_account(store, cli, anna):
+    for _attempt in range(accounts.MAX_FAILED_LOGINS):
+        with pytest.raises(LoginFailed):
+            accounts.authenticate(store, "anna", "guess")
+    with pytest.raises(AccountClosed):
+        accounts.change_password(store, "anna", PASSWORD, "my own words")
+    with pytest.raises(LoginFailed):
+        accounts.authenticate(store, "anna", "my own words")
 
 
 def test_management_is_audited(store, cli, anna):

@@ -1,0 +1,129 @@
+"""``relaytui export``: papers from a relay log, made by the person who may read them (the
+holder, who logs in) and recorded in the audit trail; a child's whole access report by an
+administrator."""
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from relaytui.cli.common import current_store, password_stdin_option, say, signed_in, user_option
+from relaytui.errors import InvalidInput
+from relaytui.i18n import _
+
+
+def _write_private(output: Path, data: bytes) -> None:
+    if not output.parent.exists():
+        raise InvalidInput(_("The folder {folder} does not exist.").format(folder=output.parent))
+    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
+def _deliver(data: bytes, output: Path | None, done: str) -> None:
+    if output is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    else:
+        _write_private(output, data)
+        say(done.format(file=output))
+
+
+def register(app: typer.Typer) -> None:
+    export_app = typer.Typer(help=_("Papers from a relay log, written by the person who may read them."),
+                             no_args_is_help=True)
+    app.add_typer(export_app, name="export")
+
+    _format_option = typer.Option("--format", "-f", metavar="pdf|text", help=_("pdf (to print) or text."))
+    _output_option = typer.Option("--output", "-o", help=_("The file to write; standard output when not given."))
+
+    @export_app.command("invitation", help=_(
+        "The invitation to a meeting with its agenda, as an iCalendar file (.ics) or a "
+        "plain-text letter. Only the log's holder may export it; the export is recorded."))
+    def export_invitation(
+        ctx: typer.Context,
+        meeting: Annotated[int, typer.Argument(metavar="MEETING", help=_("The meeting's number."))],
+        user: Annotated[str | None, user_option()] = None,
+        form: Annotated[str, typer.Option("--format", "-f", metavar="ics|text",
+                                          help=_("ics (calendar) or text (letter)."))] = "ics",
+        output: Annotated[Path | None, _output_option] = None,
+        password_stdin: Annotated[bool, password_stdin_option()] = False,
+    ) -> None:
+        from relaytui.services import invitations
+
+        if form not in ("ics", "text"):
+            raise InvalidInput(_("Choose --format ics or --format text."))
+        store = current_store(ctx)
+        by = signed_in(ctx, store, user, password_stdin, admin=False)
+        data = (invitations.ics(store, by, meeting) if form == "ics"
+                else invitations.letter(store, by, meeting).encode("utf-8"))
+        _deliver(data, output, _("Wrote the invitation to {file}."))
+
+    def _export_paper(ctx: typer.Context, make, user: str | None, form: str, output: Path | None,
+                      password_stdin: bool, *, admin: bool = False) -> None:
+        """Check the format, log the person in, write the paper."""
+        from relaytui import documents
+
+        if form not in documents.FORMATS:
+            raise InvalidInput(_("Choose --format pdf or --format text."))
+        if output is None and form == "pdf" and sys.stdout.isatty():
+            raise InvalidInput(_("A PDF cannot be shown in the terminal: give --output FILE."))
+        store = current_store(ctx)
+        by = signed_in(ctx, store, user, password_stdin, admin=admin)
+        _deliver(documents.render(make(store, by), form), output, _("Wrote {file}."))
+
+    def _paper_command(name: str, help_text: str, metavar: str, number_help: str, paper: str) -> None:
+        """One `relaytui export NAME NUMBER` command: the paper ``papers.<paper>(store, by, NUMBER)``."""
+
+        def command(
+            ctx: typer.Context,
+            number: Annotated[int, typer.Argument(metavar=metavar, help=number_help)],
+            user: Annotated[str | None, user_option()] = None,
+            form: Annotated[str, _format_option] = "pdf",
+            output: Annotated[Path | None, _output_option] = None,
+            password_stdin: Annotated[bool, password_stdin_option()] = False,
+        ) -> None:
+            from relaytui.services import papers
+
+            _export_paper(ctx, lambda store, by: getattr(papers, paper)(store, by, number), user, form, output,
+                          password_stdin)
+
+        export_app.command(name, help=help_text)(command)
+
+    _paper_command("consent-form", _(
+        "The consent form for a relay log, filled in, to print and have signed. Only the log's "
+        "holder may export it; the export is recorded."), "LOG", _("The relay log's number."), "consent_form")
+    _paper_command("guardian-copy", _(
+        "What the guardians may read in a relay log, as one paper. Only the log's holder may "
+        "export it; the export is recorded."), "LOG", _("The relay log's number."), "guardian_copy")
+    _paper_command("minutes", _(
+        "A meeting's paper: the invitation with its agenda before the meeting, the minutes after "
+        "it. Only the log's holder may export it; the export is recorded."), "MEETING",
+        _("The meeting's number."), "meeting_paper")
+
+    @export_app.command("access-report", help=_(
+        "Who read or changed a relay log, for a guardian's request for access (GDPR art. 15): "
+        "the holder for their log (LOG), an administrator for every log of a child "
+        "(--subject). The export is recorded."))
+    def export_access_report(
+        ctx: typer.Context,
+        log: Annotated[int | None, typer.Argument(metavar="[LOG]", help=_("The relay log's number."))] = None,
+        subject: Annotated[str | None, typer.Option(
+            "--subject", metavar="NUMBER", help=_("The child's national number (administrators)."))] = None,
+        user: Annotated[str | None, user_option()] = None,
+        form: Annotated[str, _format_option] = "pdf",
+        output: Annotated[Path | None, _output_option] = None,
+        password_stdin: Annotated[bool, password_stdin_option()] = False,
+    ) -> None:
+        from relaytui.services import papers
+
+        if (log is None) == (subject is None):
+            raise InvalidInput(_("Give either a relay log's number or --subject NUMBER."))
+        if subject is not None:
+            _export_paper(ctx, lambda store, by: papers.subject_access_report(store, by, subject), user, form,
+                          output, password_stdin, admin=True)
+        else:
+            _export_paper(ctx, lambda store, by: papers.access_report(store, by, log), user, form, output,
+                          password_stdin)

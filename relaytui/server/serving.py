@@ -1,0 +1,159 @@
+"""Running the server: the SSH side, the web side, the sessions, and a clean stop on SIGTERM.
+
+The server is the one process that knows the database's password. Its session processes get
+the database's address without the password on their command line (which every user of the
+machine can see with ``ps``) and the password in their environment (which only the server's
+own account can read).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from relaytui import config, db
+from relaytui.db import Store
+from relaytui.errors import InvalidInput
+from relaytui.i18n import _
+from relaytui.server.sessions import GRACE_SECONDS, Sessions
+
+log = logging.getLogger("relaytui.server")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What ``relaytui serve`` was asked to do."""
+
+    ssh_host: str = "127.0.0.1"
+    ssh_port: int | None = 2222
+    web_host: str = "127.0.0.1"
+    web_port: int | None = 8080
+    public_url: str | None = None
+    max_sessions: int = 100
+    state_dir: Path | None = None
+    insecure: bool = False
+    grace: float = GRACE_SECONDS
+
+    def check(self) -> None:
+        """Refuse what would put the children's data at risk, before anything listens."""
+        from relaytui.server.web import is_loopback
+
+        if self.ssh_port is None and self.web_port is None:
+            raise InvalidInput(_("Nothing to serve: leave out --no-ssh or --no-web."))
+        if not 1 <= self.max_sessions <= 10_000:
+            raise InvalidInput(_("--max-sessions is a whole number from 1 to 10000."))
+        for port in (self.ssh_port, self.web_port):
+            if port is not None and not 0 <= port <= 65535:
+                raise InvalidInput(_("A port is a number from 1 to 65535."))
+        if self.web_port is not None and not is_loopback(self.web_host) and not self.insecure:
+            raise InvalidInput(_(
+                "The browser side would listen on {host} without TLS, so passwords and children's "
+                "data would cross the network in clear text. Keep it on 127.0.0.1 behind a TLS "
+                "reverse proxy (see the README: Serve a municipality), or give --insecure if TLS "
+                "ends on another machine in front of this one.").format(host=self.web_host))
+        if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
+            raise InvalidInput(_("--public-url is the address staff type in the browser, e.g. "
+                                 "https://relaytui.kommune.dk"))
+
+
+def database_password(url: str) -> str | None:
+    """The store's password as the server's own engine finds it: the URL, the environment,
+    the keyring."""
+    if not db.is_postgresql(url):
+        return None
+    given = db.pg_params(url).get("password")
+    return given or os.environ.get("RELAYTUI_DATABASE_PASSWORD") or config.load_password(db.safe_url(url))
+
+
+def state_folder(plan: Plan) -> Path:
+    """Where the server keeps its host key: ``--state-dir``, else the data folder."""
+    folder = plan.state_dir if plan.state_dir is not None else config.data_dir() / "server"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder
+
+
+def _announce(line: str) -> None:
+    """A line for the operator (and the journal): what listens where."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+def serve(store: Store, plan: Plan) -> int:
+    """Run until SIGTERM or SIGINT; returns the exit code."""
+    plan.check()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
+                        stream=sys.stderr)
+    url = db.safe_url(store.url)
+    environment = dict(os.environ)
+    password = database_password(store.url)
+    if password:
+        environment["RELAYTUI_DATABASE_PASSWORD"] = password
+    environment.pop(config.ENV_URL, None)  # the sessions get the address on their command line
+    return asyncio.run(_serve(store, plan, url, environment))
+
+
+async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]) -> int:
+    from relaytui.services import installation
+
+    sessions = Sessions(plan.max_sessions)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for ending in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(ending, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, lambda: None)  # a closed operator terminal stops nothing
+
+    title = installation.read(store).municipality or _("Relay log")
+    ssh_server = None
+    web_runner = None
+    try:
+        if plan.ssh_port is not None:
+            from relaytui.server import ssh
+
+            key = ssh.host_key(state_folder(plan) / "ssh_host_ed25519_key")
+            gate = ssh.Gate(store=store, sessions=sessions, db_url=url, environment=environment,
+                            checks=asyncio.Semaphore(ssh.PASSWORD_CHECKS))
+            ssh_server = await ssh.listen(gate, plan.ssh_host, plan.ssh_port, key)
+            port = ssh_server.get_port()
+            _announce(_("SSH: listening on {host}:{port}; host key {fingerprint}").format(
+                host=plan.ssh_host, port=port, fingerprint=ssh.fingerprint(key)))
+        if plan.web_port is not None:
+            from aiohttp import web as aioweb
+
+            from relaytui.server.web import StaffWeb
+
+            site_server = StaffWeb(sessions, db_url=url, environment=environment, host=plan.web_host,
+                                   port=plan.web_port,
+                                   public_url=plan.public_url or f"http://{plan.web_host}:{plan.web_port}",
+                                   title=title)
+            web_runner = aioweb.AppRunner(await site_server._make_app(), handle_signals=False,
+                                          access_log=None)
+            await web_runner.setup()
+            site = aioweb.TCPSite(web_runner, plan.web_host, plan.web_port)
+            await site.start()
+            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+            site_server.set_port(port)
+            _announce(_("Web: listening on http://{host}:{port}; staff open {url}").format(
+                host=plan.web_host, port=port, url=site_server.public_url))
+        _announce(_("Serving {url} to at most {n} sessions. Stop with SIGTERM (systemctl stop); "
+                    "open sessions save their drafts.").format(url=url, n=plan.max_sessions))
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        if ssh_server is not None:
+            ssh_server.close()
+        await sessions.end_all(plan.grace)
+        if web_runner is not None:
+            with contextlib.suppress(Exception):
+                await web_runner.cleanup()
+        if ssh_server is not None:
+            with contextlib.suppress(Exception):
+                await ssh_server.wait_closed()
+        store.dispose()
+    _announce(_("The server has stopped."))
+    return 0
