@@ -56,6 +56,8 @@ class Seat:
 
     def attach(self, process: asyncio.subprocess.Process) -> None:
         self.process = process
+        log.info("%s session %sfrom %s runs as process %d", self.kind,
+                 f"of {self.username} " if self.username else "", self.peer, process.pid)
 
     def release(self) -> None:
         if self._sessions is not None:

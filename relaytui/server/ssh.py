@@ -106,6 +106,9 @@ class StaffServer(asyncssh.SSHServer):
         #: The key (username, fingerprint) last found acceptable: the one the client signs with.
         self._key: tuple[str, str] | None = None
         self.refusal: str | None = None
+        #: Set once the login is complete: asyncssh may open a session while auth_completed
+        #: still records a key login.
+        self.ready = asyncio.Event()
 
     # --- the connection ------------------------------------------------------------------
 
@@ -175,6 +178,12 @@ class StaffServer(asyncssh.SSHServer):
         return True
 
     async def auth_completed(self) -> None:
+        try:
+            await self._complete()
+        finally:
+            self.ready.set()
+
+    async def _complete(self) -> None:
         if self.staff is not None or self._key is None:
             return
         from relaytui.services import keys
@@ -250,7 +259,14 @@ class TerminalSession(asyncssh.SSHServerSession):
             self.chan.exit(code)
 
     def session_started(self) -> None:
+        asyncio.ensure_future(self._start())
+
+    async def _start(self) -> None:
         server = self.server
+        try:
+            await asyncio.wait_for(server.ready.wait(), LOGIN_TIMEOUT)
+        except asyncio.TimeoutError:
+            pass
         staff = server.staff
         language = known_language(getattr(staff, "language", None) or "") if staff else None
         with speaking(language):
@@ -269,7 +285,7 @@ class TerminalSession(asyncssh.SSHServerSession):
                     else _("The server is full: {n} sessions are open. Try again in a few minutes, or "
                            "ask your IT department.").format(n=server.gate.sessions.limit))
                 return
-        asyncio.ensure_future(self._run(staff))
+        await self._run(staff)
 
     async def _run(self, staff: Any) -> None:
         gate = self.server.gate

@@ -107,6 +107,15 @@ class SessionProcess(AppService):
         self.seat.attach(process)
         return process
 
+    async def run(self) -> None:
+        """Relay the app's output; when its process ends (quit, idle, a crash), the page hears of
+        it at once instead of showing a screen that no longer answers."""
+        try:
+            await super().run()
+        finally:
+            with contextlib.suppress(Exception):
+                await self.remote_close()
+
     async def end(self) -> None:
         """After the page closed: the app quits (drafts saved); a process that hangs is killed."""
         with contextlib.suppress(Exception):
