@@ -769,7 +769,13 @@ class RelayApp(App[None]):
 
     def server_stops(self) -> None:
         """SIGTERM from the server (or SIGHUP: the connection is gone): end the session the
-        way quitting does, so that the minutes being written are saved as a draft."""
+        way quitting does. What screens hold unsaved (the minutes being written) is saved
+        first, at once, so that nothing depends on the terminal still being there."""
+        for stack in self._screen_stacks.values():
+            for screen in stack:
+                save = getattr(screen, "save_drafts", None)
+                if save is not None:
+                    save()
         self.exit(message=_("The server is stopping, so your session ended. Minutes being "
                             "written are saved as a draft; connect again shortly."))
 

@@ -47,13 +47,17 @@ def register(app: typer.Typer) -> None:
         insecure: Annotated[bool, typer.Option(
             "--insecure", help=_("Let the browser side listen beyond localhost without TLS in "
                                  "front (only when TLS ends on a machine in front)."))] = False,
+        no_preload: Annotated[bool, typer.Option(
+            "--no-preload", help=_("Start every session as a new process instead of forking it from "
+                                   "one that has relaytui loaded (slower, more memory)."))] = False,
     ) -> None:
         from relaytui.server.serving import Plan, serve
         from relaytui.services import installation
 
         plan = Plan(ssh_host=ssh_host, ssh_port=None if no_ssh else ssh_port, web_host=web_host,
                     web_port=None if no_web else web_port, public_url=public_url,
-                    max_sessions=max_sessions, state_dir=state_dir, insecure=insecure)
+                    max_sessions=max_sessions, state_dir=state_dir, insecure=insecure,
+                    preload=not no_preload)
         plan.check()
         store = current_store(ctx)
         if not installation.is_initialised(store):

@@ -1199,10 +1199,13 @@ class MinutesScreen(RelayScreen):
             self.dismiss(None)  # whoever opened the minutes hears of it (and reloads)
 
     def on_unmount(self) -> None:
-        """Leaving by quitting or logging out: what is not saved yet is saved on the way out.
+        """Leaving by quitting or logging out: what is not saved yet is saved on the way out."""
+        self.save_drafts()
 
-        A plain thread that is not a daemon: the program waits for it before it ends.
-        """
+    def save_drafts(self) -> None:
+        """Save what is typed and not saved yet, now, in a plain thread that is not a daemon:
+        the program waits for it before it ends (the server's SIGTERM calls this too)."""
+        self._take_typed()
         if self.writable and self._dirty_keys():
             store, staff = self.store, self._staff
             threading.Thread(target=self._save_all, args=(store, staff), name="minutes-last-save",

@@ -39,6 +39,8 @@ class Plan:
     state_dir: Path | None = None
     insecure: bool = False
     grace: float = GRACE_SECONDS
+    #: Fork sessions from a process with relaytui loaded (False: a new Python each).
+    preload: bool = True
 
     def check(self) -> None:
         """Refuse what would put the children's data at risk, before anything listens."""
@@ -89,6 +91,8 @@ def serve(store: Store, plan: Plan) -> int:
     plan.check()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
                         stream=sys.stderr)
+    # asyncssh says a line for every channel and packet exchange; ours say who, from where.
+    logging.getLogger("asyncssh").setLevel(logging.WARNING)
     url = db.safe_url(store.url)
     environment = dict(os.environ)
     password = database_password(store.url)
@@ -111,13 +115,19 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
     title = installation.read(store).municipality or _("Relay log")
     ssh_server = None
     web_runner = None
+    from relaytui.server.sessions import session_environment
+    from relaytui.server.spawner import FreshStart, Spawner
+
+    starter: Spawner | FreshStart = FreshStart()
+    if plan.preload:
+        starter = await Spawner.begin(session_environment(environment)) or FreshStart()
     try:
         if plan.ssh_port is not None:
             from relaytui.server import ssh
 
             key = ssh.host_key(state_folder(plan) / "ssh_host_ed25519_key")
             gate = ssh.Gate(store=store, sessions=sessions, db_url=url, environment=environment,
-                            checks=asyncio.Semaphore(ssh.PASSWORD_CHECKS))
+                            checks=asyncio.Semaphore(ssh.PASSWORD_CHECKS), starter=starter)
             ssh_server = await ssh.listen(gate, plan.ssh_host, plan.ssh_port, key)
             port = ssh_server.get_port()
             _announce(_("SSH: listening on {host}:{port}; host key {fingerprint}").format(
@@ -130,7 +140,7 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
             site_server = StaffWeb(sessions, db_url=url, environment=environment, host=plan.web_host,
                                    port=plan.web_port,
                                    public_url=plan.public_url or f"http://{plan.web_host}:{plan.web_port}",
-                                   title=title)
+                                   title=title, starter=starter)
             web_runner = aioweb.AppRunner(await site_server._make_app(), handle_signals=False,
                                           access_log=None)
             await web_runner.setup()
@@ -148,6 +158,7 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
         if ssh_server is not None:
             ssh_server.close()
         await sessions.end_all(plan.grace)
+        await starter.close()
         if web_runner is not None:
             with contextlib.suppress(Exception):
                 await web_runner.cleanup()

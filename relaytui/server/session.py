@@ -28,6 +28,20 @@ def _take_the_terminal() -> None:
         pass  # already ours, or not a terminal (the tests' pipes)
 
 
+def end_with_parent() -> None:
+    """If the process that started this one dies (the server, or the spawner that forked it),
+    even by SIGKILL, this one gets SIGTERM and ends as on quitting, instead of running on
+    with nobody to talk to."""
+    import ctypes
+    import signal
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+
+
 def _identity(fd: int | None) -> dict:
     if fd is None:
         return {}
@@ -45,6 +59,7 @@ def run(argv: list[str] | None = None) -> int:
     from relaytui import config, db
     from relaytui.i18n import language_from_environment, set_language
 
+    end_with_parent()
     identity = _identity(args.identity_fd)
     set_language(language_from_environment())
     if identity:

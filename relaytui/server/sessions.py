@@ -13,19 +13,14 @@ import contextlib
 import logging
 import os
 import signal
-import sys
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 log = logging.getLogger("relaytui.server")
 
 #: Seconds the session processes get to save and end on SIGTERM before they are killed.
 GRACE_SECONDS = 20.0
-
-
-def session_command(db_url: str) -> list[str]:
-    """The command that runs one session's app (the database as the server chose it)."""
-    return [sys.executable, "-m", "relaytui.server.session", "--db", db_url]
 
 
 def session_environment(base: dict[str, str], **extra: str) -> dict[str, str]:
@@ -47,14 +42,16 @@ class Seat:
     peer: str
     username: str = ""
     started: float = field(default_factory=time.monotonic)
-    process: asyncio.subprocess.Process | None = None
+    #: The session's process: an asyncio process or a :class:`~.spawner.Child` (pid, wait,
+    #: send_signal, returncode).
+    process: Any = None
     _sessions: Sessions | None = None
 
     @property
     def pid(self) -> int | None:
         return self.process.pid if self.process is not None else None
 
-    def attach(self, process: asyncio.subprocess.Process) -> None:
+    def attach(self, process: Any) -> None:
         self.process = process
         log.info("%s session %sfrom %s runs as process %d", self.kind,
                  f"of {self.username} " if self.username else "", self.peer, process.pid)
@@ -106,7 +103,7 @@ class Sessions:
         if not self._seats:
             self._empty.set()
 
-    def processes(self) -> list[asyncio.subprocess.Process]:
+    def processes(self) -> list[Any]:
         return [seat.process for seat in self._seats
                 if seat.process is not None and seat.process.returncode is None]
 

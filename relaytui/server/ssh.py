@@ -30,7 +30,8 @@ from typing import Any
 from relaytui.db import Store
 from relaytui.errors import AccountClosed, DomainError, LoginFailed, StoreError
 from relaytui.i18n import _, known_language, speaking
-from relaytui.server.sessions import Seat, Sessions, session_command, session_environment
+from relaytui.server.sessions import Seat, Sessions, session_environment
+from relaytui.server.spawner import FreshStart, Spawner, session_arguments
 
 with warnings.catch_warnings():  # asyncssh warns about DSA on import; we offer no DSA
     warnings.simplefilter("ignore")
@@ -88,6 +89,7 @@ class Gate:
     db_url: str
     environment: dict[str, str]
     checks: asyncio.Semaphore
+    starter: Spawner | FreshStart
 
 
 def _winsize(width: int, height: int, pixwidth: int = 0, pixheight: int = 0) -> bytes:
@@ -143,9 +145,11 @@ class StaffServer(asyncssh.SSHServer):
                 staff = await asyncio.to_thread(accounts.authenticate, self.gate.store, username,
                                                 password, via=self.via)
             except AccountClosed as exc:
+                log.info("refused an SSH login from %s: account closed", self.peer)
                 self._banner(exc.message)
                 return False
             except LoginFailed:
+                log.info("refused an SSH login from %s: wrong username or password", self.peer)
                 return False
             except DomainError as exc:
                 log.error("a login over SSH failed: %s", exc.message)
@@ -214,7 +218,7 @@ class TerminalSession(asyncssh.SSHServerSession):
         self.size = (80, 24, 0, 0)
         self.command: str | None = None
         self.master: int | None = None
-        self.process: asyncio.subprocess.Process | None = None
+        self.process: Any = None
         self.seat: Seat | None = None
         self._to_pty = b""
         self._reading = False
@@ -299,11 +303,9 @@ class TerminalSession(asyncssh.SSHServerSession):
             client_lang = (self.chan.get_environment().get("LANG", "") if self.chan else "") or ""
             if known_language(client_lang.split(".")[0]):
                 env.setdefault("RELAYTUI_LANG", client_lang.split(".")[0])
-            self.process = await asyncio.create_subprocess_exec(
-                *session_command(gate.db_url), "--identity-fd", str(read_end),
-                stdin=slave, stdout=slave, stderr=slave, pass_fds=(read_end,),
-                start_new_session=True, env=env,
-            )
+            self.process = await gate.starter.start(
+                session_arguments(gate.db_url), env, (slave, slave, slave),
+                identity_fd=read_end, new_session=True)
         except Exception:  # noqa: BLE001
             log.exception("starting an SSH session failed")
             for fd in (master, slave, read_end, write_end):

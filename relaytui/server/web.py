@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import ipaddress
 import logging
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +25,8 @@ from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
 from relaytui.i18n import LANGUAGES, _, speaking
-from relaytui.server.sessions import Seat, Sessions, session_command, session_environment
+from relaytui.server.sessions import Seat, Sessions, session_environment
+from relaytui.server.spawner import FreshStart, Spawner, session_arguments
 
 log = logging.getLogger("relaytui.server")
 
@@ -76,14 +78,16 @@ def peer_of(request: web.Request) -> str:
 
 
 class SessionProcess(AppService):
-    """textual-serve's app process, started without a shell and counted as a session."""
+    """textual-serve's app process: forked by the spawner (or a new Python), on pipes of
+    ours, counted as a session."""
 
-    def __init__(self, *args: Any, argv: list[str], environment: dict[str, str], seat: Seat,
-                 **kwargs: Any) -> None:
-        super().__init__(" ".join(argv), *args, **kwargs)
-        self.argv = argv
+    def __init__(self, *args: Any, arguments: list[str], environment: dict[str, str], seat: Seat,
+                 starter: Spawner | FreshStart, **kwargs: Any) -> None:
+        super().__init__("relaytui-session", *args, **kwargs)
+        self.arguments = arguments
         self.environment = environment
         self.seat = seat
+        self.starter = starter
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         env = super()._build_environment(width, height)
@@ -96,16 +100,30 @@ class SessionProcess(AppService):
         env.update({k: v for k, v in self.environment.items() if k not in ("COLUMNS", "ROWS")})
         return env
 
-    async def _open_app_process(self, width: int = 80, height: int = 24) -> asyncio.subprocess.Process:
-        self._process = process = await asyncio.create_subprocess_exec(
-            *self.argv,
-            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE, env=self._build_environment(width, height),
-        )
-        assert process.stdin is not None
-        self._stdin = process.stdin
-        self.seat.attach(process)
-        return process
+    async def _open_app_process(self, width: int = 80, height: int = 24) -> Any:
+        loop = asyncio.get_running_loop()
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        try:
+            child = await self.starter.start(self.arguments, self._build_environment(width, height),
+                                             (in_r, out_w, err_w))
+        except BaseException:
+            for fd in (in_w, out_r, err_r):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (in_r, out_w, err_w):
+                os.close(fd)
+        child.stdout = await _reader(loop, out_r)
+        child.stderr = await _reader(loop, err_r)
+        transport, protocol = await loop.connect_write_pipe(
+            asyncio.streams.FlowControlMixin, os.fdopen(in_w, "wb", buffering=0))
+        child.stdin = asyncio.StreamWriter(transport, protocol, None, loop)
+        self._process = child
+        self._stdin = child.stdin
+        self.seat.attach(child)
+        return child
 
     async def run(self) -> None:
         """Relay the app's output; when its process ends (quit, idle, a crash), the page hears of
@@ -131,6 +149,12 @@ class SessionProcess(AppService):
                 await process.wait()
 
 
+async def _reader(loop: asyncio.AbstractEventLoop, fd: int) -> asyncio.StreamReader:
+    reader = asyncio.StreamReader(limit=1 << 20)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0))
+    return reader
+
+
 @web.middleware
 async def _guarded(request: web.Request, handler: Any) -> web.StreamResponse:
     response = await handler(request)
@@ -150,12 +174,13 @@ class StaffWeb(Server):
     """textual-serve's server, as one part of ``relaytui serve``."""
 
     def __init__(self, sessions: Sessions, *, db_url: str, environment: dict[str, str], host: str,
-                 port: int, public_url: str | None, title: str) -> None:
+                 port: int, public_url: str | None, title: str, starter: Spawner | FreshStart) -> None:
         super().__init__("relaytui", host=host, port=port, title=title, public_url=public_url,
                          statics_path=STATIC, templates_path=TEMPLATES)
         self.sessions = sessions
         self.db_url = db_url
         self.environment = environment
+        self.starter = starter
         self.services: set[SessionProcess] = set()
 
     def set_port(self, port: int) -> None:
@@ -236,9 +261,9 @@ class StaffWeb(Server):
             await websocket.close()
             return websocket
         service = SessionProcess(
-            argv=[*session_command(self.db_url), "--via", f"web {peer}"],
+            arguments=session_arguments(self.db_url, via=f"web {peer}"),
             environment=session_environment(self.environment, RELAYTUI_LANG=language),
-            seat=seat, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
+            seat=seat, starter=self.starter, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
             close=websocket.close, download_manager=self.download_manager,
         )
         self.services.add(service)

@@ -232,6 +232,11 @@ async def test_every_screen_fits_80x24_and_speaks_the_language(demo_store, langu
         await tour.stop("language")
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is before, "the language dialog closed")
+        app.action_change_password()
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "ChangePasswordScreen", "the password screen")
+        await tour.stop("change password")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.screen is before, "the password screen closed")
 
     assert len(tour.stops) >= 20
     assert not tour.findings, f"{len(tour.findings)} findings in {language}:\n" + "\n".join(map(str, tour.findings))

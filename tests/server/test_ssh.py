@@ -292,3 +292,50 @@ def test_openssh_in_a_real_terminal_logs_in_with_the_key_and_knows_the_host(serv
         term.close()
     listed = subprocess.run(["ssh-keygen", "-lf", str(known)], capture_output=True, text=True, check=True).stdout
     assert server.host_key in listed  # the fingerprint the server printed is the one ssh saw
+
+
+async def test_a_killed_server_still_lets_its_sessions_save_their_minutes(town):
+    from datetime import timedelta
+
+    from relaytui.services import accounts, clock, meetings
+
+    store = open_store(str(town.db))
+    anna_ref = accounts.authenticate(store, "anna", PASSWORD)
+    meeting = meetings.schedule(store, anna_ref, town.log_id, kind="dialogue", place="Room 11",
+                                starts_at=clock.now() + timedelta(minutes=10))
+    store.dispose()
+    running = start_server(town)
+    anna = await SSHScreen.open(running.ssh_port, "anna", password=PASSWORD)
+    try:
+        await anna.wait_for("Bo Jensen")
+        await anna.press("enter")
+        await anna.wait_for("Holder:")
+        await anna.press("4")
+        await anna.wait_for("Room 11")
+        await anna.press("enter")
+        await anna.wait_for("Since last time")
+        pid = session_pid(running, "anna")
+        await anna.type("Father will join next time")
+        running.process.kill()  # SIGKILL: the server runs no handler at all
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}") and _state(pid) != "Z":
+            await asyncio.sleep(0.1)
+        assert not os.path.exists(f"/proc/{pid}") or _state(pid) == "Z", "the session outlived its server"
+    finally:
+        await anna.close()
+        running.stop()
+    store = open_store(str(town.db))
+    try:
+        with store.session() as session:
+            texts = [n.text for n in session.exec(select(MinutesNote).where(MinutesNote.meeting_id == meeting.id))]
+        assert texts == ["Father will join next time"]
+    finally:
+        store.dispose()
+
+
+def _state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"

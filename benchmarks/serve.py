@@ -1,0 +1,329 @@
+"""``python -m benchmarks.serve --db FILE``: what one ``relaytui serve`` costs per session.
+
+Starts a real server on free ports of 127.0.0.1 and measures, with real clients:
+
+- connect to the first screen: over SSH (asyncssh's client: connection, password check,
+  the session's own process, the log list of anna, who is logged in by the server), and in
+  the browser (Chromium: the page, the websocket, the session's process, the login screen);
+- memory per session process, idle: at the browser's login screen, and over SSH at anna's log
+  list; and with the largest list open: lene (who reads 5,039 logs in the large demo) at her
+  list, then after paging to its end. PSS counts shared pages once, split among the processes
+  that share them; USS is what the process alone holds (what ending it gives back); RSS counts
+  shared pages in full;
+- how many sessions fit in 4 GB, from the PSS of idle sessions and the server's own.
+
+The database must hold ``relaytui demo`` (small: anna and the figures of an idle session) or
+``relaytui demo --size large`` (lene's largest list). Every demo password is ``demo``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyte
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import asyncssh
+
+HOME = "Search by name or national number"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen
+    ssh_port: int
+    web_url: str
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(60)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+
+def start(db: str, state: Path, sessions: int) -> Server:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "relaytui", "--db", db, "serve", "--ssh-port", "0", "--web-port", "0",
+         "--state-dir", str(state), "--max-sessions", str(sessions)],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        env={**os.environ, "RELAYTUI_LANG": "en"})
+    ssh_port, web_url = 0, ""
+    assert process.stdout is not None
+    for line in process.stdout:
+        if found := re.search(r"SSH: listening on [\d.]+:(\d+)", line):
+            ssh_port = int(found.group(1))
+        if found := re.search(r"staff open (http://\S+)", line):
+            web_url = found.group(1)
+        if line.startswith("Serving"):
+            return Server(process, ssh_port, web_url)
+    raise RuntimeError("relaytui serve did not start")
+
+
+def memory_of(pid: int) -> dict[str, float]:
+    """PSS, USS and RSS of one process in MB (from /proc/PID/smaps_rollup)."""
+    values: dict[str, int] = {}
+    with open(f"/proc/{pid}/smaps_rollup") as fh:
+        for line in fh:
+            parts = line.split()
+            if len(parts) >= 2 and parts[1].isdigit():
+                values[parts[0].rstrip(":")] = int(parts[1])
+    uss = values.get("Private_Clean", 0) + values.get("Private_Dirty", 0)
+    return {"pss": values.get("Pss", 0) / 1024, "uss": uss / 1024, "rss": values.get("Rss", 0) / 1024}
+
+
+def _parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as fh:
+        return int(fh.read().rsplit(")", 1)[1].split()[1])
+
+
+def session_pids() -> list[int]:
+    """The session processes: started as ``relaytui.server.session``, or forked by the spawner
+    (whose command line they keep)."""
+    commands: dict[int, bytes] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/cmdline", "rb") as fh:
+                    commands[int(name)] = fh.read()
+            except OSError:
+                continue
+    found = []
+    for pid, command in commands.items():
+        if b"relaytui.server.session" in command:
+            found.append(pid)
+        elif b"relaytui.server.spawner" in command:
+            try:
+                if b"relaytui.server.spawner" in commands.get(_parent_of(pid), b""):
+                    found.append(pid)
+            except OSError:
+                continue
+    return sorted(found)
+
+
+def spawner_pids() -> list[int]:
+    out = subprocess.run(["pgrep", "-f", "relaytui.server.spawner"], capture_output=True, text=True).stdout
+    sessions = set(session_pids())
+    return [int(pid) for pid in out.split() if int(pid) not in sessions]
+
+
+# --- SSH ------------------------------------------------------------------------------------
+
+
+class Screen:
+    def __init__(self, conn, process, width: int, height: int) -> None:
+        self.conn, self.process = conn, process
+        self.screen = pyte.Screen(width, height)
+        self.stream = pyte.ByteStream(self.screen)
+        self.task = asyncio.ensure_future(self._read())
+
+    async def _read(self) -> None:
+        while data := await self.process.stdout.read(65536):
+            self.stream.feed(data)
+
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    async def wait_for(self, pattern: str, timeout: float = 120) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if re.search(pattern, self.text()):
+                return self.text()
+            await asyncio.sleep(0.01)
+        raise TimeoutError(f"{pattern!r} never showed:\n{self.text()}")
+
+    async def close(self) -> None:
+        self.conn.close()
+        await self.conn.wait_closed()
+
+
+async def ssh_session(port: int, username: str, size=(120, 40)) -> tuple[Screen, float]:
+    started = time.perf_counter()
+    conn = await asyncssh.connect("127.0.0.1", port, username=username, password="demo",
+                                  known_hosts=None, client_keys=None, agent_path=None)
+    process = await conn.create_process(term_type="xterm-256color", term_size=size, encoding=None)
+    screen = Screen(conn, process, *size)
+    await screen.wait_for(r"\d+ shown")
+    return screen, time.perf_counter() - started
+
+
+# --- the browser ----------------------------------------------------------------------------
+
+
+def browser_first_screens(url: str, count: int) -> list[float]:
+    """Seconds from opening the page to the login screen, ``count`` times."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from playwright.sync_api import sync_playwright
+
+    times = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        for _n in range(count):
+            context = browser.new_context(viewport={"width": 1100, "height": 720})
+            page = context.new_page()
+            holder: dict[str, pyte.ByteStream] = {}
+
+            def socket(ws, holder=holder) -> None:
+                query = parse_qs(urlsplit(ws.url).query)
+                screen = pyte.Screen(int(query["width"][0]), int(query["height"][0]))
+                holder["screen"] = screen
+                stream = pyte.ByteStream(screen)
+                ws.on("framereceived", lambda data: stream.feed(data) if isinstance(data, bytes) else None)
+
+            page.on("websocket", socket)
+            started = time.perf_counter()
+            page.goto(url)
+            while "screen" not in holder or "Username" not in "\n".join(holder["screen"].display):
+                page.wait_for_timeout(5)
+            times.append(time.perf_counter() - started)
+            context.close()
+            time.sleep(0.5)
+        browser.close()
+    return times
+
+
+def browser_idle_sessions(url: str, count: int, settle: float) -> list[dict[str, float]]:
+    """Memory of ``count`` browser sessions resting at the login screen."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        pages = []
+        before = set(session_pids())
+        for _n in range(count):
+            page = browser.new_context(viewport={"width": 1100, "height": 720}).new_page()
+            page.goto(url)
+            pages.append(page)
+        time.sleep(settle)
+        found = [memory_of(pid) for pid in session_pids() if pid not in before]
+        browser.close()
+    return found
+
+
+# --- the figures ----------------------------------------------------------------------------
+
+
+async def ssh_figures(server: Server, repeat: int, idle: int, settle: float, largest: bool) -> dict:
+    figures: dict = {}
+    times = []
+    for _n in range(repeat):
+        screen, seconds = await ssh_session(server.ssh_port, "anna")
+        times.append(seconds)
+        await screen.close()
+        await asyncio.sleep(0.5)
+    figures["ssh_first_screen_s"] = times
+    held = []
+    before = set(session_pids())
+    for _n in range(idle):
+        screen, _seconds = await ssh_session(server.ssh_port, "anna")
+        held.append(screen)
+    await asyncio.sleep(settle)
+    figures["ssh_idle"] = [memory_of(pid) for pid in session_pids() if pid not in before]
+    for screen in held:
+        await screen.close()
+    if largest:
+        before = set(session_pids())
+        screen, seconds = await ssh_session(server.ssh_port, "lene")
+        figures["largest_first_screen_s"] = seconds
+        [pid] = [p for p in session_pids() if p not in before]
+        await asyncio.sleep(settle)
+        figures["largest_first_page"] = memory_of(pid)
+        shown = 0
+        started = time.perf_counter()
+        while True:
+            screen.process.stdin.write(b"\x1b[F")  # End: the list loads what follows
+            await asyncio.sleep(0.3)
+            found = re.search(r"([\d,.]+) shown", screen.text())
+            now = int(re.sub(r"\D", "", found.group(1))) if found else 0
+            if now == shown and now > 0:
+                break
+            shown = now
+        figures["largest_rows"] = shown
+        figures["largest_paging_s"] = time.perf_counter() - started
+        await asyncio.sleep(settle)
+        figures["largest_whole_list"] = memory_of(pid)
+        await screen.close()
+    return figures
+
+
+def summary(values: list[dict[str, float]], key: str) -> float:
+    return statistics.median(v[key] for v in values) if values else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--db", required=True, help="an SQLite file or a PostgreSQL URL with the demo")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--idle", type=int, default=10, help="idle sessions held at once per client")
+    parser.add_argument("--settle", type=float, default=3.0, help="seconds to wait before reading memory")
+    parser.add_argument("--largest", action="store_true", help="lene's largest list (the large demo)")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as state:
+        server = start(args.db, Path(state), sessions=max(50, 2 * args.idle + 5))
+        try:
+            time.sleep(1)
+            server_own = memory_of(server.process.pid)
+            spawner = [memory_of(pid) for pid in spawner_pids()]
+            figures = asyncio.run(ssh_figures(server, args.repeat, args.idle, args.settle, args.largest))
+            figures["web_first_screen_s"] = browser_first_screens(server.web_url, args.repeat)
+            figures["web_idle"] = browser_idle_sessions(server.web_url, args.idle, args.settle)
+            figures["server"] = server_own
+            figures["spawner"] = spawner[0] if spawner else {"pss": 0.0, "uss": 0.0, "rss": 0.0}
+        finally:
+            server.stop()
+
+    idle = figures["ssh_idle"] + figures["web_idle"]
+    per_session = summary(idle, "pss")
+    fixed = figures["server"]["pss"] + figures["spawner"]["pss"]
+    fits = int((4096 - fixed) // per_session) if per_session == per_session else 0
+    print(json.dumps(figures, indent=1, default=float), file=sys.stderr)
+    rows = [
+        ("connect to the log list over SSH (anna, median)", f"{statistics.median(figures['ssh_first_screen_s']):.2f} s",
+         "≤ 1 s"),
+        ("open the page to the login screen (browser, median)",
+         f"{statistics.median(figures['web_first_screen_s']):.2f} s", "≤ 1 s"),
+        ("idle session at the login screen (browser): PSS / USS / RSS",
+         f"{summary(figures['web_idle'], 'pss'):.0f} / {summary(figures['web_idle'], 'uss'):.0f} / "
+         f"{summary(figures['web_idle'], 'rss'):.0f} MB", "≤ 80 MB"),
+        ("idle session at anna's list (SSH): PSS / USS / RSS",
+         f"{summary(figures['ssh_idle'], 'pss'):.0f} / {summary(figures['ssh_idle'], 'uss'):.0f} / "
+         f"{summary(figures['ssh_idle'], 'rss'):.0f} MB", "≤ 80 MB"),
+        ("the server itself / the spawner: PSS", f"{figures['server']['pss']:.0f} / "
+         f"{figures['spawner']['pss']:.0f} MB", "-"),
+        ("sessions in 4 GB (idle, by PSS)", str(fits), "-"),
+    ]
+    if args.largest:
+        rows += [
+            ("lene's list (5,039 logs) over SSH: first screen", f"{figures['largest_first_screen_s']:.2f} s", "-"),
+            ("lene's list, first page: PSS / USS / RSS",
+             "{pss:.0f} / {uss:.0f} / {rss:.0f} MB".format(**figures["largest_first_page"]), "-"),
+            (f"lene's list paged to its end ({figures['largest_rows']} rows in "
+             f"{figures['largest_paging_s']:.1f} s): PSS / USS / RSS",
+             "{pss:.0f} / {uss:.0f} / {rss:.0f} MB".format(**figures["largest_whole_list"]), "≤ 250 MB"),
+        ]
+    print("| figure | measured | goal |")
+    print("|---|---|---|")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+
+
+if __name__ == "__main__":
+    main()
