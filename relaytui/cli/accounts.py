@@ -16,7 +16,7 @@ from relaytui.cli.common import (
     signed_in, user_option,
 )
 from relaytui.errors import InvalidInput
-from relaytui.i18n import _
+from relaytui.i18n import _, ngettext
 
 KEY_FILE_MAX = 16_384
 
@@ -27,8 +27,8 @@ def _username_arg() -> Any:
 
 def _say_one_time(username: str, password: str) -> None:
     say(_("One-time password for {username}: {password}").format(username=username, password=password))
-    say(_("Hand it to the person yourself; they choose their own password when they first log "
-          "in, and this one stops working."))
+    say(_("Give it to the person directly, not by e-mail; they choose their own password when "
+          "they first log in, and this one stops working."))
 
 
 def _read_key_file(path: Path) -> str:
@@ -159,7 +159,9 @@ def register(app: typer.Typer) -> None:
         say(_("{username} has a new one-time password.").format(username=view.username))
         _say_one_time(view.username, reset.password)
         if reset.subjects:
-            say(_("The reset is recorded in the access report of {n} children.").format(n=reset.subjects))
+            say(ngettext("The reset is recorded in the access report of {n} child.",
+                         "The reset is recorded in the access report of {n} children.",
+                         reset.subjects).format(n=reset.subjects))
         if view.locked:
             say(_("The account is still locked: unlock it with 'relaytui user unlock "
                   "{username}'.").format(username=view.username))
@@ -236,7 +238,7 @@ def register(app: typer.Typer) -> None:
              for v in views],
         )
 
-    @user_app.command("remove-key", help=_("Take an SSH key away from an account: it no longer "
+    @user_app.command("remove-key", help=_("Remove an SSH key from an account: the key no longer "
                                            "logs in."))
     def user_remove_key(
         ctx: typer.Context,
@@ -264,7 +266,7 @@ def register(app: typer.Typer) -> None:
         username = (user or "").strip()
         if not username:
             if password_stdin:
-                raise InvalidInput(_("Give --user USERNAME: whose password to change."))
+                raise InvalidInput(_("Give --user USERNAME: the account whose password to change."))
             username = typer.prompt(_("Your username"))
         current = read_secret(password_stdin, _("Your password now"))
         new = read_secret(password_stdin, _("Your new password"), confirm=True)

@@ -120,7 +120,7 @@ def register(app: typer.Typer) -> None:
         from relaytui.services import papers
 
         if (log is None) == (subject is None):
-            raise InvalidInput(_("Give either a relay log's number or --subject NUMBER."))
+            raise InvalidInput(_("Give either the relay log's number (LOG) or --subject NUMBER."))
         if subject is not None:
             _export_paper(ctx, lambda store, by: papers.subject_access_report(store, by, subject), user, form,
                           output, password_stdin, admin=True)

@@ -27,20 +27,20 @@ def register(app: typer.Typer) -> None:
             "--ssh-host", help=_("The address SSH listens on; 0.0.0.0 for every network."))] = "127.0.0.1",
         ssh_port: Annotated[int, typer.Option(
             "--ssh-port", help=_("The SSH port (0: any free port, printed at start)."))] = 2222,
-        no_ssh: Annotated[bool, typer.Option("--no-ssh", help=_("Serve no SSH."))] = False,
+        no_ssh: Annotated[bool, typer.Option("--no-ssh", help=_("Do not offer SSH."))] = False,
         web_host: Annotated[str, typer.Option(
             "--web-host", help=_("The address the browser side listens on: localhost, behind a TLS "
                                  "reverse proxy."))] = "127.0.0.1",
         web_port: Annotated[int, typer.Option(
             "--web-port", help=_("The browser side's port (0: any free port)."))] = 8080,
-        no_web: Annotated[bool, typer.Option("--no-web", help=_("Serve no browser side."))] = False,
+        no_web: Annotated[bool, typer.Option("--no-web", help=_("Do not offer the browser side."))] = False,
         public_url: Annotated[str | None, typer.Option(
             "--public-url", metavar="URL",
             help=_("The address staff open in the browser, as the proxy serves it, e.g. "
                    "https://relaytui.kommune.dk"))] = None,
         max_sessions: Annotated[int, typer.Option(
-            "--max-sessions", help=_("Sessions at the same time, SSH and browser together; one more "
-                                     "is told the server is full."))] = 100,
+            "--max-sessions", help=_("How many sessions may be open at once, SSH and browser "
+                                     "together; the next one is told that the server is full."))] = 100,
         state_dir: Annotated[Path | None, typer.Option(
             "--state-dir", metavar="DIR",
             help=_("Where the server keeps its SSH host key. Default: the data folder."))] = None,

@@ -117,7 +117,7 @@ class ChangePasswordScreen(RelayScreen):
             self._show_error(_("Type the password you have now first."), "#current-password")
             return
         if new != repeat:
-            self._show_error(_("The two new passwords differ. Type the new one twice, the same."),
+            self._show_error(_("The two new passwords differ. Type the same new password twice."),
                              "#new-password")
             return
         self._set_busy(True)

@@ -47,7 +47,7 @@ class Plan:
         from relaytui.server.web import is_loopback
 
         if self.ssh_port is None and self.web_port is None:
-            raise InvalidInput(_("Nothing to serve: leave out --no-ssh or --no-web."))
+            raise InvalidInput(_("Nothing to serve: give at most one of --no-ssh and --no-web."))
         if not 1 <= self.max_sessions <= 10_000:
             raise InvalidInput(_("--max-sessions is a whole number from 1 to 10000."))
         for port in (self.ssh_port, self.web_port):

@@ -186,7 +186,7 @@ def test_a_reset_password_shows_in_the_access_report_of_each_child_the_account_r
     assert "access report" not in reset.output
     town.args["user reset-password"] = ["anna"]
     reset = invoke(town, "user reset-password", "--user", "admin", "--password-stdin", input="admin-pw\n")
-    assert reset.exit_code == 0 and "access report of 1 children" in reset.output
+    assert reset.exit_code == 0 and "access report of 1 child." in reset.output
     with store.session() as session:
         number = session.get(Subject, town.subjects["Ida Jensen"]).national_number
     admin = accounts.authenticate(store, "admin", "admin-pw")
