@@ -110,38 +110,27 @@ def register(app: typer.Typer) -> None:
              for v in views],
         )
 
-    @user_app.command("disable", help=_("Disable an account: it can no longer log in."))
-    def user_disable(
-        ctx: typer.Context,
-        username: Annotated[str, _username_arg()],
-        user: Annotated[str | None, user_option()] = None,
-        password_stdin: Annotated[bool, password_stdin_option()] = False,
-    ) -> None:
-        store = current_store(ctx)
-        view = accounts.disable_user(store, signed_in(ctx, store, user, password_stdin), username)
-        say(_("{username} is disabled and can no longer log in.").format(username=view.username))
+    def _state_command(name: str, help_text: str, change: str, done: str) -> None:
+        """``relaytui user NAME USERNAME``: ``accounts.<change>(store, by, USERNAME)``, then
+        ``done`` (with {username}) is said."""
 
-    @user_app.command("enable", help=_("Enable a disabled account again."))
-    def user_enable(
-        ctx: typer.Context,
-        username: Annotated[str, _username_arg()],
-        user: Annotated[str | None, user_option()] = None,
-        password_stdin: Annotated[bool, password_stdin_option()] = False,
-    ) -> None:
-        store = current_store(ctx)
-        view = accounts.enable_user(store, signed_in(ctx, store, user, password_stdin), username)
-        say(_("{username} is enabled.").format(username=view.username))
+        def command(
+            ctx: typer.Context,
+            username: Annotated[str, _username_arg()],
+            user: Annotated[str | None, user_option()] = None,
+            password_stdin: Annotated[bool, password_stdin_option()] = False,
+        ) -> None:
+            store = current_store(ctx)
+            view = getattr(accounts, change)(store, signed_in(ctx, store, user, password_stdin), username)
+            say(done.format(username=view.username))
 
-    @user_app.command("unlock", help=_("Unlock an account locked after failed logins."))
-    def user_unlock(
-        ctx: typer.Context,
-        username: Annotated[str, _username_arg()],
-        user: Annotated[str | None, user_option()] = None,
-        password_stdin: Annotated[bool, password_stdin_option()] = False,
-    ) -> None:
-        store = current_store(ctx)
-        view = accounts.unlock_user(store, signed_in(ctx, store, user, password_stdin), username)
-        say(_("{username} is unlocked.").format(username=view.username))
+        user_app.command(name, help=help_text)(command)
+
+    _state_command("disable", _("Disable an account: it can no longer log in."), "disable_user",
+                   _("{username} is disabled and can no longer log in."))
+    _state_command("enable", _("Enable a disabled account again."), "enable_user", _("{username} is enabled."))
+    _state_command("unlock", _("Unlock an account locked after failed logins."), "unlock_user",
+                   _("{username} is unlocked."))
 
     @user_app.command("reset-password", help=_(
         "Give an account a one-time password, printed here, that must be changed at the next "

@@ -93,28 +93,31 @@ async def test_sigterm_ends_the_session_like_quitting(world):
     assert "The server is stopping" in app.said
 
 
-async def test_a_one_time_password_comes_first_and_cannot_be_skipped(world):
+def after_a_reset(world) -> tuple[RelayApp, str]:
+    """Anna's password reset by the administrator, and the app as SSH starts it for her."""
     reset = accounts.reset_password(world.store, world.system, "anna")
     anna = accounts.authenticate(world.store, "anna", reset.password)
-    app = RelayApp(world.store, staff=anna, served=Served("ssh 10.0.0.7", ends_on_logout=True))
+    return RelayApp(world.store, staff=anna, served=Served("ssh 10.0.0.7", ends_on_logout=True)), reset.password
+
+
+async def test_a_one_time_password_comes_first_and_cannot_be_skipped(world):
+    app, one_time = after_a_reset(world)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "Choose your password" in screen_text(app), "the password screen")
         for key in ("escape", "f2", "f3"):
             await pilot.press(key)
         await pilot.pause(0.2)
         assert "Choose your password" in screen_text(app) and app.staff is None
-        await pilot.press(*reset.password, "enter", *"new words", "enter", *"other words", "enter")
+        await pilot.press(*one_time, "enter", *"new words", "enter", *"other words", "enter")
         await wait_for(pilot, lambda: "differ" in screen_text(app), "the mismatch to be named")
-        assert app.screen.query_one("#current-password", Input).value == reset.password  # kept
+        assert app.screen.query_one("#current-password", Input).value == one_time  # kept
         await pilot.press(*"new words", "enter", *"new words", "enter")
         await wait_for(pilot, lambda: HOME in screen_text(app), "the log list")
     assert not accounts.authenticate(world.store, "anna", "new words").must_change_password
 
 
 async def test_logging_out_from_the_password_screen_over_ssh_ends_the_session(world):
-    reset = accounts.reset_password(world.store, world.system, "anna")
-    anna = accounts.authenticate(world.store, "anna", reset.password)
-    app = RelayApp(world.store, staff=anna, served=Served("ssh 10.0.0.7", ends_on_logout=True))
+    app, _one_time = after_a_reset(world)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "Choose your password" in screen_text(app), "the password screen")
         await pilot.press("ctrl+o")

@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from relaytui.db import open_store
 from relaytui.models import AuditEvent, MinutesNote
-from tests.server.conftest import PASSWORD, SSHScreen, server_environment, start_server
+from tests.server.conftest import PASSWORD, SSHScreen, build_town, server_environment, start_server
 
 pytestmark = pytest.mark.server
 
@@ -177,42 +177,69 @@ async def test_twenty_sessions_at_once_all_get_their_screens(server):
     assert server.alive()
 
 
-async def test_sigterm_saves_the_minutes_being_written_then_stops(town, tmp_path):
+def schedule_meeting(town, place: str) -> int:
+    """A meeting of anna's in a few minutes, in ``place``; its id."""
     from datetime import timedelta
 
     from relaytui.services import accounts, clock, meetings
 
     store = open_store(str(town.db))
-    anna_ref = accounts.authenticate(store, "anna", PASSWORD)
-    meeting = meetings.schedule(store, anna_ref, town.log_id, kind="dialogue", place="Room 9",
-                                starts_at=clock.now() + timedelta(minutes=5))
-    store.dispose()
+    try:
+        anna = accounts.authenticate(store, "anna", PASSWORD)
+        return meetings.schedule(store, anna, town.log_id, kind="dialogue", place=place,
+                                 starts_at=clock.now() + timedelta(minutes=5)).id
+    finally:
+        store.dispose()
+
+
+async def open_minutes(anna: SSHScreen, place: str) -> None:
+    """From anna's list to the minutes of the meeting in ``place``, key by key."""
+    await anna.wait_for("Bo Jensen")
+    await anna.press("enter")
+    await anna.wait_for("Holder:")
+    await anna.press("4")
+    await anna.wait_for(place)
+    await anna.press("enter")
+    await anna.wait_for("Since last time")
+
+
+def minutes_of(town, meeting_id: int) -> list[str]:
+    store = open_store(str(town.db))
+    try:
+        with store.session() as session:
+            return [n.text for n in session.exec(select(MinutesNote).where(MinutesNote.meeting_id == meeting_id))]
+    finally:
+        store.dispose()
+
+
+async def type_unsaved(anna: SSHScreen, town, meeting_id: int, text: str) -> str:
+    """Type ``text`` into the minutes until the screen shows it and the database does not have
+    it yet (the autosave waits two seconds after the last key); returns what was typed."""
+    await anna.type(text)
+    for _try in range(5):
+        await anna.wait_for(text)  # on the screen: the app has every key
+        if text not in minutes_of(town, meeting_id):
+            return text
+        text += "!"  # the autosave came first on a slow machine: one key more, not saved yet
+        await anna.type("!")
+    raise AssertionError("every key was saved before the test could stop the server")
+
+
+async def test_sigterm_saves_the_minutes_being_written_then_stops(tmp_path):
+    town = build_town(tmp_path)  # of its own: the only meeting of the log is this one
+    meeting_id = schedule_meeting(town, "Room 9")
     running = start_server(town)
     try:
         anna = await SSHScreen.open(running.ssh_port, "anna", password=PASSWORD)
-        await anna.wait_for("Bo Jensen")
-        await anna.press("enter")
-        await anna.wait_for("Holder:")
-        await anna.press("4")
-        await anna.wait_for("Room 9")
-        await anna.press("enter")
-        await anna.wait_for("Since last time")
-        await anna.type("Mother says the mornings are calmer")
-        started = time.monotonic()
-        running.process.send_signal(signal.SIGTERM)  # well within the two seconds of the autosave
-        assert time.monotonic() - started < 1.5
+        await open_minutes(anna, "Room 9")
+        text = await type_unsaved(anna, town, meeting_id, "Mother says the mornings are calmer")
+        running.process.send_signal(signal.SIGTERM)
         assert await anna.ended() is not None
         assert b"The server is stopping" in anna.raw
         assert running.process.wait(40) == 0
     finally:
         running.stop()
-    store = open_store(str(town.db))
-    try:
-        with store.session() as session:
-            texts = [n.text for n in session.exec(select(MinutesNote).where(MinutesNote.meeting_id == meeting.id))]
-        assert texts == ["Mother says the mornings are calmer"]
-    finally:
-        store.dispose()
+    assert minutes_of(town, meeting_id) == [text]
 
 
 async def test_when_full_the_next_person_is_told_so(town):
@@ -294,43 +321,30 @@ def test_openssh_in_a_real_terminal_logs_in_with_the_key_and_knows_the_host(serv
     assert server.host_key in listed  # the fingerprint the server printed is the one ssh saw
 
 
-async def test_a_killed_server_still_lets_its_sessions_save_their_minutes(town):
-    from datetime import timedelta
-
-    from relaytui.services import accounts, clock, meetings
-
-    store = open_store(str(town.db))
-    anna_ref = accounts.authenticate(store, "anna", PASSWORD)
-    meeting = meetings.schedule(store, anna_ref, town.log_id, kind="dialogue", place="Room 11",
-                                starts_at=clock.now() + timedelta(minutes=10))
-    store.dispose()
+async def test_a_killed_server_still_lets_its_sessions_save_their_minutes(tmp_path):
+    town = build_town(tmp_path)  # of its own: the only meeting of the log is this one
+    meeting_id = schedule_meeting(town, "Room 11")
     running = start_server(town)
     anna = await SSHScreen.open(running.ssh_port, "anna", password=PASSWORD)
     try:
-        await anna.wait_for("Bo Jensen")
-        await anna.press("enter")
-        await anna.wait_for("Holder:")
-        await anna.press("4")
-        await anna.wait_for("Room 11")
-        await anna.press("enter")
-        await anna.wait_for("Since last time")
+        await open_minutes(anna, "Room 11")
         pid = session_pid(running, "anna")
-        await anna.type("Father will join next time")
+        text = await type_unsaved(anna, town, meeting_id, "Father will join next time")
         running.process.kill()  # SIGKILL: the server runs no handler at all
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and os.path.exists(f"/proc/{pid}") and _state(pid) != "Z":
             await asyncio.sleep(0.1)
-        assert not os.path.exists(f"/proc/{pid}") or _state(pid) == "Z", "the session outlived its server"
+        if os.path.exists(f"/proc/{pid}") and _state(pid) != "Z":
+            import shutil
+
+            spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
+            stack = subprocess.run([spy, "dump", "--pid", str(pid)], capture_output=True, text=True).stdout \
+                if os.path.exists(spy) else ""
+            raise AssertionError(f"the session outlived its server:\n{stack}")
     finally:
         await anna.close()
         running.stop()
-    store = open_store(str(town.db))
-    try:
-        with store.session() as session:
-            texts = [n.text for n in session.exec(select(MinutesNote).where(MinutesNote.meeting_id == meeting.id))]
-        assert texts == ["Father will join next time"]
-    finally:
-        store.dispose()
+    assert minutes_of(town, meeting_id) == [text]
 
 
 def _state(pid: int) -> str:
@@ -339,3 +353,21 @@ def _state(pid: int) -> str:
             return fh.read().rsplit(")", 1)[1].split()[0]
     except OSError:
         return "gone"
+
+
+async def test_the_server_is_no_way_through_to_the_database_or_files(server):
+    """No port forwarding (PostgreSQL listens beside the server), no sftp, no agent."""
+    session = await SSHScreen.open(server.ssh_port, "anna", password=PASSWORD)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            import asyncssh
+        with pytest.raises(asyncssh.ChannelOpenError):
+            await session.conn.create_connection(asyncssh.SSHTCPSession, "127.0.0.1", 5432)
+        with pytest.raises((asyncssh.ChannelOpenError, asyncssh.SFTPError, OSError)):
+            await session.conn.start_sftp_client()
+        with pytest.raises((asyncssh.ChannelListenError, OSError)):
+            await session.conn.forward_remote_port("127.0.0.1", 0, "127.0.0.1", 22)
+    finally:
+        await session.close()
+    assert server.alive()
