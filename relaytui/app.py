@@ -371,6 +371,12 @@ class RelayApp(App[None]):
             loop = asyncio.get_running_loop()
             for ending in (signal.SIGTERM, signal.SIGHUP):
                 loop.add_signal_handler(ending, self.server_stops)
+            # A served session has no shell to be suspended to. Textual restarts its terminal
+            # on SIGCONT, which the kernel sends with SIGHUP when the connection drops: that
+            # restart, racing the shutdown, could leave the process hanging (seen in tests).
+            if not self.is_headless:
+                signal.signal(signal.SIGTSTP, signal.SIG_IGN)
+                signal.signal(signal.SIGCONT, signal.SIG_DFL)
             self._read_idle_end(self.store)
         staff, self._first_staff = self._first_staff, None
         if staff is None:
@@ -776,6 +782,8 @@ class RelayApp(App[None]):
                 save = getattr(screen, "save_drafts", None)
                 if save is not None:
                     save()
+        if not self.is_headless:
+            _end_for_certain()
         self.exit(message=_("The server is stopping, so your session ended. Minutes being "
                             "written are saved as a draft; connect again shortly."))
 
@@ -806,6 +814,27 @@ class RelayApp(App[None]):
                 error=type(error).__name__ if error is not None else "?"), style="red")
         self._exit_renderables.append(Segments(self.console.render(shown, self.console.options)))
         self._close_messages_no_wait()
+
+
+#: Seconds a served session has to end once the server stopped it, its saves done, before the
+#: process ends anyway: a terminal that is gone must not keep it (and its memory) alive.
+END_FOR_CERTAIN_SECONDS = 20.0
+
+
+def _end_for_certain() -> None:
+    """Once a served session is told to end: wait for the saves in flight, then make sure the
+    process ends, whatever the terminal's end does to the shutdown."""
+    import os
+    import threading
+
+    def watch() -> None:
+        time.sleep(END_FOR_CERTAIN_SECONDS)
+        for thread in threading.enumerate():
+            if not thread.daemon and thread is not threading.main_thread() and thread is not threading.current_thread():
+                thread.join(END_FOR_CERTAIN_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-for-certain", daemon=True).start()
 
 
 def run_app(store: Store, language: str | None = None) -> None:
