@@ -93,9 +93,9 @@ def test_a_killed_session_ends_that_page_only(server, browser, page):
         # Anna's session goes on.
         first.press("Enter")
         first.wait_for("Holder: Anna Holm")
-        # Starting again opens a new session.
+        # Starting again opens a new session (the page's listener sees its new websocket).
         second_page.locator(".ended button").click()
-        WebScreen(second_page).wait_for("Username")
+        second.wait_for("Username")
     finally:
         other.close()
     assert server.alive()
