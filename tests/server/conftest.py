@@ -37,17 +37,18 @@ CONCERN = "Comes to daycare hungry."
 
 @dataclass
 class Town:
-    db: Path
+    db: str  # an SQLite file's path, or a PostgreSQL URL
     folder: Path
     log_id: int
     key_file: Path
     one_time: str
 
 
-def build_town(folder: Path) -> Town:
-    """The municipality every server test module serves."""
-    db = folder / "relaytui.db"
-    store = open_store(str(db))
+def build_town(folder: Path, db: str | None = None) -> Town:
+    """The municipality every server test module serves (in an SQLite file of ``folder``,
+    or in the PostgreSQL database ``db``)."""
+    db = db or str(folder / "relaytui.db")
+    store = open_store(db)
     try:
         store.upgrade()
         installation.write(store, profile="dk", timezone="Europe/Copenhagen", municipality="Testrup Kommune")
@@ -116,14 +117,14 @@ def server_environment(folder: Path) -> dict[str, str]:
     return env
 
 
-def start_server(town: Town, *extra: str, max_sessions: int = 30) -> Server:
+def start_server(town: Town, *extra: str, max_sessions: int = 30, env: dict[str, str] | None = None) -> Server:
     """``relaytui serve`` on free ports of 127.0.0.1; returns once both sides listen."""
     log_path = town.folder / f"server-{time.monotonic_ns()}.log"
     log_file = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "relaytui", "--db", str(town.db), "serve", "--ssh-port", "0", "--web-port", "0",
          "--state-dir", str(town.folder / "state"), "--max-sessions", str(max_sessions), *extra],
-        stdout=subprocess.PIPE, stderr=log_file, text=True, env=server_environment(town.folder),
+        stdout=subprocess.PIPE, stderr=log_file, text=True, env={**server_environment(town.folder), **(env or {})},
     )
     lines: list[str] = []
     ssh_port, web_url, host_key = 0, "", ""
