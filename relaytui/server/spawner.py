@@ -1,16 +1,19 @@
 """How a session's process is started: forked from a process that has relaytui loaded already.
 
 A new Python for every session would load Textual, SQLAlchemy, the screens and the services
-again (a third of a second, and some 60 MB that every session holds on its own). The
-*spawner* is one process, started with the server, that loads them once, freezes them for
+again (about a second on a busy server, and some 60 MB that every session holds on its own).
+The *spawner* is one process, started with the server, that loads them once, freezes them for
 the garbage collector (so that it never writes to those pages) and then forks a session for
 each request: the session starts at once, and its memory pages are shared with every other
 session until it changes them (copy-on-write).
 
 The server sends a request (the session's arguments, environment and terminal or pipes, the
-file descriptors passed over a Unix socket) and hears back the new process's id, and later
-its exit status. If the spawner cannot start or dies, sessions start as fresh processes
-(:class:`FreshStart`), as before: slower, never refused.
+file descriptors passed over a Unix socket) and hears back the new process's id. The session
+is forked twice, so that it becomes a child of the *server* (which makes itself the
+"subreaper" of what its children leave behind): the server waits for its end, and a session
+ends with the server, never with the spawner. If the spawner cannot start or dies, new
+sessions start as fresh processes (:class:`FreshStart`): slower, never refused; the sessions
+already open go on.
 
 The spawner holds no thread, no event loop and no database connection when it forks.
 """
@@ -48,12 +51,12 @@ def session_arguments(db_url: str, *, via: str = "") -> list[str]:
 
 
 class Child:
-    """A session's process as the server sees it: its id, its end, and signals to it."""
+    """A session's process as the server sees it: its id, its end, signals to it, and (for
+    the browser side) the pipes to it."""
 
     def __init__(self, pid: int) -> None:
         self.pid = pid
         self.returncode: int | None = None
-        #: The browser side's pipes (asyncio streams), when it has them.
         self.stdin: Any = None
         self.stdout: Any = None
         self.stderr: Any = None
@@ -77,6 +80,38 @@ class Child:
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
+
+
+class AdoptedChild(Child):
+    """A session forked by the spawner and adopted by the server: its end is read from a
+    pidfd (the server is its parent, so it waits for it)."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(pid)
+        self._fd: int | None = None
+        try:
+            self._fd = os.pidfd_open(pid)
+        except ProcessLookupError:  # gone and reaped already
+            self._exited(-signal.SIGTERM)
+            return
+        asyncio.get_running_loop().add_reader(self._fd, self._readable)
+        self._readable()  # it may have ended before we looked
+
+    def _readable(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            found = os.waitid(os.P_PIDFD, self._fd, os.WEXITED | os.WNOHANG)
+        except ChildProcessError:  # not the server's child after all: its end is all we know
+            code = -signal.SIGTERM
+        else:
+            if found is None:
+                return
+            code = found.si_status if found.si_code == os.CLD_EXITED else -found.si_status
+        asyncio.get_running_loop().remove_reader(self._fd)
+        os.close(self._fd)
+        self._fd = None
+        self._exited(code)
 
 
 class FreshChild(Child):
@@ -113,23 +148,36 @@ class FreshStart:
 # --- the server's side of the spawner --------------------------------------------------------
 
 
+def _adopt_orphans() -> bool:
+    """Make this process (the server) the parent of what its children leave behind
+    (PR_SET_CHILD_SUBREAPER): the sessions the spawner forks twice come to it."""
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
 @dataclass
 class Spawner:
-    """The server's end of the spawner process: requests out, process ids and ends back."""
+    """The server's end of the spawner process: requests out, process ids back."""
 
     process: asyncio.subprocess.Process
     requests: socket.socket
     fallback: FreshStart = field(default_factory=FreshStart)
     _serial: int = 0
     _waiting: dict[int, asyncio.Future] = field(default_factory=dict)
-    _children: dict[int, Child] = field(default_factory=dict)
-    _early_ends: dict[int, int] = field(default_factory=dict)
     _reader: asyncio.Task | None = None
     alive: bool = True
 
     @classmethod
     async def begin(cls, env: dict[str, str]) -> Spawner | None:
         """Start the spawner and wait until it has loaded relaytui (None if it cannot)."""
+        if not hasattr(os, "pidfd_open") or not _adopt_orphans():
+            log.warning("this system cannot hand the server the sessions a spawner forks; "
+                        "sessions start as new processes")
+            return None
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             process = await asyncio.create_subprocess_exec(
@@ -160,31 +208,20 @@ class Spawner:
         return spawner
 
     async def _read(self) -> None:
-        """The spawner's answers: ``{"id", "pid"}`` for a start, ``{"exit", "status"}`` for an end."""
+        """The spawner's answers: ``{"id", "pid"}`` for each session started."""
         assert self.process.stdout is not None
         try:
             while line := await self.process.stdout.readline():
                 message = json.loads(line)
-                if "exit" in message:
-                    pid, status = int(message["exit"]), int(message["status"])
-                    child = self._children.pop(pid, None)
-                    if child is not None:
-                        child._exited(status)
-                    else:
-                        self._early_ends[pid] = status
-                elif "id" in message:
-                    waiting = self._waiting.pop(int(message["id"]), None)
-                    if waiting is not None and not waiting.done():
-                        waiting.set_result(message)
+                waiting = self._waiting.pop(int(message.get("id", -1)), None)
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(message)
         finally:
             self.alive = False
             log.warning("the spawner ended; new sessions start as new processes")
             for waiting in self._waiting.values():
                 if not waiting.done():
                     waiting.set_result({"error": "the spawner ended"})
-            # Its children got SIGTERM with it (their death signal); they are gone, or going.
-            for child in list(self._children.values()):
-                asyncio.ensure_future(_reap_orphan(child))
 
     async def start(self, args: list[str], env: dict[str, str], stdio: tuple[int, int, int], *,
                     identity_fd: int | None = None, new_session: bool = False) -> Child:
@@ -197,22 +234,20 @@ class Spawner:
         fds = [*stdio] + ([identity_fd] if identity_fd is not None else [])
         if identity_fd is not None:
             args = [*args, "--identity-fd", str(IDENTITY_FD)]
-        request = json.dumps({"id": serial, "args": args, "env": env, "setsid": new_session}).encode()
+        request = json.dumps({"id": serial, "args": args, "env": env, "setsid": new_session,
+                              "parent": os.getpid()}).encode()
         try:
             await asyncio.get_running_loop().run_in_executor(None, _send, self.requests, request, fds)
         except OSError:
             self._waiting.pop(serial, None)
             self.alive = False
-            return await self.fallback.start(args, env, stdio, identity_fd=identity_fd, new_session=new_session)
+            return await self.fallback.start(args[:-2] if identity_fd is not None else args, env, stdio,
+                                             identity_fd=identity_fd, new_session=new_session)
         reply = await answer
-        if "pid" not in reply:
-            return await self.fallback.start(args, env, stdio, identity_fd=identity_fd, new_session=new_session)
-        child = Child(int(reply["pid"]))
-        if child.pid in self._early_ends:  # it ended before its start was read
-            child._exited(self._early_ends.pop(child.pid))
-        else:
-            self._children[child.pid] = child
-        return child
+        if not reply.get("pid"):
+            return await self.fallback.start(args[:-2] if identity_fd is not None else args, env, stdio,
+                                             identity_fd=identity_fd, new_session=new_session)
+        return AdoptedChild(int(reply["pid"]))
 
     async def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -224,17 +259,6 @@ class Spawner:
                 self.process.kill()
         if self._reader is not None:
             self._reader.cancel()
-
-
-async def _reap_orphan(child: Child) -> None:
-    """A child whose spawner is gone: its end is seen when its process id no longer answers."""
-    while child.returncode is None:
-        try:
-            os.kill(child.pid, 0)
-        except ProcessLookupError:
-            child._exited(-signal.SIGTERM)
-            return
-        await asyncio.sleep(0.2)
 
 
 def _send(sock: socket.socket, data: bytes, fds: list[int]) -> None:
@@ -312,6 +336,16 @@ def _name_process(name: bytes) -> None:
         ctypes.CDLL(None).prctl(15, ctypes.c_char_p(name[:15]), 0, 0, 0)  # PR_SET_NAME
 
 
+def _adopted_by(server: int, seconds: float = 5.0) -> None:
+    """Wait until the server has adopted this session (its first parent ends at once), so
+    that the death signal the session sets up is the server's, not the spawner's."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while server and os.getppid() != server and time.monotonic() < deadline:
+        time.sleep(0.001)
+
+
 def _become_session(request: dict, fds: list[int], keep_closed: list[int]) -> None:
     """In the forked child: take the session's terminal or pipes and its environment, run it.
     Never returns."""
@@ -320,9 +354,9 @@ def _become_session(request: dict, fds: list[int], keep_closed: list[int]) -> No
         for fd in keep_closed:
             with contextlib.suppress(OSError):
                 os.close(fd)
-        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
+        for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGPIPE):
             signal.signal(signum, signal.SIG_DFL)
-        signal.set_wakeup_fd(-1)
+        _adopted_by(int(request.get("parent") or 0))
         _name_process(b"relaytui-session")
         if request.get("setsid"):
             os.setsid()
@@ -375,63 +409,59 @@ def _wait_for_last_saves(seconds: float = 30.0) -> None:
             thread.join(max(0.0, deadline - time.monotonic()))
 
 
-def run(request_fd: int) -> None:
-    """The spawner's loop: fork a session for each request, report each end."""
-    import gc
-    import selectors
+def _fork_session(request: dict, fds: list[int], keep_closed: list[int]) -> int:
+    """Fork twice: the first child forks the session and ends at once, so that the session,
+    an orphan, is adopted by the server. Returns the session's process id (0 if none)."""
+    pid_read, pid_write = os.pipe()
+    first = os.fork()
+    if first == 0:
+        try:
+            os.close(pid_read)
+            session = os.fork()
+            if session == 0:
+                os.close(pid_write)
+                _become_session(request, fds, [*keep_closed])
+            os.write(pid_write, str(session).encode())
+        finally:
+            os._exit(0)
+    os.close(pid_write)
+    answer = b""
+    while chunk := os.read(pid_read, 32):
+        answer += chunk
+    os.close(pid_read)
+    os.waitpid(first, 0)
+    return int(answer or b"0")
 
+
+def run(request_fd: int) -> None:
+    """The spawner's loop: fork a session for each request, answer with its process id."""
+    import gc
     import threading
 
     from relaytui.server.session import end_with_parent
 
-    end_with_parent()  # the server gone, the spawner goes too (and its sessions with it)
+    end_with_parent()  # the server gone, the spawner goes too
     _preload()
     if threading.active_count() != 1:  # a fork would copy a lock some thread holds
         raise SystemExit("the spawner must not run threads")
     gc.collect()
     gc.freeze()  # what is loaded stays unwritten by the collector in every child
     sock = socket.socket(fileno=request_fd)
-    wake_r, wake_w = os.pipe()
-    os.set_blocking(wake_w, False)
-    os.set_blocking(wake_r, False)
-    signal.set_wakeup_fd(wake_w)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    selector = selectors.DefaultSelector()
-    selector.register(sock, selectors.EVENT_READ, "request")
-    selector.register(wake_r, selectors.EVENT_READ, "signal")
     _answer({"ready": True})
     while True:
-        for key, _events in selector.select():
-            if key.data == "signal":
-                with contextlib.suppress(BlockingIOError):
-                    os.read(wake_r, 512)
-                _reap()
-                continue
-            received = _receive(sock)
-            if received is None:  # the server closed its end: no more sessions
-                _reap()
-                return
-            request, fds = received
-            pid = os.fork()
-            if pid == 0:
-                _become_session(request, fds, [sock.fileno(), wake_r, wake_w, 1])
-            for fd in fds:
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-            _answer({"id": request["id"], "pid": pid})
-            _reap()
-
-
-def _reap() -> None:
-    while True:
+        received = _receive(sock)
+        if received is None:  # the server closed its end: no more sessions
+            return
+        request, fds = received
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
-        _answer({"exit": pid, "status": os.waitstatus_to_exitcode(status)})
+            pid = _fork_session(request, fds, [sock.fileno(), 1])
+        except OSError:
+            pid = 0  # no more processes: the server starts it as a new Python, or says so
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        _answer({"id": request["id"], "pid": pid})
 
 
 if __name__ == "__main__":

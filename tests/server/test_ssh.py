@@ -371,3 +371,25 @@ async def test_the_server_is_no_way_through_to_the_database_or_files(server):
     finally:
         await session.close()
     assert server.alive()
+
+
+async def test_a_killed_spawner_ends_no_session_and_new_ones_still_start(town):
+    running = start_server(town)
+    try:
+        anna = await SSHScreen.open(running.ssh_port, "anna", password=PASSWORD)
+        await anna.wait_for("Bo Jensen")
+        [spawner] = re.findall(r"the spawner \(process (\d+)\)", running.log())
+        os.kill(int(spawner), signal.SIGKILL)
+        for _try in range(100):
+            if "the spawner ended" in running.log():
+                break
+            await asyncio.sleep(0.1)
+        assert "the spawner ended" in running.log()
+        await anna.press("enter")  # anna's session is the server's, not the spawner's: it goes on
+        await anna.wait_for("Holder: Anna Holm")
+        lene = await SSHScreen.open(running.ssh_port, "lene", password=PASSWORD)
+        await lene.wait_for("Bo Jensen")  # a new Python now, slower but there
+        await lene.close()
+        await anna.close()
+    finally:
+        running.stop()
