@@ -88,32 +88,23 @@ def memory_of(pid: int) -> dict[str, float]:
     return {"pss": values.get("Pss", 0) / 1024, "uss": uss / 1024, "rss": values.get("Rss", 0) / 1024}
 
 
-def _parent_of(pid: int) -> int:
-    with open(f"/proc/{pid}/stat") as fh:
-        return int(fh.read().rsplit(")", 1)[1].split()[1])
-
-
 def session_pids() -> list[int]:
     """The session processes: started as ``relaytui.server.session``, or forked by the spawner
-    (whose command line they keep)."""
-    commands: dict[int, bytes] = {}
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                with open(f"/proc/{name}/cmdline", "rb") as fh:
-                    commands[int(name)] = fh.read()
-            except OSError:
-                continue
+    (which keep its command line, and are named relaytui-session)."""
     found = []
-    for pid, command in commands.items():
-        if b"relaytui.server.session" in command:
-            found.append(pid)
-        elif b"relaytui.server.spawner" in command:
-            try:
-                if b"relaytui.server.spawner" in commands.get(_parent_of(pid), b""):
-                    found.append(pid)
-            except OSError:
-                continue
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{name}/cmdline", "rb") as fh:
+                command = fh.read()
+            with open(f"/proc/{name}/comm", "rb") as fh:
+                comm = fh.read().strip()
+        except OSError:
+            continue
+        if b"relaytui.server.session" in command or (
+                b"relaytui.server.spawner" in command and comm.startswith(b"relaytui-sess")):
+            found.append(int(name))
     return sorted(found)
 
 
