@@ -7,6 +7,7 @@ in the system keyring (or in ``RELAYTUI_DATABASE_URL`` on servers that have no k
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,18 +43,35 @@ def config_file() -> Path:
 
 def read_config() -> dict[str, str]:
     path = config_file()
-    if not path.exists():
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would be waited on for ever
+            raise StoreError(
+                _("The config file {path} is not a regular file. Fix or delete it.").format(path=path)
+            )
+    except FileNotFoundError:
         return {}
+    except OSError as exc:
+        raise _unreadable(path, exc) from exc
     try:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise _unreadable(path, exc) from exc
+    except UnicodeDecodeError as exc:  # tomllib reads UTF-8 only
         raise StoreError(
-            _("The config file {path} cannot be read ({error}). Fix or delete it.").format(
-                path=path, error=exc
-            )
+            _("The config file {path} is not a text file (TOML in UTF-8). Fix or delete it.").format(
+                path=path)
         ) from exc
     return {k: str(v) for k, v in data.items() if isinstance(v, (str, int, float, bool))}
+
+
+def _unreadable(path: Path, exc: Exception) -> StoreError:
+    error = (exc.strerror or type(exc).__name__) if isinstance(exc, OSError) else exc
+    return StoreError(
+        _("The config file {path} cannot be read ({error}). Fix or delete it.").format(
+            path=path, error=error
+        )
+    )
 
 
 def _toml_string(value: str) -> str:
@@ -66,11 +84,18 @@ def write_config(values: dict[str, str]) -> Path:
     path = config_file()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     text = "".join(f"{key} = {_toml_string(str(val))}\n" for key, val in sorted(values.items()))
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.replace(tmp, path)
+    # A new file (never one that is there, nor a link), renamed into place when complete.
+    tmp = path.with_name(f".{path.name}.{os.urandom(8).hex()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return path
 
 

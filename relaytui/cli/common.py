@@ -4,12 +4,16 @@ Every refusal of a service (a :class:`~relaytui.errors.DomainError`) becomes one
 stderr and exit code 1, never a traceback. Every command that reads or changes accounts,
 units, settings, logs, papers or the audit trail first logs in as an account
 (:func:`signed_in`): the account is checked like at the app's login (lockout included) and the
-command is in the audit trail with it.
+command is in the audit trail with it. Every file the command line writes for papers goes
+through :func:`write_private`: a new file readable by its owner only, renamed into place.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import re
+import secrets
 import sys
 import unicodedata
 from dataclasses import dataclass
@@ -34,6 +38,10 @@ STAFF_ROLES = ("caseworker", "leader", "admin")
 UNIT_KINDS = ("daycare", "school", "health", "ppr", "family", "other")
 #: Who runs a command, when --user is not given.
 ENV_USER = "RELAYTUI_USER"
+#: The largest number a relay log, a meeting or any other row can have (PostgreSQL's integer).
+LARGEST_NUMBER = 2**31 - 1
+#: click's UsageError, wherever Typer takes click from (vendored since Typer 0.20).
+_UsageError = typer.BadParameter.__mro__[1]
 
 
 # --- output -------------------------------------------------------------------------------
@@ -75,12 +83,147 @@ def print_table(columns: list[str], rows: list[list[str]]) -> None:
 class Group(TyperGroup):
     """The top-level group: turns every domain error below it into one line and exit code 1."""
 
+    def parse_args(self, ctx, args):  # type: ignore[override]
+        ctx.meta["relaytui.args"] = list(args)
+        return super().parse_args(ctx, args)
+
     def invoke(self, ctx):  # type: ignore[override]
         try:
             return super().invoke(ctx)
         except DomainError as exc:
             error_line(exc.message)
             raise typer.Exit(1) from None
+        except _UsageError as exc:
+            # click reads "-1" as an option it does not know: it is a number out of range.
+            option = getattr(exc, "option_name", None)
+            if isinstance(option, str) and re.fullmatch(r"-[0-9]+", option):
+                given = [arg for arg in ctx.meta.get("relaytui.args", ())
+                         if re.fullmatch(r"-[0-9]+", arg) and arg.startswith(option)]
+                error_line(number_message(given[0] if given else option))
+                raise typer.Exit(1) from None
+            raise
+
+
+def number_message(value: Any) -> str:
+    return _("{value} is not a number relaytui gives out. Give the number shown in the app: a "
+             "whole number from 1 to {largest}.").format(value=value, largest=LARGEST_NUMBER)
+
+
+def row_number(value: int) -> int:
+    """The number of a relay log or a meeting as given, or a refusal when no row can have it
+    (0, negative, beyond the database's integer): refused before anything is looked up."""
+    if not 1 <= value <= LARGEST_NUMBER:
+        raise InvalidInput(number_message(value))
+    return value
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+def output_file(ctx: typer.Context, value: str | None, *, force: bool) -> Path | None:
+    """``--output``: None for standard output, else the path, checked before anything is made
+    (so a refused target costs no login and leaves no trace in the audit trail)."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise InvalidInput(_("--output needs a file name, e.g. --output paper.pdf."))
+    path = Path(value)
+    if db.check_output_file(path, force=force):
+        live = sqlite_file(location(ctx))
+        if live is not None and live.exists() and os.path.samefile(path, live):
+            raise InvalidInput(_("{path} is the database itself. Choose another file.").format(path=path))
+    return path
+
+
+def write_private(path: Path, data: bytes, *, force: bool) -> None:
+    """Write ``data`` to ``path`` as a file readable by its owner only.
+
+    The data goes into a new file beside ``path`` (created with O_CREAT|O_EXCL|O_NOFOLLOW, mode
+    600), is flushed to the disk, and the file is then renamed over ``path``: nothing is ever
+    written through a link or into a folder, a device or a FIFO, an existing file keeps none of
+    its old mode or links, and an existing ``path`` is replaced only with ``force``. On any
+    failure (a full disk, no permission) nothing is left behind and ``path`` is as it was.
+    """
+    path = Path(path)
+    db.check_output_file(path, force=force)
+    folder = path.parent
+    temporary: Path | None = None
+    try:
+        fd, temporary = _new_private_file(folder, path.name)
+        try:
+            os.fchmod(fd, 0o600)  # whatever the umask
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        db.check_output_file(path, force=force)  # nothing took the name in the meantime
+        os.replace(temporary, path)
+        temporary = None
+    except OSError as exc:
+        raise db.write_failed(path, exc) from None
+    finally:
+        if temporary is not None:
+            try:
+                temporary.unlink()
+            except OSError:
+                pass
+    _sync_folder(folder)
+
+
+def write_stdout(data: bytes) -> None:
+    """``data`` on standard output: a full disk (``> /dev/full``) is one line, a reader that
+    stopped reading (``| head``) ends the command quietly, never with a traceback."""
+    try:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    except OSError as exc:
+        _drop_stdout()
+        if isinstance(exc, BrokenPipeError):
+            raise typer.Exit(1) from None
+        raise DomainError(_("The paper could not be written to standard output ({error}). Write it "
+                            "to a file with --output FILE instead.").format(
+                                error=exc.strerror or type(exc).__name__)) from None
+
+
+def _drop_stdout() -> None:
+    """Send what is left in stdout's buffer nowhere, so that Python's last flush at exit does
+    not fail a second time."""
+    try:
+        fd = sys.stdout.fileno()
+    except (OSError, ValueError, AttributeError):  # not a file (a test's capture)
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, fd)
+    finally:
+        os.close(null)
+
+
+def _new_private_file(folder: Path, name: str) -> tuple[int, Path]:
+    """A new, empty file in ``folder`` that nobody else can have made or linked: (fd, path)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    while True:
+        candidate = folder / f".{name[:100]}.{secrets.token_hex(8)}.partial"
+        try:
+            return os.open(candidate, flags, 0o600), candidate
+        except FileExistsError:
+            continue
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename last through a crash (best effort: not every file system can)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 class Lazy:

@@ -1,33 +1,31 @@
 """``relaytui export``: papers from a relay log, made by the person who may read them (the
 holder, who logs in) and recorded in the audit trail; a child's whole access report by an
-administrator."""
+administrator.
 
-import os
+A paper goes to standard output, or with ``--output FILE`` to a new file readable by its
+owner only (:func:`~relaytui.cli.common.write_private`); an existing FILE is replaced only with
+``--force``. The number and the file are checked before the login, so a refused one leaves
+nothing in the audit trail."""
+
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from relaytui.cli.common import current_store, password_stdin_option, say, signed_in, user_option
+from relaytui.cli.common import (
+    current_store, output_file, password_stdin_option, row_number, say, signed_in, user_option,
+    write_private, write_stdout,
+)
 from relaytui.errors import InvalidInput
 from relaytui.i18n import _
 
 
-def _write_private(output: Path, data: bytes) -> None:
-    if not output.parent.exists():
-        raise InvalidInput(_("The folder {folder} does not exist.").format(folder=output.parent))
-    fd = os.open(output, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-
-
-def _deliver(data: bytes, output: Path | None, done: str) -> None:
+def _deliver(data: bytes, output: Path | None, done: str, *, force: bool) -> None:
     if output is None:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+        write_stdout(data)
     else:
-        _write_private(output, data)
+        write_private(output, data, force=force)
         say(done.format(file=output))
 
 
@@ -37,7 +35,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(export_app, name="export")
 
     _format_option = typer.Option("--format", "-f", metavar="pdf|text", help=_("pdf (to print) or text."))
-    _output_option = typer.Option("--output", "-o", help=_("The file to write; standard output when not given."))
+    _output_option = typer.Option("--output", "-o", metavar="FILE",
+                                  help=_("The file to write; standard output when not given."))
+    _force_option = typer.Option("--force", help=_("Replace the output file if it exists."))
 
     @export_app.command("invitation", help=_(
         "The invitation to a meeting with its agenda, as an iCalendar file (.ics) or a "
@@ -48,31 +48,35 @@ def register(app: typer.Typer) -> None:
         user: Annotated[str | None, user_option()] = None,
         form: Annotated[str, typer.Option("--format", "-f", metavar="ics|text",
                                           help=_("ics (calendar) or text (letter)."))] = "ics",
-        output: Annotated[Path | None, _output_option] = None,
+        output: Annotated[str | None, _output_option] = None,
+        force: Annotated[bool, _force_option] = False,
         password_stdin: Annotated[bool, password_stdin_option()] = False,
     ) -> None:
         from relaytui.services import invitations
 
+        row_number(meeting)
         if form not in ("ics", "text"):
             raise InvalidInput(_("Choose --format ics or --format text."))
+        target = output_file(ctx, output, force=force)
         store = current_store(ctx)
         by = signed_in(ctx, store, user, password_stdin, admin=False)
         data = (invitations.ics(store, by, meeting) if form == "ics"
                 else invitations.letter(store, by, meeting).encode("utf-8"))
-        _deliver(data, output, _("Wrote the invitation to {file}."))
+        _deliver(data, target, _("Wrote the invitation to {file}."), force=force)
 
-    def _export_paper(ctx: typer.Context, make, user: str | None, form: str, output: Path | None,
-                      password_stdin: bool, *, admin: bool = False) -> None:
-        """Check the format, log the person in, write the paper."""
+    def _export_paper(ctx: typer.Context, make, user: str | None, form: str, output: str | None,
+                      force: bool, password_stdin: bool, *, admin: bool = False) -> None:
+        """Check the format and the file, log the person in, write the paper."""
         from relaytui import documents
 
         if form not in documents.FORMATS:
             raise InvalidInput(_("Choose --format pdf or --format text."))
-        if output is None and form == "pdf" and sys.stdout.isatty():
+        target = output_file(ctx, output, force=force)
+        if target is None and form == "pdf" and sys.stdout.isatty():
             raise InvalidInput(_("A PDF cannot be shown in the terminal: give --output FILE."))
         store = current_store(ctx)
         by = signed_in(ctx, store, user, password_stdin, admin=admin)
-        _deliver(documents.render(make(store, by), form), output, _("Wrote {file}."))
+        _deliver(documents.render(make(store, by), form), target, _("Wrote {file}."), force=force)
 
     def _paper_command(name: str, help_text: str, metavar: str, number_help: str, paper: str) -> None:
         """One `relaytui export NAME NUMBER` command: the paper ``papers.<paper>(store, by, NUMBER)``."""
@@ -82,13 +86,15 @@ def register(app: typer.Typer) -> None:
             number: Annotated[int, typer.Argument(metavar=metavar, help=number_help)],
             user: Annotated[str | None, user_option()] = None,
             form: Annotated[str, _format_option] = "pdf",
-            output: Annotated[Path | None, _output_option] = None,
+            output: Annotated[str | None, _output_option] = None,
+            force: Annotated[bool, _force_option] = False,
             password_stdin: Annotated[bool, password_stdin_option()] = False,
         ) -> None:
             from relaytui.services import papers
 
+            row_number(number)
             _export_paper(ctx, lambda store, by: getattr(papers, paper)(store, by, number), user, form, output,
-                          password_stdin)
+                          force, password_stdin)
 
         export_app.command(name, help=help_text)(command)
 
@@ -114,7 +120,8 @@ def register(app: typer.Typer) -> None:
             "--subject", metavar="NUMBER", help=_("The child's national number (administrators)."))] = None,
         user: Annotated[str | None, user_option()] = None,
         form: Annotated[str, _format_option] = "pdf",
-        output: Annotated[Path | None, _output_option] = None,
+        output: Annotated[str | None, _output_option] = None,
+        force: Annotated[bool, _force_option] = False,
         password_stdin: Annotated[bool, password_stdin_option()] = False,
     ) -> None:
         from relaytui.services import papers
@@ -123,7 +130,8 @@ def register(app: typer.Typer) -> None:
             raise InvalidInput(_("Give either the relay log's number (LOG) or --subject NUMBER."))
         if subject is not None:
             _export_paper(ctx, lambda store, by: papers.subject_access_report(store, by, subject), user, form,
-                          output, password_stdin, admin=True)
+                          output, force, password_stdin, admin=True)
         else:
+            row_number(log)
             _export_paper(ctx, lambda store, by: papers.access_report(store, by, log), user, form, output,
-                          password_stdin)
+                          force, password_stdin)

@@ -6,7 +6,7 @@ from icalendar import Calendar
 from typer.testing import CliRunner
 
 from relaytui.cli import app
-from relaytui.services import access, accounts, logs, meetings
+from relaytui.services import logs, meetings
 from tests.factories import build_world, give_password
 
 runner = CliRunner()

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from relaytui.cli import app
 from relaytui.models import AuditEvent, Subject
-from relaytui.services import access, accounts, consent, installation, logs, meetings
+from relaytui.services import consent, installation, logs, meetings
 from tests.factories import build_world, give_password
 
 runner = CliRunner()
