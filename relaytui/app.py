@@ -14,6 +14,7 @@ goes back one screen, and from the first screen of another place back to the log
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -521,7 +522,7 @@ class RelayApp(App[None]):
         from relaytui.services import handover, installation
 
         inst = installation.read(store)
-        waiting = sum(1 for h in handover.inbox(store, staff) if h.to_id == staff.id)
+        waiting = handover.waiting_for_me(store, staff)
         self.call_from_thread(self._session_loaded, staff, inst.idle_lock_minutes * 60.0,
                               waiting, announce)
 
@@ -825,7 +826,6 @@ def _end_for_certain() -> None:
     """Once a served session is told to end: wait for the saves in flight, then make sure the
     process ends, whatever the terminal's end does to the shutdown."""
     import os
-    import threading
 
     def watch() -> None:
         time.sleep(END_FOR_CERTAIN_SECONDS)
@@ -837,6 +837,58 @@ def _end_for_certain() -> None:
     threading.Thread(target=watch, name="end-for-certain", daemon=True).start()
 
 
+def _sign_while_open(store: Store, signer, stop: threading.Event, *, look: float = 60.0) -> None:
+    """While the app runs on this machine: a signed checkpoint once the setting's number of
+    events is new (looked at every minute), and at least hourly when anything is new; the
+    server does the same for its sessions (relaytui.server.serving)."""
+    from relaytui import signing
+    from relaytui.services import checkpoints, installation
+
+    last = time.monotonic()
+    while not stop.wait(look):
+        try:
+            every = installation.read(store).audit_checkpoint_every
+            if time.monotonic() - last >= 3600.0:
+                every = 1
+            if checkpoints.maybe_take(store, signer, every, file=signing.checkpoint_file()) is not None:
+                last = time.monotonic()
+        except Exception:  # noqa: BLE001 - tried again at the next look; quitting signs as well
+            continue
+
+
 def run_app(store: Store, language: str | None = None) -> None:
-    """Run relaytui on ``store`` until the user quits."""
-    RelayApp(store, language=language).run()
+    """Run relaytui on ``store`` until the user quits. Where this account holds the
+    installation's audit signing key, new events are put under signed checkpoints while it
+    runs and when it quits."""
+    import sys
+
+    from relaytui import signing
+    from relaytui.services import checkpoints
+
+    def unsigned(exc: Exception) -> None:
+        sys.stderr.write(_("The audit checkpoint could not be signed ({error}); take it with 'relaytui "
+                           "audit checkpoint'.").format(error=getattr(exc, "message", type(exc).__name__)) + "\n")
+
+    try:
+        signer = signing.load_signer()
+    except Exception as exc:  # noqa: BLE001 - the app runs; 'audit verify' shows what is missing
+        signer, problem = None, exc
+    else:
+        problem = None
+    stop = threading.Event()
+    if signer is not None:
+        threading.Thread(target=_sign_while_open, args=(store, signer, stop), name="audit-checkpoints",
+                         daemon=True).start()
+    try:
+        RelayApp(store, language=language).run()
+    finally:
+        stop.set()
+    if problem is not None:
+        unsigned(problem)
+        return
+    if signer is None:
+        return
+    try:
+        checkpoints.take(store, signer, file=signing.checkpoint_file())
+    except Exception as exc:  # noqa: BLE001 - quitting never fails; 'audit verify' shows what is missing
+        unsigned(exc)

@@ -5,13 +5,21 @@ read what. SQLite is copied with SQLite's online backup API: one consistent snap
 the app is writing (WAL readers do not wait for writers). PostgreSQL goes through ``pg_dump`` and
 ``pg_restore``; the password reaches them in their environment, never on the command line.
 Nothing here acts as a member of staff; the chain check runs as the command line's administrator.
+
+A backup follows the rules of every file relaytui writes (as papers do): it is made in a new
+file beside the target (O_EXCL|O_NOFOLLOW, mode 600), checked, flushed and renamed over the
+target; never through a link, never over a folder, a device or a FIFO, over a file only with
+``force``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import secrets
 import shutil
 import sqlite3
+import stat
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +29,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from relaytui import config
-from relaytui.db import BUSY_TIMEOUT_MS, Store, safe_url
+from relaytui.db import BUSY_TIMEOUT_MS, Store, check_output_file, file_kind, safe_url, write_failed
 from relaytui.errors import InvalidInput, StoreError
 from relaytui.i18n import _
 
@@ -45,6 +53,7 @@ class BackupReport:
     kind: str  # "sqlite" | "postgresql"
     counts: Counts | None  # SQLite: read back from the backup itself
     tables: int  # the tables found in the backup
+    recorded: bool = False  # a signed record of the file is in the checkpoint file
 
 
 @dataclass(frozen=True)
@@ -83,19 +92,18 @@ def _sqlite_path(store: Store) -> Path:
 
 
 def _private_file(path: Path) -> None:
-    """Create ``path`` empty and readable by its owner only; refuse if it exists."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
+    """Create ``path`` empty and readable by its owner only; refuse if it exists (even as a link)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
 
 
 def _staging_path(target: Path) -> Path:
-    """A fresh name beside ``target``: the backup is written there and renamed when complete."""
-    for n in range(1000):
-        candidate = target.with_name(f".{target.name}.partial-{os.getpid()}-{n}")
-        if not candidate.exists():
-            return candidate
-    raise StoreError(_("No temporary file can be made beside {path}.").format(path=target))
+    """A fresh name beside ``target`` that nobody can guess: the backup is made there (by
+    :func:`_private_file`, which refuses a name someone took) and renamed when complete."""
+    return target.with_name(f".{target.name[:100]}.partial-{secrets.token_hex(8)}")
 
 
 def _remove_quietly(path: Path) -> None:
@@ -107,17 +115,21 @@ def _remove_quietly(path: Path) -> None:
 
 
 def _check_output_path(target: Path, *, force: bool, live: Path | None = None) -> None:
-    if target.is_dir():
-        raise InvalidInput(_("{path} is a folder. Give the name of the backup file.").format(path=target))
-    if not target.parent.exists():
-        raise InvalidInput(_("The folder {folder} does not exist.").format(folder=target.parent))
-    if live is not None and target.exists() and target.resolve() == live.resolve():
+    """A new file in a folder that exists, or (``force``) a regular file to replace: never a
+    link, a folder, a device or a FIFO, and never the live database."""
+    exists = check_output_file(target, force=True)
+    if live is not None and exists and target.resolve() == live.resolve():
         raise InvalidInput(_("The backup cannot be written over the database itself."))
-    if target.exists() and not force:
-        raise InvalidInput(
-            _("The file {path} already exists. Choose another name, or add --force to replace "
-              "it.").format(path=target)
-        )
+    if exists and not force:
+        check_output_file(target, force=False)  # refuses, saying to add --force
+
+
+def _put_in_place(staging: Path, target: Path, *, force: bool) -> None:
+    """Rename the finished backup over ``target``, checked again just before."""
+    _fsync(staging)
+    check_output_file(target, force=force)
+    os.replace(staging, target)
+    _fsync_folder(target.parent)
 
 
 def _timestamped(folder: Path, stem: str, suffix: str) -> Path:
@@ -180,12 +192,33 @@ def _has_data(store: Store) -> bool:
 # --- backup ------------------------------------------------------------------------------------
 
 
-def backup(store: Store, target: Path, *, force: bool = False) -> BackupReport:
-    """Write a backup of ``store`` to ``target`` (mode 600) and check that it reads back."""
+def check_target(store: Store, target: Path, *, force: bool = False) -> None:
+    """Refuse ``target`` as :func:`backup` would, before anything is done (the command line
+    checks it before the administrator logs in)."""
     target = Path(target).expanduser()
-    if store.is_sqlite:
-        return _backup_sqlite(store, target, force=force)
-    return _backup_postgres(store, target, force=force)
+    _check_output_path(target, force=force, live=_sqlite_path(store) if store.is_sqlite else None)
+
+
+def backup(store: Store, target: Path, *, force: bool = False) -> BackupReport:
+    """Write a backup of ``store`` to ``target`` (mode 600) and check that it reads back.
+
+    Where this account holds the audit signing key, the chain gets a checkpoint first (so the
+    backup holds it) and the backup file a signed record of its SHA-256 in the checkpoint
+    file: a backup changed afterwards (cut short, rewritten) is then refused on restore.
+    """
+    from relaytui import signing
+    from relaytui.services import checkpoints
+
+    target = Path(target).expanduser()
+    signer = signing.load_signer()
+    if signer is not None:
+        checkpoints.take(store, signer, file=signing.checkpoint_file())
+    report = _backup_sqlite(store, target, force=force) if store.is_sqlite else \
+        _backup_postgres(store, target, force=force)
+    if signer is not None:
+        checkpoints.record_backup(signing.checkpoint_file(), signer, target)
+        return dataclasses.replace(report, recorded=True)
+    return report
 
 
 def _sqlite_copy(source: sqlite3.Connection, target: Path) -> None:
@@ -216,19 +249,23 @@ def _integrity(conn: sqlite3.Connection) -> str:
 
 
 def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
     try:
-        folder = os.open(path.parent, os.O_RDONLY)
+        fd = os.open(folder, os.O_RDONLY)
     except OSError:  # pragma: no cover - a folder that cannot be opened (not on Linux)
         return
     try:
-        os.fsync(folder)
+        os.fsync(fd)
     finally:
-        os.close(folder)
+        os.close(fd)
 
 
 def _backup_sqlite(store: Store, target: Path, *, force: bool) -> BackupReport:
@@ -250,12 +287,13 @@ def _backup_sqlite(store: Store, target: Path, *, force: bool) -> BackupReport:
             counts = _counts_sql(check) if CORE_TABLES <= tables else None
         finally:
             check.close()
-        _fsync(staging)
-        os.replace(staging, target)
+        _put_in_place(staging, target, force=force)
     except sqlite3.Error as exc:
         raise StoreError(
             _("The backup of {url} failed: {detail}").format(url=safe_url(store.url), detail=exc)
         ) from exc
+    except OSError as exc:
+        raise write_failed(target, exc) from exc
     finally:
         source.close()
         _remove_quietly(staging)
@@ -337,8 +375,9 @@ def _backup_postgres(store: Store, target: Path, *, force: bool) -> BackupReport
                 _("The backup of {url} does not hold relaytui's tables; it was not kept. Check "
                   "the database with 'relaytui db status'.").format(url=safe_url(store.url))
             )
-        _fsync(staging)
-        os.replace(staging, target)
+        _put_in_place(staging, target, force=force)
+    except OSError as exc:
+        raise write_failed(target, exc) from exc
     finally:
         _remove_quietly(staging)
     return BackupReport(path=target, kind="postgresql", counts=None, tables=len(tables))
@@ -357,13 +396,42 @@ def _read_head(path: Path) -> bytes:
         ) from exc
 
 
-def check_file(path: Path, kind: str) -> Candidate:
-    """Check that ``path`` is a whole relaytui backup for a database of ``kind``; changes nothing."""
+def check_file(path: Path, kind: str, *, unverified: bool = False) -> Candidate:
+    """Check that ``path`` is a whole relaytui backup for a database of ``kind``, and, where
+    the checkpoint file records backups, that it is one of them unchanged (``unverified``:
+    restore it all the same); changes nothing."""
     path = Path(path).expanduser()
+    candidate = _check_file(path, kind)
+    if not unverified:
+        _check_recorded(path)
+    return candidate
+
+
+def _check_recorded(path: Path) -> None:
+    """A backup that the checkpoint file does not record as it was written is refused."""
+    from relaytui import signing
+    from relaytui.services import checkpoints
+
+    key = signing.configured_public_key()
+    file = signing.checkpoint_file()
+    if key is None or not file.exists():
+        return
+    if checkpoints.backup_recorded(file, key, path) is False:
+        raise InvalidInput(
+            _("{path} is not a backup recorded in the checkpoint file {file}: it was changed "
+              "after relaytui wrote it (cut short or rewritten), or it was made elsewhere. Nothing "
+              "was restored. If you know where it comes from, restore it with --unverified.").format(
+                path=path, file=file))
+
+
+def _check_file(path: Path, kind: str) -> Candidate:
     if not path.exists():
         raise InvalidInput(_("There is no file {path}.").format(path=path))
     if path.is_dir():
         raise InvalidInput(_("{path} is a folder, not a backup file.").format(path=path))
+    mode = path.stat().st_mode
+    if not stat.S_ISREG(mode):  # a FIFO would be waited on for ever, a device read without end
+        raise InvalidInput(_("{path} is {kind}, not a backup file.").format(path=path, kind=file_kind(mode)))
     head = _read_head(path)
     if kind == "sqlite":
         if head.startswith(PG_ARCHIVE_MAGIC):

@@ -8,16 +8,19 @@ services lock the rows they check (``SELECT ... FOR UPDATE``).
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import stat
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qsl, unquote, urlencode
+from urllib.parse import unquote
 
 from relaytui import config
-from relaytui.errors import StoreError
+from relaytui.errors import DomainError, InvalidInput, StoreError
 from relaytui.i18n import _
 
 if TYPE_CHECKING:
@@ -28,7 +31,7 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 15000
 #: The newest migration. Checked at start without importing Alembic (which alone costs a third
 #: of a second); tests/models/test_schema.py keeps it equal to Alembic's head.
-HEAD_REVISION = "0006"
+HEAD_REVISION = "0007"
 #: Seconds to wait for a PostgreSQL server before saying it cannot be reached.
 CONNECT_TIMEOUT = 5
 
@@ -68,6 +71,48 @@ def _split_password(rest: str) -> tuple[str, str, str] | None:
     return (user, password, address) if colon and at and "/" not in user else None
 
 
+#: Query parameters that hold a secret (libpq's); a message never shows their values.
+SECRET_PARAMETERS = frozenset({"password", "sslpassword", "oauth_client_secret", "scram_client_key",
+                               "scram_server_key"})
+#: libpq's other connection parameters: where, in a query, a secret's value surely ends.
+_LIBPQ_PARAMETERS = frozenset("""
+    host hostaddr port dbname user passfile require_auth channel_binding connect_timeout
+    client_encoding options application_name fallback_application_name keepalives
+    keepalives_idle keepalives_interval keepalives_count tcp_user_timeout replication gssencmode
+    sslmode requiressl sslnegotiation sslcompression sslcert sslkey sslkeylogfile sslcertmode
+    sslrootcert sslcrl sslcrldir sslsni requirepeer ssl_min_protocol_version
+    ssl_max_protocol_version min_protocol_version max_protocol_version krbsrvname gsslib
+    gssdelegation service target_session_attrs load_balance_hosts oauth_issuer oauth_client_id
+    oauth_scope""".split())
+_SECRET_IN_QUERY = re.compile(r"[?&](" + "|".join(sorted(SECRET_PARAMETERS)) + ")=", re.IGNORECASE)
+
+
+def _unclear_password(found: tuple[str, str, str]) -> bool:
+    """Whether the password the readers take (up to the first "@" after the user's ":") may
+    not be the whole password: another "@" follows (an "@" written as it is in the password),
+    or what they read as a password holds a query's secret (``host:port/db?password=a@b``).
+    Either way the rest of the password would be read as the host, and shown."""
+    _user, password, address = found
+    return "@" in address or _SECRET_IN_QUERY.search(password) is not None
+
+
+def _unclear_password_error() -> StoreError:
+    return StoreError(_(
+        "The database URL has an '@' after its password, so where the password ends is unclear. "
+        "Write each '@' in the password as %40 (and ':' as %3A, '/' as %2F)."))
+
+
+def _check_ports(value: Any) -> None:
+    """libpq reads the port when it connects; a port that is not a number is refused here, in
+    words, and without showing it (in ``user:secret/db``, without an "@", the password is read
+    as the port)."""
+    for port in str(value or "").split(","):
+        port = port.strip()
+        if port and not (port.isascii() and port.isdigit() and int(port) <= 65535):
+            raise StoreError(_("The port in the database URL is not a port number (1 to 65535). "
+                               "Write it as host:5432, or leave it out."))
+
+
 def pg_params(url: str) -> dict[str, Any]:
     """The connection parameters of a PostgreSQL URL as libpq reads them, for the app's start
     without SQLAlchemy. Where SQLAlchemy, which makes the engine and wrote the URLs saved so
@@ -79,6 +124,8 @@ def pg_params(url: str) -> dict[str, Any]:
 
     rest = url.partition("://")[2]
     found = _split_password(rest)
+    if found is not None and _unclear_password(found):
+        raise _unclear_password_error()
     if found is not None:
         rest = found[0].replace("@", "%40") + "@" + found[2]
     address, mark, query = rest.replace(" ", "%20").partition("?")
@@ -88,6 +135,7 @@ def pg_params(url: str) -> dict[str, Any]:
         raise _not_a_url(url) from exc
     if found is not None:
         params.setdefault("password", unquote(found[1]))  # one in the query wins, as in the engine
+    _check_ports(params.get("port"))
     # An empty value is left out, as the engine leaves it out (libpq refuses "sslmode=").
     return {key: value for key, value in params.items() if value}
 
@@ -112,6 +160,9 @@ def _sqlite_path(url: str) -> Path | None:
 
 
 def _prepare_sqlite_file(path: Path, *, create_folder: bool) -> None:
+    """Make sure ``path`` is a database file readable by its owner only, creating it if it is
+    not there. Only a regular file gets mode 600: a folder, a device, a FIFO, a socket, or a
+    link to one, is refused as it is, and a link to nothing is not followed to create a file."""
     folder = path.parent
     if not folder.exists():
         if create_folder:
@@ -122,19 +173,124 @@ def _prepare_sqlite_file(path: Path, *, create_folder: bool) -> None:
                     folder=folder
                 )
             )
-    if not path.exists():
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
-            os.close(fd)
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise StoreError(
-                _("The database file {path} cannot be created: {error}.").format(
-                    path=path, error=exc.strerror or exc
-                )
-            ) from exc
-    os.chmod(path, 0o600)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    except FileExistsError:
+        fd = _open_database_file(path)
+    except OSError as exc:
+        raise StoreError(
+            _("The database file {path} cannot be created: {error}.").format(
+                path=path, error=exc.strerror or exc
+            )
+        ) from exc
+    try:
+        os.fchmod(fd, 0o600)  # the file opened, whatever the name points to by now
+    except OSError as exc:
+        raise _unusable_file(path, exc) from exc
+    finally:
+        os.close(fd)
+
+
+def _open_database_file(path: Path) -> int:
+    """An existing database file, opened to set its mode; anything but a regular file (or a
+    link to one) is refused before it is opened, so a device or a FIFO is never touched."""
+    try:
+        found = os.stat(path)
+    except FileNotFoundError:
+        raise StoreError(
+            _("{path} is a link to a file that does not exist. Give the path of the database "
+              "file itself.").format(path=path)
+        ) from None
+    except OSError as exc:
+        raise _unusable_file(path, exc) from exc
+    if not stat.S_ISREG(found.st_mode):
+        raise _not_a_database_file(path, found.st_mode)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise _unusable_file(path, exc) from exc
+    opened = os.fstat(fd)
+    if not stat.S_ISREG(opened.st_mode):  # replaced since it was looked at
+        os.close(fd)
+        raise _not_a_database_file(path, opened.st_mode)
+    return fd
+
+
+def _not_a_database_file(path: Path, mode: int) -> StoreError:
+    return StoreError(
+        _("{path} is {kind}, not a database file; nothing was changed. Give the path of a "
+          "database file.").format(path=path, kind=file_kind(mode))
+    )
+
+
+def _unusable_file(path: Path, exc: OSError) -> StoreError:
+    return StoreError(
+        _("The database file {path} cannot be used: {error}.").format(
+            path=path, error=exc.strerror or type(exc).__name__)
+    )
+
+
+# --- files relaytui writes: backups and papers ------------------------------------------------
+
+
+def file_kind(mode: int) -> str:
+    """What a file that is not a regular file is, in words ("a folder", "a device", ...)."""
+    if stat.S_ISDIR(mode):
+        return _("a folder")
+    if stat.S_ISLNK(mode):
+        return _("a symbolic link")
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return _("a device")
+    if stat.S_ISFIFO(mode):
+        return _("a named pipe (FIFO)")
+    if stat.S_ISSOCK(mode):
+        return _("a socket")
+    return _("a special file")
+
+
+def check_output_file(path: Path, *, force: bool) -> bool:
+    """Refuse ``path`` as a file to write unless it is new (in a folder that exists) or, with
+    ``force``, a regular file that is replaced as a whole. A link (even to a regular file), a
+    folder, a device, a FIFO or a socket is refused: nothing is ever written through or into
+    one. Returns whether the file exists."""
+    try:
+        found = os.lstat(path)
+    except FileNotFoundError:
+        folder = path.parent
+        if folder.exists() and not folder.is_dir():
+            raise InvalidInput(_("{folder} is not a folder. Give a file name in a folder that "
+                                 "exists.").format(folder=folder)) from None
+        if not folder.is_dir():
+            raise InvalidInput(_("The folder {folder} does not exist.").format(folder=folder)) from None
+        return False
+    except NotADirectoryError:
+        raise InvalidInput(_("{folder} is not a folder. Give a file name in a folder that "
+                             "exists.").format(folder=path.parent)) from None
+    except OSError as exc:
+        raise write_failed(path, exc) from exc
+    if stat.S_ISLNK(found.st_mode):
+        raise InvalidInput(_("{path} is a symbolic link. Give the path of the file itself: "
+                             "relaytui does not write through links.").format(path=path))
+    if stat.S_ISDIR(found.st_mode):
+        raise InvalidInput(_("{path} is a folder. Give the name of the file to write.").format(path=path))
+    if not stat.S_ISREG(found.st_mode):
+        raise InvalidInput(_("{path} is {kind}, not a file. Give the name of a file to write.").format(
+            path=path, kind=file_kind(found.st_mode)))
+    if not force:
+        raise InvalidInput(
+            _("The file {path} already exists. Choose another name, or add --force to replace "
+              "it.").format(path=path)
+        )
+    return True
+
+
+def write_failed(path: Path, exc: OSError) -> DomainError:
+    """Why ``path`` was not written, in one line (the disk is full, no permission, ...)."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DomainError(_("The disk is full, so {path} was not written. Free some space or "
+                             "choose another folder, and try again.").format(path=path))
+    return DomainError(_("{path} could not be written ({error}); nothing was written.").format(
+        path=path, error=exc.strerror or type(exc).__name__))
 
 
 def _casefold(value: str | None) -> str | None:
@@ -186,19 +342,73 @@ def _on_sqlite_begin(conn: Any) -> None:
 
 def safe_url(url: str) -> str:
     """The URL without its password, for messages and the config file, and the keyring's key:
-    the same URL always gives the same text, and one without a password is left as it is."""
+    the same URL always gives the same text, and one without a password is left as it is.
+
+    Whatever the password holds ("@", ":", "/", "?", "&"), no part of it is shown: a secret in
+    the query is left out up to the next parameter libpq knows, and the password after the
+    user's ":" up to the *last* "@" outside those (the readers stop at the first "@", so the
+    rest of a password with an "@" in it would be shown as the host)."""
     if sqlite_file_of(url) is not None:
         return url  # a file path holds no password
     scheme, sep, rest = url.partition("://")
+    hidden = _query_secrets(rest)
+    marks = {end for start, end in hidden if rest[start] == "?"}  # the "&" after: now the "?"
+    if _split_password(rest) is not None:
+        colon = rest.index(":")
+        at = next((i for i in range(len(rest) - 1, colon, -1)
+                   if rest[i] == "@" and not any(a <= i < b for a, b in hidden)), len(rest))
+        hidden.append((colon, at))
+    shown = []
+    for index, char in enumerate(rest):
+        if any(a <= index < b for a, b in hidden):
+            continue
+        shown.append("?" if index in marks and char == "&" else char)
+    return scheme + sep + "".join(shown)
+
+
+def _query_secrets(rest: str) -> list[tuple[int, int]]:
+    """Where the query of ``rest`` holds a secret: each "password=" (any case, "%"-encoded too)
+    up to the next parameter libpq knows (an "&" or a "?" may be part of a password)."""
+    spans = []
+    start = None
+    for piece in re.finditer(r"[?&][^?&]*", rest):
+        key, equals, _value = piece.group()[1:].partition("=")
+        key = unquote(key).strip().lower()
+        if equals and key in SECRET_PARAMETERS:
+            start = piece.start() if start is None else start
+        elif start is not None and equals and key in _LIBPQ_PARAMETERS:
+            spans.append((start, piece.start()))
+            start = None
+    if start is not None:
+        spans.append((start, len(rest)))
+    return spans
+
+
+def _secrets_of(url: str) -> list[str]:
+    """The password of ``url`` and the secrets of its query, as written and decoded."""
+    rest = url.partition("://")[2]
     found = _split_password(rest)
+    candidates = []
     if found is not None:
-        rest = found[0] + "@" + found[2]
-    base, mark, query = rest.partition("?")
-    pairs = parse_qsl(query, keep_blank_values=True)
-    if any(key == "password" for key, _value in pairs):
-        kept = urlencode([(key, value) for key, value in pairs if key != "password"])
-        rest = base + (mark if kept else "") + kept
-    return scheme + sep + rest
+        candidates.append(rest.partition(":")[2].rpartition("@")[0])  # to the last "@"
+        candidates.append(found[1])
+    for piece in re.split(r"[?&]", rest)[1:]:
+        key, equals, value = piece.partition("=")
+        if equals and unquote(key).strip().lower() in SECRET_PARAMETERS:
+            candidates.append(value)
+    found_secrets = set()
+    for secret in candidates:
+        for form in (secret, unquote(secret)):
+            if len(form) >= 3:
+                found_secrets.add(form)
+    return sorted(found_secrets, key=len, reverse=True)
+
+
+def _hide_secrets(text: str, url: str) -> str:
+    """``text`` (a driver's message about ``url``) with any password of the URL in it hidden."""
+    for secret in _secrets_of(url):
+        text = text.replace(secret, "***")
+    return text
 
 
 def _with_password(url: str) -> str:
@@ -223,7 +433,7 @@ def normalise_url(url: str) -> str:
 
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
         raise _not_a_url(url) from exc
     backend = parsed.get_backend_name()
     if backend == "postgresql":
@@ -437,7 +647,8 @@ class Store:
 def _unreachable(url: str, exc: Exception) -> StoreError:
     detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
     return StoreError(
-        _("The database at {url} cannot be used: {detail}").format(url=safe_url(url), detail=detail)
+        _("The database at {url} cannot be used: {detail}").format(
+            url=safe_url(url), detail=_hide_secrets(detail, url))
     )
 
 

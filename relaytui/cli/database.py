@@ -94,6 +94,7 @@ def register(app: typer.Typer) -> None:
 
         # An old schema is backed up too: that is what to do before 'relaytui db upgrade'.
         store = demo_store(ctx) if state(ctx).demo else open_store(ctx, create=False)
+        backup.check_target(store, file, force=force)  # a refused FILE costs no login
         _sign_in_if_possible(ctx, store, user, password_stdin)
         report = backup.backup(store, file, force=force)
         say(_("Wrote a backup of the database to {file}.").format(file=report.path))
@@ -105,6 +106,9 @@ def register(app: typer.Typer) -> None:
             say(_("Checked: it passes SQLite's integrity check ({n} tables).").format(n=report.tables))
         else:
             say(_("Checked: pg_restore reads it, with {n} tables.").format(n=report.tables))
+        if report.recorded:
+            say(_("Recorded in the checkpoint file, signed: a restore refuses the file if it is "
+                  "changed."))
 
     @db_app.command("restore", help=_(
         "Put a backup made by 'relaytui db backup' in place of the database. A database that "
@@ -115,6 +119,9 @@ def register(app: typer.Typer) -> None:
         file: Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup file to restore."))],
         force: Annotated[bool, typer.Option(
             "--force", help=_("Replace a database that holds data (a copy of it is kept)."))] = False,
+        unverified: Annotated[bool, typer.Option(
+            "--unverified", help=_("Restore a backup that the checkpoint file does not record (made "
+                                   "elsewhere, or before the audit key existed)."))] = False,
         user: Annotated[str | None, user_option()] = None,
         password_stdin: Annotated[bool, password_stdin_option()] = False,
     ) -> None:
@@ -122,7 +129,8 @@ def register(app: typer.Typer) -> None:
 
         where = location(ctx)
         kind = "sqlite" if make_url(db.normalise_url(where.url)).get_backend_name() == "sqlite" else "postgresql"
-        candidate = backup.check_file(file, kind)  # a wrong file is refused before anything is touched
+        # A wrong file is refused before anything is touched.
+        candidate = backup.check_file(file, kind, unverified=unverified)
         store = open_store(ctx, create=True)
         _sign_in_if_possible(ctx, store, user, password_stdin)
         report = backup.restore(store, candidate, force=force)

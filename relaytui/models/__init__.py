@@ -2,7 +2,7 @@
 
 from relaytui.models import base  # noqa: F401  (naming convention first)
 from relaytui.models.actor import Membership
-from relaytui.models.audit import AuditEvent, Setting
+from relaytui.models.audit import AuditCheckpoint, AuditEvent, Setting
 from relaytui.models.consent import Consent, ConsentCover
 from relaytui.models.effort import Effort, Evaluation, Goal
 from relaytui.models.entry import Entry
@@ -14,7 +14,7 @@ from relaytui.models.subject import Guardian, Subject
 from relaytui.models.unit import Unit
 
 __all__ = [
-    "AgendaItem", "AuditEvent", "Consent", "ConsentCover", "Effort", "Entry", "Evaluation",
+    "AgendaItem", "AuditCheckpoint", "AuditEvent", "Consent", "ConsentCover", "Effort", "Entry", "Evaluation",
     "Goal", "Guardian", "Handover", "HolderPeriod", "Invitee", "LevelChange", "Meeting",
     "Membership", "MinutesNote", "Notification", "ReadGrant", "RelayLog", "Setting", "Staff",
     "StaffKey", "Subject", "Unit",

@@ -34,3 +34,19 @@ class Setting(SQLModel, table=True):
 
     key: str = Field(primary_key=True, max_length=64)
     value: str
+
+
+class AuditCheckpoint(SQLModel, table=True):
+    """A signed statement of the chain's head: the newest event, its hash, how many events
+    there were, when. Also appended to a file outside the database (relaytui.signing)."""
+
+    __tablename__ = "audit_checkpoint"
+
+    id: int | None = Field(default=None, primary_key=True)
+    last_id: int = Field(index=True)
+    head_hash: str = Field(max_length=64)
+    events: int
+    at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    key_id: str = Field(max_length=16)
+    #: Ed25519 over relaytui.signing.checkpoint_message(...), base64.
+    signature: str = Field(max_length=100)

@@ -80,6 +80,65 @@ def state_folder(plan: Plan) -> Path:
     return folder
 
 
+#: How often the server looks whether a checkpoint of the audit chain is due (seconds), and
+#: the longest it lets new events go without one (seconds), however few they are.
+CHECKPOINT_LOOK_SECONDS = 60.0
+CHECKPOINT_AT_LEAST_SECONDS = 3600.0
+
+
+async def _sign_checkpoints(store: Store, stop: asyncio.Event) -> None:
+    """Sign the audit chain's head every ``audit_checkpoint_every`` events, and at least once
+    an hour when there are new events: what happens after the newest checkpoint is what an
+    attacker with the database could still hide."""
+    from relaytui import signing
+    from relaytui.services import checkpoints, installation
+
+    try:
+        signer = signing.load_signer()
+    except Exception as exc:  # noqa: BLE001 - the server runs on; the log says what to do
+        log.error("the audit signing key cannot be used: %s", getattr(exc, "message", type(exc).__name__))
+        return
+    if signer is None:
+        log.warning("no audit signing key: the audit trail has no checkpoints outside the database. "
+                    "Make one with 'relaytui audit keygen' as this account.")
+        return
+    log.info("signing audit checkpoints with key %s into %s", signer.public.id, signing.checkpoint_file())
+    last = asyncio.get_running_loop().time()
+    while not stop.is_set():
+        try:
+            await asyncio.wait_for(stop.wait(), CHECKPOINT_LOOK_SECONDS)
+            return
+        except asyncio.TimeoutError:
+            pass
+        try:
+            every = (await asyncio.to_thread(installation.read, store)).audit_checkpoint_every
+            if asyncio.get_running_loop().time() - last >= CHECKPOINT_AT_LEAST_SECONDS:
+                every = 1
+            made = await asyncio.to_thread(checkpoints.maybe_take, store, signer, every,
+                                           file=signing.checkpoint_file())
+        except Exception as exc:  # noqa: BLE001 - try again at the next look
+            log.error("an audit checkpoint failed: %s", getattr(exc, "message", type(exc).__name__))
+            continue
+        if made is not None:
+            last = asyncio.get_running_loop().time()
+            log.info("audit checkpoint: %d events, up to event %d", made.events, made.last_id)
+
+
+async def _last_checkpoint(store: Store) -> None:
+    """On a clean stop: the last events under a checkpoint too."""
+    from relaytui import signing
+    from relaytui.services import checkpoints
+
+    try:
+        signer = signing.load_signer()
+        if signer is not None:
+            made = await asyncio.to_thread(checkpoints.take, store, signer, file=signing.checkpoint_file())
+            if made is not None:
+                log.info("audit checkpoint on stopping: %d events, up to event %d", made.events, made.last_id)
+    except Exception as exc:  # noqa: BLE001
+        log.error("the audit checkpoint on stopping failed: %s", getattr(exc, "message", type(exc).__name__))
+
+
 def _announce(line: str) -> None:
     """A line for the operator (and the journal): what listens where."""
     sys.stdout.write(line + "\n")
@@ -115,6 +174,7 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
     title = installation.read(store).municipality or _("Relay log")
     ssh_server = None
     web_runner = None
+    signing_task: asyncio.Task | None = None
     from relaytui.server.sessions import session_environment
     from relaytui.server.spawner import FreshStart, Spawner
 
@@ -152,6 +212,7 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
                 host=plan.web_host, port=port, url=site_server.public_url))
         _announce(_("Serving {url} to at most {n} sessions. Stop with SIGTERM (systemctl stop); "
                     "open sessions save their drafts.").format(url=url, n=plan.max_sessions))
+        signing_task = asyncio.ensure_future(_sign_checkpoints(store, stop))
         await stop.wait()
     finally:
         log.info("stopping")
@@ -159,6 +220,9 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
             ssh_server.close()
         await sessions.end_all(plan.grace)
         await starter.close()
+        if signing_task is not None:
+            await asyncio.wait([signing_task], timeout=5)
+        await _last_checkpoint(store)
         if web_runner is not None:
             with contextlib.suppress(Exception):
                 await web_runner.cleanup()

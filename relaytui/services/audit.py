@@ -60,6 +60,7 @@ ACTION_LABELS = {
     "minutes_exported": N_("exported a meeting's minutes"),
     "access_report_exported": N_("exported an access report for the guardians"),
     "reader_password_reset": N_("gave a new password to an account that holds or reads the relay log"),
+    "list_shown": N_("saw the child's name in a list (relay logs, search, meetings, handovers)"),
 }
 
 
@@ -68,7 +69,7 @@ def action_label(action: str) -> str:
 
 
 # One chain for the whole installation; on PostgreSQL writers queue on this advisory lock.
-_CHAIN_LOCK_KEY = 7_351_002
+CHAIN_LOCK_KEY = 7_351_002
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,7 @@ def record(
 ) -> None:
     """Append one event to the chain, inside the caller's transaction."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _CHAIN_LOCK_KEY})
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK_KEY})
     # The chain continues from its recorded head, so that events cut off the end stay missing.
     head = session.get(Setting, HEAD_KEY)
     if head is not None:
@@ -154,6 +155,18 @@ def record(
 HEAD_KEY = "audit_head"
 
 
+def record_view(session: Session, *, staff_id: int | None, username: str, what: str,
+                subject_ids) -> None:
+    """One event for a list that showed children's names (a page of the log list, a search,
+    a planner week, the handover inbox): which children, so that each child's access report
+    shows it. A list that showed nobody is no event."""
+    shown = sorted({int(sid) for sid in subject_ids if sid is not None})
+    if not shown:
+        return
+    record(session, staff_id=staff_id, username=username, action="list_shown",
+           detail=f"{what}; subjects=,{','.join(map(str, shown))},")
+
+
 def to_record(event: AuditEvent) -> AuditRecord:
     return AuditRecord(
         id=event.id or 0, at=event.at, staff_id=event.staff_id, username=event.username,
@@ -166,52 +179,123 @@ def to_record(event: AuditEvent) -> AuditRecord:
 
 @dataclass(frozen=True)
 class ChainReport:
-    """The result of walking the chain: ``broken_at`` is the first event that does not fit."""
+    """The result of walking the chain and checking it against the signed checkpoints.
+
+    ``broken_at`` is the first event that does not fit the chain (``problem`` says how);
+    ``findings`` are what the checkpoints showed (relaytui.services.checkpoints.Finding).
+    """
 
     events: int
     broken_at: int | None
-    problem: str  # "" | "changed" | "gap" | "cut"
+    problem: str  # "" | "changed" | "gap" | "cut" | "unreadable"
+    findings: tuple = ()
+    checkpoints: int = 0
+    last_checkpoint: object | None = None  # the newest checkpoint that was checked
+    uncovered: int = 0  # events after the newest checkpoint
 
     @property
     def intact(self) -> bool:
-        return self.broken_at is None
+        return self.broken_at is None and not any(f.failure for f in self.findings)
 
 
-def _walk(session: Session) -> ChainReport:
+@dataclass(frozen=True)
+class _Walk:
+    events: int
+    broken_at: int | None
+    problem: str
+    seen: dict
+    newest: int | None
+
+
+def _moment(value) -> datetime:
+    """An event's time as the database gave it (a datetime, or SQLite's text)."""
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        moment = datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+
+
+def _walk(session: Session, wanted: set[int] = frozenset()) -> _Walk:
+    """Every event in order, its hash recomputed and its link checked. The time is read as
+    the database holds it, so that one unreadable event is named instead of ending the walk.
+    ``wanted``: event ids whose hash and ordinal the checkpoints ask for."""
+    from sqlalchemy import String, type_coerce
+
     previous = ""
     last_id: int | None = None
     count = 0
-    statement = select(AuditEvent).order_by(col(AuditEvent.id)).execution_options(yield_per=2000)
-    for event in session.exec(statement):
+    seen: dict[int, tuple[str, int]] = {}
+    statement = (
+        select(AuditEvent.id, type_coerce(AuditEvent.at, String), AuditEvent.staff_id, AuditEvent.username,
+               AuditEvent.action, AuditEvent.log_id, AuditEvent.subject_id, AuditEvent.detail,
+               AuditEvent.prev_hash, AuditEvent.hash)
+        .order_by(col(AuditEvent.id)).execution_options(yield_per=2000)
+    )
+    for (event_id, at, staff_id, username, action, log_id, subject_id, detail, prev_hash,
+         event_hash_stored) in session.exec(statement):
         count += 1
+        try:
+            moment = _moment(at)
+        except (ValueError, TypeError):
+            return _Walk(count, event_id, "unreadable", seen, last_id)
         expected = event_hash(
-            at=event.at, staff_id=event.staff_id, username=event.username, action=event.action,
-            log_id=event.log_id, subject_id=event.subject_id, detail=event.detail,
-            prev_hash=event.prev_hash,
+            at=moment, staff_id=staff_id, username=username, action=action, log_id=log_id,
+            subject_id=subject_id, detail=detail, prev_hash=prev_hash,
         )
-        if expected != event.hash:
-            return ChainReport(count, event.id, "changed")
-        if event.prev_hash != previous:
+        if expected != event_hash_stored:
+            return _Walk(count, event_id, "changed", seen, last_id)
+        if prev_hash != previous:
             # An event before this one was removed, or this one was put in between.
-            return ChainReport(count, event.id, "gap")
-        previous = event.hash
-        last_id = event.id
+            return _Walk(count, event_id, "gap", seen, last_id)
+        if event_id in wanted:
+            seen[event_id] = (event_hash_stored, count)
+        previous = event_hash_stored
+        last_id = event_id
     head = session.get(Setting, HEAD_KEY)
     if head is not None:
         head_id, _sep, head_hash = head.value.partition(":")
         if not head_id.isdigit() or (last_id, previous) != (int(head_id), head_hash):
             # The newest events were removed (or the head was tampered with).
-            return ChainReport(count, int(head_id) if head_id.isdigit() else last_id, "cut")
-    return ChainReport(count, None, "")
+            return _Walk(count, int(head_id) if head_id.isdigit() else last_id, "cut", seen, last_id)
+    return _Walk(count, None, "", seen, last_id)
 
 
-def verify(store, by) -> ChainReport:
-    """Walk the whole chain (administrators: the command line); reports the first break."""
-    from relaytui.services import access
+def verify(store, by, *, public_key=None, checkpoint_file=None, from_file: bool = False) -> ChainReport:
+    """Walk the whole chain and check it against every signed checkpoint (administrators).
+
+    ``public_key`` (relaytui.signing.PublicKey) checks the signatures; ``checkpoint_file`` is
+    the file outside the database; ``from_file`` trusts that file alone, not the checkpoints
+    kept in the database (which whoever rewrote the database could have rewritten too).
+    """
+    from relaytui.services import access, checkpoints
 
     with store.session() as session:
         access.require_admin(session, by)
-        return _walk(session)
+        in_database = [] if from_file else checkpoints.in_database(session)
+        in_file, bad_lines = (checkpoints.read_file(checkpoint_file) if checkpoint_file is not None
+                              else ([], []))
+        chosen = in_file if from_file else _unique(in_database + in_file)
+        walk = _walk(session, {c.last_id for c in chosen})
+    findings = [checkpoints.Finding("file_line", None, str(number)) for number in bad_lines]
+    if not from_file and in_file:
+        findings += checkpoints.compare_sources(in_database, in_file)
+    if walk.broken_at is None or walk.problem == "cut":
+        findings += checkpoints.check(chosen, walk.seen, public_key, walk.newest)
+    checked = [c for c in chosen if public_key is not None and c.key_id == public_key.id]
+    newest = max(checked, key=lambda c: c.last_id, default=None)
+    uncovered = walk.events - (newest.events if newest is not None else 0)
+    return ChainReport(events=walk.events, broken_at=walk.broken_at, problem=walk.problem,
+                       findings=tuple(findings), checkpoints=len(checked), last_checkpoint=newest,
+                       uncovered=max(0, uncovered))
+
+
+def _unique(found: list) -> list:
+    kept: list = []
+    for checkpoint in sorted(found, key=lambda c: c.last_id):
+        if not any(checkpoint.same(other) for other in kept):
+            kept.append(checkpoint)
+    return kept
 
 
 @dataclass(frozen=True)
@@ -241,11 +325,15 @@ def subject_trail(store, by, national_number: str) -> tuple[str, list[AccessLine
         subject = session.exec(select(Subject).where(Subject.national_number == digits)).first()
         if subject is None:
             raise NotFound(_("No subject with this national number is registered."))
+        from sqlalchemy import and_, or_
+
         rows = session.exec(
             select(AuditEvent, Staff, Unit)
             .join(Staff, Staff.id == AuditEvent.staff_id, isouter=True)
             .join(Unit, Unit.id == Staff.unit_id, isouter=True)
-            .where(AuditEvent.subject_id == subject.id)
+            .where(or_(AuditEvent.subject_id == subject.id,
+                       and_(AuditEvent.action == "list_shown",
+                            col(AuditEvent.detail).like(f"%subjects=%,{subject.id},%"))))
             .order_by(col(AuditEvent.id))
         ).all()
         lines = [

@@ -20,6 +20,7 @@ DEFAULTS = {
     "handover_reminder_days": "7",
     "idle_lock_minutes": "10",
     "idle_end_minutes": "60",
+    "audit_checkpoint_every": "1000",
     "municipality": "",
     "language": "",
 }
@@ -35,6 +36,8 @@ class Installation:
     #: A session served by ``relaytui serve`` (SSH, browser) that has had no key for this long
     #: ends, its drafts saved, so that the server does not keep forgotten sessions open.
     idle_end_minutes: int
+    #: A signed checkpoint of the audit chain after this many new events (relaytui.services.checkpoints).
+    audit_checkpoint_every: int
     municipality: str
     language: str
 
@@ -84,6 +87,9 @@ def _validate(key: str, value: str) -> str:
     if key in ("handover_reminder_days", "idle_lock_minutes"):
         if not value.isdigit() or not 1 <= int(value) <= 365:
             raise InvalidInput(_("Give a whole number from 1 to 365."))
+    if key == "audit_checkpoint_every":
+        if not value.isdigit() or not 1 <= int(value) <= 1_000_000:
+            raise InvalidInput(_("Give a whole number of events from 1 to 1000000."))
     if key == "idle_end_minutes":
         if not value.isdigit() or not 1 <= int(value) <= 1440:
             raise InvalidInput(_("Give a whole number of minutes from 1 to 1440 (a day)."))
@@ -109,6 +115,7 @@ def read_in(session) -> Installation:
         handover_reminder_days=int(values["handover_reminder_days"]),
         idle_lock_minutes=int(values["idle_lock_minutes"]),
         idle_end_minutes=int(values["idle_end_minutes"]),
+        audit_checkpoint_every=int(values["audit_checkpoint_every"]),
         municipality=values["municipality"],
         language=values["language"],
     )

@@ -1,0 +1,304 @@
+"""Signed checkpoints of the audit chain: its anchor outside the database.
+
+A hash chain shows a changed or removed event, but not a chain rewritten from the start with
+new hashes, nor events cut off its end together with the stored head. A checkpoint is the
+head of the chain (the newest event's id and hash, how many events there are, when) signed
+with the installation's Ed25519 key (relaytui.signing), whose private half is never in the
+database. Checkpoints are kept in the database and appended to a file outside it; ``audit
+verify`` checks the chain against every checkpoint with the public key. What happened after
+the last checkpoint can still be hidden: take them often (the setting
+``audit_checkpoint_every``, and the server takes one every minute when there are new events
+and when it stops).
+
+Plain Python, no Textual.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, text
+from sqlmodel import Session, col, select
+
+from relaytui.db import Store
+from relaytui.errors import StoreError
+from relaytui.i18n import _
+from relaytui.models import AuditCheckpoint, AuditEvent, Setting
+from relaytui.services import audit, clock
+from relaytui.signing import PublicKey, Signer, checkpoint_message
+
+#: The marks of the file's lines, for a reader who meets the file alone.
+FILE_MARK = "relaytui-audit-checkpoint"
+BACKUP_MARK = "relaytui-backup"
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    last_id: int
+    head_hash: str
+    events: int
+    at: datetime
+    key_id: str
+    signature: bytes
+    source: str  # "database" or "file"
+
+    def message(self) -> bytes:
+        return checkpoint_message(self.last_id, self.head_hash, self.events, self.at)
+
+    def same(self, other: Checkpoint) -> bool:
+        return (self.last_id, self.head_hash, self.events, self.signature) == (
+            other.last_id, other.head_hash, other.events, other.signature)
+
+
+def _row(row: AuditCheckpoint) -> Checkpoint:
+    return Checkpoint(last_id=row.last_id, head_hash=row.head_hash, events=row.events, at=row.at,
+                      key_id=row.key_id, signature=base64.b64decode(row.signature), source="database")
+
+
+def in_database(session: Session) -> list[Checkpoint]:
+    """The checkpoints kept in the database (none in one older than schema 0007, as in a
+    backup about to be restored and upgraded)."""
+    from sqlalchemy import inspect
+
+    if not inspect(session.connection()).has_table(AuditCheckpoint.__tablename__):
+        return []
+    rows = session.exec(select(AuditCheckpoint).order_by(col(AuditCheckpoint.id))).all()
+    return [_row(row) for row in rows]
+
+
+def _head(session: Session) -> tuple[int, str] | None:
+    stored = session.get(Setting, audit.HEAD_KEY)
+    if stored is None:
+        return None
+    head_id, _sep, head_hash = stored.value.partition(":")
+    return (int(head_id), head_hash) if head_id.isdigit() else None
+
+
+def events_since_last(store: Store) -> int:
+    """How many events the newest checkpoint does not cover yet."""
+    with store.session() as session:
+        last = session.exec(select(func.max(AuditCheckpoint.last_id))).one() or 0
+        return session.exec(select(func.count()).select_from(AuditEvent)
+                            .where(col(AuditEvent.id) > last)).one()
+
+
+def take(store: Store, signer: Signer, *, file: Path | None = None) -> Checkpoint | None:
+    """Sign the chain's head now, in the database and in ``file``; None when there is nothing
+    new since the last checkpoint (or no event at all)."""
+    with store.session(write=True) as session:
+        if session.get_bind().dialect.name == "postgresql":  # the head cannot move meanwhile
+            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": audit.CHAIN_LOCK_KEY})
+        head = _head(session)
+        if head is None:
+            return None
+        last_id, head_hash = head
+        newest = session.exec(select(AuditCheckpoint).order_by(col(AuditCheckpoint.id).desc()).limit(1)).first()
+        if newest is not None and newest.last_id == last_id:
+            return None
+        events = session.exec(select(func.count()).select_from(AuditEvent)
+                              .where(col(AuditEvent.id) <= last_id)).one()
+        at = clock.now()
+        signature = signer.sign(checkpoint_message(last_id, head_hash, events, at))
+        row = AuditCheckpoint(last_id=last_id, head_hash=head_hash, events=events, at=at,
+                              key_id=signer.public.id, signature=base64.b64encode(signature).decode("ascii"))
+        session.add(row)
+        session.flush()
+        made = _row(row)
+    if file is not None:
+        append_to_file(file, made)
+    return made
+
+
+def maybe_take(store: Store, signer: Signer, every: int, *, file: Path | None = None) -> Checkpoint | None:
+    """A checkpoint when ``every`` events (or more) came since the last one."""
+    if events_since_last(store) < max(1, every):
+        return None
+    return take(store, signer, file=file)
+
+
+# --- the file outside the database ------------------------------------------------------------
+
+
+def append_to_file(path: Path, checkpoint: Checkpoint) -> None:
+    """One line at the end of the file, which is only ever appended to (mode 600)."""
+    _append(path, {
+        FILE_MARK: 1, "last_id": checkpoint.last_id, "hash": checkpoint.head_hash,
+        "events": checkpoint.events, "at": checkpoint.at.isoformat(timespec="microseconds"),
+        "key_id": checkpoint.key_id, "signature": base64.b64encode(checkpoint.signature).decode("ascii"),
+    })
+
+
+@dataclass(frozen=True)
+class BackupRecord:
+    """A backup file as it was written: its SHA-256, signed. A backup that is changed
+    afterwards (cut short, rewritten) no longer matches any record."""
+
+    sha256: str
+    at: datetime
+    key_id: str
+    signature: bytes
+    name: str
+
+    def message(self) -> bytes:
+        from relaytui.signing import backup_message
+
+        return backup_message(self.sha256, self.at)
+
+
+def record_backup(path: Path, signer: Signer, backup: Path) -> BackupRecord:
+    """Append a signed record of the backup file ``backup`` to the checkpoint file."""
+    import hashlib
+
+    from relaytui.signing import backup_message
+
+    digest = _sha256(backup, hashlib)
+    at = clock.now()
+    record = BackupRecord(sha256=digest, at=at, key_id=signer.public.id,
+                          signature=signer.sign(backup_message(digest, at)), name=backup.name)
+    _append(path, {
+        BACKUP_MARK: 1, "sha256": digest, "at": at.isoformat(timespec="microseconds"),
+        "key_id": record.key_id, "signature": base64.b64encode(record.signature).decode("ascii"),
+        "name": record.name,
+    })
+    return record
+
+
+def _sha256(path: Path, hashlib) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def backup_recorded(path: Path, key: PublicKey, backup: Path) -> bool | None:
+    """Whether a signed record in the checkpoint file names exactly this backup file: None
+    when the file records no backup at all (nothing to compare with)."""
+    import hashlib
+
+    records = backup_records(path)
+    if not records:
+        return None
+    digest = _sha256(backup, hashlib)
+    return any(r.sha256 == digest and r.key_id == key.id and key.verifies(r.signature, r.message())
+               for r in records)
+
+
+def backup_records(path: Path) -> list[BackupRecord]:
+    found: list[BackupRecord] = []
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return found
+    for raw in data.splitlines():
+        try:
+            entry = json.loads(raw.decode("utf-8"))
+            if not isinstance(entry, dict) or BACKUP_MARK not in entry:
+                continue
+            found.append(BackupRecord(sha256=str(entry["sha256"]), at=datetime.fromisoformat(entry["at"]),
+                                      key_id=str(entry["key_id"]),
+                                      signature=base64.b64decode(entry["signature"], validate=True),
+                                      name=str(entry.get("name", ""))))
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            continue
+    return found
+
+
+def _append(path: Path, entry: dict) -> None:
+    line = json.dumps(entry, separators=(",", ":")) + "\n"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            os.write(fd, line.encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise StoreError(_("The checkpoint file {file} could not be written ({error}). Check the "
+                           "file and its folder, then take a checkpoint again with 'relaytui audit "
+                           "checkpoint'.").format(
+            file=path, error=exc.strerror or type(exc).__name__)) from None
+
+
+def read_file(path: Path) -> tuple[list[Checkpoint], list[int]]:
+    """The checkpoints in the file, and the numbers of its lines that are not one."""
+    found: list[Checkpoint] = []
+    bad: list[int] = []
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return [], []
+    except OSError as exc:
+        raise StoreError(_("The checkpoint file {file} cannot be read ({error}).").format(
+            file=path, error=exc.strerror or type(exc).__name__)) from None
+    for number, raw in enumerate(data.splitlines(), start=1):
+        if not raw.strip():
+            continue
+        try:
+            entry = json.loads(raw.decode("utf-8"))
+            if isinstance(entry, dict) and BACKUP_MARK in entry:
+                continue
+            found.append(Checkpoint(
+                last_id=int(entry["last_id"]), head_hash=str(entry["hash"]), events=int(entry["events"]),
+                at=datetime.fromisoformat(entry["at"]), key_id=str(entry["key_id"]),
+                signature=base64.b64decode(entry["signature"], validate=True), source="file"))
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            bad.append(number)
+    return found, bad
+
+
+# --- checking the chain against them ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    """Something ``audit verify`` found; ``failure`` ones make it exit with 1."""
+
+    kind: str
+    at_event: int | None
+    detail: str = ""
+    failure: bool = True
+
+
+def check(checkpoints: list[Checkpoint], seen: dict[int, tuple[str, int]], key: PublicKey | None,
+          newest_event: int | None) -> list[Finding]:
+    """Compare signed checkpoints with what the walk of the chain saw: ``seen`` maps the
+    checkpoints' event ids to (hash, how many events up to it)."""
+    findings: list[Finding] = []
+    if key is None:
+        if checkpoints:
+            findings.append(Finding("no_key", None, failure=False))
+        return findings
+    for checkpoint in checkpoints:
+        if checkpoint.key_id != key.id or not key.verifies(checkpoint.signature, checkpoint.message()):
+            findings.append(Finding("bad_signature", checkpoint.last_id, checkpoint.source))
+            continue
+        found = seen.get(checkpoint.last_id)
+        if found is None:
+            findings.append(Finding("events_removed", checkpoint.last_id,
+                                    str(newest_event) if newest_event is not None else ""))
+            continue
+        head_hash, count = found
+        if head_hash != checkpoint.head_hash:
+            findings.append(Finding("rewritten", checkpoint.last_id))
+        elif count != checkpoint.events:
+            findings.append(Finding("count", checkpoint.last_id, f"{count}/{checkpoint.events}"))
+    return findings
+
+
+def compare_sources(database: list[Checkpoint], file: list[Checkpoint]) -> list[Finding]:
+    """A checkpoint in the file but not in the database was removed from it (a failure); one
+    in the database but not in the file is a note (the file may have been moved)."""
+    findings = []
+    for checkpoint in file:
+        if not any(checkpoint.same(other) for other in database):
+            findings.append(Finding("removed_from_database", checkpoint.last_id))
+    for checkpoint in database:
+        if file and not any(checkpoint.same(other) for other in file):
+            findings.append(Finding("not_in_file", checkpoint.last_id, failure=False))
+    return findings
