@@ -1,17 +1,28 @@
-"""Handovers: the holder role passes only when the new holder accepts (R8)."""
+"""Handovers: the holder role passes only when the new holder accepts (R8).
+
+Lock order on PostgreSQL, the same in every path that touches a log and its handovers
+(propose, accept, decline, withdraw here; close_log in logs; pass_to_plan, which locks the log
+only): first the log (``SELECT ... FOR UPDATE``), then its handovers, and last the audit chain
+(an advisory lock taken when the event is written). Two of these calls on one log therefore
+queue on the log's row instead of waiting for each other in a circle, and whoever comes second
+reads what the first one committed: an answer to a handover that is no longer pending is
+refused, saying what happened; nothing is overwritten. On SQLite a write transaction starts
+with ``BEGIN IMMEDIATE`` and the calls queue as a whole.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from relaytui.i18n import _
 from relaytui.models import Consent, Handover, HolderPeriod, Membership, RelayLog, Staff, Subject, Unit
-from relaytui.services import access, clock, consent, installation, subjects
+from relaytui.services import access, audit, clock, consent, installation, subjects
 from relaytui.services.versions import guarded_update
 
 
@@ -69,6 +80,8 @@ def propose(store: Store, by: access.StaffRef, log_id: int, *, to_staff_id: int,
     that covers the receiver or their unit (R8)."""
     inst = installation.read(store)
     with store.session(write=True) as session:
+        # The log is locked first (the module's lock order): two proposals, or a proposal and
+        # a close, queue on it, so there is never more than one pending handover.
         staff, log = access.log_for_write(session, by, log_id, what="handover")
         receiver = session.get(Staff, to_staff_id)
         if receiver is None or not receiver.active:
@@ -115,13 +128,22 @@ def propose(store: Store, by: access.StaffRef, log_id: int, *, to_staff_id: int,
         return _view(session, handover, inst.handover_reminder_days)
 
 
-def _load_pending(session: Session, handover_id: int) -> Handover:
+def _lock(session: Session, handover_id: int) -> tuple[Handover, RelayLog]:
+    """The handover and its log, both locked, in the module's lock order: the log first.
+
+    The handover is looked up once without a lock only to learn its log (which never
+    changes), then read again under the lock, so that its status is what the last committed
+    answer left, not what an earlier read saw.
+    """
+    log_id = session.exec(select(Handover.log_id).where(Handover.id == handover_id)).first()
+    if log_id is None:
+        raise NotFound(_("There is no such handover."))
+    log = access.load_log(session, log_id, lock=True)
     handover = session.exec(
         select(Handover).where(Handover.id == handover_id).with_for_update()
-    ).first()
-    if handover is None:
-        raise NotFound(_("There is no such handover."))
-    return handover
+        .execution_options(populate_existing=True)
+    ).one()
+    return handover, log
 
 
 def _answered(handover: Handover) -> RuleViolation:
@@ -132,6 +154,20 @@ def _answered(handover: Handover) -> RuleViolation:
         ),
         rule="R8",
     )
+
+
+def _too_late(session: Session, handover: Handover, log: RelayLog) -> RuleViolation:
+    """Why an answer to a handover that is no longer pending changes nothing: closing the log
+    withdrew it (R10), or it was answered or withdrawn before."""
+    if handover.status == "withdrawn" and log.status == "closed":
+        closer = session.get(Staff, log.closed_by or log.holder_id)
+        return RuleViolation(
+            _("{name} closed this relay log meanwhile, and closing it withdrew the handover. "
+              "Your answer was not saved, and none is needed: a closed log is never handed "
+              "over.").format(name=closer.full_name if closer else "-"),
+            rule="R10",
+        )
+    return _answered(handover)
 
 
 def take_over(session: Session, log: RelayLog, staff: Staff, now: datetime, *,
@@ -168,12 +204,11 @@ def accept(store: Store, by: access.StaffRef, handover_id: int, *, message: str 
     inst = installation.read(store)
     with store.session(write=True) as session:
         staff = access.require_staff(session, by)
-        handover = _load_pending(session, handover_id)
+        handover, log = _lock(session, handover_id)
         if handover.to_staff_id != staff.id:
             raise NotAllowed(_("Only the proposed new holder can accept this handover."), rule="R8")
-        log = access.load_log(session, handover.log_id, lock=True)
         if handover.status != "pending":
-            raise _answered(handover)
+            raise _too_late(session, handover, log)
         if log.status == "closed":
             raise RuleViolation(_("The log was closed meanwhile; it cannot be handed over."), rule="R10")
         if handover.transition and handover.consent_id:
@@ -200,14 +235,15 @@ def decline(store: Store, by: access.StaffRef, handover_id: int, *, message: str
     inst = installation.read(store)
     with store.session(write=True) as session:
         staff = access.require_staff(session, by)
-        handover = _load_pending(session, handover_id)
+        handover, log = _lock(session, handover_id)
         if handover.to_staff_id != staff.id:
             raise NotAllowed(_("Only the proposed new holder can decline this handover."), rule="R8")
         if handover.status != "pending":
-            raise _answered(handover)
+            raise _too_late(session, handover, log)
+        if log.status == "closed":
+            raise RuleViolation(_("The log was closed meanwhile; it cannot be handed over."), rule="R10")
         guarded_update(session, Handover, handover.id, handover.version, status="declined",
                        answered_at=clock.now(), answer_message=message)
-        log = session.get(RelayLog, handover.log_id)
         access.write_audit(session, staff, by, "handover_declined", log=log, detail=f"handover {handover.id}")
         return _view(session, session.get(Handover, handover.id), inst.handover_reminder_days)
 
@@ -216,8 +252,12 @@ def withdraw(store: Store, by: access.StaffRef, handover_id: int) -> HandoverVie
     """The holder takes a proposal back before it is answered."""
     inst = installation.read(store)
     with store.session(write=True) as session:
-        handover = _load_pending(session, handover_id)
-        staff, log = access.log_for_write(session, by, handover.log_id, what="handover")
+        staff = access.require_staff(session, by)
+        handover, log = _lock(session, handover_id)
+        if handover.status != "pending" and handover.from_staff_id == staff.id:
+            # The proposer is told what became of it, even when the log was closed meanwhile.
+            raise _answered(handover)
+        staff, log = access.log_for_write(session, by, log.id, what="handover")
         if handover.status != "pending":
             raise _answered(handover)
         guarded_update(session, Handover, handover.id, handover.version, status="withdrawn",
@@ -227,7 +267,8 @@ def withdraw(store: Store, by: access.StaffRef, handover_id: int) -> HandoverVie
 
 
 def inbox(store: Store, by: access.StaffRef) -> list[HandoverView]:
-    """Handovers waiting for my answer, and mine waiting for someone else's."""
+    """Handovers waiting for my answer, and mine waiting for someone else's. The children
+    the inbox names are in the audit trail."""
     inst = installation.read(store)
     with store.session() as session:
         staff = access.require_staff(session, by)
@@ -237,7 +278,43 @@ def inbox(store: Store, by: access.StaffRef) -> list[HandoverView]:
                 (Handover.to_staff_id == staff.id) | (Handover.from_staff_id == staff.id),
             ).order_by(col(Handover.proposed_at))
         ).all()
-        return [_view(session, h, inst.handover_reminder_days) for h in rows]
+        views = [_view(session, h, inst.handover_reminder_days) for h in rows]
+        shown = _subjects_of(session, {h.log_id for h in rows})
+    _record_shown(store, staff, "handover inbox", shown)
+    return views
+
+
+def withdraw_pending(session: Session, log: RelayLog, now: datetime) -> None:
+    """Withdraw the log's pending handovers, as its closing or its passing into an individual
+    plan does; the log is locked already (the lock order: the log first, then its handovers).
+    Each is locked and read again, and written only at the version read: an answer committed
+    a moment ago is kept, never overwritten."""
+    for pending in session.exec(
+        select(Handover).where(Handover.log_id == log.id, Handover.status == "pending")
+        .order_by(col(Handover.id)).with_for_update().execution_options(populate_existing=True)
+    ).all():
+        guarded_update(session, Handover, pending.id, pending.version, status="withdrawn", answered_at=now)
+
+
+def waiting_for_me(store: Store, by: access.StaffRef) -> int:
+    """How many handovers wait for my answer: a number, no child named (the F4 key)."""
+    with store.session() as session:
+        staff = access.require_staff(session, by)
+        return session.exec(select(func.count()).select_from(Handover).where(
+            Handover.status == "pending", Handover.to_staff_id == staff.id)).one()
+
+
+def _subjects_of(session: Session, log_ids: set[int]) -> list[int]:
+    if not log_ids:
+        return []
+    return list(session.exec(select(RelayLog.subject_id).where(col(RelayLog.id).in_(log_ids))))
+
+
+def _record_shown(store: Store, staff: Staff, what: str, subject_ids: list[int]) -> None:
+    if subject_ids:
+        with store.session(write=True) as session:
+            audit.record_view(session, staff_id=staff.id, username=staff.username, what=what,
+                              subject_ids=subject_ids)
 
 
 def unanswered_for_leader(store: Store, by: access.StaffRef) -> list[HandoverView]:
@@ -255,4 +332,7 @@ def unanswered_for_leader(store: Store, by: access.StaffRef) -> list[HandoverVie
                 col(RelayLog.unit_id).in_(units),
             ).order_by(col(Handover.proposed_at))
         ).all()
-        return [_view(session, h, inst.handover_reminder_days) for h in rows]
+        views = [_view(session, h, inst.handover_reminder_days) for h in rows]
+        shown = _subjects_of(session, {h.log_id for h in rows})
+    _record_shown(store, staff, "handovers left unanswered", shown)
+    return views

@@ -36,7 +36,8 @@ from relaytui.models import (
 from relaytui.models.base import UTCDateTime
 from relaytui.models.log import LOG_IS_OPEN
 from relaytui.models.subject import fold_name
-from relaytui.services import access, clock, consent, installation, subjects
+from relaytui.services import access, audit, clock, consent, installation, subjects
+from relaytui.services import handover as handover_service
 
 TRIGGERS = ("wellbeing_yellow", "wellbeing_red", "birth_complications", "premature_birth",
             "pregnancy_visit")
@@ -560,7 +561,14 @@ def list_page(store: Store, by: access.StaffRef, query: LogQuery | None = None, 
             if isinstance(last_key, str) and query.sort in ("last_entry", "next_meeting"):
                 last_key = datetime.fromisoformat(last_key).replace(tzinfo=timezone.utc)
             next_cursor = _encode_cursor(last_key, found[-1][0].id)
-        return LogPage(rows=tuple(rows), next_cursor=next_cursor)
+        staff_id, username = staff.id, staff.username
+    # The page shows children's names: the children shown are in the audit trail, in a short
+    # write of its own, so that reading stays out of the writers' way.
+    what = "search" if text_ else "log list"
+    with store.session(write=True) as session:
+        audit.record_view(session, staff_id=staff_id, username=username, what=what,
+                          subject_ids=[row.subject_id for row in rows])
+    return LogPage(rows=tuple(rows), next_cursor=next_cursor)
 
 
 @functools.lru_cache(maxsize=512)
@@ -880,7 +888,12 @@ def close_log(store: Store, by: access.StaffRef, log_id: int, *, basis: str, rea
     if not reason:
         raise InvalidInput(_("Write why the log is closed."), rule="R10")
     with store.session(write=True) as session:
-        staff, log = access.log_for_write(session, by, log_id, what="close")
+        # Lock order (see relaytui.services.handover): the log first, then its handovers.
+        try:
+            staff, log = access.log_for_write(session, by, log_id, what="close")
+        except NotAllowed:
+            _refuse_if_handed_over(session, by, log_id)
+            raise
         if inst.profile == "dk":
             needed = "colleagues" if log.level <= 1 else "actors"
             if basis != needed:
@@ -910,12 +923,9 @@ def close_log(store: Store, by: access.StaffRef, log_id: int, *, basis: str, rea
         ).all():
             period.ended_at = now
             session.add(period)
-        for handover in session.exec(
-            select(Handover).where(Handover.log_id == log.id, Handover.status == "pending")
-        ).all():
-            handover.status = "withdrawn"
-            handover.answered_at = now
-            session.add(handover)
+        # A pending handover is withdrawn with the log (an answer committed a moment ago is
+        # kept, never overwritten).
+        handover_service.withdraw_pending(session, log, now)
         # A closed log holds no more meetings: the planned ones are cancelled, saying why.
         for meeting in session.exec(
             select(Meeting).where(Meeting.log_id == log.id, Meeting.status == "planned")
@@ -927,6 +937,31 @@ def close_log(store: Store, by: access.StaffRef, log_id: int, *, basis: str, rea
         session.flush()
         access.write_audit(session, staff, by, "log_closed", log=log, detail=basis)
         return detail(session, staff, log, inst)
+
+
+def _refuse_if_handed_over(session: Session, by: access.StaffRef, log_id: int) -> None:
+    """Closing was refused because ``by`` no longer holds the log: if that is because the one
+    they handed it over to accepted (perhaps a moment ago), say so and who holds it now (R8)."""
+    try:
+        access.require_staff(session, by)  # a disabled or locked account is told that instead
+    except NotAllowed:
+        return
+    log = session.get(RelayLog, log_id)
+    if log is None or log.status == "closed" or log.holder_id == by.id:
+        return
+    accepted = session.exec(
+        select(Handover.id).where(Handover.log_id == log.id, Handover.status == "accepted",
+                                  Handover.from_staff_id == by.id, Handover.to_staff_id == log.holder_id)
+    ).first()
+    if accepted is None:
+        return
+    holder = session.get(Staff, log.holder_id)
+    raise NotAllowed(
+        _("{name} has accepted your handover of this relay log and holds it now, so only {name} "
+          "can close it. Nothing was changed; ask {name} if the log should be closed.").format(
+            name=holder.full_name if holder else "-"),
+        rule="R8",
+    )
 
 
 def grant_read(store: Store, by: access.StaffRef, log_id: int, *, staff_id: int, days: int,

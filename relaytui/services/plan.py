@@ -48,6 +48,9 @@ def pass_to_plan(store: Store, by: access.StaffRef, log_id: int, *, coordinator_
         if coordinator.role == "admin":
             raise RuleViolation(_("An administrator cannot coordinate an individual plan."), rule="R14")
         now = clock.now()
+        # A handover proposed before is withdrawn: the coordinator holds the log from now,
+        # and nobody may take it from them by accepting an old proposal.
+        handover.withdraw_pending(session, log, now)
         if coordinator.id != log.holder_id:
             handover.take_over(session, log, coordinator, now)
         log.status = "plan"

@@ -4,8 +4,10 @@ import threading
 from datetime import date, timedelta
 
 import pytest
+from sqlmodel import select
 
 from relaytui.errors import DomainError, StaleWrite
+from relaytui.models import Handover
 from relaytui.services import consent, efforts, handover, logs
 from tests.services.test_logs import new_log
 
@@ -105,3 +107,84 @@ def test_two_second_logs_at_once_one_wins(world):
     )
     assert sum(e is None for e in errors) == 1
     assert "relay log" in str(next(e for e in errors if e))
+
+
+# --- a log and its handover: one lock order (the log first), never a deadlock (R8, R10) ----
+
+
+def _open_log_with_proposal(world, attempt, to="bo"):
+    subject = world.add_subject(f"Relay {attempt}", date(2019, 3, 3), guardians=((f"Parent {attempt}", True),))
+    log = logs.create_log(world.store, world.ref("anna"), subject_id=subject, concern="c")
+    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref(to).id)
+    return log, proposal
+
+
+def _close(world, log_id):
+    return lambda: logs.close_log(world.store, world.ref("anna"), log_id, basis="colleagues", reason="r",
+                                  consultation="Talked with Lene")
+
+
+def _refusals_only(errors):
+    """Whoever lost was refused with a message: no database error (a deadlock) reaches them."""
+    assert all(e is None or (isinstance(e, DomainError) and "deadlock" not in str(e)) for e in errors), errors
+
+
+@pytest.mark.rule("R10")
+def test_closing_and_accepting_at_once_exactly_one_wins(world):
+    for attempt in range(3):
+        log, proposal = _open_log_with_proposal(world, attempt)
+        _results, (close_error, accept_error) = race(
+            _close(world, log.id), lambda h=proposal.id: handover.accept(world.store, world.ref("bo"), h))
+        _refusals_only([close_error, accept_error])
+        assert (close_error is None) != (accept_error is None)
+        if close_error is None:  # closed: Bo was told, and holds nothing
+            assert "closed this relay log meanwhile" in str(accept_error)
+            assert handover.inbox(world.store, world.ref("bo")) == []
+        else:  # accepted: Anna was told who holds the log now
+            assert "Bo Berg has accepted your handover" in str(close_error)
+            detail = logs.get_log(world.store, world.ref("bo"), log.id)
+            assert detail.status != "closed" and detail.holder_id == world.ref("bo").id
+
+
+@pytest.mark.rule("R8")
+def test_closing_and_declining_at_once_never_overwrites_the_answer(world):
+    for attempt in range(3):
+        log, proposal = _open_log_with_proposal(world, attempt)
+        _results, (close_error, decline_error) = race(
+            _close(world, log.id),
+            lambda h=proposal.id: handover.decline(world.store, world.ref("bo"), h, message="on leave"))
+        _refusals_only([close_error, decline_error])
+        assert close_error is None  # a decline never stops the close
+        with world.store.session() as session:
+            status = session.get(Handover, proposal.id).status
+        assert status == ("declined" if decline_error is None else "withdrawn")
+
+
+@pytest.mark.rule("R8")
+def test_withdrawing_and_accepting_at_once_exactly_one_wins(world):
+    for attempt in range(3):
+        log, proposal = _open_log_with_proposal(world, attempt)
+        _results, errors = race(
+            lambda h=proposal.id: handover.withdraw(world.store, world.ref("anna"), h),
+            lambda h=proposal.id: handover.accept(world.store, world.ref("bo"), h))
+        _refusals_only(errors)
+        assert sum(e is None for e in errors) == 1
+        holder = "anna" if errors[0] is None else "bo"
+        assert logs.get_log(world.store, world.ref(holder), log.id).holder_id == world.ref(holder).id
+        assert sum(h.ended_at is None for h in logs.history(world.store, world.ref(holder), log.id).holders) == 1
+
+
+@pytest.mark.rule("R8")
+def test_two_proposals_at_once_leave_one_pending(world):
+    log = new_log(world)
+    _results, errors = race(
+        lambda: handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id),
+        lambda: handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("lene").id),
+    )
+    _refusals_only(errors)
+    assert sum(e is None for e in errors) == 1
+    assert "already waiting for an answer" in str(next(e for e in errors if e))
+    with world.store.session() as session:
+        pending = session.exec(select(Handover).where(Handover.log_id == log.id,
+                                                      Handover.status == "pending")).all()
+    assert len(pending) == 1

@@ -3,8 +3,10 @@
 from datetime import timedelta
 
 import pytest
+from sqlmodel import select
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
+from relaytui.models import AuditEvent, Handover, RelayLog
 from relaytui.services import clock, consent, handover, logs
 from tests.services.test_logs import guardian_consent, new_log
 
@@ -87,3 +89,97 @@ def test_an_administrator_cannot_become_holder(world):
     log = new_log(world)
     with pytest.raises(RuleViolation):
         handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("admin").id)
+
+
+# --- closing and answering: whoever comes second is told what happened (R8, R10) ----------
+
+
+def _handover_row(world, handover_id):
+    with world.store.session() as session:
+        return session.get(Handover, handover_id)
+
+
+def _actions(world, log_id):
+    with world.store.session() as session:
+        return list(session.exec(select(AuditEvent.action).where(AuditEvent.log_id == log_id)).all())
+
+
+def _close(world, log_id, who="anna"):
+    return logs.close_log(world.store, world.ref(who), log_id, basis="colleagues", reason="Better now",
+                          consultation="Talked with Lene on Monday")
+
+
+@pytest.mark.rule("R10")
+@pytest.mark.parametrize("answer", ["accept", "decline"])
+def test_an_answer_after_the_close_is_refused_saying_the_log_was_closed(world, answer):
+    log = new_log(world)
+    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    _close(world, log.id)
+    withdrawn = _handover_row(world, proposal.id)
+    assert withdrawn.status == "withdrawn" and withdrawn.version == proposal.version + 1
+    with pytest.raises(RuleViolation) as refused:
+        if answer == "accept":
+            handover.accept(world.store, world.ref("bo"), proposal.id, message="gladly")
+        else:
+            handover.decline(world.store, world.ref("bo"), proposal.id, message="on leave")
+    assert refused.value.rule == "R10"
+    assert str(refused.value).startswith("Anna Holm closed this relay log meanwhile")
+    assert "Your answer was not saved" in str(refused.value)
+    after = _handover_row(world, proposal.id)  # nothing changed
+    assert (after.status, after.version, after.answer_message) == ("withdrawn", withdrawn.version, "")
+    assert {"accept": "handover_accepted", "decline": "handover_declined"}[answer] not in _actions(world, log.id)
+    with world.store.session() as session:
+        closed = session.get(RelayLog, log.id)
+        assert (closed.status, closed.holder_id) == ("closed", world.ref("anna").id)
+
+
+@pytest.mark.rule("R8")
+def test_a_decline_before_the_close_is_kept(world):
+    log = new_log(world)
+    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    declined = handover.decline(world.store, world.ref("bo"), proposal.id, message="I am on leave")
+    assert _close(world, log.id).status == "closed"
+    after = _handover_row(world, proposal.id)
+    assert (after.status, after.answer_message, after.version) == ("declined", "I am on leave", declined.version)
+
+
+@pytest.mark.rule("R8")
+def test_closing_after_the_handover_was_accepted_names_the_new_holder(world):
+    log = new_log(world)
+    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    handover.accept(world.store, world.ref("bo"), proposal.id)
+    with pytest.raises(NotAllowed) as refused:
+        _close(world, log.id)
+    assert refused.value.rule == "R8"
+    assert "Bo Berg has accepted your handover" in str(refused.value)
+    detail = logs.get_log(world.store, world.ref("bo"), log.id)
+    assert detail.status != "closed" and detail.holder_id == world.ref("bo").id
+    assert "log_closed" not in _actions(world, log.id)
+    # Someone who never held the log is not told who holds it.
+    with pytest.raises(NotAllowed) as stranger:
+        _close(world, log.id, who="carl")
+    assert "Bo Berg" not in str(stranger.value)
+
+
+@pytest.mark.rule("R8")
+def test_withdrawing_after_the_close_says_it_was_withdrawn_already(world):
+    log = new_log(world)
+    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    _close(world, log.id)
+    with pytest.raises(RuleViolation) as refused:
+        handover.withdraw(world.store, world.ref("anna"), proposal.id)
+    assert str(refused.value) == "This handover was already withdrawn; nothing changed."
+    assert "handover_withdrawn" not in _actions(world, log.id)
+
+
+@pytest.mark.rule("R8")
+def test_withdrawing_an_answered_handover_is_refused_and_keeps_the_answer(world):
+    log = new_log(world)
+    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    handover.decline(world.store, world.ref("bo"), proposal.id, message="I am on leave")
+    with pytest.raises(RuleViolation) as refused:
+        handover.withdraw(world.store, world.ref("anna"), proposal.id)
+    assert "already declined" in str(refused.value)
+    assert _handover_row(world, proposal.id).status == "declined"
+    with pytest.raises(NotAllowed):  # only the holder withdraws, whatever the status
+        handover.withdraw(world.store, world.ref("bo"), proposal.id)

@@ -60,3 +60,21 @@ def test_an_individual_plan_is_no_danish_act(world):
     with pytest.raises(RuleViolation) as refused:
         plan.pass_to_plan(world.store, world.ref("anna"), log.id, coordinator_id=world.ref("carl").id, reason="r")
     assert refused.value.rule == "R14"
+
+
+@pytest.mark.rule("R14")
+def test_a_handover_proposed_before_cannot_take_the_log_from_the_coordinator(no_world):
+    """Found with the handover races (issue 14): an older proposal, accepted after the log
+    passed into an individual plan, displaced the coordinator."""
+    from relaytui.errors import DomainError
+    from relaytui.services import handover
+
+    world = no_world
+    log = no_log(world)
+    anna, bo, carl = world.ref("anna"), world.ref("bo"), world.ref("carl")
+    proposed = handover.propose(world.store, anna, log.id, to_staff_id=bo.id)
+    plan.pass_to_plan(world.store, anna, log.id, coordinator_id=carl.id, reason="Langvarige tenester")
+    with pytest.raises(DomainError):
+        handover.accept(world.store, bo, proposed.id)
+    detail = logs.get_log(world.store, carl, log.id)
+    assert (detail.status, detail.holder.holder_name) == ("plan", "Carl Dahl")
