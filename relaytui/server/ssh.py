@@ -144,12 +144,12 @@ class StaffServer(asyncssh.SSHServer):
             try:
                 staff = await asyncio.to_thread(accounts.authenticate, self.gate.store, username,
                                                 password, via=self.via)
-            except AccountClosed as exc:
-                log.info("refused an SSH login from %s: account closed", self.peer)
+            except LoginFailed as exc:
+                # Unknown, wrong and locked get the same answer, so that none tells which
+                # usernames exist; a disabled account says so only after its own password.
+                log.info("refused an SSH login from %s (%s)", self.peer,
+                         "account closed" if isinstance(exc, AccountClosed) else "wrong username or password")
                 self._banner(exc.message)
-                return False
-            except LoginFailed:
-                log.info("refused an SSH login from %s: wrong username or password", self.peer)
                 return False
             except DomainError as exc:
                 log.error("a login over SSH failed: %s", exc.message)
@@ -173,9 +173,8 @@ class StaffServer(asyncssh.SSHServer):
         except Exception:  # noqa: BLE001
             log.exception("checking an SSH key failed")
             return False
-        if answer == keys.KEY_ACCOUNT_CLOSED:
-            self._banner(_("This account is locked or disabled. Ask an administrator."))
-            return False
+        # A key of a locked or disabled account is refused as an unknown key is: the client
+        # goes on to the password, whose answer is the same for every refusal.
         if answer != keys.KEY_ACCEPTED:
             return False
         self._key = (username, print_)

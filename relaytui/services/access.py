@@ -149,19 +149,42 @@ def can_read(session: Session, staff: Staff, log: RelayLog) -> bool:
     return active_membership(session, log.id, staff.id) is not None
 
 
+def _record_refusal(session: Session, by: StaffRef, log_id: int, what: str, why: str) -> None:
+    """The refusal rolls the transaction back; the attempt is still recorded, on its own,
+    whoever made it: a member of staff, an administrator, a disabled or a locked account."""
+    staff_id, username = by.id, by.username
+
+    def record(again: Session) -> None:
+        log = again.get(RelayLog, log_id)
+        audit.record(again, staff_id=staff_id, username=username, action="read_refused",
+                     log_id=log.id if log is not None else None,
+                     subject_id=log.subject_id if log is not None else None,
+                     detail=f"{what}; {why}")
+
+    session.info.setdefault("after_rollback", []).append(record)
+
+
+def staff_for_log(session: Session, by: StaffRef, log_id: int, what: str) -> Staff:
+    """:func:`require_staff`, about one log: a refusal (an administrator, a disabled or a
+    locked account) is recorded as a refused read of that log."""
+    try:
+        return require_staff(session, by)
+    except NotAllowed:
+        row = session.get(Staff, by.id) if by.id is not None else None
+        why = ("administrator" if (row is None and by.is_admin) or (row is not None and row.role == "admin")
+               else "account disabled" if row is None or not row.active
+               else "account locked" if row.locked else "not allowed")
+        _record_refusal(session, by, log_id, what, why)
+        raise
+
+
 def log_for_read(session: Session, by: StaffRef, log_id: int, *, what: str = "read") -> tuple[Staff, RelayLog]:
-    """The log, if ``by`` may read it (R9); the read is written to the audit trail."""
-    staff = require_staff(session, by)
+    """The log, if ``by`` may read it (R9); the read is written to the audit trail, and so is
+    every refused attempt."""
+    staff = staff_for_log(session, by, log_id, what)
     log = load_log(session, log_id)
     if not can_read(session, staff, log):
-        staff_id, username, log_id, subject_id = staff.id, staff.username, log.id, log.subject_id
-        # The refusal rolls the transaction back; the attempt is still recorded, on its own.
-        session.info.setdefault("after_rollback", []).append(
-            lambda again: audit.record(
-                again, staff_id=staff_id, username=username, action="read_refused",
-                log_id=log_id, subject_id=subject_id, detail=what,
-            )
-        )
+        _record_refusal(session, by, log.id, what, "closed" if log.status == "closed" else "not a reader")
         if log.status == "closed":
             raise NotAllowed(
                 _("This relay log is closed. Reading it needs a time-limited grant from an "

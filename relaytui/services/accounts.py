@@ -29,7 +29,7 @@ from relaytui.errors import (
 )
 from relaytui.i18n import LANGUAGES, N_, _, known_language
 from relaytui.models import Membership, ReadGrant, RelayLog, Staff, Unit
-from relaytui.services import access, audit, clock
+from relaytui.services import access, audit, clock, consent
 from relaytui.services.access import ROLES, StaffRef
 from relaytui.services.units import find_unit
 
@@ -293,8 +293,11 @@ def _audit(session: Session, actor: Staff | None, by: StaffRef, action: str, sta
 # --- logging in ---------------------------------------------------------------------------
 
 
-def _wrong_login() -> str:
-    return _("Wrong username or password. Check both and try again.")
+def _refused_login() -> str:
+    """The one answer to an unknown username, a wrong password and a locked account: a
+    different one would tell anyone which usernames exist."""
+    return _("Wrong username or password, or the account is locked. Check both; after five "
+             "failed tries, ask an administrator to unlock it.")
 
 
 def _locked_login() -> str:
@@ -309,8 +312,10 @@ def _disabled_login() -> str:
 def authenticate(store: Store, username: str, password: str, *, via: str = "") -> StaffRef:
     """Log in; returns the acting person, or raises LoginFailed.
 
-    A wrong username and a wrong password get the same message. Each failure counts; the
-    fifth in a row locks the account. The counter and the audit events are committed even
+    An unknown username, a wrong password and a locked account get the same message, so that
+    no answer tells which usernames exist (a locked account raises AccountClosed, which ends a
+    session that is open); a disabled account says so only to whoever typed its password.
+    Each failure counts; the fifth in a row locks the account. The counter and the audit events are committed even
     though the login fails. ``via`` says where from ("ssh 10.0.0.7", "web", "command line")
     and is kept with the login's audit event.
     """
@@ -342,16 +347,16 @@ def authenticate(store: Store, username: str, password: str, *, via: str = "") -
             # The typed name is not kept: it may be a password typed in the wrong field.
             audit.record(session, staff_id=None, username="", action="login_failed",
                          detail=_with_via("unknown username", via))
-            failure = LoginFailed(_wrong_login())
+            failure = LoginFailed(_refused_login())
         elif staff.locked:
             audit.record(session, staff_id=staff.id, username=staff.username,
                          action="login_failed", detail=_with_via("account locked", via))
-            failure = AccountClosed(_locked_login())
+            failure = AccountClosed(_refused_login())
         elif not staff.active:
             audit.record(session, staff_id=staff.id, username=staff.username,
                          action="login_failed", detail=_with_via("account disabled", via))
             # Only someone who knows the password learns that the account is disabled.
-            failure = AccountClosed(_disabled_login()) if correct else LoginFailed(_wrong_login())
+            failure = AccountClosed(_disabled_login()) if correct else LoginFailed(_refused_login())
         elif correct:
             if new_hash is not None:
                 staff.password_hash = new_hash
@@ -373,9 +378,9 @@ def authenticate(store: Store, username: str, password: str, *, via: str = "") -
                 audit.record(session, staff_id=staff.id, username=staff.username,
                              action="account_locked",
                              detail=f"{staff.failed_logins} failed logins in a row")
-                failure = AccountClosed(_locked_login())
+                failure = AccountClosed(_refused_login())
             else:
-                failure = LoginFailed(_wrong_login())
+                failure = LoginFailed(_refused_login())
             session.add(staff)
             session.flush()
     # Raised only now, so that the counter and the audit events above are committed.
@@ -656,7 +661,11 @@ def set_role(store: Store, by: StaffRef, username: str, role: str, *,
 
 def set_unit(store: Store, by: StaffRef, username: str, unit: int | str | None, *,
              version: int | None = None) -> StaffView:
-    """Move an account to another unit (``None`` or "" for no unit)."""
+    """Move an account to another unit (``None`` or "" for no unit).
+
+    What a consent to the former unit gave the person ends at the move, in each log's trail,
+    and those logs are flagged for their holders (:func:`consent.end_access_after_move`).
+    """
     with store.session(write=True) as session:
         actor = access.require_admin(session, by)
         staff = _find_staff(session, username)
@@ -673,8 +682,10 @@ def set_unit(store: Store, by: StaffRef, username: str, unit: int | str | None, 
                         username=staff.username, unit=led.name
                     )
                 )
+            consent.lock_logs_before_move(session, staff.id)
             _guarded_update(session, staff, unit_id=new_id)
-            _audit(session, actor, by, "user_unit_changed", staff, f"unit={new_id}")
+            ended = consent.end_access_after_move(session, staff, actor=actor, by=by)
+            _audit(session, actor, by, "user_unit_changed", staff, f"unit={new_id} ended={ended}")
         return _view(session, staff)
 
 

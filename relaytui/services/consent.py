@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
 from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotFound, RuleViolation
 from relaytui.i18n import _, ngettext
 from relaytui.models import Consent, ConsentCover, Guardian, Membership, RelayLog, Staff, Subject, Unit
+from relaytui.models.log import LOG_IS_OPEN
 from relaytui.services import access, clock, installation
 from relaytui.services.versions import guarded_update
 
@@ -198,12 +200,26 @@ def covers_unit(session: Session, consent: Consent, unit_id: int | None, staff_i
     )
 
 
+def name_key(name: str | None) -> str:
+    """A name as a person compares it: trimmed, spaces collapsed, case folded."""
+    return " ".join((name or "").split()).casefold()
+
+
 def covers_person(session: Session, consent: Consent, name: str) -> bool:
     if not access.consent_in_force(consent):
         return False
-    wanted = name.strip().casefold()
+    wanted = name_key(name)
     covers = session.exec(select(ConsentCover).where(ConsentCover.consent_id == consent.id)).all()
-    return any(c.person_name and c.person_name.strip().casefold() == wanted for c in covers)
+    return any(c.person_name and name_key(c.person_name) == wanted for c in covers)
+
+
+def names_staff(session: Session, consent: Consent, staff_id: int) -> bool:
+    """The consent is in force and names this member of staff (not only their unit)."""
+    if not access.consent_in_force(consent):
+        return False
+    return session.exec(
+        select(ConsentCover.id).where(ConsentCover.consent_id == consent.id, ConsentCover.staff_id == staff_id)
+    ).first() is not None
 
 
 def nearest_leader_id(session: Session, unit_id: int | None) -> int | None:
@@ -420,6 +436,56 @@ def list_consents(store: Store, by: access.StaffRef, log_id: int) -> list[Consen
         return _consent_views(session, list(rows))
 
 
+def _gives_access(session: Session, row: Membership) -> bool:
+    """A membership that is not removed lets its person read while its consent (if it needs
+    one) is in force."""
+    return row.removed_at is None and (
+        row.consent_id is None or access.consent_in_force(session.get(Consent, row.consent_id))
+    )
+
+
+def _attached_name(session: Session, row: Membership) -> str:
+    if row.guardian_id is not None:
+        guardian = session.get(Guardian, row.guardian_id)
+        if guardian is not None:
+            return guardian.name
+    return row.person_name or ""
+
+
+def _same_person(session: Session, log: RelayLog, *, staff_id: int | None = None,
+                 guardian_id: int | None = None, name: str | None = None) -> list[Membership]:
+    """The log's memberships (not removed) of this member of staff, this guardian, or a person
+    of this name (a guardian, the subject or a named person: compared as a person would)."""
+    rows = session.exec(
+        select(Membership).where(Membership.log_id == log.id, col(Membership.removed_at).is_(None))
+        .order_by(col(Membership.id))
+    ).all()
+    if staff_id is not None:
+        return [row for row in rows if row.staff_id == staff_id]
+    wanted = name_key(name)
+    return [
+        row for row in rows
+        if row.staff_id is None and (
+            (guardian_id is not None and row.guardian_id == guardian_id)
+            or (wanted and name_key(_attached_name(session, row)) == wanted)
+        )
+    ]
+
+
+def _refuse_second(session: Session, rows: list[Membership], fallback: str) -> list[Membership]:
+    """Refuse when one of ``rows`` still gives access, naming who is attached; returns the
+    others, whose consent ran out: they end when the person is attached again."""
+    for row in rows:
+        if _gives_access(session, row):
+            if row.staff_id is not None:
+                member = session.get(Staff, row.staff_id)
+                name = member.full_name if member is not None else fallback
+            else:
+                name = _attached_name(session, row) or fallback
+            raise InvalidInput(_("{name} is already an actor of this log.").format(name=name))
+    return rows
+
+
 def add_actor(
     store: Store,
     by: access.StaffRef,
@@ -432,7 +498,8 @@ def add_actor(
     consent_id: int | None = None,
 ) -> ActorView:
     """Attach a reader. Anyone but the subject, its guardians and the nearest leader needs a
-    consent in force that covers them (R5)."""
+    consent in force that covers them (R5). A person is attached once: the same member of
+    staff, the same guardian, or the same name (trimmed, case folded) again is refused."""
     chosen = sum(bool(x) for x in (staff_id, (person_name or "").strip(), guardian_id, as_subject))
     if chosen != 1:
         raise InvalidInput(_("Choose one person to add: a member of staff, a guardian, or a named person."))
@@ -443,33 +510,40 @@ def add_actor(
         if consent_id and (consent is None or consent.log_id != log.id):
             raise NotFound(_("There is no such consent on this log."))
         role = "actor"
-        name_for_message = ""
         if as_subject:
             role, needs_consent = "subject", False
             person_name = session.get(Subject, log.subject_id).name
+            stale = _refuse_second(session, _same_person(session, log, name=person_name), person_name)
         elif guardian_id:
             guardian = session.get(Guardian, guardian_id)
             if guardian is None or guardian.subject_id != log.subject_id:
                 raise NotFound(_("That guardian does not belong to this subject."))
             role, needs_consent = "guardian", False
+            stale = _refuse_second(
+                session, _same_person(session, log, guardian_id=guardian.id, name=guardian.name), guardian.name
+            )
         elif staff_id:
-            member = session.get(Staff, staff_id)
+            # Read under a share lock: a move to another unit (accounts.set_unit) waits for
+            # this attachment, or this waits for the move and sees the new unit.
+            member = session.exec(
+                select(Staff).where(Staff.id == staff_id).with_for_update(read=True)
+                .execution_options(populate_existing=True)
+            ).first()
             if member is None or not member.active:
                 raise NotFound(_("There is no such active member of staff."))
             if member.role == "admin":
                 raise RuleViolation(_("Administrators do not read relay logs."), rule="R9")
             if member.id == log.holder_id:
                 raise InvalidInput(_("{name} holds this log already.").format(name=member.full_name))
-            if access.active_membership(session, log.id, member.id) is not None:
-                raise InvalidInput(_("{name} is already an actor of this log.").format(name=member.full_name))
-            name_for_message = member.full_name
+            stale = _refuse_second(session, _same_person(session, log, staff_id=member.id), member.full_name)
             if member.id == nearest_leader_id(session, log.unit_id):
                 role, needs_consent = "leader", False
             else:
                 needs_consent = True
                 if consent is None:
                     consent = next(
-                        (c for c in session.exec(select(Consent).where(Consent.log_id == log.id)).all()
+                        (c for c in session.exec(select(Consent).where(Consent.log_id == log.id)
+                                                 .order_by(col(Consent.id))).all()
                          if covers_staff(session, c, member)),
                         None,
                     )
@@ -481,11 +555,12 @@ def add_actor(
                     )
         else:
             person_name = person_name.strip()
-            name_for_message = person_name
+            stale = _refuse_second(session, _same_person(session, log, name=person_name), person_name)
             role, needs_consent = "other", True
             if consent is None:
                 consent = next(
-                    (c for c in session.exec(select(Consent).where(Consent.log_id == log.id)).all()
+                    (c for c in session.exec(select(Consent).where(Consent.log_id == log.id)
+                                             .order_by(col(Consent.id))).all()
                      if covers_person(session, c, person_name)),
                     None,
                 )
@@ -495,7 +570,12 @@ def add_actor(
                       "{name} under Actors and consent first.").format(name=person_name),
                     rule="R5",
                 )
-        del name_for_message
+        # A membership whose consent ran out lets no one read; it ends now, so that the
+        # person is listed once.
+        for old in stale:
+            old.removed_at = now
+            old.removed_reason = "consent no longer in force; attached again"
+            session.add(old)
         row = Membership(
             log_id=log.id, staff_id=staff_id, guardian_id=guardian_id,
             person_name=person_name if not staff_id and not guardian_id else None,
@@ -504,7 +584,10 @@ def add_actor(
         )
         session.add(row)
         session.flush()
-        access.write_audit(session, staff, by, "actor_added", log=log, detail=f"membership {row.id} {role}")
+        detail = f"membership {row.id} {role}"
+        if stale:
+            detail += "; ended " + ", ".join(f"membership {old.id}" for old in stale)
+        access.write_audit(session, staff, by, "actor_added", log=log, detail=detail)
         return actor_view(session, row)
 
 
@@ -538,8 +621,18 @@ def list_actors(store: Store, by: access.StaffRef, log_id: int, *, include_remov
 
 
 def attach_leader(session: Session, log: RelayLog, unit_id: int | None, added_by: int) -> None:
-    """R3: the nearest leader of the unit reads along, so knowledge stays when staff move."""
-    leader_id = nearest_leader_id(session, unit_id)
+    """R3: the nearest leader of the unit reads along, so knowledge stays when staff move.
+
+    The unit is read under a share lock: a leader change (:func:`change_unit_leader`) in
+    progress finishes first, or waits for this log and then finds it.
+    """
+    if unit_id is None:
+        return
+    unit = session.exec(
+        select(Unit).where(Unit.id == unit_id).with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    ).first()
+    leader_id = unit.leader_id if unit is not None else None
     if leader_id is None or leader_id == log.holder_id:
         return
     if access.active_membership(session, log.id, leader_id) is not None:
@@ -549,3 +642,150 @@ def attach_leader(session: Session, log: RelayLog, unit_id: int | None, added_by
         return
     session.add(Membership(log_id=log.id, staff_id=leader_id, role="leader", added_by=added_by,
                            added_at=clock.now()))
+
+
+# --- people move: a unit's new leader, a member of staff in another unit (R3, R5) -----------
+
+#: Why a membership ended (kept with it, in English, like "consent withdrawn").
+NO_LONGER_LEADER = "no longer the unit's leader"
+MOVED_AWAY = "moved to another unit"
+
+
+def _open_logs(session: Session, log_ids=None, *, unit_id: int | None = None) -> list[RelayLog]:
+    """Open logs, locked in id order (the order every writer of a log locks it in)."""
+    query = select(RelayLog).where(LOG_IS_OPEN)
+    if unit_id is not None:
+        query = query.where(RelayLog.unit_id == unit_id)
+    if log_ids is not None:
+        if not log_ids:
+            return []
+        query = query.where(col(RelayLog.id).in_(sorted(log_ids)))
+    return list(session.exec(
+        query.order_by(col(RelayLog.id)).with_for_update().execution_options(populate_existing=True)
+    ).all())
+
+
+def _naming_consent(session: Session, log: RelayLog, staff_id: int) -> Consent | None:
+    """The first consent in force on the log that names this member of staff."""
+    return next(
+        (c for c in session.exec(select(Consent).where(Consent.log_id == log.id).order_by(col(Consent.id))).all()
+         if names_staff(session, c, staff_id)),
+        None,
+    )
+
+
+def change_unit_leader(session: Session, unit_id: int, old_leader_id: int | None, new_leader_id: int | None,
+                       *, actor: Staff | None, by: access.StaffRef) -> None:
+    """A unit has a new nearest leader (R3): on each of the unit's open logs the former leader's
+    leader membership ends and the new leader is attached; each change is in the log's trail.
+
+    Call it after the unit's leader was changed, in the same transaction. The former leader
+    reads on where they hold the log or are an actor for another reason: a membership through
+    a consent, or a consent in force that names them (their leader membership then becomes an
+    actor membership through that consent). A new leader who already reads is not attached again.
+    """
+    if old_leader_id == new_leader_id:
+        return
+    now = clock.now()
+    new_leader = session.get(Staff, new_leader_id) if new_leader_id is not None else None
+    for log in _open_logs(session, unit_id=unit_id):
+        added_by = actor.id if actor is not None else log.holder_id
+        if old_leader_id is not None:
+            ended = session.exec(
+                select(Membership).where(
+                    Membership.log_id == log.id, Membership.staff_id == old_leader_id,
+                    Membership.role == "leader", col(Membership.consent_id).is_(None),
+                    col(Membership.removed_at).is_(None),
+                ).order_by(col(Membership.id))
+            ).all()
+            for row in ended:
+                row.removed_at = now
+                row.removed_reason = NO_LONGER_LEADER
+                session.add(row)
+                session.flush()
+                access.write_audit(session, actor, by, "actor_removed", log=log,
+                                   detail=f"membership {row.id} leader; unit {unit_id} has a new leader")
+            named = _naming_consent(session, log, old_leader_id) if ended else None
+            if named is not None and access.active_membership(session, log.id, old_leader_id) is None:
+                row = Membership(log_id=log.id, staff_id=old_leader_id, role="actor", consent_id=named.id,
+                                 added_by=added_by, added_at=now)
+                session.add(row)
+                session.flush()
+                access.write_audit(session, actor, by, "actor_added", log=log,
+                                   detail=f"membership {row.id} actor; consent {named.id} names the former leader")
+        if (new_leader is None or not new_leader.active or new_leader.role == "admin"
+                or new_leader.id == log.holder_id
+                or access.active_membership(session, log.id, new_leader.id) is not None):
+            continue
+        row = Membership(log_id=log.id, staff_id=new_leader.id, role="leader", added_by=added_by, added_at=now)
+        session.add(row)
+        session.flush()
+        access.write_audit(session, actor, by, "actor_added", log=log,
+                           detail=f"membership {row.id} leader; the new leader of unit {unit_id}")
+
+
+def _moving_memberships(session: Session, staff_id: int) -> list[Membership]:
+    """The staff member's memberships that a move may end: through a consent, or as a leader."""
+    return list(session.exec(
+        select(Membership)
+        .join(RelayLog, col(RelayLog.id) == col(Membership.log_id))
+        .where(Membership.staff_id == staff_id, col(Membership.removed_at).is_(None), LOG_IS_OPEN,
+               or_(col(Membership.consent_id).is_not(None), Membership.role == "leader"))
+        .order_by(col(Membership.log_id), col(Membership.id))
+    ).all())
+
+
+def lock_logs_before_move(session: Session, staff_id: int) -> None:
+    """Lock the open logs a move of this member of staff may change: call it before the move,
+    so that it takes the locks in the order every writer of a log takes them (log, then staff)."""
+    _open_logs(session, {row.log_id for row in _moving_memberships(session, staff_id)})
+
+
+def end_access_after_move(session: Session, staff: Staff, *, actor: Staff | None, by: access.StaffRef) -> int:
+    """``staff`` now works in another unit (R5): what a consent to their former unit gave them
+    ends. Call it after the move, in the same transaction; returns how many memberships ended.
+
+    A membership through a consent stays when a consent in force names them (it is moved onto
+    that consent when its own consent named only the unit); otherwise it ends, in the log's
+    trail, and the log is flagged for its holder as when a consent is withdrawn. A leader
+    membership of a unit they do not lead ends too.
+    """
+    rows = _moving_memberships(session, staff.id)
+    if not rows:
+        return 0
+    # Locked again: the same rows are no more work; a membership added while the move waited
+    # for its locks has its log locked now.
+    logs = {log.id: log for log in _open_logs(session, {row.log_id for row in rows})}
+    now = clock.now()
+    ended = 0
+    for row in rows:
+        log = logs.get(row.log_id)
+        if log is None or row.removed_at is not None:
+            continue
+        if row.consent_id is None:
+            if row.role != "leader" or nearest_leader_id(session, log.unit_id) == staff.id:
+                continue
+        else:
+            own = session.get(Consent, row.consent_id)
+            if not access.consent_in_force(own):
+                continue  # it lets no one read as it is
+            if names_staff(session, own, staff.id):
+                continue
+            named = _naming_consent(session, log, staff.id)
+            if named is not None:
+                row.consent_id = named.id
+                session.add(row)
+                continue
+        row.removed_at = now
+        row.removed_reason = MOVED_AWAY
+        session.add(row)
+        log.needs_attention = _(
+            "{name} moved to another unit and no longer reads this log. Record a consent that "
+            "names them if they should read on."
+        ).format(name=staff.full_name)[:200]
+        session.add(log)
+        session.flush()
+        access.write_audit(session, actor, by, "actor_removed", log=log,
+                           detail=f"membership {row.id} {row.role}; {MOVED_AWAY}")
+        ended += 1
+    return ended

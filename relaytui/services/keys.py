@@ -201,7 +201,8 @@ def log_in_with_key(store: Store, username: str, fingerprint: str, *, via: str =
             .with_for_update()
         ).first()
         if found is None:
-            raise AccountClosed(_("Wrong username or password. Check both and try again."))
+            raise AccountClosed(_("Wrong username or password, or the account is locked. Check both; after five "
+                                  "failed tries, ask an administrator to unlock it."))
         staff, key = found
         if not staff.active or staff.locked:
             audit.record(session, staff_id=staff.id, username=staff.username, action="login_failed",

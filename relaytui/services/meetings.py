@@ -15,7 +15,7 @@ from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotFound, RuleViolation
 from relaytui.i18n import N_, _
 from relaytui.models import AgendaItem, Effort, Entry, Goal, Invitee, Meeting, MinutesNote, RelayLog, Staff, Subject
-from relaytui.services import access, clock, installation
+from relaytui.services import access, audit, clock, installation
 from relaytui.services.efforts import _check_responsible as check_responsible
 from relaytui.services.versions import guarded_update
 
@@ -514,7 +514,7 @@ def list_meetings(store: Store, by: access.StaffRef, log_id: int) -> list[Meetin
 def my_meetings(store: Store, by: access.StaffRef, *, start: datetime, days: int = 7) -> list[MeetingView]:
     """Meetings I convene or am invited to, in a window (the planner)."""
     end = start + timedelta(days=days)
-    with store.session() as session:
+    with store.session(write=True) as session:
         staff = access.require_staff(session, by)
         invited = select(Invitee.meeting_id).where(Invitee.staff_id == staff.id)
         rows = session.exec(
@@ -524,7 +524,13 @@ def my_meetings(store: Store, by: access.StaffRef, *, start: datetime, days: int
             ).order_by(col(Meeting.starts_at))
         ).all()
         readable = _readable_logs(session, staff, {m.log_id for m in rows})
-        return _views(session, [m for m in rows if m.log_id in readable], with_notes=False)
+        views = _views(session, [m for m in rows if m.log_id in readable], with_notes=False)
+        shown = {v.log_id for v in views}
+        audit.record_view(session, staff_id=staff.id, username=staff.username,
+                          what=f"planner {start.date().isoformat()}+{days}",
+                          subject_ids=session.exec(select(RelayLog.subject_id).where(col(RelayLog.id).in_(shown)))
+                          if shown else ())
+        return views
 
 
 def installation_tz(store: Store) -> str:

@@ -171,7 +171,7 @@ class AccessReport:
 
 def _holder_log(session: Session, by: access.StaffRef, log_id: int, what: str) -> tuple[Staff, RelayLog]:
     """The log, if ``by`` holds it and it is open; refused otherwise, and nothing is written."""
-    staff = access.require_staff(session, by)
+    staff = access.staff_for_log(session, by, log_id, what)
     log = access.load_log(session, log_id)
     if log.status == "closed":
         raise RuleViolation(

@@ -21,8 +21,10 @@ from tests.screens.test_handover import PASSWORD, log_in, new_log, town
 
 SIZE = (120, 40)
 SMALL = (80, 24)
-WRONG = "Wrong username or password. Check both and try again."
-LOCKED = "This account is locked after too many failed logins. Ask an administrator to unlock it."
+WRONG = ("Wrong username or password, or the account is locked. Check both; after five failed "
+         "tries, ask an administrator to unlock it.")
+# A lockout ends the session with the one answer every refused login gets (issue 14).
+LOCKED = WRONG
 
 
 @pytest.fixture

@@ -16,7 +16,8 @@ from tests.screens.reading import screen_text, wait_for
 
 SIZE = (120, 40)
 CPR = "0707614285"  # a valid Danish CPR number (stdnum.dk.cpr.is_valid)
-WRONG = "Wrong username or password. Check both and try again."
+WRONG = ("Wrong username or password, or the account is locked. Check both; after five failed "
+         "tries, ask an administrator to unlock it.")
 
 
 

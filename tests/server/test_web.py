@@ -73,7 +73,7 @@ def test_a_wrong_password_and_a_locked_account_are_refused_on_the_page(server, p
     screen.wait_for("Wrong username or password")
     locked = WebScreen(page).open(server.web_url)
     locked.log_in("carl", PASSWORD)
-    locked.wait_for("This account is locked")
+    locked.wait_for("or the account is locked")
     assert "Bo Jensen" not in locked.text()
 
 

@@ -6,6 +6,11 @@ and calls every public service function as a random member of staff or an admini
 The oracle: only the holder writes, and only in an open log; only the holder and actors whose
 consent is in force read an open log; a closed log is read only with a grant in force; an
 administrator reads nothing. A last test fails when a public service function is not covered.
+
+A second oracle follows people as they move (R3, R5): logs are created, consents recorded and
+withdrawn, actors added, members of staff moved between units and units given new leaders, in
+random order; after each step the services must agree with the oracle on who reads and who
+writes every log, and on who is attached, in which role, through which consent.
 """
 
 from __future__ import annotations
@@ -22,14 +27,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from relaytui.errors import NotAllowed, RuleViolation
+from relaytui.errors import DomainError, NotAllowed, RuleViolation
 from relaytui.models import (
-    AgendaItem, Consent, ConsentCover, Effort, Goal, Handover, HolderPeriod, Meeting, Membership,
-    ReadGrant, RelayLog, Subject,
+    AgendaItem, Consent, ConsentCover, Effort, Goal, Guardian, Handover, HolderPeriod, Meeting, Membership,
+    ReadGrant, RelayLog, Staff, Subject, Unit,
 )
 import relaytui.services as services_package
 from relaytui.services import (
-    access, accounts, audit, clock, consent, dashboard, efforts, handover, installation, invitations, keys,
+    accounts, audit, clock, consent, dashboard, efforts, handover, installation, invitations, keys,
     logs, meetings, notifications, papers, plan, subjects, units, writing,
 )
 from tests.factories import build_world, national_number
@@ -253,6 +258,7 @@ STAFF_ONLY = {  # any member of staff who works with logs; never an administrato
     "dashboard.unit_figures": lambda w, c, by: dashboard.unit_figures(w.store, by),
     "efforts.overdue_for_holder": lambda w, c, by: efforts.overdue_for_holder(w.store, by),
     "handover.inbox": lambda w, c, by: handover.inbox(w.store, by),
+    "handover.waiting_for_me": lambda w, c, by: handover.waiting_for_me(w.store, by),
     "handover.unanswered_for_leader": lambda w, c, by: handover.unanswered_for_leader(w.store, by),
     "meetings.my_meetings": lambda w, c, by: meetings.my_meetings(w.store, by, start=clock.now()),
     "meetings.conflicts": lambda w, c, by: meetings.conflicts(w.store, by, starts_at=clock.now(), duration_minutes=60,
@@ -401,6 +407,311 @@ def test_anyone_logged_in_may(prop_world, name):
     def check(user):
         by = prop_world.ref(user)
         assert not refused(lambda: ANYONE[name](prop_world, None, by))
+
+    check()
+
+
+# --- people move: the oracle follows units, leaders and consents (R3, R5) ----------------------
+
+UNIT_KINDS = ("daycare", "school", "family")
+_log_index = st.integers(0, 2)
+_attach = st.tuples(st.just("attach"), _log_index, st.sampled_from(STAFF), st.sampled_from(("named", "unit")))
+_move = st.tuples(st.just("move"), st.booleans(), st.integers(0, 20), st.sampled_from(UNIT_KINDS + (None,)))
+_lead = st.tuples(st.just("lead"), st.sampled_from(UNIT_KINDS), st.booleans(), st.integers(0, 20))
+# Attaching, moving and leading come twice as often as the rest: what matters is how they meet.
+steps = st.one_of(
+    _attach, _move, _lead,
+    st.tuples(st.just("create"), st.sampled_from(STAFF)),
+    st.tuples(st.just("consent"), _log_index, st.frozensets(st.sampled_from(STAFF), max_size=2),
+              st.frozensets(st.sampled_from(UNIT_KINDS), max_size=2)),
+    st.tuples(st.just("add"), _log_index, st.sampled_from(STAFF)),
+    # A consent naming a person, or covering the unit they work in now, then the person added.
+    _attach,
+    st.tuples(st.just("withdraw"), _log_index, st.integers(0, 2)),
+    # Who moves, or who is named leader: anyone (often refused), or, to reach the cases that
+    # matter more often, an actor of a log / someone who works in that unit.
+    _move, _lead,
+)
+journeys = st.fixed_dictionaries({
+    "holders": st.lists(st.sampled_from(STAFF), min_size=1, max_size=2),
+    "steps": st.lists(steps, min_size=4, max_size=14),
+})
+
+
+@dataclass
+class ConsentModel:
+    id: int
+    version: int
+    named: frozenset[str]
+    units: frozenset[str]
+    withdrawn: bool = False
+
+
+@dataclass
+class LogModel:
+    id: int
+    holder: str
+    unit: str | None  # the unit it was created in (R3: whose leader reads along)
+    consents: list
+    members: dict  # username -> (role, index of the consent it reads through, or None)
+
+
+class MovesOracle:
+    """Who works where, who leads what, and who reads which log: worked out from the rules
+    alone, never from the services' tables."""
+
+    def __init__(self, world, unit_of: dict[str, str | None], leader_of: dict[str, str | None]):
+        self.world = world
+        self.unit_of = dict(unit_of)
+        self.leader_of = dict(leader_of)
+        self.logs: list[LogModel] = []
+
+    def covers(self, c: ConsentModel, username: str) -> bool:
+        """R5 as add_actor and a withdrawal read it: named, or of a unit the consent covers."""
+        return not c.withdrawn and (username in c.named or self.unit_of[username] in c.units)
+
+    def naming(self, log: LogModel, username: str) -> int | None:
+        return next((i for i, c in enumerate(log.consents) if not c.withdrawn and username in c.named), None)
+
+    def readers(self, log: LogModel) -> set[str]:
+        return {log.holder} | set(log.members)
+
+    def mover(self, attached: bool, pick: int) -> str:
+        pool = sorted({user for log in self.logs for user, (role, _c) in log.members.items()
+                       if role == "actor"}) if attached else []
+        pool = pool or list(EVERYONE)
+        return pool[pick % len(pool)]
+
+    def new_leader(self, unit: str, working_there: bool, pick: int) -> str:
+        pool = sorted(user for user in STAFF if self.unit_of[user] == unit) if working_there else []
+        pool = pool or list(EVERYONE)
+        return pool[pick % len(pool)]
+
+    # Each step says whether the services must refuse it.
+
+    def create(self, log_id: int, holder: str) -> None:
+        unit = self.unit_of[holder]
+        leader = self.leader_of.get(unit) if unit else None
+        members = {leader: ("leader", None)} if leader is not None and leader != holder else {}
+        self.logs.append(LogModel(log_id, holder, unit, [], members))
+
+    def consent(self, log: LogModel, consent_id: int, version: int, named, units) -> None:
+        log.consents.append(ConsentModel(consent_id, version, frozenset(named), frozenset(units)))
+
+    def add(self, log: LogModel, username: str) -> bool:
+        if username == log.holder or username in log.members:
+            return True
+        if log.unit is not None and self.leader_of.get(log.unit) == username:
+            log.members[username] = ("leader", None)
+            return False
+        found = next((i for i, c in enumerate(log.consents) if self.covers(c, username)), None)
+        if found is None:
+            return True
+        log.members[username] = ("actor", found)
+        return False
+
+    def withdraw(self, log: LogModel, index: int) -> bool:
+        c = log.consents[index]
+        if c.withdrawn:
+            return True
+        c.withdrawn = True
+        for username, (role, through) in list(log.members.items()):
+            if through != index:
+                continue
+            other = next((i for i, o in enumerate(log.consents) if self.covers(o, username)), None)
+            if other is None:
+                del log.members[username]
+            else:
+                log.members[username] = (role, other)
+        return False
+
+    def move(self, username: str, unit: str | None) -> bool:
+        if self.unit_of[username] == unit:
+            return False
+        if username in self.leader_of.values():
+            return True  # name another leader first
+        self.unit_of[username] = unit
+        for log in self.logs:
+            role, through = log.members.get(username, (None, None))
+            if role == "actor" and through is not None and username not in log.consents[through].named:
+                named = self.naming(log, username)
+                if named is None:
+                    del log.members[username]  # the consent covered the former unit only
+                else:
+                    log.members[username] = ("actor", named)
+        return False
+
+    def lead(self, unit: str, username: str) -> bool:
+        if username == "admin" or self.unit_of[username] != unit:
+            return True
+        former = self.leader_of.get(unit)
+        self.leader_of[unit] = username
+        if former == username:
+            return False
+        for log in self.logs:
+            if log.unit != unit:
+                continue
+            if former is not None and log.members.get(former) == ("leader", None):
+                del log.members[former]
+                named = self.naming(log, former)
+                if named is not None:
+                    log.members[former] = ("actor", named)
+            if username != log.holder and username not in log.members:
+                log.members[username] = ("leader", None)
+        return False
+
+
+def _baseline(world) -> tuple[dict, dict, dict]:
+    """Units, roles and leaders as build_world made them."""
+    kinds = {unit_id: kind for kind, unit_id in world.units.items()}
+    with world.store.session() as session:
+        staff = {name: session.get(Staff, ref.id) for name, ref in world.staff.items()}
+        unit_of = {name: kinds.get(row.unit_id) for name, row in staff.items()}
+        roles = {name: row.role for name, row in staff.items()}
+        names = {row.id: name for name, row in staff.items()}
+        leader_of = {kind: names.get(session.get(Unit, unit_id).leader_id) for kind, unit_id in world.units.items()}
+    return unit_of, roles, leader_of
+
+
+def _restore(world, unit_of, roles, leader_of) -> None:
+    """Put everyone back where they started (each example starts from the same town)."""
+    with world.store.session(write=True) as session:
+        for name, ref in world.staff.items():
+            row = session.get(Staff, ref.id)
+            row.unit_id = world.units[unit_of[name]] if unit_of[name] else None
+            row.role = roles[name]
+            session.add(row)
+        for kind, unit_id in world.units.items():
+            unit = session.get(Unit, unit_id)
+            unit.leader_id = world.ref(leader_of[kind]).id if leader_of[kind] else None
+            session.add(unit)
+
+
+def _new_subject(world) -> tuple[int, int]:
+    serial = next(_serial)
+    number = national_number("dk", date(2016, 1 + serial % 12, 1 + serial % 28), serial)
+    with world.store.session(write=True) as session:
+        subject = Subject(national_number=number, name=f"Mover {serial}", birth_date=date(2016, 1, 1))
+        session.add(subject)
+        session.flush()
+        guardian = Guardian(subject_id=subject.id, name=f"Parent {serial}", relation="parent", has_custody=True)
+        session.add(guardian)
+        session.flush()
+        return subject.id, guardian.id
+
+
+def _step_refused(call) -> bool:
+    """Did the service refuse the step (a rule, bad input)? Never for access: the holder and
+    the administrator do these steps."""
+    try:
+        call()
+    except NotAllowed as exc:
+        raise AssertionError(f"refused for access: {exc}") from exc
+    except DomainError:
+        return True
+    return False
+
+
+def _agree(world, oracle: MovesOracle, spec, *, every_call: bool) -> None:
+    ours = {log.id: log for log in oracle.logs}
+    names = {ref.id: name for name, ref in world.staff.items()}
+    for user in EVERYONE:
+        by = world.ref(user)
+        if user == "admin":
+            assert refused(lambda: logs.list_logs(world.store, by, include_closed=True)), spec
+        else:
+            shown = {row.id for row in logs.list_logs(world.store, by, include_closed=True, limit=500)} & set(ours)
+            assert shown == {log.id for log in oracle.logs if user in oracle.readers(log)}, (user, spec)
+        if not every_call:
+            continue
+        for log in oracle.logs:
+            reads = user in oracle.readers(log)
+            assert refused(lambda: logs.get_log(world.store, by, log.id)) is not reads, (user, log, spec)
+            assert refused(lambda: consent.list_actors(world.store, by, log.id)) is not reads, (user, log, spec)
+            assert refused(lambda: logs.write_entry(world.store, by, log.id, text="t")) is not (user == log.holder), \
+                (user, log, spec)
+    for log in oracle.logs:
+        attached = {
+            names[a.staff_id]: (a.role, a.consent_id)
+            for a in consent.list_actors(world.store, world.ref(log.holder), log.id) if a.staff_id is not None
+        }
+        expected = {
+            user: (role, log.consents[through].id if through is not None else None)
+            for user, (role, through) in log.members.items()
+        }
+        assert attached == expected, (log, spec)
+
+
+@pytest.mark.rule("R3")
+def test_access_follows_people_who_move_and_units_that_change_leader(prop_world):
+    world = prop_world
+    start = _baseline(world)
+
+    @settings(max_examples=2 * EXAMPLES, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(spec=journeys)
+    def check(spec):
+        _restore(world, *start)
+        oracle = MovesOracle(world, start[0], start[2])
+
+        def create(holder):
+            subject_id, guardian_id = _new_subject(world)
+            made = logs.create_log(world.store, world.ref(holder), subject_id=subject_id, concern="c")
+            oracle.create(made.id, holder)
+            oracle.logs[-1].guardian_id = guardian_id
+
+        def record(log, named, covered):
+            view = consent.record_consent(world.store, world.ref(log.holder), log.id, consent.ConsentInput(
+                giver="guardian", guardian_id=log.guardian_id, method="oral",
+                staff_ids=tuple(world.ref(u).id for u in sorted(named)),
+                unit_ids=tuple(world.units[k] for k in sorted(covered))))
+            oracle.consent(log, view.id, view.version, named, covered)
+
+        for holder in spec["holders"]:
+            create(holder)
+        for step in spec["steps"]:
+            kind = step[0]
+            if kind == "create":
+                if len(oracle.logs) < 3:
+                    create(step[1])
+                continue
+            if kind == "attach":
+                unit = oracle.unit_of[step[2]]
+                named, covered = ({step[2]}, set()) if step[3] == "named" or unit is None else (set(), {unit})
+                kind, step = "add", ("add", step[1], step[2])
+                record(oracle.logs[step[1] % len(oracle.logs)], named, covered)
+            if kind == "consent":
+                record(oracle.logs[step[1] % len(oracle.logs)], step[2], step[3])
+            elif kind == "add":
+                log = oracle.logs[step[1] % len(oracle.logs)]
+                expected = oracle.add(log, step[2])
+                got = _step_refused(lambda: consent.add_actor(world.store, world.ref(log.holder), log.id,
+                                                              staff_id=world.ref(step[2]).id))
+                assert got is expected, (step, spec)
+            elif kind == "withdraw":
+                log = oracle.logs[step[1] % len(oracle.logs)]
+                if not log.consents:
+                    continue
+                index = step[2] % len(log.consents)
+                c = log.consents[index]
+                expected = oracle.withdraw(log, index)
+                got = _step_refused(lambda: consent.withdraw_consent(world.store, world.ref(log.holder), c.id,
+                                                                     version=c.version, reason="r"))
+                assert got is expected, (step, spec)
+            elif kind == "move":
+                who, where = oracle.mover(step[1], step[2]), step[3]
+                expected = oracle.move(who, where)
+                got = _step_refused(lambda: accounts.set_unit(
+                    world.store, world.ref("admin"), who, world.units[where] if where else None))
+                assert got is expected, (who, where, step, spec)
+            elif kind == "lead":
+                where, who = step[1], oracle.new_leader(step[1], step[2], step[3])
+                expected = oracle.lead(where, who)
+                got = _step_refused(lambda: units.set_leader(world.store, world.ref("admin"),
+                                                             world.units[where], who))
+                assert got is expected, (who, where, step, spec)
+            _agree(world, oracle, spec, every_call=False)
+        _agree(world, oracle, spec, every_call=True)
 
     check()
 

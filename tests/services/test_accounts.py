@@ -118,11 +118,14 @@ def test_five_failures_lock_the_account_even_for_the_right_password(store, anna)
     row = _row(store, "anna")
     assert row.locked
     assert row.failed_logins == accounts.MAX_FAILED_LOGINS
-    # The sixth attempt, with the right password, is still refused: locked.
-    with pytest.raises(LoginFailed) as sixth:
+    # The sixth attempt, with the right password, is still refused: locked. The answer is the
+    # one a wrong password or an unknown username gets: none tells which usernames exist.
+    with pytest.raises(AccountClosed) as sixth:
         accounts.authenticate(store, "anna", PASSWORD)
     assert "unlock" in str(sixth.value)
-    assert "Wrong username or password" not in str(sixth.value)
+    with pytest.raises(LoginFailed) as unknown:
+        accounts.authenticate(store, "nobody", PASSWORD)
+    assert str(sixth.value) == str(fifth.value) == str(unknown.value)
 
 
 def test_concurrent_failed_logins_are_all_counted(store, anna):
