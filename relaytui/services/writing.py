@@ -7,14 +7,19 @@ screen may call it on every pause in typing. A hint is advice only: nothing here
 a text. Each person may switch the hints off for themselves (a setting of their own).
 
 The word lists are one table per language below; patterns are regular expressions matched
-case-insensitively on word boundaries (Unicode-aware, so æ, ø and å are letters).
+case-insensitively on word boundaries (Unicode-aware, so æ, ø and å are letters). Passives are
+also found through the system's Hunspell dictionaries (see "the words' forms" below), which tell
+an s-passive ("Sagen behandles") from a verb or noun that merely ends in -s. How well the hints
+do is measured on tests/data/writing_corpus.toml (``python -m benchmarks.writing_hints``).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import threading
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from relaytui.db import Store
 from relaytui.errors import NotAllowed
@@ -61,7 +66,8 @@ class Hint:
 # is a capitalised one (a name such as Agnes).
 
 _DA_MODALS = r"(?:skal|kan|må|bør|vil|skulle|kunne|måtte|burde)"
-_DA_ADVERB = r"(?:(?:ikke|også|altid|nu|først|gerne|derfor|derefter|straks|fortsat|stadig)\s+)?"
+_DA_ADVERB = (r"(?:(?:ikke|også|altid|nu|først|gerne|derfor|derefter|straks|fortsat|stadig|nok|formentlig"
+               r"|muligvis|sikkert)\s+)?")
 DANISH = {
     "impersonal": [r"man"],
     "passive": [
@@ -119,11 +125,17 @@ DANISH = {
         r"virker (?:til at|som om)", r"ser ud til at", r"synes at", r"syntes at", r"vil bare",
         r"bare vil", r"gør det for at", r"gjorde det for at", r"med vilje", r"provoker\w*",
         r"manipuler\w*", r"opmærksomhedssøgende", r"søger opmærksomhed", r"for at få opmærksomhed",
+        # guesses about feelings and causes: "Ida er nok træt", "fordi hun nok savner"
+        r"nok(?!\s+(?:af|til|mad|tid|penge|søvn|plads)(?!\w))(?!\s*[.!?])(?<!godt\snok)(?<!længe\snok)",
+        r"virke(?:r|de)(?!\s+(?:godt|fint|efter|på|ikke\s*[.!?]))(?!\s*[.!?])",
+        r"formentlig", r"formodentlig", r"tilsyneladende", r"sandsynligvis", r"antagelig(?:vis)?",
+        r"muligvis", r"sikkert(?!\s+hjem)", r"(?<!har\s)(?<!havde\s)(?<!blev\s)(?<!blevet\s)vist",
     ],
 }
 
 _NO_MODALS = r"(?:skal|kan|må|bør|vil|skulle|kunne|måtte|burde)"
-_NN_ADVERB = r"(?:(?:ikkje|òg|også|alltid|no|først|gjerne|difor|deretter|straks|framleis)\s+)?"
+_NN_ADVERB = (r"(?:(?:ikkje|òg|også|alltid|no|først|gjerne|difor|deretter|straks|framleis|nok|truleg"
+               r"|moglegvis|sikkert)\s+)?")
 NYNORSK = {
     "impersonal": [r"man", r"ein(?=\s+" + _NO_MODALS + r"(?!\w))"],   # ein kan logge inn
     "passive": [
@@ -144,7 +156,7 @@ NYNORSK = {
         # -a and -ert words after bli/verte that are states, not acts with a hidden doer
         "bra", "sinna", "stressa", "uroa", "skuffa", "overraska", "bekymra", "forelska", "forvirra",
         "irritert", "frustrert", "interessert", "engasjert", "motivert", "fokusert", "konsentrert",
-        "sjokkert", "deprimert", "mamma", "pappa", "tema",
+        "sjokkert", "deprimert", "mamma", "pappa", "tema", "sint", "glad",
     },
     "official": {
         r"forefinn(?:ast|e|ne)|forefinst|føreligg(?:jande)?": "finst / er",
@@ -181,10 +193,15 @@ NYNORSK = {
         r"gjorde det for å", r"med vilje", r"provoser\w*", r"manipuler\w*", r"merksemdsøkjande",
         r"oppmerksemdsøkjande", r"oppmerksomheitssøkjande", r"oppmerksomhetssøkende",
         r"søkjer merksemd", r"for å få merksemd",
+        r"nok(?!\s+(?:av|til|mat|tid|pengar|søvn|plass)(?!\w))(?!\s*[.!?])(?<!godt\snok)(?<!lenge\snok)",
+        r"(?:verk|virk)(?:ar|a)(?!\s+(?:godt|fint|etter|på|ikkje\s*[.!?]))(?!\s*[.!?])",
+        r"truleg", r"sannsynlegvis", r"antakeleg(?:vis)?", r"tilsynelatande", r"moglegvis",
+        r"mogelegvis", r"formodentleg", r"sikkert(?!\s+heim)", r"(?<!har\s)(?<!hadde\s)(?<!ikkje\s)visst",
     ],
 }
 
-_NB_ADVERB = r"(?:(?:ikke|også|alltid|nå|først|gjerne|derfor|deretter|straks|fortsatt|stadig)\s+)?"
+_NB_ADVERB = (r"(?:(?:ikke|også|alltid|nå|først|gjerne|derfor|deretter|straks|fortsatt|stadig|nok|trolig"
+               r"|muligens|sikkert)\s+)?")
 BOKMAL = {
     "impersonal": [r"man", r"en(?=\s+" + _NO_MODALS + r"(?!\w))"],
     "passive": [
@@ -200,7 +217,7 @@ BOKMAL = {
         "skilles", "slåss", "følges", "eldes", "lenges", "sees", "ses", "agnes", "hannes", "ines", "moses",
         "meget", "bekymret", "forvirret", "skuffet", "overrasket", "frustrert", "irritert", "interessert",
         "stresset", "engasjert", "motivert", "fokusert", "konsentrert", "forelsket", "forkjølet",
-        "sjokkert", "deprimert", "opprørt",
+        "sjokkert", "deprimert", "opprørt", "sint", "glad",
     },
     "official": {
         r"forefinn(?:es|er|e)|forefantes": "finnes / er",
@@ -236,6 +253,10 @@ BOKMAL = {
         r"virker (?:til å|som om)", r"ser ut til å", r"vil bare", r"bare vil", r"gjør det for å",
         r"gjorde det for å", r"med vilje", r"provoser\w*", r"manipuler\w*", r"oppmerksomhetssøkende",
         r"søker oppmerksomhet", r"for å få oppmerksomhet",
+        r"nok(?!\s+(?:av|til|mat|tid|penger|søvn|plass)(?!\w))(?!\s*[.!?])(?<!godt\snok)(?<!lenge\snok)",
+        r"virke(?:r|t)(?!\s+(?:godt|fint|etter|på|ikke\s*[.!?]))(?!\s*[.!?])",
+        r"trolig", r"sannsynligvis", r"antakelig(?:vis)?", r"antagelig(?:vis)?", r"tilsynelatende",
+        r"muligens", r"formodentlig", r"sikkert(?!\s+hjem)", r"(?<!har\s)(?<!hadde\s)(?<!ikke\s)visst",
     ],
 }
 
@@ -262,6 +283,213 @@ ENGLISH = {
 }
 
 TABLES = {"da": DANISH, "nn": NYNORSK, "nb": BOKMAL, "en": ENGLISH}
+
+
+# --- the words' forms, from the system's spelling dictionaries -----------------------------------
+# A regular expression cannot tell "Sagen behandles" (passive) from "Ida trives" (a verb that
+# ends in -s and is no passive) or "Barnets" (a genitive). Hunspell's dictionaries can: Debian's
+# hunspell-da tags each word form it derives (+PASSIV, +PERF_PART) and lists deponent verbs such
+# as "synes", "lykkes", "mødes" as words of their own; hunspell-no (bokmål and nynorsk) names
+# the stem and the suffix class of each form, and each verb has a present participle to show it is
+# one. The dictionaries are read through the chunspell binding, once per language, on first use
+# (about half a second; the hints panel loads them in a worker). Without the binding or the
+# dictionary, Danish falls back on the lemmy lemmatizer (its rules ship in the package), and
+# every language keeps the patterns of the tables above.
+
+#: Where Debian's hunspell-da and hunspell-no put their dictionaries.
+DICTIONARY_FOLDERS = ("/usr/share/hunspell", "/usr/share/myspell/dicts", "/usr/share/myspell")
+_DICTIONARY_NAMES = {"da": "da_DK", "nb": "nb_NO", "nn": "nn_NO"}
+#: The forms of "blive" / "bli" / "verte" that make a passive with a past participle after them.
+_AUXILIARIES = {
+    "da": {"blive", "bliver", "blev", "blevet", "blevne"},
+    "nb": {"bli", "blir", "ble", "blei", "blitt"},
+    "nn": {"bli", "blir", "blei", "blitt", "verte", "vert", "vart", "vorte", "vorten", "vortne"},
+}
+#: Endings a past participle may have after the auxiliary (nynorsk: henta, skrive, skriven, gjevne).
+_PARTICIPLE_ENDINGS = {"da": ("t",), "nb": ("t", "d"), "nn": ("t", "d", "a", "e", "en", "ne")}
+#: Suffix classes of hunspell-no that make no past participle (imperative, -s, -ast, -ande).
+_NOT_PARTICIPLE_CLASSES = {"fl:R", "fl:J", "fl:K", "fl:S"}
+#: Words that may stand between the auxiliary and the participle (Ida blev ikke undersøgt).
+_BETWEEN = {
+    "da": {"ikke", "også", "aldrig", "altid", "nu", "først", "gerne", "derfor", "derefter", "straks",
+           "fortsat", "stadig", "nok", "formentlig", "måske", "muligvis", "sikkert", "vist", "igen",
+           "ofte", "tit", "senere", "så", "allerede", "heller", "meget", "grundigt", "hurtigt"},
+    "nb": {"ikke", "også", "aldri", "alltid", "nå", "først", "gjerne", "derfor", "deretter", "straks",
+           "fortsatt", "stadig", "nok", "trolig", "kanskje", "muligens", "sikkert", "visst", "igjen",
+           "ofte", "senere", "så", "allerede", "heller", "mye", "grundig", "raskt"},
+    "nn": {"ikkje", "òg", "også", "aldri", "alltid", "no", "først", "gjerne", "difor", "deretter",
+           "straks", "framleis", "stadig", "nok", "truleg", "kanskje", "moglegvis", "sikkert", "visst",
+           "igjen", "ofte", "seinare", "så", "allereie", "heller", "berre", "mykje", "grundig", "raskt"},
+}
+_loading = threading.Lock()
+_spellers: dict[str, object | None] = {}
+_lemmatizers: dict[str, object | None] = {}
+
+
+def _speller(language: str):
+    """The Hunspell dictionary of ``language``, or ``None`` when it or the binding is missing."""
+    if language in _spellers:
+        return _spellers[language]
+    with _loading:
+        if language not in _spellers:
+            speller = None
+            name = _DICTIONARY_NAMES.get(language)
+            try:
+                from hunspell import Hunspell
+            except ImportError:
+                Hunspell = None
+            for folder in DICTIONARY_FOLDERS if name and Hunspell else ():
+                if os.path.isfile(os.path.join(folder, f"{name}.dic")) and os.path.isfile(
+                        os.path.join(folder, f"{name}.aff")):
+                    try:
+                        speller = Hunspell(name, hunspell_data_dir=folder)
+                        break
+                    except Exception:  # noqa: BLE001 - an unreadable dictionary: the tables remain
+                        speller = None
+            _spellers[language] = speller
+    return _spellers[language]
+
+
+def _lemmatizer(language: str):
+    """lemmy's Danish lemmatizer (only when no Danish dictionary is installed), or ``None``."""
+    if language in _lemmatizers:
+        return _lemmatizers[language]
+    with _loading:
+        if language not in _lemmatizers:
+            lemmatizer = None
+            if language == "da":
+                try:
+                    import lemmy
+
+                    lemmatizer = lemmy.load("da")
+                except Exception:  # noqa: BLE001 - not installed: the tables remain
+                    lemmatizer = None
+            _lemmatizers[language] = lemmatizer
+    return _lemmatizers[language]
+
+
+def prepare(language: str) -> None:
+    """Load what ``hints()`` needs for ``language`` now (a screen calls this in a worker, so the
+    first hint while typing does not wait for a dictionary)."""
+    if _speller(language) is None:
+        _lemmatizer(language)
+
+
+def analysis_in_use() -> str:
+    """What tells word forms apart in each language, e.g. "da: hunspell, nb: tables"."""
+    parts = []
+    for language, name in _DICTIONARY_NAMES.items():
+        if _speller(language) is not None:
+            parts.append(f"{language}: hunspell {name}")
+        elif _lemmatizer(language) is not None:
+            parts.append(f"{language}: lemmy")
+        else:
+            parts.append(f"{language}: tables only")
+    return ", ".join(parts)
+
+
+@lru_cache(maxsize=16384)
+def _analyses(language: str, word: str) -> tuple[tuple[str, str], ...]:
+    """(stem, the rest of the analysis) for each way the dictionary derives ``word``."""
+    speller = _speller(language)
+    if speller is None:
+        return ()
+    found = []
+    for line in speller.analyze(word):  # type: ignore[attr-defined]
+        parts = line.split()
+        if any(part.startswith("pa:") for part in parts):
+            continue  # a compound made up on the fly, not a form of one word
+        stem = next((part[3:] for part in parts if part.startswith("st:")), "")
+        found.append((stem, " ".join(part for part in parts if not part.startswith("st:"))))
+    return tuple(found)
+
+
+@lru_cache(maxsize=4096)
+def _is_verb(language: str, stem: str) -> bool:
+    """Whether ``stem`` is a verb: the dictionary derives a present participle from it."""
+    if not stem or stem[-1] not in "aeiouyæøå":
+        return False
+    for participle in (stem + "nde", stem + "ende", stem[:-1] + "ande", stem + "ande"):
+        for base, rest in _analyses(language, participle):
+            if base == stem and ("PRÆSENS_PART" in rest or "fl:S" in rest or rest == ""):
+                return True
+    return False
+
+
+def _is_s_passive(language: str, word: str, not_passive: frozenset[str]) -> bool:
+    """Whether ``word`` (lower case) is a verb in the s-passive: behandles, undersøkes, vurderast."""
+    if word in not_passive:
+        return False
+    speller = _speller(language)
+    if speller is None:
+        return language == "da" and _lemmy_s_passive(word)
+    analyses = _analyses(language, word)
+    if language == "da":
+        if not word.endswith("s") or any(stem.lower() == word and "+" not in rest for stem, rest in analyses):
+            return False  # a word of its own: a deponent (synes, mødes) or a name (Agnes)
+        return any("+PASSIV" in rest or (rest == "" and word == stem + "s" and _is_verb(language, stem))
+                   for stem, rest in analyses)
+    if language == "nb":
+        return word.endswith("s") and any(
+            rest == "fl:J" and word == stem + "s" and _is_verb(language, stem) for stem, rest in analyses)
+    # nynorsk: every way to read the word is the -ast passive of a verb (not sterkast, oftast, synast)
+    return word.endswith("ast") and bool(analyses) and all(
+        rest == "fl:K" and _is_verb(language, stem) for stem, rest in analyses)
+
+
+@lru_cache(maxsize=4096)
+def _lemmy_s_passive(word: str) -> bool:
+    lemmatizer = _lemmatizer("da")
+    if lemmatizer is None or not word.endswith("s") or len(word) < 5:
+        return False
+    lemmas = lemmatizer.lemmatize("", word)  # type: ignore[attr-defined]
+    return word not in lemmas and word[:-1] in lemmas and word[-2] in "aeiouyæøå" and (
+        word[:-1] in lemmatizer.lemmatize("VERB", word))  # type: ignore[attr-defined]
+
+
+def _is_participle(language: str, word: str, not_passive: frozenset[str]) -> bool:
+    """Whether ``word`` (lower case), after a form of blive / bli / verte, is a past participle."""
+    if word in not_passive or not word.endswith(_PARTICIPLE_ENDINGS[language]):
+        return False
+    for stem, rest in _analyses(language, word):
+        if stem.lower() == word or stem.endswith("s"):
+            continue
+        if language == "da":
+            if "+PERF_PART" in rest or (rest == "" and _is_verb(language, stem)):
+                return True
+        elif rest and rest not in _NOT_PARTICIPLE_CLASSES and _is_verb(language, stem):
+            return True
+    return False
+
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")
+
+
+def _analysed_passives(text: str, language: str, not_passive: frozenset[str]) -> list[tuple[int, int]]:
+    """Where the dictionary finds passives in ``text``: an s-passive anywhere in a clause, and a
+    form of blive / bli / verte with a past participle up to two words after it."""
+    if language not in _AUXILIARIES or (_speller(language) is None and _lemmatizer(language) is None):
+        return []
+    found: list[tuple[int, int]] = []
+    tokens = list(_TOKEN.finditer(text))
+    for n, token in enumerate(tokens):
+        word = token.group()
+        if not word[0].isalpha() or (word[0].isupper() and not _starts_sentence(text, token.start())):
+            continue  # a number, a mark, or a name in mid-sentence
+        lower = word.lower()
+        if lower in _AUXILIARIES[language]:
+            for after in tokens[n + 1:n + 4]:
+                following = after.group()
+                if not following[0].isalpha() or following[0].isupper():
+                    break  # the clause ends, or a name follows
+                if _is_participle(language, following.lower(), not_passive):
+                    found.append((token.start(), after.end()))
+                    break
+                if following.lower() not in _BETWEEN[language]:
+                    break
+        elif len(lower) >= 3 and _is_s_passive(language, lower, not_passive):
+            found.append((token.start(), token.end()))
+    return found
 
 
 # --- finding the hints -----------------------------------------------------------------------
@@ -366,6 +594,10 @@ def hints(text: str, language: str) -> list[Hint]:
                 continue  # the same passive, found by two patterns
             taken.append((match.start(), match.end()))
             add("passive", match.start(), match.end())
+    for start, end in _analysed_passives(text, language, rules.not_passive):
+        if not any(start < other_end and other_start < end for other_start, other_end in taken):
+            taken.append((start, end))
+            add("passive", start, end)
     if rules.official is not None:
         for match in rules.official.finditer(text):
             add("official_word", match.start(), match.end(), rules.plainer[int(match.lastgroup[1:])])

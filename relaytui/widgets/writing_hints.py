@@ -2,8 +2,10 @@
 
 The hints are advice, never a block: the panel shows them dim, below the field, and saving goes
 on as before. Finding them is pure and fast (about 3 ms for 2,000 characters of text full of
-hints), so it runs on the event loop after a short pause in typing. Each person may switch the
-panel off (F8); the choice is stored for them in a worker and followed in every editor.
+hints), so it runs on the event loop after a short pause in typing. The spelling dictionary that
+tells passives from look-alikes (about half a second to read, once per process and language) is
+loaded in a worker when the panel mounts. Each person may switch the panel off (F8); the choice
+is stored for them in a worker and followed in every editor.
 """
 
 from __future__ import annotations
@@ -104,7 +106,15 @@ class WritingHints(Static):
         if self.enabled is None:  # a toggle meanwhile wins
             self.enabled = enabled
         self.profile = profile
+        self._prepare_words(self.language)
         self.refresh_hints()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="writing-hints-words")
+    def _prepare_words(self, language: str) -> None:
+        try:
+            writing.prepare(language)
+        except Exception as exc:  # noqa: BLE001 - without a dictionary the word tables remain
+            self.log.error(f"writing hints: the dictionary could not be loaded: {exc!r}")
 
     @property
     def language(self) -> str:
