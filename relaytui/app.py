@@ -48,6 +48,9 @@ PLACES = (LOGS, DASHBOARD, HANDOVERS, PLANNER)
 LOGIN = "login"
 #: How often the count of handovers waiting for an answer is read again (seconds).
 HANDOVER_POLL_SECONDS = 120.0
+#: The declined handovers the notice after login names one by one; more are counted.
+DECLINED_SHOWN = 5
+DECLINED_NOTICE_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -518,20 +521,40 @@ class RelayApp(App[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="session")
     def _load_session(self, store: Store, staff: StaffRef, announce: bool = False) -> None:
-        """The idle time from the settings, and how many handovers wait for an answer."""
+        """The idle time from the settings, and how many handovers wait for an answer; after
+        login also the handovers of mine declined since I was last told, with their reasons."""
         from relaytui.services import handover, installation
 
         inst = installation.read(store)
         waiting = handover.waiting_for_me(store, staff)
+        declined = handover.tell_declined(store, staff) if announce else []
         self.call_from_thread(self._session_loaded, staff, inst.idle_lock_minutes * 60.0,
-                              waiting, announce)
+                              waiting, announce, declined)
 
-    def _session_loaded(self, staff: StaffRef, idle: float, waiting: int, announce: bool) -> None:
+    def _session_loaded(self, staff: StaffRef, idle: float, waiting: int, announce: bool,
+                        declined: list[Any] | None = None) -> None:
         if self.staff is not staff:
             return  # logged out meanwhile
         self._idle_from_settings = idle
         self._arm_idle_lock()
         self.show_waiting_handovers(waiting, announce=announce)
+        if declined:
+            self.show_declined_handovers(declined)
+
+    def show_declined_handovers(self, declined: list[Any]) -> None:
+        """Tell the proposer which of their handovers were declined, and why (R8)."""
+        lines = [
+            _("{name} declined to hold the relay log about {subject}: {reason}").format(
+                name=h.to_name, subject=h.subject_name, reason=h.answer_message)
+            for h in declined[:DECLINED_SHOWN]
+        ]
+        if len(declined) > DECLINED_SHOWN:
+            more = len(declined) - DECLINED_SHOWN
+            lines.append(ngettext("and {count} more.", "and {count} more.", more).format(count=more))
+        lines.append(_("Declining left each log as it was. The handover inbox (F4) keeps the "
+                       "reasons until you dismiss them."))
+        self.notify("\n".join(lines), title=_("Handover declined"), severity="warning",
+                    timeout=DECLINED_NOTICE_SECONDS, markup=False)
 
     def refresh_waiting_handovers(self) -> None:
         """Count the handovers waiting for my answer again (in a thread)."""
@@ -654,6 +677,20 @@ class RelayApp(App[None]):
         if self.staff is not None and not self.locked and not isinstance(self.screen, ChangePasswordScreen):
             self.push_screen(ChangePasswordScreen(self.staff, forced=False))
 
+    def open_read_grants(self) -> None:
+        """The administrators' requests to read closed logs (relaytui/screens/read_grants.py)."""
+        from relaytui.screens.read_grants import ReadGrantsScreen
+
+        if self.staff is not None and self.staff.is_admin and not self.locked:
+            self.push_screen(ReadGrantsScreen())
+
+    def open_closed_logs(self) -> None:
+        """The closed logs the person held or read, to open or to ask for (read_grants.py)."""
+        from relaytui.screens.read_grants import ClosedLogsScreen
+
+        if self.staff is not None and not self.staff.is_admin and not self.locked:
+            self.push_screen(ClosedLogsScreen())
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         if self.staff is not None:
             yield SystemCommand(_("Log out"), _("Log out and return to the login screen."),
@@ -672,6 +709,15 @@ class RelayApp(App[None]):
                                 self.action_change_language)
             yield SystemCommand(_("Change password"), _("Choose a new password for your account."),
                                 self.action_change_password)
+            if self.staff.is_admin:
+                yield SystemCommand(_("Requests to read closed logs"),
+                                    _("Give or refuse a time-limited permission to read a closed log."),
+                                    self.open_read_grants)
+            else:
+                yield SystemCommand(_("Closed logs"),
+                                    _("The closed logs you held or read: open one with a permission, "
+                                      "or ask for one."),
+                                    self.open_closed_logs)
         yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
         yield SystemCommand(_("Theme"), _("Change the colours of relaytui"),
                             self.action_change_theme)

@@ -279,6 +279,14 @@ def _at(day: date, hour: int = 10, minute: int = 0, tz: str = DENMARK.timezone) 
     return datetime.combine(day, time(hour, minute), ZoneInfo(tz))
 
 
+def _past_working_at(day: date, hour: int, tz: str) -> datetime:
+    """A working hour on ``day``, or on the Friday before when it falls on a weekend: a past
+    event moved to a working day stays in the past."""
+    if day.weekday() >= 5:
+        day -= timedelta(days=day.weekday() - 4)
+    return datetime.combine(day, time(hour, 0), ZoneInfo(tz))
+
+
 class _Timeline:
     """Move the services' clock to where a part of the story happened."""
 
@@ -290,10 +298,25 @@ class _Timeline:
         fixed = moment
         clock.set_clock(lambda: fixed)
 
+    def real_today(self) -> date:
+        return self.real_now.astimezone(ZoneInfo(self.tz)).date()
+
     def days_ago(self, days: int, hour: int = 10) -> datetime:
-        day = (self.real_now.astimezone(ZoneInfo(self.tz)) - timedelta(days=days)).date()
-        moment = _at(day, hour, 0, self.tz)
+        """A working hour ``days`` before today, and never later than now: a weekend goes back
+        to its Friday, an hour still to come today to the working day before."""
+        day = self.real_today() - timedelta(days=days)
+        moment = _past_working_at(day, hour, self.tz)
+        while moment > self.real_now:
+            moment = _past_working_at(moment.date() - timedelta(days=1), hour, self.tz)
         self.at(moment)
+        return moment
+
+    def upcoming(self, days: int, hour: int = 10) -> datetime:
+        """A working hour ``days`` after today (a weekend goes on to its Monday), always later
+        than now: where meetings are planned."""
+        moment = _at(self.real_today() + timedelta(days=days), hour, 0, self.tz)
+        while moment <= self.real_now:
+            moment = _at(moment.date() + timedelta(days=1), hour, 0, self.tz)
         return moment
 
     def restore(self) -> None:
@@ -490,7 +513,7 @@ class _Story:
             guest = detail.level >= 3
             kind = "notification" if guest and not self.norway else "evaluation"
             meetings.schedule(store, by, log.id, kind=kind,
-                              starts_at=self.at(self.today() + timedelta(days=3 + index % 9), 13),
+                              starts_at=t.upcoming(3 + index % 9, 13),
                               place=land.upcoming_place,
                               guests=(GuestInput(*land.level3_guest),) if guest else ())
         if self.norway:
@@ -560,7 +583,7 @@ class _Story:
         open_logs = [s for s in mine if closing is None or s.id != closing.id]
         for n, summary in enumerate(open_logs[:3]):
             meetings.schedule(store, anna, summary.id, kind="dialogue",
-                              starts_at=self.at(self.today() + timedelta(days=(1, 2, 7)[n]), 9 + n),
+                              starts_at=t.upcoming((1, 2, 7)[n], 9 + n),
                               place=land.team_place)
         giver = refs[land.handover_from]
         their_logs = logs.list_logs(store, giver, role="holder")

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from relaytui import __version__, config
-from relaytui.cli import accounts, audit, database, papers, serve, setup, units
+from relaytui.cli import accounts, audit, database, grants, papers, serve, setup, units
 from relaytui.cli.common import Group, State, app_store, error_line
 from relaytui.errors import DomainError, InvalidInput
 from relaytui.i18n import LANGUAGES, _, known_language, language_from_environment, set_language
@@ -115,6 +115,6 @@ def build_app() -> typer.Typer:
                 language = store.setting("language") or None
             run_app(store, language=language)
 
-    for group in (setup, database, accounts, units, audit, papers, serve):
+    for group in (setup, database, accounts, units, audit, papers, grants, serve):
         group.register(app)
     return app

@@ -81,7 +81,14 @@ class Signatures:
     signature_label: str
 
 
-Block = Heading | Paragraph | Fields | Table | Bullets | Signatures
+@dataclass(frozen=True)
+class Together:
+    """Blocks that stand on one page when they fit on one: what is signed and the signatures."""
+
+    blocks: tuple
+
+
+Block = Heading | Paragraph | Fields | Table | Bullets | Signatures | Together
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from relaytui.documents.blocks import (
     Signatures,
     Signer,
     Table,
+    Together,
 )
 from relaytui.i18n import N_, _, ngettext
 from relaytui.i18n.formats import date_text, local_date, local_date_time, long_date_text, time_text
@@ -121,33 +122,47 @@ def consent_form(paper: ConsentForm) -> Document:
                   .format(name=subject.name)),
         Paragraph(_("The log is now at level {level}: {meaning}.").format(
             level=paper.level, meaning=level_meaning(head.profile, paper.level))),
-        Heading(_("What you consent to")),
-        Bullets((_("That a relay log is kept about {name}.").format(name=subject.name),), mark=BOX),
-        Paragraph(_("That these people read the log and take part in the efforts. Tick yes or no for each "
-                    "person; add others by hand:")),
-        Table((_("Name"), _("Profession"), _("Unit"), _("Yes"), _("No")),
-              tuple((a.name, a.profession or NOTHING, a.unit or NOTHING, BOX, BOX) for a in paper.actors)
-              + (("", "", "", BOX, BOX),) * 2,
-              (34, 24, 30, 6, 6), centred=(3, 4)),
     ]
-    if paper.leader is not None:
-        blocks.append(Paragraph(
-            _("{name}, the leader at {unit}, reads along without consent, so that what is known is not lost "
-              "when staff change jobs.").format(name=paper.leader.name, unit=paper.leader.unit or unit),
-            style="small"))
+    blocks += _data_protection(paper, unit)
     blocks += [
-        Fields(((_("Valid until"), BLANK + " " + _("(empty: until it is withdrawn)")),)),
         Heading(_("How to withdraw your consent")),
         Paragraph(_("You can withdraw your consent at any time, without giving a reason. Tell {holder} "
                     "({reach}), orally or in writing. The people your consent covers then stop reading the "
                     "log. What was written before stays in the log.")
                   .format(holder=holder.name, reach=_reach(holder))),
+    ]
+    if head.profile == "no":
+        blocks.append(Paragraph(_("You can also end the relay log at any time. Tell {holder}, who records it "
+                                  "and closes the log.").format(holder=holder.name)))
+    # What is signed and the signatures stand on one page (issue 16).
+    signed: list[Block] = [
+        Heading(_("What you consent to")),
+        Bullets((_("That a relay log is kept about {name}.").format(name=subject.name),), mark=BOX),
+    ]
+    if paper.actors:
+        signed.append(Paragraph(_("That these people read the log and take part in the efforts. Tick yes or no "
+                                  "for each person; add others by hand:")))
+    else:
+        signed.append(Paragraph(_("No one is proposed yet. The consent covers no one but the holder until a "
+                                  "name is written below and ticked yes; add names by hand:")))
+    signed.append(Table((_("Name"), _("Profession"), _("Unit"), _("Yes"), _("No")),
+                        tuple((a.name, a.profession or NOTHING, a.unit or NOTHING, BOX, BOX) for a in paper.actors)
+                        + (("", "", "", BOX, BOX),) * (2 if paper.actors else 3),
+                        (34, 24, 30, 6, 6), centred=(3, 4)))
+    if paper.leader is not None:
+        signed.append(Paragraph(
+            _("{name}, the leader at {unit}, reads along without consent, so that what is known is not lost "
+              "when staff change jobs.").format(name=paper.leader.name, unit=paper.leader.unit or unit),
+            style="small"))
+    signed += [
+        Fields(((_("Valid until"), BLANK + " " + _("(empty: until it is withdrawn)")),)),
         Heading(_("Signature") if len(paper.signers) == 1 else _("Signatures")),
     ]
     if paper.self_consent:
-        blocks.append(Paragraph(_("{name} gives this consent for themself.").format(name=subject.name)))
+        signed.append(Paragraph(_("{name} gives this consent for themself.").format(name=subject.name)))
+    signed.append(Signatures(tuple(Signer(s.name, s.relation) for s in paper.signers), _("Date"), _("Signature")))
     blocks += [
-        Signatures(tuple(Signer(s.name, s.relation) for s in paper.signers), _("Date"), _("Signature")),
+        Together(tuple(signed)),
         Heading(_("For the workplace")),
         Paragraph(_("Keep the signed form at {unit}. Record the consent in relaytui under Actors and consent, "
                     "as given on a signed form, with the date it was signed.").format(unit=unit), style="small"),
@@ -156,6 +171,23 @@ def consent_form(paper: ConsentForm) -> Document:
     return _frame(head, reference=_log_reference(paper.log_id), title=_("Consent to a relay log"),
                   subtitle=_("about {name}").format(name=subject.name),
                   running=_("Consent to a relay log about {name}").format(name=subject.name), blocks=blocks)
+
+
+def _data_protection(paper: ConsentForm, unit: str) -> list[Block]:
+    """Who is responsible for the data, how long it is kept, the right of access (GDPR art. 13)."""
+    head, subject, holder = paper.head, paper.subject, paper.holder
+    municipality = head.municipality or unit
+    return [
+        Heading(_("Your data and your rights")),
+        Paragraph(_("{municipality} is responsible for the personal data in the relay log (the data "
+                    "controller); {unit} keeps the log day to day.").format(municipality=municipality, unit=unit)),
+        Paragraph(_("When the relay log is closed, nothing more is written in it and it is never changed. It is "
+                    "kept after closing for as long as {municipality}'s rules on keeping records require. In "
+                    "that time nobody reads it without a time-limited permission from an administrator, and "
+                    "every such reading is recorded.").format(municipality=municipality)),
+        Paragraph(_("You have the right to see what is written about {name} and who has read it (GDPR article "
+                    "15). Ask {holder}.").format(name=subject.name, holder=holder.name)),
+    ]
 
 
 # --- the guardians' copy -----------------------------------------------------------------
@@ -167,9 +199,13 @@ def _when(starts_at: datetime, minutes: int, tz: str) -> str:
 
 
 def _entry_blocks(entries: tuple[PaperEntry, ...], tz: str) -> list[Block]:
+    """The entries, oldest first; the author is named once for each run of lines they wrote."""
     blocks: list[Block] = []
+    previous = None
     for entry in entries:
-        meta = " · ".join(part for part in (local_date_time(entry.written_at, tz), entry.author,
+        author = entry.author if entry.author != previous else ""
+        previous = entry.author
+        meta = " · ".join(part for part in (local_date_time(entry.written_at, tz), author,
                                               _word(ENTRY_KINDS, entry.kind)) if part)
         blocks.append(Paragraph(meta, style="strong"))
         if entry.corrects_written_at is not None:
@@ -207,6 +243,10 @@ def _goals_table(rows, tz: str) -> Table:
                                                                 text=evaluation.text)
         lines.append((text, date_text(goal.evaluate_on, NOTHING), _word(GOAL_STATUS, goal.status)))
     return Table((_("Goal"), _("Evaluated by"), _("Status")), tuple(lines), (70, 16, 14))
+
+
+def _present(attended: bool | None) -> str:
+    return _("yes") if attended else (_("no") if attended is False else _("not recorded"))
 
 
 def _attendance(meeting) -> list[Block]:
@@ -270,6 +310,12 @@ def guardian_copy(paper: GuardianCopy) -> Document:
             blocks.append(Bullets(tuple(entry.text for entry in record.minutes)))
     blocks.append(Heading(_("Entries")))
     blocks += _entry_blocks(paper.entries, tz) or [Paragraph(_("No entries yet."), style="small")]
+    if paper.notifications_left_out:
+        blocks.append(Paragraph(ngettext(
+            "Left out of this copy: {n} notification to the family department. Ask {holder} about it.",
+            "Left out of this copy: {n} notifications to the family department. Ask {holder} about them.",
+            paper.notifications_left_out).format(n=paper.notifications_left_out, holder=holder.name),
+            style="strong"))
     return _frame(head, reference=_log_reference(paper.log_id), title=_("The relay log about {name}").format(
         name=subject.name), subtitle=_("Copy for the guardians, {date}").format(date=made),
         running=_("The relay log about {name}").format(name=subject.name), blocks=blocks)
@@ -295,10 +341,13 @@ def meeting_paper(paper: MeetingPaper) -> Document:
     )))
     if paper.has_minutes:
         blocks.append(Heading(_("Who took part")))
-        blocks.append(Table((_("Name"), _("Role"), _("Present")),
-                            tuple((i.name, i.role or NOTHING,
-                                   _("yes") if i.attended else (_("no") if i.attended is False else NOTHING))
-                                  for i in meeting.invitees), (50, 35, 15), centred=(2,)))
+        if any(i.attended is not None for i in meeting.invitees):
+            blocks.append(Table((_("Name"), _("Role"), _("Present")),
+                                tuple((i.name, i.role or NOTHING, _present(i.attended)) for i in meeting.invitees),
+                                (50, 32, 18), centred=(2,)))
+        else:
+            blocks.append(Paragraph(_("Who was present was not recorded. Invited:"), style="small"))
+            blocks.append(Bullets(tuple(i.name + (f" ({i.role})" if i.role else "") for i in meeting.invitees)))
         blocks.append(Heading(_("Agenda")))
         blocks.append(Bullets(tuple(item.title for item in meeting.agenda), mark=""))
         if meeting.outcome:

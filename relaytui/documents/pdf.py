@@ -19,6 +19,7 @@ from relaytui.documents.blocks import (
     Paragraph,
     Signatures,
     Table,
+    Together,
     clean,
 )
 
@@ -207,8 +208,41 @@ def _signatures(pdf, block: Signatures) -> None:
     pdf.ln(4)
 
 
+def _runs_over(pdf, blocks, face, *, fresh_page: bool) -> bool:
+    """Would these blocks run onto another page, here or at the top of a new page? Laid out on
+    trial (fpdf2's offset rendering) and undone."""
+    with pdf.offset_rendering() as trial:
+        if fresh_page:
+            trial.add_page()
+        page = trial.page
+        for inner in blocks:
+            _block(trial, inner, face)
+        return trial.page > page
+
+
+def _together(pdf, block: Together, face) -> None:
+    """The blocks on one page: on a new page if they would run over the end of this one and
+    fit on a page of their own. Longer than a page, what follows the last table (the signatures)
+    still stands together, with the end of the table."""
+    blocks = tuple(block.blocks)
+    if _runs_over(pdf, blocks, face, fresh_page=False):
+        if _runs_over(pdf, blocks, face, fresh_page=True):
+            tables = [n for n, inner in enumerate(blocks) if isinstance(inner, Table)]
+            if tables and 0 < tables[-1] + 1 < len(blocks):
+                for inner in blocks[:tables[-1] + 1]:
+                    _block(pdf, inner, face)
+                _together(pdf, Together(blocks[tables[-1] + 1:]), face)
+                return
+        else:
+            pdf.add_page()
+    for inner in blocks:
+        _block(pdf, inner, face)
+
+
 def _block(pdf, block: Block, face) -> None:
-    if isinstance(block, Heading):
+    if isinstance(block, Together):
+        _together(pdf, block, face)
+    elif isinstance(block, Heading):
         _heading(pdf, block)
     elif isinstance(block, Paragraph):
         _paragraph(pdf, block)

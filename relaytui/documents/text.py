@@ -16,6 +16,7 @@ from relaytui.documents.blocks import (
     Paragraph,
     Signatures,
     Table,
+    Together,
     clean,
 )
 
@@ -66,6 +67,8 @@ def _table(block: Table) -> list[str]:
 
 
 def _block(block: Block) -> list[str]:
+    if isinstance(block, Together):
+        return [line for inner in block.blocks for line in _block(inner)]
     if isinstance(block, Heading):
         title = clean(block.text)
         return ["", title, ("=" if block.level == 1 else "-") * min(len(title), WIDTH)]

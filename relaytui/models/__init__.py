@@ -6,6 +6,7 @@ from relaytui.models.audit import AuditCheckpoint, AuditEvent, Setting
 from relaytui.models.consent import Consent, ConsentCover
 from relaytui.models.effort import Effort, Evaluation, Goal
 from relaytui.models.entry import Entry
+from relaytui.models.grant import ReadGrantRequest
 from relaytui.models.log import Handover, HolderPeriod, LevelChange, ReadGrant, RelayLog
 from relaytui.models.meeting import AgendaItem, Invitee, Meeting, MinutesNote
 from relaytui.models.notification import Notification
@@ -16,6 +17,6 @@ from relaytui.models.unit import Unit
 __all__ = [
     "AgendaItem", "AuditCheckpoint", "AuditEvent", "Consent", "ConsentCover", "Effort", "Entry", "Evaluation",
     "Goal", "Guardian", "Handover", "HolderPeriod", "Invitee", "LevelChange", "Meeting",
-    "Membership", "MinutesNote", "Notification", "ReadGrant", "RelayLog", "Setting", "Staff",
+    "Membership", "MinutesNote", "Notification", "ReadGrant", "ReadGrantRequest", "RelayLog", "Setting", "Staff",
     "StaffKey", "Subject", "Unit",
 ]

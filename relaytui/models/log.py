@@ -1,6 +1,6 @@
 """The relay log and what happens to it as a whole: holders, handovers, levels, grants."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Index, literal_column, text
 from sqlmodel import Field, SQLModel
@@ -89,6 +89,10 @@ class Handover(SQLModel, table=True):
     status: str = Field(default="pending", max_length=20)  # pending|accepted|declined|withdrawn
     answered_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     answer_message: str = ""
+    #: The proposer was told of a declined handover at login (the notice lists each once).
+    answer_told_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
+    #: The proposer dismissed the declined handover in the inbox's "answered recently".
+    answer_seen_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime()))
     version: int = Field(default=1)
 
 
@@ -116,3 +120,9 @@ class ReadGrant(SQLModel, table=True):
     granted_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     reason: str
+    #: The request the grant answers (None: given without one, e.g. by an older version).
+    request_id: int | None = Field(default=None, foreign_key="read_grant_request.id")
+    #: The guardians' approval, which the `no` profile requires (R10): who, how, on which day.
+    approved_by: str | None = Field(default=None, max_length=200)
+    approval_method: str | None = Field(default=None, max_length=20)  # oral|written|digital
+    approved_on: date | None = None

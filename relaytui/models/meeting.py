@@ -50,6 +50,11 @@ class Invitee(SQLModel, table=True):
     name: str = Field(max_length=200)
     role: str = Field(default="", max_length=100)
     attended: bool | None = None
+    #: A guardian of the subject invited as such (not typed as a guest).
+    guardian_id: int | None = Field(default=None, foreign_key="guardian.id")
+    #: Where the invitation goes for someone who is not staff: the guardian's recorded address,
+    #: or one typed with a guest. Staff are reached at their own address.
+    email: str | None = Field(default=None, max_length=200)
 
 
 class MinutesNote(SQLModel, table=True):

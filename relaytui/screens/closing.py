@@ -10,11 +10,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static, TextArea
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, TextArea
 
 from relaytui.app import after_typed_keys
+from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.screens.level_change import LogDialog
+from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge
 from relaytui.services import installation, logs
 
@@ -87,7 +89,7 @@ class CloseLogDialog(LogDialog):
                 with Horizontal(classes="dialog-buttons", id="close-buttons"):
                     yield Button(_("Close log…"), variant="warning", classes="dialog-submit")
                     yield Button(_("Cancel"), classes="dialog-cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for widget in ("#close-basis-dk", "#close-basis-no", "#close-consultation-box",
@@ -127,8 +129,29 @@ class CloseLogDialog(LogDialog):
         """First step: ask for confirmation; nothing is sent yet."""
         if self.busy or self.inst is None or self.confirming:
             return
-        self.show_error(None)
-        self._set_confirming(True)
+        # What is missing is said now, before "close for good?" is asked.
+        problem = self._missing()
+        self.show_error(problem)
+        if problem is None:
+            self._set_confirming(True)
+
+    def _missing(self) -> str | None:
+        assert self.inst is not None
+        reason = self.query_one("#close-reason", Input).value
+        if self.inst.profile == "dk":
+            basis = dk_basis(self.detail.level)
+            consultation = self.query_one("#close-consultation", TextArea).text
+        else:
+            index = self.query_one("#close-basis", RadioSet).pressed_index
+            if index < 0:
+                return _("Say why the log is closed.")
+            basis, consultation = list(NO_BASIS_LABELS)[index], ""
+        try:
+            logs.check_closing(self.inst.profile, self.detail.level, basis=basis, reason=reason,
+                               consultation=consultation)
+        except DomainError as exc:
+            return exc.message
+        return None
 
     @on(Button.Pressed, "#close-yes")
     def action_confirm(self) -> None:

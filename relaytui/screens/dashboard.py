@@ -18,11 +18,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 from textual.worker import Worker
 
 from relaytui.app import RelayScreen
 from relaytui.i18n import N_, _
+from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge, level_meaning
 from relaytui.services import dashboard, installation, logs
 
@@ -164,7 +165,7 @@ class DashboardScreen(RelayScreen):
     def compose(self) -> ComposeResult:
         yield Static(_("Dashboard"), id="dashboard-title", markup=False)
         yield VerticalScroll(id="dashboard-body")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self._fit(self.app.size.width)

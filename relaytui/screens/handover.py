@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Button, DataTable, Footer, Input, Label, OptionList, Static
+from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
@@ -29,6 +29,8 @@ from relaytui.i18n import N_, _
 from relaytui.i18n.formats import local_date
 from relaytui.screens.level_change import LogDialog
 from relaytui.services import accounts, handover, installation, logs
+from relaytui.widgets.fitted_table import FittedTable
+from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge
 from relaytui.widgets.messages import OpenLog
 
@@ -111,7 +113,7 @@ class ProposeHandoverDialog(LogDialog):
                 with Horizontal(classes="dialog-buttons"):
                     yield Button(_(self.SUBMIT), variant="primary", classes="dialog-submit")
                     yield Button(_("Cancel"), classes="dialog-cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def ready(self, inst: installation.Installation, extra: Any) -> None:
         self._show_chosen()
@@ -309,7 +311,7 @@ class AnswerDialog(HandoverDialog):
                 yield Button(ok, id="answer-ok", variant="primary" if self.accept else "warning",
                              classes="handover-dialog-ok")
                 yield Button(_("Cancel"), classes="handover-dialog-cancel")
-        yield Footer()
+        yield KeyFooter()
 
     @on(Input.Submitted, "#answer-message")
     @on(Button.Pressed, "#answer-ok")
@@ -362,7 +364,7 @@ class ConfirmDialog(HandoverDialog):
                 yield Button(self.yes, id="confirm-yes", variant="primary",
                              classes="handover-dialog-ok")
                 yield Button(self.no, id="confirm-no", classes="handover-dialog-cancel")
-        yield Footer()
+        yield KeyFooter()
 
     @on(Button.Pressed, "#confirm-yes")
     def _yes(self, event: Button.Pressed) -> None:
@@ -384,20 +386,25 @@ class InboxData:
     to_me: tuple[handover.HandoverView, ...]
     from_me: tuple[handover.HandoverView, ...]
     unanswered: tuple[handover.HandoverView, ...]
+    declined: tuple[handover.HandoverView, ...] = ()
 
 
 #: The tables: id, heading, the text when empty, and its columns.
 TO_ME, FROM_ME, LATE = "handovers-to-me", "handovers-from-me", "handovers-late"
+DECLINED = "handovers-declined"
 COLUMNS = {
     TO_ME: (N_("Subject"), N_("No."), N_("Level"), N_("From"), N_("Proposed"), N_("Message")),
     FROM_ME: (N_("Subject"), N_("No."), N_("Level"), N_("To"), N_("Proposed"), N_("Message")),
+    DECLINED: (N_("Subject"), N_("No."), N_("Level"), N_("Declined by"), N_("Answered"),
+               N_("Why")),
     LATE: (N_("Subject"), N_("No."), N_("Level"), N_("From"), N_("To"), N_("Proposed")),
 }
 
 
 class HandoverInboxScreen(RelayScreen):
-    """Handovers waiting for my answer, mine waiting for others', and (for a leader) the
-    ones left unanswered too long in the unit (R8)."""
+    """Handovers waiting for my answer, mine waiting for others', mine declined recently (with
+    the reason, until I dismiss them), and (for a leader) the ones left unanswered too long in
+    the unit (R8)."""
 
     BINDINGS = [
         Binding("a", "accept", N_("Accept"), id="handovers.accept",
@@ -406,6 +413,9 @@ class HandoverInboxScreen(RelayScreen):
                 tooltip=N_("Decline the chosen handover, with a message to the holder.")),
         Binding("w", "withdraw", N_("Withdraw"), id="handovers.withdraw",
                 tooltip=N_("Take back a handover you proposed.")),
+        Binding("x", "dismiss_declined", N_("Dismiss"), id="handovers.dismiss",
+                tooltip=N_("You have read why your handover was declined: remove it from the "
+                           "list.")),
         Binding("o", "open_log", N_("Open log"), id="handovers.open_log",
                 tooltip=N_("Open the relay log of the chosen handover.")),
         Binding("r", "refresh", N_("Refresh"), id="handovers.refresh",
@@ -420,7 +430,8 @@ class HandoverInboxScreen(RelayScreen):
     def __init__(self) -> None:
         super().__init__()
         self.data: InboxData | None = None
-        self._rows: dict[str, dict[str, handover.HandoverView]] = {TO_ME: {}, FROM_ME: {}, LATE: {}}
+        self._rows: dict[str, dict[str, handover.HandoverView]] = {
+            TO_ME: {}, FROM_ME: {}, DECLINED: {}, LATE: {}}
 
     @property
     def staff(self) -> StaffRef:
@@ -431,20 +442,25 @@ class HandoverInboxScreen(RelayScreen):
         with VerticalScroll(id="handovers-body"):
             yield Static(_("Waiting for your answer"), id=f"{TO_ME}-heading",
                          classes="handovers-heading", markup=False)
-            yield DataTable(id=TO_ME, cursor_type="row", classes="handovers-table")
+            yield FittedTable(id=TO_ME, cursor_type="row", classes="handovers-table")
             yield Static(_("Nothing waits for your answer."), id=f"{TO_ME}-empty",
                          classes="handovers-empty", markup=False)
             yield Static(_("Proposed by you, waiting for the answer"), id=f"{FROM_ME}-heading",
                          classes="handovers-heading", markup=False)
-            yield DataTable(id=FROM_ME, cursor_type="row", classes="handovers-table")
+            yield FittedTable(id=FROM_ME, cursor_type="row", classes="handovers-table")
             yield Static(_("You have proposed no handover that waits for an answer."),
                          id=f"{FROM_ME}-empty", classes="handovers-empty", markup=False)
+            yield Static(_("Answered recently: declined, with the reason"), id=f"{DECLINED}-heading",
+                         classes="handovers-heading", markup=False)
+            yield FittedTable(id=DECLINED, cursor_type="row", classes="handovers-table")
+            yield Static(_("None of your handovers was declined."), id=f"{DECLINED}-empty",
+                         classes="handovers-empty", markup=False)
             yield Static("", id=f"{LATE}-heading", classes="handovers-heading", markup=False)
-            yield DataTable(id=LATE, cursor_type="row", classes="handovers-table")
+            yield FittedTable(id=LATE, cursor_type="row", classes="handovers-table")
             yield Static(_("No handover in your unit has waited too long."), id=f"{LATE}-empty",
                          classes="handovers-empty", markup=False)
         yield Static("", id="handovers-detail", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for table_id, columns in COLUMNS.items():
@@ -475,11 +491,15 @@ class HandoverInboxScreen(RelayScreen):
         inst = installation.read(store)
         mine = handover.inbox(store, staff)
         late = handover.unanswered_for_leader(store, staff)
+        declined = handover.declined_answers(store, staff)
+        if get_current_worker().is_cancelled:
+            return  # a newer load (after a withdrawal, say) answers instead: never the older
         self.post_message(self.Loaded(InboxData(
             inst=inst,
             to_me=tuple(h for h in mine if h.to_id == staff.id),
             from_me=tuple(h for h in mine if h.to_id != staff.id),
             unanswered=tuple(late),
+            declined=tuple(declined),
         )))
 
     def worker_failed(self, worker: Worker, message: str) -> None:
@@ -501,6 +521,10 @@ class HandoverInboxScreen(RelayScreen):
             Text(h.subject_name), Text(h.national_number_masked), level_badge(h.level),
             Text(h.to_name), Text(_date(h.proposed_at, tz)), Text(_short(h.message)),
         ])
+        self._fill(DECLINED, data.declined, lambda h: [
+            Text(h.subject_name), Text(h.national_number_masked), level_badge(h.level),
+            Text(h.to_name), Text(_date(h.answered_at, tz)), Text(_short(h.answer_message)),
+        ])
         self._fill(LATE, data.unanswered, lambda h: [
             Text(h.subject_name), Text(h.national_number_masked), level_badge(h.level),
             Text(h.from_name), Text(h.to_name), Text(_date(h.proposed_at, tz)),
@@ -513,12 +537,12 @@ class HandoverInboxScreen(RelayScreen):
         if not leader:
             self.query_one(f"#{LATE}", DataTable).display = False
             self.query_one(f"#{LATE}-empty").display = False
-        for table_id in (TO_ME, FROM_ME):
+        for table_id in (TO_ME, FROM_ME, DECLINED):
             self.query_one(f"#{table_id}-heading").display = True
         if hasattr(self.app, "show_waiting_handovers"):
             self.app.show_waiting_handovers(len(data.to_me))  # type: ignore[attr-defined]
         if first or not isinstance(self.focused, DataTable) or not self.focused.display:
-            for table_id in (TO_ME, FROM_ME, LATE):
+            for table_id in (TO_ME, FROM_ME, DECLINED, LATE):
                 table = self.query_one(f"#{table_id}", DataTable)
                 if table.display:
                     table.focus()
@@ -558,14 +582,16 @@ class HandoverInboxScreen(RelayScreen):
         return (table.id, view) if view is not None else None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("accept", "decline", "withdraw", "open_log"):
+        if action in ("accept", "decline", "withdraw", "dismiss_declined", "open_log"):
             chosen = self.chosen()
             where = chosen[0] if chosen else None
             if action in ("accept", "decline"):
                 return where == TO_ME
             if action == "withdraw":
                 return where == FROM_ME
-            return where in (FROM_ME, LATE)
+            if action == "dismiss_declined":
+                return where == DECLINED
+            return where in (FROM_ME, DECLINED, LATE)
         return True
 
     @on(DataTable.RowHighlighted)
@@ -597,6 +623,11 @@ class HandoverInboxScreen(RelayScreen):
         if h.message:
             text.append("\n" + _("Message:") + " ")
             text.append(h.message, style="italic")
+        if h.status == "declined":
+            text.append("\n" + _("{taker} declined on {day}. Why:").format(
+                taker=h.to_name, day=_date(h.answered_at, tz)) + " ")
+            text.append(h.answer_message, style="italic")
+            text.append("\n" + _("Press x to remove it from this list once you have read it."))
         detail.update(text)
         detail.display = True
 
@@ -667,8 +698,19 @@ class HandoverInboxScreen(RelayScreen):
             subject=result.subject_name), markup=False)
         self.load()
 
+    def action_dismiss_declined(self) -> None:
+        chosen = self.chosen()
+        if chosen is None or chosen[0] != DECLINED:
+            return
+        self._dismiss_declined(self.store, self.staff, chosen[1].id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="handover-dismiss")
+    def _dismiss_declined(self, store: Store, staff: StaffRef, handover_id: int) -> None:
+        handover.dismiss_declined(store, staff, handover_id)
+        self.app.call_from_thread(self.load)
+
     def action_open_log(self) -> None:
         chosen = self.chosen()
-        if chosen is None or chosen[0] not in (FROM_ME, LATE):
+        if chosen is None or chosen[0] not in (FROM_ME, DECLINED, LATE):
             return
         self.post_message(OpenLog(chosen[1].log_id))

@@ -14,10 +14,11 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from relaytui.app import RelayModalScreen, described_bindings
 from relaytui.i18n import N_, _
+from relaytui.widgets.footer import KeyFooter
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class KeysScreen(RelayModalScreen[None]):
                 yield Static(_("Tab moves to the next field, Shift+Tab back. Ctrl+P finds logs "
                                "by name and every action of the screen."),
                              classes="keys-hint", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#keys-body").focus()

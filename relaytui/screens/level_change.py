@@ -17,12 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Footer, Label, RadioButton, RadioSet, Static, TextArea
+from textual.widgets import Button, Label, RadioButton, RadioSet, Static, TextArea
 from textual.worker import Worker
 
 from relaytui.app import RelayScreen, after_typed_keys
 from relaytui.i18n import N_, _
 from relaytui.services import installation, logs
+from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge, level_meaning
 
 if TYPE_CHECKING:
@@ -187,7 +188,7 @@ class LevelChangeDialog(LogDialog):
                 with Horizontal(classes="dialog-buttons"):
                     yield Button(_("Change level"), variant="primary", classes="dialog-submit")
                     yield Button(_("Cancel"), classes="dialog-cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def ready(self, inst: installation.Installation, extra: Any) -> None:
         current = self.detail.level

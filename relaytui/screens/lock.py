@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker
 
 from relaytui.app import RelayModalScreen
@@ -24,6 +24,7 @@ from relaytui.errors import AccountClosed, LoginFailed
 from relaytui.i18n import N_, _
 from relaytui.services import accounts
 from relaytui.services.access import StaffRef
+from relaytui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -66,7 +67,7 @@ class LockScreen(RelayModalScreen[None]):
                 yield Label(_("Password"), id="lock-password-label", markup=False)
                 yield Input(id="lock-password", password=True, max_length=1024)
                 yield Static("", id="lock-error", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     @on(Input.Submitted, "#lock-password")
     def _submit(self, event: Input.Submitted) -> None:

@@ -33,6 +33,7 @@ from relaytui.screens.log_efforts import (
 from relaytui.screens.log_view import NOTHING, LogPane, date_only, label, literal
 from relaytui.services import accounts, clock, consent, installation, logs, subjects, units
 from relaytui.services.consent import ConsentInput
+from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.messages import LogChanged
 
 if TYPE_CHECKING:
@@ -290,9 +291,9 @@ class ActorsPane(LogPane):
         yield Static("", id="actors-read-only", classes="pane-note", markup=False)
         yield Static("", id="actors-attention", classes="pane-note", markup=False)
         yield Static(_("Who reads the log"), classes="pane-title", markup=False)
-        yield DataTable(id="actors-table", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(id="actors-table", cursor_type="row", zebra_stripes=True)
         yield Static(_("Consents"), classes="pane-title", markup=False)
-        yield DataTable(id="consents-table", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(id="consents-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="actors-detail", markup=False)
 
     def on_mount(self) -> None:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -25,7 +26,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Checkbox, DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static
 from textual.worker import Worker, get_current_worker
 
 from relaytui.app import RelayModalScreen, after_typed_keys
@@ -34,6 +35,8 @@ from relaytui.i18n import N_, _, ngettext
 from relaytui.i18n.formats import date_text
 from relaytui.screens.log_view import NOTHING, LogPane, date_only, label, literal
 from relaytui.services import clock, consent, efforts, installation, logs
+from relaytui.widgets.fitted_table import FittedTable
+from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import LogChanged
 from relaytui.widgets.writing_hints import WritingHints, hints_binding
 
@@ -70,13 +73,8 @@ def clip(text: str, width: int) -> Text:
     return cell
 
 
-def fill_widths(available: int, fixed: Sequence[int | None], minimum: int = 12) -> list[int]:
-    """Column widths for a table ``available`` cells wide: the ``None`` columns share what the
-    fixed ones leave (each column also takes 2 cells of padding, the scroll bar 2)."""
-    free = available - 2 - sum(w for w in fixed if w) - 2 * len(fixed)
-    flexible = [i for i, w in enumerate(fixed) if w is None]
-    share = max(minimum, free // max(len(flexible), 1))
-    return [share if w is None else w for w in fixed]
+#: The width given to the cell functions: the table cuts, not they.
+UNCUT = 10_000
 
 
 class FormError(Exception):
@@ -176,10 +174,11 @@ class LogPaneDialog(RelayModalScreen[bool]):
             with VerticalScroll(classes="log-dialog-body"):
                 yield from self.form()
             yield Static("", id="log-dialog-error", classes="log-dialog-error", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#log-dialog-error").display = False
+        fit_captions(self)
         first = next((w for w in self.query("Input, Select, OptionList, SelectionList, Checkbox")
                       if w.focusable), None)
         if first is not None:
@@ -281,6 +280,25 @@ def form_row(caption: str, *fields: Widget) -> Horizontal:
     """One line of a form: the caption left, the field(s) right."""
     return Horizontal(Label(caption, classes="form-caption", markup=False), *fields,
                       classes="form-row")
+
+
+#: The caption column's usual width (log_panes.tcss); it grows to the longest caption of the
+#: form, up to CAPTION_MOST, and a longer caption wraps.
+CAPTION_LEAST = 20
+CAPTION_MOST = 28
+
+
+def fit_captions(dialog: Widget) -> None:
+    """Make the form's caption column as wide as its longest caption (in the user's language),
+    so that no caption is cut (issue 16): "Stad eller videolenkje" is wider than the usual 20."""
+    captions = list(dialog.query(".form-caption"))
+    if not captions:
+        return
+    longest = max(cell_len(str(caption.content)) for caption in captions)
+    width = min(max(longest + 1, CAPTION_LEAST), CAPTION_MOST)
+    for caption in captions:
+        caption.styles.width = width
+        caption.styles.height = "auto"
 
 
 def field(value: str = "", *, id: str, placeholder: str = "", max_length: int = 0,
@@ -434,13 +452,13 @@ def selected_key(table: DataTable) -> str | None:
 
 def set_columns(table: DataTable, columns: Sequence[tuple[str, str, int | None]],
                 width: int) -> list[int]:
-    """(Re)build the columns so the flexible ones share the pane's width; returns the widths.
+    """(Re)build the columns; a :class:`FittedTable` shares its width among them by need and
+    ends a cut cell with "…", so the widths returned (for the cells) are no limit (issue 16).
     This empties the table: read its ``selected_key`` first and give it to ``refill``."""
-    widths = fill_widths(width, [w for _key, _heading, w in columns])
     table.clear(columns=True)
-    for (key, heading, _w), column_width in zip(columns, widths):
-        table.add_column(Text(_(heading)), key=key, width=column_width)
-    return widths
+    for key, heading, _w in columns:
+        table.add_column(Text(_(heading)), key=key)
+    return [UNCUT] * len(columns)
 
 
 # --- the pane --------------------------------------------------------------------------------
@@ -532,9 +550,9 @@ class EffortsPane(LogPane):
         yield Static("", id="efforts-read-only", classes="pane-note", markup=False)
         yield Static("", id="efforts-overdue", classes="pane-note", markup=False)
         yield Static(_("Efforts"), classes="pane-title", markup=False)
-        yield DataTable(id="efforts-table", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(id="efforts-table", cursor_type="row", zebra_stripes=True)
         yield Static(_("Goals"), classes="pane-title", markup=False)
-        yield DataTable(id="goals-table", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(id="goals-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="efforts-history", markup=False)
 
     def on_mount(self) -> None:
@@ -716,6 +734,47 @@ class EffortsPane(LogPane):
 
 SOMEONE_ELSE = -1
 
+#: A new effort is evaluated this long after it starts (or after the meeting that agreed it),
+#: unless the holder types another date; the next meeting is suggested as far ahead.
+FOLLOW_UP = timedelta(weeks=6)
+
+
+def first_evaluation(start: date) -> date:
+    """When a new effort is evaluated unless the holder types another date."""
+    return start + FOLLOW_UP
+
+
+def default_responsible(choices: Sequence[Responsible]) -> int:
+    """Who a new effort names as responsible unless the holder picks another: the holder (the
+    first choice, see ``responsible_choices``), or a name typed when there is no choice."""
+    return 0 if choices else SOMEONE_ELSE
+
+
+def responsible_rows(choices: Sequence[Responsible], start: int, typed: str = "") -> ComposeResult:
+    """The "Responsible" list ("someone else" first, then the choices) and the field for a name
+    typed instead, which is open only while "someone else" is chosen."""
+    options = [(Text(_("Someone else: type who below")), SOMEONE_ELSE)]
+    options += [(literal(choice.label), index) for index, choice in enumerate(choices)]
+    yield form_row(_("Responsible"), Select(options, value=start, allow_blank=False,
+                                            id="effort-responsible", compact=True))
+    yield form_row(_("Or type who"), field(typed, id="effort-responsible-text", max_length=200,
+                                           placeholder=_("e.g. mother, the home"),
+                                           disabled=start != SOMEONE_ELSE))
+
+
+def read_responsible(dialog: LogPaneDialog, choices: Sequence[Responsible]) -> tuple[int | None, str]:
+    """The staff member or the typed name chosen in ``responsible_rows``; raises FormError."""
+    choice = dialog.query_one("#effort-responsible", Select).value
+    if choice == SOMEONE_ELSE or not isinstance(choice, int):
+        text = dialog.value("#effort-responsible-text").strip()
+        if not text:
+            raise FormError(
+                _("Name who is responsible: an actor, the holder, or someone in the home such "
+                  "as 'mother'."), "effort-responsible-text")
+        return None, text
+    picked = choices[choice]
+    return picked.staff_id, picked.text
+
 
 @dataclass(frozen=True)
 class NewEffort:
@@ -745,18 +804,14 @@ class AddEffortDialog(LogPaneDialog):
         return _("Add an effort")
 
     def form(self) -> ComposeResult:
-        options = [(Text(_("Someone else: type who below")), SOMEONE_ELSE)]
-        options += [(literal(choice.label), index) for index, choice in enumerate(self.choices)]
         yield form_row(_("What is done"), field(id="effort-what", max_length=2000,
                                                 placeholder=_("e.g. Ida is picked up by 15:00")))
         yield WritingHints(id="effort-what-hints")
-        yield form_row(_("Responsible"), Select(options, value=SOMEONE_ELSE, allow_blank=False,
-                                                id="effort-responsible", compact=True))
-        yield form_row(_("Or type who"), field(id="effort-responsible-text", max_length=200,
-                                               placeholder=_("e.g. mother, the home")))
+        yield from responsible_rows(self.choices, default_responsible(self.choices))
         yield form_row(_("Starts on"), field(self.today.isoformat(), id="effort-starts",
                                              max_length=10, placeholder="YYYY-MM-DD"))
-        yield form_row(_("Evaluate on"), field(id="effort-evaluate", max_length=10,
+        yield form_row(_("Evaluate on"), field(first_evaluation(self.today).isoformat(),
+                                               id="effort-evaluate", max_length=10,
                                                placeholder="YYYY-MM-DD"))
 
     @on(Select.Changed, "#effort-responsible")
@@ -774,17 +829,7 @@ class AddEffortDialog(LogPaneDialog):
         what = self.value("#effort-what").strip()
         if not what:
             raise FormError(_("Say what will be done."), "effort-what")
-        choice = self.query_one("#effort-responsible", Select).value
-        staff_id, text = None, ""
-        if choice == SOMEONE_ELSE or not isinstance(choice, int):
-            text = self.value("#effort-responsible-text").strip()
-            if not text:
-                raise FormError(
-                    _("Name who is responsible: an actor, the holder, or someone in the home such "
-                      "as 'mother'."), "effort-responsible-text")
-        else:
-            picked = self.choices[choice]
-            staff_id, text = picked.staff_id, picked.text
+        staff_id, text = read_responsible(self, self.choices)
         starts = read_date(self.value("#effort-starts"),
                            _("Type the start date as YYYY-MM-DD, for example {example}."),
                            example=self.today, field="effort-starts")

@@ -68,6 +68,30 @@ def holders_table(history: logs.History, tz: str) -> Table:
     return table
 
 
+#: What became of a handover (the history's handover table).
+HANDOVER_STATUS = {
+    "pending": N_("waiting for an answer"),
+    "accepted": N_("accepted"),
+    "declined": N_("declined"),
+    "withdrawn": N_("withdrawn"),
+}
+
+
+def handovers_table(history: logs.History, tz: str) -> Table:
+    """Each proposed handover: who to whom, the answer and when, and the answer's message (a
+    declined handover's reason)."""
+    table = _table(_("Proposed"), _("From"), _("To"), _("Answer"), _("Answered"), _("Message"),
+                   expand=True)
+    table.columns[5].ratio = 1
+    for h in history.handovers:
+        table.add_row(
+            Text(date_time(h.proposed_at, tz)), literal(h.from_name), literal(h.to_name),
+            Text(label(HANDOVER_STATUS, h.status)),
+            Text(date_time(h.answered_at, tz) if h.answered_at else "-"), literal(h.answer_message),
+        )
+    return table
+
+
 def reads_table(history: logs.History, tz: str) -> Table:
     table = _table(_("When"), _("Who"), _("What"))
     for read in history.reads:
@@ -97,6 +121,8 @@ class HistoryPane(LogPane):
             yield Static("", id="history-levels", markup=False)
             yield Static(_("Holders"), classes="history-heading", markup=False)
             yield Static("", id="history-holders", markup=False)
+            yield Static(_("Handovers"), classes="history-heading", markup=False)
+            yield Static("", id="history-handovers", markup=False)
             yield Static(_("Who read the log"), classes="history-heading", markup=False)
             yield Static("", id="history-reads", markup=False)
 
@@ -127,6 +153,8 @@ class HistoryPane(LogPane):
         levels.update(level_changes_table(history, tz) if history.level_changes
                       else Text(_("No level changes.")))
         self.query_one("#history-holders", Static).update(holders_table(history, tz))
+        self.query_one("#history-handovers", Static).update(
+            handovers_table(history, tz) if history.handovers else Text(_("No handovers proposed.")))
         reads = self.query_one("#history-reads", Static)
         if self.detail is not None and self.detail.my_role == "holder":
             reads.update(reads_table(history, tz) if history.reads else Text(_("No reads recorded.")))

@@ -14,7 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Footer, Label, OptionList, Select, Static, TextArea
+from textual.widgets import Button, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
@@ -23,6 +23,7 @@ from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.screens.log_view import READ_ONLY, READ_ONLY_TIP, LogPane, date_time, label, literal
 from relaytui.services import installation, logs
+from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import LogChanged
 from relaytui.widgets.writing_hints import WritingHints, hints_binding
 
@@ -275,7 +276,7 @@ class EntryEditor(RelayModalScreen["logs.EntryView | None"]):
             yield WritingHints(id="entry-hints")
             yield Static(_(WRITING_HINT), id="entry-hint", markup=False)
             yield Static("", id="entry-error", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#entry-error").display = False

@@ -20,7 +20,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker
 
 from relaytui.app import RelayScreen
@@ -30,6 +30,8 @@ from relaytui.i18n.formats import local_date
 from relaytui.screens.log_view import literal
 from relaytui.services import accounts, installation, logs, units
 from relaytui.services.access import StaffRef
+from relaytui.widgets.fitted_table import FittedTable
+from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge
 
 if TYPE_CHECKING:
@@ -218,7 +220,7 @@ def _next(values: tuple, current, step: int = 1):
     return values[(index + step) % len(values)]
 
 
-class LogTable(DataTable):
+class LogTable(FittedTable):
     """The table of logs: Enter opens the log under the cursor; Home and End go to the first
     and the last row loaded."""
 
@@ -337,7 +339,7 @@ class LogListScreen(RelayScreen):
         yield Static("", id="loglist-filters", markup=False)
         yield LogTable(id="loglist-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="loglist-message", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#loglist-message").display = False
@@ -359,7 +361,8 @@ class LogListScreen(RelayScreen):
         keep = self._current_id()
         table.clear(columns=True)
         for key, heading, size in columns:
-            table.add_column(Text(heading), key=key, width=size)
+            table.add_column(Text(heading), key=key, width=size,
+                             minimum=NAME_MIN if key == "name" else None)
         self._add_rows(self.rows)
         self._move_to(keep, 0)
 

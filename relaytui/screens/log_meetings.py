@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 from relaytui.i18n import N_, _
 from relaytui.screens.log_view import LogPane, date_time, label, literal
 from relaytui.services import clock, installation, meetings
+from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.messages import LogChanged
 
 if TYPE_CHECKING:
@@ -126,12 +127,16 @@ class MeetingKeys:
         self.notify(self.why_not_holder(meeting), severity="warning", markup=False)  # type: ignore[attr-defined]
 
     def meeting_action_allowed(self, action: str) -> bool | None:
-        """check_action for the meeting keys: the holder's keys, or the explanation for others."""
+        """check_action for the meeting keys: the holder's keys, or the explanation for others.
+
+        The footer shows only keys that can act: with no meeting chosen (an empty list), or
+        for a reader who does not hold the meeting's log, Move, Cancel, Agenda and Invitation
+        are hidden (False), not shown greyed."""
         meeting = self.chosen_meeting()
         if action == "explain_not_holder":
             return meeting is not None and not self.holds(meeting)
         if meeting is None:
-            return None  # shown, greyed: nothing is chosen
+            return False
         return self.holds(meeting)
 
     def _after(self, result: meetings.MeetingView | None) -> None:
@@ -235,7 +240,7 @@ class MeetingsPane(MeetingKeys, LogPane):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="meetings-summary", markup=False)
-        yield DataTable(id="meetings-table", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(id="meetings-table", cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
         table = self.query_one("#meetings-table", DataTable)

@@ -20,14 +20,15 @@ from textual.binding import ActiveBinding, Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widget import Widget
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from relaytui.app import RelayScreen, generic_error
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _, ngettext
 from relaytui.i18n.formats import local_date, local_date_time
-from relaytui.services import installation, logs
+from relaytui.services import grants, installation, logs
+from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_text
 from relaytui.widgets.messages import LogChanged
 
@@ -198,6 +199,10 @@ class Opened:
     inst: installation.Installation | None
     detail: logs.LogDetail | None
     refused: str | None = None
+    #: The rule that refused it ("R10": a closed log, which a former reader may ask to read).
+    refused_rule: str | None = None
+    #: The grant a closed log is read under (R10): the banner names its end and its giver.
+    grant: grants.GrantView | None = None
 
 
 class LogViewScreen(RelayScreen):
@@ -247,6 +252,8 @@ class LogViewScreen(RelayScreen):
                 tooltip=N_("Papers for the family: consent form, copy of the log, access report (PDF or text).")),
         Binding("r", "refresh", N_("Refresh"), id="logview.refresh",
                 tooltip=N_("Load this log again.")),
+        Binding("g", "ask_to_read", N_("Ask to read"), id="logview.ask_to_read",
+                tooltip=N_("Ask an administrator for a time-limited permission to read this closed log.")),
         Binding("escape", "back", N_("Back"), id="logview.back",
                 tooltip=N_("Back to the list of logs.")),
     ]
@@ -262,6 +269,7 @@ class LogViewScreen(RelayScreen):
         self.detail: logs.LogDetail | None = None
         self.inst: installation.Installation | None = None
         self.refused: str | None = None
+        self.refused_rule: str | None = None
         # A tab chosen (1-5) before the log was there: shown as soon as it is.
         self._wanted_tab: str | None = None
 
@@ -297,7 +305,7 @@ class LogViewScreen(RelayScreen):
                     with TabPane(f"{number} {_(title)}", id=pane_id):
                         yield panes[pane_id]
         yield Static("", id="logview-refused", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for widget_id in ("#logview-flags", "#logview-read-only", "#logview-refused"):
@@ -336,9 +344,10 @@ class LogViewScreen(RelayScreen):
         except DomainError as exc:
             # Not the holder, not an actor, a closed log without a grant: the service says
             # which, and nothing of the log is shown.
-            opened = Opened(inst, None, exc.message)
+            opened = Opened(inst, None, exc.message, refused_rule=exc.rule)
         else:
-            opened = Opened(inst, detail)
+            grant = grants.grant_in_force(store, staff, log_id) if detail.status == "closed" else None
+            opened = Opened(inst, detail, grant=grant)
         if not worker.is_cancelled:
             self.post_message(self.Loaded(opened))
 
@@ -352,14 +361,25 @@ class LogViewScreen(RelayScreen):
         body = self.query_one("#logview-body")
         body.loading = False
         self.inst = opened.inst
+        self.refused_rule = opened.refused_rule
         if opened.refused is not None or opened.detail is None:
-            self._refuse(opened.refused or generic_error())
+            text = opened.refused or generic_error()
+            if opened.refused_rule == "R10":
+                text = "\n\n".join((text, _("If you held this log or read it as an actor, press g to ask "
+                                            "an administrator for a permission.")))
+            self._refuse(text)
             return
         self.detail = opened.detail
         self.refused = None
         self.query_one("#logview-refused").display = False
         body.display = True
         self._show_header(opened.detail, opened.inst)
+        if opened.grant is not None:
+            from relaytui.screens.read_grants import grant_banner
+
+            banner = self.query_one("#logview-read-only", Static)
+            banner.update(grant_banner(opened.grant))
+            banner.display = True
         for pane in self._panes():
             pane.show(opened.detail)
         if self._wanted_tab is not None:
@@ -517,7 +537,15 @@ class LogViewScreen(RelayScreen):
             return self.refused is None  # while the log loads too: the tab is shown once it is there
         if action == "papers":
             return self.detail is not None
+        if action == "ask_to_read":
+            return self.detail is None and self.refused_rule == "R10"
         return True
+
+    def action_ask_to_read(self) -> None:
+        from relaytui.screens.read_grants import RequestReadDialog
+
+        if self.detail is None and self.refused_rule == "R10":
+            self.app.push_screen(RequestReadDialog(self.log_id))
 
     def action_explain_read_only(self) -> None:
         if self.detail is not None and self.detail.why_read_only:

@@ -11,12 +11,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.message import Message
-from textual.widgets import Button, Footer, Input, Label, LoadingIndicator, Static
+from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 from textual.worker import Worker
 
 from relaytui.app import RelayScreen
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
+from relaytui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -65,7 +66,7 @@ class LoginScreen(RelayScreen):
                 yield Button(_("Log in"), id="login-button", variant="primary")
                 yield LoadingIndicator(id="login-busy")
                 yield Static("", id="login-error", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     # --- input ---------------------------------------------------------------------------
 

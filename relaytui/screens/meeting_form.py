@@ -52,7 +52,7 @@ from relaytui.screens.log_efforts import (
 )
 from relaytui.screens.log_meetings import MEETING_KINDS
 from relaytui.screens.log_view import label, literal
-from relaytui.services import clock, consent, installation, logs, meetings
+from relaytui.services import clock, installation, logs, meetings
 from relaytui.services.meetings import GuestInput, MeetingView
 
 if TYPE_CHECKING:
@@ -134,12 +134,15 @@ def lines_of(text: str) -> list[str]:
 
 
 def read_guests(text: str) -> tuple[GuestInput, ...]:
-    """Guests typed one a line as "Name, role" (the role may be left out)."""
+    """Guests typed one a line as "Name, role, e-mail" (the role and the address may be left
+    out; the address is the part with an @)."""
     guests = []
     for line in lines_of(text):
-        name, _comma, role = line.partition(",")
+        name, _comma, rest = line.partition(",")
+        parts = [part.strip() for part in rest.split(",")]
+        email = parts.pop() if parts and "@" in parts[-1] else ""
         if name.strip():
-            guests.append(GuestInput(name.strip(), role.strip()))
+            guests.append(GuestInput(name.strip(), ", ".join(part for part in parts if part), email))
     return tuple(guests)
 
 
@@ -287,6 +290,8 @@ class NewMeeting:
     staff_ids: tuple[int, ...]
     guests: tuple[GuestInput, ...]
     agenda: tuple[str, ...]
+    guardian_ids: tuple[int, ...] = ()
+    invite_subject: bool = False
 
 
 class ScheduleDialog(MeetingDialog):
@@ -299,8 +304,9 @@ class ScheduleDialog(MeetingDialog):
         self.kind = kind if kind in meetings.KINDS else "dialogue"
         self.suggested = suggested
         self.detail: logs.LogDetail | None = None
-        #: What each choice of the invitee list stands for: a colleague or a guest.
-        self.invitable: dict[str, int | GuestInput] = {}
+        #: What each choice of the invitee list stands for: a colleague, a guardian, the subject
+        #: or another person who reads along.
+        self.invitable: dict[str, meetings.Invitable] = {}
 
     def heading(self) -> str:
         return _("Schedule a meeting")
@@ -311,23 +317,24 @@ class ScheduleDialog(MeetingDialog):
                                          value=self.kind, allow_blank=False, id="schedule-kind", compact=True))
         yield form_row(_("Date"), field(id="schedule-date", max_length=10, placeholder="YYYY-MM-DD"))
         yield form_row(_("Time"), field(id="schedule-time", max_length=5, placeholder="HH:MM"))
-        yield form_row(_("Minutes"), field(str(DEFAULT_DURATION), id="schedule-duration", max_length=3))
+        # The meeting's length: "Duration", not "Minutes", which is the record of a meeting.
+        yield form_row(_("Duration"), field(str(DEFAULT_DURATION), id="schedule-duration", max_length=3))
         yield form_row(_("Place or video link"),
                        field(id="schedule-place", max_length=500,
                              placeholder=_("e.g. Meeting room 2, or a video link")))
         yield form_row(_("Invite"), SelectionList[str](id="schedule-invitees", classes="meeting-invitees",
                                                        compact=True))
         yield form_row(_("Guests"), TextArea(id="schedule-guests", classes="meeting-lines", soft_wrap=True,
-                                             placeholder=_("One a line: name, role")))
+                                             placeholder=_("One a line: name, role, e-mail")))
         yield Static("", id="schedule-guest-hint", classes="log-dialog-note", markup=False)
         yield form_row(_("Agenda"), TextArea(default_agenda(self.kind), id="schedule-agenda",
                                              classes="meeting-lines", soft_wrap=True))
 
-    def load_extra(self, store: Store, staff: StaffRef) -> tuple[logs.LogDetail, list[consent.ActorView]]:
-        return logs.get_log(store, staff, self.log_id), consent.list_actors(store, staff, self.log_id)
+    def load_extra(self, store: Store, staff: StaffRef) -> tuple[logs.LogDetail, list[meetings.Invitable]]:
+        return logs.get_log(store, staff, self.log_id), meetings.invitable(store, staff, self.log_id)
 
-    def ready(self, tz: str, extra: tuple[logs.LogDetail, list[consent.ActorView]]) -> None:
-        detail, actors = extra
+    def ready(self, tz: str, extra: tuple[logs.LogDetail, list[meetings.Invitable]]) -> None:
+        detail, people = extra
         self.detail = detail
         about = Text(_("About") + " ")
         about.append_text(literal(detail.subject_name))
@@ -342,22 +349,15 @@ class ScheduleDialog(MeetingDialog):
             box = self.query_one(selector, Input)
             if not box.value:
                 box.value = value
-        me = self.app.staff.id  # type: ignore[attr-defined]
         choices = self.query_one("#schedule-invitees", SelectionList)
-        for index, actor in enumerate(actors):
-            if actor.staff_id == me or not actor.name:
-                continue
-            if actor.staff_id is not None:
-                key = f"staff-{actor.staff_id}"
-                what = ", ".join(part for part in (actor.profession, actor.unit_name) if part)
-                self.invitable[key] = actor.staff_id
-            else:
-                key = f"guest-{index}"
-                what = label(ROLE_WORDS, actor.role)
-                self.invitable[key] = GuestInput(actor.name, what)
-            prompt = literal(actor.name)
-            if what:
-                prompt.append_text(literal(f" ({what})"))
+        for index, person in enumerate(people):
+            key = f"{person.kind}-{person.id if person.id is not None else index}"
+            self.invitable[key] = person
+            what = label(ROLE_WORDS, person.what) if person.kind == "person" else person.what
+            prompt = literal(person.name)
+            details = ", ".join(part for part in (what, person.email) if part)
+            if details:
+                prompt.append_text(literal(f" ({details})"))
             choices.add_option((prompt, key))
         if self.invitable:
             choices.highlighted = 0
@@ -397,11 +397,15 @@ class ScheduleDialog(MeetingDialog):
 
     # --- saving ----------------------------------------------------------------------------
 
+    def chosen(self) -> list[meetings.Invitable]:
+        return [self.invitable[key] for key in self.query_one("#schedule-invitees", SelectionList).selected
+                if key in self.invitable]
+
     def invited(self) -> tuple[tuple[int, ...], tuple[GuestInput, ...]]:
-        chosen = [self.invitable[key] for key in self.query_one("#schedule-invitees", SelectionList).selected
-                  if key in self.invitable]
-        return (tuple(c for c in chosen if isinstance(c, int)),
-                tuple(c for c in chosen if isinstance(c, GuestInput)))
+        """The colleagues chosen, and the other people who read along, who come as guests."""
+        chosen = self.chosen()
+        return (tuple(c.id for c in chosen if c.kind == "staff" and c.id is not None),
+                tuple(GuestInput(c.name, label(ROLE_WORDS, c.what)) for c in chosen if c.kind == "person"))
 
     def slot(self) -> Slot | None:
         if self.tz is None:
@@ -423,8 +427,11 @@ class ScheduleDialog(MeetingDialog):
         agenda = tuple(lines_of(self.query_one("#schedule-agenda", TextArea).text))
         if not agenda:
             raise FormError(_("An agenda needs at least one item: write one a line."), "schedule-agenda")
+        chosen = self.chosen()
         return NewMeeting(str(self.query_one("#schedule-kind", Select).value), slot,
-                          self.value("#schedule-place").strip(), staff_ids, guests, agenda)
+                          self.value("#schedule-place").strip(), staff_ids, guests, agenda,
+                          guardian_ids=tuple(c.id for c in chosen if c.kind == "guardian" and c.id is not None),
+                          invite_subject=any(c.kind == "subject" for c in chosen))
 
     def write(self, store: Store, staff: StaffRef, values: NewMeeting) -> None:
         self.check_clash(store, staff, values.slot)
@@ -432,6 +439,7 @@ class ScheduleDialog(MeetingDialog):
             store, staff, self.log_id, kind=values.kind, starts_at=values.slot.starts_at,
             duration_minutes=values.slot.duration_minutes, place=values.place,
             invitee_staff_ids=values.staff_ids, guests=values.guests, agenda=values.agenda,
+            guardian_ids=values.guardian_ids, invite_subject=values.invite_subject,
         )
 
 
@@ -478,7 +486,8 @@ class RescheduleDialog(ChangeMeetingDialog):
         yield self.summary()
         yield form_row(_("New date"), field(id="move-date", max_length=10, placeholder="YYYY-MM-DD"))
         yield form_row(_("New time"), field(id="move-time", max_length=5, placeholder="HH:MM"))
-        yield form_row(_("Minutes"), field(str(self.meeting.duration_minutes), id="move-duration", max_length=3))
+        yield form_row(_("Duration"), field(str(self.meeting.duration_minutes), id="move-duration",
+                                            max_length=3))
         yield form_row(_("Place or video link"), field(self.meeting.place, id="move-place", max_length=500))
         yield form_row(_("Why it moves"), field(id="move-reason", max_length=2000,
                                                 placeholder=_("e.g. the mother is ill")))

@@ -25,22 +25,27 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Input, Select, Static
+from textual.widgets import Input, Select, Static
 from textual.worker import Worker, get_current_worker
 
 from relaytui.app import RelayModalScreen, RelayScreen, after_typed_keys, generic_error
 from relaytui.errors import DomainError, StaleWrite
 from relaytui.i18n import N_, _, ngettext
-from relaytui.i18n.formats import date_text, local_date_time
+from relaytui.i18n.formats import date_text, local_date_time, time_text
 from relaytui.screens.handover import ConfirmDialog
 from relaytui.screens.log_efforts import (
+    FOLLOW_UP,
     SOMEONE_ELSE,
     FormError,
     LogPaneDialog,
     Responsible,
+    default_responsible,
+    first_evaluation,
     form_row,
     read_date,
+    read_responsible,
     responsible_choices,
+    responsible_rows,
 )
 from relaytui.screens.log_efforts import (
     field as form_field,
@@ -48,6 +53,7 @@ from relaytui.screens.log_efforts import (
 from relaytui.screens.log_meetings import MEETING_KINDS
 from relaytui.screens.log_view import label, literal
 from relaytui.services import clock, consent, installation, logs, meetings
+from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import LogChanged
 from relaytui.widgets.writing_hints import WritingHints, hints_binding
 
@@ -59,8 +65,6 @@ if TYPE_CHECKING:
 AUTOSAVE_SECONDS = 0.7
 #: Typing on without a pause still saves this often (seconds).
 LONGEST_UNSAVED_SECONDS = 1.5
-#: An effort is evaluated, and the next meeting held, this long after the meeting by default.
-FOLLOW_UP = timedelta(weeks=6)
 
 KIND_MARKS = {"effort": N_("Effort"), "goal": N_("Goal"), "agreement": N_("Agreement"),
               "outcome": N_("Assessment")}
@@ -310,10 +314,8 @@ class EffortDialog(FormDialog):
         return _("Make the line an effort")
 
     def form(self) -> ComposeResult:
-        options = [(Text(_("Someone else: type who below")), SOMEONE_ELSE)]
-        options += [(literal(choice.label), index) for index, choice in enumerate(self.choices)]
-        start, typed = (0 if self.choices else SOMEONE_ELSE), ""
-        evaluate = self.meeting_day + FOLLOW_UP
+        start, typed = default_responsible(self.choices), ""
+        evaluate = first_evaluation(self.meeting_day)
         if self.current is not None and self.current.kind == "effort":
             found = [i for i, c in enumerate(self.choices)
                      if c.staff_id is not None and c.staff_id == self.current.responsible_staff_id]
@@ -321,11 +323,7 @@ class EffortDialog(FormDialog):
             typed = self.current.responsible_text
             evaluate = self.current.evaluate_on or evaluate
         yield Static(literal(self.text), classes="log-dialog-note", markup=False)
-        yield form_row(_("Responsible"), Select(options, value=start, allow_blank=False,
-                                                id="effort-responsible", compact=True))
-        yield form_row(_("Or type who"), form_field(typed, id="effort-responsible-text", max_length=200,
-                                                    placeholder=_("e.g. mother, the home"),
-                                                    disabled=start != SOMEONE_ELSE))
+        yield from responsible_rows(self.choices, start, typed)
         yield form_row(_("Evaluate on"), form_field(evaluate.isoformat(), id="effort-evaluate",
                                                     max_length=10, placeholder="YYYY-MM-DD"))
 
@@ -334,19 +332,10 @@ class EffortDialog(FormDialog):
         self.query_one("#effort-responsible-text", Input).disabled = event.value != SOMEONE_ELSE
 
     def read_form(self) -> KindChange:
-        choice = self.query_one("#effort-responsible", Select).value
-        staff_id, text = None, ""
-        if choice == SOMEONE_ELSE or not isinstance(choice, int):
-            text = self.value("#effort-responsible-text").strip()
-            if not text:
-                raise FormError(_("Name who is responsible: an actor, the holder, or someone in the home "
-                                  "such as 'mother'."), "effort-responsible-text")
-        else:
-            picked = self.choices[choice]
-            staff_id, text = picked.staff_id, picked.text
+        staff_id, text = read_responsible(self, self.choices)
         evaluate = read_date(self.value("#effort-evaluate"),
                              _("Type the evaluation date as YYYY-MM-DD, for example {example}."),
-                             example=self.meeting_day + FOLLOW_UP, field="effort-evaluate")
+                             example=first_evaluation(self.meeting_day), field="effort-evaluate")
         assert evaluate is not None
         if evaluate < self.meeting_day:
             raise FormError(_("The evaluation date cannot be before the meeting."), "effort-evaluate")
@@ -564,7 +553,7 @@ class MinutesScreen(RelayScreen):
         yield AttendanceBar(id="minutes-attendance")
         yield VerticalScroll(id="minutes-sections", can_focus=False)
         yield WritingHints(id="minutes-hints")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#minutes-banner").display = False
@@ -618,7 +607,7 @@ class MinutesScreen(RelayScreen):
         start = clock.local(meeting.starts_at, self.tz)
         end = start + timedelta(minutes=meeting.duration_minutes)
         title.append("  ·  " + label(MEETING_KINDS, meeting.kind) + "  ·  "
-                     + f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}")
+                     + f"{date_text(start.date())} {time_text(start)}–{time_text(end)}")
         if meeting.place:
             title.append("  ·  ")
             title.append_text(literal(meeting.place))

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
-    Button, Checkbox, Footer, Input, Label, OptionList, RadioButton, RadioSet, Select, Static,
+    Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Select, Static,
     TextArea,
 )
 from textual.widgets.option_list import Option
@@ -24,6 +24,8 @@ from textual.worker import Worker
 from relaytui.app import RelayScreen, after_typed_keys
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
+from relaytui.i18n.formats import date_text
+from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge, level_meaning
 from relaytui.services import clock, consent, installation, logs, subjects
 
@@ -155,7 +157,7 @@ class NewLogScreen(RelayScreen):
                     )
                 yield Button(_("Create relay log"), id="newlog-create", variant="primary")
         yield Static("", id="newlog-error", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         for widget in ("#newlog-subject-form", "#newlog-log-form", "#newlog-holder",
@@ -217,13 +219,18 @@ class NewLogScreen(RelayScreen):
             check.set_class(False, "-invalid")
             return False
         try:
-            _digits, born = subjects.validate_national_number(number, self.inst.profile)
+            _digits, born = subjects.validate_national_number(
+                number, self.inst.profile, clock.today(self.inst.timezone))
         except DomainError as exc:
             check.update(Text(exc.message))
             check.set_class(True, "-invalid")
             return False
-        text = _("Valid, born {date}").format(date=born.isoformat()) if born else _("Valid")
-        check.update(Text("✓ " + text))
+        text = _("Valid, born {date}").format(date=date_text(born)) if born else _("Valid")
+        line = Text("✓ " + text)
+        warning = subjects.adult_warning(born, clock.today(self.inst.timezone))
+        if warning:  # a warning, not a refusal: the log can still be started
+            line.append("\n⚠ " + warning, style="bold")
+        check.update(line)
         check.set_class(False, "-invalid")
         return True
 
@@ -234,7 +241,8 @@ class NewLogScreen(RelayScreen):
             return
         number = self.query_one("#newlog-number", Input).value
         try:
-            subjects.validate_national_number(number, self.inst.profile)
+            subjects.validate_national_number(number, self.inst.profile,
+                                              clock.today(self.inst.timezone))
         except DomainError as exc:
             self._show_error(exc.message)
             return
@@ -373,7 +381,7 @@ class NewLogScreen(RelayScreen):
     async def _start_log_form(self, view: subjects.SubjectView) -> None:
         assert self.inst is not None
         self.subject = view
-        born = view.birth_date.isoformat() if view.birth_date else "-"
+        born = date_text(view.birth_date)
         summary = Text()
         summary.append(view.name, style="bold")
         summary.append(" (" + view.national_number_masked + ")")
@@ -386,6 +394,9 @@ class NewLogScreen(RelayScreen):
             ))
         else:
             summary.append("\n" + _("No guardians registered."))
+        warning = subjects.adult_warning(view.birth_date, clock.today(self.inst.timezone))
+        if warning:
+            summary.append("\n⚠ " + warning, style="bold")
         self.query_one("#newlog-subject", Static).update(summary)
         await self._fill_givers(view)
         self._set_stage("log")

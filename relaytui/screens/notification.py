@@ -9,12 +9,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Input, Label, RadioButton, RadioSet, Static, TextArea
+from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, TextArea
 
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import local_date_time
 from relaytui.screens.level_change import LogDialog
 from relaytui.services import installation, logs, meetings, notifications
+from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ class NotificationDialog(LogDialog):
                 with Horizontal(classes="dialog-buttons"):
                     yield Button(_("Notify"), variant="primary", classes="dialog-submit")
                     yield Button(_("Cancel"), classes="dialog-cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one("#notify-how-box").display = False

@@ -17,11 +17,12 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Footer, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Label, RadioButton, RadioSet, Static
 
 from relaytui.i18n import N_, _
 from relaytui.screens.level_change import LogDialog
 from relaytui.services import installation, logs
+from relaytui.widgets.footer import KeyFooter
 
 #: The papers the dialog offers, in order: the service's kind and what the user reads.
 PAPERS = (
@@ -87,7 +88,7 @@ class PapersDialog(LogDialog):
                 with Horizontal(classes="dialog-buttons"):
                     yield Button(_("Save paper"), variant="primary", classes="dialog-submit")
                     yield Button(_("Cancel"), classes="dialog-cancel")
-        yield Footer()
+        yield KeyFooter()
 
     def _chosen(self, selector: str, choices: tuple[tuple[str, str], ...]) -> str:
         index = self.query_one(selector, RadioSet).pressed_index

@@ -17,12 +17,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Center, Vertical
 from textual.message import Message
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 from textual.worker import Worker
 
 from relaytui.app import RelayScreen
 from relaytui.errors import AccountClosed, DomainError
 from relaytui.i18n import N_, _
+from relaytui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -80,7 +81,7 @@ class ChangePasswordScreen(RelayScreen):
                 yield Label(_("New password again"), markup=False)
                 yield Input(id="repeat-password", password=True, max_length=1024)
                 yield Static("", id="password-error", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "leave":

@@ -20,11 +20,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 from textual.worker import Worker, get_current_worker
 
 from relaytui.app import RelayScreen
 from relaytui.i18n import N_, _, ngettext
+from relaytui.i18n.formats import date_text, day_month_text
 from relaytui.screens.log_meetings import (
     MEETING_ACTIONS,
     MEETING_KINDS,
@@ -35,6 +36,8 @@ from relaytui.screens.log_meetings import (
 )
 from relaytui.screens.log_view import label, literal
 from relaytui.services import clock, installation, logs, meetings
+from relaytui.widgets.fitted_table import FittedTable
+from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import OpenLog
 
 if TYPE_CHECKING:
@@ -202,9 +205,9 @@ class PlannerScreen(MeetingKeys, RelayScreen):
                 with Vertical(id=f"planner-day-{index}", classes="planner-day"):
                     yield Static("", classes="planner-day-head", markup=False)
                     yield Static("", classes="planner-day-body", markup=False)
-        yield DataTable(id="planner-agenda", cursor_type="row", zebra_stripes=True)
+        yield FittedTable(id="planner-agenda", cursor_type="row", zebra_stripes=True)
         yield Static("", id="planner-detail", markup=False)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#planner-agenda", DataTable)
@@ -304,7 +307,7 @@ class PlannerScreen(MeetingKeys, RelayScreen):
             assert local is not None
             day = local.date()
             style = CANCELLED_STYLE if meeting.status == "cancelled" else ""
-            when = f"{weekday(day)} {day:%Y-%m-%d}"
+            when = f"{weekday(day)} {date_text(day)}"
             if day == data.today:
                 when += " " + _("(today)")
             table.add_row(
@@ -328,7 +331,7 @@ class PlannerScreen(MeetingKeys, RelayScreen):
         data = self.data
         if meeting is None or data is None or self.chosen_day is None:
             day = self.chosen_day
-            text = Text(_("No meeting on {day}.").format(day=f"{weekday(day)} {day.day} {month(day)}")
+            text = Text(_("No meeting on {day}.").format(day=f"{weekday(day)} {day_month_text(day)}")
                         if day else "", style="italic")
             detail.update(text)
             return
@@ -338,7 +341,7 @@ class PlannerScreen(MeetingKeys, RelayScreen):
         text = literal(_("{kind} about {name}").format(kind=label(MEETING_KINDS, meeting.kind),
                                                        name=meeting.subject_name))
         text.stylize("bold")
-        text.append(f"  {weekday(local.date())} {local.day} {month(local.date())} {local:%H:%M}-{ends:%H:%M}")
+        text.append(f"  {weekday(local.date())} {day_month_text(local.date())} {local:%H:%M}-{ends:%H:%M}")
         if meeting.place:
             text.append("  ")
             text.append_text(literal(meeting.place))

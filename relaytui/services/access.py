@@ -195,9 +195,14 @@ def log_for_read(session: Session, by: StaffRef, log_id: int, *, what: str = "re
             _("You are neither the holder nor an actor of this relay log, so you cannot read it."),
             rule="R9",
         )
+    action, detail = "read", what
+    if log.status == "closed":
+        # A closed log is read only under a grant (R10): the trail names the grant.
+        grant = valid_grant(session, log.id, staff.id)
+        action, detail = "read_under_grant", f"{what}; grant {grant.id if grant else '-'}"
     audit.record(
-        session, staff_id=staff.id, username=staff.username, action="read",
-        log_id=log.id, subject_id=log.subject_id, detail=what,
+        session, staff_id=staff.id, username=staff.username, action=action,
+        log_id=log.id, subject_id=log.subject_id, detail=detail,
     )
     return staff, log
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from relaytui.db import Store
@@ -282,6 +282,71 @@ def inbox(store: Store, by: access.StaffRef) -> list[HandoverView]:
         shown = _subjects_of(session, {h.log_id for h in rows})
     _record_shown(store, staff, "handover inbox", shown)
     return views
+
+
+def _declined_mine(staff: Staff):
+    """My proposals that were declined and that I have not dismissed yet."""
+    return select(Handover).where(
+        Handover.from_staff_id == staff.id, Handover.status == "declined",
+        col(Handover.answer_seen_at).is_(None),
+    ).order_by(col(Handover.answered_at).desc(), col(Handover.id).desc())
+
+
+def declined_answers(store: Store, by: access.StaffRef) -> list[HandoverView]:
+    """Handovers I proposed that were declined, each with the receiver's reason, newest first,
+    until I dismiss them (the inbox's "answered recently"). The children named are audited."""
+    inst = installation.read(store)
+    with store.session() as session:
+        staff = access.require_staff(session, by)
+        rows = session.exec(_declined_mine(staff)).all()
+        views = [_view(session, h, inst.handover_reminder_days) for h in rows]
+        shown = _subjects_of(session, {h.log_id for h in rows})
+    _record_shown(store, staff, "handover inbox, declined", shown)
+    return views
+
+
+def tell_declined(store: Store, by: access.StaffRef) -> list[HandoverView]:
+    """The declined handovers I have not been told of yet (the notice at login), oldest first;
+    each is told once. They stay in the inbox until dismissed. The children named are audited."""
+    inst = installation.read(store)
+    with store.session(write=True) as session:
+        staff = access.require_staff(session, by)
+        rows = list(reversed(session.exec(
+            _declined_mine(staff).where(col(Handover.answer_told_at).is_(None))).all()))
+        if not rows:
+            return []
+        views = [_view(session, h, inst.handover_reminder_days) for h in rows]
+        session.execute(
+            update(Handover).where(col(Handover.id).in_([h.id for h in rows]),
+                                   col(Handover.answer_told_at).is_(None))
+            .values(answer_told_at=clock.now()).execution_options(synchronize_session=False)
+        )
+        audit.record_view(session, staff_id=staff.id, username=staff.username,
+                          what="declined handovers at login",
+                          subject_ids=_subjects_of(session, {h.log_id for h in rows}))
+        return views
+
+
+def dismiss_declined(store: Store, by: access.StaffRef, handover_id: int) -> None:
+    """The proposer has read why their handover was declined: it leaves the inbox."""
+    with store.session(write=True) as session:
+        staff = access.require_staff(session, by)
+        row = session.get(Handover, handover_id)
+        if row is None or row.from_staff_id != staff.id:
+            raise NotFound(_("There is no such handover."))
+        if row.status != "declined":
+            raise InvalidInput(_("Only a declined handover can be dismissed from the inbox."))
+        if row.answer_seen_at is not None:
+            return
+        now = clock.now()
+        session.execute(
+            update(Handover).where(Handover.id == row.id, col(Handover.answer_seen_at).is_(None))
+            .values(answer_seen_at=now, answer_told_at=row.answer_told_at or now)
+            .execution_options(synchronize_session=False)
+        )
+        log = session.get(RelayLog, row.log_id)
+        access.write_audit(session, staff, by, "handover_answer_seen", log=log,
+                           detail=f"handover {row.id}")
 
 
 def withdraw_pending(session: Session, log: RelayLog, now: datetime) -> None:

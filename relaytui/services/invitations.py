@@ -8,6 +8,7 @@ secure mail, carries the full name.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -67,19 +68,36 @@ def _read(store: Store, by: access.StaffRef, meeting_id: int) -> Invitation:
 
 
 def _emails(session: Session, view: MeetingView) -> dict[int, str]:
-    """The invited staff's addresses, in one statement whatever the number invited."""
+    """Each invitee's address, if there is one: staff at their own (read in one statement
+    whatever the number invited), a guardian or a guest at the one recorded with them."""
     staff_ids = {invitee.staff_id for invitee in view.invitees if invitee.staff_id is not None}
-    if not staff_ids:
-        return {}
     addresses = dict(session.exec(
         select(Staff.id, Staff.email).where(col(Staff.id).in_(staff_ids), col(Staff.email).is_not(None))
-    ).all())
-    return {invitee.id: addresses[invitee.staff_id] for invitee in view.invitees
-            if addresses.get(invitee.staff_id)}
+    ).all()) if staff_ids else {}
+    found = {}
+    for invitee in view.invitees:
+        email = addresses.get(invitee.staff_id) if invitee.staff_id is not None else invitee.email
+        if email and email.strip():
+            found[invitee.id] = email.strip()
+    return found
 
 
 def initials(name: str) -> str:
     return ".".join(part[0].upper() for part in name.split() if part) + "." if name.strip() else ""
+
+
+def initials_in(text: str, name: str) -> str:
+    """``text`` with the subject's name, whole or any part of it ("Ida", "Jensen", "Ida's"),
+    written as the initials the summary uses: an agenda item typed with the child's name
+    must not carry it into shared calendars."""
+    parts = [part for part in name.split() if len(part) > 1]
+    if not parts:
+        return text
+    short = initials(name)
+    whole = r"\s+".join(re.escape(part) for part in name.split())
+    words = "|".join(re.escape(part) for part in sorted(parts, key=len, reverse=True))
+    pattern = re.compile(rf"(?<!\w)(?:{whole}|{words})(?!\w)", re.IGNORECASE)
+    return pattern.sub(short, text)
 
 
 def ics(store: Store, by: access.StaffRef, meeting_id: int) -> bytes:
@@ -93,7 +111,10 @@ def ics(store: Store, by: access.StaffRef, meeting_id: int) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if meeting.status == "cancelled" else "REQUEST")
+    if inv.convener_email:
+        # A scheduling message needs an organizer to answer to (RFC 5546); without an
+        # address the file is a plain calendar entry rather than one with a made-up address.
+        calendar.add("method", "CANCEL" if meeting.status == "cancelled" else "REQUEST")
     event = Event()
     event.add("uid", f"relaytui-meeting-{meeting.id}@{_domain(inv.municipality)}")
     event.add("dtstamp", clock.now())
@@ -106,14 +127,19 @@ def ics(store: Store, by: access.StaffRef, meeting_id: int) -> bytes:
         event.add("location", meeting.place)
         if meeting.place.startswith(("http://", "https://")):
             event.add("url", meeting.place)
-    event.add("description", agenda_text(meeting))
+    event.add("description", initials_in(agenda_text(meeting), meeting.subject_name))
     event.add("status", "CANCELLED" if meeting.status == "cancelled" else "CONFIRMED")
-    organizer = vCalAddress(f"mailto:{inv.convener_email}" if inv.convener_email else "invalid:nomail")
-    organizer.params["cn"] = vText(inv.convener)
-    event.add("organizer", organizer)
+    if inv.convener_email:
+        organizer = vCalAddress(f"mailto:{inv.convener_email}")
+        organizer.params["cn"] = vText(inv.convener)
+        event.add("organizer", organizer)
     for invitee in meeting.invitees:
         email = inv.invitee_emails.get(invitee.id)
-        attendee = vCalAddress(f"mailto:{email}" if email else "invalid:nomail")
+        if not email:
+            # An ATTENDEE's value is a calendar address (RFC 5545 3.8.4.1: cal-address = uri);
+            # there is none to give, and a made-up one would be mailed. The letter names them.
+            continue
+        attendee = vCalAddress(f"mailto:{email}")
         attendee.params["cn"] = vText(invitee.name)
         attendee.params["role"] = vText("CHAIR" if invitee.staff_id is not None and invitee.name == inv.convener
                                         else "REQ-PARTICIPANT")
@@ -161,7 +187,7 @@ def letter(store: Store, by: access.StaffRef, meeting_id: int) -> str:
         "",
         _("Invited:"),
     ]
-    lines += [f"- {i.name}" + (f" ({i.role})" if i.role else "") for i in meeting.invitees]
+    lines += [invitee_line(invitee, inv.invitee_emails.get(invitee.id, "")) for invitee in meeting.invitees]
     lines += ["", agenda_text(meeting), ""]
     if reach:
         lines.append(_("If you cannot come, please tell {who} ({reach}).").format(who=inv.convener, reach=reach))
@@ -169,6 +195,12 @@ def letter(store: Store, by: access.StaffRef, meeting_id: int) -> str:
         lines.append(_("If you cannot come, please tell {who}.").format(who=inv.convener))
     lines.append("")
     return "\n".join(lines)
+
+
+def invitee_line(invitee, email: str) -> str:
+    """"- Karen Jensen (mother), karen@example.dk": one invitee of the letter."""
+    line = f"- {invitee.name}" + (f" ({invitee.role})" if invitee.role else "")
+    return f"{line}, {email}" if email else line
 
 
 def default_path(meeting: MeetingView, suffix: str, tz: str = "UTC") -> Path:

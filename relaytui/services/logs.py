@@ -36,7 +36,7 @@ from relaytui.models import (
 from relaytui.models.base import UTCDateTime
 from relaytui.models.log import LOG_IS_OPEN
 from relaytui.models.subject import fold_name
-from relaytui.services import access, audit, clock, consent, installation, subjects
+from relaytui.services import access, audit, clock, consent, grants, installation, subjects
 from relaytui.services import handover as handover_service
 
 TRIGGERS = ("wellbeing_yellow", "wellbeing_red", "birth_complications", "premature_birth",
@@ -136,10 +136,23 @@ class ReadView:
 
 
 @dataclass(frozen=True)
+class HandoverEventView:
+    """One proposed handover and what became of it; a declined one says why (R8)."""
+
+    proposed_at: datetime
+    from_name: str
+    to_name: str
+    status: str  # pending|accepted|declined|withdrawn
+    answered_at: datetime | None
+    answer_message: str
+
+
+@dataclass(frozen=True)
 class History:
     level_changes: tuple[LevelChangeView, ...]
     holders: tuple[HolderPeriodView, ...]
     reads: tuple[ReadView, ...]  # empty unless the holder asks
+    handovers: tuple[HandoverEventView, ...] = ()
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -852,10 +865,18 @@ def history(store: Store, by: access.StaffRef, log_id: int) -> History:
             select(HolderPeriod, Staff.full_name).join(Staff, Staff.id == HolderPeriod.staff_id)
             .where(HolderPeriod.log_id == log_id).order_by(col(HolderPeriod.started_at), col(HolderPeriod.id))
         ).all()
+        giver, taker = aliased(Staff), aliased(Staff)
+        handovers = session.exec(
+            select(Handover, giver.full_name, taker.full_name)
+            .join(giver, giver.id == Handover.from_staff_id)
+            .join(taker, taker.id == Handover.to_staff_id)
+            .where(Handover.log_id == log_id).order_by(col(Handover.proposed_at), col(Handover.id))
+        ).all()
         reads: list[ReadView] = []
         if log.holder_id == staff.id:
             events = session.exec(
-                select(AuditEvent).where(AuditEvent.log_id == log_id, AuditEvent.action == "read")
+                select(AuditEvent).where(AuditEvent.log_id == log_id,
+                                         col(AuditEvent.action).in_(("read", "read_under_grant")))
                 .order_by(col(AuditEvent.id).desc()).limit(500)
             ).all()
             # Only the readers' names, in one statement: not every staff row of the municipality.
@@ -870,10 +891,38 @@ def history(store: Store, by: access.StaffRef, log_id: int) -> History:
             ),
             holders=tuple(HolderPeriodView(name, p.started_at, p.ended_at) for p, name in periods),
             reads=tuple(reads),
+            handovers=tuple(
+                HandoverEventView(h.proposed_at, from_name, to_name, h.status, h.answered_at,
+                                  h.answer_message)
+                for h, from_name, to_name in handovers
+            ),
         )
 
 
 # --- closing (R10) -------------------------------------------------------------------------
+
+
+def check_closing(profile: str, level: int, *, basis: str, reason: str, consultation: str = "") -> None:
+    """What closing needs besides the right to close, checked before anyone is asked "close for
+    good?" and again when closing: a reason, and in ``dk`` the consultation the level requires."""
+    if not (reason or "").strip():
+        raise InvalidInput(_("Write why the log is closed."), rule="R10")
+    if profile != "dk":
+        return
+    needed = "colleagues" if level <= 1 else "actors"
+    if basis != needed:
+        raise RuleViolation(
+            _("At level {level} closing needs a consultation with {who}. Record it first.").format(
+                level=level,
+                who=_("your colleagues") if needed == "colleagues" else _("the actors"),
+            ),
+            rule="R10",
+        )
+    if not (consultation or "").strip():
+        raise RuleViolation(
+            _("Write down the consultation: who was consulted, when, and what they said."),
+            rule="R10",
+        )
 
 
 def close_log(store: Store, by: access.StaffRef, log_id: int, *, basis: str, reason: str,
@@ -885,8 +934,6 @@ def close_log(store: Store, by: access.StaffRef, log_id: int, *, basis: str, rea
     consultation = (consultation or "").strip()
     if basis not in CLOSE_BASES[inst.profile]:
         raise InvalidInput(_("Say why the log is closed."), rule="R10")
-    if not reason:
-        raise InvalidInput(_("Write why the log is closed."), rule="R10")
     with store.session(write=True) as session:
         # Lock order (see relaytui.services.handover): the log first, then its handovers.
         try:
@@ -894,21 +941,7 @@ def close_log(store: Store, by: access.StaffRef, log_id: int, *, basis: str, rea
         except NotAllowed:
             _refuse_if_handed_over(session, by, log_id)
             raise
-        if inst.profile == "dk":
-            needed = "colleagues" if log.level <= 1 else "actors"
-            if basis != needed:
-                raise RuleViolation(
-                    _("At level {level} closing needs a consultation with {who}. Record it first.").format(
-                        level=log.level,
-                        who=_("your colleagues") if needed == "colleagues" else _("the actors"),
-                    ),
-                    rule="R10",
-                )
-            if not consultation:
-                raise RuleViolation(
-                    _("Write down the consultation: who was consulted, when, and what they said."),
-                    rule="R10",
-                )
+        check_closing(inst.profile, log.level, basis=basis, reason=reason, consultation=consultation)
         now = clock.now()
         log.status = "closed"
         log.closed_at = now
@@ -965,8 +998,10 @@ def _refuse_if_handed_over(session: Session, by: access.StaffRef, log_id: int) -
 
 
 def grant_read(store: Store, by: access.StaffRef, log_id: int, *, staff_id: int, days: int,
-               reason: str) -> int:
-    """An administrator lets a member of staff read a closed log for some days (R10)."""
+               reason: str, approval: grants.GuardianApproval | None = None) -> int:
+    """An administrator lets a member of staff read a closed log for some days (R10); in the
+    ``no`` profile only with the guardians' approval. Usually the answer to a request:
+    :func:`relaytui.services.grants.give`."""
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Write why the closed log must be read."), rule="R10")
@@ -982,10 +1017,15 @@ def grant_read(store: Store, by: access.StaffRef, log_id: int, *, staff_id: int,
             raise NotFound(_("There is no such active member of staff."))
         if reader.role == "admin":
             raise NotAllowed(_("Administrators do not read relay logs, not even with a grant."), rule="R9")
+        inst = installation.read_in(session)
+        checked = grants.check_approval(inst.profile, approval, clock.today(inst.timezone))
         now = clock.now()
         # From the command line there is no staff row to name; the audit trail names the user.
         grant = ReadGrant(log_id=log.id, staff_id=reader.id, granted_by=admin.id if admin else None,
-                          granted_at=now, expires_at=now + timedelta(days=days), reason=reason)
+                          granted_at=now, expires_at=now + timedelta(days=days), reason=reason,
+                          approved_by=checked.name if checked else None,
+                          approval_method=checked.method if checked else None,
+                          approved_on=checked.given_on if checked else None)
         session.add(grant)
         session.flush()
         access.write_audit(session, admin, by, "grant_given", log=log,

@@ -41,6 +41,25 @@ DEFAULT_AGENDA = {
 class GuestInput:
     name: str
     role: str = ""
+    email: str = ""
+
+
+#: What the subject is called when invited to a meeting about them.
+SUBJECT_ROLES = {"child": N_("the child"), "youth": N_("the young person"), "pregnant": N_("the pregnant person")}
+
+
+@dataclass(frozen=True)
+class Invitable:
+    """Someone the schedule form offers to invite: an actor who is staff (``kind`` "staff",
+    ``id`` their staff id), a guardian of the subject ("guardian", the guardian's id), the
+    subject who consents for themself or reads along ("subject"), or another named person
+    who reads along ("person")."""
+
+    kind: str
+    id: int | None
+    name: str
+    what: str  # profession and unit, a guardian's relation, or the role
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,6 +76,9 @@ class InviteeView:
     name: str
     role: str
     attended: bool | None
+    guardian_id: int | None = None
+    #: The address of an invitee who is not staff (staff are reached at their own), or "".
+    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,7 +166,8 @@ def _views(session: Session, rows: list[Meeting], *, with_notes: bool = True) ->
             status=meeting.status, cancel_reason=meeting.cancel_reason, outcome=meeting.outcome,
             moved_reason=meeting.moved_reason,
             agenda=tuple(AgendaItemView(a.id, a.position, a.title) for a in agenda.get(meeting.id, [])),
-            invitees=tuple(InviteeView(i.id, i.staff_id, i.name, i.role, i.attended)
+            invitees=tuple(InviteeView(i.id, i.staff_id, i.name, i.role, i.attended, guardian_id=i.guardian_id,
+                                       email=i.email or "")
                            for i in invitees.get(meeting.id, [])),
             notes=tuple(note_view(n) for n in notes.get(meeting.id, [])),
             minutes_finished_at=meeting.minutes_finished_at, version=meeting.version,
@@ -197,13 +220,62 @@ def _check_time(starts_at: datetime, duration_minutes: int) -> None:
         raise InvalidInput(_("A meeting lasts from 5 minutes to 8 hours."))
 
 
+def _check_address(email: str) -> str:
+    email = (email or "").strip()
+    if email and ("@" not in email.strip("@") or any(ch.isspace() for ch in email)):
+        raise InvalidInput(_("'{address}' is not an e-mail address; write it as name@example.dk, "
+                             "or leave it out.").format(address=email))
+    return email
+
+
+def invitable(store: Store, by: access.StaffRef, log_id: int) -> list[Invitable]:
+    """Whom the holder can invite from the log: its actors who are staff, the subject's
+    guardians (with their recorded address), the subject when they consent for themself or
+    read along (R6), and other named people who read along. Guests are typed besides."""
+    from relaytui.models import Guardian, Membership
+    from relaytui.services import consent
+
+    with store.session(write=True) as session:
+        staff, log = access.log_for_read(session, by, log_id, what="invitees")
+        rows = session.exec(select(Membership).where(Membership.log_id == log.id,
+                                                     col(Membership.removed_at).is_(None))
+                            .order_by(col(Membership.id))).all()
+        actors = [a for a in consent.actor_views(session, list(rows))
+                  if a.consent_state in ("in_force", "not_needed") and a.name]
+        subject = session.get(Subject, log.subject_id)
+        guardians = session.exec(select(Guardian).where(Guardian.subject_id == log.subject_id)
+                                 .order_by(col(Guardian.id))).all()
+        found: list[Invitable] = []
+        for actor in actors:
+            if actor.staff_id is not None and actor.staff_id != staff.id:
+                what = ", ".join(part for part in (actor.profession, actor.unit_name) if part)
+                found.append(Invitable("staff", actor.staff_id, actor.name, what, actor.email))
+        for guardian in guardians:
+            found.append(Invitable("guardian", guardian.id, guardian.name, guardian.relation or _("guardian"),
+                                   guardian.email or ""))
+        inst = installation.read_in(session)
+        self_consent = consent.consents_for_self(subject, inst, clock.today(inst.timezone))
+        if self_consent or any(a.role == "subject" for a in actors):
+            found.append(Invitable("subject", subject.id, subject.name,
+                                   _(SUBJECT_ROLES.get(subject.kind, SUBJECT_ROLES["child"]))))
+        named = {f.name.casefold() for f in found}
+        for actor in actors:
+            if actor.staff_id is None and actor.role not in ("guardian", "subject") \
+                    and actor.name.casefold() not in named:
+                found.append(Invitable("person", None, actor.name, actor.role))
+        return found
+
+
 def schedule(store: Store, by: access.StaffRef, log_id: int, *, kind: str, starts_at: datetime,
              duration_minutes: int = 60, place: str = "", invitee_staff_ids: tuple[int, ...] = (),
-             guests: tuple[GuestInput, ...] = (), agenda: tuple[str, ...] | None = None) -> MeetingView:
-    """The holder convenes a meeting; invitees come from the log's actors, plus guests (R13)."""
+             guests: tuple[GuestInput, ...] = (), agenda: tuple[str, ...] | None = None,
+             guardian_ids: tuple[int, ...] = (), invite_subject: bool = False) -> MeetingView:
+    """The holder convenes a meeting; invitees come from the log's actors and the subject's
+    guardians (each with their recorded address), the subject if chosen, plus guests (R13)."""
     if kind not in KINDS:
         raise InvalidInput(_("A meeting is a dialogue meeting, a notification meeting or an evaluation."))
     _check_time(starts_at, duration_minutes)
+    guests = tuple(GuestInput(g.name.strip(), g.role.strip(), _check_address(g.email)) for g in guests)
     with store.session(write=True) as session:
         staff, log = access.log_for_write(session, by, log_id, what="meeting")
         meeting = Meeting(log_id=log.id, kind=kind, starts_at=starts_at, duration_minutes=duration_minutes,
@@ -225,9 +297,23 @@ def schedule(store: Store, by: access.StaffRef, log_id: int, *, kind: str, start
             member = session.get(Staff, staff_id)
             session.add(Invitee(meeting_id=meeting.id, staff_id=staff_id, name=member.full_name,
                                 role=member.profession))
+        if guardian_ids:
+            from relaytui.models import Guardian
+
+            for guardian_id in dict.fromkeys(guardian_ids):
+                guardian = session.get(Guardian, guardian_id)
+                if guardian is None or guardian.subject_id != log.subject_id:
+                    raise NotFound(_("That guardian does not belong to this subject."))
+                session.add(Invitee(meeting_id=meeting.id, guardian_id=guardian.id, name=guardian.name,
+                                    role=guardian.relation or _("guardian"), email=guardian.email or None))
+        if invite_subject:
+            subject = session.get(Subject, log.subject_id)
+            session.add(Invitee(meeting_id=meeting.id, name=subject.name,
+                                role=_(SUBJECT_ROLES.get(subject.kind, SUBJECT_ROLES["child"]))))
         for guest in guests:
-            if guest.name.strip():
-                session.add(Invitee(meeting_id=meeting.id, name=guest.name.strip(), role=guest.role.strip()))
+            if guest.name:
+                session.add(Invitee(meeting_id=meeting.id, name=guest.name, role=guest.role,
+                                    email=guest.email or None))
         session.flush()
         access.write_audit(session, staff, by, "meeting_scheduled", log=log, detail=f"meeting {meeting.id}")
         return _view(session, meeting)

@@ -27,6 +27,7 @@ from relaytui.models import (
     Guardian,
     Meeting,
     Membership,
+    Notification,
     RelayLog,
     Staff,
     Subject,
@@ -128,6 +129,9 @@ class GuardianCopy:
     goals: tuple[efforts.GoalView, ...]
     meetings: tuple[MeetingRecord, ...]
     entries: tuple[PaperEntry, ...]  # those not part of a meeting's minutes, oldest first
+    #: Notifications to the family department made from the log: not on this copy, but the
+    #: copy says that something was left out (issue 16).
+    notifications_left_out: int = 0
 
 
 @dataclass(frozen=True)
@@ -311,6 +315,8 @@ def guardian_copy(store: Store, by: access.StaffRef, log_id: int) -> GuardianCop
             meetings=tuple(MeetingRecord(view, tuple(minutes.get(view.id, ())))
                            for view in _views(session, list(meeting_rows), with_notes=False)),
             entries=tuple(loose),
+            notifications_left_out=len(session.exec(select(Notification.id)
+                                                    .where(Notification.log_id == log.id)).all()),
         )
         _record(session, staff, by, "guardian_copy_exported", log, f"{len(entry_rows)} entries")
         return paper
@@ -351,7 +357,7 @@ def meeting_paper(store: Store, by: access.StaffRef, meeting_id: int) -> Meeting
 def _readers(lines: list[audit.AccessLine]) -> tuple[Reader, ...]:
     found: dict[tuple[str, str], Reader] = {}
     for line in lines:
-        if line.action != "read":
+        if line.action not in ("read", "read_under_grant"):
             continue
         key = (line.username, line.full_name)
         seen = found.get(key)

@@ -9,9 +9,10 @@ from sqlmodel import Session, col, select
 
 from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotFound
-from relaytui.i18n import _
+from relaytui.i18n import _, ngettext
+from relaytui.i18n.formats import date_text
 from relaytui.models import Guardian, RelayLog, Staff, Subject, Unit
-from relaytui.services import access, installation
+from relaytui.services import access, clock, installation
 
 KINDS = ("child", "youth", "pregnant")
 
@@ -57,30 +58,109 @@ class SubjectView:
     active_log: HolderContact | None
 
 
-def validate_national_number(number: str, profile: str) -> tuple[str, date | None]:
-    """The number's digits and the birth date it holds; InvalidInput says what is wrong."""
-    from stdnum.exceptions import ValidationError
+def _expected(profile: str) -> str:
+    if profile == "no":
+        return _("a Norwegian national identity number or D-number: 11 digits, DDMMYY NNNNN")
+    return _("a Danish CPR number: 10 digits, DDMMYY-NNNN")
 
-    raw = (number or "").strip()
+
+def _refuse(problem: str, profile: str) -> InvalidInput:
+    """The part that is wrong, then what to type; never the number itself (a partial number
+    shown masked would look like a complete one)."""
+    return InvalidInput(
+        _("{problem} Type {expected}.").format(problem=problem, expected=_expected(profile)),
+        rule="R15",
+    )
+
+
+def _birth_date_problem(day: int, month: int, profile: str) -> str | None:
+    """Which part of DDMM is wrong, before the century is even considered."""
+    if profile == "no":
+        if day >= 80:
+            return _("The first digit is 8 or 9: this is an FH number, which holds no birth date.")
+        if day > 40:
+            day -= 40  # D-number
+        if month > 40:
+            month -= 40  # H-number
+    if not 1 <= month <= 12:
+        return _("The month ({month}) is wrong: the third and fourth digits are the month, 01 to "
+                 "12.").format(month=f"{month:02d}")
+    if not 1 <= day <= 31:
+        return _("The day ({day}) is wrong: the first two digits are the day, 01 to 31.").format(
+            day=f"{day:02d}")
+    return None
+
+
+def validate_national_number(number: str, profile: str, today: date | None = None
+                             ) -> tuple[str, date | None]:
+    """The number's digits and the birth date it holds; InvalidInput says which part is wrong:
+    letters, the length, the day, the month, the control digits (``no``) or a birth date in the
+    future. The checks are python-stdnum's (``stdnum.dk.cpr``, ``stdnum.no.fodselsnummer``)."""
+    from stdnum.exceptions import ValidationError
+    from stdnum.util import isdigits
+
     if profile == "no":
         from stdnum.no import fodselsnummer as module
 
-        expected = _("a Norwegian national identity number or D-number: 11 digits, DDMMYY NNNNN")
+        needed = 11
     else:
         from stdnum.dk import cpr as module
 
-        expected = _("a Danish CPR number: 10 digits, DDMMYY-NNNN")
+        needed = 10
+    digits = module.compact((number or "").strip())
+    if not digits:
+        raise _refuse(_("The national number is empty."), profile)
+    if not isdigits(digits):
+        raise _refuse(_("The number holds letters or other signs: only digits belong in it, "
+                        "with a space or a hyphen at most."), profile)
+    if len(digits) != needed:
+        raise _refuse(ngettext("The number has {count} digit, not {needed}.",
+                               "The number has {count} digits, not {needed}.",
+                               len(digits)).format(count=len(digits), needed=needed), profile)
+    problem = _birth_date_problem(int(digits[0:2]), int(digits[2:4]), profile)
+    if problem:
+        raise _refuse(problem, profile)
+    if profile == "no" and (digits[-2] != module.calc_check_digit1(digits)
+                            or digits[-1] != module.calc_check_digit2(digits)):
+        raise _refuse(_("The control digits (the last two) do not match the first nine: check "
+                        "each digit for a typing error."), profile)
     try:
-        digits = module.validate(raw)
         born = module.get_birth_date(digits)
     except ValidationError:
-        raise InvalidInput(
-            _("'{number}' is not valid. Type {expected}.").format(
-                number=mask(raw) if len(raw) >= 6 else raw, expected=expected
-            ),
-            rule="R15",
-        ) from None
+        try:  # the same number born on 1 January: if that fails too, the century is the problem
+            module.get_birth_date("0101" + digits[4:])
+        except ValidationError:
+            raise _refuse(_("The birth year cannot be told from the individual number (the "
+                            "seventh to ninth digits)."), profile) from None
+        day, month = int(digits[0:2]), int(digits[2:4])
+        if profile == "no":  # a D-number's day and an H-number's month carry 40 more
+            day, month = day - 40 * (day > 40), month - 40 * (month > 40)
+        raise _refuse(_("The day ({day}) does not exist in month {month}.").format(
+            day=f"{day:02d}", month=f"{month:02d}"), profile) from None
+    if born > (today or clock.today()):
+        raise _refuse(_("The birth date in the number ({date}) is in the future.").format(
+            date=date_text(born)), profile)
     return digits, born
+
+
+#: From this age a subject is an adult: a relay log is about a child, a young person or a
+#: pregnant person, so the screen warns (and still lets the log be created).
+ADULT_AGE = 18
+
+
+def adult_warning(born: date | None, today: date | None = None) -> str | None:
+    """A warning when the birth date makes the subject an adult (18 or older), else None."""
+    if born is None:
+        return None
+    day = today or clock.today()
+    age = day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+    if age < ADULT_AGE:
+        return None
+    return ngettext(
+        "The subject is {age} year old, an adult: a relay log is about a child, a young person "
+        "or a pregnant person. Check the number.",
+        "The subject is {age} years old, an adult: a relay log is about a child, a young person "
+        "or a pregnant person. Check the number.", age).format(age=age)
 
 
 def mask(number: str) -> str:
@@ -129,8 +209,8 @@ def _view(session: Session, subject: Subject) -> SubjectView:
 
 def find_subject(store: Store, by: access.StaffRef, national_number: str) -> SubjectView | None:
     """Look a subject up by the full number, to start a log or to learn who holds one (R1)."""
-    profile = installation.read(store).profile
-    digits, _born = validate_national_number(national_number, profile)
+    inst = installation.read(store)
+    digits, _born = validate_national_number(national_number, inst.profile, clock.today(inst.timezone))
     with store.session(write=True) as session:
         staff = access.require_staff(session, by)
         subject = session.exec(select(Subject).where(Subject.national_number == digits)).first()
@@ -151,8 +231,8 @@ def create_subject(
     guardians: list[GuardianInput] | tuple[GuardianInput, ...] = (),
 ) -> SubjectView:
     """Register a subject with its guardians (any member of staff who starts a log)."""
-    profile = installation.read(store).profile
-    digits, born = validate_national_number(national_number, profile)
+    inst = installation.read(store)
+    digits, born = validate_national_number(national_number, inst.profile, clock.today(inst.timezone))
     name = (name or "").strip()
     if not name:
         raise InvalidInput(_("Type the subject's name."))

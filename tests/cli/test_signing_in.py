@@ -6,7 +6,7 @@ command that forgets to log in fails here."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 
 import pytest
 import typer
@@ -50,6 +50,10 @@ def town(sqlite_store, tmp_path):
                                 starts_at=datetime(2026, 12, 3, 9, tzinfo=timezone.utc))
     with store.session() as session:
         number = session.get(Subject, world.subjects["Ida Jensen"]).national_number
+    # A closed log anna held: she may ask to read it again (R10).
+    world.add_subject("Oskar Berg", date(2020, 3, 2), guardians=(("Sara Berg", True),))
+    closed = logs.create_log(store, anna, subject_id=world.subjects["Oskar Berg"], concern="c")
+    logs.close_log(store, anna, closed.id, basis="colleagues", reason="Fine", consultation="Bo agreed")
     from relaytui import backup
 
     backup.backup(store, tmp_path / "saved.db")
@@ -83,9 +87,14 @@ def town(sqlite_store, tmp_path):
         "export guardian-copy": [str(log.id), "-f", "text"],
         "export minutes": [str(meeting.id), "-f", "text"],
         "export access-report": [str(log.id), "-f", "text"],
+        "grant request": [str(closed.id), "--reason", "A new concern"],
+        "grant list": [],
+        "grant give": ["1", "--reason", "Court", "--until", "2026-12-20"],
+        "grant refuse": ["1", "--reason", "No"],
     }
     #: Who may run it: the holder's papers are anna's, everything else the administrator's.
-    world.allowed = {name: ("anna" if name.startswith("export") else "admin") for name in world.args}
+    world.allowed = {name: ("anna" if name.startswith(("export", "grant request")) else "admin")
+                     for name in world.args}
     return world
 
 
@@ -116,7 +125,8 @@ def test_every_command_is_either_open_or_signed_in(town):
     "unit list", "unit set-leader", "setting", "audit verify", "audit keygen", "audit checkpoint",
     "audit export", "db backup",
     "db restore", "export invitation", "export consent-form", "export guardian-copy",
-    "export minutes", "export access-report"}))
+    "export minutes", "export access-report", "grant request", "grant list", "grant give",
+    "grant refuse"}))
 def test_a_command_refuses_without_a_login_and_records_every_try(town, command, tmp_path):
     store = town.store
     who = town.allowed[command]
@@ -151,7 +161,8 @@ def test_a_command_refuses_without_a_login_and_records_every_try(town, command, 
     start = last_event(store)
     done = invoke(town, command, "--user", who, "--password-stdin", input=f"{who}-pw\n")
     assert "Traceback" not in done.output
-    if command not in ("db restore", "user remove-key", "audit checkpoint"):  # they need what is not there
+    if command not in ("db restore", "user remove-key", "audit checkpoint", "grant give",
+                       "grant refuse"):  # they need what is not there
         assert done.exit_code == 0, done.output
     events = trail(store, start)
     assert events[0][:3] == ("login", who, "command line")

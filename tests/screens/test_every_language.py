@@ -1,4 +1,5 @@
-"""Every screen in every language at 80x24: nothing cut off, nothing left in English (issue 7).
+"""Every screen in every language at 80x24 and 120x40: nothing cut off, nothing left in English
+(issues 7 and 16).
 
 One app per language visits the screens a caseworker meets, in sequence, on the Danish demo
 municipality (the UI language is what is tested, not the data): the login, the log list, the
@@ -9,7 +10,9 @@ text and two rules are checked; every finding is collected, so one run names the
 (a) Nothing is cut off, by a rule a user would notice: the footer shows the screen's first
     ``FOOTER_KEYS`` key descriptions whole, and the command palette's key (the way to every
     other key) whole; the header's title has no "…"; and every column heading of a table that
-    is in view is shown whole.
+    is in view is shown whole. Beyond that (issue 16): every key the footer shows is whole (a
+    key that does not fit is left out, never cut to "f5 Meetin"); every cell of a table in
+    view is whole or ends in "…"; and every caption of a form is whole.
 (b) Nothing is left in English (da, nb, nn): no catalog message of more than one word whose
     translation differs from the English appears on the screen. Messages with placeholders
     are left out (they never appear verbatim), and so is text wrapped over lines.
@@ -30,10 +33,12 @@ from relaytui import i18n
 from relaytui.app import RelayApp
 from relaytui.i18n import LOCALE_DIR
 from relaytui.services import logs, meetings
+from relaytui.widgets.columns import shown_whole_or_marked
 from tests.screens.reading import screen_text, wait_for
 from tests.screens.test_log_list import log_in
 
 SMALL = (80, 24)
+LARGE = (120, 40)
 #: How many of a screen's keys the footer must show whole (the palette's key comes on top).
 FOOTER_KEYS = 3
 #: A log anna holds in the demo, at level 2 with efforts, actors and meetings.
@@ -102,10 +107,12 @@ class Tour:
         self.check_footer(name, lines)
         self.check_header(name, lines)
         self.check_tables(name, lines)
+        self.check_cells(name, lines)
+        self.check_captions(name, lines)
         self.check_english(name, lines)
 
     def check_footer(self, name: str, lines: list[str]) -> None:
-        keys = [key for key in self.app.screen.query("FooterKey") if key.display]
+        keys = [key for key in self.app.screen.query("FooterKey") if key.display and key.parent.display]
         if not keys:
             return
         footer = lines[-1]
@@ -115,6 +122,11 @@ class Tour:
             shown = f"{key.key_display} {key.description}".strip()
             if shown not in footer:
                 self.findings.append(Finding(name, "footer key cut off", f"{shown!r} not whole in {footer!r}"))
+        # Whatever else the footer shows, it shows whole: no "f5 Meetin".
+        for key in keys[FOOTER_KEYS:]:
+            shown = f"{key.key_display} {key.description}".strip()
+            if key not in wanted and shown not in footer:
+                self.findings.append(Finding(name, "footer key cut in half", f"{shown!r} not whole in {footer!r}"))
 
     def check_header(self, name: str, lines: list[str]) -> None:
         if self.app.screen.query("Header") and "…" in lines[0]:
@@ -137,6 +149,44 @@ class Tour:
                     self.findings.append(Finding(name, "column heading cut off",
                                                  f"{label!r} not whole in {heading.rstrip()!r}"))
                 x += size
+
+    def check_cells(self, name: str, lines: list[str]) -> None:
+        """Every cell of a table in view is shown whole, or cut with "…" (never silently)."""
+        for table in self.app.screen.query(DataTable):
+            region = table.content_region
+            if not table.display or not region.width or region.y >= len(lines):
+                continue
+            width = table.scrollable_content_region.width
+            top = region.y + (table.header_height if table.show_header else 0)
+            bottom = min(region.y + table.scrollable_content_region.height, len(lines))
+            for y in range(top, bottom):
+                index = y - top + round(table.scroll_y)
+                if index >= table.row_count:
+                    break
+                cells = table.get_row_at(index)
+                x = -round(table.scroll_x)
+                for column, cell in zip(table.ordered_columns, cells):
+                    size = column.get_render_width(table)
+                    if x < 0 or x + size > width:
+                        x += size
+                        continue  # scrolled out of view: reached by scrolling, not cut
+                    full = cell.plain if hasattr(cell, "plain") else str(cell)
+                    shown = lines[y][region.x + x:region.x + x + size]
+                    if not shown_whole_or_marked(" ".join(full.split()), shown):
+                        self.findings.append(Finding(name, "cell cut without …",
+                                                     f"{full!r} shown as {shown.strip()!r}"))
+                    x += size
+
+    def check_captions(self, name: str, lines: list[str]) -> None:
+        """Every caption of a form in view is whole (it may wrap over lines)."""
+        for caption in self.app.screen.query(".form-caption"):
+            region = caption.content_region
+            if not caption.display or not region.width or region.bottom > len(lines):
+                continue
+            text = " ".join(str(caption.content).split())
+            shown = " ".join(" ".join(lines[y][region.x:region.right] for y in range(region.y, region.bottom)).split())
+            if shown != text:
+                self.findings.append(Finding(name, "caption cut off", f"{text!r} shown as {shown!r}"))
 
     def check_english(self, name: str, lines: list[str]) -> None:
         messages = english_left(self.language)
@@ -173,13 +223,14 @@ def log_view_ready(app) -> bool:
     return isinstance(screen, LogViewScreen) and screen.detail is not None
 
 
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["80x24", "120x40"])
 @pytest.mark.parametrize("language", i18n.LANGUAGES)
-async def test_every_screen_fits_80x24_and_speaks_the_language(demo_store, language):
+async def test_every_screen_fits_80x24_and_speaks_the_language(demo_store, language, size):
     from relaytui.screens.log_view import LogViewScreen
     from relaytui.screens.minutes import MinutesScreen
 
     app = RelayApp(demo_store, language=language)
-    async with app.run_test(size=SMALL) as pilot:
+    async with app.run_test(size=size) as pilot:
         tour = Tour(pilot, language)
         await wait_for(pilot, lambda: type(app.screen).__name__ == "LoginScreen", "the login screen")
         await tour.stop("login")
@@ -198,6 +249,8 @@ async def test_every_screen_fits_80x24_and_speaks_the_language(demo_store, langu
                          ("5", "history")):
             await pilot.press(key)
             await tour.stop(f"log view, {tab}")
+            if key == "4":
+                await tour.dialog("n", "schedule a meeting")
         await pilot.press("2")
         await tour.settle()
         await tour.dialog("a", "add effort")

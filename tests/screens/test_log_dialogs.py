@@ -177,20 +177,24 @@ async def test_closing_in_denmark_needs_the_consultation_and_then_closes_for_goo
         assert app.focused is dialog.query_one("#close-consultation", TextArea)
         await focus_on(pilot, "#close-reason")
         await pilot.press(*"Worry resolved.")
-        # First step: the confirmation; nothing is sent yet, Escape goes back to the form.
+        # What is missing is said before "close for good?" is asked.
+        await pilot.press("ctrl+s")
+        assert await refused(pilot, dialog) == (
+            "Write down the consultation: who was consulted, when, and what they said.")
+        assert not dialog.confirming
+        assert "for good?" not in screen_text(app)
+        assert logs.get_log(sqlite_store, anna, detail.id).status == "active"
+        assert dialog.query_one("#close-reason", Input).value == "Worry resolved."
+        await focus_on(pilot, "#close-consultation")
+        await pilot.press(*"Bo, 3 May: agrees.")
+        # Then the confirmation; nothing is sent yet, Escape goes back to the form.
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert "Close the relay log about Ida Jensen for good?" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is dialog and not dialog.confirming
-        await pilot.press("ctrl+s", "y")
-        assert await refused(pilot, dialog) == (
-            "Write down the consultation: who was consulted, when, and what they said.")
         assert logs.get_log(sqlite_store, anna, detail.id).status == "active"
-        assert dialog.query_one("#close-reason", Input).value == "Worry resolved."
-        await focus_on(pilot, "#close-consultation")
-        await pilot.press(*"Bo, 3 May: agrees.")
         await pilot.press("ctrl+s", "y")
         await dismissed(pilot, results)
     assert results == [True]
@@ -362,6 +366,7 @@ async def test_a_subject_name_with_markup_is_shown_literally(sqlite_store):
         await pilot.pause()
         dialog = CloseLogDialog(detail)
         await open_dialog(pilot, world, dialog, [])
+        await pilot.press(*"Bo agrees.")  # the consultation
         await focus_on(pilot, "#close-reason")
         await pilot.press("x", "ctrl+s")
         await pilot.pause()

@@ -117,6 +117,11 @@ async def type_text(pilot, text: str) -> None:
     await pilot.press(*[" " if ch == " " else ch for ch in text])
 
 
+#: From "what is done" to "or type who": the responsible list starts at the holder, and
+#: "someone else" (above the holder) opens the field for a typed name.
+SOMEONE_ELSE = ("tab", "enter", "up", "enter", "tab")
+
+
 # --- fixtures ------------------------------------------------------------------------------
 
 
@@ -166,7 +171,8 @@ async def test_the_holder_adds_an_effort_with_mother_responsible(town):
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, AddEffortDialog), "the form")
         await type_text(pilot, "Breakfast at home before daycare")
-        await pilot.press("tab", "tab")  # past the list of actors, to "or type who"
+        # The list starts at the holder; "someone else" above it opens "or type who".
+        await pilot.press(*SOMEONE_ELSE)
         assert app.focused.id == "effort-responsible-text"
         await type_text(pilot, "mother")
         await pilot.press("tab")
@@ -193,8 +199,8 @@ async def test_the_holder_can_pick_an_actor_as_responsible(town):
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, AddEffortDialog), "the form")
         await type_text(pilot, "Talk with the family")
-        # The list: someone else (typed), Anna Holm (holder), Lene Lund (the leader, R3).
-        await pilot.press("tab", "enter", "down", "down", "enter")
+        # The list: someone else (typed), Anna Holm (holder, chosen), Lene Lund (the leader, R3).
+        await pilot.press("tab", "enter", "down", "enter")
         await pilot.pause()
         assert app.screen.query_one("#effort-responsible-text", Input).disabled
         await pilot.press("tab")
@@ -205,6 +211,28 @@ async def test_the_holder_can_pick_an_actor_as_responsible(town):
     assert stored.responsible_staff_id == town.lene.id and stored.responsible == "Lene Lund"
 
 
+async def test_a_new_effort_names_the_holder_and_is_evaluated_six_weeks_ahead(town):
+    """The same defaults as an effort agreed in the minutes: the holder is responsible, and
+    the evaluation is six weeks after the start."""
+    app = efforts_app(town)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pane(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AddEffortDialog), "the form")
+        form = dialog(app)
+        assert form.query_one("#effort-responsible").value == 0  # the holder, first choice
+        assert "Anna Holm (holder)" in screen_text(app)
+        assert form.query_one("#effort-responsible-text", Input).disabled
+        assert form.query_one("#effort-evaluate", Input).value == (
+            town.today + timedelta(weeks=6)).isoformat()
+        await type_text(pilot, "Breakfast at home")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
+    [stored] = stored_efforts(town)
+    assert (stored.responsible_staff_id, stored.responsible) == (town.anna.id, "Anna Holm")
+    assert (stored.starts_on, stored.evaluate_on) == (town.today, town.today + timedelta(weeks=6))
+
+
 async def test_a_badly_typed_date_says_the_format_and_stores_nothing(town):
     app = efforts_app(town)
     async with app.run_test(size=SIZE) as pilot:
@@ -212,7 +240,7 @@ async def test_a_badly_typed_date_says_the_format_and_stores_nothing(town):
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, AddEffortDialog), "the form")
         await type_text(pilot, "Breakfast at home")
-        await pilot.press("tab", "tab", *"mother", "tab", "tab", *"1/3/2030", "enter")
+        await pilot.press(*SOMEONE_ELSE, *"mother", "tab", "tab", *"1/3/2030", "enter")
         await wait_for(pilot, lambda: error_text(app), "the message")
         assert "Type the evaluation date as YYYY-MM-DD, for example " in error_text(app)
         assert town.today.isoformat() in error_text(app)
@@ -238,7 +266,7 @@ async def test_a_refusal_of_the_service_is_shown_in_the_form(town):
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, AddEffortDialog), "the form")
         await type_text(pilot, "Breakfast at home")
-        await pilot.press("tab", "tab", *"the home", "tab", "tab",
+        await pilot.press(*SOMEONE_ELSE, *"the home", "tab", "tab",
                           *(town.today - timedelta(days=1)).isoformat(), "ctrl+s")
         await wait_for(pilot, lambda: error_text(app), "the refusal")
         assert error_text(app) == "The evaluation date cannot be before the start date."

@@ -235,11 +235,13 @@ async def test_the_holder_schedules_from_the_meetings_tab(planned):
         assert dialog.kind == "notification"
         assert dialog.query_one("#schedule-agenda").text.startswith("The concern and what has been done")
         assert dialog.query_one("#schedule-guest-hint").display
-        # Lene (the leader, an actor) is offered as invitee; a guest is typed.
+        # Lene (the leader, an actor) and the guardians are offered as invitees (issue 16);
+        # a guest is typed.
         invitees = dialog.query_one("#schedule-invitees")
-        assert [str(o.prompt).split(" (")[0] for o in invitees.options] == ["Lene Lund"]
+        assert [str(o.prompt).split(" (")[0] for o in invitees.options] == ["Lene Lund", "Mette Jensen",
+                                                                            "Peter Jensen"]
         invitees.focus()
-        await pilot.press("space")
+        await pilot.press("space", "down", "space")
         dialog.query_one("#schedule-guests").focus()
         await pilot.press(*"Jonas Kjaer, social worker")
         await pilot.press("ctrl+s")
@@ -249,8 +251,9 @@ async def test_the_holder_schedules_from_the_meetings_tab(planned):
         assert "notification meeting" in [table.get_row_at(i)[1].plain for i in range(table.row_count)]
     new = next(m for m in meetings.list_meetings(planned.store, planned.ref("anna"), planned.log.id)
                if m.kind == "notification")
-    assert [i.name for i in new.invitees] == ["Anna Holm", "Lene Lund", "Jonas Kjaer"]
-    assert new.invitees[2].role == "social worker" and new.invitees[2].staff_id is None
+    assert [i.name for i in new.invitees] == ["Anna Holm", "Lene Lund", "Mette Jensen", "Jonas Kjaer"]
+    assert new.invitees[2].guardian_id == planned.guardians["Mette Jensen"]  # invited as a guardian
+    assert new.invitees[3].role == "social worker" and new.invitees[3].staff_id is None
 
 
 async def test_a_reader_in_the_meetings_tab_is_told_why(planned):

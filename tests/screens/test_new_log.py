@@ -92,16 +92,18 @@ async def test_an_invalid_number_is_explained_while_typing_and_not_looked_up(sql
         screen = await open_new_log(pilot, world)
         assert "10 digits" in check_line(screen)
         await pilot.press(*"0101154")
-        assert "'0101154' is not valid" not in check_line(screen)  # masked from 6 digits on
-        assert "is not valid. Type a Danish CPR number" in check_line(screen)
+        # The part that is wrong, and no partial number shown as if it were a masked one.
+        assert "0101154" not in check_line(screen) and "010115-****" not in check_line(screen)
+        assert "The number has 7 digits, not 10. Type a Danish CPR number" in check_line(screen)
         assert screen.query_one("#newlog-number-check").has_class("-invalid")
         await pilot.press(*"123")
         assert check_line(screen).endswith("Valid, born 2015-01-01")
         await pilot.press("home", "delete", "4")  # the 41st of January
-        assert "is not valid" in check_line(screen)
+        assert "The day (41) is wrong" in check_line(screen)
         await pilot.press("enter")
         await pilot.pause()
-        assert "is not valid. Type a Danish CPR number: 10 digits, DDMMYY-NNNN." in error_line(screen)
+        assert ("The day (41) is wrong: the first two digits are the day, 01 to 31. "
+                "Type a Danish CPR number: 10 digits, DDMMYY-NNNN.") in error_line(screen)
         assert screen.stage == "lookup"
         assert not screen.query_one("#newlog-subject-form").display
         assert not screen.query_one("#newlog-log-form").display
@@ -118,6 +120,49 @@ async def test_the_norwegian_number_is_checked_by_its_own_rules(sqlite_store):
         assert "Norwegian national identity number" in check_line(screen)
         await pilot.press("ctrl+u", *ida_number(world))
         assert check_line(screen).endswith("Valid, born 2021-05-17")
+
+
+@pytest.mark.rule("R15")
+async def test_a_norwegian_refusal_names_the_control_digits_and_the_month(sqlite_store):
+    world = build_world(sqlite_store, "no")
+    number = ida_number(world)
+    app = RelayApp(sqlite_store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_new_log(pilot, world)
+        await pilot.press(*number[:-1], str((int(number[-1]) + 1) % 10))
+        assert "control digits (the last two) do not match" in check_line(screen)
+        await pilot.press("ctrl+u", *number[:2], *"13", *number[4:])
+        assert "The month (13) is wrong" in check_line(screen)
+        assert screen.query_one("#newlog-number-check").has_class("-invalid")
+
+
+@pytest.mark.rule("R15")
+async def test_an_adult_is_warned_about_and_the_log_can_still_be_created(sqlite_store,
+                                                                         log_view_screen):
+    world = build_world(sqlite_store, "dk")
+    born = date(2000, 3, 4)
+    number = national_number("dk", born, 77)
+    app = RelayApp(sqlite_store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_new_log(pilot, world)
+        await pilot.press(*number)
+        age = clock.today().year - 2000 - (clock.today() < clock.today().replace(month=3, day=4))
+        assert "Valid, born 2000-03-04" in check_line(screen)
+        assert f"The subject is {age} years old, an adult" in check_line(screen)
+        assert not screen.query_one("#newlog-number-check").has_class("-invalid")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.stage == "subject" and not screen.busy, "the subject step")
+        await pilot.press(*"Line Mørk")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen.stage == "log" and not screen.busy, "the log step")
+        await pilot.pause()
+        summary = str(screen.query_one("#newlog-subject", Static).render())
+        assert "an adult" in summary
+        await pilot.press(*"She says she sleeps in the stairwell.")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, log_view_screen), "the new log")
+    found = subjects.find_subject(sqlite_store, world.ref("anna"), number)
+    assert found is not None and found.active_log is not None
 
 
 # --- a new subject, with guardians, and its log ---------------------------------------------

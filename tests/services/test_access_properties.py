@@ -30,11 +30,11 @@ from hypothesis import strategies as st
 from relaytui.errors import DomainError, NotAllowed, RuleViolation
 from relaytui.models import (
     AgendaItem, Consent, ConsentCover, Effort, Goal, Guardian, Handover, HolderPeriod, Meeting, Membership,
-    ReadGrant, RelayLog, Staff, Subject, Unit,
+    ReadGrant, ReadGrantRequest, RelayLog, Staff, Subject, Unit,
 )
 import relaytui.services as services_package
 from relaytui.services import (
-    accounts, audit, clock, consent, dashboard, efforts, handover, installation, invitations, keys,
+    accounts, audit, clock, consent, dashboard, efforts, grants, handover, installation, invitations, keys,
     logs, meetings, notifications, papers, plan, subjects, units, writing,
 )
 from tests.factories import build_world, national_number
@@ -174,6 +174,7 @@ READS = {
     "meetings.get_meeting": lambda w, c, by: meetings.get_meeting(w.store, by, c.meeting_id),
     "notifications.list_notifications": lambda w, c, by: notifications.list_notifications(w.store, by, c.log_id),
     "subjects.list_guardians": lambda w, c, by: subjects.list_guardians(w.store, by, c.log_id),
+    "meetings.invitable": lambda w, c, by: meetings.invitable(w.store, by, c.log_id),
 }
 WRITES = {
     "logs.write_entry": lambda w, c, by: logs.write_entry(w.store, by, c.log_id, text="t"),
@@ -227,6 +228,10 @@ ADMIN_ONLY = {
     "logs.grant_read": lambda w, c, by: logs.grant_read(w.store, by, c.log_id, staff_id=w.ref("bo").id, days=2,
                                                         reason="court"),
     "audit.verify": lambda w, c, by: audit.verify(w.store, by),
+    "grants.list_requests": lambda w, c, by: grants.list_requests(w.store, by),
+    "grants.give": lambda w, c, by: grants.give(w.store, by, _grant_request(w, c), reason="court",
+                                                until=date.today() + timedelta(days=3)),
+    "grants.refuse": lambda w, c, by: grants.refuse(w.store, by, _grant_request(w, c), reason="no"),
     "audit.subject_trail": lambda w, c, by: audit.subject_trail(w.store, by, c.number),
     "papers.subject_access_report": lambda w, c, by: papers.subject_access_report(w.store, by, c.number),
     "accounts.list_users": lambda w, c, by: accounts.list_users(w.store, by),
@@ -255,10 +260,15 @@ STAFF_ONLY = {  # any member of staff who works with logs; never an administrato
                                                                         name="x"),
     "accounts.search_staff": lambda w, c, by: accounts.search_staff(w.store, by, "a"),
     "dashboard.my_figures": lambda w, c, by: dashboard.my_figures(w.store, by),
+    "grants.grant_in_force": lambda w, c, by: grants.grant_in_force(w.store, by, c.log_id),
+    "grants.my_closed_logs": lambda w, c, by: grants.my_closed_logs(w.store, by),
     "dashboard.unit_figures": lambda w, c, by: dashboard.unit_figures(w.store, by),
     "efforts.overdue_for_holder": lambda w, c, by: efforts.overdue_for_holder(w.store, by),
     "handover.inbox": lambda w, c, by: handover.inbox(w.store, by),
     "handover.waiting_for_me": lambda w, c, by: handover.waiting_for_me(w.store, by),
+    "handover.declined_answers": lambda w, c, by: handover.declined_answers(w.store, by),
+    "handover.tell_declined": lambda w, c, by: handover.tell_declined(w.store, by),
+    "handover.dismiss_declined": lambda w, c, by: handover.dismiss_declined(w.store, by, c.handover_id or 0),
     "handover.unanswered_for_leader": lambda w, c, by: handover.unanswered_for_leader(w.store, by),
     "meetings.my_meetings": lambda w, c, by: meetings.my_meetings(w.store, by, start=clock.now()),
     "meetings.conflicts": lambda w, c, by: meetings.conflicts(w.store, by, starts_at=clock.now(), duration_minutes=60,
@@ -275,11 +285,24 @@ ANYONE = {  # every logged-in person, administrators too; no log content
     "writing.hints_enabled": lambda w, c, by: writing.hints_enabled(w.store, by),
     "writing.set_hints_enabled": lambda w, c, by: writing.set_hints_enabled(w.store, by, False),
 }
+FORMER_READERS = {  # only who held the log or read it as an actor while it was open (R10)
+    "grants.request_read": lambda w, c, by: grants.request_read(w.store, by, c.log_id, reason="r"),
+}
 #: These take no acting person: they make one, from a password, a key or the server's word
 #: (tests/services/test_accounts.py and tests/server try to break them).
 NO_BY = {"accounts.authenticate", "accounts.command_line_login", "accounts.change_password",
          "accounts.session_ref", "keys.key_answer", "keys.log_in_with_key",
          "accounts.admin_or_user_exists"}  # (the last: 'init', before any account exists)
+
+
+def _grant_request(world, case) -> int:
+    """A request to read the log, by its holder, waiting for an administrator."""
+    with world.store.session(write=True) as session:
+        row = ReadGrantRequest(log_id=case.log_id, staff_id=world.ref(case.holder).id,
+                               requested_at=clock.now(), reason="r")
+        session.add(row)
+        session.flush()
+        return row.id
 
 
 def _membership(world, case):
@@ -365,6 +388,21 @@ def test_only_administrators_manage(prop_world, name):
         by = prop_world.ref(spec["user"])
         allowed = spec["user"] == "admin"
         assert refused(lambda: ADMIN_ONLY[name](prop_world, case, by)) is not allowed, (name, spec)
+
+    check()
+
+
+@pytest.mark.rule("R10")
+@pytest.mark.parametrize("name", sorted(FORMER_READERS))
+def test_only_former_holders_and_actors_ask_to_read_a_closed_log(prop_world, name):
+    @_settings()
+    @given(spec=cases)
+    def check(spec):
+        case = make_case(prop_world, spec)
+        by = prop_world.ref(spec["user"])
+        former = {spec["holder"]} | {username for username, _state, _removed in spec["members"]}
+        allowed = case.closed and spec["user"] in former
+        assert refused(lambda: FORMER_READERS[name](prop_world, case, by)) is not allowed, (name, spec)
 
     check()
 
@@ -718,7 +756,7 @@ def test_access_follows_people_who_move_and_units_that_change_leader(prop_world)
 
 def test_every_public_service_function_is_covered():
     covered = set(READS) | set(WRITES) | set(RECEIVER) | set(ADMIN_ONLY) | set(STAFF_ONLY) | set(LISTS) \
-        | set(ANYONE) | NO_BY
+        | set(ANYONE) | set(FORMER_READERS) | NO_BY
     missing = []
     # Every module of the services package, so that a new one cannot slip past either.
     found = [importlib.import_module(f"relaytui.services.{info.name}")

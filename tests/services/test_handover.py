@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
+from relaytui.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from relaytui.models import AuditEvent, Handover, RelayLog
 from relaytui.services import clock, consent, handover, logs
 from tests.services.test_logs import guardian_consent, new_log
@@ -183,3 +183,69 @@ def test_withdrawing_an_answered_handover_is_refused_and_keeps_the_answer(world)
     assert _handover_row(world, proposal.id).status == "declined"
     with pytest.raises(NotAllowed):  # only the holder withdraws, whatever the status
         handover.withdraw(world.store, world.ref("bo"), proposal.id)
+
+
+# --- a declined handover's reason reaches the proposer (issue 16) ----------------------------
+
+
+def _shown(store, username: str) -> list[str]:
+    with store.session() as session:
+        return [e.detail for e in session.exec(
+            select(AuditEvent).where(AuditEvent.action == "list_shown", AuditEvent.username == username)
+            .order_by(AuditEvent.id)).all()]
+
+
+@pytest.mark.rule("R8")
+def test_the_proposer_reads_why_the_handover_was_declined_until_dismissing_it(world):
+    log = new_log(world)
+    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    assert handover.declined_answers(world.store, world.ref("anna")) == []
+    handover.decline(world.store, world.ref("bo"), proposal.id, message="I am on leave until May")
+    # The inbox's "answered recently": the reason, to the proposer only.
+    [seen] = handover.declined_answers(world.store, world.ref("anna"))
+    assert (seen.id, seen.status, seen.to_name, seen.answer_message) == (
+        proposal.id, "declined", "Bo Berg", "I am on leave until May")
+    assert handover.declined_answers(world.store, world.ref("bo")) == []
+    subject = world.subjects["Ida Jensen"]
+    assert _shown(world.store, "anna")[-1] == f"handover inbox, declined; subjects=,{subject},"
+    # The notice at login tells it once.
+    [told] = handover.tell_declined(world.store, world.ref("anna"))
+    assert told.answer_message == "I am on leave until May"
+    assert handover.tell_declined(world.store, world.ref("anna")) == []
+    assert handover.tell_declined(world.store, world.ref("bo")) == []
+    assert _shown(world.store, "anna")[-1] == f"declined handovers at login; subjects=,{subject},"
+    # It stays in the inbox until the proposer dismisses it; nobody else can.
+    assert [h.id for h in handover.declined_answers(world.store, world.ref("anna"))] == [proposal.id]
+    for other in ("bo", "lene"):
+        with pytest.raises(NotFound):
+            handover.dismiss_declined(world.store, world.ref(other), proposal.id)
+    handover.dismiss_declined(world.store, world.ref("anna"), proposal.id)
+    assert handover.declined_answers(world.store, world.ref("anna")) == []
+    with world.store.session() as session:
+        assert session.exec(select(AuditEvent).where(
+            AuditEvent.action == "handover_answer_seen", AuditEvent.log_id == log.id)).one()
+
+
+@pytest.mark.rule("R8")
+def test_a_pending_or_accepted_handover_is_no_declined_answer(world):
+    log = new_log(world)
+    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    with pytest.raises(InvalidInput):
+        handover.dismiss_declined(world.store, world.ref("anna"), proposal.id)
+    handover.accept(world.store, world.ref("bo"), proposal.id)
+    assert handover.declined_answers(world.store, world.ref("anna")) == []
+    assert handover.tell_declined(world.store, world.ref("anna")) == []
+
+
+@pytest.mark.rule("R8")
+def test_the_history_keeps_each_handover_and_a_declines_reason(world):
+    log = new_log(world)
+    first = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    handover.decline(world.store, world.ref("bo"), first.id, message="I am on leave until May")
+    handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    found = logs.history(world.store, world.ref("anna"), log.id).handovers
+    assert [(h.from_name, h.to_name, h.status, h.answer_message) for h in found] == [
+        ("Anna Holm", "Bo Berg", "declined", "I am on leave until May"),
+        ("Anna Holm", "Bo Berg", "pending", ""),
+    ]
+    assert found[0].answered_at is not None and found[1].answered_at is None

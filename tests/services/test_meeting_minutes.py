@@ -165,9 +165,9 @@ def test_the_ics_invitation_parses_back_field_by_field(world):
     assert str(event["summary"]) == "Dialogue meeting (I.J.)"  # initials only: calendars travel
     assert "Ida" not in data.decode()
     attendees = event.get("attendee")
-    assert [str(a.params["cn"]) for a in attendees] == ["Anna Holm", "Lene Lund", "Fie Falk"]
-    assert [str(a) for a in attendees] == ["mailto:anna@example.invalid", "mailto:lene@example.invalid",
-                                           "invalid:nomail"]
+    # Fie Falk has no address: the letter names her; the .ics gives her no made-up one (issue 16).
+    assert [str(a.params["cn"]) for a in attendees] == ["Anna Holm", "Lene Lund"]
+    assert [str(a) for a in attendees] == ["mailto:anna@example.invalid", "mailto:lene@example.invalid"]
     assert str(event["organizer"]) == "mailto:anna@example.invalid"
     description = str(event["description"]).splitlines()
     assert description == ["Agenda:"] + [f"{n}. {a.title}" for n, a in enumerate(meeting.agenda, start=1)]
@@ -204,3 +204,78 @@ def test_closing_a_log_cancels_its_planned_meetings_with_the_reason(world):
         assert (row.status, row.cancel_reason) == ("cancelled", "The relay log was closed.")
     # The planner shows nothing of a closed log.
     assert meetings.my_meetings(world.store, anna, start=WHEN - timedelta(days=1)) == []
+
+
+@pytest.mark.rule("R13")
+def test_guardians_are_invited_with_their_address_and_every_invitee_is_in_the_letter(world):
+    """Issue 16: the log's guardians are offered and invited as such, with their recorded
+    address; the letter lists everyone with their address; the .ics has no made-up address."""
+    from relaytui.models import Guardian
+
+    anna = world.ref("anna")
+    mette = world.guardians["Mette Jensen"]
+    with world.store.session(write=True) as session:
+        row = session.get(Guardian, mette)
+        row.email = "mette@example.invalid"
+        session.add(row)
+    log = new_log(world)
+    offered = meetings.invitable(world.store, anna, log.id)
+    assert [(p.kind, p.name, p.email) for p in offered if p.kind == "guardian"] == [
+        ("guardian", "Mette Jensen", "mette@example.invalid"), ("guardian", "Peter Jensen", "")]
+    assert all(p.id != anna.id for p in offered if p.kind == "staff")  # not the holder herself
+    meeting = meetings.schedule(world.store, anna, log.id, kind="dialogue", starts_at=WHEN, place="Room 2",
+                                guardian_ids=(mette, world.guardians["Peter Jensen"]),
+                                guests=(GuestInput("Fie Falk", "social worker", "fie@example.invalid"),
+                                        GuestInput("Ole Olsen", "uncle")))
+    assert [(i.name, i.role, i.guardian_id, i.email) for i in meeting.invitees] == [
+        ("Anna Holm", "holder", None, ""), ("Mette Jensen", "parent", mette, "mette@example.invalid"),
+        ("Peter Jensen", "parent", world.guardians["Peter Jensen"], ""),
+        ("Fie Falk", "social worker", None, "fie@example.invalid"), ("Ole Olsen", "uncle", None, "")]
+    text = invitations.letter(world.store, anna, meeting.id)
+    assert "- Mette Jensen (parent), mette@example.invalid" in text
+    assert "- Peter Jensen (parent)\n" in text and "- Ole Olsen (uncle)\n" in text
+    assert "- Fie Falk (social worker), fie@example.invalid" in text
+    event = Calendar.from_ical(invitations.ics(world.store, anna, meeting.id)).walk("VEVENT")[0]
+    attendees = event.get("attendee")
+    assert [(str(a.params["cn"]), str(a)) for a in attendees] == [
+        ("Anna Holm", "mailto:anna@example.invalid"), ("Mette Jensen", "mailto:mette@example.invalid"),
+        ("Fie Falk", "mailto:fie@example.invalid")]
+    assert "invalid:" not in invitations.ics(world.store, anna, meeting.id).decode()
+
+
+@pytest.mark.rule("R13")
+def test_a_guardian_of_another_subject_or_a_bad_address_is_refused(world):
+    anna = world.ref("anna")
+    log = new_log(world)
+    with pytest.raises(InvalidInput):
+        meetings.schedule(world.store, anna, log.id, kind="dialogue", starts_at=WHEN,
+                          guests=(GuestInput("Fie Falk", "", "not an address"),))
+    with world.store.session(write=True) as session:
+        from relaytui.models import Guardian, Subject
+
+        other = Subject(national_number="0101011234", name="Other Child")
+        session.add(other)
+        session.flush()
+        stranger = Guardian(subject_id=other.id, name="Stranger")
+        session.add(stranger)
+        session.flush()
+        stranger_id = stranger.id
+    with pytest.raises(Exception) as refused:
+        meetings.schedule(world.store, anna, log.id, kind="dialogue", starts_at=WHEN, guardian_ids=(stranger_id,))
+    assert "guardian" in str(refused.value)
+    assert meetings.list_meetings(world.store, anna, log.id) == []
+
+
+@pytest.mark.rule("R13")
+def test_the_ics_description_has_the_subjects_initials_not_the_name_typed_in_the_agenda(world):
+    anna = world.ref("anna")
+    log = new_log(world)
+    meeting = meetings.schedule(world.store, anna, log.id, kind="dialogue", starts_at=WHEN,
+                                agenda=("Ida's own view", "How IDA JENSEN sleeps", "Talk with the Jensen family",
+                                        "Idaho trip"))
+    data = invitations.ics(world.store, anna, meeting.id).decode()
+    description = str(Calendar.from_ical(data).walk("VEVENT")[0]["description"]).splitlines()
+    assert description == ["Agenda:", "1. I.J.'s own view", "2. How I.J. sleeps", "3. Talk with the I.J. family",
+                           "4. Idaho trip"]
+    assert "Ida " not in data and "Jensen" not in data
+    assert "Ida Jensen" in invitations.letter(world.store, anna, meeting.id)  # the letter keeps the full name

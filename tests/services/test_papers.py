@@ -268,3 +268,100 @@ def test_every_paper_has_page_numbers_and_a_long_one_runs_onto_more_pages(town):
     set_log_language(town, "nb")
     letter = documents.render(papers.consent_form(town.store, anna, town.log.id), "text").decode("utf-8")
     assert "24.11.2026" in letter.splitlines()[0]  # the date at the top, in the Norwegian form
+
+
+# --- issue 16: what the consent form says, where it is signed; the minutes; what is left out ----
+
+
+def page_texts(data: bytes) -> list[str]:
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages]
+
+
+@pytest.mark.rule("R9")
+def test_the_consent_form_says_who_is_responsible_how_long_it_is_kept_and_the_rights(town):
+    text = pdf_text(documents.render(papers.consent_form(town.store, town.ref("anna"), town.log.id), "pdf"))
+    for expected in ("Your data and your rights", "Kirkeby Kommune is responsible for the personal data",
+                     "Solsikken daycare keeps the log day to day", "kept after closing",
+                     "time-limited permission from an administrator", "GDPR article 15",
+                     "You can withdraw your consent at any time"):
+        assert expected in text, expected
+    assert "end the relay log at any time" not in text  # dk: closing is the holder's, after consultation
+
+
+@pytest.mark.rule("R10")
+def test_in_no_the_consent_form_says_the_log_can_be_ended_at_any_time(no_world):
+    store, anna = no_world.store, no_world.ref("anna")
+    log = logs.create_log(store, anna, subject_id=no_world.subjects["Ida Jensen"], concern="c", level=0,
+                          language="en")
+    norwegian = pdf_text(documents.render(papers.consent_form(store, anna, log.id), "pdf"))
+    assert "You can also end the relay log at any time." in norwegian  # R10 (no): the guardians end it
+
+
+def test_a_consent_form_without_actors_says_it_covers_no_one_yet(town):
+    paper = papers.consent_form(town.store, town.ref("anna"), town.log.id)
+    bare = paper.__class__(**{**paper.__dict__, "actors": ()})
+    text = documents.render(bare, "text").decode("utf-8")
+    assert "No one is proposed yet. The consent covers no one but the holder" in text
+    assert "Tick yes or no for each person" not in text
+
+
+def test_the_signatures_stand_on_the_page_of_what_is_signed(town):
+    """However many actors push the form down, "What you consent to" and every signature line
+    are on one page."""
+    from relaytui.services.papers import Person
+
+    paper = papers.consent_form(town.store, town.ref("anna"), town.log.id)
+    def laid_out(count: int) -> tuple[list[str], list[int], set[int]]:
+        actors = tuple(Person(f"Actor Number{n}", "teacher", "Østre School", "actor") for n in range(count))
+        texts = page_texts(documents.render(paper.__class__(**{**paper.__dict__, "actors": actors}), "pdf"))
+        signed = [n for n, page in enumerate(texts) if "What you consent to" in page]
+        signing = {n for n, page in enumerate(texts) for s in paper.signers if s.name in page and "Signature" in page}
+        return texts, signed, signing
+
+    for count in range(0, 15, 2):
+        _texts, signed, signing = laid_out(count)
+        assert len(signed) == 1 and signing == set(signed), (count, signed, signing)
+    # Longer than a page: the signatures stand with the end of the list and the period of validity.
+    texts, _signed, signing = laid_out(40)
+    [page] = signing
+    assert "Actor Number39" in texts[page] and "Valid until" in texts[page]
+
+
+@pytest.mark.rule("R13")
+def test_the_minutes_name_the_author_once_and_say_when_attendance_was_not_recorded(town):
+    anna = town.ref("anna")
+    current = meetings.get_meeting(town.store, anna, town.meeting.id)
+    for n, text in enumerate(("First line.", "Second line.", "Third line.")):
+        meetings.save_note(town.store, anna, current.id, text=text, agenda_item_id=current.agenda[n].id)
+    current = meetings.get_meeting(town.store, anna, current.id)
+    meetings.finish_minutes(town.store, anna, current.id, version=current.version)
+    text = documents.render(papers.meeting_paper(town.store, anna, town.meeting.id), "text").decode("utf-8")
+    minutes = text.split("Who took part", 1)[1]
+    assert minutes.count("Anna Holm ·") == 1  # four lines by Anna: her name once
+    assert "Who was present was not recorded." in minutes and "Carl Dahl" in minutes
+    assert "Present  " not in minutes  # no column of dashes
+
+
+@pytest.mark.rule("R13")
+def test_recorded_attendance_shows_who_was_present(town):
+    finish(town)
+    text = documents.render(papers.meeting_paper(town.store, town.ref("anna"), town.meeting.id),
+                            "text").decode("utf-8")
+    rows = {line.split()[0] + " " + line.split()[1]: line.split()[-1] for line in text.splitlines()
+            if line.startswith(("Anna Holm ", "Carl Dahl "))}
+    assert rows == {"Anna Holm": "yes", "Carl Dahl": "no"}
+
+
+@pytest.mark.rule("R11")
+def test_the_guardians_copy_says_a_notification_was_left_out(town):
+    from relaytui.services import notifications
+
+    anna = town.ref("anna")
+    without = documents.render(papers.guardian_copy(town.store, anna, town.log.id), "text").decode("utf-8")
+    assert "Left out of this copy" not in without
+    notifications.notify(town.store, anna, town.log.id, reason="SECRET REASON", exception="violence")
+    paper = papers.guardian_copy(town.store, anna, town.log.id)
+    text = pdf_text(documents.render(paper, "pdf"))
+    assert ("Left out of this copy: 1 notification to the family department. Ask Anna Holm about it."
+            in text)
+    assert "SECRET REASON" not in text
