@@ -61,6 +61,14 @@ def long_date_text(day: date) -> str:
                                                                   else "en_GB"))
 
 
+def day_month_text(day: date) -> str:
+    """The day and the month in words, as the language writes them: "6 December", "6. december",
+    "6. desember" (Babel's skeleton MMMMd, so Norwegian and Danish keep the full stop)."""
+    from babel.dates import format_skeleton
+
+    return format_skeleton("MMMMd", day, locale=_locale_object(locale()))
+
+
 def number_text(value: int | float) -> str:
     from babel.numbers import format_decimal
 
