@@ -41,7 +41,7 @@ from relaytui.widgets.levels import level_meaning
 
 SUBJECT_HEADINGS = {"child": N_("The child"), "youth": N_("The young person"),
                     "pregnant": N_("The pregnant person")}
-ROLES = {"holder": N_("holder"), "leader": N_("leader"), "actor": N_("actor"), "guardian": N_("guardian"),
+ROLES = {"holder": N_("holder"), "coordinator": N_("coordinator"), "leader": N_("leader"), "actor": N_("actor"), "guardian": N_("guardian"),
          "subject": N_("subject"), "other": N_("other")}
 ENTRY_KINDS = {"note": N_("note"), "assessment": N_("assessment"), "agreement": N_("agreement"),
                "positive": N_("positive observation"), "minutes": N_("minutes")}
@@ -277,7 +277,8 @@ def guardian_copy(paper: GuardianCopy) -> Document:
         )),
         Heading(_("The concern")),
         Paragraph(paper.concern),
-        Heading(_("The holder: your contact")),
+        Heading(_("The coordinator: your contact") if holder.role == "coordinator"
+                else _("The holder: your contact")),
         _holder_fields(holder),
         Heading(_("Who reads the log")),
     ]

@@ -131,9 +131,12 @@ def holder_cells(detail: logs.LogDetail, widths: Sequence[int]) -> list[Text]:
     contact = detail.holder
     name = one_line(contact.holder_name)
     name.truncate(widths[0], overflow="ellipsis")
+    profession = one_line(contact.profession or NOTHING)
+    profession.truncate(widths[1], overflow="ellipsis")
     unit = one_line(contact.unit_name or NOTHING)
     unit.truncate(widths[2], overflow="ellipsis")
-    return [name, Text(NOTHING), unit, Text(label(ROLE_WORDS, "holder"), style="bold"),
+    role = "coordinator" if contact.coordinator else "holder"
+    return [name, profession, unit, Text(label(ROLE_WORDS, role), style="bold"),
             state_text("not_needed")]
 
 

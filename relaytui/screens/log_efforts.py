@@ -332,7 +332,7 @@ class EffortsData:
 
 
 ROLE_WORDS = {
-    "holder": N_("holder"), "leader": N_("leader"), "actor": N_("actor"),
+    "holder": N_("holder"), "coordinator": N_("coordinator"), "leader": N_("leader"), "actor": N_("actor"),
     "guardian": N_("guardian"), "subject": N_("subject"), "other": N_("other"),
 }
 

@@ -430,7 +430,8 @@ class LogViewScreen(RelayScreen):
         if contact.unit_name:
             who = _("{name}, {unit}").format(name=who, unit=contact.unit_name)
         reach = [part for part in (contact.phone, contact.email) if part]
-        holder = literal(" · ".join([_("Holder: {name}").format(name=who), *reach]))
+        said = _("Coordinator: {name}") if contact.coordinator else _("Holder: {name}")
+        holder = literal(" · ".join([said.format(name=who), *reach]))
         self.query_one("#logview-holder", Static).update(holder)
 
         flags = self.query_one("#logview-flags", Static)

@@ -214,7 +214,8 @@ def _about(subject: Subject) -> AboutSubject:
 def _holder(session: Session, log: RelayLog) -> Person:
     holder = session.get(Staff, log.holder_id)
     contact = subjects.holder_contact(session, log)
-    return Person(contact.holder_name, holder.profession if holder else "", contact.unit_name, "holder",
+    return Person(contact.holder_name, holder.profession if holder else "", contact.unit_name,
+                  "coordinator" if contact.coordinator else "holder",
                   contact.phone, contact.email)
 
 

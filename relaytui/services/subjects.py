@@ -45,6 +45,9 @@ class HolderContact:
     unit_name: str
     phone: str
     email: str
+    profession: str = ""
+    #: The log was passed into an individual plan (R14): its holder is its coordinator.
+    coordinator: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,8 @@ def holder_contact(session: Session, log: RelayLog) -> HolderContact:
         unit_name=unit.name if unit else "",
         phone=(holder.phone if holder and holder.phone else (unit.phone if unit else "")),
         email=holder.email if holder else "",
+        profession=holder.profession if holder and holder.profession else "",
+        coordinator=log.plan_coordinator_id is not None and log.plan_coordinator_id == log.holder_id,
     )
 
 

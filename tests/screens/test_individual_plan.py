@@ -57,3 +57,29 @@ async def test_a_danish_log_has_no_individual_plan_key(sqlite_store):
         await pilot.pause(0.3)
         assert not isinstance(app.screen, IndividualPlanDialog)
         assert "Individual plan" not in screen_text(app)
+
+
+@pytest.mark.rule("R14")
+async def test_the_coordinator_is_named_coordinator_in_the_header_the_actors_and_the_papers(sqlite_store):
+    from relaytui import documents
+    from relaytui.services import papers, plan
+
+    town = town_in(sqlite_store, "no")
+    carl = town.world.ref("carl")
+    plan.pass_to_plan(town.store, town.world.ref("anna"), town.log.id, coordinator_id=carl.id,
+                      reason="Langvarige tenester")
+    app = RelayApp(town.store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_log(pilot, town, "carl")
+        text = screen_text(app)
+        assert "Coordinator: Carl Dahl" in text and "Holder:" not in text
+        await pilot.press("3")  # the Actors tab
+        await wait_for(pilot, lambda: app.screen.query("#actors-table").first().row_count > 0,
+                       "the actors")
+        table = app.screen.query_one("#actors-table")
+        row = [str(cell) for cell in table.get_row_at(0)]
+        assert row[0] == "Carl Dahl" and row[3] == "coordinator", row
+        assert row[1] != "-"  # the coordinator's profession
+    copy = documents.render(papers.guardian_copy(town.store, carl, town.log.id), "text").decode()
+    # The paper speaks the Norwegian profile's language.
+    assert "Koordinatoren: kontaktpersonen din" in copy and "Stafetthaldaren:" not in copy
