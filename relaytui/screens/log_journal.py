@@ -92,6 +92,9 @@ class JournalPane(LogPane):
         self._select_after: int | None = None
 
     def compose(self) -> ComposeResult:
+        # The concern typed when the log was started stands above the entries (R2): where the
+        # log began, read before anything written since.
+        yield Static("", id="journal-concern", markup=False)
         yield Static("", id="journal-summary", markup=False)
         yield OptionList(id="journal-entries")
 
@@ -136,7 +139,20 @@ class JournalPane(LogPane):
     def detail_changed(self) -> None:
         self._show_summary()
 
+    def _show_concern(self) -> None:
+        concern = self.query_one("#journal-concern", Static)
+        if self.detail is None or not self.detail.concern:
+            concern.display = False
+            return
+        text = Text()
+        text.append(_("The concern when the log was started:"), style="bold")
+        text.append(" ")
+        text.append_text(literal(self.detail.concern))
+        concern.update(text)
+        concern.display = True
+
     def _show_summary(self) -> None:
+        self._show_concern()
         summary = self.query_one("#journal-summary", Static)
         if self.entries is None:
             summary.update("")

@@ -394,3 +394,16 @@ def test_snapshot_holder_at_120x40(demo_store, snap_compare):
 
 def test_snapshot_actor_at_120x40(demo_store, snap_compare):
     assert snap_compare(RelayApp(demo_store), terminal_size=SIZE, run_before=opened("lene", "Agnes Andersen"))
+
+
+@pytest.mark.rule("R2")
+async def test_the_concern_typed_at_the_start_stands_above_the_journal(town):
+    app = RelayApp(town.store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_log(pilot, town, "anna")
+        concern = str(app.screen.query_one("#journal-concern").render())
+        assert "The concern when the log was started: Ida comes to daycare hungry." in concern
+        lines = screen_text(app).splitlines()
+        at = next(i for i, line in enumerate(lines) if "The concern when the log was started" in line)
+        assert at < next(i for i, line in enumerate(lines) if "No entries yet" in line or "entr" in line.lower()
+                         and i > at)
