@@ -10,7 +10,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, TextArea
+from textual.widgets import Button, Input, Label, RadioSet, Static, TextArea
 
 from relaytui.app import after_typed_keys
 from relaytui.errors import DomainError
@@ -18,6 +18,7 @@ from relaytui.i18n import N_, _
 from relaytui.screens.level_change import LogDialog
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge
+from relaytui.widgets.toggles import MarkedRadioButton
 from relaytui.services import installation, logs
 
 #: The bases of closing in ``no``, in the order of the choice (R10).
@@ -68,7 +69,7 @@ class CloseLogDialog(LogDialog):
                 with Vertical(id="close-basis-no"):
                     yield Label(_("Why does the log end?"), classes="dialog-label", markup=False)
                     yield RadioSet(
-                        *(RadioButton(Text(_(label)), id=f"close-basis-{basis}")
+                        *(MarkedRadioButton(Text(_(label)), id=f"close-basis-{basis}")
                           for basis, label in NO_BASIS_LABELS.items()),
                         id="close-basis",
                     )

@@ -187,7 +187,7 @@ class ProposeHandoverDialog(LogDialog):
             unit = person.unit_name or _("no unit")
             hint.update(Text(
                 _("{name} works at {unit}, another unit than this log's. Handing over to another "
-                  "unit is a transition: it needs the guardians' consent to share the log with "
+                  "unit is a transition: it needs a consent to share the log with "
                   "{unit}, recorded under Actors and consent. Without it the handover is "
                   "refused.").format(name=person.full_name, unit=unit)
             ))
@@ -619,7 +619,7 @@ class HandoverInboxScreen(RelayScreen):
             giver=h.from_name, giver_unit=h.from_unit or NOTHING, taker=h.to_name,
             taker_unit=h.to_unit or NOTHING, day=_date(h.proposed_at, tz)))
         if h.transition:
-            text.append(" " + _("A transition to another unit, covered by the guardians' consent."))
+            text.append(" " + _("A transition to another unit, covered by a consent."))
         if h.message:
             text.append("\n" + _("Message:") + " ")
             text.append(h.message, style="italic")

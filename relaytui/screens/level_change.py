@@ -25,6 +25,7 @@ from relaytui.i18n import N_, _
 from relaytui.services import installation, logs
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge, level_meaning
+from relaytui.widgets.toggles import MarkedRadioButton
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -176,7 +177,7 @@ class LevelChangeDialog(LogDialog):
                 yield Static("", id="level-now", markup=False)
                 yield Label(_("New level"), classes="dialog-label", markup=False)
                 yield RadioSet(
-                    *(RadioButton(Text(str(level)), id=f"level-{level}") for level in logs.LEVELS),
+                    *(MarkedRadioButton(Text(str(level)), id=f"level-{level}") for level in logs.LEVELS),
                     id="level-choice",
                 )
                 yield Static("", id="level-hint", classes="dialog-hint", markup=False)
@@ -213,10 +214,10 @@ class LevelChangeDialog(LogDialog):
         text = ""
         if level is not None and level >= 1 and self.detail.consent_state != "ok":
             state = {
-                "expired": _("the guardians' consent has expired"),
-                "withdrawn": _("the guardians' consent was withdrawn"),
+                "expired": _("the consent has expired"),
+                "withdrawn": _("the consent was withdrawn"),
             }.get(self.detail.consent_state, _("no consent is recorded"))
-            text = _("Level {level} needs the guardians' consent, and {detail}: record it under "
+            text = _("Level {level} needs a consent to the log, and {detail}: record it under "
                      "Actors and consent.").format(level=level, detail=state)
         elif level is not None and level != self.detail.level:
             text = _("From level {old} to level {new}.").format(old=self.detail.level, new=level)

@@ -33,8 +33,10 @@ from relaytui.screens.log_efforts import (
 from relaytui.screens.log_view import NOTHING, LogPane, date_only, label, literal
 from relaytui.services import accounts, clock, consent, installation, logs, subjects, units
 from relaytui.services.consent import ConsentInput
+from relaytui.widgets.choice import Choice
 from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.messages import LogChanged
+from relaytui.widgets.toggles import MarkedCheckbox, MarkedSelectionList
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -104,6 +106,8 @@ class ActorsData:
     consents: tuple[consent.ConsentView, ...]
     guardians: tuple[subjects.GuardianView, ...] = ()
     units: tuple[units.UnitView, ...] = ()
+    #: Who may give a consent today (R6), as the service decides.
+    givers: tuple[consent.Giver, ...] = ()
 
     def leader_id(self, unit_id: int | None) -> int | None:
         """The nearest leader of the log's unit: attached without a consent (R3)."""
@@ -318,7 +322,7 @@ class ActorsPane(LogPane):
         attention = self.query_one("#actors-attention", Static)
         if detail is not None and detail.can_write and detail.consent_state != "ok":
             attention.update(Text(
-                "! " + _("The log has no consent in force. Record the guardians' consent (c).")))
+                "! " + _("The log has no consent in force. Record a consent (c).")))
             attention.display = True
         else:
             attention.display = False
@@ -344,11 +348,13 @@ class ActorsPane(LogPane):
         consents = tuple(consent.list_consents(store, staff, detail.id))
         guardians: tuple[subjects.GuardianView, ...] = ()
         unit_rows: tuple[units.UnitView, ...] = ()
+        givers: tuple[consent.Giver, ...] = ()
         if detail.can_write:  # what only the holder's forms need
             guardians = tuple(subjects.list_guardians(store, staff, detail.id))
             unit_rows = tuple(units.list_units(store, staff))
+            givers = tuple(consent.givers(store, staff, detail.id))
         data = ActorsData(inst.timezone, inst.profile, clock.today(inst.timezone), actors, consents,
-                          guardians, unit_rows)
+                          guardians, unit_rows, givers)
         if not worker.is_cancelled:
             self.post_message(self.Loaded(data))
 
@@ -541,41 +547,45 @@ class RecordConsentDialog(LogPaneDialog):
         return _("Record a consent")
 
     def givers(self) -> list[tuple[Text, object]]:
+        """Only those who may consent (R6): the guardians with custody, or the subject alone
+        when they consent for themself."""
         options: list[tuple[Text, object]] = []
-        for guardian in self.data.guardians:
-            text = one_line(guardian.name)
-            what = [guardian.relation] if guardian.relation else []
-            if not guardian.has_custody:
-                what.append(_("no custody"))
-            if what:
-                text.append(f" ({', '.join(what)})")
-            options.append((text, guardian.id))
-        if self.detail.subject_kind == "pregnant" or self.data.profile == "no":
-            text = one_line(self.detail.subject_name)
-            text.append(" " + _("(the subject, for themself)"))
-            options.append((text, SUBJECT_GIVER))
+        for giver in self.data.givers:
+            text = one_line(giver.name)
+            if giver.guardian_id is None:
+                text.append(" " + _("(the subject, for themself)"))
+                options.append((text, SUBJECT_GIVER))
+            else:
+                if giver.relation:
+                    text.append(f" ({giver.relation})")
+                options.append((text, giver.guardian_id))
         return options
 
     def form(self) -> ComposeResult:
         givers = self.givers()
-        first = next((g.id for g in self.data.guardians if g.has_custody),
-                     givers[0][1] if givers else Select.BLANK)
-        yield form_row(_("Given by"), Select(givers, value=first, id="consent-giver", compact=True,
-                                             prompt=_("Choose who gave it")))
-        yield form_row(_("How"), Select([(Text(_(word)), code) for code, word in METHODS.items()],
+        first = givers[0][1] if givers else Select.BLANK
+        yield form_row(_("Given by"), Choice(givers, value=first, id="consent-giver", compact=True,
+                                             allow_blank=not givers, prompt=_("Choose who gave it")))
+        offered = {g.guardian_id for g in self.data.givers}
+        left_out = [g.name for g in self.data.guardians if g.id not in offered]
+        if left_out:
+            # Why a guardian the caseworker expects is not in the list.
+            yield form_row("", Static(Text(_("Not offered, as they may not consent: {names}.").format(
+                names=", ".join(left_out))), id="consent-not-offered", classes="form-note", markup=False))
+        yield form_row(_("How"), Choice([(Text(_(word)), code) for code, word in METHODS.items()],
                                         id="consent-method", compact=True,
                                         prompt=_("Choose how it was given")))
         yield form_row(_("Given on"), field(self.data.today.isoformat(), id="consent-given",
                                             max_length=10, placeholder="YYYY-MM-DD"))
-        yield form_row(_("Covers the log"), Checkbox(_("yes"), True, id="consent-covers-log",
+        yield form_row(_("Covers the log"), MarkedCheckbox(_("yes"), True, id="consent-covers-log",
                                                      compact=True))
         yield form_row(_("Staff: search"), field(id="consent-staff-search", max_length=100,
                                                  placeholder=_("name or profession")))
-        yield form_row("", SelectionList[int](id="consent-staff", compact=True, classes="form-list"))
+        yield form_row("", MarkedSelectionList[int](id="consent-staff", compact=True, classes="form-list"))
         yield form_row(_("Staff chosen"), Static(Text(NOTHING), id="consent-staff-chosen",
                                                  markup=False))
         unit_choices = [Selection(one_line(u.name), u.id) for u in self.data.units]
-        yield form_row(_("Whole units"), SelectionList[int](*unit_choices, id="consent-units",
+        yield form_row(_("Whole units"), MarkedSelectionList[int](*unit_choices, id="consent-units",
                                                             compact=True, classes="form-list"))
         yield form_row(_("Named persons"), field(id="consent-persons", max_length=1000,
                                                  placeholder=_("e.g. Grandma Inge, Uncle Ib")))
@@ -634,7 +644,10 @@ class RecordConsentDialog(LogPaneDialog):
     def read_form(self) -> ConsentInput:
         giver = self.query_one("#consent-giver", Select).value
         if giver is Select.BLANK:
-            raise FormError(_("Choose one of the subject's guardians as the one who consents."),
+            raise FormError(_("Nobody is registered who may consent for {name}: add a guardian with "
+                              "custody to the subject first.").format(name=self.detail.subject_name)
+                            if not self.data.givers else
+                            _("Choose one of the subject's guardians as the one who consents."),
                             "consent-giver")
         method = self.query_one("#consent-method", Select).value
         if method is Select.BLANK:
@@ -768,6 +781,11 @@ class AddActorDialog(LogPaneDialog):
         self.candidates: dict[str, Candidate] = {}
         #: The search the list shows the answer to; a choice from an older list is not taken.
         self.shown_query: str | None = None
+        #: Enter was pressed in the search before the list answered it.
+        self.save_when_found = False
+        #: The name typed for someone not on the staff, once Enter was pressed on it: a second
+        #: Enter adds them (one stray key does not make a staff search a named person).
+        self.person_confirmed: str | None = None
 
     def heading(self) -> str:
         return _("Add an actor")
@@ -791,9 +809,13 @@ class AddActorDialog(LogPaneDialog):
                 choices.highlighted = 0
 
     def action_enter_field(self) -> None:
-        """Enter in the search goes to the list (at once, so a second Enter picks)."""
+        """Enter in the search adds the person the list shows first, as soon as the list
+        answers what was typed (a fast typist's Enter waits for it)."""
         if self.focused is self.query_one("#actor-search", Input):
-            self.action_to_choices()
+            if self.shown_query == self.value("#actor-search"):
+                self.action_save()
+            else:
+                self.save_when_found = True
             return
         super().action_enter_field()
 
@@ -802,8 +824,14 @@ class AddActorDialog(LogPaneDialog):
         # The old answer goes at once: nobody picks from a list that no longer fits.
         self.shown_query = None
         self.candidates = {}
+        self.person_confirmed = None
         self.query_one("#actor-choices", OptionList).clear_options()
         self._search(event.value)
+
+    @on(OptionList.OptionHighlighted, "#actor-choices")
+    def _moved(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        self.person_confirmed = None
 
     def _search(self, query: str) -> None:
         self._find_staff(self.app.store, self.app.staff, query)  # type: ignore[attr-defined]
@@ -876,6 +904,9 @@ class AddActorDialog(LogPaneDialog):
         if options:
             choices.highlighted = 0
         self.shown_query = query
+        if self.save_when_found:
+            self.save_when_found = False
+            self.action_save()
 
     @on(OptionList.OptionSelected, "#actor-choices")
     def _chosen(self, event: OptionList.OptionSelected) -> None:
@@ -889,6 +920,10 @@ class AddActorDialog(LogPaneDialog):
         if candidate is None or self.shown_query != self.value("#actor-search"):
             raise FormError(_("Search for the person to add, then choose them in the list."),
                             "actor-search")
+        if candidate.kind == "person" and self.person_confirmed != candidate.name:
+            self.person_confirmed = candidate.name
+            raise FormError(_("\u201c{name}\u201d is nobody on the staff. Press Enter again to add "
+                              "them by name, or choose someone in the list.").format(name=candidate.name))
         return candidate
 
     def write(self, store: Store, staff: StaffRef, values: Candidate) -> None:

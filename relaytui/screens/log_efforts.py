@@ -35,9 +35,11 @@ from relaytui.i18n import N_, _, ngettext
 from relaytui.i18n.formats import date_text
 from relaytui.screens.log_view import NOTHING, LogPane, date_only, label, literal
 from relaytui.services import clock, consent, efforts, installation, logs
+from relaytui.widgets.choice import Choice
 from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import LogChanged
+from relaytui.widgets.toggles import MarkedCheckbox
 from relaytui.widgets.writing_hints import WritingHints, hints_binding
 
 if TYPE_CHECKING:
@@ -755,7 +757,7 @@ def responsible_rows(choices: Sequence[Responsible], start: int, typed: str = ""
     typed instead, which is open only while "someone else" is chosen."""
     options = [(Text(_("Someone else: type who below")), SOMEONE_ELSE)]
     options += [(literal(choice.label), index) for index, choice in enumerate(choices)]
-    yield form_row(_("Responsible"), Select(options, value=start, allow_blank=False,
+    yield form_row(_("Responsible"), Choice(options, value=start, allow_blank=False,
                                             id="effort-responsible", compact=True))
     yield form_row(_("Or type who"), field(typed, id="effort-responsible-text", max_length=200,
                                            placeholder=_("e.g. mother, the home"),
@@ -884,7 +886,7 @@ class EvaluateEffortDialog(LogPaneDialog):
                      markup=False)
         yield form_row(_("What was found"), field(id="evaluation-text", max_length=4000,
                                                   placeholder=_("What worked, what did not")))
-        yield form_row(_("End the effort"), Checkbox(_("yes, it ends now"), self.end,
+        yield form_row(_("End the effort"), MarkedCheckbox(_("yes, it ends now"), self.end,
                                                      id="evaluation-end", compact=True))
         yield form_row(_("Next evaluation"), field(id="evaluation-next", max_length=10,
                                                    placeholder="YYYY-MM-DD", disabled=self.end))
@@ -948,7 +950,7 @@ class EvaluateGoalDialog(LogPaneDialog):
                      markup=False)
         yield form_row(_("What was found"), field(id="evaluation-text", max_length=4000,
                                                   placeholder=_("How far the goal was reached")))
-        yield form_row(_("Outcome"), Select([(Text(_(word)), code) for code, word in GOAL_OUTCOMES],
+        yield form_row(_("Outcome"), Choice([(Text(_(word)), code) for code, word in GOAL_OUTCOMES],
                                             value="active", allow_blank=False,
                                             id="evaluation-outcome", compact=True))
         yield form_row(_("Next evaluation"), field(id="evaluation-next", max_length=10,

@@ -23,6 +23,7 @@ from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.screens.log_view import READ_ONLY, READ_ONLY_TIP, LogPane, date_time, label, literal
 from relaytui.services import installation, logs
+from relaytui.widgets.choice import Choice
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import LogChanged
 from relaytui.widgets.writing_hints import WritingHints, hints_binding
@@ -286,7 +287,7 @@ class EntryEditor(RelayModalScreen["logs.EntryView | None"]):
                     start = self.corrects.kind
             with Horizontal(id="entry-kind-row"):
                 yield Label(_("Kind"), id="entry-kind-label", markup=False)
-                yield Select(kinds, value=start, allow_blank=False, id="entry-kind")
+                yield Choice(kinds, value=start, allow_blank=False, id="entry-kind")
             yield TextArea(id="entry-text", soft_wrap=True, show_line_numbers=False,
                            tab_behavior="focus")
             yield WritingHints(id="entry-hints")

@@ -176,6 +176,9 @@ def row_cells(summary: logs.LogSummary, tz: str, keys: tuple[str, ...]) -> list[
     name = literal(summary.subject_name)
     name.no_wrap, name.overflow = True, "ellipsis"
     holder = literal(summary.holder_name)
+    if summary.coordinator:
+        # In front, so that a long name is cut rather than the word (R14).
+        holder = Text.assemble((_("coord.") + " ", "italic"), holder)
     holder.no_wrap, holder.overflow = True, "ellipsis"
     level = level_badge(summary.level)
     level.justify = "center"

@@ -54,6 +54,8 @@ from relaytui.screens.log_meetings import MEETING_KINDS
 from relaytui.screens.log_view import label, literal
 from relaytui.services import clock, installation, logs, meetings
 from relaytui.services.meetings import GuestInput, MeetingView
+from relaytui.widgets.choice import Choice
+from relaytui.widgets.toggles import MarkedSelectionList
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -313,7 +315,7 @@ class ScheduleDialog(MeetingDialog):
 
     def form(self) -> ComposeResult:
         yield Static("", id="schedule-about", classes="log-dialog-note", markup=False)
-        yield form_row(_("Kind"), Select([(Text(label(MEETING_KINDS, kind)), kind) for kind in meetings.KINDS],
+        yield form_row(_("Kind"), Choice([(Text(label(MEETING_KINDS, kind)), kind) for kind in meetings.KINDS],
                                          value=self.kind, allow_blank=False, id="schedule-kind", compact=True))
         yield form_row(_("Date"), field(id="schedule-date", max_length=10, placeholder="YYYY-MM-DD"))
         yield form_row(_("Time"), field(id="schedule-time", max_length=5, placeholder="HH:MM"))
@@ -322,7 +324,7 @@ class ScheduleDialog(MeetingDialog):
         yield form_row(_("Place or video link"),
                        field(id="schedule-place", max_length=500,
                              placeholder=_("e.g. Meeting room 2, or a video link")))
-        yield form_row(_("Invite"), SelectionList[str](id="schedule-invitees", classes="meeting-invitees",
+        yield form_row(_("Invite"), MarkedSelectionList[str](id="schedule-invitees", classes="meeting-invitees",
                                                        compact=True))
         yield form_row(_("Guests"), TextArea(id="schedule-guests", classes="meeting-lines", soft_wrap=True,
                                              placeholder=_("One a line: name, role, e-mail")))

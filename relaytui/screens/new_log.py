@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
-    Button, Checkbox, Input, Label, OptionList, RadioButton, RadioSet, Select, Static,
+    Button, Checkbox, Input, Label, OptionList, RadioSet, Select, Static,
     TextArea,
 )
 from textual.widgets.option_list import Option
@@ -25,8 +25,10 @@ from relaytui.app import RelayScreen, after_typed_keys
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import date_text
+from relaytui.widgets.choice import Choice
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge, level_meaning
+from relaytui.widgets.toggles import MarkedCheckbox, MarkedRadioButton
 from relaytui.services import clock, consent, installation, logs, subjects
 
 if TYPE_CHECKING:
@@ -116,7 +118,7 @@ class NewLogScreen(RelayScreen):
                 yield Input(id="newlog-name", max_length=200)
                 yield Label(_("The subject is"), classes="newlog-label", markup=False)
                 yield RadioSet(
-                    *(RadioButton(Text(_(label)), value=kind == "child", id=f"newlog-kind-{kind}")
+                    *(MarkedRadioButton(Text(_(label)), value=kind == "child", id=f"newlog-kind-{kind}")
                       for kind, label in KIND_LABELS.items()),
                     id="newlog-kind",
                 )
@@ -129,7 +131,7 @@ class NewLogScreen(RelayScreen):
                     yield Input(id="newlog-guardian-relation", placeholder=_("Relation"),
                                 max_length=50)
                     yield Input(id="newlog-guardian-phone", placeholder=_("Phone"), max_length=50)
-                    yield Checkbox(_("Custody"), value=True, id="newlog-guardian-custody")
+                    yield MarkedCheckbox(_("Custody"), value=True, id="newlog-guardian-custody")
                 with Horizontal(classes="newlog-buttons"):
                     yield Button(_("Add guardian"), id="newlog-add-guardian")
                     yield Button(_("Register subject"), id="newlog-register", variant="primary")
@@ -139,7 +141,7 @@ class NewLogScreen(RelayScreen):
                             classes="newlog-label", markup=False)
                 yield TextArea(id="newlog-concern")
                 yield Label(_("Trigger category (optional)"), classes="newlog-label", markup=False)
-                yield Select(
+                yield Choice(
                     [(_(label), key) for key, label in TRIGGER_LABELS.items()],
                     id="newlog-trigger", prompt=_("No trigger category"),
                 )
@@ -151,7 +153,7 @@ class NewLogScreen(RelayScreen):
                     yield Vertical(id="newlog-giver-box")
                     yield Label(_("How was it given?"), classes="newlog-label", markup=False)
                     yield RadioSet(
-                        *(RadioButton(Text(_(label)), id=f"newlog-method-{method}")
+                        *(MarkedRadioButton(Text(_(label)), id=f"newlog-method-{method}")
                           for method, label in METHOD_LABELS.items()),
                         id="newlog-method",
                     )
@@ -197,7 +199,7 @@ class NewLogScreen(RelayScreen):
                 label = Text.assemble(level_badge(level), " ", level_meaning("no", level))
                 label.append(" — " + (_("with the consent given now") if level == 1 else
                                       _("no consent yet")))
-                buttons.append(RadioButton(label, value=level == 1, id=f"newlog-level-{level}"))
+                buttons.append(MarkedRadioButton(label, value=level == 1, id=f"newlog-level-{level}"))
             await self.query_one("#newlog-level-box").mount(RadioSet(*buttons, id="newlog-level"))
 
     # --- the national number (R15) -------------------------------------------------------
@@ -402,44 +404,31 @@ class NewLogScreen(RelayScreen):
         self._set_stage("log")
         self.query_one("#newlog-concern", TextArea).focus()
 
-    def _may_consent_for_self(self, view: subjects.SubjectView) -> bool:
-        """A pregnant person always; in ``no`` a young person from the age of own consent (R6)."""
-        assert self.inst is not None
-        if view.kind == "pregnant":
-            return True
-        if self.inst.profile != "no":
-            return False
-        age = consent.age_on(view.birth_date, clock.today(self.inst.timezone))
-        return age is not None and age >= self.inst.age_of_own_consent
-
     async def _fill_givers(self, view: subjects.SubjectView) -> None:
+        """Only those who may consent (R6), as the consent service decides."""
         box = self.query_one("#newlog-giver-box", Vertical)
         await box.remove_children()
         if self.inst is None or self.inst.profile != "no":
             self.givers = []
             return
-        self_consent = self._may_consent_for_self(view)
-        self.givers = [("guardian", g.id) for g in view.guardians]
+        givers = consent.who_may_consent(view.name, view.kind, view.birth_date, view.guardians, self.inst,
+                                         clock.today(self.inst.timezone))
+        self.givers = [("subject", None) if g.guardian_id is None else ("guardian", g.guardian_id)
+                       for g in givers]
+        guardians = {g.id: g for g in view.guardians}
         buttons = [
-            RadioButton(guardian_label(g.name, g.relation, g.phone, g.has_custody),
-                        value=not self_consent and g.id == self._first_with_custody(view))
-            for g in view.guardians
+            MarkedRadioButton(Text(_("{name} themself").format(name=view.name)), value=index == 0)
+            if g.guardian_id is None else
+            MarkedRadioButton(guardian_label(g.name, g.relation, guardians[g.guardian_id].phone, True),
+                              value=index == 0)
+            for index, g in enumerate(givers)
         ]
-        if self_consent:
-            self.givers.append(("subject", None))
-            buttons.append(RadioButton(
-                Text(_("{name} themself").format(name=view.name)), value=True
-            ))
         if buttons:
             await box.mount(RadioSet(*buttons, id="newlog-giver"))
         else:
-            await box.mount(Static(Text(_("No one can consent yet: the subject has no guardians "
+            await box.mount(Static(Text(_("No one can consent yet: no guardian with custody is "
                                     "registered. Start at level 0, and add the guardians in the "
                                     "log.")), markup=False))
-
-    @staticmethod
-    def _first_with_custody(view: subjects.SubjectView) -> int | None:
-        return next((g.id for g in view.guardians if g.has_custody), None)
 
     @on(RadioSet.Changed, "#newlog-level")
     def _level_changed(self) -> None:

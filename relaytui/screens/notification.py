@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Label, RadioButton, RadioSet, Static, TextArea
+from textual.widgets import Button, Input, Label, RadioSet, Static, TextArea
 
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import local_date_time
@@ -17,6 +17,7 @@ from relaytui.screens.level_change import LogDialog
 from relaytui.services import installation, logs, meetings, notifications
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge
+from relaytui.widgets.toggles import MarkedRadioButton
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -108,11 +109,11 @@ class NotificationDialog(LogDialog):
         explanation.update(Text.assemble(_("The log is at level"), " ", level_badge(level), ". ",
                                          text))
         self.paths = [("meeting", m.id) for m in usable]
-        buttons = [RadioButton(self._meeting_label(m, inst.timezone), value=i == 0)
+        buttons = [MarkedRadioButton(self._meeting_label(m, inst.timezone), value=i == 0)
                    for i, m in enumerate(usable)]
         for key, label in EXCEPTION_LABELS.items():
             self.paths.append(("exception", key))
-            buttons.append(RadioButton(
+            buttons.append(MarkedRadioButton(
                 Text(_("Without a meeting: {exception}").format(exception=_(label)))
             ))
         box = self.query_one("#notify-how-box")

@@ -17,12 +17,13 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Label, RadioButton, RadioSet, Static
+from textual.widgets import Button, Label, RadioSet, Static
 
 from relaytui.i18n import N_, _
 from relaytui.screens.level_change import LogDialog
 from relaytui.services import installation, logs
 from relaytui.widgets.footer import KeyFooter
+from relaytui.widgets.toggles import MarkedRadioButton
 
 #: The papers the dialog offers, in order: the service's kind and what the user reads.
 PAPERS = (
@@ -75,10 +76,10 @@ class PapersDialog(LogDialog):
                 yield Static(self.title_text(_("Papers for the family")), classes="dialog-title", markup=False)
             with VerticalScroll(classes="dialog-body"):
                 yield Label(_("Which paper?"), classes="dialog-label", markup=False)
-                yield RadioSet(*(RadioButton(Text(_(words)), value=number == 0, id=f"papers-{kind}")
+                yield RadioSet(*(MarkedRadioButton(Text(_(words)), value=number == 0, id=f"papers-{kind}")
                                  for number, (kind, words) in enumerate(PAPERS)), id="papers-kind")
                 yield Label(_("Format"), classes="dialog-label", markup=False)
-                yield RadioSet(*(RadioButton(Text(_(words)), value=number == 0, id=f"papers-format-{form}")
+                yield RadioSet(*(MarkedRadioButton(Text(_(words)), value=number == 0, id=f"papers-format-{form}")
                                  for number, (form, words) in enumerate(FORMATS)), id="papers-format")
                 yield Static(Text(_("Making a paper is recorded in the log's audit trail. The file is saved "
                                     "in your documents folder, readable by you only.")),

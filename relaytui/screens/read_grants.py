@@ -27,7 +27,6 @@ from textual.widgets import (
     DataTable,
     Input,
     Label,
-    RadioButton,
     RadioSet,
     Static,
 )
@@ -40,6 +39,7 @@ from relaytui.screens.level_change import LogDialog
 from relaytui.services import clock, grants, installation
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import OpenLog
+from relaytui.widgets.toggles import MarkedRadioButton
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -147,7 +147,7 @@ class GiveGrantDialog(GrantDialog):
             yield Label(_("Who of the guardians approved (required)"), classes="dialog-label", markup=False)
             yield Input(id="grant-approved-by", max_length=200)
             yield Label(_("How"), classes="dialog-label", markup=False)
-            yield RadioSet(*(RadioButton(Text(_(words)), id=f"grant-approval-{code}", value=code == "oral")
+            yield RadioSet(*(MarkedRadioButton(Text(_(words)), id=f"grant-approval-{code}", value=code == "oral")
                              for code, words in grants.APPROVAL_METHODS.items()), id="grant-approval-method")
             yield Label(_("On which day"), classes="dialog-label", markup=False)
             yield Input(id="grant-approved-on", max_length=20)

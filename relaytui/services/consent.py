@@ -97,10 +97,15 @@ def age_on(birth: date | None, day: date) -> int | None:
 def consents_for_self(subject: Subject, inst: installation.Installation, today: date) -> bool:
     """Does the subject consent for themself? A pregnant person always; in ``no`` a young
     person from the age of own consent (R6)."""
-    if subject.kind == "pregnant":
+    return own_consent(subject.kind, subject.birth_date, inst, today)
+
+
+def own_consent(kind: str, birth_date: date | None, inst: installation.Installation, today: date) -> bool:
+    """:func:`consents_for_self` for a subject not stored yet (the new-log form)."""
+    if kind == "pregnant":
         return True
     if inst.profile == "no":
-        age = age_on(subject.birth_date, today)
+        age = age_on(birth_date, today)
         return age is not None and age >= inst.age_of_own_consent
     return False
 
@@ -150,6 +155,39 @@ def check_giver(session: Session, subject: Subject, data: ConsentInput,
             rule="R6",
         )
     return guardian.name, guardian
+
+
+@dataclass(frozen=True)
+class Giver:
+    """Someone who may give a consent for the log's subject today (R6)."""
+
+    guardian_id: int | None  # None: the subject, for themself
+    name: str
+    relation: str = ""
+
+
+def givers(store: Store, by: access.StaffRef, log_id: int) -> list[Giver]:
+    """Who may consent for the log's subject today, as :func:`check_giver` decides (R6): the
+    subject alone when they consent for themself (a pregnant person; in ``no`` a young person
+    of the age of own consent), else the guardians with custody. The form offers only these."""
+    inst = installation.read(store)
+    with store.session(write=True) as session:
+        _staff, log = access.log_for_read(session, by, log_id, what="guardians")
+        subject = session.get(Subject, log.subject_id)
+        rows = session.exec(
+            select(Guardian).where(Guardian.subject_id == subject.id).order_by(col(Guardian.id))
+        ).all()
+        return who_may_consent(subject.name, subject.kind, subject.birth_date, rows, inst,
+                               clock.today(inst.timezone))
+
+
+def who_may_consent(name: str, kind: str, birth_date: date | None, guardians, inst: installation.Installation,
+                    today: date) -> list[Giver]:
+    """The rule of :func:`givers` over a subject's data (``guardians``: anything with ``id``,
+    ``name``, ``relation`` and ``has_custody``), for a subject that may not be stored yet."""
+    if own_consent(kind, birth_date, inst, today):
+        return [Giver(None, name)]
+    return [Giver(g.id, g.name, g.relation) for g in guardians if g.has_custody]
 
 
 def state_of(consent: Consent) -> str:
@@ -549,7 +587,7 @@ def add_actor(
                     )
                 if consent is None or not covers_staff(session, consent, member):
                     raise RuleViolation(
-                        _("No consent in force covers {name}. Record the guardians' consent to "
+                        _("No consent in force covers {name}. Record a consent that covers "
                           "{name} under Actors and consent first.").format(name=member.full_name),
                         rule="R5",
                     )
@@ -566,7 +604,7 @@ def add_actor(
                 )
             if consent is None or not covers_person(session, consent, person_name):
                 raise RuleViolation(
-                    _("No consent in force covers {name}. Record the guardians' consent to "
+                    _("No consent in force covers {name}. Record a consent that covers "
                       "{name} under Actors and consent first.").format(name=person_name),
                     rule="R5",
                 )

@@ -62,6 +62,8 @@ class LogSummary:
     holder_id: int
     holder_name: str
     my_role: str  # holder|actor|grant
+    #: The log was passed into an individual plan (R14): its holder is its coordinator.
+    coordinator: bool
     next_meeting_at: datetime | None
     overdue_evaluations: int
     consent_state: str
@@ -216,13 +218,13 @@ def _require_consent_for_level(session: Session, log: RelayLog, level: int, prof
     if level >= 1 and not consent.log_consent_in_force(session, log):
         state = consent.log_consent_state(session, log)
         if state == "expired":
-            detail = _("the guardians' consent has expired")
+            detail = _("the consent has expired")
         elif state == "withdrawn":
-            detail = _("the guardians' consent was withdrawn")
+            detail = _("the consent was withdrawn")
         else:
             detail = _("no consent is recorded")
         raise RuleViolation(
-            _("Level {level} needs the guardians' consent, and {detail}: record it under Actors "
+            _("Level {level} needs a consent to the log, and {detail}: record it under Actors "
               "and consent.").format(level=level, detail=detail),
             rule="R4",
         )
@@ -725,6 +727,7 @@ def _summary(staff: Staff, row) -> LogSummary:
         id=log.id, subject_id=subject.id, subject_name=subject.name,
         national_number_masked=subjects.mask(subject.national_number), level=log.level,
         status=log.status, holder_id=log.holder_id, holder_name=row.holder_name or "",
+        coordinator=log.plan_coordinator_id is not None and log.plan_coordinator_id == log.holder_id,
         my_role="holder" if log.holder_id == staff.id else ("grant" if log.status == "closed" else "actor"),
         next_meeting_at=_aware(row.next_meeting), overdue_evaluations=row.overdue or 0,
         consent_state=row.consent_state, last_entry_at=_aware(row.last_entry),

@@ -83,3 +83,29 @@ async def test_the_coordinator_is_named_coordinator_in_the_header_the_actors_and
     copy = documents.render(papers.guardian_copy(town.store, carl, town.log.id), "text").decode()
     # The paper speaks the Norwegian profile's language.
     assert "Koordinatoren: kontaktpersonen din" in copy and "Stafetthaldaren:" not in copy
+
+
+@pytest.mark.rule("R14")
+async def test_the_log_list_names_the_coordinator_coordinator(sqlite_store):
+    from relaytui.services import plan
+    from tests.screens.test_log_list import show_list, table_rows
+
+    town = town_in(sqlite_store, "no")
+    from datetime import date
+
+    from relaytui.services.consent import ConsentInput
+
+    emil = town.world.add_subject("Emil Hansen", date(2017, 3, 2), guardians=(("Kari Hansen", True),))
+    other = logs.create_log(town.store, town.world.ref("carl"), subject_id=emil, concern="Fråvær",
+                            first_consent=ConsentInput(giver="guardian", method="signed_form",
+                                                       guardian_id=town.world.guardians["Kari Hansen"]))
+    carl = town.world.ref("carl")
+    plan.pass_to_plan(town.store, town.world.ref("anna"), town.log.id, coordinator_id=carl.id,
+                      reason="Langvarige tenester")
+    app = RelayApp(town.store)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await show_list(pilot, carl)
+        holders = {row["name"]: row["holder"] for row in table_rows(app)}
+    assert holders["Ida Jensen"] == "coord. Carl Dahl", holders
+    assert holders["Emil Hansen"] == "Carl Dahl", holders
+    assert other.id != town.log.id

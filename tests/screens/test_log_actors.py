@@ -25,7 +25,7 @@ from tests.screens.test_log_efforts import (
     make_town, open_pane, type_text,
 )
 
-R5_MESSAGE = ("No consent in force covers Fie Falk. Record the guardians' consent to Fie Falk "
+R5_MESSAGE = ("No consent in force covers Fie Falk. Record a consent that covers Fie Falk "
               "under Actors and consent first.")
 
 
@@ -128,7 +128,7 @@ async def test_adding_fie_without_a_consent_shows_the_rule_and_adds_nothing(town
         await wait_for(pilot, lambda: choices.option_count and "Fie Falk" in str(choices.get_option_at_index(0).prompt),
                        "Fie in the list")
         assert "no consent covers them" in str(choices.get_option_at_index(0).prompt)
-        await pilot.press("enter", "enter")  # to the list, and add
+        await pilot.press("enter")  # adds the first in the list
         await wait_for(pilot, lambda: error_text(app), "the refusal")
         assert error_text(app) == R5_MESSAGE
         assert R5_MESSAGE.split(". ")[0] in screen_text(app)
@@ -211,20 +211,15 @@ async def test_the_holder_removes_an_actor_with_a_reason(town):
 
 
 @pytest.mark.rule("R6")
-async def test_a_guardian_without_custody_is_refused_in_the_form(town):
+async def test_a_guardian_without_custody_is_not_offered_and_the_form_says_why(town):
     app = actors_app(town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, RecordConsentDialog), "the consent form")
-        await choose(pilot, "down")  # Peter Jensen (no custody)
-        assert "no custody" in screen_text(app)
-        await pilot.press("tab")
-        await choose(pilot, "down", "down")  # digital
-        await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: error_text(app), "the refusal")
-        assert error_text(app) == "Peter Jensen has no custody and cannot consent. Ask a guardian with custody."
-    assert consent.list_consents(town.store, town.anna, town.log.id) == []
+        await choose(pilot, "down")  # past Mette: nobody else to choose
+        assert dialog(app).query_one("#consent-giver").value == town.world.guardians["Mette Jensen"]
+        assert "Not offered, as they may not consent: Peter Jensen." in screen_text(app)
 
 
 async def test_a_badly_typed_expiry_date_says_the_format(town):
@@ -302,6 +297,71 @@ async def test_a_person_named_with_markup_is_shown_literally(town):
         choices = dialog(app).query_one("#actor-choices", OptionList)
         await wait_for(pilot, lambda: choices.option_count == 1, "the named person")
         assert "“[b]y”" in screen_text(app)
+
+
+@pytest.mark.rule("R6")
+async def test_the_consent_form_offers_only_those_who_may_consent(town):
+    app = actors_app(town)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pane(pilot)
+        await pilot.press("c")
+        await wait_for(pilot, lambda: isinstance(app.screen, RecordConsentDialog), "the consent form")
+        giver = dialog(app).query_one("#consent-giver")
+        # Mette has custody; Peter has none, and Ida (a child in the Danish profile) does not
+        # consent for herself.
+        assert [str(prompt) for prompt, _value in giver._options] == ["Mette Jensen (parent)"]
+        assert giver.value == town.world.guardians["Mette Jensen"]
+
+
+# --- adding by keyboard: Enter takes the first, a stray key adds nobody -----------------------
+
+
+async def test_typing_a_name_and_enter_adds_the_first_at_once(town):
+    give_consent(town, staff_ids=(town.world.ref("carl").id,))
+    app = actors_app(town)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pane(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AddActorDialog), "the actor form")
+        # Typed fast: the Enter comes before the search has answered, and waits for it.
+        await pilot.press(*"carl", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
+    assert "Carl Dahl" in actor_names(town)
+
+
+async def test_a_stray_down_arrow_does_not_make_a_colleague_a_named_person(town):
+    give_consent(town, staff_ids=(town.world.ref("carl").id,), persons=("Carl",))
+    app = actors_app(town)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pane(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AddActorDialog), "the actor form")
+        await type_text(pilot, "Carl")
+        choices = dialog(app).query_one("#actor-choices", OptionList)
+        await wait_for(pilot, lambda: choices.option_count == 2, "Carl Dahl, and someone named Carl")
+        await pilot.press("down", "down", "enter")  # one ↓ too many: the named person, then Enter
+        await wait_for(pilot, lambda: error_text(app), "the question")
+        assert "nobody on the staff" in error_text(app)
+        assert isinstance(app.screen, AddActorDialog) and actor_names(town) == ["Lene Lund"]
+        await pilot.press("up", "enter")  # the colleague meant
+        await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
+    assert "Carl Dahl" in actor_names(town) and "Carl" not in actor_names(town)
+
+
+async def test_someone_not_on_the_staff_is_added_with_a_second_enter(town):
+    give_consent(town, persons=("Grandma Inge",))
+    app = actors_app(town)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pane(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AddActorDialog), "the actor form")
+        await type_text(pilot, "Grandma Inge")
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: error_text(app), "the question")
+        assert "Grandma Inge" not in actor_names(town)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
+    assert "Grandma Inge" in actor_names(town)
 
 
 # --- the small terminal --------------------------------------------------------------------

@@ -95,10 +95,10 @@ async def test_level_1_without_consent_says_what_is_missing_and_the_level_stays(
         await focus_on(pilot, "#level-reason")
         await pilot.press(*"Talked with the mother.")
         await pilot.press("ctrl+s")
-        message = ("Level 1 needs the guardians' consent, and no consent is recorded: record it "
+        message = ("Level 1 needs a consent to the log, and no consent is recorded: record it "
                    "under Actors and consent.")
         assert await refused(pilot, dialog) == message
-        assert "Level 1 needs the guardians' consent, and no consent is recorded" in screen_text(app)
+        assert "Level 1 needs a consent to the log, and no consent is recorded" in screen_text(app)
         assert app.screen is dialog and results == []
         assert dialog.query_one("#level-reason", TextArea).text == "Talked with the mother."
         await pilot.press("escape")

@@ -135,6 +135,34 @@ def test_a_pregnant_person_consents_for_herself(profile, store):
 
 
 @pytest.mark.rule("R6")
+@pytest.mark.parametrize("kind,years", [("child", 2), ("youth", 15), ("youth", 16), ("pregnant", 27)])
+def test_the_givers_offered_are_exactly_those_the_rule_accepts(profile, store, kind, years):
+    """The consent form offers ``consent.givers``: each of them is accepted, and everyone else
+    who might be tried (the subject, a guardian with or without custody) is refused."""
+    from tests.factories import build_world
+
+    world = build_world(store, profile)
+    today = clock.today("Europe/Oslo" if profile == "no" else "Europe/Copenhagen")
+    born = today.replace(year=today.year - years, day=min(today.day, 28)) - timedelta(days=1)
+    world.add_subject("Tove Test", born, kind=kind, guardians=(("Mor Test", True), ("Far Test", False)))
+    log = logs.create_log(world.store, world.ref("anna"), subject_id=world.subjects["Tove Test"], concern="x")
+    offered = consent.givers(world.store, world.ref("anna"), log.id)
+    tries = {None: ConsentInput(giver="subject", method="oral")} | {
+        world.guardians[name]: ConsentInput(giver="guardian", guardian_id=world.guardians[name], method="oral")
+        for name in ("Mor Test", "Far Test")}
+    accepted = set()
+    for who, data in tries.items():
+        try:
+            consent.record_consent(world.store, world.ref("anna"), log.id, data)
+            accepted.add(who)
+        except RuleViolation:
+            pass
+    assert {g.guardian_id for g in offered} == accepted
+    own = kind == "pregnant" or (profile == "no" and years >= 16)
+    assert accepted == ({None} if own else {world.guardians["Mor Test"]})
+
+
+@pytest.mark.rule("R6")
 def test_a_consent_records_how_when_what_and_until_when(world):
     log = new_log(world)
     now = clock.now()
