@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperGroup, TyperOption
 
 from relaytui import config, db
 from relaytui.db import make_url
@@ -78,6 +78,26 @@ def print_table(columns: list[str], rows: list[list[str]]) -> None:
     for row in rows:
         table.add_row(*(Text(visible(value or "")) for value in row))
     Console(highlight=False).print(table)
+
+
+def _flags_take_no_value() -> None:
+    """A flag (``--demo``, ``--force``, ``--help``) takes no value, so its help row names none.
+
+    Typer 0.29 shows ``<bool>`` beside every flag, as if ``--demo true`` were needed; options
+    with a value keep their type (``--lang en|da|nb|nn``).
+    """
+    shown = TyperOption.display_type_rich
+    if getattr(shown, "relaytui_flags", False):
+        return
+
+    def display_type_rich(self: TyperOption, ctx: Any) -> str | None:
+        return None if self.is_flag and self.metavar is None else shown(self, ctx)
+
+    display_type_rich.relaytui_flags = True  # type: ignore[attr-defined]
+    TyperOption.display_type_rich = display_type_rich  # type: ignore[method-assign]
+
+
+_flags_take_no_value()
 
 
 class Group(TyperGroup):

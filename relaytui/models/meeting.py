@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, false
 from sqlmodel import Field, SQLModel
 
 from relaytui.models.base import UTCDateTime
@@ -72,4 +72,7 @@ class MinutesNote(SQLModel, table=True):
     responsible_staff_id: int | None = Field(default=None, foreign_key="staff.id")
     responsible_text: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
     evaluate_on: date | None = None
+    #: The line was still in the input, half typed, when it was saved: after a crash it comes
+    #: back into the input to be finished, not as a finished line (issue 16).
+    typing: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     version: int = Field(default=1)

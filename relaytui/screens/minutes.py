@@ -108,6 +108,9 @@ class Line:
     saved_text: str | None = None
     saved_item_id: int | None = None
     change: KindChange | None = None
+    #: The line is in the input, being typed (not yet ended with Enter), and as saved.
+    typing: bool = False
+    saved_typing: bool = False
 
     @property
     def dirty(self) -> bool:
@@ -115,7 +118,8 @@ class Line:
             return True
         if self.note_id is None:
             return bool(self.text)
-        return self.text != self.saved_text or self.item_id != self.saved_item_id
+        return (self.text != self.saved_text or self.item_id != self.saved_item_id
+                or self.typing != self.saved_typing)
 
 
 @dataclass
@@ -272,8 +276,10 @@ class SectionView(Vertical):
         title.append_text(literal(self.section.title))
         yield Static(title, classes="minutes-section-title", markup=False)
         yield Static("", classes="minutes-lines", markup=False)
+        # Not selected on focus: coming back from a dialog, the next key must go on with the
+        # half-typed line, not replace it.
         yield Input(id=f"minutes-input-{self.number}", classes="minutes-input", compact=True,
-                    placeholder=_("Type a line; Enter ends it"))
+                    select_on_focus=False, placeholder=_("Type a line; Enter ends it"))
 
     @property
     def input(self) -> Input:
@@ -623,6 +629,7 @@ class MinutesScreen(RelayScreen):
             line.note_id, line.version, line.noted_at = note.id, note.version, note.noted_at
             line.kind, line.evaluate_on = note.kind, note.evaluate_on
             line.responsible_staff_id, line.responsible_text = note.responsible_staff_id, note.responsible_text
+            line.typing = line.saved_typing = note.typing
             section = by_item.get(note.agenda_item_id)
             if section is None:  # an item no longer on the agenda, or none
                 section = by_item.setdefault(None, Section(None, _(NOT_ON_AGENDA)))
@@ -632,10 +639,24 @@ class MinutesScreen(RelayScreen):
         if not self.sections:
             self.sections.append(Section(None, _(NOT_ON_AGENDA)))
         written = [n for n in meeting.notes if n.text.strip()]
-        if written:  # go on where the draft ended
-            last = max(written, key=lambda n: (n.noted_at, n.id))
+        typed = [n for n in written if n.typing]
+        if typed or written:  # go on where the draft ended: in the line being typed, if any
+            last = max(typed or written, key=lambda n: (n.noted_at, n.id))
             self.current = next((number for number, section in enumerate(self.sections)
                                  if any(self.lines[k].note_id == last.id for k in section.keys)), 0)
+            if typed:
+                self._back_into_input(self.sections[self.current], last.id)
+
+    def _back_into_input(self, section: Section, note_id: int) -> None:
+        """The line that was being typed when the draft was last saved goes back into the
+        input, to be finished; a new line leaves the list of finished ones until Enter."""
+        key = next(k for k in section.keys if self.lines[k].note_id == note_id)
+        section.current = key
+        if section.keys[-1] == key:
+            section.keys.pop()
+        for line in self.lines.values():  # only one line is ever in the input
+            if line.key != key:
+                line.typing = False
 
     def _show_banner(self) -> None:
         meeting, data = self.meeting, self.data
@@ -658,6 +679,8 @@ class MinutesScreen(RelayScreen):
                                  "Draft restored: {count} lines, the last from {time}.", len(written))
                         .format(count=len(written), time=local_time(last, self.tz)), style="bold")
             text.append(" " + _("Go on where you left off."))
+            if any(n.typing for n in written):
+                text.append(" " + _("The line you were typing is back in its field; Enter ends it."))
         else:
             return
         self._banner(text)
@@ -674,6 +697,12 @@ class MinutesScreen(RelayScreen):
         for number in range(len(self.sections)):
             self._render_section(number)
         self._enter_section(self.current)
+        section = self.sections[self.current] if self.sections else None
+        if self.writable and section is not None and section.current is not None:
+            editor = self._view(self.current).input
+            editor.value = self.lines[section.current].text
+            editor.cursor_position = len(editor.value)
+            self._render_section(self.current)
         self._show_status()
 
     # --- the sections --------------------------------------------------------------------
@@ -743,6 +772,8 @@ class MinutesScreen(RelayScreen):
         section.chosen = None
         if key is not None:
             line = self.lines[key]
+            with self._state_lock:
+                line.typing = False
             if key not in section.keys:
                 if line.text.strip() or line.note_id is not None:
                     section.keys.append(key)
@@ -812,6 +843,7 @@ class MinutesScreen(RelayScreen):
             return
         with self._state_lock:
             line.text = value
+            line.typing = True
         if section.current in section.keys:
             self._render_section(number)  # a line being changed shows as it is typed
         self._changed()
@@ -1060,15 +1092,15 @@ class MinutesScreen(RelayScreen):
             line = self.lines.get(key)
             if line is None or not line.dirty:
                 return None
-            text, item_id, note_id, version, change = (line.text, line.item_id, line.note_id, line.version,
-                                                       line.change)
+            text, item_id, note_id, version, change, typing = (
+                line.text, line.item_id, line.note_id, line.version, line.change, line.typing)
         kind_args: dict[str, Any] = {}
         if change is not None:
             kind_args = {"kind": change.kind, "responsible_staff_id": change.responsible_staff_id,
                          "responsible_text": change.responsible_text, "evaluate_on": change.evaluate_on}
         try:
             note = meetings.save_note(store, staff, meeting_id, text=text, agenda_item_id=item_id,
-                                      note_id=note_id, version=version, **kind_args)
+                                      note_id=note_id, version=version, typing=typing, **kind_args)
         except StaleWrite as exc:
             fresh = self._fresh_version(store, staff, meeting_id, note_id)
             if fresh is not None:
@@ -1088,7 +1120,7 @@ class MinutesScreen(RelayScreen):
             return SaveResult(key, generic_error())
         with self._state_lock:
             line.note_id, line.version, line.noted_at = note.id, note.version, note.noted_at
-            line.saved_text, line.saved_item_id = text, item_id
+            line.saved_text, line.saved_item_id, line.saved_typing = text, item_id, typing
             line.kind, line.evaluate_on = note.kind, note.evaluate_on
             line.responsible_staff_id, line.responsible_text = note.responsible_staff_id, note.responsible_text
             if line.change is change:

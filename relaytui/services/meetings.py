@@ -92,6 +92,8 @@ class NoteView:
     responsible_staff_id: int | None = None
     responsible_text: str = ""
     evaluate_on: date | None = None
+    #: Saved while still being typed: it goes back into the input when the minutes open.
+    typing: bool = False
 
 
 @dataclass(frozen=True)
@@ -210,7 +212,8 @@ def _readable_logs(session: Session, staff: Staff, log_ids: set[int]) -> set[int
 
 def note_view(note: MinutesNote) -> NoteView:
     return NoteView(note.id, note.agenda_item_id, note.noted_at, note.text, note.version, note.kind,
-                    note.responsible_staff_id, note.responsible_text or "", note.evaluate_on)
+                    note.responsible_staff_id, note.responsible_text or "", note.evaluate_on,
+                    bool(note.typing))
 
 
 def _check_time(starts_at: datetime, duration_minutes: int) -> None:
@@ -407,8 +410,11 @@ def save_note(store: Store, by: access.StaffRef, meeting_id: int, *, text: str,
               agenda_item_id: int | None = None, note_id: int | None = None,
               version: int | None = None, kind: str | None = None,
               responsible_staff_id: int | None = None, responsible_text: str = "",
-              evaluate_on: date | None = None) -> NoteView:
+              evaluate_on: date | None = None, typing: bool = False) -> NoteView:
     """Save one line of the minutes as a draft: a new line, or a change of a draft line.
+
+    ``typing`` says the line is still in the holder's input, not finished with Enter: opened
+    again after a crash, the minutes put it back there.
 
     ``kind`` turns the line into an effort (with who is responsible and when it is evaluated,
     R12), a goal, an agreement or, at a notification meeting, the family department's
@@ -433,7 +439,8 @@ def save_note(store: Store, by: access.StaffRef, meeting_id: int, *, text: str,
             if note is None or note.meeting_id != meeting.id:
                 raise NotFound(_("That line is not in these minutes."))
         new_kind = kind if kind is not None else (note.kind if note is not None else "note")
-        values: dict[str, object] = {"text": text, "agenda_item_id": agenda_item_id, "kind": new_kind}
+        values: dict[str, object] = {"text": text, "agenda_item_id": agenda_item_id, "kind": new_kind,
+                                     "typing": typing}
         if kind is not None:
             values.update(responsible_staff_id=None, responsible_text="", evaluate_on=None)
             if kind == "effort":

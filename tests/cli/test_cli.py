@@ -150,6 +150,25 @@ def test_subcommand_help():
         assert command in result.output
 
 
+def every_command_path(command, path=()):
+    yield path
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from every_command_path(sub, (*path, name))
+
+
+def test_no_help_page_asks_a_value_of_a_flag():
+    """A flag takes no value: its help row names no type (issue 16: "--demo <bool>")."""
+    import typer
+
+    paths = list(every_command_path(typer.main.get_command(app)))
+    assert len(paths) > 30
+    for path in paths:
+        result = run(*path, "--help")
+        assert result.exit_code == 0, (path, result.output)
+        assert "<bool>" not in result.output, path
+    assert "en|da|nb|nn" in run("--help").output  # an option with a value keeps its values
+
+
 def test_unknown_language_is_one_line(ready):
     assert_one_line_error(admin(ready, "--lang", "xx", "user", "list"), "xx")
 

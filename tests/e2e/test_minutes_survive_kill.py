@@ -89,6 +89,8 @@ def test_a_draft_survives_kill_9_whole(town):
         agenda = meetings.get_meeting(store, anna, meeting.id).agenda
         assert by_section == {agenda[0].id: "Mother says Bo sleeps better.",
                               agenda[1].id: "Bo drew his family: æøå ÆØÅ."}
+        # The first line was ended with Enter; the second was still being typed.
+        assert [n.typing for n in notes] == [False, True]
         integrity = store.engine.connect().exec_driver_sql("PRAGMA integrity_check").scalar()
         assert integrity == "ok"
     finally:
@@ -100,6 +102,8 @@ def test_a_draft_survives_kill_9_whole(town):
         shown = again.wait_for("Bo drew his family: æøå ÆØÅ.")
         assert "Mother says Bo sleeps better." in shown
         assert "Draft restored" in shown
+        # The half-typed line is back in its field (the banner may wrap anywhere).
+        assert "The line you were typing is back in its field" in " ".join(shown.split())
     finally:
         again.close()
 

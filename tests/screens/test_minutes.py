@@ -270,11 +270,19 @@ async def test_a_draft_left_without_finishing_is_offered_whole_by_a_new_app(worl
         assert "Draft restored: 2 lines" in text
         assert "Line one" in text and MARKUP in text  # literally, not as markup
         assert screen.current == 1  # where the draft ended
-        # Going on adds to the draft; nothing is duplicated.
+        # The line that was half typed is back in its field, not a finished line: typing goes
+        # on where it stopped, and Enter ends it.
+        assert again.focused.value == MARKUP and "The line you were typing is back" in text
+        assert text.count(MARKUP) == 1
+        await type_text(pilot, " and more")
+        await pilot.press("enter")
         await type_text(pilot, "Line three")
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(stored(world, meeting.id).notes) == 3, "three lines")
-        assert texts(stored(world, meeting.id)) == [(first, "Line one"), (second, MARKUP), (second, "Line three")]
+        await wait_until(pilot, lambda: not any(n.typing for n in stored(world, meeting.id).notes),
+                         "every line ended")
+        assert texts(stored(world, meeting.id)) == [(first, "Line one"), (second, MARKUP + " and more"),
+                                                    (second, "Line three")]
 
 
 async def wait_until_stored(world, meeting_id, expected) -> None:
