@@ -140,7 +140,8 @@ class NewLogScreen(RelayScreen):
                 yield Label(_("Concern: what have you seen or heard? (required)"),
                             classes="newlog-label", markup=False)
                 yield TextArea(id="newlog-concern")
-                yield Label(_("Trigger category (optional)"), classes="newlog-label", markup=False)
+                yield Label(_("Trigger category (optional)"), id="newlog-trigger-label",
+                            classes="newlog-label", markup=False)
                 yield Choice(
                     [(_(label), key) for key, label in TRIGGER_LABELS.items()],
                     id="newlog-trigger", prompt=_("No trigger category"),
@@ -191,6 +192,10 @@ class NewLogScreen(RelayScreen):
             ))
             self.query_one("#newlog-consent").display = False
         else:
+            # The trigger categories are the Danish guide's ("Sådan gør vi"); a Norwegian log
+            # has none (R2).
+            self.query_one("#newlog-trigger-label").display = False
+            self.query_one("#newlog-trigger").display = False
             note = self.query_one("#newlog-level-note", Static)
             note.update(Text(_("Normally level 1, with the consent the guardians give now; or "
                                "level 0 to clarify first whether there is a concern.")))
@@ -462,7 +467,7 @@ class NewLogScreen(RelayScreen):
                 giver=giver, guardian_id=guardian_id,
                 method=consent.METHODS[method_index] if method_index >= 0 else "",
             )
-        trigger = self.query_one("#newlog-trigger", Select).value
+        trigger = self.query_one("#newlog-trigger", Select).value if self.inst.profile == "dk" else None
         self._set_busy(True)
         self._create(
             self.store, self.staff, self.subject.id, self.query_one("#newlog-concern", TextArea).text,

@@ -255,6 +255,10 @@ def create_log(
         raise InvalidInput(_("Write down the concern: what have you seen or heard?"), rule="R2")
     if trigger is not None and trigger not in TRIGGERS:
         raise InvalidInput(_("Unknown trigger category."), rule="R2")
+    if trigger is not None and inst.profile != "dk":
+        # The categories come from the Danish guide (Kerteminde, "Sådan gør vi").
+        raise InvalidInput(_("Trigger categories belong to the Danish guide; a Norwegian log has none."),
+                           rule="R2")
     if level is None:
         level = 1 if inst.profile == "no" and first_consent is not None else 0
     _check_level(level)

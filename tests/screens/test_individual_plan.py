@@ -109,3 +109,19 @@ async def test_the_log_list_names_the_coordinator_coordinator(sqlite_store):
     assert holders["Ida Jensen"] == "coord. Carl Dahl", holders
     assert holders["Emil Hansen"] == "Carl Dahl", holders
     assert other.id != town.log.id
+
+
+async def test_a_norwegian_number_is_masked_alike_in_the_list_and_on_the_log(sqlite_store):
+    """Issue 16: the eleven digits of a Norwegian number show the birth date only, the same way
+    in the list as in the log's header."""
+    from tests.screens.test_log_list import show_list, table_rows
+
+    town = town_in(sqlite_store, "no")
+    app = RelayApp(town.store)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await show_list(pilot, town.world.ref("anna"))
+        [row] = table_rows(app)
+        await open_log(pilot, town, "anna")
+        header = screen_text(app)
+    assert row["number"].endswith("-*****") and len(row["number"]) == 12, row["number"]
+    assert row["number"] in header

@@ -89,6 +89,13 @@ def test_unknown_trigger_is_refused(world):
         new_log(world, trigger="purple")
 
 
+@pytest.mark.rule("R2")
+def test_a_norwegian_log_takes_no_danish_trigger_category(no_world):
+    with pytest.raises(InvalidInput, match="Danish guide"):
+        new_log(no_world, trigger="wellbeing_yellow", first_consent=guardian_consent(no_world))
+    assert logs.list_logs(no_world.store, no_world.ref("anna")) == []
+
+
 # --- R3 leader ---------------------------------------------------------------------------
 
 @pytest.mark.rule("R3")
