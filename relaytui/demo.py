@@ -448,7 +448,9 @@ class _Story:
                 "youth" if holder in land.youth_workers else "child")
             subject = self.subject(by, index, kind=kind)
             trigger = None
-            if kind == "pregnant":
+            if land.profile != "dk":
+                pass  # the trigger categories are the Danish guide's (R2)
+            elif kind == "pregnant":
                 trigger = "pregnancy_visit"
             elif index % 6 == 1:
                 trigger = "wellbeing_yellow"

@@ -17,7 +17,7 @@ from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.screens.level_change import LogDialog
 from relaytui.widgets.footer import KeyFooter
-from relaytui.widgets.levels import level_badge
+from relaytui.widgets.levels import level_in_sentence
 from relaytui.widgets.toggles import MarkedRadioButton
 from relaytui.services import installation, logs
 
@@ -107,7 +107,7 @@ class CloseLogDialog(LogDialog):
             else:
                 why = _("At levels 2 and 3 others work with the child, so you close it after a "
                         "consultation with the log's actors.")
-            text = Text.assemble(_("The log is at level"), " ", level_badge(level), ". ", why)
+            text = Text.assemble(_("The log is at level"), " ", level_in_sentence(level), ". ", why)
             basis = self.query_one("#close-basis-dk", Static)
             basis.update(text)
             basis.display = True

@@ -31,7 +31,7 @@ from relaytui.screens.level_change import LogDialog
 from relaytui.services import accounts, handover, installation, logs
 from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.footer import KeyFooter
-from relaytui.widgets.levels import level_badge
+from relaytui.widgets.levels import level_badge, level_in_sentence
 from relaytui.widgets.messages import OpenLog
 
 if TYPE_CHECKING:
@@ -286,7 +286,7 @@ class AnswerDialog(HandoverDialog):
                 _("{name} ({unit}) proposes that you hold the relay log about {subject}, now at "
                   "level").format(name=view.from_name, unit=view.from_unit or NOTHING,
                                   subject=view.subject_name),
-                " ", level_badge(view.level), ".",
+                " ", level_in_sentence(view.level), ".",
             )
             if view.message:
                 proposal.append("\n" + _("Their message:") + " ")

@@ -16,7 +16,7 @@ from relaytui.i18n.formats import local_date_time
 from relaytui.screens.level_change import LogDialog
 from relaytui.services import installation, logs, meetings, notifications
 from relaytui.widgets.footer import KeyFooter
-from relaytui.widgets.levels import level_badge
+from relaytui.widgets.levels import level_in_sentence
 from relaytui.widgets.toggles import MarkedRadioButton
 
 if TYPE_CHECKING:
@@ -106,7 +106,7 @@ class NotificationDialog(LogDialog):
         else:
             text = _("A notification meeting belongs to level 3. At a lower level, notify "
                      "directly and name the exception.")
-        explanation.update(Text.assemble(_("The log is at level"), " ", level_badge(level), ". ",
+        explanation.update(Text.assemble(_("The log is at level"), " ", level_in_sentence(level), ". ",
                                          text))
         self.paths = [("meeting", m.id) for m in usable]
         buttons = [MarkedRadioButton(self._meeting_label(m, inst.timezone), value=i == 0)

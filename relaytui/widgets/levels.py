@@ -56,6 +56,13 @@ def level_badge(level: int) -> Text:
     return Text(f" {level} ", style=f"bold black on {colour}")
 
 
+def level_in_sentence(level: int) -> Text:
+    """The level's number on its colour inside a sentence: "at level 2." reads as such without
+    colour too (the badge's padding made it "level  2 .")."""
+    colour = LEVEL_COLOURS[level] if 0 <= level < len(LEVEL_COLOURS) else "grey50"
+    return Text(str(level), style=f"bold black on {colour}")
+
+
 def level_text(profile: str, level: int) -> str:
     """"Level 2 · great concern": the number and the name."""
     name = level_name(profile, level)

@@ -212,6 +212,8 @@ async def test_closing_in_denmark_at_level_2_is_a_consultation_with_the_actors(s
         dialog = CloseLogDialog(detail)
         await open_dialog(pilot, world, dialog, results)
         assert "consultation with the log's actors" in screen_text(app)
+        # The level in the sentence reads as one, without colour: no "level  2 ." (issue 16).
+        assert "The log is at level 2. At levels 2 and 3" in screen_text(app)
         await pilot.press(*"Meeting 3 May, all agree.")
         await focus_on(pilot, "#close-reason")
         await pilot.press(*"Goals met.", "ctrl+s")
