@@ -77,24 +77,26 @@ def copy_of(url: str, name: str = "relaytui_capacity"):
 
 @dataclass
 class Instance:
-    """One caseworker and what they act on."""
+    """One caseworker and what they act on; ``partner`` holds another open log in the same
+    unit and proposes it to this caseworker (``handover_id``), for "accept a handover"."""
 
     staff_id: int
     log_id: int
     handover_id: int | None = None
+    partner_id: int | None = None
+    partner_log_id: int | None = None
 
 
 def instances(store, count: int) -> list[Instance]:
-    """``count`` caseworkers, each holding an open log; a handover to each of them is proposed
-    (by another holder in their unit) for "accept a handover"."""
+    """``count`` caseworkers, each holding an open log, and for each a handover proposed by
+    another of them in the same unit (a handover within the unit needs no consent)."""
     from sqlalchemy import text
 
-    from relaytui.services import access, handover
-    from relaytui.models import Staff
+    from relaytui.services import handover
 
     with store.engine.connect() as conn:
         rows = conn.execute(text("""
-            SELECT DISTINCT ON (l.holder_id) l.holder_id, l.id
+            SELECT DISTINCT ON (l.holder_id) l.holder_id, l.id, s.unit_id
             FROM relay_log l JOIN staff s ON s.id = l.holder_id
             WHERE l.status <> 'closed' AND s.role = 'caseworker' AND s.active AND NOT s.locked
               AND NOT EXISTS (SELECT 1 FROM handover h WHERE h.log_id = l.id AND h.status = 'pending')
@@ -102,31 +104,43 @@ def instances(store, count: int) -> list[Instance]:
         """)).all()
     rng = random.Random(18)
     rng.shuffle(rows)
-    chosen = [Instance(staff_id, log_id) for staff_id, log_id in rows[:count]]
-    # A handover for each: from the holder of another chosen log in the same unit (a handover
-    # within the unit needs no consent), else from any other chosen holder.
-    with store.session() as session:
-        units = {i.staff_id: session.get(Staff, i.staff_id).unit_id for i in chosen}
-        refs = {i.staff_id: access.to_ref(session.get(Staff, i.staff_id)) for i in chosen}
-    for index, receiver in enumerate(chosen):
-        giver = next((g for g in chosen[index + 1:] + chosen[:index]
-                      if units[g.staff_id] == units[receiver.staff_id] and g is not receiver), None)
-        if giver is None:
-            continue
-        try:
-            view = handover.propose(store, refs[giver.staff_id], giver.log_id, to_staff_id=receiver.staff_id)
-        except Exception:  # noqa: BLE001 - a giver with a pending handover already: skip
-            continue
-        receiver.handover_id = view.id
+    by_unit: dict[int, list] = {}
+    for row in rows:
+        by_unit.setdefault(row[2], []).append(row)
+    chosen: list[Instance] = []
+    # Pairs from the same unit: each proposes their log to the other.
+    for members in by_unit.values():
+        for first, second in zip(members[0::2], members[1::2]):
+            chosen.append(Instance(first[0], first[1], partner_id=second[0], partner_log_id=second[1]))
+            chosen.append(Instance(second[0], second[1], partner_id=first[0], partner_log_id=first[1]))
+        if len(chosen) >= count:
+            break
+    chosen = chosen[:count]
+    refs = refs_of(store, chosen)
+    for instance in chosen:
+        instance.handover_id = propose(store, refs, instance)
     return chosen
 
 
-def refs_of(store, chosen: list[Instance]) -> dict[int, object]:
+def propose(store, refs: dict, instance: Instance) -> int:
+    """The partner proposes their log to the caseworker; the handover's id."""
+    from relaytui.services import handover
+
+    giver = refs.get(instance.partner_id) or refs_of_ids(store, [instance.partner_id])[instance.partner_id]
+    return handover.propose(store, giver, instance.partner_log_id, to_staff_id=instance.staff_id).id
+
+
+def refs_of_ids(store, ids) -> dict[int, object]:
     from relaytui.models import Staff
     from relaytui.services import access
 
     with store.session() as session:
-        return {i.staff_id: access.to_ref(session.get(Staff, i.staff_id)) for i in chosen}
+        return {i: access.to_ref(session.get(Staff, i)) for i in ids}
+
+
+def refs_of(store, chosen: list[Instance]) -> dict[int, object]:
+    ids = {i.staff_id for i in chosen} | {i.partner_id for i in chosen if i.partner_id is not None}
+    return refs_of_ids(store, ids)
 
 
 def action_call(name: str, store, ref, instance: Instance) -> Callable[[], object]:
@@ -273,42 +287,59 @@ def run_pgbench(url: str, name: str, scripts: list[Path], clients: int, seconds:
 # --- the app's own code, in processes -----------------------------------------------------
 
 
-def _app_worker(url: str, name: str, chosen: list[Instance], seconds: float, start_at: float, queue) -> None:
+def _app_worker(url: str, name: str, instance: Instance, seconds: float, ready, go, queue) -> None:
+    """One caseworker's process: the action again and again on their own log, as one person
+    works. "Accept a handover" alternates: the partner proposes (not timed), the caseworker
+    accepts (timed), then the other way round."""
     from relaytui.db import open_store
+    from relaytui.services import handover, logs
+    from relaytui.services.logs import LogQuery
 
     store = open_store(url)
-    refs = refs_of(store, chosen)
-    rng = random.Random(os.getpid())
-    usable = [i for i in chosen if name != "accept a handover" or i.handover_id is not None]
-    calls = [action_call(name, store, refs[i.staff_id], i) for i in usable]
-    calls[0]()  # connect, warm the statement cache
-    while time.time() < start_at:
-        time.sleep(0.001)
+    refs = refs_of(store, [instance])
+    try:  # connect, warm the caches
+        logs.list_page(store, refs[instance.staff_id], LogQuery(), limit=5)
+    finally:
+        ready.put(1)
+    go.wait()  # every process is ready: they start together
     latencies, errors = [], 0
-    end = start_at + seconds
+    end = time.time() + seconds
+    me, other, pending = instance.staff_id, instance.partner_id, instance.handover_id
+    other_log = instance.partner_log_id
     while time.time() < end:
-        call = rng.choice(calls)
+        if name == "accept a handover":
+            if pending is None:
+                pending = handover.propose(store, refs[other], other_log, to_staff_id=me).id
+            call = (lambda who=me, h=pending: handover.accept(store, refs[who], h))
+        else:
+            call = action_call(name, store, refs[me], instance)
         began = time.perf_counter()
         try:
             call()
-        except Exception:  # noqa: BLE001 - a refusal (the handover answered already) still costs
+        except Exception:  # noqa: BLE001 - counted; the figures say how many
             errors += 1
         latencies.append((time.perf_counter() - began) * 1000)
+        if name == "accept a handover":
+            # The log just taken is offered back: the roles swap.
+            me, other, pending = other, me, None
     store.dispose()
     queue.put((latencies, errors))
 
 
 def run_app(url: str, name: str, chosen: list[Instance], processes: int, seconds: int) -> Result:
     context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    start_at = time.time() + 5 + processes * 0.25
-    workers = [context.Process(target=_app_worker, args=(url, name, chosen, seconds, start_at, queue))
-               for _n in range(processes)]
+    queue, ready, go = context.Queue(), context.Queue(), context.Event()
+    workers = [context.Process(target=_app_worker, args=(url, name, chosen[n % len(chosen)], seconds,
+                                                         ready, go, queue))
+               for n in range(processes)]
     for worker in workers:
         worker.start()
+    for _worker in workers:
+        ready.get()
+    go.set()
     latencies, errors = [], 0
     for _worker in workers:
-        found, failed = queue.get()
+        found, failed = queue.get(timeout=seconds + 300)
         latencies += found
         errors += failed
     for worker in workers:
@@ -339,6 +370,7 @@ def main() -> None:
     parser.add_argument("--clients", default=",".join(map(str, CLIENTS)))
     parser.add_argument("--actions", default=",".join(ACTIONS))
     parser.add_argument("--no-app", action="store_true", help="pgbench only")
+    parser.add_argument("--no-pgbench", action="store_true", help="the app's processes only")
     parser.add_argument("--keep-scripts", help="a folder to keep the captured scripts in")
     parser.add_argument("--json", help="write the figures to this file too")
     args = parser.parse_args()
@@ -359,7 +391,7 @@ def main() -> None:
         # The handovers were accepted by the capture: propose them again for the replays.
         chosen = instances(store, INSTANCES) if "accept a handover" in actions else chosen
         store.dispose()
-        for name in actions:
+        for name in [] if args.no_pgbench else actions:
             for count in clients:
                 result = run_pgbench(url, name, scripts[name], count, args.seconds)
                 results.append(result)

@@ -122,11 +122,28 @@ class Screen:
         self.conn, self.process = conn, process
         self.screen = pyte.Screen(width, height)
         self.stream = pyte.ByteStream(self.screen)
+        self.changed = asyncio.Event()
         self.task = asyncio.ensure_future(self._read())
 
     async def _read(self) -> None:
         while data := await self.process.stdout.read(65536):
             self.stream.feed(data)
+            self.changed.set()
+
+    async def shows(self, words: str, timeout: float = 30) -> float:
+        """Wait until ``words`` are on the screen (checked on every byte that arrives); the
+        moment they showed, by the monotonic clock."""
+        deadline = time.monotonic() + timeout
+        while words not in self.text():
+            self.changed.clear()
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"{words!r} never showed:\n{self.text()}")
+            try:
+                await asyncio.wait_for(self.changed.wait(), left)
+            except asyncio.TimeoutError:
+                pass
+        return time.monotonic()
 
     def text(self) -> str:
         return "\n".join(self.screen.display)
@@ -253,6 +270,120 @@ async def ssh_figures(server: Server, repeat: int, idle: int, settle: float, lar
     return figures
 
 
+# --- many people typing minutes at once -------------------------------------------------------
+
+
+def typists_of(db: str, count: int) -> list[tuple[str, str]]:
+    """``count`` caseworkers of the large demo (username, subject's name), each holding an open
+    log with exactly one meeting, a planned one, whose minutes they will write."""
+    from sqlalchemy import text
+
+    from relaytui.db import open_store
+
+    store = open_store(db)
+    try:
+        with store.engine.connect() as conn:
+            rows = conn.execute(text("""
+                SELECT st.username, s.name FROM relay_log l
+                JOIN staff st ON st.id = l.holder_id JOIN subject s ON s.id = l.subject_id
+                WHERE l.status <> 'closed' AND st.role = 'caseworker' AND st.username <> 'anna'
+                  AND (SELECT count(*) FROM meeting m WHERE m.log_id = l.id) = 1
+                  AND (SELECT count(*) FROM meeting m WHERE m.log_id = l.id AND m.status = 'planned'
+                       AND m.minutes_finished_at IS NULL) = 1
+                ORDER BY l.id
+            """)).all()
+    finally:
+        store.dispose()
+    chosen, seen = [], set()
+    for username, name in rows:
+        if username not in seen:
+            seen.add(username)
+            chosen.append((username, name))
+        if len(chosen) == count:
+            break
+    return chosen
+
+
+async def to_minutes(port: int, username: str, subject: str) -> Screen:
+    """Log in over SSH, find the log by its subject's name, open it, its meetings, the minutes."""
+    screen, _seconds = await ssh_session(port, username)
+    write = screen.process.stdin.write
+    await asyncio.sleep(1.0)  # the list has its rows and its keys
+    write(b"/")
+    await asyncio.sleep(0.5)
+    write(subject.encode("utf-8"))
+    await screen.wait_for(r"(?<![\d,.])1 shown", timeout=30)
+    write(b"\x1b")  # Escape: from the search to the list
+    await asyncio.sleep(0.2)
+    # A loaded server may take a key before the screen is ready for it: pressed again until
+    # what it opens shows.
+    await press_until(screen, b"\r", "Holder:")  # open the log
+    await press_until(screen, b"4", "Mødelokale 2")  # the Meetings tab
+    await press_until(screen, b"\r", "Type a line")  # the meeting's minutes
+    await asyncio.sleep(0.5)
+    return screen
+
+
+async def press_until(screen: Screen, key: bytes, words: str, tries: int = 20) -> None:
+    for _n in range(tries):
+        screen.process.stdin.write(key)
+        try:
+            await screen.shows(words, timeout=8)
+            return
+        except TimeoutError:
+            continue
+    raise TimeoutError(f"{words!r} never showed:\n{screen.text()}")
+
+
+async def type_minutes(screen: Screen, words: str, pause: float, latencies: list[float]) -> None:
+    """Type ``words`` a key at a time, ``pause`` seconds apart (a quick typist), each key timed
+    from its sending to the screen showing it."""
+    for end in range(1, len(words) + 1):
+        sent = time.monotonic()
+        screen.process.stdin.write(words[end - 1].encode("utf-8"))
+        if words[end - 1] == " ":  # a space shows before it is echoed: not timed
+            await asyncio.sleep(pause)
+            continue
+        shown = await screen.shows(words[:end], timeout=30)
+        latencies.append((shown - sent) * 1000)
+        await asyncio.sleep(max(0.0, pause - (shown - sent)))
+
+
+async def typing_figures(server: Server, db: str, count: int, keys: int, pause: float) -> dict:
+    typists = typists_of(db, count)
+    if len(typists) < count:
+        raise RuntimeError(f"only {len(typists)} caseworkers with one planned meeting in this demo")
+    screens: list[Screen] = []
+    gate = asyncio.Semaphore(4)  # logins at a pace the password hashing allows
+
+    async def one(username: str, subject: str) -> Screen:
+        async with gate:
+            return await to_minutes(server.ssh_port, username, subject)
+
+    started = time.perf_counter()
+    screens = list(await asyncio.gather(*(one(u, s) for u, s in typists)))
+    ready = time.perf_counter() - started
+    latencies: list[float] = []
+    # Each typist's line begins with their number, so that every screen's text is its own.
+    line = "Mother says the mornings go better now, and Bo sleeps until seven. " * 4
+    words = [f"{n:02d} {line}"[:keys] for n in range(count)]
+    typing = time.perf_counter()
+    await asyncio.gather(*(type_minutes(screen, text[:keys], pause, latencies)
+                           for screen, text in zip(screens, words)))
+    typed = time.perf_counter() - typing
+    memory = [memory_of(pid) for pid in session_pids()]
+    for screen in screens:
+        await screen.close()
+    ordered = sorted(latencies)
+
+    def pct(q: float) -> float:
+        return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
+
+    return {"typists": count, "keys": len(latencies), "seconds_to_all_minutes": ready, "typing_s": typed,
+            "keys_per_s": len(latencies) / typed, "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
+            "max_ms": ordered[-1], "session_pss_mb": summary(memory, "pss")}
+
+
 def summary(values: list[dict[str, float]], key: str) -> float:
     return statistics.median(v[key] for v in values) if values else float("nan")
 
@@ -266,7 +397,27 @@ def main() -> None:
     parser.add_argument("--largest", action="store_true", help="lene's largest list (the large demo)")
     parser.add_argument("--no-preload", action="store_true",
                         help="every session a new Python (relaytui serve --no-preload), to compare")
+    parser.add_argument("--typists", type=int, default=0,
+                        help="only this: so many SSH sessions typing minutes at once (the large demo)")
+    parser.add_argument("--keys", type=int, default=30, help="keys each typist types")
+    parser.add_argument("--pause", type=float, default=0.2, help="seconds between one typist's keys")
     args = parser.parse_args()
+
+    if args.typists:
+        with tempfile.TemporaryDirectory() as state:
+            server = start(args.db, Path(state), sessions=args.typists + 10, preload=not args.no_preload)
+            try:
+                found = asyncio.run(typing_figures(server, args.db, args.typists, args.keys, args.pause))
+            finally:
+                server.stop()
+        print(json.dumps(found, indent=1))
+        print("| figure | measured |")
+        print("|---|---|")
+        print(f"| {found['typists']} SSH sessions typing minutes at once, {found['keys']} keys "
+              f"({found['keys_per_s']:.0f} keys/s together): key to repaint p50 / p95 / p99 | "
+              f"{found['p50_ms']:.0f} / {found['p95_ms']:.0f} / {found['p99_ms']:.0f} ms |")
+        print(f"| a typing session's memory (PSS, median) | {found['session_pss_mb']:.0f} MB |")
+        return
 
     with tempfile.TemporaryDirectory() as state:
         server = start(args.db, Path(state), sessions=max(50, 2 * args.idle + 5), preload=not args.no_preload)

@@ -680,6 +680,10 @@ def _wants_password(exc: Exception) -> bool:
         return True
 
 
+#: How many connections an engine keeps open to PostgreSQL (the server's sessions: one).
+POOL_ENV = "RELAYTUI_DB_POOL"
+
+
 def _engine_for(url: str) -> Engine:
     from sqlalchemy import event
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError
@@ -691,8 +695,13 @@ def _engine_for(url: str) -> Engine:
         event.listen(engine, "begin", _on_sqlite_begin)
         event.listen(engine, "close", _on_sqlite_close)
         return engine
+    # A session process of the server keeps one connection (RELAYTUI_DB_POOL=1, set by the
+    # server): fifty people at once then hold fifty of PostgreSQL's connections, not all of
+    # its default hundred (issue 18). The app on one machine keeps SQLAlchemy's five.
+    pool = max(1, int(os.environ.get(POOL_ENV) or 5))
     try:
-        return create_engine(_with_password(url), pool_pre_ping=True,
+        return create_engine(_with_password(url), pool_pre_ping=True, pool_size=pool,
+                             max_overflow=10 if pool >= 5 else 4,
                              connect_args={"connect_timeout": CONNECT_TIMEOUT})
     except NoSuchModuleError as exc:  # pragma: no cover - psycopg is a dependency
         raise StoreError(_("The PostgreSQL driver psycopg is not installed.")) from exc

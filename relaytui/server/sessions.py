@@ -30,6 +30,7 @@ def session_environment(base: dict[str, str], **extra: str) -> dict[str, str]:
     env.setdefault("LANG", "C.UTF-8")
     env["PYTHONIOENCODING"] = "utf-8"
     env.pop("RELAYTUI_DEBUG", None)  # a session never shows a traceback to the person
+    env.setdefault("RELAYTUI_DB_POOL", "1")  # one kept connection per person (relaytui.db)
     env.update({key: value for key, value in extra.items() if value is not None})
     return env
 

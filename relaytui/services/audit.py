@@ -11,7 +11,8 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from relaytui.models import AuditEvent, Setting
@@ -119,7 +120,26 @@ def record(
     subject_id: int | None = None,
     detail: str = "",
 ) -> None:
-    """Append one event to the chain, inside the caller's transaction."""
+    """Add one event to the chain, in the caller's transaction.
+
+    The event waits in the session and joins the chain when the transaction commits
+    (:func:`_append_pending`): the chain's lock is then held for the append and the commit
+    only, not for the reads and writes that follow an audit in the same transaction, which
+    made every audited action in the municipality queue behind every other (issue 18). A
+    transaction that rolls back records nothing, as before.
+    """
+    at = clock.now().astimezone(timezone.utc)
+    session.info.setdefault(PENDING_KEY, []).append(dict(
+        at=at, staff_id=staff_id, username=username, action=action, log_id=log_id,
+        subject_id=subject_id, detail=detail))
+
+
+#: Where a session keeps its events until it commits.
+PENDING_KEY = "relaytui.audit.pending"
+
+
+def _append(session: Session, pending: list[dict]) -> None:
+    """Chain ``pending`` onto the head, under the chain's lock (held until the commit)."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK_KEY})
     # The chain continues from its recorded head, so that events cut off the end stay missing.
@@ -130,30 +150,31 @@ def record(
         prev = session.exec(
             select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)
         ).first() or ""
-    at = clock.now().astimezone(timezone.utc)
-    event = AuditEvent(
-        at=at,
-        staff_id=staff_id,
-        username=username,
-        action=action,
-        log_id=log_id,
-        subject_id=subject_id,
-        detail=detail,
-        prev_hash=prev,
-    )
-    event.hash = event_hash(
-        at=at, staff_id=staff_id, username=username, action=action, log_id=log_id,
-        subject_id=subject_id, detail=detail, prev_hash=prev,
-    )
-    session.add(event)
-    session.flush()
+    newest = None
+    for fields in pending:
+        newest = AuditEvent(**fields, prev_hash=prev)
+        newest.hash = prev = event_hash(**fields, prev_hash=prev)
+        session.add(newest)
+        session.flush()
     # The head of the chain, kept apart from it: cutting events off the end shows (verify).
     if head is None:
-        session.add(Setting(key=HEAD_KEY, value=f"{event.id}:{event.hash}"))
+        session.add(Setting(key=HEAD_KEY, value=f"{newest.id}:{newest.hash}"))
     else:
-        head.value = f"{event.id}:{event.hash}"
+        head.value = f"{newest.id}:{newest.hash}"
         session.add(head)
     session.flush()
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _append_pending(session: Session) -> None:
+    pending = session.info.pop(PENDING_KEY, None)
+    if pending:
+        _append(session, pending)
+
+
+@event.listens_for(OrmSession, "after_rollback")
+def _drop_pending(session: Session) -> None:
+    session.info.pop(PENDING_KEY, None)
 
 
 #: The settings row that holds ``id:hash`` of the newest event.

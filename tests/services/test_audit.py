@@ -127,3 +127,27 @@ def test_concurrent_writers_keep_one_chain(world):
     assert errors == []
     assert len(logs.list_entries(world.store, world.ref("anna"), log.id)) == 30
     assert audit.verify(world.store, access.system_administrator()).intact
+
+
+@pytest.mark.postgres
+def test_an_audited_transaction_holds_the_chain_only_while_it_commits(pg_store):
+    """Issue 18: the chain's lock is taken when the transaction commits, not when its first
+    event is recorded. A read whose transaction is still going on (here: held open) no longer
+    makes every other audited action wait for it."""
+    from tests.factories import build_world
+
+    world = build_world(pg_store, "dk")
+    log = new_log(world)
+    anna = world.ref("anna")
+    done = threading.Event()
+    with pg_store.session(write=True) as session:
+        access.log_for_read(session, anna, log.id, what="log")  # an audited read, not committed
+        other = threading.Thread(target=lambda: (logs.get_log(pg_store, anna, log.id), done.set()))
+        other.start()
+        # Before: the other read waited for this transaction's end on the chain's lock.
+        assert done.wait(10), "an audited read waited for another transaction to end"
+    other.join()
+    report = audit.verify(pg_store, access.system_administrator())
+    assert report.intact, report
+    reads = [e for e in logs.history(pg_store, anna, log.id).reads if e.what == "log"]
+    assert len(reads) == 2  # both reads are in the chain, in the order they committed
