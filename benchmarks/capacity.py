@@ -25,7 +25,6 @@ import os
 import random
 import re
 import shutil
-import statistics
 import subprocess
 import tempfile
 import time
@@ -62,7 +61,7 @@ def copy_of(url: str, name: str = "relaytui_capacity"):
     """A throwaway copy of the demo database; yields its URL."""
     source = _pg_params(url)["dbname"]
     with _admin_connect(url) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # left by a run cut short
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{source}"')
     copy_url = url.rsplit("/", 1)[0] + "/" + name
     try:
@@ -92,7 +91,6 @@ def instances(store, count: int) -> list[Instance]:
     another of them in the same unit (a handover within the unit needs no consent)."""
     from sqlalchemy import text
 
-    from relaytui.services import handover
 
     with store.engine.connect() as conn:
         rows = conn.execute(text("""
