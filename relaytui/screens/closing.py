@@ -136,17 +136,20 @@ class CloseLogDialog(LogDialog):
         if problem is None:
             self._set_confirming(True)
 
-    def _missing(self) -> str | None:
+    def _form(self) -> tuple[str, str, str]:
+        """(basis, reason, consultation) as the form holds them; no basis chosen is ""."""
         assert self.inst is not None
         reason = self.query_one("#close-reason", Input).value
         if self.inst.profile == "dk":
-            basis = dk_basis(self.detail.level)
-            consultation = self.query_one("#close-consultation", TextArea).text
-        else:
-            index = self.query_one("#close-basis", RadioSet).pressed_index
-            if index < 0:
-                return _("Say why the log is closed.")
-            basis, consultation = list(NO_BASIS_LABELS)[index], ""
+            return dk_basis(self.detail.level), reason, self.query_one("#close-consultation", TextArea).text
+        index = self.query_one("#close-basis", RadioSet).pressed_index
+        return (list(NO_BASIS_LABELS)[index] if index >= 0 else ""), reason, ""
+
+    def _missing(self) -> str | None:
+        assert self.inst is not None
+        basis, reason, consultation = self._form()
+        if not basis:
+            return _("Say why the log is closed.")
         try:
             logs.check_closing(self.inst.profile, self.detail.level, basis=basis, reason=reason,
                                consultation=consultation)
@@ -200,15 +203,7 @@ class CloseLogDialog(LogDialog):
         super().worker_failed(worker, message)
 
     def prepare(self) -> Callable[[], object] | None:
-        assert self.inst is not None
-        reason = self.query_one("#close-reason", Input).value
-        if self.inst.profile == "dk":
-            basis = dk_basis(self.detail.level)
-            consultation = self.query_one("#close-consultation", TextArea).text
-        else:
-            index = self.query_one("#close-basis", RadioSet).pressed_index
-            basis = list(NO_BASIS_LABELS)[index] if index >= 0 else ""
-            consultation = ""
+        basis, reason, consultation = self._form()
         store, staff, log_id = self.store, self.staff, self.detail.id
 
         def call() -> logs.LogDetail:

@@ -352,7 +352,9 @@ class ActorsPane(LogPane):
         if detail.can_write:  # what only the holder's forms need
             guardians = tuple(subjects.list_guardians(store, staff, detail.id))
             unit_rows = tuple(units.list_units(store, staff))
-            givers = tuple(consent.givers(store, staff, detail.id))
+            # Who may consent, by the consent service's rule, from the guardians just read.
+            givers = tuple(consent.who_may_consent(detail.subject_name, detail.subject_kind, detail.birth_date,
+                                                   guardians, inst, clock.today(inst.timezone)))
         data = ActorsData(inst.timezone, inst.profile, clock.today(inst.timezone), actors, consents,
                           guardians, unit_rows, givers)
         if not worker.is_cancelled:

@@ -78,7 +78,8 @@ class GrantDialog(LogDialog):
         yield KeyFooter()
 
     def fields(self) -> ComposeResult:
-        raise NotImplementedError
+        """The dialog's own fields, between its title and its buttons (each dialog gives them)."""
+        yield from ()
 
     def ready(self, inst: installation.Installation, extra: Any) -> None:
         self.query_one(Input).focus()

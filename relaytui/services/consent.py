@@ -166,25 +166,12 @@ class Giver:
     relation: str = ""
 
 
-def givers(store: Store, by: access.StaffRef, log_id: int) -> list[Giver]:
-    """Who may consent for the log's subject today, as :func:`check_giver` decides (R6): the
-    subject alone when they consent for themself (a pregnant person; in ``no`` a young person
-    of the age of own consent), else the guardians with custody. The form offers only these."""
-    inst = installation.read(store)
-    with store.session(write=True) as session:
-        _staff, log = access.log_for_read(session, by, log_id, what="guardians")
-        subject = session.get(Subject, log.subject_id)
-        rows = session.exec(
-            select(Guardian).where(Guardian.subject_id == subject.id).order_by(col(Guardian.id))
-        ).all()
-        return who_may_consent(subject.name, subject.kind, subject.birth_date, rows, inst,
-                               clock.today(inst.timezone))
-
-
 def who_may_consent(name: str, kind: str, birth_date: date | None, guardians, inst: installation.Installation,
                     today: date) -> list[Giver]:
-    """The rule of :func:`givers` over a subject's data (``guardians``: anything with ``id``,
-    ``name``, ``relation`` and ``has_custody``), for a subject that may not be stored yet."""
+    """Who may consent for a subject today, as :func:`check_giver` decides (R6): the subject
+    alone when they consent for themself (a pregnant person; in ``no`` a young person of the
+    age of own consent), else the guardians with custody. The forms offer only these.
+    ``guardians``: anything with ``id``, ``name``, ``relation`` and ``has_custody``."""
     if own_consent(kind, birth_date, inst, today):
         return [Giver(None, name)]
     return [Giver(g.id, g.name, g.relation) for g in guardians if g.has_custody]

@@ -174,7 +174,6 @@ READS = {
     "meetings.get_meeting": lambda w, c, by: meetings.get_meeting(w.store, by, c.meeting_id),
     "notifications.list_notifications": lambda w, c, by: notifications.list_notifications(w.store, by, c.log_id),
     "subjects.list_guardians": lambda w, c, by: subjects.list_guardians(w.store, by, c.log_id),
-    "consent.givers": lambda w, c, by: consent.givers(w.store, by, c.log_id),
     "meetings.invitable": lambda w, c, by: meetings.invitable(w.store, by, c.log_id),
 }
 WRITES = {

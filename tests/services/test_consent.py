@@ -137,8 +137,9 @@ def test_a_pregnant_person_consents_for_herself(profile, store):
 @pytest.mark.rule("R6")
 @pytest.mark.parametrize("kind,years", [("child", 2), ("youth", 15), ("youth", 16), ("pregnant", 27)])
 def test_the_givers_offered_are_exactly_those_the_rule_accepts(profile, store, kind, years):
-    """The consent form offers ``consent.givers``: each of them is accepted, and everyone else
-    who might be tried (the subject, a guardian with or without custody) is refused."""
+    """The consent forms offer ``consent.who_may_consent``: each of them is accepted, and
+    everyone else who might be tried (the subject, a guardian with or without custody) is
+    refused."""
     from tests.factories import build_world
 
     world = build_world(store, profile)
@@ -146,7 +147,13 @@ def test_the_givers_offered_are_exactly_those_the_rule_accepts(profile, store, k
     born = today.replace(year=today.year - years, day=min(today.day, 28)) - timedelta(days=1)
     world.add_subject("Tove Test", born, kind=kind, guardians=(("Mor Test", True), ("Far Test", False)))
     log = logs.create_log(world.store, world.ref("anna"), subject_id=world.subjects["Tove Test"], concern="x")
-    offered = consent.givers(world.store, world.ref("anna"), log.id)
+    from relaytui.services import installation, subjects
+
+    inst = installation.read(world.store)
+    detail = logs.get_log(world.store, world.ref("anna"), log.id)
+    offered = consent.who_may_consent(detail.subject_name, detail.subject_kind, detail.birth_date,
+                                      subjects.list_guardians(world.store, world.ref("anna"), log.id), inst,
+                                      clock.today(inst.timezone))
     tries = {None: ConsentInput(giver="subject", method="oral")} | {
         world.guardians[name]: ConsentInput(giver="guardian", guardian_id=world.guardians[name], method="oral")
         for name in ("Mor Test", "Far Test")}
