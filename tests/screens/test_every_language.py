@@ -99,6 +99,13 @@ class Tour:
         await self.pilot.pause()
         app.clear_notifications()  # a toast over the footer is not the footer
         await self.pilot.pause()
+        # The footer recomposes after the bindings change: read it once it is painted again
+        # (seen in CI: a blank last line read mid-recompose). A key cut off still shows.
+        await wait_for(self.pilot, self.footer_painted, "the footer painted")
+
+    def footer_painted(self) -> bool:
+        keys = [key for key in self.app.screen.query("FooterKey") if key.display and key.parent.display]
+        return not keys or bool(plain_lines(self.app)[-1].strip())
 
     async def stop(self, name: str) -> None:
         await self.settle()
