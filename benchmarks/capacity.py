@@ -147,7 +147,7 @@ def action_call(name: str, store, ref, instance: Instance) -> Callable[[], objec
     from relaytui.services.logs import LogQuery
 
     if name == "open a log":
-        return lambda: (logs.get_log(store, ref, instance.log_id), logs.list_entries(store, ref, instance.log_id))
+        return lambda: logs.open_log(store, ref, instance.log_id)  # as the log view opens it
     if name == "write an entry":
         return lambda: logs.write_entry(store, ref, instance.log_id, text="Mother says the mornings go better.")
     if name == "list page":
@@ -207,9 +207,18 @@ def capturing(store):
         event.remove(store.engine, "rollback", rollback)
 
 
+#: An audit event's id is taken from the sequence before it is written (its hash holds it):
+#: replayed, the captured id would be a duplicate, so the replay takes a new one.
+_AUDIT_ID = re.compile(r"^(INSERT INTO audit_event \(id,.*?VALUES \()\d+(?:::INTEGER)?,", re.S)
+
+
+def replayable(sql: str) -> str:
+    return _AUDIT_ID.sub(r"\1nextval('audit_event_id_seq'),", sql.strip())
+
+
 def script(statements: list[str]) -> str:
     """A pgbench script: one statement per command, each ended by a semicolon."""
-    return "".join(f"{sql.strip().rstrip(';')};\n" for sql in statements)
+    return "".join(f"{replayable(sql).rstrip(';')};\n" for sql in statements)
 
 
 def capture_scripts(store, name: str, chosen: list[Instance], refs: dict, folder: Path) -> list[Path]:
@@ -251,13 +260,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
-def run_pgbench(url: str, name: str, scripts: list[Path], clients: int, seconds: int) -> Result:
+def run_pgbench(url: str, name: str, scripts: list[Path], clients: int, seconds: int,
+                rate: float | None = None) -> Result:
+    """``rate``: actions per second asked of all clients together (pgbench ``--rate``), as
+    people who pause between actions; each latency then counts the wait for a free client
+    (the schedule lag) too. Without it, clients run flat out."""
     params = _pg_params(url)
     work = Path(tempfile.mkdtemp(prefix="relaytui-pgbench-"))
     try:
         command = ["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, 4)), "-T", str(seconds),
                    "-l", f"--log-prefix={work}/tx", "-h", params.get("host") or "127.0.0.1",
                    "-p", str(params.get("port") or 5432), "-U", params.get("user") or "postgres"]
+        if rate:
+            command += ["--rate", str(rate)]
         for path in scripts:
             command += ["-f", f"{path}@1"]
         command.append(params["dbname"])
@@ -272,12 +287,14 @@ def run_pgbench(url: str, name: str, scripts: list[Path], clients: int, seconds:
             for line in log.read_text().splitlines():
                 parts = line.split()
                 if len(parts) >= 6 and parts[2] not in ("skipped", "failed"):
-                    latencies.append(int(parts[2]) / 1000)
+                    lag = int(parts[6]) if rate and len(parts) >= 7 else 0
+                    latencies.append((int(parts[2]) + lag) / 1000)
         tps = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", done.stdout)
         failed = re.search(r"number of failed transactions: (\d+)", done.stdout)
-        rate = float(tps.group(1)) if tps else len(latencies) / seconds
-        return Result(name, "pgbench", clients, rate, percentile(latencies, 50), percentile(latencies, 95),
-                      percentile(latencies, 99), int(failed.group(1)) if failed else 0)
+        done_rate = float(tps.group(1)) if tps else len(latencies) / seconds
+        return Result(name, f"pgbench at {rate:g}/s" if rate else "pgbench", clients, done_rate,
+                      percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
+                      int(failed.group(1)) if failed else 0)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -371,6 +388,8 @@ def main() -> None:
     parser.add_argument("--no-pgbench", action="store_true", help="the app's processes only")
     parser.add_argument("--keep-scripts", help="a folder to keep the captured scripts in")
     parser.add_argument("--json", help="write the figures to this file too")
+    parser.add_argument("--rate", default="", help="also replay at these total rates (actions/s, e.g. "
+                        "200,500): people who pause between actions, not clients running flat out")
     args = parser.parse_args()
     if shutil.which("pgbench") is None:
         raise SystemExit("pgbench is not on PATH (Debian: postgresql-client)")
@@ -391,9 +410,10 @@ def main() -> None:
         store.dispose()
         for name in [] if args.no_pgbench else actions:
             for count in clients:
-                result = run_pgbench(url, name, scripts[name], count, args.seconds)
-                results.append(result)
-                print(json.dumps(result.row()), flush=True)
+                for rate in [None, *(float(r) for r in args.rate.split(",") if r.strip())]:
+                    result = run_pgbench(url, name, scripts[name], count, args.seconds, rate)
+                    results.append(result)
+                    print(json.dumps(result.row()), flush=True)
         if not args.no_app:
             for name in actions:
                 for count in clients:

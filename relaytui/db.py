@@ -31,9 +31,16 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 15000
 #: The newest migration. Checked at start without importing Alembic (which alone costs a third
 #: of a second); tests/models/test_schema.py keeps it equal to Alembic's head.
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 #: Seconds to wait for a PostgreSQL server before saying it cannot be reached.
 CONNECT_TIMEOUT = 5
+
+
+def has_column(connection, table: str, column: str) -> bool:
+    """Whether the database has this column: a backup is read before it is brought up to date."""
+    from sqlalchemy import inspect
+
+    return any(found["name"] == column for found in inspect(connection).get_columns(table))
 
 
 def make_url(url: str):

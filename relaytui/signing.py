@@ -27,6 +27,8 @@ KEYRING_USER = "audit-signing-key"
 #: What a signature covers is marked with this, so that no other message of ours can be
 #: passed off as a checkpoint.
 DOMAIN = b"relaytui audit checkpoint v1\n"
+#: A checkpoint over several chains (issue 18).
+CHAINS_DOMAIN = b"relaytui audit checkpoint v2\n"
 
 
 def default_key_file() -> Path:
@@ -57,11 +59,17 @@ def backup_message(sha256: str, at: datetime) -> bytes:
     return BACKUP_DOMAIN + json.dumps([sha256, moment], separators=(",", ":")).encode("utf-8")
 
 
-def checkpoint_message(last_id: int, head_hash: str, events: int, at: datetime) -> bytes:
-    """The bytes a checkpoint's signature covers."""
+def checkpoint_message(last_id: int, head_hash: str, events: int, at: datetime,
+                       heads: tuple[tuple[int, int, str], ...] = ()) -> bytes:
+    """The bytes a checkpoint's signature covers: with ``heads`` (chain, id, hash of every
+    chain's newest event) in the second form, without them the first, as before there were
+    several chains."""
     moment = at.astimezone(timezone.utc).isoformat(timespec="microseconds")
-    return DOMAIN + json.dumps([int(last_id), head_hash, int(events), moment],
-                               separators=(",", ":")).encode("utf-8")
+    fields: list = [int(last_id), head_hash, int(events), moment]
+    if heads:
+        fields.append([[int(chain), int(event_id), str(digest)] for chain, event_id, digest in sorted(heads)])
+        return CHAINS_DOMAIN + json.dumps(fields, separators=(",", ":")).encode("utf-8")
+    return DOMAIN + json.dumps(fields, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass(frozen=True)

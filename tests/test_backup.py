@@ -78,7 +78,7 @@ def _fingerprint(path: Path, *, trail: bool = True) -> str:
         lines = list(conn.iterdump())
         if not trail:
             lines = [line for line in lines if not line.startswith('INSERT INTO "audit_event"')
-                     and "'audit_head'" not in line and not line.startswith('INSERT INTO "staff"')]
+                     and "'audit_head" not in line and not line.startswith('INSERT INTO "staff"')]
             lines += [repr(row) for row in conn.execute(
                 "SELECT id, username, password_hash, active, locked, failed_logins, role FROM staff ORDER BY id")]
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index
+from sqlalchemy import Column, Index, SmallInteger, text
 from sqlmodel import Field, SQLModel
 
 from relaytui.models.base import UTCDateTime
@@ -25,6 +25,9 @@ class AuditEvent(SQLModel, table=True):
     detail: str = ""
     prev_hash: str = Field(default="", max_length=64)
     hash: str = Field(default="", max_length=64)
+    #: Which of the hash chains the event is in (relaytui.services.audit.CHAINS; 0 for every
+    #: event before issue 18). ``prev_hash`` is the previous event of the same chain.
+    chain: int = Field(default=0, sa_column=Column(SmallInteger, nullable=False, server_default=text("0")))
 
 
 class Setting(SQLModel, table=True):
@@ -48,5 +51,8 @@ class AuditCheckpoint(SQLModel, table=True):
     events: int
     at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     key_id: str = Field(max_length=16)
+    #: The head of every chain, ``[[chain, id, hash], ...]`` as JSON; empty when all events
+    #: were in chain 0 (every checkpoint before issue 18), whose head is ``last_id``.
+    heads: str = Field(default="", sa_column_kwargs={"server_default": ""})
     #: Ed25519 over relaytui.signing.checkpoint_message(...), base64.
     signature: str = Field(max_length=100)

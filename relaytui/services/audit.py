@@ -11,10 +11,11 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import event, text
+from sqlalchemy import event, insert, literal, text, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
+from relaytui.db import has_column
 from relaytui.models import AuditEvent, Setting
 from relaytui.services import clock
 
@@ -74,8 +75,20 @@ def action_label(action: str) -> str:
     return _(ACTION_LABELS[action]) if action in ACTION_LABELS else action
 
 
-# One chain for the whole installation; on PostgreSQL writers queue on this advisory lock.
+#: The audit trail is CHAINS hash chains, each with its own lock and head, so that people
+#: working at once do not all queue on one lock (issue 18). The events of one transaction go
+#: to the chain of the person acting (:func:`chain_of`); one signed checkpoint covers the heads
+#: of every chain (relaytui.services.checkpoints). Changing CHAINS later is safe: each event
+#: names its chain.
+CHAINS = 16
+#: The advisory lock of chain ``c`` on PostgreSQL is (CHAIN_LOCK_KEY, c).
 CHAIN_LOCK_KEY = 7_351_002
+
+
+def chain_of(staff_id: int | None) -> int:
+    """The chain of a person's actions: their own actions stay in order in one chain, and
+    different people spread over the chains. The command line (no staff row) is chain 0."""
+    return (staff_id or 0) % CHAINS
 
 
 @dataclass(frozen=True)
@@ -100,13 +113,18 @@ def event_hash(
     subject_id: int | None,
     detail: str,
     prev_hash: str,
+    chain: int = 0,
+    event_id: int | None = None,
 ) -> str:
-    body = json.dumps(
-        [at.astimezone(timezone.utc).isoformat(timespec="microseconds"), staff_id, username, action, log_id, subject_id,
-         detail, prev_hash],
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
+    """The hash of an event. In chains other than 0 the chain and the event's id are part of
+    it: an event moved to another chain, or two events of different chains swapped in the
+    order of ids, no longer fit. Chain 0 hashes as every event did before there were chains
+    (one chain, whose links alone fix the order)."""
+    fields = [at.astimezone(timezone.utc).isoformat(timespec="microseconds"), staff_id, username, action, log_id,
+              subject_id, detail, prev_hash]
+    if chain:
+        fields += [int(chain), int(event_id) if event_id is not None else None]
+    body = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -139,30 +157,45 @@ PENDING_KEY = "relaytui.audit.pending"
 
 
 def _append(session: Session, pending: list[dict]) -> None:
-    """Chain ``pending`` onto the head, under the chain's lock (held until the commit)."""
+    """Chain ``pending`` onto the head of its chain, under that chain's lock (held until the
+    commit, so that ids follow the order of the chain). Core statements, not ORM objects:
+    every audited action passes here, and the head is read fresh, never from the session."""
+    chain = chain_of(pending[0]["staff_id"])
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": CHAIN_LOCK_KEY})
+        session.execute(text("SELECT pg_advisory_xact_lock(:k, :c)"), {"k": CHAIN_LOCK_KEY, "c": chain})
     # The chain continues from its recorded head, so that events cut off the end stay missing.
-    head = session.get(Setting, HEAD_KEY)
+    key = head_key(chain)
+    head = session.execute(select(Setting.value).where(Setting.key == key)).scalar_one_or_none()
     if head is not None:
-        prev = head.value.partition(":")[2]
+        prev = head.partition(":")[2]
     else:
         prev = session.exec(
-            select(AuditEvent.hash).order_by(col(AuditEvent.id).desc()).limit(1)
+            select(AuditEvent.hash).where(AuditEvent.chain == chain).order_by(col(AuditEvent.id).desc()).limit(1)
         ).first() or ""
-    newest = None
-    for fields in pending:
-        newest = AuditEvent(**fields, prev_hash=prev)
-        newest.hash = prev = event_hash(**fields, prev_hash=prev)
-        session.add(newest)
-        session.flush()
+    rows = []
+    for event_id, fields in zip(_next_ids(session, len(pending)), pending):
+        digest = event_hash(**fields, chain=chain, event_id=event_id, prev_hash=prev)
+        rows.append({**fields, "id": event_id, "chain": chain, "prev_hash": prev, "hash": digest})
+        prev = digest
+    session.execute(insert(AuditEvent), rows)
     # The head of the chain, kept apart from it: cutting events off the end shows (verify).
+    value = f"{rows[-1]['id']}:{prev}"
     if head is None:
-        session.add(Setting(key=HEAD_KEY, value=f"{newest.id}:{newest.hash}"))
+        session.execute(insert(Setting), [{"key": key, "value": value}])
     else:
-        head.value = f"{newest.id}:{newest.hash}"
-        session.add(head)
-    session.flush()
+        session.execute(update(Setting).where(Setting.key == key).values(value=value))
+
+
+def _next_ids(session: Session, count: int) -> list[int]:
+    """Ids for ``count`` new events, known before they are written, as their hash holds them.
+    Taken under the chain's lock, so that within a chain ids follow the chain."""
+    if session.get_bind().dialect.name == "postgresql":
+        return sorted(session.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')) FROM generate_series(1, :n)"),
+            {"n": count}).scalars())
+    # SQLite: the writer holds the database's one write lock; ids as SQLite would give them.
+    start = session.execute(text("SELECT coalesce(max(id), 0) FROM audit_event")).scalar_one()
+    return list(range(start + 1, start + 1 + count))
 
 
 @event.listens_for(OrmSession, "before_commit")
@@ -177,8 +210,28 @@ def _drop_pending(session: Session) -> None:
     session.info.pop(PENDING_KEY, None)
 
 
-#: The settings row that holds ``id:hash`` of the newest event.
+#: The settings row that holds ``id:hash`` of the newest event of chain 0; chain ``c`` has
+#: ``audit_head:c`` (:func:`head_key`).
 HEAD_KEY = "audit_head"
+
+
+def head_key(chain: int) -> str:
+    return HEAD_KEY if chain == 0 else f"{HEAD_KEY}:{chain}"
+
+
+def heads(session: Session) -> dict[int, tuple[int, str] | None]:
+    """The recorded head ``(id, hash)`` of every chain that has one (None where the row does
+    not read as one)."""
+    found: dict[int, tuple[int, str] | None] = {}
+    rows = session.exec(select(Setting).where(
+        (Setting.key == HEAD_KEY) | col(Setting.key).like(f"{HEAD_KEY}:%"))).all()
+    for row in rows:
+        suffix = row.key[len(HEAD_KEY) + 1:]
+        if row.key != HEAD_KEY and not (row.key.startswith(HEAD_KEY + ":") and suffix.isdigit()):
+            continue
+        head_id, _sep, head_hash = row.value.partition(":")
+        found[int(suffix or 0)] = (int(head_id), head_hash) if head_id.isdigit() else None
+    return found
 
 
 def record_view(session: Session, *, staff_id: int | None, username: str, what: str,
@@ -243,23 +296,27 @@ def _moment(value) -> datetime:
 
 
 def _walk(session: Session, wanted: set[int] = frozenset()) -> _Walk:
-    """Every event in order, its hash recomputed and its link checked. The time is read as
-    the database holds it, so that one unreadable event is named instead of ending the walk.
-    ``wanted``: event ids whose hash and ordinal the checkpoints ask for."""
+    """Every event in order, its hash recomputed and its link to the one before in its chain
+    checked, then every chain's last event against its recorded head. The time is read as the
+    database holds it, so that one unreadable event is named instead of ending the walk.
+    ``wanted``: event ids whose hash, ordinal and chain the checkpoints ask for."""
     from sqlalchemy import String, type_coerce
 
-    previous = ""
+    previous: dict[int, str] = {}
+    last: dict[int, int] = {}
     last_id: int | None = None
     count = 0
-    seen: dict[int, tuple[str, int]] = {}
+    seen: dict[int, tuple[str, int, int]] = {}
     statement = (
         select(AuditEvent.id, type_coerce(AuditEvent.at, String), AuditEvent.staff_id, AuditEvent.username,
                AuditEvent.action, AuditEvent.log_id, AuditEvent.subject_id, AuditEvent.detail,
-               AuditEvent.prev_hash, AuditEvent.hash)
+               AuditEvent.prev_hash, AuditEvent.hash,
+               # A backup checked before it is upgraded: before schema 0012 all was chain 0.
+               AuditEvent.chain if has_column(session.connection(), "audit_event", "chain") else literal(0))
         .order_by(col(AuditEvent.id)).execution_options(yield_per=2000)
     )
     for (event_id, at, staff_id, username, action, log_id, subject_id, detail, prev_hash,
-         event_hash_stored) in session.exec(statement):
+         event_hash_stored, chain) in session.exec(statement):
         count += 1
         try:
             moment = _moment(at)
@@ -267,23 +324,28 @@ def _walk(session: Session, wanted: set[int] = frozenset()) -> _Walk:
             return _Walk(count, event_id, "unreadable", seen, last_id)
         expected = event_hash(
             at=moment, staff_id=staff_id, username=username, action=action, log_id=log_id,
-            subject_id=subject_id, detail=detail, prev_hash=prev_hash,
+            subject_id=subject_id, detail=detail, prev_hash=prev_hash, chain=chain, event_id=event_id,
         )
         if expected != event_hash_stored:
             return _Walk(count, event_id, "changed", seen, last_id)
-        if prev_hash != previous:
-            # An event before this one was removed, or this one was put in between.
+        if prev_hash != previous.get(chain, ""):
+            # An event before this one in its chain was removed, or this one was put in between.
             return _Walk(count, event_id, "gap", seen, last_id)
         if event_id in wanted:
-            seen[event_id] = (event_hash_stored, count)
-        previous = event_hash_stored
-        last_id = event_id
-    head = session.get(Setting, HEAD_KEY)
-    if head is not None:
-        head_id, _sep, head_hash = head.value.partition(":")
-        if not head_id.isdigit() or (last_id, previous) != (int(head_id), head_hash):
-            # The newest events were removed (or the head was tampered with).
-            return _Walk(count, int(head_id) if head_id.isdigit() else last_id, "cut", seen, last_id)
+            seen[event_id] = (event_hash_stored, count, chain)
+        previous[chain] = event_hash_stored
+        last[chain] = last_id = event_id
+    recorded = heads(session)
+    for chain in sorted(set(recorded) | set(last)):
+        if chain not in recorded:
+            if chain == 0:
+                continue  # a trail from before the head was kept
+            # A chain's head was removed with the newest events of the chain, or alone.
+            return _Walk(count, last[chain], "cut", seen, last_id)
+        head = recorded[chain]
+        if head is None or (last.get(chain), previous.get(chain)) != head:
+            # The newest events of the chain were removed (or its head was tampered with).
+            return _Walk(count, head[0] if head is not None else last.get(chain), "cut", seen, last_id)
     return _Walk(count, None, "", seen, last_id)
 
 
@@ -302,7 +364,7 @@ def verify(store, by, *, public_key=None, checkpoint_file=None, from_file: bool 
         in_file, bad_lines = (checkpoints.read_file(checkpoint_file) if checkpoint_file is not None
                               else ([], []))
         chosen = in_file if from_file else _unique(in_database + in_file)
-        walk = _walk(session, {c.last_id for c in chosen})
+        walk = _walk(session, {event_id for c in chosen for _chain, event_id, _hash in c.all_heads})
     findings = [checkpoints.Finding("file_line", None, str(number)) for number in bad_lines]
     if not from_file and in_file:
         findings += checkpoints.compare_sources(in_database, in_file)

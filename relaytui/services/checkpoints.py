@@ -2,8 +2,9 @@
 
 A hash chain shows a changed or removed event, but not a chain rewritten from the start with
 new hashes, nor events cut off its end together with the stored head. A checkpoint is the
-head of the chain (the newest event's id and hash, how many events there are, when) signed
-with the installation's Ed25519 key (relaytui.signing), whose private half is never in the
+head of every chain (relaytui.services.audit.CHAINS: each chain's newest event, its id and
+hash; the newest event of all; how many events there are; when) signed with the
+installation's Ed25519 key (relaytui.signing), whose private half is never in the
 database. Checkpoints are kept in the database and appended to a file outside it; ``audit
 verify`` checks the chain against every checkpoint with the public key. What happened after
 the last checkpoint can still be hidden: take them often (the setting
@@ -25,10 +26,10 @@ from pathlib import Path
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
-from relaytui.db import Store
+from relaytui.db import Store, has_column
 from relaytui.errors import StoreError
 from relaytui.i18n import _
-from relaytui.models import AuditCheckpoint, AuditEvent, Setting
+from relaytui.models import AuditCheckpoint, AuditEvent
 from relaytui.services import audit, clock
 from relaytui.signing import PublicKey, Signer, checkpoint_message
 
@@ -39,25 +40,47 @@ BACKUP_MARK = "relaytui-backup"
 
 @dataclass(frozen=True)
 class Checkpoint:
-    last_id: int
+    last_id: int  # the newest event of all chains
     head_hash: str
-    events: int
+    events: int  # how many events have an id up to last_id
     at: datetime
     key_id: str
     signature: bytes
     source: str  # "database" or "file"
+    #: ``(chain, id, hash)`` of every chain's head; empty when every event was in chain 0
+    #: (and every checkpoint from before there were chains), whose head is last_id.
+    heads: tuple[tuple[int, int, str], ...] = ()
+
+    @property
+    def all_heads(self) -> tuple[tuple[int, int, str], ...]:
+        return self.heads or ((0, self.last_id, self.head_hash),)
 
     def message(self) -> bytes:
-        return checkpoint_message(self.last_id, self.head_hash, self.events, self.at)
+        return checkpoint_message(self.last_id, self.head_hash, self.events, self.at, self.heads)
 
     def same(self, other: Checkpoint) -> bool:
-        return (self.last_id, self.head_hash, self.events, self.signature) == (
-            other.last_id, other.head_hash, other.events, other.signature)
+        return (self.last_id, self.head_hash, self.events, self.heads, self.signature) == (
+            other.last_id, other.head_hash, other.events, other.heads, other.signature)
+
+
+def _heads(value) -> tuple[tuple[int, int, str], ...]:
+    """Heads as stored (JSON text in the database, a list in the file); ValueError if not."""
+    if value in ("", None):
+        return ()
+    found = json.loads(value) if isinstance(value, str) else value
+    if not isinstance(found, list):
+        raise ValueError("heads")
+    return tuple((int(chain), int(event_id), str(digest)) for chain, event_id, digest in found)
 
 
 def _row(row: AuditCheckpoint) -> Checkpoint:
+    try:
+        heads = _heads(row.heads)
+    except (ValueError, TypeError):
+        heads = ((-1, row.last_id, ""),)  # unreadable: its signature will not check out
     return Checkpoint(last_id=row.last_id, head_hash=row.head_hash, events=row.events, at=row.at,
-                      key_id=row.key_id, signature=base64.b64decode(row.signature), source="database")
+                      key_id=row.key_id, signature=base64.b64decode(row.signature), source="database",
+                      heads=heads)
 
 
 def in_database(session: Session) -> list[Checkpoint]:
@@ -67,16 +90,14 @@ def in_database(session: Session) -> list[Checkpoint]:
 
     if not inspect(session.connection()).has_table(AuditCheckpoint.__tablename__):
         return []
+    if not has_column(session.connection(), AuditCheckpoint.__tablename__, "heads"):  # before schema 0012
+        rows = session.exec(select(AuditCheckpoint.last_id, AuditCheckpoint.head_hash, AuditCheckpoint.events,
+                                   AuditCheckpoint.at, AuditCheckpoint.key_id, AuditCheckpoint.signature)
+                            .order_by(col(AuditCheckpoint.id))).all()
+        return [_row(AuditCheckpoint(last_id=last_id, head_hash=head_hash, events=events, at=at, key_id=key_id,
+                                     signature=signature)) for last_id, head_hash, events, at, key_id, signature in rows]
     rows = session.exec(select(AuditCheckpoint).order_by(col(AuditCheckpoint.id))).all()
     return [_row(row) for row in rows]
-
-
-def _head(session: Session) -> tuple[int, str] | None:
-    stored = session.get(Setting, audit.HEAD_KEY)
-    if stored is None:
-        return None
-    head_id, _sep, head_hash = stored.value.partition(":")
-    return (int(head_id), head_hash) if head_id.isdigit() else None
 
 
 def events_since_last(store: Store) -> int:
@@ -88,23 +109,29 @@ def events_since_last(store: Store) -> int:
 
 
 def take(store: Store, signer: Signer, *, file: Path | None = None) -> Checkpoint | None:
-    """Sign the chain's head now, in the database and in ``file``; None when there is nothing
-    new since the last checkpoint (or no event at all)."""
+    """Sign the heads of every chain now, in the database and in ``file``; None when there is
+    nothing new since the last checkpoint (or no event at all)."""
     with store.session(write=True) as session:
-        if session.get_bind().dialect.name == "postgresql":  # the head cannot move meanwhile
-            session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": audit.CHAIN_LOCK_KEY})
-        head = _head(session)
-        if head is None:
+        if session.get_bind().dialect.name == "postgresql":
+            # No head moves meanwhile, and every id given so far is committed: the locks in
+            # the order of the chains, as an appender takes only one.
+            chains = max([audit.CHAINS - 1, *audit.heads(session)]) + 1
+            for chain in range(chains):
+                session.execute(text("SELECT pg_advisory_xact_lock(:k, :c)"), {"k": audit.CHAIN_LOCK_KEY, "c": chain})
+        found = {chain: head for chain, head in audit.heads(session).items() if head is not None}
+        if not found:
             return None
-        last_id, head_hash = head
+        last_id, head_hash = max(found.values())
         newest = session.exec(select(AuditCheckpoint).order_by(col(AuditCheckpoint.id).desc()).limit(1)).first()
         if newest is not None and newest.last_id == last_id:
             return None
+        heads = () if set(found) == {0} else tuple(sorted((chain, i, h) for chain, (i, h) in found.items()))
         events = session.exec(select(func.count()).select_from(AuditEvent)
                               .where(col(AuditEvent.id) <= last_id)).one()
         at = clock.now()
-        signature = signer.sign(checkpoint_message(last_id, head_hash, events, at))
+        signature = signer.sign(checkpoint_message(last_id, head_hash, events, at, heads))
         row = AuditCheckpoint(last_id=last_id, head_hash=head_hash, events=events, at=at,
+                              heads=json.dumps([list(h) for h in heads], separators=(",", ":")) if heads else "",
                               key_id=signer.public.id, signature=base64.b64encode(signature).decode("ascii"))
         session.add(row)
         session.flush()
@@ -126,11 +153,14 @@ def maybe_take(store: Store, signer: Signer, every: int, *, file: Path | None = 
 
 def append_to_file(path: Path, checkpoint: Checkpoint) -> None:
     """One line at the end of the file, which is only ever appended to (mode 600)."""
-    _append(path, {
+    entry = {
         FILE_MARK: 1, "last_id": checkpoint.last_id, "hash": checkpoint.head_hash,
         "events": checkpoint.events, "at": checkpoint.at.isoformat(timespec="microseconds"),
         "key_id": checkpoint.key_id, "signature": base64.b64encode(checkpoint.signature).decode("ascii"),
-    })
+    }
+    if checkpoint.heads:
+        entry["heads"] = [list(head) for head in checkpoint.heads]
+    _append(path, entry)
 
 
 @dataclass(frozen=True)
@@ -246,7 +276,8 @@ def read_file(path: Path) -> tuple[list[Checkpoint], list[int]]:
             found.append(Checkpoint(
                 last_id=int(entry["last_id"]), head_hash=str(entry["hash"]), events=int(entry["events"]),
                 at=datetime.fromisoformat(entry["at"]), key_id=str(entry["key_id"]),
-                signature=base64.b64decode(entry["signature"], validate=True), source="file"))
+                signature=base64.b64decode(entry["signature"], validate=True), source="file",
+                heads=_heads(entry.get("heads"))))
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             bad.append(number)
     return found, bad
@@ -267,8 +298,8 @@ class Finding:
 
 def check(checkpoints: list[Checkpoint], seen: dict[int, tuple[str, int]], key: PublicKey | None,
           newest_event: int | None) -> list[Finding]:
-    """Compare signed checkpoints with what the walk of the chain saw: ``seen`` maps the
-    checkpoints' event ids to (hash, how many events up to it)."""
+    """Compare signed checkpoints with what the walk of the chains saw: ``seen`` maps the
+    checkpoints' event ids to (hash, how many events up to it, its chain)."""
     findings: list[Finding] = []
     if key is None:
         if checkpoints:
@@ -278,17 +309,26 @@ def check(checkpoints: list[Checkpoint], seen: dict[int, tuple[str, int]], key: 
         if checkpoint.key_id != key.id or not key.verifies(checkpoint.signature, checkpoint.message()):
             findings.append(Finding("bad_signature", checkpoint.last_id, checkpoint.source))
             continue
-        found = seen.get(checkpoint.last_id)
-        if found is None:
-            findings.append(Finding("events_removed", checkpoint.last_id,
-                                    str(newest_event) if newest_event is not None else ""))
-            continue
-        head_hash, count = found
-        if head_hash != checkpoint.head_hash:
-            findings.append(Finding("rewritten", checkpoint.last_id))
-        elif count != checkpoint.events:
-            findings.append(Finding("count", checkpoint.last_id, f"{count}/{checkpoint.events}"))
+        findings += _check_heads(checkpoint, seen, newest_event)
     return findings
+
+
+def _check_heads(checkpoint: Checkpoint, seen: dict[int, tuple[str, int, int]],
+                 newest_event: int | None) -> list[Finding]:
+    """One signed checkpoint: every chain's head still there, unchanged, in its chain, and
+    as many events up to the newest as were signed."""
+    if (checkpoint.last_id, checkpoint.head_hash) not in {(i, h) for _c, i, h in checkpoint.all_heads}:
+        return [Finding("rewritten", checkpoint.last_id)]
+    for chain, event_id, head_hash in checkpoint.all_heads:
+        found = seen.get(event_id)
+        if found is None:
+            return [Finding("events_removed", event_id, str(newest_event) if newest_event is not None else "")]
+        if (found[0], found[2]) != (head_hash, chain):
+            return [Finding("rewritten", event_id)]
+    count = seen[checkpoint.last_id][1]
+    if count != checkpoint.events:
+        return [Finding("count", checkpoint.last_id, f"{count}/{checkpoint.events}")]
+    return []
 
 
 def compare_sources(database: list[Checkpoint], file: list[Checkpoint]) -> list[Finding]:

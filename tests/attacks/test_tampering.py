@@ -7,8 +7,6 @@ Run with ``-s`` to see the figures (cases tried / found) that the README reports
 
 from __future__ import annotations
 
-from datetime import timezone
-
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import text
@@ -18,6 +16,7 @@ from relaytui.models import AuditEvent
 from relaytui.services import access, audit, checkpoints, logs
 from relaytui.signing import Signer
 from tests.factories import build_world
+from tests.tampering import heads_onto, rechain
 
 FOUND: dict[str, bool] = {}
 #: Whether the hash chain alone (no key, no checkpoint, as before issue 14) saw the same case.
@@ -71,28 +70,6 @@ def _events(store) -> list[AuditEvent]:
         return list(session.exec(select(AuditEvent).order_by(AuditEvent.id)))
 
 
-def _rechain(store, events: list[AuditEvent]) -> list[tuple[str, dict]]:
-    """SQL that rewrites ``events`` (in this order, under new ids 1..n) with recomputed
-    hashes and a matching head: the rewrite no key-less chain can see."""
-    statements: list[tuple[str, dict]] = [("DELETE FROM audit_event", {})]
-    previous = ""
-    for number, event in enumerate(events, start=1):
-        digest = audit.event_hash(at=event.at, staff_id=event.staff_id, username=event.username,
-                                  action=event.action, log_id=event.log_id, subject_id=event.subject_id,
-                                  detail=event.detail, prev_hash=previous)
-        at = event.at.astimezone(timezone.utc)
-        statements.append((
-            "INSERT INTO audit_event (id, at, staff_id, username, action, log_id, subject_id, detail, "
-            "prev_hash, hash) VALUES (:id, :at, :staff, :user, :action, :log, :subject, :detail, :prev, :hash)",
-            {"id": number, "at": at.replace(tzinfo=None) if store.is_sqlite else at, "staff": event.staff_id,
-             "user": event.username, "action": event.action, "log": event.log_id, "subject": event.subject_id,
-             "detail": event.detail, "prev": previous, "hash": digest}))
-        previous = digest
-    statements.append(("UPDATE setting SET value = :v WHERE key = :k",
-                       {"v": f"{len(events)}:{previous}", "k": audit.HEAD_KEY}))
-    return statements
-
-
 def test_an_untouched_trail_and_its_checkpoint_verify(trail):
     store, signer, file, made = trail
     report = _verify(store, signer, file)
@@ -104,7 +81,8 @@ def test_an_untouched_trail_and_its_checkpoint_verify(trail):
 
 CASES = ("change", "delete_middle", "delete_tail_keep_head", "delete_tail_and_head", "forged_insert",
          "reorder", "rewrite_with_new_hashes", "delete_everything", "delete_checkpoint_row",
-         "forged_checkpoint")
+         "forged_checkpoint", "swap_across_chains", "move_to_another_chain", "cut_one_chain_and_its_head",
+         "rewrite_one_chain")
 
 
 @pytest.mark.rule("R9")
@@ -122,35 +100,59 @@ def test_tampering_up_to_the_checkpoint_is_found(trail, case, request):
     elif case == "delete_tail_and_head":
         # The attacker cuts the trail and moves the stored head onto what is left.
         kept = [e for e in events if e.id <= middle]
-        _tamper(store, ("DELETE FROM audit_event WHERE id > :id", {"id": middle}),
-                ("UPDATE setting SET value = :v WHERE key = :k",
-                 {"v": f"{kept[-1].id}:{kept[-1].hash}", "k": audit.HEAD_KEY}))
+        _tamper(store, ("DELETE FROM audit_event WHERE id > :id", {"id": middle}), *heads_onto(kept))
     elif case == "forged_insert":
         # A new event chained in properly: everything after it rewritten with new hashes.
         forged = AuditEvent(**{**events[middle - 1].model_dump(), "id": None, "username": "mallory"})
-        _tamper(store, *_rechain(store, events[:middle] + [forged] + events[middle:]))
+        _tamper(store, *rechain(store, events[:middle] + [forged] + events[middle:]))
     elif case == "reorder":
         swapped = list(events)
         swapped[middle - 1], swapped[middle] = swapped[middle], swapped[middle - 1]
-        _tamper(store, *_rechain(store, swapped))
+        _tamper(store, *rechain(store, swapped))
     elif case == "rewrite_with_new_hashes":
         rewritten = [AuditEvent(**{**e.model_dump(), "username": "someone else"}) if e.username == "lene" else e
                      for e in events]
-        _tamper(store, *_rechain(store, rewritten))
+        _tamper(store, *rechain(store, rewritten))
     elif case == "delete_everything":
-        _tamper(store, ("DELETE FROM audit_event", {}), ("DELETE FROM setting WHERE key = :k", {"k": audit.HEAD_KEY}))
+        _tamper(store, ("DELETE FROM audit_event", {}), *heads_onto([]))
     elif case == "delete_checkpoint_row":
         # Hide the checkpoint too: the file outside the database still has it.
         kept = [e for e in events if e.id <= middle]
         _tamper(store, ("DELETE FROM audit_checkpoint", {}),
-                ("DELETE FROM audit_event WHERE id > :id", {"id": middle}),
-                ("UPDATE setting SET value = :v WHERE key = :k",
-                 {"v": f"{kept[-1].id}:{kept[-1].hash}", "k": audit.HEAD_KEY}))
+                ("DELETE FROM audit_event WHERE id > :id", {"id": middle}), *heads_onto(kept))
     elif case == "forged_checkpoint":
         # Rewrite the trail and sign a checkpoint for it with a key of one's own.
         rewritten = [AuditEvent(**{**e.model_dump(), "username": "someone else"}) for e in events]
-        _tamper(store, *_rechain(store, rewritten))
+        _tamper(store, *rechain(store, rewritten))
         checkpoints.take(store, Signer(Ed25519PrivateKey.generate()))
+    elif case == "swap_across_chains":
+        # Two events of different people (different chains) change places in the order of ids:
+        # each chain's own order is unchanged.
+        first = next(e for e, after in zip(events, events[1:]) if e.chain != after.chain and after.id <= made.last_id)
+        second = events[events.index(first) + 1]
+        _tamper(store, ("UPDATE audit_event SET id = -1 WHERE id = :a", {"a": first.id}),
+                ("UPDATE audit_event SET id = :a WHERE id = :b", {"a": first.id, "b": second.id}),
+                ("UPDATE audit_event SET id = :b WHERE id = -1", {"b": second.id}))
+    elif case == "move_to_another_chain":
+        _tamper(store, ("UPDATE audit_event SET chain = :c WHERE id = :id",
+                        {"c": (events[middle - 1].chain + 1) % audit.CHAINS, "id": middle}))
+    elif case == "cut_one_chain_and_its_head":
+        # The newest signed events of one person's chain removed, that chain's head moved back
+        # onto what is left: every other chain untouched, the newest signed event among them.
+        newest_chain = next(e.chain for e in events if e.id == made.last_id)
+        other = [e for e in events if e.chain != newest_chain]
+        gone = [e for e in other if e.id > other[len(other) // 2].id]
+        kept = [e for e in events if e not in gone]
+        _tamper(store, ("DELETE FROM audit_event WHERE id IN ({})".format(",".join(str(e.id) for e in gone)), {}),
+                *heads_onto(kept))
+    elif case == "rewrite_one_chain":
+        # One person's chain rewritten with new hashes, under the same ids; the chain that
+        # holds the newest signed event, and how many events there are, stay as they were.
+        newest_chain = next(e.chain for e in events if e.id == made.last_id)
+        assert [e.id for e in events] == list(range(1, len(events) + 1))
+        rewritten = [AuditEvent(**{**e.model_dump(), "username": "someone else"}) if e.chain != newest_chain
+                     else e for e in events]
+        _tamper(store, *rechain(store, rewritten))
     report = _verify(store, signer, file)
     from_file = _verify(store, signer, file, from_file=True)
     FOUND[f"{case}[{request.node.callspec.id}]"] = not report.intact and not from_file.intact
@@ -183,9 +185,7 @@ def test_a_restore_of_a_truncated_backup_is_refused(sqlite_store, tmp_path, monk
     events = _events(cut)
     kept = [e for e in events if e.id <= made.last_id - 3]
     _tamper(cut, ("DELETE FROM audit_event WHERE id > :id", {"id": kept[-1].id}),
-            ("DELETE FROM audit_checkpoint", {}),
-            ("UPDATE setting SET value = :v WHERE key = :k", {"v": f"{kept[-1].id}:{kept[-1].hash}",
-                                                              "k": audit.HEAD_KEY}))
+            ("DELETE FROM audit_checkpoint", {}), *heads_onto(kept))
     cut.dispose()
     assert audit.verify(open_store(str(saved)), access.system_administrator()).intact  # the chain alone: fooled
     monkeypatch.setattr("relaytui.signing.checkpoint_file", lambda: file)
@@ -212,9 +212,7 @@ def test_what_happened_after_the_last_checkpoint_cannot_be_seen(trail):
     store, signer, file, made = trail
     events = _events(store)
     kept = [e for e in events if e.id <= made.last_id]
-    _tamper(store, ("DELETE FROM audit_event WHERE id > :id", {"id": made.last_id}),
-            ("UPDATE setting SET value = :v WHERE key = :k", {"v": f"{kept[-1].id}:{kept[-1].hash}",
-                                                              "k": audit.HEAD_KEY}))
+    _tamper(store, ("DELETE FROM audit_event WHERE id > :id", {"id": made.last_id}), *heads_onto(kept))
     assert _verify(store, signer, file).intact
 
 

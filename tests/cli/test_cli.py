@@ -59,7 +59,7 @@ def snapshot(path: Path, *, with_trail: bool = True) -> dict[str, list[tuple]]:
         found = {t: con.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
         if not with_trail and found:
             found.pop("audit_event", None)
-            found["setting"] = [row for row in found.get("setting", []) if row[0] != "audit_head"]
+            found["setting"] = [row for row in found.get("setting", []) if not row[0].startswith("audit_head")]
             columns = [r[1] for r in con.execute("PRAGMA table_info(staff)")]
             if "last_login_at" in columns:
                 at = columns.index("last_login_at")

@@ -45,6 +45,44 @@ def test_the_key_is_made_once_private_and_outside_the_database(world):
     assert signer.public.text not in values
 
 
+def test_a_checkpoint_signs_the_head_of_every_chain(world, tmp_path):
+    """Issue 18: one checkpoint covers every chain, in the database and in the file, and a
+    head changed in either no longer checks out."""
+    signer, _where = signing.generate()
+    file = tmp_path / "audit.checkpoints"
+    _events(world, 2)
+    [log] = logs.list_logs(world.store, world.ref("anna"))
+    logs.get_log(world.store, world.ref("lene"), log.id)
+    made = checkpoints.take(world.store, signer, file=file)
+    with world.store.session() as session:
+        heads = audit.heads(session)
+    assert {(c, i, h) for c, (i, h) in heads.items()} == set(made.heads)
+    assert {c for c, _i, _h in made.heads} >= {audit.chain_of(world.ref("anna").id), audit.chain_of(world.ref("lene").id)}
+    [line] = [json.loads(text) for text in file.read_text().splitlines()]
+    assert line["heads"] == [list(head) for head in made.heads]
+    [in_file], _bad = checkpoints.read_file(file)
+    assert in_file.same(made) and signer.public.verifies(in_file.signature, in_file.message())
+    assert audit.verify(world.store, access.system_administrator(), public_key=signer.public,
+                        checkpoint_file=file, from_file=True).intact
+    chain, event_id, digest = made.heads[0]
+    forged = dict(line, heads=[[chain, event_id, "0" * 64]] + line["heads"][1:])
+    file.write_text(json.dumps(forged) + "\n")
+    report = audit.verify(world.store, access.system_administrator(), public_key=signer.public,
+                          checkpoint_file=file, from_file=True)
+    assert [f.kind for f in report.findings] == ["bad_signature"]
+
+
+def test_a_checkpoint_of_one_chain_is_signed_as_before_there_were_chains():
+    """Checkpoints taken before issue 18 (one chain, no heads) keep their signatures."""
+    from datetime import datetime, timezone
+
+    at = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    assert signing.checkpoint_message(7, "ab", 7, at) == (
+        b'relaytui audit checkpoint v1\n[7,"ab",7,"2026-12-01T12:00:00.000000+00:00"]')
+    assert signing.checkpoint_message(7, "ab", 7, at, ((3, 7, "ab"), (0, 5, "cd"))) == (
+        b'relaytui audit checkpoint v2\n[7,"ab",7,"2026-12-01T12:00:00.000000+00:00",[[0,5,"cd"],[3,7,"ab"]]]')
+
+
 def test_a_key_file_is_never_written_over_another_file(world, tmp_path):
     existing = tmp_path / "precious.txt"
     existing.write_text("keep me")
@@ -150,13 +188,19 @@ def test_a_backup_is_recorded_and_a_changed_one_refused_at_restore(sqlite_store,
     assert made.exit_code == 0 and "Recorded in the checkpoint file" in made.output, made.output
     changed = tmp_path / "changed.db"
     changed.write_bytes(saved.read_bytes())
-    import sqlite3
+    from sqlalchemy import text
 
-    with sqlite3.connect(changed) as conn:  # an event removed from the end, the head moved back
-        conn.execute("DROP TRIGGER audit_event_no_delete")
-        last = conn.execute("SELECT id, hash FROM audit_event ORDER BY id DESC LIMIT 2").fetchall()
-        conn.execute("DELETE FROM audit_event WHERE id = ?", (last[0][0],))
-        conn.execute("UPDATE setting SET value = ? WHERE key = 'audit_head'", (f"{last[1][0]}:{last[1][1]}",))
+    from relaytui.db import open_store
+    from tests.tampering import heads_onto
+
+    changed_store = open_store(str(changed))
+    with changed_store.engine.begin() as conn:  # an event removed from the end, the heads moved back
+        conn.exec_driver_sql("DROP TRIGGER audit_event_no_delete")
+        events = conn.execute(text("SELECT id, hash, chain FROM audit_event ORDER BY id")).all()
+        conn.execute(text("DELETE FROM audit_event WHERE id = :id"), {"id": events[-1].id})
+        for statement, params in heads_onto(events[:-1]):
+            conn.execute(text(statement), params)
+    changed_store.dispose()
     refused = admin("restore", str(changed), "--force")
     assert refused.exit_code == 1 and "not a backup recorded in the checkpoint file" in refused.output
     assert admin("restore", str(saved), "--force").exit_code == 0
@@ -193,3 +237,54 @@ def test_the_app_on_one_machine_signs_while_it_runs_once_enough_is_new(world, tm
     taken, _bad = checkpoints.read_file(file)
     assert len(taken) > len(taken_before)
     assert checkpoints.events_since_last(world.store) < 5
+
+
+def test_a_trail_from_before_the_chains_verifies_after_the_upgrade(tmp_path):
+    """Migration 0012 on a trail of one chain with a checkpoint of the first form: both still
+    check out, and the chains that follow are signed with them."""
+    from datetime import datetime, timedelta, timezone
+
+    from alembic import command
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from sqlalchemy import text
+
+    from relaytui.db import open_store
+    from relaytui.signing import Signer
+
+    store = open_store(str(tmp_path / "old.db"), create_folder=True)
+    with store.engine.begin() as conn:
+        command.upgrade(store._alembic_config(conn), "0011")
+    signer = Signer(Ed25519PrivateKey.generate())
+    start = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+    previous = ""
+    with store.engine.begin() as conn:  # what the app of schema 0011 wrote: one chain
+        for n in range(1, 6):
+            at = start + timedelta(minutes=n)
+            digest = audit.event_hash(at=at, staff_id=n, username=f"u{n}", action="read", log_id=1,
+                                      subject_id=1, detail="log", prev_hash=previous)
+            conn.execute(text("INSERT INTO audit_event (id, at, staff_id, username, action, log_id, subject_id, "
+                              "detail, prev_hash, hash) VALUES (:id, :at, :n, :u, 'read', 1, 1, 'log', :p, :h)"),
+                         {"id": n, "at": at.replace(tzinfo=None), "n": n, "u": f"u{n}", "p": previous, "h": digest})
+            previous = digest
+        conn.execute(text("INSERT INTO setting (key, value) VALUES (:k, :v)"), {"k": audit.HEAD_KEY, "v": f"5:{previous}"})
+        signature = signer.sign(signing.checkpoint_message(5, previous, 5, start))
+        import base64
+
+        conn.execute(text("INSERT INTO audit_checkpoint (last_id, head_hash, events, at, key_id, signature) "
+                          "VALUES (5, :h, 5, :at, :key, :sig)"),
+                     {"h": previous, "at": start.replace(tzinfo=None), "key": signer.public.id,
+                      "sig": base64.b64encode(signature).decode()})
+    store.dispose()
+    store = open_store(str(tmp_path / "old.db"))
+    store.upgrade()
+    admin = access.system_administrator()
+    report = audit.verify(store, admin, public_key=signer.public)
+    assert report.intact and report.checkpoints == 1, report
+    for staff_id in (1, 2, 3, 17):  # three chains, 1 and 17 the same one
+        with store.session(write=True) as session:
+            audit.record(session, staff_id=staff_id, username=f"u{staff_id}", action="read", log_id=1)
+    made = checkpoints.take(store, signer)
+    assert sorted(c for c, _i, _h in made.heads) == [0, 1, 2, 3] and made.events == 9
+    report = audit.verify(store, admin, public_key=signer.public)
+    assert report.intact and report.checkpoints == 2 and report.uncovered == 0, report
+    store.dispose()
