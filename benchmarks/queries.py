@@ -157,7 +157,7 @@ class Raw:
 
     def open_log(self, me: int, log_id: int, username: str) -> list:
         """The log's header and its newest 500 entries, with the reads written to the audit trail."""
-        from relaytui.services.audit import HEAD_KEY, event_hash
+        from relaytui.services.audit import CHAIN_LOCK_KEY, chain_of, event_hash, head_key
 
         now = datetime.now(timezone.utc)
         params = {"me": me, "log": log_id, "now": self.ts(now), "today": self.day(date.today()), "yes": True}
@@ -181,21 +181,34 @@ class Raw:
                 FROM entry e JOIN staff st ON st.id = e.author_id
                 WHERE e.log_id = :log ORDER BY e.written_at DESC, e.id DESC LIMIT 500
             """), params).all()
-            # The two reads, chained into the audit trail as the services chain them.
-            for what in ("log", "entries"):
-                if not self.sqlite:
-                    conn.execute(text("SELECT pg_advisory_xact_lock(7351002)"))
-                head = conn.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": HEAD_KEY}).scalar()
-                prev = head.partition(":")[2]
-                subject_id = header[0].subject_id
+            # The two reads, chained into the audit trail as the services chain them: in one
+            # transaction (as the log view opens a log), in the reader's chain, under its lock,
+            # the ids known before the hashes.
+            chain = chain_of(me)
+            if self.sqlite:
+                first = conn.execute(text("SELECT coalesce(max(id), 0) + 1 FROM audit_event")).scalar()
+                ids = [first, first + 1]
+            else:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:k, :c)"), {"k": CHAIN_LOCK_KEY, "c": chain})
+                ids = sorted(conn.execute(text(
+                    "SELECT nextval('audit_event_id_seq') FROM generate_series(1, 2)")).scalars())
+            head = conn.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": head_key(chain)}).scalar()
+            prev = head.partition(":")[2] if head else ""
+            subject_id = header[0].subject_id
+            for new_id, what in zip(ids, ("log", "entries")):
                 digest = event_hash(at=now, staff_id=me, username=username, action="read", log_id=log_id,
-                                    subject_id=subject_id, detail=what, prev_hash=prev)
-                new_id = conn.execute(text(
-                    "INSERT INTO audit_event (at, staff_id, username, action, log_id, subject_id, detail, "
-                    "prev_hash, hash) VALUES (:at, :me, :u, 'read', :log, :s, :d, :p, :h) RETURNING id"),
-                    {"at": self.ts(now), "me": me, "u": username, "log": log_id, "s": subject_id, "d": what,
-                     "p": prev, "h": digest}).scalar()
+                                    subject_id=subject_id, detail=what, prev_hash=prev, chain=chain, event_id=new_id)
+                conn.execute(text(
+                    "INSERT INTO audit_event (id, at, staff_id, username, action, log_id, subject_id, detail, "
+                    "prev_hash, hash, chain) VALUES (:id, :at, :me, :u, 'read', :log, :s, :d, :p, :h, :c)"),
+                    {"id": new_id, "at": self.ts(now), "me": me, "u": username, "log": log_id, "s": subject_id,
+                     "d": what, "p": prev, "h": digest, "c": chain})
+                prev = digest
+            if head is None:
+                conn.execute(text("INSERT INTO setting (key, value) VALUES (:k, :v)"),
+                             {"v": f"{ids[-1]}:{prev}", "k": head_key(chain)})
+            else:
                 conn.execute(text("UPDATE setting SET value = :v WHERE key = :k"),
-                             {"v": f"{new_id}:{digest}", "k": HEAD_KEY})
-                conn.commit()
+                             {"v": f"{ids[-1]}:{prev}", "k": head_key(chain)})
+            conn.commit()
             return [header, entries]

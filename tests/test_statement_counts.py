@@ -95,6 +95,7 @@ def _loads(store) -> dict[str, object]:
         "dashboard: unit": lambda: dashboard.unit_figures(store, lene),
         "log view: get_log": lambda: logs.get_log(store, anna, log_id),
         "log view: list_entries": lambda: logs.list_entries(store, anna, log_id),
+        "log view: open_log": lambda: logs.open_log(store, anna, log_id),
         "log view: list_efforts": lambda: efforts.list_efforts(store, anna, log_id),
         "log view: list_actors": lambda: consent.list_actors(store, anna, log_id),
         "log view: list_meetings": lambda: meetings.list_meetings(store, anna, log_id),

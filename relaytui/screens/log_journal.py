@@ -113,6 +113,11 @@ class JournalPane(LogPane):
         if not worker.is_cancelled:
             self.post_message(self.Loaded(entries, tz))
 
+    def take(self, entries: tuple[logs.EntryView, ...], tz: str) -> None:
+        """The entries, read with the log when it opened: no read of its own this time."""
+        self._stale = False
+        self.post_message(self.Loaded(entries, tz))
+
     def worker_done(self) -> None:
         self.query_one("#journal-entries").loading = False
 

@@ -203,6 +203,8 @@ class Opened:
     refused_rule: str | None = None
     #: The grant a closed log is read under (R10): the banner names its end and its giver.
     grant: grants.GrantView | None = None
+    #: The journal, read with the log when it is the tab shown.
+    entries: tuple[logs.EntryView, ...] | None = None
 
 
 class LogViewScreen(RelayScreen):
@@ -333,21 +335,21 @@ class LogViewScreen(RelayScreen):
         if self.detail is None:
             # The first load covers the view; a reload keeps what is shown until it is done.
             self.query_one("#logview-body").loading = True
-        self._load(self.store, self.app.staff, self.log_id)  # type: ignore[attr-defined]
+        # The journal comes with the log when it is the tab to be shown: one read, not two.
+        shown = self._wanted_tab or self.query_one("#logview-tabs", TabbedContent).active
+        self._load(self.store, self.app.staff, self.log_id, shown == "journal")  # type: ignore[attr-defined]
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="logview")
-    def _load(self, store: Store, staff: StaffRef, log_id: int) -> None:
+    def _load(self, store: Store, staff: StaffRef, log_id: int, with_entries: bool) -> None:
         worker = get_current_worker()
-        inst = installation.read(store)
         try:
-            detail = logs.get_log(store, staff, log_id)
+            found = logs.open_log(store, staff, log_id, with_entries=with_entries)
         except DomainError as exc:
             # Not the holder, not an actor, a closed log without a grant: the service says
             # which, and nothing of the log is shown.
-            opened = Opened(inst, None, exc.message, refused_rule=exc.rule)
+            opened = Opened(installation.read(store), None, exc.message, refused_rule=exc.rule)
         else:
-            grant = grants.grant_in_force(store, staff, log_id) if detail.status == "closed" else None
-            opened = Opened(inst, detail, grant=grant)
+            opened = Opened(found.installation, found.detail, grant=found.grant, entries=found.entries)
         if not worker.is_cancelled:
             self.post_message(self.Loaded(opened))
 
@@ -382,6 +384,10 @@ class LogViewScreen(RelayScreen):
             banner.display = True
         for pane in self._panes():
             pane.show(opened.detail)
+        if opened.entries is not None:
+            from relaytui.screens.log_journal import JournalPane
+
+            self.query_one(JournalPane).take(opened.entries, opened.inst.timezone)
         if self._wanted_tab is not None:
             self.query_one("#logview-tabs", TabbedContent).active = self._wanted_tab
             self._wanted_tab = None

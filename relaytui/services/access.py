@@ -195,6 +195,13 @@ def log_for_read(session: Session, by: StaffRef, log_id: int, *, what: str = "re
             _("You are neither the holder nor an actor of this relay log, so you cannot read it."),
             rule="R9",
         )
+    record_read(session, staff, log, what=what)
+    return staff, log
+
+
+def record_read(session: Session, staff: Staff, log: RelayLog, *, what: str) -> None:
+    """Write a read of ``log`` (already allowed by :func:`log_for_read`) to the audit trail:
+    one more part of it read in the same transaction (the journal after the header)."""
     action, detail = "read", what
     if log.status == "closed":
         # A closed log is read only under a grant (R10): the trail names the grant.
@@ -204,7 +211,6 @@ def log_for_read(session: Session, by: StaffRef, log_id: int, *, what: str = "re
         session, staff_id=staff.id, username=staff.username, action=action,
         log_id=log.id, subject_id=log.subject_id, detail=detail,
     )
-    return staff, log
 
 
 def log_for_write(session: Session, by: StaffRef, log_id: int, *, what: str) -> tuple[Staff, RelayLog]:

@@ -376,12 +376,17 @@ def grant_in_force(store: Store, by: access.StaffRef, log_id: int) -> GrantView 
     """The acting person's grant to read a closed log, if one is in force (for the banner)."""
     with store.session() as session:
         staff = access.require_staff(session, by)
-        grant = session.exec(select(ReadGrant).where(
-            ReadGrant.log_id == log_id, ReadGrant.staff_id == staff.id,
-            col(ReadGrant.expires_at) > clock.now()).order_by(col(ReadGrant.expires_at).desc())).first()
-        if grant is None:
-            return None
-        return _grant_view(session, grant, installation.timezone_of(session))
+        return in_force(session, staff.id, log_id, installation.timezone_of(session))
+
+
+def in_force(session: Session, staff_id: int, log_id: int, tz: str) -> GrantView | None:
+    """:func:`grant_in_force` inside a service's own session (opening a closed log)."""
+    grant = session.exec(select(ReadGrant).where(
+        ReadGrant.log_id == log_id, ReadGrant.staff_id == staff_id,
+        col(ReadGrant.expires_at) > clock.now()).order_by(col(ReadGrant.expires_at).desc())).first()
+    if grant is None:
+        return None
+    return _grant_view(session, grant, tz)
 
 
 def my_closed_logs(store: Store, by: access.StaffRef) -> list[ClosedLogView]:

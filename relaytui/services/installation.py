@@ -106,7 +106,7 @@ def read(store: Store) -> Installation:
 
 def read_in(session) -> Installation:
     """The settings, read inside a service's own session."""
-    rows = {row.key: row.value for row in session.exec(select(Setting))}
+    rows = dict(session.exec(select(Setting.key, Setting.value)).all())  # columns: a read per log opened
     values = {**DEFAULTS, **rows}
     return Installation(
         profile=values["profile"],

@@ -100,8 +100,8 @@ class LogDetail:
     version: int
 
 
-@dataclass(frozen=True)
-class EntryView:
+@dataclass(slots=True)  # not frozen: a journal of 500 is built each time a log opens, and a
+class EntryView:         # frozen dataclass costs five times as much to build (issue 18)
     id: int
     log_id: int
     author_name: str
@@ -160,20 +160,6 @@ class History:
 # --- helpers -------------------------------------------------------------------------------
 
 
-def _overdue_count(session: Session, log_id: int, today: date) -> int:
-    return session.exec(
-        select(func.count()).select_from(Effort).where(
-            Effort.log_id == log_id, Effort.status == "active", col(Effort.evaluate_on) < today
-        )
-    ).one()
-
-
-def _pending_handover(session: Session, log_id: int) -> Handover | None:
-    return session.exec(
-        select(Handover).where(Handover.log_id == log_id, Handover.status == "pending")
-    ).first()
-
-
 def _role_of(session: Session, staff: Staff, log: RelayLog) -> str:
     if log.status == "closed":
         return "grant"
@@ -191,20 +177,68 @@ def _read_only_reason(staff: Staff, log: RelayLog) -> str | None:
 
 
 def detail(session: Session, staff: Staff, log: RelayLog, inst: installation.Installation) -> LogDetail:
-    subject = session.get(Subject, log.subject_id)
-    pending = _pending_handover(session, log.id)
+    """The header of a log, in one statement (:func:`_header_statement`): the child, the
+    holder and how to reach them, the consent, overdue evaluations, a pending handover."""
+    row = session.execute(_header_statement(), {
+        "log_id": log.id, "now": clock.now(), "today": clock.today(inst.timezone)}).one()
     reason = _read_only_reason(staff, log)
+    holder = subjects.HolderContact(
+        log_id=log.id, holder_name=row.holder_name or "", unit_name=row.unit_name or "",
+        phone=row.holder_phone or row.unit_phone or "", email=row.holder_email or "",
+        profession=row.holder_profession or "",
+        coordinator=log.plan_coordinator_id is not None and log.plan_coordinator_id == log.holder_id,
+    )
     return LogDetail(
-        id=log.id, subject_id=subject.id, subject_name=subject.name, subject_kind=subject.kind,
-        national_number_masked=subjects.mask(subject.national_number), birth_date=subject.birth_date,
+        id=log.id, subject_id=row.subject_id, subject_name=row.subject_name, subject_kind=row.subject_kind,
+        national_number_masked=subjects.mask(row.national_number), birth_date=row.birth_date,
         level=log.level, status=log.status, concern=log.concern, trigger=log.trigger,
-        holder_id=log.holder_id, holder=subjects.holder_contact(session, log), unit_id=log.unit_id,
+        holder_id=log.holder_id, holder=holder, unit_id=log.unit_id,
         created_at=log.created_at, closed_at=log.closed_at, close_reason=log.close_reason,
-        consent_state=consent.log_consent_state(session, log), needs_attention=log.needs_attention,
-        overdue_evaluations=_overdue_count(session, log.id, clock.today(inst.timezone)),
-        pending_handover_id=pending.id if pending else None,
+        consent_state=row.consent_state, needs_attention=log.needs_attention,
+        overdue_evaluations=row.overdue or 0, pending_handover_id=row.pending_id,
         my_role=_role_of(session, staff, log), can_write=reason is None, why_read_only=reason,
         version=log.version,
+    )
+
+
+def _consent_state_of(log, given):
+    """As consent.log_consent_state, in SQL: ok if any consent to the log is in force, else
+    what the newest one says (the first of the newest on a tie of given_at), or missing."""
+    covering = and_(given.log_id == log.id, col(given.covers_log).is_(True))
+    in_force = select(given.id).where(
+        covering, col(given.withdrawn_at).is_(None),
+        or_(col(given.expires_at).is_(None), col(given.expires_at) > _NOW)).exists()
+    newest_lapsed = select(case((col(given.withdrawn_at).is_not(None), "withdrawn"), else_="expired")) \
+        .where(covering).order_by(col(given.given_at).desc(), col(given.id)).limit(1).scalar_subquery()
+    return case((in_force, "ok"), (~select(given.id).where(covering).exists(), "missing"), else_=newest_lapsed)
+
+
+def _overdue_of(log):
+    return select(func.count()).select_from(Effort).where(
+        Effort.log_id == log.id, Effort.status == "active", col(Effort.evaluate_on) < _TODAY).scalar_subquery()
+
+
+@functools.cache
+def _header_statement():
+    """Built once (building costs more than running it); every value a bound parameter.
+    Opening a log sent six small statements for this before (issue 18)."""
+    log, holder, given = aliased(RelayLog, name="header_log"), aliased(Staff, name="header_holder"), \
+        aliased(Consent, name="header_consent")
+    pending = select(Handover.id).where(Handover.log_id == log.id, Handover.status == "pending") \
+        .order_by(col(Handover.id)).limit(1).scalar_subquery()
+    return (
+        select(Subject.id.label("subject_id"), Subject.name.label("subject_name"),
+               Subject.kind.label("subject_kind"), Subject.national_number, Subject.birth_date,
+               holder.full_name.label("holder_name"), holder.phone.label("holder_phone"),
+               holder.email.label("holder_email"), holder.profession.label("holder_profession"),
+               Unit.name.label("unit_name"), Unit.phone.label("unit_phone"),
+               pending.label("pending_id"), _overdue_of(log).label("overdue"),
+               _consent_state_of(log, given).label("consent_state"))
+        .select_from(log)
+        .join(Subject, Subject.id == log.subject_id)
+        .join(holder, holder.id == log.holder_id, isouter=True)
+        .join(Unit, Unit.id == holder.unit_id, isouter=True)
+        .where(log.id == bindparam("log_id"))
     )
 
 
@@ -349,6 +383,34 @@ def get_log(store: Store, by: access.StaffRef, log_id: int) -> LogDetail:
     with store.session(write=True) as session:
         staff, log = access.log_for_read(session, by, log_id, what="log")
         return detail(session, staff, log, installation.read_in(session))
+
+
+@dataclass(frozen=True)
+class OpenedLog:
+    """What the log view shows when it opens: the header, the journal when it is the tab
+    shown, the installation's settings, and the grant a closed log is read under."""
+
+    detail: LogDetail
+    entries: tuple[EntryView, ...] | None
+    installation: installation.Installation
+    grant: grants.GrantView | None
+
+
+def open_log(store: Store, by: access.StaffRef, log_id: int, *, with_entries: bool = True,
+             limit: int = 500) -> OpenedLog:
+    """Open a log as the log view does (R9): one transaction, one check of the reader's
+    right, each part read audited ("log", and "entries" when the journal is shown). Before,
+    the view asked four times, each with its own session, check and commit (issue 18)."""
+    with store.session(write=True) as session:
+        staff, log = access.log_for_read(session, by, log_id, what="log")
+        inst = installation.read_in(session)
+        shown = detail(session, staff, log, inst)
+        entries = None
+        if with_entries:
+            access.record_read(session, staff, log, what="entries")
+            entries = tuple(_journal(session, log_id, limit))
+        grant = grants.in_force(session, staff.id, log_id, inst.timezone) if log.status == "closed" else None
+        return OpenedLog(shown, entries, inst, grant)
 
 
 @dataclass(frozen=True)
@@ -696,21 +758,11 @@ def _with_figures(page, descending: bool):
     computed for those rows only, and a page is one round trip instead of seven.
     """
     log, subject, holder, given = _PAGE_LOG, _PAGE_SUBJECT, _PAGE_HOLDER, _PAGE_CONSENT
-    covering = and_(given.log_id == log.id, col(given.covers_log).is_(True))
-    in_force = select(given.id).where(
-        covering, col(given.withdrawn_at).is_(None),
-        or_(col(given.expires_at).is_(None), col(given.expires_at) > _NOW)).exists()
-    # As consent.log_consent_state: ok if any is in force, else what the newest one says
-    # (the first of the newest on a tie of given_at).
-    newest_lapsed = select(case((col(given.withdrawn_at).is_not(None), "withdrawn"), else_="expired")) \
-        .where(covering).order_by(col(given.given_at).desc(), col(given.id)).limit(1).scalar_subquery()
-    consent_state = case((in_force, "ok"), (~select(given.id).where(covering).exists(), "missing"),
-                         else_=newest_lapsed)
+    consent_state = _consent_state_of(log, given)
     next_meeting = select(func.min(Meeting.starts_at)).where(
         Meeting.log_id == log.id, Meeting.status == "planned", col(Meeting.starts_at) >= _NOW).scalar_subquery()
     last_entry = select(func.max(Entry.written_at)).where(Entry.log_id == log.id).scalar_subquery()
-    overdue = select(func.count()).select_from(Effort).where(
-        Effort.log_id == log.id, Effort.status == "active", col(Effort.evaluate_on) < _TODAY).scalar_subquery()
+    overdue = _overdue_of(log)
     pending = select(Handover.id).where(Handover.log_id == log.id, Handover.status == "pending").exists()
     order = (page.c.sort_key.desc(), page.c.log_id.desc()) if descending else (page.c.sort_key, page.c.log_id)
     return (
@@ -835,24 +887,28 @@ def list_entries(store: Store, by: access.StaffRef, log_id: int, *, limit: int =
     """The journal, newest first (an audited read)."""
     with store.session(write=True) as session:
         access.log_for_read(session, by, log_id, what="entries")
-        # Columns, not entities: a journal of 500 entries as ORM objects costs more in Python
-        # than the statement; the authors come with them (a few people write a log).
-        rows = session.exec(
-            select(Entry.id, Entry.log_id, Entry.written_at, Entry.kind, Entry.text, Entry.corrects_id,
-                   Entry.meeting_id, Staff.full_name)
-            .join(Staff, Staff.id == Entry.author_id, isouter=True)
-            .where(Entry.log_id == log_id)
-            .order_by(col(Entry.written_at).desc(), col(Entry.id).desc()).limit(limit)
-        ).all()
-        corrections: dict[int, list[int]] = {}
-        for entry_id, *_rest, corrects_id, _meeting_id, _author in rows:
-            if corrects_id is not None:
-                corrections.setdefault(corrects_id, []).append(entry_id)
-        return [
-            EntryView(entry_id, log_id_, author or "", written_at, kind, text, corrects_id,
-                      tuple(corrections.get(entry_id, ())), meeting_id)
-            for entry_id, log_id_, written_at, kind, text, corrects_id, meeting_id, author in rows
-        ]
+        return _journal(session, log_id, limit)
+
+
+def _journal(session: Session, log_id: int, limit: int) -> list[EntryView]:
+    # Columns, not entities: a journal of 500 entries as ORM objects costs more in Python
+    # than the statement; the authors come with them (a few people write a log).
+    rows = session.exec(
+        select(Entry.id, Entry.log_id, Entry.written_at, Entry.kind, Entry.text, Entry.corrects_id,
+               Entry.meeting_id, Staff.full_name)
+        .join(Staff, Staff.id == Entry.author_id, isouter=True)
+        .where(Entry.log_id == log_id)
+        .order_by(col(Entry.written_at).desc(), col(Entry.id).desc()).limit(limit)
+    ).all()
+    corrections: dict[int, list[int]] = {}
+    for entry_id, *_rest, corrects_id, _meeting_id, _author in rows:
+        if corrects_id is not None:
+            corrections.setdefault(corrects_id, []).append(entry_id)
+    return [
+        EntryView(entry_id, log_id_, author or "", written_at, kind, text, corrects_id,
+                  tuple(corrections.get(entry_id, ())), meeting_id)
+        for entry_id, log_id_, written_at, kind, text, corrects_id, meeting_id, author in rows
+    ]
 
 
 # --- history -------------------------------------------------------------------------------

@@ -165,6 +165,7 @@ SOON = TODAY + timedelta(days=10)
 READS = {
     "logs.get_log": lambda w, c, by: logs.get_log(w.store, by, c.log_id),
     "logs.list_entries": lambda w, c, by: logs.list_entries(w.store, by, c.log_id),
+    "logs.open_log": lambda w, c, by: logs.open_log(w.store, by, c.log_id),
     "logs.history": lambda w, c, by: logs.history(w.store, by, c.log_id),
     "consent.list_consents": lambda w, c, by: consent.list_consents(w.store, by, c.log_id),
     "consent.list_actors": lambda w, c, by: consent.list_actors(w.store, by, c.log_id),

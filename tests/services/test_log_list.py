@@ -204,3 +204,34 @@ def test_every_row_shows_the_figures_of_its_own_log(store, monkeypatch, walk):
     assert {row.consent_state for row in rows} >= {"ok", "missing", "expired"}
     assert any(row.overdue_evaluations for row in rows) and any(row.next_meeting_at for row in rows)
     assert all(row.last_entry_at for row in rows if row.id == 1)
+
+
+def test_the_header_of_every_log_shows_the_figures_of_its_own_log(store):
+    """Issue 18: opening a log reads its header in one statement; every log's header is
+    checked here against its figures read one by one, and the holder's contact against
+    subjects.holder_contact."""
+    from relaytui.demo_large import Size, populate
+    from sqlmodel import select
+
+    from relaytui.models import RelayLog, Staff
+    from relaytui.services import access, subjects
+
+    populate(store, size=Size(logs=300, entries=600, meetings=600, efforts=900, staff=16, units=2,
+                              long_logs=1, long_entries=10))
+    with store.session() as session:
+        found = [(log.id, access.to_ref(session.get(Staff, log.holder_id)), subjects.holder_contact(session, log))
+                 for log in session.exec(select(RelayLog).where(RelayLog.status != "closed"))]
+    states, wrong = set(), {}
+    for log_id, holder, contact in found:
+        header = logs.open_log(store, holder, log_id, with_entries=False).detail
+        shown = {"consent_state": header.consent_state, "overdue_evaluations": header.overdue_evaluations,
+                 "pending_handover": header.pending_handover_id is not None, "holder": header.holder,
+                 "level": header.level}
+        rules = _figures_by_the_rules(store, log_id)
+        expected = {"consent_state": rules["consent_state"], "overdue_evaluations": rules["overdue_evaluations"],
+                    "pending_handover": rules["pending_handover"], "holder": contact, "level": rules["level"]}
+        if shown != expected:
+            wrong[log_id] = (shown, expected)
+        states.add(header.consent_state)
+    assert wrong == {}
+    assert len(found) > 50 and states >= {"ok", "missing", "expired"}
