@@ -221,7 +221,20 @@ def script(statements: list[str]) -> str:
     return "".join(f"{replayable(sql).rstrip(';')};\n" for sql in statements)
 
 
-def capture_scripts(store, name: str, chosen: list[Instance], refs: dict, folder: Path) -> list[Path]:
+#: What the audit adds to an action: the chain's lock, the ids, the events, the chain's head.
+_AUDIT_STATEMENT = re.compile(
+    r"pg_advisory_xact_lock|nextval\(pg_get_serial_sequence\('audit_event'|INSERT INTO audit_event|"
+    r"(?:UPDATE|INSERT INTO) setting\b.*audit_head|FROM setting \nWHERE setting.key = 'audit_head", re.S)
+
+
+def without_audit(statements: list[str]) -> list[str]:
+    """A diagnostic, not a mode of the product: the same reads and writes with nothing written
+    to the audit trail, to measure the ceiling the machine sets without it."""
+    return [sql for sql in statements if not _AUDIT_STATEMENT.search(sql)]
+
+
+def capture_scripts(store, name: str, chosen: list[Instance], refs: dict, folder: Path,
+                    audit: bool = True) -> list[Path]:
     paths = []
     for number, instance in enumerate(chosen):
         if name == "accept a handover" and instance.handover_id is None:
@@ -230,7 +243,7 @@ def capture_scripts(store, name: str, chosen: list[Instance], refs: dict, folder
         with capturing(store) as found:
             call()
         path = folder / f"{name.replace(' ', '_')}_{number:02d}.sql"
-        path.write_text(script(found.statements), encoding="utf-8")
+        path.write_text(script(found.statements if audit else without_audit(found.statements)), encoding="utf-8")
         paths.append(path)
     return paths
 
@@ -388,6 +401,8 @@ def main() -> None:
     parser.add_argument("--no-pgbench", action="store_true", help="the app's processes only")
     parser.add_argument("--keep-scripts", help="a folder to keep the captured scripts in")
     parser.add_argument("--json", help="write the figures to this file too")
+    parser.add_argument("--without-audit", action="store_true",
+                        help="a diagnostic: replay the scripts with the audit statements left out")
     parser.add_argument("--rate", default="", help="also replay at these total rates (actions/s, e.g. "
                         "200,500): people who pause between actions, not clients running flat out")
     args = parser.parse_args()
@@ -404,7 +419,8 @@ def main() -> None:
         refs = refs_of(store, chosen)
         folder = Path(args.keep_scripts or tempfile.mkdtemp(prefix="relaytui-capacity-"))
         folder.mkdir(parents=True, exist_ok=True)
-        scripts = {name: capture_scripts(store, name, chosen, refs, folder) for name in actions}
+        scripts = {name: capture_scripts(store, name, chosen, refs, folder, audit=not args.without_audit)
+                   for name in actions}
         # The handovers were accepted by the capture: propose them again for the replays.
         chosen = instances(store, INSTANCES) if "accept a handover" in actions else chosen
         store.dispose()

@@ -539,13 +539,13 @@ async def test_a_tab_key_typed_while_the_log_loads_shows_that_tab(town, monkeypa
 
     add_effort(town, "Breakfast at home")
     answer = threading.Event()
-    real_get_log = log_service.get_log
+    real_open_log = log_service.open_log
 
-    def slow_get_log(*args, **kwargs):
+    def slow_open_log(*args, **kwargs):
         answer.wait(10)
-        return real_get_log(*args, **kwargs)
+        return real_open_log(*args, **kwargs)
 
-    monkeypatch.setattr(log_service, "get_log", slow_get_log)
+    monkeypatch.setattr(log_service, "open_log", slow_open_log)
     app = LogViewApp(town.store, town.anna, town.log.id)
     async with app.run_test(size=SMALL) as pilot:
         from relaytui.screens.log_view import LogViewScreen

@@ -118,6 +118,28 @@ async def test_header_names_what_needs_attention(town):
         assert "consent withdrawn" in screen_text(app)  # shown, not only set
 
 
+async def test_opening_a_log_reads_it_once_with_its_journal_and_records_both_reads(town):
+    """Issue 18: the header and the journal come in one read (logs.open_log); the trail has
+    one read of each, and the journal does not read again to show them."""
+    from sqlmodel import select
+
+    from relaytui.models import AuditEvent
+
+    def reads() -> list[str]:
+        with town.store.session() as session:
+            return sorted(session.exec(select(AuditEvent.detail).where(
+                AuditEvent.log_id == town.log.id, AuditEvent.action == "read")).all())
+
+    before = reads()
+    app = RelayApp(town.store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_log(pilot, town, "anna")
+        assert "Ida came without a lunch box." in screen_text(app)
+        assert len(reads()) - len(before) == 2
+        assert reads().count("entries") - before.count("entries") == 1
+        assert reads().count("log") - before.count("log") == 1
+
+
 # --- the journal ---------------------------------------------------------------------------
 
 
