@@ -305,7 +305,8 @@ def run_pgbench(url: str, name: str, scripts: list[Path], clients: int, seconds:
         tps = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", done.stdout)
         failed = re.search(r"number of failed transactions: (\d+)", done.stdout)
         done_rate = float(tps.group(1)) if tps else len(latencies) / seconds
-        return Result(name, f"pgbench at {rate:g}/s" if rate else "pgbench", clients, done_rate,
+        way = "pgbench" + (f" at {rate:g}/s" if rate else "")
+        return Result(name, way, clients, done_rate,
                       percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
                       int(failed.group(1)) if failed else 0)
     finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlmodel import select
+from sqlmodel import col, select
 
 from relaytui.db import Store
 from relaytui.errors import InvalidInput
@@ -106,7 +106,9 @@ def read(store: Store) -> Installation:
 
 def read_in(session) -> Installation:
     """The settings, read inside a service's own session."""
-    rows = dict(session.exec(select(Setting.key, Setting.value)).all())  # columns: a read per log opened
+    # Columns, and not the audit chains' heads (relaytui.services.audit): read per log opened.
+    rows = dict(session.exec(select(Setting.key, Setting.value)
+                             .where(col(Setting.key).not_like("audit\\_head%", escape="\\"))).all())
     values = {**DEFAULTS, **rows}
     return Installation(
         profile=values["profile"],
