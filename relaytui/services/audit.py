@@ -166,7 +166,7 @@ def _append(session: Session, pending: list[dict]) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:k, :c)"), {"k": CHAIN_LOCK_KEY, "c": chain})
     # The chain continues from its recorded head, so that events cut off the end stay missing.
     key = head_key(chain)
-    head = session.execute(select(Setting.value).where(Setting.key == key)).scalar_one_or_none()
+    head, ids = _head_and_ids(session, key, len(pending))
     if head is not None:
         prev = head.partition(":")[2]
     else:
@@ -174,7 +174,7 @@ def _append(session: Session, pending: list[dict]) -> None:
             select(AuditEvent.hash).where(AuditEvent.chain == chain).order_by(col(AuditEvent.id).desc()).limit(1)
         ).first() or ""
     rows = []
-    for event_id, fields in zip(_next_ids(session, len(pending)), pending):
+    for event_id, fields in zip(ids, pending):
         digest = event_hash(**fields, chain=chain, event_id=event_id, prev_hash=prev)
         rows.append({**fields, "id": event_id, "chain": chain, "prev_hash": prev, "hash": digest})
         prev = digest
@@ -187,16 +187,21 @@ def _append(session: Session, pending: list[dict]) -> None:
         session.execute(update(Setting).where(Setting.key == key).values(value=value))
 
 
-def _next_ids(session: Session, count: int) -> list[int]:
-    """Ids for ``count`` new events, known before they are written, as their hash holds them.
-    Taken under the chain's lock, so that within a chain ids follow the chain."""
+def _head_and_ids(session: Session, key: str, count: int) -> tuple[str | None, list[int]]:
+    """The chain's head as committed now, and ids for ``count`` new events, known before they
+    are written as their hash holds them; one round trip. Read after the chain's lock is
+    taken (a statement of its own: a statement sees what was committed when it began)."""
     if session.get_bind().dialect.name == "postgresql":
-        return sorted(session.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')) FROM generate_series(1, :n)"),
-            {"n": count}).scalars())
+        rows = session.execute(text(
+            "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')), "
+            "(SELECT value FROM setting WHERE key = :k) FROM generate_series(1, :n)"),
+            {"k": key, "n": count}).all()
+        return rows[0][1], sorted(row[0] for row in rows)
     # SQLite: the writer holds the database's one write lock; ids as SQLite would give them.
-    start = session.execute(text("SELECT coalesce(max(id), 0) FROM audit_event")).scalar_one()
-    return list(range(start + 1, start + 1 + count))
+    start, head = session.execute(text(
+        "SELECT coalesce(max(id), 0), (SELECT value FROM setting WHERE key = :k) FROM audit_event"),
+        {"k": key}).one()
+    return head, list(range(start + 1, start + 1 + count))
 
 
 @event.listens_for(OrmSession, "before_commit")
