@@ -94,8 +94,9 @@ def in_database(session: Session) -> list[Checkpoint]:
         rows = session.exec(select(AuditCheckpoint.last_id, AuditCheckpoint.head_hash, AuditCheckpoint.events,
                                    AuditCheckpoint.at, AuditCheckpoint.key_id, AuditCheckpoint.signature)
                             .order_by(col(AuditCheckpoint.id))).all()
-        return [_row(AuditCheckpoint(last_id=last_id, head_hash=head_hash, events=events, at=at, key_id=key_id,
-                                     signature=signature)) for last_id, head_hash, events, at, key_id, signature in rows]
+        return [Checkpoint(last_id=last_id, head_hash=head_hash, events=events, at=at, key_id=key_id,
+                           signature=base64.b64decode(signature), source="database")
+                for last_id, head_hash, events, at, key_id, signature in rows]
     rows = session.exec(select(AuditCheckpoint).order_by(col(AuditCheckpoint.id))).all()
     return [_row(row) for row in rows]
 

@@ -372,15 +372,9 @@ def _grant_view(session: Session, grant: ReadGrant, tz: str) -> GrantView:
     )
 
 
-def grant_in_force(store: Store, by: access.StaffRef, log_id: int) -> GrantView | None:
-    """The acting person's grant to read a closed log, if one is in force (for the banner)."""
-    with store.session() as session:
-        staff = access.require_staff(session, by)
-        return in_force(session, staff.id, log_id, installation.timezone_of(session))
-
-
 def in_force(session: Session, staff_id: int, log_id: int, tz: str) -> GrantView | None:
-    """:func:`grant_in_force` inside a service's own session (opening a closed log)."""
+    """The person's grant to read a closed log, if one is in force (the log view's banner
+    names its end and its giver); read by logs.open_log in its own session."""
     grant = session.exec(select(ReadGrant).where(
         ReadGrant.log_id == log_id, ReadGrant.staff_id == staff_id,
         col(ReadGrant.expires_at) > clock.now()).order_by(col(ReadGrant.expires_at).desc())).first()

@@ -261,7 +261,6 @@ STAFF_ONLY = {  # any member of staff who works with logs; never an administrato
                                                                         name="x"),
     "accounts.search_staff": lambda w, c, by: accounts.search_staff(w.store, by, "a"),
     "dashboard.my_figures": lambda w, c, by: dashboard.my_figures(w.store, by),
-    "grants.grant_in_force": lambda w, c, by: grants.grant_in_force(w.store, by, c.log_id),
     "grants.my_closed_logs": lambda w, c, by: grants.my_closed_logs(w.store, by),
     "dashboard.unit_figures": lambda w, c, by: dashboard.unit_figures(w.store, by),
     "efforts.overdue_for_holder": lambda w, c, by: efforts.overdue_for_holder(w.store, by),
