@@ -13,7 +13,8 @@ from stdnum.dk import cpr
 from stdnum.no import fodselsnummer
 
 from relaytui.models import Guardian, Staff, Subject, Unit
-from relaytui.services import access, installation, subjects
+from relaytui.services import access, installation, logs, subjects
+from relaytui.services.consent import ConsentInput
 
 
 def dk_number(born: date, serial: int = 4123) -> str:
@@ -103,6 +104,17 @@ def build_world(store, profile: str = "dk") -> World:
     world.add_subject("Ida Jensen", date(2021, 5, 17),
                       guardians=(("Mette Jensen", True), ("Peter Jensen", False)))
     return world
+
+
+def guardian_consent(world: World, **extra) -> ConsentInput:
+    """Mette Jensen's signed consent for Ida: the consent most rules ask for first."""
+    return ConsentInput(giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="signed_form", **extra)
+
+
+def new_log(world: World, holder: str = "anna", subject: str = "Ida Jensen", **kwargs):
+    """A log about ``subject`` held by ``holder``, with the concern most tests start from."""
+    return logs.create_log(world.store, world.ref(holder), subject_id=world.subjects[subject],
+                           concern="Ida is often hungry and tired in the morning.", **kwargs)
 
 
 def subject_view(world: World, name: str):

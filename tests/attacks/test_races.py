@@ -31,8 +31,8 @@ from sqlmodel import select
 from relaytui.errors import DomainError
 from relaytui.models import AuditEvent, Handover, HolderPeriod, RelayLog
 from relaytui.services import handover, logs
+from tests.concurrently import race
 from tests.factories import build_world
-from tests.services.test_concurrency import race
 
 RACES = 50
 

@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from relaytui.errors import NotAllowed
 from relaytui.services import access, audit, logs
-from tests.services.test_logs import new_log
+from tests.factories import new_log
 
 
 def _without_guard(store, statement, params=None):

@@ -1,6 +1,5 @@
 """Several people at once: the check and the write it depends on never interleave."""
 
-import threading
 from datetime import date, timedelta
 
 import pytest
@@ -9,28 +8,8 @@ from sqlmodel import select
 from relaytui.errors import DomainError, StaleWrite
 from relaytui.models import Handover
 from relaytui.services import consent, efforts, handover, logs
-from tests.services.test_logs import new_log
-
-
-def race(*calls):
-    """Run the calls at the same moment; return (results, errors) in call order."""
-    barrier = threading.Barrier(len(calls))
-    results: list = [None] * len(calls)
-    errors: list = [None] * len(calls)
-
-    def run(i, call):
-        barrier.wait()
-        try:
-            results[i] = call()
-        except Exception as exc:  # noqa: BLE001 - returned for the assertions
-            errors[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return results, errors
+from tests.concurrently import race
+from tests.factories import new_log
 
 
 @pytest.mark.rule("R8")

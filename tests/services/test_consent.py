@@ -7,7 +7,7 @@ import pytest
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
 from relaytui.services import clock, consent, logs
 from relaytui.services.consent import ConsentInput
-from tests.services.test_logs import guardian_consent, new_log
+from tests.factories import guardian_consent, new_log
 
 
 @pytest.mark.rule("R5")

@@ -6,7 +6,7 @@ import pytest
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation, StaleWrite
 from relaytui.services import clock, dashboard, efforts, logs
-from tests.services.test_logs import new_log
+from tests.factories import new_log
 
 
 def today():

@@ -8,7 +8,7 @@ from sqlmodel import select
 from relaytui.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from relaytui.models import AuditEvent, Handover, RelayLog
 from relaytui.services import clock, consent, handover, logs
-from tests.services.test_logs import guardian_consent, new_log
+from tests.factories import guardian_consent, new_log
 
 
 @pytest.mark.rule("R8")

@@ -8,7 +8,7 @@ from sqlalchemy import event
 from relaytui.errors import InvalidInput
 from relaytui.services import clock, consent, efforts, handover, logs, meetings
 from relaytui.services.logs import LogQuery
-from tests.services.test_logs import guardian_consent
+from tests.factories import guardian_consent
 
 
 @pytest.fixture

@@ -8,18 +8,7 @@ from sqlmodel import select
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation, StaleWrite
 from relaytui.models import AuditEvent, Entry, LevelChange
 from relaytui.services import clock, consent, logs, subjects
-from relaytui.services.consent import ConsentInput
-from tests.factories import build_world
-
-
-def guardian_consent(world, **extra):
-    return ConsentInput(giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="signed_form", **extra)
-
-
-def new_log(world, holder="anna", subject="Ida Jensen", **kwargs):
-    return logs.create_log(world.store, world.ref(holder), subject_id=world.subjects[subject],
-                           concern="Ida is often hungry and tired in the morning.", **kwargs)
-
+from tests.factories import build_world, guardian_consent, new_log
 
 # --- R1 one log --------------------------------------------------------------------------
 

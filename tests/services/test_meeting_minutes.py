@@ -11,7 +11,7 @@ from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
 from relaytui.models import AuditEvent
 from relaytui.services import efforts, invitations, logs, meetings
 from relaytui.services.meetings import GuestInput
-from tests.services.test_logs import new_log
+from tests.factories import new_log
 
 WHEN = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)  # 10:00 in Copenhagen
 

@@ -7,7 +7,7 @@ import pytest
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
 from relaytui.services import clock, consent, efforts, logs, meetings, notifications
 from relaytui.services.meetings import AgreedEffort, GuestInput
-from tests.services.test_logs import guardian_consent, new_log
+from tests.factories import guardian_consent, new_log
 
 
 def at_level(world, level):

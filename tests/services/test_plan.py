@@ -4,7 +4,7 @@ import pytest
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
 from relaytui.services import consent, logs, plan
-from tests.services.test_logs import guardian_consent
+from tests.factories import guardian_consent
 
 
 def no_log(world):
