@@ -18,7 +18,7 @@ import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from functools import partial, wraps
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from textual import events, work
@@ -28,13 +28,14 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 from textual.fuzzy import Matcher
 from textual.markup import escape as escape_markup
-from textual.screen import ModalScreen, Screen, ScreenResultType
+from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from relaytui import i18n
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _, ngettext
+from relaytui.ui.base import described_bindings
 from relaytui.widgets.messages import OpenLog
 
 if TYPE_CHECKING:
@@ -46,6 +47,8 @@ if TYPE_CHECKING:
 LOGS, DASHBOARD, HANDOVERS, PLANNER = "logs", "dashboard", "handovers", "planner"
 PLACES = (LOGS, DASHBOARD, HANDOVERS, PLANNER)
 LOGIN = "login"
+#: The mode shown for a moment while the places are built again in another language.
+REBUILDING = "language"
 #: How often the count of handovers waiting for an answer is read again (seconds).
 HANDOVER_POLL_SECONDS = 120.0
 #: The declined handovers the notice after login names one by one; more are counted.
@@ -62,143 +65,6 @@ class Served:
     #: The server logged the person in (SSH): logging out ends the session rather than
     #: offering the login screen to whoever sits at that terminal next.
     ends_on_logout: bool = False
-
-
-def after_typed_keys(action: Any) -> Any:
-    """Run a screen's action only once the keys typed before its key have reached their field.
-
-    Textual handles a priority key (ctrl+s, and the minutes' ctrl keys) at once, while the
-    characters typed just before it may still wait in the focused field's queue: a save that
-    read the field then would lose the last characters a fast typist typed. The action is
-    queued behind them instead.
-    """
-
-    @wraps(action)
-    def queued(self: Any, *args: Any, **kwargs: Any) -> Any:
-        focused = getattr(self, "focused", None)
-        if focused is None:
-            return action(self, *args, **kwargs)
-        focused.call_later(action, self, *args, **kwargs)
-        return None
-
-    return queued
-
-
-def generic_error() -> str:
-    """The one line shown when a worker fails in a way no service foresaw."""
-    return _("Something went wrong, and nothing was changed. Try again; if it happens again, "
-             "tell your administrator.")
-
-
-def binding_description(app: App[Any] | None, binding: Binding) -> str:
-    """The binding's description in the user's language (with the app's live figures)."""
-    describe = getattr(app, "describe_binding", None)
-    if describe is not None:
-        return describe(binding)
-    return _(binding.description) if binding.description else ""
-
-
-def translated(active: ActiveBinding, app: App[Any] | None = None) -> ActiveBinding:
-    """``active`` with its description and tooltip in the user's language."""
-    binding = active.binding
-    description = binding_description(app, binding)
-    tooltip = _(active.tooltip) if active.tooltip else ""
-    if description == binding.description and tooltip == active.tooltip:
-        return active
-    return active._replace(
-        binding=replace(binding, description=description, tooltip=tooltip), tooltip=tooltip
-    )
-
-
-_translated = translated  # the earlier name, for screens that import it
-
-
-class RelayScreenBehaviour:
-    """What every relaytui screen and dialog shares.
-
-    Binding descriptions and tooltips are written in English with ``N_()`` and translated
-    when the footer asks for them, so they follow a change of language after login. A worker
-    that fails is reported here, once: a :class:`DomainError` as its own message, anything
-    else as one generic line (the traceback goes to the Textual log, never to the screen).
-    """
-
-    @property
-    def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined]
-
-    @property
-    def active_bindings(self) -> dict[str, ActiveBinding]:
-        app = self.app  # type: ignore[attr-defined]
-        return {key: translated(active, app)
-                for key, active in super().active_bindings.items()}  # type: ignore[misc]
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
-        if isinstance(error, DomainError):
-            message = error.message
-        else:
-            self.log.error(f"worker {event.worker.name!r} failed", error)  # type: ignore[attr-defined]
-            message = generic_error()
-        self.worker_failed(event.worker, message)
-
-    def worker_failed(self, worker: Worker, message: str) -> None:
-        """Put the screen back in order after a failed worker; the default is a notification."""
-        self.notify(message, severity="error", markup=False)  # type: ignore[attr-defined]
-
-    # --- keys typed before the first field has the focus ----------------------------------
-
-    #: Whether the keys typed while the screen opens belong to its first text field. ``None``:
-    #: when its AUTO_FOCUS is a text field. A screen that focuses a field itself says True.
-    TYPEAHEAD: bool | None = None
-
-    def _expects_text(self) -> bool:
-        if self.TYPEAHEAD is not None:
-            return self.TYPEAHEAD
-        selector = getattr(self, "AUTO_FOCUS", None)
-        if not selector:
-            return False
-        from textual.widgets import Input, TextArea
-
-        found = self.query(selector)  # type: ignore[attr-defined]
-        return bool(found) and isinstance(found.first(), (Input, TextArea))
-
-    def on_key(self, event: events.Key) -> None:
-        """A fast typist (or a slow machine): keys typed before the field has the focus are
-        kept, and handed to the field once it has it, in order, instead of being lost."""
-        if self.focused is not None or not event.is_printable or not self._expects_text():  # type: ignore[attr-defined]
-            return
-        self._typeahead = [*getattr(self, "_typeahead", ()), events.Key(event.key, event.character)]
-        event.stop()
-        event.prevent_default()
-
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        waiting = getattr(self, "_typeahead", None)
-        if not waiting:
-            return
-        self._typeahead = []
-        from textual.widgets import Input, TextArea
-
-        field = self.focused  # type: ignore[attr-defined]
-        if isinstance(field, (Input, TextArea)):
-            for key in waiting:
-                field.post_message(events.Key(key.key, key.character))
-
-
-def described_bindings(screen: Screen) -> dict[str, ActiveBinding]:
-    """The screen's active bindings with their descriptions in the user's language."""
-    if isinstance(screen, RelayScreenBehaviour):
-        return screen.active_bindings  # translated already
-    return {key: translated(active, screen.app) for key, active in screen.active_bindings.items()}
-
-
-class RelayScreen(RelayScreenBehaviour, Screen):
-    """A full relaytui screen (see :class:`RelayScreenBehaviour`)."""
-
-
-class RelayModalScreen(RelayScreenBehaviour, ModalScreen[ScreenResultType]):
-    """A relaytui dialog over another screen (see :class:`RelayScreenBehaviour`)."""
 
 
 # --- the command palette ---------------------------------------------------------------------
@@ -478,6 +344,28 @@ class RelayApp(App[None]):
         self._arm_idle_lock()
         self._poll_timer = self.set_interval(HANDOVER_POLL_SECONDS, self.refresh_waiting_handovers)
         self._load_session(self.store, staff, announce=True)
+
+    def reopen_in_language(self, code: str) -> None:
+        """Switch the process to ``code`` and build every place again, staying in the current one.
+
+        The places' screens write their words when they are composed, so they are made anew
+        (as on login); the screens opened over them close.
+        """
+        i18n.set_language(code)
+        if self.staff is not None:
+            self.staff = replace(self.staff, language=code)
+        self.title = _("Relay log")
+        factories = {LOGS: self._log_list_screen, DASHBOARD: self._dashboard_screen,
+                     HANDOVERS: self._handover_screen, PLANNER: self._planner_screen}
+        here = self.current_mode if self.current_mode in PLACES else LOGS
+        self.add_mode(REBUILDING, Screen)
+        self.switch_mode(REBUILDING)
+        for mode in PLACES:
+            self.remove_mode(mode)
+            self.add_mode(mode, factories[mode])
+        self.switch_mode(here)
+        self.remove_mode(REBUILDING)
+        self.show_waiting_handovers(self.waiting_handovers)  # the sub-title in the new words
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "logout":

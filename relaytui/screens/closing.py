@@ -12,14 +12,14 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Label, RadioSet, Static, TextArea
 
-from relaytui.app import after_typed_keys
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.screens.level_change import LogDialog
+from relaytui.services import installation, logs
+from relaytui.ui.base import after_typed_keys
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_in_sentence
 from relaytui.widgets.toggles import MarkedRadioButton
-from relaytui.services import installation, logs
 
 #: The bases of closing in ``no``, in the order of the choice (R10).
 NO_BASIS_LABELS = {

@@ -21,11 +21,11 @@ from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker
 
-from relaytui.app import RelayScreen
 from relaytui.i18n import N_, _
+from relaytui.services import dashboard, installation, logs
+from relaytui.ui.base import RelayScreen
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge, level_meaning
-from relaytui.services import dashboard, installation, logs
 
 if TYPE_CHECKING:
     from relaytui.db import Store

@@ -24,11 +24,11 @@ from textual.widgets import Button, DataTable, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
-from relaytui.app import RelayModalScreen, RelayScreen, after_typed_keys
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import local_date
 from relaytui.screens.level_change import LogDialog
 from relaytui.services import accounts, handover, installation, logs
+from relaytui.ui.base import RelayModalScreen, RelayScreen, after_typed_keys
 from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge, level_in_sentence

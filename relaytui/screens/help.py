@@ -16,8 +16,8 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Static
 
-from relaytui.app import RelayModalScreen, described_bindings
 from relaytui.i18n import N_, _
+from relaytui.ui.base import RelayModalScreen, described_bindings
 from relaytui.widgets.footer import KeyFooter
 
 

@@ -20,9 +20,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, RadioButton, RadioSet, Static, TextArea
 from textual.worker import Worker
 
-from relaytui.app import RelayScreen, after_typed_keys
 from relaytui.i18n import N_, _
 from relaytui.services import installation, logs
+from relaytui.ui.base import RelayScreen, after_typed_keys
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge, level_meaning
 from relaytui.widgets.toggles import MarkedRadioButton

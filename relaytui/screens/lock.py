@@ -19,11 +19,11 @@ from textual.message import Message
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker
 
-from relaytui.app import RelayModalScreen
 from relaytui.errors import AccountClosed, LoginFailed
 from relaytui.i18n import N_, _
 from relaytui.services import accounts
 from relaytui.services.access import StaffRef
+from relaytui.ui.base import RelayModalScreen
 from relaytui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -52,7 +52,8 @@ class LockScreen(RelayModalScreen[None]):
 
     def __init__(self, staff: StaffRef, *, idle: bool = False) -> None:
         super().__init__(id="lock-screen")
-        self.staff = staff
+        #: The person logged in, who alone can unlock.
+        self.person = staff
         self.idle = idle
 
     def compose(self) -> ComposeResult:
@@ -62,7 +63,7 @@ class LockScreen(RelayModalScreen[None]):
                 why = (_("The screen locked itself to protect the logs while nobody was at "
                          "the keyboard.") if self.idle else _("The screen is locked."))
                 go_on = _("Type the password of {name} ({username}) to go on where you left "
-                          "off.").format(name=self.staff.full_name, username=self.staff.username)
+                          "off.").format(name=self.person.full_name, username=self.person.username)
                 yield Static(Text(f"{why} {go_on}"), id="lock-explanation", markup=False)
                 yield Label(_("Password"), id="lock-password-label", markup=False)
                 yield Input(id="lock-password", password=True, max_length=1024)
@@ -79,7 +80,7 @@ class LockScreen(RelayModalScreen[None]):
             return
         self.set_class(True, "-busy")
         self.query_one("#lock-password", Input).disabled = True
-        self._unlock(self.store, self.staff.username, event.value, getattr(self.app, "via", ""))
+        self._unlock(self.store, self.person.username, event.value, getattr(self.app, "via", ""))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
     def _unlock(self, store: Store, username: str, password: str, via: str) -> None:
@@ -93,7 +94,7 @@ class LockScreen(RelayModalScreen[None]):
     def on_lock_screen_refused(self, message: Refused) -> None:
         message.stop()
         if message.final:
-            self.app.end_session(message.text, severity="error")  # type: ignore[attr-defined]
+            self.host.end_session(message.text, severity="error")
             return
         self._show_error(message.text)
 

@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any
 from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
-from textual.app import ComposeResult
 from textual.actions import SkipAction
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
@@ -29,12 +29,12 @@ from textual.widget import Widget
 from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static
 from textual.worker import Worker, get_current_worker
 
-from relaytui.app import RelayModalScreen, after_typed_keys
 from relaytui.errors import StaleWrite
 from relaytui.i18n import N_, _, ngettext
 from relaytui.i18n.formats import date_text
 from relaytui.screens.log_view import NOTHING, LogPane, date_only, label, literal
 from relaytui.services import clock, consent, efforts, installation, logs
+from relaytui.ui.base import RelayModalScreen, after_typed_keys
 from relaytui.widgets.choice import Choice
 from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.footer import KeyFooter

@@ -18,11 +18,11 @@ from textual.widgets import Button, Label, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.worker import Worker, get_current_worker
 
-from relaytui.app import RelayModalScreen, after_typed_keys
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.screens.log_view import READ_ONLY, READ_ONLY_TIP, LogPane, date_time, label, literal
 from relaytui.services import installation, logs
+from relaytui.ui.base import RelayModalScreen, after_typed_keys
 from relaytui.widgets.choice import Choice
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import LogChanged

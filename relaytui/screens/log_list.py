@@ -23,13 +23,13 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 from textual.worker import Worker
 
-from relaytui.app import RelayScreen
 from relaytui.errors import NotAllowed
 from relaytui.i18n import N_, _, pgettext
 from relaytui.i18n.formats import local_date
 from relaytui.screens.log_view import literal
 from relaytui.services import accounts, installation, logs, units
 from relaytui.services.access import StaffRef
+from relaytui.ui.base import RelayScreen
 from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge

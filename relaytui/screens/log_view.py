@@ -23,11 +23,11 @@ from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from relaytui.app import RelayScreen, generic_error
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _, ngettext
 from relaytui.i18n.formats import local_date, local_date_time
 from relaytui.services import grants, installation, logs
+from relaytui.ui.base import RelayScreen, generic_error
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_text
 from relaytui.widgets.messages import LogChanged

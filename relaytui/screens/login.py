@@ -14,9 +14,9 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, LoadingIndicator, Static
 from textual.worker import Worker
 
-from relaytui.app import RelayScreen
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
+from relaytui.ui.base import RelayScreen
 from relaytui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:

@@ -39,7 +39,6 @@ from textual.widgets import (
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from relaytui.app import after_typed_keys
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.screens.log_efforts import (
@@ -54,6 +53,7 @@ from relaytui.screens.log_meetings import MEETING_KINDS
 from relaytui.screens.log_view import label, literal
 from relaytui.services import clock, installation, logs, meetings
 from relaytui.services.meetings import GuestInput, MeetingView
+from relaytui.ui.base import after_typed_keys
 from relaytui.widgets.choice import Choice
 from relaytui.widgets.toggles import MarkedSelectionList
 

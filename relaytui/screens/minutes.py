@@ -28,7 +28,6 @@ from textual.message import Message
 from textual.widgets import Input, Select, Static
 from textual.worker import Worker, get_current_worker
 
-from relaytui.app import RelayModalScreen, RelayScreen, after_typed_keys, generic_error
 from relaytui.errors import DomainError, StaleWrite
 from relaytui.i18n import N_, _, ngettext
 from relaytui.i18n.formats import date_text, local_date_time, time_text
@@ -53,6 +52,7 @@ from relaytui.screens.log_efforts import (
 from relaytui.screens.log_meetings import MEETING_KINDS
 from relaytui.screens.log_view import label, literal
 from relaytui.services import clock, consent, installation, logs, meetings
+from relaytui.ui.base import RelayModalScreen, RelayScreen, after_typed_keys, generic_error
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import LogChanged
 from relaytui.widgets.writing_hints import WritingHints, hints_binding

@@ -15,21 +15,28 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import (
-    Button, Checkbox, Input, Label, OptionList, RadioSet, Select, Static,
+    Button,
+    Checkbox,
+    Input,
+    Label,
+    OptionList,
+    RadioSet,
+    Select,
+    Static,
     TextArea,
 )
 from textual.widgets.option_list import Option
 from textual.worker import Worker
 
-from relaytui.app import RelayScreen, after_typed_keys
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import date_text
+from relaytui.services import clock, consent, installation, logs, subjects
+from relaytui.ui.base import RelayScreen, after_typed_keys
 from relaytui.widgets.choice import Choice
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge, level_meaning
 from relaytui.widgets.toggles import MarkedCheckbox, MarkedRadioButton
-from relaytui.services import clock, consent, installation, logs, subjects
 
 if TYPE_CHECKING:
     from relaytui.db import Store

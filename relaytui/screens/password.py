@@ -20,9 +20,9 @@ from textual.message import Message
 from textual.widgets import Input, Label, Static
 from textual.worker import Worker
 
-from relaytui.app import RelayScreen
 from relaytui.errors import AccountClosed, DomainError
 from relaytui.i18n import N_, _
+from relaytui.ui.base import RelayScreen
 from relaytui.widgets.footer import KeyFooter
 
 if TYPE_CHECKING:
@@ -59,7 +59,8 @@ class ChangePasswordScreen(RelayScreen):
 
     def __init__(self, staff: StaffRef, *, forced: bool) -> None:
         super().__init__(id="password-screen")
-        self.staff = staff
+        #: Whose password changes: after a one-time password, not logged in yet.
+        self.person = staff
         self.forced = forced
 
     def compose(self) -> ComposeResult:
@@ -69,7 +70,7 @@ class ChangePasswordScreen(RelayScreen):
                 if self.forced:
                     why = _("{name}, you logged in with a one-time password. Choose your own "
                             "password to go on: a long passphrase of several words is best.").format(
-                        name=self.staff.full_name or self.staff.username)
+                        name=self.person.full_name or self.person.username)
                 else:
                     why = _("Type the password you have now, then the new one twice.")
                 yield Static(Text(why), id="password-explanation")
@@ -105,7 +106,7 @@ class ChangePasswordScreen(RelayScreen):
         self.dismiss(None)
 
     def action_log_out(self) -> None:
-        self.app.cancel_login()  # type: ignore[attr-defined]
+        self.host.cancel_login()
 
     @on(Input.Submitted, "#repeat-password")
     def _submit(self) -> None:
@@ -122,7 +123,7 @@ class ChangePasswordScreen(RelayScreen):
                              "#new-password")
             return
         self._set_busy(True)
-        self._change(self.store, self.staff.username, current, new, getattr(self.app, "via", ""))
+        self._change(self.store, self.person.username, current, new, getattr(self.app, "via", ""))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="password")
     def _change(self, store: Store, username: str, current: str, new: str, via: str) -> None:
@@ -139,7 +140,7 @@ class ChangePasswordScreen(RelayScreen):
     def on_change_password_screen_refused(self, message: Refused) -> None:
         message.stop()
         if message.final:
-            self.app.cancel_login(message.text)  # type: ignore[attr-defined]
+            self.host.cancel_login(message.text)
             return
         self._show_error(message.text, "#current-password")
 

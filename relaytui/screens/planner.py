@@ -23,7 +23,6 @@ from textual.message import Message
 from textual.widgets import DataTable, Static
 from textual.worker import Worker, get_current_worker
 
-from relaytui.app import RelayScreen
 from relaytui.i18n import N_, _, ngettext
 from relaytui.i18n.formats import date_text, day_month_text
 from relaytui.screens.log_meetings import (
@@ -36,6 +35,7 @@ from relaytui.screens.log_meetings import (
 )
 from relaytui.screens.log_view import label, literal
 from relaytui.services import clock, installation, logs, meetings
+from relaytui.ui.base import RelayScreen
 from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import OpenLog

@@ -31,12 +31,12 @@ from textual.widgets import (
     Static,
 )
 
-from relaytui.app import RelayScreen
 from relaytui.errors import InvalidInput
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import date_text, local_date, local_date_time
 from relaytui.screens.level_change import LogDialog
 from relaytui.services import clock, grants, installation
+from relaytui.ui.base import RelayScreen
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import OpenLog
 from relaytui.widgets.toggles import MarkedRadioButton

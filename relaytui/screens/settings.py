@@ -9,28 +9,18 @@ before the user chooses.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import Screen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from relaytui import i18n
-from relaytui.app import (
-    DASHBOARD,
-    HANDOVERS,
-    LOGS,
-    PLACES,
-    PLANNER,
-    RelayApp,
-    RelayModalScreen,
-)
 from relaytui.i18n import N_, _
+from relaytui.ui.base import RelayModalScreen
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -43,35 +33,10 @@ LANGUAGE_NAMES = {
     "nb": "Norsk bokmål",
     "nn": "Norsk nynorsk",
 }
-#: The mode shown for a moment while the places are built again.
-_REBUILDING = "language"
 
 
 def language_name(code: str) -> str:
     return LANGUAGE_NAMES.get(code, code)
-
-
-def reopen_in_language(app: RelayApp, code: str) -> None:
-    """Switch the process to ``code`` and build every place again, staying in the current one.
-
-    The places' screens write their words when they are composed, so they are made anew
-    (as on login); the screens opened over them close.
-    """
-    i18n.set_language(code)
-    if app.staff is not None:
-        app.staff = replace(app.staff, language=code)
-    app.title = _("Relay log")
-    factories = {LOGS: RelayApp._log_list_screen, DASHBOARD: RelayApp._dashboard_screen,
-                 HANDOVERS: RelayApp._handover_screen, PLANNER: RelayApp._planner_screen}
-    here = app.current_mode if app.current_mode in PLACES else LOGS
-    app.add_mode(_REBUILDING, Screen)
-    app.switch_mode(_REBUILDING)
-    for mode in PLACES:
-        app.remove_mode(mode)
-        app.add_mode(mode, factories[mode])
-    app.switch_mode(here)
-    app.remove_mode(_REBUILDING)
-    app.show_waiting_handovers(app.waiting_handovers)  # the sub-title in the new words
 
 
 class LanguageDialog(RelayModalScreen[str | None]):
@@ -97,10 +62,6 @@ class LanguageDialog(RelayModalScreen[str | None]):
     def __init__(self) -> None:
         super().__init__()
         self.saving = False
-
-    @property
-    def staff(self) -> StaffRef:
-        return self.app.staff  # type: ignore[attr-defined]
 
     def compose(self) -> ComposeResult:
         current = i18n.current_language()
@@ -144,9 +105,9 @@ class LanguageDialog(RelayModalScreen[str | None]):
 
     def _saved(self, code: str) -> None:
         self.saving = False
-        app = self.app
+        app, host = self.app, self.host
         self.dismiss(code)
-        app.call_later(reopen_in_language, app, code)
+        app.call_later(host.reopen_in_language, code)
 
     def worker_failed(self, worker, message: str) -> None:
         self.saving = False
