@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 
 from relaytui.i18n import set_language
-
-PG_ADMIN_URL = os.environ.get("RELAYTUI_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-REQUIRE_PG = os.environ.get("RELAYTUI_REQUIRE_POSTGRES") == "1"
+from tests.postgres import PG_ADMIN_URL, REQUIRE_PG, pg_available, truncate_all
 
 
 @pytest.fixture(autouse=True)
@@ -35,20 +33,10 @@ def _english_and_real_clock(monkeypatch, tmp_path):
     set_language("en")
 
 
-def _pg_available() -> str | None:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN_URL, connect_timeout=3):
-            return None
-    except Exception as exc:  # noqa: BLE001 - any failure means "no server"
-        return str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
-
-
 @pytest.fixture(scope="session")
 def pg_database():
     """A throwaway PostgreSQL database, migrated once; dropped at the end of the run."""
-    reason = _pg_available()
+    reason = pg_available()
     if reason is not None:
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL is required (RELAYTUI_REQUIRE_POSTGRES=1) but: {reason}")
@@ -80,21 +68,6 @@ def sqlite_template(tmp_path_factory) -> Path:
     return path
 
 
-def _truncate_all(url: str) -> None:
-    import psycopg
-    from sqlalchemy.engine import make_url
-
-    from relaytui.db import normalise_url
-
-    raw = make_url(normalise_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(raw, autocommit=True) as conn:
-        tables = [r[0] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname='public' AND tablename <> 'alembic_version'"
-        )]
-        if tables:
-            conn.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE")
-
-
 @pytest.fixture
 def sqlite_store(tmp_path, sqlite_template):
     from relaytui.db import open_store
@@ -111,7 +84,7 @@ def sqlite_store(tmp_path, sqlite_template):
 def pg_store(pg_database):
     from relaytui.db import open_store
 
-    _truncate_all(pg_database)
+    truncate_all(pg_database)
     store = open_store(pg_database)
     yield store
     store.dispose()

@@ -21,9 +21,9 @@ from relaytui import backup
 from relaytui.cli import app
 from relaytui.db import open_store
 from relaytui.models import Entry
-from relaytui.services import access, audit, logs
-from tests.conftest import REQUIRE_PG
+from relaytui.services import access, audit, journal, logs
 from tests.factories import build_world, give_password
+from tests.postgres import REQUIRE_PG
 
 runner = CliRunner()
 ADMIN_PASSWORD = "admin-pw"
@@ -50,7 +50,7 @@ def _world_with_entries(store, texts=("first", "second", "third")):
     anna = world.ref("anna")
     log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"], concern="worried")
     for text in texts:
-        logs.write_entry(store, anna, log.id, text=text)
+        journal.write_entry(store, anna, log.id, text=text)
     return anna, log
 
 
@@ -105,7 +105,7 @@ def test_sqlite_round_trip_puts_back_what_was_saved(sqlite_store, tmp_path):
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     assert not Path(f"{saved}-wal").exists()  # one self-contained file
 
-    logs.write_entry(sqlite_store, anna, log.id, text="written after the backup")
+    journal.write_entry(sqlite_store, anna, log.id, text="written after the backup")
     refused = _cli(db, "restore", str(saved))
     assert refused.exit_code == 1 and "already holds data" in refused.output
     assert "written after the backup" in _texts(sqlite_store, log.id)
@@ -122,7 +122,7 @@ def test_sqlite_round_trip_puts_back_what_was_saved(sqlite_store, tmp_path):
     assert chain.intact and chain.events == events
     assert _private(_path(sqlite_store))
     # The restored store takes new writes, chained to the restored trail.
-    logs.write_entry(sqlite_store, anna, log.id, text="after the restore")
+    journal.write_entry(sqlite_store, anna, log.id, text="after the restore")
     assert audit.verify(sqlite_store, access.system_administrator()).intact
 
     # A backup restores onto a new machine, where no database exists yet: no --force needed.
@@ -146,7 +146,7 @@ def test_backup_while_another_thread_writes_is_one_consistent_snapshot(sqlite_st
         n = 0
         try:
             while not stop.is_set():
-                written.append(logs.write_entry(sqlite_store, anna, log.id, text=f"busy {n}").id)
+                written.append(journal.write_entry(sqlite_store, anna, log.id, text=f"busy {n}").id)
                 n += 1
         except BaseException as exc:  # noqa: BLE001 - reported below
             failures.append(exc)
@@ -293,7 +293,7 @@ def test_postgres_round_trip(pg_store, pg_tools, tmp_path):
     assert _private(saved) and saved.read_bytes().startswith(b"PGDMP")
     events += SIGN_IN_EVENTS
 
-    logs.write_entry(pg_store, anna, log.id, text="written after the backup")
+    journal.write_entry(pg_store, anna, log.id, text="written after the backup")
     refused = _cli(url, "restore", str(saved))
     assert refused.exit_code == 1 and "already holds data" in refused.output
     assert "written after the backup" in _texts(pg_store, log.id)
@@ -308,7 +308,7 @@ def test_postgres_round_trip(pg_store, pg_tools, tmp_path):
     assert _texts(pg_store, log.id) == {"first", "second", "third"}
     chain = audit.verify(pg_store, access.system_administrator())
     assert chain.intact and chain.events == events
-    logs.write_entry(pg_store, anna, log.id, text="after the restore")  # sequences came back too
+    journal.write_entry(pg_store, anna, log.id, text="after the restore")  # sequences came back too
     assert audit.verify(pg_store, access.system_administrator()).intact
     verify = runner.invoke(app, ["--db", url, "audit", "verify", "--user", "admin", "--password-stdin"],
                            input=ADMIN_PASSWORD + "\n")

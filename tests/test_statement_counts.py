@@ -15,9 +15,9 @@ from sqlalchemy import event
 
 from relaytui.demo_large import Size, populate
 from relaytui.services import (
-    access, accounts, clock, consent, dashboard, efforts, handover, logs, meetings, papers,
+    access, accounts, clock, consent, dashboard, efforts, handover, journal, log_list, logs, meetings, papers,
 )
-from relaytui.services.logs import LogQuery
+from relaytui.services.log_list import LogQuery
 
 SMALL = Size(logs=60, entries=600, meetings=60, efforts=60, staff=16, units=2, long_logs=1, long_entries=10)
 LARGE = Size(logs=180, entries=5400, meetings=540, efforts=540, staff=16, units=2, long_logs=1, long_entries=30)
@@ -57,11 +57,11 @@ def _fresh_store(request, store):
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         os.chmod(path, 0o600)
         return open_store(str(path))
-    from tests.conftest import _truncate_all
+    from tests.postgres import truncate_all
 
     url = request.getfixturevalue("pg_database")
     store.dispose()
-    _truncate_all(url)
+    truncate_all(url)
     return open_store(url)
 
 
@@ -86,15 +86,15 @@ def _loads(store) -> dict[str, object]:
     with store.session() as session:
         national_number = session.get(Subject, session.get(RelayLog, log_id).subject_id).national_number
     week = clock.now() - timedelta(days=1)
-    second_page = logs.list_page(store, lene, LogQuery(), limit=5).next_cursor
+    second_page = log_list.list_page(store, lene, LogQuery(), limit=5).next_cursor
     return {
-        "log list: first page": lambda: logs.list_page(store, lene, LogQuery()),
-        "log list: next page": lambda: logs.list_page(store, lene, LogQuery(), after=second_page),
-        "log list: attention filter": lambda: logs.list_page(store, lene, LogQuery(attention="any")),
+        "log list: first page": lambda: log_list.list_page(store, lene, LogQuery()),
+        "log list: next page": lambda: log_list.list_page(store, lene, LogQuery(), after=second_page),
+        "log list: attention filter": lambda: log_list.list_page(store, lene, LogQuery(attention="any")),
         "dashboard: mine": lambda: dashboard.my_figures(store, anna),
         "dashboard: unit": lambda: dashboard.unit_figures(store, lene),
         "log view: get_log": lambda: logs.get_log(store, anna, log_id),
-        "log view: list_entries": lambda: logs.list_entries(store, anna, log_id),
+        "log view: list_entries": lambda: journal.list_entries(store, anna, log_id),
         "log view: open_log": lambda: logs.open_log(store, anna, log_id),
         "log view: list_efforts": lambda: efforts.list_efforts(store, anna, log_id),
         "log view: list_actors": lambda: consent.list_actors(store, anna, log_id),

@@ -12,7 +12,7 @@ from sqlmodel import select
 
 from relaytui.db import open_store
 from relaytui.models import Entry
-from tests.conftest import PG_ADMIN_URL, REQUIRE_PG, _pg_available
+from tests.postgres import PG_ADMIN_URL, REQUIRE_PG, pg_available
 from tests.server.conftest import PASSWORD, SSHScreen, build_town, start_server
 
 pytestmark = [pytest.mark.server, pytest.mark.postgres]
@@ -24,7 +24,7 @@ SECRET = "pg-secret-Æ-only-in-the-environment"
 
 @pytest.fixture(scope="module")
 def pg_town(tmp_path_factory):
-    reason = _pg_available()
+    reason = pg_available()
     if reason is not None:
         if REQUIRE_PG:
             pytest.fail(f"PostgreSQL is required (RELAYTUI_REQUIRE_POSTGRES=1) but: {reason}")
