@@ -13,7 +13,7 @@ from sqlmodel import select
 from relaytui.db import open_store
 from relaytui.models import Entry
 from tests.postgres import PG_ADMIN_URL, REQUIRE_PG, pg_available
-from tests.server.conftest import PASSWORD, SSHScreen, build_town, start_server
+from tests.server.serving import PASSWORD, SSHScreen, build_town, start_server
 
 pytestmark = [pytest.mark.server, pytest.mark.postgres]
 

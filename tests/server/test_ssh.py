@@ -19,7 +19,7 @@ from sqlmodel import select
 
 from relaytui.db import open_store
 from relaytui.models import AuditEvent, MinutesNote
-from tests.server.conftest import PASSWORD, SSHScreen, build_town, server_environment, start_server
+from tests.server.serving import PASSWORD, SSHScreen, build_town, server_environment, start_server
 
 pytestmark = pytest.mark.server
 

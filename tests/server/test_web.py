@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 
 from tests.server.browser import CHROMIUM_ARGS, WebScreen, chromium_path
-from tests.server.conftest import PASSWORD, server_environment, start_server
+from tests.server.serving import PASSWORD, server_environment, start_server
 
 pytestmark = pytest.mark.server
 
