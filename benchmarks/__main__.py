@@ -54,8 +54,8 @@ def query_figures(url: str, repeat: int) -> tuple[list[Figure], dict]:
 
     from relaytui.db import open_store
     from relaytui.models import Meeting, RelayLog, Staff, Subject
-    from relaytui.services import accounts, dashboard, logs
-    from relaytui.services.logs import LogQuery
+    from relaytui.services import accounts, dashboard, log_list, logs
+    from relaytui.services.log_list import LogQuery
 
     store = open_store(url)
     raw = Raw(store)
@@ -70,7 +70,7 @@ def query_figures(url: str, repeat: int) -> tuple[list[Figure], dict]:
             .order_by(Meeting.starts_at)).first()
         staff_count = len(session.exec(select(Staff.id)).all())
         logs_count = len(session.exec(select(RelayLog.id)).all())
-    first = logs.list_page(store, lene, LogQuery(), limit=50)
+    first = log_list.list_page(store, lene, LogQuery(), limit=50)
     middle = first.rows[len(first.rows) // 2]
     with store.session() as session:
         number = session.exec(select(Subject.national_number).where(Subject.id == middle.subject_id)).one()
@@ -84,14 +84,14 @@ def query_figures(url: str, repeat: int) -> tuple[list[Figure], dict]:
     def both(name: str, ours, theirs, target: float) -> None:
         figures.append(Figure(name, median_ms(ours, repeat), median_ms(theirs, repeat), target))
 
-    both("log list: first page", lambda: logs.list_page(store, lene, LogQuery(), limit=50),
+    both("log list: first page", lambda: log_list.list_page(store, lene, LogQuery(), limit=50),
          lambda: raw.list_page(lene.id), TARGETS["list"])
-    both("log list: next page", lambda: logs.list_page(store, lene, LogQuery(), after=first.next_cursor, limit=50),
+    both("log list: next page", lambda: log_list.list_page(store, lene, LogQuery(), after=first.next_cursor, limit=50),
          lambda: raw.list_page(lene.id, after=raw_after), TARGETS["list"])
-    both(f"search: name prefix '{prefix}'", lambda: logs.list_page(store, lene, LogQuery(search=prefix)),
+    both(f"search: name prefix '{prefix}'", lambda: log_list.list_page(store, lene, LogQuery(search=prefix)),
          lambda: raw.list_page(lene.id, where="AND s.name_key LIKE :q", params={"q": f"%{prefix.lower()}%"}),
          TARGETS["list"])
-    both("search: national number (6 digits)", lambda: logs.list_page(store, lene, LogQuery(search=number[:6])),
+    both("search: national number (6 digits)", lambda: log_list.list_page(store, lene, LogQuery(search=number[:6])),
          lambda: raw.list_page(lene.id, where="AND s.national_number LIKE :q", params={"q": number[:6] + "%"}),
          TARGETS["list"])
     filters = [
@@ -105,7 +105,7 @@ def query_figures(url: str, repeat: int) -> tuple[list[Figure], dict]:
          "AND " + Raw.ATTENTION["meeting_soon"]),
     ]
     for name, query, where in filters:
-        both(name, lambda q=query: logs.list_page(store, lene, q), lambda w=where: raw.list_page(lene.id, where=w),
+        both(name, lambda q=query: log_list.list_page(store, lene, q), lambda w=where: raw.list_page(lene.id, where=w),
              TARGETS["list"])
     both("dashboard: caseworker (anna)", lambda: dashboard.my_figures(store, anna),
          lambda: raw.figures("holder_id", anna.id), TARGETS["dashboard"])

@@ -143,15 +143,15 @@ def refs_of(store, chosen: list[Instance]) -> dict[int, object]:
 
 def action_call(name: str, store, ref, instance: Instance) -> Callable[[], object]:
     """The services an action calls, as the screen calls them."""
-    from relaytui.services import handover, logs
-    from relaytui.services.logs import LogQuery
+    from relaytui.services import handover, journal, log_list, logs
+    from relaytui.services.log_list import LogQuery
 
     if name == "open a log":
         return lambda: logs.open_log(store, ref, instance.log_id)  # as the log view opens it
     if name == "write an entry":
-        return lambda: logs.write_entry(store, ref, instance.log_id, text="Mother says the mornings go better.")
+        return lambda: journal.write_entry(store, ref, instance.log_id, text="Mother says the mornings go better.")
     if name == "list page":
-        return lambda: logs.list_page(store, ref, LogQuery(), limit=50)
+        return lambda: log_list.list_page(store, ref, LogQuery(), limit=50)
     if name == "accept a handover":
         return lambda: handover.accept(store, ref, instance.handover_id)
     raise ValueError(name)
@@ -321,13 +321,13 @@ def _app_worker(url: str, name: str, instance: Instance, seconds: float, ready, 
     works. "Accept a handover" alternates: the partner proposes (not timed), the caseworker
     accepts (timed), then the other way round."""
     from relaytui.db import open_store
-    from relaytui.services import handover, logs
-    from relaytui.services.logs import LogQuery
+    from relaytui.services import handover, log_list
+    from relaytui.services.log_list import LogQuery
 
     store = open_store(url)
     refs = refs_of(store, [instance])
     try:  # connect, warm the caches
-        logs.list_page(store, refs[instance.staff_id], LogQuery(), limit=5)
+        log_list.list_page(store, refs[instance.staff_id], LogQuery(), limit=5)
     finally:
         ready.put(1)
     go.wait()  # every process is ready: they start together

@@ -94,11 +94,11 @@ class LogFinder(Provider):
         text = query.strip()
         if staff is None or getattr(app, "locked", False) or len(text) < 2:
             return
-        from relaytui.services import logs
+        from relaytui.services import log_list
 
         try:
             page = await asyncio.to_thread(
-                logs.list_page, app.store, staff, logs.LogQuery(search=text), limit=10  # type: ignore[attr-defined]
+                log_list.list_page, app.store, staff, log_list.LogQuery(search=text), limit=10  # type: ignore[attr-defined]
             )
         except DomainError:
             return  # an administrator reads no logs (R9): nothing to find

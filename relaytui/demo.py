@@ -29,6 +29,8 @@ from relaytui.services import (
     efforts,
     handover,
     installation,
+    journal,
+    log_list,
     logs,
     meetings,
     notifications,
@@ -506,7 +508,7 @@ class _Story:
         for n in range(self.rng.randint(2, 6)):
             t.days_ago(max(started - 5 - n * 9, 1), 14 + n % 3)
             kind_, text = land.notes[(index + n) % len(land.notes)]
-            logs.write_entry(store, by, log.id, kind=kind_, text=text.format(name=first))
+            journal.write_entry(store, by, log.id, kind=kind_, text=text.format(name=first))
         detail = logs.get_log(store, by, log.id)
         if detail.level >= 1 and detail.status == "active":
             self.efforts_and_meeting(index, by, log.id, subject, started)
@@ -572,7 +574,7 @@ class _Story:
         """The main account's closed log and coming meetings, a handover to it, and in ``no`` a plan."""
         store, land, refs, t = self.store, self.land, self.cast.refs, self.t
         anna = refs[land.holders[0]]
-        mine = list(logs.list_logs(store, anna, role="holder"))
+        mine = list(log_list.list_logs(store, anna, role="holder"))
         closing = next((s for s in mine if s.level <= 1), None)
         if closing is not None:
             t.days_ago(0, 9)
@@ -588,7 +590,7 @@ class _Story:
                               starts_at=t.upcoming((1, 2, 7)[n], 9 + n),
                               place=land.team_place)
         giver = refs[land.handover_from]
-        their_logs = logs.list_logs(store, giver, role="holder")
+        their_logs = log_list.list_logs(store, giver, role="holder")
         if their_logs:
             t.days_ago(2, 12)
             handover.propose(store, giver, their_logs[0].id, to_staff_id=anna.id, message=land.handover_message)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from relaytui.db import Store
 from relaytui.demo import Country
 from relaytui.errors import DomainError
-from relaytui.services import access, logs, plan
+from relaytui.services import access, log_list, plan
 
 NORWAY = Country(
     profile="no",
@@ -130,7 +130,7 @@ def pass_one_to_plan(store: Store, land: Country, refs: dict[str, access.StaffRe
     """The first of ``PLAN_FROM``'s logs at level 2 or more passes into a plan (R14)."""
     by = refs[PLAN_FROM]
     t.days_ago(1, 11)
-    for summary in logs.list_logs(store, by, role="holder"):
+    for summary in log_list.list_logs(store, by, role="holder"):
         if summary.level < 2 or summary.status != "active":
             continue
         try:

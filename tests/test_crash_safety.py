@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from relaytui.db import open_store
-from relaytui.services import access, audit, logs
+from relaytui.services import access, audit, journal, logs
 from tests.factories import build_world
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ WRITER = """
 import sys
 from relaytui.db import open_store
 from relaytui.models import Staff
-from relaytui.services import access, logs
+from relaytui.services import access, journal, log_list, logs
 
 path, staff_id, log_id, round_no = sys.argv[1:]
 store = open_store(path)
@@ -39,7 +39,7 @@ with store.session() as session:
     holder = access.to_ref(session.get(Staff, int(staff_id)))
 n = 0
 while True:
-    entry = logs.write_entry(store, holder, int(log_id), text=f"round {round_no} entry {n}")
+    entry = journal.write_entry(store, holder, int(log_id), text=f"round {round_no} entry {n}")
     print(entry.id, flush=True)
     n += 1
 """
@@ -118,7 +118,7 @@ def test_killed_writer_loses_no_committed_entry(sqlite_store):
         try:
             chain = audit.verify(store, access.system_administrator())
             assert chain.intact, f"round {round_no}: the audit chain breaks at {chain.broken_at}"
-            after = logs.write_entry(store, anna, log.id, text=f"after round {round_no}")
+            after = journal.write_entry(store, anna, log.id, text=f"after round {round_no}")
             assert after.id > max(committed)
             committed.append(after.id)
         finally:

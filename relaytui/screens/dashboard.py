@@ -22,7 +22,7 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from relaytui.i18n import N_, _
-from relaytui.services import dashboard, installation, logs
+from relaytui.services import dashboard, installation, log_list, logs
 from relaytui.ui.base import RelayScreen
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge, level_meaning
@@ -95,11 +95,11 @@ class Figure(Static, can_focus=True):
     ]
 
     class Chosen(Message):
-        def __init__(self, query: logs.LogQuery) -> None:
+        def __init__(self, query: log_list.LogQuery) -> None:
             super().__init__()
             self.query = query
 
-    def __init__(self, label: Text, count: int, query: logs.LogQuery, *, id: str) -> None:
+    def __init__(self, label: Text, count: int, query: log_list.LogQuery, *, id: str) -> None:
         text = count_text(count)
         text.append_text(label)
         text.no_wrap = True
@@ -120,10 +120,10 @@ def scope_figures(scope: Scope, profile: str) -> list[Figure]:
     """The figures of one scope, levels first; ids like ``mine-level-2``, ``unit-3-overdue``."""
     figures = scope.figures
     if scope.unit_id is None:
-        base = logs.LogQuery(role="holder")
+        base = log_list.LogQuery(role="holder")
         prefix = "mine"
     else:
-        base = logs.LogQuery(role="all", unit_id=scope.unit_id)
+        base = log_list.LogQuery(role="all", unit_id=scope.unit_id)
         prefix = f"unit-{scope.unit_id}"
     found = []
     for level in logs.LEVELS:

@@ -21,7 +21,7 @@ from textual.worker import Worker, get_current_worker
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.screens.log_view import READ_ONLY, READ_ONLY_TIP, LogPane, date_time, label, literal
-from relaytui.services import installation, logs
+from relaytui.services import installation, journal
 from relaytui.ui.base import RelayModalScreen, after_typed_keys
 from relaytui.widgets.choice import Choice
 from relaytui.widgets.footer import KeyFooter
@@ -44,7 +44,7 @@ WRITING_HINT = N_("Short sentences. Say who does what. Write what you saw and he
                   "you think it means.")
 
 
-def entry_prompt(entry: logs.EntryView, tz: str) -> Text:
+def entry_prompt(entry: journal.EntryView, tz: str) -> Text:
     """One entry as the journal shows it: a heading line, then the text exactly as written."""
     text = Text()
     text.append(f"#{entry.id}", style="bold")
@@ -82,14 +82,14 @@ class JournalPane(LogPane):
     ]
 
     class Loaded(Message):
-        def __init__(self, entries: tuple[logs.EntryView, ...], tz: str) -> None:
+        def __init__(self, entries: tuple[journal.EntryView, ...], tz: str) -> None:
             super().__init__()
             self.entries = entries
             self.tz = tz
 
     def __init__(self, log_id: int, *, id: str | None = None) -> None:
         super().__init__(log_id, id=id)
-        self.entries: tuple[logs.EntryView, ...] | None = None
+        self.entries: tuple[journal.EntryView, ...] | None = None
         self._select_after: int | None = None
 
     def compose(self) -> ComposeResult:
@@ -109,11 +109,11 @@ class JournalPane(LogPane):
     def _load(self, store: Store, staff: StaffRef, log_id: int) -> None:
         worker = get_current_worker()
         tz = installation.read(store).timezone
-        entries = tuple(logs.list_entries(store, staff, log_id))
+        entries = tuple(journal.list_entries(store, staff, log_id))
         if not worker.is_cancelled:
             self.post_message(self.Loaded(entries, tz))
 
-    def take(self, entries: tuple[logs.EntryView, ...], tz: str) -> None:
+    def take(self, entries: tuple[journal.EntryView, ...], tz: str) -> None:
         """The entries, read with the log when it opened: no read of its own this time."""
         self._stale = False
         self.post_message(self.Loaded(entries, tz))
@@ -199,13 +199,13 @@ class JournalPane(LogPane):
             return
         self.app.push_screen(EntryEditor(self.log_id, corrects=entry), callback=self._written)
 
-    def chosen_entry(self) -> logs.EntryView | None:
+    def chosen_entry(self) -> journal.EntryView | None:
         option = self.query_one("#journal-entries", OptionList).highlighted_option
         if option is None or self.entries is None:
             return None
         return next((entry for entry in self.entries if str(entry.id) == option.id), None)
 
-    def _written(self, entry: logs.EntryView | None) -> None:
+    def _written(self, entry: journal.EntryView | None) -> None:
         if entry is None:
             return
         self._select_after = entry.id
@@ -244,7 +244,7 @@ class DiscardDialog(RelayModalScreen[bool]):
         self.dismiss(True)
 
 
-class EntryEditor(RelayModalScreen["logs.EntryView | None"]):
+class EntryEditor(RelayModalScreen["journal.EntryView | None"]):
     """Write a new entry, or a correction of ``corrects``; ctrl+s saves, Escape cancels.
 
     The service checks and stores; what it refuses is shown here, and the text stays.
@@ -267,18 +267,18 @@ class EntryEditor(RelayModalScreen["logs.EntryView | None"]):
             self.text = text
 
     class Saved(Message):
-        def __init__(self, entry: logs.EntryView) -> None:
+        def __init__(self, entry: journal.EntryView) -> None:
             super().__init__()
             self.entry = entry
 
-    def __init__(self, log_id: int, *, corrects: logs.EntryView | None = None) -> None:
+    def __init__(self, log_id: int, *, corrects: journal.EntryView | None = None) -> None:
         super().__init__()
         self.log_id = log_id
         self.corrects = corrects
         self.busy = False
 
     def compose(self) -> ComposeResult:
-        kinds = [(_(ENTRY_KINDS[kind]), kind) for kind in logs.ENTRY_KINDS]
+        kinds = [(_(ENTRY_KINDS[kind]), kind) for kind in journal.ENTRY_KINDS]
         start = "note"
         with Vertical(id="entry-box"):
             if self.corrects is None:
@@ -288,7 +288,7 @@ class EntryEditor(RelayModalScreen["logs.EntryView | None"]):
                              id="entry-title", markup=False)
                 first = (self.corrects.text.strip().splitlines() or [""])[0]
                 yield Static(literal(first), id="entry-corrects", markup=False)
-                if self.corrects.kind in logs.ENTRY_KINDS:
+                if self.corrects.kind in journal.ENTRY_KINDS:
                     start = self.corrects.kind
             with Horizontal(id="entry-kind-row"):
                 yield Label(_("Kind"), id="entry-kind-label", markup=False)
@@ -329,7 +329,7 @@ class EntryEditor(RelayModalScreen["logs.EntryView | None"]):
     def _save(self, store: Store, staff: StaffRef, log_id: int, text: str, kind: str,
               corrects_id: int | None) -> None:
         try:
-            entry = logs.write_entry(store, staff, log_id, text=text, kind=kind, corrects_id=corrects_id)
+            entry = journal.write_entry(store, staff, log_id, text=text, kind=kind, corrects_id=corrects_id)
         except DomainError as exc:
             self.post_message(self.Refused(exc.message))
             return

@@ -1,6 +1,6 @@
 """The log list, the home screen after login: the relay logs I hold and read, in one list.
 
-The list is searched, filtered and sorted by the database (:func:`logs.list_page`) and read a
+The list is searched, filtered and sorted by the database (:func:`log_list.list_page`) and read a
 page at a time, so it stays instant with a hundred thousand logs: the next page is fetched when
 the cursor nears the end of what is loaded. Every query runs in a thread worker; each reload
 carries a generation number, so an answer to an older question never overwrites a newer one.
@@ -27,7 +27,7 @@ from relaytui.errors import NotAllowed
 from relaytui.i18n import N_, _, pgettext
 from relaytui.i18n.formats import local_date
 from relaytui.screens.log_view import literal
-from relaytui.services import accounts, installation, logs, units
+from relaytui.services import accounts, installation, log_list, logs, units
 from relaytui.services.access import StaffRef
 from relaytui.ui.base import RelayScreen
 from relaytui.widgets.fitted_table import FittedTable
@@ -158,7 +158,7 @@ def layout(width: int) -> tuple[tuple[str, str, int], ...]:
     return tuple((c.key, headings[c.key], fixed.get(c.key, name)) for c in chosen)
 
 
-def row_cells(summary: logs.LogSummary, tz: str, keys: tuple[str, ...]) -> list[Text]:
+def row_cells(summary: log_list.LogSummary, tz: str, keys: tuple[str, ...]) -> list[Text]:
     """One table row, for the columns ``keys``: every cell a Text, never read as markup."""
     overdue = summary.overdue_evaluations
     words = table_words()
@@ -196,7 +196,7 @@ def row_cells(summary: logs.LogSummary, tz: str, keys: tuple[str, ...]) -> list[
     return [cells[key] for key in keys]
 
 
-def describe(query: logs.LogQuery, unit_name: str | None = None) -> str:
+def describe(query: log_list.LogQuery, unit_name: str | None = None) -> str:
     """The query in words: "open logs · held or read by you · every level · sorted by name,
     ascending"."""
     parts = [_label(STATUS_WORDS, query.status)]
@@ -279,7 +279,7 @@ class LogListScreen(RelayScreen):
     class PageLoaded(Message):
         """A page of the list arrived, for the question of generation ``generation``."""
 
-        def __init__(self, generation: int, after: str | None, page: logs.LogPage,
+        def __init__(self, generation: int, after: str | None, page: log_list.LogPage,
                      inst: installation.Installation, unit_name: str | None) -> None:
             super().__init__()
             self.generation = generation
@@ -297,12 +297,12 @@ class LogListScreen(RelayScreen):
             self.text = text
             self.inst = inst
 
-    def __init__(self, query: logs.LogQuery | None = None) -> None:
+    def __init__(self, query: log_list.LogQuery | None = None) -> None:
         super().__init__()
         #: The question the list answers now.
-        self.log_query = query or logs.LogQuery()
+        self.log_query = query or log_list.LogQuery()
         #: The rows loaded so far, in order, and where the next page starts (None: no more).
-        self.rows: list[logs.LogSummary] = []
+        self.rows: list[log_list.LogSummary] = []
         self.next_cursor: str | None = None
         #: Whether the first answer (rows or a refusal) has arrived.
         self.loaded = False
@@ -396,21 +396,21 @@ class LogListScreen(RelayScreen):
         self._fetch_more(self.store, self.staff, self._generation, self.log_query, self.next_cursor)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="loglist")
-    def _fetch(self, store: Store, staff: StaffRef, generation: int, query: logs.LogQuery,
+    def _fetch(self, store: Store, staff: StaffRef, generation: int, query: log_list.LogQuery,
                after: str | None, limit: int, with_installation: bool) -> None:
         self._ask(store, staff, generation, query, after, limit, with_installation)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="loglist-more")
-    def _fetch_more(self, store: Store, staff: StaffRef, generation: int, query: logs.LogQuery,
+    def _fetch_more(self, store: Store, staff: StaffRef, generation: int, query: log_list.LogQuery,
                     after: str) -> None:
         self._ask(store, staff, generation, query, after, PAGE_SIZE, False)
 
-    def _ask(self, store: Store, staff: StaffRef, generation: int, query: logs.LogQuery,
+    def _ask(self, store: Store, staff: StaffRef, generation: int, query: log_list.LogQuery,
              after: str | None, limit: int, with_installation: bool) -> None:
         """In a thread: one page, plus what the header needs the first time."""
         inst = installation.read(store) if with_installation or self.inst is None else self.inst
         try:
-            page = logs.list_page(store, staff, query, after=after, limit=limit)
+            page = log_list.list_page(store, staff, query, after=after, limit=limit)
         except NotAllowed as exc:
             if after is not None:
                 raise
@@ -600,16 +600,16 @@ class LogListScreen(RelayScreen):
         self._ask_for(level=_next(LEVEL_CYCLE, self.log_query.level))
 
     def action_cycle_role(self) -> None:
-        self._ask_for(role=_next(logs.ROLES_FILTER, self.log_query.role))
+        self._ask_for(role=_next(log_list.ROLES_FILTER, self.log_query.role))
 
     def action_cycle_status(self) -> None:
-        self._ask_for(status=_next(logs.STATUS_FILTER, self.log_query.status))
+        self._ask_for(status=_next(log_list.STATUS_FILTER, self.log_query.status))
 
     def action_cycle_attention(self) -> None:
-        self._ask_for(attention=_next(logs.ATTENTION_FILTER, self.log_query.attention))
+        self._ask_for(attention=_next(log_list.ATTENTION_FILTER, self.log_query.attention))
 
     def action_cycle_sort(self) -> None:
-        self._ask_for(sort=_next(logs.SORTS, self.log_query.sort))
+        self._ask_for(sort=_next(log_list.SORTS, self.log_query.sort))
 
     def action_toggle_direction(self) -> None:
         self._ask_for(descending=not self.log_query.descending)
@@ -618,7 +618,7 @@ class LogListScreen(RelayScreen):
         search = self.query_one("#loglist-search", Input)
         if search.value:
             search.value = ""
-        self._ask_for(**{name: getattr(logs.LogQuery(), name)
+        self._ask_for(**{name: getattr(log_list.LogQuery(), name)
                          for name in ("role", "level", "status", "attention", "search",
                                       "unit_id")})
 

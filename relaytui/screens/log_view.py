@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _, ngettext
 from relaytui.i18n.formats import local_date, local_date_time
-from relaytui.services import grants, installation, logs
+from relaytui.services import grants, installation, journal, logs
 from relaytui.ui.base import RelayScreen, generic_error
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_text
@@ -204,7 +204,7 @@ class Opened:
     #: The grant a closed log is read under (R10): the banner names its end and its giver.
     grant: grants.GrantView | None = None
     #: The journal, read with the log when it is the tab shown.
-    entries: tuple[logs.EntryView, ...] | None = None
+    entries: tuple[journal.EntryView, ...] | None = None
 
 
 class LogViewScreen(RelayScreen):

@@ -51,7 +51,7 @@ from relaytui.screens.log_efforts import (
 )
 from relaytui.screens.log_meetings import MEETING_KINDS
 from relaytui.screens.log_view import label, literal
-from relaytui.services import clock, installation, logs, meetings
+from relaytui.services import clock, installation, log_list, logs, meetings
 from relaytui.services.meetings import GuestInput, MeetingView
 from relaytui.ui.base import after_typed_keys
 from relaytui.widgets.choice import Choice
@@ -708,7 +708,7 @@ class AgendaDialog(ChangeMeetingDialog):
 # --- choosing the log ------------------------------------------------------------------------
 
 
-def log_line(row: logs.LogSummary) -> Text:
+def log_line(row: log_list.LogSummary) -> Text:
     text = literal(row.subject_name)
     text.stylize("bold")
     text.append(f"  {row.national_number_masked}  ")
@@ -732,10 +732,10 @@ class LogPickerDialog(LogPaneDialog):
                 tooltip=N_("Move to the previous log in the list.")),
     ]
 
-    def __init__(self, rows: Sequence[logs.LogSummary]) -> None:
+    def __init__(self, rows: Sequence[log_list.LogSummary]) -> None:
         super().__init__()
         self.rows = tuple(rows)
-        self.shown: tuple[logs.LogSummary, ...] = self.rows
+        self.shown: tuple[log_list.LogSummary, ...] = self.rows
 
     def heading(self) -> str:
         return _("Schedule a meeting about which log?")

@@ -34,7 +34,7 @@ from relaytui.screens.log_meetings import (
     status_text,
 )
 from relaytui.screens.log_view import label, literal
-from relaytui.services import clock, installation, logs, meetings
+from relaytui.services import clock, installation, log_list, meetings
 from relaytui.ui.base import RelayScreen
 from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.footer import KeyFooter
@@ -114,7 +114,7 @@ class PlannerData:
     today: date
     week_start: date
     meetings: tuple[meetings.MeetingView, ...]
-    held: tuple[logs.LogSummary, ...]
+    held: tuple[log_list.LogSummary, ...]
 
     def day_of(self, meeting: meetings.MeetingView) -> date:
         return local_day(meeting, self.tz)
@@ -240,10 +240,10 @@ class PlannerScreen(MeetingKeys, RelayScreen):
         midnight = datetime.combine(start, time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
         # Eight days of UTC: a week that crosses a change to or from summer time is whole.
         found = meetings.my_meetings(store, staff, start=midnight, days=8)
-        held: list[logs.LogSummary] = []
+        held: list[log_list.LogSummary] = []
         after = None
         while True:
-            page = logs.list_page(store, staff, logs.LogQuery(role="holder"), after=after, limit=HELD_LOGS_PAGE)
+            page = log_list.list_page(store, staff, log_list.LogQuery(role="holder"), after=after, limit=HELD_LOGS_PAGE)
             held.extend(page.rows)
             after = page.next_cursor
             if after is None or not page.rows:
@@ -469,7 +469,7 @@ class PlannerScreen(MeetingKeys, RelayScreen):
 
         self.app.push_screen(LogPickerDialog(self.data.held), self._picked)
 
-    def _picked(self, row: logs.LogSummary | None) -> None:
+    def _picked(self, row: log_list.LogSummary | None) -> None:
         if row is not None:
             self._schedule(row.id)
 

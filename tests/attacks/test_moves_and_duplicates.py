@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from relaytui.errors import AccountClosed, InvalidInput, LoginFailed, NotAllowed
 from relaytui.models import AuditEvent, Membership
-from relaytui.services import access, accounts, clock, consent, logs, papers, units
+from relaytui.services import access, accounts, clock, consent, log_list, logs, papers, units
 from relaytui.services.consent import ConsentInput
 from tests.factories import build_world, give_password
 
@@ -86,8 +86,8 @@ def test_a_new_leader_takes_over_the_units_open_logs_and_the_former_leader_leave
     assert not _reads(world, "lene", log.id)
     assert _reads(world, "bo", log.id)
     assert _actors(world, log.id) == [("Bo Berg", "leader")]
-    assert log.id not in [row.id for row in logs.list_logs(world.store, world.ref("lene"))]
-    assert log.id in [row.id for row in logs.list_logs(world.store, world.ref("bo"))]
+    assert log.id not in [row.id for row in log_list.list_logs(world.store, world.ref("lene"))]
+    assert log.id in [row.id for row in log_list.list_logs(world.store, world.ref("bo"))]
     # Both changes are in the log's trail, so the child's access report shows them.
     removed = _events(world.store, log.id, "actor_removed")
     added = _events(world.store, log.id, "actor_added")
@@ -162,7 +162,7 @@ def test_moving_ends_what_a_consent_to_the_former_unit_gave(world):
     assert _reads(world, "carl", log.id)
     accounts.set_unit(world.store, world.ref("admin"), "carl", "Family department")
     assert not _reads(world, "carl", log.id)
-    assert log.id not in [row.id for row in logs.list_logs(world.store, world.ref("carl"))]
+    assert log.id not in [row.id for row in log_list.list_logs(world.store, world.ref("carl"))]
     assert _actors(world, log.id) == [("Lene Lund", "leader")]
     # The holder is told, as when a consent is withdrawn, and the trail shows it.
     detail = logs.get_log(world.store, world.ref("anna"), log.id)

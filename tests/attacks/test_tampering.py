@@ -13,7 +13,7 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from relaytui.models import AuditEvent
-from relaytui.services import access, audit, checkpoints, logs
+from relaytui.services import access, audit, checkpoints, journal, logs
 from relaytui.signing import Signer
 from tests.factories import build_world
 from tests.tampering import heads_onto, rechain
@@ -49,14 +49,14 @@ def trail(store, tmp_path):
     anna = world.ref("anna")
     log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"], concern="c")
     for n in range(10):
-        logs.write_entry(store, anna, log.id, text=f"entry {n}")
+        journal.write_entry(store, anna, log.id, text=f"entry {n}")
         logs.get_log(store, world.ref("lene"), log.id)
     signer = Signer(Ed25519PrivateKey.generate())
     file = tmp_path / "audit.checkpoints"
     made = checkpoints.take(store, signer, file=file)
     assert made is not None
     for n in range(3):
-        logs.write_entry(store, anna, log.id, text=f"after {n}")
+        journal.write_entry(store, anna, log.id, text=f"after {n}")
     return store, signer, file, made
 
 
@@ -172,7 +172,7 @@ def test_a_restore_of_a_truncated_backup_is_refused(sqlite_store, tmp_path, monk
     world = build_world(store, "dk")
     log = logs.create_log(store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c")
     for n in range(6):
-        logs.write_entry(store, world.ref("anna"), log.id, text=f"e{n}")
+        journal.write_entry(store, world.ref("anna"), log.id, text=f"e{n}")
     signer = Signer(Ed25519PrivateKey.generate())
     file = tmp_path / "audit.checkpoints"
     made = checkpoints.take(store, signer, file=file)

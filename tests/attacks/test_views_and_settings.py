@@ -11,8 +11,8 @@ from sqlmodel import col, select
 
 from relaytui.errors import InvalidInput, NotAllowed
 from relaytui.models import AuditEvent
-from relaytui.services import access, audit, clock, handover, installation, logs, meetings
-from relaytui.services.logs import LogQuery
+from relaytui.services import access, audit, clock, handover, installation, log_list, logs, meetings
+from relaytui.services.log_list import LogQuery
 
 
 def _shown(store, username: str) -> list[tuple[str, set[int]]]:
@@ -40,15 +40,15 @@ def two_children(world):
 
 def test_a_page_of_the_log_list_is_one_event_naming_the_children_on_it(two_children):
     world, _ida_log, _ole_log = two_children
-    page = logs.list_page(world.store, world.ref("anna"))
+    page = log_list.list_page(world.store, world.ref("anna"))
     assert [row.subject_id for row in page.rows] == [world.subjects["Ida Jensen"]]
     assert _shown(world.store, "anna") == [("log list", {world.subjects["Ida Jensen"]})]
 
 
 def test_a_search_is_an_event_and_a_search_that_finds_nobody_is_none(two_children):
     world, _ida_log, _ole_log = two_children
-    logs.list_page(world.store, world.ref("anna"), LogQuery(search="ida"))
-    logs.list_page(world.store, world.ref("anna"), LogQuery(search="nobody by that name"))
+    log_list.list_page(world.store, world.ref("anna"), LogQuery(search="ida"))
+    log_list.list_page(world.store, world.ref("anna"), LogQuery(search="nobody by that name"))
     assert _shown(world.store, "anna") == [("search", {world.subjects["Ida Jensen"]})]
 
 
@@ -75,7 +75,7 @@ def test_the_handover_inbox_names_the_child_to_both_sides(two_children):
 
 def test_the_childs_access_report_has_the_list_and_no_other_childs_report_has_it(two_children):
     world, _ida_log, _ole_log = two_children
-    logs.list_page(world.store, world.ref("carl"))  # carl's list shows Ole only
+    log_list.list_page(world.store, world.ref("carl"))  # carl's list shows Ole only
     admin = access.system_administrator()
     _name, ida_lines = audit.subject_trail(world.store, admin, _number(world, "Ida Jensen"))
     _name, ole_lines = audit.subject_trail(world.store, admin, _number(world, "Ole Olsen"))

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 
 from relaytui.db import open_store
-from relaytui.services import access, accounts, clock, installation, logs, meetings, units
+from relaytui.services import access, accounts, clock, installation, journal, logs, meetings, units
 from tests.e2e.terminal import Terminal, require_tmux
 
 PASSWORD = "a long demo password"
@@ -37,7 +37,7 @@ def town(tmp_path):
 
     subject = subjects.create_subject(store, anna, national_number="0707614285", name="Bo Jensen")
     log = logs.create_log(store, anna, subject_id=subject.id, concern="Comes to daycare hungry.")
-    logs.write_entry(store, anna, log.id, text=HOSTILE)
+    journal.write_entry(store, anna, log.id, text=HOSTILE)
     meeting = meetings.schedule(store, anna, log.id, kind="dialogue", place="Room 2",
                                 starts_at=clock.now() + timedelta(days=1))
     store.dispose()

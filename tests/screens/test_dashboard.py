@@ -15,6 +15,7 @@ from relaytui.services import (
     dashboard,
     efforts,
     handover,
+    log_list,
     logs,
     meetings,
 )
@@ -137,7 +138,7 @@ async def test_enter_on_overdue_opens_the_list_filtered_to_it(busy_town):
         assert app.focused.id == "mine-overdue-evaluations"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, LogListScreen), "the log list")
-        assert app.screen.log_query == logs.LogQuery(role="holder", attention="overdue")
+        assert app.screen.log_query == log_list.LogQuery(role="holder", attention="overdue")
         await wait_for(pilot, lambda: app.screen.loaded, "the filtered list")
         assert [row.subject_name for row in app.screen.rows] == ["Ole Hansen"]
         # Escape goes back to the dashboard, still on the same figure.
@@ -166,7 +167,7 @@ async def test_enter_on_a_unit_figure_filters_by_the_unit(busy_town):
         assert "pending handovers" in screen_text(app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, LogListScreen), "the log list")
-        assert app.screen.log_query == logs.LogQuery(role="all", unit_id=daycare,
+        assert app.screen.log_query == log_list.LogQuery(role="all", unit_id=daycare,
                                                      attention="handover")
 
 
@@ -180,7 +181,7 @@ async def test_a_level_figure_opens_that_level(busy_town):
         await open_dashboard(pilot)
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, LogListScreen), "the log list")
-        assert app.screen.log_query == logs.LogQuery(role="holder", level=1)
+        assert app.screen.log_query == log_list.LogQuery(role="holder", level=1)
 
 
 async def test_the_figures_follow_a_change_when_coming_back(busy_town):

@@ -32,7 +32,7 @@ from textual.widgets import DataTable
 from relaytui import i18n
 from relaytui.app import RelayApp
 from relaytui.i18n import LOCALE_DIR
-from relaytui.services import logs, meetings
+from relaytui.services import log_list, meetings
 from relaytui.widgets.columns import shown_whole_or_marked
 from tests.screens.reading import screen_text, wait_for
 from tests.screens.test_log_list import log_in
@@ -247,7 +247,7 @@ async def test_every_screen_fits_80x24_and_speaks_the_language(demo_store, langu
         await tour.dialog("f1", "keys (F1)")
         await tour.dialog("n", "new log")
 
-        log_id = logs.list_logs(demo_store, app.staff, search=SUBJECT)[0].id
+        log_id = log_list.list_logs(demo_store, app.staff, search=SUBJECT)[0].id
         await app.push_screen(LogViewScreen(log_id))
         await wait_for(pilot, lambda: log_view_ready(app), "the log view")
         await tour.stop("log view, journal")

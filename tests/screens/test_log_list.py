@@ -1,7 +1,7 @@
 """The log list, the home screen after login: search, filters, sorting, pages, opening a log.
 
 Pilot tests drive the screen key by key and compare what it shows with what
-``logs.list_page`` answers for the same question. The SVG snapshots at the end show the demo
+``log_list.list_page`` answers for the same question. The SVG snapshots at the end show the demo
 municipality at 80x24 and 120x40, on a fixed clock.
 """
 
@@ -20,9 +20,9 @@ from textual.widgets import DataTable, Input, Static
 from relaytui.app import RelayApp
 from relaytui.errors import NotAllowed, StoreError
 from relaytui.services import (
-    accounts, clock, consent, efforts, handover, logs, meetings, subjects,
+    accounts, clock, consent, efforts, handover, journal, log_list, logs, meetings, subjects,
 )
-from relaytui.services.logs import LogQuery
+from relaytui.services.log_list import LogQuery
 
 from tests.factories import build_world
 from tests.screens.reading import screen_text, wait_for
@@ -80,7 +80,7 @@ def ids_of(store, who, query: LogQuery) -> list[int]:
     """Every log ``list_page`` gives ``who`` for ``query``, page by page, in order."""
     found, after = [], None
     while True:
-        page = logs.list_page(store, who, query, after=after, limit=50)
+        page = log_list.list_page(store, who, query, after=after, limit=50)
         found.extend(row.id for row in page.rows)
         if page.next_cursor is None:
             return found
@@ -237,7 +237,7 @@ async def test_times_are_shown_in_the_installation_time_zone(world):
     # 23:30 UTC on 1 March is already 2 March in Copenhagen (UTC+1).
     late = datetime(2025, 3, 1, 23, 30, tzinfo=timezone.utc)
     clock.set_clock(lambda: late)
-    logs.write_entry(world.store, world.anna, world.log.id, text="Talked with the mother.")
+    journal.write_entry(world.store, world.anna, world.log.id, text="Talked with the mother.")
     meetings.schedule(world.store, world.anna, world.log.id, kind="dialogue",
                       starts_at=datetime(2025, 3, 5, 23, 15, tzinfo=timezone.utc))
     app = RelayApp(world.store)
@@ -281,7 +281,7 @@ async def test_an_administrator_sees_no_logs_and_where_to_manage_accounts(world,
     # The refusal comes from the service, not from the screen: an administrator's list fails.
     root = accounts.authenticate(world.store, "root", "secret")
     with pytest.raises(NotAllowed):
-        logs.list_page(world.store, root, LogQuery())
+        log_list.list_page(world.store, root, LogQuery())
     notes = []
     app = RelayApp(world.store)
     monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append((message, kw)))
@@ -336,14 +336,14 @@ async def test_refresh_shows_a_log_created_meanwhile(world):
 async def test_the_list_loads_in_a_thread_behind_a_loading_indicator(world, monkeypatch):
     release = threading.Event()
     threads = []
-    real = logs.list_page
+    real = log_list.list_page
 
     def slow_page(*args, **kwargs):
         threads.append(threading.current_thread())
         assert release.wait(10)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(logs, "list_page", slow_page)
+    monkeypatch.setattr(log_list, "list_page", slow_page)
     app = RelayApp(world.store)
     async with app.run_test(size=SIZE) as pilot:
         try:
@@ -368,7 +368,7 @@ async def test_a_service_error_is_shown_as_its_message(world, monkeypatch):
     def unreachable(*args, **kwargs):
         raise StoreError("The database at sqlite:///x cannot be used: disk I/O error")
 
-    monkeypatch.setattr(logs, "list_page", unreachable)
+    monkeypatch.setattr(log_list, "list_page", unreachable)
     notes = []
     app = RelayApp(world.store)
     monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append((message, kw)))
@@ -572,7 +572,7 @@ async def test_hostile_search_text_finds_nothing_it_should_not(caseload, monkeyp
 async def test_a_late_answer_to_an_older_search_never_overwrites_a_newer_one(caseload, monkeypatch):
     release = threading.Event()
     asked = []
-    real = logs.list_page
+    real = log_list.list_page
 
     answered = []
 
@@ -584,7 +584,7 @@ async def test_a_late_answer_to_an_older_search_never_overwrites_a_newer_one(cas
         answered.append(query.search)
         return result
 
-    monkeypatch.setattr(logs, "list_page", page)
+    monkeypatch.setattr(log_list, "list_page", page)
     app = RelayApp(caseload.store)
     async with app.run_test(size=SIZE) as pilot:
         try:
@@ -623,13 +623,13 @@ def crowded(sqlite_store):
 
 async def test_pages_load_as_the_cursor_nears_the_end(crowded, monkeypatch):
     calls = []
-    real = logs.list_page
+    real = log_list.list_page
 
     def counted(store, by, query=None, *, after=None, limit=50):
         calls.append((after, limit))
         return real(store, by, query, after=after, limit=limit)
 
-    monkeypatch.setattr(logs, "list_page", counted)
+    monkeypatch.setattr(log_list, "list_page", counted)
     anna = crowded.ref("anna")
     app = RelayApp(crowded.store)
     async with app.run_test(size=SIZE) as pilot:
@@ -663,13 +663,13 @@ async def test_pages_load_as_the_cursor_nears_the_end(crowded, monkeypatch):
 
 async def test_a_new_question_starts_again_from_the_first_page(crowded, monkeypatch):
     calls = []
-    real = logs.list_page
+    real = log_list.list_page
 
     def counted(store, by, query=None, *, after=None, limit=50):
         calls.append((query, after))
         return real(store, by, query, after=after, limit=limit)
 
-    monkeypatch.setattr(logs, "list_page", counted)
+    monkeypatch.setattr(log_list, "list_page", counted)
     app = RelayApp(crowded.store)
     async with app.run_test(size=SIZE) as pilot:
         await show_list(pilot, crowded.ref("anna"))

@@ -9,7 +9,7 @@ import pytest
 from textual.widgets import OptionList, Select, TabbedContent, TextArea
 
 from relaytui.app import RelayApp
-from relaytui.services import clock, consent, logs, meetings
+from relaytui.services import clock, consent, journal, log_list, logs, meetings
 from relaytui.services.consent import ConsentInput
 
 from tests.factories import build_world
@@ -34,7 +34,7 @@ def town(sqlite_store):
         giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="signed_form"))
     logs.change_level(store, anna, log.id, to_level=1, reason="Dialogue meeting with the mother.")
     logs.change_level(store, anna, log.id, to_level=2, reason="School and health visitor join in.")
-    first = logs.write_entry(store, anna, log.id, text="Ida came without a lunch box.\nThird time.")
+    first = journal.write_entry(store, anna, log.id, text="Ida came without a lunch box.\nThird time.")
     meetings.schedule(store, anna, log.id, kind="dialogue", starts_at=clock.now() + timedelta(days=7),
                       place="Solsikken, room 2")
     with store.session() as session:
@@ -73,8 +73,8 @@ async def open_log(pilot, town, username: str) -> None:
     await pilot.pause()
 
 
-def stored(town) -> list[logs.EntryView]:
-    return logs.list_entries(town.store, town.world.ref("anna"), town.log.id)
+def stored(town) -> list[journal.EntryView]:
+    return journal.list_entries(town.store, town.world.ref("anna"), town.log.id)
 
 
 def editor_open(app) -> bool:
@@ -232,7 +232,7 @@ async def test_escape_asks_before_throwing_typed_text_away(town):
 
 
 async def test_entry_text_is_shown_literally(town):
-    logs.write_entry(town.store, town.world.ref("anna"), town.log.id, text=MARKUP)
+    journal.write_entry(town.store, town.world.ref("anna"), town.log.id, text=MARKUP)
     app = RelayApp(town.store)
     async with app.run_test(size=SIZE) as pilot:
         await open_log(pilot, town, "anna")
@@ -395,7 +395,7 @@ def opened(username: str, subject_name: str):
         app = pilot.app
         await log_in(pilot, username, "demo")
         await app.workers.wait_for_complete()
-        log_id = logs.list_logs(app.store, app.staff, search=subject_name)[0].id
+        log_id = log_list.list_logs(app.store, app.staff, search=subject_name)[0].id
         await app.push_screen(LogViewScreen(log_id))
         await wait_for(pilot, lambda: journal_loaded(app), "the journal")
         await app.workers.wait_for_complete()

@@ -23,7 +23,7 @@ from relaytui.screens.minutes import (
     MinutesScreen,
     NextMeetingQuestion,
 )
-from relaytui.services import clock, efforts, logs, meetings
+from relaytui.services import clock, efforts, journal, logs, meetings
 from tests.factories import build_world
 from tests.screens.reading import screen_text, wait_for
 
@@ -343,7 +343,7 @@ async def test_finishing_writes_the_journal_and_the_efforts_and_the_meeting_is_h
         await pilot.press("n")
         await wait_for(pilot, lambda: not any(isinstance(s, MinutesScreen) for s in app.screen_stack),
                        "the minutes to close")
-    entries = [e.text for e in logs.list_entries(world.store, world.anna, world.log.id) if e.meeting_id == meeting.id]
+    entries = [e.text for e in journal.list_entries(world.store, world.anna, world.log.id) if e.meeting_id == meeting.id]
     assert any(e.startswith("Minutes of the meeting") and "Present: Anna Holm." in e for e in entries)
     assert any(e.endswith("Ida sleeps badly") for e in entries)
     assert any("Agreement: We meet again in six weeks" in e for e in entries)

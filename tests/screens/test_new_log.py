@@ -12,7 +12,7 @@ from textual.screen import Screen
 from textual.widgets import Input, RadioSet, Static, TextArea
 
 from relaytui.app import RelayApp
-from relaytui.services import clock, consent, logs, subjects
+from relaytui.services import clock, consent, log_list, logs, subjects
 from tests.factories import build_world, national_number
 from tests.screens.reading import screen_text, wait_for
 
@@ -205,7 +205,7 @@ async def test_an_unknown_subject_is_registered_and_its_log_created(sqlite_store
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, log_view_screen), "the new log opened")
         new_id = app.screen.log_id
-    [row] = [r for r in logs.list_logs(sqlite_store, anna) if r.id == new_id]
+    [row] = [r for r in log_list.list_logs(sqlite_store, anna) if r.id == new_id]
     assert (row.subject_name, row.level, row.status, row.holder_name) == (
         MARKUP_NAME, 0, "active", "Anna Holm")
     detail = logs.get_log(sqlite_store, anna, new_id)
@@ -261,7 +261,7 @@ async def test_refusals_are_shown_in_place_and_keep_what_was_typed(sqlite_store)
         await wait_for(pilot, lambda: error_line(screen), "the refusal")
         assert "Write down the concern: what have you seen or heard?" in error_line(screen)
         assert screen.stage == "log"
-    assert logs.list_logs(sqlite_store, world.ref("anna")) == []
+    assert log_list.list_logs(sqlite_store, world.ref("anna")) == []
 
 
 # --- one log per subject (R1) ---------------------------------------------------------------
@@ -290,7 +290,7 @@ async def test_an_existing_log_names_its_holder_and_goes_no_further(sqlite_store
         await pilot.press("ctrl+s")
         await pilot.pause()
         assert screen.stage == "holder" and app.screen is screen
-    assert [r.subject_name for r in logs.list_logs(sqlite_store, world.ref("carl"))] == []
+    assert [r.subject_name for r in log_list.list_logs(sqlite_store, world.ref("carl"))] == []
 
 
 # --- the start level by profile (R2, R4, R6) ------------------------------------------------

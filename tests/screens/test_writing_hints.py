@@ -13,7 +13,7 @@ import pytest
 
 from relaytui.app import RelayApp
 from relaytui.screens.log_efforts import AddEffortDialog
-from relaytui.services import installation, logs, writing
+from relaytui.services import installation, journal, logs, writing
 from relaytui.widgets.writing_hints import WritingHints
 from tests.factories import build_world
 from tests.screens.reading import screen_text, wait_for
@@ -62,7 +62,7 @@ async def test_typing_in_the_journal_shows_hints_and_saving_still_works(town):
         assert len(panel(app).hints) >= 2
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not editor_open(app), "the editor to close")
-    assert logs.list_entries(town.store, town.world.ref("anna"), town.log.id)[0].text == SENTENCE
+    assert journal.list_entries(town.store, town.world.ref("anna"), town.log.id)[0].text == SENTENCE
 
 
 async def test_switching_hints_off_hides_them_and_is_remembered_for_the_person(town):

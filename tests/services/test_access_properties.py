@@ -35,7 +35,7 @@ from relaytui.models import (
 import relaytui.services as services_package
 from relaytui.services import (
     accounts, audit, clock, consent, dashboard, efforts, grants, handover, installation, invitations, keys,
-    logs, meetings, notifications, papers, plan, subjects, units, writing,
+    journal, log_list, logs, meetings, notifications, papers, plan, subjects, units, writing,
 )
 from tests.factories import build_world, national_number
 
@@ -164,7 +164,7 @@ TODAY = date.today()
 SOON = TODAY + timedelta(days=10)
 READS = {
     "logs.get_log": lambda w, c, by: logs.get_log(w.store, by, c.log_id),
-    "logs.list_entries": lambda w, c, by: logs.list_entries(w.store, by, c.log_id),
+    "journal.list_entries": lambda w, c, by: journal.list_entries(w.store, by, c.log_id),
     "logs.open_log": lambda w, c, by: logs.open_log(w.store, by, c.log_id),
     "logs.history": lambda w, c, by: logs.history(w.store, by, c.log_id),
     "consent.list_consents": lambda w, c, by: consent.list_consents(w.store, by, c.log_id),
@@ -178,7 +178,7 @@ READS = {
     "meetings.invitable": lambda w, c, by: meetings.invitable(w.store, by, c.log_id),
 }
 WRITES = {
-    "logs.write_entry": lambda w, c, by: logs.write_entry(w.store, by, c.log_id, text="t"),
+    "journal.write_entry": lambda w, c, by: journal.write_entry(w.store, by, c.log_id, text="t"),
     "logs.change_level": lambda w, c, by: logs.change_level(w.store, by, c.log_id, to_level=1, reason="r"),
     "logs.close_log": lambda w, c, by: logs.close_log(w.store, by, c.log_id, basis="colleagues", reason="r",
                                                        consultation="c"),
@@ -275,9 +275,9 @@ STAFF_ONLY = {  # any member of staff who works with logs; never an administrato
                                                               staff_ids=(w.ref("bo").id,)),
 }
 LISTS = {  # the list shows the generated log exactly when the oracle lets the user read it
-    "logs.list_page": lambda w, c, by: [r.id for r in logs.list_page(
-        w.store, by, logs.LogQuery(status="all", search=f"Case {c.number and ''}"), limit=500).rows],
-    "logs.list_logs": lambda w, c, by: [r.id for r in logs.list_logs(w.store, by, include_closed=True, limit=500)],
+    "log_list.list_page": lambda w, c, by: [r.id for r in log_list.list_page(
+        w.store, by, log_list.LogQuery(status="all", search=f"Case {c.number and ''}"), limit=500).rows],
+    "log_list.list_logs": lambda w, c, by: [r.id for r in log_list.list_logs(w.store, by, include_closed=True, limit=500)],
 }
 ANYONE = {  # every logged-in person, administrators too; no log content
     "units.list_units": lambda w, c, by: units.list_units(w.store, by),
@@ -656,7 +656,7 @@ def _every_listed(store, by) -> set[int]:
     shown: set[int] = set()
     after = None
     while True:
-        page = logs.list_page(store, by, logs.LogQuery(status="all"), after=after, limit=500)
+        page = log_list.list_page(store, by, log_list.LogQuery(status="all"), after=after, limit=500)
         shown |= {row.id for row in page.rows}
         if page.next_cursor is None:
             return shown
@@ -669,7 +669,7 @@ def _agree(world, oracle: MovesOracle, spec, *, every_call: bool) -> None:
     for user in EVERYONE:
         by = world.ref(user)
         if user == "admin":
-            assert refused(lambda: logs.list_logs(world.store, by, include_closed=True)), spec
+            assert refused(lambda: log_list.list_logs(world.store, by, include_closed=True)), spec
         else:
             shown = _every_listed(world.store, by) & set(ours)
             assert shown == {log.id for log in oracle.logs if user in oracle.readers(log)}, (user, spec)
@@ -679,7 +679,7 @@ def _agree(world, oracle: MovesOracle, spec, *, every_call: bool) -> None:
             reads = user in oracle.readers(log)
             assert refused(lambda: logs.get_log(world.store, by, log.id)) is not reads, (user, log, spec)
             assert refused(lambda: consent.list_actors(world.store, by, log.id)) is not reads, (user, log, spec)
-            assert refused(lambda: logs.write_entry(world.store, by, log.id, text="t")) is not (user == log.holder), \
+            assert refused(lambda: journal.write_entry(world.store, by, log.id, text="t")) is not (user == log.holder), \
                 (user, log, spec)
     for log in oracle.logs:
         attached = {

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from relaytui.errors import NotAllowed
-from relaytui.services import access, audit, logs
+from relaytui.services import access, audit, journal, logs
 from tests.factories import new_log
 
 
@@ -26,7 +26,7 @@ def _without_guard(store, statement, params=None):
 @pytest.mark.rule("R9")
 def test_an_intact_chain_verifies(world):
     log = new_log(world)
-    logs.write_entry(world.store, world.ref("anna"), log.id, text="x")
+    journal.write_entry(world.store, world.ref("anna"), log.id, text="x")
     report = audit.verify(world.store, access.system_administrator())
     assert report.intact and report.events >= 2
 
@@ -39,7 +39,7 @@ def test_an_intact_chain_verifies(world):
 def test_a_changed_or_removed_event_is_found(world, tamper, problem):
     log = new_log(world)
     for n in range(3):
-        logs.write_entry(world.store, world.ref("anna"), log.id, text=f"e{n}")
+        journal.write_entry(world.store, world.ref("anna"), log.id, text=f"e{n}")
     _without_guard(world.store, tamper)
     report = audit.verify(world.store, access.system_administrator())
     assert not report.intact and report.problem == problem and report.broken_at in (2, 3)
@@ -49,7 +49,7 @@ def test_a_changed_or_removed_event_is_found(world, tamper, problem):
 def test_events_cut_off_the_end_are_found(world):
     log = new_log(world)
     for n in range(3):
-        logs.write_entry(world.store, world.ref("anna"), log.id, text=f"e{n}")
+        journal.write_entry(world.store, world.ref("anna"), log.id, text=f"e{n}")
     with world.store.session() as session:
         from sqlmodel import func, select
 
@@ -60,14 +60,14 @@ def test_events_cut_off_the_end_are_found(world):
     report = audit.verify(world.store, access.system_administrator())
     assert not report.intact and report.problem == "cut" and report.broken_at == newest
     # The chain goes on from where it was cut only in appearance: verify still says so.
-    logs.write_entry(world.store, world.ref("anna"), log.id, text="later")
+    journal.write_entry(world.store, world.ref("anna"), log.id, text="later")
     assert not audit.verify(world.store, access.system_administrator()).intact
 
 
 @pytest.mark.rule("R9")
 def test_an_inserted_event_is_found(world):
     log = new_log(world)
-    logs.write_entry(world.store, world.ref("anna"), log.id, text="e")
+    journal.write_entry(world.store, world.ref("anna"), log.id, text="e")
     with world.store.session(write=True) as session:
         from relaytui.models import AuditEvent
 
@@ -115,7 +115,7 @@ def test_concurrent_writers_keep_one_chain(world):
     def write(n):
         try:
             for i in range(5):
-                logs.write_entry(world.store, world.ref("anna"), log.id, text=f"{n}-{i}")
+                journal.write_entry(world.store, world.ref("anna"), log.id, text=f"{n}-{i}")
         except Exception as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)
 
@@ -125,7 +125,7 @@ def test_concurrent_writers_keep_one_chain(world):
     for t in threads:
         t.join()
     assert errors == []
-    assert len(logs.list_entries(world.store, world.ref("anna"), log.id)) == 30
+    assert len(journal.list_entries(world.store, world.ref("anna"), log.id)) == 30
     assert audit.verify(world.store, access.system_administrator()).intact
 
 
@@ -165,7 +165,7 @@ def test_each_person_s_actions_go_to_their_own_chain(world):
     anna, lene = world.ref("anna"), world.ref("lene")
     assert audit.chain_of(anna.id) != audit.chain_of(lene.id)
     for n in range(3):
-        logs.write_entry(world.store, anna, log.id, text=f"e{n}")
+        journal.write_entry(world.store, anna, log.id, text=f"e{n}")
         logs.get_log(world.store, lene, log.id)
     with world.store.session() as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.log_id == log.id)).all()
@@ -184,7 +184,7 @@ def test_people_writing_at_once_keep_every_chain_whole(world):
         try:
             for i in range(5):
                 if who == "anna":
-                    logs.write_entry(world.store, world.ref("anna"), log.id, text=f"{n}-{i}")
+                    journal.write_entry(world.store, world.ref("anna"), log.id, text=f"{n}-{i}")
                 else:
                     logs.get_log(world.store, world.ref(who), log.id)
         except Exception as exc:  # noqa: BLE001 - collected for the assertion
@@ -240,6 +240,6 @@ def test_an_event_joins_the_head_as_it_is_at_commit_not_as_the_session_read_it(p
         held = session.get(Setting, audit.head_key(audit.chain_of(anna.id)))  # kept: in the session's map
         assert held is not None
         access.log_for_read(session, anna, log.id, what="log")
-        logs.write_entry(pg_store, anna, log.id, text="meanwhile")  # commits in the same chain
+        journal.write_entry(pg_store, anna, log.id, text="meanwhile")  # commits in the same chain
     report = audit.verify(pg_store, access.system_administrator())
     assert report.intact, report

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from relaytui import config, signing
 from relaytui.cli import app
 from relaytui.errors import InvalidInput, StoreError
-from relaytui.services import access, audit, checkpoints, logs
+from relaytui.services import access, audit, checkpoints, journal, log_list, logs
 from tests.factories import give_password
 
 runner = CliRunner()
@@ -22,7 +22,7 @@ runner = CliRunner()
 def _events(world, n: int) -> None:
     log = logs.create_log(world.store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c")
     for number in range(n):
-        logs.write_entry(world.store, world.ref("anna"), log.id, text=f"e{number}")
+        journal.write_entry(world.store, world.ref("anna"), log.id, text=f"e{number}")
 
 
 def test_the_key_is_made_once_private_and_outside_the_database(world):
@@ -51,7 +51,7 @@ def test_a_checkpoint_signs_the_head_of_every_chain(world, tmp_path):
     signer, _where = signing.generate()
     file = tmp_path / "audit.checkpoints"
     _events(world, 2)
-    [log] = logs.list_logs(world.store, world.ref("anna"))
+    [log] = log_list.list_logs(world.store, world.ref("anna"))
     logs.get_log(world.store, world.ref("lene"), log.id)
     made = checkpoints.take(world.store, signer, file=file)
     with world.store.session() as session:
@@ -105,8 +105,8 @@ def test_checkpoints_are_taken_when_due_and_appended_to_the_file(world, tmp_path
     assert checkpoints.take(world.store, signer, file=file) is None  # nothing new
     assert stat.S_IMODE(file.stat().st_mode) == 0o600
     assert checkpoints.events_since_last(world.store) == 0
-    [log] = logs.list_logs(world.store, world.ref("anna"))
-    logs.write_entry(world.store, world.ref("anna"), log.id, text="one more")
+    [log] = log_list.list_logs(world.store, world.ref("anna"))
+    journal.write_entry(world.store, world.ref("anna"), log.id, text="one more")
     assert checkpoints.maybe_take(world.store, signer, 1000, file=file) is None  # not due yet
     second = checkpoints.maybe_take(world.store, signer, 1, file=file)
     assert second is not None and second.last_id > first.last_id

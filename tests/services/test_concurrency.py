@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from relaytui.errors import DomainError, StaleWrite
 from relaytui.models import Handover
-from relaytui.services import consent, efforts, handover, logs
+from relaytui.services import consent, efforts, handover, journal, logs
 from tests.concurrently import race
 from tests.factories import new_log
 
@@ -66,11 +66,11 @@ def test_entries_from_many_threads_are_all_kept_in_order(world):
     log = new_log(world)
 
     def writer(n):
-        return lambda: [logs.write_entry(world.store, world.ref("anna"), log.id, text=f"{n}:{i}") for i in range(5)]
+        return lambda: [journal.write_entry(world.store, world.ref("anna"), log.id, text=f"{n}:{i}") for i in range(5)]
 
     _results, errors = race(*(writer(n) for n in range(8)))
     assert errors == [None] * 8
-    entries = logs.list_entries(world.store, world.ref("anna"), log.id)
+    entries = journal.list_entries(world.store, world.ref("anna"), log.id)
     assert len(entries) == 40
     for n in range(8):  # each writer's own entries keep their order
         mine = [e for e in reversed(entries) if e.text.startswith(f"{n}:")]

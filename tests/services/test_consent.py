@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
-from relaytui.services import clock, consent, logs
+from relaytui.services import clock, consent, log_list, logs
 from relaytui.services.consent import ConsentInput
 from tests.factories import guardian_consent, new_log
 
@@ -63,7 +63,7 @@ def test_withdrawing_a_consent_detaches_its_actors_and_flags_the_log(world):
     detail = logs.get_log(world.store, world.ref("anna"), log.id)
     assert detail.needs_attention and detail.consent_state == "withdrawn"
     assert [a.name for a in consent.list_actors(world.store, world.ref("anna"), log.id)] == ["Lene Lund"]
-    assert logs.list_logs(world.store, world.ref("carl")) == []
+    assert log_list.list_logs(world.store, world.ref("carl")) == []
 
 
 @pytest.mark.rule("R5")

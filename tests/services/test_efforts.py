@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation, StaleWrite
-from relaytui.services import clock, dashboard, efforts, logs
+from relaytui.services import clock, dashboard, efforts, log_list, logs
 from tests.factories import new_log
 
 
@@ -44,7 +44,7 @@ def test_overdue_evaluations_are_flagged_everywhere_the_holder_looks(world):
     clock.set_clock(lambda: start + timedelta(days=9))
     assert efforts.list_efforts(world.store, world.ref("anna"), log.id)[0].overdue
     assert [e.id for e in efforts.overdue_for_holder(world.store, world.ref("anna"))] == [effort.id]
-    assert logs.list_logs(world.store, world.ref("anna"))[0].overdue_evaluations == 1
+    assert log_list.list_logs(world.store, world.ref("anna"))[0].overdue_evaluations == 1
     assert logs.get_log(world.store, world.ref("anna"), log.id).overdue_evaluations == 1
     assert dashboard.my_figures(world.store, world.ref("anna")).overdue_evaluations == 1
     evaluated = efforts.evaluate_effort(world.store, world.ref("anna"), effort.id, version=effort.version,

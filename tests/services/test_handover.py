@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from relaytui.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from relaytui.models import AuditEvent, Handover, RelayLog
-from relaytui.services import clock, consent, handover, logs
+from relaytui.services import clock, consent, handover, journal, logs
 from tests.factories import guardian_consent, new_log
 
 
@@ -25,7 +25,7 @@ def test_nothing_changes_until_the_new_holder_accepts(world):
     detail = logs.get_log(world.store, world.ref("bo"), log.id)
     assert detail.holder_id == world.ref("bo").id and detail.can_write
     with pytest.raises(NotAllowed):
-        logs.write_entry(world.store, world.ref("anna"), log.id, text="still mine?")
+        journal.write_entry(world.store, world.ref("anna"), log.id, text="still mine?")
     holders = logs.history(world.store, world.ref("bo"), log.id).holders
     assert [(h.staff_name, h.ended_at is None) for h in holders] == [("Anna Holm", False), ("Bo Berg", True)]
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import event
 
 from relaytui.errors import InvalidInput
-from relaytui.services import clock, consent, efforts, handover, logs, meetings
-from relaytui.services.logs import LogQuery
+from relaytui.services import clock, consent, efforts, handover, journal, log_list, logs, meetings
+from relaytui.services.log_list import LogQuery
 from tests.factories import guardian_consent
 
 
@@ -23,7 +23,7 @@ def many(world):
         log = logs.create_log(world.store, world.ref("anna"), subject_id=world.subjects[name], concern="c")
         ids.append(log.id)
         if n % 3 == 0:
-            logs.write_entry(world.store, world.ref("anna"), log.id, text=f"entry {n}")
+            journal.write_entry(world.store, world.ref("anna"), log.id, text=f"entry {n}")
         if n % 4 == 0:
             consent.record_consent(world.store, world.ref("anna"), log.id, consent.ConsentInput(
                 giver="guardian", guardian_id=world.guardians[f"Parent {n}"], method="oral"))
@@ -35,7 +35,7 @@ def many(world):
 def all_pages(world, query, limit=5, who="anna"):
     rows, cursor, pages = [], None, 0
     while True:
-        page = logs.list_page(world.store, world.ref(who), query, after=cursor, limit=limit)
+        page = log_list.list_page(world.store, world.ref(who), query, after=cursor, limit=limit)
         rows.extend(page.rows)
         pages += 1
         if page.next_cursor is None:
@@ -81,16 +81,16 @@ def test_filters_by_level_role_status_and_attention(many):
 
 def test_search_by_name_and_number_prefix(many):
     world, ids = many
-    rows = logs.list_page(world.store, world.ref("anna"), LogQuery(search="child a")).rows
+    rows = log_list.list_page(world.store, world.ref("anna"), LogQuery(search="child a")).rows
     assert rows and all(r.subject_name.lower().startswith("child a") for r in rows)
     with world.store.session() as session:
         from relaytui.models import Subject
 
         number = session.get(Subject, world.subjects["Child A00"]).national_number
-    found = logs.list_page(world.store, world.ref("anna"), LogQuery(search=number[:6] + "-" + number[6:8])).rows
+    found = log_list.list_page(world.store, world.ref("anna"), LogQuery(search=number[:6] + "-" + number[6:8])).rows
     assert "Child A00" in [r.subject_name for r in found]
     for hostile in ("%", "_", "'; DROP TABLE relay_log; --", "\\"):
-        assert logs.list_page(world.store, world.ref("anna"), LogQuery(search=hostile)).rows == ()
+        assert log_list.list_page(world.store, world.ref("anna"), LogQuery(search=hostile)).rows == ()
 
 
 def test_a_page_costs_the_same_number_of_statements_whatever_its_size(many):
@@ -104,7 +104,7 @@ def test_a_page_costs_the_same_number_of_statements_whatever_its_size(many):
 
         event.listen(world.store.engine, "before_cursor_execute", count)
         try:
-            logs.list_page(world.store, world.ref("anna"), LogQuery(), limit=limit)
+            log_list.list_page(world.store, world.ref("anna"), LogQuery(), limit=limit)
         finally:
             event.remove(world.store.engine, "before_cursor_execute", count)
         counts.append(len(seen))
@@ -113,9 +113,9 @@ def test_a_page_costs_the_same_number_of_statements_whatever_its_size(many):
 
 def test_bad_queries_and_cursors_are_refused(world):
     with pytest.raises(InvalidInput):
-        logs.list_page(world.store, world.ref("anna"), LogQuery(sort="nonsense"))
+        log_list.list_page(world.store, world.ref("anna"), LogQuery(sort="nonsense"))
     with pytest.raises(InvalidInput):
-        logs.list_page(world.store, world.ref("anna"), LogQuery(), after="not-a-cursor")
+        log_list.list_page(world.store, world.ref("anna"), LogQuery(), after="not-a-cursor")
 
 
 def test_a_lapsed_consent_hides_the_log_from_the_actor(world):
@@ -123,9 +123,9 @@ def test_a_lapsed_consent_hides_the_log_from_the_actor(world):
     given = consent.record_consent(world.store, world.ref("anna"), log.id,
                                    guardian_consent(world, staff_ids=(world.ref("carl").id,)))
     consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
-    assert [r.id for r in logs.list_page(world.store, world.ref("carl")).rows] == [log.id]
+    assert [r.id for r in log_list.list_page(world.store, world.ref("carl")).rows] == [log.id]
     consent.withdraw_consent(world.store, world.ref("anna"), given.id, version=given.version, reason="letter")
-    assert logs.list_page(world.store, world.ref("carl")).rows == ()
+    assert log_list.list_page(world.store, world.ref("carl")).rows == ()
 
 
 # --- the figures of each row, against the rules read log by log -----------------------------
@@ -186,11 +186,11 @@ def test_every_row_shows_the_figures_of_its_own_log(store, monkeypatch, walk):
 
     populate(store, size=Size(logs=900, entries=1800, meetings=1800, efforts=2700, staff=16, units=2,
                               long_logs=1, long_entries=10))
-    monkeypatch.setattr(logs, "WALK_FROM", 1 if walk else 10**9)
+    monkeypatch.setattr(log_list, "WALK_FROM", 1 if walk else 10**9)
     lene = accounts.authenticate(store, "lene", "demo")
     rows, cursor = [], None
     while True:
-        page = logs.list_page(store, lene, LogQuery(), after=cursor, limit=25)
+        page = log_list.list_page(store, lene, LogQuery(), after=cursor, limit=25)
         rows.extend(page.rows)
         if page.next_cursor is None:
             break

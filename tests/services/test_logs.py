@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation, StaleWrite
 from relaytui.models import AuditEvent, Entry, LevelChange
-from relaytui.services import clock, consent, logs, subjects
+from relaytui.services import clock, consent, journal, log_list, logs, subjects
 from tests.factories import build_world, guardian_consent, new_log
 
 # --- R1 one log --------------------------------------------------------------------------
@@ -82,7 +82,7 @@ def test_unknown_trigger_is_refused(world):
 def test_a_norwegian_log_takes_no_danish_trigger_category(no_world):
     with pytest.raises(InvalidInput, match="Danish guide"):
         new_log(no_world, trigger="wellbeing_yellow", first_consent=guardian_consent(no_world))
-    assert logs.list_logs(no_world.store, no_world.ref("anna")) == []
+    assert log_list.list_logs(no_world.store, no_world.ref("anna")) == []
 
 
 # --- R3 leader ---------------------------------------------------------------------------
@@ -168,15 +168,15 @@ def test_no_profile_creates_at_level_1_with_consent_in_one_step(no_world):
 def test_an_actor_cannot_write_an_entry(world):
     log = new_log(world)
     with pytest.raises(NotAllowed) as refused:
-        logs.write_entry(world.store, world.ref("lene"), log.id, text="I am the leader")
+        journal.write_entry(world.store, world.ref("lene"), log.id, text="I am the leader")
     assert refused.value.rule == "R7" and "holder" in str(refused.value)
-    assert logs.list_entries(world.store, world.ref("anna"), log.id) == []
+    assert journal.list_entries(world.store, world.ref("anna"), log.id) == []
 
 
 @pytest.mark.rule("R7")
 def test_entries_cannot_be_changed_or_deleted_even_with_sql(world):
     log = new_log(world)
-    entry = logs.write_entry(world.store, world.ref("anna"), log.id, text="Came without a lunch box")
+    entry = journal.write_entry(world.store, world.ref("anna"), log.id, text="Came without a lunch box")
     from sqlalchemy import delete, update
     from sqlalchemy.exc import DBAPIError
 
@@ -185,15 +185,15 @@ def test_entries_cannot_be_changed_or_deleted_even_with_sql(world):
         with pytest.raises(DBAPIError):
             with world.store.session(write=True) as session:
                 session.execute(stmt)
-    assert logs.list_entries(world.store, world.ref("anna"), log.id)[0].text == "Came without a lunch box"
+    assert journal.list_entries(world.store, world.ref("anna"), log.id)[0].text == "Came without a lunch box"
 
 
 @pytest.mark.rule("R7")
 def test_a_correction_is_a_new_entry_pointing_to_the_old(world):
     log = new_log(world)
-    wrong = logs.write_entry(world.store, world.ref("anna"), log.id, text="Came at 9")
-    fixed = logs.write_entry(world.store, world.ref("anna"), log.id, text="Came at 10", corrects_id=wrong.id)
-    entries = logs.list_entries(world.store, world.ref("anna"), log.id)
+    wrong = journal.write_entry(world.store, world.ref("anna"), log.id, text="Came at 9")
+    fixed = journal.write_entry(world.store, world.ref("anna"), log.id, text="Came at 10", corrects_id=wrong.id)
+    entries = journal.list_entries(world.store, world.ref("anna"), log.id)
     assert {e.id for e in entries} == {wrong.id, fixed.id}
     assert next(e for e in entries if e.id == wrong.id).corrected_by == (fixed.id,)
     assert next(e for e in entries if e.id == fixed.id).corrects_id == wrong.id
@@ -218,16 +218,16 @@ def test_an_actor_cannot_change_levels_efforts_or_meetings(world):
 def test_empty_entry_and_unknown_kind_are_refused(world):
     log = new_log(world)
     with pytest.raises(InvalidInput):
-        logs.write_entry(world.store, world.ref("anna"), log.id, text="  ")
+        journal.write_entry(world.store, world.ref("anna"), log.id, text="  ")
     with pytest.raises(InvalidInput):
-        logs.write_entry(world.store, world.ref("anna"), log.id, text="x", kind="gossip")
+        journal.write_entry(world.store, world.ref("anna"), log.id, text="x", kind="gossip")
 
 
 def test_text_is_stored_exactly_as_typed(world):
     log = new_log(world)
     text = "[bold red]hi[/] \x1b[31mred\x1b[0m æøå ÆØÅ 👶 שלום " + "x" * 5000
-    logs.write_entry(world.store, world.ref("anna"), log.id, text=text)
-    assert logs.list_entries(world.store, world.ref("anna"), log.id)[0].text == text
+    journal.write_entry(world.store, world.ref("anna"), log.id, text=text)
+    assert journal.list_entries(world.store, world.ref("anna"), log.id)[0].text == text
 
 
 # --- R9 who may read ---------------------------------------------------------------------
@@ -239,7 +239,7 @@ def test_only_holder_and_actors_read_and_every_read_is_audited(world):
         with pytest.raises(NotAllowed):
             logs.get_log(world.store, world.ref(outsider), log.id)
         with pytest.raises(NotAllowed):
-            logs.list_entries(world.store, world.ref(outsider), log.id)
+            journal.list_entries(world.store, world.ref(outsider), log.id)
     logs.get_log(world.store, world.ref("anna"), log.id)
     with world.store.session() as session:
         events = session.exec(select(AuditEvent).where(AuditEvent.log_id == log.id)).all()
@@ -254,7 +254,7 @@ def test_an_administrator_reads_no_log(world):
     with pytest.raises(NotAllowed):
         logs.get_log(world.store, world.ref("admin"), log.id)
     with pytest.raises(NotAllowed):
-        logs.list_logs(world.store, world.ref("admin"))
+        log_list.list_logs(world.store, world.ref("admin"))
 
 
 @pytest.mark.rule("R9")
@@ -268,7 +268,7 @@ def test_the_holder_sees_who_read_the_log_and_actors_do_not(world):
 @pytest.mark.rule("R9")
 def test_audit_events_hold_no_content(world):
     log = new_log(world)
-    logs.write_entry(world.store, world.ref("anna"), log.id, text="Secret detail about the father")
+    journal.write_entry(world.store, world.ref("anna"), log.id, text="Secret detail about the father")
     with world.store.session() as session:
         events = session.exec(select(AuditEvent)).all()
         number = session.exec(select(subjects.Subject.national_number)).first()
@@ -278,14 +278,14 @@ def test_audit_events_hold_no_content(world):
 
 def test_list_logs_shows_held_and_actor_logs_with_masked_numbers(world):
     log = new_log(world)
-    mine = logs.list_logs(world.store, world.ref("anna"))
+    mine = log_list.list_logs(world.store, world.ref("anna"))
     assert [(s.id, s.my_role) for s in mine] == [(log.id, "holder")]
     assert mine[0].national_number_masked.endswith("-****")
-    assert [(s.id, s.my_role) for s in logs.list_logs(world.store, world.ref("lene"))] == [(log.id, "actor")]
-    assert logs.list_logs(world.store, world.ref("carl")) == []
-    assert logs.list_logs(world.store, world.ref("anna"), search="ida")[0].id == log.id
-    assert logs.list_logs(world.store, world.ref("anna"), search="%") == []
-    assert logs.list_logs(world.store, world.ref("anna"), search="_") == []
+    assert [(s.id, s.my_role) for s in log_list.list_logs(world.store, world.ref("lene"))] == [(log.id, "actor")]
+    assert log_list.list_logs(world.store, world.ref("carl")) == []
+    assert log_list.list_logs(world.store, world.ref("anna"), search="ida")[0].id == log.id
+    assert log_list.list_logs(world.store, world.ref("anna"), search="%") == []
+    assert log_list.list_logs(world.store, world.ref("anna"), search="_") == []
 
 
 # --- R10 closing -------------------------------------------------------------------------
@@ -314,7 +314,7 @@ def test_a_closed_log_is_read_only_forever_and_read_only_with_a_grant(world):
     logs.close_log(world.store, world.ref("anna"), log.id, basis="colleagues", reason="Fine",
                    consultation="Bo agreed")
     with pytest.raises(RuleViolation):
-        logs.write_entry(world.store, world.ref("anna"), log.id, text="one more")
+        journal.write_entry(world.store, world.ref("anna"), log.id, text="one more")
     with pytest.raises(RuleViolation):
         logs.change_level(world.store, world.ref("anna"), log.id, to_level=1, reason="reopen")
     with pytest.raises(NotAllowed):
@@ -398,11 +398,11 @@ def test_stale_level_change_is_refused(world):
 
 def test_fresh_world_has_no_logs(store):
     world = build_world(store, "dk")
-    assert logs.list_logs(store, world.ref("anna")) == []
+    assert log_list.list_logs(store, world.ref("anna")) == []
 
 
 def test_search_folds_danish_letters(world):
     world.add_subject("Øjvind Ærø", date(2020, 1, 2))
     log = logs.create_log(world.store, world.ref("anna"), subject_id=world.subjects["Øjvind Ærø"], concern="x")
-    assert [s.id for s in logs.list_logs(world.store, world.ref("anna"), search="øjv")] == [log.id]
-    assert [s.id for s in logs.list_logs(world.store, world.ref("anna"), search="ÆRØ")] == [log.id]
+    assert [s.id for s in log_list.list_logs(world.store, world.ref("anna"), search="øjv")] == [log.id]
+    assert [s.id for s in log_list.list_logs(world.store, world.ref("anna"), search="ÆRØ")] == [log.id]

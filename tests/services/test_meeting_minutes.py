@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
 from relaytui.models import AuditEvent
-from relaytui.services import efforts, invitations, logs, meetings
+from relaytui.services import efforts, invitations, journal, logs, meetings
 from relaytui.services.meetings import GuestInput
 from tests.factories import new_log
 
@@ -75,7 +75,7 @@ def test_finishing_turns_lines_into_entries_efforts_goals_and_agreements(world):
     meetings.record_attendance(world.store, anna, meeting.id, present)
     done = meetings.finish_minutes(world.store, anna, meeting.id, version=held.version)
     assert done.status == "held" and done.minutes_finished_at is not None
-    entries = [e for e in logs.list_entries(world.store, anna, log.id) if e.meeting_id == meeting.id]
+    entries = [e for e in journal.list_entries(world.store, anna, log.id) if e.meeting_id == meeting.id]
     texts = [e.text for e in sorted(entries, key=lambda e: e.id)]
     assert texts[0] == ("Minutes of the meeting 2026-12-03 10:00. Present: Anna Holm, Lene Lund. "
                         "Absent: Mette Jensen.")

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
-from relaytui.services import clock, consent, efforts, logs, meetings, notifications
+from relaytui.services import clock, consent, efforts, journal, logs, meetings, notifications
 from relaytui.services.meetings import AgreedEffort, GuestInput
 from tests.factories import guardian_consent, new_log
 
@@ -45,7 +45,7 @@ def test_the_holder_convenes_leads_and_writes_the_outcome_in(world):
         goals=("Ida is rested",),
     )
     assert done.status == "held"
-    entries = logs.list_entries(world.store, world.ref("anna"), log.id)
+    entries = journal.list_entries(world.store, world.ref("anna"), log.id)
     minutes = [e.text for e in sorted(entries, key=lambda e: e.id) if e.kind == "minutes"]
     assert minutes[0].startswith("Minutes of the meeting ")
     assert minutes[1:] == ["Since last time: Ida sleeps much better"]
@@ -80,7 +80,7 @@ def test_dk_notification_without_a_meeting_needs_an_exception(world):
     made = notifications.notify(world.store, world.ref("anna"), log.id, reason="Bruises", exception="violence")
     assert made.exception == "violence"
     # the log continues afterwards
-    logs.write_entry(world.store, world.ref("anna"), log.id, text="Notified; continuing the log")
+    journal.write_entry(world.store, world.ref("anna"), log.id, text="Notified; continuing the log")
 
 
 @pytest.mark.rule("R11")

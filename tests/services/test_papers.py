@@ -13,7 +13,7 @@ from relaytui import documents
 from relaytui.errors import NotAllowed, RuleViolation
 from relaytui.i18n import set_language
 from relaytui.models import AuditEvent
-from relaytui.services import clock, consent, efforts, installation, logs, meetings, papers
+from relaytui.services import clock, consent, efforts, installation, journal, logs, meetings, papers
 from tests.factories import build_world
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
@@ -49,14 +49,14 @@ def town(store):
         staff_ids=(world.ref("carl").id,)))
     consent.add_actor(store, anna, log.id, staff_id=world.ref("carl").id, consent_id=given.id)
     logs.change_level(store, anna, log.id, to_level=1, reason="Aftalt med far.")
-    logs.write_entry(store, anna, log.id, text="Søren spiste sin madpakke \x1b[31m i dag.")
+    journal.write_entry(store, anna, log.id, text="Søren spiste sin madpakke \x1b[31m i dag.")
     efforts.add_effort(store, anna, log.id, what="Fast voksen ved aflevering", starts_on=date(2026, 11, 23),
                        evaluate_on=date(2026, 12, 21), responsible_text="far")
     efforts.add_goal(store, anna, log.id, text="Søren er glad om morgenen")
     meeting = meetings.schedule(store, anna, log.id, kind="dialogue", starts_at=MEETING_AT, place="Rum 2",
                                 invitee_staff_ids=(world.ref("carl").id,))
     other = logs.create_log(store, bo, subject_id=world.subjects["Ida Jensen"], concern="OTHER FAMILY CONCERN")
-    logs.write_entry(store, bo, other.id, text="OTHER FAMILY SECRET")
+    journal.write_entry(store, bo, other.id, text="OTHER FAMILY SECRET")
     world.log, world.meeting, world.other = log, meeting, other
     world.subject_id = subject
     yield world
@@ -259,7 +259,7 @@ def test_each_export_is_one_event_in_the_trail(town):
 def test_every_paper_has_page_numbers_and_a_long_one_runs_onto_more_pages(town):
     anna = town.ref("anna")
     for number in range(40):
-        logs.write_entry(town.store, anna, town.log.id, text=f"Notat {number}: Søren leger med de andre. " * 4)
+        journal.write_entry(town.store, anna, town.log.id, text=f"Notat {number}: Søren leger med de andre. " * 4)
     data = documents.render(papers.guardian_copy(town.store, anna, town.log.id), "pdf")
     count = pages(data)
     assert count >= 3

@@ -3,7 +3,7 @@
 import pytest
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
-from relaytui.services import consent, logs, plan
+from relaytui.services import consent, journal, logs, plan
 from tests.factories import guardian_consent
 
 
@@ -17,20 +17,20 @@ def test_the_coordinator_takes_over_and_keeps_the_whole_history(no_world):
     world = no_world
     log = no_log(world)
     anna, carl = world.ref("anna"), world.ref("carl")
-    logs.write_entry(world.store, anna, log.id, text="Ida søv betre.")
-    before = [e.text for e in logs.list_entries(world.store, anna, log.id)]
+    journal.write_entry(world.store, anna, log.id, text="Ida søv betre.")
+    before = [e.text for e in journal.list_entries(world.store, anna, log.id)]
     made = plan.pass_to_plan(world.store, anna, log.id, coordinator_id=carl.id, reason="Langvarige tenester")
     assert made.coordinator_name == "Carl Dahl"
     detail = logs.get_log(world.store, carl, log.id)
     assert (detail.status, detail.holder.holder_name, detail.can_write) == ("plan", "Carl Dahl", True)
-    after = [e.text for e in logs.list_entries(world.store, carl, log.id)]
+    after = [e.text for e in journal.list_entries(world.store, carl, log.id)]
     assert after[1:] == before  # the whole journal came along
     assert "individual plan" in after[0] and "Langvarige tenester" in after[0]
     assert [h.staff_name for h in logs.history(world.store, carl, log.id).holders] == ["Anna Holm", "Carl Dahl"]
     # Only the coordinator writes now; the former holder no longer can.
-    logs.write_entry(world.store, carl, log.id, text="Plan møte i januar.")
+    journal.write_entry(world.store, carl, log.id, text="Plan møte i januar.")
     with pytest.raises(NotAllowed):
-        logs.write_entry(world.store, anna, log.id, text="mine")
+        journal.write_entry(world.store, anna, log.id, text="mine")
     with pytest.raises(RuleViolation):  # one plan is enough
         plan.pass_to_plan(world.store, carl, log.id, coordinator_id=carl.id, reason="igjen")
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
 from relaytui.models import AuditEvent, ReadGrant, ReadGrantRequest
-from relaytui.services import audit, clock, consent, grants, logs
+from relaytui.services import audit, clock, consent, grants, journal, log_list, logs
 from relaytui.services.consent import ConsentInput
 
 
@@ -122,7 +122,7 @@ def test_only_an_administrator_grants_with_a_reason_and_a_day_not_past(world):
         grants.refuse(world.store, world.ref("admin"), request_id, reason="No")
     assert logs.open_log(world.store, world.ref("carl"), log.id).grant.until == until
     with pytest.raises(RuleViolation):  # still read-only forever
-        logs.write_entry(world.store, world.ref("carl"), log.id, text="one more")
+        journal.write_entry(world.store, world.ref("carl"), log.id, text="one more")
 
 
 @pytest.mark.rule("R10")
@@ -164,7 +164,7 @@ def test_the_grant_ends_after_its_last_day(world):
     with pytest.raises(NotAllowed) as refused:
         logs.get_log(world.store, world.ref("carl"), log.id)
     assert refused.value.rule == "R10"
-    listed = logs.list_logs(world.store, world.ref("carl"), include_closed=True, limit=50)
+    listed = log_list.list_logs(world.store, world.ref("carl"), include_closed=True, limit=50)
     assert log.id not in [row.id for row in listed]
     # The one who asked may ask again once it ran out.
     assert grants.request_read(world.store, world.ref("carl"), log.id, reason="Still needed")
