@@ -16,13 +16,8 @@ from stdnum.no import fodselsnummer
 
 from relaytui import config
 from relaytui.services import accounts
-from tests.cli.test_cli import assert_one_line_error, on, run
-from tests.cli.test_cli import snapshot as table_rows
-
-
-@pytest.fixture
-def db_path(tmp_path):
-    return tmp_path / "relay.db"
+from tests.cli.running import assert_one_line_error, on, run
+from tests.cli.running import snapshot as table_rows
 
 
 def rows(path, sql: str) -> list[tuple]:
