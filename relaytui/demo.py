@@ -33,12 +33,14 @@ from relaytui.services import (
     log_list,
     logs,
     meetings,
+    minutes,
     notifications,
     subjects,
     units,
 )
 from relaytui.services.consent import ConsentInput
-from relaytui.services.meetings import AgreedEffort, GuestInput
+from relaytui.services.meetings import GuestInput
+from relaytui.services.minutes import AgreedEffort
 from relaytui.services.subjects import GuardianInput
 
 PASSWORD = "demo"
@@ -562,10 +564,10 @@ class _Story:
         )
         t.at(meeting.starts_at + timedelta(minutes=10))
         for item, line in zip(meeting.agenda, land.minutes):
-            meetings.save_note(store, by, meeting.id, text=line.format(first=first), agenda_item_id=item.id)
+            minutes.save_note(store, by, meeting.id, text=line.format(first=first), agenda_item_id=item.id)
         t.at(meeting.starts_at + timedelta(minutes=55))
         current = meetings.get_meeting(store, by, meeting.id)
-        meetings.finish_minutes(store, by, meeting.id, version=current.version, efforts=(
+        minutes.finish_minutes(store, by, meeting.id, version=current.version, efforts=(
             AgreedEffort(land.agreed_effort.format(first=first),
                          evaluate_on=t.real_now.date() + timedelta(days=30), responsible_staff_id=by.id),
         ))

@@ -106,7 +106,9 @@ def goal_view(session: Session, goal: Goal, today: date) -> GoalView:
     return goal_views(session, [goal], today)[0]
 
 
-def _check_responsible(session: Session, log, staff_id: int | None, text: str) -> None:
+def check_responsible(session: Session, log, staff_id: int | None, text: str) -> None:
+    """Who is responsible for an effort: the holder, an actor of the log, or someone named in
+    the home (R12); also asked of the efforts agreed in a meeting's minutes."""
     if staff_id is None and not text.strip():
         raise InvalidInput(
             _("Name who is responsible: an actor, the holder, or someone in the home such as "
@@ -134,7 +136,7 @@ def add_effort(store: Store, by: access.StaffRef, log_id: int, *, what: str, sta
     inst = installation.read(store)
     with store.session(write=True) as session:
         staff, log = access.log_for_write(session, by, log_id, what="effort")
-        _check_responsible(session, log, responsible_staff_id, responsible_text)
+        check_responsible(session, log, responsible_staff_id, responsible_text)
         effort = Effort(
             log_id=log.id, what=what, responsible_staff_id=responsible_staff_id,
             responsible_text=(responsible_text or "").strip() if responsible_staff_id is None else "",
@@ -172,7 +174,7 @@ def update_effort(store: Store, by: access.StaffRef, effort_id: int, *, version:
                 raise InvalidInput(_("The evaluation date cannot be before the start date."), rule="R12")
             values["evaluate_on"] = evaluate_on
         if responsible_staff_id is not None or responsible_text is not None:
-            _check_responsible(session, log, responsible_staff_id, responsible_text or "")
+            check_responsible(session, log, responsible_staff_id, responsible_text or "")
             values["responsible_staff_id"] = responsible_staff_id
             values["responsible_text"] = (responsible_text or "").strip() if responsible_staff_id is None else ""
         guarded_update(session, Effort, effort.id, version, **values)

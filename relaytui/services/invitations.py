@@ -22,7 +22,7 @@ from relaytui.i18n import N_, _
 from relaytui.i18n.formats import long_date_text, time_text
 from relaytui.models import Meeting, Staff, Unit
 from relaytui.services import access, clock, installation
-from relaytui.services.meetings import MeetingView, _view
+from relaytui.services.meetings import MeetingView, meeting_view
 
 KIND_NAMES = {
     "dialogue": N_("Dialogue meeting"),
@@ -47,13 +47,15 @@ class Invitation:
     invitee_emails: dict[int, str]
 
 
-def _read(store: Store, by: access.StaffRef, meeting_id: int) -> Invitation:
+def read_invitation(store: Store, by: access.StaffRef, meeting_id: int) -> Invitation:
+    """What an invitation says (the meeting, its convener, the addresses), read by the holder
+    only and audited as exported; the agenda counts as sent from then on (R13)."""
     with store.session(write=True) as session:
         meeting = session.get(Meeting, meeting_id)
         if meeting is None:
             raise NotFound(_("There is no such meeting."))
         staff, log = access.log_for_write(session, by, meeting.log_id, what="invitation")
-        view = _view(session, meeting, with_notes=False)
+        view = meeting_view(session, meeting, with_notes=False)
         convener = session.get(Staff, meeting.convened_by) or staff
         unit = session.get(Unit, convener.unit_id) if convener.unit_id else None
         emails = _emails(session, view)
@@ -104,7 +106,7 @@ def ics(store: Store, by: access.StaffRef, meeting_id: int) -> bytes:
     """The invitation as an iCalendar file (RFC 5545): time, place, invitees and agenda."""
     from icalendar import Calendar, Event, vCalAddress, vText
 
-    inv = _read(store, by, meeting_id)
+    inv = read_invitation(store, by, meeting_id)
     meeting = inv.meeting
     tz = ZoneInfo(inv.timezone)
     starts = meeting.starts_at.astimezone(tz)
@@ -169,7 +171,7 @@ def _when(meeting: MeetingView, tz: str) -> str:
 
 def letter(store: Store, by: access.StaffRef, meeting_id: int) -> str:
     """The invitation as plain text, to print or to paste into a (secure) message."""
-    inv = _read(store, by, meeting_id)
+    inv = read_invitation(store, by, meeting_id)
     meeting = inv.meeting
     kind = _(KIND_NAMES.get(meeting.kind, meeting.kind)).lower()
     reach = ", ".join(part for part in (inv.convener_phone, inv.convener_email) if part)

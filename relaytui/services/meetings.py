@@ -14,17 +14,19 @@ from sqlmodel import Session, col, select
 from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotFound, RuleViolation
 from relaytui.i18n import N_, _
-from relaytui.models import AgendaItem, Effort, Entry, Goal, Invitee, Meeting, MinutesNote, RelayLog, Staff, Subject
+from relaytui.models import (
+    AgendaItem,
+    Invitee,
+    Meeting,
+    MinutesNote,
+    RelayLog,
+    Staff,
+    Subject,
+)
 from relaytui.services import access, audit, clock, installation
-from relaytui.services.efforts import _check_responsible as check_responsible
 from relaytui.services.versions import guarded_update
 
 KINDS = ("dialogue", "notification", "evaluation")
-#: What a line of the minutes becomes when they are finished.
-NOTE_KINDS = ("note", "effort", "goal", "agreement", "outcome")
-#: How a line of each kind starts when it is written into the journal.
-NOTE_PREFIX = {"effort": N_("Effort"), "goal": N_("Goal"), "agreement": N_("Agreement"),
-               "outcome": N_("The family department's assessment")}
 
 DEFAULT_AGENDA = {
     "dialogue": (N_("Since last time"), N_("The child's own view"), N_("Evaluation of efforts and goals"),
@@ -127,20 +129,12 @@ class MeetingView:
     version: int
 
 
-@dataclass(frozen=True)
-class AgreedEffort:
-    what: str
-    evaluate_on: date
-    responsible_staff_id: int | None = None
-    responsible_text: str = ""
-    starts_on: date | None = None
+def meeting_view(session: Session, meeting: Meeting, *, with_notes: bool = True) -> MeetingView:
+    """What the screens, papers and invitations show of a meeting (see :func:`meeting_views`)."""
+    return meeting_views(session, [meeting], with_notes=with_notes)[0]
 
 
-def _view(session: Session, meeting: Meeting, *, with_notes: bool = True) -> MeetingView:
-    return _views(session, [meeting], with_notes=with_notes)[0]
-
-
-def _views(session: Session, rows: list[Meeting], *, with_notes: bool = True) -> list[MeetingView]:
+def meeting_views(session: Session, rows: list[Meeting], *, with_notes: bool = True) -> list[MeetingView]:
     """The views of several meetings, a statement per kind of row (never one per meeting)."""
     if not rows:
         return []
@@ -319,10 +313,11 @@ def schedule(store: Store, by: access.StaffRef, log_id: int, *, kind: str, start
                                     email=guest.email or None))
         session.flush()
         access.write_audit(session, staff, by, "meeting_scheduled", log=log, detail=f"meeting {meeting.id}")
-        return _view(session, meeting)
+        return meeting_view(session, meeting)
 
 
-def _meeting_for_write(session: Session, by: access.StaffRef, meeting_id: int):
+def meeting_for_write(session: Session, by: access.StaffRef, meeting_id: int):
+    """The meeting and its log, for a change only the log's holder may make (R7)."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
         raise NotFound(_("There is no such meeting."))
@@ -338,7 +333,7 @@ def reschedule(store: Store, by: access.StaffRef, meeting_id: int, *, version: i
     if not reason:
         raise InvalidInput(_("Write why the meeting moves."))
     with store.session(write=True) as session:
-        staff, log, meeting = _meeting_for_write(session, by, meeting_id)
+        staff, log, meeting = meeting_for_write(session, by, meeting_id)
         if meeting.status != "planned":
             raise RuleViolation(_("Only a planned meeting can be moved."), rule="R13")
         values = {"starts_at": starts_at, "duration_minutes": duration_minutes, "moved_reason": reason}
@@ -346,7 +341,7 @@ def reschedule(store: Store, by: access.StaffRef, meeting_id: int, *, version: i
             values["place"] = place.strip()
         guarded_update(session, Meeting, meeting.id, version, **values)
         access.write_audit(session, staff, by, "meeting_moved", log=log, detail=f"meeting {meeting.id}")
-        return _view(session, session.get(Meeting, meeting.id))
+        return meeting_view(session, session.get(Meeting, meeting.id))
 
 
 def cancel(store: Store, by: access.StaffRef, meeting_id: int, *, version: int, reason: str) -> MeetingView:
@@ -354,12 +349,12 @@ def cancel(store: Store, by: access.StaffRef, meeting_id: int, *, version: int, 
     if not reason:
         raise InvalidInput(_("Write why the meeting is cancelled."))
     with store.session(write=True) as session:
-        staff, log, meeting = _meeting_for_write(session, by, meeting_id)
+        staff, log, meeting = meeting_for_write(session, by, meeting_id)
         if meeting.status != "planned":
             raise RuleViolation(_("Only a planned meeting can be cancelled."), rule="R13")
         guarded_update(session, Meeting, meeting.id, version, status="cancelled", cancel_reason=reason)
         access.write_audit(session, staff, by, "meeting_cancelled", log=log, detail=f"meeting {meeting.id}")
-        return _view(session, session.get(Meeting, meeting.id))
+        return meeting_view(session, session.get(Meeting, meeting.id))
 
 
 def set_agenda(store: Store, by: access.StaffRef, meeting_id: int, titles: list[str]) -> MeetingView:
@@ -368,7 +363,7 @@ def set_agenda(store: Store, by: access.StaffRef, meeting_id: int, titles: list[
     if not clean:
         raise InvalidInput(_("An agenda needs at least one item."))
     with store.session(write=True) as session:
-        staff, log, meeting = _meeting_for_write(session, by, meeting_id)
+        staff, log, meeting = meeting_for_write(session, by, meeting_id)
         if meeting.minutes_finished_at is not None:
             raise RuleViolation(_("The minutes are finished; the agenda can no longer change."), rule="R13")
         existing = session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)).all()
@@ -391,82 +386,19 @@ def set_agenda(store: Store, by: access.StaffRef, meeting_id: int, titles: list[
             session.delete(item)
         session.flush()
         access.write_audit(session, staff, by, "agenda_changed", log=log, detail=f"meeting {meeting.id}")
-        return _view(session, meeting)
+        return meeting_view(session, meeting)
 
 
 def record_attendance(store: Store, by: access.StaffRef, meeting_id: int, attended: dict[int, bool]) -> MeetingView:
     with store.session(write=True) as session:
-        staff, log, meeting = _meeting_for_write(session, by, meeting_id)
+        staff, log, meeting = meeting_for_write(session, by, meeting_id)
         for invitee in session.exec(select(Invitee).where(Invitee.meeting_id == meeting.id)).all():
             if invitee.id in attended:
                 invitee.attended = bool(attended[invitee.id])
                 session.add(invitee)
         session.flush()
         access.write_audit(session, staff, by, "attendance", log=log, detail=f"meeting {meeting.id}")
-        return _view(session, meeting)
-
-
-def save_note(store: Store, by: access.StaffRef, meeting_id: int, *, text: str,
-              agenda_item_id: int | None = None, note_id: int | None = None,
-              version: int | None = None, kind: str | None = None,
-              responsible_staff_id: int | None = None, responsible_text: str = "",
-              evaluate_on: date | None = None, typing: bool = False) -> NoteView:
-    """Save one line of the minutes as a draft: a new line, or a change of a draft line.
-
-    ``typing`` says the line is still in the holder's input, not finished with Enter: opened
-    again after a crash, the minutes put it back there.
-
-    ``kind`` turns the line into an effort (with who is responsible and when it is evaluated,
-    R12), a goal, an agreement or, at a notification meeting, the family department's
-    assessment (R11); ``None`` keeps what the line already is. The line keeps the time it was
-    first noted.
-    """
-    if kind is not None and kind not in NOTE_KINDS:
-        raise InvalidInput(_("A line is a note, an effort, a goal, an agreement or an assessment."))
-    with store.session(write=True) as session:
-        staff, log, meeting = _meeting_for_write(session, by, meeting_id)
-        if meeting.minutes_finished_at is not None:
-            raise RuleViolation(_("The minutes are finished and can no longer change."), rule="R7")
-        if meeting.status == "cancelled":
-            raise RuleViolation(_("A cancelled meeting has no minutes."), rule="R13")
-        if agenda_item_id is not None:
-            item = session.get(AgendaItem, agenda_item_id)
-            if item is None or item.meeting_id != meeting.id:
-                raise NotFound(_("That agenda item is not on this meeting."))
-        note = None
-        if note_id is not None:
-            note = session.get(MinutesNote, note_id)
-            if note is None or note.meeting_id != meeting.id:
-                raise NotFound(_("That line is not in these minutes."))
-        new_kind = kind if kind is not None else (note.kind if note is not None else "note")
-        values: dict[str, object] = {"text": text, "agenda_item_id": agenda_item_id, "kind": new_kind,
-                                     "typing": typing}
-        if kind is not None:
-            values.update(responsible_staff_id=None, responsible_text="", evaluate_on=None)
-            if kind == "effort":
-                if not text.strip():
-                    raise InvalidInput(_("Write what the effort is before you make the line an effort."))
-                if evaluate_on is None:
-                    raise InvalidInput(_("Give the date the effort is evaluated."), rule="R12")
-                if evaluate_on < clock.local(meeting.starts_at, installation.timezone_of(session)).date():
-                    raise InvalidInput(_("The evaluation date cannot be before the meeting."), rule="R12")
-                check_responsible(session, log, responsible_staff_id, responsible_text)
-                values.update(responsible_staff_id=responsible_staff_id,
-                              responsible_text=(responsible_text or "").strip() if responsible_staff_id is None else "",
-                              evaluate_on=evaluate_on)
-            elif kind == "outcome" and meeting.kind != "notification":
-                raise InvalidInput(_("Only a notification meeting records the family department's assessment."),
-                                   rule="R11")
-        if note is None:
-            note = MinutesNote(meeting_id=meeting.id, noted_at=clock.now(), **values)
-            session.add(note)
-            session.flush()
-        else:
-            guarded_update(session, MinutesNote, note.id, version if version is not None else note.version,
-                           **values)
-            note = session.get(MinutesNote, note.id)
-        access.write_audit(session, staff, by, "minutes_draft", log=log, detail=f"meeting {meeting.id}")
-        return note_view(note)
+        return meeting_view(session, meeting)
 
 
 def conflicts(store: Store, by: access.StaffRef, *, starts_at: datetime, duration_minutes: int,
@@ -505,103 +437,20 @@ def conflicts(store: Store, by: access.StaffRef, *, starts_at: datetime, duratio
         return found
 
 
-def finish_minutes(store: Store, by: access.StaffRef, meeting_id: int, *, version: int,
-                   efforts: tuple[AgreedEffort, ...] = (), goals: tuple[str, ...] = (),
-                   outcome: str | None = None) -> MeetingView:
-    """Write the minutes into the log as entries that never change, with the agreed efforts
-    and goals; the meeting is held (R13). A notification meeting records its outcome (R11).
-
-    Lines turned into efforts, goals or agreements become those; ``efforts`` and ``goals``
-    add more. Attendance heads the minutes.
-    """
-    with store.session(write=True) as session:
-        staff, log, meeting = _meeting_for_write(session, by, meeting_id)
-        if meeting.minutes_finished_at is not None:
-            raise RuleViolation(_("These minutes were already finished."), rule="R13")
-        if meeting.status == "cancelled":
-            raise RuleViolation(_("A cancelled meeting has no minutes."), rule="R13")
-        now = clock.now()
-        agenda = {a.id: a for a in session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id))}
-        notes = [n for n in session.exec(select(MinutesNote).where(MinutesNote.meeting_id == meeting.id)
-                                         .order_by(col(MinutesNote.noted_at), col(MinutesNote.id))).all()
-                 if n.text.strip()]
-        # The lines in agenda order, each section in the order it was noted.
-        order = {item_id: item.position for item_id, item in agenda.items()}
-        notes.sort(key=lambda n: (order.get(n.agenda_item_id, len(order)), n.noted_at, n.id))
-        outcome_text = (outcome or "").strip() or "\n".join(n.text.strip() for n in notes if n.kind == "outcome")
-        if meeting.kind == "notification" and not outcome_text:
-            raise InvalidInput(_("Write the family department's assessment before finishing."), rule="R11")
-        tz = installation.timezone_of(session)
-        invitees = session.exec(select(Invitee).where(Invitee.meeting_id == meeting.id).order_by(col(Invitee.id))).all()
-        present = [i.name for i in invitees if i.attended]
-        absent = [i.name for i in invitees if i.attended is False]
-        head = _("Minutes of the meeting {when}.").format(
-            when=clock.local(meeting.starts_at, tz).strftime("%Y-%m-%d %H:%M"))
-        if present:
-            head += " " + _("Present: {names}.").format(names=", ".join(present))
-        if absent:
-            head += " " + _("Absent: {names}.").format(names=", ".join(absent))
-        session.add(Entry(log_id=log.id, author_id=staff.id, written_at=now, kind="minutes", text=head,
-                          meeting_id=meeting.id))
-        for note in notes:
-            item = agenda.get(note.agenda_item_id)
-            body = note.text.strip()
-            if note.kind in NOTE_PREFIX:
-                body = f"{_(NOTE_PREFIX[note.kind])}: {body}"
-            if note.kind == "effort":
-                who = note.responsible_text
-                if note.responsible_staff_id:
-                    person = session.get(Staff, note.responsible_staff_id)
-                    who = person.full_name if person else who
-                body += " " + _("(responsible: {who}; evaluated {day})").format(
-                    who=who, day=note.evaluate_on.isoformat() if note.evaluate_on else "-")
-            if item is not None:
-                body = f"{item.title}: {body}"
-            session.add(Entry(log_id=log.id, author_id=staff.id, written_at=now,
-                              kind="agreement" if note.kind in ("agreement", "effort", "goal") else "minutes",
-                              text=body, meeting_id=meeting.id))
-            if note.kind == "effort":
-                session.add(Effort(log_id=log.id, what=note.text.strip(),
-                                   responsible_staff_id=note.responsible_staff_id,
-                                   responsible_text=note.responsible_text if note.responsible_staff_id is None else "",
-                                   starts_on=clock.local(now, tz).date(), evaluate_on=note.evaluate_on,
-                                   created_by=staff.id, created_at=now, meeting_id=meeting.id))
-            elif note.kind == "goal":
-                session.add(Goal(log_id=log.id, text=note.text.strip(), created_by=staff.id, created_at=now,
-                                 meeting_id=meeting.id))
-        for agreed in efforts:
-            if not agreed.what.strip():
-                continue
-            check_responsible(session, log, agreed.responsible_staff_id, agreed.responsible_text)
-            session.add(Effort(log_id=log.id, what=agreed.what.strip(),
-                               responsible_staff_id=agreed.responsible_staff_id,
-                               responsible_text=agreed.responsible_text, starts_on=agreed.starts_on or now.date(),
-                               evaluate_on=agreed.evaluate_on, created_by=staff.id, created_at=now,
-                               meeting_id=meeting.id))
-        for text in goals:
-            if text.strip():
-                session.add(Goal(log_id=log.id, text=text.strip(), created_by=staff.id, created_at=now,
-                                 meeting_id=meeting.id))
-        guarded_update(session, Meeting, meeting.id, version, status="held", minutes_finished_at=now,
-                       outcome=outcome_text or None)
-        access.write_audit(session, staff, by, "minutes_finished", log=log, detail=f"meeting {meeting.id}")
-        return _view(session, session.get(Meeting, meeting.id))
-
-
 def get_meeting(store: Store, by: access.StaffRef, meeting_id: int) -> MeetingView:
     with store.session(write=True) as session:
         meeting = session.get(Meeting, meeting_id)
         if meeting is None:
             raise NotFound(_("There is no such meeting."))
         access.log_for_read(session, by, meeting.log_id, what="meeting")
-        return _view(session, meeting)
+        return meeting_view(session, meeting)
 
 
 def list_meetings(store: Store, by: access.StaffRef, log_id: int) -> list[MeetingView]:
     with store.session(write=True) as session:
         access.log_for_read(session, by, log_id, what="meetings")
         rows = session.exec(select(Meeting).where(Meeting.log_id == log_id).order_by(col(Meeting.starts_at))).all()
-        return _views(session, list(rows), with_notes=False)
+        return meeting_views(session, list(rows), with_notes=False)
 
 
 def my_meetings(store: Store, by: access.StaffRef, *, start: datetime, days: int = 7) -> list[MeetingView]:
@@ -617,7 +466,7 @@ def my_meetings(store: Store, by: access.StaffRef, *, start: datetime, days: int
             ).order_by(col(Meeting.starts_at))
         ).all()
         readable = _readable_logs(session, staff, {m.log_id for m in rows})
-        views = _views(session, [m for m in rows if m.log_id in readable], with_notes=False)
+        views = meeting_views(session, [m for m in rows if m.log_id in readable], with_notes=False)
         shown = {v.log_id for v in views}
         audit.record_view(session, staff_id=staff.id, username=staff.username,
                           what=f"planner {start.date().isoformat()}+{days}",

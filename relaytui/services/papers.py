@@ -34,7 +34,7 @@ from relaytui.models import (
     Unit,
 )
 from relaytui.services import access, audit, clock, consent, efforts, installation, invitations, subjects
-from relaytui.services.meetings import MeetingView, _views
+from relaytui.services.meetings import MeetingView, meeting_views
 
 #: The papers, as the screens and the command line name them.
 KINDS = ("consent-form", "guardian-copy", "minutes", "access-report")
@@ -314,7 +314,7 @@ def guardian_copy(store: Store, by: access.StaffRef, log_id: int) -> GuardianCop
             efforts=tuple(efforts.effort_views(session, list(effort_rows), today)),
             goals=tuple(efforts.goal_views(session, list(goal_rows), today)),
             meetings=tuple(MeetingRecord(view, tuple(minutes.get(view.id, ())))
-                           for view in _views(session, list(meeting_rows), with_notes=False)),
+                           for view in meeting_views(session, list(meeting_rows), with_notes=False)),
             entries=tuple(loose),
             notifications_left_out=len(session.exec(select(Notification.id)
                                                     .where(Notification.log_id == log.id)).all()),
@@ -335,7 +335,7 @@ def meeting_paper(store: Store, by: access.StaffRef, meeting_id: int) -> Meeting
         if meeting is None:
             raise NotFound(_("There is no such meeting."))
         _holder_log(session, by, meeting.log_id, "minutes")
-    invitation = invitations._read(store, by, meeting_id)
+    invitation = invitations.read_invitation(store, by, meeting_id)
     with store.session(write=True) as session:
         staff, log = _holder_log(session, by, invitation.meeting.log_id, "minutes")
         inst = installation.read_in(session)

@@ -24,6 +24,7 @@ from relaytui.screens.minutes import (
     NextMeetingQuestion,
 )
 from relaytui.services import clock, efforts, journal, logs, meetings
+from relaytui.services import minutes as minutes_service
 from tests.factories import build_world
 from tests.screens.reading import screen_text, wait_for
 
@@ -234,7 +235,7 @@ async def test_a_refused_save_keeps_the_text_and_the_next_key_saves_it(world):
         await wait_until(pilot, lambda: texts(stored(world, meeting.id)), "the first save")
         [saved] = stored(world, meeting.id).notes
         # Meanwhile the same line is changed elsewhere (another terminal of the holder).
-        meetings.save_note(world.store, world.anna, meeting.id, text="Changed elsewhere",
+        minutes_service.save_note(world.store, world.anna, meeting.id, text="Changed elsewhere",
                            agenda_item_id=saved.agenda_item_id, note_id=saved.id, version=saved.version)
         await type_text(pilot, " yes")
         await wait_for(pilot, lambda: "not saved: " in screen_text(app), "the refusal in the status")
@@ -311,7 +312,7 @@ async def test_escape_saves_the_line_and_says_the_draft_is_kept(world):
 
 
 def note(world, meeting, text, section=0, **kind):
-    return meetings.save_note(world.store, world.anna, meeting.id, text=text,
+    return minutes_service.save_note(world.store, world.anna, meeting.id, text=text,
                               agenda_item_id=meeting.agenda[section].id, **kind)
 
 
@@ -419,7 +420,7 @@ async def test_a_reader_cannot_write_the_minutes(sqlite_store):
     log = logs.create_log(sqlite_store, anna, subject_id=town.subjects["Ida Jensen"], concern="Hungry.")
     meeting = meetings.schedule(sqlite_store, anna, log.id, kind="dialogue",
                                 starts_at=clock.now() + timedelta(hours=1), invitee_staff_ids=(lene.id,))
-    meetings.save_note(sqlite_store, anna, meeting.id, text=MARKUP, agenda_item_id=meeting.agenda[0].id)
+    minutes_service.save_note(sqlite_store, anna, meeting.id, text=MARKUP, agenda_item_id=meeting.agenda[0].id)
     app = MinutesApp(sqlite_store, lene, meeting.id)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_minutes(pilot)

@@ -35,7 +35,7 @@ from relaytui.models import (
 import relaytui.services as services_package
 from relaytui.services import (
     accounts, audit, clock, consent, dashboard, efforts, grants, handover, installation, invitations, keys,
-    journal, log_list, logs, meetings, notifications, papers, plan, subjects, units, writing,
+    journal, log_list, logs, meetings, minutes, notifications, papers, plan, subjects, units, writing,
 )
 from tests.factories import build_world, national_number
 
@@ -206,10 +206,11 @@ WRITES = {
     "meetings.cancel": lambda w, c, by: meetings.cancel(w.store, by, c.meeting_id, version=1, reason="r"),
     "meetings.set_agenda": lambda w, c, by: meetings.set_agenda(w.store, by, c.meeting_id, ["A"]),
     "meetings.record_attendance": lambda w, c, by: meetings.record_attendance(w.store, by, c.meeting_id, {}),
-    "meetings.save_note": lambda w, c, by: meetings.save_note(w.store, by, c.meeting_id, text="n"),
-    "meetings.finish_minutes": lambda w, c, by: meetings.finish_minutes(w.store, by, c.meeting_id, version=1),
+    "minutes.save_note": lambda w, c, by: minutes.save_note(w.store, by, c.meeting_id, text="n"),
+    "minutes.finish_minutes": lambda w, c, by: minutes.finish_minutes(w.store, by, c.meeting_id, version=1),
     "invitations.ics": lambda w, c, by: invitations.ics(w.store, by, c.meeting_id),
     "invitations.letter": lambda w, c, by: invitations.letter(w.store, by, c.meeting_id),
+    "invitations.read_invitation": lambda w, c, by: invitations.read_invitation(w.store, by, c.meeting_id),
     "papers.consent_form": lambda w, c, by: papers.consent_form(w.store, by, c.log_id),
     "papers.guardian_copy": lambda w, c, by: papers.guardian_copy(w.store, by, c.log_id),
     "papers.meeting_paper": lambda w, c, by: papers.meeting_paper(w.store, by, c.meeting_id),

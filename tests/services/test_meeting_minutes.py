@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
 from relaytui.models import AuditEvent
-from relaytui.services import efforts, invitations, journal, logs, meetings
+from relaytui.services import efforts, invitations, journal, logs, meetings, minutes
 from relaytui.services.meetings import GuestInput
 from tests.factories import new_log
 
@@ -27,31 +27,31 @@ def test_a_line_becomes_an_effort_only_with_who_and_when(world):
     anna = world.ref("anna")
     log, meeting = meeting_with_actor(world)
     section = meeting.agenda[3].id
-    line = meetings.save_note(world.store, anna, meeting.id, text="Mother packs breakfast", agenda_item_id=section)
+    line = minutes.save_note(world.store, anna, meeting.id, text="Mother packs breakfast", agenda_item_id=section)
     assert line.kind == "note"
     with pytest.raises(InvalidInput):  # no evaluation date
-        meetings.save_note(world.store, anna, meeting.id, text=line.text, agenda_item_id=section, note_id=line.id,
+        minutes.save_note(world.store, anna, meeting.id, text=line.text, agenda_item_id=section, note_id=line.id,
                            version=line.version, kind="effort", responsible_text="mother")
     with pytest.raises(InvalidInput):  # evaluated before the meeting
-        meetings.save_note(world.store, anna, meeting.id, text=line.text, agenda_item_id=section, note_id=line.id,
+        minutes.save_note(world.store, anna, meeting.id, text=line.text, agenda_item_id=section, note_id=line.id,
                            version=line.version, kind="effort", responsible_text="mother",
                            evaluate_on=date(2026, 12, 1))
     with pytest.raises(InvalidInput):  # nobody responsible
-        meetings.save_note(world.store, anna, meeting.id, text=line.text, agenda_item_id=section, note_id=line.id,
+        minutes.save_note(world.store, anna, meeting.id, text=line.text, agenda_item_id=section, note_id=line.id,
                            version=line.version, kind="effort", evaluate_on=date(2027, 1, 15))
     with pytest.raises(RuleViolation):  # Carl is no actor of this log
-        meetings.save_note(world.store, anna, meeting.id, text=line.text, agenda_item_id=section, note_id=line.id,
+        minutes.save_note(world.store, anna, meeting.id, text=line.text, agenda_item_id=section, note_id=line.id,
                            version=line.version, kind="effort", evaluate_on=date(2027, 1, 15),
                            responsible_staff_id=world.ref("carl").id)
     unchanged = meetings.get_meeting(world.store, anna, meeting.id).notes
     assert [(n.kind, n.version) for n in unchanged] == [("note", 1)]
-    effort = meetings.save_note(world.store, anna, meeting.id, text=line.text, agenda_item_id=section,
+    effort = minutes.save_note(world.store, anna, meeting.id, text=line.text, agenda_item_id=section,
                                 note_id=line.id, version=line.version, kind="effort", responsible_text="mother",
                                 evaluate_on=date(2027, 1, 15))
     assert (effort.kind, effort.responsible_text, effort.evaluate_on) == ("effort", "mother", date(2027, 1, 15))
     assert effort.noted_at == line.noted_at  # the line keeps the time it was first noted
     # A later change of the text keeps what the line is.
-    typed = meetings.save_note(world.store, anna, meeting.id, text="Mother packs a breakfast box",
+    typed = minutes.save_note(world.store, anna, meeting.id, text="Mother packs a breakfast box",
                                agenda_item_id=section, note_id=effort.id, version=effort.version)
     assert (typed.kind, typed.evaluate_on) == ("effort", date(2027, 1, 15))
 
@@ -62,18 +62,18 @@ def test_finishing_turns_lines_into_entries_efforts_goals_and_agreements(world):
     log, meeting = meeting_with_actor(world, guests=(GuestInput("Mette Jensen", "mother"),))
     since, _own, _evaluation, new, _next = (item.id for item in meeting.agenda)
     # Noted out of agenda order: the minutes follow the agenda.
-    meetings.save_note(world.store, anna, meeting.id, text="Breakfast at home", agenda_item_id=new,
+    minutes.save_note(world.store, anna, meeting.id, text="Breakfast at home", agenda_item_id=new,
                        kind="effort", responsible_staff_id=world.ref("lene").id, evaluate_on=date(2027, 1, 15))
-    meetings.save_note(world.store, anna, meeting.id, text="Ida sleeps better", agenda_item_id=since)
-    meetings.save_note(world.store, anna, meeting.id, text="Ida is rested in the morning", agenda_item_id=new,
+    minutes.save_note(world.store, anna, meeting.id, text="Ida sleeps better", agenda_item_id=since)
+    minutes.save_note(world.store, anna, meeting.id, text="Ida is rested in the morning", agenda_item_id=new,
                        kind="goal")
-    meetings.save_note(world.store, anna, meeting.id, text="Mother calls the doctor", agenda_item_id=new,
+    minutes.save_note(world.store, anna, meeting.id, text="Mother calls the doctor", agenda_item_id=new,
                        kind="agreement")
-    meetings.save_note(world.store, anna, meeting.id, text="   ", agenda_item_id=new)  # an empty line: dropped
+    minutes.save_note(world.store, anna, meeting.id, text="   ", agenda_item_id=new)  # an empty line: dropped
     held = meetings.get_meeting(world.store, anna, meeting.id)
     present = {i.id: i.name != "Mette Jensen" for i in held.invitees}
     meetings.record_attendance(world.store, anna, meeting.id, present)
-    done = meetings.finish_minutes(world.store, anna, meeting.id, version=held.version)
+    done = minutes.finish_minutes(world.store, anna, meeting.id, version=held.version)
     assert done.status == "held" and done.minutes_finished_at is not None
     entries = [e for e in journal.list_entries(world.store, anna, log.id) if e.meeting_id == meeting.id]
     texts = [e.text for e in sorted(entries, key=lambda e: e.id)]
@@ -90,7 +90,7 @@ def test_finishing_turns_lines_into_entries_efforts_goals_and_agreements(world):
                                                                        date(2027, 1, 15))]
     assert [g.text for g in efforts.list_goals(world.store, anna, log.id)] == ["Ida is rested in the morning"]
     with pytest.raises(RuleViolation):
-        meetings.finish_minutes(world.store, anna, meeting.id, version=done.version)
+        minutes.finish_minutes(world.store, anna, meeting.id, version=done.version)
 
 
 @pytest.mark.rule("R11")
@@ -98,25 +98,25 @@ def test_a_notification_meeting_records_the_family_departments_assessment(world)
     anna = world.ref("anna")
     log, meeting = meeting_with_actor(world, kind="notification")
     with pytest.raises(InvalidInput):
-        meetings.finish_minutes(world.store, anna, meeting.id, version=meeting.version)
-    meetings.save_note(world.store, anna, meeting.id, text="The family department opens a case",
+        minutes.finish_minutes(world.store, anna, meeting.id, version=meeting.version)
+    minutes.save_note(world.store, anna, meeting.id, text="The family department opens a case",
                        agenda_item_id=meeting.agenda[2].id, kind="outcome")
     current = meetings.get_meeting(world.store, anna, meeting.id)
-    done = meetings.finish_minutes(world.store, anna, meeting.id, version=current.version)
+    done = minutes.finish_minutes(world.store, anna, meeting.id, version=current.version)
     assert done.outcome == "The family department opens a case"
     other = meetings.schedule(world.store, anna, log.id, kind="dialogue", starts_at=WHEN + timedelta(days=7))
     with pytest.raises(InvalidInput):  # only a notification meeting has an assessment
-        meetings.save_note(world.store, anna, other.id, text="x", kind="outcome")
+        minutes.save_note(world.store, anna, other.id, text="x", kind="outcome")
 
 
 @pytest.mark.rule("R7")
 def test_only_the_holder_drafts_and_a_cancelled_meeting_has_no_minutes(world):
     log, meeting = meeting_with_actor(world)
     with pytest.raises(NotAllowed):
-        meetings.save_note(world.store, world.ref("lene"), meeting.id, text="mine")
+        minutes.save_note(world.store, world.ref("lene"), meeting.id, text="mine")
     meetings.cancel(world.store, world.ref("anna"), meeting.id, version=meeting.version, reason="Ill")
     with pytest.raises(RuleViolation):
-        meetings.save_note(world.store, world.ref("anna"), meeting.id, text="late")
+        minutes.save_note(world.store, world.ref("anna"), meeting.id, text="late")
 
 
 @pytest.mark.rule("R13")

@@ -5,8 +5,9 @@ from datetime import date, timedelta
 import pytest
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
-from relaytui.services import clock, consent, efforts, journal, logs, meetings, notifications
-from relaytui.services.meetings import AgreedEffort, GuestInput
+from relaytui.services import clock, consent, efforts, journal, logs, meetings, minutes, notifications
+from relaytui.services.meetings import GuestInput
+from relaytui.services.minutes import AgreedEffort
 from tests.factories import guardian_consent, new_log
 
 
@@ -31,14 +32,14 @@ def test_the_holder_convenes_leads_and_writes_the_outcome_in(world):
     assert [a.title for a in meeting.agenda][0] == "Since last time" and len(meeting.agenda) == 5
     assert [i.name for i in meeting.invitees] == ["Anna Holm", "Lene Lund", "Mette Jensen"]
     first_item = meeting.agenda[0].id
-    note = meetings.save_note(world.store, world.ref("anna"), meeting.id, text="Ida sleeps better",
+    note = minutes.save_note(world.store, world.ref("anna"), meeting.id, text="Ida sleeps better",
                               agenda_item_id=first_item)
-    meetings.save_note(world.store, world.ref("anna"), meeting.id, text="Ida sleeps much better",
+    minutes.save_note(world.store, world.ref("anna"), meeting.id, text="Ida sleeps much better",
                        agenda_item_id=first_item, note_id=note.id, version=note.version)
     with pytest.raises(NotAllowed):
-        meetings.save_note(world.store, world.ref("lene"), meeting.id, text="mine")
+        minutes.save_note(world.store, world.ref("lene"), meeting.id, text="mine")
     current = meetings.get_meeting(world.store, world.ref("anna"), meeting.id)
-    done = meetings.finish_minutes(
+    done = minutes.finish_minutes(
         world.store, world.ref("anna"), meeting.id, version=current.version,
         efforts=(AgreedEffort("Mother packs breakfast", evaluate_on=date.today() + timedelta(days=30),
                               responsible_text="mother"),),
@@ -46,13 +47,13 @@ def test_the_holder_convenes_leads_and_writes_the_outcome_in(world):
     )
     assert done.status == "held"
     entries = journal.list_entries(world.store, world.ref("anna"), log.id)
-    minutes = [e.text for e in sorted(entries, key=lambda e: e.id) if e.kind == "minutes"]
-    assert minutes[0].startswith("Minutes of the meeting ")
-    assert minutes[1:] == ["Since last time: Ida sleeps much better"]
+    lines = [e.text for e in sorted(entries, key=lambda e: e.id) if e.kind == "minutes"]
+    assert lines[0].startswith("Minutes of the meeting ")
+    assert lines[1:] == ["Since last time: Ida sleeps much better"]
     assert [e.what for e in efforts.list_efforts(world.store, world.ref("anna"), log.id)] == ["Mother packs breakfast"]
     assert [g.text for g in efforts.list_goals(world.store, world.ref("anna"), log.id)] == ["Ida is rested"]
     with pytest.raises(RuleViolation):  # finished minutes never change
-        meetings.save_note(world.store, world.ref("anna"), meeting.id, text="late addition")
+        minutes.save_note(world.store, world.ref("anna"), meeting.id, text="late addition")
 
 
 @pytest.mark.rule("R13")
@@ -90,8 +91,8 @@ def test_dk_notification_meeting_records_the_outcome(world):
                                 starts_at=clock.now() + timedelta(days=1),
                                 guests=(GuestInput("Fie Falk", "social worker, family department"),))
     with pytest.raises(InvalidInput):
-        meetings.finish_minutes(world.store, world.ref("anna"), meeting.id, version=meeting.version)
-    held = meetings.finish_minutes(world.store, world.ref("anna"), meeting.id, version=meeting.version,
+        minutes.finish_minutes(world.store, world.ref("anna"), meeting.id, version=meeting.version)
+    held = minutes.finish_minutes(world.store, world.ref("anna"), meeting.id, version=meeting.version,
                                    outcome="The family department opens a case")
     assert held.outcome == "The family department opens a case"
     notifications.notify(world.store, world.ref("anna"), log.id, reason="After the meeting", meeting_id=meeting.id)

@@ -13,7 +13,7 @@ from relaytui import documents
 from relaytui.errors import NotAllowed, RuleViolation
 from relaytui.i18n import set_language
 from relaytui.models import AuditEvent
-from relaytui.services import clock, consent, efforts, installation, journal, logs, meetings, papers
+from relaytui.services import clock, consent, efforts, installation, journal, logs, meetings, minutes, papers
 from tests.factories import build_world
 
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
@@ -68,10 +68,10 @@ def finish(world) -> meetings.MeetingView:
     current = meetings.get_meeting(world.store, anna, world.meeting.id)
     meetings.record_attendance(world.store, anna, current.id,
                                {i.id: i.name != "Carl Dahl" for i in current.invitees})
-    meetings.save_note(world.store, anna, current.id, text="Far fortæller, at Søren sover bedre.",
+    minutes.save_note(world.store, anna, current.id, text="Far fortæller, at Søren sover bedre.",
                        agenda_item_id=current.agenda[0].id)
     current = meetings.get_meeting(world.store, anna, current.id)
-    return meetings.finish_minutes(world.store, anna, current.id, version=current.version)
+    return minutes.finish_minutes(world.store, anna, current.id, version=current.version)
 
 
 def exports(world, action: str) -> list[AuditEvent]:
@@ -332,14 +332,14 @@ def test_the_minutes_name_the_author_once_and_say_when_attendance_was_not_record
     anna = town.ref("anna")
     current = meetings.get_meeting(town.store, anna, town.meeting.id)
     for n, text in enumerate(("First line.", "Second line.", "Third line.")):
-        meetings.save_note(town.store, anna, current.id, text=text, agenda_item_id=current.agenda[n].id)
+        minutes.save_note(town.store, anna, current.id, text=text, agenda_item_id=current.agenda[n].id)
     current = meetings.get_meeting(town.store, anna, current.id)
-    meetings.finish_minutes(town.store, anna, current.id, version=current.version)
+    minutes.finish_minutes(town.store, anna, current.id, version=current.version)
     text = documents.render(papers.meeting_paper(town.store, anna, town.meeting.id), "text").decode("utf-8")
-    minutes = text.split("Who took part", 1)[1]
-    assert minutes.count("Anna Holm ·") == 1  # four lines by Anna: her name once
-    assert "Who was present was not recorded." in minutes and "Carl Dahl" in minutes
-    assert "Present  " not in minutes  # no column of dashes
+    section = text.split("Who took part", 1)[1]
+    assert section.count("Anna Holm ·") == 1  # four lines by Anna: her name once
+    assert "Who was present was not recorded." in section and "Carl Dahl" in section
+    assert "Present  " not in section  # no column of dashes
 
 
 @pytest.mark.rule("R13")
