@@ -1,9 +1,12 @@
-"""The Textual app: screens, bindings, the command palette, the idle lock.
+"""The Textual app: the session, its places and keys, the idle lock.
 
-The app holds the store and the person logged in, nothing else. Screens do their database
-work through the services, in thread workers, and hand the results back as messages. This
-module stays cheap to import: the screens (and through them the services, SQLAlchemy and
-argon2) are imported when they are first shown.
+The app holds the store and the person logged in, nothing else. The screens build on
+:mod:`relaytui.ui.base` and reach the app through its :class:`~relaytui.ui.base.RelayHost`
+protocol, never by importing this module; the palette's providers are in
+:mod:`relaytui.ui.palette`, the places' first screens in :mod:`relaytui.screens.places`.
+Screens do their database work through the services, in thread workers, and hand the results
+back as messages. This module stays cheap to import: the screens (and through them the
+services, SQLAlchemy and argon2) are imported when they are first shown.
 
 After login the app has four places, each a Textual *mode* with its own stack of screens,
 so that going from one to the other loses nothing typed in the one left behind: the log
@@ -14,7 +17,6 @@ goes back one screen, and from the first screen of another place back to the log
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -23,19 +25,26 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events, work
 from textual.app import App, SystemCommand
-from textual.binding import ActiveBinding, Binding
-from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.content import Content
-from textual.fuzzy import Matcher
-from textual.markup import escape as escape_markup
+from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from relaytui import i18n
-from relaytui.errors import DomainError
 from relaytui.i18n import N_, _, ngettext
-from relaytui.ui.base import described_bindings
+from relaytui.screens.places import (
+    DASHBOARD,
+    FIRST_SCREENS,
+    HANDOVERS,
+    LOGIN,
+    LOGS,
+    PLACES,
+    PLANNER,
+    REBUILDING,
+    login_screen,
+    password_screen,
+)
+from relaytui.ui.palette import LogFinder, ScreenActions, everywhere_commands
 from relaytui.widgets.messages import OpenLog
 
 if TYPE_CHECKING:
@@ -43,12 +52,6 @@ if TYPE_CHECKING:
     from relaytui.screens.login import LoginScreen
     from relaytui.services.access import StaffRef
 
-#: The places after login, each a Textual mode with its own stack of screens.
-LOGS, DASHBOARD, HANDOVERS, PLANNER = "logs", "dashboard", "handovers", "planner"
-PLACES = (LOGS, DASHBOARD, HANDOVERS, PLANNER)
-LOGIN = "login"
-#: The mode shown for a moment while the places are built again in another language.
-REBUILDING = "language"
 #: How often the count of handovers waiting for an answer is read again (seconds).
 HANDOVER_POLL_SECONDS = 120.0
 #: The declined handovers the notice after login names one by one; more are counted.
@@ -65,107 +68,6 @@ class Served:
     #: The server logged the person in (SSH): logging out ends the session rather than
     #: offering the login screen to whoever sits at that terminal next.
     ends_on_logout: bool = False
-
-
-# --- the command palette ---------------------------------------------------------------------
-
-
-def highlighted(matcher: Matcher, candidate: str) -> Content:
-    """``candidate`` as literal text, its fuzzy match in the palette's style.
-
-    ``Matcher.highlight`` reads the candidate as markup; a name from the database is not.
-    """
-    content = Content(candidate)
-    score, offsets = matcher.fuzzy_search.match(matcher.query, candidate)
-    if not score:
-        return content
-    for offset in offsets:
-        if not candidate[offset].isspace():
-            content = content.stylize(matcher.match_style, offset, offset + 1)
-    return content
-
-
-class LogFinder(Provider):
-    """Finds relay logs by the subject's name (or national number) as you type."""
-
-    async def search(self, query: str) -> Hits:
-        app = self.app
-        staff = getattr(app, "staff", None)
-        text = query.strip()
-        if staff is None or getattr(app, "locked", False) or len(text) < 2:
-            return
-        from relaytui.services import log_list
-
-        try:
-            page = await asyncio.to_thread(
-                log_list.list_page, app.store, staff, log_list.LogQuery(search=text), limit=10  # type: ignore[attr-defined]
-            )
-        except DomainError:
-            return  # an administrator reads no logs (R9): nothing to find
-        except Exception as exc:  # noqa: BLE001 - the palette goes on without logs
-            app.log.error("finding logs for the palette failed", exc)
-            return
-        matcher = self.matcher(text)
-        for row in page.rows:
-            score = matcher.match(row.subject_name)
-            name = highlighted(matcher, row.subject_name)
-            display = Content.assemble(
-                name, "  ", Content(row.national_number_masked), "  ",
-                Content(_("level {level}").format(level=row.level)),
-            )
-            yield Hit(
-                max(score, 0.5),
-                display,
-                partial(app.post_message, OpenLog(row.id)),
-                text=row.subject_name,
-                # The palette reads help as markup: a name from the database is escaped.
-                help=escape_markup(_("Open the relay log held by {holder}").format(
-                    holder=row.holder_name)),
-            )
-
-
-class ScreenActions(Provider):
-    """Offers what the keys of the current screen do, by their (translated) descriptions.
-
-    The keys that work everywhere (F2, F3, ...) come from :meth:`RelayApp.get_system_commands`,
-    so that they are there on a dialog too, where the app's keys do not reach.
-    """
-
-    def _actions(self) -> list[tuple[str, str, ActiveBinding]]:
-        found: list[tuple[str, str, ActiveBinding]] = []
-        seen: set[tuple[int, str]] = set()
-        if getattr(self.app, "locked", False):
-            return found
-        for active in described_bindings(self.screen).values():
-            binding = active.binding
-            # Textual's own widget keys (scrolling, copying) carry no id; ours all do. The
-            # app's own keys are offered by the system commands.
-            if (not active.enabled or binding.system or not binding.id
-                    or active.node is self.app):
-                continue
-            description = binding.description
-            if not description or (id(active.node), binding.action) in seen:
-                continue
-            seen.add((id(active.node), binding.action))
-            key = self.app.get_key_display(binding)
-            found.append((description, key, active))
-        return found
-
-    async def _run(self, active: ActiveBinding) -> None:
-        await self.app.run_action(active.binding.action, active.node)
-
-    async def discover(self) -> Hits:
-        for description, key, active in self._actions():
-            yield DiscoveryHit(Content(description), partial(self._run, active), text=description,
-                               help=escape_markup(_("Key: {key}").format(key=key)))
-
-    async def search(self, query: str) -> Hits:
-        matcher = self.matcher(query)
-        for description, key, active in self._actions():
-            score = matcher.match(description)
-            if score > 0:
-                yield Hit(score, highlighted(matcher, description), partial(self._run, active),
-                          text=description, help=escape_markup(_("Key: {key}").format(key=key)))
 
 
 # --- the app ---------------------------------------------------------------------------------
@@ -250,56 +152,20 @@ class RelayApp(App[None]):
             self._read_idle_end(self.store)
         staff, self._first_staff = self._first_staff, None
         if staff is None:
-            self.add_mode(LOGIN, self._login_screen)
+            self.add_mode(LOGIN, login_screen)
             self.switch_mode(LOGIN)
         elif staff.must_change_password:
-            self.add_mode(LOGIN, partial(self._password_screen, staff))
+            self.add_mode(LOGIN, partial(password_screen, staff))
             self.switch_mode(LOGIN)
         else:
             self.begin_session(staff)
-
-    @staticmethod
-    def _password_screen(staff: StaffRef) -> Screen:
-        from relaytui.screens.password import ChangePasswordScreen
-
-        return ChangePasswordScreen(staff, forced=True)
-
-    @staticmethod
-    def _login_screen() -> LoginScreen:
-        from relaytui.screens.login import LoginScreen
-
-        return LoginScreen()
-
-    @staticmethod
-    def _log_list_screen() -> Screen:
-        from relaytui.screens.log_list import LogListScreen
-
-        return LogListScreen()
-
-    @staticmethod
-    def _dashboard_screen() -> Screen:
-        from relaytui.screens.dashboard import DashboardScreen
-
-        return DashboardScreen()
-
-    @staticmethod
-    def _handover_screen() -> Screen:
-        from relaytui.screens.handover import HandoverInboxScreen
-
-        return HandoverInboxScreen()
-
-    @staticmethod
-    def _planner_screen() -> Screen:
-        from relaytui.screens.planner import PlannerScreen
-
-        return PlannerScreen()
 
     def on_login_screen_logged_in(self, message: LoginScreen.LoggedIn) -> None:
         if self.staff is not None:
             return  # a second answer to the same login
         if message.staff.must_change_password:
             # A one-time password: the person's own comes first, then the session.
-            self.push_screen(self._password_screen(message.staff))
+            self.push_screen(password_screen(message.staff))
             return
         self.begin_session(message.staff)
 
@@ -332,10 +198,8 @@ class RelayApp(App[None]):
         i18n.set_language(staff.language or self._start_language)
         self.title = _("Relay log")
         self.waiting_handovers = 0
-        self.add_mode(LOGS, self._log_list_screen)
-        self.add_mode(DASHBOARD, self._dashboard_screen)
-        self.add_mode(HANDOVERS, self._handover_screen)
-        self.add_mode(PLANNER, self._planner_screen)
+        for mode in PLACES:
+            self.add_mode(mode, FIRST_SCREENS[mode])
         self.switch_mode(LOGS)
         # The login screen (and the password typed into it) goes away.
         if LOGIN in self._modes:
@@ -355,14 +219,12 @@ class RelayApp(App[None]):
         if self.staff is not None:
             self.staff = replace(self.staff, language=code)
         self.title = _("Relay log")
-        factories = {LOGS: self._log_list_screen, DASHBOARD: self._dashboard_screen,
-                     HANDOVERS: self._handover_screen, PLANNER: self._planner_screen}
         here = self.current_mode if self.current_mode in PLACES else LOGS
         self.add_mode(REBUILDING, Screen)
         self.switch_mode(REBUILDING)
         for mode in PLACES:
             self.remove_mode(mode)
-            self.add_mode(mode, factories[mode])
+            self.add_mode(mode, FIRST_SCREENS[mode])
         self.switch_mode(here)
         self.remove_mode(REBUILDING)
         self.show_waiting_handovers(self.waiting_handovers)  # the sub-title in the new words
@@ -400,7 +262,7 @@ class RelayApp(App[None]):
         self._idle_from_settings = None
         i18n.set_language(self._start_language)
         self.title = _("Relay log")
-        self.add_mode(LOGIN, self._login_screen)
+        self.add_mode(LOGIN, login_screen)
         self.switch_mode(LOGIN)
         for mode in PLACES:
             self.remove_mode(mode)
@@ -534,7 +396,7 @@ class RelayApp(App[None]):
         self.push_screen(KeysScreen(self.screen))
 
     def action_help_quit(self) -> None:
-        for key, active in self.active_bindings.items():
+        for active in self.active_bindings.values():
             if active.binding.action in ("quit", "app.quit"):
                 self.notify(
                     _("Press {key} to quit relaytui.").format(key=self.get_key_display(active.binding)),
@@ -580,36 +442,7 @@ class RelayApp(App[None]):
             self.push_screen(ClosedLogsScreen())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        if self.staff is not None:
-            yield SystemCommand(_("Log out"), _("Log out and return to the login screen."),
-                                self.action_logout)
-            yield SystemCommand(_("Lock"), _("Lock the screen now; your password unlocks it."),
-                                self.action_lock)
-            yield SystemCommand(_("Logs"), _("Go to the list of relay logs."),
-                                self.action_show_logs)
-            yield SystemCommand(_("Dashboard"), _("Go to the figures of your logs (and of your unit)."),
-                                self.action_show_dashboard)
-            yield SystemCommand(_("Handovers"), _("Go to the handovers waiting for an answer."),
-                                self.action_show_handovers)
-            yield SystemCommand(_("Meetings"), _("Go to the planner: your meetings, week by week."),
-                                self.action_show_planner)
-            yield SystemCommand(_("Language"), _("Choose the language of relaytui; it is remembered for you."),
-                                self.action_change_language)
-            yield SystemCommand(_("Change password"), _("Choose a new password for your account."),
-                                self.action_change_password)
-            if self.staff.is_admin:
-                yield SystemCommand(_("Requests to read closed logs"),
-                                    _("Give or refuse a time-limited permission to read a closed log."),
-                                    self.open_read_grants)
-            else:
-                yield SystemCommand(_("Closed logs"),
-                                    _("The closed logs you held or read: open one with a permission, "
-                                      "or ask for one."),
-                                    self.open_closed_logs)
-        yield SystemCommand(_("Keys"), _("Show the keys of this screen"), self.action_help)
-        yield SystemCommand(_("Theme"), _("Change the colours of relaytui"),
-                            self.action_change_theme)
-        yield SystemCommand(_("Quit"), _("Quit relaytui"), self.action_quit)
+        return everywhere_commands(self)
 
     # --- the idle lock -------------------------------------------------------------------
 
@@ -718,7 +551,9 @@ class RelayApp(App[None]):
                 if save is not None:
                     save()
         if not self.is_headless:
-            _end_for_certain()
+            from relaytui.server.session import end_for_certain
+
+            end_for_certain()
         self.exit(message=_("The server is stopping, so your session ended. Minutes being "
                             "written are saved as a draft; connect again shortly."))
 
@@ -751,78 +586,11 @@ class RelayApp(App[None]):
         self._close_messages_no_wait()
 
 
-#: Seconds a served session has to end once the server stopped it, its saves done, before the
-#: process ends anyway: a terminal that is gone must not keep it (and its memory) alive.
-END_FOR_CERTAIN_SECONDS = 20.0
-
-
-def _end_for_certain() -> None:
-    """Once a served session is told to end: wait for the saves in flight, then make sure the
-    process ends, whatever the terminal's end does to the shutdown."""
-    import os
-
-    def watch() -> None:
-        time.sleep(END_FOR_CERTAIN_SECONDS)
-        for thread in threading.enumerate():
-            if not thread.daemon and thread is not threading.main_thread() and thread is not threading.current_thread():
-                thread.join(END_FOR_CERTAIN_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="end-for-certain", daemon=True).start()
-
-
-def _sign_while_open(store: Store, signer, stop: threading.Event, *, look: float = 60.0) -> None:
-    """While the app runs on this machine: a signed checkpoint once the setting's number of
-    events is new (looked at every minute), and at least hourly when anything is new; the
-    server does the same for its sessions (relaytui.server.serving)."""
-    from relaytui import signing
-    from relaytui.services import checkpoints, installation
-
-    last = time.monotonic()
-    while not stop.wait(look):
-        try:
-            every = installation.read(store).audit_checkpoint_every
-            if time.monotonic() - last >= 3600.0:
-                every = 1
-            if checkpoints.maybe_take(store, signer, every, file=signing.checkpoint_file()) is not None:
-                last = time.monotonic()
-        except Exception:  # noqa: BLE001 - tried again at the next look; quitting signs as well
-            continue
-
-
 def run_app(store: Store, language: str | None = None) -> None:
     """Run relaytui on ``store`` until the user quits. Where this account holds the
     installation's audit signing key, new events are put under signed checkpoints while it
     runs and when it quits."""
-    import sys
+    from relaytui.local_checkpoints import checkpoints_while_open
 
-    from relaytui import signing
-    from relaytui.services import checkpoints
-
-    def unsigned(exc: Exception) -> None:
-        sys.stderr.write(_("The audit checkpoint could not be signed ({error}); take it with 'relaytui "
-                           "audit checkpoint'.").format(error=getattr(exc, "message", type(exc).__name__)) + "\n")
-
-    try:
-        signer = signing.load_signer()
-    except Exception as exc:  # noqa: BLE001 - the app runs; 'audit verify' shows what is missing
-        signer, problem = None, exc
-    else:
-        problem = None
-    stop = threading.Event()
-    if signer is not None:
-        threading.Thread(target=_sign_while_open, args=(store, signer, stop), name="audit-checkpoints",
-                         daemon=True).start()
-    try:
+    with checkpoints_while_open(store):
         RelayApp(store, language=language).run()
-    finally:
-        stop.set()
-    if problem is not None:
-        unsigned(problem)
-        return
-    if signer is None:
-        return
-    try:
-        checkpoints.take(store, signer, file=signing.checkpoint_file())
-    except Exception as exc:  # noqa: BLE001 - quitting never fails; 'audit verify' shows what is missing
-        unsigned(exc)

@@ -158,10 +158,6 @@ class DashboardScreen(RelayScreen):
         super().__init__()
         self.data: DashboardData | None = None
 
-    @property
-    def staff(self) -> StaffRef:
-        return self.app.staff  # type: ignore[attr-defined]
-
     def compose(self) -> ComposeResult:
         yield Static(_("Dashboard"), id="dashboard-title", markup=False)
         yield VerticalScroll(id="dashboard-body")

@@ -326,7 +326,7 @@ class AnswerDialog(HandoverDialog):
         self.show_error(None)
         self.set_busy(True)
         message = self.query_one("#answer-message", Input).value
-        self._answer(self.store, self.app.staff, self.view.id, self.accept, message)  # type: ignore[attr-defined]
+        self._answer(self.store, self.staff, self.view.id, self.accept, message)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="handover-answer")
     def _answer(self, store: Store, staff: StaffRef, handover_id: int, accept: bool,
@@ -433,10 +433,6 @@ class HandoverInboxScreen(RelayScreen):
         self._rows: dict[str, dict[str, handover.HandoverView]] = {
             TO_ME: {}, FROM_ME: {}, DECLINED: {}, LATE: {}}
 
-    @property
-    def staff(self) -> StaffRef:
-        return self.app.staff  # type: ignore[attr-defined]
-
     def compose(self) -> ComposeResult:
         yield Static(_("Handovers"), id="handovers-title", markup=False)
         with VerticalScroll(id="handovers-body"):
@@ -540,7 +536,7 @@ class HandoverInboxScreen(RelayScreen):
         for table_id in (TO_ME, FROM_ME, DECLINED):
             self.query_one(f"#{table_id}-heading").display = True
         if hasattr(self.app, "show_waiting_handovers"):
-            self.app.show_waiting_handovers(len(data.to_me))  # type: ignore[attr-defined]
+            self.host.show_waiting_handovers(len(data.to_me))
         if first or not isinstance(self.focused, DataTable) or not self.focused.display:
             for table_id in (TO_ME, FROM_ME, DECLINED, LATE):
                 table = self.query_one(f"#{table_id}", DataTable)

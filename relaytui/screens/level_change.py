@@ -52,10 +52,6 @@ class LogDialog(RelayScreen, ModalScreen[bool]):
         #: A change is on its way to the database: its answer, not Escape, closes the dialog.
         self.saving = False
 
-    @property
-    def staff(self) -> StaffRef:
-        return self.app.staff  # type: ignore[attr-defined]
-
     # --- opening -------------------------------------------------------------------------
 
     def on_mount(self) -> None:

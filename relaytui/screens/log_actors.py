@@ -609,7 +609,7 @@ class RecordConsentDialog(LogPaneDialog):
         self._search(event.value)
 
     def _search(self, query: str) -> None:
-        self._find_staff(self.app.store, self.app.staff, query)  # type: ignore[attr-defined]
+        self._find_staff(self.store, self.staff, query)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="consent-staff-search")
     def _find_staff(self, store: Store, staff: StaffRef, query: str) -> None:
@@ -836,7 +836,7 @@ class AddActorDialog(LogPaneDialog):
         self.person_confirmed = None
 
     def _search(self, query: str) -> None:
-        self._find_staff(self.app.store, self.app.staff, query)  # type: ignore[attr-defined]
+        self._find_staff(self.store, self.staff, query)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="actor-search")
     def _find_staff(self, store: Store, staff: StaffRef, query: str) -> None:

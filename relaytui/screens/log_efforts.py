@@ -222,7 +222,7 @@ class LogPaneDialog(RelayModalScreen[bool]):
             return
         self.show_error("")
         self.busy = True
-        self._write(self.app.store, self.app.staff, values)  # type: ignore[attr-defined]
+        self._write(self.store, self.staff, values)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="log-pane-dialog")
     def _write(self, store: Store, staff: StaffRef, values: Any) -> None:

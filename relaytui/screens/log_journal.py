@@ -322,7 +322,7 @@ class EntryEditor(RelayModalScreen["journal.EntryView | None"]):
             return
         kind = self.query_one("#entry-kind", Select).value
         self._set_busy(True)
-        self._save(self.app.store, self.app.staff, self.log_id, self.typed,  # type: ignore[attr-defined]
+        self._save(self.store, self.staff, self.log_id, self.typed,
                    str(kind), self.corrects.id if self.corrects else None)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="entry-editor")

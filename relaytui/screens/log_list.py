@@ -318,10 +318,6 @@ class LogListScreen(RelayScreen):
         self._shown = False
 
     @property
-    def staff(self) -> StaffRef:
-        return self.app.staff  # type: ignore[attr-defined]
-
-    @property
     def loading_rows(self) -> bool:
         """A question is on its way to the database (a reload or the next page)."""
         return self._loading or self._loading_more

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on, work
@@ -24,12 +24,19 @@ from textual.worker import get_current_worker
 from relaytui.i18n import N_, _
 from relaytui.screens.log_view import LogPane, date_time, label, literal
 from relaytui.services import clock, installation, meetings
+from relaytui.ui.base import host_of
 from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.messages import LogChanged
 
 if TYPE_CHECKING:
+    from textual.widget import Widget
+
     from relaytui.db import Store
     from relaytui.services.access import StaffRef
+
+    _MeetingKeysBase = Widget
+else:
+    _MeetingKeysBase = object
 
 MEETING_KINDS = {
     "dialogue": N_("dialogue meeting"),
@@ -101,7 +108,7 @@ def write_invitation(store: Store, staff: StaffRef, meeting: meetings.MeetingVie
     return ics_path, letter_path
 
 
-class MeetingKeys:
+class MeetingKeys(_MeetingKeysBase):
     """Open, move, cancel, edit the agenda of, and export the invitation to the chosen meeting.
 
     Shared by the log's Meetings tab and the planner. The host says which meeting is chosen,
@@ -124,7 +131,7 @@ class MeetingKeys:
 
     def open_read_only(self, meeting: meetings.MeetingView) -> None:
         """Enter on a meeting whose minutes the user cannot write."""
-        self.notify(self.why_not_holder(meeting), severity="warning", markup=False)  # type: ignore[attr-defined]
+        self.notify(self.why_not_holder(meeting), severity="warning", markup=False)
 
     def meeting_action_allowed(self, action: str) -> bool | None:
         """check_action for the meeting keys: the holder's keys, or the explanation for others.
@@ -145,10 +152,10 @@ class MeetingKeys:
             self.meeting_changed(result.log_id)
 
     def _push(self, dialog: Any, callback: Callable[[Any], None] | None = None) -> None:
-        self.app.push_screen(dialog, callback or self._after)  # type: ignore[attr-defined]
+        self.app.push_screen(dialog, callback or self._after)
 
     def action_explain_not_holder(self) -> None:
-        self.notify(self.why_not_holder(self.chosen_meeting()),  # type: ignore[attr-defined]
+        self.notify(self.why_not_holder(self.chosen_meeting()),
                     severity="warning", markup=False)
 
     def action_open_meeting(self) -> None:
@@ -167,7 +174,7 @@ class MeetingKeys:
         if meeting is None or not self.holds(meeting):
             return False
         if meeting.status != "planned":
-            self.notify(refused, severity="warning", markup=False)  # type: ignore[attr-defined]
+            self.notify(refused, severity="warning", markup=False)
             return False
         return True
 
@@ -190,7 +197,7 @@ class MeetingKeys:
         if meeting is None or not self.holds(meeting):
             return
         if meeting.minutes_finished_at is not None or meeting.status == "cancelled":
-            self.notify(_("The minutes are finished; the agenda can no longer change.")  # type: ignore[attr-defined]
+            self.notify(_("The minutes are finished; the agenda can no longer change.")
                         if meeting.status == "held" else _("A cancelled meeting has no agenda to change."),
                         severity="warning", markup=False)
             return
@@ -202,14 +209,14 @@ class MeetingKeys:
         meeting = self.chosen_meeting()
         if meeting is None or not self.holds(meeting):
             return
-        app = self.app  # type: ignore[attr-defined]
-        self._export(app.store, app.staff, meeting)
+        host = host_of(self)
+        self._export(host.store, cast("StaffRef", host.staff), meeting)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="invitation")
     def _export(self, store: Store, staff: StaffRef, meeting: meetings.MeetingView) -> None:
         ics_path, letter_path = write_invitation(store, staff, meeting)
-        self.app.call_from_thread(  # type: ignore[attr-defined]
-            self.notify,  # type: ignore[attr-defined]
+        self.app.call_from_thread(
+            self.notify,
             _("Invitation saved as a calendar file, {ics}, and a letter, {letter}.").format(
                 ics=str(ics_path), letter=str(letter_path)),
             markup=False, timeout=12,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
 from textual import on, work
@@ -27,7 +27,7 @@ from relaytui.errors import DomainError
 from relaytui.i18n import N_, _, ngettext
 from relaytui.i18n.formats import local_date, local_date_time
 from relaytui.services import grants, installation, journal, logs
-from relaytui.ui.base import RelayScreen, generic_error
+from relaytui.ui.base import RelayScreen, generic_error, host_of
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_text
 from relaytui.widgets.messages import LogChanged
@@ -130,11 +130,12 @@ class LogPane(Widget):
 
     @property
     def store(self) -> Store:
-        return self.app.store  # type: ignore[attr-defined]
+        return host_of(self).store
 
     @property
     def staff(self) -> StaffRef:
-        return self.app.staff  # type: ignore[attr-defined]
+        """The person signed in (a pane is shown only after login)."""
+        return cast("StaffRef", host_of(self).staff)
 
     def show(self, detail: logs.LogDetail) -> None:
         self.detail = detail
@@ -337,7 +338,7 @@ class LogViewScreen(RelayScreen):
             self.query_one("#logview-body").loading = True
         # The journal comes with the log when it is the tab to be shown: one read, not two.
         shown = self._wanted_tab or self.query_one("#logview-tabs", TabbedContent).active
-        self._load(self.store, self.app.staff, self.log_id, shown == "journal")  # type: ignore[attr-defined]
+        self._load(self.store, self.staff, self.log_id, shown == "journal")
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="logview")
     def _load(self, store: Store, staff: StaffRef, log_id: int, with_entries: bool) -> None:

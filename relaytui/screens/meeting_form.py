@@ -192,7 +192,7 @@ class MeetingDialog(LogPaneDialog):
             before="#log-dialog-error",
         )
         self.busy = True
-        self._prepare(self.app.store, self.app.staff)  # type: ignore[attr-defined]
+        self._prepare(self.store, self.staff)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="meeting-dialog-load")
     def _prepare(self, store: Store, staff: StaffRef) -> None:
@@ -249,7 +249,7 @@ class MeetingDialog(LogPaneDialog):
         if slot is None:
             self.show_conflicts(None, [])
             return
-        self._find(self.app.store, self.app.staff, slot)  # type: ignore[attr-defined]
+        self._find(self.store, self.staff, slot)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="meeting-conflicts")
     def _find(self, store: Store, staff: StaffRef, slot: Slot) -> None:
@@ -416,7 +416,7 @@ class ScheduleDialog(MeetingDialog):
                               day_field="schedule-date", time_field="schedule-time")
         duration = read_duration(self.value("#schedule-duration"), field="schedule-duration")
         staff_ids, _guests = self.invited()
-        me = self.app.staff.id  # type: ignore[attr-defined]
+        me = self.staff.id
         return Slot(starts_at, duration, (me, *staff_ids))
 
     def read_form(self) -> NewMeeting:

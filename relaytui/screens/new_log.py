@@ -175,10 +175,6 @@ class NewLogScreen(RelayScreen):
             self.query_one(widget).display = False
         self._load(self.store)
 
-    @property
-    def staff(self) -> StaffRef:
-        return self.app.staff  # type: ignore[attr-defined]
-
     # --- the installation ----------------------------------------------------------------
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="newlog-load")

@@ -229,7 +229,7 @@ class PlannerScreen(MeetingKeys, RelayScreen):
         week = monday_of(self.chosen_day) if self.chosen_day is not None else None
         if self.data is None or week != self.data.week_start:
             self.query_one("#planner-week").loading = True
-        self._load(self.store, self.app.staff, week)  # type: ignore[attr-defined]
+        self._load(self.store, self.staff, week)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="planner")
     def _load(self, store: Store, staff: StaffRef, week: date | None) -> None:

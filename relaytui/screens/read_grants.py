@@ -257,7 +257,7 @@ class ReadGrantsScreen(RelayScreen):
 
     def load(self) -> None:
         self.query_one(DataTable).loading = True
-        self._load(self.store, self.app.staff, self.answered)  # type: ignore[attr-defined]
+        self._load(self.store, self.staff, self.answered)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="grants")
     def _load(self, store: Store, staff: StaffRef, answered: bool) -> None:
@@ -361,7 +361,7 @@ class ClosedLogsScreen(RelayScreen):
 
     def load(self) -> None:
         self.query_one(DataTable).loading = True
-        self._load(self.store, self.app.staff)  # type: ignore[attr-defined]
+        self._load(self.store, self.staff)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="closed")
     def _load(self, store: Store, staff: StaffRef) -> None:

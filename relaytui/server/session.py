@@ -42,6 +42,27 @@ def end_with_parent() -> None:
         return
 
 
+#: Seconds a served session has to end once the server stopped it, its saves done, before the
+#: process ends anyway: a terminal that is gone must not keep it (and its memory) alive.
+END_FOR_CERTAIN_SECONDS = 20.0
+
+
+def end_for_certain() -> None:
+    """Once a served session is told to end: wait for the saves in flight, then make sure the
+    process ends, whatever the terminal's end does to the shutdown."""
+    import threading
+    import time
+
+    def watch() -> None:
+        time.sleep(END_FOR_CERTAIN_SECONDS)
+        for thread in threading.enumerate():
+            if not thread.daemon and thread is not threading.main_thread() and thread is not threading.current_thread():
+                thread.join(END_FOR_CERTAIN_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="end-for-certain", daemon=True).start()
+
+
 def _identity(fd: int | None) -> dict:
     if fd is None:
         return {}
@@ -69,9 +90,9 @@ def run(argv: list[str] | None = None) -> int:
         store.require_current()
         staff = None
         if identity:
-            from relaytui.services import accounts
+            from relaytui.services import sign_in
 
-            staff = accounts.session_ref(store, int(identity["staff_id"]))
+            staff = sign_in.session_ref(store, int(identity["staff_id"]))
         language = None
         if language_from_environment() is None:
             language = store.setting("language") or None

@@ -21,6 +21,7 @@ from textual.widgets import Static
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _, current_language, ngettext
 from relaytui.services import installation, writing
+from relaytui.ui.base import host_of
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -88,7 +89,7 @@ class WritingHints(Static):
         self.display = False
         staff = getattr(self.app, "staff", None)
         if staff is not None:
-            self._read_choice(self.app.store, staff)  # type: ignore[attr-defined]
+            self._read_choice(host_of(self).store, staff)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="writing-hints-read")
     def _read_choice(self, store: Store, staff: StaffRef) -> None:
@@ -139,7 +140,7 @@ class WritingHints(Static):
             self.notify(_("Writing hints are off. F8 switches them on again."), markup=False)
         staff = getattr(self.app, "staff", None)
         if staff is not None:
-            self._remember(self.app.store, staff, self.enabled)  # type: ignore[attr-defined]
+            self._remember(host_of(self).store, staff, self.enabled)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="writing-hints-write")
     def _remember(self, store: Store, staff: StaffRef, enabled: bool) -> None:

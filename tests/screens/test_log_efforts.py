@@ -17,12 +17,13 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Footer, Input, Static
 
 import relaytui.app
-from relaytui.app import RelayApp, RelayScreen
+from relaytui.app import RelayApp
 from relaytui.screens.log_efforts import (
     AddEffortDialog, AddGoalDialog, EffortsPane, EvaluateEffortDialog, EvaluateGoalDialog,
     LogPaneDialog,
 )
 from relaytui.services import clock, efforts, logs
+from relaytui.ui.base import RelayScreen
 from relaytui.widgets.messages import LogChanged
 from tests.factories import build_world
 from tests.screens.reading import screen_text, wait_for

@@ -209,11 +209,11 @@ def test_a_backup_is_recorded_and_a_changed_one_refused_at_restore(sqlite_store,
 
 
 def test_the_app_on_one_machine_signs_while_it_runs_once_enough_is_new(world, tmp_path, monkeypatch):
-    """relaytui.app._sign_while_open: what the app run without a server does every minute."""
+    """relaytui.local_checkpoints.sign_while_open: what the app run without a server does every minute."""
     import threading
     import time
 
-    from relaytui.app import _sign_while_open
+    from relaytui.local_checkpoints import sign_while_open
     from relaytui.services import installation
 
     signer, _where = signing.generate()
@@ -221,7 +221,7 @@ def test_the_app_on_one_machine_signs_while_it_runs_once_enough_is_new(world, tm
     monkeypatch.setattr(signing, "checkpoint_file", lambda: file)
     installation.change(world.store, access.system_administrator(), "audit_checkpoint_every", "5")
     stop = threading.Event()
-    worker = threading.Thread(target=_sign_while_open, args=(world.store, signer, stop), kwargs={"look": 0.05})
+    worker = threading.Thread(target=sign_while_open, args=(world.store, signer, stop), kwargs={"look": 0.05})
     worker.start()
     try:
         time.sleep(0.3)
