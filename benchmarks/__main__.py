@@ -54,13 +54,13 @@ def query_figures(url: str, repeat: int) -> tuple[list[Figure], dict]:
 
     from relaytui.db import open_store
     from relaytui.models import Meeting, RelayLog, Staff, Subject
-    from relaytui.services import accounts, dashboard, log_list, logs
+    from relaytui.services import sign_in, dashboard, log_list, logs
     from relaytui.services.log_list import LogQuery
 
     store = open_store(url)
     raw = Raw(store)
-    lene = accounts.authenticate(store, "lene", "demo")
-    anna = accounts.authenticate(store, "anna", "demo")
+    lene = sign_in.authenticate(store, "lene", "demo")
+    anna = sign_in.authenticate(store, "anna", "demo")
     with store.session() as session:
         long_log = session.exec(
             select(RelayLog.id).where(RelayLog.holder_id == anna.id, RelayLog.status == "active")

@@ -52,10 +52,10 @@ def cold(url: str, started: float) -> None:
 
 def _logged_in(url: str, username: str):
     from relaytui.db import open_store
-    from relaytui.services import accounts
+    from relaytui.services import sign_in
 
     store = open_store(url)
-    return store, accounts.authenticate(store, username, "demo")
+    return store, sign_in.authenticate(store, username, "demo")
 
 
 def keys(url: str, username: str, meeting_id: int, count: int) -> None:

@@ -212,7 +212,7 @@ def populate(store: Store, *, size: str | Size = "large", seed: int = 11,
     ``progress(phase, done, total)`` is called as the work advances. Returns the rows written
     per table.
     """
-    from relaytui.services import accounts, audit, clock
+    from relaytui.services import sign_in, audit, clock
 
     spec = SIZES[size] if isinstance(size, str) else size
     rng = random.Random(seed)
@@ -223,7 +223,7 @@ def populate(store: Store, *, size: str | Size = "large", seed: int = 11,
     writer = _Writer(store)
     ids = _Ids()
     events: list[tuple] = []  # (at, staff_id, action, log_id, subject_id, detail)
-    password_hash = accounts.hash_password(PASSWORD)
+    password_hash = sign_in.hash_password(PASSWORD)
     try:
         staff_units, leaders, usernames, names = _people(writer, ids, spec, rng, now, password_hash)
         writer.flush(("unit", "staff"))

@@ -102,8 +102,8 @@ def _quick_password_hashing():
     """argon2id with test-sized costs: the same algorithm, a fraction of the time."""
     from argon2 import PasswordHasher, Type
 
-    from relaytui.services import accounts
+    from relaytui.services import sign_in
 
-    accounts.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID))
+    sign_in.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID))
     yield
-    accounts.set_password_hasher(None)
+    sign_in.set_password_hasher(None)

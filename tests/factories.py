@@ -128,8 +128,8 @@ def give_password(store, username: str, password: str) -> None:
     hands out one-time passwords, :func:`relaytui.services.accounts.reset_password`)."""
     from sqlalchemy import update
 
-    from relaytui.services import accounts
+    from relaytui.services import sign_in
 
     with store.session(write=True) as session:
         session.execute(update(Staff).where(Staff.username == username)
-                        .values(password_hash=accounts.hash_password(password), must_change_password=False))
+                        .values(password_hash=sign_in.hash_password(password), must_change_password=False))

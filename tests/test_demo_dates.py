@@ -13,7 +13,7 @@ from relaytui import demo, i18n
 from relaytui.db import open_store
 from relaytui.models import AuditEvent, Entry, Meeting, RelayLog
 from relaytui.models.log import HolderPeriod, LevelChange
-from relaytui.services import accounts, clock
+from relaytui.services import sign_in, clock
 
 #: Sunday 6 December 2026, 11:00 in Copenhagen and Oslo; Monday 7 December, 07:30 there.
 SUNDAY = datetime(2026, 12, 6, 10, 0, tzinfo=timezone.utc)
@@ -24,10 +24,10 @@ EARLY_MONDAY = datetime(2026, 12, 7, 6, 30, tzinfo=timezone.utc)
 def fast_hashes():
     from argon2 import PasswordHasher, Type
 
-    accounts.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1,
+    sign_in.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1,
                                                 type=Type.ID))
     yield
-    accounts.set_password_hasher(None)
+    sign_in.set_password_hasher(None)
 
 
 @pytest.mark.parametrize("profile", ["dk", "no"])

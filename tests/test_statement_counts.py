@@ -15,7 +15,7 @@ from sqlalchemy import event
 
 from relaytui.demo_large import Size, populate
 from relaytui.services import (
-    access, accounts, clock, consent, dashboard, efforts, handover, journal, log_list, logs, meetings, papers,
+    access, sign_in, clock, consent, dashboard, efforts, handover, journal, log_list, logs, meetings, papers,
 )
 from relaytui.services.log_list import LogQuery
 
@@ -75,9 +75,9 @@ def _loads(store) -> dict[str, object]:
     every paper of log 1 (the screens and the command line make them alike)."""
     from relaytui.models import RelayLog, Subject
 
-    lene = accounts.authenticate(store, "lene", "demo")
-    anna = accounts.authenticate(store, "anna", "demo")
-    admin = accounts.authenticate(store, "admin", "demo")
+    lene = sign_in.authenticate(store, "lene", "demo")
+    anna = sign_in.authenticate(store, "anna", "demo")
+    admin = sign_in.authenticate(store, "admin", "demo")
     # The log with 1,000 entries of the large demo (log 1), held by anna; one of its meetings.
     log_id = 1
     assert logs.get_log(store, anna, log_id).holder_id == anna.id
@@ -128,7 +128,7 @@ def _thicken_log_one(store, rows: int) -> None:
 
     from relaytui.models import Guardian, Membership, RelayLog, Staff
 
-    anna = accounts.authenticate(store, "anna", "demo")
+    anna = sign_in.authenticate(store, "anna", "demo")
     with store.session() as session:
         log = session.get(RelayLog, 1)
         taken = {log.holder_id, *session.exec(

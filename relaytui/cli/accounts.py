@@ -50,6 +50,7 @@ def _read_key_file(path: Path) -> str:
 
 def register(app: typer.Typer) -> None:
     accounts = Lazy("relaytui.services.accounts")
+    sign_in = Lazy("relaytui.services.sign_in")
     keys = Lazy("relaytui.services.keys")
 
     user_app = typer.Typer(help=_("Staff accounts: add, list, disable, unlock, keys, ... (an "
@@ -84,7 +85,7 @@ def register(app: typer.Typer) -> None:
         store = current_store(ctx)
         by = signed_in(ctx, store, user, password_stdin)
         accounts.check_username_free(store, by, clean)
-        password = accounts.one_time_password()
+        password = sign_in.one_time_password()
         view = accounts.add_user(
             store, by, username=clean, full_name=name or "", password=password, role=role,
             profession=profession, unit=unit, email=email, phone=phone, must_change_password=True,
@@ -259,5 +260,5 @@ def register(app: typer.Typer) -> None:
             username = typer.prompt(_("Your username"))
         current = read_secret(password_stdin, _("Your password now"))
         new = read_secret(password_stdin, _("Your new password"), confirm=True)
-        me = accounts.change_password(store, username, current, new, via="command line")
+        me = sign_in.change_password(store, username, current, new, via="command line")
         say(_("{username} has a new password.").format(username=me.username))

@@ -419,7 +419,7 @@ def _arguments(ctx: typer.Context) -> str:
 def signed_in(ctx: typer.Context, store: db.Store, user: str | None, password_stdin: bool, *,
               admin: bool = True) -> StaffRef:
     """Log in as the account that runs this command (``admin``: an administrator)."""
-    from relaytui.services import accounts
+    from relaytui.services import sign_in
 
     username = (user or "").strip()
     if not username:
@@ -429,5 +429,5 @@ def signed_in(ctx: typer.Context, store: db.Store, user: str | None, password_st
         username = typer.prompt(_("Your username"))
     password = read_secret(password_stdin, _("Password for {username}").format(username=username))
     command = " ".join(ctx.command_path.split()[1:])
-    return accounts.command_line_login(store, username, password, command=command,
+    return sign_in.command_line_login(store, username, password, command=command,
                                        arguments=_arguments(ctx), admin=admin)

@@ -42,6 +42,7 @@ def upgrade_message(store: db.Store, revisions: tuple[str | None, str | None] | 
 
 def register(app: typer.Typer) -> None:
     accounts = Lazy("relaytui.services.accounts")
+    sign_in = Lazy("relaytui.services.sign_in")
     installation = Lazy("relaytui.services.installation")
 
     @app.command("init", help=_(
@@ -113,7 +114,7 @@ def register(app: typer.Typer) -> None:
                 _("Password for the administrator {username}").format(username=username),
                 confirm=True,
             )
-            accounts.check_password(password)
+            sign_in.check_password(password)
 
         if store is None:
             store = open_store(ctx, create=True)

@@ -21,7 +21,7 @@ from textual.worker import Worker
 
 from relaytui.errors import AccountClosed, LoginFailed
 from relaytui.i18n import N_, _
-from relaytui.services import accounts
+from relaytui.services import sign_in
 from relaytui.services.access import StaffRef
 from relaytui.ui.base import RelayModalScreen
 from relaytui.widgets.footer import KeyFooter
@@ -85,7 +85,7 @@ class LockScreen(RelayModalScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
     def _unlock(self, store: Store, username: str, password: str, via: str) -> None:
         try:
-            accounts.authenticate(store, username, password, via=f"unlock; {via}" if via else "unlock")
+            sign_in.authenticate(store, username, password, via=f"unlock; {via}" if via else "unlock")
         except LoginFailed as exc:
             self.post_message(self.Refused(exc.message, ends_session(exc)))
             return

@@ -94,17 +94,17 @@ class LoginScreen(RelayScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="login-warm")
     def _warm(self, store: Store) -> None:
-        from relaytui.services import accounts  # noqa: F401
+        from relaytui.services import accounts, sign_in  # noqa: F401
 
         store.engine  # noqa: B018 - made now rather than on the first key
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="login")
     def _authenticate(self, store: Store, username: str, password: str, via: str) -> None:
         # Imported here: the screen shows before SQLAlchemy and argon2 are loaded (cold start).
-        from relaytui.services import accounts
+        from relaytui.services import sign_in
 
         try:
-            staff = accounts.authenticate(store, username, password, via=via)
+            staff = sign_in.authenticate(store, username, password, via=via)
         except DomainError as exc:
             self.post_message(self.Refused(exc.message))
             return

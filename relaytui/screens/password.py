@@ -127,10 +127,10 @@ class ChangePasswordScreen(RelayScreen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="password")
     def _change(self, store: Store, username: str, current: str, new: str, via: str) -> None:
-        from relaytui.services import accounts
+        from relaytui.services import sign_in
 
         try:
-            staff = accounts.change_password(store, username, current, new,
+            staff = sign_in.change_password(store, username, current, new,
                                              via=f"password change; {via}" if via else "password change")
         except DomainError as exc:
             self.post_message(self.Refused(exc.message, isinstance(exc, AccountClosed)))

@@ -90,9 +90,9 @@ def run(argv: list[str] | None = None) -> int:
         store.require_current()
         staff = None
         if identity:
-            from relaytui.services import accounts
+            from relaytui.services import sign_in
 
-            staff = accounts.session_ref(store, int(identity["staff_id"]))
+            staff = sign_in.session_ref(store, int(identity["staff_id"]))
         language = None
         if language_from_environment() is None:
             language = store.setting("language") or None

@@ -138,11 +138,11 @@ class StaffServer(asyncssh.SSHServer):
         return True
 
     async def validate_password(self, username: str, password: str) -> bool:
-        from relaytui.services import accounts
+        from relaytui.services import sign_in
 
         async with self.gate.checks:
             try:
-                staff = await asyncio.to_thread(accounts.authenticate, self.gate.store, username,
+                staff = await asyncio.to_thread(sign_in.authenticate, self.gate.store, username,
                                                 password, via=self.via)
             except LoginFailed as exc:
                 # Unknown, wrong and locked get the same answer, so that none tells which

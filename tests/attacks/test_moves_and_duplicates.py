@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from relaytui.errors import AccountClosed, InvalidInput, LoginFailed, NotAllowed
 from relaytui.models import AuditEvent, Membership
-from relaytui.services import access, accounts, clock, consent, log_list, logs, papers, units
+from relaytui.services import access, accounts, sign_in, clock, consent, log_list, logs, papers, units
 from relaytui.services.consent import ConsentInput
 from tests.factories import build_world, give_password
 
@@ -298,7 +298,7 @@ def test_a_staff_member_is_attached_once_also_after_a_consent_ran_out(world):
 
 def _refusal(store, username, password) -> LoginFailed:
     with pytest.raises(LoginFailed) as refused:
-        accounts.authenticate(store, username, password)
+        sign_in.authenticate(store, username, password)
     return refused.value
 
 
@@ -308,7 +308,7 @@ def test_unknown_username_wrong_password_and_locked_account_get_one_answer(world
     give_password(store, "bo", PASSWORD)
     unknown = _refusal(store, "nobody", PASSWORD)
     wrong = _refusal(store, "bo", "guess")
-    tries = [_refusal(store, "anna", "guess") for _n in range(accounts.MAX_FAILED_LOGINS)]
+    tries = [_refusal(store, "anna", "guess") for _n in range(sign_in.MAX_FAILED_LOGINS)]
     locked_right = _refusal(store, "anna", PASSWORD)
     locked_wrong = _refusal(store, "anna", "guess")
     messages = {str(e) for e in [unknown, wrong, *tries, locked_right, locked_wrong]}

@@ -17,7 +17,7 @@ from relaytui import config
 from relaytui.cli import app
 from relaytui.db import open_store
 from relaytui.errors import LoginFailed
-from relaytui.services import accounts, installation
+from relaytui.services import sign_in, installation
 from tests.cli.running import assert_one_line_error, on, run, snapshot
 
 PASSWORD = "correct horse battery staple"
@@ -50,7 +50,7 @@ def choose_password(path: Path, username: str, one_time: str, password: str) -> 
 def login(path: Path, username: str, password: str):
     store = open_store(str(path))
     try:
-        return accounts.authenticate(store, username, password)
+        return sign_in.authenticate(store, username, password)
     finally:
         store.dispose()
 
@@ -143,7 +143,7 @@ def test_init_creates_the_database_and_the_administrator(ready):
         assert settings.profile == "dk"
         assert settings.timezone == "Europe/Copenhagen"
         assert settings.municipality == "Aarhus"
-        ref = accounts.authenticate(store, "admin", PASSWORD)
+        ref = sign_in.authenticate(store, "admin", PASSWORD)
         assert ref.is_admin
         assert ref.full_name == "Ada Admin"
     finally:
@@ -280,7 +280,7 @@ def test_user_disable_and_enable(populated):
 
 
 def test_user_unlock(populated):
-    for _attempt in range(accounts.MAX_FAILED_LOGINS):
+    for _attempt in range(sign_in.MAX_FAILED_LOGINS):
         with pytest.raises(LoginFailed):
             login(populated, "anna", "guess")
     assert "locked" in admin(populated, "user", "list").output

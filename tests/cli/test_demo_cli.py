@@ -15,7 +15,7 @@ import pytest
 from stdnum.no import fodselsnummer
 
 from relaytui import config
-from relaytui.services import accounts
+from relaytui.services import sign_in
 from tests.cli.running import assert_one_line_error, on, run
 from tests.cli.running import snapshot as table_rows
 
@@ -71,7 +71,7 @@ def login(path, username: str):
 
     store = open_store(str(path))
     try:
-        return accounts.authenticate(store, username, "demo")
+        return sign_in.authenticate(store, username, "demo")
     finally:
         store.dispose()
 

@@ -191,7 +191,7 @@ def test_a_locked_account_is_refused_like_at_the_app(town):
 
 
 def test_a_reset_password_shows_in_the_access_report_of_each_child_the_account_reads(town):
-    from relaytui.services import accounts, audit
+    from relaytui.services import sign_in, audit
 
     store = town.store
     reset = invoke(town, "user reset-password", "--user", "admin", "--password-stdin", input="admin-pw\n")
@@ -203,7 +203,7 @@ def test_a_reset_password_shows_in_the_access_report_of_each_child_the_account_r
     assert reset.exit_code == 0 and "access report of 1 child." in reset.output
     with store.session() as session:
         number = session.get(Subject, town.subjects["Ida Jensen"]).national_number
-    admin = accounts.authenticate(store, "admin", "admin-pw")
+    admin = sign_in.authenticate(store, "admin", "admin-pw")
     _name, lines = audit.subject_trail(store, admin, number)
     assert [line.action for line in lines if line.action == "reader_password_reset"] == ["reader_password_reset"]
     assert audit.action_label("reader_password_reset") != "reader_password_reset"

@@ -14,7 +14,7 @@ from datetime import timedelta
 import pytest
 
 from relaytui.db import open_store
-from relaytui.services import access, accounts, clock, installation, journal, logs, meetings, units
+from relaytui.services import access, accounts, sign_in, clock, installation, journal, logs, meetings, units
 from tests.e2e.terminal import Terminal, require_tmux
 
 PASSWORD = "a long demo password"
@@ -32,7 +32,7 @@ def town(tmp_path):
     unit = units.add_unit(store, system, name="Solsikken", kind="daycare")
     accounts.add_user(store, system, username="anna", full_name="Anna Holm", password=PASSWORD,
                       profession="pedagogue", unit=unit.id)
-    anna = accounts.authenticate(store, "anna", PASSWORD)
+    anna = sign_in.authenticate(store, "anna", PASSWORD)
     from relaytui.services import subjects
 
     subject = subjects.create_subject(store, anna, national_number="0707614285", name="Bo Jensen")

@@ -75,7 +75,7 @@ def test_sqlite_statistics_are_refreshed_when_the_app_closes(tmp_path):
     """A database that grows from empty is never analysed by SQLite itself: closing the store
     analyses what it queried, so the planner sees the partial and covering indexes' worth."""
     from relaytui.demo_large import Size, populate
-    from relaytui.services import accounts, dashboard
+    from relaytui.services import sign_in, dashboard
 
     store = open_store(str(tmp_path / "grown.db"))
     store.upgrade()
@@ -85,7 +85,7 @@ def test_sqlite_statistics_are_refreshed_when_the_app_closes(tmp_path):
         conn.exec_driver_sql("DELETE FROM sqlite_stat1")  # as if it had grown through the app
     store.dispose()
     used = open_store(str(tmp_path / "grown.db"))  # a day's work, on a database never analysed
-    dashboard.unit_figures(used, accounts.authenticate(used, "lene", "demo"))
+    dashboard.unit_figures(used, sign_in.authenticate(used, "lene", "demo"))
     used.dispose()
     again = open_store(str(tmp_path / "grown.db"))
     with again.engine.connect() as conn:

@@ -11,6 +11,7 @@ import pytest
 from relaytui.services import (
     access,
     accounts,
+    sign_in,
     clock,
     installation,
     logs,
@@ -34,7 +35,7 @@ def world(sqlite_store):
                       profession="teacher", unit=unit.id)
     accounts.add_user(store, system, username="root", full_name="Rita Root", password="secret",
                       role="admin")
-    anna = accounts.authenticate(store, "anna", "demo")
+    anna = sign_in.authenticate(store, "anna", "demo")
     subject = subjects.create_subject(store, anna, national_number=CPR, name="Bo Jensen")
     log = logs.create_log(store, anna, subject_id=subject.id, concern="Comes to daycare hungry.")
     return SimpleNamespace(store=store, system=system, anna=anna, subject=subject, log=log)
@@ -56,14 +57,14 @@ def demo_database(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     store = open_store(str(path))
     store.upgrade()
-    accounts.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1,
+    sign_in.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1,
                                                 type=Type.ID))
     try:
         clock.set_clock(lambda: DEMO_NOW)
         demo.populate(store)
     finally:
         clock.set_clock(None)
-        accounts.set_password_hasher(None)
+        sign_in.set_password_hasher(None)
         store.dispose()
     return path
 

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Input, Static
 from relaytui.app import RelayApp
 from relaytui.errors import NotAllowed, StoreError
 from relaytui.services import (
-    accounts, clock, consent, efforts, handover, journal, log_list, logs, meetings, subjects,
+    sign_in, clock, consent, efforts, handover, journal, log_list, logs, meetings, subjects,
 )
 from relaytui.services.log_list import LogQuery
 
@@ -279,7 +279,7 @@ async def test_someone_who_holds_and_reads_no_log_sees_an_empty_state(world):
 @pytest.mark.rule("R9")
 async def test_an_administrator_sees_no_logs_and_where_to_manage_accounts(world, monkeypatch):
     # The refusal comes from the service, not from the screen: an administrator's list fails.
-    root = accounts.authenticate(world.store, "root", "secret")
+    root = sign_in.authenticate(world.store, "root", "secret")
     with pytest.raises(NotAllowed):
         log_list.list_page(world.store, root, LogQuery())
     notes = []

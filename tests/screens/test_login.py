@@ -10,7 +10,7 @@ from textual.widgets import Button, Input, LoadingIndicator, Static
 
 from relaytui import i18n
 from relaytui.app import RelayApp
-from relaytui.services import accounts
+from relaytui.services import accounts, sign_in
 from relaytui.ui.base import generic_error
 
 from tests.screens.reading import screen_text, wait_for
@@ -123,14 +123,14 @@ async def test_login_button_logs_in(world):
 async def test_password_is_checked_in_a_thread_with_the_form_disabled(world, monkeypatch):
     release = threading.Event()
     threads = []
-    real = accounts.authenticate
+    real = sign_in.authenticate
 
     def slow_authenticate(store, username, password, **where):
         threads.append(threading.current_thread())
         assert release.wait(10)
         return real(store, username, password, **where)
 
-    monkeypatch.setattr(accounts, "authenticate", slow_authenticate)
+    monkeypatch.setattr(sign_in, "authenticate", slow_authenticate)
     app = RelayApp(world.store)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "anna", "demo")
@@ -150,7 +150,7 @@ async def test_unexpected_failure_shows_one_generic_line(world, monkeypatch):
     def broken(store, username, password, **where):
         raise RuntimeError("internal detail that must not reach the screen")
 
-    monkeypatch.setattr(accounts, "authenticate", broken)
+    monkeypatch.setattr(sign_in, "authenticate", broken)
     app = RelayApp(world.store)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "anna", "demo")

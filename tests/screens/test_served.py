@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Input
 
 from relaytui.app import RelayApp, Served
-from relaytui.services import accounts
+from relaytui.services import accounts, sign_in
 from tests.screens.reading import screen_text, wait_for
 
 SIZE = (100, 30)
@@ -96,7 +96,7 @@ async def test_sigterm_ends_the_session_like_quitting(world):
 def after_a_reset(world) -> tuple[RelayApp, str]:
     """Anna's password reset by the administrator, and the app as SSH starts it for her."""
     reset = accounts.reset_password(world.store, world.system, "anna")
-    anna = accounts.authenticate(world.store, "anna", reset.password)
+    anna = sign_in.authenticate(world.store, "anna", reset.password)
     return RelayApp(world.store, staff=anna, served=Served("ssh 10.0.0.7", ends_on_logout=True)), reset.password
 
 
@@ -113,7 +113,7 @@ async def test_a_one_time_password_comes_first_and_cannot_be_skipped(world):
         assert app.screen.query_one("#current-password", Input).value == one_time  # kept
         await pilot.press(*"new words", "enter", *"new words", "enter")
         await wait_for(pilot, lambda: HOME in screen_text(app), "the log list")
-    assert not accounts.authenticate(world.store, "anna", "new words").must_change_password
+    assert not sign_in.authenticate(world.store, "anna", "new words").must_change_password
 
 
 async def test_logging_out_from_the_password_screen_over_ssh_ends_the_session(world):
@@ -156,4 +156,4 @@ async def test_the_palette_changes_the_password_of_the_person_logged_in(world, w
         else:
             await wait_for(pilot, lambda: HOME in screen_text(app), "back to the list")
     if not wrong:
-        assert accounts.authenticate(world.store, "anna", "fresh words").id == world.anna.id
+        assert sign_in.authenticate(world.store, "anna", "fresh words").id == world.anna.id

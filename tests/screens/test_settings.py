@@ -11,7 +11,7 @@ from textual.widgets import OptionList
 from relaytui import i18n
 from relaytui.app import RelayApp
 from relaytui.screens.settings import LanguageDialog
-from relaytui.services import accounts
+from relaytui.services import sign_in
 from tests.screens.reading import screen_text, wait_for
 from tests.screens.test_log_list import loaded, log_in
 
@@ -49,7 +49,7 @@ async def test_switching_to_nynorsk_shows_it_at_once_and_after_the_next_login(de
         footer = text.splitlines()[-1]
         assert "Opne" in footer and "Søk" in footer and "Ny logg" in footer and "Open " not in footer
         assert "Stafettlogg" in text and "Namn" in text  # the title and a column of the list
-        assert accounts.authenticate(demo_store, "anna", "demo").language == "nn"
+        assert sign_in.authenticate(demo_store, "anna", "demo").language == "nn"
         # Log out and in again: still nynorsk (the login screen itself is in the start language).
         app.action_logout()
         await wait_for(pilot, lambda: app.staff is None, "the login screen")
@@ -75,4 +75,4 @@ async def test_escape_and_the_same_language_change_nothing(demo_store):
         await pilot.pause()
         assert i18n.current_language() == "en"
         assert app.screen.log_query.search == "Ag"
-        assert accounts.authenticate(demo_store, "lene", "demo").language is None
+        assert sign_in.authenticate(demo_store, "lene", "demo").language is None

@@ -22,7 +22,7 @@ from pathlib import Path
 import pyte
 
 from relaytui.db import open_store
-from relaytui.services import access, accounts, installation, keys, logs, subjects, units
+from relaytui.services import access, accounts, sign_in, installation, keys, logs, subjects, units
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -58,15 +58,15 @@ def build_town(folder: Path, db: str | None = None) -> Town:
                               profession="pedagogue" if role != "admin" else "", role=role,
                               unit=unit.id if role != "admin" else None)
         units.set_leader(store, system, unit.id, "lene")
-        one_time = accounts.one_time_password()
+        one_time = sign_in.one_time_password()
         accounts.add_user(store, system, username="otto", full_name="Otto Olsen", password=one_time,
                           unit=unit.id, must_change_password=True)
-        for _attempt in range(accounts.MAX_FAILED_LOGINS):
+        for _attempt in range(sign_in.MAX_FAILED_LOGINS):
             try:
-                accounts.authenticate(store, "carl", "wrong")
+                sign_in.authenticate(store, "carl", "wrong")
             except Exception:  # noqa: BLE001 - locking carl on purpose
                 pass
-        anna = accounts.authenticate(store, "anna", PASSWORD)
+        anna = sign_in.authenticate(store, "anna", PASSWORD)
         subject = subjects.create_subject(store, anna, national_number=CPR, name="Bo Jensen")
         log = logs.create_log(store, anna, subject_id=subject.id, concern=CONCERN)
         private = asyncssh.generate_private_key("ssh-ed25519", comment="anna@laptop")

@@ -181,11 +181,11 @@ def schedule_meeting(town, place: str) -> int:
     """A meeting of anna's in a few minutes, in ``place``; its id."""
     from datetime import timedelta
 
-    from relaytui.services import accounts, clock, meetings
+    from relaytui.services import sign_in, clock, meetings
 
     store = open_store(str(town.db))
     try:
-        anna = accounts.authenticate(store, "anna", PASSWORD)
+        anna = sign_in.authenticate(store, "anna", PASSWORD)
         return meetings.schedule(store, anna, town.log_id, kind="dialogue", place=place,
                                  starts_at=clock.now() + timedelta(minutes=5)).id
     finally:

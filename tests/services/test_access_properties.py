@@ -291,8 +291,8 @@ FORMER_READERS = {  # only who held the log or read it as an actor while it was 
 }
 #: These take no acting person: they make one, from a password, a key or the server's word
 #: (tests/services/test_accounts.py and tests/server try to break them).
-NO_BY = {"accounts.authenticate", "accounts.command_line_login", "accounts.change_password",
-         "accounts.session_ref", "keys.key_answer", "keys.log_in_with_key",
+NO_BY = {"sign_in.authenticate", "sign_in.command_line_login", "sign_in.change_password",
+         "sign_in.session_ref", "keys.key_answer", "keys.log_in_with_key",
          "accounts.admin_or_user_exists"}  # (the last: 'init', before any account exists)
 
 

@@ -12,7 +12,7 @@ from relaytui.errors import (
     AccountClosed, InvalidInput, LoginFailed, NotAllowed, NotFound, RuleViolation, StaleWrite,
 )
 from relaytui.models import AuditEvent, Staff, Unit
-from relaytui.services import access, accounts, units
+from relaytui.services import access, accounts, sign_in, units
 
 PASSWORD = "correct horse battery staple"
 
@@ -67,20 +67,20 @@ def test_password_is_hashed_with_argon2id(store, anna):
 
 
 def test_the_default_hasher_is_argon2id():
-    accounts.set_password_hasher(None)
-    hashed = accounts.hash_password(PASSWORD)
+    sign_in.set_password_hasher(None)
+    hashed = sign_in.hash_password(PASSWORD)
     assert hashed.startswith("$argon2id$v=19$m=65536,t=3,p=4$")
-    assert accounts.verify_password(hashed, PASSWORD)
-    assert not accounts.verify_password(hashed, "other")
-    assert not accounts.verify_password("", PASSWORD)
-    assert not accounts.verify_password("not a hash", PASSWORD)
+    assert sign_in.verify_password(hashed, PASSWORD)
+    assert not sign_in.verify_password(hashed, "other")
+    assert not sign_in.verify_password("", PASSWORD)
+    assert not sign_in.verify_password("not a hash", PASSWORD)
 
 
 def test_login_returns_the_person_and_resets_the_counter(store, anna):
     with pytest.raises(LoginFailed):
-        accounts.authenticate(store, "anna", "wrong")
+        sign_in.authenticate(store, "anna", "wrong")
     assert _row(store, "anna").failed_logins == 1
-    ref = accounts.authenticate(store, "Anna", PASSWORD)
+    ref = sign_in.authenticate(store, "Anna", PASSWORD)
     assert ref.id == anna.id
     assert ref.username == "anna"
     assert ref.full_name == "Anna Jensen"
@@ -93,9 +93,9 @@ def test_login_returns_the_person_and_resets_the_counter(store, anna):
 
 def test_wrong_password_and_unknown_user_get_the_same_message(store, anna):
     with pytest.raises(LoginFailed) as wrong_password:
-        accounts.authenticate(store, "anna", "not the password")
+        sign_in.authenticate(store, "anna", "not the password")
     with pytest.raises(LoginFailed) as unknown_user:
-        accounts.authenticate(store, "nobody", PASSWORD)
+        sign_in.authenticate(store, "nobody", PASSWORD)
     assert str(wrong_password.value) == str(unknown_user.value)
     assert "anna" not in str(wrong_password.value)
     assert "nobody" not in str(unknown_user.value)
@@ -103,28 +103,28 @@ def test_wrong_password_and_unknown_user_get_the_same_message(store, anna):
 
 def test_empty_login_is_refused_without_counting(store, anna):
     with pytest.raises(LoginFailed):
-        accounts.authenticate(store, "anna", "")
+        sign_in.authenticate(store, "anna", "")
     assert _row(store, "anna").failed_logins == 0
 
 
 def test_five_failures_lock_the_account_even_for_the_right_password(store, anna):
-    for _attempt in range(accounts.MAX_FAILED_LOGINS - 1):
+    for _attempt in range(sign_in.MAX_FAILED_LOGINS - 1):
         with pytest.raises(LoginFailed):
-            accounts.authenticate(store, "anna", "guess")
+            sign_in.authenticate(store, "anna", "guess")
     assert not _row(store, "anna").locked
     with pytest.raises(LoginFailed) as fifth:
-        accounts.authenticate(store, "anna", "guess")
+        sign_in.authenticate(store, "anna", "guess")
     assert "administrator" in str(fifth.value)
     row = _row(store, "anna")
     assert row.locked
-    assert row.failed_logins == accounts.MAX_FAILED_LOGINS
+    assert row.failed_logins == sign_in.MAX_FAILED_LOGINS
     # The sixth attempt, with the right password, is still refused: locked. The answer is the
     # one a wrong password or an unknown username gets: none tells which usernames exist.
     with pytest.raises(AccountClosed) as sixth:
-        accounts.authenticate(store, "anna", PASSWORD)
+        sign_in.authenticate(store, "anna", PASSWORD)
     assert "unlock" in str(sixth.value)
     with pytest.raises(LoginFailed) as unknown:
-        accounts.authenticate(store, "nobody", PASSWORD)
+        sign_in.authenticate(store, "nobody", PASSWORD)
     assert str(sixth.value) == str(fifth.value) == str(unknown.value)
 
 
@@ -134,7 +134,7 @@ def test_concurrent_failed_logins_are_all_counted(store, anna):
 
     def attempt(_n: int) -> str:
         try:
-            accounts.authenticate(store, "anna", "guess")
+            sign_in.authenticate(store, "anna", "guess")
         except LoginFailed as exc:
             return str(exc)
         return "logged in"
@@ -147,21 +147,21 @@ def test_concurrent_failed_logins_are_all_counted(store, anna):
 
 
 def test_an_administrator_unlocks_and_resets_the_counter(store, cli, anna):
-    for _attempt in range(accounts.MAX_FAILED_LOGINS):
+    for _attempt in range(sign_in.MAX_FAILED_LOGINS):
         with pytest.raises(LoginFailed):
-            accounts.authenticate(store, "anna", "guess")
+            sign_in.authenticate(store, "anna", "guess")
     view = accounts.unlock_user(store, cli, "anna")
     assert not view.locked
     assert view.failed_logins == 0
-    assert accounts.authenticate(store, "anna", PASSWORD).id == anna.id
+    assert sign_in.authenticate(store, "anna", PASSWORD).id == anna.id
     assert [e.action for e in _events(store, "user_unlocked")] == ["user_unlocked"]
 
 
 def test_a_locked_account_loses_access_at_once(store, anna):
-    ref = accounts.authenticate(store, "anna", PASSWORD)
-    for _attempt in range(accounts.MAX_FAILED_LOGINS):
+    ref = sign_in.authenticate(store, "anna", PASSWORD)
+    for _attempt in range(sign_in.MAX_FAILED_LOGINS):
         with pytest.raises(LoginFailed):
-            accounts.authenticate(store, "anna", "guess")
+            sign_in.authenticate(store, "anna", "guess")
     with pytest.raises(NotAllowed):
         accounts.search_staff(store, ref, "")
 
@@ -169,18 +169,18 @@ def test_a_locked_account_loses_access_at_once(store, anna):
 def test_disabled_account_cannot_log_in(store, cli, anna):
     accounts.disable_user(store, cli, "anna")
     with pytest.raises(LoginFailed) as right_password:
-        accounts.authenticate(store, "anna", PASSWORD)
+        sign_in.authenticate(store, "anna", PASSWORD)
     assert "disabled" in str(right_password.value)
     # Someone without the password does not learn that the account exists.
     with pytest.raises(LoginFailed) as wrong_password:
-        accounts.authenticate(store, "anna", "guess")
+        sign_in.authenticate(store, "anna", "guess")
     assert "disabled" not in str(wrong_password.value)
     accounts.enable_user(store, cli, "anna")
-    assert accounts.authenticate(store, "anna", PASSWORD).id == anna.id
+    assert sign_in.authenticate(store, "anna", PASSWORD).id == anna.id
 
 
 def test_administrators_log_in_too(store, admin):
-    ref = accounts.authenticate(store, "root", PASSWORD)
+    ref = sign_in.authenticate(store, "root", PASSWORD)
     assert ref.is_admin
 
 
@@ -192,24 +192,24 @@ def test_login_rehashes_an_outdated_hash(store, anna):
         row = session.exec(select(Staff).where(Staff.username == "anna")).one()
         row.password_hash = weak
         session.add(row)
-    accounts.authenticate(store, "anna", PASSWORD)
+    sign_in.authenticate(store, "anna", PASSWORD)
     stored = _row(store, "anna").password_hash
     assert stored != weak
     assert stored.startswith("$argon2id$")
-    assert accounts.authenticate(store, "anna", PASSWORD).id == anna.id
+    assert sign_in.authenticate(store, "anna", PASSWORD).id == anna.id
 
 
 def test_logins_are_audited_without_the_password(store, anna):
-    accounts.authenticate(store, "anna", PASSWORD)
-    for _attempt in range(accounts.MAX_FAILED_LOGINS):
+    sign_in.authenticate(store, "anna", PASSWORD)
+    for _attempt in range(sign_in.MAX_FAILED_LOGINS):
         with pytest.raises(LoginFailed):
-            accounts.authenticate(store, "anna", "Guess-" + PASSWORD)
+            sign_in.authenticate(store, "anna", "Guess-" + PASSWORD)
     with pytest.raises(LoginFailed):
-        accounts.authenticate(store, "ghost", "ghost-password")
+        sign_in.authenticate(store, "ghost", "ghost-password")
     events = _events(store)
     actions = [e.action for e in events]
     assert actions.count("login") == 1
-    assert actions.count("login_failed") == accounts.MAX_FAILED_LOGINS + 1
+    assert actions.count("login_failed") == sign_in.MAX_FAILED_LOGINS + 1
     assert actions.count("account_locked") == 1
     locked = _events(store, "account_locked")[0]
     assert locked.staff_id == anna.id
@@ -273,7 +273,7 @@ def test_unknown_user_and_unit_are_named(store, cli):
 
 @pytest.mark.rule("R9")
 def test_a_caseworker_cannot_manage_accounts(store, cli, anna):
-    ref = accounts.authenticate(store, "anna", PASSWORD)
+    ref = sign_in.authenticate(store, "anna", PASSWORD)
     with pytest.raises(NotAllowed):
         accounts.add_user(store, ref, username="eve", full_name="Eve", password="x")
     with pytest.raises(NotAllowed):
@@ -290,13 +290,13 @@ def test_a_caseworker_cannot_manage_accounts(store, cli, anna):
 
 @pytest.mark.rule("R9")
 def test_an_administrator_does_not_search_staff_for_logs(store, admin, anna):
-    ref = accounts.authenticate(store, "root", PASSWORD)
+    ref = sign_in.authenticate(store, "root", PASSWORD)
     with pytest.raises(NotAllowed):
         accounts.search_staff(store, ref, "anna")
 
 
 def test_a_logged_in_administrator_manages_accounts(store, admin, anna):
-    ref = accounts.authenticate(store, "root", PASSWORD)
+    ref = sign_in.authenticate(store, "root", PASSWORD)
     accounts.set_role(store, ref, "anna", "leader")
     assert _row(store, "anna").role == "leader"
     added = _events(store, "role_changed")[0]
@@ -311,7 +311,7 @@ def test_the_last_active_administrator_is_kept(store, cli, admin):
     assert _row(store, "root").role == "admin" and _row(store, "root").active
     accounts.add_user(store, cli, username="second", full_name="Second Admin", password="x",
                       role="admin")
-    ref = accounts.authenticate(store, "root", PASSWORD)
+    ref = sign_in.authenticate(store, "root", PASSWORD)
     accounts.disable_user(store, ref, "second")
     with pytest.raises(RuleViolation):
         accounts.set_role(store, ref, "root", "caseworker")
@@ -354,8 +354,8 @@ def test_reset_password_gives_a_one_time_password(store, cli, anna):
     assert reset.view.must_change_password and reset.subjects == 0
     assert len(reset.password) == 14 and reset.password.count("-") == 2
     with pytest.raises(LoginFailed):
-        accounts.authenticate(store, "anna", PASSWORD)
-    first = accounts.authenticate(store, "anna", reset.password)
+        sign_in.authenticate(store, "anna", PASSWORD)
+    first = sign_in.authenticate(store, "anna", reset.password)
     assert first.id == anna.id and first.must_change_password
     assert [e.action for e in _events(store, "password_reset")] == ["password_reset"]
     # Two resets never give the same password.
@@ -365,28 +365,28 @@ def test_reset_password_gives_a_one_time_password(store, cli, anna):
 def test_a_one_time_password_is_changed_by_its_owner_only_once(store, cli, anna):
     reset = accounts.reset_password(store, cli, "anna")
     with pytest.raises(InvalidInput):
-        accounts.change_password(store, "anna", reset.password, reset.password)
+        sign_in.change_password(store, "anna", reset.password, reset.password)
     with pytest.raises(InvalidInput):
-        accounts.change_password(store, "anna", reset.password, "")
+        sign_in.change_password(store, "anna", reset.password, "")
     with pytest.raises(LoginFailed):
-        accounts.change_password(store, "anna", "a wrong guess", "my own words")
+        sign_in.change_password(store, "anna", "a wrong guess", "my own words")
     assert _row(store, "anna").failed_logins == 1  # a wrong current password counts
-    me = accounts.change_password(store, "anna", reset.password, "my own words")
+    me = sign_in.change_password(store, "anna", reset.password, "my own words")
     assert me.id == anna.id and not me.must_change_password
     with pytest.raises(LoginFailed):
-        accounts.authenticate(store, "anna", reset.password)
-    assert not accounts.authenticate(store, "anna", "my own words").must_change_password
+        sign_in.authenticate(store, "anna", reset.password)
+    assert not sign_in.authenticate(store, "anna", "my own words").must_change_password
     assert [e.action for e in _events(store, "password_changed")] == ["password_changed"]
 
 
 def test_a_password_change_cannot_unlock_a_locked_account(store, cli, anna):
-    for _attempt in range(accounts.MAX_FAILED_LOGINS):
+    for _attempt in range(sign_in.MAX_FAILED_LOGINS):
         with pytest.raises(LoginFailed):
-            accounts.authenticate(store, "anna", "guess")
+            sign_in.authenticate(store, "anna", "guess")
     with pytest.raises(AccountClosed):
-        accounts.change_password(store, "anna", PASSWORD, "my own words")
+        sign_in.change_password(store, "anna", PASSWORD, "my own words")
     with pytest.raises(LoginFailed):
-        accounts.authenticate(store, "anna", "my own words")
+        sign_in.authenticate(store, "anna", "my own words")
 
 
 def test_management_is_audited(store, cli, anna):
@@ -421,7 +421,7 @@ def test_search_staff_by_name_username_and_profession(store, cli, anna):
                       role="admin")
     accounts.add_user(store, cli, username="dina", full_name="Dina Gone", password="x")
     accounts.disable_user(store, cli, "dina")
-    ref = accounts.authenticate(store, "anna", PASSWORD)
+    ref = sign_in.authenticate(store, "anna", PASSWORD)
     assert [v.username for v in accounts.search_staff(store, ref, "")] == ["anna", "bo"]
     assert [v.username for v in accounts.search_staff(store, ref, "JENS")] == ["anna"]
     assert [v.username for v in accounts.search_staff(store, ref, "østergaard")] == ["bo"]
@@ -437,7 +437,7 @@ def test_search_staff_matches_percent_and_underscore_literally(store, cli, anna)
                       password="x")
     accounts.add_user(store, cli, username="percent", full_name="Per Hansen", password="x")
     accounts.add_user(store, cli, username="back", full_name="Back\\slash", password="x")
-    ref = accounts.authenticate(store, "anna", PASSWORD)
+    ref = sign_in.authenticate(store, "anna", PASSWORD)
     assert [v.username for v in accounts.search_staff(store, ref, "%")] == ["per_cent"]
     assert [v.username for v in accounts.search_staff(store, ref, "100%")] == ["per_cent"]
     assert [v.username for v in accounts.search_staff(store, ref, "_")] == ["per_cent"]
@@ -446,10 +446,10 @@ def test_search_staff_matches_percent_and_underscore_literally(store, cli, anna)
 
 
 def test_set_language_for_oneself(store, anna):
-    ref = accounts.authenticate(store, "anna", PASSWORD)
+    ref = sign_in.authenticate(store, "anna", PASSWORD)
     assert accounts.set_language(store, ref, "da") == "da"
     assert _row(store, "anna").language == "da"
-    assert accounts.authenticate(store, "anna", PASSWORD).language == "da"
+    assert sign_in.authenticate(store, "anna", PASSWORD).language == "da"
     with pytest.raises(InvalidInput):
         accounts.set_language(store, ref, "klingon")
     assert accounts.set_language(store, ref, None) is None
@@ -471,7 +471,7 @@ def test_units_are_added_and_listed(store, cli, school, anna):
     views = units.list_units(store, cli)
     assert [v.name for v in views] == ["Nordskolen", "Solsikken"]
     assert views[0].staff_count == 1
-    ref = accounts.authenticate(store, "anna", PASSWORD)
+    ref = sign_in.authenticate(store, "anna", PASSWORD)
     assert [v.name for v in units.list_units(store, ref)] == ["Nordskolen", "Solsikken"]
 
 

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from relaytui.demo_large import Size, populate
 from relaytui.models import Consent, Effort, Handover, Meeting, RelayLog, Staff, Unit
-from relaytui.services import accounts, clock, consent, dashboard, handover
+from relaytui.services import sign_in, clock, consent, dashboard, handover
 from relaytui.services.dashboard import EXPIRING_DAYS, Figures
 
 WORLD = Size(logs=900, entries=900, meetings=1800, efforts=2700, staff=16, units=2, long_logs=1, long_entries=10)
@@ -63,7 +63,7 @@ def world(store):
 
 
 def test_a_caseworkers_figures_are_those_of_the_logs_she_holds(world):
-    anna = accounts.authenticate(world, "anna", "demo")
+    anna = sign_in.authenticate(world, "anna", "demo")
     mine = dashboard.my_figures(world, anna)
     assert mine == _by_the_rules(world, "mine", None, RelayLog.holder_id == anna.id)
     assert sum(mine.logs_per_level.values()) > 0
@@ -78,7 +78,7 @@ def _a_pending_handover(store, unit_id: int) -> None:
         colleague = session.exec(select(Staff).where(Staff.unit_id == holder.unit_id, Staff.id != holder.id,
                                                      Staff.role == "caseworker", col(Staff.active))).first()
         log_id, username, colleague_id = log.id, holder.username, colleague.id
-    handover.propose(store, accounts.authenticate(store, username, "demo"), log_id, to_staff_id=colleague_id)
+    handover.propose(store, sign_in.authenticate(store, username, "demo"), log_id, to_staff_id=colleague_id)
 
 
 def _a_withdrawn_consent(store, unit_id: int) -> None:
@@ -91,7 +91,7 @@ def _a_withdrawn_consent(store, unit_id: int) -> None:
                 username = session.get(Staff, log.holder_id).username
                 consent_id, version = given[0].id, given[0].version
                 break
-    consent.withdraw_consent(store, accounts.authenticate(store, username, "demo"), consent_id,
+    consent.withdraw_consent(store, sign_in.authenticate(store, username, "demo"), consent_id,
                              version=version, reason="The parents withdrew it")
 
 
@@ -113,7 +113,7 @@ def _withdrawn_then_expired(store, unit_id: int) -> None:
 
 
 def test_a_leaders_figures_are_those_of_the_open_logs_of_each_unit(world):
-    lene = accounts.authenticate(world, "lene", "demo")
+    lene = sign_in.authenticate(world, "lene", "demo")
     _a_pending_handover(world, lene.unit_id)
     _a_withdrawn_consent(world, lene.unit_id)
     _withdrawn_then_expired(world, lene.unit_id)
@@ -130,7 +130,7 @@ def test_a_leaders_figures_are_those_of_the_open_logs_of_each_unit(world):
 
 
 def test_closing_a_log_takes_it_out_of_every_figure(world):
-    lene = accounts.authenticate(world, "lene", "demo")
+    lene = sign_in.authenticate(world, "lene", "demo")
     before = dashboard.unit_figures(world, lene)[0]
     with world.session(write=True) as session:
         log = session.exec(select(RelayLog).where(RelayLog.unit_id == before.unit_id,

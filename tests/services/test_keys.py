@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from relaytui.errors import AccountClosed, InvalidInput, NotAllowed, NotFound
 from relaytui.models import AuditEvent, Staff
-from relaytui.services import access, accounts, keys
+from relaytui.services import access, accounts, sign_in, keys
 from tests.factories import build_world
 
 with warnings.catch_warnings():
@@ -137,9 +137,9 @@ def test_short_rsa_keys_are_refused_and_long_ones_taken(store, world):
 
 def test_the_server_session_starts_only_for_an_open_account(store, world):
     anna = world.ref("anna")
-    assert accounts.session_ref(store, anna.id).username == "anna"
+    assert sign_in.session_ref(store, anna.id).username == "anna"
     accounts.disable_user(store, access.system_administrator(), "bo")
     with pytest.raises(AccountClosed):
-        accounts.session_ref(store, world.ref("bo").id)
+        sign_in.session_ref(store, world.ref("bo").id)
     with pytest.raises(AccountClosed):
-        accounts.session_ref(store, 999_999)
+        sign_in.session_ref(store, 999_999)

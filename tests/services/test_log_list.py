@@ -182,12 +182,12 @@ def test_every_row_shows_the_figures_of_its_own_log(store, monkeypatch, walk):
     page, for a leader who reads many logs, is checked against its log read on its own, by
     both plans (collecting the visible logs, or walking the name index)."""
     from relaytui.demo_large import Size, populate
-    from relaytui.services import accounts
+    from relaytui.services import sign_in
 
     populate(store, size=Size(logs=900, entries=1800, meetings=1800, efforts=2700, staff=16, units=2,
                               long_logs=1, long_entries=10))
     monkeypatch.setattr(log_list, "WALK_FROM", 1 if walk else 10**9)
-    lene = accounts.authenticate(store, "lene", "demo")
+    lene = sign_in.authenticate(store, "lene", "demo")
     rows, cursor = [], None
     while True:
         page = log_list.list_page(store, lene, LogQuery(), after=cursor, limit=25)
