@@ -132,7 +132,7 @@ def machine() -> str:
 
 
 def run(url: str, repeat: int, queries_only: bool = False) -> list[Figure]:
-    from relaytui.db import safe_url
+    from relaytui.db_url import safe_url
 
     print(f"\n== {safe_url(url)} ==", flush=True)
     figures, context = query_figures(url, repeat)

@@ -43,7 +43,7 @@ INSTANCES = 64
 
 
 def _pg_params(url: str) -> dict:
-    from relaytui.db import pg_params
+    from relaytui.db_url import pg_params
 
     return pg_params(url)
 

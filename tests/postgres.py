@@ -25,7 +25,7 @@ def truncate_all(url: str) -> None:
     import psycopg
     from sqlalchemy.engine import make_url
 
-    from relaytui.db import normalise_url
+    from relaytui.db_url import normalise_url
 
     raw = make_url(normalise_url(url)).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(raw, autocommit=True) as conn:

@@ -23,10 +23,11 @@ from typing import TYPE_CHECKING, Any
 import typer
 from typer.core import TyperGroup, TyperOption
 
-from relaytui import config, db
-from relaytui.db import make_url
+from relaytui import config, db, db_url
+from relaytui.db_url import make_url
 from relaytui.errors import DomainError, InvalidInput, StoreError
 from relaytui.i18n import _
+from relaytui.profiles import DEFAULT_CODE
 
 if TYPE_CHECKING:
     from relaytui.services.access import StaffRef
@@ -278,22 +279,22 @@ def location(ctx: typer.Context) -> config.Location:
         raise InvalidInput(_("Use either --db or --demo, not both."))
     if chosen.demo:
         path = config.demo_sqlite_path()
-        if chosen.demo_profile != "dk":  # each municipality in a file of its own
+        if chosen.demo_profile != DEFAULT_CODE:  # each municipality in a file of its own
             path = path.with_name(f"demo-{chosen.demo_profile}.db")
         return config.Location(config.to_url(str(path)), "demo")
     found = config.resolve(chosen.db)
-    db.normalise_url(found.url)  # a malformed URL is refused here, before anything else
+    db_url.normalise_url(found.url)  # a malformed URL is refused here, before anything else
     return found
 
 
 def sqlite_file(where: config.Location) -> Path | None:
     """The SQLite file of ``where``, or ``None`` for PostgreSQL or an in-memory database."""
-    plain = db.sqlite_file_of(where.url)
+    plain = db_url.sqlite_file_of(where.url)
     if plain is not None:
         return plain
-    if db.is_postgresql(where.url):
+    if db_url.is_postgresql(where.url):
         return None  # read without SQLAlchemy: the app's start does not load it
-    parsed = make_url(db.normalise_url(where.url))
+    parsed = make_url(db_url.normalise_url(where.url))
     if parsed.get_backend_name() != "sqlite":
         return None
     if not parsed.database or parsed.database == ":memory:":

@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from relaytui import config, db
+from relaytui import config, db_url
 from relaytui.db import Store
 from relaytui.errors import InvalidInput
 from relaytui.i18n import _
@@ -67,10 +67,10 @@ class Plan:
 def database_password(url: str) -> str | None:
     """The store's password as the server's own engine finds it: the URL, the environment,
     the keyring."""
-    if not db.is_postgresql(url):
+    if not db_url.is_postgresql(url):
         return None
-    given = db.pg_params(url).get("password")
-    return given or os.environ.get("RELAYTUI_DATABASE_PASSWORD") or config.load_password(db.safe_url(url))
+    given = db_url.pg_params(url).get("password")
+    return given or os.environ.get("RELAYTUI_DATABASE_PASSWORD") or config.load_password(db_url.safe_url(url))
 
 
 def state_folder(plan: Plan) -> Path:
@@ -152,7 +152,7 @@ def serve(store: Store, plan: Plan) -> int:
                         stream=sys.stderr)
     # asyncssh says a line for every channel and packet exchange; ours say who, from where.
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
-    url = db.safe_url(store.url)
+    url = db_url.safe_url(store.url)
     environment = dict(os.environ)
     password = database_password(store.url)
     if password:

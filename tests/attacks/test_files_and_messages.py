@@ -25,7 +25,7 @@ import pytest
 from sqlmodel import select
 from typer.testing import CliRunner
 
-from relaytui import config, db
+from relaytui import config, db, db_url
 from relaytui.cli import app
 from relaytui.errors import DomainError
 from relaytui.models import AuditEvent
@@ -349,15 +349,15 @@ def test_no_message_shows_a_password(password, tmp_path):
 def test_no_url_function_shows_a_password(password):
     for url in [*_urls(password), f"no-such-scheme://ann:{password}@db/relay",
                 f"sqlite://ann:{password}@db/relay", f"mysql://ann:{password}@db:notaport/relay"]:
-        shown = [db.safe_url(url), db._not_a_url(url).message, db._unreachable(url, RuntimeError("x")).message]
+        shown = [db_url.safe_url(url), db_url.not_a_url(url).message, db._unreachable(url, RuntimeError("x")).message]
         try:
-            db.normalise_url(url)
+            db_url.normalise_url(url)
         except DomainError as exc:
             shown.append(exc.message)
         for text in shown:
             for piece in _pieces(password):
                 assert piece not in text, (url, text)
-        assert db.safe_url(db.safe_url(url)) == db.safe_url(url)
+        assert db_url.safe_url(db_url.safe_url(url)) == db_url.safe_url(url)
 
 
 def test_a_password_in_the_config_file_or_the_environment_is_not_shown(monkeypatch):

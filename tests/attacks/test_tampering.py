@@ -166,7 +166,7 @@ def test_a_restore_of_a_truncated_backup_is_refused(sqlite_store, tmp_path, monk
     that events up to the checkpoint were there."""
     import shutil
 
-    from relaytui import backup
+    from relaytui import backup, restore
 
     store = sqlite_store
     world = build_world(store, "dk")
@@ -195,7 +195,7 @@ def test_a_restore_of_a_truncated_backup_is_refused(sqlite_store, tmp_path, monk
     from relaytui.errors import DomainError
 
     with pytest.raises(DomainError) as refused:
-        backup.restore(open_store(str(target)), backup.check_file(saved, "sqlite"), force=True)
+        restore.restore(open_store(str(target)), restore.check_file(saved, "sqlite"), force=True)
     assert "checkpoint" in refused.value.message
     FOUND["restore_of_a_truncated_backup"] = True
     CHAIN_ALONE["restore_of_a_truncated_backup"] = False  # the chain in the backup verified, above
@@ -203,7 +203,7 @@ def test_a_restore_of_a_truncated_backup_is_refused(sqlite_store, tmp_path, monk
     again = tmp_path / "again.db"
     backup.backup(store, again)
     checkpoints.record_backup(file, signer, again)
-    assert backup.restore(open_store(str(target)), backup.check_file(again, "sqlite"), force=True).audit_events
+    assert restore.restore(open_store(str(target)), restore.check_file(again, "sqlite"), force=True).audit_events
 
 
 def test_what_happened_after_the_last_checkpoint_cannot_be_seen(trail):

@@ -16,7 +16,7 @@ import pytest
 from psycopg.conninfo import conninfo_to_dict
 from sqlalchemy.engine import make_url
 
-from relaytui import cli, config, db
+from relaytui import cli, config, db, db_url
 from relaytui.__main__ import _plain_start
 from relaytui.__main__ import main as relaytui_main
 from relaytui.errors import StoreError
@@ -111,29 +111,29 @@ def test_the_conninfo_reaches_what_the_engine_reaches(url):
     _args, params = PGDialect_psycopg().create_connect_args(make_url(url))
     params.pop("context", None)
     expected = {key: str(value) for key, value in params.items()}
-    expected["connect_timeout"] = str(db.CONNECT_TIMEOUT)
-    ours = conninfo_to_dict(db.pg_conninfo(url))
+    expected["connect_timeout"] = str(db_url.CONNECT_TIMEOUT)
+    ours = conninfo_to_dict(db_url.pg_conninfo(url))
     if "port" in ours:
         ours["port"] = ",".join(str(int(port)) for port in ours["port"].split(","))
     assert ours == expected
 
 
 def test_the_conninfo_quotes_what_libpq_would_misread():
-    info = conninfo_to_dict(db.pg_conninfo(
+    info = conninfo_to_dict(db_url.pg_conninfo(
         "postgresql+psycopg://ann:p%40ss%3Aw%2Frd%27%20x%5C@db.example.org:6543/relay?sslmode=verify-full"
     ))
     assert info == {"host": "db.example.org", "port": "6543", "user": "ann",
                     "password": "p@ss:w/rd' x\\", "dbname": "relay", "sslmode": "verify-full",
-                    "connect_timeout": str(db.CONNECT_TIMEOUT)}
+                    "connect_timeout": str(db_url.CONNECT_TIMEOUT)}
     # Without a port or a password libpq chooses; the password given is used only then.
-    info = conninfo_to_dict(db.pg_conninfo("postgresql://ann@db/relay", password="from keyring"))
+    info = conninfo_to_dict(db_url.pg_conninfo("postgresql://ann@db/relay", password="from keyring"))
     assert info == {"host": "db", "user": "ann", "dbname": "relay", "password": "from keyring",
-                    "connect_timeout": str(db.CONNECT_TIMEOUT)}
-    info = conninfo_to_dict(db.pg_conninfo("postgresql://ann:inurl@db/relay", password="other"))
+                    "connect_timeout": str(db_url.CONNECT_TIMEOUT)}
+    info = conninfo_to_dict(db_url.pg_conninfo("postgresql://ann:inurl@db/relay", password="other"))
     assert info["password"] == "inurl"
-    socket = conninfo_to_dict(db.pg_conninfo("postgresql://postgres@/relay?host=/var/run/postgresql"))
+    socket = conninfo_to_dict(db_url.pg_conninfo("postgresql://postgres@/relay?host=/var/run/postgresql"))
     assert socket["host"] == "/var/run/postgresql" and "port" not in socket
-    hosts = conninfo_to_dict(db.pg_conninfo("postgresql://ann@h1:5432,h2:5433/relay"))
+    hosts = conninfo_to_dict(db_url.pg_conninfo("postgresql://ann@h1:5432,h2:5433/relay"))
     assert (hosts["host"], hosts["port"]) == ("h1,h2", "5432,5433")
 
 
@@ -145,8 +145,8 @@ def test_the_conninfo_quotes_what_libpq_would_misread():
     ("postgresql://ann@h1:5432,h2:5433/relay", "postgresql+psycopg://ann@h1:5432,h2:5433/relay"),
 ])
 def test_normalise_changes_only_the_scheme_of_a_postgres_url(url, normal):
-    assert db.normalise_url(url) == normal
-    assert db.normalise_url(normal) == normal
+    assert db_url.normalise_url(url) == normal
+    assert db_url.normalise_url(normal) == normal
 
 
 def _not_a_url(shown: str) -> str:
@@ -167,7 +167,7 @@ def _not_a_url(shown: str) -> str:
 ])
 def test_a_url_that_cannot_be_used_is_refused_in_words(url, message):
     with pytest.raises(StoreError) as refused:
-        db.normalise_url(url)
+        db_url.normalise_url(url)
     assert refused.value.message == message
 
 
@@ -187,13 +187,13 @@ def _sqlalchemy_safe(url: str) -> str:
     "postgresql+psycopg://@/relay?host=%2Fvar%2Frun%2Fpostgresql",
 ])
 def test_safe_url_is_unchanged_for_ordinary_urls(url):
-    assert db.safe_url(url) == _sqlalchemy_safe(url)
+    assert db_url.safe_url(url) == _sqlalchemy_safe(url)
 
 
 def test_safe_url_leaves_out_only_the_password():
-    assert db.safe_url("postgresql+psycopg://anna:secret@db.example:5432/relay") == (
+    assert db_url.safe_url("postgresql+psycopg://anna:secret@db.example:5432/relay") == (
         "postgresql+psycopg://anna@db.example:5432/relay")
-    assert db.safe_url("postgresql+psycopg://anna@db.example/relay?host=/tmp&port=5433") == (
+    assert db_url.safe_url("postgresql+psycopg://anna@db.example/relay?host=/tmp&port=5433") == (
         "postgresql+psycopg://anna@db.example/relay?host=/tmp&port=5433")
 
 
@@ -207,7 +207,7 @@ def test_a_keyring_entry_saved_before_is_still_found(typed):
     """``relaytui connect`` saved SQLAlchemy's rendering as the config's URL and the keyring's
     key; the start reads that URL back and must ask the keyring under the same key."""
     saved = _sqlalchemy_safe(make_url(typed).set(drivername="postgresql+psycopg"))
-    assert db.safe_url(db.normalise_url(saved)) == saved
+    assert db_url.safe_url(db_url.normalise_url(saved)) == saved
 
 
 @pytest.mark.parametrize(("url", "password"), [
@@ -222,9 +222,9 @@ def test_a_keyring_entry_saved_before_is_still_found(typed):
     ("postgresql://ann:hunter22@[::1/relay", "hunter22"),
 ])
 def test_safe_url_never_shows_the_password(url, password):
-    safe = db.safe_url(url)
+    safe = db_url.safe_url(url)
     assert password not in safe and "hunter" not in safe
-    assert db.safe_url(safe) == safe == db.safe_url(url)  # the same key every time
+    assert db_url.safe_url(safe) == safe == db_url.safe_url(url)  # the same key every time
 
 
 def test_a_url_only_libpq_reads_is_refused_in_one_line_when_the_engine_is_made(pg_database):
@@ -344,7 +344,7 @@ def test_a_missing_database_is_one_line(pg_database, capsys, monkeypatch):
     url = url.replace("://postgres@", "://postgres:hunter22@") + "/relaytui_no_such_db"
     line = _start_refused(url, capsys, monkeypatch)
     assert "hunter22" not in line
-    assert line.startswith(f"The database at {db.safe_url(url)} cannot be used: ")
+    assert line.startswith(f"The database at {db_url.safe_url(url)} cannot be used: ")
     assert 'database "relaytui_no_such_db" does not exist' in line
 
 
@@ -396,5 +396,5 @@ def test_metavars_kept_equal_to_the_services():
 
 def test_the_short_postgres_scheme_is_read_as_postgresql():
     """libpq and many hosting services write "postgres://"; it names the same server."""
-    assert db.normalise_url("postgres://ann@db:5433/relay") == "postgresql+psycopg://ann@db:5433/relay"
-    assert db.pg_params("postgres://ann@db:5433/relay") == db.pg_params("postgresql://ann@db:5433/relay")
+    assert db_url.normalise_url("postgres://ann@db:5433/relay") == "postgresql+psycopg://ann@db:5433/relay"
+    assert db_url.pg_params("postgres://ann@db:5433/relay") == db_url.pg_params("postgresql://ann@db:5433/relay")
