@@ -2,8 +2,14 @@
 command groups, each in a module of its own.
 
 Help texts are translated when the app is built, so :func:`relaytui.__main__.main` chooses the
-language first and then calls :func:`build_app`.
+language first and then calls :func:`build_app`. Each command is a plain function of its group's
+module, added by that module's ``register()``; the modules use ``from __future__ import
+annotations``, so the options in a command's signature (and their help, through ``_()``) are read
+when Typer builds the command line, in the language chosen by then, not when the module is
+imported.
 """
+
+from __future__ import annotations
 
 import sys
 from typing import Annotated, Any
@@ -24,7 +30,7 @@ class _Start:
         self.obj = chosen
         self.closing: list[Any] = []
 
-    def find_root(self) -> "_Start":
+    def find_root(self) -> _Start:
         return self
 
     def call_on_close(self, callback: Any) -> None:
@@ -54,6 +60,56 @@ def start_app(db_option: str | None = None, lang: str | None = None) -> None:
             callback()
 
 
+def show_version(value: bool) -> None:
+    if value:
+        typer.echo("relaytui " + __version__)
+        raise typer.Exit()
+
+
+def main_callback(
+    ctx: typer.Context,
+    db_option: Annotated[str | None, typer.Option(
+        "--db", metavar="URL|PATH",
+        help=_("The database: a file path (SQLite) or postgresql://user@host/database. "
+               "Default: {var}, then the config file, then a file in your data folder.").format(
+                   var=config.ENV_URL),
+    )] = None,
+    lang: Annotated[str | None, typer.Option(
+        "--lang", metavar="|".join(LANGUAGES),
+        help=_("The language of the messages. Default: RELAYTUI_LANG or LANG."),
+    )] = None,
+    demo: Annotated[bool, typer.Option(
+        "--demo",
+        help=_("Use the demo database with made-up people (created and filled on first "
+               "use)."),
+    )] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=show_version, is_eager=True,
+        help=_("Show the version and stop."),
+    )] = False,
+) -> None:
+    if lang is not None:
+        code = known_language(lang.strip())
+        if code is None:
+            raise InvalidInput(
+                _("Unknown language '{language}'. Choose one of: {languages}.").format(
+                    language=lang, languages=", ".join(LANGUAGES)
+                )
+            )
+        set_language(code)
+    ctx.obj = State(db=db_option, demo=demo,
+                    demo_profile="no" if lang and lang.strip().lower() in ("nb", "nn") else "dk")
+    if ctx.invoked_subcommand is None:
+        store = app_store(ctx)
+        from relaytui.app import run_app
+
+        # --lang, then the environment, then the installation's own language.
+        language = None
+        if lang is None and language_from_environment() is None:
+            language = store.setting("language") or None
+        run_app(store, language=language)
+
+
 def build_app() -> typer.Typer:
     """The Typer app, with its help texts in the current language."""
     app = typer.Typer(
@@ -66,55 +122,7 @@ def build_app() -> typer.Typer:
         context_settings={"help_option_names": ["-h", "--help"]},
     )
 
-    def _version(value: bool) -> None:
-        if value:
-            typer.echo("relaytui " + __version__)
-            raise typer.Exit()
-
-    @app.callback(invoke_without_command=True)
-    def main_callback(
-        ctx: typer.Context,
-        db_option: Annotated[str | None, typer.Option(
-            "--db", metavar="URL|PATH",
-            help=_("The database: a file path (SQLite) or postgresql://user@host/database. "
-                   "Default: {var}, then the config file, then a file in your data folder.").format(
-                       var=config.ENV_URL),
-        )] = None,
-        lang: Annotated[str | None, typer.Option(
-            "--lang", metavar="|".join(LANGUAGES),
-            help=_("The language of the messages. Default: RELAYTUI_LANG or LANG."),
-        )] = None,
-        demo: Annotated[bool, typer.Option(
-            "--demo",
-            help=_("Use the demo database with made-up people (created and filled on first "
-                   "use)."),
-        )] = False,
-        version: Annotated[bool, typer.Option(
-            "--version", callback=_version, is_eager=True,
-            help=_("Show the version and stop."),
-        )] = False,
-    ) -> None:
-        if lang is not None:
-            code = known_language(lang.strip())
-            if code is None:
-                raise InvalidInput(
-                    _("Unknown language '{language}'. Choose one of: {languages}.").format(
-                        language=lang, languages=", ".join(LANGUAGES)
-                    )
-                )
-            set_language(code)
-        ctx.obj = State(db=db_option, demo=demo,
-                        demo_profile="no" if lang and lang.strip().lower() in ("nb", "nn") else "dk")
-        if ctx.invoked_subcommand is None:
-            store = app_store(ctx)
-            from relaytui.app import run_app
-
-            # --lang, then the environment, then the installation's own language.
-            language = None
-            if lang is None and language_from_environment() is None:
-                language = store.setting("language") or None
-            run_app(store, language=language)
-
+    app.callback(invoke_without_command=True)(main_callback)
     for group in (setup, database, accounts, units, audit, papers, grants, serve):
         group.register(app)
     return app
