@@ -302,6 +302,46 @@ def list_page(store: Store, by: access.StaffRef, query: LogQuery | None = None, 
 @functools.lru_cache(maxsize=512)
 def _page_statement(shape: _Shape):
     """The statement of one page for this shape of query, with the page's figures."""
+    visible = _visible(shape)
+    key = _sort_key(shape.sort)
+    columns = (col(RelayLog.id).label("log_id"), key.label("sort_key"))
+    if shape.walk:
+        joined = _SubjectFirst(Subject.__table__, RelayLog.__table__, Subject.id == RelayLog.subject_id)
+        statement = select(*columns).select_from(joined).where(visible)
+    else:
+        statement = select(*columns).select_from(RelayLog).join(Subject, Subject.id == RelayLog.subject_id) \
+            .where(visible)
+    if shape.level:
+        statement = statement.where(RelayLog.level == bindparam("level"))
+    if shape.unit:
+        statement = statement.where(RelayLog.unit_id == bindparam("unit_id"))
+    statement = _needing_attention(statement, shape.attention)
+    if shape.search == "number":
+        number = col(Subject.national_number)
+        statement = statement.where(number >= bindparam("digits"),
+                                    number.like(bindparam("digits_like"), escape="\\"))
+        if shape.number_upper:
+            statement = statement.where(number < bindparam("digits_upper"))
+    elif shape.search == "name":
+        statement = statement.where(col(Subject.name_key).like(bindparam("pattern"), escape="\\"))
+    if shape.after:
+        typed = UTCDateTime() if shape.sort in ("last_entry", "next_meeting") else None
+        value, last_id = bindparam("after_key", type_=typed), bindparam("after_id")
+        # The bound first, so the index range starts at the cursor.
+        if shape.descending:
+            statement = statement.where(key <= value, or_(key < value, RelayLog.id < last_id))
+        else:
+            statement = statement.where(key >= value, or_(key > value, RelayLog.id > last_id))
+    if shape.descending:
+        statement = statement.order_by(key.desc(), col(RelayLog.id).desc())
+    else:
+        statement = statement.order_by(key, col(RelayLog.id))
+    page = statement.limit(bindparam("limit", type_=Integer())).subquery("page")
+    return _with_figures(page, shape.descending)
+
+
+def _visible(shape: _Shape):
+    """Which logs the page may show: mine (held or read as actor) when open, granted when closed."""
     held_ids, member_ids, grant_ids = _visibility()
     open_ = LOG_IS_OPEN
     granted = col(RelayLog.id).in_(grant_ids)
@@ -328,18 +368,12 @@ def _page_statement(shape: _Shape):
             col(RelayLog.id).in_(union_all(held_ids, member_ids, grant_ids)),
             or_(and_(open_, who), and_(RelayLog.status == "closed", granted)),
         )
-    key = _sort_key(shape.sort)
-    columns = (col(RelayLog.id).label("log_id"), key.label("sort_key"))
-    if shape.walk:
-        joined = _SubjectFirst(Subject.__table__, RelayLog.__table__, Subject.id == RelayLog.subject_id)
-        statement = select(*columns).select_from(joined).where(visible)
-    else:
-        statement = select(*columns).select_from(RelayLog).join(Subject, Subject.id == RelayLog.subject_id) \
-            .where(visible)
-    if shape.level:
-        statement = statement.where(RelayLog.level == bindparam("level"))
-    if shape.unit:
-        statement = statement.where(RelayLog.unit_id == bindparam("unit_id"))
+    return visible
+
+
+def _needing_attention(statement, attention: str | None):
+    """The attention filter of the list: overdue evaluations, a consent missing or about to
+    expire, a pending handover, a meeting soon, or any of them."""
     overdue = select(Effort.id).where(
         Effort.log_id == RelayLog.id, Effort.status == "active", col(Effort.evaluate_on) < logs.TODAY
     ).exists()
@@ -347,46 +381,25 @@ def _page_statement(shape: _Shape):
     any_consent = select(Consent.id).where(Consent.log_id == RelayLog.id, col(Consent.covers_log).is_(True)).exists()
     pending = select(Handover.id).where(Handover.log_id == RelayLog.id, Handover.status == "pending").exists()
     consent_problem = and_(~consent_ok, or_(RelayLog.level >= 1, any_consent))
-    if shape.attention == "overdue":
+    if attention == "overdue":
         statement = statement.where(overdue)
-    elif shape.attention == "consent":
+    elif attention == "consent":
         statement = statement.where(~consent_ok)
-    elif shape.attention == "handover":
+    elif attention == "handover":
         statement = statement.where(col(RelayLog.id).in_(
             select(Handover.log_id).where(Handover.status == "pending")))
-    elif shape.attention == "meeting_soon":
+    elif attention == "meeting_soon":
         statement = statement.where(col(RelayLog.id).in_(select(Meeting.log_id).where(
             Meeting.status == "planned", col(Meeting.starts_at) >= logs.NOW, col(Meeting.starts_at) < _SOON,
         )))
-    elif shape.attention == "consent_expiring":
+    elif attention == "consent_expiring":
         lasting = select(Consent.id).where(_consent_in_force_clause(), or_(
             col(Consent.expires_at).is_(None), col(Consent.expires_at) > _LASTING)).exists()
         statement = statement.where(consent_ok, ~lasting)
-    elif shape.attention == "any":
+    elif attention == "any":
         statement = statement.where(or_(overdue, consent_problem, pending,
                                         col(RelayLog.needs_attention).is_not(None)))
-    if shape.search == "number":
-        number = col(Subject.national_number)
-        statement = statement.where(number >= bindparam("digits"),
-                                    number.like(bindparam("digits_like"), escape="\\"))
-        if shape.number_upper:
-            statement = statement.where(number < bindparam("digits_upper"))
-    elif shape.search == "name":
-        statement = statement.where(col(Subject.name_key).like(bindparam("pattern"), escape="\\"))
-    if shape.after:
-        typed = UTCDateTime() if shape.sort in ("last_entry", "next_meeting") else None
-        value, last_id = bindparam("after_key", type_=typed), bindparam("after_id")
-        # The bound first, so the index range starts at the cursor.
-        if shape.descending:
-            statement = statement.where(key <= value, or_(key < value, RelayLog.id < last_id))
-        else:
-            statement = statement.where(key >= value, or_(key > value, RelayLog.id > last_id))
-    if shape.descending:
-        statement = statement.order_by(key.desc(), col(RelayLog.id).desc())
-    else:
-        statement = statement.order_by(key, col(RelayLog.id))
-    page = statement.limit(bindparam("limit", type_=Integer())).subquery("page")
-    return _with_figures(page, shape.descending)
+    return statement
 
 
 # Made once: an alias builds its column collections when made, which costs more than the
