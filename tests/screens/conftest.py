@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -11,13 +11,19 @@ import pytest
 from relaytui.services import (
     access,
     accounts,
-    sign_in,
     clock,
+    consent,
     installation,
+    journal,
     logs,
+    meetings,
+    sign_in,
     subjects,
     units,
 )
+from relaytui.services.consent import ConsentInput
+from tests.factories import build_world
+from tests.screens.demo import DEMO_NOW
 
 CPR = "0707614285"  # a valid Danish CPR number (stdnum.dk.cpr.is_valid)
 
@@ -41,9 +47,43 @@ def world(sqlite_store):
     return SimpleNamespace(store=store, system=system, anna=anna, subject=subject, log=log)
 
 
-# --- the demo municipality, for snapshots --------------------------------------------------
+@pytest.fixture
+def level_2_town(sqlite_store):
+    """Ida's log, held by Anna at level 2 with the mother's consent, with an entry and a meeting.
 
-DEMO_NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
+    Lene (the daycare leader) reads it as an actor (R3); Carl (school) is not attached.
+    """
+    world = build_world(sqlite_store, "dk")
+    store, anna = sqlite_store, world.ref("anna")
+    log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"],
+                          concern="Ida comes to daycare hungry.")
+    consent.record_consent(store, anna, log.id, ConsentInput(
+        giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="signed_form"))
+    logs.change_level(store, anna, log.id, to_level=1, reason="Dialogue meeting with the mother.")
+    logs.change_level(store, anna, log.id, to_level=2, reason="School and health visitor join in.")
+    first = journal.write_entry(store, anna, log.id, text="Ida came without a lunch box.\nThird time.")
+    meetings.schedule(store, anna, log.id, kind="dialogue", starts_at=clock.now() + timedelta(days=7),
+                      place="Solsikken, room 2")
+    with store.session() as session:
+        from relaytui.models import Subject  # the full number, to prove it is never shown
+
+        number = session.get(Subject, world.subjects["Ida Jensen"]).national_number
+    return SimpleNamespace(world=world, store=store, log=log, first=first, number=number)
+
+
+@pytest.fixture
+def level_0_town(sqlite_store):
+    """A Danish municipality (tests/factories.py) with one new log (level 0) held by anna; lene,
+    anna's leader, reads it (R3)."""
+    world = build_world(sqlite_store, "dk")
+    anna = world.ref("anna")
+    log = logs.create_log(sqlite_store, anna, subject_id=world.subjects["Ida Jensen"],
+                          concern="Ida comes to daycare hungry.")
+    return SimpleNamespace(world=world, store=sqlite_store, anna=anna, lene=world.ref("lene"),
+                           log=log, today=clock.today("Europe/Copenhagen"))
+
+
+# --- the demo municipality, for snapshots --------------------------------------------------
 
 
 @pytest.fixture(scope="session")
@@ -79,3 +119,11 @@ def demo_store(demo_database, tmp_path):
     store = open_store(str(path))
     yield store
     store.dispose()
+
+
+@pytest.fixture
+def fixed_clock():
+    """The clock stands at DEMO_NOW (Monday 23 November 2026, 09:00 in Copenhagen)."""
+    clock.set_clock(lambda: DEMO_NOW)
+    yield DEMO_NOW
+    clock.set_clock(None)

@@ -22,3 +22,20 @@ def screen_text(app) -> str:
                       force_terminal=True, legacy_windows=False)
     console.print(app.screen._compositor.render_update(full=True))
     return console.export_text()
+
+
+async def type_text(pilot, text: str) -> None:
+    """Type ``text`` key by key, as a person would (a space is the key "space")."""
+    await pilot.press(*[" " if ch == " " else ch for ch in text])
+
+
+def palette_offers(app, words: str) -> bool:
+    """The command palette is open and its search lists a command whose name holds ``words``: the
+    moment Enter takes the command typed for."""
+    from textual.command import CommandList
+
+    if app.screen.id != "--command-palette":
+        return False
+    options = app.screen.query_one(CommandList)
+    return any(words.lower() in str(options.get_option_at_index(i).prompt).lower()
+               for i in range(options.option_count))

@@ -16,8 +16,9 @@ from textual.widgets import Input, Static
 
 from relaytui.app import RelayApp
 from relaytui.services import access, accounts
+from tests.factories import new_log
 from tests.screens.reading import screen_text, wait_for
-from tests.screens.test_handover import PASSWORD, log_in, new_log, town
+from tests.screens.signing_in import PASSWORD, log_in, town_with_passwords
 
 SIZE = (120, 40)
 SMALL = (80, 24)
@@ -30,7 +31,7 @@ LOCKED = WRONG
 @pytest.fixture
 def ida(sqlite_store):
     """Anna holds Ida Jensen's log."""
-    world = town(sqlite_store)
+    world = town_with_passwords(sqlite_store)
     world.log = new_log(world)
     return world
 
@@ -188,7 +189,7 @@ async def test_the_palette_finds_no_log_for_someone_who_may_not_read_it(ida):
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: palette_open(app), "the palette")
         await pilot.press(*"Ida")
-        await pilot.pause(0.3)
+        await pilot.pause(0.3)  # a wait for nothing to happen, on purpose: the search finds no log of hers
         assert not any("Ida Jensen" in hit for hit in palette_hits(app))
 
 
@@ -213,7 +214,7 @@ async def test_the_palette_offers_the_actions_of_the_screen(ida):
 
 
 async def test_a_screen_action_runs_from_the_palette(ida):
-    from relaytui.screens.handover import AnswerDialog
+    from relaytui.screens.handover_inbox import AnswerDialog
     from relaytui.services import handover
 
     ida_log = ida.log
@@ -377,5 +378,5 @@ async def test_every_screen_reached_shows_described_keys(ida):
         await log_in(pilot, "anna")
         for key in ("f3", "f1", "escape", "f4", "ctrl+l"):
             await pilot.press(key)
-            await pilot.pause(0.2)
+            await pilot.pause(0.2)  # on purpose: whatever the key started has had its moment
             check()

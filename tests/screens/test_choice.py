@@ -5,21 +5,21 @@ from __future__ import annotations
 
 import pytest
 
-from relaytui.screens.log_efforts import AddEffortDialog
+from relaytui.screens.effort_forms import AddEffortDialog
 from relaytui.services import consent
 from relaytui.widgets.choice import Choice, ChoiceOverlay
+from tests.factories import guardian_consent
+from tests.screens.log_panes import efforts_app, open_pane
 from tests.screens.reading import screen_text, wait_for
-from tests.screens.test_log_efforts import efforts_app, make_town, open_pane
-from tests.services.test_logs import guardian_consent
 
 READERS = ("bo", "carl", "sofus", "fie")
 
 
 @pytest.fixture
-def crowded(sqlite_store):
+def crowded(level_0_town):
     """Anna's log with six people to choose from as responsible: the holder, Lene (the leader)
     and four actors."""
-    town = make_town(sqlite_store)
+    town = level_0_town
     ids = tuple(town.world.ref(name).id for name in READERS)
     consent.record_consent(town.store, town.anna, town.log.id, guardian_consent(town.world, staff_ids=ids))
     for staff_id in ids:
@@ -53,8 +53,8 @@ async def test_the_open_list_stays_inside_the_dialog(crowded, size):
         assert choice.value == choice._options[-1][1]
 
 
-async def test_a_short_list_opens_below_the_field_at_its_own_height(sqlite_store):
-    app = efforts_app(make_town(sqlite_store))
+async def test_a_short_list_opens_below_the_field_at_its_own_height(level_0_town):
+    app = efforts_app(level_0_town)
     async with app.run_test(size=(120, 40)) as pilot:
         choice, overlay = await open_responsible(pilot)
         assert overlay.option_count == 3  # someone else, Anna (holder), Lene (leader)

@@ -19,9 +19,9 @@ from relaytui.services import (
     logs,
     meetings,
 )
+from tests.factories import new_log
 from tests.screens.reading import screen_text, wait_for
-from tests.screens.test_handover import log_in, new_log, town
-from tests.screens.test_log_list import logged_in
+from tests.screens.signing_in import log_in, logged_in, town_with_passwords
 
 SIZE = (120, 40)
 SMALL = (80, 24)
@@ -31,7 +31,7 @@ SMALL = (80, 24)
 def busy_town(sqlite_store):
     """Anna holds Ida (level 0, no consent) and Ole (level 1, consent, an overdue evaluation, a
     meeting in 3 days); Bo holds Emil (level 0) and proposes Anna as its holder."""
-    world = town(sqlite_store)
+    world = town_with_passwords(sqlite_store)
     store, anna, bo = world.store, world.ref("anna"), world.ref("bo")
     new_log(world)
     world.add_subject("Ole Hansen", date(2019, 3, 2), guardians=(("Sara Hansen", True),))

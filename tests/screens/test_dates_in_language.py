@@ -4,7 +4,7 @@ a local form; "6. desember" with its full stop in Norwegian; "født" in the new-
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from textual.widgets import Static
@@ -14,11 +14,11 @@ from relaytui.app import RelayApp
 from relaytui.i18n.formats import date_text, day_month_text
 from relaytui.services import clock, meetings
 from tests.screens.reading import screen_text, wait_for
-from tests.screens.test_minutes import MinutesApp, open_minutes
+from tests.screens.taking_minutes import MinutesApp, open_minutes
 
 SIZE = (120, 40)
 #: Sunday 6 December 2026, 09:00 in Copenhagen and Oslo.
-SUNDAY = datetime(2026, 12, 6, 8, 0, tzinfo=timezone.utc)
+SUNDAY = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
 ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 
 
@@ -53,9 +53,9 @@ async def test_the_minutes_heading_shows_the_date_as_the_language_writes_it(worl
 
 
 async def test_the_history_shows_danish_dates(world, sunday):
-    from tests.screens.test_log_view import open_log
-
     from types import SimpleNamespace
+
+    from tests.screens.opening_a_log import open_log
 
     app = RelayApp(world.store, language="da")
     try:
@@ -92,7 +92,7 @@ async def test_the_planner_says_6_desember_with_the_full_stop(world, sunday):
 
 async def test_the_new_log_says_born_in_the_language_s_form(sqlite_store):
     from tests.factories import build_world
-    from tests.screens.test_new_log import NEW_CPR, check_line, open_new_log
+    from tests.screens.starting_a_log import NEW_CPR, check_line, open_new_log
 
     world = build_world(sqlite_store, "dk")
     app = RelayApp(sqlite_store, language="da")

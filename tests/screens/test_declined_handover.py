@@ -8,8 +8,12 @@ from textual.widgets import DataTable
 
 from relaytui.app import RelayApp
 from relaytui.services import handover
+from tests.factories import new_log
+from tests.screens.handing_over import on_inbox, open_inbox, rows
 from tests.screens.reading import screen_text, wait_for
-from tests.screens.test_handover import SIZE, log_in, new_log, on_inbox, open_inbox, rows, town
+from tests.screens.signing_in import log_in, town_with_passwords
+
+SIZE = (120, 40)
 
 REASON = "[bold]I am on leave[/] until May; ask Lene"
 DECLINED = "handovers-declined"
@@ -18,7 +22,7 @@ DECLINED = "handovers-declined"
 @pytest.fixture
 def declined(sqlite_store):
     """Bo holds Ida's log and proposed Anna as the new holder; Anna declined, saying why."""
-    world = town(sqlite_store)
+    world = town_with_passwords(sqlite_store)
     log = new_log(world, holder="bo")
     proposal = handover.propose(world.store, world.ref("bo"), log.id, to_staff_id=world.ref("anna").id)
     handover.decline(world.store, world.ref("anna"), proposal.id, message=REASON)

@@ -35,7 +35,7 @@ from relaytui.i18n import LOCALE_DIR
 from relaytui.services import log_list, meetings
 from relaytui.widgets.columns import shown_whole_or_marked
 from tests.screens.reading import screen_text, wait_for
-from tests.screens.test_log_list import log_in
+from tests.screens.signing_in import log_in
 
 SMALL = (80, 24)
 LARGE = (120, 40)

@@ -10,56 +10,14 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from relaytui.app import RelayApp
 from relaytui.errors import NotAllowed
 from relaytui.services import clock, handover, logs
-from tests.factories import build_world, give_password
+from tests.factories import new_log
+from tests.screens.handing_over import on_inbox, open_inbox, rows
 from tests.screens.reading import screen_text, wait_for
+from tests.screens.signing_in import log_in, town_with_passwords
 
 SIZE = (120, 40)
 SMALL = (80, 24)
-PASSWORD = "demo"
 MARKUP_MESSAGE = "[bold red]x[/] I move to the nursery"
-
-
-def town(store):
-    """The municipality of tests/factories.py, with a password for everyone who logs in."""
-    world = build_world(store, "dk")
-    for username in ("anna", "bo", "lene", "carl", "sofus"):
-        give_password(store, username, PASSWORD)
-    return world
-
-
-def new_log(world, holder: str = "anna", subject: str = "Ida Jensen"):
-    return logs.create_log(world.store, world.ref(holder), subject_id=world.subjects[subject],
-                           concern="Ida is often hungry and tired in the morning.")
-
-
-async def log_in(pilot, username: str) -> None:
-    """Type the username and the password; wait for the log list (the first place)."""
-    app = pilot.app
-    await pilot.press(*username, "enter", *PASSWORD, "enter")
-    await wait_for(pilot, lambda: app.staff is not None and app.current_mode == "logs",
-                   "the first screen after login")
-    await pilot.pause()
-
-
-def on_inbox(app) -> bool:
-    from relaytui.screens.handover import HandoverInboxScreen
-
-    screen = app.screen
-    return (isinstance(screen, HandoverInboxScreen) and screen.data is not None
-            and not screen.query_one("#handovers-body").loading)
-
-
-async def open_inbox(pilot) -> None:
-    await pilot.press("f4")
-    await wait_for(pilot, lambda: on_inbox(pilot.app), "the handover inbox")
-    await pilot.pause()
-
-
-def rows(app, table_id: str) -> list[list[str]]:
-    table = app.screen.query_one(f"#{table_id}", DataTable)
-    if not table.display:
-        return []
-    return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 def dialog_error(app, selector: str) -> str:
@@ -70,7 +28,7 @@ def dialog_error(app, selector: str) -> str:
 @pytest.fixture
 def town_with_proposal(sqlite_store):
     """Bo holds Ida's log and proposes Anna as the new holder."""
-    world = town(sqlite_store)
+    world = town_with_passwords(sqlite_store)
     log = new_log(world, holder="bo")
     proposal = handover.propose(world.store, world.ref("bo"), log.id,
                                 to_staff_id=world.ref("anna").id, message=MARKUP_MESSAGE)
@@ -109,7 +67,8 @@ async def test_a_proposed_handover_waits_in_the_receivers_inbox(town_with_propos
 
 
 async def test_accepting_key_by_key_makes_me_the_holder_and_offers_the_log(town_with_proposal):
-    from relaytui.screens.handover import AnswerDialog, ConfirmDialog
+    from relaytui.screens.handover_inbox import AnswerDialog
+    from relaytui.ui.dialogs import ConfirmDialog
 
     world, log, _proposal = town_with_proposal
     app = RelayApp(world.store)
@@ -135,8 +94,8 @@ async def test_accepting_key_by_key_makes_me_the_holder_and_offers_the_log(town_
 
 
 async def test_after_accepting_enter_opens_the_log(town_with_proposal):
-    from relaytui.screens.handover import ConfirmDialog
     from relaytui.screens.log_view import LogViewScreen
+    from relaytui.ui.dialogs import ConfirmDialog
 
     world, log, _proposal = town_with_proposal
     app = RelayApp(world.store)
@@ -156,7 +115,7 @@ async def test_after_accepting_enter_opens_the_log(town_with_proposal):
 
 @pytest.mark.rule("R8")
 async def test_declining_needs_a_message_and_leaves_the_holder(town_with_proposal):
-    from relaytui.screens.handover import AnswerDialog
+    from relaytui.screens.handover_inbox import AnswerDialog
 
     world, log, _proposal = town_with_proposal
     app = RelayApp(world.store)
@@ -197,7 +156,7 @@ async def test_escape_in_the_answer_dialog_changes_nothing(town_with_proposal):
 
 
 async def test_the_holder_sees_the_proposal_and_withdraws_it(town_with_proposal):
-    from relaytui.screens.handover import ConfirmDialog
+    from relaytui.ui.dialogs import ConfirmDialog
 
     world, log, _proposal = town_with_proposal
     app = RelayApp(world.store)
@@ -289,7 +248,7 @@ async def choose(pilot, name: str) -> None:
 
 @pytest.mark.rule("R8")
 async def test_proposing_to_another_unit_without_consent_is_refused(sqlite_store):
-    world = town(sqlite_store)
+    world = town_with_passwords(sqlite_store)
     log = new_log(world)
     results: list = []
     app = RelayApp(world.store)
@@ -316,7 +275,7 @@ async def test_proposing_to_another_unit_without_consent_is_refused(sqlite_store
 
 
 async def test_proposing_to_a_colleague_changes_nothing_until_accepted(sqlite_store):
-    world = town(sqlite_store)
+    world = town_with_passwords(sqlite_store)
     log = new_log(world)
     results: list = []
     app = RelayApp(world.store)
@@ -337,7 +296,7 @@ async def test_proposing_to_a_colleague_changes_nothing_until_accepted(sqlite_st
 
 
 async def test_proposing_without_choosing_says_what_to_do(sqlite_store):
-    world = town(sqlite_store)
+    world = town_with_passwords(sqlite_store)
     log = new_log(world)
     results: list = []
     app = RelayApp(world.store)

@@ -7,8 +7,15 @@ from textual import events
 from textual.widgets import TextArea
 
 from relaytui.app import RelayApp
+from tests.screens.opening_a_log import (
+    SIZE,
+    editor_open,
+    entry_texts,
+    journal_loaded,
+    open_log,
+    stored,
+)
 from tests.screens.reading import screen_text, wait_for
-from tests.screens.test_log_view import SIZE, editor_open, entry_texts, journal_loaded, open_log, stored, town  # noqa: F401
 
 TYPED = {
     "markup": "[bold red]hi[/] and [link=https://evil.example]click[/link] [@click=app.quit]x[/]",
@@ -44,17 +51,17 @@ async def _write(pilot, app, text: str, *, paste: bool) -> None:
 
 
 @pytest.mark.parametrize("name", [*TYPED, *PASTED])
-async def test_hostile_text_is_stored_as_typed_and_shown_literally(town, name):  # noqa: F811
+async def test_hostile_text_is_stored_as_typed_and_shown_literally(level_2_town, name):
     text = TYPED.get(name) or PASTED[name]
-    app = RelayApp(town.store)
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, level_2_town, "anna")
         await _write(pilot, app, text, paste=name in PASTED)
         assert app.is_running  # no markup action ran (app.quit)
         shown = screen_text(app)
         assert SHOWN[name] in shown
         assert "\x1b" not in entry_texts(app)[0] and "\u202e" not in entry_texts(app)[0]
-    saved = stored(town)[0].text
+    saved = stored(level_2_town)[0].text
     # Stored exactly as typed. (A carriage return in a paste is a line break: terminals paste
     # line ends that way, and the editor makes it one.)
     assert saved == text

@@ -8,10 +8,9 @@ import pytest
 
 from relaytui.app import RelayApp
 from relaytui.services import logs
-from tests.factories import build_world
+from tests.factories import build_world, guardian_consent
+from tests.screens.opening_a_log import SIZE, open_log
 from tests.screens.reading import screen_text, wait_for
-from tests.screens.test_log_view import SIZE, open_log
-from tests.services.test_logs import guardian_consent
 
 
 def town_in(store, profile):
@@ -54,7 +53,7 @@ async def test_a_danish_log_has_no_individual_plan_key(sqlite_store):
     async with app.run_test(size=SIZE) as pilot:
         await open_log(pilot, town, "anna")
         await pilot.press("p")
-        await pilot.pause(0.3)
+        await pilot.pause(0.3)  # a wait for nothing to happen, on purpose: no dialog opens
         assert not isinstance(app.screen, IndividualPlanDialog)
         assert "Individual plan" not in screen_text(app)
 
@@ -88,7 +87,7 @@ async def test_the_coordinator_is_named_coordinator_in_the_header_the_actors_and
 @pytest.mark.rule("R14")
 async def test_the_log_list_names_the_coordinator_coordinator(sqlite_store):
     from relaytui.services import plan
-    from tests.screens.test_log_list import show_list, table_rows
+    from tests.screens.listing import show_list, table_rows
 
     town = town_in(sqlite_store, "no")
     from datetime import date
@@ -114,7 +113,7 @@ async def test_the_log_list_names_the_coordinator_coordinator(sqlite_store):
 async def test_a_norwegian_number_is_masked_alike_in_the_list_and_on_the_log(sqlite_store):
     """Issue 16: the eleven digits of a Norwegian number show the birth date only, the same way
     in the list as in the log's header."""
-    from tests.screens.test_log_list import show_list, table_rows
+    from tests.screens.listing import show_list, table_rows
 
     town = town_in(sqlite_store, "no")
     app = RelayApp(town.store)

@@ -17,7 +17,7 @@ async def test_an_unexpected_error_shows_one_line_and_no_local_variables(world, 
     with pytest.raises(RuntimeError):
         async with app.run_test() as pilot:
             app.call_later(fails)
-            await pilot.pause(0.2)
+            await pilot.pause(0.2)  # on purpose: the failure ends the run inside this pause
     shown = " ".join(capfd.readouterr())
     assert "relaytui stopped on an unexpected error (RuntimeError)" in shown
     assert "hunter2" not in shown and "0707614285" not in shown and "Traceback" not in shown
@@ -34,7 +34,7 @@ async def test_with_debug_on_the_traceback_still_leaves_out_the_variables(world,
     with pytest.raises(RuntimeError):
         async with app.run_test() as pilot:
             app.call_later(fails)
-            await pilot.pause(0.2)
+            await pilot.pause(0.2)  # on purpose: the failure ends the run inside this pause
     shown = " ".join(capfd.readouterr())
     assert "RuntimeError" in shown and "fails" in shown
     assert "hunter2-secret" not in shown

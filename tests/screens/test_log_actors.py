@@ -1,6 +1,6 @@
 """The "Actors and consent" pane of the log view, driven key by key (R5, R6, R7).
 
-The pane sits in the stand-in for the log view of test_log_efforts (PaneHost): it loads the log,
+The pane sits in the stand-in for the log view of tests/screens/log_panes.py (PaneHost): it loads the log,
 shows it to the pane, and loads again on LogChanged, as the log view does.
 """
 
@@ -14,43 +14,50 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, OptionList, SelectionList
 
 from relaytui.errors import NotAllowed
-from relaytui.screens.log_actors import (
-    ActorsPane, AddActorDialog, RecordConsentDialog, RemoveActorDialog, WithdrawConsentDialog,
+from relaytui.screens.actor_forms import (
+    AddActorDialog,
+    RecordConsentDialog,
+    RemoveActorDialog,
+    WithdrawConsentDialog,
 )
+from relaytui.screens.log_actors import ActorsPane
 from relaytui.services import consent, logs
 from relaytui.services.consent import ConsentInput
-from tests.screens.reading import screen_text, wait_for
-from tests.screens.test_log_efforts import (
-    MARKUP, SIZE, SMALL, PaneApp, PaneHost, cells, dialog, error_text, footer_keys, host,
-    make_town, open_pane, type_text,
+from tests.screens.log_panes import (
+    MARKUP,
+    SIZE,
+    SMALL,
+    PaneApp,
+    PaneHost,
+    cells,
+    dialog,
+    error_text,
+    footer_keys,
+    host,
+    open_pane,
 )
+from tests.screens.reading import screen_text, type_text, wait_for
 
 R5_MESSAGE = ("No consent in force covers Fie Falk. Record a consent that covers Fie Falk "
               "under Actors and consent first.")
 
 
-@pytest.fixture
-def town(sqlite_store):
-    """anna holds Ida Jensen's log; lene reads it as leader (R3); Mette Jensen has custody."""
-    return make_town(sqlite_store)
+def actors_app(level_0_town, who: str = "anna") -> PaneApp:
+    return PaneApp(level_0_town.store, level_0_town.world.ref(who), ActorsPane(level_0_town.log.id))
 
 
-def actors_app(town, who: str = "anna") -> PaneApp:
-    return PaneApp(town.store, town.world.ref(who), ActorsPane(town.log.id))
-
-
-def actor_names(town) -> list[str]:
-    return [a.name for a in consent.list_actors(town.store, town.anna, town.log.id)]
+def actor_names(level_0_town) -> list[str]:
+    return [a.name for a in consent.list_actors(level_0_town.store, level_0_town.anna, level_0_town.log.id)]
 
 
 def shown_names(app) -> list[str]:
     return [row[0] for row in cells(app, "#actors-table")]
 
 
-def give_consent(town, **covers) -> consent.ConsentView:
+def give_consent(level_0_town, **covers) -> consent.ConsentView:
     data = ConsentInput(giver="guardian", method="signed_form",
-                        guardian_id=town.world.guardians["Mette Jensen"], **covers)
-    return consent.record_consent(town.store, town.anna, town.log.id, data)
+                        guardian_id=level_0_town.world.guardians["Mette Jensen"], **covers)
+    return consent.record_consent(level_0_town.store, level_0_town.anna, level_0_town.log.id, data)
 
 
 async def choose(pilot, *keys: str) -> None:
@@ -63,9 +70,9 @@ async def choose(pilot, *keys: str) -> None:
 
 
 @pytest.mark.rule("R5")
-async def test_the_holder_records_a_consent_for_carl_then_adds_carl(town):
-    carl = town.world.ref("carl")
-    app = actors_app(town)
+async def test_the_holder_records_a_consent_for_carl_then_adds_carl(level_0_town):
+    carl = level_0_town.world.ref("carl")
+    app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         assert shown_names(app) == ["Anna Holm", "Lene Lund"]
@@ -93,7 +100,7 @@ async def test_the_holder_records_a_consent_for_carl_then_adds_carl(town):
         await wait_for(pilot, lambda: cells(app, "#consents-table")[0][1] == "Mette Jensen", "the consent")
         row = cells(app, "#consents-table")[0]
         assert row[3] == "the log; Carl Dahl" and row[4] == "in force"
-        assert town.log.id in host(app).changes
+        assert level_0_town.log.id in host(app).changes
 
         # Carl is now covered: the holder adds him.
         await pilot.press("a")
@@ -108,17 +115,17 @@ async def test_the_holder_records_a_consent_for_carl_then_adds_carl(town):
         carl_row = next(r for r in cells(app, "#actors-table") if r[0] == "Carl Dahl")
         assert carl_row[1:4] == ["teacher", "Østre School", "actor"]
         assert carl_row[4].startswith("in force (#")
-    [given] = consent.list_consents(town.store, town.anna, town.log.id)
+    [given] = consent.list_consents(level_0_town.store, level_0_town.anna, level_0_town.log.id)
     assert (given.giver_name, given.method, given.covers_log) == ("Mette Jensen", "signed_form", True)
     assert [c.staff_id for c in given.covers] == [carl.id]
-    assert "Carl Dahl" in actor_names(town)
-    assert logs.get_log(town.store, carl, town.log.id).my_role == "actor"
+    assert "Carl Dahl" in actor_names(level_0_town)
+    assert logs.get_log(level_0_town.store, carl, level_0_town.log.id).my_role == "actor"
 
 
 @pytest.mark.rule("R5")
-async def test_adding_fie_without_a_consent_shows_the_rule_and_adds_nothing(town):
-    give_consent(town, staff_ids=(town.world.ref("carl").id,))
-    app = actors_app(town)
+async def test_adding_fie_without_a_consent_shows_the_rule_and_adds_nothing(level_0_town):
+    give_consent(level_0_town, staff_ids=(level_0_town.world.ref("carl").id,))
+    app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("a")
@@ -138,17 +145,17 @@ async def test_adding_fie_without_a_consent_shows_the_rule_and_adds_nothing(town
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the pane")
         assert "Fie Falk" not in shown_names(app)
         assert host(app).changes == []
-    assert "Fie Falk" not in actor_names(town)
+    assert "Fie Falk" not in actor_names(level_0_town)
     with pytest.raises(NotAllowed):
-        logs.get_log(town.store, town.world.ref("fie"), town.log.id)
+        logs.get_log(level_0_town.store, level_0_town.world.ref("fie"), level_0_town.log.id)
 
 
 @pytest.mark.rule("R5")
-async def test_withdrawing_the_consent_detaches_carl(town):
-    carl = town.world.ref("carl")
-    given = give_consent(town, staff_ids=(carl.id,))
-    consent.add_actor(town.store, town.anna, town.log.id, staff_id=carl.id)
-    app = actors_app(town)
+async def test_withdrawing_the_consent_detaches_carl(level_0_town):
+    carl = level_0_town.world.ref("carl")
+    given = give_consent(level_0_town, staff_ids=(carl.id,))
+    consent.add_actor(level_0_town.store, level_0_town.anna, level_0_town.log.id, staff_id=carl.id)
+    app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         assert "Carl Dahl" in shown_names(app)
@@ -172,25 +179,25 @@ async def test_withdrawing_the_consent_detaches_carl(town):
         await type_text(pilot, "Mother phoned on Tuesday")
         await pilot.press("enter")  # to the button: the confirmation
         assert app.focused.id == "withdraw-confirm"
-        assert consent.list_consents(town.store, town.anna, town.log.id)[0].state == "in_force"
+        assert consent.list_consents(level_0_town.store, level_0_town.anna, level_0_town.log.id)[0].state == "in_force"
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
         await wait_for(pilot, lambda: "Carl Dahl" not in shown_names(app), "Carl to go")
         assert cells(app, "#consents-table")[0][4].startswith("withdrawn ")
         assert "The log has no consent in force." in screen_text(app)
-    [after] = consent.list_consents(town.store, town.anna, town.log.id)
+    [after] = consent.list_consents(level_0_town.store, level_0_town.anna, level_0_town.log.id)
     assert after.id == given.id and after.state == "withdrawn"
     assert after.withdrawn_reason == "Mother phoned on Tuesday"
-    assert actor_names(town) == ["Lene Lund"]
+    assert actor_names(level_0_town) == ["Lene Lund"]
     with pytest.raises(NotAllowed):
-        logs.get_log(town.store, carl, town.log.id)
+        logs.get_log(level_0_town.store, carl, level_0_town.log.id)
 
 
-async def test_the_holder_removes_an_actor_with_a_reason(town):
-    carl = town.world.ref("carl")
-    give_consent(town, staff_ids=(carl.id,))
-    consent.add_actor(town.store, town.anna, town.log.id, staff_id=carl.id)
-    app = actors_app(town)
+async def test_the_holder_removes_an_actor_with_a_reason(level_0_town):
+    carl = level_0_town.world.ref("carl")
+    give_consent(level_0_town, staff_ids=(carl.id,))
+    consent.add_actor(level_0_town.store, level_0_town.anna, level_0_town.log.id, staff_id=carl.id)
+    app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         # The holder's own row cannot be removed.
@@ -205,25 +212,25 @@ async def test_the_holder_removes_an_actor_with_a_reason(town):
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
         await wait_for(pilot, lambda: "Carl Dahl" not in shown_names(app), "Carl to go")
-    removed = [a for a in consent.list_actors(town.store, town.anna, town.log.id, include_removed=True)
+    removed = [a for a in consent.list_actors(level_0_town.store, level_0_town.anna, level_0_town.log.id, include_removed=True)
                if a.name == "Carl Dahl"]
     assert removed[0].removed_reason == "Ida changed school"
 
 
 @pytest.mark.rule("R6")
-async def test_a_guardian_without_custody_is_not_offered_and_the_form_says_why(town):
-    app = actors_app(town)
+async def test_a_guardian_without_custody_is_not_offered_and_the_form_says_why(level_0_town):
+    app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("c")
         await wait_for(pilot, lambda: isinstance(app.screen, RecordConsentDialog), "the consent form")
         await choose(pilot, "down")  # past Mette: nobody else to choose
-        assert dialog(app).query_one("#consent-giver").value == town.world.guardians["Mette Jensen"]
+        assert dialog(app).query_one("#consent-giver").value == level_0_town.world.guardians["Mette Jensen"]
         assert "Not offered, as they may not consent: Peter Jensen." in screen_text(app)
 
 
-async def test_a_badly_typed_expiry_date_says_the_format(town):
-    app = actors_app(town)
+async def test_a_badly_typed_expiry_date_says_the_format(level_0_town):
+    app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("c")
@@ -238,13 +245,13 @@ async def test_a_badly_typed_expiry_date_says_the_format(town):
         assert error_text(app).startswith("Type the expiry date as YYYY-MM-DD, for example ")
         assert app.focused is form.query_one("#consent-expires", Input)
         # With a proper date it is stored, with a named person as well.
-        expires = town.today + timedelta(days=200)
+        expires = level_0_town.today + timedelta(days=200)
         await pilot.press("ctrl+u", *expires.isoformat())
         form.query_one("#consent-persons", Input).focus()
         await type_text(pilot, "Grandma Inge, Uncle Ib")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
-    [given] = consent.list_consents(town.store, town.anna, town.log.id)
+    [given] = consent.list_consents(level_0_town.store, level_0_town.anna, level_0_town.log.id)
     assert given.method == "oral" and given.expires_at is not None
     assert [c.person_name for c in given.covers] == ["Grandma Inge", "Uncle Ib"]
 
@@ -253,9 +260,9 @@ async def test_a_badly_typed_expiry_date_says_the_format(town):
 
 
 @pytest.mark.rule("R7")
-async def test_lene_as_actor_gets_no_write_keys_and_sees_why(town):
-    give_consent(town)
-    app = actors_app(town, "lene")
+async def test_lene_as_actor_gets_no_write_keys_and_sees_why(level_0_town):
+    give_consent(level_0_town)
+    app = actors_app(level_0_town, "lene")
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         text = screen_text(app)
@@ -275,14 +282,14 @@ async def test_lene_as_actor_gets_no_write_keys_and_sees_why(town):
         await pilot.pause()
         assert isinstance(app.screen, PaneHost)
         assert notes and set(notes) == {"You read this log as an actor. Only the holder writes in it."}
-    assert len(consent.list_consents(town.store, town.anna, town.log.id)) == 1
-    assert actor_names(town) == ["Lene Lund"]
+    assert len(consent.list_consents(level_0_town.store, level_0_town.anna, level_0_town.log.id)) == 1
+    assert actor_names(level_0_town) == ["Lene Lund"]
 
 
-async def test_a_person_named_with_markup_is_shown_literally(town):
-    give_consent(town, persons=(MARKUP,))
-    consent.add_actor(town.store, town.anna, town.log.id, person_name=MARKUP)
-    app = actors_app(town)
+async def test_a_person_named_with_markup_is_shown_literally(level_0_town):
+    give_consent(level_0_town, persons=(MARKUP,))
+    consent.add_actor(level_0_town.store, level_0_town.anna, level_0_town.log.id, person_name=MARKUP)
+    app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         assert MARKUP in shown_names(app)
@@ -300,8 +307,8 @@ async def test_a_person_named_with_markup_is_shown_literally(town):
 
 
 @pytest.mark.rule("R6")
-async def test_the_consent_form_offers_only_those_who_may_consent(town):
-    app = actors_app(town)
+async def test_the_consent_form_offers_only_those_who_may_consent(level_0_town):
+    app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("c")
@@ -310,15 +317,15 @@ async def test_the_consent_form_offers_only_those_who_may_consent(town):
         # Mette has custody; Peter has none, and Ida (a child in the Danish profile) does not
         # consent for herself.
         assert [str(prompt) for prompt, _value in giver._options] == ["Mette Jensen (parent)"]
-        assert giver.value == town.world.guardians["Mette Jensen"]
+        assert giver.value == level_0_town.world.guardians["Mette Jensen"]
 
 
 # --- adding by keyboard: Enter takes the first, a stray key adds nobody -----------------------
 
 
-async def test_typing_a_name_and_enter_adds_the_first_at_once(town):
-    give_consent(town, staff_ids=(town.world.ref("carl").id,))
-    app = actors_app(town)
+async def test_typing_a_name_and_enter_adds_the_first_at_once(level_0_town):
+    give_consent(level_0_town, staff_ids=(level_0_town.world.ref("carl").id,))
+    app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("a")
@@ -326,12 +333,12 @@ async def test_typing_a_name_and_enter_adds_the_first_at_once(town):
         # Typed fast: the Enter comes before the search has answered, and waits for it.
         await pilot.press(*"carl", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
-    assert "Carl Dahl" in actor_names(town)
+    assert "Carl Dahl" in actor_names(level_0_town)
 
 
-async def test_a_stray_down_arrow_does_not_make_a_colleague_a_named_person(town):
-    give_consent(town, staff_ids=(town.world.ref("carl").id,), persons=("Carl",))
-    app = actors_app(town)
+async def test_a_stray_down_arrow_does_not_make_a_colleague_a_named_person(level_0_town):
+    give_consent(level_0_town, staff_ids=(level_0_town.world.ref("carl").id,), persons=("Carl",))
+    app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("a")
@@ -342,15 +349,15 @@ async def test_a_stray_down_arrow_does_not_make_a_colleague_a_named_person(town)
         await pilot.press("down", "down", "enter")  # one ↓ too many: the named person, then Enter
         await wait_for(pilot, lambda: error_text(app), "the question")
         assert "nobody on the staff" in error_text(app)
-        assert isinstance(app.screen, AddActorDialog) and actor_names(town) == ["Lene Lund"]
+        assert isinstance(app.screen, AddActorDialog) and actor_names(level_0_town) == ["Lene Lund"]
         await pilot.press("up", "enter")  # the colleague meant
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
-    assert "Carl Dahl" in actor_names(town) and "Carl" not in actor_names(town)
+    assert "Carl Dahl" in actor_names(level_0_town) and "Carl" not in actor_names(level_0_town)
 
 
-async def test_someone_not_on_the_staff_is_added_with_a_second_enter(town):
-    give_consent(town, persons=("Grandma Inge",))
-    app = actors_app(town)
+async def test_someone_not_on_the_staff_is_added_with_a_second_enter(level_0_town):
+    give_consent(level_0_town, persons=("Grandma Inge",))
+    app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("a")
@@ -358,18 +365,18 @@ async def test_someone_not_on_the_staff_is_added_with_a_second_enter(town):
         await type_text(pilot, "Grandma Inge")
         await pilot.press("enter")
         await wait_for(pilot, lambda: error_text(app), "the question")
-        assert "Grandma Inge" not in actor_names(town)
+        assert "Grandma Inge" not in actor_names(level_0_town)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
-    assert "Grandma Inge" in actor_names(town)
+    assert "Grandma Inge" in actor_names(level_0_town)
 
 
 # --- the small terminal --------------------------------------------------------------------
 
 
-async def test_the_pane_and_the_consent_form_fit_in_80_by_24(town):
-    give_consent(town, staff_ids=(town.world.ref("carl").id,))
-    app = actors_app(town)
+async def test_the_pane_and_the_consent_form_fit_in_80_by_24(level_0_town):
+    give_consent(level_0_town, staff_ids=(level_0_town.world.ref("carl").id,))
+    app = actors_app(level_0_town)
     async with app.run_test(size=SMALL) as pilot:
         await open_pane(pilot)
         await wait_for(pilot, lambda: "Record consent" in screen_text(app), "the keys in the footer")
@@ -396,12 +403,12 @@ def test_every_binding_has_an_id_and_a_description():
 
 
 @pytest.mark.rule("R9")
-def test_the_guardians_are_listed_to_whoever_reads_the_log(town):
+def test_the_guardians_are_listed_to_whoever_reads_the_log(level_0_town):
     from relaytui.services import subjects
 
-    guardians = subjects.list_guardians(town.store, town.anna, town.log.id)
+    guardians = subjects.list_guardians(level_0_town.store, level_0_town.anna, level_0_town.log.id)
     assert [(g.name, g.has_custody) for g in guardians] == [("Mette Jensen", True),
                                                             ("Peter Jensen", False)]
-    assert len(subjects.list_guardians(town.store, town.lene, town.log.id)) == 2
+    assert len(subjects.list_guardians(level_0_town.store, level_0_town.lene, level_0_town.log.id)) == 2
     with pytest.raises(NotAllowed):
-        subjects.list_guardians(town.store, town.world.ref("fie"), town.log.id)
+        subjects.list_guardians(level_0_town.store, level_0_town.world.ref("fie"), level_0_town.log.id)

@@ -1,171 +1,57 @@
 """The "Efforts and goals" pane of the log view, driven key by key (R7, R12).
 
-Until the log view exists, the pane sits in a small stand-in screen that does what the log view
+The pane sits in a small stand-in screen (tests/screens/log_panes.py) that does what the log view
 promises: load the log, call ``show(detail)``, and load again on ``LogChanged``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from types import SimpleNamespace
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from textual import work
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input
 
-import relaytui.app
-from relaytui.app import RelayApp
-from relaytui.screens.log_efforts import (
-    AddEffortDialog, AddGoalDialog, EffortsPane, EvaluateEffortDialog, EvaluateGoalDialog,
-    LogPaneDialog,
+from relaytui.screens.effort_forms import (
+    AddEffortDialog,
+    AddGoalDialog,
+    EvaluateEffortDialog,
+    EvaluateGoalDialog,
 )
-from relaytui.services import clock, efforts, logs
-from relaytui.ui.base import RelayScreen
-from relaytui.widgets.messages import LogChanged
-from tests.factories import build_world
-from tests.screens.reading import screen_text, wait_for
-
-SIZE = (120, 40)
-SMALL = (80, 24)
-MARKUP = "[bold red]x[/]"
-
-
-# --- a stand-in for the log view -----------------------------------------------------------
-
-
-class PaneHost(RelayScreen):
-    """Does what the log view does for a tab: load the log, show it to the pane, ask the pane
-    to load (the tab is on screen), and all again on LogChanged."""
-
-    def __init__(self, pane) -> None:
-        super().__init__()
-        self.pane = pane
-        self.changes: list[int] = []
-        self.shown = 0
-
-    def compose(self) -> ComposeResult:
-        yield self.pane
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.reload()
-
-    def reload(self) -> None:
-        self._load(self.app.store, self.app.staff, self.pane.log_id)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="host")
-    def _load(self, store, staff, log_id) -> None:
-        detail = logs.get_log(store, staff, log_id)
-        self.app.call_from_thread(self._show, detail)
-
-    def _show(self, detail) -> None:
-        self.shown += 1
-        self.pane.show(detail)
-        self.pane.ensure_loaded()
-        if self.shown == 1:
-            self.pane.query(DataTable).first().focus()
-
-    def on_log_changed(self, message: LogChanged) -> None:
-        self.changes.append(message.log_id)
-        self.reload()
-
-
-class PaneApp(RelayApp):
-    """The real app (its styles, keys and language), logged in, showing one pane."""
-
-    CSS_PATH = str(Path(relaytui.app.__file__).with_name("app.tcss"))
-
-    def __init__(self, store, staff, pane) -> None:
-        super().__init__(store)
-        self.staff = staff
-        self._pane = pane
-
-    def on_mount(self, event) -> None:
-        event.prevent_default()  # not the login screen of RelayApp.on_mount
-        self.push_screen(PaneHost(self._pane))
-
-
-def host(app) -> PaneHost:
-    return next(s for s in app.screen_stack if isinstance(s, PaneHost))
-
-
-def pane_loaded(app) -> bool:
-    try:
-        pane = host(app).pane
-    except StopIteration:
-        return False
-    return pane.data is not None and not pane.loading and host(app).shown > 0
-
-
-async def open_pane(pilot) -> None:
-    await wait_for(pilot, lambda: pane_loaded(pilot.app), "the pane and its data")
-    await pilot.pause()
-
-
-def cells(app, table_id: str) -> list[list[str]]:
-    table = host(app).pane.query_one(table_id, DataTable)
-    return [[cell.plain for cell in table.get_row_at(i)] for i in range(table.row_count)]
-
-
-def footer_keys(app) -> set[str]:
-    return {active.binding.action for active in app.screen.active_bindings.values()}
-
-
-async def type_text(pilot, text: str) -> None:
-    await pilot.press(*[" " if ch == " " else ch for ch in text])
-
+from relaytui.screens.log_efforts import EffortsPane
+from relaytui.services import clock, efforts
+from relaytui.ui.dialogs import FormDialog
+from tests.screens.log_panes import (
+    MARKUP,
+    SIZE,
+    SMALL,
+    PaneApp,
+    PaneHost,
+    cells,
+    dialog,
+    efforts_app,
+    error_text,
+    footer_keys,
+    host,
+    open_pane,
+)
+from tests.screens.reading import screen_text, type_text, wait_for
 
 #: From "what is done" to "or type who": the responsible list starts at the holder, and
 #: "someone else" (above the holder) opens the field for a typed name.
 SOMEONE_ELSE = ("tab", "enter", "up", "enter", "tab")
 
 
-# --- fixtures ------------------------------------------------------------------------------
-
-
-def make_town(store) -> SimpleNamespace:
-    """A Danish municipality (tests/factories.py) with one log held by anna; lene, anna's
-    leader, reads it (R3)."""
-    world = build_world(store, "dk")
-    anna = world.ref("anna")
-    log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"],
-                          concern="Ida comes to daycare hungry.")
-    return SimpleNamespace(world=world, store=store, anna=anna, lene=world.ref("lene"),
-                           log=log, today=clock.today("Europe/Copenhagen"))
-
-
-@pytest.fixture
-def town(sqlite_store):
-    return make_town(sqlite_store)
-
-
-def efforts_app(town, who: str = "anna") -> PaneApp:
-    return PaneApp(town.store, town.world.ref(who), EffortsPane(town.log.id))
-
-
-def dialog(app):
-    assert isinstance(app.screen, LogPaneDialog), app.screen
-    return app.screen
-
-
-def error_text(app) -> str:
-    error = dialog(app).query_one("#log-dialog-error", Static)
-    return str(error.render()) if error.display else ""
-
-
-def stored_efforts(town):
-    return efforts.list_efforts(town.store, town.anna, town.log.id)
+def stored_efforts(level_0_town):
+    return efforts.list_efforts(level_0_town.store, level_0_town.anna, level_0_town.log.id)
 
 
 # --- adding an effort ----------------------------------------------------------------------
 
 
-async def test_the_holder_adds_an_effort_with_mother_responsible(town):
-    evaluate_on = town.today + timedelta(days=30)
-    app = efforts_app(town)
+async def test_the_holder_adds_an_effort_with_mother_responsible(level_0_town):
+    evaluate_on = level_0_town.today + timedelta(days=30)
+    app = efforts_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         assert cells(app, "#efforts-table")[0][0] == "No efforts yet."
@@ -178,23 +64,23 @@ async def test_the_holder_adds_an_effort_with_mother_responsible(town):
         await type_text(pilot, "mother")
         await pilot.press("tab")
         assert app.focused.id == "effort-starts"
-        assert app.focused.value == town.today.isoformat()
+        assert app.focused.value == level_0_town.today.isoformat()
         await pilot.press("tab", *evaluate_on.isoformat(), "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
         await wait_for(pilot, lambda: cells(app, "#efforts-table")[0][0].startswith("Breakfast"),
                        "the new effort in the table")
         row = cells(app, "#efforts-table")[0]
-        assert row == ["Breakfast at home before daycare", "mother", town.today.isoformat(),
+        assert row == ["Breakfast at home before daycare", "mother", level_0_town.today.isoformat(),
                        evaluate_on.isoformat(), "active"]
-        assert town.log.id in host(app).changes
-    [stored] = stored_efforts(town)
+        assert level_0_town.log.id in host(app).changes
+    [stored] = stored_efforts(level_0_town)
     assert (stored.what, stored.responsible, stored.responsible_staff_id) == (
         "Breakfast at home before daycare", "mother", None)
-    assert (stored.starts_on, stored.evaluate_on, stored.status) == (town.today, evaluate_on, "active")
+    assert (stored.starts_on, stored.evaluate_on, stored.status) == (level_0_town.today, evaluate_on, "active")
 
 
-async def test_the_holder_can_pick_an_actor_as_responsible(town):
-    app = efforts_app(town)
+async def test_the_holder_can_pick_an_actor_as_responsible(level_0_town):
+    app = efforts_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("a")
@@ -206,16 +92,16 @@ async def test_the_holder_can_pick_an_actor_as_responsible(town):
         assert app.screen.query_one("#effort-responsible-text", Input).disabled
         await pilot.press("tab")
         assert app.focused.id == "effort-starts"
-        await pilot.press("tab", *(town.today + timedelta(days=7)).isoformat(), "ctrl+s")
+        await pilot.press("tab", *(level_0_town.today + timedelta(days=7)).isoformat(), "ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
-    [stored] = stored_efforts(town)
-    assert stored.responsible_staff_id == town.lene.id and stored.responsible == "Lene Lund"
+    [stored] = stored_efforts(level_0_town)
+    assert stored.responsible_staff_id == level_0_town.lene.id and stored.responsible == "Lene Lund"
 
 
-async def test_a_new_effort_names_the_holder_and_is_evaluated_six_weeks_ahead(town):
+async def test_a_new_effort_names_the_holder_and_is_evaluated_six_weeks_ahead(level_0_town):
     """The same defaults as an effort agreed in the minutes: the holder is responsible, and
     the evaluation is six weeks after the start."""
-    app = efforts_app(town)
+    app = efforts_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("a")
@@ -225,17 +111,17 @@ async def test_a_new_effort_names_the_holder_and_is_evaluated_six_weeks_ahead(to
         assert "Anna Holm (holder)" in screen_text(app)
         assert form.query_one("#effort-responsible-text", Input).disabled
         assert form.query_one("#effort-evaluate", Input).value == (
-            town.today + timedelta(weeks=6)).isoformat()
+            level_0_town.today + timedelta(weeks=6)).isoformat()
         await type_text(pilot, "Breakfast at home")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
-    [stored] = stored_efforts(town)
-    assert (stored.responsible_staff_id, stored.responsible) == (town.anna.id, "Anna Holm")
-    assert (stored.starts_on, stored.evaluate_on) == (town.today, town.today + timedelta(weeks=6))
+    [stored] = stored_efforts(level_0_town)
+    assert (stored.responsible_staff_id, stored.responsible) == (level_0_town.anna.id, "Anna Holm")
+    assert (stored.starts_on, stored.evaluate_on) == (level_0_town.today, level_0_town.today + timedelta(weeks=6))
 
 
-async def test_a_badly_typed_date_says_the_format_and_stores_nothing(town):
-    app = efforts_app(town)
+async def test_a_badly_typed_date_says_the_format_and_stores_nothing(level_0_town):
+    app = efforts_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("a")
@@ -244,7 +130,7 @@ async def test_a_badly_typed_date_says_the_format_and_stores_nothing(town):
         await pilot.press(*SOMEONE_ELSE, *"mother", "tab", "tab", *"1/3/2030", "enter")
         await wait_for(pilot, lambda: error_text(app), "the message")
         assert "Type the evaluation date as YYYY-MM-DD, for example " in error_text(app)
-        assert town.today.isoformat() in error_text(app)
+        assert level_0_town.today.isoformat() in error_text(app)
         assert "YYYY-MM-DD" in screen_text(app)
         # The form stays open with what was typed, the bad field in focus.
         form = dialog(app)
@@ -257,18 +143,18 @@ async def test_a_badly_typed_date_says_the_format_and_stores_nothing(town):
         await pilot.pause()
         assert "YYYY-MM-DD" in error_text(app)
         assert host(app).changes == []
-    assert stored_efforts(town) == []
+    assert stored_efforts(level_0_town) == []
 
 
-async def test_a_refusal_of_the_service_is_shown_in_the_form(town):
-    app = efforts_app(town)
+async def test_a_refusal_of_the_service_is_shown_in_the_form(level_0_town):
+    app = efforts_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, AddEffortDialog), "the form")
         await type_text(pilot, "Breakfast at home")
         await pilot.press(*SOMEONE_ELSE, *"the home", "tab", "tab",
-                          *(town.today - timedelta(days=1)).isoformat(), "ctrl+s")
+                          *(level_0_town.today - timedelta(days=1)).isoformat(), "ctrl+s")
         await wait_for(pilot, lambda: error_text(app), "the refusal")
         assert error_text(app) == "The evaluation date cannot be before the start date."
         assert dialog(app).query_one("#effort-responsible-text", Input).value == "the home"
@@ -276,31 +162,31 @@ async def test_a_refusal_of_the_service_is_shown_in_the_form(town):
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the pane")
         assert host(app).changes == []
-    assert stored_efforts(town) == []
+    assert stored_efforts(level_0_town) == []
 
 
 # --- overdue, evaluations, ending ----------------------------------------------------------
 
 
-def add_effort(town, what="Breakfast at home", days=10, responsible="mother"):
-    return efforts.add_effort(town.store, town.anna, town.log.id, what=what, starts_on=town.today,
-                              evaluate_on=town.today + timedelta(days=days),
+def add_effort(level_0_town, what="Breakfast at home", days=10, responsible="mother"):
+    return efforts.add_effort(level_0_town.store, level_0_town.anna, level_0_town.log.id, what=what, starts_on=level_0_town.today,
+                              evaluate_on=level_0_town.today + timedelta(days=days),
                               responsible_text=responsible)
 
 
 def move_clock(days: int) -> None:
-    later = datetime.now(timezone.utc) + timedelta(days=days)
+    later = datetime.now(UTC) + timedelta(days=days)
     clock.set_clock(lambda: later)
 
 
 @pytest.mark.rule("R12")
-async def test_an_overdue_evaluation_is_marked_with_a_word(town):
-    add_effort(town, "Breakfast at home", days=10)
-    add_effort(town, "Homework club", days=60, responsible="the home")
-    efforts.add_goal(town.store, town.anna, town.log.id, text="Ida is rested",
-                     evaluate_on=town.today + timedelta(days=5))
+async def test_an_overdue_evaluation_is_marked_with_a_word(level_0_town):
+    add_effort(level_0_town, "Breakfast at home", days=10)
+    add_effort(level_0_town, "Homework club", days=60, responsible="the home")
+    efforts.add_goal(level_0_town.store, level_0_town.anna, level_0_town.log.id, text="Ida is rested",
+                     evaluate_on=level_0_town.today + timedelta(days=5))
     move_clock(20)
-    app = efforts_app(town)
+    app = efforts_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         rows = {row[0]: row for row in cells(app, "#efforts-table")}
@@ -315,11 +201,11 @@ async def test_an_overdue_evaluation_is_marked_with_a_word(town):
         assert status.plain == "overdue" and "red" in str(status.style)
 
 
-async def test_the_holder_evaluates_an_effort_and_sees_the_history(town):
-    add_effort(town, "Breakfast at home", days=3)
-    add_effort(town, "Homework club", days=10, responsible="the home")
-    next_on = town.today + timedelta(days=40)
-    app = efforts_app(town)
+async def test_the_holder_evaluates_an_effort_and_sees_the_history(level_0_town):
+    add_effort(level_0_town, "Breakfast at home", days=3)
+    add_effort(level_0_town, "Homework club", days=10, responsible="the home")
+    next_on = level_0_town.today + timedelta(days=40)
+    app = efforts_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         assert "Not evaluated yet." in screen_text(app)
@@ -333,14 +219,14 @@ async def test_the_holder_evaluates_an_effort_and_sees_the_history(town):
         assert f"(next evaluation {next_on.isoformat()})" in screen_text(app)
         assert [row[0] for row in cells(app, "#efforts-table")] == ["Homework club", "Breakfast at home"]
         assert cells(app, "#efforts-table")[1][3] == next_on.isoformat()
-    stored = next(e for e in stored_efforts(town) if e.what == "Breakfast at home")
+    stored = next(e for e in stored_efforts(level_0_town) if e.what == "Breakfast at home")
     assert stored.evaluate_on == next_on
     assert [e.text for e in stored.evaluations] == ["Ida eats breakfast most days"]
 
 
-async def test_the_holder_ends_an_effort(town):
-    add_effort(town, "Breakfast at home", days=3)
-    app = efforts_app(town)
+async def test_the_holder_ends_an_effort(level_0_town):
+    add_effort(level_0_town, "Breakfast at home", days=3)
+    app = efforts_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("s")
@@ -356,20 +242,20 @@ async def test_the_holder_ends_an_effort(town):
         await pilot.press("e", "s")
         await pilot.pause()
         assert isinstance(app.screen, PaneHost)
-    [stored] = stored_efforts(town)
+    [stored] = stored_efforts(level_0_town)
     assert stored.status == "ended"
 
 
-async def test_a_stale_evaluation_shows_the_message_and_the_pane_reloads(town):
-    effort = add_effort(town, "Breakfast at home", days=3)
-    next_on = town.today + timedelta(days=40)
-    app = efforts_app(town)
+async def test_a_stale_evaluation_shows_the_message_and_the_pane_reloads(level_0_town):
+    effort = add_effort(level_0_town, "Breakfast at home", days=3)
+    next_on = level_0_town.today + timedelta(days=40)
+    app = efforts_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, EvaluateEffortDialog), "the form")
         # Meanwhile the effort changes (another session of the holder, say).
-        efforts.update_effort(town.store, town.anna, effort.id, version=effort.version,
+        efforts.update_effort(level_0_town.store, level_0_town.anna, effort.id, version=effort.version,
                               what="Breakfast at home, with father")
         await type_text(pilot, "Going well")
         await pilot.press("tab", "tab", *next_on.isoformat(), "enter")
@@ -379,23 +265,23 @@ async def test_a_stale_evaluation_shows_the_message_and_the_pane_reloads(town):
         form = dialog(app)
         assert form.query_one("#evaluation-text", Input).value == "Going well"
         assert "Breakfast at home, with father" in screen_text(app)
-        assert efforts.list_efforts(town.store, town.anna, town.log.id)[0].evaluations == ()
+        assert efforts.list_efforts(level_0_town.store, level_0_town.anna, level_0_town.log.id)[0].evaluations == ()
         # The pane behind reloaded, too.
         await wait_for(pilot, lambda: host(app).pane.data.efforts[0].what == "Breakfast at home, with father",
                        "the pane to reload")
         # Saving again is based on what is there now.
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
-    [stored] = stored_efforts(town)
+    [stored] = stored_efforts(level_0_town)
     assert [e.text for e in stored.evaluations] == ["Going well"] and stored.evaluate_on == next_on
 
 
 # --- goals ---------------------------------------------------------------------------------
 
 
-async def test_the_holder_adds_and_evaluates_a_goal(town):
-    evaluate_on = town.today + timedelta(days=14)
-    app = efforts_app(town)
+async def test_the_holder_adds_and_evaluates_a_goal(level_0_town):
+    evaluate_on = level_0_town.today + timedelta(days=14)
+    app = efforts_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("g")
@@ -419,7 +305,7 @@ async def test_the_holder_adds_and_evaluates_a_goal(town):
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
         await wait_for(pilot, lambda: cells(app, "#goals-table")[0][2] == "reached", "the reached goal")
         assert "Rested every day for a month" in screen_text(app)
-    [goal] = efforts.list_goals(town.store, town.anna, town.log.id)
+    [goal] = efforts.list_goals(level_0_town.store, level_0_town.anna, level_0_town.log.id)
     assert goal.status == "reached" and [e.text for e in goal.evaluations] == ["Rested every day for a month"]
 
 
@@ -427,9 +313,9 @@ async def test_the_holder_adds_and_evaluates_a_goal(town):
 
 
 @pytest.mark.rule("R7")
-async def test_an_actor_gets_no_write_keys_and_sees_why(town):
-    add_effort(town, "Breakfast at home")
-    app = efforts_app(town, "lene")
+async def test_an_actor_gets_no_write_keys_and_sees_why(level_0_town):
+    add_effort(level_0_town, "Breakfast at home")
+    app = efforts_app(level_0_town, "lene")
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         text = screen_text(app)
@@ -443,13 +329,13 @@ async def test_an_actor_gets_no_write_keys_and_sees_why(town):
         await pilot.press("a", "e", "s", "g")
         await pilot.pause()
         assert isinstance(app.screen, PaneHost)
-    assert len(stored_efforts(town)) == 1
+    assert len(stored_efforts(level_0_town)) == 1
 
 
-async def test_text_from_the_database_is_shown_literally(town):
-    add_effort(town, MARKUP, responsible=MARKUP)
-    efforts.add_goal(town.store, town.anna, town.log.id, text=MARKUP)
-    app = efforts_app(town)
+async def test_text_from_the_database_is_shown_literally(level_0_town):
+    add_effort(level_0_town, MARKUP, responsible=MARKUP)
+    efforts.add_goal(level_0_town.store, level_0_town.anna, level_0_town.log.id, text=MARKUP)
+    app = efforts_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         assert cells(app, "#efforts-table")[0][:2] == [MARKUP, MARKUP]
@@ -460,10 +346,10 @@ async def test_text_from_the_database_is_shown_literally(town):
 # --- the small terminal --------------------------------------------------------------------
 
 
-async def test_the_pane_and_its_form_fit_in_80_by_24(town):
-    add_effort(town, "Breakfast at home before daycare, every weekday, prepared by the family " * 2)
+async def test_the_pane_and_its_form_fit_in_80_by_24(level_0_town):
+    add_effort(level_0_town, "Breakfast at home before daycare, every weekday, prepared by the family " * 2)
     move_clock(30)
-    app = efforts_app(town)
+    app = efforts_app(level_0_town)
     async with app.run_test(size=SMALL) as pilot:
         await open_pane(pilot)
         await wait_for(pilot, lambda: "Add effort" in screen_text(app), "the keys in the footer")
@@ -481,7 +367,7 @@ async def test_the_pane_and_its_form_fit_in_80_by_24(town):
 
 
 def test_every_binding_has_an_id_and_a_description():
-    for owner in (EffortsPane, LogPaneDialog):
+    for owner in (EffortsPane, FormDialog):
         for binding in owner.BINDINGS:
             assert isinstance(binding, Binding), owner
             assert binding.id and binding.description, (owner, binding)
@@ -504,11 +390,11 @@ class LogViewApp(PaneApp):
         self.push_screen(LogViewScreen(self._log_id))
 
 
-async def test_both_panes_work_as_tabs_of_the_log_view(town):
+async def test_both_panes_work_as_tabs_of_the_log_view(level_0_town):
     from relaytui.screens.log_actors import ActorsPane
 
-    add_effort(town, "Breakfast at home")
-    app = LogViewApp(town.store, town.anna, town.log.id)
+    add_effort(level_0_town, "Breakfast at home")
+    app = LogViewApp(level_0_town.store, level_0_town.anna, level_0_town.log.id)
     async with app.run_test(size=SMALL) as pilot:
         await wait_for(pilot, lambda: "Efforts and goals" in screen_text(app), "the log view")
         await pilot.press("2")
@@ -528,8 +414,7 @@ async def test_both_panes_work_as_tabs_of_the_log_view(town):
         assert "Lene Lund" in screen_text(app)
 
 
-
-async def test_a_tab_key_typed_while_the_log_loads_shows_that_tab(town, monkeypatch):
+async def test_a_tab_key_typed_while_the_log_loads_shows_that_tab(level_0_town, monkeypatch):
     """On a busy machine the log answers late; "2" typed meanwhile is not lost: the efforts
     are shown, with the focus in them, once the log is there."""
     import threading
@@ -538,7 +423,7 @@ async def test_a_tab_key_typed_while_the_log_loads_shows_that_tab(town, monkeypa
 
     from relaytui.services import logs as log_service
 
-    add_effort(town, "Breakfast at home")
+    add_effort(level_0_town, "Breakfast at home")
     answer = threading.Event()
     real_open_log = log_service.open_log
 
@@ -547,7 +432,7 @@ async def test_a_tab_key_typed_while_the_log_loads_shows_that_tab(town, monkeypa
         return real_open_log(*args, **kwargs)
 
     monkeypatch.setattr(log_service, "open_log", slow_open_log)
-    app = LogViewApp(town.store, town.anna, town.log.id)
+    app = LogViewApp(level_0_town.store, level_0_town.anna, level_0_town.log.id)
     async with app.run_test(size=SMALL) as pilot:
         from relaytui.screens.log_view import LogViewScreen
 

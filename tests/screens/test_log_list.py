@@ -9,23 +9,41 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from rich.text import Text
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 from relaytui.app import RelayApp
 from relaytui.errors import NotAllowed, StoreError
 from relaytui.services import (
-    sign_in, clock, consent, efforts, handover, journal, log_list, logs, meetings, subjects,
+    clock,
+    consent,
+    efforts,
+    handover,
+    journal,
+    log_list,
+    logs,
+    meetings,
+    sign_in,
+    subjects,
 )
 from relaytui.services.log_list import LogQuery
-
 from tests.factories import build_world
+from tests.screens.listing import (
+    column_keys,
+    list_screen,
+    loaded,
+    show_list,
+    table,
+    table_rows,
+    wait_search,
+)
 from tests.screens.reading import screen_text, wait_for
+from tests.screens.signing_in import log_in, logged_in
 
 SIZE = (120, 40)
 SMALL = (80, 24)
@@ -34,34 +52,6 @@ MARKUP_NAME = "[bold red]Bo[/]"
 
 
 # --- reading the screen ----------------------------------------------------------------------
-
-
-def list_screen(app):
-    from relaytui.screens.log_list import LogListScreen
-
-    screen = app.screen
-    return screen if isinstance(screen, LogListScreen) else None
-
-
-def loaded(app) -> bool:
-    screen = list_screen(app)
-    return screen is not None and screen.loaded and not screen.loading_rows
-
-
-def table(app) -> DataTable:
-    return app.screen.query_one("#loglist-table", DataTable)
-
-
-def column_keys(app) -> list[str]:
-    return [key.value for key in table(app).columns]
-
-
-def table_rows(app) -> list[dict[str, str]]:
-    """The rows as the table holds them, each a mapping of column key to the text shown."""
-    t = table(app)
-    keys = column_keys(app)
-    return [dict(zip(keys, (cell.plain.strip() for cell in t.get_row_at(i))))
-            for i in range(t.row_count)]
 
 
 def row_ids(app) -> list[int]:
@@ -95,33 +85,8 @@ def key_for(binding_id: str) -> str:
     raise LookupError(binding_id)
 
 
-async def log_in(pilot, username: str = "anna", password: str = "demo") -> None:
-    """Log in through the login screen; the app shows the log list."""
-    await pilot.press(*username, "enter", *password, "enter")
-    await wait_for(pilot, lambda: loaded(pilot.app), "the log list after login")
-    await pilot.pause()
-
-
-async def show_list(pilot, staff, query: LogQuery | None = None) -> None:
-    """Open the list for ``staff`` (accounts made straight in the tables have no password)."""
-    from relaytui.screens.log_list import LogListScreen
-
-    app = pilot.app
-    app.staff = staff
-    await app.push_screen(LogListScreen(query))
-    await wait_for(pilot, lambda: loaded(app), "the log list")
-    await pilot.pause()
-
-
 async def wait_rows(pilot, expected: list[int], what: str) -> None:
     await wait_for(pilot, lambda: loaded(pilot.app) and row_ids(pilot.app) == expected, what)
-    await pilot.pause()
-
-
-async def wait_search(pilot, search: str) -> None:
-    """Until the list shows the answer for ``search`` (typed, then asked after a pause)."""
-    await wait_for(pilot, lambda: loaded(pilot.app)
-                   and list_screen(pilot.app).log_query.search == search, f"the search {search!r}")
     await pilot.pause()
 
 
@@ -235,11 +200,11 @@ async def test_table_lists_my_logs_with_the_number_masked(world):
 
 async def test_times_are_shown_in_the_installation_time_zone(world):
     # 23:30 UTC on 1 March is already 2 March in Copenhagen (UTC+1).
-    late = datetime(2025, 3, 1, 23, 30, tzinfo=timezone.utc)
+    late = datetime(2025, 3, 1, 23, 30, tzinfo=UTC)
     clock.set_clock(lambda: late)
     journal.write_entry(world.store, world.anna, world.log.id, text="Talked with the mother.")
     meetings.schedule(world.store, world.anna, world.log.id, kind="dialogue",
-                      starts_at=datetime(2025, 3, 5, 23, 15, tzinfo=timezone.utc))
+                      starts_at=datetime(2025, 3, 5, 23, 15, tzinfo=UTC))
     app = RelayApp(world.store)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot)
@@ -393,7 +358,8 @@ async def test_ctrl_q_quits(world):
 
 
 def test_every_binding_has_an_id_and_a_description():
-    from relaytui.screens.log_list import LogListScreen, LogTable
+    from relaytui.screens.log_list import LogListScreen
+    from relaytui.screens.log_table import LogTable
 
     for owner in (LogListScreen, LogTable):
         for binding in owner.BINDINGS:
@@ -655,7 +621,7 @@ async def test_pages_load_as_the_cursor_nears_the_end(crowded, monkeypatch):
         assert count_text(app) == "120 shown"
         # At the end there is nothing more to ask for.
         await pilot.press("end", "up", "down")
-        await pilot.pause(0.2)
+        await pilot.pause(0.2)  # a wait for nothing to happen, on purpose: no fourth page is asked
         assert len(calls) == 3
         assert names(app)[:2] == ["Child 000", "Child 001"] and names(app)[-1] == "Child 119"
         assert row_ids(app) == ids_of(crowded.store, anna, LogQuery())
@@ -795,21 +761,6 @@ async def test_the_footer_leaves_room_for_the_keys_that_work_everywhere(demo_sto
 
 # --- snapshots on the demo municipality ------------------------------------------------------
 
-def logged_in(username: str, search: str = ""):
-    async def run_before(pilot) -> None:
-        await log_in(pilot, username, "demo")
-        if search:
-            await pilot.press("slash", *search)
-            await wait_search(pilot, search)
-            await pilot.press("escape")  # out of the search: no blinking cursor in the picture
-        # The app's own readings after login (the handovers waiting) end before the picture.
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-        pilot.app.clear_notifications()
-        await pilot.pause()
-
-    return run_before
-
 
 def test_snapshot_anna_at_80x24(demo_store, snap_compare):
     assert snap_compare(RelayApp(demo_store), terminal_size=SMALL, run_before=logged_in("anna"))
@@ -834,7 +785,7 @@ def test_the_columns_fit_the_terminal_and_every_status_and_consent_word_fits_its
     """At 80 columns in every language: no horizontal scrolling, no status or consent word
     cut (a Norwegian "individuell plan" or a Danish "tilbagekaldt" once was)."""
     from relaytui import i18n
-    from relaytui.screens.log_list import COLUMNS, NAME_MIN, layout, table_words
+    from relaytui.screens.log_table import COLUMNS, NAME_MIN, layout, table_words
 
     i18n.set_language(language)
     try:

@@ -6,14 +6,14 @@ from datetime import timedelta
 
 from relaytui.screens.log_meetings import MeetingsPane
 from relaytui.services import clock, meetings
+from tests.screens.log_panes import SIZE, PaneApp, host
 from tests.screens.reading import wait_for
-from tests.screens.test_log_efforts import SIZE, PaneApp, footer_keys, host, town  # noqa: F401
 
 CHOSEN_MEETING_KEYS = {"move_meeting", "cancel_meeting", "edit_agenda", "export_invitation"}
 
 
-def meetings_app(town, who: str) -> PaneApp:
-    return PaneApp(town.store, town.world.ref(who), MeetingsPane(town.log.id))
+def meetings_app(level_0_town, who: str) -> PaneApp:
+    return PaneApp(level_0_town.store, level_0_town.world.ref(who), MeetingsPane(level_0_town.log.id))
 
 
 async def open_meetings(pilot) -> MeetingsPane:
@@ -35,8 +35,8 @@ def shown_keys(app) -> set[str]:
             if active.binding.show}
 
 
-async def test_a_readers_empty_meetings_tab_offers_no_meeting_keys(town):
-    app = meetings_app(town, "lene")  # the leader reads along (R3), does not hold the log
+async def test_a_readers_empty_meetings_tab_offers_no_meeting_keys(level_0_town):
+    app = meetings_app(level_0_town, "lene")  # the leader reads along (R3), does not hold the log
     async with app.run_test(size=SIZE) as pilot:
         await open_meetings(pilot)
         assert not CHOSEN_MEETING_KEYS & shown_keys(app)
@@ -46,8 +46,8 @@ async def test_a_readers_empty_meetings_tab_offers_no_meeting_keys(town):
         await wait_for(pilot, lambda: app._notifications, "the explanation")
 
 
-async def test_the_holders_empty_meetings_tab_offers_only_schedule(town):
-    app = meetings_app(town, "anna")
+async def test_the_holders_empty_meetings_tab_offers_only_schedule(level_0_town):
+    app = meetings_app(level_0_town, "anna")
     async with app.run_test(size=SIZE) as pilot:
         await open_meetings(pilot)
         keys = shown_keys(app)
@@ -55,12 +55,12 @@ async def test_the_holders_empty_meetings_tab_offers_only_schedule(town):
         assert not CHOSEN_MEETING_KEYS & keys
 
 
-async def test_a_chosen_meeting_gives_the_holder_its_keys_and_a_reader_none(town):
+async def test_a_chosen_meeting_gives_the_holder_its_keys_and_a_reader_none(level_0_town):
     starts = clock.now() + timedelta(days=3)
-    meetings.schedule(town.store, town.anna, town.log.id, kind="dialogue", starts_at=starts,
+    meetings.schedule(level_0_town.store, level_0_town.anna, level_0_town.log.id, kind="dialogue", starts_at=starts,
                       place="Daycare")
     for who, expected in (("anna", CHOSEN_MEETING_KEYS), ("lene", set())):
-        app = meetings_app(town, who)
+        app = meetings_app(level_0_town, who)
         async with app.run_test(size=SIZE) as pilot:
             pane = await open_meetings(pilot)
             await wait_for(pilot, lambda: pane.chosen_meeting() is not None, "the chosen meeting")

@@ -2,123 +2,57 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from types import SimpleNamespace
-
 import pytest
 from textual.widgets import OptionList, Select, TabbedContent, TextArea
 
 from relaytui.app import RelayApp
-from relaytui.services import clock, consent, journal, log_list, logs, meetings
-from relaytui.services.consent import ConsentInput
-
-from tests.factories import build_world
+from relaytui.services import consent, journal, log_list, logs
+from tests.screens.opening_a_log import (
+    SIZE,
+    editor_open,
+    entry_texts,
+    journal_loaded,
+    open_log,
+    stored,
+)
 from tests.screens.reading import screen_text, wait_for
+from tests.screens.signing_in import log_in
 
-SIZE = (120, 40)
 SMALL = (80, 24)
 MARKUP = "[bold red]hi[/] \x1b[31m"
-
-
-@pytest.fixture
-def town(sqlite_store):
-    """Ida's log, held by Anna at level 2 with the mother's consent, with an entry and a meeting.
-
-    Lene (the daycare leader) reads it as an actor (R3); Carl (school) is not attached.
-    """
-    world = build_world(sqlite_store, "dk")
-    store, anna = sqlite_store, world.ref("anna")
-    log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"],
-                          concern="Ida comes to daycare hungry.")
-    consent.record_consent(store, anna, log.id, ConsentInput(
-        giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="signed_form"))
-    logs.change_level(store, anna, log.id, to_level=1, reason="Dialogue meeting with the mother.")
-    logs.change_level(store, anna, log.id, to_level=2, reason="School and health visitor join in.")
-    first = journal.write_entry(store, anna, log.id, text="Ida came without a lunch box.\nThird time.")
-    meetings.schedule(store, anna, log.id, kind="dialogue", starts_at=clock.now() + timedelta(days=7),
-                      place="Solsikken, room 2")
-    with store.session() as session:
-        from relaytui.models import Subject  # the full number, to prove it is never shown
-
-        number = session.get(Subject, world.subjects["Ida Jensen"]).national_number
-    return SimpleNamespace(world=world, store=store, log=log, first=first, number=number)
-
-
-def loaded(app) -> bool:
-    from relaytui.screens.log_view import LogViewScreen
-
-    screen = app.screen
-    return (isinstance(screen, LogViewScreen) and (screen.detail is not None or screen.refused is not None)
-            and not screen.query_one("#logview-body").loading)
-
-
-def journal_loaded(app) -> bool:
-    from relaytui.screens.log_journal import JournalPane
-
-    if not loaded(app) or app.screen.detail is None:
-        return False
-    pane = app.screen.query_one(JournalPane)
-    return pane.entries is not None and not pane.query_one("#journal-entries").loading
-
-
-async def open_log(pilot, town, username: str) -> None:
-    from relaytui.screens.log_view import LogViewScreen
-
-    app = pilot.app
-    app.staff = town.world.ref(username)
-    await app.push_screen(LogViewScreen(town.log.id))
-    await wait_for(pilot, lambda: loaded(app), "the log view")
-    if app.screen.detail is not None:
-        await wait_for(pilot, lambda: journal_loaded(app), "the journal")
-    await pilot.pause()
-
-
-def stored(town) -> list[journal.EntryView]:
-    return journal.list_entries(town.store, town.world.ref("anna"), town.log.id)
-
-
-def editor_open(app) -> bool:
-    from relaytui.screens.log_journal import EntryEditor
-
-    return isinstance(app.screen, EntryEditor)
-
-
-def entry_texts(app) -> list[str]:
-    listing = app.screen.query_one("#journal-entries", OptionList)
-    return [listing.get_option_at_index(i).prompt.plain for i in range(listing.option_count)]
 
 
 # --- the header ----------------------------------------------------------------------------
 
 
-async def test_header_shows_level_number_word_and_colour_and_the_masked_number(town):
-    app = RelayApp(town.store)
+async def test_header_shows_level_number_word_and_colour_and_the_masked_number(level_2_town):
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, level_2_town, "anna")
         text = screen_text(app)
         assert "Ida Jensen" in text
         assert "Level 2 · great concern" in text
         assert app.screen.query_one("#logview-level").has_class("-level-2")
         assert "170521-****" in text
-        assert town.number not in text and town.number[6:] not in text
+        assert level_2_town.number not in text and level_2_town.number[6:] not in text
         assert "Holder: Anna Holm, Solsikken daycare · +45 2222 3333 · anna@example.invalid" in text
         assert "active" in text
         assert "Read only" not in text
 
 
-async def test_header_names_what_needs_attention(town):
-    anna = town.world.ref("anna")
-    given = consent.list_consents(town.store, anna, town.log.id)[0]
-    consent.withdraw_consent(town.store, anna, given.id, version=given.version, reason="Mother phoned.")
-    app = RelayApp(town.store)
+async def test_header_names_what_needs_attention(level_2_town):
+    anna = level_2_town.world.ref("anna")
+    given = consent.list_consents(level_2_town.store, anna, level_2_town.log.id)[0]
+    consent.withdraw_consent(level_2_town.store, anna, given.id, version=given.version, reason="Mother phoned.")
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, level_2_town, "anna")
         flags = str(app.screen.query_one("#logview-flags").render())
         assert "Needs attention" in flags and "consent withdrawn" in flags
         assert "consent withdrawn" in screen_text(app)  # shown, not only set
 
 
-async def test_opening_a_log_reads_it_once_with_its_journal_and_records_both_reads(town):
+async def test_opening_a_log_reads_it_once_with_its_journal_and_records_both_reads(level_2_town):
     """Issue 18: the header and the journal come in one read (logs.open_log); the trail has
     one read of each, and the journal does not read again to show them."""
     from sqlmodel import select
@@ -126,14 +60,14 @@ async def test_opening_a_log_reads_it_once_with_its_journal_and_records_both_rea
     from relaytui.models import AuditEvent
 
     def reads() -> list[str]:
-        with town.store.session() as session:
+        with level_2_town.store.session() as session:
             return sorted(session.exec(select(AuditEvent.detail).where(
-                AuditEvent.log_id == town.log.id, AuditEvent.action == "read")).all())
+                AuditEvent.log_id == level_2_town.log.id, AuditEvent.action == "read")).all())
 
     before = reads()
-    app = RelayApp(town.store)
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, level_2_town, "anna")
         assert "Ida came without a lunch box." in screen_text(app)
         assert len(reads()) - len(before) == 2
         assert reads().count("entries") - before.count("entries") == 1
@@ -143,10 +77,10 @@ async def test_opening_a_log_reads_it_once_with_its_journal_and_records_both_rea
 # --- the journal ---------------------------------------------------------------------------
 
 
-async def test_the_holder_writes_an_entry_key_by_key(town):
-    app = RelayApp(town.store)
+async def test_the_holder_writes_an_entry_key_by_key(level_2_town):
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, level_2_town, "anna")
         await pilot.press("n")
         await wait_for(pilot, lambda: editor_open(app), "the entry editor")
         assert app.focused is app.screen.query_one("#entry-text", TextArea)
@@ -164,37 +98,37 @@ async def test_the_holder_writes_an_entry_key_by_key(town):
         assert "assessment" in newest and "Anna Holm" in newest
         assert "Ida ate well.\nShe laughed with Bo." in newest
         assert "Ida ate well." in screen_text(app)
-    entries = stored(town)
+    entries = stored(level_2_town)
     assert [e.text for e in entries] == ["Ida ate well.\nShe laughed with Bo.",
                                          "Ida came without a lunch box.\nThird time."]
     assert entries[0].kind == "assessment"
 
 
-async def test_a_correction_shows_both_marks(town):
-    app = RelayApp(town.store)
+async def test_a_correction_shows_both_marks(level_2_town):
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, level_2_town, "anna")
         assert app.focused is app.screen.query_one("#journal-entries", OptionList)
         await pilot.press("c")
         await wait_for(pilot, lambda: editor_open(app), "the correction editor")
-        assert f"Correction of entry #{town.first.id}" in screen_text(app)
+        assert f"Correction of entry #{level_2_town.first.id}" in screen_text(app)
         await pilot.press(*"It was the second time, not the third.", "ctrl+s")
         await wait_for(pilot, lambda: not editor_open(app), "the editor to close")
         await wait_for(pilot, lambda: journal_loaded(app) and len(entry_texts(app)) == 2, "the correction")
         correction, original = entry_texts(app)
-        new_id = stored(town)[0].id
-        assert f"corrects #{town.first.id}" in correction
+        new_id = stored(level_2_town)[0].id
+        assert f"corrects #{level_2_town.first.id}" in correction
         assert f"corrected by #{new_id}" in original
         text = screen_text(app)
-        assert f"corrects #{town.first.id}" in text and f"corrected by #{new_id}" in text
-    assert stored(town)[0].corrects_id == town.first.id
-    assert stored(town)[1].text == town.first.text  # the original is never changed (R7)
+        assert f"corrects #{level_2_town.first.id}" in text and f"corrected by #{new_id}" in text
+    assert stored(level_2_town)[0].corrects_id == level_2_town.first.id
+    assert stored(level_2_town)[1].text == level_2_town.first.text  # the original is never changed (R7)
 
 
-async def test_the_editor_refuses_an_empty_entry_and_stays_open(town):
-    app = RelayApp(town.store)
+async def test_the_editor_refuses_an_empty_entry_and_stays_open(level_2_town):
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, level_2_town, "anna")
         await pilot.press("n")
         await wait_for(pilot, lambda: editor_open(app), "the entry editor")
         await pilot.press("space", "enter", "ctrl+s")
@@ -203,15 +137,15 @@ async def test_the_editor_refuses_an_empty_entry_and_stays_open(town):
         assert "An entry cannot be empty" in screen_text(app)
         assert editor_open(app)
         assert app.focused is app.screen.query_one("#entry-text", TextArea)
-    assert len(stored(town)) == 1
+    assert len(stored(level_2_town)) == 1
 
 
-async def test_escape_asks_before_throwing_typed_text_away(town):
+async def test_escape_asks_before_throwing_typed_text_away(level_2_town):
     from relaytui.screens.log_journal import DiscardDialog
 
-    app = RelayApp(town.store)
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, level_2_town, "anna")
         await pilot.press("n")
         await wait_for(pilot, lambda: editor_open(app), "the entry editor")
         await pilot.press(*"Half a thought", "escape")
@@ -228,30 +162,29 @@ async def test_escape_asks_before_throwing_typed_text_away(town):
         await wait_for(pilot, lambda: editor_open(app), "the entry editor")
         await pilot.press("escape")
         await wait_for(pilot, lambda: journal_loaded(app), "the log view again")
-    assert len(stored(town)) == 1
+    assert len(stored(level_2_town)) == 1
 
 
-async def test_entry_text_is_shown_literally(town):
-    journal.write_entry(town.store, town.world.ref("anna"), town.log.id, text=MARKUP)
-    app = RelayApp(town.store)
+async def test_entry_text_is_shown_literally(level_2_town):
+    journal.write_entry(level_2_town.store, level_2_town.world.ref("anna"), level_2_town.log.id, text=MARKUP)
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, level_2_town, "anna")
         text = screen_text(app)
         assert "[bold red]hi[/] ␛[31m" in text
         assert "\x1b[31m" not in entry_texts(app)[0]
 
 
-
-async def test_the_holders_keys_open_the_dialogs_and_a_change_reloads_the_header(town):
+async def test_the_holders_keys_open_the_dialogs_and_a_change_reloads_the_header(level_2_town):
     from relaytui.screens.closing import CloseLogDialog
     from relaytui.screens.handover import ProposeHandoverDialog
     from relaytui.screens.level_change import LevelChangeDialog
     from relaytui.screens.log_view import LogViewScreen
     from relaytui.screens.notification import NotificationDialog
 
-    app = RelayApp(town.store)
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, level_2_town, "anna")
         for key, dialog in (("l", LevelChangeDialog), ("x", CloseLogDialog),
                             ("u", NotificationDialog), ("h", ProposeHandoverDialog)):
             await pilot.press(key)
@@ -261,7 +194,7 @@ async def test_the_holders_keys_open_the_dialogs_and_a_change_reloads_the_header
         # A dialog that changed the log dismisses True: the header is read again.
         await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, LevelChangeDialog), "the level dialog")
-        logs.change_level(town.store, town.world.ref("anna"), town.log.id, to_level=3,
+        logs.change_level(level_2_town.store, level_2_town.world.ref("anna"), level_2_town.log.id, to_level=3,
                           reason="The family department is needed.")
         app.screen.dismiss(True)
         await wait_for(pilot, lambda: "Level 3 · strong concern" in screen_text(app), "the new level")
@@ -271,10 +204,10 @@ async def test_the_holders_keys_open_the_dialogs_and_a_change_reloads_the_header
 
 
 @pytest.mark.rule("R7")
-async def test_an_actor_reads_sees_why_and_cannot_write(town):
-    app = RelayApp(town.store)
+async def test_an_actor_reads_sees_why_and_cannot_write(level_2_town):
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "lene")
+        await open_log(pilot, level_2_town, "lene")
         text = screen_text(app)
         assert "Ida came without a lunch box." in text
         assert "Read only: You read this log as an actor. Only the holder writes in it." in text
@@ -287,15 +220,15 @@ async def test_an_actor_reads_sees_why_and_cannot_write(town):
             assert type(app.screen).__name__ == "LogViewScreen", key
         await wait_for(pilot, lambda: any("Only the holder writes" in str(n.message)
                                           for n in app._notifications), "the reason as a notice")
-    assert len(stored(town)) == 1
-    assert logs.get_log(town.store, town.world.ref("anna"), town.log.id).level == 2
+    assert len(stored(level_2_town)) == 1
+    assert logs.get_log(level_2_town.store, level_2_town.world.ref("anna"), level_2_town.log.id).level == 2
 
 
 @pytest.mark.rule("R9")
-async def test_an_outsider_sees_the_refusal_and_nothing_of_the_log(town):
-    app = RelayApp(town.store)
+async def test_an_outsider_sees_the_refusal_and_nothing_of_the_log(level_2_town):
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "carl")
+        await open_log(pilot, level_2_town, "carl")
         text = screen_text(app)
         assert "neither the holder nor an actor" in text
         for secret in ("Ida", "170521", "lunch box", "Level", "Anna Holm", "Journal"):
@@ -308,10 +241,10 @@ async def test_an_outsider_sees_the_refusal_and_nothing_of_the_log(town):
 # --- meetings and history ------------------------------------------------------------------
 
 
-async def test_meetings_tab_lists_the_meeting(town):
-    app = RelayApp(town.store)
+async def test_meetings_tab_lists_the_meeting(level_2_town):
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "lene")
+        await open_log(pilot, level_2_town, "lene")
         await pilot.press("4")
         tabs = app.screen.query_one("#logview-tabs", TabbedContent)
         await wait_for(pilot, lambda: tabs.active == "meetings", "the meetings tab")
@@ -323,12 +256,12 @@ async def test_meetings_tab_lists_the_meeting(town):
         assert app.focused is pane.query_one("#meetings-table")
 
 
-async def test_history_shows_reads_to_the_holder_only(town):
+async def test_history_shows_reads_to_the_holder_only(level_2_town):
     # Lene reads first, so her read is in the trail the holder sees.
-    logs.get_log(town.store, town.world.ref("lene"), town.log.id)
-    app = RelayApp(town.store)
+    logs.get_log(level_2_town.store, level_2_town.world.ref("lene"), level_2_town.log.id)
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, level_2_town, "anna")
         await pilot.press("5")
         pane = app.screen.query_one("#logview-history")
         await wait_for(pilot, lambda: pane.history is not None, "the history")
@@ -337,9 +270,9 @@ async def test_history_shows_reads_to_the_holder_only(town):
         assert "Level changes" in text and "School and health visitor join in." in text
         assert "Holders" in text and "Anna Holm" in text
         assert "Who read the log" in text and "Lene Lund (lene)" in text
-    app = RelayApp(town.store)
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "lene")
+        await open_log(pilot, level_2_town, "lene")
         await pilot.press("ctrl+left")  # round the corner: from Journal to History
         pane = app.screen.query_one("#logview-history")
         await wait_for(pilot, lambda: pane.history is not None, "the history")
@@ -353,10 +286,10 @@ async def test_history_shows_reads_to_the_holder_only(town):
 # --- small terminals -----------------------------------------------------------------------
 
 
-async def test_header_and_tabs_fit_at_80x24(town):
-    app = RelayApp(town.store)
+async def test_header_and_tabs_fit_at_80x24(level_2_town):
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SMALL) as pilot:
-        await open_log(pilot, town, "lene")
+        await open_log(pilot, level_2_town, "lene")
         lines = screen_text(app).splitlines()
         assert len(lines) == 24
         top = "\n".join(lines[:8])
@@ -370,9 +303,9 @@ async def test_header_and_tabs_fit_at_80x24(town):
         await pilot.press("n")
         await pilot.pause()
         assert not editor_open(app)
-    app = RelayApp(town.store)
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SMALL) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, level_2_town, "anna")
         await pilot.press("n")
         await wait_for(pilot, lambda: editor_open(app), "the entry editor")
         await pilot.pause()
@@ -380,12 +313,9 @@ async def test_header_and_tabs_fit_at_80x24(town):
         assert "New entry" in text and "Save" in text and "Short sentences" in text
 
 
-
 # --- snapshots on the demo municipality (fixed clock) ---------------------------------------
-# The demo database and the login come from the log list's snapshot tests; they would sit
-# better in tests/screens/conftest.py, so both modules share one session-wide demo.
-
-from tests.screens.test_log_list import log_in  # noqa: E402
+# The demo database (tests/screens/conftest.py) and the login (tests/screens/signing_in.py) are
+# the log list's too: both modules share one session-wide demo.
 
 
 def opened(username: str, subject_name: str):
@@ -419,10 +349,10 @@ def test_snapshot_actor_at_120x40(demo_store, snap_compare):
 
 
 @pytest.mark.rule("R2")
-async def test_the_concern_typed_at_the_start_stands_above_the_journal(town):
-    app = RelayApp(town.store)
+async def test_the_concern_typed_at_the_start_stands_above_the_journal(level_2_town):
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, level_2_town, "anna")
         concern = str(app.screen.query_one("#journal-concern").render())
         assert "The concern when the log was started: Ida comes to daycare hungry." in concern
         lines = screen_text(app).splitlines()

@@ -12,7 +12,6 @@ from relaytui import i18n
 from relaytui.app import RelayApp
 from relaytui.services import accounts, sign_in
 from relaytui.ui.base import generic_error
-
 from tests.screens.reading import screen_text, wait_for
 
 SIZE = (120, 40)

@@ -3,7 +3,7 @@ moving and cancelling with a reason, the agenda reordered, the invitation export
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from textual.widgets import DataTable, Static
@@ -11,9 +11,9 @@ from textual.widgets import DataTable, Static
 from relaytui.app import RelayApp
 from relaytui.errors import StaleWrite
 from relaytui.services import meetings
+from tests.screens.planning import MONDAY_9, open_planner, planner
 from tests.screens.reading import wait_for
-from tests.screens.test_handover import log_in
-from tests.screens.test_planner import MONDAY_9, fixed_clock, holder_world, open_planner, planner  # noqa: F401
+from tests.screens.signing_in import holder_world, log_in
 
 SIZE = (120, 40)
 #: Wednesday 25 November 2026, 10:00 in Copenhagen.
@@ -21,7 +21,7 @@ WEDNESDAY_10 = MONDAY_9 + timedelta(days=2, hours=1)
 
 
 @pytest.fixture
-def planned(sqlite_store, fixed_clock):  # noqa: F811
+def planned(sqlite_store, fixed_clock):
     """Anna holds Ida Jensen's log and has a dialogue meeting about it on Wednesday at 10:00,
     with Lene (her leader, an actor) invited."""
     world = holder_world(sqlite_store)
@@ -63,7 +63,7 @@ def stored(world) -> meetings.MeetingView:
 
 
 async def test_move_needs_a_reason_then_moves(planned):
-    from relaytui.screens.meeting_form import RescheduleDialog
+    from relaytui.screens.meeting_changes import RescheduleDialog
 
     app = RelayApp(planned.store)
     async with app.run_test(size=SIZE) as pilot:
@@ -82,12 +82,12 @@ async def test_move_needs_a_reason_then_moves(planned):
         await pilot.press(*"The mother is ill", "enter")
         await back_in_planner(pilot)
     moved = stored(planned)
-    assert moved.starts_at == datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+    assert moved.starts_at == datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
     assert moved.moved_reason == "The mother is ill" and moved.place == "Room 2"
 
 
 async def test_a_stale_move_says_so_and_keeps_what_was_typed(planned):
-    from relaytui.screens.meeting_form import RescheduleDialog
+    from relaytui.screens.meeting_changes import RescheduleDialog
 
     app = RelayApp(planned.store)
     async with app.run_test(size=SIZE) as pilot:
@@ -111,7 +111,7 @@ async def test_a_stale_move_says_so_and_keeps_what_was_typed(planned):
 
 
 async def test_cancel_needs_a_reason_and_shows_struck_with_it(planned):
-    from relaytui.screens.meeting_form import CancelMeetingDialog
+    from relaytui.screens.meeting_changes import CancelMeetingDialog
 
     app = RelayApp(planned.store)
     async with app.run_test(size=SIZE) as pilot:
@@ -135,7 +135,7 @@ async def test_cancel_needs_a_reason_and_shows_struck_with_it(planned):
 
 
 async def test_the_agenda_is_edited_and_reordered_by_keyboard(planned):
-    from relaytui.screens.meeting_form import AgendaDialog
+    from relaytui.screens.meeting_changes import AgendaDialog
 
     app = RelayApp(planned.store)
     before = [a.title for a in planned.meeting.agenda]

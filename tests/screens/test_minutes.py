@@ -1,20 +1,17 @@
 """The minutes editor, driven key by key as a caseworker types during a meeting (R13, R7, R11, R12).
 
-The point is durability: every line is in the database within two seconds of the last key, a
-new app on the same store offers the draft whole, and finishing writes what was typed.
+The point is durability: every line is in the database soon after the last key (how soon is
+measured by ``python -m benchmarks.minutes``), a new app on the same store offers the draft
+whole, and finishing writes what was typed.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from textual.widgets import Input
 
-import relaytui.app
-from relaytui.app import RelayApp
 from relaytui.screens.minutes import (
     AttendanceBar,
     EffortDialog,
@@ -26,77 +23,27 @@ from relaytui.screens.minutes import (
 from relaytui.services import clock, efforts, journal, logs, meetings
 from relaytui.services import minutes as minutes_service
 from tests.factories import build_world
-from tests.screens.reading import screen_text, wait_for
+from tests.screens.reading import screen_text, type_text, wait_for
+from tests.screens.taking_minutes import (
+    MinutesApp,
+    open_minutes,
+    schedule,
+    texts,
+    wait_until,
+)
 
 SIZE = (120, 40)
 MARKUP = "[bold red]hi[/]"
-
-
-class MinutesApp(RelayApp):
-    """The real app (styles, keys, language), logged in, with the minutes of one meeting open."""
-
-    CSS_PATH = str(Path(relaytui.app.__file__).with_name("app.tcss"))
-
-    def __init__(self, store, staff, meeting_id: int) -> None:
-        super().__init__(store)
-        self.staff = staff
-        self._meeting_id = meeting_id
-
-    def on_mount(self, event) -> None:
-        event.prevent_default()  # not the login screen
-        self.push_screen(MinutesScreen(self._meeting_id))
-
-
-def schedule(world, kind: str = "dialogue", guests=(meetings.GuestInput("Mette Jensen", "mother"),)):
-    return meetings.schedule(world.store, world.anna, world.log.id, kind=kind,
-                             starts_at=clock.now() + timedelta(minutes=5), place="Room 2", guests=guests)
 
 
 def stored(world, meeting_id: int) -> meetings.MeetingView:
     return meetings.get_meeting(world.store, world.anna, meeting_id)
 
 
-def minutes(app) -> MinutesScreen:
-    return next(s for s in app.screen_stack if isinstance(s, MinutesScreen))
-
-
-def ready(app) -> bool:
-    try:
-        screen = minutes(app)
-    except StopIteration:
-        return False
-    return screen.meeting is not None and screen.is_mounted and (
-        not screen.writable or isinstance(app.focused, Input))
-
-
-async def open_minutes(pilot) -> MinutesScreen:
-    await wait_for(pilot, lambda: ready(pilot.app), "the minutes")
-    await pilot.pause()
-    return minutes(pilot.app)
-
-
-async def type_text(pilot, text: str) -> None:
-    await pilot.press(*[" " if ch == " " else ch for ch in text])
-
-
-async def wait_until(pilot, predicate, what: str, seconds: float = 2.0) -> float:
-    """Poll the database (not the screen) until ``predicate``; returns the seconds it took."""
-    start = time.monotonic()
-    while time.monotonic() - start < seconds:
-        if predicate():
-            return time.monotonic() - start
-        await pilot.pause(0.05)
-    raise AssertionError(f"not within {seconds} s: {what}")
-
-
-def texts(meeting: meetings.MeetingView) -> list[tuple[int | None, str]]:
-    return [(note.agenda_item_id, note.text) for note in meeting.notes]
-
-
 # --- typing ----------------------------------------------------------------------------------
 
 
-async def test_a_line_is_in_the_database_within_two_seconds_without_enter(world):
+async def test_a_line_is_in_the_database_without_enter(world):
     meeting = schedule(world)
     first, second, third = (item.id for item in meeting.agenda[:3])
     line = "Ida sover dårligt? 2 nætter i træk, siger Mette (æøå ÆØÅ)"
@@ -106,9 +53,8 @@ async def test_a_line_is_in_the_database_within_two_seconds_without_enter(world)
         assert "Bo Jensen" in screen_text(app) and "Room 2" in screen_text(app)
         await type_text(pilot, line)
         assert app.focused.value == line  # every character was typed, none taken as a key
-        took = await wait_until(pilot, lambda: texts(stored(world, meeting.id)) == [(first, line)],
-                                "the line typed without Enter")
-        assert took <= 2.0
+        await wait_until(pilot, lambda: texts(stored(world, meeting.id)) == [(first, line)],
+                         "the line typed without Enter")
         await wait_for(pilot, lambda: "saved " in screen_text(app), "the quiet status")
         # Enter ends the line; the next section (ctrl+down) gets its own line.
         await pilot.press("enter", "ctrl+down")
@@ -146,7 +92,7 @@ async def test_keys_typed_while_the_section_changes_land_in_the_new_section(worl
         left = screen.query(Input)[0]
         for ch in "Mor læs":  # as the terminal delivered them, to the input left behind
             left.post_message(events.Key(ch if ch != " " else "space", ch))
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: screen.query(Input)[1].value == "Mor læs", "the keys passed on")
         await type_text(pilot, "er højt")
         assert app.focused is screen.query(Input)[1]
         assert app.focused.value == "Mor læser højt" and left.value == ""
@@ -430,7 +376,7 @@ async def test_a_reader_cannot_write_the_minutes(sqlite_store):
         assert not screen.writable and not [w for w in screen.query(Input) if w.display]
         await type_text(pilot, "abc")
         await pilot.press("tab", "space", "ctrl+e", "ctrl+f", "ctrl+s")
-        await pilot.pause(0.8)
+        await pilot.pause(0.8)  # a wait for nothing to happen, on purpose: longer than the save's delay
         assert isinstance(app.screen, MinutesScreen)
     after = meetings.get_meeting(sqlite_store, anna, meeting.id)
     assert [n.text for n in after.notes] == [MARKUP]

@@ -15,10 +15,10 @@ from relaytui.app import RelayApp
 from relaytui.services import clock, consent, log_list, logs, subjects
 from tests.factories import build_world, national_number
 from tests.screens.reading import screen_text, wait_for
+from tests.screens.starting_a_log import NEW_CPR, check_line, open_new_log
 
 SIZE = (120, 40)
 SMALL = (80, 24)
-NEW_CPR = "0101154123"  # valid (stdnum.dk.cpr), born 2015-01-01, not in the world
 MARKUP_NAME = "[bold red]Alma[/] Hansen"
 
 
@@ -43,19 +43,6 @@ def ida_number(world) -> str:
     return national_number(world.profile, date(2021, 5, 17), 1)
 
 
-async def open_new_log(pilot, world, who: str = "anna"):
-    from relaytui.screens.new_log import NewLogScreen
-
-    app = pilot.app
-    app.staff = world.ref(who)
-    screen = NewLogScreen()
-    app.push_screen(screen)
-    await wait_for(pilot, lambda: app.screen is screen and screen.inst is not None,
-                   "the new-log screen and the installation")
-    await pilot.pause()
-    return screen
-
-
 async def focus_on(pilot, selector: str, limit: int = 40) -> None:
     """Tab (as a user would) until ``selector`` has the focus."""
     target = pilot.app.screen.query_one(selector)
@@ -64,10 +51,6 @@ async def focus_on(pilot, selector: str, limit: int = 40) -> None:
             return
         await pilot.press("tab")
     raise AssertionError(f"tab never reached {selector}; focus is on {pilot.app.focused!r}")
-
-
-def check_line(screen) -> str:
-    return str(screen.query_one("#newlog-number-check", Static).render())
 
 
 def error_line(screen) -> str:

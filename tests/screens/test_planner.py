@@ -3,46 +3,20 @@ a meeting (R7, R13)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from textual.widgets import DataTable, Static
 
 from relaytui.app import RelayApp
-from relaytui.services import clock, meetings
-from tests.screens.conftest import DEMO_NOW
+from relaytui.services import meetings
+from tests.screens.demo import DEMO_NOW
+from tests.screens.planning import MONDAY_9, loaded, open_planner, planner
 from tests.screens.reading import screen_text, wait_for
-from tests.screens.test_handover import log_in, new_log, town
+from tests.screens.signing_in import holder_world, log_in
 
 SIZE = (120, 40)
-#: Monday 23 November 2026, 09:00 in Copenhagen.
-MONDAY_9 = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def fixed_clock():
-    clock.set_clock(lambda: DEMO_NOW)
-    yield DEMO_NOW
-    clock.set_clock(None)
-
-
-def planner(app):
-    from relaytui.screens.planner import PlannerScreen
-
-    screen = app.screen
-    return screen if isinstance(screen, PlannerScreen) else None
-
-
-def loaded(app) -> bool:
-    screen = planner(app)
-    return screen is not None and screen.data is not None and not screen.query_one("#planner-week").loading
-
-
-async def open_planner(pilot) -> None:
-    await pilot.press("f5")
-    await wait_for(pilot, lambda: loaded(pilot.app), "the planner and its week")
-    await pilot.pause()
 
 
 def title(app) -> str:
@@ -150,13 +124,6 @@ async def test_v_shows_the_week_as_a_list(demo_store):
 # --- scheduling from the planner -------------------------------------------------------------
 
 
-def holder_world(sqlite_store):
-    """Anna holds Ida Jensen's log; Lene, her leader, reads it (R3)."""
-    world = town(sqlite_store)
-    world.log = new_log(world)
-    return world
-
-
 async def schedule_on_chosen_day(pilot, *, time_text: str) -> None:
     """n, pick the (only) log, change the time, Ctrl+S."""
     from relaytui.screens.meeting_form import LogPickerDialog, ScheduleDialog
@@ -190,7 +157,7 @@ async def test_schedule_from_the_planner_then_a_clash_is_warned(sqlite_store, fi
         assert "Ida Jensen" in day_column(app, 2)
         [found] = meetings.my_meetings(world.store, world.ref("anna"), start=MONDAY_9, days=7)
         assert found.kind == "dialogue" and found.status == "planned"
-        assert found.starts_at == datetime(2026, 11, 25, 9, 0, tzinfo=timezone.utc)  # 10:00 in Copenhagen
+        assert found.starts_at == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen
         assert [a.title for a in found.agenda][0] == "Since last time"
         assert planner(app).chosen_id == found.id
 

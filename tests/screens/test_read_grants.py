@@ -15,7 +15,7 @@ from relaytui.models import ReadGrant, ReadGrantRequest
 from relaytui.services import clock, consent, grants, logs
 from relaytui.services.consent import ConsentInput
 from tests.factories import build_world, give_password
-from tests.screens.reading import screen_text, wait_for
+from tests.screens.reading import palette_offers, screen_text, wait_for
 
 SIZE = (120, 40)
 
@@ -67,7 +67,7 @@ async def open_requests(pilot):
     await pilot.press("ctrl+p")
     await wait_for(pilot, lambda: app.screen.id == "--command-palette", "the palette")
     await pilot.press(*"requests to read")
-    await pilot.pause(0.3)
+    await wait_for(pilot, lambda: palette_offers(app, "requests to read"), "the command in the palette")
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(app.screen, ReadGrantsScreen)
                    and not app.screen.query_one("#grants-table").loading, "the requests")
@@ -155,7 +155,7 @@ async def test_closed_logs_from_the_palette_ask_and_show_the_state(town):
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: app.screen.id == "--command-palette", "the palette")
         await pilot.press(*"closed logs")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: palette_offers(app, "closed logs"), "the command in the palette")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ClosedLogsScreen) and app.screen.logs, "the closed logs")
         await pilot.pause()

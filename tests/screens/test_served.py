@@ -12,7 +12,7 @@ from textual.widgets import Input
 
 from relaytui.app import RelayApp, Served
 from relaytui.services import accounts, sign_in
-from tests.screens.reading import screen_text, wait_for
+from tests.screens.reading import palette_offers, screen_text, wait_for
 
 SIZE = (100, 30)
 HOME = "Search by name or national number"
@@ -79,7 +79,7 @@ async def test_keys_keep_a_session_alive(world):
         app.idle_end_seconds = 1.0
         for _second in range(6):
             await pilot.press("down")
-            await pilot.pause(0.3)
+            await pilot.pause(0.3)  # on purpose: keys at intervals past the idle limit keep the session
         assert not app._exit
         await wait_for(pilot, lambda: app._exit, "the idle session to end")
 
@@ -106,7 +106,7 @@ async def test_a_one_time_password_comes_first_and_cannot_be_skipped(world):
         await wait_for(pilot, lambda: "Choose your password" in screen_text(app), "the password screen")
         for key in ("escape", "f2", "f3"):
             await pilot.press(key)
-        await pilot.pause(0.2)
+        await pilot.pause(0.2)  # a wait for nothing to happen, on purpose: the keys lead nowhere
         assert "Choose your password" in screen_text(app) and app.staff is None
         await pilot.press(*one_time, "enter", *"new words", "enter", *"other words", "enter")
         await wait_for(pilot, lambda: "differ" in screen_text(app), "the mismatch to be named")
@@ -144,7 +144,7 @@ async def test_the_palette_changes_the_password_of_the_person_logged_in(world, w
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: HOME in screen_text(app), "the log list")
         await pilot.press("ctrl+p", *"Change password")
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: palette_offers(app, "change password"), "the command in the palette")
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Password now" in screen_text(app), "the password screen")
         current = "guess" if wrong else "demo"

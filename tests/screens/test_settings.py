@@ -12,8 +12,9 @@ from relaytui import i18n
 from relaytui.app import RelayApp
 from relaytui.screens.settings import LanguageDialog
 from relaytui.services import sign_in
-from tests.screens.reading import screen_text, wait_for
-from tests.screens.test_log_list import loaded, log_in
+from tests.screens.listing import loaded
+from tests.screens.reading import palette_offers, screen_text, wait_for
+from tests.screens.signing_in import log_in
 
 SMALL = (80, 24)
 
@@ -23,7 +24,7 @@ async def open_language_dialog(pilot) -> LanguageDialog:
     await pilot.press("ctrl+p")
     await wait_for(pilot, lambda: app.screen.id == "--command-palette", "the palette")
     await pilot.press(*"language")
-    await pilot.pause(0.3)
+    await wait_for(pilot, lambda: palette_offers(app, "language"), "the command in the palette")
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(app.screen, LanguageDialog), "the language dialog")
     await pilot.pause()
@@ -65,7 +66,7 @@ async def test_escape_and_the_same_language_change_nothing(demo_store):
     async with app.run_test(size=SMALL) as pilot:
         await log_in(pilot, "lene")
         await pilot.press("slash", *"Ag")  # typed into the list's search: stays
-        await pilot.pause(0.5)
+        await pilot.pause(0.5)  # on purpose: the search is asked after a pause in typing
         await open_language_dialog(pilot)
         await pilot.press("escape")
         await wait_for(pilot, lambda: not isinstance(app.screen, LanguageDialog), "the dialog closed")

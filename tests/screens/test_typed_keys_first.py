@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 from textual import events
+from textual.widgets import Input
 
 from relaytui.app import RelayApp
 from relaytui.services import clock, meetings
+from tests.screens.opening_a_log import SIZE, editor_open, journal_loaded, open_log, stored
 from tests.screens.reading import wait_for
-from tests.screens.test_log_view import SIZE, editor_open, journal_loaded, open_log, stored, town  # noqa: F401
-from tests.screens.test_minutes import MinutesApp, open_minutes, texts, wait_until
+from tests.screens.taking_minutes import MinutesApp, open_minutes, texts, wait_until
 
 
 def burst(widget, text: str) -> None:
@@ -24,10 +25,10 @@ def burst(widget, text: str) -> None:
         widget.post_message(events.Key("space" if ch == " " else ch, ch))
 
 
-async def test_ctrl_s_right_after_typing_saves_every_character(town):  # noqa: F811
-    app = RelayApp(town.store)
+async def test_ctrl_s_right_after_typing_saves_every_character(level_2_town):
+    app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, level_2_town, "anna")
         await pilot.press("n")
         await wait_for(pilot, lambda: editor_open(app), "the entry editor")
         await pilot.press(*"Ida ate")
@@ -35,7 +36,7 @@ async def test_ctrl_s_right_after_typing_saves_every_character(town):  # noqa: F
         app.screen.action_save()  # ctrl+s, in the same moment
         await wait_for(pilot, lambda: not editor_open(app), "the editor to close")
         await wait_for(pilot, lambda: journal_loaded(app), "the journal")
-    assert stored(town)[0].text == "Ida ate well at 10"
+    assert stored(level_2_town)[0].text == "Ida ate well at 10"
 
 
 async def test_a_section_change_right_after_typing_keeps_the_line_whole(world):
@@ -48,11 +49,13 @@ async def test_a_section_change_right_after_typing_keeps_the_line_whole(world):
         await pilot.press(*"Mor er")
         burst(app.focused, " glad")
         screen.action_step_section(1)  # ctrl+down, in the same moment
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: screen.current == 1 and isinstance(app.focused, Input)
+                       and app.focused.has_class("minutes-input"), "the second section's field")
         await pilot.press(*"Ida leger")
         await pilot.press("enter")
-        got = lambda: texts(meetings.get_meeting(world.store, world.anna, meeting.id))  # noqa: E731
-        await pilot.pause(1.5)
-        assert got() == [(first, "Mor er glad"), (second, "Ida leger")]
-        await wait_until(pilot, lambda: got() == [
-            (first, "Mor er glad"), (second, "Ida leger")], "each line whole, in its own section")
+
+        def got():
+            return texts(meetings.get_meeting(world.store, world.anna, meeting.id))
+
+        await wait_until(pilot, lambda: got() == [(first, "Mor er glad"), (second, "Ida leger")],
+                         "each line whole, in its own section")

@@ -12,13 +12,13 @@ from types import SimpleNamespace
 import pytest
 
 from relaytui.app import RelayApp
-from relaytui.screens.log_efforts import AddEffortDialog
+from relaytui.screens.effort_forms import AddEffortDialog
 from relaytui.services import installation, journal, logs, writing
 from relaytui.widgets.writing_hints import WritingHints
 from tests.factories import build_world
-from tests.screens.reading import screen_text, wait_for
-from tests.screens.test_log_view import editor_open, open_log
-from tests.screens.test_minutes import MinutesApp, open_minutes, schedule, type_text
+from tests.screens.opening_a_log import editor_open, open_log
+from tests.screens.reading import screen_text, type_text, wait_for
+from tests.screens.taking_minutes import MinutesApp, open_minutes, schedule
 
 pytestmark = pytest.mark.rule("R16")
 
