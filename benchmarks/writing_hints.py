@@ -106,6 +106,26 @@ def cost(hints: Callable[[str, str], list], corpus=None,
     return figures
 
 
+#: 2,000 characters of the writing the hints flag most: a pattern that backtracks shows here.
+LONG_TEXT = ("Man undersøger om barnet forefindes i klassen. Der ringes senere til mor, og det "
+             "undersøges om Ida provokerer. " * 20)[:2000]
+
+
+def long_text_cost(hints: Callable[[str, str], list], repeat: int = 5) -> dict[str, float]:
+    """Per language (and English, which has no hints): median milliseconds of ``hints()`` on
+    LONG_TEXT, once the word lists are loaded. The event loop waits this long per look."""
+    figures = {}
+    for language in (*LANGUAGES, "en"):
+        hints(LONG_TEXT, language)
+        times = []
+        for _n in range(repeat):
+            started = time.perf_counter()
+            hints(LONG_TEXT, language)
+            times.append((time.perf_counter() - started) * 1000)
+        figures[language] = statistics.median(times)
+    return figures
+
+
 def table(scores: dict[tuple[str, str], Score], costs: dict[str, tuple[float, float, float]] | None = None,
           corpus=None) -> str:
     corpus = corpus or load_corpus()
@@ -134,6 +154,8 @@ def main(argv: list[str] | None = None) -> None:
     costs = cost(writing.hints, corpus, args.repeat)  # first, so the first call is a cold one
     print(f"analysis: {writing.analysis_in_use()}")
     print(table(score(writing.hints, corpus), costs, corpus))
+    long = long_text_cost(writing.hints, args.repeat)
+    print("2,000 characters: " + ", ".join(f"{language} {ms:.1f} ms" for language, ms in long.items()))
     if args.misses:
         for language, kind, how, text in misses(writing.hints, corpus):
             print(f"{language} {kind:<14} {how:<6} {text}")

@@ -7,8 +7,6 @@ none, so the panel stays quiet for a caseworker who writes well.
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from relaytui.errors import NotAllowed
@@ -122,7 +120,7 @@ def test_official_words_with_their_plainer_form(language, text, words, plainer):
 
 def test_each_language_has_at_least_ten_official_words():
     for language in ("da", "nn", "nb"):
-        assert len(writing.TABLES[language]["official"]) >= 10, language
+        assert len(writing.word_table(language).official) >= 10, language
 
 
 @pytest.mark.parametrize(("language", "text", "words"), [
@@ -188,15 +186,13 @@ def test_the_texts_language_follows_the_user_then_the_installation():
     assert writing.language_of_text("en", "no") == "nn"
 
 
-def test_finding_hints_is_fast_enough_for_the_event_loop():
-    """Not a timed assertion of the real speed (see the benchmark): a coarse guard against a
-    pattern that backtracks without end on 2,000 characters."""
+def test_finding_hints_in_2000_characters_ends_and_finds_them():
+    """A guard against a pattern that backtracks without end on a long text; how long it takes
+    is measured by ``python -m benchmarks.writing_hints`` (its "2,000 characters" column)."""
     text = ("Man undersøger om barnet forefindes i klassen. Der ringes senere til mor, og det "
             "undersøges om Ida provokerer. " * 20)[:2000]
-    started = time.perf_counter()
-    for language in ("da", "nn", "nb", "en"):
-        hints(text, language)
-    assert time.perf_counter() - started < 1.0
+    found = {language: hints(text, language) for language in ("da", "nn", "nb", "en")}
+    assert found["da"], "the Danish hints find 'Man' and 'forefindes' in a long text too"
 
 
 # --- the switch, per person -----------------------------------------------------------------
