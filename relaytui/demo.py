@@ -21,6 +21,7 @@ from relaytui import i18n
 from relaytui.db import Store
 from relaytui.errors import InvalidInput
 from relaytui.i18n import _
+from relaytui.profiles import DEFAULT_CODE, profile_of
 from relaytui.services import (
     access,
     accounts,
@@ -219,12 +220,11 @@ DENMARK = Country(
 
 def country(profile: str) -> Country:
     """The demo municipality of ``profile`` ("dk" or "no")."""
-    if profile == "no":
-        from relaytui.demo_no import NORWAY
+    from relaytui.demo_no import NORWAY
 
-        return NORWAY
-    if profile == "dk":
-        return DENMARK
+    found = {land.profile: land for land in (DENMARK, NORWAY)}.get(profile)
+    if found is not None:
+        return found
     raise InvalidInput(_("Unknown profile '{profile}'. Choose 'dk' (Denmark) or 'no' (Norway).").format(
         profile=profile))
 
@@ -236,7 +236,7 @@ def profile_for_language(language: str | None) -> str:
 
 def database_name(profile: str) -> str:
     """The file of ``relaytui --demo`` in the data folder: one per municipality."""
-    return "demo.db" if profile == "dk" else f"demo-{profile}.db"
+    return "demo.db" if profile == DEFAULT_CODE else f"demo-{profile}.db"
 
 
 @dataclass
@@ -273,7 +273,8 @@ def _fodselsnummer(born: date, serial: int) -> str:
 
 
 def _national_number(land: Country, born: date, serial: int) -> str:
-    return _fodselsnummer(born, serial) if land.profile == "no" else _cpr(born, serial)
+    numbers = {"dk": _cpr, "no": _fodselsnummer}  # the numbers of each profile (R15)
+    return numbers[land.profile](born, serial)
 
 
 def _at(day: date, hour: int = 10, minute: int = 0, tz: str = DENMARK.timezone) -> datetime:
@@ -394,7 +395,7 @@ class _Story:
         self.cast = cast
         self.rng = rng
         self.t = t
-        self.norway = land.profile == "no"
+        self.rules = profile_of(land.profile)
         self.notified = False
 
     def today(self) -> date:
@@ -432,7 +433,7 @@ class _Story:
         """Who consents (R6): a pregnant person, and in ``no`` a young person from 16, for themselves."""
         if subject.kind == "pregnant":
             return "subject"
-        if self.norway and subject.kind == "youth":
+        if self.rules.young_consent and subject.kind == "youth":
             age = consent.age_on(subject.birth_date, self.today())
             if age is not None and age >= 16:
                 return "subject"
@@ -452,7 +453,7 @@ class _Story:
                 "youth" if holder in land.youth_workers else "child")
             subject = self.subject(by, index, kind=kind)
             trigger = None
-            if land.profile != "dk":
+            if not self.rules.trigger_categories:
                 pass  # the trigger categories are the Danish guide's (R2)
             elif kind == "pregnant":
                 trigger = "pregnancy_visit"
@@ -486,7 +487,7 @@ class _Story:
         store, land, refs, t = self.store, self.land, self.cast.refs, self.t
         first = subject.name.split()[0]
         # In Norway the normal start is level 1 with the consent given at the same time (R2).
-        at_start = self.norway and target >= 1
+        at_start = self.rules.starts_with_consent and target >= 1
         log = logs.create_log(store, by, subject_id=subject.id, trigger=trigger, concern=concern,
                               first_consent=self.consent_input(index, subject, target) if at_start else None)
         if target >= 1 or index % 3 == 0:
@@ -517,12 +518,13 @@ class _Story:
         if detail.status == "active" and index % 5 == 2:
             t.days_ago(0, 8)
             guest = detail.level >= 3
-            kind = "notification" if guest and not self.norway else "evaluation"
+            meeting_path = self.rules.notification_meeting_level is not None
+            kind = "notification" if guest and meeting_path else "evaluation"
             meetings.schedule(store, by, log.id, kind=kind,
                               starts_at=t.upcoming(3 + index % 9, 13),
                               place=land.upcoming_place,
                               guests=(GuestInput(*land.level3_guest),) if guest else ())
-        if self.norway:
+        if self.rules.notification_meeting_level is None:
             # A notification to child welfare is its own act, at any level (R11): here at level 1.
             if detail.level == 1 and detail.status == "active" and not self.notified and index % 2 == 1:
                 self.notified = True
@@ -580,7 +582,7 @@ class _Story:
         closing = next((s for s in mine if s.level <= 1), None)
         if closing is not None:
             t.days_ago(0, 9)
-            if self.norway:  # the guardians may end the log at any time; the holder records it (R10)
+            if self.rules.family_may_end:  # the guardians may end the log at any time; the holder records it (R10)
                 logs.close_log(store, anna, closing.id, basis="guardians_ended", reason=land.close_reason)
             else:
                 logs.close_log(store, anna, closing.id, basis="colleagues", reason=land.close_reason,
@@ -596,7 +598,7 @@ class _Story:
         if their_logs:
             t.days_ago(2, 12)
             handover.propose(store, giver, their_logs[0].id, to_staff_id=anna.id, message=land.handover_message)
-        if self.norway:
+        if self.rules.individual_plan:
             from relaytui.demo_no import pass_one_to_plan
 
             pass_one_to_plan(store, land, refs, t)

@@ -25,6 +25,7 @@ from relaytui.documents.blocks import (
 )
 from relaytui.i18n import N_, _, ngettext
 from relaytui.i18n.formats import date_text, local_date, local_date_time, long_date_text, time_text
+from relaytui.profiles import Profile
 from relaytui.services import audit, clock
 from relaytui.services.invitations import KIND_NAMES
 from relaytui.services.papers import (
@@ -37,7 +38,6 @@ from relaytui.services.papers import (
     PaperEntry,
     Person,
 )
-from relaytui.widgets.levels import level_meaning
 
 SUBJECT_HEADINGS = {"child": N_("The child"), "youth": N_("The young person"),
                     "pregnant": N_("The pregnant person")}
@@ -95,8 +95,8 @@ def _holder_fields(holder: Person) -> Fields:
     ))
 
 
-def _level_line(profile: str, level: int) -> str:
-    return _("Level {level}: {meaning}").format(level=level, meaning=level_meaning(profile, level))
+def _level_line(country: Profile, level: int) -> str:
+    return _("Level {level}: {meaning}").format(level=level, meaning=country.level_meaning(level))
 
 
 # --- the consent form --------------------------------------------------------------------
@@ -121,7 +121,7 @@ def consent_form(paper: ConsentForm) -> Document:
                     "it, and you can read it too. Every time someone reads it, this is recorded.")
                   .format(name=subject.name)),
         Paragraph(_("The log is now at level {level}: {meaning}.").format(
-            level=paper.level, meaning=level_meaning(head.profile, paper.level))),
+            level=paper.level, meaning=head.country.level_meaning(paper.level))),
     ]
     blocks += _data_protection(paper, unit)
     blocks += [
@@ -131,7 +131,7 @@ def consent_form(paper: ConsentForm) -> Document:
                     "log. What was written before stays in the log.")
                   .format(holder=holder.name, reach=_reach(holder))),
     ]
-    if head.profile == "no":
+    if head.country.family_may_end:
         blocks.append(Paragraph(_("You can also end the relay log at any time. Tell {holder}, who records it "
                                   "and closes the log.").format(holder=holder.name)))
     # What is signed and the signatures stand on one page (issue 16).
@@ -272,7 +272,7 @@ def guardian_copy(paper: GuardianCopy) -> Document:
         Heading(_("The relay log")),
         Fields((
             (_("Started"), local_date(paper.started_at, tz)),
-            (_("Level"), _level_line(head.profile, paper.level)),
+            (_("Level"), _level_line(head.country, paper.level)),
             (_("Status"), _word(LOG_STATUS, paper.status)),
         )),
         Heading(_("The concern")),

@@ -21,18 +21,6 @@ from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_in_sentence
 from relaytui.widgets.toggles import MarkedRadioButton
 
-#: The bases of closing in ``no``, in the order of the choice (R10).
-NO_BASIS_LABELS = {
-    "guardians_ended": N_("The guardians ended the log (you record it)"),
-    "efforts_worked": N_("The efforts have worked"),
-}
-
-
-def dk_basis(level: int) -> str:
-    """In ``dk`` the level decides who must be consulted: colleagues at 0-1, actors at 2-3."""
-    return "colleagues" if level <= 1 else "actors"
-
-
 class CloseLogDialog(LogDialog):
     """Close the log with the basis and the reason written down (R10).
 
@@ -68,11 +56,6 @@ class CloseLogDialog(LogDialog):
                 yield Static("", id="close-basis-dk", markup=False)
                 with Vertical(id="close-basis-no"):
                     yield Label(_("Why does the log end?"), classes="dialog-label", markup=False)
-                    yield RadioSet(
-                        *(MarkedRadioButton(Text(_(label)), id=f"close-basis-{basis}")
-                          for basis, label in NO_BASIS_LABELS.items()),
-                        id="close-basis",
-                    )
                 with Vertical(id="close-consultation-box"):
                     yield Label(_("The consultation: who was consulted, when, and what they said "
                                   "(required)"), classes="dialog-label", markup=False)
@@ -98,10 +81,11 @@ class CloseLogDialog(LogDialog):
             self.query_one(widget).display = False
         super().on_mount()
 
-    def ready(self, inst: installation.Installation, extra: Any) -> None:
+    async def ready(self, inst: installation.Installation, extra: Any) -> None:
         level = self.detail.level
-        if inst.profile == "dk":
-            if dk_basis(level) == "colleagues":
+        needed = inst.country.consultation_needed(level)
+        if needed is not None:
+            if needed == "colleagues":
                 why = _("At levels 0 and 1 the concern has stayed within your own unit, so you "
                         "close it after a consultation with your colleagues.")
             else:
@@ -113,12 +97,16 @@ class CloseLogDialog(LogDialog):
             basis.display = True
             self.query_one("#close-consultation-box").display = True
         else:
-            self.query_one("#close-basis-no").display = True
+            # The choices are the country's (R10), so the set is built once the profile is known.
+            box = self.query_one("#close-basis-no")
+            await box.mount(RadioSet(*(MarkedRadioButton(Text(_(label)), id=f"close-basis-{basis}")
+                                       for basis, label in inst.country.close_choices), id="close-basis"))
+            box.display = True
         self._focus_form()
 
     def _focus_form(self) -> None:
         """The first field of the form: the consultation (dk) or the basis (no)."""
-        if self.inst is not None and self.inst.profile == "dk":
+        if self.inst is not None and self.inst.country.consultation_needed(self.detail.level):
             self.query_one("#close-consultation", TextArea).focus()
         else:
             self.query_one("#close-basis", RadioSet).focus()
@@ -140,10 +128,12 @@ class CloseLogDialog(LogDialog):
         """(basis, reason, consultation) as the form holds them; no basis chosen is ""."""
         assert self.inst is not None
         reason = self.query_one("#close-reason", Input).value
-        if self.inst.profile == "dk":
-            return dk_basis(self.detail.level), reason, self.query_one("#close-consultation", TextArea).text
+        needed = self.inst.country.consultation_needed(self.detail.level)
+        if needed is not None:
+            return needed, reason, self.query_one("#close-consultation", TextArea).text
         index = self.query_one("#close-basis", RadioSet).pressed_index
-        return (list(NO_BASIS_LABELS)[index] if index >= 0 else ""), reason, ""
+        choices = self.inst.country.close_choices
+        return (choices[index][0] if index >= 0 else ""), reason, ""
 
     def _missing(self) -> str | None:
         assert self.inst is not None
@@ -151,7 +141,7 @@ class CloseLogDialog(LogDialog):
         if not basis:
             return _("Say why the log is closed.")
         try:
-            logs.check_closing(self.inst.profile, self.detail.level, basis=basis, reason=reason,
+            logs.check_closing(self.inst.country, self.detail.level, basis=basis, reason=reason,
                                consultation=consultation)
         except DomainError as exc:
             return exc.message

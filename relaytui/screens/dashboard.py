@@ -22,10 +22,11 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from relaytui.i18n import N_, _
+from relaytui.profiles import Profile, default_profile
 from relaytui.services import dashboard, installation, log_list, logs
 from relaytui.ui.base import RelayScreen
 from relaytui.widgets.footer import KeyFooter
-from relaytui.widgets.levels import level_badge, level_meaning
+from relaytui.widgets.levels import level_badge
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -69,17 +70,17 @@ def attention_width() -> int:
     return max(cell_len(_("Needs attention")), *figures)
 
 
-def level_width(profile: str) -> int:
-    """The width of the longest level figure, with the meanings of ``profile``."""
+def level_width(country: Profile) -> int:
+    """The width of the longest level figure, with the meanings of ``country``."""
     return max(count_text(0).cell_len + level_badge(level).cell_len + 1
-               + cell_len(level_meaning(profile, level)) for level in logs.LEVELS)
+               + cell_len(country.level_meaning(level)) for level in logs.LEVELS)
 
 
-def wide_width(profile: str) -> int:
+def wide_width(country: Profile) -> int:
     """The narrowest terminal on which the two columns of figures fit side by side, nothing
     cut off: the body's padding, both columns, the gutter between them and room for a
     scrollbar (see ``.dashboard-grid`` in app.tcss)."""
-    return 2 + level_width(profile) + 2 + attention_width() + 2
+    return 2 + level_width(country) + 2 + attention_width() + 2
 
 
 class Figure(Static, can_focus=True):
@@ -116,7 +117,7 @@ class Figure(Static, can_focus=True):
         self.action_choose()
 
 
-def scope_figures(scope: Scope, profile: str) -> list[Figure]:
+def scope_figures(scope: Scope, country: Profile) -> list[Figure]:
     """The figures of one scope, levels first; ids like ``mine-level-2``, ``unit-3-overdue``."""
     figures = scope.figures
     if scope.unit_id is None:
@@ -127,7 +128,7 @@ def scope_figures(scope: Scope, profile: str) -> list[Figure]:
         prefix = f"unit-{scope.unit_id}"
     found = []
     for level in logs.LEVELS:
-        label = Text.assemble(level_badge(level), " ", level_meaning(profile, level))
+        label = Text.assemble(level_badge(level), " ", country.level_meaning(level))
         found.append(Figure(label, figures.logs_per_level.get(level, 0),
                             replace(base, level=level),
                             id=f"{prefix}-level-{level}"))
@@ -140,9 +141,6 @@ def scope_figures(scope: Scope, profile: str) -> list[Figure]:
 
 class DashboardScreen(RelayScreen):
     """My figures, and a leader's unit figures; Enter on a figure opens the list behind it."""
-
-    #: The installation's profile until the first figures arrive (for :func:`wide_width`).
-    DEFAULT_PROFILE = "dk"
 
     BINDINGS = [
         Binding("r", "refresh", N_("Refresh"), id="dashboard.refresh",
@@ -179,8 +177,9 @@ class DashboardScreen(RelayScreen):
     def _fit(self, width: int) -> None:
         """The two columns of each scope side by side (the class ``-wide``) when they fit, no
         level's meaning cut off; on a narrower terminal the attention figures come below."""
-        profile = self.data.inst.profile if self.data is not None else self.DEFAULT_PROFILE
-        self.set_class(width >= wide_width(profile), "-wide")
+        # Until the first figures arrive, the default profile's words (for :func:`wide_width`).
+        country = self.data.inst.country if self.data is not None else default_profile()
+        self.set_class(width >= wide_width(country), "-wide")
 
     # --- loading -------------------------------------------------------------------------
 
@@ -219,7 +218,7 @@ class DashboardScreen(RelayScreen):
                     title = _("Logs you hold")
                 else:
                     title = _("Logs in {unit}").format(unit=scope.figures.scope)
-                figures = scope_figures(scope, data.inst.profile)
+                figures = scope_figures(scope, data.inst.country)
                 levels, attention = figures[: len(logs.LEVELS)], figures[len(logs.LEVELS):]
                 grid = Grid(
                     Vertical(Static(_("By level"), classes="dashboard-column-title",

@@ -24,7 +24,7 @@ from relaytui.i18n import N_, _
 from relaytui.services import installation, logs
 from relaytui.ui.base import RelayScreen, after_typed_keys
 from relaytui.widgets.footer import KeyFooter
-from relaytui.widgets.levels import level_badge, level_meaning
+from relaytui.widgets.levels import level_badge
 from relaytui.widgets.toggles import MarkedRadioButton
 
 if TYPE_CHECKING:
@@ -190,10 +190,10 @@ class LevelChangeDialog(LogDialog):
     def ready(self, inst: installation.Installation, extra: Any) -> None:
         current = self.detail.level
         self.query_one("#level-now", Static).update(Text.assemble(
-            _("Now at level"), " ", level_badge(current), " ", level_meaning(inst.profile, current),
+            _("Now at level"), " ", level_badge(current), " ", inst.country.level_meaning(current),
         ))
         for level in logs.LEVELS:
-            label = Text.assemble(level_badge(level), " ", level_meaning(inst.profile, level))
+            label = Text.assemble(level_badge(level), " ", inst.country.level_meaning(level))
             if level == current:
                 label.append(" " + _("(now)"), style="italic")
             self.query_one(f"#level-{level}", RadioButton).label = label

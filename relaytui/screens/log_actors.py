@@ -100,7 +100,6 @@ class ActorsData:
     """What the pane's worker hands back; the guardians and units only for the holder."""
 
     timezone: str
-    profile: str
     today: date
     actors: tuple[consent.ActorView, ...]
     consents: tuple[consent.ConsentView, ...]
@@ -355,7 +354,7 @@ class ActorsPane(LogPane):
             # Who may consent, by the consent service's rule, from the guardians just read.
             givers = tuple(consent.who_may_consent(detail.subject_name, detail.subject_kind, detail.birth_date,
                                                    guardians, inst, clock.today(inst.timezone)))
-        data = ActorsData(inst.timezone, inst.profile, clock.today(inst.timezone), actors, consents,
+        data = ActorsData(inst.timezone, clock.today(inst.timezone), actors, consents,
                           guardians, unit_rows, givers)
         if not worker.is_cancelled:
             self.post_message(self.Loaded(data))

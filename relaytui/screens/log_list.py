@@ -47,9 +47,6 @@ MAX_PAGE = 500
 SEARCH_DELAY = 0.15
 NOTHING = "-"
 
-PROFILE_LABELS = {"dk": N_("Denmark"), "no": N_("Norway")}
-
-
 def table_words() -> dict[str, str]:
     """The status and consent words of the table, in the short forms its narrow columns take
     (at 80 columns a word has 9; the column still widens for a longer one, never cuts it).
@@ -512,7 +509,7 @@ class LogListScreen(RelayScreen):
         if first:
             self._add_rows(self.rows)
         parts = [
-            _("Profile: {profile}").format(profile=_label(PROFILE_LABELS, inst.profile)),
+            _("Profile: {profile}").format(profile=_(inst.country.country)),
             _("times in {zone}").format(zone=inst.timezone),
         ]
         if inst.municipality:

@@ -25,6 +25,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _, ngettext
+from relaytui.profiles import default_profile
 from relaytui.i18n.formats import local_date, local_date_time
 from relaytui.services import grants, installation, journal, logs
 from relaytui.ui.base import RelayScreen, generic_error, host_of
@@ -413,7 +414,7 @@ class LogViewScreen(RelayScreen):
     # --- the header ----------------------------------------------------------------------
 
     def _show_header(self, detail: logs.LogDetail, inst: installation.Installation | None) -> None:
-        profile = inst.profile if inst else "dk"
+        country = inst.country if inst else default_profile()
         tz = inst.timezone if inst else "UTC"
         name = literal(detail.subject_name)
         name.stylize("bold")
@@ -430,7 +431,7 @@ class LogViewScreen(RelayScreen):
         for number in logs.LEVELS:
             level.remove_class(level_class(number))
         level.add_class(level_class(detail.level))
-        level.update(Text(level_text(profile, detail.level)))
+        level.update(Text(level_text(country, detail.level)))
 
         contact = detail.holder
         who = contact.holder_name
@@ -536,7 +537,7 @@ class LogViewScreen(RelayScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "individual_plan":
             return (self.detail is not None and self.detail.can_write and self.detail.status == "active"
-                    and self.inst is not None and self.inst.profile == "no")
+                    and self.inst is not None and self.inst.country.individual_plan)
         if action in self.WRITER_ACTIONS:
             return self.detail is not None and self.detail.can_write
         if action == "explain_read_only":

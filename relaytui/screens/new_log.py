@@ -35,7 +35,7 @@ from relaytui.services import clock, consent, installation, logs, subjects
 from relaytui.ui.base import RelayScreen, after_typed_keys
 from relaytui.widgets.choice import Choice
 from relaytui.widgets.footer import KeyFooter
-from relaytui.widgets.levels import level_badge, level_meaning
+from relaytui.widgets.levels import level_badge
 from relaytui.widgets.toggles import MarkedCheckbox, MarkedRadioButton
 
 if TYPE_CHECKING:
@@ -59,12 +59,6 @@ METHOD_LABELS = {
     "digital": N_("digital"),
     "oral": N_("oral"),
 }
-NUMBER_HINTS = {
-    "dk": N_("Type the CPR number: 10 digits, DDMMYY-NNNN."),
-    "no": N_("Type the national identity number or D-number: 11 digits."),
-}
-#: The start levels offered in ``no``, in the order of the choice (the normal start first).
-NO_START_LEVELS = (1, 0)
 
 
 def guardian_label(name: str, relation: str, phone: str, custody: bool) -> Text:
@@ -185,26 +179,27 @@ class NewLogScreen(RelayScreen):
     async def _loaded(self, inst: installation.Installation) -> None:
         self.inst = inst
         number = self.query_one("#newlog-number", Input)
-        number.placeholder = _("e.g. DDMMYY-NNNN") if inst.profile == "dk" else _("e.g. DDMMYYNNNNN")
+        number.placeholder = _(inst.country.number_placeholder)
         self._check_number(number.value)
-        if inst.profile == "dk":
+        if not inst.country.trigger_categories:
+            # The trigger categories are the Danish guide's ("Sådan gør vi"); a Norwegian log
+            # has none (R2).
+            self.query_one("#newlog-trigger-label").display = False
+            self.query_one("#newlog-trigger").display = False
+        if not inst.country.starts_with_consent:
             self.query_one("#newlog-level-note", Static).update(Text.assemble(
-                _("Level"), " ", level_badge(0), " ", level_meaning("dk", 0), "\n",
+                _("Level"), " ", level_badge(0), " ", inst.country.level_meaning(0), "\n",
                 _("In Denmark a relay log always starts at level 0. Raise the level later, when "
                   "the guardians have consented."),
             ))
             self.query_one("#newlog-consent").display = False
         else:
-            # The trigger categories are the Danish guide's ("Sådan gør vi"); a Norwegian log
-            # has none (R2).
-            self.query_one("#newlog-trigger-label").display = False
-            self.query_one("#newlog-trigger").display = False
             note = self.query_one("#newlog-level-note", Static)
             note.update(Text(_("Normally level 1, with the consent the guardians give now; or "
                                "level 0 to clarify first whether there is a concern.")))
             buttons = []
-            for level in NO_START_LEVELS:
-                label = Text.assemble(level_badge(level), " ", level_meaning("no", level))
+            for level in inst.country.start_levels:
+                label = Text.assemble(level_badge(level), " ", inst.country.level_meaning(level))
                 label.append(" — " + (_("with the consent given now") if level == 1 else
                                       _("no consent yet")))
                 buttons.append(MarkedRadioButton(label, value=level == 1, id=f"newlog-level-{level}"))
@@ -225,7 +220,7 @@ class NewLogScreen(RelayScreen):
         if self.inst is None:
             return False
         if not number.strip():
-            check.update(Text(_(NUMBER_HINTS[self.inst.profile]), style="dim"))
+            check.update(Text(_(self.inst.country.number_hint), style="dim"))
             check.set_class(False, "-invalid")
             return False
         try:
@@ -416,7 +411,7 @@ class NewLogScreen(RelayScreen):
         """Only those who may consent (R6), as the consent service decides."""
         box = self.query_one("#newlog-giver-box", Vertical)
         await box.remove_children()
-        if self.inst is None or self.inst.profile != "no":
+        if self.inst is None or not self.inst.country.starts_with_consent:
             self.givers = []
             return
         givers = consent.who_may_consent(view.name, view.kind, view.birth_date, view.guardians, self.inst,
@@ -443,10 +438,10 @@ class NewLogScreen(RelayScreen):
         self.query_one("#newlog-consent").display = self._start_level() == 1
 
     def _start_level(self) -> int:
-        if self.inst is None or self.inst.profile != "no":
+        if self.inst is None or not self.inst.country.starts_with_consent:
             return 0
         index = self.query_one("#newlog-level", RadioSet).pressed_index
-        return NO_START_LEVELS[index] if index >= 0 else 1
+        return self.inst.country.start_levels[index] if index >= 0 else 1
 
     @on(Button.Pressed, "#newlog-create")
     def action_create(self) -> None:
@@ -470,7 +465,8 @@ class NewLogScreen(RelayScreen):
                 giver=giver, guardian_id=guardian_id,
                 method=consent.METHODS[method_index] if method_index >= 0 else "",
             )
-        trigger = self.query_one("#newlog-trigger", Select).value if self.inst.profile == "dk" else None
+        trigger = (self.query_one("#newlog-trigger", Select).value if self.inst.country.trigger_categories
+                   else None)
         self._set_busy(True)
         self._create(
             self.store, self.staff, self.subject.id, self.query_one("#newlog-concern", TextArea).text,

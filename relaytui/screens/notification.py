@@ -30,7 +30,6 @@ EXCEPTION_LABELS = {
     "acute": N_("an acute situation"),
     "conflict": N_("guardians who will not agree to a meeting"),
 }
-DEFAULT_RECIPIENT = {"dk": N_("Family department"), "no": N_("Child welfare service")}
 
 
 class NotificationDialog(LogDialog):
@@ -89,8 +88,8 @@ class NotificationDialog(LogDialog):
     async def ready(self, inst: installation.Installation, extra: Any) -> None:
         level = self.detail.level
         explanation = self.query_one("#notify-explanation", Static)
-        self.query_one("#notify-recipient", Input).value = _(DEFAULT_RECIPIENT[inst.profile])
-        if inst.profile != "dk":
+        self.query_one("#notify-recipient", Input).value = _(inst.country.notification_recipient)
+        if inst.country.notification_meeting_level is None:
             explanation.update(Text(_("A notification to child welfare is its own act, at any "
                                       "level of the log.")))
             self.query_one("#notify-reason", TextArea).focus()
@@ -133,7 +132,7 @@ class NotificationDialog(LogDialog):
         assert self.inst is not None
         meeting_id: int | None = None
         exception: str | None = None
-        if self.inst.profile == "dk":
+        if self.inst.country.notification_meeting_level is not None:
             index = self.query_one("#notify-how", RadioSet).pressed_index
             if index >= 0:
                 kind, value = self.paths[index]

@@ -161,7 +161,7 @@ class GiveGrantDialog(GrantDialog):
         today = clock.today(inst.timezone)
         self.query_one("#grant-until", Input).value = date_text(today + timedelta(days=30))
         self.query_one("#grant-approved-on", Input).value = date_text(today)
-        self.query_one("#grant-approval").display = inst.profile == "no"
+        self.query_one("#grant-approval").display = inst.country.grant_needs_approval
         self.query_one("#grant-reason", Input).focus()
 
     def prepare(self) -> Callable[[], object] | None:
@@ -169,7 +169,7 @@ class GiveGrantDialog(GrantDialog):
         until = self.query_one("#grant-until", Input).value
         approval = None
         who = self.query_one("#grant-approved-by", Input).value
-        if self.inst is not None and self.inst.profile == "no" and who.strip():
+        if self.inst is not None and self.inst.country.grant_needs_approval and who.strip():
             index = self.query_one("#grant-approval-method", RadioSet).pressed_index
             method = list(grants.APPROVAL_METHODS)[index] if index >= 0 else ""
             try:

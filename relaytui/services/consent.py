@@ -101,13 +101,9 @@ def consents_for_self(subject: Subject, inst: installation.Installation, today: 
 
 
 def own_consent(kind: str, birth_date: date | None, inst: installation.Installation, today: date) -> bool:
-    """:func:`consents_for_self` for a subject not stored yet (the new-log form)."""
-    if kind == "pregnant":
-        return True
-    if inst.profile == "no":
-        age = age_on(birth_date, today)
-        return age is not None and age >= inst.age_of_own_consent
-    return False
+    """:func:`consents_for_self` for a subject not stored yet (the new-log form); the rule is
+    the country's (:meth:`relaytui.profiles.Profile.consents_for_self`)."""
+    return inst.country.consents_for_self(kind, age_on(birth_date, today), inst.age_of_own_consent)
 
 
 def check_giver(session: Session, subject: Subject, data: ConsentInput,
@@ -119,7 +115,7 @@ def check_giver(session: Session, subject: Subject, data: ConsentInput,
         if not self_consent:
             if subject.kind == "pregnant":  # pragma: no cover - handled above
                 return subject.name, None
-            if inst.profile == "no":
+            if inst.country.young_consent:
                 raise RuleViolation(
                     _("{name} is younger than {age}: the guardians consent on their behalf.").format(
                         name=subject.name, age=inst.age_of_own_consent

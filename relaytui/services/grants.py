@@ -30,6 +30,7 @@ from relaytui.errors import (
 )
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import date_text
+from relaytui.profiles import Profile
 from relaytui.models import (
     HolderPeriod,
     Membership,
@@ -288,10 +289,11 @@ def _answer(session: Session, row: ReadGrantRequest, admin: Staff | None, by: ac
     session.add(row)
 
 
-def check_approval(profile: str, approval: GuardianApproval | None, today: date) -> GuardianApproval | None:
-    """The guardians' approval, checked: required in ``no``, optional (and then whole) in ``dk``."""
+def check_approval(country: Profile, approval: GuardianApproval | None, today: date) -> GuardianApproval | None:
+    """The guardians' approval, checked: required where the country says so (``no``), else
+    optional (and then whole)."""
     if approval is None or not (approval.name or "").strip():
-        if profile == "no":
+        if country.grant_needs_approval:
             raise RuleViolation(
                 _("Information in a closed log is made available again only with the guardians' "
                   "approval. Write who approved, how (orally, in writing, digitally) and when."),
@@ -324,7 +326,7 @@ def give(store: Store, by: access.StaffRef, request_id: int, *, reason: str, unt
         if day > today + timedelta(days=MAX_DAYS):
             raise InvalidInput(_("A grant lasts at most {days} days: choose a day until {last}.").format(
                 days=MAX_DAYS, last=date_text(today + timedelta(days=MAX_DAYS))))
-        checked = check_approval(inst.profile, approval, today)
+        checked = check_approval(inst.country, approval, today)
         row, log = _answerable(session, request_id, version)
         reader = session.get(Staff, row.staff_id)
         if reader is None or not reader.active:

@@ -11,10 +11,11 @@ from relaytui.db import Store
 from relaytui.errors import InvalidInput
 from relaytui.i18n import _
 from relaytui.models import Setting
+from relaytui.profiles import DEFAULT_CODE, Profile, codes, profile_of
 
-PROFILES = ("dk", "no")
+PROFILES = codes()
 DEFAULTS = {
-    "profile": "dk",
+    "profile": DEFAULT_CODE,
     "timezone": "Europe/Copenhagen",
     "age_of_own_consent": "16",
     "handover_reminder_days": "7",
@@ -44,6 +45,11 @@ class Installation:
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def country(self) -> Profile:
+        """The rules and words of the stored profile (the setting keeps the code)."""
+        return profile_of(self.profile)
 
 
 def validate_profile(profile: str) -> str:

@@ -28,16 +28,13 @@ from relaytui.models import (
     Unit,
 )
 from relaytui.models.base import UTCDateTime
+from relaytui.profiles import Profile
 from relaytui.services import access, clock, consent, grants, installation, journal, subjects
 from relaytui.services import handover as handover_service
 
 TRIGGERS = ("wellbeing_yellow", "wellbeing_red", "birth_complications", "premature_birth",
             "pregnancy_visit")
 LEVELS = (0, 1, 2, 3)
-CLOSE_BASES = {
-    "dk": ("colleagues", "actors"),
-    "no": ("guardians_ended", "efforts_worked"),
-}
 
 
 @dataclass(frozen=True)
@@ -209,7 +206,7 @@ def check_level(level: int) -> int:
     return level
 
 
-def _require_consent_for_level(session: Session, log: RelayLog, level: int, profile: str) -> None:
+def _require_consent_for_level(session: Session, log: RelayLog, level: int) -> None:
     if level >= 1 and not consent.log_consent_in_force(session, log):
         state = consent.log_consent_state(session, log)
         if state == "expired":
@@ -250,17 +247,15 @@ def create_log(
         raise InvalidInput(_("Write down the concern: what have you seen or heard?"), rule="R2")
     if trigger is not None and trigger not in TRIGGERS:
         raise InvalidInput(_("Unknown trigger category."), rule="R2")
-    if trigger is not None and inst.profile != "dk":
+    if trigger is not None and not inst.country.trigger_categories:
         # The categories come from the Danish guide (Kerteminde, "Sådan gør vi").
         raise InvalidInput(_("Trigger categories belong to the Danish guide; a Norwegian log has none."),
                            rule="R2")
     if level is None:
-        level = 1 if inst.profile == "no" and first_consent is not None else 0
+        level = 1 if inst.country.starts_with_consent and first_consent is not None else 0
     check_level(level)
-    if inst.profile == "dk" and level != 0:
-        raise RuleViolation(_("In Denmark a relay log starts at level 0."), rule="R2")
-    if inst.profile == "no" and level > 1:
-        raise RuleViolation(_("A relay log starts at level 0 or 1; raise it later."), rule="R2")
+    if level not in inst.country.start_levels:
+        raise RuleViolation(_(inst.country.start_level_refusal), rule="R2")
     now = clock.now()
     with store.session(write=True) as session:
         staff = access.require_staff(session, by)
@@ -273,7 +268,7 @@ def create_log(
         log = RelayLog(
             subject_id=subject.id, holder_id=staff.id, unit_id=staff.unit_id, created_by=staff.id,
             created_at=now, level=0, status="active", concern=concern, trigger=trigger,
-            language=language or inst.language or ("nn" if inst.profile == "no" else "da"),
+            language=language or inst.language or inst.country.writing_language,
         )
         session.add(log)
         try:
@@ -315,7 +310,7 @@ def create_log(
             session.flush()
             access.write_audit(session, staff, by, "consent_recorded", log=log, detail=f"consent {row.id}")
         if level > 0:
-            _require_consent_for_level(session, log, level, inst.profile)
+            _require_consent_for_level(session, log, level)
             session.add(LevelChange(log_id=log.id, changed_by=staff.id, changed_at=now,
                                     from_level=0, to_level=level, reason=concern))
             log.level = level
@@ -394,7 +389,7 @@ def change_level(store: Store, by: access.StaffRef, log_id: int, *, to_level: in
                                "Nothing was saved: reload and try again."))
         if to_level == log.level:
             raise InvalidInput(_("The log is at level {level} already.").format(level=to_level))
-        _require_consent_for_level(session, log, to_level, inst.profile)
+        _require_consent_for_level(session, log, to_level)
         now = clock.now()
         session.add(LevelChange(log_id=log.id, changed_by=staff.id, changed_at=now,
                                 from_level=log.level, to_level=to_level, reason=reason))
@@ -460,14 +455,15 @@ def history(store: Store, by: access.StaffRef, log_id: int) -> History:
 # --- closing (R10) -------------------------------------------------------------------------
 
 
-def check_closing(profile: str, level: int, *, basis: str, reason: str, consultation: str = "") -> None:
+def check_closing(country: Profile, level: int, *, basis: str, reason: str, consultation: str = "") -> None:
     """What closing needs besides the right to close, checked before anyone is asked "close for
-    good?" and again when closing: a reason, and in ``dk`` the consultation the level requires."""
+    good?" and again when closing: a reason, and the consultation the level requires where the
+    country asks for one (``dk``)."""
     if not (reason or "").strip():
         raise InvalidInput(_("Write why the log is closed."), rule="R10")
-    if profile != "dk":
+    needed = country.consultation_needed(level)
+    if needed is None:
         return
-    needed = "colleagues" if level <= 1 else "actors"
     if basis != needed:
         raise RuleViolation(
             _("At level {level} closing needs a consultation with {who}. Record it first.").format(
@@ -490,7 +486,7 @@ def close_log(store: Store, by: access.StaffRef, log_id: int, *, basis: str, rea
     inst = installation.read(store)
     reason = (reason or "").strip()
     consultation = (consultation or "").strip()
-    if basis not in CLOSE_BASES[inst.profile]:
+    if basis not in inst.country.close_bases:
         raise InvalidInput(_("Say why the log is closed."), rule="R10")
     with store.session(write=True) as session:
         # Lock order (see relaytui.services.handover): the log first, then its handovers.
@@ -499,7 +495,7 @@ def close_log(store: Store, by: access.StaffRef, log_id: int, *, basis: str, rea
         except NotAllowed:
             _refuse_if_handed_over(session, by, log_id)
             raise
-        check_closing(inst.profile, log.level, basis=basis, reason=reason, consultation=consultation)
+        check_closing(inst.country, log.level, basis=basis, reason=reason, consultation=consultation)
         now = clock.now()
         log.status = "closed"
         log.closed_at = now
@@ -576,7 +572,7 @@ def grant_read(store: Store, by: access.StaffRef, log_id: int, *, staff_id: int,
         if reader.role == "admin":
             raise NotAllowed(_("Administrators do not read relay logs, not even with a grant."), rule="R9")
         inst = installation.read_in(session)
-        checked = grants.check_approval(inst.profile, approval, clock.today(inst.timezone))
+        checked = grants.check_approval(inst.country, approval, clock.today(inst.timezone))
         now = clock.now()
         # From the command line there is no staff row to name; the audit trail names the user.
         grant = ReadGrant(log_id=log.id, staff_id=reader.id, granted_by=admin.id if admin else None,

@@ -52,13 +52,14 @@ def notify(store: Store, by: access.StaffRef, log_id: int, *, reason: str, recip
                 )
             if meeting.status == "cancelled":
                 raise RuleViolation(_("That meeting was cancelled."), rule="R11")
-        elif inst.profile == "dk" and exception is None:
+        elif inst.country.notification_meeting_level is not None and exception is None:
             raise RuleViolation(
                 _("Without a notification meeting, name the exception: suspicion of sexual abuse, "
                   "violence, an acute situation, or guardians who will not agree to a meeting."),
                 rule="R11",
             )
-        if inst.profile == "dk" and meeting_id is not None and log.level < 3:
+        needs_level = inst.country.notification_meeting_level
+        if needs_level is not None and meeting_id is not None and log.level < needs_level:
             raise RuleViolation(
                 _("A notification meeting belongs to level 3. Raise the level first, or notify "
                   "directly under an exception."),

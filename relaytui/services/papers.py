@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from relaytui.db import Store
 from relaytui.errors import NotAllowed, NotFound, RuleViolation
 from relaytui.i18n import _
+from relaytui.profiles import Profile
 from relaytui.models import (
     AuditEvent,
     Effort,
@@ -50,7 +51,8 @@ class Letterhead:
     made_at: datetime
     made_by: str
     timezone: str
-    profile: str
+    #: The country whose rules and words the paper follows.
+    country: Profile
     #: The language the paper is written in: the log's own (empty: the reader's).
     language: str = ""
 
@@ -203,7 +205,7 @@ def _letterhead(session: Session, made_by: Staff | None, by: access.StaffRef, un
     return Letterhead(
         municipality=inst.municipality, unit=unit.name if unit else "", unit_phone=unit.phone if unit else "",
         made_at=clock.now(), made_by=made_by.full_name if made_by else by.full_name, timezone=inst.timezone,
-        profile=inst.profile, language=language,
+        country=inst.country, language=language,
     )
 
 

@@ -34,7 +34,7 @@ def pass_to_plan(store: Store, by: access.StaffRef, log_id: int, *, coordinator_
         raise InvalidInput(_("Write why the log passes into an individual plan."), rule="R14")
     with store.session(write=True) as session:
         staff, log = access.log_for_write(session, by, log_id, what="individual plan")
-        if installation.read_in(session).profile != "no":
+        if not installation.read_in(session).country.individual_plan:
             raise RuleViolation(_("An individual plan belongs to the Norwegian profile; in Denmark the "
                                   "log goes on, or is handed over."), rule="R14")
         if log.status == "plan":

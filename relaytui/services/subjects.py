@@ -12,6 +12,7 @@ from relaytui.errors import InvalidInput, NotFound
 from relaytui.i18n import _, ngettext
 from relaytui.i18n.formats import date_text
 from relaytui.models import Guardian, RelayLog, Staff, Subject, Unit
+from relaytui.profiles import Profile, profile_of
 from relaytui.services import access, clock, installation
 
 KINDS = ("child", "youth", "pregnant")
@@ -61,30 +62,21 @@ class SubjectView:
     active_log: HolderContact | None
 
 
-def _expected(profile: str) -> str:
-    if profile == "no":
-        return _("a Norwegian national identity number or D-number: 11 digits, DDMMYY NNNNN")
-    return _("a Danish CPR number: 10 digits, DDMMYY-NNNN")
-
-
-def _refuse(problem: str, profile: str) -> InvalidInput:
+def _refuse(problem: str, country: Profile) -> InvalidInput:
     """The part that is wrong, then what to type; never the number itself (a partial number
     shown masked would look like a complete one)."""
     return InvalidInput(
-        _("{problem} Type {expected}.").format(problem=problem, expected=_expected(profile)),
+        _("{problem} Type {expected}.").format(problem=problem, expected=_(country.number_expected)),
         rule="R15",
     )
 
 
-def _birth_date_problem(day: int, month: int, profile: str) -> str | None:
+def _birth_date_problem(day: int, month: int, country: Profile) -> str | None:
     """Which part of DDMM is wrong, before the century is even considered."""
-    if profile == "no":
+    if country.number_date_offsets:
         if day >= 80:
             return _("The first digit is 8 or 9: this is an FH number, which holds no birth date.")
-        if day > 40:
-            day -= 40  # D-number
-        if month > 40:
-            month -= 40  # H-number
+        day, month = country.unshifted(day, month)  # a D-number or an H-number
     if not 1 <= month <= 12:
         return _("The month ({month}) is wrong: the third and fourth digits are the month, 01 to "
                  "12.").format(month=f"{month:02d}")
@@ -102,31 +94,25 @@ def validate_national_number(number: str, profile: str, today: date | None = Non
     from stdnum.exceptions import ValidationError
     from stdnum.util import isdigits
 
-    if profile == "no":
-        from stdnum.no import fodselsnummer as module
-
-        needed = 11
-    else:
-        from stdnum.dk import cpr as module
-
-        needed = 10
+    country = profile_of(profile)
+    module, needed = country.number_scheme(), country.number_digits
     digits = module.compact((number or "").strip())
     if not digits:
-        raise _refuse(_("The national number is empty."), profile)
+        raise _refuse(_("The national number is empty."), country)
     if not isdigits(digits):
         raise _refuse(_("The number holds letters or other signs: only digits belong in it, "
-                        "with a space or a hyphen at most."), profile)
+                        "with a space or a hyphen at most."), country)
     if len(digits) != needed:
         raise _refuse(ngettext("The number has {count} digit, not {needed}.",
                                "The number has {count} digits, not {needed}.",
-                               len(digits)).format(count=len(digits), needed=needed), profile)
-    problem = _birth_date_problem(int(digits[0:2]), int(digits[2:4]), profile)
+                               len(digits)).format(count=len(digits), needed=needed), country)
+    problem = _birth_date_problem(int(digits[0:2]), int(digits[2:4]), country)
     if problem:
-        raise _refuse(problem, profile)
-    if profile == "no" and (digits[-2] != module.calc_check_digit1(digits)
-                            or digits[-1] != module.calc_check_digit2(digits)):
+        raise _refuse(problem, country)
+    if country.number_control_digits and (digits[-2] != module.calc_check_digit1(digits)
+                                          or digits[-1] != module.calc_check_digit2(digits)):
         raise _refuse(_("The control digits (the last two) do not match the first nine: check "
-                        "each digit for a typing error."), profile)
+                        "each digit for a typing error."), country)
     try:
         born = module.get_birth_date(digits)
     except ValidationError:
@@ -134,15 +120,13 @@ def validate_national_number(number: str, profile: str, today: date | None = Non
             module.get_birth_date("0101" + digits[4:])
         except ValidationError:
             raise _refuse(_("The birth year cannot be told from the individual number (the "
-                            "seventh to ninth digits)."), profile) from None
-        day, month = int(digits[0:2]), int(digits[2:4])
-        if profile == "no":  # a D-number's day and an H-number's month carry 40 more
-            day, month = day - 40 * (day > 40), month - 40 * (month > 40)
+                            "seventh to ninth digits)."), country) from None
+        day, month = country.unshifted(int(digits[0:2]), int(digits[2:4]))
         raise _refuse(_("The day ({day}) does not exist in month {month}.").format(
-            day=f"{day:02d}", month=f"{month:02d}"), profile) from None
+            day=f"{day:02d}", month=f"{month:02d}"), country) from None
     if born > (today or clock.today()):
         raise _refuse(_("The birth date in the number ({date}) is in the future.").format(
-            date=date_text(born)), profile)
+            date=date_text(born)), country)
     return digits, born
 
 

@@ -25,6 +25,7 @@ from relaytui.db import Store
 from relaytui.errors import NotAllowed
 from relaytui.i18n import N_, _
 from relaytui.models import Setting
+from relaytui.profiles import profile_of
 from relaytui.services import access
 from relaytui.services.access import StaffRef
 
@@ -559,7 +560,7 @@ def language_of_text(ui_language: str, profile: str) -> str:
         return ui_language
     if ui_language == "no":
         return "nb"
-    return "nn" if profile == "no" else "da"
+    return profile_of(profile).writing_language
 
 
 def hints(text: str, language: str) -> list[Hint]:
