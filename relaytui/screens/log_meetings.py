@@ -22,7 +22,7 @@ from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from relaytui.i18n import N_, _
-from relaytui.screens.log_view import LogPane, date_time, label, literal
+from relaytui.ui.log_pane import LogPane, date_time, label, literal
 from relaytui.services import clock, installation, meetings
 from relaytui.ui.base import host_of
 from relaytui.widgets.fitted_table import FittedTable
@@ -181,14 +181,14 @@ class MeetingKeys(_MeetingKeysBase):
     def action_move_meeting(self) -> None:
         meeting = self.chosen_meeting()
         if self._planned(meeting, _("Only a planned meeting can be moved.")):
-            from relaytui.screens.meeting_form import RescheduleDialog
+            from relaytui.screens.meeting_changes import RescheduleDialog
 
             self._push(RescheduleDialog(meeting))
 
     def action_cancel_meeting(self) -> None:
         meeting = self.chosen_meeting()
         if self._planned(meeting, _("Only a planned meeting can be cancelled.")):
-            from relaytui.screens.meeting_form import CancelMeetingDialog
+            from relaytui.screens.meeting_changes import CancelMeetingDialog
 
             self._push(CancelMeetingDialog(meeting))
 
@@ -201,7 +201,7 @@ class MeetingKeys(_MeetingKeysBase):
                         if meeting.status == "held" else _("A cancelled meeting has no agenda to change."),
                         severity="warning", markup=False)
             return
-        from relaytui.screens.meeting_form import AgendaDialog
+        from relaytui.screens.meeting_changes import AgendaDialog
 
         self._push(AgendaDialog(meeting))
 
