@@ -2,14 +2,13 @@
 
 The first page carries the letterhead (municipality, unit, date, reference), the following
 pages a short running head; every page has its number in the footer. The bundled DejaVu Sans
-(relaytui/data/fonts, Bitstream Vera licence) carries æøå and the rest of Unicode's European
+(data/fonts, Bitstream Vera licence) carries æøå and the rest of Unicode's European
 letters, which PDF's built-in fonts do not.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from relaytui import data_files
 from relaytui.documents.blocks import (
     Block,
     Bullets,
@@ -23,7 +22,6 @@ from relaytui.documents.blocks import (
     clean,
 )
 
-FONTS = Path(__file__).resolve().parent.parent / "data" / "fonts"
 FAMILY = "DejaVu"
 INK = (33, 37, 41)
 GREY = (110, 117, 125)
@@ -85,8 +83,9 @@ def _make_pdf(doc: Document):
     pdf.set_title(clean(f"{doc.title} {doc.subtitle}".strip()))
     pdf.set_author(clean(doc.municipality))
     pdf.set_creator("relaytui")
-    pdf.add_font(FAMILY, "", str(FONTS / "DejaVuSans.ttf"))
-    pdf.add_font(FAMILY, "B", str(FONTS / "DejaVuSans-Bold.ttf"))
+    fonts = data_files.fonts()
+    pdf.add_font(FAMILY, "", str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font(FAMILY, "B", str(fonts / "DejaVuSans-Bold.ttf"))
     pdf.set_margins(MARGIN, 16, MARGIN)
     pdf.set_auto_page_break(True, margin=20)
     pdf.alias_nb_pages()

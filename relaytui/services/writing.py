@@ -6,8 +6,8 @@ places in a text that go against that advice, in the text's language; it is pure
 screen may call it on every pause in typing. A hint is advice only: nothing here ever refuses
 a text. Each person may switch the hints off for themselves (a setting of their own).
 
-The word lists are one table per language below; patterns are regular expressions matched
-case-insensitively on word boundaries (Unicode-aware, so æ, ø and å are letters). Passives are
+The word lists are data, one file per language in data/writing/ (see "the word tables" below);
+patterns are regular expressions matched case-insensitively on word boundaries. Passives are
 also found through the system's Hunspell dictionaries (see "the words' forms" below), which tell
 an s-passive ("Sagen behandles") from a verb or noun that merely ends in -s. How well the hints
 do is measured on tests/data/writing_corpus.toml (``python -m benchmarks.writing_hints``).
@@ -18,9 +18,11 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
+from relaytui import data_files
 from relaytui.db import Store
 from relaytui.errors import NotAllowed
 from relaytui.i18n import N_, _
@@ -61,229 +63,58 @@ class Hint:
     plainer: str | None = None
 
 
-# --- the word tables, one per language -------------------------------------------------------
-# "passive" patterns name the verb form in a group ``verb``; a verb in "not_passive" (verbs that
-# end in -s without being passive, adjectives that look like participles) is left alone, and so
-# is a capitalised one (a name such as Agnes).
+# --- the word tables, one file per language in data/writing/ ----------------------------------
+# Each file says how its patterns are written. Here they are put together: a pattern given as a
+# list is its parts joined, and ${name} is the piece of that name in the file's [pieces].
 
-_DA_MODALS = r"(?:skal|kan|må|bør|vil|skulle|kunne|måtte|burde)"
-_DA_ADVERB = (r"(?:(?:ikke|også|altid|nu|først|gerne|derfor|derefter|straks|fortsat|stadig|nok|formentlig"
-               r"|muligvis|sikkert)\s+)?")
-DANISH = {
-    "impersonal": [r"man"],
-    "passive": [
-        r"(?:der|det)\s+(?P<verb>\w{3,}es)",                       # der ringes, det undersøges
-        _DA_MODALS + r"\s+" + _DA_ADVERB + r"(?P<verb>\w{3,}es)",  # skal vurderes
-        r"(?:blev|bliver|blive|blevet)\s+" + _DA_ADVERB            # blev undersøgt
-        + r"(?P<verb>\w{3,}et|undersøgt|sendt|set|gjort|sagt|aftalt|indkaldt|talt|fulgt|bragt|spurgt"
-          r"|kaldt|henvist|valgt|glemt|mødt|hørt|lært|betalt|bedt|kørt|anbragt|afvist|tilbudt|vist"
-          r"|brugt|besøgt|skældt|drøftet)",
-    ],
-    "not_passive": {
-        # deponent verbs (active meaning) and -es words that are no verbs
-        "synes", "lykkes", "mislykkes", "findes", "forefindes", "trives", "mødes", "ses", "enes",
-        "skændes", "slås", "længes", "færdes", "kedes", "undres", "mindes", "behøves", "omgås",
-        "agnes", "hannes", "ines", "moses",
-        # -et words after blive that are states, not acts with a hidden doer
-        "meget", "let", "slet", "ret", "net", "bekymret", "forskrækket", "forvirret", "irriteret",
-        "skuffet", "frustreret", "overrasket", "interesseret", "rystet", "ophidset", "forelsket",
-        "forkølet", "stresset", "engageret", "motiveret", "koncentreret", "sulten",
-    },
-    "official": {
-        r"forefind(?:es|er|e)|forefandtes": "er / findes",
-        r"foranlediget": "fordi / på grund af",
-        r"endvidere": "også",
-        r"således": "sådan / så",
-        r"påhvil(?:er|ede|e)": "har ansvaret for",
-        r"i henhold til|iht\.": "efter",
-        r"vedrørende|vedr\.": "om",
-        r"jf\.|jævnfør": "se",
-        r"såfremt": "hvis",
-        r"hvorvidt": "om",
-        r"eftersom": "fordi",
-        r"pågældende": "navnet, eller mor, far, læreren",
-        r"fremsend(?:e|er|es|te|t)": "sende",
-        r"iværksæt(?:te|ter|tes|tede|tet)": "sætte i gang / begynde",
-        r"foretag(?:e|er|es|et)|foretog": "gøre / lave",
-        r"anmod(?:e|er|es|ede|et)": "bede",
-        r"desuagtet": "alligevel",
-        r"fornøden|fornødne": "nødvendig",
-        r"samt": "og",
-        r"bistand": "hjælp",
-        r"med henblik på": "for at",
-        r"i forbindelse med": "ved / når",
-        r"herefter": "så / bagefter",
-        r"medio": "midt i",
-        r"ultimo": "sidst i",
-        r"primo": "først i",
-    },
-    "vague_time": [
-        r"snart", r"senere", r"på et tidspunkt", r"inden længe", r"på sigt", r"hurtigst muligt",
-        r"snarest(?: muligt)?", r"i nærmeste fremtid", r"efterhånden", r"om lidt", r"løbende",
-        r"om et stykke tid", r"en af dagene",
-    ],
-    "interpretation": [
-        r"virker (?:til at|som om)", r"ser ud til at", r"synes at", r"syntes at", r"vil bare",
-        r"bare vil", r"gør det for at", r"gjorde det for at", r"med vilje", r"provoker\w*",
-        r"manipuler\w*", r"opmærksomhedssøgende", r"søger opmærksomhed", r"for at få opmærksomhed",
-        # guesses about feelings and causes: "Ida er nok træt", "fordi hun nok savner"
-        r"nok(?!\s+(?:af|til|mad|tid|penge|søvn|plads)(?!\w))(?!\s*[.!?])(?<!godt\snok)(?<!længe\snok)",
-        r"virke(?:r|de)(?!\s+(?:godt|fint|efter|på|ikke\s*[.!?]))(?!\s*[.!?])",
-        r"formentlig", r"formodentlig", r"tilsyneladende", r"sandsynligvis", r"antagelig(?:vis)?",
-        r"muligvis", r"sikkert(?!\s+hjem)", r"(?<!har\s)(?<!havde\s)(?<!blev\s)(?<!blevet\s)vist",
-    ],
-}
+_PIECE = re.compile(r"\$\{(\w+)\}")
 
-_NO_MODALS = r"(?:skal|kan|må|bør|vil|skulle|kunne|måtte|burde)"
-_NN_ADVERB = (r"(?:(?:ikkje|òg|også|alltid|no|først|gjerne|difor|deretter|straks|framleis|nok|truleg"
-               r"|moglegvis|sikkert)\s+)?")
-NYNORSK = {
-    "impersonal": [r"man", r"ein(?=\s+" + _NO_MODALS + r"(?!\w))"],   # ein kan logge inn
-    "passive": [
-        r"(?:vert|verte|vart|vorte|blir|bli|blei|blitt)\s+" + _NN_ADVERB  # det vert undersøkt
-        + r"(?P<verb>\w{3,}ert[e]?|\w{3,}a|undersøkt|sendt|sett|gjort|sagt|avtalt|ringt|fylgt|følgt"
-          r"|spurt|valt|møtt|høyrt|lært|betalt|bedd|køyrt|avvist|tilbode|vist|brukt|besøkt|slått"
-          r"|teke|teken|tatt|gjeve|gjeven|gitt|skriven|skrive|funnen|gjennomførte?|utarbeidd|tilsett)",
-        r"(?:det|der)\s+(?P<verb>\w{3,}ast)",                               # det undersøkjast
-        _NO_MODALS + r"\s+" + _NN_ADVERB + r"(?P<verb>\w{3,}a?st)",         # skal vurderast
-        r"(?<!\bvere\s)(?<!\ber\s)(?<!\bvar\s)(?P<verb>\w{6,}ast)",         # loggen utarbeidast
-    ],
-    "not_passive": {
-        # deponent verbs (active meaning), superlatives and nouns ending in -ast
-        "synast", "synest", "trivast", "møtast", "lukkast", "mislukkast", "minnast", "finnast", "finst",
-        "kjennast", "skiljast", "slåst", "følgjast", "eldast", "lengtast", "samlast", "forefinnast",
-        "snarast", "helst", "fast", "minst", "mest", "sist", "oftast", "lengst", "best", "verst",
-        "kontrast", "gymnast", "fantast", "podkast", "entusiast", "overlast",
-        # -a and -ert words after bli/verte that are states, not acts with a hidden doer
-        "bra", "sinna", "stressa", "uroa", "skuffa", "overraska", "bekymra", "forelska", "forvirra",
-        "irritert", "frustrert", "interessert", "engasjert", "motivert", "fokusert", "konsentrert",
-        "sjokkert", "deprimert", "mamma", "pappa", "tema", "sint", "glad",
-    },
-    "official": {
-        r"forefinn(?:ast|e|ne)|forefinst|føreligg(?:jande)?": "finst / er",
-        r"i henhold til|iht\.": "etter",
-        r"vedrørande|vedrørende|vedr\.": "om",
-        r"påkvil(?:er|ar)|påhvil(?:er|ar)|påligg(?:jande)?": "har ansvaret for",
-        r"såleis|således": "slik",
-        r"endvidare|endvidere": "òg",
-        r"foranledig(?:a|et)": "fordi",
-        r"såframt|såfremt": "viss",
-        r"kvarvidt|hvorvidt": "om",
-        r"jf\.|jamfør": "sjå",
-        r"pågjeldande|vedkomande": "namnet, eller mor, far, læraren",
-        r"iverksetj(?:e|ast)|iverkset(?:t|te)?|iverksett(?:e|ast)?": "setje i gang / starte",
-        r"føreta(?:k|ke|kast)?|foreta(?:r|st)?": "gjere",
-        r"framsend(?:e|er|ast|t)|oversend(?:e|er|ast|t)": "sende",
-        r"anmod(?:e|ar|er|ast|a)": "be",
-        r"bistand": "hjelp",
-        r"fornøden|fornødne": "naudsynt",
-        r"samt": "og",
-        r"med sikte på|med henblikk på": "for å",
-        r"herunder": "mellom anna",
-        r"medio": "midt i",
-        r"ultimo": "sist i",
-        r"primo": "først i",
-    },
-    "vague_time": [
-        r"snart", r"seinare", r"etter kvart", r"etterkvart", r"på eit tidspunkt", r"om ikkje lenge",
-        r"snarast(?: råd| mogleg)?", r"med tida", r"i nær framtid", r"fortløpande", r"om ei stund",
-        r"ein av dagane",
-    ],
-    "interpretation": [
-        r"verkar (?:til å|som om)", r"ser ut til å", r"vil berre", r"berre vil", r"gjer det for å",
-        r"gjorde det for å", r"med vilje", r"provoser\w*", r"manipuler\w*", r"merksemdsøkjande",
-        r"oppmerksemdsøkjande", r"oppmerksomheitssøkjande", r"oppmerksomhetssøkende",
-        r"søkjer merksemd", r"for å få merksemd",
-        r"nok(?!\s+(?:av|til|mat|tid|pengar|søvn|plass)(?!\w))(?!\s*[.!?])(?<!godt\snok)(?<!lenge\snok)",
-        r"(?:verk|virk)(?:ar|a)(?!\s+(?:godt|fint|etter|på|ikkje\s*[.!?]))(?!\s*[.!?])",
-        r"truleg", r"sannsynlegvis", r"antakeleg(?:vis)?", r"tilsynelatande", r"moglegvis",
-        r"mogelegvis", r"formodentleg", r"sikkert(?!\s+heim)", r"(?<!har\s)(?<!hadde\s)(?<!ikkje\s)visst",
-    ],
-}
 
-_NB_ADVERB = (r"(?:(?:ikke|også|alltid|nå|først|gjerne|derfor|deretter|straks|fortsatt|stadig|nok|trolig"
-               r"|muligens|sikkert)\s+)?")
-BOKMAL = {
-    "impersonal": [r"man", r"en(?=\s+" + _NO_MODALS + r"(?!\w))"],
-    "passive": [
-        r"(?:der|det)\s+(?P<verb>\w{3,}es)",                        # det undersøkes
-        _NO_MODALS + r"\s+" + _NB_ADVERB + r"(?P<verb>\w{3,}es)",   # skal vurderes
-        r"(?:blir|bli|ble|blitt)\s+" + _NB_ADVERB                  # blir undersøkt
-        + r"(?P<verb>\w{3,}et|\w{3,}ert|undersøkt|sendt|sett|gjort|sagt|avtalt|ringt|fulgt|spurt|valgt"
-          r"|møtt|hørt|lært|betalt|bedt|kjørt|avvist|tilbudt|vist|brukt|besøkt|slått|tatt|gitt|innkalt"
-          r"|kalt|gjennomført|henvist|glemt)",
-    ],
-    "not_passive": {
-        "synes", "trives", "møtes", "lykkes", "mislykkes", "finnes", "forefinnes", "minnes", "kjennes",
-        "skilles", "slåss", "følges", "eldes", "lenges", "sees", "ses", "agnes", "hannes", "ines", "moses",
-        "meget", "bekymret", "forvirret", "skuffet", "overrasket", "frustrert", "irritert", "interessert",
-        "stresset", "engasjert", "motivert", "fokusert", "konsentrert", "forelsket", "forkjølet",
-        "sjokkert", "deprimert", "opprørt", "sint", "glad",
-    },
-    "official": {
-        r"forefinn(?:es|er|e)|forefantes": "finnes / er",
-        r"i henhold til|iht\.": "etter",
-        r"vedrørende|vedr\.": "om",
-        r"påhvil(?:er|te|e)|påligg(?:er|ende)": "har ansvaret for",
-        r"således": "slik",
-        r"endvidere": "også",
-        r"foranlediget": "fordi",
-        r"såfremt": "hvis",
-        r"hvorvidt": "om",
-        r"jf\.|jamfør": "se",
-        r"pågjeldende|vedkommende": "navnet, eller mor, far, læreren",
-        r"iverksett(?:e|er|es)?|iverksatt": "sette i gang / starte",
-        r"foreta(?:r|s)?|foretok|foretatt": "gjøre",
-        r"fremsend(?:e|er|es|t)|oversend(?:e|er|es|t)": "sende",
-        r"anmod(?:e|er|es|et)": "be",
-        r"bistand": "hjelp",
-        r"fornøden|fornødne": "nødvendig",
-        r"samt": "og",
-        r"med henblikk på|med sikte på": "for å",
-        r"herunder": "blant annet",
-        r"medio": "midt i",
-        r"ultimo": "sist i",
-        r"primo": "først i",
-    },
-    "vague_time": [
-        r"snart", r"senere", r"etter hvert", r"etterhvert", r"på et tidspunkt", r"om ikke lenge",
-        r"snarest(?: mulig)?", r"med tiden", r"i nær fremtid", r"fortløpende", r"om en stund",
-        r"en av dagene",
-    ],
-    "interpretation": [
-        r"virker (?:til å|som om)", r"ser ut til å", r"vil bare", r"bare vil", r"gjør det for å",
-        r"gjorde det for å", r"med vilje", r"provoser\w*", r"manipuler\w*", r"oppmerksomhetssøkende",
-        r"søker oppmerksomhet", r"for å få oppmerksomhet",
-        r"nok(?!\s+(?:av|til|mat|tid|penger|søvn|plass)(?!\w))(?!\s*[.!?])(?<!godt\snok)(?<!lenge\snok)",
-        r"virke(?:r|t)(?!\s+(?:godt|fint|etter|på|ikke\s*[.!?]))(?!\s*[.!?])",
-        r"trolig", r"sannsynligvis", r"antakelig(?:vis)?", r"antagelig(?:vis)?", r"tilsynelatende",
-        r"muligens", r"formodentlig", r"sikkert(?!\s+hjem)", r"(?<!har\s)(?<!hadde\s)(?<!ikke\s)visst",
-    ],
-}
+@dataclass(frozen=True)
+class WordTable:
+    """The word lists of one language, its patterns put together."""
 
-ENGLISH = {
-    "impersonal": [],
-    "passive": [],
-    "not_passive": set(),
-    "official": {
-        r"in accordance with": "under / by",
-        r"regarding": "about",
-        r"commence[ds]?": "start",
-        r"utili[sz]e[ds]?": "use",
-        r"prior to": "before",
-        r"subsequent to": "after",
-        r"pursuant to": "under",
-        r"endeavou?r(?:s|ed)?": "try",
-        r"in order to": "to",
-        r"aforementioned": "this / that",
-    },
-    "vague_time": [r"soon", r"later", r"at some point", r"in due course", r"shortly", r"eventually",
-                   r"before long"],
-    "interpretation": [r"seems to", r"just wants to", r"does it to", r"did it to", r"on purpose",
-                       r"manipulat\w*", r"provok\w*", r"provocative", r"attention(?:-| )seeking"],
-}
+    impersonal: tuple[str, ...]
+    passive: tuple[str, ...]
+    not_passive: frozenset[str]
+    #: (pattern of an official word, the plainer words to say instead)
+    official: tuple[tuple[str, str], ...]
+    vague_time: tuple[str, ...]
+    interpretation: tuple[str, ...]
+    #: The Hunspell dictionary that knows the language's word forms, and what it is asked.
+    dictionary: str | None
+    auxiliaries: frozenset[str]
+    participle_endings: tuple[str, ...]
+    between: frozenset[str]
 
-TABLES = {"da": DANISH, "nn": NYNORSK, "nb": BOKMAL, "en": ENGLISH}
+
+def _pattern(written: str | list[str], pieces: dict[str, str | list[str]]) -> str:
+    joined = written if isinstance(written, str) else "".join(written)
+    return _PIECE.sub(lambda piece: _pattern(pieces[piece.group(1)], {}), joined)
+
+
+@cache
+def word_table(language: str) -> WordTable:
+    """The word lists of ``language`` (one of LANGUAGES), from data/writing/<language>.toml."""
+    words = data_files.writing_words(language)
+    pieces = words.get("pieces", {})
+    forms = words.get("forms", {})
+
+    def patterns(key: str) -> tuple[str, ...]:
+        return tuple(_pattern(written, pieces) for written in words[key])
+
+    return WordTable(
+        impersonal=patterns("impersonal"),
+        passive=patterns("passive"),
+        not_passive=frozenset(words["not_passive"]),
+        official=tuple((_pattern(word, pieces), plainer) for word, plainer in words["official"].items()),
+        vague_time=patterns("vague_time"),
+        interpretation=patterns("interpretation"),
+        dictionary=forms.get("dictionary"),
+        auxiliaries=frozenset(forms.get("auxiliaries", ())),
+        participle_endings=tuple(forms.get("participle_endings", ())),
+        between=frozenset(forms.get("between", ())),
+    )
 
 
 # --- the words' forms, from the system's spelling dictionaries -----------------------------------
@@ -295,33 +126,12 @@ TABLES = {"da": DANISH, "nn": NYNORSK, "nb": BOKMAL, "en": ENGLISH}
 # one. The dictionaries are read through the chunspell binding, once per language, on first use
 # (about half a second; the hints panel loads them in a worker). Without the binding or the
 # dictionary, Danish falls back on the lemmy lemmatizer (its rules ship in the package), and
-# every language keeps the patterns of the tables above.
+# every language keeps the patterns of its word table.
 
 #: Where Debian's hunspell-da and hunspell-no put their dictionaries.
 DICTIONARY_FOLDERS = ("/usr/share/hunspell", "/usr/share/myspell/dicts", "/usr/share/myspell")
-_DICTIONARY_NAMES = {"da": "da_DK", "nb": "nb_NO", "nn": "nn_NO"}
-#: The forms of "blive" / "bli" / "verte" that make a passive with a past participle after them.
-_AUXILIARIES = {
-    "da": {"blive", "bliver", "blev", "blevet", "blevne"},
-    "nb": {"bli", "blir", "ble", "blei", "blitt"},
-    "nn": {"bli", "blir", "blei", "blitt", "verte", "vert", "vart", "vorte", "vorten", "vortne"},
-}
-#: Endings a past participle may have after the auxiliary (nynorsk: henta, skrive, skriven, gjevne).
-_PARTICIPLE_ENDINGS = {"da": ("t",), "nb": ("t", "d"), "nn": ("t", "d", "a", "e", "en", "ne")}
 #: Suffix classes of hunspell-no that make no past participle (imperative, -s, -ast, -ande).
 _NOT_PARTICIPLE_CLASSES = {"fl:R", "fl:J", "fl:K", "fl:S"}
-#: Words that may stand between the auxiliary and the participle (Ida blev ikke undersøgt).
-_BETWEEN = {
-    "da": {"ikke", "også", "aldrig", "altid", "nu", "først", "gerne", "derfor", "derefter", "straks",
-           "fortsat", "stadig", "nok", "formentlig", "måske", "muligvis", "sikkert", "vist", "igen",
-           "ofte", "tit", "senere", "så", "allerede", "heller", "meget", "grundigt", "hurtigt"},
-    "nb": {"ikke", "også", "aldri", "alltid", "nå", "først", "gjerne", "derfor", "deretter", "straks",
-           "fortsatt", "stadig", "nok", "trolig", "kanskje", "muligens", "sikkert", "visst", "igjen",
-           "ofte", "senere", "så", "allerede", "heller", "mye", "grundig", "raskt"},
-    "nn": {"ikkje", "òg", "også", "aldri", "alltid", "no", "først", "gjerne", "difor", "deretter",
-           "straks", "framleis", "stadig", "nok", "truleg", "kanskje", "moglegvis", "sikkert", "visst",
-           "igjen", "ofte", "seinare", "så", "allereie", "heller", "berre", "mykje", "grundig", "raskt"},
-}
 _loading = threading.Lock()
 _spellers: dict[str, object | None] = {}
 _lemmatizers: dict[str, object | None] = {}
@@ -334,7 +144,7 @@ def _speller(language: str):
     with _loading:
         if language not in _spellers:
             speller = None
-            name = _DICTIONARY_NAMES.get(language)
+            name = word_table(language).dictionary if language in LANGUAGES else None
             try:
                 from hunspell import Hunspell
             except ImportError:
@@ -379,7 +189,10 @@ def prepare(language: str) -> None:
 def analysis_in_use() -> str:
     """What tells word forms apart in each language, e.g. "da: hunspell, nb: tables"."""
     parts = []
-    for language, name in _DICTIONARY_NAMES.items():
+    for language in sorted(LANGUAGES):
+        name = word_table(language).dictionary
+        if name is None:
+            continue
         if _speller(language) is not None:
             parts.append(f"{language}: hunspell {name}")
         elif _lemmatizer(language) is not None:
@@ -450,7 +263,7 @@ def _lemmy_s_passive(word: str) -> bool:
 
 def _is_participle(language: str, word: str, not_passive: frozenset[str]) -> bool:
     """Whether ``word`` (lower case), after a form of blive / bli / verte, is a past participle."""
-    if word in not_passive or not word.endswith(_PARTICIPLE_ENDINGS[language]):
+    if word in not_passive or not word.endswith(word_table(language).participle_endings):
         return False
     for stem, rest in _analyses(language, word):
         if stem.lower() == word or stem.endswith("s"):
@@ -469,8 +282,9 @@ _TOKEN = re.compile(r"\w+|[^\w\s]")
 def _analysed_passives(text: str, language: str, not_passive: frozenset[str]) -> list[tuple[int, int]]:
     """Where the dictionary finds passives in ``text``: an s-passive anywhere in a clause, and a
     form of blive / bli / verte with a past participle up to two words after it."""
-    if language not in _AUXILIARIES or (_speller(language) is None and _lemmatizer(language) is None):
+    if language not in LANGUAGES or (_speller(language) is None and _lemmatizer(language) is None):
         return []
+    table = word_table(language)
     found: list[tuple[int, int]] = []
     tokens = list(_TOKEN.finditer(text))
     for n, token in enumerate(tokens):
@@ -478,7 +292,7 @@ def _analysed_passives(text: str, language: str, not_passive: frozenset[str]) ->
         if not word[0].isalpha() or (word[0].isupper() and not _starts_sentence(text, token.start())):
             continue  # a number, a mark, or a name in mid-sentence
         lower = word.lower()
-        if lower in _AUXILIARIES[language]:
+        if lower in table.auxiliaries:
             for after in tokens[n + 1:n + 4]:
                 following = after.group()
                 if not following[0].isalpha() or following[0].isupper():
@@ -486,7 +300,7 @@ def _analysed_passives(text: str, language: str, not_passive: frozenset[str]) ->
                 if _is_participle(language, following.lower(), not_passive):
                     found.append((token.start(), after.end()))
                     break
-                if following.lower() not in _BETWEEN[language]:
+                if following.lower() not in table.between:
                     break
         elif len(lower) >= 3 and _is_s_passive(language, lower, not_passive):
             found.append((token.start(), token.end()))
@@ -512,7 +326,7 @@ class _Compiled:
     interpretation: re.Pattern[str] | None
 
 
-def _alternatives(patterns: list[str] | dict[str, str]) -> re.Pattern[str] | None:
+def _alternatives(patterns: Sequence[str]) -> re.Pattern[str] | None:
     """One pattern for all of ``patterns``; alternative ``n`` is the group ``w{n}``."""
     if not patterns:
         return None
@@ -522,15 +336,15 @@ def _alternatives(patterns: list[str] | dict[str, str]) -> re.Pattern[str] | Non
 
 @cache
 def _compiled(language: str) -> _Compiled:
-    table = TABLES[language]
+    table = word_table(language)
     return _Compiled(
-        impersonal=_alternatives(table["impersonal"]),
-        passive=tuple(re.compile(_words_pattern(p), re.IGNORECASE) for p in table["passive"]),
-        not_passive=frozenset(table["not_passive"]),
-        official=_alternatives(table["official"]),
-        plainer=tuple(table["official"].values()),
-        vague_time=_alternatives(table["vague_time"]),
-        interpretation=_alternatives(table["interpretation"]),
+        impersonal=_alternatives(table.impersonal),
+        passive=tuple(re.compile(_words_pattern(p), re.IGNORECASE) for p in table.passive),
+        not_passive=table.not_passive,
+        official=_alternatives([word for word, _plainer in table.official]),
+        plainer=tuple(plainer for _word, plainer in table.official),
+        vague_time=_alternatives(table.vague_time),
+        interpretation=_alternatives(table.interpretation),
     )
 
 
@@ -577,7 +391,7 @@ def hints(text: str, language: str) -> list[Hint]:
         count = len(_WORD.findall(text, start, end))
         if count > LONGEST_SENTENCE:
             add("long_sentence", start, end, count=count, limit=LONGEST_SENTENCE)
-    if language not in TABLES:
+    if language not in LANGUAGES:
         return found
     rules = _compiled(language)
     if rules.impersonal is not None:
