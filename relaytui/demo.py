@@ -5,9 +5,10 @@ so the demo has the same audit trail, histories and versions as real use. Every 
 the password ``demo``; ``anna`` is a pedagogue who holds several logs, ``admin`` administers.
 All people, numbers and places are invented.
 
-There are two municipalities with one story: Danish Kirkeby (profile ``dk``, below) and
-Norwegian Sunnfjord (profile ``no``, :mod:`relaytui.demo_no`). A :class:`Country` holds what
-differs (names, units, texts in the country's language); :func:`populate` tells the story.
+There are two municipalities with one story: Danish Kirkeby (profile ``dk``) and Norwegian
+Sunnfjord (profile ``no``). What differs (names, units, texts in the country's language) is data,
+in data/demo/dk.toml and data/demo/no.toml, read into a :class:`Country`; :func:`populate` tells
+the story.
 """
 
 from __future__ import annotations
@@ -15,11 +16,12 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-from relaytui import i18n
+from relaytui import data_files, i18n
 from relaytui.db import Store
-from relaytui.errors import InvalidInput
+from relaytui.errors import DomainError, InvalidInput
 from relaytui.i18n import _
 from relaytui.profiles import DEFAULT_CODE, profile_of
 from relaytui.services import (
@@ -36,6 +38,7 @@ from relaytui.services import (
     meetings,
     minutes,
     notifications,
+    plan,
     subjects,
     units,
 )
@@ -106,125 +109,57 @@ class Country:
     close_consultation: str
     handover_from: str
     handover_message: str
+    #: username, full name, profession of the system administrator
+    admin: tuple[str, str, str]
+    #: whose log passes into an individual plan, its coordinator, and why (R14); None in ``dk``
+    plan: tuple[str, str, str] | None
 
 
-DENMARK = Country(
-    profile="dk",
-    timezone="Europe/Copenhagen",
-    municipality="Kirkeby Kommune",
-    language="da",
-    email_domain="kirkeby.example",
-    units=(
-        ("Solsikken Børnehus", "daycare", "+45 7011 2030"),
-        ("Kirkeby Skole", "school", "+45 7011 2040"),
-        ("Sundhedsplejen", "health", "+45 7011 2050"),
-        ("PPR Kirkeby", "ppr", "+45 7011 2060"),
-        ("Familieafdelingen", "family", "+45 7011 2070"),
-    ),
-    staff=(
-        ("lene", "Lene Lund", "dagtilbudsleder", "daycare", "caseworker"),
-        ("anna", "Anna Holm", "pædagog", "daycare", "caseworker"),
-        ("bo", "Bo Berg", "pædagog", "daycare", "caseworker"),
-        ("camilla", "Camilla Krogh", "pædagog", "daycare", "caseworker"),
-        ("mads", "Mads Winther", "pædagogmedhjælper", "daycare", "caseworker"),
-        ("sofus", "Sofus Sand", "skoleleder", "school", "caseworker"),
-        ("carl", "Carl Dahl", "lærer", "school", "caseworker"),
-        ("dorthe", "Dorthe Friis", "lærer", "school", "caseworker"),
-        ("emil", "Emil Bech", "AKT-lærer", "school", "caseworker"),
-        ("karen", "Karen Vad", "lærer", "school", "caseworker"),
-        ("hanne", "Hanne Mørk", "ledende sundhedsplejerske", "health", "caseworker"),
-        ("gitte", "Gitte Skov", "sundhedsplejerske", "health", "caseworker"),
-        ("nina", "Nina Lykke", "sundhedsplejerske", "health", "caseworker"),
-        ("peter", "Peter Juhl", "PPR-leder", "ppr", "caseworker"),
-        ("ib", "Ib Rask", "psykolog", "ppr", "caseworker"),
-        ("olivia", "Olivia Brandt", "talepædagog", "ppr", "caseworker"),
-        ("frida", "Frida Nørgaard", "afdelingsleder", "family", "caseworker"),
-        ("jonas", "Jonas Kjær", "socialrådgiver", "family", "caseworker"),
-        ("sara", "Sara Holt", "socialrådgiver", "family", "caseworker"),
-    ),
-    leaders={"daycare": "lene", "school": "sofus", "health": "hanne", "ppr": "peter", "family": "frida"},
-    staff_phone="+45 7011 3{number:03d}",
-    guardian_phones=("+45 20{index:02d} 4{index:03d}", "+45 30{index:02d} 5{index:03d}"),
-    first_names=(
-        "Ida", "Noah", "Emma", "Oscar", "Freja", "William", "Alma", "Karl", "Ella", "Malthe",
-        "Clara", "Alfred", "Agnes", "Viggo", "Sofia", "Arthur", "Ellen", "Lucas", "Olivia", "Aksel",
-        "Lea", "Valdemar", "Karla", "Felix", "Josefine", "Storm", "Liva", "August", "Nora", "Elias",
-        "Asta", "Otto", "Vera", "Carl", "Luna", "Hugo", "Mille", "Theo", "Anna", "Bertram"),
-    last_names=(
-        "Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen",
-        "Rasmussen", "Jørgensen", "Petersen", "Madsen", "Kristensen", "Olsen", "Thomsen", "Poulsen",
-        "Johansen", "Møller", "Mortensen", "Knudsen"),
-    mothers=("Mette", "Louise", "Camilla", "Maria", "Sara", "Line", "Julie", "Anne", "Pernille", "Tina"),
-    fathers=("Jesper", "Martin", "Thomas", "Morten", "Rasmus", "Søren", "Michael", "Kasper", "Jonas",
-             "Anders"),
-    child_years=(2, 12),
-    youth_years=(2, 16),
-    concerns=(
-        "{name} kommer ofte sulten i børnehave og falder i søvn efter frokost.",
-        "{name} trækker sig fra de andre børn og græder, når mor går om morgenen.",
-        "{name} har mange fraværsdage, og forældrene svarer ikke på beskeder.",
-        "{name} slår de andre børn, når legen ikke går som ønsket.",
-        "{name} har et sprog, der er langt bagefter alderen.",
-        "{name} fortæller, at far og mor råber meget derhjemme.",
-        "{name} har tabt sig, og tøjet passer dårligt til vejret.",
-        "{name} har svært ved at koncentrere sig og forlader ofte klassen.",
-    ),
-    notes=(
-        ("note", "Mor hentede {name} kl. 16.30. Vi talte kort om søvn; mor siger, at {name} sover uroligt."),
-        ("positive", "{name} legede i en halv time med to andre børn i sandkassen og grinede meget."),
-        ("assessment", "Vi ser, at {name} er mere træt om mandagen end resten af ugen."),
-        ("agreement", "Far og jeg aftalte, at far ringer, hvis {name} har sovet dårligt."),
-        ("note", "{name} spiste hele madpakken i dag og bad om mere."),
-        ("positive", "{name} hjalp en mindre kammerat med at tage flyverdragten på."),
-    ),
-    efforts=(
-        ("Morgenmad i børnehaven kl. 7.30", None, "mother_or_home"),
-        ("Samtale med talepædagog hver anden uge", "olivia", None),
-        ("Fast voksen ved aflevering om morgenen", "holder", None),
-        ("Søvndagbog i fire uger", None, "mor"),
-        ("Observation i gruppen og vurdering", "ib", None),
-        ("Far følger {name} i skole mandag og fredag", None, "far"),
-    ),
-    holders=tuple(["anna"] * 8 + ["bo"] * 4 + ["camilla"] * 3 + ["carl"] * 5 + ["dorthe"] * 3
-                  + ["emil"] * 3 + ["gitte"] * 4 + ["nina"] * 3 + ["karen"] * 3 + ["mads"] * 2
-                  + ["ib"] * 2),
-    midwives=("gitte", "nina"),
-    youth_workers=("emil", "karen"),
-    psychologist="ib",
-    psychologist_stand_in="olivia",
-    level_reasons=("Bekymringen er vokset; vi holder dialogmøde med forældrene.",
-                   "Der er brug for en tværfaglig indsats med PPR.",
-                   "Stærk bekymring; vi holder underretningsmøde med Familieafdelingen."),
-    consent_note="Underskrevet blanket ligger i personalemappen.",
-    withdraw_reason="Mor ringede og trak samtykket tilbage.",
-    mother="mor",
-    father="far",
-    parent_role="forælder",
-    goal="{first} trives og deltager i fællesskabet.",
-    place="Mødelokale 2",
-    upcoming_place="Mødelokale 1",
-    team_place="Personalerummet",
-    minutes=("Mor fortæller, at {first} sover bedre efter faste sengetider.",
-             "{first} har tegnet sin familie og fortalt om den.",
-             "Indsatserne fortsætter; vi evaluerer om en måned."),
-    agreed_effort="Pædagog og mor taler om {first}s søvn hver fredag",
-    level3_guest=("Jonas Kjær", "socialrådgiver, Familieafdelingen"),
-    notification_reason="Barnet fortæller om slag derhjemme.",
-    notification_recipient="Familieafdelingen",
-    close_reason="Bekymringen er væk; barnet trives.",
-    close_consultation="Drøftet med Bo Berg og Lene Lund på personalemødet.",
-    handover_from="bo",
-    handover_message="Jeg skifter til vuggestuen. Vil du overtage stafetten?",
-)
+def _country_from(data: dict) -> Country:
+    """A :class:`Country` from a file of data/demo/ (its layout is described in the file)."""
+    admin, guest, plan = data["admin"], data["level3_guest"], data.get("plan")
+    return Country(
+        profile=data["profile"], timezone=data["timezone"], municipality=data["municipality"],
+        language=data["language"], email_domain=data["email_domain"],
+        units=tuple((unit["name"], unit["kind"], unit["phone"]) for unit in data["units"]),
+        staff=tuple((person["username"], person["name"], person["profession"], person["unit"],
+                     person.get("role", "caseworker")) for person in data["staff"]),
+        leaders=dict(data["leaders"]), staff_phone=data["staff_phone"],
+        guardian_phones=tuple(data["guardian_phones"]),
+        first_names=tuple(data["first_names"]), last_names=tuple(data["last_names"]),
+        mothers=tuple(data["mothers"]), fathers=tuple(data["fathers"]),
+        child_years=tuple(data["child_years"]), youth_years=tuple(data["youth_years"]),
+        concerns=tuple(data["concerns"]),
+        notes=tuple((note["kind"], note["text"]) for note in data["notes"]),
+        efforts=tuple((effort["what"], effort.get("responsible"), effort.get("home"))
+                      for effort in data["efforts"]),
+        holders=tuple(run["who"] for run in data["holders"] for _n in range(run["logs"])),
+        midwives=tuple(data["midwives"]), youth_workers=tuple(data["youth_workers"]),
+        psychologist=data["psychologist"], psychologist_stand_in=data["psychologist_stand_in"],
+        level_reasons=tuple(data["level_reasons"]), consent_note=data["consent_note"],
+        withdraw_reason=data["withdraw_reason"], mother=data["mother"], father=data["father"],
+        parent_role=data["parent_role"], goal=data["goal"], place=data["place"],
+        upcoming_place=data["upcoming_place"], team_place=data["team_place"],
+        minutes=tuple(data["minutes"]), agreed_effort=data["agreed_effort"],
+        level3_guest=(guest["name"], guest["role"]),
+        notification_reason=data["notification_reason"],
+        notification_recipient=data["notification_recipient"],
+        close_reason=data["close_reason"], close_consultation=data["close_consultation"],
+        handover_from=data["handover_from"], handover_message=data["handover_message"],
+        admin=(admin["username"], admin["name"], admin["profession"]),
+        plan=(plan["from"], plan["coordinator"], plan["reason"]) if plan else None,
+    )
+
+
+@cache
+def _country(profile: str) -> Country:
+    return _country_from(data_files.demo_municipality(profile))
 
 
 def country(profile: str) -> Country:
-    """The demo municipality of ``profile`` ("dk" or "no")."""
-    from relaytui.demo_no import NORWAY
-
-    found = {land.profile: land for land in (DENMARK, NORWAY)}.get(profile)
-    if found is not None:
-        return found
+    """The demo municipality of ``profile`` ("dk" or "no"), from data/demo/<profile>.toml."""
+    if profile in PROFILES:
+        return _country(profile)
     raise InvalidInput(_("Unknown profile '{profile}'. Choose 'dk' (Denmark) or 'no' (Norway).").format(
         profile=profile))
 
@@ -277,7 +212,7 @@ def _national_number(land: Country, born: date, serial: int) -> str:
     return numbers[land.profile](born, serial)
 
 
-def _at(day: date, hour: int = 10, minute: int = 0, tz: str = DENMARK.timezone) -> datetime:
+def _at(day: date, hour: int, minute: int, tz: str) -> datetime:
     """A working hour on ``day``, or on the Monday after when it falls on a weekend."""
     if day.weekday() >= 5:
         day += timedelta(days=7 - day.weekday())
@@ -295,7 +230,7 @@ def _past_working_at(day: date, hour: int, tz: str) -> datetime:
 class _Timeline:
     """Move the services' clock to where a part of the story happened."""
 
-    def __init__(self, real_now: datetime, tz: str = DENMARK.timezone) -> None:
+    def __init__(self, real_now: datetime, tz: str) -> None:
         self.real_now = real_now
         self.tz = tz
 
@@ -360,8 +295,9 @@ def _people(store: Store, land: Country) -> _Cast:
     unit_ids: dict[str, int] = {}
     for name, kind, phone in land.units:
         unit_ids[kind] = units.add_unit(store, cli, name=name, kind=kind, phone=phone).id
-    accounts.add_user(store, cli, username="admin", full_name="Ada Admin", password=PASSWORD, role="admin",
-                      profession="systemadministrator")
+    admin, admin_name, admin_profession = land.admin
+    accounts.add_user(store, cli, username=admin, full_name=admin_name, password=PASSWORD, role="admin",
+                      profession=admin_profession)
     for number, (username, full, profession, kind, role) in enumerate(land.staff):
         accounts.add_user(store, cli, username=username, full_name=full, password=PASSWORD, role=role,
                           profession=profession, unit=unit_ids[kind],
@@ -565,7 +501,7 @@ class _Story:
             guests=(GuestInput(subject.guardians[0].name, land.parent_role),) if subject.guardians else (),
         )
         t.at(meeting.starts_at + timedelta(minutes=10))
-        for item, line in zip(meeting.agenda, land.minutes):
+        for item, line in zip(meeting.agenda, land.minutes, strict=False):  # minutes for the first items
             minutes.save_note(store, by, meeting.id, text=line.format(first=first), agenda_item_id=item.id)
         t.at(meeting.starts_at + timedelta(minutes=55))
         current = meetings.get_meeting(store, by, meeting.id)
@@ -599,7 +535,22 @@ class _Story:
             t.days_ago(2, 12)
             handover.propose(store, giver, their_logs[0].id, to_staff_id=anna.id, message=land.handover_message)
         if self.rules.individual_plan:
-            from relaytui.demo_no import pass_one_to_plan
-
-            pass_one_to_plan(store, land, refs, t)
+            self.pass_one_to_plan()
         t.restore()
+
+    def pass_one_to_plan(self) -> None:
+        """The first of the plan's holder's logs at level 2 or more passes into a plan (R14)."""
+        if self.land.plan is None:
+            return
+        holder, coordinator, reason = self.land.plan
+        by = self.cast.refs[holder]
+        self.t.days_ago(1, 11)
+        for summary in log_list.list_logs(self.store, by, role="holder"):
+            if summary.level < 2 or summary.status != "active":
+                continue
+            try:
+                plan.pass_to_plan(self.store, by, summary.id, coordinator_id=self.cast.refs[coordinator].id,
+                                  reason=reason)
+            except DomainError:
+                continue  # no consent in force on this one: the next
+            return

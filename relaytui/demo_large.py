@@ -6,22 +6,24 @@ PostgreSQL), with ids chosen here so that no row needs a round trip. The data ke
 rules a real database keeps: one open holder period per log, level 1 and above with a
 consent, actors covered by a consent, closed logs with their consultation, and an audit
 trail whose hash chain verifies (``relaytui audit verify``). Every account's password is
-``demo``; ``lene`` leads the largest unit and ``anna`` holds the logs with 1,000 entries.
+``demo``; ``lene`` leads the largest unit and ``anna`` holds the logs with 1,000 entries. The
+names and words are data: data/demo/large.toml, and data/demo/dk.toml for what both demos share.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from relaytui import data_files
+from relaytui.bulk_rows import BulkWriter, NextIds
 from relaytui.db import Store
-from relaytui.demo import DENMARK
+from relaytui.demo import country
 from relaytui.models.subject import fold_name
 
-TZ = "Europe/Copenhagen"
 PASSWORD = "demo"
 
 
@@ -44,149 +46,22 @@ SIZES = {
                    long_logs=5),
 }
 
-FIRST = ("Ida", "Noah", "Emma", "Oscar", "Freja", "William", "Alma", "Karl", "Ella", "Malthe",
-         "Clara", "Alfred", "Agnes", "Viggo", "Sofia", "Arthur", "Ellen", "Lucas", "Olivia", "Aksel",
-         "Lea", "Valdemar", "Karla", "Felix", "Josefine", "Storm", "Liva", "August", "Nora", "Elias",
-         "Asta", "Otto", "Vera", "Carl", "Luna", "Hugo", "Mille", "Theo", "Anna", "Bertram",
-         "Æsa", "Øjvind", "Åge", "Sigrid", "Bjørn", "Tove", "Søs", "Mikkel", "Laura", "Johan")
-LAST = ("Jensen", "Nielsen", "Hansen", "Pedersen", "Andersen", "Christensen", "Larsen", "Sørensen",
-        "Rasmussen", "Jørgensen", "Petersen", "Madsen", "Kristensen", "Olsen", "Thomsen", "Poulsen",
-        "Johansen", "Møller", "Mortensen", "Knudsen", "Østergaard", "Dahl", "Bech", "Lund", "Holm",
-        "Krogh", "Vad", "Friis", "Skov", "Lykke")
-MOTHERS = ("Mette", "Louise", "Camilla", "Maria", "Sara", "Line", "Julie", "Anne", "Pernille", "Tina")
-FATHERS = ("Jesper", "Martin", "Thomas", "Morten", "Rasmus", "Søren", "Michael", "Kasper", "Jonas", "Anders")
-UNIT_KINDS = (("daycare", "Børnehuset"), ("school", "Skole"), ("daycare", "Vuggestuen"),
-              ("school", "Skole"), ("health", "Sundhedsplejen"), ("ppr", "PPR"), ("family", "Familieafdelingen"))
-PROFESSIONS = {"daycare": "pædagog", "school": "lærer", "health": "sundhedsplejerske", "ppr": "psykolog",
-               "family": "socialrådgiver"}
-# The words of the small Danish demo (relaytui.demo), so both demos speak alike.
-CONCERNS = DENMARK.concerns
-NOTES = DENMARK.notes
-EFFORTS = tuple(what for what, _staff, _text in DENMARK.efforts)
-LEVEL_REASONS = ("Bekymringen er vokset; vi holder dialogmøde med forældrene.",
-                 "Der er brug for en tværfaglig indsats med PPR.",
-                 "Stærk bekymring; vi holder underretningsmøde med Familieafdelingen.")
-AGENDA = ("Siden sidst", "Barnets eget perspektiv", "Evaluering af indsatser og mål", "Nye aftaler",
-          "Næste møde")
-
-# The columns each table is written with, in order (every NOT NULL column is named).
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "unit": ("id", "name", "kind", "phone", "leader_id", "version"),
-    "staff": ("id", "username", "full_name", "profession", "unit_id", "role", "email", "phone",
-              "password_hash", "active", "failed_logins", "locked", "language", "created_at", "version"),
-    "subject": ("id", "national_number", "name", "name_key", "birth_date", "kind", "version"),
-    "guardian": ("id", "subject_id", "name", "relation", "phone", "email", "has_custody"),
-    "relay_log": ("id", "subject_id", "holder_id", "unit_id", "created_by", "created_at", "level", "status",
-                  "concern", "trigger", "language", "needs_attention", "closed_at", "closed_by",
-                  "close_reason", "close_basis", "close_consultation", "version"),
-    "handover": ("id", "log_id", "from_staff_id", "to_staff_id", "proposed_at", "message", "transition",
-                 "status", "answered_at", "answer_message", "version"),
-    "holder_period": ("id", "log_id", "staff_id", "started_at", "ended_at", "handover_id"),
-    "level_change": ("id", "log_id", "changed_by", "changed_at", "from_level", "to_level", "reason"),
-    "consent": ("id", "log_id", "giver_kind", "guardian_id", "giver_name", "method", "given_at", "covers_log",
-                "expires_at", "withdrawn_at", "withdrawn_reason", "note", "recorded_by", "recorded_at",
-                "version"),
-    "consent_cover": ("id", "consent_id", "staff_id", "unit_id", "person_name"),
-    "membership": ("id", "log_id", "staff_id", "role", "consent_id", "added_by", "added_at", "removed_at",
-                   "removed_reason"),
-    "meeting": ("id", "log_id", "kind", "starts_at", "duration_minutes", "place", "status", "convened_by",
-                "cancel_reason", "agenda_sent_at", "minutes_finished_at", "version"),
-    "agenda_item": ("id", "meeting_id", "position", "title"),
-    "invitee": ("id", "meeting_id", "staff_id", "name", "role", "attended"),
-    "entry": ("id", "log_id", "author_id", "written_at", "kind", "text", "corrects_id", "meeting_id"),
-    "effort": ("id", "log_id", "what", "responsible_staff_id", "responsible_text", "starts_on", "evaluate_on",
-               "status", "created_by", "created_at", "ended_at", "version"),
-    "goal": ("id", "log_id", "text", "evaluate_on", "status", "created_by", "created_at", "version"),
-    "notification": ("id", "log_id", "made_by", "made_at", "exception", "reason", "recipient"),
-    "read_grant": ("id", "log_id", "staff_id", "granted_by", "granted_at", "expires_at", "reason"),
-    "audit_event": ("id", "at", "staff_id", "username", "action", "log_id", "subject_id", "detail",
-                    "prev_hash", "hash"),
-    "setting": ("key", "value"),
-}
-#: The order that keeps every foreign key pointing at a row already written.
-ORDER = ("unit", "staff", "subject", "guardian", "relay_log", "handover", "holder_period", "level_change",
-         "consent", "consent_cover", "membership", "meeting", "agenda_item", "invitee", "entry", "effort",
-         "goal", "notification", "read_grant")
-
-
-class _Writer:
-    """Buffers rows per table and writes them in bulk, in foreign-key order."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.postgres = store.kind == "postgresql"
-        self.rows: dict[str, list[tuple]] = {name: [] for name in COLUMNS}
-        self.written: dict[str, int] = {name: 0 for name in COLUMNS}
-        from sqlmodel import SQLModel
-
-        import relaytui.models  # noqa: F401  (registers the tables)
-
-        self.tables = SQLModel.metadata.tables
-        self.conn = store.engine.connect()
-        if not self.postgres:
-            # A bulk load into a fresh file: the whole file is thrown away if it fails.
-            self.conn.connection.driver_connection.execute("PRAGMA synchronous=OFF")
-        self.conn.begin()
-
-    def add(self, table: str, row: tuple) -> None:
-        self.rows[table].append(row)
-
-    def flush(self, tables: Iterable[str] = ORDER) -> None:
-        for name in tables:
-            rows = self.rows[name]
-            if not rows:
-                continue
-            columns = COLUMNS[name]
-            if self.postgres:
-                raw = self.conn.connection.driver_connection
-                with raw.cursor() as cursor:
-                    with cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN") as copy:
-                        for row in rows:
-                            copy.write_row(row)
-            else:
-                table = self.tables[name]
-                for start in range(0, len(rows), 20_000):
-                    self.conn.execute(table.insert(), [dict(zip(columns, row)) for row in rows[start:start + 20_000]])
-            self.written[name] += len(rows)
-            rows.clear()
-        self.conn.commit()
-        self.conn.begin()
-
-    def finish(self) -> None:
-        self.flush(list(ORDER) + ["audit_event", "setting"])
-        if self.postgres:
-            for name in ORDER + ("audit_event",):
-                self.conn.exec_driver_sql(
-                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
-                    f"(SELECT coalesce(max(id), 0) + 1 FROM {name}), false)"
-                )
-            self.conn.commit()
-            # After a bulk load: the statistics, and the visibility map without which no
-            # index-only scan skips the table (autovacuum would get there, hours later).
-            raw = self.conn.connection.driver_connection
-            raw.autocommit = True
-            raw.execute("VACUUM ANALYZE")
-            raw.autocommit = False
-        else:
-            self.conn.commit()
-            raw = self.conn.connection.driver_connection
-            raw.execute("PRAGMA synchronous=FULL")
-            raw.execute("ANALYZE")
-        self.conn.commit()
-        self.conn.close()
-
-
-@dataclass
-class _Ids:
-    """The next id of each table (the database is empty: ids start at 1)."""
-
-    next: dict[str, int] = field(default_factory=lambda: {name: 1 for name in COLUMNS})
-
-    def take(self, table: str) -> int:
-        value = self.next[table]
-        self.next[table] = value + 1
-        return value
-
+# Storeby's own names and words, and those it shares with the small Danish demo (Kirkeby), so
+# both demos speak alike.
+STOREBY = data_files.demo_municipality("large")
+KIRKEBY = country("dk")
+TZ = KIRKEBY.timezone
+FIRST = tuple(STOREBY["first_names"])
+LAST = tuple(STOREBY["last_names"])
+MOTHERS = KIRKEBY.mothers
+FATHERS = KIRKEBY.fathers
+UNIT_KINDS = tuple((unit["kind"], unit["name"]) for unit in STOREBY["units"])
+PROFESSIONS: dict[str, str] = STOREBY["professions"]
+CONCERNS = KIRKEBY.concerns
+NOTES = KIRKEBY.notes
+EFFORTS = tuple(what for what, _staff, _text in KIRKEBY.efforts)
+LEVEL_REASONS = KIRKEBY.level_reasons
+AGENDA = tuple(STOREBY["agenda"])
 
 def _cpr(born: date, serial: int) -> str:
     # The seventh digit gives the century: 4 for 2000-2036, 0 for 1900-1999 (as stdnum checks).
@@ -220,14 +95,14 @@ def populate(store: Store, *, size: str | Size = "large", seed: int = 11,
     now = clock.now().astimezone(timezone.utc)
     today = now.astimezone(tz).date()
     report = progress or (lambda phase, done, total: None)
-    writer = _Writer(store)
-    ids = _Ids()
+    writer = BulkWriter(store)
+    ids = NextIds()
     events: list[tuple] = []  # (at, staff_id, action, log_id, subject_id, detail)
     password_hash = sign_in.hash_password(PASSWORD)
     try:
         staff_units, leaders, usernames, names = _people(writer, ids, spec, rng, now, password_hash)
         writer.flush(("unit", "staff"))
-        for key, value in (("profile", "dk"), ("timezone", TZ), ("municipality", "Storeby Kommune"),
+        for key, value in (("profile", KIRKEBY.profile), ("timezone", TZ), ("municipality", STOREBY["municipality"]),
                            ("age_of_own_consent", "16"), ("handover_reminder_days", "7"),
                            ("idle_lock_minutes", "10"), ("language", "")):
             writer.add("setting", (key, value))
@@ -264,53 +139,86 @@ def populate(store: Store, *, size: str | Size = "large", seed: int = 11,
     return dict(writer.written)
 
 
-def _people(writer: _Writer, ids: _Ids, spec: Size, rng: random.Random, now: datetime, password_hash: str):
+def _people(writer: BulkWriter, ids: NextIds, spec: Size, rng: random.Random, now: datetime, password_hash: str):
     """Units with their leaders and staff; the first unit is ten times the others."""
     usernames: dict[int | None, str] = {None: "cli:demo"}
     names: dict[int, str] = {}
     staff_units: list[list[int]] = []
     leaders: list[int] = []
     admin = ids.take("staff")
-    writer.add("staff", (admin, "admin", "Ada Admin", "systemadministrator", None, "admin", "admin@storeby.example",
+    domain = STOREBY["email_domain"]
+    admin_name, admin_full, admin_profession = KIRKEBY.admin
+    writer.add("staff", (admin, admin_name, admin_full, admin_profession, None, "admin", f"{admin_name}@{domain}",
                          "", password_hash, True, 0, False, None, now, 1))
-    usernames[admin] = "admin"
+    usernames[admin] = admin_name
     big = max(spec.staff // 10, 3)
     rest = spec.staff - big
     per_unit = [big] + [rest // (spec.units - 1) + (1 if n < rest % (spec.units - 1) else 0)
                         for n in range(spec.units - 1)]
     for number in range(spec.units):
         unit_id = ids.take("unit")
-        kind, base = ("health", "Sundhedsplejen") if number == 0 else UNIT_KINDS[number % len(UNIT_KINDS)]
+        first_unit = STOREBY["first_unit"]
+        kind, base = (first_unit["kind"], first_unit["name"]) if number == 0 else UNIT_KINDS[number % len(UNIT_KINDS)]
         members = []
         for place in range(per_unit[number]):
             staff_id = ids.take("staff")
             first = FIRST[(staff_id * 7) % len(FIRST)]
             last = LAST[(staff_id * 11) % len(LAST)]
-            if number == 0 and place == 0:
-                username, first, last = "lene", "Lene", "Lund"
-            elif number == 0 and place == 1:
-                username, first, last = "anna", "Anna", "Holm"
+            if number == 0 and place in (0, 1):  # the leader and the main account
+                named = STOREBY["leader" if place == 0 else "main"]
+                username, first, last = named["username"], named["first"], named["last"]
             else:
                 username = f"{first.lower()}{staff_id}"
             role = "leader" if place == 0 else "caseworker"
-            profession = ("leder" if place == 0 else PROFESSIONS[kind])
+            profession = (STOREBY["leader_profession"] if place == 0 else PROFESSIONS[kind])
             writer.add("staff", (staff_id, username, f"{first} {last}", profession, unit_id, role,
-                                 f"{username}@storeby.example", f"+45 70{staff_id:06d}", password_hash, True, 0, False,
+                                 f"{username}@{domain}", f"+45 70{staff_id:06d}", password_hash, True, 0, False,
                                  None, now - timedelta(days=rng.randint(30, 3000)), 1))
             usernames[staff_id] = username
             names[staff_id] = f"{first} {last}"
             members.append(staff_id)
         leaders.append(members[0])
         staff_units.append(members)
-        writer.add("unit", (unit_id, f"{base} {'Storeby' if number == 0 else number}", kind,
+        writer.add("unit", (unit_id, f"{base} {STOREBY['town'] if number == 0 else number}", kind,
                             f"+45 71{number:06d}", members[0], 1))
     return staff_units, leaders, usernames, names
+
+
+@dataclass
+class _Log:
+    """One log while it is written: who holds it, since when, and what its consent allows."""
+
+    index: int
+    id: int
+    subject_id: int
+    unit: int
+    members: list[int]
+    holder: int
+    #: The holder before the one handover, if any (``handed_at``); else ``holder``.
+    first_holder: int
+    leader: int
+    active: bool
+    long: bool
+    created: datetime
+    end: datetime
+    level: int
+    first: str
+    handed_at: datetime | None = None
+    consent_id: int | None = None
+    consent_state: str = "missing"
+    needs_attention: str | None = None
+    covered_actors: list[int] = field(default_factory=list)
+    closed_at: datetime | None = None
+
+    def author(self, at: datetime) -> int:
+        """Who held the log at ``at``."""
+        return self.first_holder if self.handed_at is None or at < self.handed_at else self.holder
 
 
 class _Story:
     """One log at a time: its subject, holder, consents, actors, journal, efforts, meetings."""
 
-    def __init__(self, writer: _Writer, ids: _Ids, spec: Size, rng: random.Random, now: datetime, today: date,
+    def __init__(self, writer: BulkWriter, ids: NextIds, spec: Size, rng: random.Random, now: datetime, today: date,
                  tz: ZoneInfo, staff_units: list[list[int]], leaders: list[int], events: list[tuple],
                  names: dict[int, str]) -> None:
         self.names = names
@@ -349,22 +257,52 @@ class _Story:
         self.w.add("subject", (subject_id, _cpr(born, serial), name, fold_name(name), born, kind, 1))
         guardians = []
         if kind != "pregnant":
-            for relation, names in (("mor", MOTHERS), ("far", FATHERS)):
+            for relation, names in ((KIRKEBY.mother, MOTHERS), (KIRKEBY.father, FATHERS)):
                 guardian_id = self.ids.take("guardian")
                 gname = f"{names[rng.randrange(len(names))]} {last}"
                 self.w.add("guardian", (guardian_id, subject_id, gname, relation, f"+45 2{guardian_id:07d}",
-                                        f"g{guardian_id}@mail.example", relation == "mor" or rng.random() < 0.8))
+                                        f"g{guardian_id}@mail.example", relation == KIRKEBY.mother or rng.random() < 0.8))
                 guardians.append((guardian_id, gname))
         return subject_id, name, guardians
 
     def log(self, index: int) -> None:
+        """One log and everything around it. The random draws keep their order: one seed, one
+        municipality."""
+        log, name, guardians, concern, trigger = self._start(index)
+        self._event(log.created, log.first_holder, "log_created", log.id, log.subject_id)
+        level_rows: list[tuple[int | None, int, datetime, str]] = [(None, 0, log.created, concern)]
+        if log.level >= 1 or index % 4 == 0:
+            self._consent(log, name, guardians, level_rows)
+        else:
+            log.level = 0
+        for from_level, to_level, at, reason in level_rows:
+            self.w.add("level_change", (self.ids.take("level_change"), log.id, log.author(at), at, from_level,
+                                        to_level, reason))
+            if from_level is not None:
+                self._event(at, log.author(at), "level_changed", log.id, log.subject_id, f"to {to_level}")
+        close_basis = self._log_row(log, concern, trigger, len(level_rows))
+        self._holders(log)
+        self._readers(log)
+        readers = [log.holder] + log.covered_actors
+        self._journal(log.id, log.holder, log.first_holder, log.handed_at, log.created, log.end, log.first,
+                      log.long)
+        if log.level >= 1:
+            self._efforts(log.id, log.subject_id, log.holder, readers, log.created, log.end, log.first, log.active)
+            self._meetings(log.id, log.subject_id, log.holder, readers, guardians, log.created, log.end,
+                           log.active, log.level)
+        if log.closed_at is not None:
+            self._event(log.closed_at, log.holder, "log_closed", log.id, log.subject_id, close_basis)
+            if len(self.closed) < 500 and self.rng.random() < 0.05:
+                self.closed.append((log.id, log.subject_id))
+
+    def _start(self, index: int) -> tuple[_Log, str, list[tuple[int, str]], str, str | None]:
+        """Who holds the log, about whom, since when, at which level; a tenth changed holder once."""
         rng, now, spec = self.rng, self.now, self.spec
         long = index in self.long
         active = long or index % 3 == 0
         unit = 0 if (long or rng.random() < 0.15) else rng.randrange(1, spec.units)
         members = self.staff_units[unit]
         holder = members[1] if long or len(members) < 2 else members[rng.randrange(1, len(members))]
-        leader = self.leaders[unit]
         kind = "pregnant" if rng.random() < 0.05 else ("youth" if rng.random() < 0.12 else "child")
         subject_id, name, guardians = self._subject(index, kind)
         first = name.split()[0]
@@ -375,132 +313,126 @@ class _Story:
             created = now - timedelta(days=rng.randint(420, 3000))
             end = created + timedelta(days=rng.randint(60, 380))
         level = 3 if long else rng.choice((0, 1, 1, 2, 2, 3))
-        log_id = self.ids.take("relay_log")
+        log = _Log(index=index, id=self.ids.take("relay_log"), subject_id=subject_id, unit=unit, members=members,
+                   holder=holder, first_holder=holder, leader=self.leaders[unit], active=active, long=long,
+                   created=created, end=end, level=level, first=first)
         concern = CONCERNS[rng.randrange(len(CONCERNS))].format(name=first)
         trigger = "pregnancy_visit" if kind == "pregnant" else rng.choice(
             (None, None, None, "wellbeing_yellow", "wellbeing_red"))
-        # A tenth of the logs changed holder once: the first holder, a handover, the current one.
-        first_holder = holder
-        handed_at = None
         if not long and rng.random() < 0.1 and len(members) > 2:
             first_holder = members[rng.randrange(1, len(members))]
             if first_holder != holder:
-                handed_at = _between(rng, created + timedelta(days=10), end - timedelta(days=5))
-            else:
-                first_holder = holder
-        events = self._event
-        events(created, first_holder, "log_created", log_id, subject_id)
-        level_rows = [(None, 0, created, concern)]
-        consent_id = None
-        consent_state = "missing"
-        needs_attention = None
-        covered_actors: list[int] = []
-        if level >= 1 or index % 4 == 0:
-            consent_id = self.ids.take("consent")
-            given = created + timedelta(days=2, hours=rng.randint(0, 6))
-            roll = rng.random()
-            expires = withdrawn = None
-            withdrawn_reason = None
-            if active and roll < 0.04:
-                expires = now - timedelta(days=rng.randint(1, 60))
-                consent_state = "expired"
-            elif active and roll < 0.08:
-                expires = now + timedelta(days=rng.randint(1, 29))
-                consent_state = "expiring"
-            elif active and roll < 0.11:
-                withdrawn = now - timedelta(days=rng.randint(1, 20))
-                withdrawn_reason = "Mor ringede og trak samtykket tilbage."
-                needs_attention = "consent_withdrawn"
-                consent_state = "withdrawn"
-            else:
-                consent_state = "ok"
-            if guardians:
-                giver_kind, guardian_id, giver_name = "guardian", guardians[0][0], guardians[0][1]
-            else:
-                giver_kind, guardian_id, giver_name = "subject", None, name
-            self.w.add("consent", (consent_id, log_id, giver_kind, guardian_id, giver_name,
-                                   ("signed_form", "digital", "oral")[index % 3], given, True, expires, withdrawn,
-                                   withdrawn_reason, "", first_holder, given, 2 if withdrawn else 1))
-            events(given, first_holder, "consent_recorded", log_id, subject_id, f"consent {consent_id}")
-            if withdrawn:
-                events(withdrawn, holder, "consent_withdrawn", log_id, subject_id, f"consent {consent_id}")
-            # Level 2 and up: one or two colleagues from other units read along, covered by name.
-            for _n in range(0 if level < 2 else rng.randint(1, 2)):
-                actor = self.all_staff[rng.randrange(len(self.all_staff))]
-                if actor in (holder, first_holder, leader) or actor in covered_actors or actor == 1:
-                    continue
-                covered_actors.append(actor)
-                self.w.add("consent_cover", (self.ids.take("consent_cover"), consent_id, actor, None, None))
-            at = given
-            for to in range(1, level + 1):
-                at = at + timedelta(days=rng.randint(3, 30))
-                if at >= end:
-                    at = end - timedelta(hours=to)
-                level_rows.append((to - 1, to, at, LEVEL_REASONS[to - 1]))
+                log.first_holder = first_holder
+                log.handed_at = _between(rng, created + timedelta(days=10), end - timedelta(days=5))
+        return log, name, guardians, concern, trigger
+
+    def _consent(self, log: _Log, name: str, guardians: list[tuple[int, str]],
+                 level_rows: list[tuple[int | None, int, datetime, str]]) -> None:
+        """The consent (some expired, expiring or withdrawn), the colleagues it covers, and the
+        level changes it allows."""
+        rng, now, active = self.rng, self.now, log.active
+        consent_id = log.consent_id = self.ids.take("consent")
+        given = log.created + timedelta(days=2, hours=rng.randint(0, 6))
+        roll = rng.random()
+        expires = withdrawn = None
+        withdrawn_reason = None
+        if active and roll < 0.04:
+            expires = now - timedelta(days=rng.randint(1, 60))
+            log.consent_state = "expired"
+        elif active and roll < 0.08:
+            expires = now + timedelta(days=rng.randint(1, 29))
+            log.consent_state = "expiring"
+        elif active and roll < 0.11:
+            withdrawn = now - timedelta(days=rng.randint(1, 20))
+            withdrawn_reason = KIRKEBY.withdraw_reason
+            log.needs_attention = "consent_withdrawn"
+            log.consent_state = "withdrawn"
         else:
-            level = 0
-        for from_level, to_level, at, reason in level_rows:
-            self.w.add("level_change", (self.ids.take("level_change"), log_id,
-                                        first_holder if handed_at is None or at < handed_at else holder,
-                                        at, from_level, to_level, reason))
-            if from_level is not None:
-                events(at, first_holder if handed_at is None or at < handed_at else holder, "level_changed",
-                       log_id, subject_id, f"to {to_level}")
-        closed_at = closed_by = close_reason = close_basis = consultation = None
-        if not active:
-            closed_at, closed_by = end, holder
-            close_basis = "colleagues" if level <= 1 else "actors"
-            close_reason = "Bekymringen er væk; barnet trives."
-            consultation = "Drøftet på personalemødet med kolleger og aktører."
-            needs_attention = None
-        self.w.add("relay_log", (log_id, subject_id, holder, self.w_unit_id(unit), first_holder, created, level,
-                                 "active" if active else "closed", concern, trigger, "da", needs_attention,
-                                 closed_at, closed_by, close_reason, close_basis, consultation,
-                                 1 + len(level_rows) + (1 if closed_at else 0)))
-        # Holders, and the handover between them.
+            log.consent_state = "ok"
+        if guardians:
+            giver_kind, guardian_id, giver_name = "guardian", guardians[0][0], guardians[0][1]
+        else:
+            giver_kind, guardian_id, giver_name = "subject", None, name
+        self.w.add("consent", (consent_id, log.id, giver_kind, guardian_id, giver_name,
+                               ("signed_form", "digital", "oral")[log.index % 3], given, True, expires, withdrawn,
+                               withdrawn_reason, "", log.first_holder, given, 2 if withdrawn else 1))
+        self._event(given, log.first_holder, "consent_recorded", log.id, log.subject_id, f"consent {consent_id}")
+        if withdrawn:
+            self._event(withdrawn, log.holder, "consent_withdrawn", log.id, log.subject_id, f"consent {consent_id}")
+        # Level 2 and up: one or two colleagues from other units read along, covered by name.
+        for _n in range(0 if log.level < 2 else rng.randint(1, 2)):
+            actor = self.all_staff[rng.randrange(len(self.all_staff))]
+            if actor in (log.holder, log.first_holder, log.leader) or actor in log.covered_actors or actor == 1:
+                continue
+            log.covered_actors.append(actor)
+            self.w.add("consent_cover", (self.ids.take("consent_cover"), consent_id, actor, None, None))
+        at = given
+        for to in range(1, log.level + 1):
+            at = at + timedelta(days=rng.randint(3, 30))
+            if at >= log.end:
+                at = log.end - timedelta(hours=to)
+            level_rows.append((to - 1, to, at, LEVEL_REASONS[to - 1]))
+
+    def _log_row(self, log: _Log, concern: str, trigger: str | None, level_changes: int) -> str | None:
+        """The log's own row, closed with its consultation when it is no longer active; returns
+        the basis it was closed on."""
+        closed_by = close_reason = close_basis = consultation = None
+        if not log.active:
+            log.closed_at, closed_by = log.end, log.holder
+            close_basis = "colleagues" if log.level <= 1 else "actors"
+            close_reason = KIRKEBY.close_reason
+            consultation = STOREBY["close_consultation"]
+            log.needs_attention = None
+        self.w.add("relay_log", (log.id, log.subject_id, log.holder, self.w_unit_id(log.unit), log.first_holder,
+                                 log.created, log.level, "active" if log.active else "closed", concern, trigger,
+                                 "da", log.needs_attention, log.closed_at, closed_by, close_reason, close_basis,
+                                 consultation, 1 + level_changes + (1 if log.closed_at else 0)))
+        return close_basis
+
+    def _holders(self, log: _Log) -> None:
+        """The holder periods and the handover between them; a few handovers still wait."""
+        rng, handed_at, closed_at = self.rng, log.handed_at, log.closed_at
         if handed_at is not None:
             handover_id = self.ids.take("handover")
-            self.w.add("handover", (handover_id, log_id, first_holder, holder, handed_at - timedelta(days=2),
-                                    "Vil du overtage stafetten?", False, "accepted", handed_at, "", 2))
-            self.w.add("holder_period", (self.ids.take("holder_period"), log_id, first_holder, created, handed_at,
-                                         None))
-            self.w.add("holder_period", (self.ids.take("holder_period"), log_id, holder, handed_at, closed_at,
+            self.w.add("handover", (handover_id, log.id, log.first_holder, log.holder, handed_at - timedelta(days=2),
+                                    STOREBY["handover_message"], False, "accepted", handed_at, "", 2))
+            self.w.add("holder_period", (self.ids.take("holder_period"), log.id, log.first_holder, log.created,
+                                         handed_at, None))
+            self.w.add("holder_period", (self.ids.take("holder_period"), log.id, log.holder, handed_at, closed_at,
                                          handover_id))
-            events(handed_at - timedelta(days=2), first_holder, "handover_proposed", log_id, subject_id,
-                   f"handover {handover_id}")
-            events(handed_at, holder, "handover_accepted", log_id, subject_id, f"handover {handover_id}")
+            self._event(handed_at - timedelta(days=2), log.first_holder, "handover_proposed", log.id,
+                        log.subject_id, f"handover {handover_id}")
+            self._event(handed_at, log.holder, "handover_accepted", log.id, log.subject_id,
+                        f"handover {handover_id}")
         else:
-            self.w.add("holder_period", (self.ids.take("holder_period"), log_id, holder, created, closed_at, None))
-        if active and not long and rng.random() < 0.01 and len(members) > 2:
+            self.w.add("holder_period", (self.ids.take("holder_period"), log.id, log.holder, log.created, closed_at,
+                                         None))
+        members = log.members
+        if log.active and not log.long and rng.random() < 0.01 and len(members) > 2:
             to = members[rng.randrange(1, len(members))]
-            if to != holder:
-                proposed = now - timedelta(days=rng.randint(0, 10))
+            if to != log.holder:
+                proposed = self.now - timedelta(days=rng.randint(0, 10))
                 handover_id = self.ids.take("handover")
-                self.w.add("handover", (handover_id, log_id, holder, to, proposed, "Jeg skifter afdeling.", False,
-                                        "pending", None, "", 1))
-                events(proposed, holder, "handover_proposed", log_id, subject_id, f"handover {handover_id}")
-        # Who reads along: the unit's leader (R3), and the colleagues the consent covers (R5).
+                self.w.add("handover", (handover_id, log.id, log.holder, to, proposed,
+                                        STOREBY["pending_handover_message"], False, "pending", None, "", 1))
+                self._event(proposed, log.holder, "handover_proposed", log.id, log.subject_id,
+                            f"handover {handover_id}")
+
+    def _readers(self, log: _Log) -> None:
+        """Who reads along: the unit's leader (R3), and the colleagues the consent covers (R5)."""
+        holder, first_holder, leader = log.holder, log.first_holder, log.leader
         if leader not in (holder, first_holder):
-            self.w.add("membership", (self.ids.take("membership"), log_id, leader, "leader", None, first_holder,
-                                      created, None, None))
+            self.w.add("membership", (self.ids.take("membership"), log.id, leader, "leader", None, first_holder,
+                                      log.created, None, None))
         if first_holder != holder and first_holder != leader:
-            self.w.add("membership", (self.ids.take("membership"), log_id, first_holder, "actor", None, holder,
-                                      handed_at, None, None))
-        for actor in covered_actors:
-            added = created + timedelta(days=3)
-            removed = now - timedelta(days=1) if consent_state == "withdrawn" else None
-            self.w.add("membership", (self.ids.take("membership"), log_id, actor, "actor", consent_id, first_holder,
-                                      added, removed, "consent withdrawn" if removed else None))
-            events(added, first_holder, "actor_added", log_id, subject_id, f"staff {actor}")
-        readers = [holder] + covered_actors
-        self._journal(log_id, holder, first_holder, handed_at, created, end, first, long)
-        if level >= 1:
-            self._efforts(log_id, subject_id, holder, readers, created, end, first, active)
-            self._meetings(log_id, subject_id, holder, readers, guardians, created, end, active, level)
-        if not active:
-            events(closed_at, holder, "log_closed", log_id, subject_id, close_basis)
-            if len(self.closed) < 500 and rng.random() < 0.05:
-                self.closed.append((log_id, subject_id))
+            self.w.add("membership", (self.ids.take("membership"), log.id, first_holder, "actor", None, holder,
+                                      log.handed_at, None, None))
+        for actor in log.covered_actors:
+            added = log.created + timedelta(days=3)
+            removed = self.now - timedelta(days=1) if log.consent_state == "withdrawn" else None
+            self.w.add("membership", (self.ids.take("membership"), log.id, actor, "actor", log.consent_id,
+                                      first_holder, added, removed, "consent withdrawn" if removed else None))
+            self._event(added, first_holder, "actor_added", log.id, log.subject_id, f"staff {actor}")
 
     def w_unit_id(self, unit: int) -> int:
         return unit + 1
@@ -516,7 +448,7 @@ class _Story:
             kind, text = NOTES[rng.randrange(len(NOTES))]
             corrects = None
             if previous is not None and rng.random() < 0.01:
-                corrects, kind, text = previous, "note", "Rettelse: det var om tirsdagen, ikke mandagen."
+                corrects, kind, text = previous, "note", STOREBY["correction"]
             author = first_holder if handed_at is not None and at < handed_at else holder
             self.w.add("entry", (entry_id, log_id, author, at, kind, text.format(name=first), corrects, None))
             previous = entry_id
@@ -538,11 +470,11 @@ class _Story:
                 status, ended = "ended", end
             staff_id = readers[rng.randrange(len(readers))] if rng.random() < 0.6 else None
             self.w.add("effort", (effort_id, log_id, EFFORTS[rng.randrange(len(EFFORTS))].format(name=first),
-                                  staff_id, "" if staff_id else rng.choice(("mor", "far", "hjemmet")), starts,
+                                  staff_id, "" if staff_id else rng.choice(STOREBY["homes"]), starts,
                                   max(evaluate, starts), status, holder, at, ended, 1))
             self._event(at, holder, "effort_added", log_id, subject_id, f"effort {effort_id}")
         goal_id = self.ids.take("goal")
-        self.w.add("goal", (goal_id, log_id, f"{first} trives og deltager i fællesskabet.",
+        self.w.add("goal", (goal_id, log_id, KIRKEBY.goal.format(first=first),
                             self.today + timedelta(days=60) if active else end.date(),
                             "active" if active else "reached", holder, created + timedelta(days=20), 1))
 
@@ -563,8 +495,8 @@ class _Story:
                 status = "cancelled"
             meeting_id = self.ids.take("meeting")
             kind = "notification" if level == 3 and rng.random() < 0.3 else rng.choice(("dialogue", "evaluation"))
-            self.w.add("meeting", (meeting_id, log_id, kind, starts, 60, "Mødelokale 2", status, holder,
-                                   "Forælder syg" if status == "cancelled" else None,
+            self.w.add("meeting", (meeting_id, log_id, kind, starts, 60, KIRKEBY.place, status, holder,
+                                   STOREBY["cancel_reason"] if status == "cancelled" else None,
                                    starts - timedelta(days=7),
                                    starts + timedelta(minutes=55) if status == "held" else None, 1))
             self._event(starts - timedelta(days=10), holder, "meeting_scheduled", log_id, subject_id,
@@ -576,11 +508,11 @@ class _Story:
                 self.w.add("invitee", (self.ids.take("invitee"), meeting_id, staff_id, self.names[staff_id], "",
                                        (rng.random() < 0.9) if done else None))
             if guardians:
-                self.w.add("invitee", (self.ids.take("invitee"), meeting_id, None, guardians[0][1], "forælder",
+                self.w.add("invitee", (self.ids.take("invitee"), meeting_id, None, guardians[0][1], KIRKEBY.parent_role,
                                        True if done else None))
             if kind == "notification" and done and rng.random() < 0.5:
                 self.w.add("notification", (self.ids.take("notification"), log_id, holder, starts + timedelta(hours=2),
-                                            None, "Underretning efter mødet.", "Familieafdelingen"))
+                                            None, STOREBY["notification_reason"], KIRKEBY.notification_recipient))
 
     def grants(self) -> None:
         """A few closed logs that their former holders may read again for a while (R10)."""
@@ -589,7 +521,7 @@ class _Story:
             granted = self.now - timedelta(days=1)
             grant_id = self.ids.take("read_grant")
             self.w.add("read_grant", (grant_id, log_id, staff_id, None, granted, granted + timedelta(days=30),
-                                      "Aktindsigt fra forældrene."))
+                                      STOREBY["grant_reason"]))
             self._event(granted, None, "grant_given", log_id, subject_id,
                         f"grant {grant_id} to staff {staff_id} for 30 days")
 
