@@ -27,7 +27,6 @@ from relaytui import config, db, db_url
 from relaytui.db_url import make_url
 from relaytui.errors import DomainError, InvalidInput, StoreError
 from relaytui.i18n import _
-from relaytui.profiles import DEFAULT_CODE
 
 if TYPE_CHECKING:
     from relaytui.services.access import StaffRef
@@ -278,9 +277,8 @@ def location(ctx: typer.Context) -> config.Location:
     if chosen.demo and chosen.db:
         raise InvalidInput(_("Use either --db or --demo, not both."))
     if chosen.demo:
-        path = config.demo_sqlite_path()
-        if chosen.demo_profile != DEFAULT_CODE:  # each municipality in a file of its own
-            path = path.with_name(f"demo-{chosen.demo_profile}.db")
+        # Each municipality in a file of its own.
+        path = config.demo_sqlite_path().with_name(demo_module().database_name(chosen.demo_profile))
         return config.Location(config.to_url(str(path)), "demo")
     found = config.resolve(chosen.db)
     db_url.normalise_url(found.url)  # a malformed URL is refused here, before anything else
@@ -329,14 +327,19 @@ def staff_count(store: db.Store) -> int:
     return accounts.account_count(store)
 
 
-def populate(store: db.Store, profile: str = "dk") -> None:
+def demo_module() -> Any:
+    """:mod:`relaytui.demo` (which demo, its file, its people), or one clear line where this
+    installation has no demo data."""
     try:
-        from relaytui.demo import populate as fill
+        return importlib.import_module("relaytui.demo")
     except ImportError as exc:
         if exc.name not in ("relaytui.demo",):
             raise
         raise StoreError(_("The demo data is not part of this installation.")) from None
-    fill(store, profile=profile)
+
+
+def populate(store: db.Store, profile: str = "dk") -> None:
+    demo_module().populate(store, profile=profile)
 
 
 def demo_store(ctx: typer.Context) -> db.Store:

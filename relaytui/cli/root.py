@@ -18,7 +18,7 @@ import typer
 
 from relaytui import __version__, config
 from relaytui.cli import accounts, audit, database, grants, papers, serve, setup, units
-from relaytui.cli.common import Group, State, app_store, error_line
+from relaytui.cli.common import Group, State, app_store, demo_module, error_line
 from relaytui.errors import DomainError, InvalidInput
 from relaytui.i18n import LANGUAGES, _, known_language, language_from_environment, set_language
 
@@ -97,8 +97,7 @@ def main_callback(
                 )
             )
         set_language(code)
-    ctx.obj = State(db=db_option, demo=demo,
-                    demo_profile="no" if lang and lang.strip().lower() in ("nb", "nn") else "dk")
+    ctx.obj = State(db=db_option, demo=demo, demo_profile=_demo_profile(lang) if demo else "dk")
     if ctx.invoked_subcommand is None:
         store = app_store(ctx)
         from relaytui.app import run_app
@@ -108,6 +107,11 @@ def main_callback(
         if lang is None and language_from_environment() is None:
             language = store.setting("language") or None
         run_app(store, language=language)
+
+
+def _demo_profile(lang: str | None) -> str:
+    """Which municipality ``--demo`` opens: Sunnfjord with ``--lang nb`` or ``nn``, else Kirkeby."""
+    return demo_module().profile_for_language(lang.strip().lower() if lang else None)
 
 
 def build_app() -> typer.Typer:
