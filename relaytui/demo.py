@@ -23,7 +23,7 @@ from relaytui import data_files, i18n
 from relaytui.db import Store
 from relaytui.errors import DomainError, InvalidInput
 from relaytui.i18n import _
-from relaytui.profiles import DEFAULT_CODE, profile_of
+from relaytui.profiles import DEFAULT_CODE, codes, profile_of
 from relaytui.services import (
     access,
     accounts,
@@ -48,7 +48,8 @@ from relaytui.services.minutes import AgreedEffort
 from relaytui.services.subjects import GuardianInput
 
 PASSWORD = "demo"
-PROFILES = ("dk", "no")
+#: One demo municipality per profile, in data/demo/<code>.toml.
+PROFILES = codes()
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from textual.widgets import Static
 
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _, current_language, ngettext
+from relaytui.profiles import DEFAULT_CODE
 from relaytui.services import installation, writing
 from relaytui.ui.base import host_of
 
@@ -79,7 +80,7 @@ class WritingHints(Static):
         super().__init__("", id=id, classes=classes, markup=False)
         #: ``None`` until the person's choice is read; then whether hints are shown.
         self.enabled: bool | None = None
-        self.profile = "dk"
+        self.profile = DEFAULT_CODE  # until the installation's profile is read
         self.text = ""
         #: The hints now shown (empty when switched off).
         self.hints: list[writing.Hint] = []
