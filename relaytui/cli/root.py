@@ -83,7 +83,7 @@ def main_callback(
         help=_("Use the demo database with made-up people (created and filled on first "
                "use)."),
     )] = False,
-    version: Annotated[bool, typer.Option(
+    _version: Annotated[bool, typer.Option(  # show_version answers it, before anything else
         "--version", callback=show_version, is_eager=True,
         help=_("Show the version and stop."),
     )] = False,
