@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on
@@ -14,12 +13,16 @@ from textual.widgets import Button, Input, Label, RadioSet, Static, TextArea
 
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
-from relaytui.screens.level_change import LogDialog
 from relaytui.services import installation, logs
 from relaytui.ui.base import after_typed_keys
+from relaytui.ui.dialogs import LogDialog
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_in_sentence
 from relaytui.widgets.toggles import MarkedRadioButton
+
+if TYPE_CHECKING:
+    from relaytui.db import Store
+    from relaytui.services.access import StaffRef
 
 class CloseLogDialog(LogDialog):
     """Close the log with the basis and the reason written down (R10).
@@ -192,12 +195,10 @@ class CloseLogDialog(LogDialog):
         self._set_confirming(False)
         super().worker_failed(worker, message)
 
-    def prepare(self) -> Callable[[], object] | None:
-        basis, reason, consultation = self._form()
-        store, staff, log_id = self.store, self.staff, self.detail.id
+    def read_form(self) -> tuple[str, str, str]:
+        return self._form()
 
-        def call() -> logs.LogDetail:
-            return logs.close_log(store, staff, log_id, basis=basis, reason=reason,
-                                  consultation=consultation)
-
-        return call
+    def write(self, store: Store, staff: StaffRef, values: tuple[str, str, str]) -> logs.LogDetail:
+        basis, reason, consultation = values
+        return logs.close_log(store, staff, self.detail.id, basis=basis, reason=reason,
+                              consultation=consultation)

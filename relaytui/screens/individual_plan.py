@@ -6,14 +6,20 @@ the log from the moment it is saved, with the whole history.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.widgets import Input
 
 from relaytui.i18n import N_, _
 from relaytui.screens.handover import ProposeHandoverDialog, person_line
-from relaytui.services import plan
+from relaytui.services import accounts, plan
+from relaytui.ui.forms import FormError
+
+if TYPE_CHECKING:
+    from relaytui.db import Store
+    from relaytui.services.access import StaffRef
 
 
 class IndividualPlanDialog(ProposeHandoverDialog):
@@ -46,28 +52,25 @@ class IndividualPlanDialog(ProposeHandoverDialog):
             return
         chosen.update(Text.assemble(_("Coordinator:"), " ", person_line(self.chosen)))
 
-    def prepare(self) -> Callable[[], object] | None:
+    def read_form(self) -> tuple[accounts.StaffView, str]:
         person = self.chosen
         if person is None:
-            self.show_error(_("Choose the coordinator first: type part of a name or a profession, "
-                              "then pick the person from the list with Enter."))
             self.query_one("#handover-search").focus()
-            return None
-        reason = self.query_one("#handover-message").value
-        store, staff, log_id = self.store, self.staff, self.detail.id
+            raise FormError(_("Choose the coordinator first: type part of a name or a profession, "
+                              "then pick the person from the list with Enter."))
+        return person, self.query_one("#handover-message", Input).value
 
-        def call() -> plan.PlanView:
-            return plan.pass_to_plan(store, staff, log_id, coordinator_id=person.id, reason=reason)
+    def write(self, store: Store, staff: StaffRef, values: tuple[accounts.StaffView, str]) -> plan.PlanView:
+        person, reason = values
+        return plan.pass_to_plan(store, staff, self.detail.id, coordinator_id=person.id, reason=reason)
 
-        return call
-
-    def _saved(self, result: object) -> None:
+    def written(self, result: object) -> None:
         if isinstance(result, plan.PlanView):
             self.app.notify(_("The log is now part of an individual plan, coordinated by {name}.").format(
                 name=result.coordinator_name), markup=False)
             self.handed_on = result.coordinator_id != self.staff.id
         # Not the handover dialog's own message: straight to the frame's.
-        super(ProposeHandoverDialog, self)._saved(result)
+        super(ProposeHandoverDialog, self).written(result)
 
     #: True once another person coordinates the plan (and this one no longer holds the log).
     handed_on = False

@@ -1,28 +1,20 @@
-"""Changing a log's level (R4): the new level, why, and what is missing when it cannot change.
-
-This module also holds what the log view's dialogs share: :class:`LogDialog` (the frame: the
-log it acts on, the installation, a form that keeps what was typed when the service says no)
-and the words and colours of the levels.
-"""
+"""Changing a log's level (R4): the new level, why, and what is missing when it cannot change."""
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, RadioButton, RadioSet, Static, TextArea
-from textual.worker import Worker
 
 from relaytui.i18n import N_, _
 from relaytui.services import installation, logs
-from relaytui.ui.base import RelayScreen, after_typed_keys
+from relaytui.ui.dialogs import LogDialog
+from relaytui.ui.forms import FormError
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge
 from relaytui.widgets.toggles import MarkedRadioButton
@@ -30,124 +22,6 @@ from relaytui.widgets.toggles import MarkedRadioButton
 if TYPE_CHECKING:
     from relaytui.db import Store
     from relaytui.services.access import StaffRef
-
-class LogDialog(RelayScreen, ModalScreen[bool]):
-    """The frame of a dialog over a log: dismisses True when the log changed, False on Escape.
-
-    The installation (and whatever :meth:`load_extra` fetches) is read in a thread when the
-    dialog opens; the change itself runs in a thread too. A refusal from the service is shown
-    inside the dialog, which stays open with everything typed still there.
-    """
-
-    CSS_PATH = "dialogs.tcss"
-    BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel"), id="dialog.cancel",
-                tooltip=N_("Close the dialog without changing anything.")),
-    ]
-
-    def __init__(self, detail: logs.LogDetail) -> None:
-        super().__init__()
-        self.detail = detail
-        self.inst: installation.Installation | None = None
-        #: A change is on its way to the database: its answer, not Escape, closes the dialog.
-        self.saving = False
-
-    # --- opening -------------------------------------------------------------------------
-
-    def on_mount(self) -> None:
-        self.set_busy(True)
-        self._load(self.store, self.staff)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="dialog-load")
-    def _load(self, store: Store, staff: StaffRef) -> None:
-        inst = installation.read(store)
-        extra = self.load_extra(store, staff)
-        self.app.call_from_thread(self._loaded, inst, extra)
-
-    def load_extra(self, store: Store, staff: StaffRef) -> Any:
-        """More to read before the form can be filled (runs in the worker thread)."""
-        return None
-
-    async def _loaded(self, inst: installation.Installation, extra: Any) -> None:
-        self.inst = inst
-        self.set_busy(False)
-        filled = self.ready(inst, extra)
-        if inspect.isawaitable(filled):
-            await filled
-
-    def ready(self, inst: installation.Installation, extra: Any) -> Awaitable[None] | None:
-        """Fill the form for this installation's profile (may be a coroutine, to mount)."""
-        return None
-
-    # --- saving --------------------------------------------------------------------------
-
-    @after_typed_keys
-    def action_submit(self) -> None:
-        if self.busy or self.inst is None:
-            return
-        self.show_error(None)
-        call = self.prepare()
-        if call is None:
-            return
-        self.set_busy(True)
-        self.saving = True
-        self._save(call)
-
-    def prepare(self) -> Callable[[], object] | None:
-        """The service call for what was typed, or None (with a message shown) if not ready."""
-        raise NotImplementedError
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="dialog-save")
-    def _save(self, call: Callable[[], object]) -> None:
-        result = call()
-        self.app.call_from_thread(self._saved, result)
-
-    def _saved(self, result: object) -> None:
-        self.saving = False
-        self.set_busy(False)
-        if self.is_current:
-            self.dismiss(True)
-
-    def worker_failed(self, worker: Worker, message: str) -> None:
-        self.saving = False
-        self.set_busy(False)
-        self.show_error(message)
-
-    def action_cancel(self) -> None:
-        if self.saving:
-            return
-        self.dismiss(False)
-
-    @on(Button.Pressed, ".dialog-cancel")
-    def _cancel_pressed(self) -> None:
-        self.action_cancel()
-
-    @on(Button.Pressed, ".dialog-submit")
-    def _submit_pressed(self) -> None:
-        self.action_submit()
-
-    # --- state ---------------------------------------------------------------------------
-
-    @property
-    def busy(self) -> bool:
-        return self.has_class("-busy")
-
-    def set_busy(self, busy: bool) -> None:
-        self.set_class(busy, "-busy")
-        for button in self.query(".dialog-submit"):
-            button.disabled = busy
-
-    def show_error(self, text: str | None) -> None:
-        error = self.query_one(".dialog-error", Static)
-        error.update(Text(text or ""))
-        error.display = bool(text)
-
-    def title_text(self, what: str) -> Text:
-        """"Change level — Ida Jensen (150121-****)": the dialog's title, the name as text."""
-        return Text.assemble(
-            (what, "bold"), " — ", self.detail.subject_name,
-            f" ({self.detail.national_number_masked})",
-        )
 
 
 class LevelChangeDialog(LogDialog):
@@ -220,24 +94,21 @@ class LevelChangeDialog(LogDialog):
         hint.update(Text(text))
         hint.display = bool(text)
 
-    def show_error(self, text: str | None) -> None:
-        super().show_error(text)
+    def show_error(self, text: str | None, field: str | None = None) -> None:
+        super().show_error(text, field)
         # The service's refusal says what the hint said: once is enough.
         hint = self.query_one("#level-hint", Static)
         if text and hint.display and str(hint.render()) == text:
             hint.display = False
 
-    def prepare(self) -> Callable[[], object] | None:
+    def read_form(self) -> tuple[int, str]:
         level = self.chosen_level()
         if level is None:
-            self.show_error(_("Choose the new level: move with the arrow keys, choose with Enter "
+            raise FormError(_("Choose the new level: move with the arrow keys, choose with Enter "
                               "or Space."))
-            return None
-        reason = self.query_one("#level-reason", TextArea).text
-        store, staff, detail = self.store, self.staff, self.detail
+        return level, self.query_one("#level-reason", TextArea).text
 
-        def call() -> logs.LogDetail:
-            return logs.change_level(store, staff, detail.id, to_level=level, reason=reason,
-                                     version=detail.version)
-
-        return call
+    def write(self, store: Store, staff: StaffRef, values: tuple[int, str]) -> logs.LogDetail:
+        level, reason = values
+        return logs.change_level(store, staff, self.detail.id, to_level=level, reason=reason,
+                                 version=self.detail.version)

@@ -3,323 +3,50 @@
 The holder adds, evaluates and ends efforts and goals here; an actor reads them. Overdue
 evaluations stand out by a word and a colour, never by colour alone. Every write names the
 version it was based on, so a change made meanwhile by someone else is refused, shown, and
-loaded, while what the holder typed stays in the form.
-
-This module also holds what both panes of the log view share (the form dialog, dates typed as
-YYYY-MM-DD, column widths that follow the pane): ``log_actors`` imports it from here.
+loaded, while what the holder typed stays in the form (the dialogs: ``effort_forms``).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date
+from typing import TYPE_CHECKING
 
-from rich.cells import cell_len
 from rich.text import Text
 from textual import events, on, work
-from textual.actions import SkipAction
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widget import Widget
-from textual.widgets import Checkbox, DataTable, Input, Label, Select, Static
-from textual.worker import Worker, get_current_worker
+from textual.widgets import DataTable, Static
+from textual.worker import get_current_worker
 
-from relaytui.errors import StaleWrite
 from relaytui.i18n import N_, _, ngettext
-from relaytui.i18n.formats import date_text
-from relaytui.screens.log_view import NOTHING, LogPane, date_only, label, literal
+from relaytui.screens.effort_forms import (
+    EFFORT_STATUS,
+    GOAL_STATUS,
+    AddEffortDialog,
+    AddGoalDialog,
+    EvaluateEffortDialog,
+    EvaluateGoalDialog,
+    Responsible,
+    responsible_choices,
+)
 from relaytui.services import clock, consent, efforts, installation, logs
-from relaytui.ui.base import RelayModalScreen, after_typed_keys
-from relaytui.widgets.choice import Choice
+from relaytui.ui.dialogs import WritingDialog
+from relaytui.ui.log_pane import NOTHING, READ_ONLY, READ_ONLY_TIP, LogPane, date_only, label
+from relaytui.ui.tables import clip, day, not_loaded, one_line, refill, selected_key, set_columns
 from relaytui.widgets.fitted_table import FittedTable
-from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import LogChanged
-from relaytui.widgets.toggles import MarkedCheckbox
-from relaytui.widgets.writing_hints import WritingHints, hints_binding
 
 if TYPE_CHECKING:
     from relaytui.db import Store
     from relaytui.services.access import StaffRef
 
-DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-EFFORT_STATUS = {"active": N_("active"), "ended": N_("ended")}
-GOAL_STATUS = {"active": N_("active"), "reached": N_("reached"), "dropped": N_("dropped")}
-#: What a goal evaluation decides: the goal stays, was reached, or was dropped.
-GOAL_OUTCOMES = (("active", N_("Continue")), ("reached", N_("Reached")), ("dropped", N_("Dropped")))
 OVERDUE_STYLE = "bold red"
 
 
-# --- shared by both panes --------------------------------------------------------------------
-
-
-def day(value: date | None) -> str:
-    """A date shown in a table, in the user's form (typed dates stay YYYY-MM-DD)."""
-    return date_text(value, NOTHING)
-
-
-def one_line(text: str) -> Text:
-    """Database text on one line, literally (no markup, no control codes)."""
-    return literal(" ".join((text or "").split()))
-
-
-def clip(text: str, width: int) -> Text:
-    """Database text for a table cell: literal, on one line, cut to ``width`` with an ellipsis."""
-    cell = one_line(text)
-    cell.truncate(max(width, 1), overflow="ellipsis")
-    return cell
-
-
-#: The width given to the cell functions: the table cuts, not they.
-UNCUT = 10_000
-
-
-class FormError(Exception):
-    """What the user typed cannot be sent: ``message`` says why, ``field`` where."""
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-
-
-def read_date(value: str, wrong: str, *, example: date, required: bool = True,
-              field: str | None = None) -> date | None:
-    """A date typed as YYYY-MM-DD; ``wrong`` is the whole message, with ``{example}``."""
-    text = (value or "").strip()
-    if not text and not required:
-        return None
-    try:
-        if not DATE_PATTERN.fullmatch(text):
-            raise ValueError(text)
-        return date.fromisoformat(text)
-    except ValueError:
-        raise FormError(wrong.format(example=example.isoformat()), field) from None
-
-
-class LogPaneDialog(RelayModalScreen[bool]):
-    """A form over the log view. Escape closes it unchanged; Ctrl+S (or Enter in the last
-    field) saves in a thread; a refusal is shown in the form, and what was typed stays.
-
-    Subclasses compose ``form()``, check the fields in ``read_form()`` and write in
-    ``write()``; a dialog that changes a versioned row also gives ``reread()`` and
-    ``refreshed()``, so a stale write shows the other person's change and may be made again.
-    It dismisses with True when something was stored.
-    """
-
-    CSS_PATH = "log_panes.tcss"
-    BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel"), id="log_pane.dialog.cancel",
-                tooltip=N_("Close the form without saving.")),
-        Binding("ctrl+s", "save", N_("Save"), id="log_pane.dialog.save",
-                tooltip=N_("Save what the form says.")),
-        # Priority bindings move the focus before the next key is handed out, so nothing a
-        # fast typist (or a paste of "text<Tab>2026-05-01") types lands in the field left.
-        Binding("tab", "next_field", N_("Next field"), id="log_pane.dialog.next_field",
-                show=False, priority=True, tooltip=N_("Go to the next field.")),
-        Binding("shift+tab", "previous_field", N_("Previous field"),
-                id="log_pane.dialog.previous_field", show=False, priority=True,
-                tooltip=N_("Go back to the previous field.")),
-        Binding("enter", "enter_field", N_("Next field"), id="log_pane.dialog.enter",
-                show=False, priority=True,
-                tooltip=N_("Go to the next field; in the last field, save.")),
-    ]
-
-    class Done(Message):
-        """The write went through."""
-
-    class Stale(Message):
-        """Someone changed the row meanwhile: ``fresh`` is how it is now (or None if gone)."""
-
-        def __init__(self, text: str, fresh: Any) -> None:
-            super().__init__()
-            self.text = text
-            self.fresh = fresh
-
-    def __init__(self, *, on_stale: Callable[[], None] | None = None) -> None:
-        super().__init__()
-        self._on_stale = on_stale
-
-    # --- what a dialog says ----------------------------------------------------------------
-
-    def heading(self) -> str:
-        raise NotImplementedError
-
-    def form(self) -> ComposeResult:
-        raise NotImplementedError
-
-    def read_form(self) -> Any:
-        """What was typed, checked; raises FormError."""
-        raise NotImplementedError
-
-    def write(self, store: Store, staff: StaffRef, values: Any) -> None:
-        """Store ``values`` through a service (runs in a thread)."""
-        raise NotImplementedError
-
-    def reread(self, store: Store, staff: StaffRef) -> Any:
-        """The row as it is now, after a stale write (runs in a thread)."""
-        return None
-
-    def refreshed(self, fresh: Any) -> None:
-        """Show the row as it is now; later writes are based on it."""
-
-    # --- the frame -------------------------------------------------------------------------
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="log-dialog"):
-            yield Static(self.heading(), classes="log-dialog-title", markup=False)
-            with VerticalScroll(classes="log-dialog-body"):
-                yield from self.form()
-            yield Static("", id="log-dialog-error", classes="log-dialog-error", markup=False)
-        yield KeyFooter()
-
-    def on_mount(self) -> None:
-        self.query_one("#log-dialog-error").display = False
-        fit_captions(self)
-        first = next((w for w in self.query("Input, Select, OptionList, SelectionList, Checkbox")
-                      if w.focusable), None)
-        if first is not None:
-            first.focus()
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    def action_next_field(self) -> None:
-        self.focus_next()
-
-    def action_previous_field(self) -> None:
-        self.focus_previous()
-
-    def action_enter_field(self) -> None:
-        """Enter in a text field moves to the next field. In the last one (and in lists,
-        choices and buttons) Enter is left to the widget: a text field then submits after
-        every key typed before the Enter, and submitting the last field saves."""
-        fields = [w for w in self.query(Input) if w.focusable]
-        if self.focused in fields and self.focused is not fields[-1]:
-            self.focus_next()
-            return
-        raise SkipAction()
-
-    @on(Input.Submitted)
-    def _enter(self, event: Input.Submitted) -> None:
-        """Enter in the last text field saves."""
-        event.stop()
-        self.action_save()
-
-    @after_typed_keys
-    def action_save(self) -> None:
-        if self.busy:
-            return
-        try:
-            values = self.read_form()
-        except FormError as exc:
-            self.show_error(exc.message, exc.field)
-            return
-        self.show_error("")
-        self.busy = True
-        self._write(self.store, self.staff, values)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="log-pane-dialog")
-    def _write(self, store: Store, staff: StaffRef, values: Any) -> None:
-        try:
-            self.write(store, staff, values)
-        except StaleWrite as exc:
-            self.post_message(self.Stale(exc.message, self.reread(store, staff)))
-            return
-        self.post_message(self.Done())
-
-    def on_log_pane_dialog_done(self, message: Done) -> None:
-        message.stop()
-        self.dismiss(True)
-
-    def on_log_pane_dialog_stale(self, message: Stale) -> None:
-        message.stop()
-        self.busy = False
-        self.refreshed(message.fresh)
-        self.show_error(
-            message.text + "\n"
-            + _("The form now shows their change; what you typed is kept. Save again to make "
-                "your change.")
-        )
-        if self._on_stale is not None:
-            self._on_stale()
-
-    def worker_failed(self, worker: Worker, message: str) -> None:
-        self.busy = False
-        self.show_error(message)
-
-    # --- state -----------------------------------------------------------------------------
-
-    @property
-    def busy(self) -> bool:
-        return self.has_class("-busy")
-
-    @busy.setter
-    def busy(self, value: bool) -> None:
-        self.set_class(value, "-busy")
-
-    def show_error(self, text: str, field: str | None = None) -> None:
-        error = self.query_one("#log-dialog-error", Static)
-        error.update(Text(text))
-        error.display = bool(text)
-        for widget in self.query(Input):
-            widget.remove_class("-invalid")
-        if field:
-            target = self.query_one(f"#{field}")
-            target.add_class("-invalid")
-            target.focus()
-
-    def value(self, selector: str) -> str:
-        return self.query_one(selector, Input).value
-
-
-def form_row(caption: str, *fields: Widget) -> Horizontal:
-    """One line of a form: the caption left, the field(s) right."""
-    return Horizontal(Label(caption, classes="form-caption", markup=False), *fields,
-                      classes="form-row")
-
-
-#: The caption column's usual width (log_panes.tcss); it grows to the longest caption of the
-#: form, up to CAPTION_MOST, and a longer caption wraps.
-CAPTION_LEAST = 20
-CAPTION_MOST = 28
-
-
-def fit_captions(dialog: Widget) -> None:
-    """Make the form's caption column as wide as its longest caption (in the user's language),
-    so that no caption is cut (issue 16): "Stad eller videolenkje" is wider than the usual 20."""
-    captions = list(dialog.query(".form-caption"))
-    if not captions:
-        return
-    longest = max(cell_len(str(caption.content)) for caption in captions)
-    width = min(max(longest + 1, CAPTION_LEAST), CAPTION_MOST)
-    for caption in captions:
-        caption.styles.width = width
-        caption.styles.height = "auto"
-
-
-def field(value: str = "", *, id: str, placeholder: str = "", max_length: int = 0,
-          disabled: bool = False) -> Input:
-    """A one-line text field without a border, so a form fits in 80x24."""
-    return Input(value, id=id, placeholder=placeholder, max_length=max_length, compact=True,
-                 disabled=disabled)
-
-
 # --- what the pane loads ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Responsible:
-    """One choice for who is responsible: a member of staff, or a name typed as text."""
-
-    label: str
-    staff_id: int | None = None
-    text: str = ""
 
 
 @dataclass(frozen=True)
@@ -331,30 +58,6 @@ class EffortsData:
     efforts: tuple[efforts.EffortView, ...]
     goals: tuple[efforts.GoalView, ...]
     responsible: tuple[Responsible, ...]
-
-
-ROLE_WORDS = {
-    "holder": N_("holder"), "coordinator": N_("coordinator"), "leader": N_("leader"), "actor": N_("actor"),
-    "guardian": N_("guardian"), "subject": N_("subject"), "other": N_("other"),
-}
-
-
-def responsible_choices(detail: logs.LogDetail,
-                        actors: Iterable[consent.ActorView]) -> tuple[Responsible, ...]:
-    """The holder and the actors, as the add-effort form offers them (R12). Staff are chosen
-    as themselves; a guardian or another person reading along is written in by name."""
-    choices = [Responsible(_("{name} (holder)").format(name=detail.holder.holder_name),
-                           staff_id=detail.holder_id)]
-    for actor in actors:
-        if actor.staff_id is not None:
-            if actor.staff_id == detail.holder_id:
-                continue
-            what = actor.profession or label(ROLE_WORDS, actor.role)
-            choices.append(Responsible(f"{actor.name} ({what})", staff_id=actor.staff_id))
-        elif actor.name:
-            choices.append(Responsible(f"{actor.name} ({label(ROLE_WORDS, actor.role)})",
-                                       text=actor.name))
-    return tuple(choices)
 
 
 def due_cells(evaluate_on: date | None, status: str, overdue: bool,
@@ -424,45 +127,6 @@ def evaluations_text(title: str, responsible: str, items: Sequence[efforts.Evalu
     return text
 
 
-def refill(table: DataTable, rows: Iterable[tuple[str, list[Text]]], empty: str,
-           empty_column: int = 0, *, current: str | None = None) -> None:
-    """Replace a table's rows, keeping the cursor on the same item (``current``, or the one
-    under the cursor now) when it is still there; an empty table says so in ``empty_column``."""
-    current = current or selected_key(table)
-    table.clear()
-    for key, cells in rows:
-        table.add_row(*cells, key=key)
-    if not table.row_count:
-        blanks = [Text("")] * len(table.columns)
-        blanks[empty_column] = Text(empty, style="italic")
-        table.add_row(*blanks, key="")
-    if current and current in table.rows:
-        table.move_cursor(row=table.get_row_index(current))
-
-
-def not_loaded(failed: bool) -> str:
-    """What an empty table says before its data came."""
-    return _("Not loaded.") if failed else _("Loading…")
-
-
-def selected_key(table: DataTable) -> str | None:
-    """The key of the row under the cursor ("" for the empty-table line), or None."""
-    if not table.row_count:
-        return None
-    return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-
-
-def set_columns(table: DataTable, columns: Sequence[tuple[str, str, int | None]],
-                width: int) -> list[int]:
-    """(Re)build the columns; a :class:`FittedTable` shares its width among them by need and
-    ends a cut cell with "…", so the widths returned (for the cells) are no limit (issue 16).
-    This empties the table: read its ``selected_key`` first and give it to ``refill``."""
-    table.clear(columns=True)
-    for key, heading, _w in columns:
-        table.add_column(Text(_(heading)), key=key)
-    return [UNCUT] * len(columns)
-
-
 # --- the pane --------------------------------------------------------------------------------
 
 EFFORT_COLUMNS = (
@@ -478,9 +142,6 @@ GOAL_COLUMNS = (
     ("status", N_("Status"), 8),
 )
 WRITER_ACTIONS = frozenset({"add_effort", "evaluate", "end_effort", "add_goal"})
-#: The description of a holder's key pressed by a reader: it says why nothing opens (R7).
-READ_ONLY = N_("Why read only")
-READ_ONLY_TIP = N_("Say why you cannot write in this log.")
 
 
 class EffortsPane(LogPane):
@@ -708,7 +369,7 @@ class EffortsPane(LogPane):
         if self.data is None or item is None:
             return
         if isinstance(item, efforts.EffortView):
-            dialog: LogPaneDialog = EvaluateEffortDialog(item, self.data.today, on_stale=self.load)
+            dialog: WritingDialog = EvaluateEffortDialog(item, self.data.today, on_stale=self.load)
         else:
             dialog = EvaluateGoalDialog(item, self.data.today, on_stale=self.load)
         self.app.push_screen(dialog, self._written)
@@ -732,295 +393,3 @@ class EffortsPane(LogPane):
             self.post_message(LogChanged(self.log_id))
 
 
-# --- the dialogs -----------------------------------------------------------------------------
-
-SOMEONE_ELSE = -1
-
-#: A new effort is evaluated this long after it starts (or after the meeting that agreed it),
-#: unless the holder types another date; the next meeting is suggested as far ahead.
-FOLLOW_UP = timedelta(weeks=6)
-
-
-def first_evaluation(start: date) -> date:
-    """When a new effort is evaluated unless the holder types another date."""
-    return start + FOLLOW_UP
-
-
-def default_responsible(choices: Sequence[Responsible]) -> int:
-    """Who a new effort names as responsible unless the holder picks another: the holder (the
-    first choice, see ``responsible_choices``), or a name typed when there is no choice."""
-    return 0 if choices else SOMEONE_ELSE
-
-
-def responsible_rows(choices: Sequence[Responsible], start: int, typed: str = "") -> ComposeResult:
-    """The "Responsible" list ("someone else" first, then the choices) and the field for a name
-    typed instead, which is open only while "someone else" is chosen."""
-    options = [(Text(_("Someone else: type who below")), SOMEONE_ELSE)]
-    options += [(literal(choice.label), index) for index, choice in enumerate(choices)]
-    yield form_row(_("Responsible"), Choice(options, value=start, allow_blank=False,
-                                            id="effort-responsible", compact=True))
-    yield form_row(_("Or type who"), field(typed, id="effort-responsible-text", max_length=200,
-                                           placeholder=_("e.g. mother, the home"),
-                                           disabled=start != SOMEONE_ELSE))
-
-
-def read_responsible(dialog: LogPaneDialog, choices: Sequence[Responsible]) -> tuple[int | None, str]:
-    """The staff member or the typed name chosen in ``responsible_rows``; raises FormError."""
-    choice = dialog.query_one("#effort-responsible", Select).value
-    if choice == SOMEONE_ELSE or not isinstance(choice, int):
-        text = dialog.value("#effort-responsible-text").strip()
-        if not text:
-            raise FormError(
-                _("Name who is responsible: an actor, the holder, or someone in the home such "
-                  "as 'mother'."), "effort-responsible-text")
-        return None, text
-    picked = choices[choice]
-    return picked.staff_id, picked.text
-
-
-@dataclass(frozen=True)
-class NewEffort:
-    """The add-effort form, checked."""
-
-    what: str
-    staff_id: int | None
-    text: str
-    starts_on: date
-    evaluate_on: date
-
-
-class AddEffortDialog(LogPaneDialog):
-    """Who does what, from when, evaluated when: the responsible is the holder, an actor, or
-    someone typed by name such as "mother" or "the home" (R12). What is done gets writing
-    hints (R16)."""
-
-    BINDINGS = [hints_binding()]
-
-    def __init__(self, log_id: int, choices: Sequence[Responsible], today: date) -> None:
-        super().__init__()
-        self.log_id = log_id
-        self.choices = tuple(choices)
-        self.today = today
-
-    def heading(self) -> str:
-        return _("Add an effort")
-
-    def form(self) -> ComposeResult:
-        yield form_row(_("What is done"), field(id="effort-what", max_length=2000,
-                                                placeholder=_("e.g. Ida is picked up by 15:00")))
-        yield WritingHints(id="effort-what-hints")
-        yield from responsible_rows(self.choices, default_responsible(self.choices))
-        yield form_row(_("Starts on"), field(self.today.isoformat(), id="effort-starts",
-                                             max_length=10, placeholder="YYYY-MM-DD"))
-        yield form_row(_("Evaluate on"), field(first_evaluation(self.today).isoformat(),
-                                               id="effort-evaluate", max_length=10,
-                                               placeholder="YYYY-MM-DD"))
-
-    @on(Select.Changed, "#effort-responsible")
-    def _responsible_changed(self, event: Select.Changed) -> None:
-        self.query_one("#effort-responsible-text", Input).disabled = event.value != SOMEONE_ELSE
-
-    @on(Input.Changed, "#effort-what")
-    def _what_typed(self, event: Input.Changed) -> None:
-        self.query_one("#effort-what-hints", WritingHints).follow(event.value)
-
-    def action_toggle_writing_hints(self) -> None:
-        self.query_one("#effort-what-hints", WritingHints).toggle()
-
-    def read_form(self) -> NewEffort:
-        what = self.value("#effort-what").strip()
-        if not what:
-            raise FormError(_("Say what will be done."), "effort-what")
-        staff_id, text = read_responsible(self, self.choices)
-        starts = read_date(self.value("#effort-starts"),
-                           _("Type the start date as YYYY-MM-DD, for example {example}."),
-                           example=self.today, field="effort-starts")
-        evaluate = read_date(self.value("#effort-evaluate"),
-                             _("Type the evaluation date as YYYY-MM-DD, for example {example}."),
-                             example=self.today, field="effort-evaluate")
-        assert starts is not None and evaluate is not None
-        return NewEffort(what, staff_id, text, starts, evaluate)
-
-    def write(self, store: Store, staff: StaffRef, values: NewEffort) -> None:
-        efforts.add_effort(store, staff, self.log_id, what=values.what, starts_on=values.starts_on,
-                           evaluate_on=values.evaluate_on, responsible_staff_id=values.staff_id,
-                           responsible_text=values.text)
-
-
-@dataclass(frozen=True)
-class EvaluationForm:
-    """An evaluation form, checked: what was found, and what happens next."""
-
-    text: str
-    next_on: date | None
-    end: bool = False
-    status: str = "active"
-
-
-def effort_summary(effort: efforts.EffortView) -> Text:
-    """The effort a form is about, as it is now."""
-    text = one_line(effort.what)
-    text.stylize("bold")
-    text.append("\n")
-    text.append_text(literal(_("Responsible: {who}. Evaluate on {date}. Status: {status}.").format(
-        who=effort.responsible, date=day(effort.evaluate_on),
-        status=_("overdue") if effort.overdue else label(EFFORT_STATUS, effort.status))))
-    return text
-
-
-class EvaluateEffortDialog(LogPaneDialog):
-    """What the evaluation found, and either the next evaluation date or the end (R12)."""
-
-    def __init__(self, effort: efforts.EffortView, today: date, *, end: bool = False,
-                 on_stale: Callable[[], None] | None = None) -> None:
-        super().__init__(on_stale=on_stale)
-        self.effort = effort
-        self.today = today
-        self.end = end
-
-    def heading(self) -> str:
-        return _("End the effort") if self.end else _("Evaluate the effort")
-
-    def form(self) -> ComposeResult:
-        yield Static(effort_summary(self.effort), id="evaluation-item", classes="log-dialog-note",
-                     markup=False)
-        yield form_row(_("What was found"), field(id="evaluation-text", max_length=4000,
-                                                  placeholder=_("What worked, what did not")))
-        yield form_row(_("End the effort"), MarkedCheckbox(_("yes, it ends now"), self.end,
-                                                     id="evaluation-end", compact=True))
-        yield form_row(_("Next evaluation"), field(id="evaluation-next", max_length=10,
-                                                   placeholder="YYYY-MM-DD", disabled=self.end))
-
-    @on(Checkbox.Changed, "#evaluation-end")
-    def _end_changed(self, event: Checkbox.Changed) -> None:
-        self.query_one("#evaluation-next", Input).disabled = event.value
-
-    def read_form(self) -> EvaluationForm:
-        text = self.value("#evaluation-text").strip()
-        if not text:
-            raise FormError(_("Write what the evaluation found."), "evaluation-text")
-        end = self.query_one("#evaluation-end", Checkbox).value
-        next_on = None
-        if not end:
-            next_on = read_date(self.value("#evaluation-next"),
-                                _("Type the next evaluation date as YYYY-MM-DD, for example "
-                                  "{example}, or end the effort."),
-                                example=self.today, field="evaluation-next")
-        return EvaluationForm(text, next_on, end)
-
-    def write(self, store: Store, staff: StaffRef, values: EvaluationForm) -> None:
-        efforts.evaluate_effort(store, staff, self.effort.id, version=self.effort.version,
-                                text=values.text, next_evaluate_on=values.next_on, end=values.end)
-
-    def reread(self, store: Store, staff: StaffRef) -> efforts.EffortView | None:
-        return next((e for e in efforts.list_efforts(store, staff, self.effort.log_id)
-                     if e.id == self.effort.id), None)
-
-    def refreshed(self, fresh: efforts.EffortView | None) -> None:
-        if fresh is not None:
-            self.effort = fresh
-            self.query_one("#evaluation-item", Static).update(effort_summary(fresh))
-
-
-def goal_summary(goal: efforts.GoalView) -> Text:
-    """The goal a form is about, as it is now."""
-    text = one_line(goal.text)
-    text.stylize("bold")
-    text.append("\n")
-    text.append(_("Evaluate on {date}. Status: {status}.").format(
-        date=day(goal.evaluate_on),
-        status=_("overdue") if goal.overdue else label(GOAL_STATUS, goal.status)))
-    return text
-
-
-class EvaluateGoalDialog(LogPaneDialog):
-    """Was the goal reached, dropped, or does it continue to a new evaluation date?"""
-
-    def __init__(self, goal: efforts.GoalView, today: date, *,
-                 on_stale: Callable[[], None] | None = None) -> None:
-        super().__init__(on_stale=on_stale)
-        self.goal = goal
-        self.today = today
-
-    def heading(self) -> str:
-        return _("Evaluate the goal")
-
-    def form(self) -> ComposeResult:
-        yield Static(goal_summary(self.goal), id="evaluation-item", classes="log-dialog-note",
-                     markup=False)
-        yield form_row(_("What was found"), field(id="evaluation-text", max_length=4000,
-                                                  placeholder=_("How far the goal was reached")))
-        yield form_row(_("Outcome"), Choice([(Text(_(word)), code) for code, word in GOAL_OUTCOMES],
-                                            value="active", allow_blank=False,
-                                            id="evaluation-outcome", compact=True))
-        yield form_row(_("Next evaluation"), field(id="evaluation-next", max_length=10,
-                                                   placeholder=_("YYYY-MM-DD, or empty")))
-
-    @on(Select.Changed, "#evaluation-outcome")
-    def _outcome_changed(self, event: Select.Changed) -> None:
-        self.query_one("#evaluation-next", Input).disabled = event.value != "active"
-
-    def read_form(self) -> EvaluationForm:
-        text = self.value("#evaluation-text").strip()
-        if not text:
-            raise FormError(_("Write what the evaluation found."), "evaluation-text")
-        status = str(self.query_one("#evaluation-outcome", Select).value)
-        next_on = None
-        if status == "active":
-            next_on = read_date(self.value("#evaluation-next"),
-                                _("Type the next evaluation date as YYYY-MM-DD, for example "
-                                  "{example}, or leave it empty."),
-                                required=False, example=self.today, field="evaluation-next")
-        return EvaluationForm(text, next_on, status=status)
-
-    def write(self, store: Store, staff: StaffRef, values: EvaluationForm) -> None:
-        efforts.evaluate_goal(store, staff, self.goal.id, version=self.goal.version, text=values.text,
-                              status=values.status, next_evaluate_on=values.next_on)
-
-    def reread(self, store: Store, staff: StaffRef) -> efforts.GoalView | None:
-        return next((g for g in efforts.list_goals(store, staff, self.goal.log_id)
-                     if g.id == self.goal.id), None)
-
-    def refreshed(self, fresh: efforts.GoalView | None) -> None:
-        if fresh is not None:
-            self.goal = fresh
-            self.query_one("#evaluation-item", Static).update(goal_summary(fresh))
-
-
-@dataclass(frozen=True)
-class NewGoal:
-    """The add-goal form, checked."""
-
-    text: str
-    evaluate_on: date | None
-
-
-class AddGoalDialog(LogPaneDialog):
-    """A goal everyone works towards, and when it is evaluated."""
-
-    def __init__(self, log_id: int, today: date) -> None:
-        super().__init__()
-        self.log_id = log_id
-        self.today = today
-
-    def heading(self) -> str:
-        return _("Add a goal")
-
-    def form(self) -> ComposeResult:
-        yield form_row(_("Goal"), field(id="goal-text", max_length=2000,
-                                        placeholder=_("e.g. Ida eats breakfast before daycare")))
-        yield form_row(_("Evaluate on"), field(id="goal-evaluate", max_length=10,
-                                               placeholder=_("YYYY-MM-DD, or empty")))
-
-    def read_form(self) -> NewGoal:
-        text = self.value("#goal-text").strip()
-        if not text:
-            raise FormError(_("Describe the goal."), "goal-text")
-        evaluate = read_date(self.value("#goal-evaluate"),
-                             _("Type the evaluation date as YYYY-MM-DD, for example {example}, "
-                               "or leave it empty."), required=False, example=self.today,
-                             field="goal-evaluate")
-        return NewGoal(text, evaluate)
-
-    def write(self, store: Store, staff: StaffRef, values: NewGoal) -> None:
-        efforts.add_goal(store, staff, self.log_id, text=values.text, evaluate_on=values.evaluate_on)

@@ -18,7 +18,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from relaytui.i18n import N_, _
-from relaytui.screens.log_view import LogPane, date_time, label, literal
+from relaytui.ui.log_pane import LogPane, date_time, label, literal
 from relaytui.services import installation, logs
 
 if TYPE_CHECKING:

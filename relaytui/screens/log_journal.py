@@ -20,7 +20,8 @@ from textual.worker import Worker, get_current_worker
 
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
-from relaytui.screens.log_view import READ_ONLY, READ_ONLY_TIP, LogPane, date_time, label, literal
+from relaytui.screens.log_view import READ_ONLY, READ_ONLY_TIP
+from relaytui.ui.log_pane import LogPane, date_time, label, literal
 from relaytui.services import installation, journal
 from relaytui.ui.base import RelayModalScreen, after_typed_keys
 from relaytui.widgets.choice import Choice

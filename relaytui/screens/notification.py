@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -13,8 +13,8 @@ from textual.widgets import Button, Input, Label, RadioSet, Static, TextArea
 
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import local_date_time
-from relaytui.screens.level_change import LogDialog
 from relaytui.services import installation, logs, meetings, notifications
+from relaytui.ui.dialogs import LogDialog
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_in_sentence
 from relaytui.widgets.toggles import MarkedRadioButton
@@ -30,6 +30,16 @@ EXCEPTION_LABELS = {
     "acute": N_("an acute situation"),
     "conflict": N_("guardians who will not agree to a meeting"),
 }
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The notification form, read: why, to whom, and through which meeting or exception."""
+
+    reason: str
+    recipient: str
+    meeting_id: int | None
+    exception: str | None
 
 
 class NotificationDialog(LogDialog):
@@ -128,7 +138,7 @@ class NotificationDialog(LogDialog):
             label.append(", " + meeting.place)
         return label
 
-    def prepare(self) -> Callable[[], object] | None:
+    def read_form(self) -> Notice:
         assert self.inst is not None
         meeting_id: int | None = None
         exception: str | None = None
@@ -142,10 +152,9 @@ class NotificationDialog(LogDialog):
                     exception = str(value)
         reason = self.query_one("#notify-reason", TextArea).text
         recipient = self.query_one("#notify-recipient", Input).value
-        store, staff, log_id = self.store, self.staff, self.detail.id
+        return Notice(reason, recipient, meeting_id, exception)
 
-        def call() -> notifications.NotificationView:
-            return notifications.notify(store, staff, log_id, reason=reason, recipient=recipient,
-                                        meeting_id=meeting_id, exception=exception)
-
-        return call
+    def write(self, store: Store, staff: StaffRef, values: Notice) -> notifications.NotificationView:
+        return notifications.notify(store, staff, self.detail.id, reason=values.reason,
+                                    recipient=values.recipient, meeting_id=values.meeting_id,
+                                    exception=values.exception)

@@ -9,9 +9,8 @@ meeting are exported from the Meetings tab.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -20,10 +19,14 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Label, RadioSet, Static
 
 from relaytui.i18n import N_, _
-from relaytui.screens.level_change import LogDialog
 from relaytui.services import installation, logs
+from relaytui.ui.dialogs import LogDialog
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.toggles import MarkedRadioButton
+
+if TYPE_CHECKING:
+    from relaytui.db import Store
+    from relaytui.services.access import StaffRef
 
 #: The papers the dialog offers, in order: the service's kind and what the user reads.
 PAPERS = (
@@ -95,15 +98,14 @@ class PapersDialog(LogDialog):
         index = self.query_one(selector, RadioSet).pressed_index
         return choices[index if index >= 0 else 0][0]
 
-    def prepare(self) -> Callable[[], object] | None:
-        kind = self._chosen("#papers-kind", PAPERS)
-        form = self._chosen("#papers-format", FORMATS)
-        store, staff, log_id = self.store, self.staff, self.detail.id
-        return lambda: write_paper(store, staff, log_id, kind, form)
+    def read_form(self) -> tuple[str, str]:
+        return self._chosen("#papers-kind", PAPERS), self._chosen("#papers-format", FORMATS)
 
-    def _saved(self, result: Any) -> None:
-        self.saving = False
-        self.set_busy(False)
+    def write(self, store: Store, staff: StaffRef, values: tuple[str, str]) -> Path:
+        kind, form = values
+        return write_paper(store, staff, self.detail.id, kind, form)
+
+    def written(self, result: Any) -> None:
         self.notify(_("Paper saved: {path}").format(path=result), markup=False)
         if self.is_current:
             self.dismiss(False)  # the log did not change

@@ -33,7 +33,7 @@ from relaytui.screens.log_meetings import (
     meeting_bindings,
     status_text,
 )
-from relaytui.screens.log_view import label, literal
+from relaytui.ui.log_pane import label, literal
 from relaytui.services import clock, installation, log_list, meetings
 from relaytui.ui.base import RelayScreen
 from relaytui.widgets.fitted_table import FittedTable

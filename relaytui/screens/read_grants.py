@@ -13,7 +13,6 @@ Every read and change runs in a thread, through :mod:`relaytui.services.grants`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -34,9 +33,10 @@ from textual.widgets import (
 from relaytui.errors import InvalidInput
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import date_text, local_date, local_date_time
-from relaytui.screens.level_change import LogDialog
 from relaytui.services import clock, grants, installation
 from relaytui.ui.base import RelayScreen
+from relaytui.ui.dialogs import LogDialog
+from relaytui.ui.forms import FormError
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import OpenLog
 from relaytui.widgets.toggles import MarkedRadioButton
@@ -110,14 +110,15 @@ class RequestReadDialog(GrantDialog):
         yield Label(_("Why do you need to read it again? (required)"), classes="dialog-label", markup=False)
         yield Input(id="grant-request-reason", max_length=2000)
 
-    def prepare(self) -> Callable[[], object] | None:
-        reason = self.query_one("#grant-request-reason", Input).value
-        store, staff, log_id = self.store, self.staff, self.log_id
-        return lambda: grants.request_read(store, staff, log_id, reason=reason)
+    def read_form(self) -> str:
+        return self.query_one("#grant-request-reason", Input).value
 
-    def _saved(self, result: object) -> None:
+    def write(self, store: Store, staff: StaffRef, values: str) -> object:
+        return grants.request_read(store, staff, self.log_id, reason=values)
+
+    def written(self, result: object) -> None:
         self.app.notify(_("Your request waits for an administrator."), markup=False)
-        super()._saved(result)
+        super().written(result)
 
 
 class GiveGrantDialog(GrantDialog):
@@ -164,7 +165,7 @@ class GiveGrantDialog(GrantDialog):
         self.query_one("#grant-approval").display = inst.country.grant_needs_approval
         self.query_one("#grant-reason", Input).focus()
 
-    def prepare(self) -> Callable[[], object] | None:
+    def read_form(self) -> tuple[str, str, grants.GuardianApproval | None]:
         reason = self.query_one("#grant-reason", Input).value
         until = self.query_one("#grant-until", Input).value
         approval = None
@@ -176,22 +177,21 @@ class GiveGrantDialog(GrantDialog):
                 on_day = grants.read_day(self.query_one("#grant-approved-on", Input).value, what=_(
                     "Write the day the guardians approved, for example {example}."))
             except InvalidInput as exc:
-                self.show_error(exc.message)
-                return None
+                raise FormError(exc.message) from None
             approval = grants.GuardianApproval(who, method, on_day)
-        store, staff, request = self.store, self.staff, self.request
+        return reason, until, approval
 
-        def call() -> grants.GrantView:
-            return grants.give(store, staff, request.id, reason=reason, until=until, approval=approval,
-                               version=request.version)
+    def write(self, store: Store, staff: StaffRef,
+              values: tuple[str, str, grants.GuardianApproval | None]) -> grants.GrantView:
+        reason, until, approval = values
+        return grants.give(store, staff, self.request.id, reason=reason, until=until, approval=approval,
+                           version=self.request.version)
 
-        return call
-
-    def _saved(self, result: object) -> None:
+    def written(self, result: object) -> None:
         if isinstance(result, grants.GrantView):
             self.app.notify(_("{name} may read the closed log until {date}.").format(
                 name=self.request.staff_name, date=date_text(result.until)), markup=False)
-        super()._saved(result)
+        super().written(result)
 
 
 class RefuseGrantDialog(GrantDialog):
@@ -214,10 +214,11 @@ class RefuseGrantDialog(GrantDialog):
         yield Label(_("Why is it refused? (required)"), classes="dialog-label", markup=False)
         yield Input(id="grant-refusal", max_length=2000)
 
-    def prepare(self) -> Callable[[], object] | None:
-        reason = self.query_one("#grant-refusal", Input).value
-        store, staff, request = self.store, self.staff, self.request
-        return lambda: grants.refuse(store, staff, request.id, reason=reason, version=request.version)
+    def read_form(self) -> str:
+        return self.query_one("#grant-refusal", Input).value
+
+    def write(self, store: Store, staff: StaffRef, values: str) -> object:
+        return grants.refuse(store, staff, self.request.id, reason=values, version=self.request.version)
 
 
 class ReadGrantsScreen(RelayScreen):
