@@ -30,7 +30,6 @@ from relaytui.errors import (
 )
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import date_text
-from relaytui.profiles import Profile
 from relaytui.models import (
     HolderPeriod,
     Membership,
@@ -41,6 +40,7 @@ from relaytui.models import (
     Subject,
     Unit,
 )
+from relaytui.profiles import Profile
 from relaytui.services import access, audit, clock, installation, subjects
 
 #: The longest a grant may last, in days from today.

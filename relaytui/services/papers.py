@@ -19,7 +19,6 @@ from sqlmodel import Session, col, select
 from relaytui.db import Store
 from relaytui.errors import NotAllowed, NotFound, RuleViolation
 from relaytui.i18n import _
-from relaytui.profiles import Profile
 from relaytui.models import (
     AuditEvent,
     Effort,
@@ -34,6 +33,7 @@ from relaytui.models import (
     Subject,
     Unit,
 )
+from relaytui.profiles import Profile
 from relaytui.services import access, audit, clock, consent, efforts, installation, invitations, subjects
 from relaytui.services.meetings import MeetingView, meeting_views
 
