@@ -7,7 +7,7 @@ log goes through the services under test.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from stdnum.dk import cpr
 from stdnum.no import fodselsnummer
@@ -75,7 +75,7 @@ def build_world(store, profile: str = "dk") -> World:
     installation.write(store, profile=profile,
                        timezone="Europe/Oslo" if profile == "no" else "Europe/Copenhagen")
     world = World(store=store, profile=profile)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with store.session(write=True) as session:
         for name, kind in (("Solsikken daycare", "daycare"), ("Østre School", "school"),
                            ("Family department", "family")):

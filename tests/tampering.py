@@ -5,7 +5,7 @@ backups."""
 
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import UTC
 
 from relaytui.services import audit
 
@@ -36,7 +36,7 @@ def rechain(store, events) -> list[tuple[str, dict]]:
                                   action=event.action, log_id=event.log_id, subject_id=event.subject_id,
                                   detail=event.detail, prev_hash=previous.get(chain, ""), chain=chain,
                                   event_id=number)
-        at = event.at.astimezone(timezone.utc)
+        at = event.at.astimezone(UTC)
         statements.append((
             "INSERT INTO audit_event (id, at, staff_id, username, action, log_id, subject_id, detail, "
             "prev_hash, hash, chain) VALUES (:id, :at, :staff, :user, :action, :log, :subject, :detail, :prev, "

@@ -3,7 +3,7 @@ past event is dated in the past and every planned meeting in the future, on a wo
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,11 +13,11 @@ from relaytui import demo, i18n
 from relaytui.db import open_store
 from relaytui.models import AuditEvent, Entry, Meeting, RelayLog
 from relaytui.models.log import HolderPeriod, LevelChange
-from relaytui.services import sign_in, clock
+from relaytui.services import clock, sign_in
 
 #: Sunday 6 December 2026, 11:00 in Copenhagen and Oslo; Monday 7 December, 07:30 there.
-SUNDAY = datetime(2026, 12, 6, 10, 0, tzinfo=timezone.utc)
-EARLY_MONDAY = datetime(2026, 12, 7, 6, 30, tzinfo=timezone.utc)
+SUNDAY = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
+EARLY_MONDAY = datetime(2026, 12, 7, 6, 30, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ import re
 import stat
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -82,7 +82,7 @@ def town(sqlite_store, tmp_path):
     anna = world.ref("anna")
     world.log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"], concern="Ida cries.")
     world.meeting = meetings.schedule(store, anna, world.log.id, kind="dialogue", place="Room 2",
-                                      starts_at=datetime(2026, 12, 3, 9, tzinfo=timezone.utc))
+                                      starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC))
     world.db = store.url.replace("sqlite:///", "")
     world.out = tmp_path / "out"
     world.out.mkdir()

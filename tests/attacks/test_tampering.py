@@ -128,7 +128,7 @@ def test_tampering_up_to_the_checkpoint_is_found(trail, case, request):
     elif case == "swap_across_chains":
         # Two events of different people (different chains) change places in the order of ids:
         # each chain's own order is unchanged.
-        first = next(e for e, after in zip(events, events[1:]) if e.chain != after.chain and after.id <= made.last_id)
+        first = next(e for e, after in zip(events, events[1:], strict=False) if e.chain != after.chain and after.id <= made.last_id)
         second = events[events.index(first) + 1]
         _tamper(store, ("UPDATE audit_event SET id = -1 WHERE id = :a", {"a": first.id}),
                 ("UPDATE audit_event SET id = :a WHERE id = :b", {"a": first.id, "b": second.id}),

@@ -17,7 +17,7 @@ from relaytui import config
 from relaytui.cli import app
 from relaytui.db import open_store
 from relaytui.errors import LoginFailed
-from relaytui.services import sign_in, installation
+from relaytui.services import installation, sign_in
 from tests.cli.running import assert_one_line_error, on, run, snapshot
 
 PASSWORD = "correct horse battery staple"

@@ -1,6 +1,6 @@
 """`relaytui export invitation`: the holder's calendar file and letter, nobody else's."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from icalendar import Calendar
 from typer.testing import CliRunner
@@ -18,7 +18,7 @@ def _setup(store):
         give_password(store, name, "secret-pw")
     log = logs.create_log(store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c")
     meeting = meetings.schedule(store, world.ref("anna"), log.id, kind="dialogue",
-                                starts_at=datetime(2026, 12, 3, 9, tzinfo=timezone.utc), place="Room 2",
+                                starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC), place="Room 2",
                                 invitee_staff_ids=(world.ref("lene").id,))
     return store.url.replace("sqlite:///", ""), meeting
 
@@ -31,7 +31,7 @@ def test_the_holder_exports_the_invitation_as_ics_and_as_a_letter(sqlite_store, 
     assert result.exit_code == 0, result.output
     assert out.stat().st_mode & 0o077 == 0  # readable by its owner only
     [event] = Calendar.from_ical(out.read_bytes()).walk("VEVENT")
-    assert event.decoded("dtstart") == datetime(2026, 12, 3, 9, tzinfo=timezone.utc)
+    assert event.decoded("dtstart") == datetime(2026, 12, 3, 9, tzinfo=UTC)
     assert str(event["location"]) == "Room 2"
     assert [str(a.params["cn"]) for a in event["attendee"]] == ["Anna Holm", "Lene Lund"]
     letter = runner.invoke(app, ["--db", db, "export", "invitation", str(meeting.id), "--user", "anna",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -36,7 +36,7 @@ def town(sqlite_store):
         staff_ids=(world.ref("carl").id,)))
     consent.add_actor(store, anna, log.id, staff_id=world.ref("carl").id, consent_id=given.id)
     meeting = meetings.schedule(store, anna, log.id, kind="dialogue",
-                                starts_at=datetime(2026, 12, 3, 9, tzinfo=timezone.utc), place="Rum 2")
+                                starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC), place="Rum 2")
     with store.session() as session:
         number = session.get(Subject, world.subjects["Ida Jensen"]).national_number
     world.db, world.log, world.meeting, world.number = store.url.replace("sqlite:///", ""), log, meeting, number

@@ -6,7 +6,7 @@ command that forgets to log in fails here."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import typer
@@ -47,7 +47,7 @@ def town(sqlite_store, tmp_path):
     anna = world.ref("anna")
     log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"], concern="c")
     meeting = meetings.schedule(store, anna, log.id, kind="dialogue", place="Room 2",
-                                starts_at=datetime(2026, 12, 3, 9, tzinfo=timezone.utc))
+                                starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC))
     with store.session() as session:
         number = session.get(Subject, world.subjects["Ida Jensen"]).national_number
     # A closed log anna held: she may ask to read it again (R10).
@@ -191,7 +191,7 @@ def test_a_locked_account_is_refused_like_at_the_app(town):
 
 
 def test_a_reset_password_shows_in_the_access_report_of_each_child_the_account_reads(town):
-    from relaytui.services import sign_in, audit
+    from relaytui.services import audit, sign_in
 
     store = town.store
     reset = invoke(town, "user reset-password", "--user", "admin", "--password-stdin", input="admin-pw\n")

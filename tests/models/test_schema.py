@@ -75,7 +75,7 @@ def test_sqlite_statistics_are_refreshed_when_the_app_closes(tmp_path):
     """A database that grows from empty is never analysed by SQLite itself: closing the store
     analyses what it queried, so the planner sees the partial and covering indexes' worth."""
     from relaytui.demo_large import Size, populate
-    from relaytui.services import sign_in, dashboard
+    from relaytui.services import dashboard, sign_in
 
     store = open_store(str(tmp_path / "grown.db"))
     store.upgrade()

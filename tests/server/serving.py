@@ -22,7 +22,7 @@ from pathlib import Path
 import pyte
 
 from relaytui.db import open_store
-from relaytui.services import access, accounts, sign_in, installation, keys, logs, subjects, units
+from relaytui.services import access, accounts, installation, keys, logs, sign_in, subjects, units
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")

@@ -113,7 +113,6 @@ async def test_the_terminal_size_and_its_resizes_reach_the_app(server):
         await anna.wait_for("Bo Jensen")
         assert "Quit" in anna.screen.display[25]  # the footer on the last of 26 lines
         anna.resize(120, 34)
-        await asyncio.sleep(0.3)
         for _try in range(100):
             if "Quit" in anna.screen.display[33]:
                 break
@@ -181,7 +180,7 @@ def schedule_meeting(town, place: str) -> int:
     """A meeting of anna's in a few minutes, in ``place``; its id."""
     from datetime import timedelta
 
-    from relaytui.services import sign_in, clock, meetings
+    from relaytui.services import clock, meetings, sign_in
 
     store = open_store(str(town.db))
     try:

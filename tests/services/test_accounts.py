@@ -9,7 +9,13 @@ import pytest
 from sqlmodel import col, select
 
 from relaytui.errors import (
-    AccountClosed, InvalidInput, LoginFailed, NotAllowed, NotFound, RuleViolation, StaleWrite,
+    AccountClosed,
+    InvalidInput,
+    LoginFailed,
+    NotAllowed,
+    NotFound,
+    RuleViolation,
+    StaleWrite,
 )
 from relaytui.models import AuditEvent, Staff, Unit
 from relaytui.services import access, accounts, sign_in, units
@@ -341,7 +347,7 @@ def test_a_concurrent_change_between_read_and_write_is_refused(store, cli, anna,
     def interleave(staff, version):
         real(staff, version)
         with store.engine.begin() as conn:
-            conn.exec_driver_sql("UPDATE staff SET version = version + 1 WHERE id = %d" % staff.id)
+            conn.exec_driver_sql(f"UPDATE staff SET version = version + 1 WHERE id = {int(staff.id)}")
 
     monkeypatch.setattr(accounts, "_check_version", interleave)
     with pytest.raises(StaleWrite):

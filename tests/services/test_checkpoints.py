@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from datetime import UTC
 
 import pytest
 from typer.testing import CliRunner
@@ -74,9 +75,9 @@ def test_a_checkpoint_signs_the_head_of_every_chain(world, tmp_path):
 
 def test_a_checkpoint_of_one_chain_is_signed_as_before_there_were_chains():
     """Checkpoints taken before issue 18 (one chain, no heads) keep their signatures."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    at = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
     assert signing.checkpoint_message(7, "ab", 7, at) == (
         b'relaytui audit checkpoint v1\n[7,"ab",7,"2026-12-01T12:00:00.000000+00:00"]')
     assert signing.checkpoint_message(7, "ab", 7, at, ((3, 7, "ab"), (0, 5, "cd"))) == (
@@ -224,7 +225,7 @@ def test_the_app_on_one_machine_signs_while_it_runs_once_enough_is_new(world, tm
     worker = threading.Thread(target=sign_while_open, args=(world.store, signer, stop), kwargs={"look": 0.05})
     worker.start()
     try:
-        time.sleep(0.3)
+        time.sleep(0.3)  # on purpose: the signer has looked a few times with nothing to sign
         taken_before = checkpoints.read_file(file)[0] if file.exists() else []
         _events(world, 6)
         deadline = time.monotonic() + 10
@@ -242,7 +243,7 @@ def test_the_app_on_one_machine_signs_while_it_runs_once_enough_is_new(world, tm
 def test_a_trail_from_before_the_chains_verifies_after_the_upgrade(tmp_path):
     """Migration 0012 on a trail of one chain with a checkpoint of the first form: both still
     check out, and the chains that follow are signed with them."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from alembic import command
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -255,7 +256,7 @@ def test_a_trail_from_before_the_chains_verifies_after_the_upgrade(tmp_path):
     with store.engine.begin() as conn:
         command.upgrade(store._alembic_config(conn), "0011")
     signer = Signer(Ed25519PrivateKey.generate())
-    start = datetime(2026, 11, 1, 9, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
     previous = ""
     with store.engine.begin() as conn:  # what the app of schema 0011 wrote: one chain
         for n in range(1, 6):

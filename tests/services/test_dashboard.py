@@ -15,7 +15,7 @@ from sqlmodel import col, select
 
 from relaytui.demo_large import Size, populate
 from relaytui.models import Consent, Effort, Handover, Meeting, RelayLog, Staff, Unit
-from relaytui.services import sign_in, clock, consent, dashboard, handover
+from relaytui.services import clock, consent, dashboard, handover, sign_in
 from relaytui.services.dashboard import EXPIRING_DAYS, Figures
 
 WORLD = Size(logs=900, entries=900, meetings=1800, efforts=2700, staff=16, units=2, long_logs=1, long_entries=10)

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from relaytui.errors import AccountClosed, InvalidInput, NotAllowed, NotFound
 from relaytui.models import AuditEvent, Staff
-from relaytui.services import access, accounts, sign_in, keys
+from relaytui.services import access, accounts, keys, sign_in
 from tests.factories import build_world
 
 with warnings.catch_warnings():

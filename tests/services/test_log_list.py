@@ -1,6 +1,6 @@
 """The log list: keyset pages, filters and sorting, in the database, on both stores."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
@@ -163,7 +163,6 @@ def _shown(row) -> dict:
 
 def _comparable(figures: dict) -> dict:
     """Times as aware UTC instants to the second (SQLite hands back naive text for aggregates)."""
-    from datetime import timezone
 
     out = dict(figures)
     for key in ("next_meeting_at", "last_entry_at"):
@@ -171,7 +170,7 @@ def _comparable(figures: dict) -> dict:
         if isinstance(value, str):
             value = datetime.fromisoformat(value)
         if value is not None:
-            value = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+            value = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
             out[key] = value.replace(microsecond=0)
     return out
 
@@ -210,9 +209,9 @@ def test_the_header_of_every_log_shows_the_figures_of_its_own_log(store):
     """Issue 18: opening a log reads its header in one statement; every log's header is
     checked here against its figures read one by one, and the holder's contact against
     subjects.holder_contact."""
-    from relaytui.demo_large import Size, populate
     from sqlmodel import select
 
+    from relaytui.demo_large import Size, populate
     from relaytui.models import RelayLog, Staff
     from relaytui.services import access, subjects
 

@@ -1,6 +1,6 @@
 """Creating, reading and writing logs: R1-R4, R7, R9, R10, R15. Each test tries to break a rule."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlmodel import select
@@ -383,7 +383,7 @@ def test_numbers_are_masked_and_lookups_find_the_holder(world):
 def test_times_are_stored_in_utc_and_come_back_aware(world):
     log = new_log(world)
     assert log.created_at.tzinfo is not None
-    assert abs((log.created_at - datetime.now(timezone.utc)).total_seconds()) < 60
+    assert abs((log.created_at - datetime.now(UTC)).total_seconds()) < 60
 
 
 def test_stale_level_change_is_refused(world):

@@ -1,10 +1,9 @@
 """Minutes lines that become efforts, goals and agreements; conflicts; invitations (R11, R12, R13)."""
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from icalendar import Calendar
-
 from sqlmodel import select
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
@@ -13,7 +12,7 @@ from relaytui.services import efforts, invitations, journal, logs, meetings, min
 from relaytui.services.meetings import GuestInput
 from tests.factories import new_log
 
-WHEN = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc)  # 10:00 in Copenhagen
+WHEN = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen
 
 
 def meeting_with_actor(world, kind="dialogue", **extra):
