@@ -15,7 +15,18 @@ from sqlalchemy import event
 
 from relaytui.demo_large import Size, populate
 from relaytui.services import (
-    access, sign_in, clock, consent, dashboard, efforts, handover, journal, log_list, logs, meetings, papers,
+    access,
+    clock,
+    consent,
+    dashboard,
+    efforts,
+    handover,
+    journal,
+    log_list,
+    logs,
+    meetings,
+    papers,
+    sign_in,
 )
 from relaytui.services.log_list import LogQuery
 
@@ -185,7 +196,14 @@ def _rows_of_log_one(store) -> dict[str, int]:
     from sqlmodel import col, func, select
 
     from relaytui.models import (
-        Consent, ConsentCover, Effort, Evaluation, Goal, HolderPeriod, LevelChange, Membership,
+        Consent,
+        ConsentCover,
+        Effort,
+        Evaluation,
+        Goal,
+        HolderPeriod,
+        LevelChange,
+        Membership,
     )
 
     def count(query) -> int:

@@ -16,7 +16,17 @@ from sqlmodel import col, select
 
 from relaytui.errors import AccountClosed, InvalidInput, LoginFailed, NotAllowed
 from relaytui.models import AuditEvent, Membership
-from relaytui.services import access, accounts, sign_in, clock, consent, log_list, logs, papers, units
+from relaytui.services import (
+    access,
+    accounts,
+    clock,
+    consent,
+    log_list,
+    logs,
+    papers,
+    sign_in,
+    units,
+)
 from relaytui.services.consent import ConsentInput
 from tests.factories import build_world, give_password
 

@@ -14,7 +14,17 @@ from datetime import timedelta
 import pytest
 
 from relaytui.db import open_store
-from relaytui.services import access, accounts, sign_in, clock, installation, journal, logs, meetings, units
+from relaytui.services import (
+    access,
+    accounts,
+    clock,
+    installation,
+    journal,
+    logs,
+    meetings,
+    sign_in,
+    units,
+)
 from tests.e2e.terminal import Terminal, require_tmux
 
 PASSWORD = "a long demo password"

@@ -18,8 +18,8 @@ from __future__ import annotations
 import importlib
 import inspect
 import itertools
-import pkgutil
 import os
+import pkgutil
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -27,15 +27,49 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import relaytui.services as services_package
 from relaytui.errors import DomainError, NotAllowed, RuleViolation
 from relaytui.models import (
-    AgendaItem, Consent, ConsentCover, Effort, Goal, Guardian, Handover, HolderPeriod, Meeting, Membership,
-    ReadGrant, ReadGrantRequest, RelayLog, Staff, Subject, Unit,
+    AgendaItem,
+    Consent,
+    ConsentCover,
+    Effort,
+    Goal,
+    Guardian,
+    Handover,
+    HolderPeriod,
+    Meeting,
+    Membership,
+    ReadGrant,
+    ReadGrantRequest,
+    RelayLog,
+    Staff,
+    Subject,
+    Unit,
 )
-import relaytui.services as services_package
 from relaytui.services import (
-    accounts, audit, clock, consent, dashboard, efforts, grants, handover, installation, invitations, keys,
-    journal, log_list, logs, meetings, minutes, notifications, papers, plan, subjects, units, writing,
+    accounts,
+    audit,
+    clock,
+    consent,
+    dashboard,
+    efforts,
+    grants,
+    handover,
+    installation,
+    invitations,
+    journal,
+    keys,
+    log_list,
+    logs,
+    meetings,
+    minutes,
+    notifications,
+    papers,
+    plan,
+    subjects,
+    units,
+    writing,
 )
 from tests.factories import build_world, national_number
 

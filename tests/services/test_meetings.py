@@ -5,7 +5,16 @@ from datetime import date, timedelta
 import pytest
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
-from relaytui.services import clock, consent, efforts, journal, logs, meetings, minutes, notifications
+from relaytui.services import (
+    clock,
+    consent,
+    efforts,
+    journal,
+    logs,
+    meetings,
+    minutes,
+    notifications,
+)
 from relaytui.services.meetings import GuestInput
 from relaytui.services.minutes import AgreedEffort
 from tests.factories import guardian_consent, new_log

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -13,11 +13,21 @@ from relaytui import documents
 from relaytui.errors import NotAllowed, RuleViolation
 from relaytui.i18n import set_language
 from relaytui.models import AuditEvent
-from relaytui.services import clock, consent, efforts, installation, journal, logs, meetings, minutes, papers
+from relaytui.services import (
+    clock,
+    consent,
+    efforts,
+    installation,
+    journal,
+    logs,
+    meetings,
+    minutes,
+    papers,
+)
 from tests.factories import build_world
 
-NOW = datetime(2026, 11, 23, 8, 0, tzinfo=timezone.utc)
-MEETING_AT = datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc)  # 10:00 in Copenhagen
+NOW = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+MEETING_AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen
 
 
 def pdf_text(data: bytes) -> str:
@@ -238,7 +248,7 @@ def test_an_actor_an_outsider_and_an_administrator_make_no_papers(town, name):
 def test_a_closed_log_gives_no_papers(town):
     logs.close_log(town.store, town.ref("anna"), town.log.id, basis="colleagues", reason="Søren trives.",
                    consultation="Med Lene, 20.11.")
-    for name, make in MAKERS.items():
+    for _name, make in MAKERS.items():
         with pytest.raises((RuleViolation, NotAllowed)):
             make(town, town.ref("anna"))
     assert not any(exports(town, action) for action in EXPORTED)
