@@ -69,12 +69,6 @@ def day_month_text(day: date) -> str:
     return format_skeleton("MMMMd", day, locale=_locale_object(locale()))
 
 
-def number_text(value: int | float) -> str:
-    from babel.numbers import format_decimal
-
-    return format_decimal(value, locale=_locale_object(locale()))
-
-
 def local_date_time(moment: datetime | None, tz: str, missing: str = "-") -> str:
     """A stored UTC moment, in the installation's time zone and the user's format."""
     if moment is None:
