@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from relaytui.i18n import set_language
+from tests.factories import build_world
 from tests.postgres import PG_ADMIN_URL, REQUIRE_PG, pg_available, truncate_all
 
 
@@ -107,3 +108,15 @@ def _quick_password_hashing():
     sign_in.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID))
     yield
     sign_in.set_password_hasher(None)
+
+
+@pytest.fixture
+def world(store):
+    """A Danish municipality on each store."""
+    return build_world(store, "dk")
+
+
+@pytest.fixture
+def no_world(store):
+    """A Norwegian municipality on each store."""
+    return build_world(store, "no")

@@ -57,15 +57,15 @@ def _by_the_rules(store, scope: str, unit_id: int | None, where) -> Figures:
 
 
 @pytest.fixture
-def world(store):
+def demo_store(store):
     populate(store, size=WORLD)
     return store
 
 
-def test_a_caseworkers_figures_are_those_of_the_logs_she_holds(world):
-    anna = sign_in.authenticate(world, "anna", "demo")
-    mine = dashboard.my_figures(world, anna)
-    assert mine == _by_the_rules(world, "mine", None, RelayLog.holder_id == anna.id)
+def test_a_caseworkers_figures_are_those_of_the_logs_she_holds(demo_store):
+    anna = sign_in.authenticate(demo_store, "anna", "demo")
+    mine = dashboard.my_figures(demo_store, anna)
+    assert mine == _by_the_rules(demo_store, "mine", None, RelayLog.holder_id == anna.id)
     assert sum(mine.logs_per_level.values()) > 0
 
 
@@ -112,27 +112,27 @@ def _withdrawn_then_expired(store, unit_id: int) -> None:
                 recorded_by=log.holder_id, recorded_at=now - timedelta(days=given)))
 
 
-def test_a_leaders_figures_are_those_of_the_open_logs_of_each_unit(world):
-    lene = sign_in.authenticate(world, "lene", "demo")
-    _a_pending_handover(world, lene.unit_id)
-    _a_withdrawn_consent(world, lene.unit_id)
-    _withdrawn_then_expired(world, lene.unit_id)
-    figures = dashboard.unit_figures(world, lene)
-    with world.session() as session:
+def test_a_leaders_figures_are_those_of_the_open_logs_of_each_unit(demo_store):
+    lene = sign_in.authenticate(demo_store, "lene", "demo")
+    _a_pending_handover(demo_store, lene.unit_id)
+    _a_withdrawn_consent(demo_store, lene.unit_id)
+    _withdrawn_then_expired(demo_store, lene.unit_id)
+    figures = dashboard.unit_figures(demo_store, lene)
+    with demo_store.session() as session:
         led = session.exec(select(Unit).where(Unit.leader_id == lene.id).order_by(col(Unit.name))).all()
     assert [f.unit_id for f in figures] == [unit.id for unit in led] and figures
     for unit, found in zip(led, figures, strict=True):
-        assert found == _by_the_rules(world, unit.name, unit.id, RelayLog.unit_id == unit.id)
-    # The world is varied enough for each figure to mean something.
+        assert found == _by_the_rules(demo_store, unit.name, unit.id, RelayLog.unit_id == unit.id)
+    # The demo_store is varied enough for each figure to mean something.
     for name in ("overdue_evaluations", "meetings_next_14_days", "pending_handovers", "consent_missing",
                  "consent_expired", "consent_withdrawn", "consent_expiring"):
         assert sum(getattr(f, name) for f in figures) > 0, name
 
 
-def test_closing_a_log_takes_it_out_of_every_figure(world):
-    lene = sign_in.authenticate(world, "lene", "demo")
-    before = dashboard.unit_figures(world, lene)[0]
-    with world.session(write=True) as session:
+def test_closing_a_log_takes_it_out_of_every_figure(demo_store):
+    lene = sign_in.authenticate(demo_store, "lene", "demo")
+    before = dashboard.unit_figures(demo_store, lene)[0]
+    with demo_store.session(write=True) as session:
         log = session.exec(select(RelayLog).where(RelayLog.unit_id == before.unit_id,
                                                   RelayLog.status != "closed").order_by(RelayLog.id)).first()
         level, log_id = log.level, log.id
@@ -140,8 +140,8 @@ def test_closing_a_log_takes_it_out_of_every_figure(world):
         # test is about the dashboard's own filter.
         log.status = "closed"
         session.add(log)
-    after = dashboard.unit_figures(world, lene)[0]
+    after = dashboard.unit_figures(demo_store, lene)[0]
     assert after.logs_per_level[level] == before.logs_per_level[level] - 1
-    with world.session() as session:
+    with demo_store.session() as session:
         assert session.get(RelayLog, log_id).status == "closed"
-    assert after == _by_the_rules(world, after.scope, after.unit_id, RelayLog.unit_id == after.unit_id)
+    assert after == _by_the_rules(demo_store, after.scope, after.unit_id, RelayLog.unit_id == after.unit_id)

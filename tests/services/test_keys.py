@@ -14,7 +14,6 @@ from sqlmodel import select
 from relaytui.errors import AccountClosed, InvalidInput, NotAllowed, NotFound
 from relaytui.models import AuditEvent, Staff
 from relaytui.services import access, accounts, keys, sign_in
-from tests.factories import build_world
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
@@ -26,11 +25,6 @@ def new_key(kind: str = "ssh-ed25519", **options) -> tuple[str, str]:
     private = asyncssh.generate_private_key(kind, comment="anna@laptop", **options)
     public = private.convert_to_public()
     return public.export_public_key().decode(), public.get_fingerprint("sha256")
-
-
-@pytest.fixture
-def world(store):
-    return build_world(store, "dk")
 
 
 def _events(store, action: str) -> list[AuditEvent]:
