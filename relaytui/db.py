@@ -266,6 +266,8 @@ class Store:
         if self._engine is None:
             with self._lock:
                 if self._engine is None:
+                    if self._make_engine is None:
+                        raise RuntimeError("a Store is made with an engine or with make_engine")
                     self._engine = self._make_engine()
         return self._engine
 

@@ -1,6 +1,7 @@
 """Column types and helpers shared by the tables."""
 
 from datetime import timezone
+from typing import Protocol
 
 from sqlalchemy import DateTime
 from sqlalchemy.types import TypeDecorator
@@ -39,3 +40,19 @@ class UTCDateTime(TypeDecorator):
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
 
+
+class _Row(Protocol):
+    @property
+    def id(self) -> int | None: ...
+
+
+def stored_id(row: _Row) -> int:
+    """The id of a row read from the store or flushed to it.
+
+    The tables type ``id`` as ``int | None`` only because a new row has none until it is
+    flushed; a row the services hand on is stored, so its id is there. Saying so here once
+    keeps a missing flush from passing ``None`` on silently.
+    """
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: it was never flushed")
+    return row.id

@@ -184,7 +184,7 @@ def _append(session: Session, pending: list[dict]) -> None:
     if head is None:
         session.execute(insert(Setting), [{"key": key, "value": value}])
     else:
-        session.execute(update(Setting).where(Setting.key == key).values(value=value))
+        session.execute(update(Setting).where(col(Setting.key) == key).values(value=value))
 
 
 def _head_and_ids(session: Session, key: str, count: int) -> tuple[str | None, list[int]]:
@@ -230,7 +230,7 @@ def heads(session: Session) -> dict[int, tuple[int, str] | None]:
     not read as one)."""
     found: dict[int, tuple[int, str] | None] = {}
     rows = session.exec(select(Setting).where(
-        (Setting.key == HEAD_KEY) | col(Setting.key).like(f"{HEAD_KEY}:%"))).all()
+        (col(Setting.key) == HEAD_KEY) | col(Setting.key).like(f"{HEAD_KEY}:%"))).all()
     for row in rows:
         suffix = row.key[len(HEAD_KEY) + 1:]
         if row.key != HEAD_KEY and not (row.key.startswith(HEAD_KEY + ":") and suffix.isdigit()):
@@ -288,7 +288,7 @@ class _Walk:
     events: int
     broken_at: int | None
     problem: str
-    seen: dict
+    seen: dict[int, tuple[str, int, int]]
     newest: int | None
 
 
@@ -301,7 +301,7 @@ def _moment(value) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
-def _walk(session: Session, wanted: set[int] = frozenset()) -> _Walk:
+def _walk(session: Session, wanted: frozenset[int] | set[int] = frozenset()) -> _Walk:
     """Every event in order, its hash recomputed and its link to the one before in its chain
     checked, then every chain's last event against its recorded head. The time is read as the
     database holds it, so that one unreadable event is named instead of ending the walk.
@@ -314,8 +314,10 @@ def _walk(session: Session, wanted: set[int] = frozenset()) -> _Walk:
     count = 0
     seen: dict[int, tuple[str, int, int]] = {}
     statement = (
-        select(AuditEvent.id, type_coerce(AuditEvent.at, String), AuditEvent.staff_id, AuditEvent.username,
-               AuditEvent.action, AuditEvent.log_id, AuditEvent.subject_id, AuditEvent.detail,
+        # sqlmodel.select's overloads stop at four columns (a library typing gap).
+        select(col(AuditEvent.id), type_coerce(AuditEvent.at, String),  # type: ignore[call-overload]
+               col(AuditEvent.staff_id), AuditEvent.username,
+               AuditEvent.action, col(AuditEvent.log_id), col(AuditEvent.subject_id), AuditEvent.detail,
                AuditEvent.prev_hash, AuditEvent.hash,
                # A backup checked before it is upgraded: before schema 0012 all was chain 0.
                AuditEvent.chain if has_column(session.connection(), "audit_event", "chain") else literal(0))
@@ -423,10 +425,10 @@ def subject_trail(store, by, national_number: str) -> tuple[str, list[AccessLine
 
         rows = session.exec(
             select(AuditEvent, Staff, Unit)
-            .join(Staff, Staff.id == AuditEvent.staff_id, isouter=True)
-            .join(Unit, Unit.id == Staff.unit_id, isouter=True)
+            .join(Staff, col(Staff.id) == AuditEvent.staff_id, isouter=True)
+            .join(Unit, col(Unit.id) == Staff.unit_id, isouter=True)
             .where(or_(AuditEvent.subject_id == subject.id,
-                       and_(AuditEvent.action == "list_shown",
+                       and_(col(AuditEvent.action) == "list_shown",
                             col(AuditEvent.detail).like(f"%subjects=%,{subject.id},%"))))
             .order_by(col(AuditEvent.id))
         ).all()

@@ -91,12 +91,14 @@ def in_database(session: Session) -> list[Checkpoint]:
     if not inspect(session.connection()).has_table(AuditCheckpoint.__tablename__):
         return []
     if not has_column(session.connection(), AuditCheckpoint.__tablename__, "heads"):  # before schema 0012
-        rows = session.exec(select(AuditCheckpoint.last_id, AuditCheckpoint.head_hash, AuditCheckpoint.events,
-                                   AuditCheckpoint.at, AuditCheckpoint.key_id, AuditCheckpoint.signature)
-                            .order_by(col(AuditCheckpoint.id))).all()
+        # sqlmodel.select's overloads stop at four columns (a library typing gap).
+        old = session.exec(select(AuditCheckpoint.last_id, AuditCheckpoint.head_hash,  # type: ignore[call-overload]
+                                  AuditCheckpoint.events, AuditCheckpoint.at, AuditCheckpoint.key_id,
+                                  AuditCheckpoint.signature)
+                           .order_by(col(AuditCheckpoint.id))).all()
         return [Checkpoint(last_id=last_id, head_hash=head_hash, events=events, at=at, key_id=key_id,
                            signature=base64.b64decode(signature), source="database")
-                for last_id, head_hash, events, at, key_id, signature in rows]
+                for last_id, head_hash, events, at, key_id, signature in old]
     rows = session.exec(select(AuditCheckpoint).order_by(col(AuditCheckpoint.id))).all()
     return [_row(row) for row in rows]
 
@@ -297,7 +299,7 @@ class Finding:
     failure: bool = True
 
 
-def check(checkpoints: list[Checkpoint], seen: dict[int, tuple[str, int]], key: PublicKey | None,
+def check(checkpoints: list[Checkpoint], seen: dict[int, tuple[str, int, int]], key: PublicKey | None,
           newest_event: int | None) -> list[Finding]:
     """Compare signed checkpoints with what the walk of the chains saw: ``seen`` maps the
     checkpoints' event ids to (hash, how many events up to it, its chain)."""

@@ -80,7 +80,7 @@ def _statement(by_unit: bool):
     per_log = (
         select(Consent.log_id.label("log_id"), func.max(case((in_force, 1), else_=0)).label("force"),
                func.max(case((lasting, 1), else_=0)).label("lasting"))
-        .join(RelayLog, RelayLog.id == Consent.log_id)
+        .join(RelayLog, col(RelayLog.id) == Consent.log_id)
         .where(LOG_IS_OPEN, mine, col(Consent.covers_log).is_(True))
         .group_by(Consent.log_id)
         .subquery()

@@ -55,7 +55,7 @@ def _evaluations(session: Session, owner, ids: set[int]) -> dict[int, tuple[Eval
     if not ids:
         return {}
     rows = session.exec(
-        select(Evaluation, Staff).join(Staff, Staff.id == Evaluation.evaluated_by)
+        select(Evaluation, Staff).join(Staff, col(Staff.id) == Evaluation.evaluated_by)
         .where(col(owner).in_(ids)).order_by(col(Evaluation.evaluated_at), col(Evaluation.id))
     ).all()
     found: dict[int, list[EvaluationView]] = {}
@@ -278,7 +278,7 @@ def overdue_for_holder(store: Store, by: access.StaffRef) -> list[EffortView]:
     with store.session() as session:
         staff = access.require_staff(session, by)
         rows = session.exec(
-            select(Effort).join(RelayLog, RelayLog.id == Effort.log_id).where(
+            select(Effort).join(RelayLog, col(RelayLog.id) == Effort.log_id).where(
                 RelayLog.holder_id == staff.id, RelayLog.status != "closed",
                 Effort.status == "active", col(Effort.evaluate_on) < today,
             ).order_by(col(Effort.evaluate_on))

@@ -397,7 +397,7 @@ def my_closed_logs(store: Store, by: access.StaffRef) -> list[ClosedLogView]:
             select(RelayLog, Subject).join(Subject, col(Subject.id) == col(RelayLog.subject_id))
             .where(RelayLog.status == "closed",
                    or_(col(RelayLog.id).in_(held), col(RelayLog.id).in_(member),
-                       RelayLog.holder_id == staff.id))
+                       col(RelayLog.holder_id) == staff.id))
             .order_by(col(RelayLog.closed_at).desc(), col(RelayLog.id))
         ).all()
         tz = installation.timezone_of(session)

@@ -20,6 +20,7 @@ from relaytui.db import Store
 from relaytui.errors import AccountClosed, InvalidInput, NotFound
 from relaytui.i18n import _
 from relaytui.models import Staff, StaffKey
+from relaytui.models.base import stored_id
 from relaytui.services import access, audit, clock
 from relaytui.services.access import StaffRef
 
@@ -112,7 +113,7 @@ def add_key(store: Store, by: StaffRef, username: str, key_text: str) -> KeyView
             raise InvalidInput(_("This key is already registered ({fingerprint}). A key belongs "
                                  "to one person: each makes their own.").format(
                 fingerprint=key.fingerprint))
-        row = StaffKey(staff_id=staff.id, fingerprint=key.fingerprint, public_key=key.line,
+        row = StaffKey(staff_id=stored_id(staff), fingerprint=key.fingerprint, public_key=key.line,
                        comment=key.comment, added_at=clock.now(),
                        added_by=actor.username if actor is not None else by.username)
         session.add(row)
@@ -212,9 +213,9 @@ def log_in_with_key(store: Store, username: str, fingerprint: str, *, via: str =
                   "unlock it.") if staff.locked else
                 _("This account is disabled. Ask an administrator if you need access again."))
         else:
-            session.execute(update(StaffKey).where(StaffKey.id == key.id).values(last_used_at=now)
+            session.execute(update(StaffKey).where(col(StaffKey.id) == key.id).values(last_used_at=now)
                             .execution_options(synchronize_session=False))
-            session.execute(update(Staff).where(Staff.id == staff.id)
+            session.execute(update(Staff).where(col(Staff.id) == staff.id)
                             .values(last_login_at=now, failed_logins=0)
                             .execution_options(synchronize_session=False))
             audit.record(session, staff_id=staff.id, username=staff.username, action="login",

@@ -102,7 +102,7 @@ _HELD_LOG = aliased(RelayLog, name="held_log")
 
 def _consent_in_force_clause():
     return and_(
-        Consent.log_id == RelayLog.id, col(Consent.covers_log).is_(True),
+        col(Consent.log_id) == RelayLog.id, col(Consent.covers_log).is_(True),
         col(Consent.withdrawn_at).is_(None),
         or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > logs.NOW),
     )
@@ -116,7 +116,7 @@ def _visibility():
     """
     member_ids = (
         select(Membership.log_id)
-        .join(Consent, Consent.id == Membership.consent_id, isouter=True)
+        .join(Consent, col(Consent.id) == Membership.consent_id, isouter=True)
         .where(
             Membership.staff_id == _ME,
             col(Membership.removed_at).is_(None),
@@ -135,7 +135,7 @@ def _member_clause():
     same rule as :func:`_visibility`, asked of one log through the membership index."""
     return (
         select(Membership.log_id)
-        .join(Consent, Consent.id == Membership.consent_id, isouter=True)
+        .join(Consent, col(Consent.id) == Membership.consent_id, isouter=True)
         .where(
             Membership.staff_id == _ME, col(Membership.removed_at).is_(None), Membership.log_id == RelayLog.id,
             or_(col(Membership.consent_id).is_(None),
@@ -306,10 +306,10 @@ def _page_statement(shape: _Shape):
     key = _sort_key(shape.sort)
     columns = (col(RelayLog.id).label("log_id"), key.label("sort_key"))
     if shape.walk:
-        joined = _SubjectFirst(Subject.__table__, RelayLog.__table__, Subject.id == RelayLog.subject_id)
+        joined = _SubjectFirst(Subject.__table__, RelayLog.__table__, col(Subject.id) == RelayLog.subject_id)
         statement = select(*columns).select_from(joined).where(visible)
     else:
-        statement = select(*columns).select_from(RelayLog).join(Subject, Subject.id == RelayLog.subject_id) \
+        statement = select(*columns).select_from(RelayLog).join(Subject, col(Subject.id) == RelayLog.subject_id) \
             .where(visible)
     if shape.level:
         statement = statement.where(RelayLog.level == bindparam("level"))
@@ -351,22 +351,22 @@ def _visible(shape: _Shape):
     per_log = shape.walk or (shape.status == "open" and shape.attention in ("handover", "meeting_soon"))
     if per_log:
         member = _member_clause()
-        who = (and_(member, RelayLog.holder_id != _ME) if shape.role == "actor"
-               else or_(RelayLog.holder_id == _ME, member))
+        who = (and_(member, col(RelayLog.holder_id) != _ME) if shape.role == "actor"
+               else or_(col(RelayLog.holder_id) == _ME, member))
     elif shape.role == "holder":
         who = RelayLog.holder_id == _ME
     elif shape.role == "actor":
-        who = and_(col(RelayLog.id).in_(member_ids), RelayLog.holder_id != _ME)
+        who = and_(col(RelayLog.id).in_(member_ids), col(RelayLog.holder_id) != _ME)
     else:
         who = col(RelayLog.id).in_(union_all(held_ids, member_ids))
     if shape.status == "open":
         visible = and_(open_, who)
     elif shape.status == "closed":
-        visible = and_(RelayLog.status == "closed", granted)
+        visible = and_(col(RelayLog.status) == "closed", granted)
     else:
         visible = and_(
             col(RelayLog.id).in_(union_all(held_ids, member_ids, grant_ids)),
-            or_(and_(open_, who), and_(RelayLog.status == "closed", granted)),
+            or_(and_(open_, who), and_(col(RelayLog.status) == "closed", granted)),
         )
     return visible
 
@@ -380,7 +380,7 @@ def _needing_attention(statement, attention: str | None):
     consent_ok = select(Consent.id).where(_consent_in_force_clause()).exists()
     any_consent = select(Consent.id).where(Consent.log_id == RelayLog.id, col(Consent.covers_log).is_(True)).exists()
     pending = select(Handover.id).where(Handover.log_id == RelayLog.id, Handover.status == "pending").exists()
-    consent_problem = and_(~consent_ok, or_(RelayLog.level >= 1, any_consent))
+    consent_problem = and_(~consent_ok, or_(col(RelayLog.level) >= 1, any_consent))
     if attention == "overdue":
         statement = statement.where(overdue)
     elif attention == "consent":

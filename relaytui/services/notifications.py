@@ -78,7 +78,7 @@ def notify(store: Store, by: access.StaffRef, log_id: int, *, reason: str, recip
 def list_notifications(store: Store, by: access.StaffRef, log_id: int) -> list[NotificationView]:
     with store.session(write=True) as session:
         access.log_for_read(session, by, log_id, what="notifications")
-        rows = session.exec(select(Notification, Staff).join(Staff, Staff.id == Notification.made_by)
+        rows = session.exec(select(Notification, Staff).join(Staff, col(Staff.id) == Notification.made_by)
                             .where(Notification.log_id == log_id).order_by(col(Notification.made_at))).all()
         return [NotificationView(n.id, n.log_id, s.full_name, n.made_at, n.meeting_id, n.exception, n.reason,
                                  n.recipient) for n, s in rows]

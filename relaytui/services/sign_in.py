@@ -12,7 +12,7 @@ import secrets
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import update
-from sqlmodel import select
+from sqlmodel import col, select
 
 from relaytui.db import Store
 from relaytui.errors import AccountClosed, DomainError, InvalidInput, LoginFailed, NotAllowed
@@ -126,7 +126,8 @@ def authenticate(store: Store, username: str, password: str, *, via: str = "") -
         correct = False
     else:
         correct = verify_password(seen, password)
-    new_hash = _hasher.hash(password) if correct and _hasher.check_needs_rehash(seen) else None
+    rehash = correct and seen is not None and _hasher.check_needs_rehash(seen)
+    new_hash = _hasher.hash(password) if rehash else None
 
     failure: LoginFailed | None = None
     ref: StaffRef | None = None
@@ -249,7 +250,7 @@ def change_password(store: Store, username: str, current: str, new: str, *,
         staff = access.acting(session, me)
         assert staff is not None
         session.execute(
-            update(Staff).where(Staff.id == staff.id)
+            update(Staff).where(col(Staff.id) == staff.id)
             .values(password_hash=hashed, must_change_password=False, version=staff.version + 1)
             .execution_options(synchronize_session=False)
         )

@@ -13,7 +13,7 @@ from relaytui.i18n import _
 
 def guarded_update(session: Session, model: Any, row_id: int, version: int, **values: Any) -> None:
     """``UPDATE ... WHERE id = :id AND version = :version``; nothing else is overwritten."""
-    result = session.execute(
+    result = session.exec(
         update(model)
         .where(model.id == row_id, model.version == version)
         .values(version=version + 1, **values)

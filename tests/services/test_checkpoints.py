@@ -289,3 +289,26 @@ def test_a_trail_from_before_the_chains_verifies_after_the_upgrade(tmp_path):
     report = audit.verify(store, admin, public_key=signer.public)
     assert report.intact and report.checkpoints == 2 and report.uncovered == 0, report
     store.dispose()
+
+
+def test_a_signed_head_found_in_another_chain_is_named_as_rewritten():
+    """``check`` reads what the walk saw as (hash, events up to it, chain): a head whose event
+    now sits in another chain is a rewrite although its hash is the same, and a head with
+    fewer events before it is a count. (``check`` was once annotated with pairs.)"""
+    from datetime import datetime
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    signer = signing.Signer(Ed25519PrivateKey.generate())
+    at = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    heads = ((0, 5, "cd"), (3, 7, "ab"))
+    signed = checkpoints.Checkpoint(
+        last_id=7, head_hash="ab", events=7, at=at, key_id=signer.public.id,
+        signature=signer.sign(signing.checkpoint_message(7, "ab", 7, at, heads)), source="database",
+        heads=heads)
+    walked = {5: ("cd", 5, 0), 7: ("ab", 7, 3)}
+    assert checkpoints.check([signed], walked, signer.public, 7) == []
+    moved = {5: ("cd", 5, 0), 7: ("ab", 7, 1)}
+    assert [f.kind for f in checkpoints.check([signed], moved, signer.public, 7)] == ["rewritten"]
+    fewer = {5: ("cd", 5, 0), 7: ("ab", 6, 3)}
+    assert [f.kind for f in checkpoints.check([signed], fewer, signer.public, 7)] == ["count"]
