@@ -1,9 +1,16 @@
 """Subjects (the child, the young person, the pregnant person) and their guardians."""
 
 from datetime import date
+from typing import overload
 
 from sqlalchemy import Index, event
 from sqlmodel import Field, SQLModel
+
+
+@overload
+def fold_name(name: str) -> str: ...
+@overload
+def fold_name(name: str | None) -> str | None: ...
 
 
 def fold_name(name: str | None) -> str | None:

@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 from relaytui.errors import NotAllowed, NotFound, RuleViolation
 from relaytui.i18n import _
 from relaytui.models import Consent, Membership, ReadGrant, RelayLog, Staff
+from relaytui.models.base import stored_id
 from relaytui.services import audit, clock
 
 ROLES = ("caseworker", "leader", "admin")
@@ -143,10 +144,10 @@ def can_read(session: Session, staff: Staff, log: RelayLog) -> bool:
     if staff.role == "admin" or not staff.active or staff.locked:
         return False
     if log.status == "closed":
-        return valid_grant(session, log.id, staff.id) is not None
+        return valid_grant(session, stored_id(log), stored_id(staff)) is not None
     if log.holder_id == staff.id:
         return True
-    return active_membership(session, log.id, staff.id) is not None
+    return active_membership(session, stored_id(log), stored_id(staff)) is not None
 
 
 def _record_refusal(session: Session, by: StaffRef, log_id: int, what: str, why: str) -> None:
@@ -184,7 +185,7 @@ def log_for_read(session: Session, by: StaffRef, log_id: int, *, what: str = "re
     staff = staff_for_log(session, by, log_id, what)
     log = load_log(session, log_id)
     if not can_read(session, staff, log):
-        _record_refusal(session, by, log.id, what, "closed" if log.status == "closed" else "not a reader")
+        _record_refusal(session, by, log_id, what, "closed" if log.status == "closed" else "not a reader")
         if log.status == "closed":
             raise NotAllowed(
                 _("This relay log is closed. Reading it needs a time-limited grant from an "
@@ -205,7 +206,7 @@ def record_read(session: Session, staff: Staff, log: RelayLog, *, what: str) -> 
     action, detail = "read", what
     if log.status == "closed":
         # A closed log is read only under a grant (R10): the trail names the grant.
-        grant = valid_grant(session, log.id, staff.id)
+        grant = valid_grant(session, stored_id(log), stored_id(staff))
         action, detail = "read_under_grant", f"{what}; grant {grant.id if grant else '-'}"
     audit.record(
         session, staff_id=staff.id, username=staff.username, action=action,

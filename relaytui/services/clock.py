@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, timezone
+from typing import overload
 from zoneinfo import ZoneInfo
 
 _now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # noqa: E731
@@ -25,8 +26,14 @@ def today(tz: str = "UTC") -> date:
     return now().astimezone(ZoneInfo(tz)).date()
 
 
+@overload
+def local(moment: datetime, tz: str) -> datetime: ...
+@overload
+def local(moment: datetime | None, tz: str) -> datetime | None: ...
+
+
 def local(moment: datetime | None, tz: str) -> datetime | None:
-    """A stored UTC moment in the installation's time zone, for display."""
+    """A stored UTC moment in the installation's time zone, for display (None stays None)."""
     if moment is None:
         return None
     return moment.astimezone(ZoneInfo(tz))

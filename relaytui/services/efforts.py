@@ -11,6 +11,7 @@ from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotFound, RuleViolation
 from relaytui.i18n import _
 from relaytui.models import Effort, Evaluation, Goal, Staff
+from relaytui.models.base import stored_id
 from relaytui.services import access, clock, installation
 from relaytui.services.versions import guarded_update
 
@@ -72,15 +73,15 @@ def effort_views(session: Session, rows: list[Effort], today: date) -> list[Effo
     names = dict(session.exec(
         select(Staff.id, Staff.full_name).where(col(Staff.id).in_(staff_ids))
     ).all()) if staff_ids else {}
-    evaluations = _evaluations(session, Evaluation.effort_id, {e.id for e in rows})
+    evaluations = _evaluations(session, Evaluation.effort_id, {stored_id(e) for e in rows})
     return [
         EffortView(
-            id=e.id, log_id=e.log_id, what=e.what,
+            id=stored_id(e), log_id=e.log_id, what=e.what,
             responsible=names.get(e.responsible_staff_id, "") if e.responsible_staff_id else e.responsible_text,
             responsible_staff_id=e.responsible_staff_id, starts_on=e.starts_on,
             evaluate_on=e.evaluate_on, status=e.status,
             overdue=e.status == "active" and e.evaluate_on < today,
-            evaluations=evaluations.get(e.id, ()), version=e.version,
+            evaluations=evaluations.get(stored_id(e), ()), version=e.version,
         )
         for e in rows
     ]
@@ -91,12 +92,12 @@ def effort_view(session: Session, effort: Effort, today: date) -> EffortView:
 
 
 def goal_views(session: Session, rows: list[Goal], today: date) -> list[GoalView]:
-    evaluations = _evaluations(session, Evaluation.goal_id, {g.id for g in rows})
+    evaluations = _evaluations(session, Evaluation.goal_id, {stored_id(g) for g in rows})
     return [
         GoalView(
-            id=g.id, log_id=g.log_id, text=g.text, evaluate_on=g.evaluate_on, status=g.status,
+            id=stored_id(g), log_id=g.log_id, text=g.text, evaluate_on=g.evaluate_on, status=g.status,
             overdue=g.status == "active" and g.evaluate_on is not None and g.evaluate_on < today,
-            evaluations=evaluations.get(g.id, ()), version=g.version,
+            evaluations=evaluations.get(stored_id(g), ()), version=g.version,
         )
         for g in rows
     ]
@@ -138,9 +139,9 @@ def add_effort(store: Store, by: access.StaffRef, log_id: int, *, what: str, sta
         staff, log = access.log_for_write(session, by, log_id, what="effort")
         check_responsible(session, log, responsible_staff_id, responsible_text)
         effort = Effort(
-            log_id=log.id, what=what, responsible_staff_id=responsible_staff_id,
+            log_id=stored_id(log), what=what, responsible_staff_id=responsible_staff_id,
             responsible_text=(responsible_text or "").strip() if responsible_staff_id is None else "",
-            starts_on=starts_on, evaluate_on=evaluate_on, created_by=staff.id, created_at=clock.now(),
+            starts_on=starts_on, evaluate_on=evaluate_on, created_by=stored_id(staff), created_at=clock.now(),
             meeting_id=meeting_id,
         )
         session.add(effort)
@@ -177,9 +178,9 @@ def update_effort(store: Store, by: access.StaffRef, effort_id: int, *, version:
             check_responsible(session, log, responsible_staff_id, responsible_text or "")
             values["responsible_staff_id"] = responsible_staff_id
             values["responsible_text"] = (responsible_text or "").strip() if responsible_staff_id is None else ""
-        guarded_update(session, Effort, effort.id, version, **values)
+        guarded_update(session, Effort, stored_id(effort), version, **values)  # and refreshes effort
         access.write_audit(session, staff, by, "effort_changed", log=log, detail=f"effort {effort.id}")
-        return effort_view(session, session.get(Effort, effort.id), clock.today(inst.timezone))
+        return effort_view(session, effort, clock.today(inst.timezone))
 
 
 def evaluate_effort(store: Store, by: access.StaffRef, effort_id: int, *, version: int, text: str,
@@ -201,12 +202,12 @@ def evaluate_effort(store: Store, by: access.StaffRef, effort_id: int, *, versio
             raise RuleViolation(_("This effort has ended; start a new one."), rule="R12")
         now = clock.now()
         values = {"status": "ended", "ended_at": now} if end else {"evaluate_on": next_evaluate_on}
-        guarded_update(session, Effort, effort.id, version, **values)
-        session.add(Evaluation(effort_id=effort.id, evaluated_by=staff.id, evaluated_at=now, text=text,
+        guarded_update(session, Effort, stored_id(effort), version, **values)  # and refreshes effort
+        session.add(Evaluation(effort_id=effort.id, evaluated_by=stored_id(staff), evaluated_at=now, text=text,
                                next_evaluate_on=None if end else next_evaluate_on))
         session.flush()
         access.write_audit(session, staff, by, "effort_evaluated", log=log, detail=f"effort {effort.id}")
-        return effort_view(session, session.get(Effort, effort.id), today)
+        return effort_view(session, effort, today)
 
 
 def list_efforts(store: Store, by: access.StaffRef, log_id: int) -> list[EffortView]:
@@ -229,7 +230,7 @@ def add_goal(store: Store, by: access.StaffRef, log_id: int, *, text: str,
     inst = installation.read(store)
     with store.session(write=True) as session:
         staff, log = access.log_for_write(session, by, log_id, what="goal")
-        goal = Goal(log_id=log.id, text=text, evaluate_on=evaluate_on, created_by=staff.id,
+        goal = Goal(log_id=stored_id(log), text=text, evaluate_on=evaluate_on, created_by=stored_id(staff),
                     created_at=clock.now(), meeting_id=meeting_id)
         session.add(goal)
         session.flush()
@@ -251,13 +252,13 @@ def evaluate_goal(store: Store, by: access.StaffRef, goal_id: int, *, version: i
             raise NotFound(_("There is no such goal."))
         staff, log = access.log_for_write(session, by, goal.log_id, what="goal")
         now = clock.now()
-        guarded_update(session, Goal, goal.id, version, status=status,
+        guarded_update(session, Goal, stored_id(goal), version, status=status,  # and refreshes goal
                        evaluate_on=next_evaluate_on if status == "active" else goal.evaluate_on)
-        session.add(Evaluation(goal_id=goal.id, evaluated_by=staff.id, evaluated_at=now, text=text,
+        session.add(Evaluation(goal_id=goal.id, evaluated_by=stored_id(staff), evaluated_at=now, text=text,
                                next_evaluate_on=next_evaluate_on))
         session.flush()
         access.write_audit(session, staff, by, "goal_evaluated", log=log, detail=f"goal {goal.id}")
-        return goal_view(session, session.get(Goal, goal.id), clock.today(inst.timezone))
+        return goal_view(session, goal, clock.today(inst.timezone))
 
 
 def list_goals(store: Store, by: access.StaffRef, log_id: int) -> list[GoalView]:

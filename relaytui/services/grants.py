@@ -40,6 +40,7 @@ from relaytui.models import (
     Subject,
     Unit,
 )
+from relaytui.models.base import stored_id
 from relaytui.profiles import Profile
 from relaytui.services import access, audit, clock, installation, subjects
 
@@ -192,30 +193,31 @@ def request_read(store: Store, by: access.StaffRef, log_id: int, *, reason: str)
         raise InvalidInput(_("Write why you need to read the closed log again."), rule="R10")
     with store.session(write=True) as session:
         staff = access.staff_for_log(session, by, log_id, "grant request")
+        staff_id = stored_id(staff)
         log = access.load_log(session, log_id)
         if log.status != "closed":
-            _refuse_request(session, by, log.id, "log open")
+            _refuse_request(session, by, log_id, "log open")
             raise RuleViolation(
                 _("This relay log is open: its holder and actors read it without a grant."), rule="R10")
-        if not _was_reader(session, log, staff.id):
-            _refuse_request(session, by, log.id, "never held or read it")
+        if not _was_reader(session, log, staff_id):
+            _refuse_request(session, by, log_id, "never held or read it")
             raise NotAllowed(
                 _("Only someone who held this relay log or read it as an actor while it was open "
                   "can ask to read it again."), rule="R10")
         tz = installation.timezone_of(session)
-        grant = access.valid_grant(session, log.id, staff.id)
+        grant = access.valid_grant(session, log_id, staff_id)
         if grant is not None:
             raise InvalidInput(_("You may already read this closed log until {date}.").format(
                 date=date_text(_until(grant.expires_at, tz))))
-        waiting = _pending(session, log.id, staff.id)
+        waiting = _pending(session, log_id, staff_id)
         if waiting is not None:
             raise InvalidInput(_("You asked on {date} already; the request waits for an administrator.")
                                .format(date=date_text(clock.local(waiting.requested_at, tz).date())))
-        row = ReadGrantRequest(log_id=log.id, staff_id=staff.id, requested_at=clock.now(), reason=reason)
+        row = ReadGrantRequest(log_id=log_id, staff_id=staff_id, requested_at=clock.now(), reason=reason)
         session.add(row)
         session.flush()
         access.write_audit(session, staff, by, "grant_requested", log=log, detail=f"request {row.id}")
-        return row.id
+        return stored_id(row)
 
 
 def _views(session: Session, rows: list[ReadGrantRequest]) -> list[RequestView]:
@@ -233,9 +235,9 @@ def _views(session: Session, rows: list[ReadGrantRequest]) -> list[RequestView]:
         person = staff[r.staff_id]
         unit = unit_rows.get(person.unit_id) if person.unit_id else None
         out.append(RequestView(
-            id=r.id, log_id=r.log_id, subject_name=subject.name,
+            id=stored_id(r), log_id=r.log_id, subject_name=subject.name,
             national_number_masked=subjects.mask(subject.national_number), closed_at=log.closed_at,
-            staff_id=person.id, staff_username=person.username, staff_name=person.full_name,
+            staff_id=stored_id(person), staff_username=person.username, staff_name=person.full_name,
             unit_name=unit.name if unit else "", requested_at=r.requested_at, reason=r.reason,
             status=r.status, answered_by_name=r.answered_by_name, answered_at=r.answered_at,
             answer=r.answer, version=r.version,
@@ -333,7 +335,7 @@ def give(store: Store, by: access.StaffRef, request_id: int, *, reason: str, unt
             raise NotFound(_("The person who asked has no active account any more; refuse the request."))
         if reader.role == "admin":
             raise NotAllowed(_("Administrators do not read relay logs, not even with a grant."), rule="R9")
-        grant = ReadGrant(log_id=log.id, staff_id=reader.id, granted_by=admin.id if admin else None,
+        grant = ReadGrant(log_id=stored_id(log), staff_id=stored_id(reader), granted_by=admin.id if admin else None,
                           granted_at=clock.now(), expires_at=_end_of(day, inst.timezone), reason=reason,
                           request_id=row.id,
                           approved_by=checked.name if checked else None,
@@ -366,7 +368,7 @@ def refuse(store: Store, by: access.StaffRef, request_id: int, *, reason: str,
 def _grant_view(session: Session, grant: ReadGrant, tz: str) -> GrantView:
     giver = session.get(Staff, grant.granted_by) if grant.granted_by else None
     return GrantView(
-        id=grant.id, log_id=grant.log_id, staff_id=grant.staff_id, until=_until(grant.expires_at, tz),
+        id=stored_id(grant), log_id=grant.log_id, staff_id=grant.staff_id, until=_until(grant.expires_at, tz),
         expires_at=grant.expires_at,
         granted_by_name=giver.full_name if giver else _("an administrator at the command line"),
         reason=grant.reason, approved_by=grant.approved_by, approval_method=grant.approval_method,
@@ -420,8 +422,8 @@ def my_closed_logs(store: Store, by: access.StaffRef) -> list[ClosedLogView]:
         audit.record_view(session, staff_id=staff.id, username=staff.username, what="closed logs",
                           subject_ids=[log.subject_id for log, _subject in rows])
         return [ClosedLogView(
-            log_id=log.id, subject_name=subject.name, national_number_masked=subjects.mask(subject.national_number),
-            closed_at=log.closed_at, pending_request_id=pending.get(log.id),
+            log_id=stored_id(log), subject_name=subject.name, national_number_masked=subjects.mask(subject.national_number),
+            closed_at=log.closed_at, pending_request_id=pending.get(stored_id(log)),
             grant_until=_until(granted[log.id], tz) if log.id in granted else None,
             last_status=answered[log.id].status if log.id in answered else None,
             last_answer=answered[log.id].answer if log.id in answered else None,

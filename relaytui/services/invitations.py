@@ -146,7 +146,7 @@ def ics(store: Store, by: access.StaffRef, meeting_id: int) -> bytes:
         attendee.params["role"] = vText("CHAIR" if invitee.staff_id is not None and invitee.name == inv.convener
                                         else "REQ-PARTICIPANT")
         attendee.params["partstat"] = vText("NEEDS-ACTION")
-        event.add("attendee", attendee, encode=0)
+        event.add("attendee", attendee, encode=False)
     calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar.to_ical()

@@ -12,6 +12,7 @@ from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotFound
 from relaytui.i18n import _
 from relaytui.models import Entry, Staff
+from relaytui.models.base import stored_id
 from relaytui.services import access, clock
 
 ENTRY_KINDS = ("note", "assessment", "agreement", "positive")
@@ -43,7 +44,7 @@ def write_entry(store: Store, by: access.StaffRef, log_id: int, *, text: str, ki
             target = session.get(Entry, corrects_id)
             if target is None or target.log_id != log.id:
                 raise NotFound(_("The entry to correct is not in this log."))
-        entry = Entry(log_id=log.id, author_id=staff.id, written_at=clock.now(), kind=kind,
+        entry = Entry(log_id=stored_id(log), author_id=stored_id(staff), written_at=clock.now(), kind=kind,
                       text=text, corrects_id=corrects_id)
         session.add(entry)
         session.flush()
@@ -54,9 +55,9 @@ def write_entry(store: Store, by: access.StaffRef, log_id: int, *, text: str, ki
 def _entry_view(session: Session, entry: Entry, corrections: dict[int, list[int]]) -> EntryView:
     author = session.get(Staff, entry.author_id)
     return EntryView(
-        id=entry.id, log_id=entry.log_id, author_name=author.full_name if author else "",
+        id=stored_id(entry), log_id=entry.log_id, author_name=author.full_name if author else "",
         written_at=entry.written_at, kind=entry.kind, text=entry.text,
-        corrects_id=entry.corrects_id, corrected_by=tuple(corrections.get(entry.id, [])),
+        corrects_id=entry.corrects_id, corrected_by=tuple(corrections.get(stored_id(entry), [])),
         meeting_id=entry.meeting_id,
     )
 
@@ -71,9 +72,10 @@ def list_entries(store: Store, by: access.StaffRef, log_id: int, *, limit: int =
 def read_journal(session: Session, log_id: int, limit: int) -> list[EntryView]:
     # Columns, not entities: a journal of 500 entries as ORM objects costs more in Python
     # than the statement; the authors come with them (a few people write a log).
+    # (sqlmodel.select's overloads stop at four columns: a library typing gap.)
     rows = session.exec(
-        select(Entry.id, Entry.log_id, Entry.written_at, Entry.kind, Entry.text, Entry.corrects_id,
-               Entry.meeting_id, Staff.full_name)
+        select(Entry.id, Entry.log_id, Entry.written_at,  # type: ignore[call-overload]
+               Entry.kind, Entry.text, Entry.corrects_id, Entry.meeting_id, Staff.full_name)
         .join(Staff, Staff.id == Entry.author_id, isouter=True)
         .where(Entry.log_id == log_id)
         .order_by(col(Entry.written_at).desc(), col(Entry.id).desc()).limit(limit)

@@ -11,8 +11,18 @@ import functools
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, func, or_, union_all
+from sqlalchemy import (
+    BindParameter,
+    Integer,
+    SQLColumnExpression,
+    and_,
+    bindparam,
+    func,
+    or_,
+    union_all,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql.selectable import Join
@@ -94,7 +104,7 @@ _FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)
 
 # The values a page's statement is asked with: the statement itself is built once per shape
 # of query (see :func:`_page_statement`) and cached, as building it costs more than running it.
-_ME = bindparam("me")
+_ME: BindParameter[int] = bindparam("me")
 _SOON = bindparam("soon", type_=UTCDateTime())
 _LASTING = bindparam("lasting", type_=UTCDateTime())
 _HELD_LOG = aliased(RelayLog, name="held_log")
@@ -146,9 +156,9 @@ def _member_clause():
     )
 
 
-def _sort_key(sort: str):
+def _sort_key(sort: str) -> SQLColumnExpression[Any]:
     if sort == "level":
-        return RelayLog.level
+        return col(RelayLog.level)
     if sort == "last_entry":
         return func.coalesce(
             select(func.max(Entry.written_at)).where(Entry.log_id == RelayLog.id).scalar_subquery(), _EPOCH
@@ -304,9 +314,11 @@ def _page_statement(shape: _Shape):
     """The statement of one page for this shape of query, with the page's figures."""
     visible = _visible(shape)
     key = _sort_key(shape.sort)
-    columns = (col(RelayLog.id).label("log_id"), key.label("sort_key"))
+    columns: tuple[SQLColumnExpression[Any], ...] = (col(RelayLog.id).label("log_id"), key.label("sort_key"))
     if shape.walk:
-        joined = _SubjectFirst(Subject.__table__, RelayLog.__table__, col(Subject.id) == RelayLog.subject_id)
+        # (SQLModel's classes do not declare __table__: a library typing gap.)
+        joined = _SubjectFirst(Subject.__table__, RelayLog.__table__,  # type: ignore[attr-defined]
+                               col(Subject.id) == RelayLog.subject_id)
         statement = select(*columns).select_from(joined).where(visible)
     else:
         statement = select(*columns).select_from(RelayLog).join(Subject, col(Subject.id) == RelayLog.subject_id) \
@@ -326,12 +338,13 @@ def _page_statement(shape: _Shape):
         statement = statement.where(col(Subject.name_key).like(bindparam("pattern"), escape="\\"))
     if shape.after:
         typed = UTCDateTime() if shape.sort in ("last_entry", "next_meeting") else None
-        value, last_id = bindparam("after_key", type_=typed), bindparam("after_id")
+        value = bindparam("after_key", type_=typed)
+        last_id: BindParameter[int] = bindparam("after_id")
         # The bound first, so the index range starts at the cursor.
         if shape.descending:
-            statement = statement.where(key <= value, or_(key < value, RelayLog.id < last_id))
+            statement = statement.where(key <= value, or_(key < value, col(RelayLog.id) < last_id))
         else:
-            statement = statement.where(key >= value, or_(key > value, RelayLog.id > last_id))
+            statement = statement.where(key >= value, or_(key > value, col(RelayLog.id) > last_id))
     if shape.descending:
         statement = statement.order_by(key.desc(), col(RelayLog.id).desc())
     else:
@@ -354,7 +367,7 @@ def _visible(shape: _Shape):
         who = (and_(member, col(RelayLog.holder_id) != _ME) if shape.role == "actor"
                else or_(col(RelayLog.holder_id) == _ME, member))
     elif shape.role == "holder":
-        who = RelayLog.holder_id == _ME
+        who = col(RelayLog.holder_id) == _ME
     elif shape.role == "actor":
         who = and_(col(RelayLog.id).in_(member_ids), col(RelayLog.holder_id) != _ME)
     else:
@@ -426,7 +439,9 @@ def _with_figures(page, descending: bool):
     pending = select(Handover.id).where(Handover.log_id == log.id, Handover.status == "pending").exists()
     order = (page.c.sort_key.desc(), page.c.log_id.desc()) if descending else (page.c.sort_key, page.c.log_id)
     return (
-        select(log, subject, holder.full_name.label("holder_name"), page.c.sort_key,
+        # (sqlmodel.select's overloads stop at four columns: a library typing gap.)
+        select(log, subject, col(holder.full_name).label("holder_name"),  # type: ignore[call-overload]
+               page.c.sort_key,
                next_meeting.label("next_meeting"), last_entry.label("last_entry"), overdue.label("overdue"),
                pending.label("pending"), consent_state.label("consent_state"))
         .select_from(page)

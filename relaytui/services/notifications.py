@@ -11,6 +11,7 @@ from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotFound, RuleViolation
 from relaytui.i18n import _
 from relaytui.models import Meeting, Notification, Staff
+from relaytui.models.base import stored_id
 from relaytui.services import access, clock, installation
 
 EXCEPTIONS = ("abuse", "violence", "acute", "conflict")
@@ -65,13 +66,13 @@ def notify(store: Store, by: access.StaffRef, log_id: int, *, reason: str, recip
                   "directly under an exception."),
                 rule="R11",
             )
-        row = Notification(log_id=log.id, made_by=staff.id, made_at=clock.now(), meeting_id=meeting_id,
+        row = Notification(log_id=stored_id(log), made_by=stored_id(staff), made_at=clock.now(), meeting_id=meeting_id,
                            exception=exception, reason=reason, recipient=(recipient or "").strip())
         session.add(row)
         session.flush()
         access.write_audit(session, staff, by, "notification", log=log,
                            detail=f"notification {row.id}" + (f" exception {exception}" if exception else ""))
-        return NotificationView(row.id, row.log_id, staff.full_name, row.made_at, row.meeting_id,
+        return NotificationView(stored_id(row), row.log_id, staff.full_name, row.made_at, row.meeting_id,
                                 row.exception, row.reason, row.recipient)
 
 
@@ -80,5 +81,5 @@ def list_notifications(store: Store, by: access.StaffRef, log_id: int) -> list[N
         access.log_for_read(session, by, log_id, what="notifications")
         rows = session.exec(select(Notification, Staff).join(Staff, col(Staff.id) == Notification.made_by)
                             .where(Notification.log_id == log_id).order_by(col(Notification.made_at))).all()
-        return [NotificationView(n.id, n.log_id, s.full_name, n.made_at, n.meeting_id, n.exception, n.reason,
+        return [NotificationView(stored_id(n), n.log_id, s.full_name, n.made_at, n.meeting_id, n.exception, n.reason,
                                  n.recipient) for n, s in rows]

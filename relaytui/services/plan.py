@@ -15,6 +15,7 @@ from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotFound, RuleViolation
 from relaytui.i18n import _
 from relaytui.models import Entry, Staff
+from relaytui.models.base import stored_id
 from relaytui.services import access, clock, consent, handover, installation
 
 
@@ -58,8 +59,8 @@ def pass_to_plan(store: Store, by: access.StaffRef, log_id: int, *, coordinator_
         session.add(log)
         session.flush()
         # The passing is part of the log's own story: an entry that never changes (R7).
-        session.add(Entry(log_id=log.id, author_id=staff.id, written_at=now, kind="note",
+        session.add(Entry(log_id=stored_id(log), author_id=stored_id(staff), written_at=now, kind="note",
                           text=_("Passed into an individual plan. Coordinator: {name}. Why: {reason}").format(
                               name=coordinator.full_name, reason=reason)))
         access.write_audit(session, staff, by, "passed_to_plan", log=log, detail=f"coordinator {coordinator.id}")
-        return PlanView(log.id, coordinator.id, coordinator.full_name, now)
+        return PlanView(stored_id(log), stored_id(coordinator), coordinator.full_name, now)

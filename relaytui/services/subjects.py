@@ -12,6 +12,7 @@ from relaytui.errors import InvalidInput, NotFound
 from relaytui.i18n import _, ngettext
 from relaytui.i18n.formats import date_text
 from relaytui.models import Guardian, RelayLog, Staff, Subject, Unit
+from relaytui.models.base import stored_id
 from relaytui.profiles import Profile, profile_of
 from relaytui.services import access, clock, installation
 
@@ -162,7 +163,7 @@ def holder_contact(session: Session, log: RelayLog) -> HolderContact:
     holder = session.get(Staff, log.holder_id)
     unit = session.get(Unit, holder.unit_id) if holder and holder.unit_id else None
     return HolderContact(
-        log_id=log.id,
+        log_id=stored_id(log),
         holder_name=holder.full_name if holder else "",
         unit_name=unit.name if unit else "",
         phone=(holder.phone if holder and holder.phone else (unit.phone if unit else "")),
@@ -178,20 +179,22 @@ def active_log_of(session: Session, subject_id: int) -> RelayLog | None:
     ).first()
 
 
+def _guardian_view(row: Guardian) -> GuardianView:
+    return GuardianView(stored_id(row), row.name, row.relation, row.phone, row.email, row.has_custody)
+
+
 def _view(session: Session, subject: Subject) -> SubjectView:
     guardians = session.exec(
         select(Guardian).where(Guardian.subject_id == subject.id).order_by(col(Guardian.id))
     ).all()
-    log = active_log_of(session, subject.id)
+    log = active_log_of(session, stored_id(subject))
     return SubjectView(
-        id=subject.id,
+        id=stored_id(subject),
         national_number_masked=mask(subject.national_number),
         name=subject.name,
         birth_date=subject.birth_date,
         kind=subject.kind,
-        guardians=tuple(
-            GuardianView(g.id, g.name, g.relation, g.phone, g.email, g.has_custody) for g in guardians
-        ),
+        guardians=tuple(_guardian_view(g) for g in guardians),
         active_log=holder_contact(session, log) if log else None,
     )
 
@@ -242,7 +245,7 @@ def create_subject(
         for guardian in guardians:
             session.add(
                 Guardian(
-                    subject_id=subject.id, name=guardian.name.strip(), relation=guardian.relation,
+                    subject_id=stored_id(subject), name=guardian.name.strip(), relation=guardian.relation,
                     phone=guardian.phone, email=guardian.email, has_custody=guardian.has_custody,
                 )
             )
@@ -264,7 +267,7 @@ def add_guardian(store: Store, by: access.StaffRef, log_id: int, guardian: Guard
         session.add(row)
         session.flush()
         access.write_audit(session, staff, by, "guardian_added", log=log)
-        return GuardianView(row.id, row.name, row.relation, row.phone, row.email, row.has_custody)
+        return _guardian_view(row)
 
 
 def get_subject(session: Session, subject_id: int) -> Subject:
@@ -282,4 +285,4 @@ def list_guardians(store: Store, by: access.StaffRef, log_id: int) -> list[Guard
         rows = session.exec(
             select(Guardian).where(Guardian.subject_id == log.subject_id).order_by(col(Guardian.id))
         ).all()
-        return [GuardianView(g.id, g.name, g.relation, g.phone, g.email, g.has_custody) for g in rows]
+        return [_guardian_view(g) for g in rows]

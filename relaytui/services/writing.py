@@ -27,6 +27,7 @@ from relaytui.db import Store
 from relaytui.errors import NotAllowed
 from relaytui.i18n import N_, _
 from relaytui.models import Setting
+from relaytui.models.base import stored_id
 from relaytui.profiles import profile_of
 from relaytui.services import access
 from relaytui.services.access import StaffRef
@@ -209,7 +210,7 @@ def _analyses(language: str, word: str) -> tuple[tuple[str, str], ...]:
     if speller is None:
         return ()
     found = []
-    for line in speller.analyze(word):  # type: ignore[attr-defined]
+    for line in speller.analyze(word):
         parts = line.split()
         if any(part.startswith("pa:") for part in parts):
             continue  # a compound made up on the fly, not a form of one word
@@ -256,9 +257,9 @@ def _lemmy_s_passive(word: str) -> bool:
     lemmatizer = _lemmatizer("da")
     if lemmatizer is None or not word.endswith("s") or len(word) < 5:
         return False
-    lemmas = lemmatizer.lemmatize("", word)  # type: ignore[attr-defined]
+    lemmas = lemmatizer.lemmatize("", word)
     return word not in lemmas and word[:-1] in lemmas and word[-2] in "aeiouyæøå" and (
-        word[:-1] in lemmatizer.lemmatize("VERB", word))  # type: ignore[attr-defined]
+        word[:-1] in lemmatizer.lemmatize("VERB", word))
 
 
 def _is_participle(language: str, word: str, not_passive: frozenset[str]) -> bool:
@@ -332,6 +333,13 @@ def _alternatives(patterns: Sequence[str]) -> re.Pattern[str] | None:
         return None
     either = "|".join(f"(?P<w{n}>{p})" for n, p in enumerate(patterns))
     return re.compile(_words_pattern(either), re.IGNORECASE)
+
+
+def _alternative(match: re.Match[str]) -> int:
+    """Which alternative of an :func:`_alternatives` pattern matched: the ``n`` of ``w{n}``."""
+    if match.lastgroup is None:
+        raise ValueError("not a match of an _alternatives pattern")
+    return int(match.lastgroup[1:])
 
 
 @cache
@@ -415,10 +423,10 @@ def hints(text: str, language: str) -> list[Hint]:
             add("passive", start, end)
     if rules.official is not None:
         for match in rules.official.finditer(text):
-            add("official_word", match.start(), match.end(), rules.plainer[int(match.lastgroup[1:])])
-    for kind, pattern in (("vague_time", rules.vague_time), ("interpretation", rules.interpretation)):
-        if pattern is not None:
-            for match in pattern.finditer(text):
+            add("official_word", match.start(), match.end(), rules.plainer[_alternative(match)])
+    for kind, either in (("vague_time", rules.vague_time), ("interpretation", rules.interpretation)):
+        if either is not None:
+            for match in either.finditer(text):
                 add(kind, match.start(), match.end())
     found.sort(key=lambda hint: (hint.start, KINDS.index(hint.kind)))
     return found
@@ -437,7 +445,7 @@ def hints_enabled(store: Store, by: StaffRef) -> bool:
         staff = access.acting(session, by)
         if staff is None:
             return True  # the command line writes no entries
-        return session.get(Setting, _key(staff.id)) is None
+        return session.get(Setting, _key(stored_id(staff))) is None
 
 
 def set_hints_enabled(store: Store, by: StaffRef, enabled: bool) -> bool:
@@ -447,9 +455,10 @@ def set_hints_enabled(store: Store, by: StaffRef, enabled: bool) -> bool:
         if staff is None:
             raise NotAllowed(_("The command line has no account of its own: writing hints are "
                                "switched on or off by each person in the app."))
-        row = session.get(Setting, _key(staff.id))
+        key = _key(stored_id(staff))
+        row = session.get(Setting, key)
         if enabled and row is not None:
             session.delete(row)
         elif not enabled and row is None:
-            session.add(Setting(key=_key(staff.id), value="1"))
+            session.add(Setting(key=key, value="1"))
     return enabled
