@@ -6,13 +6,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotFound, RuleViolation
 from relaytui.i18n import N_, _
-from relaytui.models import AgendaItem, Effort, Entry, Goal, Invitee, Meeting, MinutesNote, Staff
+from relaytui.models import (
+    AgendaItem,
+    Effort,
+    Entry,
+    Goal,
+    Invitee,
+    Meeting,
+    MinutesNote,
+    RelayLog,
+    Staff,
+)
+from relaytui.models.base import stored_id
 from relaytui.services import access, clock, installation, meetings
 from relaytui.services.efforts import check_responsible
 from relaytui.services.versions import guarded_update
@@ -66,7 +78,7 @@ def save_note(store: Store, by: access.StaffRef, meeting_id: int, *, text: str,
             if note is None or note.meeting_id != meeting.id:
                 raise NotFound(_("That line is not in these minutes."))
         new_kind = kind if kind is not None else (note.kind if note is not None else "note")
-        values: dict[str, object] = {"text": text, "agenda_item_id": agenda_item_id, "kind": new_kind,
+        values: dict[str, Any] = {"text": text, "agenda_item_id": agenda_item_id, "kind": new_kind,
                                      "typing": typing}
         if kind is not None:
             values.update(responsible_staff_id=None, responsible_text="", evaluate_on=None)
@@ -85,13 +97,13 @@ def save_note(store: Store, by: access.StaffRef, meeting_id: int, *, text: str,
                 raise InvalidInput(_("Only a notification meeting records the family department's assessment."),
                                    rule="R11")
         if note is None:
-            note = MinutesNote(meeting_id=meeting.id, noted_at=clock.now(), **values)
+            note = MinutesNote(meeting_id=stored_id(meeting), noted_at=clock.now(), **values)
             session.add(note)
             session.flush()
         else:
-            guarded_update(session, MinutesNote, note.id, version if version is not None else note.version,
+            # and refreshes note
+            guarded_update(session, MinutesNote, stored_id(note), version if version is not None else note.version,
                            **values)
-            note = session.get(MinutesNote, note.id)
         access.write_audit(session, staff, by, "minutes_draft", log=log, detail=f"meeting {meeting.id}")
         return meetings.note_view(note)
 
@@ -117,20 +129,22 @@ def finish_minutes(store: Store, by: access.StaffRef, meeting_id: int, *, versio
         if meeting.kind == "notification" and not outcome_text:
             raise InvalidInput(_("Write the family department's assessment before finishing."), rule="R11")
         tz = installation.timezone_of(session)
-        session.add(Entry(log_id=log.id, author_id=staff.id, written_at=now, kind="minutes",
+        session.add(Entry(log_id=stored_id(log), author_id=stored_id(staff), written_at=now, kind="minutes",
                           text=_attendance_head(session, meeting, tz), meeting_id=meeting.id))
         for note in notes:
             _write_line(session, log, staff, meeting, note, agenda.get(note.agenda_item_id), now, tz)
         _write_agreed(session, log, staff, meeting, now, efforts, goals)
-        guarded_update(session, Meeting, meeting.id, version, status="held", minutes_finished_at=now,
-                       outcome=outcome_text or None)
+        guarded_update(session, Meeting, stored_id(meeting), version, status="held", minutes_finished_at=now,
+                       outcome=outcome_text or None)  # and refreshes meeting
         access.write_audit(session, staff, by, "minutes_finished", log=log, detail=f"meeting {meeting.id}")
-        return meetings.meeting_view(session, session.get(Meeting, meeting.id))
+        return meetings.meeting_view(session, meeting)
 
 
-def _lines_in_order(session: Session, meeting: Meeting) -> tuple[dict[int, AgendaItem], list[MinutesNote]]:
+def _lines_in_order(session: Session,
+                    meeting: Meeting) -> tuple[dict[int | None, AgendaItem], list[MinutesNote]]:
     """The agenda by id, and the lines with text in agenda order, each section in the order it
-    was noted (lines under no item last)."""
+    was noted (lines under no item last). The agenda is looked up by a line's agenda_item_id,
+    which is None for a line under no item."""
     agenda = {a.id: a for a in session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id))}
     notes = [n for n in session.exec(select(MinutesNote).where(MinutesNote.meeting_id == meeting.id)
                                      .order_by(col(MinutesNote.noted_at), col(MinutesNote.id))).all()
@@ -154,7 +168,7 @@ def _attendance_head(session: Session, meeting: Meeting, tz: str) -> str:
     return head
 
 
-def _write_line(session: Session, log, staff: Staff, meeting: Meeting, note: MinutesNote,
+def _write_line(session: Session, log: RelayLog, staff: Staff, meeting: Meeting, note: MinutesNote,
                 item: AgendaItem | None, now: datetime, tz: str) -> None:
     """One line of the minutes as an entry; a line made an effort or a goal becomes one too."""
     body = note.text.strip()
@@ -169,33 +183,36 @@ def _write_line(session: Session, log, staff: Staff, meeting: Meeting, note: Min
             who=who, day=note.evaluate_on.isoformat() if note.evaluate_on else "-")
     if item is not None:
         body = f"{item.title}: {body}"
-    session.add(Entry(log_id=log.id, author_id=staff.id, written_at=now,
+    log_id, staff_id = stored_id(log), stored_id(staff)
+    session.add(Entry(log_id=log_id, author_id=staff_id, written_at=now,
                       kind="agreement" if note.kind in ("agreement", "effort", "goal") else "minutes",
                       text=body, meeting_id=meeting.id))
     if note.kind == "effort":
-        session.add(Effort(log_id=log.id, what=note.text.strip(),
+        assert note.evaluate_on is not None, "save_note gives a line made an effort its evaluation date"
+        session.add(Effort(log_id=log_id, what=note.text.strip(),
                            responsible_staff_id=note.responsible_staff_id,
                            responsible_text=note.responsible_text if note.responsible_staff_id is None else "",
                            starts_on=clock.local(now, tz).date(), evaluate_on=note.evaluate_on,
-                           created_by=staff.id, created_at=now, meeting_id=meeting.id))
+                           created_by=staff_id, created_at=now, meeting_id=meeting.id))
     elif note.kind == "goal":
-        session.add(Goal(log_id=log.id, text=note.text.strip(), created_by=staff.id, created_at=now,
+        session.add(Goal(log_id=log_id, text=note.text.strip(), created_by=staff_id, created_at=now,
                          meeting_id=meeting.id))
 
 
-def _write_agreed(session: Session, log, staff: Staff, meeting: Meeting, now: datetime,
+def _write_agreed(session: Session, log: RelayLog, staff: Staff, meeting: Meeting, now: datetime,
                   efforts: tuple[AgreedEffort, ...], goals: tuple[str, ...]) -> None:
     """The efforts and goals agreed besides the lines (the finish dialog's), each checked (R12)."""
+    log_id, staff_id = stored_id(log), stored_id(staff)
     for agreed in efforts:
         if not agreed.what.strip():
             continue
         check_responsible(session, log, agreed.responsible_staff_id, agreed.responsible_text)
-        session.add(Effort(log_id=log.id, what=agreed.what.strip(),
+        session.add(Effort(log_id=log_id, what=agreed.what.strip(),
                            responsible_staff_id=agreed.responsible_staff_id,
                            responsible_text=agreed.responsible_text, starts_on=agreed.starts_on or now.date(),
-                           evaluate_on=agreed.evaluate_on, created_by=staff.id, created_at=now,
+                           evaluate_on=agreed.evaluate_on, created_by=staff_id, created_at=now,
                            meeting_id=meeting.id))
     for text in goals:
         if text.strip():
-            session.add(Goal(log_id=log.id, text=text.strip(), created_by=staff.id, created_at=now,
+            session.add(Goal(log_id=log_id, text=text.strip(), created_by=staff_id, created_at=now,
                              meeting_id=meeting.id))
