@@ -29,10 +29,12 @@ from relaytui.services import (
     accounts,
     clock,
     consent,
+    consent_givers,
     efforts,
     handover,
     installation,
     journal,
+    log_actors,
     log_list,
     logs,
     meetings,
@@ -371,7 +373,7 @@ class _Story:
         if subject.kind == "pregnant":
             return "subject"
         if self.rules.young_consent and subject.kind == "youth":
-            age = consent.age_on(subject.birth_date, self.today())
+            age = consent_givers.age_on(subject.birth_date, self.today())
             if age is not None and age >= 16:
                 return "subject"
         return "guardian"
@@ -434,7 +436,7 @@ class _Story:
                 t.days_ago(started - 3, 11)
                 given = consent.record_consent(store, by, log.id, self.consent_input(index, subject, target))
             if target >= 2:
-                consent.add_actor(store, by, log.id, staff_id=refs[land.psychologist].id
+                log_actors.add_actor(store, by, log.id, staff_id=refs[land.psychologist].id
                                   if by.username != land.psychologist else refs[land.psychologist_stand_in].id)
             for level in range(2 if at_start else 1, target + 1):
                 t.days_ago(max(started - 10 * level, 2), 13)
@@ -478,7 +480,7 @@ class _Story:
         store, land, refs, t = self.store, self.land, self.cast.refs, self.t
         first = subject.name.split()[0]
         t.days_ago(max(started - 20, 3), 10)
-        actors = {a.staff_id for a in consent.list_actors(store, by, log_id) if a.staff_id}
+        actors = {a.staff_id for a in log_actors.list_actors(store, by, log_id) if a.staff_id}
         for n in range(1 + index % 3):
             what, staff, home = land.efforts[(index + n) % len(land.efforts)]
             staff_id = None

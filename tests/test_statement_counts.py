@@ -22,6 +22,7 @@ from relaytui.services import (
     efforts,
     handover,
     journal,
+    log_actors,
     log_list,
     logs,
     meetings,
@@ -108,7 +109,7 @@ def _loads(store) -> dict[str, object]:
         "log view: list_entries": lambda: journal.list_entries(store, anna, log_id),
         "log view: open_log": lambda: logs.open_log(store, anna, log_id),
         "log view: list_efforts": lambda: efforts.list_efforts(store, anna, log_id),
-        "log view: list_actors": lambda: consent.list_actors(store, anna, log_id),
+        "log view: list_actors": lambda: log_actors.list_actors(store, anna, log_id),
         "log view: list_meetings": lambda: meetings.list_meetings(store, anna, log_id),
         "log view: history": lambda: logs.history(store, anna, log_id),
         "planner: my_meetings": lambda: meetings.my_meetings(store, anna, start=week, days=35),
@@ -166,11 +167,11 @@ def _thicken_log_one(store, rows: int) -> None:
             unit_ids=(units[staff_id],) if units[staff_id] else (),
             **giver))
     for staff_id in readers:
-        consent.add_actor(store, anna, 1, staff_id=staff_id)
+        log_actors.add_actor(store, anna, 1, staff_id=staff_id)
     for person in persons:
-        consent.add_actor(store, anna, 1, person_name=person)
+        log_actors.add_actor(store, anna, 1, person_name=person)
     for guardian_id in guardian_ids:
-        consent.add_actor(store, anna, 1, guardian_id=guardian_id)
+        log_actors.add_actor(store, anna, 1, guardian_id=guardian_id)
     today = clock.today("Europe/Copenhagen")
     held_id = _held_meeting(store, anna, 1)
     for n in range(rows):

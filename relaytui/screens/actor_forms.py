@@ -33,7 +33,7 @@ from relaytui.screens.actors_data import (
     covering_staff,
 )
 from relaytui.screens.effort_forms import ROLE_WORDS
-from relaytui.services import accounts, consent, logs
+from relaytui.services import accounts, consent, log_actors, logs
 from relaytui.services.consent import ConsentInput
 from relaytui.ui.dialogs import WritingDialog
 from relaytui.ui.forms import FormError, field, form_row, read_date
@@ -239,7 +239,7 @@ class WithdrawConsentDialog(WritingDialog):
     """A guardian withdrew a consent: the reason is written down, the actors it covered are
     detached, and the log is flagged for the holder (R5). It cannot be undone."""
 
-    def __init__(self, view: consent.ConsentView, readers: Sequence[consent.ActorView], tz: str, *,
+    def __init__(self, view: consent.ConsentView, readers: Sequence[log_actors.ActorView], tz: str, *,
                  on_stale: Callable[[], None] | None = None) -> None:
         super().__init__(on_stale=on_stale)
         self.view = view
@@ -479,7 +479,7 @@ class AddActorDialog(WritingDialog):
         return candidate
 
     def write(self, store: Store, staff: StaffRef, values: Candidate) -> None:
-        consent.add_actor(
+        log_actors.add_actor(
             store, staff, self.detail.id,
             staff_id=values.staff_id if values.kind == "staff" else None,
             guardian_id=values.guardian_id if values.kind == "guardian" else None,
@@ -491,7 +491,7 @@ class AddActorDialog(WritingDialog):
 class RemoveActorDialog(WritingDialog):
     """An actor stops reading the log; why is written down."""
 
-    def __init__(self, actor: consent.ActorView) -> None:
+    def __init__(self, actor: log_actors.ActorView) -> None:
         super().__init__()
         self.actor = actor
 
@@ -511,4 +511,4 @@ class RemoveActorDialog(WritingDialog):
         return reason
 
     def write(self, store: Store, staff: StaffRef, values: str) -> None:
-        consent.remove_actor(store, staff, self.actor.id, reason=values)
+        log_actors.remove_actor(store, staff, self.actor.id, reason=values)

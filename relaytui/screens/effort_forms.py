@@ -30,7 +30,7 @@ from relaytui.widgets.writing_hints import WritingHints, hints_binding
 
 if TYPE_CHECKING:
     from relaytui.db import Store
-    from relaytui.services import consent, logs
+    from relaytui.services import log_actors, logs
     from relaytui.services.access import StaffRef
 
 EFFORT_STATUS = {"active": N_("active"), "ended": N_("ended")}
@@ -55,7 +55,7 @@ ROLE_WORDS = {
 
 
 def responsible_choices(detail: logs.LogDetail,
-                        actors: Iterable[consent.ActorView]) -> tuple[Responsible, ...]:
+                        actors: Iterable[log_actors.ActorView]) -> tuple[Responsible, ...]:
     """The holder and the actors, as the add-effort form offers them (R12). Staff are chosen
     as themselves; a guardian or another person reading along is written in by name."""
     choices = [Responsible(_("{name} (holder)").format(name=detail.holder.holder_name),

@@ -35,7 +35,16 @@ from relaytui.screens.actors_data import (
     state_text,
 )
 from relaytui.screens.effort_forms import ROLE_WORDS
-from relaytui.services import clock, consent, installation, logs, subjects, units
+from relaytui.services import (
+    clock,
+    consent,
+    consent_givers,
+    installation,
+    log_actors,
+    logs,
+    subjects,
+    units,
+)
 from relaytui.ui.log_pane import NOTHING, READ_ONLY, READ_ONLY_TIP, LogPane, date_only, label, literal
 from relaytui.ui.tables import not_loaded, one_line, refill, selected_key, set_columns
 from relaytui.widgets.fitted_table import FittedTable
@@ -78,7 +87,7 @@ def holder_cells(detail: logs.LogDetail, widths: Sequence[int]) -> list[Text]:
             state_text("not_needed")]
 
 
-def actor_cells(actor: consent.ActorView, widths: Sequence[int]) -> list[Text]:
+def actor_cells(actor: log_actors.ActorView, widths: Sequence[int]) -> list[Text]:
     cells = []
     for value, width in ((actor.name, widths[0]), (actor.profession or NOTHING, widths[1]),
                          (actor.unit_name or NOTHING, widths[2])):
@@ -111,7 +120,7 @@ def holder_details(detail: logs.LogDetail) -> Text:
     return text
 
 
-def actor_details(actor: consent.ActorView, consents: Sequence[consent.ConsentView], tz: str) -> Text:
+def actor_details(actor: log_actors.ActorView, consents: Sequence[consent.ConsentView], tz: str) -> Text:
     text = one_line(actor.name)
     text.stylize("bold")
     for part in (actor.profession, actor.unit_name, actor.phone, actor.email):
@@ -172,18 +181,18 @@ class ActorsPane(LogPane):
                 tooltip=N_("Record a consent: who gave it, how, what it covers, until when.")),
         Binding("w", "withdraw_consent", N_("Withdraw consent"), id="actors.withdraw_consent",
                 tooltip=N_("Record that the chosen consent was withdrawn; its actors are detached.")),
-        Binding("a", "add_actor", N_("Add actor"), id="actors.add_actor",
+        Binding("a", "add_actor", N_("Add actor"), id="log_actors.add_actor",
                 tooltip=N_("Let someone read the log, through a consent that covers them.")),
-        Binding("delete", "remove_actor", N_("Remove actor"), id="actors.remove_actor",
+        Binding("delete", "remove_actor", N_("Remove actor"), id="log_actors.remove_actor",
                 tooltip=N_("Stop the chosen actor from reading the log, with the reason.")),
         Binding("c", "explain_read_only", READ_ONLY, show=False, id="actors.record_consent.refused",
                 tooltip=READ_ONLY_TIP),
         Binding("w", "explain_read_only", READ_ONLY, show=False,
                 id="actors.withdraw_consent.refused", tooltip=READ_ONLY_TIP),
-        Binding("a", "explain_read_only", READ_ONLY, show=False, id="actors.add_actor.refused",
+        Binding("a", "explain_read_only", READ_ONLY, show=False, id="log_actors.add_actor.refused",
                 tooltip=READ_ONLY_TIP),
         Binding("delete", "explain_read_only", READ_ONLY, show=False,
-                id="actors.remove_actor.refused", tooltip=READ_ONLY_TIP),
+                id="log_actors.remove_actor.refused", tooltip=READ_ONLY_TIP),
     ]
 
     class Loaded(Message):
@@ -247,16 +256,16 @@ class ActorsPane(LogPane):
     def _load(self, store: Store, staff: StaffRef, detail: logs.LogDetail) -> None:
         worker = get_current_worker()
         inst = installation.read(store)
-        actors = tuple(consent.list_actors(store, staff, detail.id))
+        actors = tuple(log_actors.list_actors(store, staff, detail.id))
         consents = tuple(consent.list_consents(store, staff, detail.id))
         guardians: tuple[subjects.GuardianView, ...] = ()
         unit_rows: tuple[units.UnitView, ...] = ()
-        givers: tuple[consent.Giver, ...] = ()
+        givers: tuple[consent_givers.Giver, ...] = ()
         if detail.can_write:  # what only the holder's forms need
             guardians = tuple(subjects.list_guardians(store, staff, detail.id))
             unit_rows = tuple(units.list_units(store, staff))
             # Who may consent, by the consent service's rule, from the guardians just read.
-            givers = tuple(consent.who_may_consent(detail.subject_name, detail.subject_kind, detail.birth_date,
+            givers = tuple(consent_givers.who_may_consent(detail.subject_name, detail.subject_kind, detail.birth_date,
                                                    guardians, inst, clock.today(inst.timezone)))
         data = ActorsData(inst.timezone, clock.today(inst.timezone), actors, consents,
                           guardians, unit_rows, givers)
@@ -313,7 +322,7 @@ class ActorsPane(LogPane):
             self._show_detail()
             self.refresh_bindings()
 
-    def chosen_actor(self) -> consent.ActorView | None:
+    def chosen_actor(self) -> log_actors.ActorView | None:
         if self.data is None:
             return None
         key = selected_key(self.query_one("#actors-table", DataTable))

@@ -32,7 +32,7 @@ from relaytui.screens.effort_forms import (
     Responsible,
     responsible_choices,
 )
-from relaytui.services import clock, consent, efforts, installation, logs
+from relaytui.services import clock, efforts, installation, log_actors, logs
 from relaytui.ui.dialogs import WritingDialog
 from relaytui.ui.log_pane import NOTHING, READ_ONLY, READ_ONLY_TIP, LogPane, date_only, label
 from relaytui.ui.tables import clip, day, not_loaded, one_line, refill, selected_key, set_columns
@@ -259,7 +259,7 @@ class EffortsPane(LogPane):
         goal_rows = tuple(efforts.list_goals(store, staff, detail.id))
         choices: tuple[Responsible, ...] = ()
         if detail.can_write:
-            choices = responsible_choices(detail, consent.list_actors(store, staff, detail.id))
+            choices = responsible_choices(detail, log_actors.list_actors(store, staff, detail.id))
         data = EffortsData(inst.timezone, clock.today(inst.timezone), effort_rows, goal_rows, choices)
         if not worker.is_cancelled:
             self.post_message(self.Loaded(data))

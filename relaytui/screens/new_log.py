@@ -31,7 +31,7 @@ from textual.worker import Worker
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import date_text
-from relaytui.services import clock, consent, installation, logs, subjects
+from relaytui.services import clock, consent, consent_givers, installation, logs, subjects
 from relaytui.ui.base import RelayScreen, after_typed_keys
 from relaytui.widgets.choice import Choice
 from relaytui.widgets.footer import KeyFooter
@@ -414,7 +414,7 @@ class NewLogScreen(RelayScreen):
         if self.inst is None or not self.inst.country.starts_with_consent:
             self.givers = []
             return
-        givers = consent.who_may_consent(view.name, view.kind, view.birth_date, view.guardians, self.inst,
+        givers = consent_givers.who_may_consent(view.name, view.kind, view.birth_date, view.guardians, self.inst,
                                          clock.today(self.inst.timezone))
         self.givers = [("subject", None) if g.guardian_id is None else ("guardian", g.guardian_id)
                        for g in givers]

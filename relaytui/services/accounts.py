@@ -26,7 +26,7 @@ from relaytui.errors import (
 )
 from relaytui.i18n import LANGUAGES, N_, _, known_language
 from relaytui.models import Membership, ReadGrant, RelayLog, Staff, Unit
-from relaytui.services import access, clock, consent, sign_in
+from relaytui.services import access, clock, sign_in, staff_moves
 from relaytui.services.access import ROLES, StaffRef
 from relaytui.services.units import find_unit
 
@@ -425,7 +425,7 @@ def set_unit(store: Store, by: StaffRef, username: str, unit: int | str | None, 
     """Move an account to another unit (``None`` or "" for no unit).
 
     What a consent to the former unit gave the person ends at the move, in each log's trail,
-    and those logs are flagged for their holders (:func:`consent.end_access_after_move`).
+    and those logs are flagged for their holders (:func:`staff_moves.end_access_after_move`).
     """
     with store.session(write=True) as session:
         actor = access.require_admin(session, by)
@@ -443,9 +443,9 @@ def set_unit(store: Store, by: StaffRef, username: str, unit: int | str | None, 
                         username=staff.username, unit=led.name
                     )
                 )
-            consent.lock_logs_before_move(session, staff.id)
+            staff_moves.lock_logs_before_move(session, staff.id)
             _guarded_update(session, staff, unit_id=new_id)
-            ended = consent.end_access_after_move(session, staff, actor=actor, by=by)
+            ended = staff_moves.end_access_after_move(session, staff, actor=actor, by=by)
             _audit(session, actor, by, "user_unit_changed", staff, f"unit={new_id} ended={ended}")
         return _view(session, staff)
 

@@ -22,7 +22,7 @@ from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from relaytui.i18n import _
 from relaytui.models import Consent, Handover, HolderPeriod, Membership, RelayLog, Staff, Subject, Unit
-from relaytui.services import access, audit, clock, consent, installation, subjects
+from relaytui.services import access, audit, clock, consent, installation, log_actors, subjects
 from relaytui.services.versions import guarded_update
 
 
@@ -196,7 +196,7 @@ def take_over(session: Session, log: RelayLog, staff: Staff, now: datetime, *,
     session.add(log)
     session.flush()
     if staff.unit_id != old_unit:
-        consent.attach_leader(session, log, staff.unit_id, staff.id)
+        log_actors.attach_leader(session, log, staff.unit_id, staff.id)
 
 
 def accept(store: Store, by: access.StaffRef, handover_id: int, *, message: str = "") -> HandoverView:

@@ -29,7 +29,17 @@ from relaytui.models import (
 )
 from relaytui.models.base import UTCDateTime
 from relaytui.profiles import Profile
-from relaytui.services import access, clock, consent, grants, installation, journal, subjects
+from relaytui.services import (
+    access,
+    clock,
+    consent,
+    consent_givers,
+    grants,
+    installation,
+    journal,
+    log_actors,
+    subjects,
+)
 from relaytui.services import handover as handover_service
 
 TRIGGERS = ("wellbeing_yellow", "wellbeing_red", "birth_complications", "premature_birth",
@@ -284,12 +294,12 @@ def create_log(
         session.add(HolderPeriod(log_id=log.id, staff_id=staff.id, started_at=now))
         session.add(LevelChange(log_id=log.id, changed_by=staff.id, changed_at=now, from_level=None,
                                 to_level=0, reason=concern))
-        consent.attach_leader(session, log, staff.unit_id, staff.id)
+        log_actors.attach_leader(session, log, staff.unit_id, staff.id)
         access.write_audit(session, staff, by, "log_created", log=log)
         session.flush()
         if first_consent is not None:
             # Recorded in the same transaction: the log never exists at level 1 without it.
-            giver_name, guardian = consent.check_giver(session, subject, first_consent, inst)
+            giver_name, guardian = consent_givers.check_giver(session, subject, first_consent, inst)
             from relaytui.models import Consent, ConsentCover
 
             row = Consent(

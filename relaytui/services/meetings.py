@@ -230,14 +230,14 @@ def invitable(store: Store, by: access.StaffRef, log_id: int) -> list[Invitable]
     guardians (with their recorded address), the subject when they consent for themself or
     read along (R6), and other named people who read along. Guests are typed besides."""
     from relaytui.models import Guardian, Membership
-    from relaytui.services import consent
+    from relaytui.services import consent_givers, log_actors
 
     with store.session(write=True) as session:
         staff, log = access.log_for_read(session, by, log_id, what="invitees")
         rows = session.exec(select(Membership).where(Membership.log_id == log.id,
                                                      col(Membership.removed_at).is_(None))
                             .order_by(col(Membership.id))).all()
-        actors = [a for a in consent.actor_views(session, list(rows))
+        actors = [a for a in log_actors.actor_views(session, list(rows))
                   if a.consent_state in ("in_force", "not_needed") and a.name]
         subject = session.get(Subject, log.subject_id)
         guardians = session.exec(select(Guardian).where(Guardian.subject_id == log.subject_id)
@@ -251,7 +251,7 @@ def invitable(store: Store, by: access.StaffRef, log_id: int) -> list[Invitable]
             found.append(Invitable("guardian", guardian.id, guardian.name, guardian.relation or _("guardian"),
                                    guardian.email or ""))
         inst = installation.read_in(session)
-        self_consent = consent.consents_for_self(subject, inst, clock.today(inst.timezone))
+        self_consent = consent_givers.consents_for_self(subject, inst, clock.today(inst.timezone))
         if self_consent or any(a.role == "subject" for a in actors):
             found.append(Invitable("subject", subject.id, subject.name,
                                    _(SUBJECT_ROLES.get(subject.kind, SUBJECT_ROLES["child"]))))

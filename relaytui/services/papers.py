@@ -34,7 +34,17 @@ from relaytui.models import (
     Unit,
 )
 from relaytui.profiles import Profile
-from relaytui.services import access, audit, clock, consent, efforts, installation, invitations, subjects
+from relaytui.services import (
+    access,
+    audit,
+    clock,
+    consent_givers,
+    efforts,
+    installation,
+    invitations,
+    log_actors,
+    subjects,
+)
 from relaytui.services.meetings import MeetingView, meeting_views
 
 #: The papers, as the screens and the command line name them.
@@ -221,17 +231,17 @@ def _holder(session: Session, log: RelayLog) -> Person:
                   contact.phone, contact.email)
 
 
-def _actors(session: Session, log: RelayLog) -> list[consent.ActorView]:
+def _actors(session: Session, log: RelayLog) -> list[log_actors.ActorView]:
     rows = session.exec(
         select(Membership).where(Membership.log_id == log.id, col(Membership.removed_at).is_(None))
         .order_by(col(Membership.id))
     ).all()
-    views = consent.actor_views(session, list(rows))
+    views = log_actors.actor_views(session, list(rows))
     # An actor whose consent ran out or was withdrawn reads nothing (R6): not on the paper.
     return [view for view in views if view.consent_state in ("in_force", "not_needed")]
 
 
-def _person(view: consent.ActorView) -> Person:
+def _person(view: log_actors.ActorView) -> Person:
     return Person(view.name, view.profession, view.unit_name, view.role)
 
 
@@ -263,7 +273,7 @@ def consent_form(store: Store, by: access.StaffRef, log_id: int) -> ConsentForm:
         inst = installation.read_in(session)
         subject = session.get(Subject, log.subject_id)
         actors = _actors(session, log)
-        self_consent = consent.consents_for_self(subject, inst, clock.today(inst.timezone))
+        self_consent = consent_givers.consents_for_self(subject, inst, clock.today(inst.timezone))
         if self_consent:
             relation = _("herself") if subject.kind == "pregnant" else _("the young person")
             signers = (Signer(subject.name, relation, is_subject=True),)

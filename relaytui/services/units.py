@@ -16,7 +16,7 @@ from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotFound, StaleWrite
 from relaytui.i18n import N_, _
 from relaytui.models import Staff, Unit
-from relaytui.services import access, consent
+from relaytui.services import access, staff_moves
 from relaytui.services.access import StaffRef
 
 KINDS = ("daycare", "school", "health", "ppr", "family", "other")
@@ -163,7 +163,7 @@ def set_leader(store: Store, by: StaffRef, unit: int | str, username: str,
     """Name the unit's nearest leader (R3): an active member of staff of that unit.
 
     The new leader is attached to the unit's open logs and the former leader's leader
-    memberships end (:func:`consent.change_unit_leader`). A caseworker named leader gets the
+    memberships end (:func:`staff_moves.change_unit_leader`). A caseworker named leader gets the
     role "leader". ``version`` is the unit's version as
     the caller saw it; a different one is refused as a stale write.
     """
@@ -210,7 +210,7 @@ def set_leader(store: Store, by: StaffRef, unit: int | str, username: str,
                 raise _stale()
         # R3 follows the change: the unit's open logs lose the former leader and gain the new
         # one, each change in that log's trail (and so in the child's access report).
-        consent.change_unit_leader(session, row.id, row.leader_id, person.id, actor=actor, by=by)
+        staff_moves.change_unit_leader(session, row.id, row.leader_id, person.id, actor=actor, by=by)
         access.write_audit(
             session, actor, by, "unit_leader_set", detail=f"unit={row.id} leader={person.id}"
         )

@@ -21,6 +21,7 @@ from relaytui.services import (
     accounts,
     clock,
     consent,
+    log_actors,
     log_list,
     logs,
     papers,
@@ -66,7 +67,7 @@ def _reads(world, username, log_id) -> bool:
 
 
 def _actors(world, log_id, holder="anna"):
-    return sorted((a.name, a.role) for a in consent.list_actors(world.store, world.ref(holder), log_id))
+    return sorted((a.name, a.role) for a in log_actors.list_actors(world.store, world.ref(holder), log_id))
 
 
 def _events(store, log_id, action=None):
@@ -142,7 +143,7 @@ def test_a_former_leader_who_holds_a_log_or_is_named_by_a_consent_reads_on(world
 def test_a_new_leader_who_already_reads_is_not_attached_twice(world):
     log = _log(world)
     _consent(world, log, staff_ids=(world.ref("bo").id,))
-    consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("bo").id)
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("bo").id)
     units.set_leader(world.store, world.ref("admin"), world.units["daycare"], "bo")
     assert _actors(world, log.id) == [("Bo Berg", "actor")]
     assert not _reads(world, "lene", log.id)
@@ -168,7 +169,7 @@ def test_the_new_leader_is_attached_to_a_log_whose_holder_moved_away(world):
 def test_moving_ends_what_a_consent_to_the_former_unit_gave(world):
     log = _log(world)
     _consent(world, log, unit_ids=(world.units["school"],))
-    consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
     assert _reads(world, "carl", log.id)
     accounts.set_unit(world.store, world.ref("admin"), "carl", "Family department")
     assert not _reads(world, "carl", log.id)
@@ -190,7 +191,7 @@ def test_moving_ends_what_a_consent_to_the_former_unit_gave(world):
 def test_moving_back_does_not_give_the_access_back(world):
     log = _log(world)
     _consent(world, log, unit_ids=(world.units["school"],))
-    consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
     accounts.set_unit(world.store, world.ref("admin"), "carl", None)
     accounts.set_unit(world.store, world.ref("admin"), "carl", "Østre School")
     assert not _reads(world, "carl", log.id)
@@ -200,7 +201,7 @@ def test_moving_back_does_not_give_the_access_back(world):
 def test_moving_keeps_what_a_consent_naming_the_person_gave(world):
     log = _log(world)
     _consent(world, log, staff_ids=(world.ref("carl").id,))
-    consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
     accounts.set_unit(world.store, world.ref("admin"), "carl", "Family department")
     assert _reads(world, "carl", log.id)
     assert logs.get_log(world.store, world.ref("anna"), log.id).needs_attention is None
@@ -211,11 +212,11 @@ def test_moving_keeps_what_a_consent_naming_the_person_gave(world):
 def test_moving_keeps_access_when_another_consent_names_the_person(world):
     log = _log(world)
     by_unit = _consent(world, log, unit_ids=(world.units["school"],))
-    consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
     by_name = _consent(world, log, staff_ids=(world.ref("carl").id,))
     accounts.set_unit(world.store, world.ref("admin"), "carl", "Family department")
     assert _reads(world, "carl", log.id)
-    [carl] = [a for a in consent.list_actors(world.store, world.ref("anna"), log.id) if a.name == "Carl Dahl"]
+    [carl] = [a for a in log_actors.list_actors(world.store, world.ref("anna"), log.id) if a.name == "Carl Dahl"]
     assert carl.consent_id == by_name.id
     # The consent to the school no longer matters to him.
     consent.withdraw_consent(world.store, world.ref("anna"), by_unit.id, version=by_unit.version, reason="Letter")
@@ -243,10 +244,10 @@ def test_moving_ends_a_former_leaders_leftover_leader_membership(world):
 def test_a_guardian_is_attached_once(world):
     log = _log(world)
     peter = world.guardians["Peter Jensen"]
-    consent.add_actor(world.store, world.ref("anna"), log.id, guardian_id=peter)
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, guardian_id=peter)
     before = _actors(world, log.id)
     with pytest.raises(InvalidInput) as twice:
-        consent.add_actor(world.store, world.ref("anna"), log.id, guardian_id=peter)
+        log_actors.add_actor(world.store, world.ref("anna"), log.id, guardian_id=peter)
     assert "Peter Jensen" in str(twice.value)
     assert _actors(world, log.id) == before
     assert len(_events(world.store, log.id, "actor_added")) == 1
@@ -256,11 +257,11 @@ def test_a_guardian_is_attached_once(world):
 def test_a_named_person_is_attached_once_however_the_name_is_typed(world):
     log = _log(world)
     _consent(world, log, persons=("Grandma Inge",))
-    consent.add_actor(world.store, world.ref("anna"), log.id, person_name="Grandma Inge")
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, person_name="Grandma Inge")
     before = _actors(world, log.id)
     for typed in ("Grandma Inge", "  grandma INGE "):
         with pytest.raises(InvalidInput) as twice:
-            consent.add_actor(world.store, world.ref("anna"), log.id, person_name=typed)
+            log_actors.add_actor(world.store, world.ref("anna"), log.id, person_name=typed)
         assert "Grandma Inge" in str(twice.value)
     assert _actors(world, log.id) == before
 
@@ -268,18 +269,18 @@ def test_a_named_person_is_attached_once_however_the_name_is_typed(world):
 @pytest.mark.rule("R5")
 def test_a_guardian_is_not_attached_again_as_a_named_person_nor_the_subject_twice(world):
     log = _log(world)
-    consent.add_actor(world.store, world.ref("anna"), log.id, guardian_id=world.guardians["Mette Jensen"])
-    consent.add_actor(world.store, world.ref("anna"), log.id, as_subject=True)
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, guardian_id=world.guardians["Mette Jensen"])
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, as_subject=True)
     _consent(world, log, persons=("mette jensen", "Ida Jensen"))
     before = _actors(world, log.id)
     with pytest.raises(InvalidInput) as again:
-        consent.add_actor(world.store, world.ref("anna"), log.id, person_name="Mette  Jensen")
+        log_actors.add_actor(world.store, world.ref("anna"), log.id, person_name="Mette  Jensen")
     assert "Mette Jensen" in str(again.value)
     with pytest.raises(InvalidInput) as subject_twice:
-        consent.add_actor(world.store, world.ref("anna"), log.id, as_subject=True)
+        log_actors.add_actor(world.store, world.ref("anna"), log.id, as_subject=True)
     assert "Ida Jensen" in str(subject_twice.value)
     with pytest.raises(InvalidInput):
-        consent.add_actor(world.store, world.ref("anna"), log.id, person_name="ida jensen")
+        log_actors.add_actor(world.store, world.ref("anna"), log.id, person_name="ida jensen")
     assert _actors(world, log.id) == before
 
 
@@ -288,19 +289,19 @@ def test_a_staff_member_is_attached_once_also_after_a_consent_ran_out(world):
     log = _log(world)
     now = clock.now()
     _consent(world, log, staff_ids=(world.ref("carl").id,), expires_at=now + timedelta(days=5))
-    consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
     with pytest.raises(InvalidInput) as twice:
-        consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
+        log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
     assert "Carl Dahl" in str(twice.value)
     clock.set_clock(lambda: now + timedelta(days=6))
     assert not _reads(world, "carl", log.id)
     _consent(world, log, staff_ids=(world.ref("carl").id,))
-    consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
     assert _reads(world, "carl", log.id)
     # One Carl in the list, not an expired one beside the new one.
     assert _actors(world, log.id) == [("Carl Dahl", "actor"), ("Lene Lund", "leader")]
     with pytest.raises(InvalidInput):
-        consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
+        log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
 
 
 # --- logging in: no answer tells which usernames exist -----------------------------------------

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from relaytui.cli import app
 from relaytui.models import AuditEvent, ReadGrant, ReadGrantRequest
-from relaytui.services import clock, consent, logs
+from relaytui.services import clock, consent, log_actors, logs
 from tests.factories import build_world, give_password
 
 runner = CliRunner()
@@ -28,7 +28,7 @@ def town(sqlite_store):
     given = consent.record_consent(store, anna, log.id, consent.ConsentInput(
         giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="oral",
         staff_ids=(world.ref("carl").id,)))
-    consent.add_actor(store, anna, log.id, staff_id=world.ref("carl").id, consent_id=given.id)
+    log_actors.add_actor(store, anna, log.id, staff_id=world.ref("carl").id, consent_id=given.id)
     logs.close_log(store, anna, log.id, basis="colleagues", reason="Fine", consultation="Bo agreed")
     world.db, world.log = store.url.replace("sqlite:///", ""), log
     return world

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from relaytui.cli import app
 from relaytui.models import AuditEvent, Subject
-from relaytui.services import consent, installation, logs, meetings
+from relaytui.services import consent, installation, log_actors, logs, meetings
 from tests.factories import build_world, give_password
 
 runner = CliRunner()
@@ -34,7 +34,7 @@ def town(sqlite_store):
     given = consent.record_consent(store, anna, log.id, consent.ConsentInput(
         giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="oral",
         staff_ids=(world.ref("carl").id,)))
-    consent.add_actor(store, anna, log.id, staff_id=world.ref("carl").id, consent_id=given.id)
+    log_actors.add_actor(store, anna, log.id, staff_id=world.ref("carl").id, consent_id=given.id)
     meeting = meetings.schedule(store, anna, log.id, kind="dialogue",
                                 starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC), place="Rum 2")
     with store.session() as session:

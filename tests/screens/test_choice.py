@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from relaytui.screens.effort_forms import AddEffortDialog
-from relaytui.services import consent
+from relaytui.services import consent, log_actors
 from relaytui.widgets.choice import Choice, ChoiceOverlay
 from tests.factories import guardian_consent
 from tests.screens.log_panes import efforts_app, open_pane
@@ -23,7 +23,7 @@ def crowded(level_0_town):
     ids = tuple(town.world.ref(name).id for name in READERS)
     consent.record_consent(town.store, town.anna, town.log.id, guardian_consent(town.world, staff_ids=ids))
     for staff_id in ids:
-        consent.add_actor(town.store, town.anna, town.log.id, staff_id=staff_id)
+        log_actors.add_actor(town.store, town.anna, town.log.id, staff_id=staff_id)
     return town
 
 

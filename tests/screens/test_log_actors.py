@@ -21,7 +21,7 @@ from relaytui.screens.actor_forms import (
     WithdrawConsentDialog,
 )
 from relaytui.screens.log_actors import ActorsPane
-from relaytui.services import consent, logs
+from relaytui.services import consent, log_actors, logs
 from relaytui.services.consent import ConsentInput
 from tests.screens.log_panes import (
     MARKUP,
@@ -47,7 +47,7 @@ def actors_app(level_0_town, who: str = "anna") -> PaneApp:
 
 
 def actor_names(level_0_town) -> list[str]:
-    return [a.name for a in consent.list_actors(level_0_town.store, level_0_town.anna, level_0_town.log.id)]
+    return [a.name for a in log_actors.list_actors(level_0_town.store, level_0_town.anna, level_0_town.log.id)]
 
 
 def shown_names(app) -> list[str]:
@@ -154,7 +154,7 @@ async def test_adding_fie_without_a_consent_shows_the_rule_and_adds_nothing(leve
 async def test_withdrawing_the_consent_detaches_carl(level_0_town):
     carl = level_0_town.world.ref("carl")
     given = give_consent(level_0_town, staff_ids=(carl.id,))
-    consent.add_actor(level_0_town.store, level_0_town.anna, level_0_town.log.id, staff_id=carl.id)
+    log_actors.add_actor(level_0_town.store, level_0_town.anna, level_0_town.log.id, staff_id=carl.id)
     app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
@@ -196,7 +196,7 @@ async def test_withdrawing_the_consent_detaches_carl(level_0_town):
 async def test_the_holder_removes_an_actor_with_a_reason(level_0_town):
     carl = level_0_town.world.ref("carl")
     give_consent(level_0_town, staff_ids=(carl.id,))
-    consent.add_actor(level_0_town.store, level_0_town.anna, level_0_town.log.id, staff_id=carl.id)
+    log_actors.add_actor(level_0_town.store, level_0_town.anna, level_0_town.log.id, staff_id=carl.id)
     app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
@@ -212,7 +212,7 @@ async def test_the_holder_removes_an_actor_with_a_reason(level_0_town):
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
         await wait_for(pilot, lambda: "Carl Dahl" not in shown_names(app), "Carl to go")
-    removed = [a for a in consent.list_actors(level_0_town.store, level_0_town.anna, level_0_town.log.id, include_removed=True)
+    removed = [a for a in log_actors.list_actors(level_0_town.store, level_0_town.anna, level_0_town.log.id, include_removed=True)
                if a.name == "Carl Dahl"]
     assert removed[0].removed_reason == "Ida changed school"
 
@@ -288,7 +288,7 @@ async def test_lene_as_actor_gets_no_write_keys_and_sees_why(level_0_town):
 
 async def test_a_person_named_with_markup_is_shown_literally(level_0_town):
     give_consent(level_0_town, persons=(MARKUP,))
-    consent.add_actor(level_0_town.store, level_0_town.anna, level_0_town.log.id, person_name=MARKUP)
+    log_actors.add_actor(level_0_town.store, level_0_town.anna, level_0_town.log.id, person_name=MARKUP)
     app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)

@@ -60,6 +60,7 @@ from relaytui.services import (
     invitations,
     journal,
     keys,
+    log_actors,
     log_list,
     logs,
     meetings,
@@ -202,7 +203,7 @@ READS = {
     "logs.open_log": lambda w, c, by: logs.open_log(w.store, by, c.log_id),
     "logs.history": lambda w, c, by: logs.history(w.store, by, c.log_id),
     "consent.list_consents": lambda w, c, by: consent.list_consents(w.store, by, c.log_id),
-    "consent.list_actors": lambda w, c, by: consent.list_actors(w.store, by, c.log_id),
+    "log_actors.list_actors": lambda w, c, by: log_actors.list_actors(w.store, by, c.log_id),
     "efforts.list_efforts": lambda w, c, by: efforts.list_efforts(w.store, by, c.log_id),
     "efforts.list_goals": lambda w, c, by: efforts.list_goals(w.store, by, c.log_id),
     "meetings.list_meetings": lambda w, c, by: meetings.list_meetings(w.store, by, c.log_id),
@@ -220,8 +221,8 @@ WRITES = {
         w.store, by, c.log_id, consent.ConsentInput(giver="subject", method="oral")),
     "consent.withdraw_consent": lambda w, c, by: consent.withdraw_consent(w.store, by, c.consent_id, version=1,
                                                                           reason="r"),
-    "consent.add_actor": lambda w, c, by: consent.add_actor(w.store, by, c.log_id, person_name="Grandma"),
-    "consent.remove_actor": lambda w, c, by: consent.remove_actor(w.store, by, _membership(w, c), reason="r"),
+    "log_actors.add_actor": lambda w, c, by: log_actors.add_actor(w.store, by, c.log_id, person_name="Grandma"),
+    "log_actors.remove_actor": lambda w, c, by: log_actors.remove_actor(w.store, by, _membership(w, c), reason="r"),
     "efforts.add_effort": lambda w, c, by: efforts.add_effort(w.store, by, c.log_id, what="w", starts_on=TODAY,
                                                               evaluate_on=SOON, responsible_text="mother"),
     "efforts.update_effort": lambda w, c, by: efforts.update_effort(w.store, by, c.effort_id, version=1, what="x"),
@@ -713,13 +714,13 @@ def _agree(world, oracle: MovesOracle, spec, *, every_call: bool) -> None:
         for log in oracle.logs:
             reads = user in oracle.readers(log)
             assert refused(lambda: logs.get_log(world.store, by, log.id)) is not reads, (user, log, spec)
-            assert refused(lambda: consent.list_actors(world.store, by, log.id)) is not reads, (user, log, spec)
+            assert refused(lambda: log_actors.list_actors(world.store, by, log.id)) is not reads, (user, log, spec)
             assert refused(lambda: journal.write_entry(world.store, by, log.id, text="t")) is not (user == log.holder), \
                 (user, log, spec)
     for log in oracle.logs:
         attached = {
             names[a.staff_id]: (a.role, a.consent_id)
-            for a in consent.list_actors(world.store, world.ref(log.holder), log.id) if a.staff_id is not None
+            for a in log_actors.list_actors(world.store, world.ref(log.holder), log.id) if a.staff_id is not None
         }
         expected = {
             user: (role, log.consents[through].id if through is not None else None)
@@ -771,7 +772,7 @@ def test_access_follows_people_who_move_and_units_that_change_leader(prop_world)
             elif kind == "add":
                 log = oracle.logs[step[1] % len(oracle.logs)]
                 expected = oracle.add(log, step[2])
-                got = _step_refused(lambda: consent.add_actor(world.store, world.ref(log.holder), log.id,
+                got = _step_refused(lambda: log_actors.add_actor(world.store, world.ref(log.holder), log.id,
                                                               staff_id=world.ref(step[2]).id))
                 assert got is expected, (step, spec)
             elif kind == "withdraw":

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
-from relaytui.services import clock, consent, log_list, logs
+from relaytui.services import clock, consent, consent_givers, log_actors, log_list, logs
 from relaytui.services.consent import ConsentInput
 from tests.factories import guardian_consent, new_log
 
@@ -15,12 +15,12 @@ def test_an_actor_without_a_covering_consent_is_refused(world):
     log = new_log(world)
     carl = world.ref("carl").id
     with pytest.raises(RuleViolation) as refused:
-        consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=carl)
+        log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=carl)
     assert "Carl Dahl" in str(refused.value) and refused.value.rule == "R5"
     # a consent to the log alone does not cover Carl
     consent.record_consent(world.store, world.ref("anna"), log.id, guardian_consent(world))
     with pytest.raises(RuleViolation):
-        consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=carl)
+        log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=carl)
     with pytest.raises(NotAllowed):
         logs.get_log(world.store, world.ref("carl"), log.id)
 
@@ -31,21 +31,21 @@ def test_a_consent_covering_a_person_or_unit_lets_them_in(world):
     consent.record_consent(world.store, world.ref("anna"), log.id,
                            guardian_consent(world, staff_ids=(world.ref("carl").id,),
                                             unit_ids=(world.units["family"],), persons=("Grandma Inge",)))
-    consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
-    consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("fie").id)
-    consent.add_actor(world.store, world.ref("anna"), log.id, person_name="grandma inge")
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("fie").id)
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, person_name="grandma inge")
     assert logs.get_log(world.store, world.ref("carl"), log.id).can_write is False
     assert logs.get_log(world.store, world.ref("fie"), log.id).my_role == "actor"
     with pytest.raises(RuleViolation):
-        consent.add_actor(world.store, world.ref("anna"), log.id, person_name="Uncle Ib")
+        log_actors.add_actor(world.store, world.ref("anna"), log.id, person_name="Uncle Ib")
 
 
 @pytest.mark.rule("R5")
 def test_guardians_and_the_subject_need_no_consent(world):
     log = new_log(world)
-    consent.add_actor(world.store, world.ref("anna"), log.id, guardian_id=world.guardians["Peter Jensen"])
-    consent.add_actor(world.store, world.ref("anna"), log.id, as_subject=True)
-    roles = sorted(a.role for a in consent.list_actors(world.store, world.ref("anna"), log.id))
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, guardian_id=world.guardians["Peter Jensen"])
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, as_subject=True)
+    roles = sorted(a.role for a in log_actors.list_actors(world.store, world.ref("anna"), log.id))
     assert roles == ["guardian", "leader", "subject"]
 
 
@@ -54,7 +54,7 @@ def test_withdrawing_a_consent_detaches_its_actors_and_flags_the_log(world):
     log = new_log(world)
     given = consent.record_consent(world.store, world.ref("anna"), log.id,
                                    guardian_consent(world, staff_ids=(world.ref("carl").id,)))
-    consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
     assert logs.get_log(world.store, world.ref("carl"), log.id)
     consent.withdraw_consent(world.store, world.ref("anna"), given.id, version=given.version,
                              reason="Mother phoned on Tuesday")
@@ -62,7 +62,7 @@ def test_withdrawing_a_consent_detaches_its_actors_and_flags_the_log(world):
         logs.get_log(world.store, world.ref("carl"), log.id)
     detail = logs.get_log(world.store, world.ref("anna"), log.id)
     assert detail.needs_attention and detail.consent_state == "withdrawn"
-    assert [a.name for a in consent.list_actors(world.store, world.ref("anna"), log.id)] == ["Lene Lund"]
+    assert [a.name for a in log_actors.list_actors(world.store, world.ref("anna"), log.id)] == ["Lene Lund"]
     assert log_list.list_logs(world.store, world.ref("carl")) == []
 
 
@@ -73,7 +73,7 @@ def test_an_expired_consent_removes_the_access_it_gave(world):
     consent.record_consent(world.store, world.ref("anna"), log.id,
                            guardian_consent(world, staff_ids=(world.ref("carl").id,),
                                             expires_at=now + timedelta(days=10)))
-    consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
     assert logs.get_log(world.store, world.ref("carl"), log.id)
     clock.set_clock(lambda: now + timedelta(days=11))
     with pytest.raises(NotAllowed):
@@ -137,7 +137,7 @@ def test_a_pregnant_person_consents_for_herself(profile, store):
 @pytest.mark.rule("R6")
 @pytest.mark.parametrize("kind,years", [("child", 2), ("youth", 15), ("youth", 16), ("pregnant", 27)])
 def test_the_givers_offered_are_exactly_those_the_rule_accepts(profile, store, kind, years):
-    """The consent forms offer ``consent.who_may_consent``: each of them is accepted, and
+    """The consent forms offer ``consent_givers.who_may_consent``: each of them is accepted, and
     everyone else who might be tried (the subject, a guardian with or without custody) is
     refused."""
     from tests.factories import build_world
@@ -151,7 +151,7 @@ def test_the_givers_offered_are_exactly_those_the_rule_accepts(profile, store, k
 
     inst = installation.read(world.store)
     detail = logs.get_log(world.store, world.ref("anna"), log.id)
-    offered = consent.who_may_consent(detail.subject_name, detail.subject_kind, detail.birth_date,
+    offered = consent_givers.who_may_consent(detail.subject_name, detail.subject_kind, detail.birth_date,
                                       subjects.list_guardians(world.store, world.ref("anna"), log.id), inst,
                                       clock.today(inst.timezone))
     tries = {None: ConsentInput(giver="subject", method="oral")} | {

@@ -6,7 +6,17 @@ import pytest
 from sqlalchemy import event
 
 from relaytui.errors import InvalidInput
-from relaytui.services import clock, consent, efforts, handover, journal, log_list, logs, meetings
+from relaytui.services import (
+    clock,
+    consent,
+    efforts,
+    handover,
+    journal,
+    log_actors,
+    log_list,
+    logs,
+    meetings,
+)
 from relaytui.services.log_list import LogQuery
 from tests.factories import guardian_consent
 
@@ -122,7 +132,7 @@ def test_a_lapsed_consent_hides_the_log_from_the_actor(world):
     log = logs.create_log(world.store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c")
     given = consent.record_consent(world.store, world.ref("anna"), log.id,
                                    guardian_consent(world, staff_ids=(world.ref("carl").id,)))
-    consent.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
+    log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
     assert [r.id for r in log_list.list_page(world.store, world.ref("carl")).rows] == [log.id]
     consent.withdraw_consent(world.store, world.ref("anna"), given.id, version=given.version, reason="letter")
     assert log_list.list_page(world.store, world.ref("carl")).rows == ()

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation, StaleWrite
 from relaytui.models import AuditEvent, Entry, LevelChange
-from relaytui.services import clock, consent, journal, log_list, logs, subjects
+from relaytui.services import clock, consent, journal, log_actors, log_list, logs, subjects
 from tests.factories import build_world, guardian_consent, new_log
 
 # --- R1 one log --------------------------------------------------------------------------
@@ -90,7 +90,7 @@ def test_a_norwegian_log_takes_no_danish_trigger_category(no_world):
 @pytest.mark.rule("R3")
 def test_the_nearest_leader_reads_along_from_creation(world):
     log = new_log(world)
-    actors = consent.list_actors(world.store, world.ref("anna"), log.id)
+    actors = log_actors.list_actors(world.store, world.ref("anna"), log.id)
     assert [(a.name, a.role, a.consent_state) for a in actors] == [("Lene Lund", "leader", "not_needed")]
     assert logs.get_log(world.store, world.ref("lene"), log.id).my_role == "actor"
     with pytest.raises(NotAllowed):
@@ -100,7 +100,7 @@ def test_the_nearest_leader_reads_along_from_creation(world):
 @pytest.mark.rule("R3")
 def test_a_leader_creating_a_log_is_not_attached_twice(world):
     log = new_log(world, holder="lene")
-    assert consent.list_actors(world.store, world.ref("lene"), log.id) == []
+    assert log_actors.list_actors(world.store, world.ref("lene"), log.id) == []
 
 
 # --- R4 levels ---------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from relaytui.services import (
     efforts,
     installation,
     journal,
+    log_actors,
     logs,
     meetings,
     minutes,
@@ -57,7 +58,7 @@ def town(store):
     given = consent.record_consent(store, anna, log.id, consent.ConsentInput(
         giver="guardian", guardian_id=world.guardians["Bjørn Ærø"], method="oral",
         staff_ids=(world.ref("carl").id,)))
-    consent.add_actor(store, anna, log.id, staff_id=world.ref("carl").id, consent_id=given.id)
+    log_actors.add_actor(store, anna, log.id, staff_id=world.ref("carl").id, consent_id=given.id)
     logs.change_level(store, anna, log.id, to_level=1, reason="Aftalt med far.")
     journal.write_entry(store, anna, log.id, text="Søren spiste sin madpakke \x1b[31m i dag.")
     efforts.add_effort(store, anna, log.id, what="Fast voksen ved aflevering", starts_on=date(2026, 11, 23),

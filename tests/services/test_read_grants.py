@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
 from relaytui.models import AuditEvent, ReadGrant, ReadGrantRequest
-from relaytui.services import audit, clock, consent, grants, journal, log_list, logs
+from relaytui.services import audit, clock, consent, grants, journal, log_actors, log_list, logs
 from relaytui.services.consent import ConsentInput
 
 
@@ -22,7 +22,7 @@ def closed_log(world, *, with_actor: str | None = "carl"):
         given = consent.record_consent(world.store, anna, log.id, ConsentInput(
             giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="oral",
             staff_ids=(world.ref(with_actor).id,)))
-        consent.add_actor(world.store, anna, log.id, staff_id=world.ref(with_actor).id, consent_id=given.id)
+        log_actors.add_actor(world.store, anna, log.id, staff_id=world.ref(with_actor).id, consent_id=given.id)
     if world.profile == "no":
         logs.close_log(world.store, anna, log.id, basis="guardians_ended", reason="The mother ended it")
     else:

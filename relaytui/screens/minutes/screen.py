@@ -41,7 +41,7 @@ from relaytui.screens.minutes.widgets import (
     local_time,
     who_is_responsible,
 )
-from relaytui.services import clock, consent, installation, logs, meetings
+from relaytui.services import clock, installation, log_actors, logs, meetings
 from relaytui.ui.base import after_typed_keys, generic_error
 from relaytui.ui.log_pane import label, literal
 from relaytui.widgets.footer import KeyFooter
@@ -169,7 +169,7 @@ class MinutesScreen(MinutesEditing):
         detail = logs.get_log(store, staff, meeting.log_id)
         choices: tuple[Responsible, ...] = ()
         if detail.can_write:
-            choices = responsible_choices(detail, consent.list_actors(store, staff, meeting.log_id))
+            choices = responsible_choices(detail, log_actors.list_actors(store, staff, meeting.log_id))
         if not worker.is_cancelled:
             self.post_message(self.Loaded(MinutesData(tz, meeting, detail.can_write, detail.why_read_only,
                                                       choices)))
