@@ -181,18 +181,18 @@ class ActorsPane(LogPane):
                 tooltip=N_("Record a consent: who gave it, how, what it covers, until when.")),
         Binding("w", "withdraw_consent", N_("Withdraw consent"), id="actors.withdraw_consent",
                 tooltip=N_("Record that the chosen consent was withdrawn; its actors are detached.")),
-        Binding("a", "add_actor", N_("Add actor"), id="log_actors.add_actor",
+        Binding("a", "add_actor", N_("Add actor"), id="actors.add_actor",
                 tooltip=N_("Let someone read the log, through a consent that covers them.")),
-        Binding("delete", "remove_actor", N_("Remove actor"), id="log_actors.remove_actor",
+        Binding("delete", "remove_actor", N_("Remove actor"), id="actors.remove_actor",
                 tooltip=N_("Stop the chosen actor from reading the log, with the reason.")),
         Binding("c", "explain_read_only", READ_ONLY, show=False, id="actors.record_consent.refused",
                 tooltip=READ_ONLY_TIP),
         Binding("w", "explain_read_only", READ_ONLY, show=False,
                 id="actors.withdraw_consent.refused", tooltip=READ_ONLY_TIP),
-        Binding("a", "explain_read_only", READ_ONLY, show=False, id="log_actors.add_actor.refused",
+        Binding("a", "explain_read_only", READ_ONLY, show=False, id="actors.add_actor.refused",
                 tooltip=READ_ONLY_TIP),
         Binding("delete", "explain_read_only", READ_ONLY, show=False,
-                id="log_actors.remove_actor.refused", tooltip=READ_ONLY_TIP),
+                id="actors.remove_actor.refused", tooltip=READ_ONLY_TIP),
     ]
 
     class Loaded(Message):
