@@ -245,6 +245,10 @@ class WritingDialog(FormDialog):
     # --- the frame -------------------------------------------------------------------------
 
     def action_cancel(self) -> None:
+        # A write on its way finishes first: closed now, the change would be stored but the
+        # pane that opened the form would never hear of it and show the row as it was.
+        if self.saving:
+            return
         self.dismiss(False)
 
     def answer(self, values: Any) -> None:
@@ -363,11 +367,6 @@ class LogDialog(WritingDialog, inherit_bindings=False):
 
     def action_submit(self) -> None:
         self.action_save()
-
-    def action_cancel(self) -> None:
-        if self.saving:
-            return
-        self.dismiss(False)
 
     @on(Button.Pressed, ".dialog-cancel")
     def _cancel_pressed(self) -> None:

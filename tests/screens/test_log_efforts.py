@@ -79,6 +79,38 @@ async def test_the_holder_adds_an_effort_with_mother_responsible(level_0_town):
     assert (stored.starts_on, stored.evaluate_on, stored.status) == (level_0_town.today, evaluate_on, "active")
 
 
+async def test_escape_while_the_effort_is_being_stored_waits_for_it(level_0_town, monkeypatch):
+    """Escape pressed while the write is on its way does not close the form over it: the form
+    closes when the effort is stored, and the pane shows it."""
+    import threading
+
+    stored = threading.Event()
+    real_add_effort = efforts.add_effort
+
+    def slow_add_effort(*args, **kwargs):
+        stored.wait(10)
+        return real_add_effort(*args, **kwargs)
+
+    monkeypatch.setattr(efforts, "add_effort", slow_add_effort)
+    app = efforts_app(level_0_town)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pane(pilot)
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, AddEffortDialog), "the form")
+        await type_text(pilot, "Breakfast at home")
+        await pilot.press(*SOMEONE_ELSE, *"mother", "tab", "tab",
+                          *(level_0_town.today + timedelta(days=7)).isoformat(), "ctrl+s")
+        await wait_for(pilot, lambda: dialog(app).saving, "the write on its way")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, AddEffortDialog)
+        stored.set()
+        await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
+        await wait_for(pilot, lambda: cells(app, "#efforts-table")[0][0] == "Breakfast at home",
+                       "the new effort in the table")
+        assert level_0_town.log.id in host(app).changes
+
+
 async def test_the_holder_can_pick_an_actor_as_responsible(level_0_town):
     app = efforts_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
