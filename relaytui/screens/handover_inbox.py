@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -17,14 +17,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Button, DataTable, Input, Label, Static
 from textual.worker import Worker, get_current_worker
 
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import local_date
 from relaytui.services import handover, installation
-from relaytui.ui.base import RelayModalScreen, RelayScreen, after_typed_keys
-from relaytui.ui.dialogs import ConfirmDialog
+from relaytui.ui.base import RelayScreen
+from relaytui.ui.dialogs import ConfirmDialog, WritingDialog
 from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge, level_in_sentence
@@ -51,42 +52,24 @@ def _short(text: str, limit: int = MESSAGE_CELL) -> str:
 # --- answering ------------------------------------------------------------------------------
 
 
-class HandoverDialog(RelayModalScreen[Any]):
-    """The frame of the inbox's dialogs: a box, a message that stays when the service says
-    no, and Escape to close without changing anything."""
-
-    BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel"), id="handover.dialog.cancel",
-                tooltip=N_("Close the dialog without changing anything.")),
-    ]
-
-    def show_error(self, text: str | None) -> None:
-        error = self.query_one(".handover-dialog-error", Static)
-        error.update(Text(text or ""))
-        error.display = bool(text)
-
-    def set_busy(self, busy: bool) -> None:
-        self.set_class(busy, "-busy")
-        for button in self.query(".handover-dialog-ok"):
-            button.disabled = busy
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Button.Pressed, ".handover-dialog-cancel")
-    def _cancel_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.action_cancel()
-
-
-class AnswerDialog(HandoverDialog):
+class AnswerDialog(WritingDialog, inherit_bindings=False):
     """Accept (an optional message) or decline (a required message) one handover to me.
 
-    Dismisses with the answered :class:`~relaytui.services.handover.HandoverView`, or None.
+    Dismisses with the answered :class:`~relaytui.services.handover.HandoverView`, or False on
+    Escape. The service's refusal (a decline without a reason, a handover answered meanwhile)
+    is shown in the dialog and what was typed stays.
     """
 
+    # The inbox's dialogs have their own box (app.tcss), not the form's frame.
+    CSS_PATH = None
+    ERROR = ".handover-dialog-error"
+    FORM_FRAME = False
+    REREAD_WHEN_STALE = False
     AUTO_FOCUS = "#answer-message"
     BINDINGS = [
+        *Screen.BINDINGS,
+        Binding("escape", "cancel", N_("Cancel"), id="handover.dialog.cancel",
+                tooltip=N_("Close the dialog without changing anything.")),
         Binding("ctrl+s", "answer", N_("Answer"), id="handover.answer", priority=True,
                 tooltip=N_("Send the answer.")),
     ]
@@ -130,7 +113,7 @@ class AnswerDialog(HandoverDialog):
             yield Static("", classes="handover-dialog-error", markup=False)
             with Horizontal(classes="handover-dialog-buttons"):
                 yield Button(ok, id="answer-ok", variant="primary" if self.accept else "warning",
-                             classes="handover-dialog-ok")
+                             classes="handover-dialog-ok dialog-submit")
                 yield Button(_("Cancel"), classes="handover-dialog-cancel")
         yield KeyFooter()
 
@@ -138,29 +121,30 @@ class AnswerDialog(HandoverDialog):
     @on(Button.Pressed, "#answer-ok")
     def _submitted(self, event: Message) -> None:
         event.stop()
-        self.action_answer()
+        self.action_save()
 
-    @after_typed_keys
+    @on(Button.Pressed, ".handover-dialog-cancel")
+    def _cancel_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.action_cancel()
+
     def action_answer(self) -> None:
-        if self.has_class("-busy"):
-            return
-        self.show_error(None)
-        self.set_busy(True)
-        message = self.query_one("#answer-message", Input).value
-        self._answer(self.store, self.staff, self.view.id, self.accept, message)
+        self.action_save()
 
-    @work(thread=True, exclusive=True, exit_on_error=False, group="handover-answer")
-    def _answer(self, store: Store, staff: StaffRef, handover_id: int, accept: bool,
-                message: str) -> None:
-        if accept:
-            result = handover.accept(store, staff, handover_id, message=message)
-        else:
-            result = handover.decline(store, staff, handover_id, message=message)
-        self.app.call_from_thread(self.dismiss, result)
+    def read_form(self) -> str:
+        return self.value("#answer-message")
+
+    def write(self, store: Store, staff: StaffRef, message: str) -> handover.HandoverView:
+        if self.accept:
+            return handover.accept(store, staff, self.view.id, message=message)
+        return handover.decline(store, staff, self.view.id, message=message)
+
+    def written(self, result: handover.HandoverView) -> None:
+        if self.is_current:
+            self.dismiss(result)
 
     def worker_failed(self, worker: Worker, message: str) -> None:
-        self.set_busy(False)
-        self.show_error(message)
+        super().worker_failed(worker, message)
         self.query_one("#answer-message", Input).focus()
 
 
@@ -440,8 +424,8 @@ class HandoverInboxScreen(RelayScreen):
         self.app.push_screen(AnswerDialog(view, accept=accept),
                              callback=lambda result: self._answered(result))
 
-    def _answered(self, result: handover.HandoverView | None) -> None:
-        if result is None:
+    def _answered(self, result: handover.HandoverView | bool | None) -> None:
+        if not isinstance(result, handover.HandoverView):
             return
         self.load()
         if result.status == "accepted":
