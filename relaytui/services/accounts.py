@@ -26,6 +26,7 @@ from relaytui.errors import (
 )
 from relaytui.i18n import LANGUAGES, N_, _, known_language
 from relaytui.models import Membership, ReadGrant, RelayLog, Staff, Unit
+from relaytui.models.base import stored_id
 from relaytui.services import access, clock, sign_in, staff_moves
 from relaytui.services.access import ROLES, StaffRef
 from relaytui.services.units import find_unit
@@ -168,9 +169,9 @@ def _check_version(staff: Staff, version: int | None) -> None:
 
 def _guarded_update(session: Session, staff: Staff, **values: Any) -> None:
     """``UPDATE staff SET ... WHERE id = :id AND version = :read``; a lost race is refused."""
-    result = session.execute(
+    result = session.exec(
         update(Staff)
-        .where(Staff.id == staff.id, Staff.version == staff.version)
+        .where(col(Staff.id) == staff.id, col(Staff.version) == staff.version)
         .values(version=staff.version + 1, **values)
         .execution_options(synchronize_session=False)
     )
@@ -184,7 +185,7 @@ def _view(session: Session, staff: Staff, unit_name: str | None = None) -> Staff
         unit = session.get(Unit, staff.unit_id)
         unit_name = unit.name if unit is not None else None
     return StaffView(
-        id=staff.id, username=staff.username, full_name=staff.full_name,
+        id=stored_id(staff), username=staff.username, full_name=staff.full_name,
         profession=staff.profession, unit_id=staff.unit_id, unit_name=unit_name,
         role=staff.role, email=staff.email, phone=staff.phone, active=staff.active,
         locked=staff.locked, failed_logins=staff.failed_logins,
@@ -198,7 +199,7 @@ def _other_usable_admins(session: Session, staff: Staff) -> int:
     rows = session.exec(
         select(Staff.id, Staff.locked)
         .where(Staff.role == "admin", col(Staff.active).is_(True))
-        .order_by(Staff.id)
+        .order_by(col(Staff.id))
         .with_for_update()
     ).all()
     return sum(1 for row_id, locked in rows if row_id != staff.id and not locked)
@@ -364,7 +365,7 @@ def reset_password(store: Store, by: StaffRef, username: str, *,
         _check_version(staff, version)
         _guarded_update(session, staff, password_hash=hashed, must_change_password=True)
         _audit(session, actor, by, "password_reset", staff)
-        reached = _logs_reached_by(session, staff.id)
+        reached = _logs_reached_by(session, stored_id(staff))
         for log_id, subject_id in reached:
             access.write_audit(session, actor, by, "reader_password_reset", log_id=log_id,
                                subject_id=subject_id,
@@ -390,6 +391,7 @@ def _logs_reached_by(session: Session, staff_id: int) -> list[tuple[int, int]]:
     found: dict[int, int] = {}
     for statement in (held, member, granted):
         for log_id, subject_id in session.exec(statement):
+            assert log_id is not None, "a log's id read from the store"
             found[log_id] = subject_id
     return sorted(found.items())
 
@@ -443,7 +445,7 @@ def set_unit(store: Store, by: StaffRef, username: str, unit: int | str | None, 
                         username=staff.username, unit=led.name
                     )
                 )
-            staff_moves.lock_logs_before_move(session, staff.id)
+            staff_moves.lock_logs_before_move(session, stored_id(staff))
             _guarded_update(session, staff, unit_id=new_id)
             ended = staff_moves.end_access_after_move(session, staff, actor=actor, by=by)
             _audit(session, actor, by, "user_unit_changed", staff, f"unit={new_id} ended={ended}")
@@ -500,7 +502,7 @@ def set_language(store: Store, by: StaffRef, language: str | None) -> str | None
                   "or RELAYTUI_LANG.")
             )
         session.execute(
-            update(Staff).where(Staff.id == staff.id).values(language=code)
+            update(Staff).where(col(Staff.id) == staff.id).values(language=code)
             .execution_options(synchronize_session=False)
         )
     return code
@@ -519,6 +521,6 @@ def admin_or_user_exists(store: Store, username: str) -> bool:
     """Whether ``init`` has already made an administrator (or this account)."""
     with store.session() as session:
         found = session.exec(
-            select(Staff.id).where(or_(Staff.role == "admin", Staff.username == username)).limit(1)
+            select(Staff.id).where(or_(col(Staff.role) == "admin", col(Staff.username) == username)).limit(1)
         ).first()
     return found is not None

@@ -22,6 +22,7 @@ from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from relaytui.i18n import _
 from relaytui.models import Consent, Handover, HolderPeriod, Membership, RelayLog, Staff, Subject, Unit
+from relaytui.models.base import stored_id
 from relaytui.services import access, audit, clock, consent, installation, log_actors, subjects
 from relaytui.services.versions import guarded_update
 
@@ -49,8 +50,8 @@ class HandoverView:
 
 
 def _view(session: Session, h: Handover, reminder_days: int) -> HandoverView:
-    log = session.get(RelayLog, h.log_id)
-    subject = session.get(Subject, log.subject_id)
+    log = session.get_one(RelayLog, h.log_id)
+    subject = session.get_one(Subject, log.subject_id)
     giver = session.get(Staff, h.from_staff_id)
     taker = session.get(Staff, h.to_staff_id)
 
@@ -59,7 +60,7 @@ def _view(session: Session, h: Handover, reminder_days: int) -> HandoverView:
         return unit.name if unit else ""
 
     return HandoverView(
-        id=h.id, log_id=h.log_id, subject_name=subject.name,
+        id=stored_id(h), log_id=h.log_id, subject_name=subject.name,
         national_number_masked=subjects.mask(subject.national_number), level=log.level,
         from_name=giver.full_name if giver else "", from_unit=unit_of(giver),
         to_id=h.to_staff_id, to_name=taker.full_name if taker else "", to_unit=unit_of(taker),
@@ -117,7 +118,7 @@ def propose(store: Store, by: access.StaffRef, log_id: int, *, to_staff_id: int,
                     rule="R8",
                 )
         handover = Handover(
-            log_id=log.id, from_staff_id=staff.id, to_staff_id=receiver.id,
+            log_id=stored_id(log), from_staff_id=stored_id(staff), to_staff_id=stored_id(receiver),
             proposed_at=clock.now(), message=(message or "").strip(), transition=transition,
             consent_id=chosen.id if chosen else None,
         )
@@ -181,7 +182,8 @@ def take_over(session: Session, log: RelayLog, staff: Staff, now: datetime, *,
     ).all():
         period.ended_at = now
         session.add(period)
-    session.add(HolderPeriod(log_id=log.id, staff_id=staff.id, started_at=now, handover_id=handover_id))
+    staff_id = stored_id(staff)
+    session.add(HolderPeriod(log_id=stored_id(log), staff_id=staff_id, started_at=now, handover_id=handover_id))
     for row in session.exec(
         select(Membership).where(Membership.log_id == log.id, Membership.staff_id == staff.id,
                                  col(Membership.removed_at).is_(None))
@@ -189,14 +191,14 @@ def take_over(session: Session, log: RelayLog, staff: Staff, now: datetime, *,
         row.removed_at = now
         row.removed_reason = "became holder"
         session.add(row)
-    log.holder_id = staff.id
+    log.holder_id = staff_id
     old_unit = log.unit_id
     log.unit_id = staff.unit_id
     log.version += 1
     session.add(log)
     session.flush()
     if staff.unit_id != old_unit:
-        log_actors.attach_leader(session, log, staff.unit_id, staff.id)
+        log_actors.attach_leader(session, log, staff.unit_id, staff_id)
 
 
 def accept(store: Store, by: access.StaffRef, handover_id: int, *, message: str = "") -> HandoverView:
@@ -219,12 +221,12 @@ def accept(store: Store, by: access.StaffRef, handover_id: int, *, message: str 
                     rule="R8",
                 )
         now = clock.now()
-        guarded_update(session, Handover, handover.id, handover.version, status="accepted",
+        guarded_update(session, Handover, stored_id(handover), handover.version, status="accepted",
                        answered_at=now, answer_message=(message or "").strip())
         take_over(session, log, staff, now, handover_id=handover.id)
         access.write_audit(session, staff, by, "handover_accepted", log=log, detail=f"handover {handover.id}")
         session.flush()
-        return _view(session, session.get(Handover, handover.id), inst.handover_reminder_days)
+        return _view(session, handover, inst.handover_reminder_days)  # refreshed by guarded_update
 
 
 def decline(store: Store, by: access.StaffRef, handover_id: int, *, message: str) -> HandoverView:
@@ -242,10 +244,10 @@ def decline(store: Store, by: access.StaffRef, handover_id: int, *, message: str
             raise _too_late(session, handover, log)
         if log.status == "closed":
             raise RuleViolation(_("The log was closed meanwhile; it cannot be handed over."), rule="R10")
-        guarded_update(session, Handover, handover.id, handover.version, status="declined",
+        guarded_update(session, Handover, stored_id(handover), handover.version, status="declined",
                        answered_at=clock.now(), answer_message=message)
         access.write_audit(session, staff, by, "handover_declined", log=log, detail=f"handover {handover.id}")
-        return _view(session, session.get(Handover, handover.id), inst.handover_reminder_days)
+        return _view(session, handover, inst.handover_reminder_days)  # refreshed by guarded_update
 
 
 def withdraw(store: Store, by: access.StaffRef, handover_id: int) -> HandoverView:
@@ -257,13 +259,13 @@ def withdraw(store: Store, by: access.StaffRef, handover_id: int) -> HandoverVie
         if handover.status != "pending" and handover.from_staff_id == staff.id:
             # The proposer is told what became of it, even when the log was closed meanwhile.
             raise _answered(handover)
-        staff, log = access.log_for_write(session, by, log.id, what="handover")
+        staff, log = access.log_for_write(session, by, stored_id(log), what="handover")
         if handover.status != "pending":
             raise _answered(handover)
-        guarded_update(session, Handover, handover.id, handover.version, status="withdrawn",
+        guarded_update(session, Handover, stored_id(handover), handover.version, status="withdrawn",
                        answered_at=clock.now())
         access.write_audit(session, staff, by, "handover_withdrawn", log=log, detail=f"handover {handover.id}")
-        return _view(session, session.get(Handover, handover.id), inst.handover_reminder_days)
+        return _view(session, handover, inst.handover_reminder_days)  # refreshed by guarded_update
 
 
 def inbox(store: Store, by: access.StaffRef) -> list[HandoverView]:
@@ -340,7 +342,7 @@ def dismiss_declined(store: Store, by: access.StaffRef, handover_id: int) -> Non
             return
         now = clock.now()
         session.execute(
-            update(Handover).where(Handover.id == row.id, col(Handover.answer_seen_at).is_(None))
+            update(Handover).where(col(Handover.id) == row.id, col(Handover.answer_seen_at).is_(None))
             .values(answer_seen_at=now, answer_told_at=row.answer_told_at or now)
             .execution_options(synchronize_session=False)
         )
@@ -358,7 +360,7 @@ def withdraw_pending(session: Session, log: RelayLog, now: datetime) -> None:
         select(Handover).where(Handover.log_id == log.id, Handover.status == "pending")
         .order_by(col(Handover.id)).with_for_update().execution_options(populate_existing=True)
     ).all():
-        guarded_update(session, Handover, pending.id, pending.version, status="withdrawn", answered_at=now)
+        guarded_update(session, Handover, stored_id(pending), pending.version, status="withdrawn", answered_at=now)
 
 
 def waiting_for_me(store: Store, by: access.StaffRef) -> int:
@@ -392,7 +394,7 @@ def unanswered_for_leader(store: Store, by: access.StaffRef) -> list[HandoverVie
         if not units:
             return []
         rows = session.exec(
-            select(Handover).join(RelayLog, RelayLog.id == Handover.log_id).where(
+            select(Handover).join(RelayLog, col(RelayLog.id) == Handover.log_id).where(
                 Handover.status == "pending", col(Handover.proposed_at) <= cutoff,
                 col(RelayLog.unit_id).in_(units),
             ).order_by(col(Handover.proposed_at))

@@ -33,6 +33,7 @@ from relaytui.models import (
     Subject,
     Unit,
 )
+from relaytui.models.base import stored_id
 from relaytui.profiles import Profile
 from relaytui.services import (
     access,
@@ -45,6 +46,7 @@ from relaytui.services import (
     log_actors,
     subjects,
 )
+from relaytui.services.efforts import EffortView, GoalView
 from relaytui.services.meetings import MeetingView, meeting_views
 
 #: The papers, as the screens and the command line name them.
@@ -137,8 +139,9 @@ class GuardianCopy:
     concern: str
     holder: Person
     actors: tuple[Person, ...]
-    efforts: tuple[efforts.EffortView, ...]
-    goals: tuple[efforts.GoalView, ...]
+    # The view classes by their own names: in this class "efforts" is the field above.
+    efforts: tuple[EffortView, ...]
+    goals: tuple[GoalView, ...]
     meetings: tuple[MeetingRecord, ...]
     entries: tuple[PaperEntry, ...]  # those not part of a meeting's minutes, oldest first
     #: Notifications to the family department made from the log: not on this copy, but the
@@ -153,8 +156,8 @@ class MeetingPaper:
     head: Letterhead
     invitation: invitations.Invitation
     minutes: tuple[PaperEntry, ...]
-    agreed_efforts: tuple[efforts.EffortView, ...]
-    agreed_goals: tuple[efforts.GoalView, ...]
+    agreed_efforts: tuple[EffortView, ...]
+    agreed_goals: tuple[GoalView, ...]
 
     @property
     def has_minutes(self) -> bool:
@@ -271,9 +274,10 @@ def consent_form(store: Store, by: access.StaffRef, log_id: int) -> ConsentForm:
     with store.session(write=True) as session:
         staff, log = _holder_log(session, by, log_id, "consent form")
         inst = installation.read_in(session)
-        subject = session.get(Subject, log.subject_id)
+        subject = session.get_one(Subject, log.subject_id)
         actors = _actors(session, log)
         self_consent = consent_givers.consents_for_self(subject, inst, clock.today(inst.timezone))
+        signers: tuple[Signer, ...]
         if self_consent:
             relation = _("herself") if subject.kind == "pregnant" else _("the young person")
             signers = (Signer(subject.name, relation, is_subject=True),)
@@ -286,7 +290,7 @@ def consent_form(store: Store, by: access.StaffRef, log_id: int) -> ConsentForm:
                 Signer("", _("guardian with custody")), Signer("", _("guardian with custody")))
         leader = next((view for view in actors if view.role == "leader"), None)
         paper = ConsentForm(
-            head=_letterhead(session, staff, by, log.unit_id, log.language), log_id=log.id, subject=_about(subject),
+            head=_letterhead(session, staff, by, log.unit_id, log.language), log_id=stored_id(log), subject=_about(subject),
             level=log.level, holder=_holder(session, log),
             actors=tuple(_person(view) for view in actors if view.role in ("actor", "other")),
             leader=_person(leader) if leader else None, signers=signers, self_consent=self_consent,
@@ -303,7 +307,7 @@ def guardian_copy(store: Store, by: access.StaffRef, log_id: int) -> GuardianCop
         staff, log = _holder_log(session, by, log_id, "guardians' copy")
         inst = installation.read_in(session)
         today = clock.today(inst.timezone)
-        subject = session.get(Subject, log.subject_id)
+        subject = session.get_one(Subject, log.subject_id)
         effort_rows = session.exec(select(Effort).where(Effort.log_id == log.id)
                                    .order_by(col(Effort.starts_on), col(Effort.id))).all()
         goal_rows = session.exec(select(Goal).where(Goal.log_id == log.id).order_by(col(Goal.id))).all()
@@ -320,7 +324,7 @@ def guardian_copy(store: Store, by: access.StaffRef, log_id: int) -> GuardianCop
             else:
                 loose.append(entry)
         paper = GuardianCopy(
-            head=_letterhead(session, staff, by, log.unit_id, log.language), log_id=log.id, subject=_about(subject),
+            head=_letterhead(session, staff, by, log.unit_id, log.language), log_id=stored_id(log), subject=_about(subject),
             level=log.level, status=log.status, started_at=log.created_at, concern=log.concern,
             holder=_holder(session, log), actors=tuple(_person(view) for view in _actors(session, log)),
             efforts=tuple(efforts.effort_views(session, list(effort_rows), today)),
@@ -384,13 +388,13 @@ def _readers(lines: list[audit.AccessLine]) -> tuple[Reader, ...]:
 def _trail(session: Session, subject_id: int, log_id: int | None) -> list[audit.AccessLine]:
     query = (
         select(AuditEvent, Staff, Unit)
-        .join(Staff, Staff.id == AuditEvent.staff_id, isouter=True)
-        .join(Unit, Unit.id == Staff.unit_id, isouter=True)
+        .join(Staff, col(Staff.id) == AuditEvent.staff_id, isouter=True)
+        .join(Unit, col(Unit.id) == Staff.unit_id, isouter=True)
         .where(AuditEvent.subject_id == subject_id)
     )
     if log_id is not None:
         # The holder's report covers their log and the subject itself, not other (closed) logs.
-        query = query.where((AuditEvent.log_id == log_id) | col(AuditEvent.log_id).is_(None))
+        query = query.where((col(AuditEvent.log_id) == log_id) | col(AuditEvent.log_id).is_(None))
     return [
         audit.AccessLine(at=event.at, username=event.username, full_name=staff.full_name if staff else "",
                          profession=staff.profession if staff else "", unit=unit.name if unit else "",
@@ -403,8 +407,8 @@ def access_report(store: Store, by: access.StaffRef, log_id: int) -> AccessRepor
     """Who read or changed the log, for a guardian's request for access (R9, GDPR art. 15)."""
     with store.session(write=True) as session:
         staff, log = _holder_log(session, by, log_id, "access report")
-        subject = session.get(Subject, log.subject_id)
-        lines = _trail(session, subject.id, log.id)
+        subject = session.get_one(Subject, log.subject_id)
+        lines = _trail(session, stored_id(subject), stored_id(log))
         paper = AccessReport(_letterhead(session, staff, by, log.unit_id, log.language), _about(subject), tuple(lines),
                              _readers(lines), whole_subject=False)
         _record(session, staff, by, "access_report_exported", log, f"{len(lines)} events")

@@ -16,6 +16,7 @@ from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotFound, StaleWrite
 from relaytui.i18n import N_, _
 from relaytui.models import Staff, Unit
+from relaytui.models.base import stored_id
 from relaytui.services import access, staff_moves
 from relaytui.services.access import StaffRef
 
@@ -108,7 +109,7 @@ def _view(session: Session, unit: Unit) -> UnitView:
         )
     ).one()
     return UnitView(
-        id=unit.id, name=unit.name, kind=unit.kind, phone=unit.phone,
+        id=stored_id(unit), name=unit.name, kind=unit.kind, phone=unit.phone,
         leader_id=unit.leader_id,
         leader_username=leader.username if leader is not None else None,
         leader_name=leader.full_name if leader is not None else None,
@@ -191,18 +192,18 @@ def set_leader(store: Store, by: StaffRef, unit: int | str, username: str,
                 _("{username} does not work in {unit}. Move them there first with 'relaytui "
                   "user set-unit'.").format(username=person.username, unit=row.name)
             )
-        result = session.execute(
+        result = session.exec(
             update(Unit)
-            .where(Unit.id == row.id, Unit.version == row.version)
+            .where(col(Unit.id) == row.id, col(Unit.version) == row.version)
             .values(leader_id=person.id, version=row.version + 1)
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
             raise _stale()
         if person.role == "caseworker":
-            result = session.execute(
+            result = session.exec(
                 update(Staff)
-                .where(Staff.id == person.id, Staff.version == person.version)
+                .where(col(Staff.id) == person.id, col(Staff.version) == person.version)
                 .values(role="leader", version=person.version + 1)
                 .execution_options(synchronize_session=False)
             )
@@ -210,9 +211,9 @@ def set_leader(store: Store, by: StaffRef, unit: int | str, username: str,
                 raise _stale()
         # R3 follows the change: the unit's open logs lose the former leader and gain the new
         # one, each change in that log's trail (and so in the child's access report).
-        staff_moves.change_unit_leader(session, row.id, row.leader_id, person.id, actor=actor, by=by)
+        staff_moves.change_unit_leader(session, stored_id(row), row.leader_id, person.id, actor=actor, by=by)
         access.write_audit(
             session, actor, by, "unit_leader_set", detail=f"unit={row.id} leader={person.id}"
         )
         session.expire_all()
-        return _view(session, session.get(Unit, row.id))
+        return _view(session, session.get_one(Unit, row.id))
