@@ -30,12 +30,15 @@ async def type_text(pilot, text: str) -> None:
 
 
 def palette_offers(app, words: str) -> bool:
-    """The command palette is open and its search lists a command whose name holds ``words``: the
-    moment Enter takes the command typed for."""
+    """The command palette is open and the command it has highlighted holds ``words``: the
+    moment Enter takes the command typed for. (Listed is not enough: while the search still
+    runs, another command can be the highlighted one.)"""
     from textual.command import CommandList
 
     if app.screen.id != "--command-palette":
         return False
     options = app.screen.query_one(CommandList)
-    return any(words.lower() in str(options.get_option_at_index(i).prompt).lower()
-               for i in range(options.option_count))
+    highlighted = options.highlighted
+    if highlighted is None or highlighted >= options.option_count:
+        return False
+    return words.lower() in str(options.get_option_at_index(highlighted).prompt).lower()
