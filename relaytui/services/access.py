@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import getpass
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from sqlmodel import Session, col, select
 
@@ -92,8 +93,9 @@ def require_staff(session: Session, by: StaffRef) -> Staff:
     return staff
 
 
-def consent_in_force(consent: Consent | None) -> bool:
-    """An expired or withdrawn consent counts as none (R6)."""
+def consent_in_force(consent: Consent | None) -> TypeGuard[Consent]:
+    """An expired or withdrawn consent counts as none (R6). (A consent in force is there: the
+    type checker knows it is not None afterwards.)"""
     if consent is None:
         return False
     if consent.withdrawn_at is not None:

@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from relaytui.i18n import _
 from relaytui.models import Consent, Membership, RelayLog, Staff
+from relaytui.models.base import stored_id
 from relaytui.models.log import LOG_IS_OPEN
 from relaytui.services import access, clock
 from relaytui.services.consent import names_staff
@@ -60,7 +61,8 @@ def change_unit_leader(session: Session, unit_id: int, old_leader_id: int | None
     now = clock.now()
     new_leader = session.get(Staff, new_leader_id) if new_leader_id is not None else None
     for log in _open_logs(session, unit_id=unit_id):
-        added_by = actor.id if actor is not None else log.holder_id
+        log_id = stored_id(log)
+        added_by = stored_id(actor) if actor is not None else log.holder_id
         if old_leader_id is not None:
             ended = session.exec(
                 select(Membership).where(
@@ -77,8 +79,8 @@ def change_unit_leader(session: Session, unit_id: int, old_leader_id: int | None
                 access.write_audit(session, actor, by, "actor_removed", log=log,
                                    detail=f"membership {row.id} leader; unit {unit_id} has a new leader")
             named = _naming_consent(session, log, old_leader_id) if ended else None
-            if named is not None and access.active_membership(session, log.id, old_leader_id) is None:
-                row = Membership(log_id=log.id, staff_id=old_leader_id, role="actor", consent_id=named.id,
+            if named is not None and access.active_membership(session, log_id, old_leader_id) is None:
+                row = Membership(log_id=log_id, staff_id=old_leader_id, role="actor", consent_id=named.id,
                                  added_by=added_by, added_at=now)
                 session.add(row)
                 session.flush()
@@ -86,9 +88,9 @@ def change_unit_leader(session: Session, unit_id: int, old_leader_id: int | None
                                    detail=f"membership {row.id} actor; consent {named.id} names the former leader")
         if (new_leader is None or not new_leader.active or new_leader.role == "admin"
                 or new_leader.id == log.holder_id
-                or access.active_membership(session, log.id, new_leader.id) is not None):
+                or access.active_membership(session, log_id, stored_id(new_leader)) is not None):
             continue
-        row = Membership(log_id=log.id, staff_id=new_leader.id, role="leader", added_by=added_by, added_at=now)
+        row = Membership(log_id=log_id, staff_id=stored_id(new_leader), role="leader", added_by=added_by, added_at=now)
         session.add(row)
         session.flush()
         access.write_audit(session, actor, by, "actor_added", log=log,
@@ -101,7 +103,7 @@ def _moving_memberships(session: Session, staff_id: int) -> list[Membership]:
         select(Membership)
         .join(RelayLog, col(RelayLog.id) == col(Membership.log_id))
         .where(Membership.staff_id == staff_id, col(Membership.removed_at).is_(None), LOG_IS_OPEN,
-               or_(col(Membership.consent_id).is_not(None), Membership.role == "leader"))
+               or_(col(Membership.consent_id).is_not(None), col(Membership.role) == "leader"))
         .order_by(col(Membership.log_id), col(Membership.id))
     ).all())
 
@@ -121,7 +123,8 @@ def end_access_after_move(session: Session, staff: Staff, *, actor: Staff | None
     trail, and the log is flagged for its holder as when a consent is withdrawn. A leader
     membership of a unit they do not lead ends too.
     """
-    rows = _moving_memberships(session, staff.id)
+    staff_id = stored_id(staff)
+    rows = _moving_memberships(session, staff_id)
     if not rows:
         return 0
     # Locked again: the same rows are no more work; a membership added while the move waited
@@ -134,15 +137,15 @@ def end_access_after_move(session: Session, staff: Staff, *, actor: Staff | None
         if log is None or row.removed_at is not None:
             continue
         if row.consent_id is None:
-            if row.role != "leader" or nearest_leader_id(session, log.unit_id) == staff.id:
+            if row.role != "leader" or nearest_leader_id(session, log.unit_id) == staff_id:
                 continue
         else:
             own = session.get(Consent, row.consent_id)
             if not access.consent_in_force(own):
                 continue  # it lets no one read as it is
-            if names_staff(session, own, staff.id):
+            if names_staff(session, own, staff_id):
                 continue
-            named = _naming_consent(session, log, staff.id)
+            named = _naming_consent(session, log, staff_id)
             if named is not None:
                 row.consent_id = named.id
                 session.add(row)
