@@ -19,7 +19,7 @@ from textual.worker import get_current_worker
 
 from relaytui.i18n import N_, _
 from relaytui.ui.log_pane import LogPane, date_time, label, literal
-from relaytui.services import installation, logs
+from relaytui.services import installation, log_history
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -48,7 +48,7 @@ def _table(*headings: str, expand: bool = False) -> Table:
     return table
 
 
-def level_changes_table(history: logs.History, tz: str) -> Table:
+def level_changes_table(history: log_history.History, tz: str) -> Table:
     table = _table(_("When"), _("Who"), _("From"), _("To"), _("Why"), expand=True)
     table.columns[4].ratio = 1
     for change in history.level_changes:
@@ -60,7 +60,7 @@ def level_changes_table(history: logs.History, tz: str) -> Table:
     return table
 
 
-def holders_table(history: logs.History, tz: str) -> Table:
+def holders_table(history: log_history.History, tz: str) -> Table:
     table = _table(_("Holder"), _("From"), _("Until"))
     for period in history.holders:
         table.add_row(literal(period.staff_name), Text(date_time(period.started_at, tz)),
@@ -77,7 +77,7 @@ HANDOVER_STATUS = {
 }
 
 
-def handovers_table(history: logs.History, tz: str) -> Table:
+def handovers_table(history: log_history.History, tz: str) -> Table:
     """Each proposed handover: who to whom, the answer and when, and the answer's message (a
     declined handover's reason)."""
     table = _table(_("Proposed"), _("From"), _("To"), _("Answer"), _("Answered"), _("Message"),
@@ -92,7 +92,7 @@ def handovers_table(history: logs.History, tz: str) -> Table:
     return table
 
 
-def reads_table(history: logs.History, tz: str) -> Table:
+def reads_table(history: log_history.History, tz: str) -> Table:
     table = _table(_("When"), _("Who"), _("What"))
     for read in history.reads:
         who = literal(read.staff_name or read.username)
@@ -106,14 +106,14 @@ class HistoryPane(LogPane):
     """Level changes, holders and (for the holder) reads, one under the other, scrollable."""
 
     class Loaded(Message):
-        def __init__(self, history: logs.History, tz: str) -> None:
+        def __init__(self, history: log_history.History, tz: str) -> None:
             super().__init__()
             self.history = history
             self.tz = tz
 
     def __init__(self, log_id: int, *, id: str | None = None) -> None:
         super().__init__(log_id, id=id)
-        self.history: logs.History | None = None
+        self.history: log_history.History | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="history-scroll"):
@@ -137,7 +137,7 @@ class HistoryPane(LogPane):
     def _load(self, store: Store, staff: StaffRef, log_id: int) -> None:
         worker = get_current_worker()
         tz = installation.read(store).timezone
-        found = logs.history(store, staff, log_id)
+        found = log_history.history(store, staff, log_id)
         if not worker.is_cancelled:
             self.post_message(self.Loaded(found, tz))
 

@@ -227,6 +227,31 @@ def record_consent(store: Store, by: access.StaffRef, log_id: int, data: Consent
         return consent_view(session, consent)
 
 
+def record_first_consent(session: Session, staff: Staff, by: access.StaffRef, log: RelayLog, subject: Subject,
+                         data: ConsentInput, inst: installation.Installation, now: datetime) -> Consent:
+    """The consent given when a log is created (``no``: a log starts at level 1 with it), in the
+    log's own transaction: the log never exists at level 1 without it (R4, R6)."""
+    giver_name, guardian = consent_givers.check_giver(session, subject, data, inst)
+    row = Consent(
+        log_id=log.id, giver_kind=data.giver,
+        guardian_id=guardian.id if guardian else None, giver_name=giver_name,
+        method=data.method, given_at=data.given_at or now,
+        covers_log=True, expires_at=data.expires_at, note=data.note,
+        recorded_by=staff.id, recorded_at=now,
+    )
+    if row.method not in METHODS:
+        raise InvalidInput(_("Say how the consent was given: signed form, digital or oral."))
+    session.add(row)
+    session.flush()
+    for staff_id in data.staff_ids:
+        session.add(ConsentCover(consent_id=row.id, staff_id=staff_id))
+    for unit_id in data.unit_ids:
+        session.add(ConsentCover(consent_id=row.id, unit_id=unit_id))
+    session.flush()
+    access.write_audit(session, staff, by, "consent_recorded", log=log, detail=f"consent {row.id}")
+    return row
+
+
 def withdraw_consent(store: Store, by: access.StaffRef, consent_id: int, *, version: int,
                      reason: str) -> ConsentView:
     """A guardian withdraws: the actors it covered are detached and the log is flagged (R5)."""

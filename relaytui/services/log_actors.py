@@ -6,6 +6,7 @@ force that covers them (:mod:`relaytui.services.consent` records those consents)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -170,86 +171,119 @@ def add_actor(
         consent = session.get(Consent, consent_id) if consent_id else None
         if consent_id and (consent is None or consent.log_id != log.id):
             raise NotFound(_("There is no such consent on this log."))
-        role = "actor"
         if as_subject:
-            role, needs_consent = "subject", False
-            person_name = session.get(Subject, log.subject_id).name
-            stale = _refuse_second(session, _same_person(session, log, name=person_name), person_name)
+            attachment = _as_subject(session, log)
         elif guardian_id:
-            guardian = session.get(Guardian, guardian_id)
-            if guardian is None or guardian.subject_id != log.subject_id:
-                raise NotFound(_("That guardian does not belong to this subject."))
-            role, needs_consent = "guardian", False
-            stale = _refuse_second(
-                session, _same_person(session, log, guardian_id=guardian.id, name=guardian.name), guardian.name
-            )
+            attachment = _as_guardian(session, log, guardian_id)
         elif staff_id:
-            # Read under a share lock: a move to another unit (accounts.set_unit) waits for
-            # this attachment, or this waits for the move and sees the new unit.
-            member = session.exec(
-                select(Staff).where(Staff.id == staff_id).with_for_update(read=True)
-                .execution_options(populate_existing=True)
-            ).first()
-            if member is None or not member.active:
-                raise NotFound(_("There is no such active member of staff."))
-            if member.role == "admin":
-                raise RuleViolation(_("Administrators do not read relay logs."), rule="R9")
-            if member.id == log.holder_id:
-                raise InvalidInput(_("{name} holds this log already.").format(name=member.full_name))
-            stale = _refuse_second(session, _same_person(session, log, staff_id=member.id), member.full_name)
-            if member.id == nearest_leader_id(session, log.unit_id):
-                role, needs_consent = "leader", False
-            else:
-                needs_consent = True
-                if consent is None:
-                    consent = next(
-                        (c for c in session.exec(select(Consent).where(Consent.log_id == log.id)
-                                                 .order_by(col(Consent.id))).all()
-                         if covers_staff(session, c, member)),
-                        None,
-                    )
-                if consent is None or not covers_staff(session, consent, member):
-                    raise RuleViolation(
-                        _("No consent in force covers {name}. Record a consent that covers "
-                          "{name} under Actors and consent first.").format(name=member.full_name),
-                        rule="R5",
-                    )
+            attachment = _as_staff(session, log, staff_id, consent)
         else:
-            person_name = person_name.strip()
-            stale = _refuse_second(session, _same_person(session, log, name=person_name), person_name)
-            role, needs_consent = "other", True
-            if consent is None:
-                consent = next(
-                    (c for c in session.exec(select(Consent).where(Consent.log_id == log.id)
-                                             .order_by(col(Consent.id))).all()
-                     if covers_person(session, c, person_name)),
-                    None,
-                )
-            if consent is None or not covers_person(session, consent, person_name):
-                raise RuleViolation(
-                    _("No consent in force covers {name}. Record a consent that covers "
-                      "{name} under Actors and consent first.").format(name=person_name),
-                    rule="R5",
-                )
-        # A membership whose consent ran out lets no one read; it ends now, so that the
-        # person is listed once.
-        for old in stale:
-            old.removed_at = now
-            old.removed_reason = "consent no longer in force; attached again"
-            session.add(old)
-        row = Membership(
-            log_id=log.id, staff_id=staff_id, guardian_id=guardian_id,
-            person_name=person_name if not staff_id and not guardian_id else None,
-            role=role, consent_id=consent.id if needs_consent and consent else None,
-            added_by=staff.id, added_at=now,
+            attachment = _as_named_person(session, log, (person_name or "").strip(), consent)
+        return _attach(session, staff, by, log, attachment, now, staff_id=staff_id, guardian_id=guardian_id)
+
+
+@dataclass(frozen=True)
+class _Attachment:
+    """How a person is attached to a log: in which role, through which consent (None: they
+    need none), under which name (the subject or a named person), and their earlier
+    memberships whose consent ran out (these end when the person is attached again)."""
+
+    role: str
+    consent: Consent | None
+    stale: list[Membership]
+    person_name: str | None = None
+
+
+def _as_subject(session: Session, log: RelayLog) -> _Attachment:
+    """The subject reads their own log without a consent."""
+    name = session.get(Subject, log.subject_id).name
+    stale = _refuse_second(session, _same_person(session, log, name=name), name)
+    return _Attachment("subject", None, stale, person_name=name)
+
+
+def _as_guardian(session: Session, log: RelayLog, guardian_id: int) -> _Attachment:
+    """One of the subject's guardians reads without a consent."""
+    guardian = session.get(Guardian, guardian_id)
+    if guardian is None or guardian.subject_id != log.subject_id:
+        raise NotFound(_("That guardian does not belong to this subject."))
+    stale = _refuse_second(
+        session, _same_person(session, log, guardian_id=guardian.id, name=guardian.name), guardian.name
+    )
+    return _Attachment("guardian", None, stale)
+
+
+def _as_staff(session: Session, log: RelayLog, staff_id: int, consent: Consent | None) -> _Attachment:
+    """A member of staff: the nearest leader without a consent (R3), anyone else through a
+    consent in force that covers them or their unit (R5); never an administrator (R9)."""
+    # Read under a share lock: a move to another unit (accounts.set_unit) waits for
+    # this attachment, or this waits for the move and sees the new unit.
+    member = session.exec(
+        select(Staff).where(Staff.id == staff_id).with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    ).first()
+    if member is None or not member.active:
+        raise NotFound(_("There is no such active member of staff."))
+    if member.role == "admin":
+        raise RuleViolation(_("Administrators do not read relay logs."), rule="R9")
+    if member.id == log.holder_id:
+        raise InvalidInput(_("{name} holds this log already.").format(name=member.full_name))
+    stale = _refuse_second(session, _same_person(session, log, staff_id=member.id), member.full_name)
+    if member.id == nearest_leader_id(session, log.unit_id):
+        return _Attachment("leader", None, stale)
+    covering = _covering_consent(session, log, consent, lambda c: covers_staff(session, c, member),
+                                 member.full_name)
+    return _Attachment("actor", covering, stale)
+
+
+def _as_named_person(session: Session, log: RelayLog, name: str, consent: Consent | None) -> _Attachment:
+    """A person outside the staff (a grandparent, a coach) reads through a consent that names them."""
+    stale = _refuse_second(session, _same_person(session, log, name=name), name)
+    covering = _covering_consent(session, log, consent, lambda c: covers_person(session, c, name), name)
+    return _Attachment("other", covering, stale, person_name=name)
+
+
+def _covering_consent(session: Session, log: RelayLog, chosen: Consent | None,
+                      covers: Callable[[Consent], bool], name: str) -> Consent:
+    """The consent the person reads through: the one chosen, else the log's first that covers
+    them; refused when it does not cover them or is not in force (R5)."""
+    consent = chosen
+    if consent is None:
+        consent = next(
+            (c for c in session.exec(select(Consent).where(Consent.log_id == log.id)
+                                     .order_by(col(Consent.id))).all()
+             if covers(c)),
+            None,
         )
-        session.add(row)
-        session.flush()
-        detail = f"membership {row.id} {role}"
-        if stale:
-            detail += "; ended " + ", ".join(f"membership {old.id}" for old in stale)
-        access.write_audit(session, staff, by, "actor_added", log=log, detail=detail)
-        return actor_view(session, row)
+    if consent is None or not covers(consent):
+        raise RuleViolation(
+            _("No consent in force covers {name}. Record a consent that covers "
+              "{name} under Actors and consent first.").format(name=name),
+            rule="R5",
+        )
+    return consent
+
+
+def _attach(session: Session, staff: Staff, by: access.StaffRef, log: RelayLog, attachment: _Attachment,
+            now: datetime, *, staff_id: int | None, guardian_id: int | None) -> ActorView:
+    """Write the membership, end the stale ones, and say both in the log's trail."""
+    # A membership whose consent ran out lets no one read; it ends now, so that the
+    # person is listed once.
+    for old in attachment.stale:
+        old.removed_at = now
+        old.removed_reason = "consent no longer in force; attached again"
+        session.add(old)
+    row = Membership(
+        log_id=log.id, staff_id=staff_id, guardian_id=guardian_id, person_name=attachment.person_name,
+        role=attachment.role, consent_id=attachment.consent.id if attachment.consent else None,
+        added_by=staff.id, added_at=now,
+    )
+    session.add(row)
+    session.flush()
+    detail = f"membership {row.id} {attachment.role}"
+    if attachment.stale:
+        detail += "; ended " + ", ".join(f"membership {old.id}" for old in attachment.stale)
+    access.write_audit(session, staff, by, "actor_added", log=log, detail=detail)
+    return actor_view(session, row)
 
 
 def remove_actor(store: Store, by: access.StaffRef, membership_id: int, *, reason: str) -> ActorView:
@@ -284,7 +318,7 @@ def list_actors(store: Store, by: access.StaffRef, log_id: int, *, include_remov
 def attach_leader(session: Session, log: RelayLog, unit_id: int | None, added_by: int) -> None:
     """R3: the nearest leader of the unit reads along, so knowledge stays when staff move.
 
-    The unit is read under a share lock: a leader change (:func:`change_unit_leader`) in
+    The unit is read under a share lock: a leader change (:func:`relaytui.services.staff_moves.change_unit_leader`) in
     progress finishes first, or waits for this log and then finds it.
     """
     if unit_id is None:

@@ -33,7 +33,6 @@ from relaytui.services import (
     access,
     clock,
     consent,
-    consent_givers,
     grants,
     installation,
     journal,
@@ -73,50 +72,6 @@ class LogDetail:
     can_write: bool
     why_read_only: str | None
     version: int
-
-
-@dataclass(frozen=True)
-class LevelChangeView:
-    at: datetime
-    by_name: str
-    from_level: int | None
-    to_level: int
-    reason: str
-
-
-@dataclass(frozen=True)
-class HolderPeriodView:
-    staff_name: str
-    started_at: datetime
-    ended_at: datetime | None
-
-
-@dataclass(frozen=True)
-class ReadView:
-    at: datetime
-    username: str
-    staff_name: str
-    what: str
-
-
-@dataclass(frozen=True)
-class HandoverEventView:
-    """One proposed handover and what became of it; a declined one says why (R8)."""
-
-    proposed_at: datetime
-    from_name: str
-    to_name: str
-    status: str  # pending|accepted|declined|withdrawn
-    answered_at: datetime | None
-    answer_message: str
-
-
-@dataclass(frozen=True)
-class History:
-    level_changes: tuple[LevelChangeView, ...]
-    holders: tuple[HolderPeriodView, ...]
-    reads: tuple[ReadView, ...]  # empty unless the holder asks
-    handovers: tuple[HandoverEventView, ...] = ()
 
 
 #: The bound parameters the figures of a log are asked with, in its header and in the
@@ -252,6 +207,37 @@ def create_log(
     given at the same time (``first_consent``); level 0 is allowed to clarify a concern.
     """
     inst = installation.read(store)
+    concern = _checked_concern(inst, concern, trigger)
+    level = _start_level(inst, level, first_consent)
+    now = clock.now()
+    with store.session(write=True) as session:
+        staff = access.require_staff(session, by)
+        subject = session.get(Subject, subject_id)
+        if subject is None:
+            raise NotFound(_("There is no such subject."))
+        log = _insert_log(store, session, staff, subject, inst, now, concern=concern, trigger=trigger,
+                          language=language)
+        session.add(HolderPeriod(log_id=log.id, staff_id=staff.id, started_at=now))
+        session.add(LevelChange(log_id=log.id, changed_by=staff.id, changed_at=now, from_level=None,
+                                to_level=0, reason=concern))
+        log_actors.attach_leader(session, log, staff.unit_id, staff.id)
+        access.write_audit(session, staff, by, "log_created", log=log)
+        session.flush()
+        if first_consent is not None:
+            # Recorded in the same transaction: the log never exists at level 1 without it.
+            consent.record_first_consent(session, staff, by, log, subject, first_consent, inst, now)
+        if level > 0:
+            _require_consent_for_level(session, log, level)
+            session.add(LevelChange(log_id=log.id, changed_by=staff.id, changed_at=now,
+                                    from_level=0, to_level=level, reason=concern))
+            log.level = level
+            session.add(log)
+        session.flush()
+        return detail(session, staff, log, inst)
+
+
+def _checked_concern(inst: installation.Installation, concern: str, trigger: str | None) -> str:
+    """The concern written down, and a trigger category the country knows (R2)."""
     concern = (concern or "").strip()
     if not concern:
         raise InvalidInput(_("Write down the concern: what have you seen or heard?"), rule="R2")
@@ -261,72 +247,44 @@ def create_log(
         # The categories come from the Danish guide (Kerteminde, "Sådan gør vi").
         raise InvalidInput(_("Trigger categories belong to the Danish guide; a Norwegian log has none."),
                            rule="R2")
+    return concern
+
+
+def _start_level(inst: installation.Installation, level: int | None,
+                 first_consent: consent.ConsentInput | None) -> int:
+    """The level a new log starts at: asked for, or the country's usual start (R2)."""
     if level is None:
         level = 1 if inst.country.starts_with_consent and first_consent is not None else 0
     check_level(level)
     if level not in inst.country.start_levels:
         raise RuleViolation(_(inst.country.start_level_refusal), rule="R2")
-    now = clock.now()
-    with store.session(write=True) as session:
-        staff = access.require_staff(session, by)
-        subject = session.get(Subject, subject_id)
-        if subject is None:
-            raise NotFound(_("There is no such subject."))
-        existing = subjects.active_log_of(session, subject.id)
-        if existing is not None:
-            raise _second_log(session, existing)
-        log = RelayLog(
-            subject_id=subject.id, holder_id=staff.id, unit_id=staff.unit_id, created_by=staff.id,
-            created_at=now, level=0, status="active", concern=concern, trigger=trigger,
-            language=language or inst.language or inst.country.writing_language,
-        )
-        session.add(log)
-        try:
-            session.flush()
-        except IntegrityError:
-            session.rollback()
-            with store.session() as again:
-                other = subjects.active_log_of(again, subject.id)
-                raise _second_log(again, other) if other else RuleViolation(
-                    _("A relay log for this subject was created at the same moment. Look it up."),
-                    rule="R1",
-                ) from None
-        session.add(HolderPeriod(log_id=log.id, staff_id=staff.id, started_at=now))
-        session.add(LevelChange(log_id=log.id, changed_by=staff.id, changed_at=now, from_level=None,
-                                to_level=0, reason=concern))
-        log_actors.attach_leader(session, log, staff.unit_id, staff.id)
-        access.write_audit(session, staff, by, "log_created", log=log)
-        session.flush()
-        if first_consent is not None:
-            # Recorded in the same transaction: the log never exists at level 1 without it.
-            giver_name, guardian = consent_givers.check_giver(session, subject, first_consent, inst)
-            from relaytui.models import Consent, ConsentCover
+    return level
 
-            row = Consent(
-                log_id=log.id, giver_kind=first_consent.giver,
-                guardian_id=guardian.id if guardian else None, giver_name=giver_name,
-                method=first_consent.method, given_at=first_consent.given_at or now,
-                covers_log=True, expires_at=first_consent.expires_at, note=first_consent.note,
-                recorded_by=staff.id, recorded_at=now,
-            )
-            if row.method not in consent.METHODS:
-                raise InvalidInput(_("Say how the consent was given: signed form, digital or oral."))
-            session.add(row)
-            session.flush()
-            for staff_id in first_consent.staff_ids:
-                session.add(ConsentCover(consent_id=row.id, staff_id=staff_id))
-            for unit_id in first_consent.unit_ids:
-                session.add(ConsentCover(consent_id=row.id, unit_id=unit_id))
-            session.flush()
-            access.write_audit(session, staff, by, "consent_recorded", log=log, detail=f"consent {row.id}")
-        if level > 0:
-            _require_consent_for_level(session, log, level)
-            session.add(LevelChange(log_id=log.id, changed_by=staff.id, changed_at=now,
-                                    from_level=0, to_level=level, reason=concern))
-            log.level = level
-            session.add(log)
+
+def _insert_log(store: Store, session: Session, staff: Staff, subject: Subject, inst: installation.Installation,
+                now: datetime, *, concern: str, trigger: str | None, language: str | None) -> RelayLog:
+    """The new log's row, held by its creator; refused when the subject has an active log (R1),
+    also when another one was created at the same moment (the database's unique index)."""
+    existing = subjects.active_log_of(session, subject.id)
+    if existing is not None:
+        raise _second_log(session, existing)
+    log = RelayLog(
+        subject_id=subject.id, holder_id=staff.id, unit_id=staff.unit_id, created_by=staff.id,
+        created_at=now, level=0, status="active", concern=concern, trigger=trigger,
+        language=language or inst.language or inst.country.writing_language,
+    )
+    session.add(log)
+    try:
         session.flush()
-        return detail(session, staff, log, inst)
+    except IntegrityError:
+        session.rollback()
+        with store.session() as again:
+            other = subjects.active_log_of(again, subject.id)
+            raise _second_log(again, other) if other else RuleViolation(
+                _("A relay log for this subject was created at the same moment. Look it up."),
+                rule="R1",
+            ) from None
+    return log
 
 
 def _second_log(session: Session, existing: RelayLog) -> RuleViolation:
@@ -409,57 +367,6 @@ def change_level(store: Store, by: access.StaffRef, log_id: int, *, to_level: in
         session.flush()
         access.write_audit(session, staff, by, "level_changed", log=log, detail=f"to {to_level}")
         return detail(session, staff, log, inst)
-
-
-# --- history -------------------------------------------------------------------------------
-
-
-def history(store: Store, by: access.StaffRef, log_id: int) -> History:
-    """Level changes and holders; for the holder also who read the log when (R9)."""
-    from relaytui.models import AuditEvent
-
-    with store.session(write=True) as session:
-        staff, log = access.log_for_read(session, by, log_id, what="history")
-        changes = session.exec(
-            select(LevelChange, Staff.full_name).join(Staff, Staff.id == LevelChange.changed_by)
-            .where(LevelChange.log_id == log_id).order_by(col(LevelChange.changed_at), col(LevelChange.id))
-        ).all()
-        periods = session.exec(
-            select(HolderPeriod, Staff.full_name).join(Staff, Staff.id == HolderPeriod.staff_id)
-            .where(HolderPeriod.log_id == log_id).order_by(col(HolderPeriod.started_at), col(HolderPeriod.id))
-        ).all()
-        giver, taker = aliased(Staff), aliased(Staff)
-        handovers = session.exec(
-            select(Handover, giver.full_name, taker.full_name)
-            .join(giver, giver.id == Handover.from_staff_id)
-            .join(taker, taker.id == Handover.to_staff_id)
-            .where(Handover.log_id == log_id).order_by(col(Handover.proposed_at), col(Handover.id))
-        ).all()
-        reads: list[ReadView] = []
-        if log.holder_id == staff.id:
-            events = session.exec(
-                select(AuditEvent).where(AuditEvent.log_id == log_id,
-                                         col(AuditEvent.action).in_(("read", "read_under_grant")))
-                .order_by(col(AuditEvent.id).desc()).limit(500)
-            ).all()
-            # Only the readers' names, in one statement: not every staff row of the municipality.
-            readers = {e.staff_id for e in events if e.staff_id is not None}
-            names = dict(session.exec(
-                select(Staff.id, Staff.full_name).where(col(Staff.id).in_(readers))
-            ).all()) if readers else {}
-            reads = [ReadView(e.at, e.username, names.get(e.staff_id, ""), e.detail) for e in events]
-        return History(
-            level_changes=tuple(
-                LevelChangeView(c.changed_at, name, c.from_level, c.to_level, c.reason) for c, name in changes
-            ),
-            holders=tuple(HolderPeriodView(name, p.started_at, p.ended_at) for p, name in periods),
-            reads=tuple(reads),
-            handovers=tuple(
-                HandoverEventView(h.proposed_at, from_name, to_name, h.status, h.answered_at,
-                                  h.answer_message)
-                for h, from_name, to_name in handovers
-            ),
-        )
 
 
 # --- closing (R10) -------------------------------------------------------------------------

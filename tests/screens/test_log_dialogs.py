@@ -9,7 +9,7 @@ from textual.widgets import Input, RadioSet, Static, TextArea
 
 from relaytui.app import RelayApp
 from relaytui.errors import NotAllowed
-from relaytui.services import clock, consent, logs, meetings, notifications
+from relaytui.services import clock, consent, log_history, logs, meetings, notifications
 from tests.factories import build_world
 from tests.screens.reading import screen_text, wait_for
 
@@ -128,7 +128,7 @@ async def test_with_consent_the_level_changes_and_the_reason_is_recorded(sqlite_
     assert results == [True]
     anna = world.ref("anna")
     assert logs.get_log(sqlite_store, anna, detail.id).level == 2
-    change = logs.history(sqlite_store, anna, detail.id).level_changes[-1]
+    change = log_history.history(sqlite_store, anna, detail.id).level_changes[-1]
     assert (change.from_level, change.to_level, change.reason, change.by_name) == (
         0, 2, "Speech therapist joins.", "Anna Holm")
 

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 
 from relaytui.errors import NotAllowed
-from relaytui.services import access, audit, journal, logs
+from relaytui.services import access, audit, journal, log_history, logs
 from tests.factories import new_log
 
 
@@ -149,7 +149,7 @@ def test_an_audited_transaction_holds_the_chain_only_while_it_commits(pg_store):
     other.join()
     report = audit.verify(pg_store, access.system_administrator())
     assert report.intact, report
-    reads = [e for e in logs.history(pg_store, anna, log.id).reads if e.what == "log"]
+    reads = [e for e in log_history.history(pg_store, anna, log.id).reads if e.what == "log"]
     assert len(reads) == 2  # both reads are in the chain, in the order they committed
 
 

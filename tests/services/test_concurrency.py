@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from relaytui.errors import DomainError, StaleWrite
 from relaytui.models import Handover
-from relaytui.services import consent, efforts, handover, journal, logs
+from relaytui.services import consent, efforts, handover, journal, log_history, logs
 from tests.concurrently import race
 from tests.factories import new_log
 
@@ -23,7 +23,7 @@ def test_two_answers_to_one_handover_exactly_one_wins(world):
     assert sum(e is None for e in errors) == 1
     assert all(e is None or isinstance(e, DomainError) for e in errors)
     detail = logs.get_log(world.store, world.ref("bo" if errors[0] is None else "anna"), log.id)
-    holders = logs.history(world.store, world.ref("bo" if errors[0] is None else "anna"), log.id).holders
+    holders = log_history.history(world.store, world.ref("bo" if errors[0] is None else "anna"), log.id).holders
     assert sum(h.ended_at is None for h in holders) == 1
     assert detail.holder_id == (world.ref("bo").id if errors[0] is None else world.ref("anna").id)
 
@@ -150,7 +150,7 @@ def test_withdrawing_and_accepting_at_once_exactly_one_wins(world):
         assert sum(e is None for e in errors) == 1
         holder = "anna" if errors[0] is None else "bo"
         assert logs.get_log(world.store, world.ref(holder), log.id).holder_id == world.ref(holder).id
-        assert sum(h.ended_at is None for h in logs.history(world.store, world.ref(holder), log.id).holders) == 1
+        assert sum(h.ended_at is None for h in log_history.history(world.store, world.ref(holder), log.id).holders) == 1
 
 
 @pytest.mark.rule("R8")

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from relaytui.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from relaytui.models import AuditEvent, Handover, RelayLog
-from relaytui.services import clock, consent, handover, journal, logs
+from relaytui.services import clock, consent, handover, journal, log_history, logs
 from tests.factories import guardian_consent, new_log
 
 
@@ -26,7 +26,7 @@ def test_nothing_changes_until_the_new_holder_accepts(world):
     assert detail.holder_id == world.ref("bo").id and detail.can_write
     with pytest.raises(NotAllowed):
         journal.write_entry(world.store, world.ref("anna"), log.id, text="still mine?")
-    holders = logs.history(world.store, world.ref("bo"), log.id).holders
+    holders = log_history.history(world.store, world.ref("bo"), log.id).holders
     assert [(h.staff_name, h.ended_at is None) for h in holders] == [("Anna Holm", False), ("Bo Berg", True)]
 
 
@@ -243,7 +243,7 @@ def test_the_history_keeps_each_handover_and_a_declines_reason(world):
     first = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
     handover.decline(world.store, world.ref("bo"), first.id, message="I am on leave until May")
     handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
-    found = logs.history(world.store, world.ref("anna"), log.id).handovers
+    found = log_history.history(world.store, world.ref("anna"), log.id).handovers
     assert [(h.from_name, h.to_name, h.status, h.answer_message) for h in found] == [
         ("Anna Holm", "Bo Berg", "declined", "I am on leave until May"),
         ("Anna Holm", "Bo Berg", "pending", ""),

@@ -7,7 +7,16 @@ from sqlmodel import select
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation, StaleWrite
 from relaytui.models import AuditEvent, Entry, LevelChange
-from relaytui.services import clock, consent, journal, log_actors, log_list, logs, subjects
+from relaytui.services import (
+    clock,
+    consent,
+    journal,
+    log_actors,
+    log_history,
+    log_list,
+    logs,
+    subjects,
+)
 from tests.factories import build_world, guardian_consent, new_log
 
 # --- R1 one log --------------------------------------------------------------------------
@@ -119,7 +128,7 @@ def test_level_change_records_who_when_from_to_and_why(world):
     log = new_log(world)
     consent.record_consent(world.store, world.ref("anna"), log.id, guardian_consent(world))
     logs.change_level(world.store, world.ref("anna"), log.id, to_level=2, reason="Sleeps in class")
-    history = logs.history(world.store, world.ref("anna"), log.id)
+    history = log_history.history(world.store, world.ref("anna"), log.id)
     last = history.level_changes[-1]
     assert (last.by_name, last.from_level, last.to_level, last.reason) == ("Anna Holm", 0, 2, "Sleeps in class")
 
@@ -261,8 +270,8 @@ def test_an_administrator_reads_no_log(world):
 def test_the_holder_sees_who_read_the_log_and_actors_do_not(world):
     log = new_log(world)
     logs.get_log(world.store, world.ref("lene"), log.id)
-    assert any(r.username == "lene" for r in logs.history(world.store, world.ref("anna"), log.id).reads)
-    assert logs.history(world.store, world.ref("lene"), log.id).reads == ()
+    assert any(r.username == "lene" for r in log_history.history(world.store, world.ref("anna"), log.id).reads)
+    assert log_history.history(world.store, world.ref("lene"), log.id).reads == ()
 
 
 @pytest.mark.rule("R9")

@@ -3,7 +3,7 @@
 import pytest
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
-from relaytui.services import consent, journal, logs, plan
+from relaytui.services import consent, journal, log_history, logs, plan
 from tests.factories import guardian_consent
 
 
@@ -26,7 +26,7 @@ def test_the_coordinator_takes_over_and_keeps_the_whole_history(no_world):
     after = [e.text for e in journal.list_entries(world.store, carl, log.id)]
     assert after[1:] == before  # the whole journal came along
     assert "individual plan" in after[0] and "Langvarige tenester" in after[0]
-    assert [h.staff_name for h in logs.history(world.store, carl, log.id).holders] == ["Anna Holm", "Carl Dahl"]
+    assert [h.staff_name for h in log_history.history(world.store, carl, log.id).holders] == ["Anna Holm", "Carl Dahl"]
     # Only the coordinator writes now; the former holder no longer can.
     journal.write_entry(world.store, carl, log.id, text="Plan møte i januar.")
     with pytest.raises(NotAllowed):
