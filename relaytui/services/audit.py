@@ -92,18 +92,6 @@ def chain_of(staff_id: int | None) -> int:
     return (staff_id or 0) % CHAINS
 
 
-@dataclass(frozen=True)
-class AuditRecord:
-    id: int
-    at: datetime
-    staff_id: int | None
-    username: str
-    action: str
-    log_id: int | None
-    subject_id: int | None
-    detail: str
-
-
 def event_hash(
     *,
     at: datetime,
@@ -250,13 +238,6 @@ def record_view(session: Session, *, staff_id: int | None, username: str, what: 
         return
     record(session, staff_id=staff_id, username=username, action="list_shown",
            detail=f"{what}; subjects=,{','.join(map(str, shown))},")
-
-
-def to_record(event: AuditEvent) -> AuditRecord:
-    return AuditRecord(
-        id=event.id or 0, at=event.at, staff_id=event.staff_id, username=event.username,
-        action=event.action, log_id=event.log_id, subject_id=event.subject_id, detail=event.detail,
-    )
 
 
 # --- verifying and exporting the trail ------------------------------------------------------

@@ -115,10 +115,6 @@ class GrantView:
     approved_on: date | None
 
 
-def approval_label(method: str | None) -> str:
-    return _(APPROVAL_METHODS[method]) if method in APPROVAL_METHODS else (method or "")
-
-
 def status_label(status: str) -> str:
     return _(REQUEST_STATUSES[status]) if status in REQUEST_STATUSES else status
 

@@ -479,7 +479,3 @@ def my_meetings(store: Store, by: access.StaffRef, *, start: datetime, days: int
                           subject_ids=session.exec(select(RelayLog.subject_id).where(col(RelayLog.id).in_(shown)))
                           if shown else ())
         return views
-
-
-def installation_tz(store: Store) -> str:
-    return installation.read(store).timezone

@@ -8,7 +8,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from relaytui.db import Store
-from relaytui.errors import InvalidInput, NotFound
+from relaytui.errors import InvalidInput
 from relaytui.i18n import _, ngettext
 from relaytui.i18n.formats import date_text
 from relaytui.models import Guardian, RelayLog, Staff, Subject, Unit
@@ -268,13 +268,6 @@ def add_guardian(store: Store, by: access.StaffRef, log_id: int, guardian: Guard
         session.flush()
         access.write_audit(session, staff, by, "guardian_added", log=log)
         return _guardian_view(row)
-
-
-def get_subject(session: Session, subject_id: int) -> Subject:
-    subject = session.get(Subject, subject_id)
-    if subject is None:
-        raise NotFound(_("There is no such subject."))
-    return subject
 
 
 def list_guardians(store: Store, by: access.StaffRef, log_id: int) -> list[GuardianView]:
