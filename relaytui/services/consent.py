@@ -17,6 +17,7 @@ from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotFound, RuleViolation
 from relaytui.i18n import _, ngettext
 from relaytui.models import Consent, ConsentCover, Membership, RelayLog, Staff, Subject, Unit
+from relaytui.models.base import stored_id
 from relaytui.services import access, clock, consent_givers, installation
 from relaytui.services.versions import guarded_update
 
@@ -143,8 +144,8 @@ def _cover_views(session: Session, consent_ids: set[int]) -> dict[int, tuple[Cov
         return {}
     rows = session.exec(
         select(ConsentCover, Staff.full_name, Unit.name)
-        .outerjoin(Staff, Staff.id == ConsentCover.staff_id)
-        .outerjoin(Unit, Unit.id == ConsentCover.unit_id)
+        .outerjoin(Staff, col(Staff.id) == ConsentCover.staff_id)
+        .outerjoin(Unit, col(Unit.id) == ConsentCover.unit_id)
         .where(col(ConsentCover.consent_id).in_(consent_ids)).order_by(col(ConsentCover.id))
     ).all()
     found: dict[int, list[CoverView]] = {}
@@ -163,11 +164,11 @@ def _cover_views(session: Session, consent_ids: set[int]) -> dict[int, tuple[Cov
 
 def _consent_views(session: Session, rows: list[Consent]) -> list[ConsentView]:
     """Many consents in a fixed number of statements, however many there are (issue 6)."""
-    covers = _cover_views(session, {c.id for c in rows})
+    covers = _cover_views(session, {stored_id(c) for c in rows})
     return [
         ConsentView(
-            id=c.id, log_id=c.log_id, giver_kind=c.giver_kind, giver_name=c.giver_name, method=c.method,
-            given_at=c.given_at, covers_log=c.covers_log, covers=covers.get(c.id, ()),
+            id=stored_id(c), log_id=c.log_id, giver_kind=c.giver_kind, giver_name=c.giver_name, method=c.method,
+            given_at=c.given_at, covers_log=c.covers_log, covers=covers.get(stored_id(c), ()),
             expires_at=c.expires_at, withdrawn_at=c.withdrawn_at, withdrawn_reason=c.withdrawn_reason,
             state=state_of(c), version=c.version,
         )
@@ -197,7 +198,7 @@ def record_consent(store: Store, by: access.StaffRef, log_id: int, data: Consent
         raise InvalidInput(_("The consent must expire after it was given. Check the expiry date."))
     with store.session(write=True) as session:
         staff, log = access.log_for_write(session, by, log_id, what="consent")
-        subject = session.get(Subject, log.subject_id)
+        subject = session.get_one(Subject, log.subject_id)
         giver_name, guardian = consent_givers.check_giver(session, subject, data, inst)
         for staff_id in data.staff_ids:
             if session.get(Staff, staff_id) is None:
@@ -206,19 +207,20 @@ def record_consent(store: Store, by: access.StaffRef, log_id: int, data: Consent
             if session.get(Unit, unit_id) is None:
                 raise NotFound(_("There is no such unit."))
         consent = Consent(
-            log_id=log.id, giver_kind=data.giver, guardian_id=guardian.id if guardian else None,
+            log_id=stored_id(log), giver_kind=data.giver, guardian_id=guardian.id if guardian else None,
             giver_name=giver_name, method=data.method, given_at=given_at,
             covers_log=data.covers_log, expires_at=data.expires_at, note=data.note,
-            recorded_by=staff.id, recorded_at=now,
+            recorded_by=stored_id(staff), recorded_at=now,
         )
         session.add(consent)
         session.flush()
+        consent_id = stored_id(consent)
         for staff_id in dict.fromkeys(data.staff_ids):
-            session.add(ConsentCover(consent_id=consent.id, staff_id=staff_id))
+            session.add(ConsentCover(consent_id=consent_id, staff_id=staff_id))
         for unit_id in dict.fromkeys(data.unit_ids):
-            session.add(ConsentCover(consent_id=consent.id, unit_id=unit_id))
+            session.add(ConsentCover(consent_id=consent_id, unit_id=unit_id))
         for person in dict.fromkeys(p.strip() for p in data.persons if p.strip()):
-            session.add(ConsentCover(consent_id=consent.id, person_name=person))
+            session.add(ConsentCover(consent_id=consent_id, person_name=person))
         if log.needs_attention and data.covers_log:
             log.needs_attention = None
             session.add(log)
@@ -233,20 +235,20 @@ def record_first_consent(session: Session, staff: Staff, by: access.StaffRef, lo
     log's own transaction: the log never exists at level 1 without it (R4, R6)."""
     giver_name, guardian = consent_givers.check_giver(session, subject, data, inst)
     row = Consent(
-        log_id=log.id, giver_kind=data.giver,
+        log_id=stored_id(log), giver_kind=data.giver,
         guardian_id=guardian.id if guardian else None, giver_name=giver_name,
         method=data.method, given_at=data.given_at or now,
         covers_log=True, expires_at=data.expires_at, note=data.note,
-        recorded_by=staff.id, recorded_at=now,
+        recorded_by=stored_id(staff), recorded_at=now,
     )
     if row.method not in METHODS:
         raise InvalidInput(_("Say how the consent was given: signed form, digital or oral."))
     session.add(row)
     session.flush()
     for staff_id in data.staff_ids:
-        session.add(ConsentCover(consent_id=row.id, staff_id=staff_id))
+        session.add(ConsentCover(consent_id=stored_id(row), staff_id=staff_id))
     for unit_id in data.unit_ids:
-        session.add(ConsentCover(consent_id=row.id, unit_id=unit_id))
+        session.add(ConsentCover(consent_id=stored_id(row), unit_id=unit_id))
     session.flush()
     access.write_audit(session, staff, by, "consent_recorded", log=log, detail=f"consent {row.id}")
     return row
@@ -266,7 +268,8 @@ def withdraw_consent(store: Store, by: access.StaffRef, consent_id: int, *, vers
         if consent.withdrawn_at is not None:
             raise RuleViolation(_("This consent was already withdrawn."), rule="R6")
         now = clock.now()
-        guarded_update(session, Consent, consent.id, version, withdrawn_at=now, withdrawn_reason=reason)
+        # guarded_update refreshes consent too.
+        guarded_update(session, Consent, stored_id(consent), version, withdrawn_at=now, withdrawn_reason=reason)
         detached = _detach_uncovered(session, log, consent, now)
         log.needs_attention = ngettext(
             "A consent was withdrawn; {n} actor was detached.",
@@ -278,7 +281,7 @@ def withdraw_consent(store: Store, by: access.StaffRef, consent_id: int, *, vers
             session, staff, by, "consent_withdrawn", log=log,
             detail=f"consent {consent.id}; detached {detached}",
         )
-        return consent_view(session, session.get(Consent, consent.id))
+        return consent_view(session, consent)
 
 
 def _detach_uncovered(session: Session, log: RelayLog, consent: Consent, now: datetime) -> int:

@@ -6,9 +6,10 @@ force that covers them (:mod:`relaytui.services.consent` records those consents)
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, select
 
@@ -16,6 +17,7 @@ from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotFound, RuleViolation
 from relaytui.i18n import _
 from relaytui.models import Consent, Guardian, Membership, RelayLog, Staff, Subject, Unit
+from relaytui.models.base import stored_id
 from relaytui.services import access, clock
 from relaytui.services.consent import covers_person, covers_staff, name_key, state_of
 
@@ -54,13 +56,13 @@ def actor_views(session: Session, rows: list[Membership]) -> list[ActorView]:
     staff_ids = {r.staff_id for r in rows if r.staff_id}
     guardian_ids = {r.guardian_id for r in rows if r.guardian_id}
     consent_ids = {r.consent_id for r in rows if r.consent_id is not None}
-    people = {
-        row.id: row for row in session.exec(
-            select(Staff.id, Staff.full_name, Staff.profession, Staff.phone, Staff.email,
-                   Unit.name.label("unit_name"))
-            .outerjoin(Unit, Unit.id == Staff.unit_id).where(col(Staff.id).in_(staff_ids))
-        ).all()
-    } if staff_ids else {}
+    # Rows of six named columns (sqlmodel.select's overloads stop at four: a library typing gap).
+    staff_rows: Sequence[Any] = session.exec(
+        select(Staff.id, Staff.full_name, Staff.profession, Staff.phone,  # type: ignore[call-overload]
+               Staff.email, col(Unit.name).label("unit_name"))
+        .outerjoin(Unit, Unit.id == Staff.unit_id).where(col(Staff.id).in_(staff_ids))
+    ).all() if staff_ids else ()
+    people = {row.id: row for row in staff_rows}
     guardians = dict(session.exec(
         select(Guardian.id, Guardian.name).where(col(Guardian.id).in_(guardian_ids))
     ).all()) if guardian_ids else {}
@@ -82,7 +84,7 @@ def actor_views(session: Session, rows: list[Membership]) -> list[ActorView]:
             consent = consents.get(row.consent_id)
             state = state_of(consent) if consent else "withdrawn"
         views.append(ActorView(
-            id=row.id, log_id=row.log_id, staff_id=row.staff_id, name=name,
+            id=stored_id(row), log_id=row.log_id, staff_id=row.staff_id, name=name,
             profession=person.profession if person else "", unit_name=(person.unit_name or "") if person else "",
             role=row.role, consent_id=row.consent_id, consent_state=state, added_at=row.added_at,
             removed_at=row.removed_at, removed_reason=row.removed_reason,
@@ -196,7 +198,7 @@ class _Attachment:
 
 def _as_subject(session: Session, log: RelayLog) -> _Attachment:
     """The subject reads their own log without a consent."""
-    name = session.get(Subject, log.subject_id).name
+    name = session.get_one(Subject, log.subject_id).name
     stale = _refuse_second(session, _same_person(session, log, name=name), name)
     return _Attachment("subject", None, stale, person_name=name)
 
@@ -273,9 +275,9 @@ def _attach(session: Session, staff: Staff, by: access.StaffRef, log: RelayLog, 
         old.removed_reason = "consent no longer in force; attached again"
         session.add(old)
     row = Membership(
-        log_id=log.id, staff_id=staff_id, guardian_id=guardian_id, person_name=attachment.person_name,
+        log_id=stored_id(log), staff_id=staff_id, guardian_id=guardian_id, person_name=attachment.person_name,
         role=attachment.role, consent_id=attachment.consent.id if attachment.consent else None,
-        added_by=staff.id, added_at=now,
+        added_by=stored_id(staff), added_at=now,
     )
     session.add(row)
     session.flush()
@@ -330,10 +332,10 @@ def attach_leader(session: Session, log: RelayLog, unit_id: int | None, added_by
     leader_id = unit.leader_id if unit is not None else None
     if leader_id is None or leader_id == log.holder_id:
         return
-    if access.active_membership(session, log.id, leader_id) is not None:
+    if access.active_membership(session, stored_id(log), leader_id) is not None:
         return
     leader = session.get(Staff, leader_id)
     if leader is None or not leader.active:
         return
-    session.add(Membership(log_id=log.id, staff_id=leader_id, role="leader", added_by=added_by,
+    session.add(Membership(log_id=stored_id(log), staff_id=leader_id, role="leader", added_by=added_by,
                            added_at=clock.now()))

@@ -64,18 +64,18 @@ def history(store: Store, by: access.StaffRef, log_id: int) -> History:
     with store.session(write=True) as session:
         staff, log = access.log_for_read(session, by, log_id, what="history")
         changes = session.exec(
-            select(LevelChange, Staff.full_name).join(Staff, Staff.id == LevelChange.changed_by)
+            select(LevelChange, Staff.full_name).join(Staff, col(Staff.id) == LevelChange.changed_by)
             .where(LevelChange.log_id == log_id).order_by(col(LevelChange.changed_at), col(LevelChange.id))
         ).all()
         periods = session.exec(
-            select(HolderPeriod, Staff.full_name).join(Staff, Staff.id == HolderPeriod.staff_id)
+            select(HolderPeriod, Staff.full_name).join(Staff, col(Staff.id) == HolderPeriod.staff_id)
             .where(HolderPeriod.log_id == log_id).order_by(col(HolderPeriod.started_at), col(HolderPeriod.id))
         ).all()
         giver, taker = aliased(Staff), aliased(Staff)
         handovers = session.exec(
             select(Handover, giver.full_name, taker.full_name)
-            .join(giver, giver.id == Handover.from_staff_id)
-            .join(taker, taker.id == Handover.to_staff_id)
+            .join(giver, col(giver.id) == Handover.from_staff_id)
+            .join(taker, col(taker.id) == Handover.to_staff_id)
             .where(Handover.log_id == log_id).order_by(col(Handover.proposed_at), col(Handover.id))
         ).all()
         reads: list[ReadView] = []

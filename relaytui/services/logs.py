@@ -27,7 +27,7 @@ from relaytui.models import (
     Subject,
     Unit,
 )
-from relaytui.models.base import UTCDateTime
+from relaytui.models.base import UTCDateTime, stored_id
 from relaytui.profiles import Profile
 from relaytui.services import (
     access,
@@ -106,13 +106,13 @@ def detail(session: Session, staff: Staff, log: RelayLog, inst: installation.Ins
         "log_id": log.id, "now": clock.now(), "today": clock.today(inst.timezone)}).one()
     reason = _read_only_reason(staff, log)
     holder = subjects.HolderContact(
-        log_id=log.id, holder_name=row.holder_name or "", unit_name=row.unit_name or "",
+        log_id=stored_id(log), holder_name=row.holder_name or "", unit_name=row.unit_name or "",
         phone=row.holder_phone or row.unit_phone or "", email=row.holder_email or "",
         profession=row.holder_profession or "",
         coordinator=log.plan_coordinator_id is not None and log.plan_coordinator_id == log.holder_id,
     )
     return LogDetail(
-        id=log.id, subject_id=row.subject_id, subject_name=row.subject_name, subject_kind=row.subject_kind,
+        id=stored_id(log), subject_id=row.subject_id, subject_name=row.subject_name, subject_kind=row.subject_kind,
         national_number_masked=subjects.mask(row.national_number), birth_date=row.birth_date,
         level=log.level, status=log.status, concern=log.concern, trigger=log.trigger,
         holder_id=log.holder_id, holder=holder, unit_id=log.unit_id,
@@ -150,11 +150,13 @@ def _header_statement():
     pending = select(Handover.id).where(Handover.log_id == log.id, Handover.status == "pending") \
         .order_by(col(Handover.id)).limit(1).scalar_subquery()
     return (
-        select(Subject.id.label("subject_id"), Subject.name.label("subject_name"),
-               Subject.kind.label("subject_kind"), Subject.national_number, Subject.birth_date,
-               holder.full_name.label("holder_name"), holder.phone.label("holder_phone"),
-               holder.email.label("holder_email"), holder.profession.label("holder_profession"),
-               Unit.name.label("unit_name"), Unit.phone.label("unit_phone"),
+        # (sqlmodel.select's overloads stop at four columns: a library typing gap.)
+        select(col(Subject.id).label("subject_id"),  # type: ignore[call-overload]
+               col(Subject.name).label("subject_name"),
+               col(Subject.kind).label("subject_kind"), Subject.national_number, Subject.birth_date,
+               col(holder.full_name).label("holder_name"), col(holder.phone).label("holder_phone"),
+               col(holder.email).label("holder_email"), col(holder.profession).label("holder_profession"),
+               col(Unit.name).label("unit_name"), col(Unit.phone).label("unit_phone"),
                pending.label("pending_id"), overdue_of(log).label("overdue"),
                consent_state_of(log, given).label("consent_state"))
         .select_from(log)
@@ -217,10 +219,11 @@ def create_log(
             raise NotFound(_("There is no such subject."))
         log = _insert_log(store, session, staff, subject, inst, now, concern=concern, trigger=trigger,
                           language=language)
-        session.add(HolderPeriod(log_id=log.id, staff_id=staff.id, started_at=now))
-        session.add(LevelChange(log_id=log.id, changed_by=staff.id, changed_at=now, from_level=None,
+        log_id, staff_id = stored_id(log), stored_id(staff)
+        session.add(HolderPeriod(log_id=log_id, staff_id=staff_id, started_at=now))
+        session.add(LevelChange(log_id=log_id, changed_by=staff_id, changed_at=now, from_level=None,
                                 to_level=0, reason=concern))
-        log_actors.attach_leader(session, log, staff.unit_id, staff.id)
+        log_actors.attach_leader(session, log, staff.unit_id, staff_id)
         access.write_audit(session, staff, by, "log_created", log=log)
         session.flush()
         if first_consent is not None:
@@ -228,7 +231,7 @@ def create_log(
             consent.record_first_consent(session, staff, by, log, subject, first_consent, inst, now)
         if level > 0:
             _require_consent_for_level(session, log, level)
-            session.add(LevelChange(log_id=log.id, changed_by=staff.id, changed_at=now,
+            session.add(LevelChange(log_id=log_id, changed_by=staff_id, changed_at=now,
                                     from_level=0, to_level=level, reason=concern))
             log.level = level
             session.add(log)
@@ -265,11 +268,12 @@ def _insert_log(store: Store, session: Session, staff: Staff, subject: Subject, 
                 now: datetime, *, concern: str, trigger: str | None, language: str | None) -> RelayLog:
     """The new log's row, held by its creator; refused when the subject has an active log (R1),
     also when another one was created at the same moment (the database's unique index)."""
-    existing = subjects.active_log_of(session, subject.id)
+    subject_id, staff_id = stored_id(subject), stored_id(staff)
+    existing = subjects.active_log_of(session, subject_id)
     if existing is not None:
         raise _second_log(session, existing)
     log = RelayLog(
-        subject_id=subject.id, holder_id=staff.id, unit_id=staff.unit_id, created_by=staff.id,
+        subject_id=subject_id, holder_id=staff_id, unit_id=staff.unit_id, created_by=staff_id,
         created_at=now, level=0, status="active", concern=concern, trigger=trigger,
         language=language or inst.language or inst.country.writing_language,
     )
@@ -279,7 +283,7 @@ def _insert_log(store: Store, session: Session, staff: Staff, subject: Subject, 
     except IntegrityError:
         session.rollback()
         with store.session() as again:
-            other = subjects.active_log_of(again, subject.id)
+            other = subjects.active_log_of(again, subject_id)
             raise _second_log(again, other) if other else RuleViolation(
                 _("A relay log for this subject was created at the same moment. Look it up."),
                 rule="R1",
@@ -333,7 +337,7 @@ def open_log(store: Store, by: access.StaffRef, log_id: int, *, with_entries: bo
         if with_entries:
             access.record_read(session, staff, log, what="entries")
             entries = tuple(journal.read_journal(session, log_id, limit))
-        grant = grants.in_force(session, staff.id, log_id, inst.timezone) if log.status == "closed" else None
+        grant = grants.in_force(session, stored_id(staff), log_id, inst.timezone) if log.status == "closed" else None
         return OpenedLog(shown, entries, inst, grant)
 
 
@@ -359,7 +363,7 @@ def change_level(store: Store, by: access.StaffRef, log_id: int, *, to_level: in
             raise InvalidInput(_("The log is at level {level} already.").format(level=to_level))
         _require_consent_for_level(session, log, to_level)
         now = clock.now()
-        session.add(LevelChange(log_id=log.id, changed_by=staff.id, changed_at=now,
+        session.add(LevelChange(log_id=stored_id(log), changed_by=stored_id(staff), changed_at=now,
                                 from_level=log.level, to_level=to_level, reason=reason))
         log.level = to_level
         log.version += 1
@@ -492,7 +496,7 @@ def grant_read(store: Store, by: access.StaffRef, log_id: int, *, staff_id: int,
         checked = grants.check_approval(inst.country, approval, clock.today(inst.timezone))
         now = clock.now()
         # From the command line there is no staff row to name; the audit trail names the user.
-        grant = ReadGrant(log_id=log.id, staff_id=reader.id, granted_by=admin.id if admin else None,
+        grant = ReadGrant(log_id=stored_id(log), staff_id=stored_id(reader), granted_by=admin.id if admin else None,
                           granted_at=now, expires_at=now + timedelta(days=days), reason=reason,
                           approved_by=checked.name if checked else None,
                           approval_method=checked.method if checked else None,
@@ -501,7 +505,7 @@ def grant_read(store: Store, by: access.StaffRef, log_id: int, *, staff_id: int,
         session.flush()
         access.write_audit(session, admin, by, "grant_given", log=log,
                            detail=f"grant {grant.id} to staff {reader.id} for {days} days")
-        return grant.id
+        return stored_id(grant)
 
 
 def unit_name(session: Session, unit_id: int | None) -> str:
