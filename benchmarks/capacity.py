@@ -91,15 +91,16 @@ def instances(store, count: int) -> list[Instance]:
     another of them in the same unit (a handover within the unit needs no consent)."""
     from sqlalchemy import text
 
-
     with store.engine.connect() as conn:
-        rows = conn.execute(text("""
+        rows = conn.execute(
+            text("""
             SELECT DISTINCT ON (l.holder_id) l.holder_id, l.id, s.unit_id
             FROM relay_log l JOIN staff s ON s.id = l.holder_id
             WHERE l.status <> 'closed' AND s.role = 'caseworker' AND s.active AND NOT s.locked
               AND NOT EXISTS (SELECT 1 FROM handover h WHERE h.log_id = l.id AND h.status = 'pending')
             ORDER BY l.holder_id, l.id
-        """)).all()
+        """)
+        ).all()
     rng = random.Random(18)
     rng.shuffle(rows)
     by_unit: dict[int, list] = {}
@@ -109,8 +110,12 @@ def instances(store, count: int) -> list[Instance]:
     # Pairs from the same unit: each proposes their log to the other.
     for members in by_unit.values():
         for first, second in zip(members[0::2], members[1::2]):
-            chosen.append(Instance(first[0], first[1], partner_id=second[0], partner_log_id=second[1]))
-            chosen.append(Instance(second[0], second[1], partner_id=first[0], partner_log_id=first[1]))
+            chosen.append(
+                Instance(first[0], first[1], partner_id=second[0], partner_log_id=second[1])
+            )
+            chosen.append(
+                Instance(second[0], second[1], partner_id=first[0], partner_log_id=first[1])
+            )
         if len(chosen) >= count:
             break
     chosen = chosen[:count]
@@ -124,7 +129,10 @@ def propose(store, refs: dict, instance: Instance) -> int:
     """The partner proposes their log to the caseworker; the handover's id."""
     from relaytui.services import handover
 
-    giver = refs.get(instance.partner_id) or refs_of_ids(store, [instance.partner_id])[instance.partner_id]
+    giver = (
+        refs.get(instance.partner_id)
+        or refs_of_ids(store, [instance.partner_id])[instance.partner_id]
+    )
     return handover.propose(store, giver, instance.partner_log_id, to_staff_id=instance.staff_id).id
 
 
@@ -149,7 +157,9 @@ def action_call(name: str, store, ref, instance: Instance) -> Callable[[], objec
     if name == "open a log":
         return lambda: logs.open_log(store, ref, instance.log_id)  # as the log view opens it
     if name == "write an entry":
-        return lambda: journal.write_entry(store, ref, instance.log_id, text="Mother says the mornings go better.")
+        return lambda: journal.write_entry(
+            store, ref, instance.log_id, text="Mother says the mornings go better."
+        )
     if name == "list page":
         return lambda: log_list.list_page(store, ref, LogQuery(), limit=50)
     if name == "accept a handover":
@@ -193,6 +203,7 @@ def capturing(store):
             if found.open:
                 found.statements.append(word)
                 found.open = False
+
         return hook
 
     commit, rollback = ended("COMMIT"), ended("ROLLBACK")
@@ -224,7 +235,9 @@ def script(statements: list[str]) -> str:
 #: What the audit adds to an action: the chain's lock, the ids, the events, the chain's head.
 _AUDIT_STATEMENT = re.compile(
     r"pg_advisory_xact_lock|nextval\(pg_get_serial_sequence\('audit_event'|INSERT INTO audit_event|"
-    r"(?:UPDATE|INSERT INTO) setting\b.*audit_head|FROM setting \nWHERE setting.key = 'audit_head", re.S)
+    r"(?:UPDATE|INSERT INTO) setting\b.*audit_head|FROM setting \nWHERE setting.key = 'audit_head",
+    re.S,
+)
 
 
 def without_audit(statements: list[str]) -> list[str]:
@@ -233,8 +246,9 @@ def without_audit(statements: list[str]) -> list[str]:
     return [sql for sql in statements if not _AUDIT_STATEMENT.search(sql)]
 
 
-def capture_scripts(store, name: str, chosen: list[Instance], refs: dict, folder: Path,
-                    audit: bool = True) -> list[Path]:
+def capture_scripts(
+    store, name: str, chosen: list[Instance], refs: dict, folder: Path, audit: bool = True
+) -> list[Path]:
     paths = []
     for number, instance in enumerate(chosen):
         if name == "accept a handover" and instance.handover_id is None:
@@ -243,7 +257,9 @@ def capture_scripts(store, name: str, chosen: list[Instance], refs: dict, folder
         with capturing(store) as found:
             call()
         path = folder / f"{name.replace(' ', '_')}_{number:02d}.sql"
-        path.write_text(script(found.statements if audit else without_audit(found.statements)), encoding="utf-8")
+        path.write_text(
+            script(found.statements if audit else without_audit(found.statements)), encoding="utf-8"
+        )
         paths.append(path)
     return paths
 
@@ -273,17 +289,33 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
 
 
-def run_pgbench(url: str, name: str, scripts: list[Path], clients: int, seconds: int,
-                rate: float | None = None) -> Result:
+def run_pgbench(
+    url: str, name: str, scripts: list[Path], clients: int, seconds: int, rate: float | None = None
+) -> Result:
     """``rate``: actions per second asked of all clients together (pgbench ``--rate``), as
     people who pause between actions; each latency then counts the wait for a free client
     (the schedule lag) too. Without it, clients run flat out."""
     params = _pg_params(url)
     work = Path(tempfile.mkdtemp(prefix="relaytui-pgbench-"))
     try:
-        command = ["pgbench", "-n", "-c", str(clients), "-j", str(min(clients, 4)), "-T", str(seconds),
-                   "-l", f"--log-prefix={work}/tx", "-h", params.get("host") or "127.0.0.1",
-                   "-p", str(params.get("port") or 5432), "-U", params.get("user") or "postgres"]
+        command = [
+            "pgbench",
+            "-n",
+            "-c",
+            str(clients),
+            "-j",
+            str(min(clients, 4)),
+            "-T",
+            str(seconds),
+            "-l",
+            f"--log-prefix={work}/tx",
+            "-h",
+            params.get("host") or "127.0.0.1",
+            "-p",
+            str(params.get("port") or 5432),
+            "-U",
+            params.get("user") or "postgres",
+        ]
         if rate:
             command += ["--rate", str(rate)]
         for path in scripts:
@@ -306,9 +338,16 @@ def run_pgbench(url: str, name: str, scripts: list[Path], clients: int, seconds:
         failed = re.search(r"number of failed transactions: (\d+)", done.stdout)
         done_rate = float(tps.group(1)) if tps else len(latencies) / seconds
         way = "pgbench" + (f" at {rate:g}/s" if rate else "")
-        return Result(name, way, clients, done_rate,
-                      percentile(latencies, 50), percentile(latencies, 95), percentile(latencies, 99),
-                      int(failed.group(1)) if failed else 0)
+        return Result(
+            name,
+            way,
+            clients,
+            done_rate,
+            percentile(latencies, 50),
+            percentile(latencies, 95),
+            percentile(latencies, 99),
+            int(failed.group(1)) if failed else 0,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
@@ -339,7 +378,7 @@ def _app_worker(url: str, name: str, instance: Instance, seconds: float, ready, 
         if name == "accept a handover":
             if pending is None:
                 pending = handover.propose(store, refs[other], other_log, to_staff_id=me).id
-            call = (lambda who=me, h=pending: handover.accept(store, refs[who], h))
+            call = lambda who=me, h=pending: handover.accept(store, refs[who], h)
         else:
             call = action_call(name, store, refs[me], instance)
         began = time.perf_counter()
@@ -358,9 +397,12 @@ def _app_worker(url: str, name: str, instance: Instance, seconds: float, ready, 
 def run_app(url: str, name: str, chosen: list[Instance], processes: int, seconds: int) -> Result:
     context = multiprocessing.get_context("spawn")
     queue, ready, go = context.Queue(), context.Queue(), context.Event()
-    workers = [context.Process(target=_app_worker, args=(url, name, chosen[n % len(chosen)], seconds,
-                                                         ready, go, queue))
-               for n in range(processes)]
+    workers = [
+        context.Process(
+            target=_app_worker, args=(url, name, chosen[n % len(chosen)], seconds, ready, go, queue)
+        )
+        for n in range(processes)
+    ]
     for worker in workers:
         worker.start()
     for _worker in workers:
@@ -373,22 +415,34 @@ def run_app(url: str, name: str, chosen: list[Instance], processes: int, seconds
         errors += failed
     for worker in workers:
         worker.join()
-    return Result(name, "app", processes, len(latencies) / seconds, percentile(latencies, 50),
-                  percentile(latencies, 95), percentile(latencies, 99), errors)
+    return Result(
+        name,
+        "app",
+        processes,
+        len(latencies) / seconds,
+        percentile(latencies, 50),
+        percentile(latencies, 95),
+        percentile(latencies, 99),
+        errors,
+    )
 
 
 # --- the report ----------------------------------------------------------------------------
 
 
 def table(results: list[Result]) -> str:
-    lines = ["| action | way | clients | actions/s | p50 ms | p95 ms | p99 ms | vs 1 client |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| action | way | clients | actions/s | p50 ms | p95 ms | p99 ms | vs 1 client |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     single = {(r.action, r.way): r.rate for r in results if r.clients == 1}
     for r in results:
         base = single.get((r.action, r.way))
         scale = f"{r.rate / base:.1f}×" if base else "-"
-        lines.append(f"| {r.action} | {r.way} | {r.clients} | {r.rate:.0f} | {r.p50:.1f} | {r.p95:.1f} | "
-                     f"{r.p99:.1f} | {scale} |")
+        lines.append(
+            f"| {r.action} | {r.way} | {r.clients} | {r.rate:.0f} | {r.p50:.1f} | {r.p95:.1f} | "
+            f"{r.p99:.1f} | {scale} |"
+        )
     return "\n".join(lines)
 
 
@@ -402,10 +456,17 @@ def main() -> None:
     parser.add_argument("--no-pgbench", action="store_true", help="the app's processes only")
     parser.add_argument("--keep-scripts", help="a folder to keep the captured scripts in")
     parser.add_argument("--json", help="write the figures to this file too")
-    parser.add_argument("--without-audit", action="store_true",
-                        help="a diagnostic: replay the scripts with the audit statements left out")
-    parser.add_argument("--rate", default="", help="also replay at these total rates (actions/s, e.g. "
-                        "200,500): people who pause between actions, not clients running flat out")
+    parser.add_argument(
+        "--without-audit",
+        action="store_true",
+        help="a diagnostic: replay the scripts with the audit statements left out",
+    )
+    parser.add_argument(
+        "--rate",
+        default="",
+        help="also replay at these total rates (actions/s, e.g. "
+        "200,500): people who pause between actions, not clients running flat out",
+    )
     args = parser.parse_args()
     if shutil.which("pgbench") is None:
         raise SystemExit("pgbench is not on PATH (Debian: postgresql-client)")
@@ -420,8 +481,10 @@ def main() -> None:
         refs = refs_of(store, chosen)
         folder = Path(args.keep_scripts or tempfile.mkdtemp(prefix="relaytui-capacity-"))
         folder.mkdir(parents=True, exist_ok=True)
-        scripts = {name: capture_scripts(store, name, chosen, refs, folder, audit=not args.without_audit)
-                   for name in actions}
+        scripts = {
+            name: capture_scripts(store, name, chosen, refs, folder, audit=not args.without_audit)
+            for name in actions
+        }
         # The handovers were accepted by the capture: propose them again for the replays.
         chosen = instances(store, INSTANCES) if "accept a handover" in actions else chosen
         store.dispose()
@@ -446,7 +509,9 @@ def main() -> None:
     print()
     print(table(results))
     if args.json:
-        Path(args.json).write_text(json.dumps([r.row() for r in results], indent=1), encoding="utf-8")
+        Path(args.json).write_text(
+            json.dumps([r.row() for r in results], indent=1), encoding="utf-8"
+        )
 
 
 if __name__ == "__main__":

@@ -30,8 +30,15 @@ def _town(path: Path):
     installation.write(store, profile="dk", timezone="Europe/Copenhagen")
     system = access.system_administrator()
     unit = units.add_unit(store, system, name="Solsikken", kind="daycare")
-    accounts.add_user(store, system, username="anna", full_name="Anna Holm", password="demo",
-                      profession="pedagogue", unit=unit.id)
+    accounts.add_user(
+        store,
+        system,
+        username="anna",
+        full_name="Anna Holm",
+        password="demo",
+        profession="pedagogue",
+        unit=unit.id,
+    )
     anna = sign_in.authenticate(store, "anna", "demo")
     subject = subjects.create_subject(store, anna, national_number="0707614285", name="Bo Jensen")
     log = logs.create_log(store, anna, subject_id=subject.id, concern="Comes to daycare hungry.")
@@ -42,15 +49,21 @@ async def _one_line(store, anna, log_id: int) -> float:
     """Seconds from the last key of one line to the line in the database."""
     from datetime import timedelta
 
-    import relaytui.app
     from textual.widgets import Input
 
+    import relaytui.app
     from relaytui.app import RelayApp
     from relaytui.screens.minutes import MinutesScreen
     from relaytui.services import clock, meetings
 
-    meeting = meetings.schedule(store, anna, log_id, kind="dialogue",
-                                starts_at=clock.now() + timedelta(minutes=5), place="Room 2")
+    meeting = meetings.schedule(
+        store,
+        anna,
+        log_id,
+        kind="dialogue",
+        starts_at=clock.now() + timedelta(minutes=5),
+        place="Room 2",
+    )
 
     class MinutesApp(RelayApp):
         CSS_PATH = str(Path(relaytui.app.__file__).with_name("app.tcss"))
@@ -61,13 +74,17 @@ async def _one_line(store, anna, log_id: int) -> float:
             self.push_screen(MinutesScreen(meeting.id))
 
     def stored() -> bool:
-        return any(note.text == LINE for note in meetings.get_meeting(store, anna, meeting.id).notes)
+        return any(
+            note.text == LINE for note in meetings.get_meeting(store, anna, meeting.id).notes
+        )
 
     app = MinutesApp(store)
     async with app.run_test(size=(120, 40)) as pilot:
         deadline = time.monotonic() + 60
-        while not (isinstance(app.focused, Input) and any(isinstance(s, MinutesScreen) and s.meeting
-                                                            for s in app.screen_stack)):
+        while not (
+            isinstance(app.focused, Input)
+            and any(isinstance(s, MinutesScreen) and s.meeting for s in app.screen_stack)
+        ):
             if time.monotonic() > deadline:
                 raise TimeoutError("the minutes did not open")
             await pilot.pause(0.01)
@@ -83,8 +100,12 @@ async def _one_line(store, anna, log_id: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.minutes", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=5, help="lines typed, one meeting each (median)")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.minutes", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="lines typed, one meeting each (median)"
+    )
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory() as folder:
@@ -93,8 +114,10 @@ def main(argv: list[str] | None = None) -> None:
             times = [asyncio.run(_one_line(store, anna, log.id)) for _n in range(args.repeat)]
         finally:
             store.dispose()
-    print(f"last key to the stored line: median {statistics.median(times):.2f} s, "
-          f"worst {max(times):.2f} s over {len(times)} lines (promised: {PROMISE_SECONDS:.0f} s)")
+    print(
+        f"last key to the stored line: median {statistics.median(times):.2f} s, "
+        f"worst {max(times):.2f} s over {len(times)} lines (promised: {PROMISE_SECONDS:.0f} s)"
+    )
 
 
 if __name__ == "__main__":

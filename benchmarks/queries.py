@@ -6,7 +6,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import text
 
@@ -46,7 +46,7 @@ class Raw:
         self.fold = "relaytui_casefold" if self.sqlite else "lower"
 
     def ts(self, moment: datetime):
-        moment = moment.astimezone(timezone.utc)
+        moment = moment.astimezone(UTC)
         if self.sqlite:
             return moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
         return moment
@@ -61,8 +61,10 @@ class Raw:
     # --- the log list -------------------------------------------------------------------
 
     def consent_ok(self, alias: str = "l") -> str:
-        return (f"EXISTS (SELECT 1 FROM consent c WHERE c.log_id = {alias}.id AND c.covers_log = :yes "
-                "AND c.withdrawn_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > :now))")
+        return (
+            f"EXISTS (SELECT 1 FROM consent c WHERE c.log_id = {alias}.id AND c.covers_log = :yes "
+            "AND c.withdrawn_at IS NULL AND (c.expires_at IS NULL OR c.expires_at > :now))"
+        )
 
     def visible(self) -> str:
         return (
@@ -74,19 +76,27 @@ class Raw:
 
     ATTENTION = {
         "overdue": "EXISTS (SELECT 1 FROM effort f WHERE f.log_id = l.id AND f.status = 'active' "
-                   "AND f.evaluate_on < :today)",
+        "AND f.evaluate_on < :today)",
         "handover": "EXISTS (SELECT 1 FROM handover h WHERE h.log_id = l.id AND h.status = 'pending')",
         "meeting_soon": "EXISTS (SELECT 1 FROM meeting m WHERE m.log_id = l.id AND m.status = 'planned' "
-                        "AND m.starts_at >= :now AND m.starts_at < :soon)",
+        "AND m.starts_at >= :now AND m.starts_at < :soon)",
     }
 
-    def list_page(self, me: int, *, where: str = "", params: dict | None = None, after=None,
-                  limit: int = 50) -> list:
+    def list_page(
+        self, me: int, *, where: str = "", params: dict | None = None, after=None, limit: int = 50
+    ) -> list:
         """The page's rows with every figure the list shows, in one statement."""
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         keyset = ""
-        values = {"me": me, "now": self.ts(now), "today": self.day(date.today()), "yes": True,
-                  "soon": self.ts(now + timedelta(days=14)), "limit": limit + 1, **(params or {})}
+        values = {
+            "me": me,
+            "now": self.ts(now),
+            "today": self.day(date.today()),
+            "yes": True,
+            "soon": self.ts(now + timedelta(days=14)),
+            "limit": limit + 1,
+            **(params or {}),
+        }
         if after is not None:
             keyset = " AND (s.name_key > :key OR (s.name_key = :key AND l.id > :last))"
             values["key"], values["last"] = after
@@ -116,9 +126,15 @@ class Raw:
 
     def figures(self, scope: str, value: int) -> list:
         """The dashboard's figures for the open logs held by ``value`` or of unit ``value``."""
-        now = datetime.now(timezone.utc)
-        params = {"v": value, "now": self.ts(now), "soon": self.ts(now + timedelta(days=14)),
-                  "expiring": self.ts(now + timedelta(days=30)), "today": self.day(date.today()), "yes": True}
+        now = datetime.now(UTC)
+        params = {
+            "v": value,
+            "now": self.ts(now),
+            "soon": self.ts(now + timedelta(days=14)),
+            "expiring": self.ts(now + timedelta(days=30)),
+            "today": self.day(date.today()),
+            "yes": True,
+        }
         open_logs = f"l.status <> 'closed' AND l.{scope} = :v"
         sql = f"""
             SELECT
@@ -150,8 +166,11 @@ class Raw:
             ) s
         """
         with self.store.engine.connect() as conn:
-            return [conn.execute(text(sql), params).all(), conn.execute(text(per_level), params).all(),
-                    conn.execute(text(consents), params).all()]
+            return [
+                conn.execute(text(sql), params).all(),
+                conn.execute(text(per_level), params).all(),
+                conn.execute(text(consents), params).all(),
+            ]
 
     # --- opening a log ------------------------------------------------------------------
 
@@ -159,11 +178,18 @@ class Raw:
         """The log's header and its newest 500 entries, with the reads written to the audit trail."""
         from relaytui.services.audit import CHAIN_LOCK_KEY, chain_of, event_hash, head_key
 
-        now = datetime.now(timezone.utc)
-        params = {"me": me, "log": log_id, "now": self.ts(now), "today": self.day(date.today()), "yes": True}
+        now = datetime.now(UTC)
+        params = {
+            "me": me,
+            "log": log_id,
+            "now": self.ts(now),
+            "today": self.day(date.today()),
+            "yes": True,
+        }
         # A writing connection, as the services' audited reads use (BEGIN IMMEDIATE on SQLite).
         with self.store.engine.execution_options(relaytui_write=True).connect() as conn:
-            header = conn.execute(text(f"""
+            header = conn.execute(
+                text(f"""
                 SELECT l.*, s.name, s.national_number, s.kind, s.birth_date, st.full_name, st.phone, st.email,
                        u.name AS unit_name,
                        (SELECT count(*) FROM effort f WHERE f.log_id = l.id AND f.status = 'active'
@@ -175,40 +201,81 @@ class Raw:
                 FROM relay_log l JOIN subject s ON s.id = l.subject_id JOIN staff st ON st.id = l.holder_id
                 LEFT JOIN unit u ON u.id = st.unit_id
                 WHERE l.id = :log
-            """), params).all()
-            entries = conn.execute(text("""
+            """),
+                params,
+            ).all()
+            entries = conn.execute(
+                text("""
                 SELECT e.id, e.written_at, e.kind, e.text, e.corrects_id, e.meeting_id, st.full_name
                 FROM entry e JOIN staff st ON st.id = e.author_id
                 WHERE e.log_id = :log ORDER BY e.written_at DESC, e.id DESC LIMIT 500
-            """), params).all()
+            """),
+                params,
+            ).all()
             # The two reads, chained into the audit trail as the services chain them: in one
             # transaction (as the log view opens a log), in the reader's chain, under its lock,
             # the ids known before the hashes.
             chain = chain_of(me)
             if self.sqlite:
-                first = conn.execute(text("SELECT coalesce(max(id), 0) + 1 FROM audit_event")).scalar()
+                first = conn.execute(
+                    text("SELECT coalesce(max(id), 0) + 1 FROM audit_event")
+                ).scalar()
                 ids = [first, first + 1]
             else:
-                conn.execute(text("SELECT pg_advisory_xact_lock(:k, :c)"), {"k": CHAIN_LOCK_KEY, "c": chain})
-                ids = sorted(conn.execute(text(
-                    "SELECT nextval('audit_event_id_seq') FROM generate_series(1, 2)")).scalars())
-            head = conn.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": head_key(chain)}).scalar()
+                conn.execute(
+                    text("SELECT pg_advisory_xact_lock(:k, :c)"), {"k": CHAIN_LOCK_KEY, "c": chain}
+                )
+                ids = sorted(
+                    conn.execute(
+                        text("SELECT nextval('audit_event_id_seq') FROM generate_series(1, 2)")
+                    ).scalars()
+                )
+            head = conn.execute(
+                text("SELECT value FROM setting WHERE key = :k"), {"k": head_key(chain)}
+            ).scalar()
             prev = head.partition(":")[2] if head else ""
             subject_id = header[0].subject_id
             for new_id, what in zip(ids, ("log", "entries")):
-                digest = event_hash(at=now, staff_id=me, username=username, action="read", log_id=log_id,
-                                    subject_id=subject_id, detail=what, prev_hash=prev, chain=chain, event_id=new_id)
-                conn.execute(text(
-                    "INSERT INTO audit_event (id, at, staff_id, username, action, log_id, subject_id, detail, "
-                    "prev_hash, hash, chain) VALUES (:id, :at, :me, :u, 'read', :log, :s, :d, :p, :h, :c)"),
-                    {"id": new_id, "at": self.ts(now), "me": me, "u": username, "log": log_id, "s": subject_id,
-                     "d": what, "p": prev, "h": digest, "c": chain})
+                digest = event_hash(
+                    at=now,
+                    staff_id=me,
+                    username=username,
+                    action="read",
+                    log_id=log_id,
+                    subject_id=subject_id,
+                    detail=what,
+                    prev_hash=prev,
+                    chain=chain,
+                    event_id=new_id,
+                )
+                conn.execute(
+                    text(
+                        "INSERT INTO audit_event (id, at, staff_id, username, action, log_id, subject_id, detail, "
+                        "prev_hash, hash, chain) VALUES (:id, :at, :me, :u, 'read', :log, :s, :d, :p, :h, :c)"
+                    ),
+                    {
+                        "id": new_id,
+                        "at": self.ts(now),
+                        "me": me,
+                        "u": username,
+                        "log": log_id,
+                        "s": subject_id,
+                        "d": what,
+                        "p": prev,
+                        "h": digest,
+                        "c": chain,
+                    },
+                )
                 prev = digest
             if head is None:
-                conn.execute(text("INSERT INTO setting (key, value) VALUES (:k, :v)"),
-                             {"v": f"{ids[-1]}:{prev}", "k": head_key(chain)})
+                conn.execute(
+                    text("INSERT INTO setting (key, value) VALUES (:k, :v)"),
+                    {"v": f"{ids[-1]}:{prev}", "k": head_key(chain)},
+                )
             else:
-                conn.execute(text("UPDATE setting SET value = :v WHERE key = :k"),
-                             {"v": f"{ids[-1]}:{prev}", "k": head_key(chain)})
+                conn.execute(
+                    text("UPDATE setting SET value = :v WHERE key = :k"),
+                    {"v": f"{ids[-1]}:{prev}", "k": head_key(chain)},
+                )
             conn.commit()
             return [header, entries]

@@ -40,8 +40,15 @@ with warnings.catch_warnings():
     import asyncssh
 
 HOME = "Search by name or national number"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @dataclass
@@ -60,10 +67,28 @@ class Server:
 
 def start(db: str, state: Path, sessions: int, preload: bool = True) -> Server:
     process = subprocess.Popen(
-        [sys.executable, "-m", "relaytui", "--db", db, "serve", "--ssh-port", "0", "--web-port", "0",
-         "--state-dir", str(state), "--max-sessions", str(sessions), *([] if preload else ["--no-preload"])],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        env={**os.environ, "RELAYTUI_LANG": "en"})
+        [
+            sys.executable,
+            "-m",
+            "relaytui",
+            "--db",
+            db,
+            "serve",
+            "--ssh-port",
+            "0",
+            "--web-port",
+            "0",
+            "--state-dir",
+            str(state),
+            "--max-sessions",
+            str(sessions),
+            *([] if preload else ["--no-preload"]),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env={**os.environ, "RELAYTUI_LANG": "en"},
+    )
     ssh_port, web_url = 0, ""
     assert process.stdout is not None
     for line in process.stdout:
@@ -85,7 +110,11 @@ def memory_of(pid: int) -> dict[str, float]:
             if len(parts) >= 2 and parts[1].isdigit():
                 values[parts[0].rstrip(":")] = int(parts[1])
     uss = values.get("Private_Clean", 0) + values.get("Private_Dirty", 0)
-    return {"pss": values.get("Pss", 0) / 1024, "uss": uss / 1024, "rss": values.get("Rss", 0) / 1024}
+    return {
+        "pss": values.get("Pss", 0) / 1024,
+        "uss": uss / 1024,
+        "rss": values.get("Rss", 0) / 1024,
+    }
 
 
 def session_pids() -> list[int]:
@@ -103,13 +132,16 @@ def session_pids() -> list[int]:
         except OSError:
             continue
         if b"relaytui.server.session" in command or (
-                b"relaytui.server.spawner" in command and comm.startswith(b"relaytui-sess")):
+            b"relaytui.server.spawner" in command and comm.startswith(b"relaytui-sess")
+        ):
             found.append(int(name))
     return sorted(found)
 
 
 def spawner_pids() -> list[int]:
-    out = subprocess.run(["pgrep", "-f", "relaytui.server.spawner"], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["pgrep", "-f", "relaytui.server.spawner"], capture_output=True, text=True
+    ).stdout
     sessions = set(session_pids())
     return [int(pid) for pid in out.split() if int(pid) not in sessions]
 
@@ -141,7 +173,7 @@ class Screen:
                 raise TimeoutError(f"{words!r} never showed:\n{self.text()}")
             try:
                 await asyncio.wait_for(self.changed.wait(), left)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         return time.monotonic()
 
@@ -163,8 +195,15 @@ class Screen:
 
 async def ssh_session(port: int, username: str, size=(120, 40)) -> tuple[Screen, float]:
     started = time.perf_counter()
-    conn = await asyncssh.connect("127.0.0.1", port, username=username, password="demo",
-                                  known_hosts=None, client_keys=None, agent_path=None)
+    conn = await asyncssh.connect(
+        "127.0.0.1",
+        port,
+        username=username,
+        password="demo",
+        known_hosts=None,
+        client_keys=None,
+        agent_path=None,
+    )
     process = await conn.create_process(term_type="xterm-256color", term_size=size, encoding=None)
     screen = Screen(conn, process, *size)
     await screen.wait_for(r"\d+ shown")
@@ -182,7 +221,9 @@ def browser_first_screens(url: str, count: int) -> list[float]:
 
     times = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
         for _n in range(count):
             context = browser.new_context(viewport={"width": 1100, "height": 720})
             page = context.new_page()
@@ -193,7 +234,10 @@ def browser_first_screens(url: str, count: int) -> list[float]:
                 screen = pyte.Screen(int(query["width"][0]), int(query["height"][0]))
                 holder["screen"] = screen
                 stream = pyte.ByteStream(screen)
-                ws.on("framereceived", lambda data: stream.feed(data) if isinstance(data, bytes) else None)
+                ws.on(
+                    "framereceived",
+                    lambda data: stream.feed(data) if isinstance(data, bytes) else None,
+                )
 
             page.on("websocket", socket)
             started = time.perf_counter()
@@ -212,7 +256,9 @@ def browser_idle_sessions(url: str, count: int, settle: float) -> list[dict[str,
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
         pages = []
         before = set(session_pids())
         for _n in range(count):
@@ -283,7 +329,8 @@ def typists_of(db: str, count: int) -> list[tuple[str, str]]:
     store = open_store(db)
     try:
         with store.engine.connect() as conn:
-            rows = conn.execute(text("""
+            rows = conn.execute(
+                text("""
                 SELECT st.username, s.name FROM relay_log l
                 JOIN staff st ON st.id = l.holder_id JOIN subject s ON s.id = l.subject_id
                 WHERE l.status <> 'closed' AND st.role = 'caseworker' AND st.username <> 'anna'
@@ -291,7 +338,8 @@ def typists_of(db: str, count: int) -> list[tuple[str, str]]:
                   AND (SELECT count(*) FROM meeting m WHERE m.log_id = l.id AND m.status = 'planned'
                        AND m.minutes_finished_at IS NULL) = 1
                 ORDER BY l.id
-            """)).all()
+            """)
+            ).all()
     finally:
         store.dispose()
     chosen, seen = [], set()
@@ -368,8 +416,12 @@ async def typing_figures(server: Server, db: str, count: int, keys: int, pause: 
     line = "Mother says the mornings go better now, and Bo sleeps until seven. " * 4
     words = [f"{n:02d} {line}"[:keys] for n in range(count)]
     typing = time.perf_counter()
-    await asyncio.gather(*(type_minutes(screen, text[:keys], pause, latencies)
-                           for screen, text in zip(screens, words)))
+    await asyncio.gather(
+        *(
+            type_minutes(screen, text[:keys], pause, latencies)
+            for screen, text in zip(screens, words)
+        )
+    )
     typed = time.perf_counter() - typing
     memory = [memory_of(pid) for pid in session_pids()]
     for screen in screens:
@@ -379,9 +431,18 @@ async def typing_figures(server: Server, db: str, count: int, keys: int, pause: 
     def pct(q: float) -> float:
         return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))]
 
-    return {"typists": count, "keys": len(latencies), "seconds_to_all_minutes": ready, "typing_s": typed,
-            "keys_per_s": len(latencies) / typed, "p50_ms": pct(50), "p95_ms": pct(95), "p99_ms": pct(99),
-            "max_ms": ordered[-1], "session_pss_mb": summary(memory, "pss")}
+    return {
+        "typists": count,
+        "keys": len(latencies),
+        "seconds_to_all_minutes": ready,
+        "typing_s": typed,
+        "keys_per_s": len(latencies) / typed,
+        "p50_ms": pct(50),
+        "p95_ms": pct(95),
+        "p99_ms": pct(99),
+        "max_ms": ordered[-1],
+        "session_pss_mb": summary(memory, "pss"),
+    }
 
 
 def summary(values: list[dict[str, float]], key: str) -> float:
@@ -390,42 +451,69 @@ def summary(values: list[dict[str, float]], key: str) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--db", required=True, help="an SQLite file or a PostgreSQL URL with the demo")
+    parser.add_argument(
+        "--db", required=True, help="an SQLite file or a PostgreSQL URL with the demo"
+    )
     parser.add_argument("--repeat", type=int, default=7)
-    parser.add_argument("--idle", type=int, default=10, help="idle sessions held at once per client")
-    parser.add_argument("--settle", type=float, default=3.0, help="seconds to wait before reading memory")
-    parser.add_argument("--largest", action="store_true", help="lene's largest list (the large demo)")
-    parser.add_argument("--no-preload", action="store_true",
-                        help="every session a new Python (relaytui serve --no-preload), to compare")
-    parser.add_argument("--typists", type=int, default=0,
-                        help="only this: so many SSH sessions typing minutes at once (the large demo)")
+    parser.add_argument(
+        "--idle", type=int, default=10, help="idle sessions held at once per client"
+    )
+    parser.add_argument(
+        "--settle", type=float, default=3.0, help="seconds to wait before reading memory"
+    )
+    parser.add_argument(
+        "--largest", action="store_true", help="lene's largest list (the large demo)"
+    )
+    parser.add_argument(
+        "--no-preload",
+        action="store_true",
+        help="every session a new Python (relaytui serve --no-preload), to compare",
+    )
+    parser.add_argument(
+        "--typists",
+        type=int,
+        default=0,
+        help="only this: so many SSH sessions typing minutes at once (the large demo)",
+    )
     parser.add_argument("--keys", type=int, default=30, help="keys each typist types")
-    parser.add_argument("--pause", type=float, default=0.2, help="seconds between one typist's keys")
+    parser.add_argument(
+        "--pause", type=float, default=0.2, help="seconds between one typist's keys"
+    )
     args = parser.parse_args()
 
     if args.typists:
         with tempfile.TemporaryDirectory() as state:
-            server = start(args.db, Path(state), sessions=args.typists + 10, preload=not args.no_preload)
+            server = start(
+                args.db, Path(state), sessions=args.typists + 10, preload=not args.no_preload
+            )
             try:
-                found = asyncio.run(typing_figures(server, args.db, args.typists, args.keys, args.pause))
+                found = asyncio.run(
+                    typing_figures(server, args.db, args.typists, args.keys, args.pause)
+                )
             finally:
                 server.stop()
         print(json.dumps(found, indent=1))
         print("| figure | measured |")
         print("|---|---|")
-        print(f"| {found['typists']} SSH sessions typing minutes at once, {found['keys']} keys "
-              f"({found['keys_per_s']:.0f} keys/s together): key to repaint p50 / p95 / p99 | "
-              f"{found['p50_ms']:.0f} / {found['p95_ms']:.0f} / {found['p99_ms']:.0f} ms |")
+        print(
+            f"| {found['typists']} SSH sessions typing minutes at once, {found['keys']} keys "
+            f"({found['keys_per_s']:.0f} keys/s together): key to repaint p50 / p95 / p99 | "
+            f"{found['p50_ms']:.0f} / {found['p95_ms']:.0f} / {found['p99_ms']:.0f} ms |"
+        )
         print(f"| a typing session's memory (PSS, median) | {found['session_pss_mb']:.0f} MB |")
         return
 
     with tempfile.TemporaryDirectory() as state:
-        server = start(args.db, Path(state), sessions=max(50, 2 * args.idle + 5), preload=not args.no_preload)
+        server = start(
+            args.db, Path(state), sessions=max(50, 2 * args.idle + 5), preload=not args.no_preload
+        )
         try:
             time.sleep(1)
             server_own = memory_of(server.process.pid)
             spawner = [memory_of(pid) for pid in spawner_pids()]
-            figures = asyncio.run(ssh_figures(server, args.repeat, args.idle, args.settle, args.largest))
+            figures = asyncio.run(
+                ssh_figures(server, args.repeat, args.idle, args.settle, args.largest)
+            )
             figures["web_first_screen_s"] = browser_first_screens(server.web_url, args.repeat)
             figures["web_idle"] = browser_idle_sessions(server.web_url, args.idle, args.settle)
             figures["server"] = server_own
@@ -439,29 +527,53 @@ def main() -> None:
     fits = int((4096 - fixed) // per_session) if per_session == per_session else 0
     print(json.dumps(figures, indent=1, default=float), file=sys.stderr)
     rows = [
-        ("connect to the log list over SSH (anna, median)", f"{statistics.median(figures['ssh_first_screen_s']):.2f} s",
-         "≤ 1 s"),
-        ("open the page to the login screen (browser, median)",
-         f"{statistics.median(figures['web_first_screen_s']):.2f} s", "≤ 1 s"),
-        ("idle session at the login screen (browser): PSS / USS / RSS",
-         f"{summary(figures['web_idle'], 'pss'):.0f} / {summary(figures['web_idle'], 'uss'):.0f} / "
-         f"{summary(figures['web_idle'], 'rss'):.0f} MB", "≤ 80 MB"),
-        ("idle session at anna's list (SSH): PSS / USS / RSS",
-         f"{summary(figures['ssh_idle'], 'pss'):.0f} / {summary(figures['ssh_idle'], 'uss'):.0f} / "
-         f"{summary(figures['ssh_idle'], 'rss'):.0f} MB", "≤ 80 MB"),
-        ("the server itself / the spawner: PSS", f"{figures['server']['pss']:.0f} / "
-         f"{figures['spawner']['pss']:.0f} MB", "-"),
+        (
+            "connect to the log list over SSH (anna, median)",
+            f"{statistics.median(figures['ssh_first_screen_s']):.2f} s",
+            "≤ 1 s",
+        ),
+        (
+            "open the page to the login screen (browser, median)",
+            f"{statistics.median(figures['web_first_screen_s']):.2f} s",
+            "≤ 1 s",
+        ),
+        (
+            "idle session at the login screen (browser): PSS / USS / RSS",
+            f"{summary(figures['web_idle'], 'pss'):.0f} / {summary(figures['web_idle'], 'uss'):.0f} / "
+            f"{summary(figures['web_idle'], 'rss'):.0f} MB",
+            "≤ 80 MB",
+        ),
+        (
+            "idle session at anna's list (SSH): PSS / USS / RSS",
+            f"{summary(figures['ssh_idle'], 'pss'):.0f} / {summary(figures['ssh_idle'], 'uss'):.0f} / "
+            f"{summary(figures['ssh_idle'], 'rss'):.0f} MB",
+            "≤ 80 MB",
+        ),
+        (
+            "the server itself / the spawner: PSS",
+            f"{figures['server']['pss']:.0f} / {figures['spawner']['pss']:.0f} MB",
+            "-",
+        ),
         ("sessions in 4 GB (idle, by PSS)", str(fits), "-"),
     ]
     if args.largest:
         rows += [
-            ("lene's list (the largest unit) over SSH: connect to the first screen",
-             f"{figures['largest_first_screen_s']:.2f} s", "-"),
-            ("lene's list, first page: PSS / USS / RSS",
-             "{pss:.0f} / {uss:.0f} / {rss:.0f} MB".format(**figures["largest_first_page"]), "-"),
-            (f"lene's list paged to its end ({figures['largest_rows']} rows in "
-             f"{figures['largest_paging_s']:.1f} s): PSS / USS / RSS",
-             "{pss:.0f} / {uss:.0f} / {rss:.0f} MB".format(**figures["largest_whole_list"]), "≤ 250 MB"),
+            (
+                "lene's list (the largest unit) over SSH: connect to the first screen",
+                f"{figures['largest_first_screen_s']:.2f} s",
+                "-",
+            ),
+            (
+                "lene's list, first page: PSS / USS / RSS",
+                "{pss:.0f} / {uss:.0f} / {rss:.0f} MB".format(**figures["largest_first_page"]),
+                "-",
+            ),
+            (
+                f"lene's list paged to its end ({figures['largest_rows']} rows in "
+                f"{figures['largest_paging_s']:.1f} s): PSS / USS / RSS",
+                "{pss:.0f} / {uss:.0f} / {rss:.0f} MB".format(**figures["largest_whole_list"]),
+                "≤ 250 MB",
+            ),
         ]
     print("| figure | measured | goal |")
     print("|---|---|---|")

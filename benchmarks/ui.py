@@ -37,8 +37,14 @@ def cold(url: str, started: float) -> None:
 
                 from relaytui.screens.login import LoginScreen
 
-                await _until(pilot, lambda: isinstance(app.screen, LoginScreen) and app.screen.is_mounted
-                             and isinstance(app.focused, Input))
+                await _until(
+                    pilot,
+                    lambda: (
+                        isinstance(app.screen, LoginScreen)
+                        and app.screen.is_mounted
+                        and isinstance(app.focused, Input)
+                    ),
+                )
                 print(json.dumps({"seconds": time.time() - started}))
                 app.exit()
 
@@ -95,7 +101,11 @@ def keys(url: str, username: str, meeting_id: int, count: int) -> None:
             def ready() -> bool:
                 nonlocal screen
                 screen = next((s for s in app.screen_stack if isinstance(s, MinutesScreen)), None)
-                return screen is not None and screen.meeting is not None and isinstance(app.focused, Input)
+                return (
+                    screen is not None
+                    and screen.meeting is not None
+                    and isinstance(app.focused, Input)
+                )
 
             await _until(pilot, ready)
             await pilot.pause(0.2)
@@ -137,8 +147,14 @@ def memory(url: str, username: str) -> None:
 
     async def drive() -> tuple[int, float]:
         async with app.run_test(size=(120, 40)) as pilot:
-            await _until(pilot, lambda: isinstance(app.screen, LogListScreen) and app.screen.loaded
-                         and not app.screen.loading_rows)
+            await _until(
+                pilot,
+                lambda: (
+                    isinstance(app.screen, LogListScreen)
+                    and app.screen.loaded
+                    and not app.screen.loading_rows
+                ),
+            )
             screen = app.screen
             start = time.perf_counter()
             while screen.next_cursor is not None:

@@ -28,8 +28,10 @@ MEASURED = ("passive", "interpretation")
 
 def load_corpus(path: Path = CORPUS) -> dict[str, list[tuple[str, frozenset[str]]]]:
     data = tomllib.loads(path.read_text(encoding="utf-8"))
-    return {language: [(row["text"], frozenset(row["hints"])) for row in data[language]]
-            for language in LANGUAGES}
+    return {
+        language: [(row["text"], frozenset(row["hints"])) for row in data[language]]
+        for language in LANGUAGES
+    }
 
 
 @dataclass(frozen=True)
@@ -75,15 +77,18 @@ def score(hints: Callable[[str, str], list], corpus=None) -> dict[tuple[str, str
         for kind in MEASURED:
             pairs = [(kind in wanted, kind in found) for (_text, wanted), found in zip(rows, got)]
             scores[language, kind] = Score(
-                language, kind,
+                language,
+                kind,
                 true_positive=sum(1 for w, f in pairs if w and f),
                 false_positive=sum(1 for w, f in pairs if f and not w),
-                false_negative=sum(1 for w, f in pairs if w and not f))
+                false_negative=sum(1 for w, f in pairs if w and not f),
+            )
     return scores
 
 
-def cost(hints: Callable[[str, str], list], corpus=None,
-         repeat: int = 5) -> dict[str, tuple[float, float, float]]:
+def cost(
+    hints: Callable[[str, str], list], corpus=None, repeat: int = 5
+) -> dict[str, tuple[float, float, float]]:
     """Per language: (milliseconds of the first call, which loads what it needs; median
     microseconds per sentence on the first pass over the corpus, where most words are new; the
     same on the later passes, where the words' analyses are remembered)."""
@@ -107,8 +112,10 @@ def cost(hints: Callable[[str, str], list], corpus=None,
 
 
 #: 2,000 characters of the writing the hints flag most: a pattern that backtracks shows here.
-LONG_TEXT = ("Man undersøger om barnet forefindes i klassen. Der ringes senere til mor, og det "
-             "undersøges om Ida provokerer. " * 20)[:2000]
+LONG_TEXT = (
+    "Man undersøger om barnet forefindes i klassen. Der ringes senere til mor, og det "
+    "undersøges om Ida provokerer. " * 20
+)[:2000]
 
 
 def long_text_cost(hints: Callable[[str, str], list], repeat: int = 5) -> dict[str, float]:
@@ -126,15 +133,22 @@ def long_text_cost(hints: Callable[[str, str], list], repeat: int = 5) -> dict[s
     return figures
 
 
-def table(scores: dict[tuple[str, str], Score], costs: dict[str, tuple[float, float, float]] | None = None,
-          corpus=None) -> str:
+def table(
+    scores: dict[tuple[str, str], Score],
+    costs: dict[str, tuple[float, float, float]] | None = None,
+    corpus=None,
+) -> str:
     corpus = corpus or load_corpus()
-    lines = ["| language | sentences | kind | precision | recall | found right / wrong / missed |"
-             + (" first call | per sentence, new words / again |" if costs else ""),
-             "|---|---|---|---|---|---|" + ("---|---|" if costs else "")]
+    lines = [
+        "| language | sentences | kind | precision | recall | found right / wrong / missed |"
+        + (" first call | per sentence, new words / again |" if costs else ""),
+        "|---|---|---|---|---|---|" + ("---|---|" if costs else ""),
+    ]
     for (language, kind), s in scores.items():
-        line = (f"| {language} | {len(corpus[language])} | {kind} | {s.precision:.2f} | {s.recall:.2f} "
-                f"| {s.true_positive} / {s.false_positive} / {s.false_negative} |")
+        line = (
+            f"| {language} | {len(corpus[language])} | {kind} | {s.precision:.2f} | {s.recall:.2f} "
+            f"| {s.true_positive} / {s.false_positive} / {s.false_negative} |"
+        )
         if costs:
             first_ms, new_us, again_us = costs[language]
             line += f" {first_ms:.0f} ms | {new_us:.0f} / {again_us:.0f} µs |"
@@ -143,9 +157,15 @@ def table(scores: dict[tuple[str, str], Score], costs: dict[str, tuple[float, fl
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m benchmarks.writing_hints", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=5, help="runs over the corpus for the cost (median)")
-    parser.add_argument("--misses", action="store_true", help="also list the sentences the hints get wrong")
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.writing_hints", description=__doc__.split("\n\n")[0]
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="runs over the corpus for the cost (median)"
+    )
+    parser.add_argument(
+        "--misses", action="store_true", help="also list the sentences the hints get wrong"
+    )
     args = parser.parse_args(argv)
 
     from relaytui.services import writing
@@ -155,7 +175,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"analysis: {writing.analysis_in_use()}")
     print(table(score(writing.hints, corpus), costs, corpus))
     long = long_text_cost(writing.hints, args.repeat)
-    print("2,000 characters: " + ", ".join(f"{language} {ms:.1f} ms" for language, ms in long.items()))
+    print(
+        "2,000 characters: " + ", ".join(f"{language} {ms:.1f} ms" for language, ms in long.items())
+    )
     if args.misses:
         for language, kind, how, text in misses(writing.hints, corpus):
             print(f"{language} {kind:<14} {how:<6} {text}")

@@ -73,8 +73,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:  # noqa: BLE001 - the last guard: one line, never a traceback
         if os.environ.get("RELAYTUI_DEBUG"):
             raise
-        message = _("relaytui stopped on an unexpected error ({error}). Set RELAYTUI_DEBUG=1 "
-                    "to see the details.").format(error=type(exc).__name__)
+        message = _(
+            "relaytui stopped on an unexpected error ({error}). Set RELAYTUI_DEBUG=1 "
+            "to see the details."
+        ).format(error=type(exc).__name__)
         try:
             import typer
 

@@ -79,35 +79,99 @@ class RelayApp(App[None]):
     CSS_PATH = "app.tcss"
     COMMANDS = App.COMMANDS | {LogFinder, ScreenActions}
     BINDINGS = [
-        Binding("f1", "help", N_("Keys"), id="app.help",
-                tooltip=N_("Show the keys of this screen.")),
+        Binding(
+            "f1", "help", N_("Keys"), id="app.help", tooltip=N_("Show the keys of this screen.")
+        ),
         # Not a priority binding: in a text field "?" is typed, not taken.
-        Binding("question_mark", "help", N_("Keys"), id="app.help_question", show=False,
-                tooltip=N_("Show the keys of this screen.")),
-        Binding("f2", "show_logs", N_("Logs"), id="app.logs",
-                tooltip=N_("Go to the list of relay logs.")),
-        Binding("f3", "show_dashboard", N_("Dashboard"), id="app.dashboard",
-                tooltip=N_("Go to the figures of your logs (and of your unit).")),
-        Binding("f4", "show_handovers", N_("Handovers"), id="app.handovers",
-                tooltip=N_("Go to the handovers waiting for an answer.")),
-        Binding("f5", "show_planner", N_("Meetings"), id="app.planner",
-                tooltip=N_("Go to the planner: your meetings, week by week.")),
-        Binding("escape", "go_back", N_("Back"), id="app.back",
-                tooltip=N_("Go back to the previous screen.")),
-        Binding("ctrl+l", "lock", N_("Lock"), id="app.lock", show=False,
-                tooltip=N_("Lock the screen now; your password unlocks it.")),
-        Binding("ctrl+o", "logout", N_("Log out"), id="app.logout", show=False,
-                tooltip=N_("Log out and return to the login screen.")),
-        Binding("ctrl+q", "quit", N_("Quit"), id="app.quit", priority=True,
-                tooltip=N_("Quit relaytui and return to the command prompt.")),
-        Binding("ctrl+p", "command_palette", N_("Commands"), id="app.commands", show=False,
-                priority=True, tooltip=N_("Open the command palette.")),
-        Binding("ctrl+c", "help_quit", N_("How to quit"), id="app.help_quit", show=False,
-                system=True),
+        Binding(
+            "question_mark",
+            "help",
+            N_("Keys"),
+            id="app.help_question",
+            show=False,
+            tooltip=N_("Show the keys of this screen."),
+        ),
+        Binding(
+            "f2",
+            "show_logs",
+            N_("Logs"),
+            id="app.logs",
+            tooltip=N_("Go to the list of relay logs."),
+        ),
+        Binding(
+            "f3",
+            "show_dashboard",
+            N_("Dashboard"),
+            id="app.dashboard",
+            tooltip=N_("Go to the figures of your logs (and of your unit)."),
+        ),
+        Binding(
+            "f4",
+            "show_handovers",
+            N_("Handovers"),
+            id="app.handovers",
+            tooltip=N_("Go to the handovers waiting for an answer."),
+        ),
+        Binding(
+            "f5",
+            "show_planner",
+            N_("Meetings"),
+            id="app.planner",
+            tooltip=N_("Go to the planner: your meetings, week by week."),
+        ),
+        Binding(
+            "escape",
+            "go_back",
+            N_("Back"),
+            id="app.back",
+            tooltip=N_("Go back to the previous screen."),
+        ),
+        Binding(
+            "ctrl+l",
+            "lock",
+            N_("Lock"),
+            id="app.lock",
+            show=False,
+            tooltip=N_("Lock the screen now; your password unlocks it."),
+        ),
+        Binding(
+            "ctrl+o",
+            "logout",
+            N_("Log out"),
+            id="app.logout",
+            show=False,
+            tooltip=N_("Log out and return to the login screen."),
+        ),
+        Binding(
+            "ctrl+q",
+            "quit",
+            N_("Quit"),
+            id="app.quit",
+            priority=True,
+            tooltip=N_("Quit relaytui and return to the command prompt."),
+        ),
+        Binding(
+            "ctrl+p",
+            "command_palette",
+            N_("Commands"),
+            id="app.commands",
+            show=False,
+            priority=True,
+            tooltip=N_("Open the command palette."),
+        ),
+        Binding(
+            "ctrl+c", "help_quit", N_("How to quit"), id="app.help_quit", show=False, system=True
+        ),
     ]
 
-    def __init__(self, store: Store, language: str | None = None, *,
-                 staff: StaffRef | None = None, served: Served | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        language: str | None = None,
+        *,
+        staff: StaffRef | None = None,
+        served: Served | None = None,
+    ) -> None:
         if language:
             i18n.set_language(language)
         super().__init__()
@@ -278,11 +342,18 @@ class RelayApp(App[None]):
         inst = installation.read(store)
         waiting = handover.waiting_for_me(store, staff)
         declined = handover.tell_declined(store, staff) if announce else []
-        self.call_from_thread(self._session_loaded, staff, inst.idle_lock_minutes * 60.0,
-                              waiting, announce, declined)
+        self.call_from_thread(
+            self._session_loaded, staff, inst.idle_lock_minutes * 60.0, waiting, announce, declined
+        )
 
-    def _session_loaded(self, staff: StaffRef, idle: float, waiting: int, announce: bool,
-                        declined: list[Any] | None = None) -> None:
+    def _session_loaded(
+        self,
+        staff: StaffRef,
+        idle: float,
+        waiting: int,
+        announce: bool,
+        declined: list[Any] | None = None,
+    ) -> None:
         if self.staff is not staff:
             return  # logged out meanwhile
         self._idle_from_settings = idle
@@ -295,16 +366,28 @@ class RelayApp(App[None]):
         """Tell the proposer which of their handovers were declined, and why (R8)."""
         lines = [
             _("{name} declined to hold the relay log about {subject}: {reason}").format(
-                name=h.to_name, subject=h.subject_name, reason=h.answer_message)
+                name=h.to_name, subject=h.subject_name, reason=h.answer_message
+            )
             for h in declined[:DECLINED_SHOWN]
         ]
         if len(declined) > DECLINED_SHOWN:
             more = len(declined) - DECLINED_SHOWN
-            lines.append(ngettext("and {count} more.", "and {count} more.", more).format(count=more))
-        lines.append(_("Declining left each log as it was. The handover inbox (F4) keeps the "
-                       "reasons until you dismiss them."))
-        self.notify("\n".join(lines), title=_("Handover declined"), severity="warning",
-                    timeout=DECLINED_NOTICE_SECONDS, markup=False)
+            lines.append(
+                ngettext("and {count} more.", "and {count} more.", more).format(count=more)
+            )
+        lines.append(
+            _(
+                "Declining left each log as it was. The handover inbox (F4) keeps the "
+                "reasons until you dismiss them."
+            )
+        )
+        self.notify(
+            "\n".join(lines),
+            title=_("Handover declined"),
+            severity="warning",
+            timeout=DECLINED_NOTICE_SECONDS,
+            markup=False,
+        )
 
     def refresh_waiting_handovers(self) -> None:
         """Count the handovers waiting for my answer again (in a thread)."""
@@ -316,12 +399,23 @@ class RelayApp(App[None]):
         grew = count > self.waiting_handovers
         self.waiting_handovers = count
         if count and (announce or grew):
-            self.notify(ngettext("{count} handover waits for your answer (F4).",
-                                 "{count} handovers wait for your answer (F4).", count)
-                        .format(count=count), markup=False)
-        self.sub_title = (ngettext("{count} handover waits for your answer",
-                                   "{count} handovers wait for your answer", count)
-                          .format(count=count) if count else "")
+            self.notify(
+                ngettext(
+                    "{count} handover waits for your answer (F4).",
+                    "{count} handovers wait for your answer (F4).",
+                    count,
+                ).format(count=count),
+                markup=False,
+            )
+        self.sub_title = (
+            ngettext(
+                "{count} handover waits for your answer",
+                "{count} handovers wait for your answer",
+                count,
+            ).format(count=count)
+            if count
+            else ""
+        )
         self.screen.refresh_bindings()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -383,8 +477,9 @@ class RelayApp(App[None]):
     def describe_binding(self, binding: Binding) -> str:
         description = _(binding.description) if binding.description else ""
         if binding.id == "app.handovers" and self.waiting_handovers:
-            description = _("{keys} ({count})").format(keys=description,
-                                                       count=self.waiting_handovers)
+            description = _("{keys} ({count})").format(
+                keys=description, count=self.waiting_handovers
+            )
         return description
 
     def action_help(self) -> None:
@@ -399,7 +494,9 @@ class RelayApp(App[None]):
         for active in self.active_bindings.values():
             if active.binding.action in ("quit", "app.quit"):
                 self.notify(
-                    _("Press {key} to quit relaytui.").format(key=self.get_key_display(active.binding)),
+                    _("Press {key} to quit relaytui.").format(
+                        key=self.get_key_display(active.binding)
+                    ),
                     markup=False,
                 )
                 return
@@ -411,20 +508,30 @@ class RelayApp(App[None]):
             return
         if self.use_command_palette and not CommandPalette.is_open(self):
             self.push_screen(
-                CommandPalette(placeholder=_("Search for commands or logs…"), id="--command-palette")
+                CommandPalette(
+                    placeholder=_("Search for commands or logs…"), id="--command-palette"
+                )
             )
 
     def action_change_language(self) -> None:
         """The language dialog (relaytui/screens/settings.py): the choice is kept per user."""
         from relaytui.screens.settings import LanguageDialog
 
-        if self.staff is not None and not self.locked and not isinstance(self.screen, LanguageDialog):
+        if (
+            self.staff is not None
+            and not self.locked
+            and not isinstance(self.screen, LanguageDialog)
+        ):
             self.push_screen(LanguageDialog())
 
     def action_change_password(self) -> None:
         from relaytui.screens.password import ChangePasswordScreen
 
-        if self.staff is not None and not self.locked and not isinstance(self.screen, ChangePasswordScreen):
+        if (
+            self.staff is not None
+            and not self.locked
+            and not isinstance(self.screen, ChangePasswordScreen)
+        ):
             self.push_screen(ChangePasswordScreen(self.staff, forced=False))
 
     def open_read_grants(self) -> None:
@@ -513,7 +620,8 @@ class RelayApp(App[None]):
         if self._idle_end_override is None:
             self._idle_end_seconds = seconds
         self._idle_end_timer = self.set_interval(
-            min(5.0, max(0.05, self.idle_end_seconds / 10)), self._check_idle_end, name="idle-end")
+            min(5.0, max(0.05, self.idle_end_seconds / 10)), self._check_idle_end, name="idle-end"
+        )
 
     @property
     def idle_end_seconds(self) -> float:
@@ -535,11 +643,15 @@ class RelayApp(App[None]):
         if self.served is None or idle < self.idle_end_seconds:
             return
         minutes = max(1, round(self.idle_end_seconds / 60))
-        self.exit(message=ngettext(
-            "The session ended after {minutes} minute without use. Connect again to go on; the "
-            "drafts of minutes are kept.",
-            "The session ended after {minutes} minutes without use. Connect again to go on; the "
-            "drafts of minutes are kept.", minutes).format(minutes=minutes))
+        self.exit(
+            message=ngettext(
+                "The session ended after {minutes} minute without use. Connect again to go on; the "
+                "drafts of minutes are kept.",
+                "The session ended after {minutes} minutes without use. Connect again to go on; the "
+                "drafts of minutes are kept.",
+                minutes,
+            ).format(minutes=minutes)
+        )
 
     def server_stops(self) -> None:
         """SIGTERM from the server (or SIGHUP: the connection is gone): end the session the
@@ -554,8 +666,12 @@ class RelayApp(App[None]):
             from relaytui.server.session import end_for_certain
 
             end_for_certain()
-        self.exit(message=_("The server is stopping, so your session ended. Minutes being "
-                            "written are saved as a draft; connect again shortly."))
+        self.exit(
+            message=_(
+                "The server is stopping, so your session ended. Minutes being "
+                "written are saved as a draft; connect again shortly."
+            )
+        )
 
     # --- the last guard ------------------------------------------------------------------
 
@@ -579,9 +695,13 @@ class RelayApp(App[None]):
             shown = Traceback(show_locals=False, width=None)
         else:
             error = sys.exc_info()[1]
-            shown = Text(_("relaytui stopped on an unexpected error ({error}). What was saved is "
-                           "kept; set RELAYTUI_DEBUG=1 to see the details.").format(
-                error=type(error).__name__ if error is not None else "?"), style="red")
+            shown = Text(
+                _(
+                    "relaytui stopped on an unexpected error ({error}). What was saved is "
+                    "kept; set RELAYTUI_DEBUG=1 to see the details."
+                ).format(error=type(error).__name__ if error is not None else "?"),
+                style="red",
+            )
         self._exit_renderables.append(Segments(self.console.render(shown, self.console.options)))
         self._close_messages_no_wait()
 

@@ -33,7 +33,9 @@ from relaytui.errors import InvalidInput, StoreError
 from relaytui.i18n import _
 
 #: The tables without which a file is not a relaytui database (every schema revision has them).
-CORE_TABLES = frozenset({"alembic_version", "staff", "subject", "relay_log", "entry", "audit_event", "setting"})
+CORE_TABLES = frozenset(
+    {"alembic_version", "staff", "subject", "relay_log", "entry", "audit_event", "setting"}
+)
 
 
 @dataclass(frozen=True)
@@ -106,13 +108,16 @@ def _put_in_place(staging: Path, target: Path, *, force: bool) -> None:
 
 def count_rows(conn) -> Counts:
     """The counts on a DB-API connection or an SQLAlchemy connection."""
+
     def one(sql: str) -> int:
         if isinstance(conn, sqlite3.Connection):
             return int(conn.execute(sql).fetchone()[0])
         return int(conn.execute(text(sql)).scalar_one())
 
-    return Counts(relay_logs=one("SELECT count(*) FROM relay_log"),
-                  audit_events=one("SELECT count(*) FROM audit_event"))
+    return Counts(
+        relay_logs=one("SELECT count(*) FROM relay_log"),
+        audit_events=one("SELECT count(*) FROM audit_event"),
+    )
 
 
 def check_target(store: Store, target: Path, *, force: bool = False) -> None:
@@ -136,8 +141,11 @@ def backup(store: Store, target: Path, *, force: bool = False) -> BackupReport:
     signer = signing.load_signer()
     if signer is not None:
         checkpoints.take(store, signer, file=signing.checkpoint_file())
-    report = _backup_sqlite(store, target, force=force) if store.is_sqlite else \
-        _backup_postgres(store, target, force=force)
+    report = (
+        _backup_sqlite(store, target, force=force)
+        if store.is_sqlite
+        else _backup_postgres(store, target, force=force)
+    )
     if signer is not None:
         checkpoints.record_backup(signing.checkpoint_file(), signer, target)
         return dataclasses.replace(report, recorded=True)
@@ -163,7 +171,9 @@ def open_live_sqlite(path: Path) -> sqlite3.Connection:
 
 
 def open_read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    return sqlite3.connect(
+        f"{path.absolute().as_uri()}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000
+    )
 
 
 def integrity_check(conn: sqlite3.Connection) -> str:
@@ -203,10 +213,14 @@ def _backup_sqlite(store: Store, target: Path, *, force: bool) -> BackupReport:
             integrity = integrity_check(check)
             if integrity != "ok":
                 raise StoreError(
-                    _("The backup does not pass SQLite's integrity check ({detail}); it was not "
-                      "kept. Check the database with 'relaytui db status'.").format(detail=integrity)
+                    _(
+                        "The backup does not pass SQLite's integrity check ({detail}); it was not "
+                        "kept. Check the database with 'relaytui db status'."
+                    ).format(detail=integrity)
                 )
-            tables = {row[0] for row in check.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            tables = {
+                row[0] for row in check.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
             counts = count_rows(check) if CORE_TABLES <= tables else None
         finally:
             check.close()
@@ -231,9 +245,11 @@ def pg_tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
         raise StoreError(
-            _("{tool} is not installed (or not on PATH), so a PostgreSQL database cannot be "
-              "backed up or restored here. Install the PostgreSQL client tools (e.g. the "
-              "postgresql-client package) of the server's version.").format(tool=name)
+            _(
+                "{tool} is not installed (or not on PATH), so a PostgreSQL database cannot be "
+                "backed up or restored here. Install the PostgreSQL client tools (e.g. the "
+                "postgresql-client package) of the server's version."
+            ).format(tool=name)
         )
     return found
 
@@ -245,7 +261,9 @@ def pg_connection(store: Store) -> tuple[str, dict[str, str]]:
     or the system keyring, as resolved when the store was opened).
     """
     resolved = store.engine.url
-    address = resolved.set(drivername="postgresql", password=None).render_as_string(hide_password=False)
+    address = resolved.set(drivername="postgresql", password=None).render_as_string(
+        hide_password=False
+    )
     env = dict(os.environ)
     env.pop("PGPASSWORD", None)
     if resolved.password:
@@ -257,7 +275,9 @@ def run_tool(command: list[str], env: dict[str, str], what: str) -> str:
     try:
         done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     except OSError as exc:
-        raise StoreError(_("{tool} could not be started: {detail}").format(tool=what, detail=exc)) from exc
+        raise StoreError(
+            _("{tool} could not be started: {detail}").format(tool=what, detail=exc)
+        ) from exc
     if done.returncode != 0:
         lines = [line for line in (done.stderr or "").splitlines() if line.strip()]
         detail = lines[0] if lines else _("exit code {code}").format(code=done.returncode)
@@ -281,7 +301,11 @@ def archive_tables(path: Path, env: dict[str, str]) -> set[str]:
 
 def pg_dump_to(store: Store, target: Path, env: dict[str, str], address: str) -> None:
     _private_file(target)
-    run_tool([pg_tool("pg_dump"), "--format=custom", "--file", str(target), "--dbname", address], env, "pg_dump")
+    run_tool(
+        [pg_tool("pg_dump"), "--format=custom", "--file", str(target), "--dbname", address],
+        env,
+        "pg_dump",
+    )
 
 
 def _backup_postgres(store: Store, target: Path, *, force: bool) -> BackupReport:
@@ -295,8 +319,10 @@ def _backup_postgres(store: Store, target: Path, *, force: bool) -> BackupReport
         tables = archive_tables(staging, env)
         if not CORE_TABLES <= tables:
             raise StoreError(
-                _("The backup of {url} does not hold relaytui's tables; it was not kept. Check "
-                  "the database with 'relaytui db status'.").format(url=safe_url(store.url))
+                _(
+                    "The backup of {url} does not hold relaytui's tables; it was not kept. Check "
+                    "the database with 'relaytui db status'."
+                ).format(url=safe_url(store.url))
             )
         _put_in_place(staging, target, force=force)
     except OSError as exc:

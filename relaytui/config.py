@@ -46,7 +46,9 @@ def read_config() -> dict[str, str]:
     try:
         if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would be waited on for ever
             raise StoreError(
-                _("The config file {path} is not a regular file. Fix or delete it.").format(path=path)
+                _("The config file {path} is not a regular file. Fix or delete it.").format(
+                    path=path
+                )
             )
     except FileNotFoundError:
         return {}
@@ -59,8 +61,9 @@ def read_config() -> dict[str, str]:
         raise _unreadable(path, exc) from exc
     except UnicodeDecodeError as exc:  # tomllib reads UTF-8 only
         raise StoreError(
-            _("The config file {path} is not a text file (TOML in UTF-8). Fix or delete it.").format(
-                path=path)
+            _(
+                "The config file {path} is not a text file (TOML in UTF-8). Fix or delete it."
+            ).format(path=path)
         ) from exc
     return {k: str(v) for k, v in data.items() if isinstance(v, (str, int, float, bool))}
 

@@ -25,7 +25,9 @@ def folder() -> Path:
         if (candidate / MARK).is_file():
             return candidate
     # An installation without its data is broken, not a user's mistake: say where we looked.
-    raise RuntimeError(f"relaytui's data folder is missing (looked in {', '.join(map(str, candidates))})")
+    raise RuntimeError(
+        f"relaytui's data folder is missing (looked in {', '.join(map(str, candidates))})"
+    )
 
 
 def path(*parts: str) -> Path:
@@ -57,5 +59,8 @@ def fonts() -> Path:
 def every_file() -> list[str]:
     """Every file of data/, as paths relative to it with "/" (what a wheel must carry)."""
     root = folder()
-    return sorted(file.relative_to(root).as_posix() for file in root.rglob("*")
-                  if file.is_file() and "__pycache__" not in file.parts)
+    return sorted(
+        file.relative_to(root).as_posix()
+        for file in root.rglob("*")
+        if file.is_file() and "__pycache__" not in file.parts
+    )

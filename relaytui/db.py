@@ -71,9 +71,9 @@ def _prepare_sqlite_file(path: Path, *, create_folder: bool) -> None:
             folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         else:
             raise StoreError(
-                _("The folder {folder} does not exist. Create it first or choose another path.").format(
-                    folder=folder
-                )
+                _(
+                    "The folder {folder} does not exist. Create it first or choose another path."
+                ).format(folder=folder)
             )
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
@@ -100,8 +100,10 @@ def _open_database_file(path: Path) -> int:
         found = os.stat(path)
     except FileNotFoundError:
         raise StoreError(
-            _("{path} is a link to a file that does not exist. Give the path of the database "
-              "file itself.").format(path=path)
+            _(
+                "{path} is a link to a file that does not exist. Give the path of the database "
+                "file itself."
+            ).format(path=path)
         ) from None
     except OSError as exc:
         raise _unusable_file(path, exc) from exc
@@ -120,15 +122,18 @@ def _open_database_file(path: Path) -> int:
 
 def _not_a_database_file(path: Path, mode: int) -> StoreError:
     return StoreError(
-        _("{path} is {kind}, not a database file; nothing was changed. Give the path of a "
-          "database file.").format(path=path, kind=file_kind(mode))
+        _(
+            "{path} is {kind}, not a database file; nothing was changed. Give the path of a "
+            "database file."
+        ).format(path=path, kind=file_kind(mode))
     )
 
 
 def _unusable_file(path: Path, exc: OSError) -> StoreError:
     return StoreError(
         _("The database file {path} cannot be used: {error}.").format(
-            path=path, error=exc.strerror or type(exc).__name__)
+            path=path, error=exc.strerror or type(exc).__name__
+        )
     )
 
 
@@ -160,28 +165,46 @@ def check_output_file(path: Path, *, force: bool) -> bool:
     except FileNotFoundError:
         folder = path.parent
         if folder.exists() and not folder.is_dir():
-            raise InvalidInput(_("{folder} is not a folder. Give a file name in a folder that "
-                                 "exists.").format(folder=folder)) from None
+            raise InvalidInput(
+                _("{folder} is not a folder. Give a file name in a folder that exists.").format(
+                    folder=folder
+                )
+            ) from None
         if not folder.is_dir():
-            raise InvalidInput(_("The folder {folder} does not exist.").format(folder=folder)) from None
+            raise InvalidInput(
+                _("The folder {folder} does not exist.").format(folder=folder)
+            ) from None
         return False
     except NotADirectoryError:
-        raise InvalidInput(_("{folder} is not a folder. Give a file name in a folder that "
-                             "exists.").format(folder=path.parent)) from None
+        raise InvalidInput(
+            _("{folder} is not a folder. Give a file name in a folder that exists.").format(
+                folder=path.parent
+            )
+        ) from None
     except OSError as exc:
         raise write_failed(path, exc) from exc
     if stat.S_ISLNK(found.st_mode):
-        raise InvalidInput(_("{path} is a symbolic link. Give the path of the file itself: "
-                             "relaytui does not write through links.").format(path=path))
+        raise InvalidInput(
+            _(
+                "{path} is a symbolic link. Give the path of the file itself: "
+                "relaytui does not write through links."
+            ).format(path=path)
+        )
     if stat.S_ISDIR(found.st_mode):
-        raise InvalidInput(_("{path} is a folder. Give the name of the file to write.").format(path=path))
+        raise InvalidInput(
+            _("{path} is a folder. Give the name of the file to write.").format(path=path)
+        )
     if not stat.S_ISREG(found.st_mode):
-        raise InvalidInput(_("{path} is {kind}, not a file. Give the name of a file to write.").format(
-            path=path, kind=file_kind(found.st_mode)))
+        raise InvalidInput(
+            _("{path} is {kind}, not a file. Give the name of a file to write.").format(
+                path=path, kind=file_kind(found.st_mode)
+            )
+        )
     if not force:
         raise InvalidInput(
-            _("The file {path} already exists. Choose another name, or add --force to replace "
-              "it.").format(path=path)
+            _(
+                "The file {path} already exists. Choose another name, or add --force to replace it."
+            ).format(path=path)
         )
     return True
 
@@ -189,10 +212,17 @@ def check_output_file(path: Path, *, force: bool) -> bool:
 def write_failed(path: Path, exc: OSError) -> DomainError:
     """Why ``path`` was not written, in one line (the disk is full, no permission, ...)."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return DomainError(_("The disk is full, so {path} was not written. Free some space or "
-                             "choose another folder, and try again.").format(path=path))
-    return DomainError(_("{path} could not be written ({error}); nothing was written.").format(
-        path=path, error=exc.strerror or type(exc).__name__))
+        return DomainError(
+            _(
+                "The disk is full, so {path} was not written. Free some space or "
+                "choose another folder, and try again."
+            ).format(path=path)
+        )
+    return DomainError(
+        _("{path} could not be written ({error}); nothing was written.").format(
+            path=path, error=exc.strerror or type(exc).__name__
+        )
+    )
 
 
 def _casefold(value: str | None) -> str | None:
@@ -249,8 +279,14 @@ class Store:
     before it exists, and the first service call makes it, in a worker thread.
     """
 
-    def __init__(self, url: str, engine: Engine | None = None, source: str = "option", *,
-                 make_engine: Callable[[], Engine] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        engine: Engine | None = None,
+        source: str = "option",
+        *,
+        make_engine: Callable[[], Engine] | None = None,
+    ) -> None:
         self.url = url
         self.source = source
         self._engine = engine
@@ -360,7 +396,9 @@ class Store:
         from sqlalchemy import text
 
         with self.engine.connect() as conn:
-            return conn.execute(text("SELECT value FROM setting WHERE key = :k"), {"k": key}).scalar()
+            return conn.execute(
+                text("SELECT value FROM setting WHERE key = :k"), {"k": key}
+            ).scalar()
 
     def _peek(self, sql: str, table: str, *params: str) -> str | None:
         """One value through the plain driver (sqlite3 for a file, psycopg for PostgreSQL),
@@ -377,15 +415,19 @@ class Store:
         try:
             conn = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
             try:
-                exists = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
-                                      (table,)).fetchone()
+                exists = conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+                ).fetchone()
                 row = conn.execute(sql, params).fetchone() if exists else None
             finally:
                 conn.close()
         except sqlite3.Error as exc:
-            raise StoreError(_("The database at {url} cannot be used: {detail}").format(
-                url=safe_url(self.url), detail=str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
-            )) from exc
+            raise StoreError(
+                _("The database at {url} cannot be used: {detail}").format(
+                    url=safe_url(self.url),
+                    detail=str(exc).strip().splitlines()[0] if str(exc) else type(exc).__name__,
+                )
+            ) from exc
         return row[0] if row else None
 
     def _peek_postgresql(self, sql: str, table: str, params: tuple[str, ...]) -> str | None:
@@ -424,21 +466,28 @@ class Store:
         head = HEAD_REVISION
         if current is None:
             raise StoreError(
-                _("The database at {url} is not set up. Run 'relaytui init' (or "
-                  "'relaytui db upgrade').").format(url=safe_url(self.url))
+                _(
+                    "The database at {url} is not set up. Run 'relaytui init' (or "
+                    "'relaytui db upgrade')."
+                ).format(url=safe_url(self.url))
             )
         if current != head:
             raise StoreError(
-                _("The database at {url} has an old schema ({current}). Run 'relaytui db "
-                  "upgrade' first.").format(url=safe_url(self.url), current=current)
+                _(
+                    "The database at {url} has an old schema ({current}). Run 'relaytui db "
+                    "upgrade' first."
+                ).format(url=safe_url(self.url), current=current)
             )
 
 
 def _unreachable(url: str, exc: Exception) -> StoreError:
-    detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+    detail = (
+        str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc).__name__
+    )
     return StoreError(
         _("The database at {url} cannot be used: {detail}").format(
-            url=safe_url(url), detail=hide_secrets(detail, url))
+            url=safe_url(url), detail=hide_secrets(detail, url)
+        )
     )
 
 
@@ -480,7 +529,9 @@ def _engine_for(url: str) -> Engine:
     from sqlmodel import create_engine
 
     if not is_postgresql(url):  # normalise_url left SQLite
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+        engine = create_engine(
+            url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+        )
         event.listen(engine, "connect", _on_sqlite_connect)
         event.listen(engine, "begin", _on_sqlite_begin)
         event.listen(engine, "close", _on_sqlite_close)
@@ -490,9 +541,13 @@ def _engine_for(url: str) -> Engine:
     # its default hundred (issue 18). The app on one machine keeps SQLAlchemy's five.
     pool = max(1, int(os.environ.get(POOL_ENV) or 5))
     try:
-        return create_engine(with_password(url), pool_pre_ping=True, pool_size=pool,
-                             max_overflow=10 if pool >= 5 else 4,
-                             connect_args={"connect_timeout": CONNECT_TIMEOUT})
+        return create_engine(
+            with_password(url),
+            pool_pre_ping=True,
+            pool_size=pool,
+            max_overflow=10 if pool >= 5 else 4,
+            connect_args={"connect_timeout": CONNECT_TIMEOUT},
+        )
     except NoSuchModuleError as exc:  # pragma: no cover - psycopg is a dependency
         raise StoreError(_("The PostgreSQL driver psycopg is not installed.")) from exc
     except (ArgumentError, ValueError) as exc:
@@ -500,7 +555,9 @@ def _engine_for(url: str) -> Engine:
         raise not_a_url(url) from exc
 
 
-def open_store(url: str, *, source: str = "option", create_folder: bool = False, lazy: bool = False) -> Store:
+def open_store(
+    url: str, *, source: str = "option", create_folder: bool = False, lazy: bool = False
+) -> Store:
     """Open (but do not migrate) the database at ``url``.
 
     ``lazy``: the engine is made on first use (the app's start); a SQLite file is only checked
@@ -531,7 +588,9 @@ def open_store(url: str, *, source: str = "option", create_folder: bool = False,
     return store
 
 
-def open_location(location: config.Location, *, create_folder: bool | None = None, lazy: bool = False) -> Store:
+def open_location(
+    location: config.Location, *, create_folder: bool | None = None, lazy: bool = False
+) -> Store:
     if create_folder is None:
         create_folder = location.source in ("default", "demo")
     return open_store(location.url, source=location.source, create_folder=create_folder, lazy=lazy)

@@ -32,7 +32,12 @@ def sqlite_file_of(url: str) -> Path | None:
     """The file of a plain ``sqlite:///path`` URL without parsing it with SQLAlchemy, or None
     when the URL is anything else (then the full path below is taken)."""
     scheme, sep, rest = url.partition("://")
-    if not sep or scheme not in ("sqlite", "sqlite+pysqlite") or "?" in rest or not rest.startswith("/"):
+    if (
+        not sep
+        or scheme not in ("sqlite", "sqlite+pysqlite")
+        or "?" in rest
+        or not rest.startswith("/")
+    ):
         return None
     path = rest[1:]
     return Path(path) if path and path != ":memory:" else None
@@ -58,10 +63,12 @@ def _split_password(rest: str) -> tuple[str, str, str] | None:
 
 
 #: Query parameters that hold a secret (libpq's); a message never shows their values.
-SECRET_PARAMETERS = frozenset({"password", "sslpassword", "oauth_client_secret", "scram_client_key",
-                               "scram_server_key"})
+SECRET_PARAMETERS = frozenset(
+    {"password", "sslpassword", "oauth_client_secret", "scram_client_key", "scram_server_key"}
+)
 #: libpq's other connection parameters: where, in a query, a secret's value surely ends.
-_LIBPQ_PARAMETERS = frozenset("""
+_LIBPQ_PARAMETERS = frozenset(
+    """
     host hostaddr port dbname user passfile require_auth channel_binding connect_timeout
     client_encoding options application_name fallback_application_name keepalives
     keepalives_idle keepalives_interval keepalives_count tcp_user_timeout replication gssencmode
@@ -69,7 +76,8 @@ _LIBPQ_PARAMETERS = frozenset("""
     sslrootcert sslcrl sslcrldir sslsni requirepeer ssl_min_protocol_version
     ssl_max_protocol_version min_protocol_version max_protocol_version krbsrvname gsslib
     gssdelegation service target_session_attrs load_balance_hosts oauth_issuer oauth_client_id
-    oauth_scope""".split())
+    oauth_scope""".split()
+)
 _SECRET_IN_QUERY = re.compile(r"[?&](" + "|".join(sorted(SECRET_PARAMETERS)) + ")=", re.IGNORECASE)
 
 
@@ -83,9 +91,12 @@ def _unclear_password(found: tuple[str, str, str]) -> bool:
 
 
 def _unclear_password_error() -> StoreError:
-    return StoreError(_(
-        "The database URL has an '@' after its password, so where the password ends is unclear. "
-        "Write each '@' in the password as %40 (and ':' as %3A, '/' as %2F)."))
+    return StoreError(
+        _(
+            "The database URL has an '@' after its password, so where the password ends is unclear. "
+            "Write each '@' in the password as %40 (and ':' as %3A, '/' as %2F)."
+        )
+    )
 
 
 def _check_ports(value: Any) -> None:
@@ -95,8 +106,12 @@ def _check_ports(value: Any) -> None:
     for port in str(value or "").split(","):
         port = port.strip()
         if port and not (port.isascii() and port.isdigit() and int(port) <= 65535):
-            raise StoreError(_("The port in the database URL is not a port number (1 to 65535). "
-                               "Write it as host:5432, or leave it out."))
+            raise StoreError(
+                _(
+                    "The port in the database URL is not a port number (1 to 65535). "
+                    "Write it as host:5432, or leave it out."
+                )
+            )
 
 
 def pg_params(url: str) -> dict[str, Any]:
@@ -152,8 +167,14 @@ def safe_url(url: str) -> str:
     marks = {end for start, end in hidden if rest[start] == "?"}  # the "&" after: now the "?"
     if _split_password(rest) is not None:
         colon = rest.index(":")
-        at = next((i for i in range(len(rest) - 1, colon, -1)
-                   if rest[i] == "@" and not any(a <= i < b for a, b in hidden)), len(rest))
+        at = next(
+            (
+                i
+                for i in range(len(rest) - 1, colon, -1)
+                if rest[i] == "@" and not any(a <= i < b for a, b in hidden)
+            ),
+            len(rest),
+        )
         hidden.append((colon, at))
     shown = []
     for index, char in enumerate(rest):
@@ -246,6 +267,8 @@ def normalise_url(url: str) -> str:
 
 def not_a_url(url: str) -> StoreError:
     return StoreError(
-        _("'{url}' is not a database URL. Use a file path for SQLite or "
-          "postgresql://user@host/database.").format(url=safe_url(url))
+        _(
+            "'{url}' is not a database URL. Use a file path for SQLite or "
+            "postgresql://user@host/database."
+        ).format(url=safe_url(url))
     )

@@ -122,33 +122,61 @@ def _country_from(data: dict) -> Country:
     """A :class:`Country` from a file of data/demo/ (its layout is described in the file)."""
     admin, guest, plan = data["admin"], data["level3_guest"], data.get("plan")
     return Country(
-        profile=data["profile"], timezone=data["timezone"], municipality=data["municipality"],
-        language=data["language"], email_domain=data["email_domain"],
+        profile=data["profile"],
+        timezone=data["timezone"],
+        municipality=data["municipality"],
+        language=data["language"],
+        email_domain=data["email_domain"],
         units=tuple((unit["name"], unit["kind"], unit["phone"]) for unit in data["units"]),
-        staff=tuple((person["username"], person["name"], person["profession"], person["unit"],
-                     person.get("role", "caseworker")) for person in data["staff"]),
-        leaders=dict(data["leaders"]), staff_phone=data["staff_phone"],
+        staff=tuple(
+            (
+                person["username"],
+                person["name"],
+                person["profession"],
+                person["unit"],
+                person.get("role", "caseworker"),
+            )
+            for person in data["staff"]
+        ),
+        leaders=dict(data["leaders"]),
+        staff_phone=data["staff_phone"],
         guardian_phones=tuple(data["guardian_phones"]),
-        first_names=tuple(data["first_names"]), last_names=tuple(data["last_names"]),
-        mothers=tuple(data["mothers"]), fathers=tuple(data["fathers"]),
-        child_years=tuple(data["child_years"]), youth_years=tuple(data["youth_years"]),
+        first_names=tuple(data["first_names"]),
+        last_names=tuple(data["last_names"]),
+        mothers=tuple(data["mothers"]),
+        fathers=tuple(data["fathers"]),
+        child_years=tuple(data["child_years"]),
+        youth_years=tuple(data["youth_years"]),
         concerns=tuple(data["concerns"]),
         notes=tuple((note["kind"], note["text"]) for note in data["notes"]),
-        efforts=tuple((effort["what"], effort.get("responsible"), effort.get("home"))
-                      for effort in data["efforts"]),
+        efforts=tuple(
+            (effort["what"], effort.get("responsible"), effort.get("home"))
+            for effort in data["efforts"]
+        ),
         holders=tuple(run["who"] for run in data["holders"] for _n in range(run["logs"])),
-        midwives=tuple(data["midwives"]), youth_workers=tuple(data["youth_workers"]),
-        psychologist=data["psychologist"], psychologist_stand_in=data["psychologist_stand_in"],
-        level_reasons=tuple(data["level_reasons"]), consent_note=data["consent_note"],
-        withdraw_reason=data["withdraw_reason"], mother=data["mother"], father=data["father"],
-        parent_role=data["parent_role"], goal=data["goal"], place=data["place"],
-        upcoming_place=data["upcoming_place"], team_place=data["team_place"],
-        minutes=tuple(data["minutes"]), agreed_effort=data["agreed_effort"],
+        midwives=tuple(data["midwives"]),
+        youth_workers=tuple(data["youth_workers"]),
+        psychologist=data["psychologist"],
+        psychologist_stand_in=data["psychologist_stand_in"],
+        level_reasons=tuple(data["level_reasons"]),
+        consent_note=data["consent_note"],
+        withdraw_reason=data["withdraw_reason"],
+        mother=data["mother"],
+        father=data["father"],
+        parent_role=data["parent_role"],
+        goal=data["goal"],
+        place=data["place"],
+        upcoming_place=data["upcoming_place"],
+        team_place=data["team_place"],
+        minutes=tuple(data["minutes"]),
+        agreed_effort=data["agreed_effort"],
         level3_guest=(guest["name"], guest["role"]),
         notification_reason=data["notification_reason"],
         notification_recipient=data["notification_recipient"],
-        close_reason=data["close_reason"], close_consultation=data["close_consultation"],
-        handover_from=data["handover_from"], handover_message=data["handover_message"],
+        close_reason=data["close_reason"],
+        close_consultation=data["close_consultation"],
+        handover_from=data["handover_from"],
+        handover_message=data["handover_message"],
         admin=(admin["username"], admin["name"], admin["profession"]),
         plan=(plan["from"], plan["coordinator"], plan["reason"]) if plan else None,
     )
@@ -163,8 +191,11 @@ def country(profile: str) -> Country:
     """The demo municipality of ``profile`` ("dk" or "no"), from data/demo/<profile>.toml."""
     if profile in PROFILES:
         return _country(profile)
-    raise InvalidInput(_("Unknown profile '{profile}'. Choose 'dk' (Denmark) or 'no' (Norway).").format(
-        profile=profile))
+    raise InvalidInput(
+        _("Unknown profile '{profile}'. Choose 'dk' (Denmark) or 'no' (Norway).").format(
+            profile=profile
+        )
+    )
 
 
 def profile_for_language(language: str | None) -> str:
@@ -275,7 +306,9 @@ def populate(store: Store, *, seed: int = 7, profile: str = "dk") -> None:
         from relaytui.models import Staff
 
         if session.exec(select(Staff.id)).first() is not None:
-            raise InvalidInput(_("This database already has accounts; the demo only fills an empty one."))
+            raise InvalidInput(
+                _("This database already has accounts; the demo only fills an empty one.")
+            )
     rng = random.Random(seed)
     real_now = clock.now()
     timeline = _Timeline(real_now, land.timezone)
@@ -284,8 +317,9 @@ def populate(store: Store, *, seed: int = 7, profile: str = "dk") -> None:
     i18n.set_language(land.language)
     try:
         timeline.days_ago(400, 8)
-        installation.write(store, profile=land.profile, timezone=land.timezone,
-                           municipality=land.municipality)
+        installation.write(
+            store, profile=land.profile, timezone=land.timezone, municipality=land.municipality
+        )
         cast = _people(store, land)
         _Story(store, land, cast, rng, timeline).tell()
     finally:
@@ -299,13 +333,28 @@ def _people(store: Store, land: Country) -> _Cast:
     for name, kind, phone in land.units:
         unit_ids[kind] = units.add_unit(store, cli, name=name, kind=kind, phone=phone).id
     admin, admin_name, admin_profession = land.admin
-    accounts.add_user(store, cli, username=admin, full_name=admin_name, password=PASSWORD, role="admin",
-                      profession=admin_profession)
+    accounts.add_user(
+        store,
+        cli,
+        username=admin,
+        full_name=admin_name,
+        password=PASSWORD,
+        role="admin",
+        profession=admin_profession,
+    )
     for number, (username, full, profession, kind, role) in enumerate(land.staff):
-        accounts.add_user(store, cli, username=username, full_name=full, password=PASSWORD, role=role,
-                          profession=profession, unit=unit_ids[kind],
-                          email=f"{username}@{land.email_domain}",
-                          phone=land.staff_phone.format(number=number))
+        accounts.add_user(
+            store,
+            cli,
+            username=username,
+            full_name=full,
+            password=PASSWORD,
+            role=role,
+            profession=profession,
+            unit=unit_ids[kind],
+            email=f"{username}@{land.email_domain}",
+            phone=land.staff_phone.format(number=number),
+        )
     for kind, username in land.leaders.items():
         units.set_leader(store, cli, unit_ids[kind], username)
     refs = {}
@@ -328,7 +377,9 @@ class _Story:
     log passes into an individual plan and the guardians end another (R2, R6, R10, R11, R14).
     """
 
-    def __init__(self, store: Store, land: Country, cast: _Cast, rng: random.Random, t: _Timeline) -> None:
+    def __init__(
+        self, store: Store, land: Country, cast: _Cast, rng: random.Random, t: _Timeline
+    ) -> None:
         self.store = store
         self.land = land
         self.cast = cast
@@ -365,8 +416,14 @@ class _Story:
                 GuardianInput(mother, land.mother, phones[0], f"mor{index}@mail.example", True),
                 GuardianInput(father, land.father, phones[1], "", index % 5 != 0),
             )
-        return subjects.create_subject(self.store, by, national_number=_national_number(land, born, 100 + index * 13),
-                                       name=f"{first} {last}", kind=kind, guardians=guardians)
+        return subjects.create_subject(
+            self.store,
+            by,
+            national_number=_national_number(land, born, 100 + index * 13),
+            name=f"{first} {last}",
+            kind=kind,
+            guardians=guardians,
+        )
 
     def giver(self, subject) -> str:
         """Who consents (R6): a pregnant person, and in ``no`` a young person from 16, for themselves."""
@@ -388,8 +445,11 @@ class _Story:
             by = refs[holder]
             started = 30 + (index * 37) % 330
             t.days_ago(started, 9)
-            kind = "pregnant" if holder in land.midwives and index % 2 == 0 else (
-                "youth" if holder in land.youth_workers else "child")
+            kind = (
+                "pregnant"
+                if holder in land.midwives and index % 2 == 0
+                else ("youth" if holder in land.youth_workers else "child")
+            )
             subject = self.subject(by, index, kind=kind)
             trigger = None
             if not self.rules.trigger_categories:
@@ -401,7 +461,11 @@ class _Story:
             elif index % 9 == 4:
                 trigger = "wellbeing_red"
             concern = land.concerns[index % len(land.concerns)].format(name=subject.name.split()[0])
-            target = levels[index % len(levels)] if holder == main else self.rng.choice((0, 1, 1, 2, 2, 3))
+            target = (
+                levels[index % len(levels)]
+                if holder == main
+                else self.rng.choice((0, 1, 1, 2, 2, 3))
+            )
             self.one_log(index, by, subject, trigger, concern, target, started)
         self.ending()
 
@@ -415,37 +479,66 @@ class _Story:
         giver = self.giver(subject)
         guardian_id = subject.guardians[0].id if subject.guardians else None
         return ConsentInput(
-            giver=giver, guardian_id=guardian_id if giver == "guardian" else None,
-            method=("signed_form", "digital", "oral")[index % 3], covers_log=True,
-            unit_ids=(self.cast.units["ppr"],) if target >= 2 else (), expires_at=expires,
+            giver=giver,
+            guardian_id=guardian_id if giver == "guardian" else None,
+            method=("signed_form", "digital", "oral")[index % 3],
+            covers_log=True,
+            unit_ids=(self.cast.units["ppr"],) if target >= 2 else (),
+            expires_at=expires,
             note=self.land.consent_note if index % 3 == 0 else "",
         )
 
-    def one_log(self, index: int, by: access.StaffRef, subject, trigger, concern: str, target: int,
-                started: int) -> None:
+    def one_log(
+        self,
+        index: int,
+        by: access.StaffRef,
+        subject,
+        trigger,
+        concern: str,
+        target: int,
+        started: int,
+    ) -> None:
         store, land, refs, t = self.store, self.land, self.cast.refs, self.t
         first = subject.name.split()[0]
         # In Norway the normal start is level 1 with the consent given at the same time (R2).
         at_start = self.rules.starts_with_consent and target >= 1
-        log = logs.create_log(store, by, subject_id=subject.id, trigger=trigger, concern=concern,
-                              first_consent=self.consent_input(index, subject, target) if at_start else None)
+        log = logs.create_log(
+            store,
+            by,
+            subject_id=subject.id,
+            trigger=trigger,
+            concern=concern,
+            first_consent=self.consent_input(index, subject, target) if at_start else None,
+        )
         if target >= 1 or index % 3 == 0:
             if at_start:
                 given = consent.list_consents(store, by, log.id)[0]
             else:
                 t.days_ago(started - 3, 11)
-                given = consent.record_consent(store, by, log.id, self.consent_input(index, subject, target))
+                given = consent.record_consent(
+                    store, by, log.id, self.consent_input(index, subject, target)
+                )
             if target >= 2:
-                log_actors.add_actor(store, by, log.id, staff_id=refs[land.psychologist].id
-                                  if by.username != land.psychologist else refs[land.psychologist_stand_in].id)
+                log_actors.add_actor(
+                    store,
+                    by,
+                    log.id,
+                    staff_id=refs[land.psychologist].id
+                    if by.username != land.psychologist
+                    else refs[land.psychologist_stand_in].id,
+                )
             for level in range(2 if at_start else 1, target + 1):
                 t.days_ago(max(started - 10 * level, 2), 13)
                 if index == 5:
                     break  # the level stops where the consent ran out
-                logs.change_level(store, by, log.id, to_level=level, reason=land.level_reasons[level - 1])
+                logs.change_level(
+                    store, by, log.id, to_level=level, reason=land.level_reasons[level - 1]
+                )
             if index == 12:  # a withdrawn consent
                 t.days_ago(5, 15)
-                consent.withdraw_consent(store, by, given.id, version=given.version, reason=land.withdraw_reason)
+                consent.withdraw_consent(
+                    store, by, given.id, version=given.version, reason=land.withdraw_reason
+                )
         # journal
         for n in range(self.rng.randint(2, 6)):
             t.days_ago(max(started - 5 - n * 9, 1), 14 + n % 3)
@@ -459,23 +552,46 @@ class _Story:
             guest = detail.level >= 3
             meeting_path = self.rules.notification_meeting_level is not None
             kind = "notification" if guest and meeting_path else "evaluation"
-            meetings.schedule(store, by, log.id, kind=kind,
-                              starts_at=t.upcoming(3 + index % 9, 13),
-                              place=land.upcoming_place,
-                              guests=(GuestInput(*land.level3_guest),) if guest else ())
+            meetings.schedule(
+                store,
+                by,
+                log.id,
+                kind=kind,
+                starts_at=t.upcoming(3 + index % 9, 13),
+                place=land.upcoming_place,
+                guests=(GuestInput(*land.level3_guest),) if guest else (),
+            )
         if self.rules.notification_meeting_level is None:
             # A notification to child welfare is its own act, at any level (R11): here at level 1.
-            if detail.level == 1 and detail.status == "active" and not self.notified and index % 2 == 1:
+            if (
+                detail.level == 1
+                and detail.status == "active"
+                and not self.notified
+                and index % 2 == 1
+            ):
                 self.notified = True
                 t.days_ago(max(started - 40, 1), 12)
-                notifications.notify(store, by, log.id, reason=land.notification_reason,
-                                     recipient=land.notification_recipient)
+                notifications.notify(
+                    store,
+                    by,
+                    log.id,
+                    reason=land.notification_reason,
+                    recipient=land.notification_recipient,
+                )
         elif detail.level == 3 and index % 2 == 1:
             t.days_ago(max(started - 40, 1), 12)
-            notifications.notify(store, by, log.id, reason=land.notification_reason,
-                                 recipient=land.notification_recipient, exception="violence")
+            notifications.notify(
+                store,
+                by,
+                log.id,
+                reason=land.notification_reason,
+                recipient=land.notification_recipient,
+                exception="violence",
+            )
 
-    def efforts_and_meeting(self, index: int, by: access.StaffRef, log_id: int, subject, started: int) -> None:
+    def efforts_and_meeting(
+        self, index: int, by: access.StaffRef, log_id: int, subject, started: int
+    ) -> None:
         """Efforts and a goal, and a past dialogue meeting with minutes."""
         store, land, refs, t = self.store, self.land, self.cast.refs, self.t
         first = subject.name.split()[0]
@@ -493,25 +609,58 @@ class _Story:
             real_today = t.real_now.astimezone(ZoneInfo(land.timezone)).date()
             # Evaluation dates count from the real today; every fourth one is overdue.
             evaluate = real_today + timedelta(days=(-6 if (index + n) % 4 == 0 else 14 + n * 7))
-            efforts.add_effort(store, by, log_id, what=what.format(name=first), starts_on=today,
-                               evaluate_on=evaluate, responsible_staff_id=staff_id, responsible_text=text)
-        efforts.add_goal(store, by, log_id, text=land.goal.format(first=first),
-                         evaluate_on=self.today() + timedelta(days=60))
+            efforts.add_effort(
+                store,
+                by,
+                log_id,
+                what=what.format(name=first),
+                starts_on=today,
+                evaluate_on=evaluate,
+                responsible_staff_id=staff_id,
+                responsible_text=text,
+            )
+        efforts.add_goal(
+            store,
+            by,
+            log_id,
+            text=land.goal.format(first=first),
+            evaluate_on=self.today() + timedelta(days=60),
+        )
         t.days_ago(max(started - 25, 2), 9)
         meeting = meetings.schedule(
-            store, by, log_id, kind="dialogue", starts_at=self.at(self.today(), 13),
-            place=land.place, invitee_staff_ids=tuple(sorted(actors))[:2],
-            guests=(GuestInput(subject.guardians[0].name, land.parent_role),) if subject.guardians else (),
+            store,
+            by,
+            log_id,
+            kind="dialogue",
+            starts_at=self.at(self.today(), 13),
+            place=land.place,
+            invitee_staff_ids=tuple(sorted(actors))[:2],
+            guests=(GuestInput(subject.guardians[0].name, land.parent_role),)
+            if subject.guardians
+            else (),
         )
         t.at(meeting.starts_at + timedelta(minutes=10))
-        for item, line in zip(meeting.agenda, land.minutes, strict=False):  # minutes for the first items
-            minutes.save_note(store, by, meeting.id, text=line.format(first=first), agenda_item_id=item.id)
+        for item, line in zip(
+            meeting.agenda, land.minutes, strict=False
+        ):  # minutes for the first items
+            minutes.save_note(
+                store, by, meeting.id, text=line.format(first=first), agenda_item_id=item.id
+            )
         t.at(meeting.starts_at + timedelta(minutes=55))
         current = meetings.get_meeting(store, by, meeting.id)
-        minutes.finish_minutes(store, by, meeting.id, version=current.version, efforts=(
-            AgreedEffort(land.agreed_effort.format(first=first),
-                         evaluate_on=t.real_now.date() + timedelta(days=30), responsible_staff_id=by.id),
-        ))
+        minutes.finish_minutes(
+            store,
+            by,
+            meeting.id,
+            version=current.version,
+            efforts=(
+                AgreedEffort(
+                    land.agreed_effort.format(first=first),
+                    evaluate_on=t.real_now.date() + timedelta(days=30),
+                    responsible_staff_id=by.id,
+                ),
+            ),
+        )
 
     def ending(self) -> None:
         """The main account's closed log and coming meetings, a handover to it, and in ``no`` a plan."""
@@ -521,22 +670,39 @@ class _Story:
         closing = next((s for s in mine if s.level <= 1), None)
         if closing is not None:
             t.days_ago(0, 9)
-            if self.rules.family_may_end:  # the guardians may end the log at any time; the holder records it (R10)
-                logs.close_log(store, anna, closing.id, basis="guardians_ended", reason=land.close_reason)
+            if (
+                self.rules.family_may_end
+            ):  # the guardians may end the log at any time; the holder records it (R10)
+                logs.close_log(
+                    store, anna, closing.id, basis="guardians_ended", reason=land.close_reason
+                )
             else:
-                logs.close_log(store, anna, closing.id, basis="colleagues", reason=land.close_reason,
-                               consultation=land.close_consultation)
+                logs.close_log(
+                    store,
+                    anna,
+                    closing.id,
+                    basis="colleagues",
+                    reason=land.close_reason,
+                    consultation=land.close_consultation,
+                )
         t.days_ago(0, 8)
         open_logs = [s for s in mine if closing is None or s.id != closing.id]
         for n, summary in enumerate(open_logs[:3]):
-            meetings.schedule(store, anna, summary.id, kind="dialogue",
-                              starts_at=t.upcoming((1, 2, 7)[n], 9 + n),
-                              place=land.team_place)
+            meetings.schedule(
+                store,
+                anna,
+                summary.id,
+                kind="dialogue",
+                starts_at=t.upcoming((1, 2, 7)[n], 9 + n),
+                place=land.team_place,
+            )
         giver = refs[land.handover_from]
         their_logs = log_list.list_logs(store, giver, role="holder")
         if their_logs:
             t.days_ago(2, 12)
-            handover.propose(store, giver, their_logs[0].id, to_staff_id=anna.id, message=land.handover_message)
+            handover.propose(
+                store, giver, their_logs[0].id, to_staff_id=anna.id, message=land.handover_message
+            )
         if self.rules.individual_plan:
             self.pass_one_to_plan()
         t.restore()
@@ -552,8 +718,13 @@ class _Story:
             if summary.level < 2 or summary.status != "active":
                 continue
             try:
-                plan.pass_to_plan(self.store, by, summary.id, coordinator_id=self.cast.refs[coordinator].id,
-                                  reason=reason)
+                plan.pass_to_plan(
+                    self.store,
+                    by,
+                    summary.id,
+                    coordinator_id=self.cast.refs[coordinator].id,
+                    reason=reason,
+                )
             except DomainError:
                 continue  # no consent in force on this one: the next
             return

@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from relaytui import data_files
@@ -41,9 +41,18 @@ class Size:
 
 
 SIZES = {
-    "large": Size(logs=100_000, entries=1_000_000, meetings=200_000, efforts=300_000, staff=5_000, units=200),
-    "medium": Size(logs=10_000, entries=100_000, meetings=20_000, efforts=30_000, staff=500, units=20,
-                   long_logs=5),
+    "large": Size(
+        logs=100_000, entries=1_000_000, meetings=200_000, efforts=300_000, staff=5_000, units=200
+    ),
+    "medium": Size(
+        logs=10_000,
+        entries=100_000,
+        meetings=20_000,
+        efforts=30_000,
+        staff=500,
+        units=20,
+        long_logs=5,
+    ),
 }
 
 # Storeby's own names and words, and those it shares with the small Danish demo (Kirkeby), so
@@ -63,6 +72,7 @@ EFFORTS = tuple(what for what, _staff, _text in KIRKEBY.efforts)
 LEVEL_REASONS = KIRKEBY.level_reasons
 AGENDA = tuple(STOREBY["agenda"])
 
+
 def _cpr(born: date, serial: int) -> str:
     # The seventh digit gives the century: 4 for 2000-2036, 0 for 1900-1999 (as stdnum checks).
     lead = 4 if born.year >= 2000 else 0
@@ -72,7 +82,9 @@ def _cpr(born: date, serial: int) -> str:
 def _working_hour(day: date, rng: random.Random, tz: ZoneInfo) -> datetime:
     if day.weekday() >= 5:
         day += timedelta(days=7 - day.weekday())
-    return datetime.combine(day, time(rng.randint(8, 15), rng.choice((0, 15, 30))), tz).astimezone(timezone.utc)
+    return datetime.combine(day, time(rng.randint(8, 15), rng.choice((0, 15, 30))), tz).astimezone(
+        UTC
+    )
 
 
 def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
@@ -80,19 +92,24 @@ def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
     return start + timedelta(seconds=rng.random() * span)
 
 
-def populate(store: Store, *, size: str | Size = "large", seed: int = 11,
-             progress: Callable[[str, int, int], None] | None = None) -> dict[str, int]:
+def populate(
+    store: Store,
+    *,
+    size: str | Size = "large",
+    seed: int = 11,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, int]:
     """Fill an empty, migrated database with a municipality of the given ``size``.
 
     ``progress(phase, done, total)`` is called as the work advances. Returns the rows written
     per table.
     """
-    from relaytui.services import sign_in, audit, clock
+    from relaytui.services import audit, clock, sign_in
 
     spec = SIZES[size] if isinstance(size, str) else size
     rng = random.Random(seed)
     tz = ZoneInfo(TZ)
-    now = clock.now().astimezone(timezone.utc)
+    now = clock.now().astimezone(UTC)
     today = now.astimezone(tz).date()
     report = progress or (lambda phase, done, total: None)
     writer = BulkWriter(store)
@@ -102,9 +119,15 @@ def populate(store: Store, *, size: str | Size = "large", seed: int = 11,
     try:
         staff_units, leaders, usernames, names = _people(writer, ids, spec, rng, now, password_hash)
         writer.flush(("unit", "staff"))
-        for key, value in (("profile", KIRKEBY.profile), ("timezone", TZ), ("municipality", STOREBY["municipality"]),
-                           ("age_of_own_consent", "16"), ("handover_reminder_days", "7"),
-                           ("idle_lock_minutes", "10"), ("language", "")):
+        for key, value in (
+            ("profile", KIRKEBY.profile),
+            ("timezone", TZ),
+            ("municipality", STOREBY["municipality"]),
+            ("age_of_own_consent", "16"),
+            ("handover_reminder_days", "7"),
+            ("idle_lock_minutes", "10"),
+            ("language", ""),
+        ):
             writer.add("setting", (key, value))
         story = _Story(writer, ids, spec, rng, now, today, tz, staff_units, leaders, events, names)
         chunk = 2_000
@@ -118,12 +141,35 @@ def populate(store: Store, *, size: str | Size = "large", seed: int = 11,
         # The trail in time order, chained as audit.record chains it.
         events.sort(key=lambda e: e[0])
         previous = ""
-        for number, (at, staff_id, action, log_id, subject_id, detail) in enumerate(events, start=1):
+        for number, (at, staff_id, action, log_id, subject_id, detail) in enumerate(
+            events, start=1
+        ):
             username = usernames[staff_id]
-            digest = audit.event_hash(at=at, staff_id=staff_id, username=username, action=action, log_id=log_id,
-                                      subject_id=subject_id, detail=detail, prev_hash=previous)
-            writer.add("audit_event", (number, at, staff_id, username, action, log_id, subject_id, detail,
-                                       previous, digest))
+            digest = audit.event_hash(
+                at=at,
+                staff_id=staff_id,
+                username=username,
+                action=action,
+                log_id=log_id,
+                subject_id=subject_id,
+                detail=detail,
+                prev_hash=previous,
+            )
+            writer.add(
+                "audit_event",
+                (
+                    number,
+                    at,
+                    staff_id,
+                    username,
+                    action,
+                    log_id,
+                    subject_id,
+                    detail,
+                    previous,
+                    digest,
+                ),
+            )
             previous = digest
             if number % 50_000 == 0:
                 writer.flush(("audit_event",))
@@ -139,7 +185,14 @@ def populate(store: Store, *, size: str | Size = "large", seed: int = 11,
     return dict(writer.written)
 
 
-def _people(writer: BulkWriter, ids: NextIds, spec: Size, rng: random.Random, now: datetime, password_hash: str):
+def _people(
+    writer: BulkWriter,
+    ids: NextIds,
+    spec: Size,
+    rng: random.Random,
+    now: datetime,
+    password_hash: str,
+):
     """Units with their leaders and staff; the first unit is ten times the others."""
     usernames: dict[int | None, str] = {None: "cli:demo"}
     names: dict[int, str] = {}
@@ -148,17 +201,41 @@ def _people(writer: BulkWriter, ids: NextIds, spec: Size, rng: random.Random, no
     admin = ids.take("staff")
     domain = STOREBY["email_domain"]
     admin_name, admin_full, admin_profession = KIRKEBY.admin
-    writer.add("staff", (admin, admin_name, admin_full, admin_profession, None, "admin", f"{admin_name}@{domain}",
-                         "", password_hash, True, 0, False, None, now, 1))
+    writer.add(
+        "staff",
+        (
+            admin,
+            admin_name,
+            admin_full,
+            admin_profession,
+            None,
+            "admin",
+            f"{admin_name}@{domain}",
+            "",
+            password_hash,
+            True,
+            0,
+            False,
+            None,
+            now,
+            1,
+        ),
+    )
     usernames[admin] = admin_name
     big = max(spec.staff // 10, 3)
     rest = spec.staff - big
-    per_unit = [big] + [rest // (spec.units - 1) + (1 if n < rest % (spec.units - 1) else 0)
-                        for n in range(spec.units - 1)]
+    per_unit = [big] + [
+        rest // (spec.units - 1) + (1 if n < rest % (spec.units - 1) else 0)
+        for n in range(spec.units - 1)
+    ]
     for number in range(spec.units):
         unit_id = ids.take("unit")
         first_unit = STOREBY["first_unit"]
-        kind, base = (first_unit["kind"], first_unit["name"]) if number == 0 else UNIT_KINDS[number % len(UNIT_KINDS)]
+        kind, base = (
+            (first_unit["kind"], first_unit["name"])
+            if number == 0
+            else UNIT_KINDS[number % len(UNIT_KINDS)]
+        )
         members = []
         for place in range(per_unit[number]):
             staff_id = ids.take("staff")
@@ -170,17 +247,43 @@ def _people(writer: BulkWriter, ids: NextIds, spec: Size, rng: random.Random, no
             else:
                 username = f"{first.lower()}{staff_id}"
             role = "leader" if place == 0 else "caseworker"
-            profession = (STOREBY["leader_profession"] if place == 0 else PROFESSIONS[kind])
-            writer.add("staff", (staff_id, username, f"{first} {last}", profession, unit_id, role,
-                                 f"{username}@{domain}", f"+45 70{staff_id:06d}", password_hash, True, 0, False,
-                                 None, now - timedelta(days=rng.randint(30, 3000)), 1))
+            profession = STOREBY["leader_profession"] if place == 0 else PROFESSIONS[kind]
+            writer.add(
+                "staff",
+                (
+                    staff_id,
+                    username,
+                    f"{first} {last}",
+                    profession,
+                    unit_id,
+                    role,
+                    f"{username}@{domain}",
+                    f"+45 70{staff_id:06d}",
+                    password_hash,
+                    True,
+                    0,
+                    False,
+                    None,
+                    now - timedelta(days=rng.randint(30, 3000)),
+                    1,
+                ),
+            )
             usernames[staff_id] = username
             names[staff_id] = f"{first} {last}"
             members.append(staff_id)
         leaders.append(members[0])
         staff_units.append(members)
-        writer.add("unit", (unit_id, f"{base} {STOREBY['town'] if number == 0 else number}", kind,
-                            f"+45 71{number:06d}", members[0], 1))
+        writer.add(
+            "unit",
+            (
+                unit_id,
+                f"{base} {STOREBY['town'] if number == 0 else number}",
+                kind,
+                f"+45 71{number:06d}",
+                members[0],
+                1,
+            ),
+        )
     return staff_units, leaders, usernames, names
 
 
@@ -218,9 +321,20 @@ class _Log:
 class _Story:
     """One log at a time: its subject, holder, consents, actors, journal, efforts, meetings."""
 
-    def __init__(self, writer: BulkWriter, ids: NextIds, spec: Size, rng: random.Random, now: datetime, today: date,
-                 tz: ZoneInfo, staff_units: list[list[int]], leaders: list[int], events: list[tuple],
-                 names: dict[int, str]) -> None:
+    def __init__(
+        self,
+        writer: BulkWriter,
+        ids: NextIds,
+        spec: Size,
+        rng: random.Random,
+        now: datetime,
+        today: date,
+        tz: ZoneInfo,
+        staff_units: list[list[int]],
+        leaders: list[int],
+        events: list[tuple],
+        names: dict[int, str],
+    ) -> None:
         self.names = names
         self.w, self.ids, self.spec, self.rng = writer, ids, spec, rng
         self.now, self.today, self.tz = now, today, tz
@@ -238,7 +352,15 @@ class _Story:
         planned = spec.logs / 3 * 5 / 6 * 0.3
         self.mean_meetings = max((spec.meetings - planned) / levelled, 0.0)
 
-    def _event(self, at: datetime, staff_id: int, action: str, log_id: int, subject_id: int, detail: str = "") -> None:
+    def _event(
+        self,
+        at: datetime,
+        staff_id: int,
+        action: str,
+        log_id: int,
+        subject_id: int,
+        detail: str = "",
+    ) -> None:
         self.events.append((at, staff_id, action, log_id, subject_id, detail))
 
     def _subject(self, index: int, kind: str) -> tuple[int, str, list[tuple[int, str]]]:
@@ -250,18 +372,32 @@ class _Story:
             born = date(1985, 1, 1) + timedelta(days=rng.randint(0, 365 * 18))
             first = MOTHERS[rng.randrange(len(MOTHERS))]
         else:
-            born = self.today - timedelta(days=rng.randint(100, 365 * (12 if kind == "child" else 17)))
+            born = self.today - timedelta(
+                days=rng.randint(100, 365 * (12 if kind == "child" else 17))
+            )
         serial = self.serials.get(born, 0)
         self.serials[born] = serial + 1
         name = f"{first} {last}"
-        self.w.add("subject", (subject_id, _cpr(born, serial), name, fold_name(name), born, kind, 1))
+        self.w.add(
+            "subject", (subject_id, _cpr(born, serial), name, fold_name(name), born, kind, 1)
+        )
         guardians = []
         if kind != "pregnant":
             for relation, names in ((KIRKEBY.mother, MOTHERS), (KIRKEBY.father, FATHERS)):
                 guardian_id = self.ids.take("guardian")
                 gname = f"{names[rng.randrange(len(names))]} {last}"
-                self.w.add("guardian", (guardian_id, subject_id, gname, relation, f"+45 2{guardian_id:07d}",
-                                        f"g{guardian_id}@mail.example", relation == KIRKEBY.mother or rng.random() < 0.8))
+                self.w.add(
+                    "guardian",
+                    (
+                        guardian_id,
+                        subject_id,
+                        gname,
+                        relation,
+                        f"+45 2{guardian_id:07d}",
+                        f"g{guardian_id}@mail.example",
+                        relation == KIRKEBY.mother or rng.random() < 0.8,
+                    ),
+                )
                 guardians.append((guardian_id, gname))
         return subject_id, name, guardians
 
@@ -276,22 +412,62 @@ class _Story:
         else:
             log.level = 0
         for from_level, to_level, at, reason in level_rows:
-            self.w.add("level_change", (self.ids.take("level_change"), log.id, log.author(at), at, from_level,
-                                        to_level, reason))
+            self.w.add(
+                "level_change",
+                (
+                    self.ids.take("level_change"),
+                    log.id,
+                    log.author(at),
+                    at,
+                    from_level,
+                    to_level,
+                    reason,
+                ),
+            )
             if from_level is not None:
-                self._event(at, log.author(at), "level_changed", log.id, log.subject_id, f"to {to_level}")
+                self._event(
+                    at, log.author(at), "level_changed", log.id, log.subject_id, f"to {to_level}"
+                )
         close_basis = self._log_row(log, concern, trigger, len(level_rows))
         self._holders(log)
         self._readers(log)
         readers = [log.holder] + log.covered_actors
-        self._journal(log.id, log.holder, log.first_holder, log.handed_at, log.created, log.end, log.first,
-                      log.long)
+        self._journal(
+            log.id,
+            log.holder,
+            log.first_holder,
+            log.handed_at,
+            log.created,
+            log.end,
+            log.first,
+            log.long,
+        )
         if log.level >= 1:
-            self._efforts(log.id, log.subject_id, log.holder, readers, log.created, log.end, log.first, log.active)
-            self._meetings(log.id, log.subject_id, log.holder, readers, guardians, log.created, log.end,
-                           log.active, log.level)
+            self._efforts(
+                log.id,
+                log.subject_id,
+                log.holder,
+                readers,
+                log.created,
+                log.end,
+                log.first,
+                log.active,
+            )
+            self._meetings(
+                log.id,
+                log.subject_id,
+                log.holder,
+                readers,
+                guardians,
+                log.created,
+                log.end,
+                log.active,
+                log.level,
+            )
         if log.closed_at is not None:
-            self._event(log.closed_at, log.holder, "log_closed", log.id, log.subject_id, close_basis)
+            self._event(
+                log.closed_at, log.holder, "log_closed", log.id, log.subject_id, close_basis
+            )
             if len(self.closed) < 500 and self.rng.random() < 0.05:
                 self.closed.append((log.id, log.subject_id))
 
@@ -313,12 +489,28 @@ class _Story:
             created = now - timedelta(days=rng.randint(420, 3000))
             end = created + timedelta(days=rng.randint(60, 380))
         level = 3 if long else rng.choice((0, 1, 1, 2, 2, 3))
-        log = _Log(index=index, id=self.ids.take("relay_log"), subject_id=subject_id, unit=unit, members=members,
-                   holder=holder, first_holder=holder, leader=self.leaders[unit], active=active, long=long,
-                   created=created, end=end, level=level, first=first)
+        log = _Log(
+            index=index,
+            id=self.ids.take("relay_log"),
+            subject_id=subject_id,
+            unit=unit,
+            members=members,
+            holder=holder,
+            first_holder=holder,
+            leader=self.leaders[unit],
+            active=active,
+            long=long,
+            created=created,
+            end=end,
+            level=level,
+            first=first,
+        )
         concern = CONCERNS[rng.randrange(len(CONCERNS))].format(name=first)
-        trigger = "pregnancy_visit" if kind == "pregnant" else rng.choice(
-            (None, None, None, "wellbeing_yellow", "wellbeing_red"))
+        trigger = (
+            "pregnancy_visit"
+            if kind == "pregnant"
+            else rng.choice((None, None, None, "wellbeing_yellow", "wellbeing_red"))
+        )
         if not long and rng.random() < 0.1 and len(members) > 2:
             first_holder = members[rng.randrange(1, len(members))]
             if first_holder != holder:
@@ -326,8 +518,13 @@ class _Story:
                 log.handed_at = _between(rng, created + timedelta(days=10), end - timedelta(days=5))
         return log, name, guardians, concern, trigger
 
-    def _consent(self, log: _Log, name: str, guardians: list[tuple[int, str]],
-                 level_rows: list[tuple[int | None, int, datetime, str]]) -> None:
+    def _consent(
+        self,
+        log: _Log,
+        name: str,
+        guardians: list[tuple[int, str]],
+        level_rows: list[tuple[int | None, int, datetime, str]],
+    ) -> None:
         """The consent (some expired, expiring or withdrawn), the colleagues it covers, and the
         level changes it allows."""
         rng, now, active = self.rng, self.now, log.active
@@ -353,19 +550,56 @@ class _Story:
             giver_kind, guardian_id, giver_name = "guardian", guardians[0][0], guardians[0][1]
         else:
             giver_kind, guardian_id, giver_name = "subject", None, name
-        self.w.add("consent", (consent_id, log.id, giver_kind, guardian_id, giver_name,
-                               ("signed_form", "digital", "oral")[log.index % 3], given, True, expires, withdrawn,
-                               withdrawn_reason, "", log.first_holder, given, 2 if withdrawn else 1))
-        self._event(given, log.first_holder, "consent_recorded", log.id, log.subject_id, f"consent {consent_id}")
+        self.w.add(
+            "consent",
+            (
+                consent_id,
+                log.id,
+                giver_kind,
+                guardian_id,
+                giver_name,
+                ("signed_form", "digital", "oral")[log.index % 3],
+                given,
+                True,
+                expires,
+                withdrawn,
+                withdrawn_reason,
+                "",
+                log.first_holder,
+                given,
+                2 if withdrawn else 1,
+            ),
+        )
+        self._event(
+            given,
+            log.first_holder,
+            "consent_recorded",
+            log.id,
+            log.subject_id,
+            f"consent {consent_id}",
+        )
         if withdrawn:
-            self._event(withdrawn, log.holder, "consent_withdrawn", log.id, log.subject_id, f"consent {consent_id}")
+            self._event(
+                withdrawn,
+                log.holder,
+                "consent_withdrawn",
+                log.id,
+                log.subject_id,
+                f"consent {consent_id}",
+            )
         # Level 2 and up: one or two colleagues from other units read along, covered by name.
         for _n in range(0 if log.level < 2 else rng.randint(1, 2)):
             actor = self.all_staff[rng.randrange(len(self.all_staff))]
-            if actor in (log.holder, log.first_holder, log.leader) or actor in log.covered_actors or actor == 1:
+            if (
+                actor in (log.holder, log.first_holder, log.leader)
+                or actor in log.covered_actors
+                or actor == 1
+            ):
                 continue
             log.covered_actors.append(actor)
-            self.w.add("consent_cover", (self.ids.take("consent_cover"), consent_id, actor, None, None))
+            self.w.add(
+                "consent_cover", (self.ids.take("consent_cover"), consent_id, actor, None, None)
+            )
         at = given
         for to in range(1, log.level + 1):
             at = at + timedelta(days=rng.randint(3, 30))
@@ -373,7 +607,9 @@ class _Story:
                 at = log.end - timedelta(hours=to)
             level_rows.append((to - 1, to, at, LEVEL_REASONS[to - 1]))
 
-    def _log_row(self, log: _Log, concern: str, trigger: str | None, level_changes: int) -> str | None:
+    def _log_row(
+        self, log: _Log, concern: str, trigger: str | None, level_changes: int
+    ) -> str | None:
         """The log's own row, closed with its consultation when it is no longer active; returns
         the basis it was closed on."""
         closed_by = close_reason = close_basis = consultation = None
@@ -383,10 +619,29 @@ class _Story:
             close_reason = KIRKEBY.close_reason
             consultation = STOREBY["close_consultation"]
             log.needs_attention = None
-        self.w.add("relay_log", (log.id, log.subject_id, log.holder, self.w_unit_id(log.unit), log.first_holder,
-                                 log.created, log.level, "active" if log.active else "closed", concern, trigger,
-                                 "da", log.needs_attention, log.closed_at, closed_by, close_reason, close_basis,
-                                 consultation, 1 + level_changes + (1 if log.closed_at else 0)))
+        self.w.add(
+            "relay_log",
+            (
+                log.id,
+                log.subject_id,
+                log.holder,
+                self.w_unit_id(log.unit),
+                log.first_holder,
+                log.created,
+                log.level,
+                "active" if log.active else "closed",
+                concern,
+                trigger,
+                "da",
+                log.needs_attention,
+                log.closed_at,
+                closed_by,
+                close_reason,
+                close_basis,
+                consultation,
+                1 + level_changes + (1 if log.closed_at else 0),
+            ),
+        )
         return close_basis
 
     def _holders(self, log: _Log) -> None:
@@ -394,51 +649,164 @@ class _Story:
         rng, handed_at, closed_at = self.rng, log.handed_at, log.closed_at
         if handed_at is not None:
             handover_id = self.ids.take("handover")
-            self.w.add("handover", (handover_id, log.id, log.first_holder, log.holder, handed_at - timedelta(days=2),
-                                    STOREBY["handover_message"], False, "accepted", handed_at, "", 2))
-            self.w.add("holder_period", (self.ids.take("holder_period"), log.id, log.first_holder, log.created,
-                                         handed_at, None))
-            self.w.add("holder_period", (self.ids.take("holder_period"), log.id, log.holder, handed_at, closed_at,
-                                         handover_id))
-            self._event(handed_at - timedelta(days=2), log.first_holder, "handover_proposed", log.id,
-                        log.subject_id, f"handover {handover_id}")
-            self._event(handed_at, log.holder, "handover_accepted", log.id, log.subject_id,
-                        f"handover {handover_id}")
+            self.w.add(
+                "handover",
+                (
+                    handover_id,
+                    log.id,
+                    log.first_holder,
+                    log.holder,
+                    handed_at - timedelta(days=2),
+                    STOREBY["handover_message"],
+                    False,
+                    "accepted",
+                    handed_at,
+                    "",
+                    2,
+                ),
+            )
+            self.w.add(
+                "holder_period",
+                (
+                    self.ids.take("holder_period"),
+                    log.id,
+                    log.first_holder,
+                    log.created,
+                    handed_at,
+                    None,
+                ),
+            )
+            self.w.add(
+                "holder_period",
+                (
+                    self.ids.take("holder_period"),
+                    log.id,
+                    log.holder,
+                    handed_at,
+                    closed_at,
+                    handover_id,
+                ),
+            )
+            self._event(
+                handed_at - timedelta(days=2),
+                log.first_holder,
+                "handover_proposed",
+                log.id,
+                log.subject_id,
+                f"handover {handover_id}",
+            )
+            self._event(
+                handed_at,
+                log.holder,
+                "handover_accepted",
+                log.id,
+                log.subject_id,
+                f"handover {handover_id}",
+            )
         else:
-            self.w.add("holder_period", (self.ids.take("holder_period"), log.id, log.holder, log.created, closed_at,
-                                         None))
+            self.w.add(
+                "holder_period",
+                (self.ids.take("holder_period"), log.id, log.holder, log.created, closed_at, None),
+            )
         members = log.members
         if log.active and not log.long and rng.random() < 0.01 and len(members) > 2:
             to = members[rng.randrange(1, len(members))]
             if to != log.holder:
                 proposed = self.now - timedelta(days=rng.randint(0, 10))
                 handover_id = self.ids.take("handover")
-                self.w.add("handover", (handover_id, log.id, log.holder, to, proposed,
-                                        STOREBY["pending_handover_message"], False, "pending", None, "", 1))
-                self._event(proposed, log.holder, "handover_proposed", log.id, log.subject_id,
-                            f"handover {handover_id}")
+                self.w.add(
+                    "handover",
+                    (
+                        handover_id,
+                        log.id,
+                        log.holder,
+                        to,
+                        proposed,
+                        STOREBY["pending_handover_message"],
+                        False,
+                        "pending",
+                        None,
+                        "",
+                        1,
+                    ),
+                )
+                self._event(
+                    proposed,
+                    log.holder,
+                    "handover_proposed",
+                    log.id,
+                    log.subject_id,
+                    f"handover {handover_id}",
+                )
 
     def _readers(self, log: _Log) -> None:
         """Who reads along: the unit's leader (R3), and the colleagues the consent covers (R5)."""
         holder, first_holder, leader = log.holder, log.first_holder, log.leader
         if leader not in (holder, first_holder):
-            self.w.add("membership", (self.ids.take("membership"), log.id, leader, "leader", None, first_holder,
-                                      log.created, None, None))
+            self.w.add(
+                "membership",
+                (
+                    self.ids.take("membership"),
+                    log.id,
+                    leader,
+                    "leader",
+                    None,
+                    first_holder,
+                    log.created,
+                    None,
+                    None,
+                ),
+            )
         if first_holder != holder and first_holder != leader:
-            self.w.add("membership", (self.ids.take("membership"), log.id, first_holder, "actor", None, holder,
-                                      log.handed_at, None, None))
+            self.w.add(
+                "membership",
+                (
+                    self.ids.take("membership"),
+                    log.id,
+                    first_holder,
+                    "actor",
+                    None,
+                    holder,
+                    log.handed_at,
+                    None,
+                    None,
+                ),
+            )
         for actor in log.covered_actors:
             added = log.created + timedelta(days=3)
             removed = self.now - timedelta(days=1) if log.consent_state == "withdrawn" else None
-            self.w.add("membership", (self.ids.take("membership"), log.id, actor, "actor", log.consent_id,
-                                      first_holder, added, removed, "consent withdrawn" if removed else None))
-            self._event(added, first_holder, "actor_added", log.id, log.subject_id, f"staff {actor}")
+            self.w.add(
+                "membership",
+                (
+                    self.ids.take("membership"),
+                    log.id,
+                    actor,
+                    "actor",
+                    log.consent_id,
+                    first_holder,
+                    added,
+                    removed,
+                    "consent withdrawn" if removed else None,
+                ),
+            )
+            self._event(
+                added, first_holder, "actor_added", log.id, log.subject_id, f"staff {actor}"
+            )
 
     def w_unit_id(self, unit: int) -> int:
         return unit + 1
 
-    def _journal(self, log_id: int, holder: int, first_holder: int, handed_at: datetime | None,
-                 created: datetime, end: datetime, first: str, long: bool) -> None:
+    def _journal(
+        self,
+        log_id: int,
+        holder: int,
+        first_holder: int,
+        handed_at: datetime | None,
+        created: datetime,
+        end: datetime,
+        first: str,
+        long: bool,
+    ) -> None:
         rng = self.rng
         count = self.spec.long_entries if long else int(rng.random() * 2 * self.mean_entries + 0.5)
         times = sorted(_between(rng, created, end) for _n in range(count))
@@ -450,11 +818,23 @@ class _Story:
             if previous is not None and rng.random() < 0.01:
                 corrects, kind, text = previous, "note", STOREBY["correction"]
             author = first_holder if handed_at is not None and at < handed_at else holder
-            self.w.add("entry", (entry_id, log_id, author, at, kind, text.format(name=first), corrects, None))
+            self.w.add(
+                "entry",
+                (entry_id, log_id, author, at, kind, text.format(name=first), corrects, None),
+            )
             previous = entry_id
 
-    def _efforts(self, log_id: int, subject_id: int, holder: int, readers: list[int], created: datetime,
-                 end: datetime, first: str, active: bool) -> None:
+    def _efforts(
+        self,
+        log_id: int,
+        subject_id: int,
+        holder: int,
+        readers: list[int],
+        created: datetime,
+        end: datetime,
+        first: str,
+        active: bool,
+    ) -> None:
         rng = self.rng
         for _n in range(int(rng.random() * 2 * self.mean_efforts + 0.5)):
             effort_id = self.ids.take("effort")
@@ -463,28 +843,68 @@ class _Story:
             if active:
                 # Every fifth evaluation is overdue, the rest fall in the coming two months.
                 late = rng.random() < 0.2
-                evaluate = self.today + timedelta(days=rng.randint(-30, -1) if late else rng.randint(0, 60))
+                evaluate = self.today + timedelta(
+                    days=rng.randint(-30, -1) if late else rng.randint(0, 60)
+                )
                 status, ended = ("ended", end) if rng.random() < 0.15 else ("active", None)
             else:
                 evaluate = end.astimezone(self.tz).date()
                 status, ended = "ended", end
             staff_id = readers[rng.randrange(len(readers))] if rng.random() < 0.6 else None
-            self.w.add("effort", (effort_id, log_id, EFFORTS[rng.randrange(len(EFFORTS))].format(name=first),
-                                  staff_id, "" if staff_id else rng.choice(STOREBY["homes"]), starts,
-                                  max(evaluate, starts), status, holder, at, ended, 1))
+            self.w.add(
+                "effort",
+                (
+                    effort_id,
+                    log_id,
+                    EFFORTS[rng.randrange(len(EFFORTS))].format(name=first),
+                    staff_id,
+                    "" if staff_id else rng.choice(STOREBY["homes"]),
+                    starts,
+                    max(evaluate, starts),
+                    status,
+                    holder,
+                    at,
+                    ended,
+                    1,
+                ),
+            )
             self._event(at, holder, "effort_added", log_id, subject_id, f"effort {effort_id}")
         goal_id = self.ids.take("goal")
-        self.w.add("goal", (goal_id, log_id, KIRKEBY.goal.format(first=first),
-                            self.today + timedelta(days=60) if active else end.date(),
-                            "active" if active else "reached", holder, created + timedelta(days=20), 1))
+        self.w.add(
+            "goal",
+            (
+                goal_id,
+                log_id,
+                KIRKEBY.goal.format(first=first),
+                self.today + timedelta(days=60) if active else end.date(),
+                "active" if active else "reached",
+                holder,
+                created + timedelta(days=20),
+                1,
+            ),
+        )
 
-    def _meetings(self, log_id: int, subject_id: int, holder: int, readers: list[int],
-                  guardians: list[tuple[int, str]], created: datetime, end: datetime, active: bool,
-                  level: int) -> None:
+    def _meetings(
+        self,
+        log_id: int,
+        subject_id: int,
+        holder: int,
+        readers: list[int],
+        guardians: list[tuple[int, str]],
+        created: datetime,
+        end: datetime,
+        active: bool,
+        level: int,
+    ) -> None:
         rng = self.rng
         held = int(rng.random() * 2 * self.mean_meetings + 0.5)
-        plans = [(_working_hour(_between(rng, created, end).astimezone(self.tz).date(), rng, self.tz), "held")
-                 for _n in range(held)]
+        plans = [
+            (
+                _working_hour(_between(rng, created, end).astimezone(self.tz).date(), rng, self.tz),
+                "held",
+            )
+            for _n in range(held)
+        ]
         if active and rng.random() < 0.3:
             day = self.today + timedelta(days=rng.randint(1, 28))
             plans.append((_working_hour(day, rng, self.tz), "planned"))
@@ -494,25 +914,78 @@ class _Story:
             if status == "held" and rng.random() < 0.03:
                 status = "cancelled"
             meeting_id = self.ids.take("meeting")
-            kind = "notification" if level == 3 and rng.random() < 0.3 else rng.choice(("dialogue", "evaluation"))
-            self.w.add("meeting", (meeting_id, log_id, kind, starts, 60, KIRKEBY.place, status, holder,
-                                   STOREBY["cancel_reason"] if status == "cancelled" else None,
-                                   starts - timedelta(days=7),
-                                   starts + timedelta(minutes=55) if status == "held" else None, 1))
-            self._event(starts - timedelta(days=10), holder, "meeting_scheduled", log_id, subject_id,
-                        f"meeting {meeting_id}")
+            kind = (
+                "notification"
+                if level == 3 and rng.random() < 0.3
+                else rng.choice(("dialogue", "evaluation"))
+            )
+            self.w.add(
+                "meeting",
+                (
+                    meeting_id,
+                    log_id,
+                    kind,
+                    starts,
+                    60,
+                    KIRKEBY.place,
+                    status,
+                    holder,
+                    STOREBY["cancel_reason"] if status == "cancelled" else None,
+                    starts - timedelta(days=7),
+                    starts + timedelta(minutes=55) if status == "held" else None,
+                    1,
+                ),
+            )
+            self._event(
+                starts - timedelta(days=10),
+                holder,
+                "meeting_scheduled",
+                log_id,
+                subject_id,
+                f"meeting {meeting_id}",
+            )
             for position, title in enumerate(AGENDA, start=1):
-                self.w.add("agenda_item", (self.ids.take("agenda_item"), meeting_id, position, title))
+                self.w.add(
+                    "agenda_item", (self.ids.take("agenda_item"), meeting_id, position, title)
+                )
             done = status == "held"
             for staff_id in readers[1:3]:
-                self.w.add("invitee", (self.ids.take("invitee"), meeting_id, staff_id, self.names[staff_id], "",
-                                       (rng.random() < 0.9) if done else None))
+                self.w.add(
+                    "invitee",
+                    (
+                        self.ids.take("invitee"),
+                        meeting_id,
+                        staff_id,
+                        self.names[staff_id],
+                        "",
+                        (rng.random() < 0.9) if done else None,
+                    ),
+                )
             if guardians:
-                self.w.add("invitee", (self.ids.take("invitee"), meeting_id, None, guardians[0][1], KIRKEBY.parent_role,
-                                       True if done else None))
+                self.w.add(
+                    "invitee",
+                    (
+                        self.ids.take("invitee"),
+                        meeting_id,
+                        None,
+                        guardians[0][1],
+                        KIRKEBY.parent_role,
+                        True if done else None,
+                    ),
+                )
             if kind == "notification" and done and rng.random() < 0.5:
-                self.w.add("notification", (self.ids.take("notification"), log_id, holder, starts + timedelta(hours=2),
-                                            None, STOREBY["notification_reason"], KIRKEBY.notification_recipient))
+                self.w.add(
+                    "notification",
+                    (
+                        self.ids.take("notification"),
+                        log_id,
+                        holder,
+                        starts + timedelta(hours=2),
+                        None,
+                        STOREBY["notification_reason"],
+                        KIRKEBY.notification_recipient,
+                    ),
+                )
 
     def grants(self) -> None:
         """A few closed logs that their former holders may read again for a while (R10)."""
@@ -520,10 +993,26 @@ class _Story:
             staff_id = self.staff_units[0][1]
             granted = self.now - timedelta(days=1)
             grant_id = self.ids.take("read_grant")
-            self.w.add("read_grant", (grant_id, log_id, staff_id, None, granted, granted + timedelta(days=30),
-                                      STOREBY["grant_reason"]))
-            self._event(granted, None, "grant_given", log_id, subject_id,
-                        f"grant {grant_id} to staff {staff_id} for 30 days")
+            self.w.add(
+                "read_grant",
+                (
+                    grant_id,
+                    log_id,
+                    staff_id,
+                    None,
+                    granted,
+                    granted + timedelta(days=30),
+                    STOREBY["grant_reason"],
+                ),
+            )
+            self._event(
+                granted,
+                None,
+                "grant_given",
+                log_id,
+                subject_id,
+                f"grant {grant_id} to staff {staff_id} for 30 days",
+            )
 
 
 def populate_with_progress(store: Store, *, size: str) -> dict[str, int]:
@@ -533,7 +1022,9 @@ def populate_with_progress(store: Store, *, size: str) -> dict[str, int]:
     from relaytui.i18n import _
 
     labels = {"logs": _("Relay logs"), "audit": _("Audit trail")}
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()
+    ) as bar:
         tasks: dict[str, int] = {}
 
         def advance(phase: str, done: int, total: int) -> None:

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
     from relaytui.db import Store
 
 
-def sign_while_open(store: Store, signer: Any, stop: threading.Event, *, look: float = 60.0) -> None:
+def sign_while_open(
+    store: Store, signer: Any, stop: threading.Event, *, look: float = 60.0
+) -> None:
     """While the app runs on this machine: a signed checkpoint once the setting's number of
     events is new (looked at every minute), and at least hourly when anything is new; the
     server does the same for its sessions (relaytui.server.serving)."""
@@ -33,15 +35,23 @@ def sign_while_open(store: Store, signer: Any, stop: threading.Event, *, look: f
             every = installation.read(store).audit_checkpoint_every
             if time.monotonic() - last >= 3600.0:
                 every = 1
-            if checkpoints.maybe_take(store, signer, every, file=signing.checkpoint_file()) is not None:
+            if (
+                checkpoints.maybe_take(store, signer, every, file=signing.checkpoint_file())
+                is not None
+            ):
                 last = time.monotonic()
         except Exception:  # noqa: BLE001 - tried again at the next look; quitting signs as well
             continue
 
 
 def _unsigned(exc: Exception) -> None:
-    sys.stderr.write(_("The audit checkpoint could not be signed ({error}); take it with 'relaytui "
-                       "audit checkpoint'.").format(error=getattr(exc, "message", type(exc).__name__)) + "\n")
+    sys.stderr.write(
+        _(
+            "The audit checkpoint could not be signed ({error}); take it with 'relaytui "
+            "audit checkpoint'."
+        ).format(error=getattr(exc, "message", type(exc).__name__))
+        + "\n"
+    )
 
 
 @contextmanager
@@ -60,8 +70,12 @@ def checkpoints_while_open(store: Store) -> Iterator[None]:
         problem = None
     stop = threading.Event()
     if signer is not None:
-        threading.Thread(target=sign_while_open, args=(store, signer, stop), name="audit-checkpoints",
-                         daemon=True).start()
+        threading.Thread(
+            target=sign_while_open,
+            args=(store, signer, stop),
+            name="audit-checkpoints",
+            daemon=True,
+        ).start()
     try:
         yield
     finally:

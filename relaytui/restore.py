@@ -90,8 +90,10 @@ def _chain(store: Store):
 
 def _broken_chain(report, path: Path | str) -> StoreError:
     return StoreError(
-        _("The audit trail in {path} is broken at event {id}: it was changed after it was "
-          "written. Nothing was restored.").format(path=path, id=report.broken_at)
+        _(
+            "The audit trail in {path} is broken at event {id}: it was changed after it was "
+            "written. Nothing was restored."
+        ).format(path=path, id=report.broken_at)
     )
 
 
@@ -124,7 +126,9 @@ def _read_head(path: Path) -> bytes:
             return fh.read(16)
     except OSError as exc:
         raise InvalidInput(
-            _("The file {path} cannot be read: {error}.").format(path=path, error=exc.strerror or exc)
+            _("The file {path} cannot be read: {error}.").format(
+                path=path, error=exc.strerror or exc
+            )
         ) from exc
 
 
@@ -150,10 +154,12 @@ def _check_recorded(path: Path) -> None:
         return
     if checkpoints.backup_recorded(file, key, path) is False:
         raise InvalidInput(
-            _("{path} is not a backup recorded in the checkpoint file {file}: it was changed "
-              "after relaytui wrote it (cut short or rewritten), or it was made elsewhere. Nothing "
-              "was restored. If you know where it comes from, restore it with --unverified.").format(
-                path=path, file=file))
+            _(
+                "{path} is not a backup recorded in the checkpoint file {file}: it was changed "
+                "after relaytui wrote it (cut short or rewritten), or it was made elsewhere. Nothing "
+                "was restored. If you know where it comes from, restore it with --unverified."
+            ).format(path=path, file=file)
+        )
 
 
 def _check_file(path: Path, kind: str) -> Candidate:
@@ -163,42 +169,59 @@ def _check_file(path: Path, kind: str) -> Candidate:
         raise InvalidInput(_("{path} is a folder, not a backup file.").format(path=path))
     mode = path.stat().st_mode
     if not stat.S_ISREG(mode):  # a FIFO would be waited on for ever, a device read without end
-        raise InvalidInput(_("{path} is {kind}, not a backup file.").format(path=path, kind=file_kind(mode)))
+        raise InvalidInput(
+            _("{path} is {kind}, not a backup file.").format(path=path, kind=file_kind(mode))
+        )
     head = _read_head(path)
     if kind == "sqlite":
         if head.startswith(PG_ARCHIVE_MAGIC):
             raise InvalidInput(
-                _("{path} is a backup of a PostgreSQL database; the database here is SQLite. "
-                  "Restore it with --db pointing to a PostgreSQL database.").format(path=path)
+                _(
+                    "{path} is a backup of a PostgreSQL database; the database here is SQLite. "
+                    "Restore it with --db pointing to a PostgreSQL database."
+                ).format(path=path)
             )
         if head != SQLITE_MAGIC:
-            raise InvalidInput(_("{path} is not a relaytui backup: it is not an SQLite database.").format(path=path))
+            raise InvalidInput(
+                _("{path} is not a relaytui backup: it is not an SQLite database.").format(
+                    path=path
+                )
+            )
         return _check_sqlite_file(path)
     if head.startswith(SQLITE_MAGIC):
         raise InvalidInput(
-            _("{path} is a backup of an SQLite database; the database here is PostgreSQL. "
-              "Restore it with --db pointing to an SQLite file.").format(path=path)
+            _(
+                "{path} is a backup of an SQLite database; the database here is PostgreSQL. "
+                "Restore it with --db pointing to an SQLite file."
+            ).format(path=path)
         )
     if not head.startswith(PG_ARCHIVE_MAGIC):
         raise InvalidInput(
-            _("{path} is not a relaytui backup: it is not an archive made by pg_dump "
-              "(custom format).").format(path=path)
+            _(
+                "{path} is not a relaytui backup: it is not an archive made by pg_dump "
+                "(custom format)."
+            ).format(path=path)
         )
     pg_tool("pg_restore")
     try:
         tables = archive_tables(path, dict(os.environ))
     except StoreError as exc:
         raise InvalidInput(
-            _("{path} cannot be read as a pg_dump archive: {detail}").format(path=path, detail=exc.message)
+            _("{path} cannot be read as a pg_dump archive: {detail}").format(
+                path=path, detail=exc.message
+            )
         ) from exc
     if not CORE_TABLES <= tables:
-        raise InvalidInput(_("{path} is a PostgreSQL backup, but not of a relaytui database.").format(path=path))
+        raise InvalidInput(
+            _("{path} is a PostgreSQL backup, but not of a relaytui database.").format(path=path)
+        )
     return Candidate(path=path, kind="postgresql", revision=None, counts=None)
 
 
 def _read_only_store(path: Path) -> Store:
     engine = create_engine(
-        "sqlite://", creator=lambda: open_read_only(path),
+        "sqlite://",
+        creator=lambda: open_read_only(path),
     )
     return Store(url=f"sqlite:///{path.absolute()}", engine=engine, source="backup")
 
@@ -207,24 +230,34 @@ def _check_sqlite_file(path: Path) -> Candidate:
     try:
         conn = open_read_only(path)
     except sqlite3.Error as exc:
-        raise InvalidInput(_("{path} cannot be opened: {detail}").format(path=path, detail=exc)) from exc
+        raise InvalidInput(
+            _("{path} cannot be opened: {detail}").format(path=path, detail=exc)
+        ) from exc
     try:
         try:
             integrity = integrity_check(conn)
-            tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            tables = {
+                row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
         except sqlite3.DatabaseError as exc:
             raise InvalidInput(
-                _("{path} is not a relaytui backup: SQLite cannot read it ({detail}).").format(path=path, detail=exc)
+                _("{path} is not a relaytui backup: SQLite cannot read it ({detail}).").format(
+                    path=path, detail=exc
+                )
             ) from exc
         if integrity != "ok":
             raise InvalidInput(
-                _("{path} is damaged: SQLite's integrity check says '{detail}'. Nothing was "
-                  "restored.").format(path=path, detail=integrity)
+                _(
+                    "{path} is damaged: SQLite's integrity check says '{detail}'. Nothing was "
+                    "restored."
+                ).format(path=path, detail=integrity)
             )
         if not CORE_TABLES <= tables:
             raise InvalidInput(
-                _("{path} is an SQLite database, but not a relaytui database (its tables are "
-                  "missing).").format(path=path)
+                _(
+                    "{path} is an SQLite database, but not a relaytui database (its tables are "
+                    "missing)."
+                ).format(path=path)
             )
         revision_row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         revision = revision_row[0] if revision_row else None
@@ -233,9 +266,10 @@ def _check_sqlite_file(path: Path) -> Candidate:
         conn.close()
     if revision not in _known_revisions():
         raise InvalidInput(
-            _("{path} has the schema {revision}, which this version of relaytui does not know. "
-              "Restore it with the relaytui that made it, or upgrade relaytui first.").format(
-                  path=path, revision=revision or _("none"))
+            _(
+                "{path} has the schema {revision}, which this version of relaytui does not know. "
+                "Restore it with the relaytui that made it, or upgrade relaytui first."
+            ).format(path=path, revision=revision or _("none"))
         )
     store = _read_only_store(path)
     try:
@@ -266,8 +300,10 @@ def restore(store: Store, candidate: Candidate, *, force: bool = False) -> Resto
         raise StoreError(_("The restored database has no schema version."))
     if before not in _known_revisions():
         raise StoreError(
-            _("The restored database has the schema {revision}, which this version of relaytui "
-              "does not know. Upgrade relaytui.").format(revision=before)
+            _(
+                "The restored database has the schema {revision}, which this version of relaytui "
+                "does not know. Upgrade relaytui."
+            ).format(revision=before)
         )
     if before != store.head_revision():
         store.upgrade()
@@ -276,20 +312,30 @@ def restore(store: Store, candidate: Candidate, *, force: bool = False) -> Resto
     report = _chain(store)
     if not report.intact:
         raise StoreError(
-            _("The restored audit trail is broken at event {id}. 'relaytui audit verify' reports "
-              "it; keep the backup file for an investigation.").format(id=report.broken_at)
+            _(
+                "The restored audit trail is broken at event {id}. 'relaytui audit verify' reports "
+                "it; keep the backup file for an investigation."
+            ).format(id=report.broken_at)
         )
     with store.engine.connect() as conn:
         counts = count_rows(conn)
-    return RestoreReport(path=candidate.path, kind=_kind(store), previous_copy=previous,
-                         upgraded_from=upgraded_from, revision=store.current_revision(),
-                         counts=counts, audit_events=report.events)
+    return RestoreReport(
+        path=candidate.path,
+        kind=_kind(store),
+        previous_copy=previous,
+        upgraded_from=upgraded_from,
+        revision=store.current_revision(),
+        counts=counts,
+        audit_events=report.events,
+    )
 
 
 def _refuse_overwrite(store: Store) -> InvalidInput:
     return InvalidInput(
-        _("The database at {url} already holds data. Add --force to replace it; a copy of what "
-          "is there now is kept first.").format(url=safe_url(store.url))
+        _(
+            "The database at {url} already holds data. Add --force to replace it; a copy of what "
+            "is there now is kept first."
+        ).format(url=safe_url(store.url))
     )
 
 
@@ -317,7 +363,8 @@ def _restore_sqlite(store: Store, candidate: Candidate, *, force: bool) -> Path 
     except sqlite3.Error as exc:
         raise StoreError(
             _("The restore into {url} failed: {detail}. The database is as it was.").format(
-                url=safe_url(store.url), detail=exc)
+                url=safe_url(store.url), detail=exc
+            )
         ) from exc
     finally:
         destination.close()
@@ -345,6 +392,18 @@ def _restore_postgres(store: Store, candidate: Candidate, *, force: bool) -> Pat
             raise
     store.engine.dispose()  # idle connections would hold no locks, but free them anyway
     # One transaction: a failure part-way leaves the database as it was.
-    run_tool([restore_tool, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-          "--dbname", address, str(candidate.path)], env, "pg_restore")
+    run_tool(
+        [
+            restore_tool,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            "--dbname",
+            address,
+            str(candidate.path),
+        ],
+        env,
+        "pg_restore",
+    )
     return previous

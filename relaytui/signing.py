@@ -14,7 +14,7 @@ import hashlib
 import json
 import os
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from relaytui import config
@@ -55,19 +55,26 @@ BACKUP_DOMAIN = b"relaytui backup v1\n"
 
 def backup_message(sha256: str, at: datetime) -> bytes:
     """The bytes a backup record's signature covers: the backup file's SHA-256, and when."""
-    moment = at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    moment = at.astimezone(UTC).isoformat(timespec="microseconds")
     return BACKUP_DOMAIN + json.dumps([sha256, moment], separators=(",", ":")).encode("utf-8")
 
 
-def checkpoint_message(last_id: int, head_hash: str, events: int, at: datetime,
-                       heads: tuple[tuple[int, int, str], ...] = ()) -> bytes:
+def checkpoint_message(
+    last_id: int,
+    head_hash: str,
+    events: int,
+    at: datetime,
+    heads: tuple[tuple[int, int, str], ...] = (),
+) -> bytes:
     """The bytes a checkpoint's signature covers: with ``heads`` (chain, id, hash of every
     chain's newest event) in the second form, without them the first, as before there were
     several chains."""
-    moment = at.astimezone(timezone.utc).isoformat(timespec="microseconds")
+    moment = at.astimezone(UTC).isoformat(timespec="microseconds")
     fields: list = [int(last_id), head_hash, int(events), moment]
     if heads:
-        fields.append([[int(chain), int(event_id), str(digest)] for chain, event_id, digest in sorted(heads)])
+        fields.append(
+            [[int(chain), int(event_id), str(digest)] for chain, event_id, digest in sorted(heads)]
+        )
         return CHAINS_DOMAIN + json.dumps(fields, separators=(",", ":")).encode("utf-8")
     return DOMAIN + json.dumps(fields, separators=(",", ":")).encode("utf-8")
 
@@ -91,8 +98,12 @@ class PublicKey:
         except (ValueError, TypeError):
             raw = b""
         if len(raw) != 32:
-            raise InvalidInput(_("'{key}' is not an audit public key: it is 44 characters of base64, as "
-                                 "'relaytui audit keygen' printed it.").format(key=text.strip()[:60]))
+            raise InvalidInput(
+                _(
+                    "'{key}' is not an audit public key: it is 44 characters of base64, as "
+                    "'relaytui audit keygen' printed it."
+                ).format(key=text.strip()[:60])
+            )
         return cls(raw)
 
     def verifies(self, signature: bytes, message: bytes) -> bool:
@@ -113,8 +124,11 @@ class Signer:
         from cryptography.hazmat.primitives import serialization
 
         self._private = private
-        self.public = PublicKey(private.public_key().public_bytes(
-            serialization.Encoding.Raw, serialization.PublicFormat.Raw))
+        self.public = PublicKey(
+            private.public_key().public_bytes(
+                serialization.Encoding.Raw, serialization.PublicFormat.Raw
+            )
+        )
 
     def sign(self, message: bytes) -> bytes:
         return self._private.sign(message)
@@ -126,8 +140,9 @@ class Signer:
 def _private_pem(private) -> bytes:
     from cryptography.hazmat.primitives import serialization
 
-    return private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                 serialization.NoEncryption())
+    return private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
 
 
 def generate(*, key_file: Path | None = None, keyring: bool = False) -> tuple[Signer, str]:
@@ -138,16 +153,23 @@ def generate(*, key_file: Path | None = None, keyring: bool = False) -> tuple[Si
 
     values = config.read_config()
     if values.get("audit_public_key"):
-        raise InvalidInput(_("This installation has an audit signing key already ({key}). A new one "
-                             "would leave the old checkpoints without their key: keep it.").format(
-            key=PublicKey.from_text(values["audit_public_key"]).id))
+        raise InvalidInput(
+            _(
+                "This installation has an audit signing key already ({key}). A new one "
+                "would leave the old checkpoints without their key: keep it."
+            ).format(key=PublicKey.from_text(values["audit_public_key"]).id)
+        )
     private = Ed25519PrivateKey.generate()
     pem = _private_pem(private)
     if keyring:
         backend = config.usable_keyring()
         if backend is None:
-            raise StoreError(_("No usable system keyring was found: make the key as a file instead "
-                               "(leave out --keyring)."))
+            raise StoreError(
+                _(
+                    "No usable system keyring was found: make the key as a file instead "
+                    "(leave out --keyring)."
+                )
+            )
         backend.set_password(KEYRING_SERVICE, KEYRING_USER, pem.decode("ascii"))
         where = _("the system keyring")
         values["audit_key"] = "keyring"
@@ -160,8 +182,12 @@ def generate(*, key_file: Path | None = None, keyring: bool = False) -> tuple[Si
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         except FileExistsError:
-            raise InvalidInput(_("{file} exists already; a signing key is never written over another "
-                                 "file. Choose another path with --key-file.").format(file=path)) from None
+            raise InvalidInput(
+                _(
+                    "{file} exists already; a signing key is never written over another "
+                    "file. Choose another path with --key-file."
+                ).format(file=path)
+            ) from None
         with os.fdopen(fd, "wb") as fh:
             fh.write(pem)
         where = str(path)
@@ -188,8 +214,12 @@ def load_signer() -> Signer | None:
         try:
             path = Path(where)
             if path.stat().st_mode & 0o077:
-                raise StoreError(_("The audit signing key {file} can be read by others. Make it "
-                                   "private with 'chmod 600 {file}'.").format(file=path))
+                raise StoreError(
+                    _(
+                        "The audit signing key {file} can be read by others. Make it "
+                        "private with 'chmod 600 {file}'."
+                    ).format(file=path)
+                )
             data = path.read_bytes()
         except OSError:
             data = None
@@ -198,8 +228,11 @@ def load_signer() -> Signer | None:
     try:
         private = serialization.load_pem_private_key(data, password=None)
     except (ValueError, TypeError):
-        raise StoreError(_("The audit signing key ({where}) cannot be read. Restore it from your "
-                           "key backup.").format(where=where)) from None
+        raise StoreError(
+            _(
+                "The audit signing key ({where}) cannot be read. Restore it from your key backup."
+            ).format(where=where)
+        ) from None
     return Signer(private)
 
 

@@ -105,7 +105,9 @@ def _quick_password_hashing():
 
     from relaytui.services import sign_in
 
-    sign_in.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID))
+    sign_in.set_password_hasher(
+        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
+    )
     yield
     sign_in.set_password_hasher(None)
 

@@ -54,8 +54,13 @@ class World:
     def ref(self, username: str) -> access.StaffRef:
         return self.staff[username]
 
-    def add_subject(self, name: str, born: date, kind: str = "child",
-                    guardians: tuple[tuple[str, bool], ...] = (("Mette Jensen", True),)) -> int:
+    def add_subject(
+        self,
+        name: str,
+        born: date,
+        kind: str = "child",
+        guardians: tuple[tuple[str, bool], ...] = (("Mette Jensen", True),),
+    ) -> int:
         self.serial += 1
         number = national_number(self.profile, born, self.serial)
         with self.store.session(write=True) as session:
@@ -63,7 +68,9 @@ class World:
             session.add(subject)
             session.flush()
             for gname, custody in guardians:
-                g = Guardian(subject_id=subject.id, name=gname, relation="parent", has_custody=custody)
+                g = Guardian(
+                    subject_id=subject.id, name=gname, relation="parent", has_custody=custody
+                )
                 session.add(g)
                 session.flush()
                 self.guardians[gname] = g.id
@@ -72,13 +79,17 @@ class World:
 
 
 def build_world(store, profile: str = "dk") -> World:
-    installation.write(store, profile=profile,
-                       timezone="Europe/Oslo" if profile == "no" else "Europe/Copenhagen")
+    installation.write(
+        store, profile=profile, timezone="Europe/Oslo" if profile == "no" else "Europe/Copenhagen"
+    )
     world = World(store=store, profile=profile)
     now = datetime.now(UTC)
     with store.session(write=True) as session:
-        for name, kind in (("Solsikken daycare", "daycare"), ("Østre School", "school"),
-                           ("Family department", "family")):
+        for name, kind in (
+            ("Solsikken daycare", "daycare"),
+            ("Østre School", "school"),
+            ("Family department", "family"),
+        ):
             unit = Unit(name=name, kind=kind, phone="+45 1111 2222")
             session.add(unit)
             session.flush()
@@ -93,28 +104,43 @@ def build_world(store, profile: str = "dk") -> World:
             ("admin", "Ada Admin", "", None, "admin"),
         )
         for username, full, prof, unit, role in people:
-            row = Staff(username=username, full_name=full, profession=prof,
-                        unit_id=world.units.get(unit) if unit else None, role=role,
-                        phone="+45 2222 3333", email=f"{username}@example.invalid", created_at=now)
+            row = Staff(
+                username=username,
+                full_name=full,
+                profession=prof,
+                unit_id=world.units.get(unit) if unit else None,
+                role=role,
+                phone="+45 2222 3333",
+                email=f"{username}@example.invalid",
+                created_at=now,
+            )
             session.add(row)
             session.flush()
             world.staff[username] = access.to_ref(row)
         session.get(Unit, world.units["daycare"]).leader_id = world.staff["lene"].id
         session.get(Unit, world.units["school"]).leader_id = world.staff["sofus"].id
-    world.add_subject("Ida Jensen", date(2021, 5, 17),
-                      guardians=(("Mette Jensen", True), ("Peter Jensen", False)))
+    world.add_subject(
+        "Ida Jensen", date(2021, 5, 17), guardians=(("Mette Jensen", True), ("Peter Jensen", False))
+    )
     return world
 
 
 def guardian_consent(world: World, **extra) -> ConsentInput:
     """Mette Jensen's signed consent for Ida: the consent most rules ask for first."""
-    return ConsentInput(giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="signed_form", **extra)
+    return ConsentInput(
+        giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="signed_form", **extra
+    )
 
 
 def new_log(world: World, holder: str = "anna", subject: str = "Ida Jensen", **kwargs):
     """A log about ``subject`` held by ``holder``, with the concern most tests start from."""
-    return logs.create_log(world.store, world.ref(holder), subject_id=world.subjects[subject],
-                           concern="Ida is often hungry and tired in the morning.", **kwargs)
+    return logs.create_log(
+        world.store,
+        world.ref(holder),
+        subject_id=world.subjects[subject],
+        concern="Ida is often hungry and tired in the morning.",
+        **kwargs,
+    )
 
 
 def subject_view(world: World, name: str):
@@ -131,5 +157,8 @@ def give_password(store, username: str, password: str) -> None:
     from relaytui.services import sign_in
 
     with store.session(write=True) as session:
-        session.execute(update(Staff).where(Staff.username == username)
-                        .values(password_hash=sign_in.hash_password(password), must_change_password=False))
+        session.execute(
+            update(Staff)
+            .where(Staff.username == username)
+            .values(password_hash=sign_in.hash_password(password), must_change_password=False)
+        )

@@ -17,10 +17,18 @@ def heads_onto(events) -> list[tuple[str, dict]]:
     for event in sorted(events, key=lambda e: e.id):
         last[event.chain] = (event.id, event.hash)
     statements: list[tuple[str, dict]] = [
-        ("DELETE FROM setting WHERE key = :k OR key LIKE :like", {"k": audit.HEAD_KEY, "like": f"{audit.HEAD_KEY}:%"})]
+        (
+            "DELETE FROM setting WHERE key = :k OR key LIKE :like",
+            {"k": audit.HEAD_KEY, "like": f"{audit.HEAD_KEY}:%"},
+        )
+    ]
     for chain, (event_id, digest) in sorted(last.items()):
-        statements.append(("INSERT INTO setting (key, value) VALUES (:k, :v)",
-                           {"k": audit.head_key(chain), "v": f"{event_id}:{digest}"}))
+        statements.append(
+            (
+                "INSERT INTO setting (key, value) VALUES (:k, :v)",
+                {"k": audit.head_key(chain), "v": f"{event_id}:{digest}"},
+            )
+        )
     return statements
 
 
@@ -32,18 +40,39 @@ def rechain(store, events) -> list[tuple[str, dict]]:
     written = []
     for number, event in enumerate(events, start=1):
         chain = event.chain
-        digest = audit.event_hash(at=event.at, staff_id=event.staff_id, username=event.username,
-                                  action=event.action, log_id=event.log_id, subject_id=event.subject_id,
-                                  detail=event.detail, prev_hash=previous.get(chain, ""), chain=chain,
-                                  event_id=number)
+        digest = audit.event_hash(
+            at=event.at,
+            staff_id=event.staff_id,
+            username=event.username,
+            action=event.action,
+            log_id=event.log_id,
+            subject_id=event.subject_id,
+            detail=event.detail,
+            prev_hash=previous.get(chain, ""),
+            chain=chain,
+            event_id=number,
+        )
         at = event.at.astimezone(UTC)
-        statements.append((
-            "INSERT INTO audit_event (id, at, staff_id, username, action, log_id, subject_id, detail, "
-            "prev_hash, hash, chain) VALUES (:id, :at, :staff, :user, :action, :log, :subject, :detail, :prev, "
-            ":hash, :chain)",
-            {"id": number, "at": at.replace(tzinfo=None) if store.is_sqlite else at, "staff": event.staff_id,
-             "user": event.username, "action": event.action, "log": event.log_id, "subject": event.subject_id,
-             "detail": event.detail, "prev": previous.get(chain, ""), "hash": digest, "chain": chain}))
+        statements.append(
+            (
+                "INSERT INTO audit_event (id, at, staff_id, username, action, log_id, subject_id, detail, "
+                "prev_hash, hash, chain) VALUES (:id, :at, :staff, :user, :action, :log, :subject, :detail, :prev, "
+                ":hash, :chain)",
+                {
+                    "id": number,
+                    "at": at.replace(tzinfo=None) if store.is_sqlite else at,
+                    "staff": event.staff_id,
+                    "user": event.username,
+                    "action": event.action,
+                    "log": event.log_id,
+                    "subject": event.subject_id,
+                    "detail": event.detail,
+                    "prev": previous.get(chain, ""),
+                    "hash": digest,
+                    "chain": chain,
+                },
+            )
+        )
         previous[chain] = digest
         written.append(_Row(number, digest, chain))
     return statements + heads_onto(written)

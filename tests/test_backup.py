@@ -36,8 +36,11 @@ def _path(store) -> Path:
 def _cli(db: str, *args: str):
     """``relaytui --db DB db ARGS``, run by the administrator (who logs in where the database
     has accounts)."""
-    return runner.invoke(app, ["--db", db, "db", *args, "--user", "admin", "--password-stdin"],
-                         input=ADMIN_PASSWORD + "\n")
+    return runner.invoke(
+        app,
+        ["--db", db, "db", *args, "--user", "admin", "--password-stdin"],
+        input=ADMIN_PASSWORD + "\n",
+    )
 
 
 #: Events a command that logs in adds to the trail before it runs: the login, the command.
@@ -77,10 +80,19 @@ def _fingerprint(path: Path, *, trail: bool = True) -> str:
     try:
         lines = list(conn.iterdump())
         if not trail:
-            lines = [line for line in lines if not line.startswith('INSERT INTO "audit_event"')
-                     and "'audit_head" not in line and not line.startswith('INSERT INTO "staff"')]
-            lines += [repr(row) for row in conn.execute(
-                "SELECT id, username, password_hash, active, locked, failed_logins, role FROM staff ORDER BY id")]
+            lines = [
+                line
+                for line in lines
+                if not line.startswith('INSERT INTO "audit_event"')
+                and "'audit_head" not in line
+                and not line.startswith('INSERT INTO "staff"')
+            ]
+            lines += [
+                repr(row)
+                for row in conn.execute(
+                    "SELECT id, username, password_hash, active, locked, failed_logins, role FROM staff ORDER BY id"
+                )
+            ]
         return hashlib.sha256("\n".join(lines).encode()).hexdigest()
     finally:
         conn.close()
@@ -170,7 +182,9 @@ def test_backup_while_another_thread_writes_is_one_consistent_snapshot(sqlite_st
 
     with sqlite3.connect(saved) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-        in_backup = {row[0] for row in conn.execute("SELECT id FROM entry WHERE log_id = ?", (log.id,))}
+        in_backup = {
+            row[0] for row in conn.execute("SELECT id FROM entry WHERE log_id = ?", (log.id,))
+        }
     assert set(committed_before) <= in_backup
     # A snapshot: exactly the entries written up to some moment, no later one without an earlier.
     assert in_backup == {i for i in written if i <= max(in_backup)}
@@ -253,7 +267,9 @@ def test_wrong_inputs_are_refused_and_change_nothing(sqlite_store, tmp_path):
     assert _fingerprint(_path(sqlite_store), trail=False) == before
     assert sorted(p.name for p in tmp_path.rglob("*")) == files_before
     assert existing.read_bytes() == b"an older backup, kept"
-    assert foreign.exists() and _fingerprint(foreign) == _fingerprint(_not_relaytui(tmp_path / "again.db"))
+    assert foreign.exists() and _fingerprint(foreign) == _fingerprint(
+        _not_relaytui(tmp_path / "again.db")
+    )
 
     # Restoring into a database whose folder does not exist creates nothing.
     nowhere = tmp_path / "nowhere" / "relaytui.db"
@@ -310,8 +326,11 @@ def test_postgres_round_trip(pg_store, pg_tools, tmp_path):
     assert chain.intact and chain.events == events
     journal.write_entry(pg_store, anna, log.id, text="after the restore")  # sequences came back too
     assert audit.verify(pg_store, access.system_administrator()).intact
-    verify = runner.invoke(app, ["--db", url, "audit", "verify", "--user", "admin", "--password-stdin"],
-                           input=ADMIN_PASSWORD + "\n")
+    verify = runner.invoke(
+        app,
+        ["--db", url, "audit", "verify", "--user", "admin", "--password-stdin"],
+        input=ADMIN_PASSWORD + "\n",
+    )
     assert verify.exit_code == 0 and "whole" in verify.output
 
     sqlite_file = tmp_path / "sqlite.db"
@@ -321,7 +340,9 @@ def test_postgres_round_trip(pg_store, pg_tools, tmp_path):
 
 
 @pytest.mark.parametrize("source", ["environment", "keyring"])
-def test_the_password_reaches_pg_dump_in_its_environment_only(pg_store, pg_tools, tmp_path, monkeypatch, source):
+def test_the_password_reaches_pg_dump_in_its_environment_only(
+    pg_store, pg_tools, tmp_path, monkeypatch, source
+):
     password = "pw-Æ-only-in-env"
     if source == "environment":
         monkeypatch.setenv("RELAYTUI_DATABASE_PASSWORD", password)

@@ -59,7 +59,11 @@ def _write_until_killed(path: Path, staff_id: int, log_id: int, round_no: int) -
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     child = subprocess.Popen(
         [sys.executable, "-c", WRITER, str(path), str(staff_id), str(log_id), str(round_no)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
     )
     lines: queue.Queue = queue.Queue()
     reader = threading.Thread(target=_lines, args=(child.stdout, lines), daemon=True)
@@ -108,7 +112,9 @@ def test_killed_writer_loses_no_committed_entry(sqlite_store):
         raw = sqlite3.connect(path)
         try:
             assert raw.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
-            stored = {row[0] for row in raw.execute("SELECT id FROM entry WHERE log_id = ?", (log.id,))}
+            stored = {
+                row[0] for row in raw.execute("SELECT id FROM entry WHERE log_id = ?", (log.id,))
+            }
         finally:
             raw.close()
         missing = set(committed) - stored

@@ -29,16 +29,25 @@ def test_every_data_file_is_read():
     files = data_files.every_file()
     tomls = [name for name in files if name.endswith(".toml")]
     assert {name for name in tomls if name.startswith("demo/")} == {
-        "demo/dk.toml", "demo/no.toml", "demo/large.toml"}
+        "demo/dk.toml",
+        "demo/no.toml",
+        "demo/large.toml",
+    }
     assert {name for name in tomls if name.startswith("writing/")} == {
-        f"writing/{language}.toml" for language in writing.LANGUAGES}
+        f"writing/{language}.toml" for language in writing.LANGUAGES
+    }
     for name in tomls:
         assert data_files.read_toml(*name.split("/")), name
     fonts = data_files.fonts()
     for font in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "LICENSE"):
         assert (fonts / font).stat().st_size > 0
-    assert set(files) == {*tomls, data_files.MARK, "fonts/DejaVuSans.ttf", "fonts/DejaVuSans-Bold.ttf",
-                          "fonts/LICENSE"}, "a file in data/ that nothing reads"
+    assert set(files) == {
+        *tomls,
+        data_files.MARK,
+        "fonts/DejaVuSans.ttf",
+        "fonts/DejaVuSans-Bold.ttf",
+        "fonts/LICENSE",
+    }, "a file in data/ that nothing reads"
 
 
 @pytest.mark.parametrize("profile", demo.PROFILES)
@@ -50,7 +59,9 @@ def test_each_demo_municipality_is_whole(profile):
     assert {kind for *_rest, kind, _role in land.staff} <= kinds == set(land.leaders)
     assert set(land.leaders.values()) <= usernames
     assert {land.psychologist, land.psychologist_stand_in, land.handover_from} <= usernames
-    assert {staff for _what, staff, _home in land.efforts if staff not in (None, "holder")} <= usernames
+    assert {
+        staff for _what, staff, _home in land.efforts if staff not in (None, "holder")
+    } <= usernames
     assert len(land.level_reasons) == 3 and len(land.minutes) == 3
     if land.plan is not None:
         assert set(land.plan[:2]) <= usernames
@@ -58,7 +69,9 @@ def test_each_demo_municipality_is_whole(profile):
 
 def test_the_large_demo_has_its_words():
     assert demo_large.FIRST and demo_large.LAST and demo_large.AGENDA and demo_large.UNIT_KINDS
-    kinds = {kind for kind, _name in demo_large.UNIT_KINDS} | {demo_large.STOREBY["first_unit"]["kind"]}
+    kinds = {kind for kind, _name in demo_large.UNIT_KINDS} | {
+        demo_large.STOREBY["first_unit"]["kind"]
+    }
     assert kinds <= set(demo_large.PROFESSIONS)
 
 
@@ -66,8 +79,13 @@ def test_the_large_demo_has_its_words():
 def test_each_word_list_compiles(language):
     table = writing.word_table(language)
     assert table.official and table.vague_time and table.interpretation
-    for pattern in (*table.impersonal, *table.passive, *(word for word, _plain in table.official),
-                    *table.vague_time, *table.interpretation):
+    for pattern in (
+        *table.impersonal,
+        *table.passive,
+        *(word for word, _plain in table.official),
+        *table.vague_time,
+        *table.interpretation,
+    ):
         assert "${" not in pattern, f"a piece that is not in [pieces]: {pattern}"
         re.compile(pattern)
     assert all(re.compile(pattern).groupindex.get("verb") for pattern in table.passive)
@@ -84,8 +102,22 @@ def test_a_wheel_built_from_the_tree_carries_data(tmp_path):
     shutil.copytree(ROOT / "relaytui", tree / "relaytui", ignore=skip)
     shutil.copytree(ROOT / "data", tree / "data", ignore=skip)
     built = subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--disable-pip-version-check",
-         "-w", str(tmp_path / "wheel"), str(tree)], capture_output=True, text=True, timeout=180)
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-w",
+            str(tmp_path / "wheel"),
+            str(tree),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert built.returncode == 0, built.stdout + built.stderr
     (wheel,) = (tmp_path / "wheel").glob("relaytui-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -96,5 +128,10 @@ def test_a_wheel_built_from_the_tree_carries_data(tmp_path):
     zipfile.ZipFile(wheel).extractall(site)
     found = subprocess.run(
         [sys.executable, "-S", "-c", "from relaytui import data_files; print(data_files.folder())"],
-        capture_output=True, text=True, env={"PYTHONPATH": str(site)}, cwd=tmp_path, timeout=60)
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(site)},
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert found.stdout.strip() == str(site / "relaytui" / "data"), found.stderr

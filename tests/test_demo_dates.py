@@ -24,8 +24,9 @@ EARLY_MONDAY = datetime(2026, 12, 7, 6, 30, tzinfo=UTC)
 def fast_hashes():
     from argon2 import PasswordHasher, Type
 
-    sign_in.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1,
-                                                type=Type.ID))
+    sign_in.set_password_hasher(
+        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
+    )
     yield
     sign_in.set_password_hasher(None)
 
@@ -50,14 +51,21 @@ def test_every_past_event_of_the_demo_is_in_the_past(tmp_path, fast_hashes, prof
             events = session.exec(select(AuditEvent.at)).all()
             changes = session.exec(select(LevelChange.changed_at)).all()
             holders = session.exec(select(HolderPeriod.started_at)).all()
-            planned = session.exec(select(Meeting.starts_at).where(Meeting.status == "planned")).all()
+            planned = session.exec(
+                select(Meeting.starts_at).where(Meeting.status == "planned")
+            ).all()
             held = session.exec(select(Meeting.starts_at).where(Meeting.status != "planned")).all()
     finally:
         store.dispose()
     assert entries and closings and events and planned
-    for what, moments in (("entry", entries), ("closing", closings), ("audit event", events),
-                          ("level change", changes), ("holder period", holders),
-                          ("held meeting", held)):
+    for what, moments in (
+        ("entry", entries),
+        ("closing", closings),
+        ("audit event", events),
+        ("level change", changes),
+        ("holder period", holders),
+        ("held meeting", held),
+    ):
         late = [m for m in moments if m > now]
         assert not late, f"{what}: {len(late)} after now ({now}), {sorted(late)[:3]}"
     for moment in entries + closings + changes + held:

@@ -27,7 +27,11 @@ def test_catalog_translates_every_message(language):
     po_path = i18n.LOCALE_DIR / language / "LC_MESSAGES" / "relaytui.po"
     with po_path.open("rb") as fh:
         catalog = read_po(fh)
-    translated = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string and not m.fuzzy}
+    translated = {
+        m.id if isinstance(m.id, str) else m.id[0]
+        for m in catalog
+        if m.id and m.string and not m.fuzzy
+    }
     missing = sorted(source_messages() - translated)
     assert not missing, f"{len(missing)} messages lack a {language} translation, e.g. {missing[:5]}"
 
@@ -41,8 +45,11 @@ def test_compiled_catalog_is_current(language):
         compiled = gettext.GNUTranslations(fh)
     for message in catalog:
         if message.id and isinstance(message.id, str) and message.string and not message.fuzzy:
-            found = (compiled.pgettext(message.context, message.id) if message.context
-                     else compiled.gettext(message.id))
+            found = (
+                compiled.pgettext(message.context, message.id)
+                if message.context
+                else compiled.gettext(message.id)
+            )
             assert found == message.string, f"run pybabel compile ({message.id!r})"
 
 
@@ -68,13 +75,19 @@ def test_danish_is_used_when_asked():
     i18n.set_language("da")
     try:
         assert i18n.current_language() == "da"
-        assert i18n._("Only the holder writes in a relay log; you read it as an actor. Ask the holder to add it.") != \
-            "Only the holder writes in a relay log; you read it as an actor. Ask the holder to add it."
+        assert (
+            i18n._(
+                "Only the holder writes in a relay log; you read it as an actor. Ask the holder to add it."
+            )
+            != "Only the holder writes in a relay log; you read it as an actor. Ask the holder to add it."
+        )
     finally:
         i18n.set_language("en")
 
 
-@pytest.mark.parametrize(("asked", "expected"), [("nn", "nn"), ("nb_NO.UTF-8", "nb"), ("no", "nb"), ("nn-NO", "nn")])
+@pytest.mark.parametrize(
+    ("asked", "expected"), [("nn", "nn"), ("nb_NO.UTF-8", "nb"), ("no", "nb"), ("nn-NO", "nn")]
+)
 def test_norwegian_is_used_when_asked(asked, expected):
     i18n.set_language(asked)
     try:

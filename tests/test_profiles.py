@@ -40,9 +40,16 @@ def test_a_profile_is_frozen_and_hashable():
 
 def test_the_installation_hands_out_its_profile():
     inst = installation.Installation(
-        profile="no", timezone="Europe/Oslo", age_of_own_consent=16, handover_reminder_days=7,
-        idle_lock_minutes=10, idle_end_minutes=60, audit_checkpoint_every=1000, municipality="",
-        language="")
+        profile="no",
+        timezone="Europe/Oslo",
+        age_of_own_consent=16,
+        handover_reminder_days=7,
+        idle_lock_minutes=10,
+        idle_end_minutes=60,
+        audit_checkpoint_every=1000,
+        municipality="",
+        language="",
+    )
     assert inst.country is NO
 
 
@@ -94,11 +101,20 @@ def test_in_denmark_the_guardians_consent_for_a_child_or_young_person_at_any_age
     assert not DK.consents_for_self(kind, age, 15)
 
 
-@pytest.mark.parametrize(("age", "limit", "own"), [
-    (15, 16, False), (16, 16, True), (17, 16, True),  # at the boundary of 16 (004)
-    (14, 15, False), (15, 15, True),  # municipalities that set 15
-    (-1, 16, False), (0, 15, False), (None, 16, False), (None, 15, False),  # no birth date: never
-])
+@pytest.mark.parametrize(
+    ("age", "limit", "own"),
+    [
+        (15, 16, False),
+        (16, 16, True),
+        (17, 16, True),  # at the boundary of 16 (004)
+        (14, 15, False),
+        (15, 15, True),  # municipalities that set 15
+        (-1, 16, False),
+        (0, 15, False),
+        (None, 16, False),
+        (None, 15, False),  # no birth date: never
+    ],
+)
 @pytest.mark.parametrize("kind", ["child", "youth"])
 def test_in_norway_a_young_person_consents_from_the_age_of_own_consent(kind, age, limit, own):
     assert NO.consents_for_self(kind, age, limit) is own
@@ -107,8 +123,9 @@ def test_in_norway_a_young_person_consents_from_the_age_of_own_consent(kind, age
 # --- closing (R10) --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("level", "who"), [(0, "colleagues"), (1, "colleagues"), (2, "actors"),
-                                            (3, "actors")])
+@pytest.mark.parametrize(
+    ("level", "who"), [(0, "colleagues"), (1, "colleagues"), (2, "actors"), (3, "actors")]
+)
 def test_in_denmark_the_level_decides_who_is_consulted_before_closing(level, who):
     assert DK.consultation_needed(level) == who
     assert who in DK.close_bases and DK.close_choices == ()
@@ -124,8 +141,11 @@ def test_no_consultation_is_asked_for_a_level_that_does_not_exist(level):
 def test_in_norway_the_family_may_end_a_log_without_a_consultation(level):
     assert NO.consultation_needed(level) is None
     assert NO.family_may_end
-    assert [basis for basis, _words in NO.close_choices] == list(NO.close_bases) == [
-        "guardians_ended", "efforts_worked"]
+    assert (
+        [basis for basis, _words in NO.close_choices]
+        == list(NO.close_bases)
+        == ["guardians_ended", "efforts_worked"]
+    )
 
 
 def test_the_close_bases_of_the_two_countries_do_not_mix():
@@ -143,7 +163,9 @@ def test_a_notification_meeting_belongs_to_level_3_in_denmark_only():
     assert DK.notification_meeting_level == 3
     assert NO.notification_meeting_level is None
     assert (DK.notification_recipient, NO.notification_recipient) == (
-        "Family department", "Child welfare service")
+        "Family department",
+        "Child welfare service",
+    )
 
 
 def test_an_individual_plan_only_in_norway():
@@ -160,10 +182,17 @@ def test_each_country_checks_its_own_national_number():
     assert NO.number_control_digits and not DK.number_control_digits
 
 
-@pytest.mark.parametrize(("day", "month", "real"), [
-    (41, 1, (1, 1)), (40, 1, (40, 1)), (71, 12, (31, 12)),  # D-numbers: day + 40
-    (1, 41, (1, 1)), (1, 40, (1, 40)), (1, 52, (1, 12)),  # H-numbers: month + 40
-])
+@pytest.mark.parametrize(
+    ("day", "month", "real"),
+    [
+        (41, 1, (1, 1)),
+        (40, 1, (40, 1)),
+        (71, 12, (31, 12)),  # D-numbers: day + 40
+        (1, 41, (1, 1)),
+        (1, 40, (1, 40)),
+        (1, 52, (1, 12)),  # H-numbers: month + 40
+    ],
+)
 def test_a_norwegian_number_unshifts_d_and_h_numbers_and_a_danish_one_never(day, month, real):
     assert NO.unshifted(day, month) == real
     assert DK.unshifted(day, month) == (day, month)
@@ -208,17 +237,28 @@ def profile_comparisons(source: str) -> list[tuple[int, str]]:
             continue
         operands = [node.left, *node.comparators]
         if any(_is_code(operand) for operand in operands) and not any(
-                _about_language(operand) for operand in operands if not _is_code(operand)):
+            _about_language(operand) for operand in operands if not _is_code(operand)
+        ):
             found.append((node.lineno, ast.unparse(node)))
     return found
 
 
-@pytest.mark.parametrize(("source", "caught"), [
-    ('inst.profile == "no"', True), ('"dk" != profile', True), ('land.profile in ("dk", "no")', True),
-    ('profile not in ["dk"]', True), ('code == "no"', True), ('a < b == "dk"', True),
-    ('ui_language == "no"', False), ('found.language == "no"', False), ('profile == DEFAULT', False),
-    ('x = "no"', False), ('inst.country.individual_plan', False),
-])
+@pytest.mark.parametrize(
+    ("source", "caught"),
+    [
+        ('inst.profile == "no"', True),
+        ('"dk" != profile', True),
+        ('land.profile in ("dk", "no")', True),
+        ('profile not in ["dk"]', True),
+        ('code == "no"', True),
+        ('a < b == "dk"', True),
+        ('ui_language == "no"', False),
+        ('found.language == "no"', False),
+        ("profile == DEFAULT", False),
+        ('x = "no"', False),
+        ("inst.country.individual_plan", False),
+    ],
+)
 def test_the_check_finds_what_it_should(source, caught):
     assert bool(profile_comparisons(source)) is caught
 
@@ -228,7 +268,8 @@ def test_no_module_outside_profiles_compares_a_profile_to_its_code():
     exempt = {PACKAGE / "profiles", PACKAGE / "i18n"}
     offenders = [
         f"{path.relative_to(PACKAGE.parent)}:{line}: {text}"
-        for path in sorted(PACKAGE.rglob("*.py")) if not exempt & set(path.parents)
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if not exempt & set(path.parents)
         for line, text in profile_comparisons(path.read_text(encoding="utf-8"))
     ]
     assert not offenders, "ask relaytui.profiles.Profile instead:\n" + "\n".join(offenders)

@@ -32,8 +32,19 @@ from relaytui.services import (
 )
 from relaytui.services.log_list import LogQuery
 
-SMALL = Size(logs=60, entries=600, meetings=60, efforts=60, staff=16, units=2, long_logs=1, long_entries=10)
-LARGE = Size(logs=180, entries=5400, meetings=540, efforts=540, staff=16, units=2, long_logs=1, long_entries=30)
+SMALL = Size(
+    logs=60, entries=600, meetings=60, efforts=60, staff=16, units=2, long_logs=1, long_entries=10
+)
+LARGE = Size(
+    logs=180,
+    entries=5400,
+    meetings=540,
+    efforts=540,
+    staff=16,
+    units=2,
+    long_logs=1,
+    long_entries=30,
+)
 
 
 class Counter:
@@ -80,7 +91,9 @@ def _fresh_store(request, store):
 
 def _held_meeting(store, by, log_id: int) -> int:
     """A meeting of the log with finished minutes: the one whose minutes paper says most."""
-    return next(m.id for m in meetings.list_meetings(store, by, log_id) if m.minutes_finished_at is not None)
+    return next(
+        m.id for m in meetings.list_meetings(store, by, log_id) if m.minutes_finished_at is not None
+    )
 
 
 def _loads(store) -> dict[str, object]:
@@ -97,13 +110,19 @@ def _loads(store) -> dict[str, object]:
     meeting_id = meetings.list_meetings(store, anna, log_id)[-1].id
     held_id = _held_meeting(store, anna, log_id)
     with store.session() as session:
-        national_number = session.get(Subject, session.get(RelayLog, log_id).subject_id).national_number
+        national_number = session.get(
+            Subject, session.get(RelayLog, log_id).subject_id
+        ).national_number
     week = clock.now() - timedelta(days=1)
     second_page = log_list.list_page(store, lene, LogQuery(), limit=5).next_cursor
     return {
         "log list: first page": lambda: log_list.list_page(store, lene, LogQuery()),
-        "log list: next page": lambda: log_list.list_page(store, lene, LogQuery(), after=second_page),
-        "log list: attention filter": lambda: log_list.list_page(store, lene, LogQuery(attention="any")),
+        "log list: next page": lambda: log_list.list_page(
+            store, lene, LogQuery(), after=second_page
+        ),
+        "log list: attention filter": lambda: log_list.list_page(
+            store, lene, LogQuery(attention="any")
+        ),
         "dashboard: mine": lambda: dashboard.my_figures(store, anna),
         "dashboard: unit": lambda: dashboard.unit_figures(store, lene),
         "log view: get_log": lambda: logs.get_log(store, anna, log_id),
@@ -120,7 +139,9 @@ def _loads(store) -> dict[str, object]:
         "papers: guardian_copy": lambda: papers.guardian_copy(store, anna, log_id),
         "papers: meeting_paper": lambda: papers.meeting_paper(store, anna, held_id),
         "papers: access_report": lambda: papers.access_report(store, anna, log_id),
-        "papers: subject_access_report": lambda: papers.subject_access_report(store, admin, national_number),
+        "papers: subject_access_report": lambda: papers.subject_access_report(
+            store, admin, national_number
+        ),
     }
 
 
@@ -144,29 +165,51 @@ def _thicken_log_one(store, rows: int) -> None:
     anna = sign_in.authenticate(store, "anna", "demo")
     with store.session() as session:
         log = session.get(RelayLog, 1)
-        taken = {log.holder_id, *session.exec(
-            select(Membership.staff_id).where(Membership.log_id == 1, col(Membership.staff_id).is_not(None))
-        ).all()}
+        taken = {
+            log.holder_id,
+            *session.exec(
+                select(Membership.staff_id).where(
+                    Membership.log_id == 1, col(Membership.staff_id).is_not(None)
+                )
+            ).all(),
+        }
         others = session.exec(
-            select(Staff).where(Staff.role != "admin", col(Staff.id).not_in(taken)).order_by(col(Staff.id))
+            select(Staff)
+            .where(Staff.role != "admin", col(Staff.id).not_in(taken))
+            .order_by(col(Staff.id))
         ).all()
         # A colleague of anna's own unit: a handover to them needs no consent (no transition).
         colleague = next(access.to_ref(s) for s in others if s.unit_id == anna.unit_id)
         readers = [s.id for s in others if s.id != colleague.id][:rows]
         units = {s.id: s.unit_id for s in others}
         guardians = session.exec(
-            select(Guardian).where(Guardian.subject_id == log.subject_id, col(Guardian.has_custody).is_(True))
+            select(Guardian).where(
+                Guardian.subject_id == log.subject_id, col(Guardian.has_custody).is_(True)
+            )
         ).all()
-        guardian_ids = [g.id for g in session.exec(select(Guardian).where(Guardian.subject_id == log.subject_id))]
+        guardian_ids = [
+            g.id
+            for g in session.exec(select(Guardian).where(Guardian.subject_id == log.subject_id))
+        ]
     assert len(readers) == rows, "SMALL/LARGE need more staff for the extra actors"
     persons = tuple(f"Person {n}" for n in range(rows))
-    giver = {"giver": "guardian", "guardian_id": guardians[0].id} if guardians else {"giver": "subject"}
+    giver = (
+        {"giver": "guardian", "guardian_id": guardians[0].id} if guardians else {"giver": "subject"}
+    )
     # A consent each, so the consents and their covers both grow with ``rows``.
     for staff_id, person in zip(readers, persons):
-        consent.record_consent(store, anna, 1, consent.ConsentInput(
-            method="signed_form", staff_ids=(staff_id,), persons=(person,),
-            unit_ids=(units[staff_id],) if units[staff_id] else (),
-            **giver))
+        consent.record_consent(
+            store,
+            anna,
+            1,
+            consent.ConsentInput(
+                method="signed_form",
+                staff_ids=(staff_id,),
+                persons=(person,),
+                unit_ids=(units[staff_id],) if units[staff_id] else (),
+                **giver,
+            ),
+        )
     for staff_id in readers:
         log_actors.add_actor(store, anna, 1, staff_id=staff_id)
     for person in persons:
@@ -177,14 +220,40 @@ def _thicken_log_one(store, rows: int) -> None:
     held_id = _held_meeting(store, anna, 1)
     for n in range(rows):
         who = {"responsible_staff_id": readers[n]} if n % 2 else {"responsible_text": "mor"}
-        effort = efforts.add_effort(store, anna, 1, what=f"Effort {n}", starts_on=today,
-                                    evaluate_on=today + timedelta(days=30), meeting_id=held_id, **who)
-        efforts.evaluate_effort(store, anna, effort.id, version=effort.version, text="Going well",
-                                next_evaluate_on=today + timedelta(days=40))
-        goal = efforts.add_goal(store, anna, 1, text=f"Goal {n}", evaluate_on=today + timedelta(days=30),
-                                meeting_id=held_id)
-        efforts.evaluate_goal(store, anna, goal.id, version=goal.version, text="Nearly there",
-                              next_evaluate_on=today + timedelta(days=40))
+        effort = efforts.add_effort(
+            store,
+            anna,
+            1,
+            what=f"Effort {n}",
+            starts_on=today,
+            evaluate_on=today + timedelta(days=30),
+            meeting_id=held_id,
+            **who,
+        )
+        efforts.evaluate_effort(
+            store,
+            anna,
+            effort.id,
+            version=effort.version,
+            text="Going well",
+            next_evaluate_on=today + timedelta(days=40),
+        )
+        goal = efforts.add_goal(
+            store,
+            anna,
+            1,
+            text=f"Goal {n}",
+            evaluate_on=today + timedelta(days=30),
+            meeting_id=held_id,
+        )
+        efforts.evaluate_goal(
+            store,
+            anna,
+            goal.id,
+            version=goal.version,
+            text="Nearly there",
+            next_evaluate_on=today + timedelta(days=40),
+        )
         level = logs.get_log(store, anna, 1).level
         logs.change_level(store, anna, 1, to_level=2 if level == 3 else 3, reason="Reassessed")
         there = handover.propose(store, anna, 1, to_staff_id=colleague.id)
@@ -213,21 +282,42 @@ def _rows_of_log_one(store) -> dict[str, int]:
             return session.exec(query).one()
 
     return {
-        "actors": count(select(func.count()).select_from(Membership)
-                        .where(Membership.log_id == 1, col(Membership.removed_at).is_(None))),
+        "actors": count(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.log_id == 1, col(Membership.removed_at).is_(None))
+        ),
         "efforts": count(select(func.count()).select_from(Effort).where(Effort.log_id == 1)),
-        "evaluations": count(select(func.count()).select_from(Evaluation)
-                             .join(Effort, Effort.id == Evaluation.effort_id).where(Effort.log_id == 1)),
-        "level changes": count(select(func.count()).select_from(LevelChange).where(LevelChange.log_id == 1)),
-        "holders": count(select(func.count()).select_from(HolderPeriod).where(HolderPeriod.log_id == 1)),
+        "evaluations": count(
+            select(func.count())
+            .select_from(Evaluation)
+            .join(Effort, Effort.id == Evaluation.effort_id)
+            .where(Effort.log_id == 1)
+        ),
+        "level changes": count(
+            select(func.count()).select_from(LevelChange).where(LevelChange.log_id == 1)
+        ),
+        "holders": count(
+            select(func.count()).select_from(HolderPeriod).where(HolderPeriod.log_id == 1)
+        ),
         "consents": count(select(func.count()).select_from(Consent).where(Consent.log_id == 1)),
-        "consent covers": count(select(func.count()).select_from(ConsentCover)
-                                .join(Consent, Consent.id == ConsentCover.consent_id).where(Consent.log_id == 1)),
+        "consent covers": count(
+            select(func.count())
+            .select_from(ConsentCover)
+            .join(Consent, Consent.id == ConsentCover.consent_id)
+            .where(Consent.log_id == 1)
+        ),
         "goals": count(select(func.count()).select_from(Goal).where(Goal.log_id == 1)),
-        "agreed efforts": count(select(func.count()).select_from(Effort)
-                                .where(Effort.log_id == 1, col(Effort.meeting_id).is_not(None))),
-        "agreed goals": count(select(func.count()).select_from(Goal)
-                              .where(Goal.log_id == 1, col(Goal.meeting_id).is_not(None))),
+        "agreed efforts": count(
+            select(func.count())
+            .select_from(Effort)
+            .where(Effort.log_id == 1, col(Effort.meeting_id).is_not(None))
+        ),
+        "agreed goals": count(
+            select(func.count())
+            .select_from(Goal)
+            .where(Goal.log_id == 1, col(Goal.meeting_id).is_not(None))
+        ),
     }
 
 
@@ -254,8 +344,11 @@ def counts(request, store):
 
 def test_no_load_issues_more_statements_on_three_times_the_rows(counts):
     (small, _), (large, _) = counts
-    grown = {name: (small[name], large[name]) for name in small
-             if large[name] > small[name] and name not in KNOWN_PER_ROW}
+    grown = {
+        name: (small[name], large[name])
+        for name in small
+        if large[name] > small[name] and name not in KNOWN_PER_ROW
+    }
     assert grown == {}, f"statements per load grew with the rows (small, large): {grown}"
     for name in KNOWN_PER_ROW:
         if large[name] <= small[name]:
@@ -267,6 +360,9 @@ def test_the_larger_store_has_more_of_every_row_a_load_lists(counts):
     and an exemption in KNOWN_PER_ROW only if it names a load."""
     (small, small_rows), (_, large_rows) = counts
     assert set(KNOWN_PER_ROW) <= set(small), "KNOWN_PER_ROW names a load that does not exist"
-    flat = {kind: (small_rows[kind], large_rows[kind]) for kind in small_rows
-            if large_rows[kind] <= small_rows[kind]}
+    flat = {
+        kind: (small_rows[kind], large_rows[kind])
+        for kind in small_rows
+        if large_rows[kind] <= small_rows[kind]
+    }
     assert flat == {}, f"log 1 has no more of these rows in the larger store (small, large): {flat}"

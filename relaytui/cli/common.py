@@ -117,16 +117,21 @@ class Group(TyperGroup):
             # click reads "-1" as an option it does not know: it is a number out of range.
             option = getattr(exc, "option_name", None)
             if isinstance(option, str) and re.fullmatch(r"-[0-9]+", option):
-                given = [arg for arg in ctx.meta.get("relaytui.args", ())
-                         if re.fullmatch(r"-[0-9]+", arg) and arg.startswith(option)]
+                given = [
+                    arg
+                    for arg in ctx.meta.get("relaytui.args", ())
+                    if re.fullmatch(r"-[0-9]+", arg) and arg.startswith(option)
+                ]
                 error_line(number_message(given[0] if given else option))
                 raise typer.Exit(1) from None
             raise
 
 
 def number_message(value: Any) -> str:
-    return _("{value} is not a number relaytui gives out. Give the number shown in the app: a "
-             "whole number from 1 to {largest}.").format(value=value, largest=LARGEST_NUMBER)
+    return _(
+        "{value} is not a number relaytui gives out. Give the number shown in the app: a "
+        "whole number from 1 to {largest}."
+    ).format(value=value, largest=LARGEST_NUMBER)
 
 
 def row_number(value: int) -> int:
@@ -151,7 +156,9 @@ def output_file(ctx: typer.Context, value: str | None, *, force: bool) -> Path |
     if db.check_output_file(path, force=force):
         live = sqlite_file(location(ctx))
         if live is not None and live.exists() and os.path.samefile(path, live):
-            raise InvalidInput(_("{path} is the database itself. Choose another file.").format(path=path))
+            raise InvalidInput(
+                _("{path} is the database itself. Choose another file.").format(path=path)
+            )
     return path
 
 
@@ -174,7 +181,7 @@ def write_private(path: Path, data: bytes, *, force: bool) -> None:
             os.fchmod(fd, 0o600)  # whatever the umask
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -202,9 +209,12 @@ def write_stdout(data: bytes) -> None:
         _drop_stdout()
         if isinstance(exc, BrokenPipeError):
             raise typer.Exit(1) from None
-        raise DomainError(_("The paper could not be written to standard output ({error}). Write it "
-                            "to a file with --output FILE instead.").format(
-                                error=exc.strerror or type(exc).__name__)) from None
+        raise DomainError(
+            _(
+                "The paper could not be written to standard output ({error}). Write it "
+                "to a file with --output FILE instead."
+            ).format(error=exc.strerror or type(exc).__name__)
+        ) from None
 
 
 def _drop_stdout() -> None:
@@ -302,8 +312,10 @@ def sqlite_file(where: config.Location) -> Path | None:
 
 def missing(where: config.Location) -> StoreError:
     return StoreError(
-        _("There is no database at {path}. Create it with 'relaytui init', or choose another "
-          "with --db.").format(path=sqlite_file(where))
+        _(
+            "There is no database at {path}. Create it with 'relaytui init', or choose another "
+            "with --db."
+        ).format(path=sqlite_file(where))
     )
 
 
@@ -384,15 +396,22 @@ def app_store(ctx: Any) -> db.Store:
 def user_option() -> Any:
     """``--user``: the account that runs the command (made when the app is built, translated)."""
     return typer.Option(
-        "--user", "-u", envvar=ENV_USER, metavar="USERNAME",
-        help=_("Your username: every command is run, and recorded, as an account. Default: "
-               "{var}; asked for when not given.").format(var=ENV_USER))
+        "--user",
+        "-u",
+        envvar=ENV_USER,
+        metavar="USERNAME",
+        help=_(
+            "Your username: every command is run, and recorded, as an account. Default: "
+            "{var}; asked for when not given."
+        ).format(var=ENV_USER),
+    )
 
 
 def password_stdin_option() -> Any:
     return typer.Option(
         "--password-stdin",
-        help=_("Read your password from the first line of stdin instead of asking for it."))
+        help=_("Read your password from the first line of stdin instead of asking for it."),
+    )
 
 
 def read_secret(from_stdin: bool, prompt: str, *, confirm: bool = False) -> str:
@@ -400,8 +419,9 @@ def read_secret(from_stdin: bool, prompt: str, *, confirm: bool = False) -> str:
     if from_stdin:
         line = sys.stdin.readline()
         if not line:
-            raise InvalidInput(_("--password-stdin was given, but stdin has no line for the "
-                                 "password."))
+            raise InvalidInput(
+                _("--password-stdin was given, but stdin has no line for the password.")
+            )
         return line.rstrip("\r\n")
     if confirm:
         return typer.prompt(prompt, hide_input=True, confirmation_prompt=_("Repeat the password"))
@@ -420,18 +440,28 @@ def _arguments(ctx: typer.Context) -> str:
     return " ".join(shown)
 
 
-def signed_in(ctx: typer.Context, store: db.Store, user: str | None, password_stdin: bool, *,
-              admin: bool = True) -> StaffRef:
+def signed_in(
+    ctx: typer.Context,
+    store: db.Store,
+    user: str | None,
+    password_stdin: bool,
+    *,
+    admin: bool = True,
+) -> StaffRef:
     """Log in as the account that runs this command (``admin``: an administrator)."""
     from relaytui.services import sign_in
 
     username = (user or "").strip()
     if not username:
         if password_stdin:
-            raise InvalidInput(_("Give --user USERNAME (or set {var}): every command is run as an "
-                                 "account.").format(var=ENV_USER))
+            raise InvalidInput(
+                _(
+                    "Give --user USERNAME (or set {var}): every command is run as an account."
+                ).format(var=ENV_USER)
+            )
         username = typer.prompt(_("Your username"))
     password = read_secret(password_stdin, _("Password for {username}").format(username=username))
     command = " ".join(ctx.command_path.split()[1:])
-    return sign_in.command_line_login(store, username, password, command=command,
-                                       arguments=_arguments(ctx), admin=admin)
+    return sign_in.command_line_login(
+        store, username, password, command=command, arguments=_arguments(ctx), admin=admin
+    )

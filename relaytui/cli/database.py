@@ -48,8 +48,9 @@ def _kind_label(where: config.Location) -> str:
     return {"sqlite": "SQLite", "postgresql": "PostgreSQL"}.get(backend, backend)
 
 
-def _sign_in_if_possible(ctx: typer.Context, store: db.Store, user: str | None,
-                         password_stdin: bool) -> None:
+def _sign_in_if_possible(
+    ctx: typer.Context, store: db.Store, user: str | None, password_stdin: bool
+) -> None:
     """An administrator logs in, where the database has accounts on the current schema."""
     if store.is_current() and staff_count(store) > 0:
         signed_in(ctx, store, user, password_stdin)
@@ -85,8 +86,7 @@ def db_status(ctx: typer.Context) -> None:
 def db_backup(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup file to write."))],
-    force: Annotated[bool, typer.Option(
-        "--force", help=_("Replace FILE if it exists."))] = False,
+    force: Annotated[bool, typer.Option("--force", help=_("Replace FILE if it exists."))] = False,
     user: Annotated[str | None, user_option()] = None,
     password_stdin: Annotated[bool, password_stdin_option()] = False,
 ) -> None:
@@ -99,33 +99,55 @@ def db_backup(
     report = backup.backup(store, file, force=force)
     say(_("Wrote a backup of the database to {file}.").format(file=report.path))
     if report.counts is not None:
-        say(_("Checked: it passes SQLite's integrity check and holds {logs} relay logs and "
-              "{events} audit events.").format(logs=report.counts.relay_logs,
-                                               events=report.counts.audit_events))
+        say(
+            _(
+                "Checked: it passes SQLite's integrity check and holds {logs} relay logs and "
+                "{events} audit events."
+            ).format(logs=report.counts.relay_logs, events=report.counts.audit_events)
+        )
     elif report.kind == "sqlite":
         say(_("Checked: it passes SQLite's integrity check ({n} tables).").format(n=report.tables))
     else:
         say(_("Checked: pg_restore reads it, with {n} tables.").format(n=report.tables))
     if report.recorded:
-        say(_("Recorded in the checkpoint file, signed: a restore refuses the file if it is "
-              "changed."))
+        say(
+            _(
+                "Recorded in the checkpoint file, signed: a restore refuses the file if it is "
+                "changed."
+            )
+        )
 
 
 def db_restore(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(metavar="FILE", help=_("The backup file to restore."))],
-    force: Annotated[bool, typer.Option(
-        "--force", help=_("Replace a database that holds data (a copy of it is kept)."))] = False,
-    unverified: Annotated[bool, typer.Option(
-        "--unverified", help=_("Restore a backup that the checkpoint file does not record (made "
-                               "elsewhere, or before the audit key existed)."))] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help=_("Replace a database that holds data (a copy of it is kept).")
+        ),
+    ] = False,
+    unverified: Annotated[
+        bool,
+        typer.Option(
+            "--unverified",
+            help=_(
+                "Restore a backup that the checkpoint file does not record (made "
+                "elsewhere, or before the audit key existed)."
+            ),
+        ),
+    ] = False,
     user: Annotated[str | None, user_option()] = None,
     password_stdin: Annotated[bool, password_stdin_option()] = False,
 ) -> None:
     from relaytui import restore
 
     where = location(ctx)
-    kind = "sqlite" if make_url(db_url.normalise_url(where.url)).get_backend_name() == "sqlite" else "postgresql"
+    kind = (
+        "sqlite"
+        if make_url(db_url.normalise_url(where.url)).get_backend_name() == "sqlite"
+        else "postgresql"
+    )
     # A wrong file is refused before anything is touched.
     candidate = restore.check_file(file, kind, unverified=unverified)
     store = open_store(ctx, create=True)
@@ -133,27 +155,51 @@ def db_restore(
     report = restore.restore(store, candidate, force=force)
     if report.previous_copy is not None:
         say(_("The data that was there is kept in {file}.").format(file=report.previous_copy))
-    say(_("Restored {file}: {logs} relay logs and {events} audit events.").format(
-        file=report.path, logs=report.counts.relay_logs, events=report.counts.audit_events))
+    say(
+        _("Restored {file}: {logs} relay logs and {events} audit events.").format(
+            file=report.path, logs=report.counts.relay_logs, events=report.counts.audit_events
+        )
+    )
     if report.upgraded_from is not None:
-        say(_("The backup had the older schema {before}; it was upgraded to {after}.").format(
-            before=report.upgraded_from, after=report.revision))
-    say(_("The audit trail is whole: {n} events, each chained to the one before.").format(
-        n=report.audit_events))
+        say(
+            _("The backup had the older schema {before}; it was upgraded to {after}.").format(
+                before=report.upgraded_from, after=report.revision
+            )
+        )
+    say(
+        _("The audit trail is whole: {n} events, each chained to the one before.").format(
+            n=report.audit_events
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:
-    db_app = typer.Typer(help=_("The database: where it is, its schema, its backups."),
-                         no_args_is_help=True)
+    db_app = typer.Typer(
+        help=_("The database: where it is, its schema, its backups."), no_args_is_help=True
+    )
     app.add_typer(db_app, name="db")
-    db_app.command("upgrade", help=_("Create the database or bring its schema up to date."))(db_upgrade)
-    db_app.command("status", help=_(
-        "Show where the database is and whether its schema is current (exit code 1 if not)."))(db_status)
-    db_app.command("backup", help=_(
-        "Write a backup of the whole database, audit trail included, to FILE (readable by you "
-        "only): SQLite's online backup, or pg_dump for PostgreSQL. Safe while the app is in use. "
-        "An administrator runs it."))(db_backup)
-    db_app.command("restore", help=_(
-        "Put a backup made by 'relaytui db backup' in place of the database. A database that "
-        "holds data is only replaced with --force, and a copy of it is kept first; an "
-        "administrator of that database runs it."))(db_restore)
+    db_app.command("upgrade", help=_("Create the database or bring its schema up to date."))(
+        db_upgrade
+    )
+    db_app.command(
+        "status",
+        help=_(
+            "Show where the database is and whether its schema is current (exit code 1 if not)."
+        ),
+    )(db_status)
+    db_app.command(
+        "backup",
+        help=_(
+            "Write a backup of the whole database, audit trail included, to FILE (readable by you "
+            "only): SQLite's online backup, or pg_dump for PostgreSQL. Safe while the app is in use. "
+            "An administrator runs it."
+        ),
+    )(db_backup)
+    db_app.command(
+        "restore",
+        help=_(
+            "Put a backup made by 'relaytui db backup' in place of the database. A database that "
+            "holds data is only replaced with --force, and a copy of it is kept first; an "
+            "administrator of that database runs it."
+        ),
+    )(db_restore)

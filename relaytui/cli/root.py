@@ -68,25 +68,41 @@ def show_version(value: bool) -> None:
 
 def main_callback(
     ctx: typer.Context,
-    db_option: Annotated[str | None, typer.Option(
-        "--db", metavar="URL|PATH",
-        help=_("The database: a file path (SQLite) or postgresql://user@host/database. "
-               "Default: {var}, then the config file, then a file in your data folder.").format(
-                   var=config.ENV_URL),
-    )] = None,
-    lang: Annotated[str | None, typer.Option(
-        "--lang", metavar="|".join(LANGUAGES),
-        help=_("The language of the messages. Default: RELAYTUI_LANG or LANG."),
-    )] = None,
-    demo: Annotated[bool, typer.Option(
-        "--demo",
-        help=_("Use the demo database with made-up people (created and filled on first "
-               "use)."),
-    )] = False,
-    _version: Annotated[bool, typer.Option(  # show_version answers it, before anything else
-        "--version", callback=show_version, is_eager=True,
-        help=_("Show the version and stop."),
-    )] = False,
+    db_option: Annotated[
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="URL|PATH",
+            help=_(
+                "The database: a file path (SQLite) or postgresql://user@host/database. "
+                "Default: {var}, then the config file, then a file in your data folder."
+            ).format(var=config.ENV_URL),
+        ),
+    ] = None,
+    lang: Annotated[
+        str | None,
+        typer.Option(
+            "--lang",
+            metavar="|".join(LANGUAGES),
+            help=_("The language of the messages. Default: RELAYTUI_LANG or LANG."),
+        ),
+    ] = None,
+    demo: Annotated[
+        bool,
+        typer.Option(
+            "--demo",
+            help=_("Use the demo database with made-up people (created and filled on first use)."),
+        ),
+    ] = False,
+    _version: Annotated[
+        bool,
+        typer.Option(  # show_version answers it, before anything else
+            "--version",
+            callback=show_version,
+            is_eager=True,
+            help=_("Show the version and stop."),
+        ),
+    ] = False,
 ) -> None:
     if lang is not None:
         code = known_language(lang.strip())
@@ -119,8 +135,10 @@ def build_app() -> typer.Typer:
     app = typer.Typer(
         cls=Group,
         name="relaytui",
-        help=_("relaytui keeps relay logs (stafetlog / stafettlogg) around children and young "
-               "people. Without a command it starts the application."),
+        help=_(
+            "relaytui keeps relay logs (stafetlog / stafettlogg) around children and young "
+            "people. Without a command it starts the application."
+        ),
         pretty_exceptions_enable=False,
         add_completion=False,
         context_settings={"help_option_names": ["-h", "--help"]},

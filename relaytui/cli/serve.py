@@ -20,41 +20,96 @@ from relaytui.i18n import _
 
 def serve_cmd(
     ctx: typer.Context,
-    ssh_host: Annotated[str, typer.Option(
-        "--ssh-host", help=_("The address SSH listens on; 0.0.0.0 for every network."))] = "127.0.0.1",
-    ssh_port: Annotated[int, typer.Option(
-        "--ssh-port", help=_("The SSH port (0: any free port, printed at start)."))] = 2222,
+    ssh_host: Annotated[
+        str,
+        typer.Option(
+            "--ssh-host", help=_("The address SSH listens on; 0.0.0.0 for every network.")
+        ),
+    ] = "127.0.0.1",
+    ssh_port: Annotated[
+        int,
+        typer.Option("--ssh-port", help=_("The SSH port (0: any free port, printed at start).")),
+    ] = 2222,
     no_ssh: Annotated[bool, typer.Option("--no-ssh", help=_("Do not offer SSH."))] = False,
-    web_host: Annotated[str, typer.Option(
-        "--web-host", help=_("The address the browser side listens on: localhost, behind a TLS "
-                             "reverse proxy."))] = "127.0.0.1",
-    web_port: Annotated[int, typer.Option(
-        "--web-port", help=_("The browser side's port (0: any free port)."))] = 8080,
-    no_web: Annotated[bool, typer.Option("--no-web", help=_("Do not offer the browser side."))] = False,
-    public_url: Annotated[str | None, typer.Option(
-        "--public-url", metavar="URL",
-        help=_("The address staff open in the browser, as the proxy serves it, e.g. "
-               "https://relaytui.kommune.dk"))] = None,
-    max_sessions: Annotated[int, typer.Option(
-        "--max-sessions", help=_("How many sessions may be open at once, SSH and browser "
-                                 "together; the next one is told that the server is full."))] = 100,
-    state_dir: Annotated[Path | None, typer.Option(
-        "--state-dir", metavar="DIR",
-        help=_("Where the server keeps its SSH host key. Default: the data folder."))] = None,
-    insecure: Annotated[bool, typer.Option(
-        "--insecure", help=_("Let the browser side listen beyond localhost without TLS in "
-                             "front (only when TLS ends on a machine in front)."))] = False,
-    no_preload: Annotated[bool, typer.Option(
-        "--no-preload", help=_("Start every session as a new process instead of forking it from "
-                               "one that has relaytui loaded (slower, more memory)."))] = False,
+    web_host: Annotated[
+        str,
+        typer.Option(
+            "--web-host",
+            help=_(
+                "The address the browser side listens on: localhost, behind a TLS reverse proxy."
+            ),
+        ),
+    ] = "127.0.0.1",
+    web_port: Annotated[
+        int, typer.Option("--web-port", help=_("The browser side's port (0: any free port)."))
+    ] = 8080,
+    no_web: Annotated[
+        bool, typer.Option("--no-web", help=_("Do not offer the browser side."))
+    ] = False,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            "--public-url",
+            metavar="URL",
+            help=_(
+                "The address staff open in the browser, as the proxy serves it, e.g. "
+                "https://relaytui.kommune.dk"
+            ),
+        ),
+    ] = None,
+    max_sessions: Annotated[
+        int,
+        typer.Option(
+            "--max-sessions",
+            help=_(
+                "How many sessions may be open at once, SSH and browser "
+                "together; the next one is told that the server is full."
+            ),
+        ),
+    ] = 100,
+    state_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--state-dir",
+            metavar="DIR",
+            help=_("Where the server keeps its SSH host key. Default: the data folder."),
+        ),
+    ] = None,
+    insecure: Annotated[
+        bool,
+        typer.Option(
+            "--insecure",
+            help=_(
+                "Let the browser side listen beyond localhost without TLS in "
+                "front (only when TLS ends on a machine in front)."
+            ),
+        ),
+    ] = False,
+    no_preload: Annotated[
+        bool,
+        typer.Option(
+            "--no-preload",
+            help=_(
+                "Start every session as a new process instead of forking it from "
+                "one that has relaytui loaded (slower, more memory)."
+            ),
+        ),
+    ] = False,
 ) -> None:
     from relaytui.server.serving import Plan, serve
     from relaytui.services import installation
 
-    plan = Plan(ssh_host=ssh_host, ssh_port=None if no_ssh else ssh_port, web_host=web_host,
-                web_port=None if no_web else web_port, public_url=public_url,
-                max_sessions=max_sessions, state_dir=state_dir, insecure=insecure,
-                preload=not no_preload)
+    plan = Plan(
+        ssh_host=ssh_host,
+        ssh_port=None if no_ssh else ssh_port,
+        web_host=web_host,
+        web_port=None if no_web else web_port,
+        public_url=public_url,
+        max_sessions=max_sessions,
+        state_dir=state_dir,
+        insecure=insecure,
+        preload=not no_preload,
+    )
     plan.check()
     store = current_store(ctx)
     if not installation.is_initialised(store):
@@ -63,7 +118,11 @@ def serve_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("serve", help=_(
-        "Serve relaytui to staff: over SSH (ssh -p 2222 anna@server) and in the browser "
-        "(behind a TLS reverse proxy). The server alone holds the database's password; each "
-        "session runs in a process of its own. Stops cleanly on SIGTERM."))(serve_cmd)
+    app.command(
+        "serve",
+        help=_(
+            "Serve relaytui to staff: over SSH (ssh -p 2222 anna@server) and in the browser "
+            "(behind a TLS reverse proxy). The server alone holds the database's password; each "
+            "session runs in a process of its own. Stops cleanly on SIGTERM."
+        ),
+    )(serve_cmd)

@@ -46,12 +46,15 @@ def upgrade_message(store: db.Store, revisions: tuple[str | None, str | None] | 
     url = db_url.safe_url(store.url)
     if before == after:
         return _("The database at {url} is up to date (schema {revision}).").format(
-            url=url, revision=after)
+            url=url, revision=after
+        )
     if before is None:
         return _("Created the schema of the database at {url} ({revision}).").format(
-            url=url, revision=after)
+            url=url, revision=after
+        )
     return _("Upgraded the database at {url} from schema {before} to {after}.").format(
-        url=url, before=before, after=after)
+        url=url, before=before, after=after
+    )
 
 
 accounts = Lazy("relaytui.services.accounts")
@@ -82,58 +85,105 @@ def _existing(ctx: typer.Context, where: config.Location, username: str) -> _Exi
     return found
 
 
-def _profile_and_zone(profile: str | None, timezone: str | None,
-                      password_stdin: bool) -> tuple[str, str]:
+def _profile_and_zone(
+    profile: str | None, timezone: str | None, password_stdin: bool
+) -> tuple[str, str]:
     """The profile and time zone of a new installation: as given, else asked for (or the
     Danish defaults when the password comes on stdin, with no one to ask)."""
     if profile is None:
-        profile = DEFAULT_CODE if password_stdin else installation.validate_profile(
-            typer.prompt(_("Profile (dk = Denmark, no = Norway)"), default=DEFAULT_CODE))
+        profile = (
+            DEFAULT_CODE
+            if password_stdin
+            else installation.validate_profile(
+                typer.prompt(_("Profile (dk = Denmark, no = Norway)"), default=DEFAULT_CODE)
+            )
+        )
     zone_default = profile_of(profile).timezone
     if timezone is None:
-        timezone = zone_default if password_stdin else installation.validate_timezone(
-            typer.prompt(_("Time zone"), default=zone_default))
+        timezone = (
+            zone_default
+            if password_stdin
+            else installation.validate_timezone(typer.prompt(_("Time zone"), default=zone_default))
+        )
     return profile, timezone
 
 
 def _say_ready(store: db.Store, revision: str | None, username: str, *, admin_exists: bool) -> None:
     settings = installation.read(store)
-    say(_("The database at {url} is ready (schema {revision}).").format(
-        url=db_url.safe_url(store.url), revision=revision))
-    say(_("Profile {profile}, time zone {zone}.").format(
-        profile=settings.profile, zone=settings.timezone))
+    say(
+        _("The database at {url} is ready (schema {revision}).").format(
+            url=db_url.safe_url(store.url), revision=revision
+        )
+    )
+    say(
+        _("Profile {profile}, time zone {zone}.").format(
+            profile=settings.profile, zone=settings.timezone
+        )
+    )
     if admin_exists:
-        say(_("The user {username} already exists; no administrator was added.").format(
-            username=username))
+        say(
+            _("The user {username} already exists; no administrator was added.").format(
+                username=username
+            )
+        )
     else:
-        say(_("Administrator {username} created. Start the application with "
-              "'relaytui' and log in.").format(username=username))
+        say(
+            _(
+                "Administrator {username} created. Start the application with "
+                "'relaytui' and log in."
+            ).format(username=username)
+        )
 
 
 def init_cmd(
     ctx: typer.Context,
-    profile: Annotated[str | None, typer.Option(
-        "--profile", metavar="dk|no",
-        help=_("The rules to follow: dk (Denmark) or no (Norway). Asked for when not given."),
-    )] = None,
-    timezone: Annotated[str | None, typer.Option(
-        "--timezone", metavar="ZONE",
-        help=_("The time zone, e.g. Europe/Copenhagen. Asked for when not given."),
-    )] = None,
-    admin_username: Annotated[str, typer.Option(
-        "--admin-username", help=_("The first administrator's username."),
-    )] = "admin",
-    admin_name: Annotated[str | None, typer.Option(
-        "--admin-name", help=_("The first administrator's full name."),
-    )] = None,
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin",
-        help=_("Read the administrator's password from the first line of stdin instead of "
-               "asking for it."),
-    )] = False,
-    municipality: Annotated[str | None, typer.Option(
-        "--municipality", help=_("The municipality's name, shown in the application."),
-    )] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            metavar="dk|no",
+            help=_("The rules to follow: dk (Denmark) or no (Norway). Asked for when not given."),
+        ),
+    ] = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option(
+            "--timezone",
+            metavar="ZONE",
+            help=_("The time zone, e.g. Europe/Copenhagen. Asked for when not given."),
+        ),
+    ] = None,
+    admin_username: Annotated[
+        str,
+        typer.Option(
+            "--admin-username",
+            help=_("The first administrator's username."),
+        ),
+    ] = "admin",
+    admin_name: Annotated[
+        str | None,
+        typer.Option(
+            "--admin-name",
+            help=_("The first administrator's full name."),
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help=_(
+                "Read the administrator's password from the first line of stdin instead of "
+                "asking for it."
+            ),
+        ),
+    ] = False,
+    municipality: Annotated[
+        str | None,
+        typer.Option(
+            "--municipality",
+            help=_("The municipality's name, shown in the application."),
+        ),
+    ] = None,
 ) -> None:
     where = location(ctx)
     # Check what was given before anything is created.
@@ -147,8 +197,12 @@ def init_cmd(
     found = _existing(ctx, where, username)
     if found.initialised and found.admin_exists:
         say(upgrade_message(found.store, found.upgraded))
-        say(_("The database is already set up; nothing else was changed. Add more "
-              "people with 'relaytui user add'."))
+        say(
+            _(
+                "The database is already set up; nothing else was changed. Add more "
+                "people with 'relaytui user add'."
+            )
+        )
         return
 
     if not found.initialised:
@@ -170,34 +224,50 @@ def init_cmd(
             values["municipality"] = municipality.strip()
         installation.write(store, **values)
     if not found.admin_exists:
-        accounts.add_user(store, _installer(), username=username, full_name=full_name,
-                          password=password, role="admin")
+        accounts.add_user(
+            store,
+            _installer(),
+            username=username,
+            full_name=full_name,
+            password=password,
+            role="admin",
+        )
     _say_ready(store, upgraded[1], username, admin_exists=found.admin_exists)
 
 
 def connect_cmd(
-    url: Annotated[str, typer.Argument(
-        metavar="URL", help=_("postgresql://user@host:port/database, without the password."),
-    )],
+    url: Annotated[
+        str,
+        typer.Argument(
+            metavar="URL",
+            help=_("postgresql://user@host:port/database, without the password."),
+        ),
+    ],
 ) -> None:
     normal = db_url.normalise_url(config.to_url(url))
     parsed = make_url(normal)
     if parsed.password is not None:
         raise InvalidInput(
-            _("Leave the password out of the URL ({url}): you will be asked for it, and it "
-              "is kept in the system keyring.").format(url=db_url.safe_url(normal))
+            _(
+                "Leave the password out of the URL ({url}): you will be asked for it, and it "
+                "is kept in the system keyring."
+            ).format(url=db_url.safe_url(normal))
         )
     if parsed.get_backend_name() != "postgresql":
         raise InvalidInput(
-            _("'relaytui connect' is for a shared PostgreSQL database. For an SQLite file use "
-              "--db PATH, or set {var}.").format(var=config.ENV_URL)
+            _(
+                "'relaytui connect' is for a shared PostgreSQL database. For an SQLite file use "
+                "--db PATH, or set {var}."
+            ).format(var=config.ENV_URL)
         )
     if config.usable_keyring() is None:
         raise StoreError(config.no_keyring_message())
     safe = db_url.safe_url(normal)
     password = typer.prompt(
         _("Password for {url} (empty if none is needed)").format(url=safe),
-        hide_input=True, default="", show_default=False,
+        hide_input=True,
+        default="",
+        show_default=False,
     )
     trial = normal
     if password:
@@ -216,35 +286,56 @@ def connect_cmd(
     if password:
         say(_("The password is kept in the system keyring."))
     if not current:
-        say(_("The database is not set up yet (or has an old schema): run 'relaytui "
-              "init' or 'relaytui db upgrade'."))
+        say(
+            _(
+                "The database is not set up yet (or has an old schema): run 'relaytui "
+                "init' or 'relaytui db upgrade'."
+            )
+        )
     if os.environ.get(config.ENV_URL):
-        say(_("Note: {var} is set and is used instead, as long as it is set.").format(
-            var=config.ENV_URL))
+        say(
+            _("Note: {var} is set and is used instead, as long as it is set.").format(
+                var=config.ENV_URL
+            )
+        )
 
 
 def demo_cmd(
     ctx: typer.Context,
-    size: Annotated[str, typer.Option(
-        "--size",
-        help=_("small: a few dozen logs made through the services; medium: 10,000 logs; large: "
-               "100,000 logs and 1,000,000 entries, for measuring speed."),
-    )] = "small",
-    profile: Annotated[str, typer.Option(
-        "--profile", metavar="dk|no",
-        help=_("dk: Kirkeby Kommune in Denmark; no: Sunnfjord kommune in Norway (BTI, nynorsk)."),
-    )] = "dk",
+    size: Annotated[
+        str,
+        typer.Option(
+            "--size",
+            help=_(
+                "small: a few dozen logs made through the services; medium: 10,000 logs; large: "
+                "100,000 logs and 1,000,000 entries, for measuring speed."
+            ),
+        ),
+    ] = "small",
+    profile: Annotated[
+        str,
+        typer.Option(
+            "--profile",
+            metavar="dk|no",
+            help=_(
+                "dk: Kirkeby Kommune in Denmark; no: Sunnfjord kommune in Norway (BTI, nynorsk)."
+            ),
+        ),
+    ] = "dk",
 ) -> None:
     if size not in ("small", "medium", "large"):
         raise InvalidInput(_("The size is small, medium or large."))
     if profile not in codes() or (size != "small" and profile != SCALED_DEMO_PROFILE):
-        raise InvalidInput(_("The profile is dk or no; the Norwegian demo comes in the small size only."))
+        raise InvalidInput(
+            _("The profile is dk or no; the Norwegian demo comes in the small size only.")
+        )
     store = open_store(ctx, create=True)
     if staff_count(store) > 0:
         raise InvalidInput(
-            _("The database at {url} already has staff accounts; demo data only goes into an "
-              "empty database. Try 'relaytui --demo' for a separate demo database.").format(
-                  url=db_url.safe_url(store.url))
+            _(
+                "The database at {url} already has staff accounts; demo data only goes into an "
+                "empty database. Try 'relaytui --demo' for a separate demo database."
+            ).format(url=db_url.safe_url(store.url))
         )
     if not store.is_current():
         store.upgrade()
@@ -259,10 +350,17 @@ def demo_cmd(
 
 def register(app: typer.Typer) -> None:
     """Add ``init``, ``connect`` and ``demo``, their help in the current language."""
-    app.command("init", help=_(
-        "Create the database and its first administrator, or upgrade an existing database."))(init_cmd)
-    app.command("connect", help=_(
-        "Use a shared PostgreSQL database from now on. The password is asked for and kept in "
-        "the system keyring, never in a file."))(connect_cmd)
-    app.command("demo", help=_(
-        "Fill an empty database with made-up demo data, to try relaytui."))(demo_cmd)
+    app.command(
+        "init",
+        help=_("Create the database and its first administrator, or upgrade an existing database."),
+    )(init_cmd)
+    app.command(
+        "connect",
+        help=_(
+            "Use a shared PostgreSQL database from now on. The password is asked for and kept in "
+            "the system keyring, never in a file."
+        ),
+    )(connect_cmd)
+    app.command("demo", help=_("Fill an empty database with made-up demo data, to try relaytui."))(
+        demo_cmd
+    )

@@ -27,17 +27,23 @@ installation = Lazy("relaytui.services.installation")
 def unit_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(metavar="NAME", help=_("The unit's name."))],
-    kind: Annotated[str, typer.Option(
-        "--kind", metavar="|".join(UNIT_KINDS), help=_("What kind of unit it is."))] = "other",
+    kind: Annotated[
+        str,
+        typer.Option("--kind", metavar="|".join(UNIT_KINDS), help=_("What kind of unit it is.")),
+    ] = "other",
     phone: Annotated[str, typer.Option("--phone", help=_("The unit's phone number."))] = "",
     user: Annotated[str | None, user_option()] = None,
     password_stdin: Annotated[bool, password_stdin_option()] = False,
 ) -> None:
     store = current_store(ctx)
-    view = units.add_unit(store, signed_in(ctx, store, user, password_stdin), name=name,
-                          kind=kind, phone=phone)
-    say(_("Added the unit {name} ({kind}).").format(
-        name=view.name, kind=units.kind_label(view.kind)))
+    view = units.add_unit(
+        store, signed_in(ctx, store, user, password_stdin), name=name, kind=kind, phone=phone
+    )
+    say(
+        _("Added the unit {name} ({kind}).").format(
+            name=view.name, kind=units.kind_label(view.kind)
+        )
+    )
 
 
 def unit_list(
@@ -52,9 +58,16 @@ def unit_list(
         return
     print_table(
         [_("Name"), _("Kind"), _("Phone"), _("Leader"), _("Staff")],
-        [[v.name, units.kind_label(v.kind), v.phone,
-          f"{v.leader_name} ({v.leader_username})" if v.leader_username else "",
-          str(v.staff_count)] for v in views],
+        [
+            [
+                v.name,
+                units.kind_label(v.kind),
+                v.phone,
+                f"{v.leader_name} ({v.leader_username})" if v.leader_username else "",
+                str(v.staff_count),
+            ]
+            for v in views
+        ],
     )
 
 
@@ -67,8 +80,11 @@ def unit_set_leader(
 ) -> None:
     store = current_store(ctx)
     view = units.set_leader(store, signed_in(ctx, store, user, password_stdin), unit, username)
-    say(_("{username} is now the leader of {unit}.").format(
-        username=view.leader_username, unit=view.name))
+    say(
+        _("{username} is now the leader of {unit}.").format(
+            username=view.leader_username, unit=view.name
+        )
+    )
 
 
 def setting_cmd(
@@ -90,14 +106,21 @@ def setting_cmd(
 
 
 def register(app: typer.Typer) -> None:
-    unit_app = typer.Typer(help=_("Units: daycares, schools, health services, ... (an "
-                                  "administrator runs these)."),
-                           no_args_is_help=True)
+    unit_app = typer.Typer(
+        help=_("Units: daycares, schools, health services, ... (an administrator runs these)."),
+        no_args_is_help=True,
+    )
     app.add_typer(unit_app, name="unit")
     unit_app.command("add", help=_("Add a unit."))(unit_add)
     unit_app.command("list", help=_("List the units."))(unit_list)
-    unit_app.command("set-leader", help=_(
-        "Name a unit's nearest leader: an active member of staff of that unit."))(unit_set_leader)
-    app.command("setting", help=_(
-        "Show the installation's settings, or change one: relaytui setting idle_lock_minutes 15. "
-        "An administrator runs it."))(setting_cmd)
+    unit_app.command(
+        "set-leader",
+        help=_("Name a unit's nearest leader: an active member of staff of that unit."),
+    )(unit_set_leader)
+    app.command(
+        "setting",
+        help=_(
+            "Show the installation's settings, or change one: relaytui setting idle_lock_minutes 15. "
+            "An administrator runs it."
+        ),
+    )(setting_cmd)

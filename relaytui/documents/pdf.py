@@ -99,8 +99,16 @@ def _room(pdf, needed: float) -> None:
         pdf.add_page()
 
 
-def _text(pdf, text: str, *, size: float = 10, bold: bool = False, colour=INK, height: float = LINE,
-          indent: float = 0) -> None:
+def _text(
+    pdf,
+    text: str,
+    *,
+    size: float = 10,
+    bold: bool = False,
+    colour=INK,
+    height: float = LINE,
+    indent: float = 0,
+) -> None:
     pdf.set_font(FAMILY, "B" if bold else "", size)
     pdf.set_text_color(*colour)
     pdf.set_x(pdf.l_margin + indent)
@@ -144,9 +152,16 @@ def _paragraph(pdf, block: Paragraph) -> None:
 def _fields(pdf, block: Fields, face) -> None:
     pdf.set_font(FAMILY, "", 10)
     pdf.set_text_color(*INK)
-    with pdf.table(col_widths=(32, 88), first_row_as_headings=False, borders_layout="NONE",
-                   text_align="LEFT", line_height=LINE, padding=(0.6, 1, 0.6, 0), align="LEFT",
-                   width=pdf.epw) as table:
+    with pdf.table(
+        col_widths=(32, 88),
+        first_row_as_headings=False,
+        borders_layout="NONE",
+        text_align="LEFT",
+        line_height=LINE,
+        padding=(0.6, 1, 0.6, 0),
+        align="LEFT",
+        width=pdf.epw,
+    ) as table:
         for label, value in block.rows:
             row = table.row()
             row.cell(clean(label), style=face(emphasis="BOLD", color=GREY, size_pt=9))
@@ -160,11 +175,19 @@ def _table(pdf, block: Table, face) -> None:
     pdf.set_text_color(*INK)
     pdf.set_draw_color(*RULE)
     pdf.set_line_width(0.2)
-    align = tuple("CENTER" if number in block.centred else "LEFT" for number in range(len(block.columns)))
-    with pdf.table(col_widths=block.widths, text_align=align,
-                   line_height=4.6, padding=1.2, width=pdf.epw, borders_layout="HORIZONTAL_LINES",
-                   headings_style=face(emphasis="BOLD", color=ACCENT, fill_color=SHADE, size_pt=8.5),
-                   v_align="TOP") as table:
+    align = tuple(
+        "CENTER" if number in block.centred else "LEFT" for number in range(len(block.columns))
+    )
+    with pdf.table(
+        col_widths=block.widths,
+        text_align=align,
+        line_height=4.6,
+        padding=1.2,
+        width=pdf.epw,
+        borders_layout="HORIZONTAL_LINES",
+        headings_style=face(emphasis="BOLD", color=ACCENT, fill_color=SHADE, size_pt=8.5),
+        v_align="TOP",
+    ) as table:
         for cells in (block.columns, *block.rows):
             row = table.row()
             for cell in cells:
@@ -228,9 +251,9 @@ def _together(pdf, block: Together, face) -> None:
         if _runs_over(pdf, blocks, face, fresh_page=True):
             tables = [n for n, inner in enumerate(blocks) if isinstance(inner, Table)]
             if tables and 0 < tables[-1] + 1 < len(blocks):
-                for inner in blocks[:tables[-1] + 1]:
+                for inner in blocks[: tables[-1] + 1]:
                     _block(pdf, inner, face)
-                _together(pdf, Together(blocks[tables[-1] + 1:]), face)
+                _together(pdf, Together(blocks[tables[-1] + 1 :]), face)
                 return
         else:
             pdf.add_page()

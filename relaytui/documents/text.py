@@ -27,8 +27,14 @@ def _wrap(text: str, width: int, indent: str = "", first: str | None = None) -> 
     out: list[str] = []
     lead = indent if first is None else first
     for part in clean(text).split("\n"):
-        lines = textwrap.wrap(part, width=width, initial_indent=lead, subsequent_indent=indent,
-                              break_long_words=True, break_on_hyphens=False) or [lead.rstrip()]
+        lines = textwrap.wrap(
+            part,
+            width=width,
+            initial_indent=lead,
+            subsequent_indent=indent,
+            break_long_words=True,
+            break_on_hyphens=False,
+        ) or [lead.rstrip()]
         out += lines
         lead = indent
     return out
@@ -50,8 +56,10 @@ def _table(block: Table) -> list[str]:
     # A column is at least as wide as its longest word (a date is never cut), up to 16 characters;
     # the widest column gives up what that takes.
     rows = (block.columns, *block.rows)
-    words = [max((len(word) for row in rows for word in clean(row[n]).split()), default=4)
-             for n in range(len(block.columns))]
+    words = [
+        max((len(word) for row in rows for word in clean(row[n]).split()), default=4)
+        for n in range(len(block.columns))
+    ]
     widths = [max(4, int(room * w / total), min(words[n], 16)) for n, w in enumerate(block.widths)]
     widest = widths.index(max(widths))
     widths[widest] = max(8, widths[widest] - (sum(widths) - room))
@@ -59,7 +67,10 @@ def _table(block: Table) -> list[str]:
     for number, row in enumerate((block.columns, *block.rows)):
         cells = [_wrap(cell, width) or [""] for cell, width in zip(row, widths)]
         for line in range(max(len(cell) for cell in cells)):
-            parts = [(cell[line] if line < len(cell) else "").ljust(width) for cell, width in zip(cells, widths)]
+            parts = [
+                (cell[line] if line < len(cell) else "").ljust(width)
+                for cell, width in zip(cells, widths)
+            ]
             out.append((" " * gap).join(parts).rstrip())
         if number == 0:
             out.append((" " * gap).join("-" * width for width in widths))
@@ -90,9 +101,17 @@ def _block(block: Block) -> list[str]:
         for signer in block.signers:
             name = clean(signer.name) or "_" * 30
             relation = f" ({clean(signer.relation)})" if signer.relation else ""
-            out += ["", "{date}: {line}   {signature}: {long}".format(
-                date=clean(block.date_label), line="_" * 14, signature=clean(block.signature_label),
-                long="_" * 32), f"{name}{relation}", ""]
+            out += [
+                "",
+                "{date}: {line}   {signature}: {long}".format(
+                    date=clean(block.date_label),
+                    line="_" * 14,
+                    signature=clean(block.signature_label),
+                    long="_" * 32,
+                ),
+                f"{name}{relation}",
+                "",
+            ]
         return out
     raise TypeError(f"unknown block {type(block).__name__}")
 

@@ -57,8 +57,11 @@ def long_date_text(day: date) -> str:
     from babel.dates import format_date
 
     lang = current_language()
-    return format_date(day, format="full", locale=_locale_object(LOCALES.get(lang, "en_GB") if lang != "en"
-                                                                  else "en_GB"))
+    return format_date(
+        day,
+        format="full",
+        locale=_locale_object(LOCALES.get(lang, "en_GB") if lang != "en" else "en_GB"),
+    )
 
 
 def day_month_text(day: date) -> str:

@@ -11,7 +11,9 @@ from relaytui.models.base import UTCDateTime
 class Membership(SQLModel, table=True):
     __tablename__ = "membership"
     # Covers the log and the consent too: a leader's log list reads no membership row.
-    __table_args__ = (Index("ix_membership_staff_active", "staff_id", "removed_at", "log_id", "consent_id"),)
+    __table_args__ = (
+        Index("ix_membership_staff_active", "staff_id", "removed_at", "log_id", "consent_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     log_id: int = Field(foreign_key="relay_log.id", index=True)

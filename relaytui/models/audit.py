@@ -27,7 +27,9 @@ class AuditEvent(SQLModel, table=True):
     hash: str = Field(default="", max_length=64)
     #: Which of the hash chains the event is in (relaytui.services.audit.CHAINS; 0 for every
     #: event before issue 18). ``prev_hash`` is the previous event of the same chain.
-    chain: int = Field(default=0, sa_column=Column(SmallInteger, nullable=False, server_default=text("0")))
+    chain: int = Field(
+        default=0, sa_column=Column(SmallInteger, nullable=False, server_default=text("0"))
+    )
 
 
 class Setting(SQLModel, table=True):

@@ -55,11 +55,11 @@ class RelayLog(SQLModel, table=True):
     version: int = Field(default=1)
 
 
-
 #: "The log is not closed", written with the literal that the partial indexes above name: with a
 #: bound parameter instead, SQLite and PostgreSQL's generic plans could not use those indexes.
 #: (SQLModel's classes do not declare ``__table__``: a library typing gap, hence the ignore.)
 LOG_IS_OPEN = RelayLog.__table__.c.status != literal_column("'closed'")  # type: ignore[attr-defined]
+
 
 class HolderPeriod(SQLModel, table=True):
     """Who held the log when: one open period per log at any time (R8)."""

@@ -70,7 +70,9 @@ class MinutesNote(SQLModel, table=True):
     #: note | effort | goal | agreement | outcome: what the line becomes when the minutes finish.
     kind: str = Field(default="note", max_length=20, sa_column_kwargs={"server_default": "note"})
     responsible_staff_id: int | None = Field(default=None, foreign_key="staff.id")
-    responsible_text: str = Field(default="", max_length=200, sa_column_kwargs={"server_default": ""})
+    responsible_text: str = Field(
+        default="", max_length=200, sa_column_kwargs={"server_default": ""}
+    )
     evaluate_on: date | None = None
     #: The line was still in the input, half typed, when it was saved: after a crash it comes
     #: back into the input to be finished, not as a finished line (issue 16).

@@ -72,11 +72,11 @@ class Profile:
     consultations: tuple[str | None, ...]
 
     def level_name(self, level: int) -> str:
-        """"great concern" in the user's language; "" for a level that does not exist."""
+        """ "great concern" in the user's language; "" for a level that does not exist."""
         return _(self.level_names[level]) if 0 <= level < len(self.level_names) else ""
 
     def level_meaning(self, level: int) -> str:
-        """"great concern: cross-disciplinary effort" in the user's language; "" for no such
+        """ "great concern: cross-disciplinary effort" in the user's language; "" for no such
         level. Screens and papers both read the words here."""
         return _(self.level_meanings[level]) if 0 <= level < len(self.level_meanings) else ""
 

@@ -6,7 +6,12 @@ from relaytui.profiles import Profile
 PROFILE = Profile(
     code="dk",
     country=N_("Denmark"),
-    level_names=(N_("wonder and attention"), N_("concern"), N_("great concern"), N_("strong concern")),
+    level_names=(
+        N_("wonder and attention"),
+        N_("concern"),
+        N_("great concern"),
+        N_("strong concern"),
+    ),
     level_meanings=(
         N_("wonder and attention: analyse the concern"),
         N_("concern: dialogue meeting, local effort"),

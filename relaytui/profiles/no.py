@@ -6,8 +6,12 @@ from relaytui.profiles import Profile
 PROFILE = Profile(
     code="no",
     country=N_("Norway"),
-    level_names=(N_("clarify"), N_("effort within one service"), N_("simple collaboration"),
-                 N_("extensive collaboration")),
+    level_names=(
+        N_("clarify"),
+        N_("effort within one service"),
+        N_("simple collaboration"),
+        N_("extensive collaboration"),
+    ),
     level_meanings=(
         N_("clarify whether there is a concern"),
         N_("effort within one service"),

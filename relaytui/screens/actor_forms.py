@@ -60,7 +60,7 @@ def local_moment(day: date, tz: str) -> datetime:
 
 
 def split_names(text: str) -> tuple[str, ...]:
-    """"Grandma Inge, Uncle Ib" -> ("Grandma Inge", "Uncle Ib")."""
+    """ "Grandma Inge, Uncle Ib" -> ("Grandma Inge", "Uncle Ib")."""
     return tuple(dict.fromkeys(part.strip() for part in text.split(",") if part.strip()))
 
 
@@ -116,35 +116,91 @@ class RecordConsentDialog(WritingDialog):
     def form(self) -> ComposeResult:
         givers = self.givers()
         first = givers[0][1] if givers else Select.BLANK
-        yield form_row(_("Given by"), Choice(givers, value=first, id="consent-giver", compact=True,
-                                             allow_blank=not givers, prompt=_("Choose who gave it")))
+        yield form_row(
+            _("Given by"),
+            Choice(
+                givers,
+                value=first,
+                id="consent-giver",
+                compact=True,
+                allow_blank=not givers,
+                prompt=_("Choose who gave it"),
+            ),
+        )
         offered = {g.guardian_id for g in self.data.givers}
         left_out = [g.name for g in self.data.guardians if g.id not in offered]
         if left_out:
             # Why a guardian the caseworker expects is not in the list.
-            yield form_row("", Static(Text(_("Not offered, as they may not consent: {names}.").format(
-                names=", ".join(left_out))), id="consent-not-offered", classes="form-note", markup=False))
-        yield form_row(_("How"), Choice([(Text(_(word)), code) for code, word in METHODS.items()],
-                                        id="consent-method", compact=True,
-                                        prompt=_("Choose how it was given")))
-        yield form_row(_("Given on"), field(self.data.today.isoformat(), id="consent-given",
-                                            max_length=10, placeholder="YYYY-MM-DD"))
-        yield form_row(_("Covers the log"), MarkedCheckbox(_("yes"), True, id="consent-covers-log",
-                                                     compact=True))
-        yield form_row(_("Staff: search"), field(id="consent-staff-search", max_length=100,
-                                                 placeholder=_("name or profession")))
-        yield form_row("", MarkedSelectionList[int](id="consent-staff", compact=True, classes="form-list"))
-        yield form_row(_("Staff chosen"), Static(Text(NOTHING), id="consent-staff-chosen",
-                                                 markup=False))
+            yield form_row(
+                "",
+                Static(
+                    Text(
+                        _("Not offered, as they may not consent: {names}.").format(
+                            names=", ".join(left_out)
+                        )
+                    ),
+                    id="consent-not-offered",
+                    classes="form-note",
+                    markup=False,
+                ),
+            )
+        yield form_row(
+            _("How"),
+            Choice(
+                [(Text(_(word)), code) for code, word in METHODS.items()],
+                id="consent-method",
+                compact=True,
+                prompt=_("Choose how it was given"),
+            ),
+        )
+        yield form_row(
+            _("Given on"),
+            field(
+                self.data.today.isoformat(),
+                id="consent-given",
+                max_length=10,
+                placeholder="YYYY-MM-DD",
+            ),
+        )
+        yield form_row(
+            _("Covers the log"),
+            MarkedCheckbox(_("yes"), True, id="consent-covers-log", compact=True),
+        )
+        yield form_row(
+            _("Staff: search"),
+            field(id="consent-staff-search", max_length=100, placeholder=_("name or profession")),
+        )
+        yield form_row(
+            "", MarkedSelectionList[int](id="consent-staff", compact=True, classes="form-list")
+        )
+        yield form_row(
+            _("Staff chosen"), Static(Text(NOTHING), id="consent-staff-chosen", markup=False)
+        )
         unit_choices = [Selection(one_line(u.name), u.id) for u in self.data.units]
-        yield form_row(_("Whole units"), MarkedSelectionList[int](*unit_choices, id="consent-units",
-                                                            compact=True, classes="form-list"))
-        yield form_row(_("Named persons"), field(id="consent-persons", max_length=1000,
-                                                 placeholder=_("e.g. Grandma Inge, Uncle Ib")))
-        yield form_row(_("Expires on"), field(id="consent-expires", max_length=10,
-                                              placeholder=_("YYYY-MM-DD, or empty")))
-        yield form_row(_("Note"), field(id="consent-note", max_length=1000,
-                                        placeholder=_("e.g. where the signed form is kept")))
+        yield form_row(
+            _("Whole units"),
+            MarkedSelectionList[int](
+                *unit_choices, id="consent-units", compact=True, classes="form-list"
+            ),
+        )
+        yield form_row(
+            _("Named persons"),
+            field(
+                id="consent-persons", max_length=1000, placeholder=_("e.g. Grandma Inge, Uncle Ib")
+            ),
+        )
+        yield form_row(
+            _("Expires on"),
+            field(id="consent-expires", max_length=10, placeholder=_("YYYY-MM-DD, or empty")),
+        )
+        yield form_row(
+            _("Note"),
+            field(
+                id="consent-note",
+                max_length=1000,
+                placeholder=_("e.g. where the signed form is kept"),
+            ),
+        )
 
     def on_mount(self) -> None:
         unit_list = self.query_one("#consent-units", SelectionList)
@@ -164,8 +220,11 @@ class RecordConsentDialog(WritingDialog):
     @work(thread=True, exclusive=True, exit_on_error=False, group="consent-staff-search")
     def _find_staff(self, store: Store, staff: StaffRef, query: str) -> None:
         worker = get_current_worker()
-        found = tuple(p for p in accounts.search_staff(store, staff, query, limit=SEARCH_LIMIT)
-                      if p.id != self.detail.holder_id)
+        found = tuple(
+            p
+            for p in accounts.search_staff(store, staff, query, limit=SEARCH_LIMIT)
+            if p.id != self.detail.holder_id
+        )
         if not worker.is_cancelled:
             self.post_message(StaffFound(query, found))
 
@@ -176,8 +235,9 @@ class RecordConsentDialog(WritingDialog):
         self._found = {p.id: p for p in message.found}
         found = self.query_one("#consent-staff", SelectionList)
         found.clear_options()
-        found.add_options([Selection(staff_prompt(p), p.id, p.id in self.chosen_staff)
-                           for p in message.found])
+        found.add_options(
+            [Selection(staff_prompt(p), p.id, p.id in self.chosen_staff) for p in message.found]
+        )
         if found.option_count:
             found.highlighted = 0
 
@@ -196,23 +256,34 @@ class RecordConsentDialog(WritingDialog):
     def read_form(self) -> ConsentInput:
         giver = self.query_one("#consent-giver", Select).value
         if giver is Select.BLANK:
-            raise FormError(_("Nobody is registered who may consent for {name}: add a guardian with "
-                              "custody to the subject first.").format(name=self.detail.subject_name)
-                            if not self.data.givers else
-                            _("Choose one of the subject's guardians as the one who consents."),
-                            "consent-giver")
+            raise FormError(
+                _(
+                    "Nobody is registered who may consent for {name}: add a guardian with "
+                    "custody to the subject first."
+                ).format(name=self.detail.subject_name)
+                if not self.data.givers
+                else _("Choose one of the subject's guardians as the one who consents."),
+                "consent-giver",
+            )
         method = self.query_one("#consent-method", Select).value
         if method is Select.BLANK:
-            raise FormError(_("Say how the consent was given: signed form, digital or oral."),
-                            "consent-method")
+            raise FormError(
+                _("Say how the consent was given: signed form, digital or oral."), "consent-method"
+            )
         today = self.data.today
-        given_on = read_date(self.value("#consent-given"),
-                             _("Type the date the consent was given as YYYY-MM-DD, for example "
-                               "{example}."), example=today, field="consent-given")
-        expires_on = read_date(self.value("#consent-expires"),
-                               _("Type the expiry date as YYYY-MM-DD, for example {example}, or "
-                                 "leave it empty."), example=today + timedelta(days=365),
-                               required=False, field="consent-expires")
+        given_on = read_date(
+            self.value("#consent-given"),
+            _("Type the date the consent was given as YYYY-MM-DD, for example {example}."),
+            example=today,
+            field="consent-given",
+        )
+        expires_on = read_date(
+            self.value("#consent-expires"),
+            _("Type the expiry date as YYYY-MM-DD, for example {example}, or leave it empty."),
+            example=today + timedelta(days=365),
+            required=False,
+            field="consent-expires",
+        )
         tz = self.data.timezone
         given_at = None if given_on == today else local_moment(given_on, tz)  # type: ignore[arg-type]
         return ConsentInput(
@@ -239,8 +310,14 @@ class WithdrawConsentDialog(WritingDialog):
     """A guardian withdrew a consent: the reason is written down, the actors it covered are
     detached, and the log is flagged for the holder (R5). It cannot be undone."""
 
-    def __init__(self, view: consent.ConsentView, readers: Sequence[log_actors.ActorView], tz: str, *,
-                 on_stale: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        view: consent.ConsentView,
+        readers: Sequence[log_actors.ActorView],
+        tz: str,
+        *,
+        on_stale: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(on_stale=on_stale)
         self.view = view
         self.readers = tuple(readers)
@@ -254,19 +331,33 @@ class WithdrawConsentDialog(WritingDialog):
         text.append("\n\n")
         if self.readers:
             names = ", ".join(a.name for a in self.readers)
-            text.append_text(literal(_("These actors read through it and are detached unless "
-                                       "another consent covers them: {names}.").format(names=names)))
+            text.append_text(
+                literal(
+                    _(
+                        "These actors read through it and are detached unless "
+                        "another consent covers them: {names}."
+                    ).format(names=names)
+                )
+            )
         else:
             text.append(_("No actor reads through this consent."))
         text.append("\n")
-        text.append(_("A withdrawal cannot be undone; a new consent must be recorded instead."),
-                    style="bold")
+        text.append(
+            _("A withdrawal cannot be undone; a new consent must be recorded instead."),
+            style="bold",
+        )
         return text
 
     def form(self) -> ComposeResult:
         yield Static(self.warning(), id="withdraw-warning", classes="log-dialog-note", markup=False)
-        yield form_row(_("How and when"), field(id="withdraw-reason", max_length=1000,
-                                                placeholder=_("e.g. Mother phoned on 3 March")))
+        yield form_row(
+            _("How and when"),
+            field(
+                id="withdraw-reason",
+                max_length=1000,
+                placeholder=_("e.g. Mother phoned on 3 March"),
+            ),
+        )
         yield Horizontal(
             Button(_("Withdraw consent"), id="withdraw-confirm", variant="error", compact=True),
             classes="form-row form-buttons",
@@ -287,15 +378,25 @@ class WithdrawConsentDialog(WritingDialog):
     def read_form(self) -> str:
         reason = self.value("#withdraw-reason").strip()
         if not reason:
-            raise FormError(_("Write down how and when the consent was withdrawn."), "withdraw-reason")
+            raise FormError(
+                _("Write down how and when the consent was withdrawn."), "withdraw-reason"
+            )
         return reason
 
     def write(self, store: Store, staff: StaffRef, values: str) -> None:
-        consent.withdraw_consent(store, staff, self.view.id, version=self.view.version, reason=values)
+        consent.withdraw_consent(
+            store, staff, self.view.id, version=self.view.version, reason=values
+        )
 
     def reread(self, store: Store, staff: StaffRef) -> consent.ConsentView | None:
-        return next((c for c in consent.list_consents(store, staff, self.view.log_id)
-                     if c.id == self.view.id), None)
+        return next(
+            (
+                c
+                for c in consent.list_consents(store, staff, self.view.log_id)
+                if c.id == self.view.id
+            ),
+            None,
+        )
 
     def refreshed(self, fresh: consent.ConsentView | None) -> None:
         if fresh is not None:
@@ -322,8 +423,14 @@ class AddActorDialog(WritingDialog):
     service refuses anyone a consent must cover and none does (R5)."""
 
     BINDINGS = [
-        Binding("down", "to_choices", N_("Choices"), id="log_pane.add_actor.choices", show=False,
-                tooltip=N_("Move from the search to the list of people.")),
+        Binding(
+            "down",
+            "to_choices",
+            N_("Choices"),
+            id="log_pane.add_actor.choices",
+            show=False,
+            tooltip=N_("Move from the search to the list of people."),
+        ),
     ]
 
     def __init__(self, detail: logs.LogDetail, data: ActorsData) -> None:
@@ -343,11 +450,21 @@ class AddActorDialog(WritingDialog):
         return _("Add an actor")
 
     def form(self) -> ComposeResult:
-        yield Static(Text(_("Anyone but the subject, the guardians and the nearest leader reads "
-                            "only through a consent that covers them. Enter adds the chosen "
-                            "person.")), classes="log-dialog-note", markup=False)
-        yield form_row(_("Search"), field(id="actor-search", max_length=100,
-                                          placeholder=_("name or profession")))
+        yield Static(
+            Text(
+                _(
+                    "Anyone but the subject, the guardians and the nearest leader reads "
+                    "only through a consent that covers them. Enter adds the chosen "
+                    "person."
+                )
+            ),
+            classes="log-dialog-note",
+            markup=False,
+        )
+        yield form_row(
+            _("Search"),
+            field(id="actor-search", max_length=100, placeholder=_("name or profession")),
+        )
         yield OptionList(id="actor-choices", classes="actor-choices")
 
     def on_mount(self) -> None:
@@ -423,32 +540,55 @@ class AddActorDialog(WritingDialog):
                 note = Text(_("nearest leader: no consent needed"), style="dim")
             else:
                 covering = covering_staff(self.data.consents, person.id, person.unit_id)
-                note = (Text(_("covered by consent #{id}").format(id=covering.id), style="green")
-                        if covering else Text(_("no consent covers them"), style="bold red"))
-            add(f"staff:{person.id}", Candidate("staff", person.full_name, staff_id=person.id),
-                staff_prompt(person), note)
+                note = (
+                    Text(_("covered by consent #{id}").format(id=covering.id), style="green")
+                    if covering
+                    else Text(_("no consent covers them"), style="bold red")
+                )
+            add(
+                f"staff:{person.id}",
+                Candidate("staff", person.full_name, staff_id=person.id),
+                staff_prompt(person),
+                note,
+            )
         attached_guardians = {a.name for a in self.data.actors if a.role == "guardian"}
         for guardian in self.data.guardians:
-            if guardian.name in attached_guardians or (wanted and wanted not in guardian.name.casefold()):
+            if guardian.name in attached_guardians or (
+                wanted and wanted not in guardian.name.casefold()
+            ):
                 continue
             prompt = one_line(guardian.name)
             prompt.stylize("bold")
             prompt.append(f" — {label(ROLE_WORDS, 'guardian')}")
-            add(f"guardian:{guardian.id}", Candidate("guardian", guardian.name, guardian_id=guardian.id),
-                prompt, Text(_("no consent needed"), style="dim"))
+            add(
+                f"guardian:{guardian.id}",
+                Candidate("guardian", guardian.name, guardian_id=guardian.id),
+                prompt,
+                Text(_("no consent needed"), style="dim"),
+            )
         if not any(a.role == "subject" for a in self.data.actors) and (
-                not wanted or wanted in self.detail.subject_name.casefold()):
+            not wanted or wanted in self.detail.subject_name.casefold()
+        ):
             prompt = one_line(self.detail.subject_name)
             prompt.stylize("bold")
             prompt.append(f" — {label(ROLE_WORDS, 'subject')}")
-            add("subject", Candidate("subject", self.detail.subject_name), prompt,
-                Text(_("no consent needed"), style="dim"))
+            add(
+                "subject",
+                Candidate("subject", self.detail.subject_name),
+                prompt,
+                Text(_("no consent needed"), style="dim"),
+            )
         if query.strip():
             name = query.strip()
-            prompt = literal(_("Someone not on the staff named \u201c{name}\u201d").format(name=name))
+            prompt = literal(
+                _("Someone not on the staff named \u201c{name}\u201d").format(name=name)
+            )
             covering = covering_person(self.data.consents, name)
-            note = (Text(_("covered by consent #{id}").format(id=covering.id), style="green")
-                    if covering else Text(_("no consent covers them"), style="bold red"))
+            note = (
+                Text(_("covered by consent #{id}").format(id=covering.id), style="green")
+                if covering
+                else Text(_("no consent covers them"), style="bold red")
+            )
             add("person", Candidate("person", name), prompt, note)
         choices = self.query_one("#actor-choices", OptionList)
         choices.clear_options()
@@ -470,17 +610,24 @@ class AddActorDialog(WritingDialog):
         option = choices.highlighted_option
         candidate = self.candidates.get(option.id or "") if option is not None else None
         if candidate is None or self.shown_query != self.value("#actor-search"):
-            raise FormError(_("Search for the person to add, then choose them in the list."),
-                            "actor-search")
+            raise FormError(
+                _("Search for the person to add, then choose them in the list."), "actor-search"
+            )
         if candidate.kind == "person" and self.person_confirmed != candidate.name:
             self.person_confirmed = candidate.name
-            raise FormError(_("\u201c{name}\u201d is nobody on the staff. Press Enter again to add "
-                              "them by name, or choose someone in the list.").format(name=candidate.name))
+            raise FormError(
+                _(
+                    "\u201c{name}\u201d is nobody on the staff. Press Enter again to add "
+                    "them by name, or choose someone in the list."
+                ).format(name=candidate.name)
+            )
         return candidate
 
     def write(self, store: Store, staff: StaffRef, values: Candidate) -> None:
         log_actors.add_actor(
-            store, staff, self.detail.id,
+            store,
+            staff,
+            self.detail.id,
             staff_id=values.staff_id if values.kind == "staff" else None,
             guardian_id=values.guardian_id if values.kind == "guardian" else None,
             as_subject=values.kind == "subject",
@@ -499,10 +646,15 @@ class RemoveActorDialog(WritingDialog):
         return _("Remove an actor")
 
     def form(self) -> ComposeResult:
-        yield Static(literal(_("{name} will no longer read this log.").format(name=self.actor.name)),
-                     classes="log-dialog-note", markup=False)
-        yield form_row(_("Why"), field(id="remove-reason", max_length=1000,
-                                       placeholder=_("e.g. Ida changed school")))
+        yield Static(
+            literal(_("{name} will no longer read this log.").format(name=self.actor.name)),
+            classes="log-dialog-note",
+            markup=False,
+        )
+        yield form_row(
+            _("Why"),
+            field(id="remove-reason", max_length=1000, placeholder=_("e.g. Ida changed school")),
+        )
 
     def read_form(self) -> str:
         reason = self.value("#remove-reason").strip()

@@ -21,7 +21,12 @@ CONSENT_STATES = {
     "withdrawn": N_("withdrawn"),
     "not_needed": N_("not needed"),
 }
-STATE_STYLES = {"in_force": "green", "expired": "bold red", "withdrawn": "bold red", "not_needed": "dim"}
+STATE_STYLES = {
+    "in_force": "green",
+    "expired": "bold red",
+    "withdrawn": "bold red",
+    "not_needed": "dim",
+}
 METHODS = {"signed_form": N_("signed form"), "digital": N_("digital"), "oral": N_("oral")}
 GIVER_KINDS = {"guardian": N_("guardian"), "subject": N_("the subject")}
 
@@ -45,8 +50,9 @@ def in_force(consents: Iterable[consent.ConsentView]) -> list[consent.ConsentVie
     return [c for c in consents if c.state == "in_force"]
 
 
-def covering_staff(consents: Iterable[consent.ConsentView], staff_id: int,
-                   unit_id: int | None) -> consent.ConsentView | None:
+def covering_staff(
+    consents: Iterable[consent.ConsentView], staff_id: int, unit_id: int | None
+) -> consent.ConsentView | None:
     """The first consent in force that names this member of staff or their unit (R5)."""
     for view in in_force(consents):
         for cover in view.covers:
@@ -55,7 +61,9 @@ def covering_staff(consents: Iterable[consent.ConsentView], staff_id: int,
     return None
 
 
-def covering_person(consents: Iterable[consent.ConsentView], name: str) -> consent.ConsentView | None:
+def covering_person(
+    consents: Iterable[consent.ConsentView], name: str
+) -> consent.ConsentView | None:
     wanted = name.strip().casefold()
     for view in in_force(consents):
         if any(c.person_name and c.person_name.strip().casefold() == wanted for c in view.covers):
@@ -86,14 +94,20 @@ class ActorsData:
 
 def consent_state_cell(view: consent.ConsentView, tz: str) -> Text:
     if view.state == "withdrawn":
-        return Text(_("withdrawn {date}").format(date=date_only(view.withdrawn_at, tz)),
-                    style=STATE_STYLES["withdrawn"])
+        return Text(
+            _("withdrawn {date}").format(date=date_only(view.withdrawn_at, tz)),
+            style=STATE_STYLES["withdrawn"],
+        )
     if view.state == "expired":
-        return Text(_("expired {date}").format(date=date_only(view.expires_at, tz)),
-                    style=STATE_STYLES["expired"])
+        return Text(
+            _("expired {date}").format(date=date_only(view.expires_at, tz)),
+            style=STATE_STYLES["expired"],
+        )
     if view.expires_at is not None:
-        return Text(_("in force to {date}").format(date=date_only(view.expires_at, tz)),
-                    style=STATE_STYLES["in_force"])
+        return Text(
+            _("in force to {date}").format(date=date_only(view.expires_at, tz)),
+            style=STATE_STYLES["in_force"],
+        )
     return state_text("in_force")
 
 

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from relaytui.db import Store
     from relaytui.services.access import StaffRef
 
+
 class CloseLogDialog(LogDialog):
     """Close the log with the basis and the reason written down (R10).
 
@@ -34,10 +35,21 @@ class CloseLogDialog(LogDialog):
 
     AUTO_FOCUS = None
     BINDINGS = [
-        Binding("ctrl+s", "submit", N_("Close log"), id="closing.save", priority=True,
-                tooltip=N_("Check what you wrote, then confirm to close the log.")),
-        Binding("y", "confirm", N_("Yes, close for good"), id="closing.confirm",
-                tooltip=N_("Close the relay log now; it can never be reopened.")),
+        Binding(
+            "ctrl+s",
+            "submit",
+            N_("Close log"),
+            id="closing.save",
+            priority=True,
+            tooltip=N_("Check what you wrote, then confirm to close the log."),
+        ),
+        Binding(
+            "y",
+            "confirm",
+            N_("Yes, close for good"),
+            id="closing.confirm",
+            tooltip=N_("Close the relay log now; it can never be reopened."),
+        ),
     ]
 
     def __init__(self, detail: logs.LogDetail) -> None:
@@ -48,23 +60,36 @@ class CloseLogDialog(LogDialog):
         with Vertical(id="close-dialog", classes="dialog-box"):
             # Outside the scrolling part: the warning stays in view whatever is focused.
             with Vertical(classes="dialog-head"):
-                yield Static(self.title_text(_("Close relay log")), classes="dialog-title",
-                             markup=False)
                 yield Static(
-                    Text(_("A closed relay log is read-only forever and never reopens. If the "
-                           "concern comes back, a new log must be started.")),
-                    id="close-warning", markup=False,
+                    self.title_text(_("Close relay log")), classes="dialog-title", markup=False
+                )
+                yield Static(
+                    Text(
+                        _(
+                            "A closed relay log is read-only forever and never reopens. If the "
+                            "concern comes back, a new log must be started."
+                        )
+                    ),
+                    id="close-warning",
+                    markup=False,
                 )
             with VerticalScroll(classes="dialog-body", id="close-form"):
                 yield Static("", id="close-basis-dk", markup=False)
                 with Vertical(id="close-basis-no"):
                     yield Label(_("Why does the log end?"), classes="dialog-label", markup=False)
                 with Vertical(id="close-consultation-box"):
-                    yield Label(_("The consultation: who was consulted, when, and what they said "
-                                  "(required)"), classes="dialog-label", markup=False)
+                    yield Label(
+                        _(
+                            "The consultation: who was consulted, when, and what they said "
+                            "(required)"
+                        ),
+                        classes="dialog-label",
+                        markup=False,
+                    )
                     yield TextArea(id="close-consultation", classes="dialog-text")
-                yield Label(_("Why is the log closed? (required)"), classes="dialog-label",
-                            markup=False)
+                yield Label(
+                    _("Why is the log closed? (required)"), classes="dialog-label", markup=False
+                )
                 yield Input(id="close-reason", max_length=2000)
             with Vertical(classes="dialog-foot"):
                 with Vertical(id="close-confirm"):
@@ -79,8 +104,12 @@ class CloseLogDialog(LogDialog):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        for widget in ("#close-basis-dk", "#close-basis-no", "#close-consultation-box",
-                       "#close-confirm"):
+        for widget in (
+            "#close-basis-dk",
+            "#close-basis-no",
+            "#close-consultation-box",
+            "#close-confirm",
+        ):
             self.query_one(widget).display = False
         super().on_mount()
 
@@ -89,11 +118,15 @@ class CloseLogDialog(LogDialog):
         needed = inst.country.consultation_needed(level)
         if needed is not None:
             if needed == "colleagues":
-                why = _("At levels 0 and 1 the concern has stayed within your own unit, so you "
-                        "close it after a consultation with your colleagues.")
+                why = _(
+                    "At levels 0 and 1 the concern has stayed within your own unit, so you "
+                    "close it after a consultation with your colleagues."
+                )
             else:
-                why = _("At levels 2 and 3 others work with the child, so you close it after a "
-                        "consultation with the log's actors.")
+                why = _(
+                    "At levels 2 and 3 others work with the child, so you close it after a "
+                    "consultation with the log's actors."
+                )
             text = Text.assemble(_("The log is at level"), " ", level_in_sentence(level), ". ", why)
             basis = self.query_one("#close-basis-dk", Static)
             basis.update(text)
@@ -102,8 +135,15 @@ class CloseLogDialog(LogDialog):
         else:
             # The choices are the country's (R10), so the set is built once the profile is known.
             box = self.query_one("#close-basis-no")
-            await box.mount(RadioSet(*(MarkedRadioButton(Text(_(label)), id=f"close-basis-{basis}")
-                                       for basis, label in inst.country.close_choices), id="close-basis"))
+            await box.mount(
+                RadioSet(
+                    *(
+                        MarkedRadioButton(Text(_(label)), id=f"close-basis-{basis}")
+                        for basis, label in inst.country.close_choices
+                    ),
+                    id="close-basis",
+                )
+            )
             box.display = True
         self._focus_form()
 
@@ -144,8 +184,13 @@ class CloseLogDialog(LogDialog):
         if not basis:
             return _("Say why the log is closed.")
         try:
-            logs.check_closing(self.inst.country, self.detail.level, basis=basis, reason=reason,
-                               consultation=consultation)
+            logs.check_closing(
+                self.inst.country,
+                self.detail.level,
+                basis=basis,
+                reason=reason,
+                consultation=consultation,
+            )
         except DomainError as exc:
             return exc.message
         return None
@@ -174,11 +219,14 @@ class CloseLogDialog(LogDialog):
         confirm = self.query_one("#close-confirm")
         confirm.display = confirming
         if confirming:
-            self.query_one("#close-confirm-text", Static).update(Text(
-                _("Close the relay log about {name} for good? It can never be reopened.").format(
-                    name=self.detail.subject_name),
-                style="bold",
-            ))
+            self.query_one("#close-confirm-text", Static).update(
+                Text(
+                    _(
+                        "Close the relay log about {name} for good? It can never be reopened."
+                    ).format(name=self.detail.subject_name),
+                    style="bold",
+                )
+            )
             self.query_one("#close-no", Button).focus()
         else:
             self._focus_form()
@@ -200,5 +248,6 @@ class CloseLogDialog(LogDialog):
 
     def write(self, store: Store, staff: StaffRef, values: tuple[str, str, str]) -> logs.LogDetail:
         basis, reason, consultation = values
-        return logs.close_log(store, staff, self.detail.id, basis=basis, reason=reason,
-                              consultation=consultation)
+        return logs.close_log(
+            store, staff, self.detail.id, basis=basis, reason=reason, consultation=consultation
+        )

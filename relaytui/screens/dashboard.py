@@ -72,8 +72,13 @@ def attention_width() -> int:
 
 def level_width(country: Profile) -> int:
     """The width of the longest level figure, with the meanings of ``country``."""
-    return max(count_text(0).cell_len + level_badge(level).cell_len + 1
-               + cell_len(country.level_meaning(level)) for level in logs.LEVELS)
+    return max(
+        count_text(0).cell_len
+        + level_badge(level).cell_len
+        + 1
+        + cell_len(country.level_meaning(level))
+        for level in logs.LEVELS
+    )
 
 
 def wide_width(country: Profile) -> int:
@@ -87,12 +92,29 @@ class Figure(Static, can_focus=True):
     """One figure: a count and what it counts. Enter opens the list of those logs."""
 
     BINDINGS = [
-        Binding("enter", "choose", N_("Show these logs"), id="dashboard.open",
-                tooltip=N_("Open the log list filtered to the logs behind this figure.")),
-        Binding("down,right", "app.focus_next", N_("Next figure"), id="dashboard.next",
-                show=False, tooltip=N_("Move to the next figure.")),
-        Binding("up,left", "app.focus_previous", N_("Previous figure"),
-                id="dashboard.previous", show=False, tooltip=N_("Move to the previous figure.")),
+        Binding(
+            "enter",
+            "choose",
+            N_("Show these logs"),
+            id="dashboard.open",
+            tooltip=N_("Open the log list filtered to the logs behind this figure."),
+        ),
+        Binding(
+            "down,right",
+            "app.focus_next",
+            N_("Next figure"),
+            id="dashboard.next",
+            show=False,
+            tooltip=N_("Move to the next figure."),
+        ),
+        Binding(
+            "up,left",
+            "app.focus_previous",
+            N_("Previous figure"),
+            id="dashboard.previous",
+            show=False,
+            tooltip=N_("Move to the previous figure."),
+        ),
     ]
 
     class Chosen(Message):
@@ -129,13 +151,23 @@ def scope_figures(scope: Scope, country: Profile) -> list[Figure]:
     found = []
     for level in logs.LEVELS:
         label = Text.assemble(level_badge(level), " ", country.level_meaning(level))
-        found.append(Figure(label, figures.logs_per_level.get(level, 0),
-                            replace(base, level=level),
-                            id=f"{prefix}-level-{level}"))
+        found.append(
+            Figure(
+                label,
+                figures.logs_per_level.get(level, 0),
+                replace(base, level=level),
+                id=f"{prefix}-level-{level}",
+            )
+        )
     for field, words, attention in ATTENTION_FIGURES:
-        found.append(Figure(Text(_(words)), getattr(figures, field),
-                            replace(base, attention=attention),
-                            id=f"{prefix}-{field.replace('_', '-')}"))
+        found.append(
+            Figure(
+                Text(_(words)),
+                getattr(figures, field),
+                replace(base, attention=attention),
+                id=f"{prefix}-{field.replace('_', '-')}",
+            )
+        )
     return found
 
 
@@ -143,8 +175,7 @@ class DashboardScreen(RelayScreen):
     """My figures, and a leader's unit figures; Enter on a figure opens the list behind it."""
 
     BINDINGS = [
-        Binding("r", "refresh", N_("Refresh"), id="dashboard.refresh",
-                tooltip=N_("Count again.")),
+        Binding("r", "refresh", N_("Refresh"), id="dashboard.refresh", tooltip=N_("Count again.")),
     ]
 
     class Loaded(Message):
@@ -195,7 +226,9 @@ class DashboardScreen(RelayScreen):
     def _load(self, store: Store, staff: StaffRef) -> None:
         inst = installation.read(store)
         scopes = [Scope(dashboard.my_figures(store, staff), None)]
-        scopes.extend(Scope(figures, figures.unit_id) for figures in dashboard.unit_figures(store, staff))
+        scopes.extend(
+            Scope(figures, figures.unit_id) for figures in dashboard.unit_figures(store, staff)
+        )
         self.post_message(self.Loaded(DashboardData(inst, tuple(scopes))))
 
     def worker_failed(self, worker: Worker, message: str) -> None:
@@ -219,21 +252,31 @@ class DashboardScreen(RelayScreen):
                 else:
                     title = _("Logs in {unit}").format(unit=scope.figures.scope)
                 figures = scope_figures(scope, data.inst.country)
-                levels, attention = figures[: len(logs.LEVELS)], figures[len(logs.LEVELS):]
+                levels, attention = figures[: len(logs.LEVELS)], figures[len(logs.LEVELS) :]
                 grid = Grid(
-                    Vertical(Static(_("By level"), classes="dashboard-column-title",
-                                    markup=False), *levels, classes="dashboard-column"),
-                    Vertical(Static(_("Needs attention"), classes="dashboard-column-title",
-                                    markup=False), *attention, classes="dashboard-column"),
+                    Vertical(
+                        Static(_("By level"), classes="dashboard-column-title", markup=False),
+                        *levels,
+                        classes="dashboard-column",
+                    ),
+                    Vertical(
+                        Static(
+                            _("Needs attention"), classes="dashboard-column-title", markup=False
+                        ),
+                        *attention,
+                        classes="dashboard-column",
+                    ),
                     classes="dashboard-grid",
                 )
                 # Side by side (see _fit), the levels' long meanings get the rest.
                 grid.styles.grid_columns = ("1fr", str(attention_width()))
-                blocks.append(Vertical(
-                    Static(Text(title), classes="dashboard-scope-title", markup=False),
-                    grid,
-                    classes="dashboard-scope",
-                ))
+                blocks.append(
+                    Vertical(
+                        Static(Text(title), classes="dashboard-scope-title", markup=False),
+                        grid,
+                        classes="dashboard-scope",
+                    )
+                )
             await body.mount_all(blocks)
         target = None
         if focused is not None:

@@ -49,17 +49,26 @@ class Responsible:
 
 
 ROLE_WORDS = {
-    "holder": N_("holder"), "coordinator": N_("coordinator"), "leader": N_("leader"), "actor": N_("actor"),
-    "guardian": N_("guardian"), "subject": N_("subject"), "other": N_("other"),
+    "holder": N_("holder"),
+    "coordinator": N_("coordinator"),
+    "leader": N_("leader"),
+    "actor": N_("actor"),
+    "guardian": N_("guardian"),
+    "subject": N_("subject"),
+    "other": N_("other"),
 }
 
 
-def responsible_choices(detail: logs.LogDetail,
-                        actors: Iterable[log_actors.ActorView]) -> tuple[Responsible, ...]:
+def responsible_choices(
+    detail: logs.LogDetail, actors: Iterable[log_actors.ActorView]
+) -> tuple[Responsible, ...]:
     """The holder and the actors, as the add-effort form offers them (R12). Staff are chosen
     as themselves; a guardian or another person reading along is written in by name."""
-    choices = [Responsible(_("{name} (holder)").format(name=detail.holder.holder_name),
-                           staff_id=detail.holder_id)]
+    choices = [
+        Responsible(
+            _("{name} (holder)").format(name=detail.holder.holder_name), staff_id=detail.holder_id
+        )
+    ]
     for actor in actors:
         if actor.staff_id is not None:
             if actor.staff_id == detail.holder_id:
@@ -67,8 +76,9 @@ def responsible_choices(detail: logs.LogDetail,
             what = actor.profession or label(ROLE_WORDS, actor.role)
             choices.append(Responsible(f"{actor.name} ({what})", staff_id=actor.staff_id))
         elif actor.name:
-            choices.append(Responsible(f"{actor.name} ({label(ROLE_WORDS, actor.role)})",
-                                       text=actor.name))
+            choices.append(
+                Responsible(f"{actor.name} ({label(ROLE_WORDS, actor.role)})", text=actor.name)
+            )
     return tuple(choices)
 
 
@@ -97,11 +107,20 @@ def responsible_rows(choices: Sequence[Responsible], start: int, typed: str = ""
     typed instead, which is open only while "someone else" is chosen."""
     options = [(Text(_("Someone else: type who below")), SOMEONE_ELSE)]
     options += [(literal(choice.label), index) for index, choice in enumerate(choices)]
-    yield form_row(_("Responsible"), Choice(options, value=start, allow_blank=False,
-                                            id="effort-responsible", compact=True))
-    yield form_row(_("Or type who"), field(typed, id="effort-responsible-text", max_length=200,
-                                           placeholder=_("e.g. mother, the home"),
-                                           disabled=start != SOMEONE_ELSE))
+    yield form_row(
+        _("Responsible"),
+        Choice(options, value=start, allow_blank=False, id="effort-responsible", compact=True),
+    )
+    yield form_row(
+        _("Or type who"),
+        field(
+            typed,
+            id="effort-responsible-text",
+            max_length=200,
+            placeholder=_("e.g. mother, the home"),
+            disabled=start != SOMEONE_ELSE,
+        ),
+    )
 
 
 def read_responsible(dialog: FormDialog, choices: Sequence[Responsible]) -> tuple[int | None, str]:
@@ -111,8 +130,12 @@ def read_responsible(dialog: FormDialog, choices: Sequence[Responsible]) -> tupl
         text = dialog.value("#effort-responsible-text").strip()
         if not text:
             raise FormError(
-                _("Name who is responsible: an actor, the holder, or someone in the home such "
-                  "as 'mother'."), "effort-responsible-text")
+                _(
+                    "Name who is responsible: an actor, the holder, or someone in the home such "
+                    "as 'mother'."
+                ),
+                "effort-responsible-text",
+            )
         return None, text
     picked = choices[choice]
     return picked.staff_id, picked.text
@@ -146,15 +169,29 @@ class AddEffortDialog(WritingDialog):
         return _("Add an effort")
 
     def form(self) -> ComposeResult:
-        yield form_row(_("What is done"), field(id="effort-what", max_length=2000,
-                                                placeholder=_("e.g. Ida is picked up by 15:00")))
+        yield form_row(
+            _("What is done"),
+            field(
+                id="effort-what", max_length=2000, placeholder=_("e.g. Ida is picked up by 15:00")
+            ),
+        )
         yield WritingHints(id="effort-what-hints")
         yield from responsible_rows(self.choices, default_responsible(self.choices))
-        yield form_row(_("Starts on"), field(self.today.isoformat(), id="effort-starts",
-                                             max_length=10, placeholder="YYYY-MM-DD"))
-        yield form_row(_("Evaluate on"), field(first_evaluation(self.today).isoformat(),
-                                               id="effort-evaluate", max_length=10,
-                                               placeholder="YYYY-MM-DD"))
+        yield form_row(
+            _("Starts on"),
+            field(
+                self.today.isoformat(), id="effort-starts", max_length=10, placeholder="YYYY-MM-DD"
+            ),
+        )
+        yield form_row(
+            _("Evaluate on"),
+            field(
+                first_evaluation(self.today).isoformat(),
+                id="effort-evaluate",
+                max_length=10,
+                placeholder="YYYY-MM-DD",
+            ),
+        )
 
     @on(Select.Changed, "#effort-responsible")
     def _responsible_changed(self, event: Select.Changed) -> None:
@@ -172,19 +209,32 @@ class AddEffortDialog(WritingDialog):
         if not what:
             raise FormError(_("Say what will be done."), "effort-what")
         staff_id, text = read_responsible(self, self.choices)
-        starts = read_date(self.value("#effort-starts"),
-                           _("Type the start date as YYYY-MM-DD, for example {example}."),
-                           example=self.today, field="effort-starts")
-        evaluate = read_date(self.value("#effort-evaluate"),
-                             _("Type the evaluation date as YYYY-MM-DD, for example {example}."),
-                             example=self.today, field="effort-evaluate")
+        starts = read_date(
+            self.value("#effort-starts"),
+            _("Type the start date as YYYY-MM-DD, for example {example}."),
+            example=self.today,
+            field="effort-starts",
+        )
+        evaluate = read_date(
+            self.value("#effort-evaluate"),
+            _("Type the evaluation date as YYYY-MM-DD, for example {example}."),
+            example=self.today,
+            field="effort-evaluate",
+        )
         assert starts is not None and evaluate is not None
         return NewEffort(what, staff_id, text, starts, evaluate)
 
     def write(self, store: Store, staff: StaffRef, values: NewEffort) -> None:
-        efforts.add_effort(store, staff, self.log_id, what=values.what, starts_on=values.starts_on,
-                           evaluate_on=values.evaluate_on, responsible_staff_id=values.staff_id,
-                           responsible_text=values.text)
+        efforts.add_effort(
+            store,
+            staff,
+            self.log_id,
+            what=values.what,
+            starts_on=values.starts_on,
+            evaluate_on=values.evaluate_on,
+            responsible_staff_id=values.staff_id,
+            responsible_text=values.text,
+        )
 
 
 @dataclass(frozen=True)
@@ -202,17 +252,29 @@ def effort_summary(effort: efforts.EffortView) -> Text:
     text = one_line(effort.what)
     text.stylize("bold")
     text.append("\n")
-    text.append_text(literal(_("Responsible: {who}. Evaluate on {date}. Status: {status}.").format(
-        who=effort.responsible, date=day(effort.evaluate_on),
-        status=_("overdue") if effort.overdue else label(EFFORT_STATUS, effort.status))))
+    text.append_text(
+        literal(
+            _("Responsible: {who}. Evaluate on {date}. Status: {status}.").format(
+                who=effort.responsible,
+                date=day(effort.evaluate_on),
+                status=_("overdue") if effort.overdue else label(EFFORT_STATUS, effort.status),
+            )
+        )
+    )
     return text
 
 
 class EvaluateEffortDialog(WritingDialog):
     """What the evaluation found, and either the next evaluation date or the end (R12)."""
 
-    def __init__(self, effort: efforts.EffortView, today: date, *, end: bool = False,
-                 on_stale: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        effort: efforts.EffortView,
+        today: date,
+        *,
+        end: bool = False,
+        on_stale: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(on_stale=on_stale)
         self.effort = effort
         self.today = today
@@ -222,14 +284,26 @@ class EvaluateEffortDialog(WritingDialog):
         return _("End the effort") if self.end else _("Evaluate the effort")
 
     def form(self) -> ComposeResult:
-        yield Static(effort_summary(self.effort), id="evaluation-item", classes="log-dialog-note",
-                     markup=False)
-        yield form_row(_("What was found"), field(id="evaluation-text", max_length=4000,
-                                                  placeholder=_("What worked, what did not")))
-        yield form_row(_("End the effort"), MarkedCheckbox(_("yes, it ends now"), self.end,
-                                                     id="evaluation-end", compact=True))
-        yield form_row(_("Next evaluation"), field(id="evaluation-next", max_length=10,
-                                                   placeholder="YYYY-MM-DD", disabled=self.end))
+        yield Static(
+            effort_summary(self.effort),
+            id="evaluation-item",
+            classes="log-dialog-note",
+            markup=False,
+        )
+        yield form_row(
+            _("What was found"),
+            field(
+                id="evaluation-text", max_length=4000, placeholder=_("What worked, what did not")
+            ),
+        )
+        yield form_row(
+            _("End the effort"),
+            MarkedCheckbox(_("yes, it ends now"), self.end, id="evaluation-end", compact=True),
+        )
+        yield form_row(
+            _("Next evaluation"),
+            field(id="evaluation-next", max_length=10, placeholder="YYYY-MM-DD", disabled=self.end),
+        )
 
     @on(Checkbox.Changed, "#evaluation-end")
     def _end_changed(self, event: Checkbox.Changed) -> None:
@@ -242,19 +316,37 @@ class EvaluateEffortDialog(WritingDialog):
         end = self.query_one("#evaluation-end", Checkbox).value
         next_on = None
         if not end:
-            next_on = read_date(self.value("#evaluation-next"),
-                                _("Type the next evaluation date as YYYY-MM-DD, for example "
-                                  "{example}, or end the effort."),
-                                example=self.today, field="evaluation-next")
+            next_on = read_date(
+                self.value("#evaluation-next"),
+                _(
+                    "Type the next evaluation date as YYYY-MM-DD, for example "
+                    "{example}, or end the effort."
+                ),
+                example=self.today,
+                field="evaluation-next",
+            )
         return EvaluationForm(text, next_on, end)
 
     def write(self, store: Store, staff: StaffRef, values: EvaluationForm) -> None:
-        efforts.evaluate_effort(store, staff, self.effort.id, version=self.effort.version,
-                                text=values.text, next_evaluate_on=values.next_on, end=values.end)
+        efforts.evaluate_effort(
+            store,
+            staff,
+            self.effort.id,
+            version=self.effort.version,
+            text=values.text,
+            next_evaluate_on=values.next_on,
+            end=values.end,
+        )
 
     def reread(self, store: Store, staff: StaffRef) -> efforts.EffortView | None:
-        return next((e for e in efforts.list_efforts(store, staff, self.effort.log_id)
-                     if e.id == self.effort.id), None)
+        return next(
+            (
+                e
+                for e in efforts.list_efforts(store, staff, self.effort.log_id)
+                if e.id == self.effort.id
+            ),
+            None,
+        )
 
     def refreshed(self, fresh: efforts.EffortView | None) -> None:
         if fresh is not None:
@@ -267,17 +359,21 @@ def goal_summary(goal: efforts.GoalView) -> Text:
     text = one_line(goal.text)
     text.stylize("bold")
     text.append("\n")
-    text.append(_("Evaluate on {date}. Status: {status}.").format(
-        date=day(goal.evaluate_on),
-        status=_("overdue") if goal.overdue else label(GOAL_STATUS, goal.status)))
+    text.append(
+        _("Evaluate on {date}. Status: {status}.").format(
+            date=day(goal.evaluate_on),
+            status=_("overdue") if goal.overdue else label(GOAL_STATUS, goal.status),
+        )
+    )
     return text
 
 
 class EvaluateGoalDialog(WritingDialog):
     """Was the goal reached, dropped, or does it continue to a new evaluation date?"""
 
-    def __init__(self, goal: efforts.GoalView, today: date, *,
-                 on_stale: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self, goal: efforts.GoalView, today: date, *, on_stale: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(on_stale=on_stale)
         self.goal = goal
         self.today = today
@@ -286,15 +382,29 @@ class EvaluateGoalDialog(WritingDialog):
         return _("Evaluate the goal")
 
     def form(self) -> ComposeResult:
-        yield Static(goal_summary(self.goal), id="evaluation-item", classes="log-dialog-note",
-                     markup=False)
-        yield form_row(_("What was found"), field(id="evaluation-text", max_length=4000,
-                                                  placeholder=_("How far the goal was reached")))
-        yield form_row(_("Outcome"), Choice([(Text(_(word)), code) for code, word in GOAL_OUTCOMES],
-                                            value="active", allow_blank=False,
-                                            id="evaluation-outcome", compact=True))
-        yield form_row(_("Next evaluation"), field(id="evaluation-next", max_length=10,
-                                                   placeholder=_("YYYY-MM-DD, or empty")))
+        yield Static(
+            goal_summary(self.goal), id="evaluation-item", classes="log-dialog-note", markup=False
+        )
+        yield form_row(
+            _("What was found"),
+            field(
+                id="evaluation-text", max_length=4000, placeholder=_("How far the goal was reached")
+            ),
+        )
+        yield form_row(
+            _("Outcome"),
+            Choice(
+                [(Text(_(word)), code) for code, word in GOAL_OUTCOMES],
+                value="active",
+                allow_blank=False,
+                id="evaluation-outcome",
+                compact=True,
+            ),
+        )
+        yield form_row(
+            _("Next evaluation"),
+            field(id="evaluation-next", max_length=10, placeholder=_("YYYY-MM-DD, or empty")),
+        )
 
     @on(Select.Changed, "#evaluation-outcome")
     def _outcome_changed(self, event: Select.Changed) -> None:
@@ -307,19 +417,34 @@ class EvaluateGoalDialog(WritingDialog):
         status = str(self.query_one("#evaluation-outcome", Select).value)
         next_on = None
         if status == "active":
-            next_on = read_date(self.value("#evaluation-next"),
-                                _("Type the next evaluation date as YYYY-MM-DD, for example "
-                                  "{example}, or leave it empty."),
-                                required=False, example=self.today, field="evaluation-next")
+            next_on = read_date(
+                self.value("#evaluation-next"),
+                _(
+                    "Type the next evaluation date as YYYY-MM-DD, for example "
+                    "{example}, or leave it empty."
+                ),
+                required=False,
+                example=self.today,
+                field="evaluation-next",
+            )
         return EvaluationForm(text, next_on, status=status)
 
     def write(self, store: Store, staff: StaffRef, values: EvaluationForm) -> None:
-        efforts.evaluate_goal(store, staff, self.goal.id, version=self.goal.version, text=values.text,
-                              status=values.status, next_evaluate_on=values.next_on)
+        efforts.evaluate_goal(
+            store,
+            staff,
+            self.goal.id,
+            version=self.goal.version,
+            text=values.text,
+            status=values.status,
+            next_evaluate_on=values.next_on,
+        )
 
     def reread(self, store: Store, staff: StaffRef) -> efforts.GoalView | None:
-        return next((g for g in efforts.list_goals(store, staff, self.goal.log_id)
-                     if g.id == self.goal.id), None)
+        return next(
+            (g for g in efforts.list_goals(store, staff, self.goal.log_id) if g.id == self.goal.id),
+            None,
+        )
 
     def refreshed(self, fresh: efforts.GoalView | None) -> None:
         if fresh is not None:
@@ -347,20 +472,33 @@ class AddGoalDialog(WritingDialog):
         return _("Add a goal")
 
     def form(self) -> ComposeResult:
-        yield form_row(_("Goal"), field(id="goal-text", max_length=2000,
-                                        placeholder=_("e.g. Ida eats breakfast before daycare")))
-        yield form_row(_("Evaluate on"), field(id="goal-evaluate", max_length=10,
-                                               placeholder=_("YYYY-MM-DD, or empty")))
+        yield form_row(
+            _("Goal"),
+            field(
+                id="goal-text",
+                max_length=2000,
+                placeholder=_("e.g. Ida eats breakfast before daycare"),
+            ),
+        )
+        yield form_row(
+            _("Evaluate on"),
+            field(id="goal-evaluate", max_length=10, placeholder=_("YYYY-MM-DD, or empty")),
+        )
 
     def read_form(self) -> NewGoal:
         text = self.value("#goal-text").strip()
         if not text:
             raise FormError(_("Describe the goal."), "goal-text")
-        evaluate = read_date(self.value("#goal-evaluate"),
-                             _("Type the evaluation date as YYYY-MM-DD, for example {example}, "
-                               "or leave it empty."), required=False, example=self.today,
-                             field="goal-evaluate")
+        evaluate = read_date(
+            self.value("#goal-evaluate"),
+            _("Type the evaluation date as YYYY-MM-DD, for example {example}, or leave it empty."),
+            required=False,
+            example=self.today,
+            field="goal-evaluate",
+        )
         return NewGoal(text, evaluate)
 
     def write(self, store: Store, staff: StaffRef, values: NewGoal) -> None:
-        efforts.add_goal(store, staff, self.log_id, text=values.text, evaluate_on=values.evaluate_on)
+        efforts.add_goal(
+            store, staff, self.log_id, text=values.text, evaluate_on=values.evaluate_on
+        )

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 
 def person_line(person: accounts.StaffView) -> Text:
-    """"Carl Dahl — teacher, Østre School": one person found by the search, as text."""
+    """ "Carl Dahl — teacher, Østre School": one person found by the search, as text."""
     text = Text(person.full_name, style="bold")
     what = ", ".join(part for part in (person.profession, person.unit_name or "") if part)
     if what:
@@ -53,10 +53,22 @@ class ProposeHandoverDialog(LogDialog):
 
     AUTO_FOCUS = "#handover-search"
     BINDINGS = [
-        Binding("ctrl+s", "submit", N_("Propose handover"), id="handover.propose", priority=True,
-                tooltip=N_("Propose the chosen person as the new holder.")),
-        Binding("down", "to_results", N_("To the list"), id="handover.to_results", show=False,
-                tooltip=N_("Move from the search field to the people found.")),
+        Binding(
+            "ctrl+s",
+            "submit",
+            N_("Propose handover"),
+            id="handover.propose",
+            priority=True,
+            tooltip=N_("Propose the chosen person as the new holder."),
+        ),
+        Binding(
+            "down",
+            "to_results",
+            N_("To the list"),
+            id="handover.to_results",
+            show=False,
+            tooltip=N_("Move from the search field to the people found."),
+        ),
     ]
 
     def __init__(self, detail: logs.LogDetail) -> None:
@@ -75,19 +87,26 @@ class ProposeHandoverDialog(LogDialog):
     def compose(self) -> ComposeResult:
         with Vertical(id="handover-dialog", classes="dialog-box"):
             with Vertical(classes="dialog-head"):
-                yield Static(self.title_text(_(self.HEADING)), classes="dialog-title",
-                             markup=False)
+                yield Static(self.title_text(_(self.HEADING)), classes="dialog-title", markup=False)
                 yield Static(_(self.INTRO), id="handover-until", markup=False)
             with VerticalScroll(classes="dialog-body"):
                 yield Label(_(self.PERSON_LABEL), classes="dialog-label", markup=False)
-                yield Input(id="handover-search", max_length=100, compact=True,
-                            placeholder=_("e.g. Carl or teacher"))
+                yield Input(
+                    id="handover-search",
+                    max_length=100,
+                    compact=True,
+                    placeholder=_("e.g. Carl or teacher"),
+                )
                 yield OptionList(id="handover-people", compact=True)
                 yield Static("", id="handover-chosen", markup=False)
                 yield Static("", id="handover-transition", classes="dialog-hint", markup=False)
                 yield Label(_(self.MESSAGE_LABEL), classes="dialog-label", markup=False)
-                yield Input(id="handover-message", max_length=2000, compact=True,
-                            placeholder=_(self.MESSAGE_HINT))
+                yield Input(
+                    id="handover-message",
+                    max_length=2000,
+                    compact=True,
+                    placeholder=_(self.MESSAGE_HINT),
+                )
             with Vertical(classes="dialog-foot"):
                 yield Static("", classes="dialog-error", markup=False)
                 with Horizontal(classes="dialog-buttons"):
@@ -98,8 +117,12 @@ class ProposeHandoverDialog(LogDialog):
     def ready(self, inst: installation.Installation, extra: Any) -> None:
         self._show_chosen()
         if self.detail.pending_handover_id is not None:
-            self.show_error(_("A handover of this log already waits for an answer. Withdraw it "
-                              "in the handover inbox (F4) before proposing another."))
+            self.show_error(
+                _(
+                    "A handover of this log already waits for an answer. Withdraw it "
+                    "in the handover inbox (F4) before proposing another."
+                )
+            )
         self._search(self.store, self.staff, self.query_one("#handover-search", Input).value)
 
     # --- searching, in a thread ----------------------------------------------------------
@@ -121,8 +144,9 @@ class ProposeHandoverDialog(LogDialog):
         options = self.query_one("#handover-people", OptionList)
         options.clear_options()
         if not people:
-            options.add_option(Option(Text(_("Nobody found. Try another name or profession.")),
-                                      disabled=True))
+            options.add_option(
+                Option(Text(_("Nobody found. Try another name or profession.")), disabled=True)
+            )
             return
         options.add_options(Option(person_line(person), id=str(person.id)) for person in people)
 
@@ -158,19 +182,26 @@ class ProposeHandoverDialog(LogDialog):
         hint = self.query_one("#handover-transition", Static)
         person = self.chosen
         if person is None:
-            chosen.update(Text(_("Nobody chosen yet: pick a person from the list with Enter."),
-                               style="italic"))
+            chosen.update(
+                Text(
+                    _("Nobody chosen yet: pick a person from the list with Enter."), style="italic"
+                )
+            )
             hint.display = False
             return
         chosen.update(Text.assemble(_("New holder:"), " ", person_line(person)))
         if person.unit_id != self.detail.unit_id:
             unit = person.unit_name or _("no unit")
-            hint.update(Text(
-                _("{name} works at {unit}, another unit than this log's. Handing over to another "
-                  "unit is a transition: it needs a consent to share the log with "
-                  "{unit}, recorded under Actors and consent. Without it the handover is "
-                  "refused.").format(name=person.full_name, unit=unit)
-            ))
+            hint.update(
+                Text(
+                    _(
+                        "{name} works at {unit}, another unit than this log's. Handing over to another "
+                        "unit is a transition: it needs a consent to share the log with "
+                        "{unit}, recorded under Actors and consent. Without it the handover is "
+                        "refused."
+                    ).format(name=person.full_name, unit=unit)
+                )
+            )
             hint.display = True
         else:
             hint.display = False
@@ -186,20 +217,28 @@ class ProposeHandoverDialog(LogDialog):
         person = self.chosen
         if person is None:
             self.query_one("#handover-search", Input).focus()
-            raise FormError(_("Choose the new holder first: type part of a name or a profession, "
-                              "then pick the person from the list with Enter."))
+            raise FormError(
+                _(
+                    "Choose the new holder first: type part of a name or a profession, "
+                    "then pick the person from the list with Enter."
+                )
+            )
         return person, self.query_one("#handover-message", Input).value
 
-    def write(self, store: Store, staff: StaffRef,
-              values: tuple[accounts.StaffView, str]) -> handover.HandoverView:
+    def write(
+        self, store: Store, staff: StaffRef, values: tuple[accounts.StaffView, str]
+    ) -> handover.HandoverView:
         person, message = values
-        return handover.propose(store, staff, self.detail.id, to_staff_id=person.id, message=message)
+        return handover.propose(
+            store, staff, self.detail.id, to_staff_id=person.id, message=message
+        )
 
     def written(self, result: object) -> None:
         if isinstance(result, handover.HandoverView):
             self.app.notify(
                 _("Handover proposed to {name}. You stay the holder until they accept.").format(
-                    name=result.to_name),
+                    name=result.to_name
+                ),
                 markup=False,
             )
         super().written(result)

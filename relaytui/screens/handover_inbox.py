@@ -68,10 +68,21 @@ class AnswerDialog(WritingDialog, inherit_bindings=False):
     AUTO_FOCUS = "#answer-message"
     BINDINGS = [
         *Screen.BINDINGS,
-        Binding("escape", "cancel", N_("Cancel"), id="handover.dialog.cancel",
-                tooltip=N_("Close the dialog without changing anything.")),
-        Binding("ctrl+s", "answer", N_("Answer"), id="handover.answer", priority=True,
-                tooltip=N_("Send the answer.")),
+        Binding(
+            "escape",
+            "cancel",
+            N_("Cancel"),
+            id="handover.dialog.cancel",
+            tooltip=N_("Close the dialog without changing anything."),
+        ),
+        Binding(
+            "ctrl+s",
+            "answer",
+            N_("Answer"),
+            id="handover.answer",
+            priority=True,
+            tooltip=N_("Send the answer."),
+        ),
     ]
 
     def __init__(self, view: handover.HandoverView, *, accept: bool) -> None:
@@ -83,37 +94,54 @@ class AnswerDialog(WritingDialog, inherit_bindings=False):
         view = self.view
         what = _("Accept the handover") if self.accept else _("Decline the handover")
         with Vertical(classes="handover-dialog-box"):
-            yield Static(Text.assemble((what, "bold"), " — ", view.subject_name,
-                                       f" ({view.national_number_masked})"),
-                         classes="handover-dialog-title", markup=False)
+            yield Static(
+                Text.assemble(
+                    (what, "bold"), " — ", view.subject_name, f" ({view.national_number_masked})"
+                ),
+                classes="handover-dialog-title",
+                markup=False,
+            )
             proposal = Text.assemble(
-                _("{name} ({unit}) proposes that you hold the relay log about {subject}, now at "
-                  "level").format(name=view.from_name, unit=view.from_unit or NOTHING,
-                                  subject=view.subject_name),
-                " ", level_in_sentence(view.level), ".",
+                _(
+                    "{name} ({unit}) proposes that you hold the relay log about {subject}, now at "
+                    "level"
+                ).format(
+                    name=view.from_name, unit=view.from_unit or NOTHING, subject=view.subject_name
+                ),
+                " ",
+                level_in_sentence(view.level),
+                ".",
             )
             if view.message:
                 proposal.append("\n" + _("Their message:") + " ")
                 proposal.append(view.message, style="italic")
             yield Static(proposal, id="answer-proposal", markup=False)
             if self.accept:
-                meaning = _("When you accept, you are the holder from this moment: the one "
-                            "responsible, and the only one who writes in the log.")
+                meaning = _(
+                    "When you accept, you are the holder from this moment: the one "
+                    "responsible, and the only one who writes in the log."
+                )
                 label = _("Message to {name} (optional)").format(name=view.from_name)
                 ok = _("Accept")
             else:
-                meaning = _("Declining leaves everything as it was: {name} stays the holder.").format(
-                    name=view.from_name)
+                meaning = _(
+                    "Declining leaves everything as it was: {name} stays the holder."
+                ).format(name=view.from_name)
                 label = _("Why do you decline? (required, {name} reads it)").format(
-                    name=view.from_name)
+                    name=view.from_name
+                )
                 ok = _("Decline")
             yield Static(meaning, id="answer-meaning", markup=False)
             yield Label(label, classes="handover-dialog-label", markup=False)
             yield Input(id="answer-message", max_length=2000)
             yield Static("", classes="handover-dialog-error", markup=False)
             with Horizontal(classes="handover-dialog-buttons"):
-                yield Button(ok, id="answer-ok", variant="primary" if self.accept else "warning",
-                             classes="handover-dialog-ok dialog-submit")
+                yield Button(
+                    ok,
+                    id="answer-ok",
+                    variant="primary" if self.accept else "warning",
+                    classes="handover-dialog-ok dialog-submit",
+                )
                 yield Button(_("Cancel"), classes="handover-dialog-cancel")
         yield KeyFooter()
 
@@ -168,8 +196,7 @@ DECLINED = "handovers-declined"
 COLUMNS = {
     TO_ME: (N_("Subject"), N_("No."), N_("Level"), N_("From"), N_("Proposed"), N_("Message")),
     FROM_ME: (N_("Subject"), N_("No."), N_("Level"), N_("To"), N_("Proposed"), N_("Message")),
-    DECLINED: (N_("Subject"), N_("No."), N_("Level"), N_("Declined by"), N_("Answered"),
-               N_("Why")),
+    DECLINED: (N_("Subject"), N_("No."), N_("Level"), N_("Declined by"), N_("Answered"), N_("Why")),
     LATE: (N_("Subject"), N_("No."), N_("Level"), N_("From"), N_("To"), N_("Proposed")),
 }
 
@@ -180,19 +207,48 @@ class HandoverInboxScreen(RelayScreen):
     the unit (R8)."""
 
     BINDINGS = [
-        Binding("a", "accept", N_("Accept"), id="handovers.accept",
-                tooltip=N_("Accept the chosen handover: you become the holder.")),
-        Binding("d", "decline", N_("Decline"), id="handovers.decline",
-                tooltip=N_("Decline the chosen handover, with a message to the holder.")),
-        Binding("w", "withdraw", N_("Withdraw"), id="handovers.withdraw",
-                tooltip=N_("Take back a handover you proposed.")),
-        Binding("x", "dismiss_declined", N_("Dismiss"), id="handovers.dismiss",
-                tooltip=N_("You have read why your handover was declined: remove it from the "
-                           "list.")),
-        Binding("o", "open_log", N_("Open log"), id="handovers.open_log",
-                tooltip=N_("Open the relay log of the chosen handover.")),
-        Binding("r", "refresh", N_("Refresh"), id="handovers.refresh",
-                tooltip=N_("Load the handovers again.")),
+        Binding(
+            "a",
+            "accept",
+            N_("Accept"),
+            id="handovers.accept",
+            tooltip=N_("Accept the chosen handover: you become the holder."),
+        ),
+        Binding(
+            "d",
+            "decline",
+            N_("Decline"),
+            id="handovers.decline",
+            tooltip=N_("Decline the chosen handover, with a message to the holder."),
+        ),
+        Binding(
+            "w",
+            "withdraw",
+            N_("Withdraw"),
+            id="handovers.withdraw",
+            tooltip=N_("Take back a handover you proposed."),
+        ),
+        Binding(
+            "x",
+            "dismiss_declined",
+            N_("Dismiss"),
+            id="handovers.dismiss",
+            tooltip=N_("You have read why your handover was declined: remove it from the list."),
+        ),
+        Binding(
+            "o",
+            "open_log",
+            N_("Open log"),
+            id="handovers.open_log",
+            tooltip=N_("Open the relay log of the chosen handover."),
+        ),
+        Binding(
+            "r",
+            "refresh",
+            N_("Refresh"),
+            id="handovers.refresh",
+            tooltip=N_("Load the handovers again."),
+        ),
     ]
 
     class Loaded(Message):
@@ -204,30 +260,62 @@ class HandoverInboxScreen(RelayScreen):
         super().__init__()
         self.data: InboxData | None = None
         self._rows: dict[str, dict[str, handover.HandoverView]] = {
-            TO_ME: {}, FROM_ME: {}, DECLINED: {}, LATE: {}}
+            TO_ME: {},
+            FROM_ME: {},
+            DECLINED: {},
+            LATE: {},
+        }
 
     def compose(self) -> ComposeResult:
         yield Static(_("Handovers"), id="handovers-title", markup=False)
         with VerticalScroll(id="handovers-body"):
-            yield Static(_("Waiting for your answer"), id=f"{TO_ME}-heading",
-                         classes="handovers-heading", markup=False)
+            yield Static(
+                _("Waiting for your answer"),
+                id=f"{TO_ME}-heading",
+                classes="handovers-heading",
+                markup=False,
+            )
             yield FittedTable(id=TO_ME, cursor_type="row", classes="handovers-table")
-            yield Static(_("Nothing waits for your answer."), id=f"{TO_ME}-empty",
-                         classes="handovers-empty", markup=False)
-            yield Static(_("Proposed by you, waiting for the answer"), id=f"{FROM_ME}-heading",
-                         classes="handovers-heading", markup=False)
+            yield Static(
+                _("Nothing waits for your answer."),
+                id=f"{TO_ME}-empty",
+                classes="handovers-empty",
+                markup=False,
+            )
+            yield Static(
+                _("Proposed by you, waiting for the answer"),
+                id=f"{FROM_ME}-heading",
+                classes="handovers-heading",
+                markup=False,
+            )
             yield FittedTable(id=FROM_ME, cursor_type="row", classes="handovers-table")
-            yield Static(_("You have proposed no handover that waits for an answer."),
-                         id=f"{FROM_ME}-empty", classes="handovers-empty", markup=False)
-            yield Static(_("Answered recently: declined, with the reason"), id=f"{DECLINED}-heading",
-                         classes="handovers-heading", markup=False)
+            yield Static(
+                _("You have proposed no handover that waits for an answer."),
+                id=f"{FROM_ME}-empty",
+                classes="handovers-empty",
+                markup=False,
+            )
+            yield Static(
+                _("Answered recently: declined, with the reason"),
+                id=f"{DECLINED}-heading",
+                classes="handovers-heading",
+                markup=False,
+            )
             yield FittedTable(id=DECLINED, cursor_type="row", classes="handovers-table")
-            yield Static(_("None of your handovers was declined."), id=f"{DECLINED}-empty",
-                         classes="handovers-empty", markup=False)
+            yield Static(
+                _("None of your handovers was declined."),
+                id=f"{DECLINED}-empty",
+                classes="handovers-empty",
+                markup=False,
+            )
             yield Static("", id=f"{LATE}-heading", classes="handovers-heading", markup=False)
             yield FittedTable(id=LATE, cursor_type="row", classes="handovers-table")
-            yield Static(_("No handover in your unit has waited too long."), id=f"{LATE}-empty",
-                         classes="handovers-empty", markup=False)
+            yield Static(
+                _("No handover in your unit has waited too long."),
+                id=f"{LATE}-empty",
+                classes="handovers-empty",
+                markup=False,
+            )
         yield Static("", id="handovers-detail", markup=False)
         yield KeyFooter()
 
@@ -263,13 +351,17 @@ class HandoverInboxScreen(RelayScreen):
         declined = handover.declined_answers(store, staff)
         if get_current_worker().is_cancelled:
             return  # a newer load (after a withdrawal, say) answers instead: never the older
-        self.post_message(self.Loaded(InboxData(
-            inst=inst,
-            to_me=tuple(h for h in mine if h.to_id == staff.id),
-            from_me=tuple(h for h in mine if h.to_id != staff.id),
-            unanswered=tuple(late),
-            declined=tuple(declined),
-        )))
+        self.post_message(
+            self.Loaded(
+                InboxData(
+                    inst=inst,
+                    to_me=tuple(h for h in mine if h.to_id == staff.id),
+                    from_me=tuple(h for h in mine if h.to_id != staff.id),
+                    unanswered=tuple(late),
+                    declined=tuple(declined),
+                )
+            )
+        )
 
     def worker_failed(self, worker: Worker, message: str) -> None:
         self.query_one("#handovers-body").loading = False
@@ -282,26 +374,63 @@ class HandoverInboxScreen(RelayScreen):
         self.data = data
         self.query_one("#handovers-body").loading = False
         tz = data.inst.timezone
-        self._fill(TO_ME, data.to_me, lambda h: [
-            Text(h.subject_name), Text(h.national_number_masked), level_badge(h.level),
-            Text(h.from_name), Text(_date(h.proposed_at, tz)), Text(_short(h.message)),
-        ])
-        self._fill(FROM_ME, data.from_me, lambda h: [
-            Text(h.subject_name), Text(h.national_number_masked), level_badge(h.level),
-            Text(h.to_name), Text(_date(h.proposed_at, tz)), Text(_short(h.message)),
-        ])
-        self._fill(DECLINED, data.declined, lambda h: [
-            Text(h.subject_name), Text(h.national_number_masked), level_badge(h.level),
-            Text(h.to_name), Text(_date(h.answered_at, tz)), Text(_short(h.answer_message)),
-        ])
-        self._fill(LATE, data.unanswered, lambda h: [
-            Text(h.subject_name), Text(h.national_number_masked), level_badge(h.level),
-            Text(h.from_name), Text(h.to_name), Text(_date(h.proposed_at, tz)),
-        ])
+        self._fill(
+            TO_ME,
+            data.to_me,
+            lambda h: [
+                Text(h.subject_name),
+                Text(h.national_number_masked),
+                level_badge(h.level),
+                Text(h.from_name),
+                Text(_date(h.proposed_at, tz)),
+                Text(_short(h.message)),
+            ],
+        )
+        self._fill(
+            FROM_ME,
+            data.from_me,
+            lambda h: [
+                Text(h.subject_name),
+                Text(h.national_number_masked),
+                level_badge(h.level),
+                Text(h.to_name),
+                Text(_date(h.proposed_at, tz)),
+                Text(_short(h.message)),
+            ],
+        )
+        self._fill(
+            DECLINED,
+            data.declined,
+            lambda h: [
+                Text(h.subject_name),
+                Text(h.national_number_masked),
+                level_badge(h.level),
+                Text(h.to_name),
+                Text(_date(h.answered_at, tz)),
+                Text(_short(h.answer_message)),
+            ],
+        )
+        self._fill(
+            LATE,
+            data.unanswered,
+            lambda h: [
+                Text(h.subject_name),
+                Text(h.national_number_masked),
+                level_badge(h.level),
+                Text(h.from_name),
+                Text(h.to_name),
+                Text(_date(h.proposed_at, tz)),
+            ],
+        )
         leader = self.staff.role == "leader" or bool(data.unanswered)
         heading = self.query_one(f"#{LATE}-heading", Static)
-        heading.update(Text(_("Unanswered for more than {days} days in your unit").format(
-            days=data.inst.handover_reminder_days)))
+        heading.update(
+            Text(
+                _("Unanswered for more than {days} days in your unit").format(
+                    days=data.inst.handover_reminder_days
+                )
+            )
+        )
         heading.display = leader
         if not leader:
             self.query_one(f"#{LATE}", DataTable).display = False
@@ -319,8 +448,12 @@ class HandoverInboxScreen(RelayScreen):
         self._show_detail()
         self.refresh_bindings()
 
-    def _fill(self, table_id: str, rows: tuple[handover.HandoverView, ...],
-              cells: Callable[[handover.HandoverView], list[Text]]) -> None:
+    def _fill(
+        self,
+        table_id: str,
+        rows: tuple[handover.HandoverView, ...],
+        cells: Callable[[handover.HandoverView], list[Text]],
+    ) -> None:
         """Replace the rows, keeping the cursor on the same handover when it is still there."""
         table = self.query_one(f"#{table_id}", DataTable)
         current = self._current_key(table)
@@ -384,17 +517,28 @@ class HandoverInboxScreen(RelayScreen):
         text.append(f" ({h.national_number_masked}) ")
         text.append_text(level_badge(h.level))
         text.append("\n")
-        text.append(_("From {giver} ({giver_unit}) to {taker} ({taker_unit}), proposed {day}.").format(
-            giver=h.from_name, giver_unit=h.from_unit or NOTHING, taker=h.to_name,
-            taker_unit=h.to_unit or NOTHING, day=_date(h.proposed_at, tz)))
+        text.append(
+            _("From {giver} ({giver_unit}) to {taker} ({taker_unit}), proposed {day}.").format(
+                giver=h.from_name,
+                giver_unit=h.from_unit or NOTHING,
+                taker=h.to_name,
+                taker_unit=h.to_unit or NOTHING,
+                day=_date(h.proposed_at, tz),
+            )
+        )
         if h.transition:
             text.append(" " + _("A transition to another unit, covered by a consent."))
         if h.message:
             text.append("\n" + _("Message:") + " ")
             text.append(h.message, style="italic")
         if h.status == "declined":
-            text.append("\n" + _("{taker} declined on {day}. Why:").format(
-                taker=h.to_name, day=_date(h.answered_at, tz)) + " ")
+            text.append(
+                "\n"
+                + _("{taker} declined on {day}. Why:").format(
+                    taker=h.to_name, day=_date(h.answered_at, tz)
+                )
+                + " "
+            )
             text.append(h.answer_message, style="italic")
             text.append("\n" + _("Press x to remove it from this list once you have read it."))
         detail.update(text)
@@ -421,8 +565,9 @@ class HandoverInboxScreen(RelayScreen):
         if chosen is None or chosen[0] != TO_ME:
             return
         view = chosen[1]
-        self.app.push_screen(AnswerDialog(view, accept=accept),
-                             callback=lambda result: self._answered(result))
+        self.app.push_screen(
+            AnswerDialog(view, accept=accept), callback=lambda result: self._answered(result)
+        )
 
     def _answered(self, result: handover.HandoverView | bool | None) -> None:
         if not isinstance(result, handover.HandoverView):
@@ -432,15 +577,21 @@ class HandoverInboxScreen(RelayScreen):
             self.app.push_screen(
                 ConfirmDialog(
                     Text(_("You hold the log now"), style="bold"),
-                    Text(_("You are now the holder of the relay log about {subject}. Open it "
-                           "now?").format(subject=result.subject_name)),
-                    _("Open the log"), _("Later"),
+                    Text(
+                        _(
+                            "You are now the holder of the relay log about {subject}. Open it now?"
+                        ).format(subject=result.subject_name)
+                    ),
+                    _("Open the log"),
+                    _("Later"),
                 ),
                 callback=lambda yes: self.post_message(OpenLog(result.log_id)) if yes else None,
             )
         else:
-            self.notify(_("You declined. {name} stays the holder.").format(name=result.from_name),
-                        markup=False)
+            self.notify(
+                _("You declined. {name} stays the holder.").format(name=result.from_name),
+                markup=False,
+            )
 
     def action_withdraw(self) -> None:
         chosen = self.chosen()
@@ -450,9 +601,14 @@ class HandoverInboxScreen(RelayScreen):
         self.app.push_screen(
             ConfirmDialog(
                 Text(_("Withdraw the handover?"), style="bold"),
-                Text(_("{name} will no longer be asked to hold the relay log about {subject}. You "
-                       "stay the holder.").format(name=view.to_name, subject=view.subject_name)),
-                _("Withdraw"), _("Keep it"),
+                Text(
+                    _(
+                        "{name} will no longer be asked to hold the relay log about {subject}. You "
+                        "stay the holder."
+                    ).format(name=view.to_name, subject=view.subject_name)
+                ),
+                _("Withdraw"),
+                _("Keep it"),
             ),
             callback=lambda yes: self._withdraw(self.store, self.staff, view.id) if yes else None,
         )
@@ -463,8 +619,12 @@ class HandoverInboxScreen(RelayScreen):
         self.app.call_from_thread(self._withdrawn, result)
 
     def _withdrawn(self, result: handover.HandoverView) -> None:
-        self.notify(_("Withdrawn. You stay the holder of the relay log about {subject}.").format(
-            subject=result.subject_name), markup=False)
+        self.notify(
+            _("Withdrawn. You stay the holder of the relay log about {subject}.").format(
+                subject=result.subject_name
+            ),
+            markup=False,
+        )
         self.load()
 
     def action_dismiss_declined(self) -> None:

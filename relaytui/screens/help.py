@@ -50,12 +50,14 @@ def key_lines(app: App, screen: Screen) -> list[KeyLine]:
         actives = grouped[slot]
         first = actives[0]
         keys = ", ".join(dict.fromkeys(app.get_key_display(a.binding) for a in actives))
-        lines.append(KeyLine(
-            keys=keys,
-            description=first.binding.description,
-            tooltip=first.binding.tooltip,
-            everywhere=first.node is app,
-        ))
+        lines.append(
+            KeyLine(
+                keys=keys,
+                description=first.binding.description,
+                tooltip=first.binding.tooltip,
+                everywhere=first.node is app,
+            )
+        )
     return sorted(lines, key=lambda line: line.everywhere)
 
 
@@ -75,8 +77,13 @@ class KeysScreen(RelayModalScreen[None]):
     """The keys of the screen below; Escape (or F1) closes it."""
 
     BINDINGS = [
-        Binding("escape,f1", "close", N_("Close"), id="keys.close",
-                tooltip=N_("Close the list of keys.")),
+        Binding(
+            "escape,f1",
+            "close",
+            N_("Close"),
+            id="keys.close",
+            tooltip=N_("Close the list of keys."),
+        ),
     ]
 
     def __init__(self, screen: Screen) -> None:
@@ -93,13 +100,19 @@ class KeysScreen(RelayModalScreen[None]):
                 if here:
                     yield Static(_table(here), id="keys-here")
                 else:
-                    yield Static(_("This screen has no keys of its own."), id="keys-here",
-                                 markup=False)
+                    yield Static(
+                        _("This screen has no keys of its own."), id="keys-here", markup=False
+                    )
                 yield Static(_("Everywhere"), classes="keys-heading", markup=False)
                 yield Static(_table(everywhere), id="keys-everywhere")
-                yield Static(_("Tab moves to the next field, Shift+Tab back. Ctrl+P finds logs "
-                               "by name and every action of the screen."),
-                             classes="keys-hint", markup=False)
+                yield Static(
+                    _(
+                        "Tab moves to the next field, Shift+Tab back. Ctrl+P finds logs "
+                        "by name and every action of the screen."
+                    ),
+                    classes="keys-hint",
+                    markup=False,
+                )
         yield KeyFooter()
 
     def on_mount(self) -> None:

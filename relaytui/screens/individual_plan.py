@@ -26,17 +26,31 @@ class IndividualPlanDialog(ProposeHandoverDialog):
     """Dismisses True when the log became part of an individual plan."""
 
     HEADING = N_("Individual plan")
-    INTRO = N_("The coordinator takes over your role at once and keeps the whole history of the log. "
-               "The consent the log rests on must be in force.")
+    INTRO = N_(
+        "The coordinator takes over your role at once and keeps the whole history of the log. "
+        "The consent the log rests on must be in force."
+    )
     PERSON_LABEL = N_("Coordinator: type part of a name or a profession")
     MESSAGE_LABEL = N_("Why the log passes into an individual plan (required)")
     MESSAGE_HINT = N_("e.g. long-term services from several places need one plan")
     SUBMIT = N_("Pass into the plan")
     BINDINGS = [
-        Binding("ctrl+s", "submit", N_("Pass into the plan"), id="plan.save", priority=True,
-                tooltip=N_("Make the chosen person the coordinator of an individual plan.")),
-        Binding("down", "to_results", N_("To the list"), id="plan.to_results", show=False,
-                tooltip=N_("Move from the search field to the people found.")),
+        Binding(
+            "ctrl+s",
+            "submit",
+            N_("Pass into the plan"),
+            id="plan.save",
+            priority=True,
+            tooltip=N_("Make the chosen person the coordinator of an individual plan."),
+        ),
+        Binding(
+            "down",
+            "to_results",
+            N_("To the list"),
+            id="plan.to_results",
+            show=False,
+            tooltip=N_("Move from the search field to the people found."),
+        ),
     ]
 
     def ready(self, inst, extra) -> None:
@@ -47,8 +61,11 @@ class IndividualPlanDialog(ProposeHandoverDialog):
         chosen = self.query_one("#handover-chosen")
         self.query_one("#handover-transition").display = False
         if self.chosen is None:
-            chosen.update(Text(_("Nobody chosen yet: pick a person from the list with Enter."),
-                               style="italic"))
+            chosen.update(
+                Text(
+                    _("Nobody chosen yet: pick a person from the list with Enter."), style="italic"
+                )
+            )
             return
         chosen.update(Text.assemble(_("Coordinator:"), " ", person_line(self.chosen)))
 
@@ -56,18 +73,30 @@ class IndividualPlanDialog(ProposeHandoverDialog):
         person = self.chosen
         if person is None:
             self.query_one("#handover-search").focus()
-            raise FormError(_("Choose the coordinator first: type part of a name or a profession, "
-                              "then pick the person from the list with Enter."))
+            raise FormError(
+                _(
+                    "Choose the coordinator first: type part of a name or a profession, "
+                    "then pick the person from the list with Enter."
+                )
+            )
         return person, self.query_one("#handover-message", Input).value
 
-    def write(self, store: Store, staff: StaffRef, values: tuple[accounts.StaffView, str]) -> plan.PlanView:
+    def write(
+        self, store: Store, staff: StaffRef, values: tuple[accounts.StaffView, str]
+    ) -> plan.PlanView:
         person, reason = values
-        return plan.pass_to_plan(store, staff, self.detail.id, coordinator_id=person.id, reason=reason)
+        return plan.pass_to_plan(
+            store, staff, self.detail.id, coordinator_id=person.id, reason=reason
+        )
 
     def written(self, result: object) -> None:
         if isinstance(result, plan.PlanView):
-            self.app.notify(_("The log is now part of an individual plan, coordinated by {name}.").format(
-                name=result.coordinator_name), markup=False)
+            self.app.notify(
+                _("The log is now part of an individual plan, coordinated by {name}.").format(
+                    name=result.coordinator_name
+                ),
+                markup=False,
+            )
             self.handed_on = result.coordinator_id != self.staff.id
         # Not the handover dialog's own message: straight to the frame's.
         super(ProposeHandoverDialog, self).written(result)

@@ -34,25 +34,36 @@ class LevelChangeDialog(LogDialog):
 
     AUTO_FOCUS = "#level-choice"
     BINDINGS = [
-        Binding("ctrl+s", "submit", N_("Change level"), id="level.save", priority=True,
-                tooltip=N_("Change the level and record why.")),
+        Binding(
+            "ctrl+s",
+            "submit",
+            N_("Change level"),
+            id="level.save",
+            priority=True,
+            tooltip=N_("Change the level and record why."),
+        ),
     ]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="level-dialog", classes="dialog-box"):
             with Vertical(classes="dialog-head"):
-                yield Static(self.title_text(_("Change level")), classes="dialog-title",
-                             markup=False)
+                yield Static(
+                    self.title_text(_("Change level")), classes="dialog-title", markup=False
+                )
             with VerticalScroll(classes="dialog-body"):
                 yield Static("", id="level-now", markup=False)
                 yield Label(_("New level"), classes="dialog-label", markup=False)
                 yield RadioSet(
-                    *(MarkedRadioButton(Text(str(level)), id=f"level-{level}") for level in logs.LEVELS),
+                    *(
+                        MarkedRadioButton(Text(str(level)), id=f"level-{level}")
+                        for level in logs.LEVELS
+                    ),
                     id="level-choice",
                 )
                 yield Static("", id="level-hint", classes="dialog-hint", markup=False)
-                yield Label(_("Why does the level change? (required)"), classes="dialog-label",
-                            markup=False)
+                yield Label(
+                    _("Why does the level change? (required)"), classes="dialog-label", markup=False
+                )
                 yield TextArea(id="level-reason", classes="dialog-text")
             with Vertical(classes="dialog-foot"):
                 yield Static("", classes="dialog-error", markup=False)
@@ -63,9 +74,15 @@ class LevelChangeDialog(LogDialog):
 
     def ready(self, inst: installation.Installation, extra: Any) -> None:
         current = self.detail.level
-        self.query_one("#level-now", Static).update(Text.assemble(
-            _("Now at level"), " ", level_badge(current), " ", inst.country.level_meaning(current),
-        ))
+        self.query_one("#level-now", Static).update(
+            Text.assemble(
+                _("Now at level"),
+                " ",
+                level_badge(current),
+                " ",
+                inst.country.level_meaning(current),
+            )
+        )
         for level in logs.LEVELS:
             label = Text.assemble(level_badge(level), " ", inst.country.level_meaning(level))
             if level == current:
@@ -87,8 +104,10 @@ class LevelChangeDialog(LogDialog):
                 "expired": _("the consent has expired"),
                 "withdrawn": _("the consent was withdrawn"),
             }.get(self.detail.consent_state, _("no consent is recorded"))
-            text = _("Level {level} needs a consent to the log, and {detail}: record it under "
-                     "Actors and consent.").format(level=level, detail=state)
+            text = _(
+                "Level {level} needs a consent to the log, and {detail}: record it under "
+                "Actors and consent."
+            ).format(level=level, detail=state)
         elif level is not None and level != self.detail.level:
             text = _("From level {old} to level {new}.").format(old=self.detail.level, new=level)
         hint.update(Text(text))
@@ -104,11 +123,13 @@ class LevelChangeDialog(LogDialog):
     def read_form(self) -> tuple[int, str]:
         level = self.chosen_level()
         if level is None:
-            raise FormError(_("Choose the new level: move with the arrow keys, choose with Enter "
-                              "or Space."))
+            raise FormError(
+                _("Choose the new level: move with the arrow keys, choose with Enter or Space.")
+            )
         return level, self.query_one("#level-reason", TextArea).text
 
     def write(self, store: Store, staff: StaffRef, values: tuple[int, str]) -> logs.LogDetail:
         level, reason = values
-        return logs.change_level(store, staff, self.detail.id, to_level=level, reason=reason,
-                                 version=self.detail.version)
+        return logs.change_level(
+            store, staff, self.detail.id, to_level=level, reason=reason, version=self.detail.version
+        )

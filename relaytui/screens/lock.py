@@ -40,8 +40,13 @@ class LockScreen(RelayModalScreen[None]):
 
     AUTO_FOCUS = "#lock-password"
     BINDINGS = [
-        Binding("ctrl+o", "app.logout", N_("Log out"), id="lock.logout",
-                tooltip=N_("Log out instead; whatever was open is closed.")),
+        Binding(
+            "ctrl+o",
+            "app.logout",
+            N_("Log out"),
+            id="lock.logout",
+            tooltip=N_("Log out instead; whatever was open is closed."),
+        ),
     ]
 
     class Refused(Message):
@@ -60,10 +65,17 @@ class LockScreen(RelayModalScreen[None]):
         with Center(id="lock-center"):
             with Vertical(id="lock-box"):
                 yield Static(_("Relay log is locked"), id="lock-title", markup=False)
-                why = (_("The screen locked itself to protect the logs while nobody was at "
-                         "the keyboard.") if self.idle else _("The screen is locked."))
-                go_on = _("Type the password of {name} ({username}) to go on where you left "
-                          "off.").format(name=self.person.full_name, username=self.person.username)
+                why = (
+                    _(
+                        "The screen locked itself to protect the logs while nobody was at "
+                        "the keyboard."
+                    )
+                    if self.idle
+                    else _("The screen is locked.")
+                )
+                go_on = _(
+                    "Type the password of {name} ({username}) to go on where you left off."
+                ).format(name=self.person.full_name, username=self.person.username)
                 yield Static(Text(f"{why} {go_on}"), id="lock-explanation", markup=False)
                 yield Label(_("Password"), id="lock-password-label", markup=False)
                 yield Input(id="lock-password", password=True, max_length=1024)
@@ -85,7 +97,9 @@ class LockScreen(RelayModalScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="unlock")
     def _unlock(self, store: Store, username: str, password: str, via: str) -> None:
         try:
-            sign_in.authenticate(store, username, password, via=f"unlock; {via}" if via else "unlock")
+            sign_in.authenticate(
+                store, username, password, via=f"unlock; {via}" if via else "unlock"
+            )
         except LoginFailed as exc:
             self.post_message(self.Refused(exc.message, ends_session(exc)))
             return

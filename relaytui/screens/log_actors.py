@@ -45,7 +45,15 @@ from relaytui.services import (
     subjects,
     units,
 )
-from relaytui.ui.log_pane import NOTHING, READ_ONLY, READ_ONLY_TIP, LogPane, date_only, label, literal
+from relaytui.ui.log_pane import (
+    NOTHING,
+    READ_ONLY,
+    READ_ONLY_TIP,
+    LogPane,
+    date_only,
+    label,
+    literal,
+)
 from relaytui.ui.tables import not_loaded, one_line, refill, selected_key, set_columns
 from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.messages import LogChanged
@@ -83,19 +91,29 @@ def holder_cells(detail: logs.LogDetail, widths: Sequence[int]) -> list[Text]:
     unit = one_line(contact.unit_name or NOTHING)
     unit.truncate(widths[2], overflow="ellipsis")
     role = "coordinator" if contact.coordinator else "holder"
-    return [name, profession, unit, Text(label(ROLE_WORDS, role), style="bold"),
-            state_text("not_needed")]
+    return [
+        name,
+        profession,
+        unit,
+        Text(label(ROLE_WORDS, role), style="bold"),
+        state_text("not_needed"),
+    ]
 
 
 def actor_cells(actor: log_actors.ActorView, widths: Sequence[int]) -> list[Text]:
     cells = []
-    for value, width in ((actor.name, widths[0]), (actor.profession or NOTHING, widths[1]),
-                         (actor.unit_name or NOTHING, widths[2])):
+    for value, width in (
+        (actor.name, widths[0]),
+        (actor.profession or NOTHING, widths[1]),
+        (actor.unit_name or NOTHING, widths[2]),
+    ):
         cell = one_line(value)
         cell.truncate(width, overflow="ellipsis")
         cells.append(cell)
-    return cells + [Text(label(ROLE_WORDS, actor.role)),
-                    state_text(actor.consent_state, actor.consent_id)]
+    return cells + [
+        Text(label(ROLE_WORDS, actor.role)),
+        state_text(actor.consent_state, actor.consent_id),
+    ]
 
 
 def consent_cells(view: consent.ConsentView, widths: Sequence[int], tz: str) -> list[Text]:
@@ -103,8 +121,13 @@ def consent_cells(view: consent.ConsentView, widths: Sequence[int], tz: str) -> 
     giver.truncate(widths[1], overflow="ellipsis")
     covers = covers_text(view)
     covers.truncate(widths[3], overflow="ellipsis")
-    return [Text(str(view.id)), giver, Text(date_only(view.given_at, tz)), covers,
-            consent_state_cell(view, tz)]
+    return [
+        Text(str(view.id)),
+        giver,
+        Text(date_only(view.given_at, tz)),
+        covers,
+        consent_state_cell(view, tz),
+    ]
 
 
 def holder_details(detail: logs.LogDetail) -> Text:
@@ -120,7 +143,9 @@ def holder_details(detail: logs.LogDetail) -> Text:
     return text
 
 
-def actor_details(actor: log_actors.ActorView, consents: Sequence[consent.ConsentView], tz: str) -> Text:
+def actor_details(
+    actor: log_actors.ActorView, consents: Sequence[consent.ConsentView], tz: str
+) -> Text:
     text = one_line(actor.name)
     text.stylize("bold")
     for part in (actor.profession, actor.unit_name, actor.phone, actor.email):
@@ -132,8 +157,13 @@ def actor_details(actor: log_actors.ActorView, consents: Sequence[consent.Consen
     text.append(" ")
     given = next((c for c in consents if c.id == actor.consent_id), None)
     if given is not None:
-        text.append_text(literal(_("Reads through consent #{id} from {giver}: {state}.").format(
-            id=given.id, giver=given.giver_name, state=label(CONSENT_STATES, given.state))))
+        text.append_text(
+            literal(
+                _("Reads through consent #{id} from {giver}: {state}.").format(
+                    id=given.id, giver=given.giver_name, state=label(CONSENT_STATES, given.state)
+                )
+            )
+        )
     else:
         text.append(_("Needs no consent as {role}.").format(role=label(ROLE_WORDS, actor.role)))
     return text
@@ -177,22 +207,66 @@ class ActorsPane(LogPane):
     """
 
     BINDINGS = [
-        Binding("c", "record_consent", N_("Record consent"), id="actors.record_consent",
-                tooltip=N_("Record a consent: who gave it, how, what it covers, until when.")),
-        Binding("w", "withdraw_consent", N_("Withdraw consent"), id="actors.withdraw_consent",
-                tooltip=N_("Record that the chosen consent was withdrawn; its actors are detached.")),
-        Binding("a", "add_actor", N_("Add actor"), id="actors.add_actor",
-                tooltip=N_("Let someone read the log, through a consent that covers them.")),
-        Binding("delete", "remove_actor", N_("Remove actor"), id="actors.remove_actor",
-                tooltip=N_("Stop the chosen actor from reading the log, with the reason.")),
-        Binding("c", "explain_read_only", READ_ONLY, show=False, id="actors.record_consent.refused",
-                tooltip=READ_ONLY_TIP),
-        Binding("w", "explain_read_only", READ_ONLY, show=False,
-                id="actors.withdraw_consent.refused", tooltip=READ_ONLY_TIP),
-        Binding("a", "explain_read_only", READ_ONLY, show=False, id="actors.add_actor.refused",
-                tooltip=READ_ONLY_TIP),
-        Binding("delete", "explain_read_only", READ_ONLY, show=False,
-                id="actors.remove_actor.refused", tooltip=READ_ONLY_TIP),
+        Binding(
+            "c",
+            "record_consent",
+            N_("Record consent"),
+            id="actors.record_consent",
+            tooltip=N_("Record a consent: who gave it, how, what it covers, until when."),
+        ),
+        Binding(
+            "w",
+            "withdraw_consent",
+            N_("Withdraw consent"),
+            id="actors.withdraw_consent",
+            tooltip=N_("Record that the chosen consent was withdrawn; its actors are detached."),
+        ),
+        Binding(
+            "a",
+            "add_actor",
+            N_("Add actor"),
+            id="actors.add_actor",
+            tooltip=N_("Let someone read the log, through a consent that covers them."),
+        ),
+        Binding(
+            "delete",
+            "remove_actor",
+            N_("Remove actor"),
+            id="actors.remove_actor",
+            tooltip=N_("Stop the chosen actor from reading the log, with the reason."),
+        ),
+        Binding(
+            "c",
+            "explain_read_only",
+            READ_ONLY,
+            show=False,
+            id="actors.record_consent.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
+        Binding(
+            "w",
+            "explain_read_only",
+            READ_ONLY,
+            show=False,
+            id="actors.withdraw_consent.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
+        Binding(
+            "a",
+            "explain_read_only",
+            READ_ONLY,
+            show=False,
+            id="actors.add_actor.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
+        Binding(
+            "delete",
+            "explain_read_only",
+            READ_ONLY,
+            show=False,
+            id="actors.remove_actor.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
     ]
 
     class Loaded(Message):
@@ -227,14 +301,17 @@ class ActorsPane(LogPane):
         note = self.query_one("#actors-read-only", Static)
         detail = self.detail
         if detail is not None and not detail.can_write:
-            note.update(Text(detail.why_read_only or _("You can read this log, but not write in it.")))
+            note.update(
+                Text(detail.why_read_only or _("You can read this log, but not write in it."))
+            )
             note.display = True
         else:
             note.display = False
         attention = self.query_one("#actors-attention", Static)
         if detail is not None and detail.can_write and detail.consent_state != "ok":
-            attention.update(Text(
-                "! " + _("The log has no consent in force. Record a consent (c).")))
+            attention.update(
+                Text("! " + _("The log has no consent in force. Record a consent (c)."))
+            )
             attention.display = True
         else:
             attention.display = False
@@ -265,10 +342,25 @@ class ActorsPane(LogPane):
             guardians = tuple(subjects.list_guardians(store, staff, detail.id))
             unit_rows = tuple(units.list_units(store, staff))
             # Who may consent, by the consent service's rule, from the guardians just read.
-            givers = tuple(consent_givers.who_may_consent(detail.subject_name, detail.subject_kind, detail.birth_date,
-                                                   guardians, inst, clock.today(inst.timezone)))
-        data = ActorsData(inst.timezone, clock.today(inst.timezone), actors, consents,
-                          guardians, unit_rows, givers)
+            givers = tuple(
+                consent_givers.who_may_consent(
+                    detail.subject_name,
+                    detail.subject_kind,
+                    detail.birth_date,
+                    guardians,
+                    inst,
+                    clock.today(inst.timezone),
+                )
+            )
+        data = ActorsData(
+            inst.timezone,
+            clock.today(inst.timezone),
+            actors,
+            consents,
+            guardians,
+            unit_rows,
+            givers,
+        )
         if not worker.is_cancelled:
             self.post_message(self.Loaded(data))
 
@@ -306,9 +398,13 @@ class ActorsPane(LogPane):
         rows += [(str(a.id), actor_cells(a, actor_widths)) for a in self.data.actors]
         refill(actors_table, rows, "", current=current_actor)
         tz = self.data.timezone
-        refill(consents_table, ((str(c.id), consent_cells(c, consent_widths, tz))
-                                for c in self.data.consents), _("No consent recorded yet."), 1,
-               current=current_consent)
+        refill(
+            consents_table,
+            ((str(c.id), consent_cells(c, consent_widths, tz)) for c in self.data.consents),
+            _("No consent recorded yet."),
+            1,
+            current=current_consent,
+        )
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if isinstance(event.widget, DataTable) and event.widget.id != self._table_id:
@@ -348,8 +444,10 @@ class ActorsPane(LogPane):
             actor = self.chosen_actor()
             if actor is not None:
                 text = actor_details(actor, self.data.consents, self.data.timezone)
-            elif self.detail is not None and selected_key(
-                    self.query_one("#actors-table", DataTable)) == HOLDER_ROW:
+            elif (
+                self.detail is not None
+                and selected_key(self.query_one("#actors-table", DataTable)) == HOLDER_ROW
+            ):
                 text = holder_details(self.detail)
         if text is not None:
             line.update(text)
@@ -368,7 +466,11 @@ class ActorsPane(LogPane):
             return None
         if action == "withdraw_consent":
             chosen = self.chosen_consent()
-            ok = self._table_id == "consents-table" and chosen is not None and chosen.state != "withdrawn"
+            ok = (
+                self._table_id == "consents-table"
+                and chosen is not None
+                and chosen.state != "withdrawn"
+            )
             return True if ok else None
         if action == "remove_actor":
             ok = self._table_id == "actors-table" and self.chosen_actor() is not None

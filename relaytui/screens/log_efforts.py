@@ -60,8 +60,9 @@ class EffortsData:
     responsible: tuple[Responsible, ...]
 
 
-def due_cells(evaluate_on: date | None, status: str, overdue: bool,
-              words: dict[str, str]) -> tuple[Text, Text]:
+def due_cells(
+    evaluate_on: date | None, status: str, overdue: bool, words: dict[str, str]
+) -> tuple[Text, Text]:
     """The evaluation date and the status; overdue says so in a word and a mark, not only red."""
     evaluate = Text(day(evaluate_on) if status == "active" else NOTHING)
     if overdue:
@@ -74,8 +75,13 @@ def due_cells(evaluate_on: date | None, status: str, overdue: bool,
 def effort_cells(effort: efforts.EffortView, widths: Sequence[int]) -> list[Text]:
     """One row of the efforts table."""
     evaluate, status = due_cells(effort.evaluate_on, effort.status, effort.overdue, EFFORT_STATUS)
-    return [clip(effort.what, widths[0]), clip(effort.responsible, widths[1]),
-            Text(day(effort.starts_on)), evaluate, status]
+    return [
+        clip(effort.what, widths[0]),
+        clip(effort.responsible, widths[1]),
+        Text(day(effort.starts_on)),
+        evaluate,
+        status,
+    ]
 
 
 def goal_cells(goal: efforts.GoalView, widths: Sequence[int]) -> list[Text]:
@@ -85,20 +91,25 @@ def goal_cells(goal: efforts.GoalView, widths: Sequence[int]) -> list[Text]:
 
 
 def overdue_text(efforts_overdue: int, goals_overdue: int) -> Text:
-    """"! Overdue for evaluation: 2 efforts, 1 goal." (empty when nothing is overdue)."""
+    """ "! Overdue for evaluation: 2 efforts, 1 goal." (empty when nothing is overdue)."""
     parts = []
     if efforts_overdue:
-        parts.append(ngettext("{n} effort", "{n} efforts", efforts_overdue).format(n=efforts_overdue))
+        parts.append(
+            ngettext("{n} effort", "{n} efforts", efforts_overdue).format(n=efforts_overdue)
+        )
     if goals_overdue:
         parts.append(ngettext("{n} goal", "{n} goals", goals_overdue).format(n=goals_overdue))
     if not parts:
         return Text("")
-    return Text("! " + _("Overdue for evaluation: {what}.").format(what=", ".join(parts)),
-                style=OVERDUE_STYLE)
+    return Text(
+        "! " + _("Overdue for evaluation: {what}.").format(what=", ".join(parts)),
+        style=OVERDUE_STYLE,
+    )
 
 
-def evaluations_text(title: str, responsible: str, items: Sequence[efforts.EvaluationView],
-                     tz: str, limit: int = 3) -> Text:
+def evaluations_text(
+    title: str, responsible: str, items: Sequence[efforts.EvaluationView], tz: str, limit: int = 3
+) -> Text:
     """The selected item and its evaluations, newest first."""
     text = one_line(title)
     text.stylize("bold")
@@ -118,12 +129,15 @@ def evaluations_text(title: str, responsible: str, items: Sequence[efforts.Evalu
         text.append_text(one_line(evaluation.text))
         if evaluation.next_evaluate_on is not None:
             text.append(" ")
-            text.append(_("(next evaluation {date})").format(date=day(evaluation.next_evaluate_on)),
-                        style="italic")
+            text.append(
+                _("(next evaluation {date})").format(date=day(evaluation.next_evaluate_on)),
+                style="italic",
+            )
     if len(items) > limit:
         text.append("\n")
-        text.append(_("… and {n} earlier evaluation(s).").format(n=len(items) - limit),
-                    style="italic")
+        text.append(
+            _("… and {n} earlier evaluation(s).").format(n=len(items) - limit), style="italic"
+        )
     return text
 
 
@@ -179,23 +193,67 @@ class EffortsPane(LogPane):
     """
 
     BINDINGS = [
-        Binding("a", "add_effort", N_("Add effort"), id="efforts.add_effort",
-                tooltip=N_("Record who does what, from when, and when it is evaluated.")),
-        Binding("e", "evaluate", N_("Evaluate"), id="efforts.evaluate",
-                tooltip=N_("Evaluate the chosen effort or goal.")),
-        Binding("s", "end_effort", N_("End effort"), id="efforts.end_effort",
-                tooltip=N_("End the chosen effort, saying what it achieved.")),
-        Binding("g", "add_goal", N_("Add goal"), id="efforts.add_goal",
-                tooltip=N_("Record a shared goal and when it is evaluated.")),
+        Binding(
+            "a",
+            "add_effort",
+            N_("Add effort"),
+            id="efforts.add_effort",
+            tooltip=N_("Record who does what, from when, and when it is evaluated."),
+        ),
+        Binding(
+            "e",
+            "evaluate",
+            N_("Evaluate"),
+            id="efforts.evaluate",
+            tooltip=N_("Evaluate the chosen effort or goal."),
+        ),
+        Binding(
+            "s",
+            "end_effort",
+            N_("End effort"),
+            id="efforts.end_effort",
+            tooltip=N_("End the chosen effort, saying what it achieved."),
+        ),
+        Binding(
+            "g",
+            "add_goal",
+            N_("Add goal"),
+            id="efforts.add_goal",
+            tooltip=N_("Record a shared goal and when it is evaluated."),
+        ),
         # A reader pressing the holder's keys is told why nothing opens (R7).
-        Binding("a", "explain_read_only", READ_ONLY, show=False, id="efforts.add_effort.refused",
-                tooltip=READ_ONLY_TIP),
-        Binding("e", "explain_read_only", READ_ONLY, show=False, id="efforts.evaluate.refused",
-                tooltip=READ_ONLY_TIP),
-        Binding("s", "explain_read_only", READ_ONLY, show=False, id="efforts.end_effort.refused",
-                tooltip=READ_ONLY_TIP),
-        Binding("g", "explain_read_only", READ_ONLY, show=False, id="efforts.add_goal.refused",
-                tooltip=READ_ONLY_TIP),
+        Binding(
+            "a",
+            "explain_read_only",
+            READ_ONLY,
+            show=False,
+            id="efforts.add_effort.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
+        Binding(
+            "e",
+            "explain_read_only",
+            READ_ONLY,
+            show=False,
+            id="efforts.evaluate.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
+        Binding(
+            "s",
+            "explain_read_only",
+            READ_ONLY,
+            show=False,
+            id="efforts.end_effort.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
+        Binding(
+            "g",
+            "explain_read_only",
+            READ_ONLY,
+            show=False,
+            id="efforts.add_goal.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
     ]
 
     class Loaded(Message):
@@ -232,8 +290,9 @@ class EffortsPane(LogPane):
             return
         note = self.query_one("#efforts-read-only", Static)
         if self.detail is not None and not self.detail.can_write:
-            note.update(Text(self.detail.why_read_only
-                             or _("You can read this log, but not write in it.")))
+            note.update(
+                Text(self.detail.why_read_only or _("You can read this log, but not write in it."))
+            )
             note.display = True
         else:
             note.display = False
@@ -260,7 +319,9 @@ class EffortsPane(LogPane):
         choices: tuple[Responsible, ...] = ()
         if detail.can_write:
             choices = responsible_choices(detail, log_actors.list_actors(store, staff, detail.id))
-        data = EffortsData(inst.timezone, clock.today(inst.timezone), effort_rows, goal_rows, choices)
+        data = EffortsData(
+            inst.timezone, clock.today(inst.timezone), effort_rows, goal_rows, choices
+        )
         if not worker.is_cancelled:
             self.post_message(self.Loaded(data))
 
@@ -275,8 +336,9 @@ class EffortsPane(LogPane):
         self._failed = False
         self._fill()
         line = self.query_one("#efforts-overdue", Static)
-        overdue = overdue_text(sum(e.overdue for e in self.data.efforts),
-                               sum(g.overdue for g in self.data.goals))
+        overdue = overdue_text(
+            sum(e.overdue for e in self.data.efforts), sum(g.overdue for g in self.data.goals)
+        )
         line.update(overdue)
         line.display = bool(overdue)
         self._show_history()
@@ -299,10 +361,18 @@ class EffortsPane(LogPane):
             refill(efforts_table, (), waiting)
             refill(goals_table, (), waiting)
             return
-        refill(efforts_table, ((str(e.id), effort_cells(e, effort_widths)) for e in self.data.efforts),
-               _("No efforts yet."), current=current_effort)
-        refill(goals_table, ((str(g.id), goal_cells(g, goal_widths)) for g in self.data.goals),
-               _("No goals yet."), current=current_goal)
+        refill(
+            efforts_table,
+            ((str(e.id), effort_cells(e, effort_widths)) for e in self.data.efforts),
+            _("No efforts yet."),
+            current=current_effort,
+        )
+        refill(
+            goals_table,
+            ((str(g.id), goal_cells(g, goal_widths)) for g in self.data.goals),
+            _("No goals yet."),
+            current=current_goal,
+        )
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
         if isinstance(event.widget, DataTable) and event.widget.id != self._table_id:
@@ -331,7 +401,9 @@ class EffortsPane(LogPane):
             history.display = False
             return
         if isinstance(item, efforts.EffortView):
-            text = evaluations_text(item.what, item.responsible, item.evaluations, self.data.timezone)
+            text = evaluations_text(
+                item.what, item.responsible, item.evaluations, self.data.timezone
+            )
         else:
             text = evaluations_text(item.text, "", item.evaluations, self.data.timezone)
         history.update(text)
@@ -361,8 +433,9 @@ class EffortsPane(LogPane):
     def action_add_effort(self) -> None:
         if self.data is None:
             return
-        self.app.push_screen(AddEffortDialog(self.log_id, self.data.responsible, self.data.today),
-                             self._written)
+        self.app.push_screen(
+            AddEffortDialog(self.log_id, self.data.responsible, self.data.today), self._written
+        )
 
     def action_evaluate(self) -> None:
         item = self.selected()
@@ -391,5 +464,3 @@ class EffortsPane(LogPane):
         """After a write the log view loads the log again and shows it to every tab."""
         if changed:
             self.post_message(LogChanged(self.log_id))
-
-

@@ -18,8 +18,8 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from relaytui.i18n import N_, _
-from relaytui.ui.log_pane import LogPane, date_time, label, literal
 from relaytui.services import installation, log_history
+from relaytui.ui.log_pane import LogPane, date_time, label, literal
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -53,9 +53,11 @@ def level_changes_table(history: log_history.History, tz: str) -> Table:
     table.columns[4].ratio = 1
     for change in history.level_changes:
         table.add_row(
-            Text(date_time(change.at, tz)), literal(change.by_name),
+            Text(date_time(change.at, tz)),
+            literal(change.by_name),
             Text("-" if change.from_level is None else str(change.from_level)),
-            Text(str(change.to_level)), literal(change.reason),
+            Text(str(change.to_level)),
+            literal(change.reason),
         )
     return table
 
@@ -63,8 +65,11 @@ def level_changes_table(history: log_history.History, tz: str) -> Table:
 def holders_table(history: log_history.History, tz: str) -> Table:
     table = _table(_("Holder"), _("From"), _("Until"))
     for period in history.holders:
-        table.add_row(literal(period.staff_name), Text(date_time(period.started_at, tz)),
-                      Text(date_time(period.ended_at, tz) if period.ended_at else _("now")))
+        table.add_row(
+            literal(period.staff_name),
+            Text(date_time(period.started_at, tz)),
+            Text(date_time(period.ended_at, tz) if period.ended_at else _("now")),
+        )
     return table
 
 
@@ -80,14 +85,18 @@ HANDOVER_STATUS = {
 def handovers_table(history: log_history.History, tz: str) -> Table:
     """Each proposed handover: who to whom, the answer and when, and the answer's message (a
     declined handover's reason)."""
-    table = _table(_("Proposed"), _("From"), _("To"), _("Answer"), _("Answered"), _("Message"),
-                   expand=True)
+    table = _table(
+        _("Proposed"), _("From"), _("To"), _("Answer"), _("Answered"), _("Message"), expand=True
+    )
     table.columns[5].ratio = 1
     for h in history.handovers:
         table.add_row(
-            Text(date_time(h.proposed_at, tz)), literal(h.from_name), literal(h.to_name),
+            Text(date_time(h.proposed_at, tz)),
+            literal(h.from_name),
+            literal(h.to_name),
             Text(label(HANDOVER_STATUS, h.status)),
-            Text(date_time(h.answered_at, tz) if h.answered_at else "-"), literal(h.answer_message),
+            Text(date_time(h.answered_at, tz) if h.answered_at else "-"),
+            literal(h.answer_message),
         )
     return table
 
@@ -150,14 +159,20 @@ class HistoryPane(LogPane):
         history, tz = message.history, message.tz
         self.history = history
         levels = self.query_one("#history-levels", Static)
-        levels.update(level_changes_table(history, tz) if history.level_changes
-                      else Text(_("No level changes.")))
+        levels.update(
+            level_changes_table(history, tz)
+            if history.level_changes
+            else Text(_("No level changes."))
+        )
         self.query_one("#history-holders", Static).update(holders_table(history, tz))
         self.query_one("#history-handovers", Static).update(
-            handovers_table(history, tz) if history.handovers else Text(_("No handovers proposed.")))
+            handovers_table(history, tz) if history.handovers else Text(_("No handovers proposed."))
+        )
         reads = self.query_one("#history-reads", Static)
         if self.detail is not None and self.detail.my_role == "holder":
-            reads.update(reads_table(history, tz) if history.reads else Text(_("No reads recorded.")))
+            reads.update(
+                reads_table(history, tz) if history.reads else Text(_("No reads recorded."))
+            )
         else:
             reads.update(Text(_("Only the holder sees who read the log.")))
         self.focus_if_lost()

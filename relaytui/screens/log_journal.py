@@ -21,9 +21,9 @@ from textual.worker import Worker, get_current_worker
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.screens.log_view import READ_ONLY, READ_ONLY_TIP
-from relaytui.ui.log_pane import LogPane, date_time, label, literal
 from relaytui.services import installation, journal
 from relaytui.ui.base import RelayModalScreen, after_typed_keys
+from relaytui.ui.log_pane import LogPane, date_time, label, literal
 from relaytui.widgets.choice import Choice
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import LogChanged
@@ -41,8 +41,9 @@ ENTRY_KINDS = {
     "minutes": N_("minutes"),
 }
 #: R16: offered while writing, never enforced.
-WRITING_HINT = N_("Short sentences. Say who does what. Write what you saw and heard, not what "
-                  "you think it means.")
+WRITING_HINT = N_(
+    "Short sentences. Say who does what. Write what you saw and heard, not what you think it means."
+)
 
 
 def entry_prompt(entry: journal.EntryView, tz: str) -> Text:
@@ -71,15 +72,37 @@ class JournalPane(LogPane):
     """The entries, newest first; the holder writes (n) or corrects (c) from here."""
 
     BINDINGS = [
-        Binding("n", "new_entry", N_("New entry"), id="journal.new_entry",
-                tooltip=N_("Write a new entry in the journal.")),
-        Binding("c", "correct_entry", N_("Correct"), id="journal.correct",
-                tooltip=N_("Write a correction of the chosen entry.")),
+        Binding(
+            "n",
+            "new_entry",
+            N_("New entry"),
+            id="journal.new_entry",
+            tooltip=N_("Write a new entry in the journal."),
+        ),
+        Binding(
+            "c",
+            "correct_entry",
+            N_("Correct"),
+            id="journal.correct",
+            tooltip=N_("Write a correction of the chosen entry."),
+        ),
         # A reader pressing the writer's keys is told why nothing opens.
-        Binding("n", "explain_read_only", READ_ONLY, show=False, id="journal.new_entry.refused",
-                tooltip=READ_ONLY_TIP),
-        Binding("c", "explain_read_only", READ_ONLY, show=False, id="journal.correct.refused",
-                tooltip=READ_ONLY_TIP),
+        Binding(
+            "n",
+            "explain_read_only",
+            READ_ONLY,
+            show=False,
+            id="journal.new_entry.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
+        Binding(
+            "c",
+            "explain_read_only",
+            READ_ONLY,
+            show=False,
+            id="journal.correct.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
     ]
 
     class Loaded(Message):
@@ -171,8 +194,11 @@ class JournalPane(LogPane):
                 text += " " + _("Press n to write the first one.")
         else:
             count = len(self.entries)
-            text = _("{count} entries, newest first.").format(count=count) if count != 1 \
+            text = (
+                _("{count} entries, newest first.").format(count=count)
+                if count != 1
                 else _("1 entry.")
+            )
             if can_write:
                 text += " " + _("n writes a new entry, c corrects the chosen one.")
         summary.update(Text(text))
@@ -224,8 +250,11 @@ class DiscardDialog(RelayModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="discard-box"):
-            yield Static(_("Throw away what you typed? It is not saved."), id="discard-question",
-                         markup=False)
+            yield Static(
+                _("Throw away what you typed? It is not saved."),
+                id="discard-question",
+                markup=False,
+            )
             with Horizontal(id="discard-buttons"):
                 yield Button(_("Keep writing"), id="discard-keep", variant="primary")
                 yield Button(_("Throw away"), id="discard-throw", variant="error")
@@ -255,10 +284,21 @@ class EntryEditor(RelayModalScreen["journal.EntryView | None"]):
     CSS_PATH = "log_view.tcss"
     AUTO_FOCUS = "#entry-text"
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("Save"), id="entry.save", priority=True,
-                tooltip=N_("Save the entry. It cannot be changed afterwards, only corrected.")),
-        Binding("escape", "cancel", N_("Cancel"), id="entry.cancel",
-                tooltip=N_("Close the editor without saving.")),
+        Binding(
+            "ctrl+s",
+            "save",
+            N_("Save"),
+            id="entry.save",
+            priority=True,
+            tooltip=N_("Save the entry. It cannot be changed afterwards, only corrected."),
+        ),
+        Binding(
+            "escape",
+            "cancel",
+            N_("Cancel"),
+            id="entry.cancel",
+            tooltip=N_("Close the editor without saving."),
+        ),
         hints_binding(),
     ]
 
@@ -285,8 +325,11 @@ class EntryEditor(RelayModalScreen["journal.EntryView | None"]):
             if self.corrects is None:
                 yield Static(_("New entry"), id="entry-title", markup=False)
             else:
-                yield Static(_("Correction of entry #{id}").format(id=self.corrects.id),
-                             id="entry-title", markup=False)
+                yield Static(
+                    _("Correction of entry #{id}").format(id=self.corrects.id),
+                    id="entry-title",
+                    markup=False,
+                )
                 first = (self.corrects.text.strip().splitlines() or [""])[0]
                 yield Static(literal(first), id="entry-corrects", markup=False)
                 if self.corrects.kind in journal.ENTRY_KINDS:
@@ -294,8 +337,9 @@ class EntryEditor(RelayModalScreen["journal.EntryView | None"]):
             with Horizontal(id="entry-kind-row"):
                 yield Label(_("Kind"), id="entry-kind-label", markup=False)
                 yield Choice(kinds, value=start, allow_blank=False, id="entry-kind")
-            yield TextArea(id="entry-text", soft_wrap=True, show_line_numbers=False,
-                           tab_behavior="focus")
+            yield TextArea(
+                id="entry-text", soft_wrap=True, show_line_numbers=False, tab_behavior="focus"
+            )
             yield WritingHints(id="entry-hints")
             yield Static(_(WRITING_HINT), id="entry-hint", markup=False)
             yield Static("", id="entry-error", markup=False)
@@ -323,14 +367,29 @@ class EntryEditor(RelayModalScreen["journal.EntryView | None"]):
             return
         kind = self.query_one("#entry-kind", Select).value
         self._set_busy(True)
-        self._save(self.store, self.staff, self.log_id, self.typed,
-                   str(kind), self.corrects.id if self.corrects else None)
+        self._save(
+            self.store,
+            self.staff,
+            self.log_id,
+            self.typed,
+            str(kind),
+            self.corrects.id if self.corrects else None,
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="entry-editor")
-    def _save(self, store: Store, staff: StaffRef, log_id: int, text: str, kind: str,
-              corrects_id: int | None) -> None:
+    def _save(
+        self,
+        store: Store,
+        staff: StaffRef,
+        log_id: int,
+        text: str,
+        kind: str,
+        corrects_id: int | None,
+    ) -> None:
         try:
-            entry = journal.write_entry(store, staff, log_id, text=text, kind=kind, corrects_id=corrects_id)
+            entry = journal.write_entry(
+                store, staff, log_id, text=text, kind=kind, corrects_id=corrects_id
+            )
         except DomainError as exc:
             self.post_message(self.Refused(exc.message))
             return

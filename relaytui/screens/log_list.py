@@ -57,44 +57,130 @@ class LogListScreen(RelayScreen):
     CSS_PATH = "log_list.tcss"
     AUTO_FOCUS = "#loglist-table"
     BINDINGS = [
-        Binding("slash", "search", N_("Search"), id="loglist.search",
-                tooltip=N_("Search by the subject's name or national number.")),
-        Binding("n", "new_log", N_("New log"), id="loglist.new_log",
-                tooltip=N_("Start a new relay log.")),
-        Binding("l", "cycle_level", N_("Level"), id="loglist.level",
-                tooltip=N_("Show every level, or only level 0, 1, 2 or 3.")),
-        Binding("r", "cycle_role", N_("Role"), id="loglist.role", show=False,
-                tooltip=N_("Show the logs you hold, the logs you read as actor, or both.")),
-        Binding("t", "cycle_status", N_("Status"), id="loglist.status", show=False,
-                tooltip=N_("Show open logs, closed logs, or both.")),
-        Binding("a", "cycle_attention", N_("Attention"), id="loglist.attention", show=False,
-                tooltip=N_("Show only logs that need attention: overdue evaluations, consent "
-                           "problems, pending handovers, meetings soon.")),
-        Binding("s", "cycle_sort", N_("Sort"), id="loglist.sort", show=False,
-                tooltip=N_("Sort by name, level, last entry or next meeting.")),
-        Binding("d", "toggle_direction", N_("Reverse"), id="loglist.direction", show=False,
-                tooltip=N_("Reverse the order of the list.")),
-        Binding("x", "clear_filters", N_("Clear filters"), id="loglist.clear", show=False,
-                tooltip=N_("Clear the search and the filters.")),
-        Binding("ctrl+r", "refresh", N_("Refresh"), id="loglist.refresh", show=False,
-                tooltip=N_("Load the list of relay logs again.")),
+        Binding(
+            "slash",
+            "search",
+            N_("Search"),
+            id="loglist.search",
+            tooltip=N_("Search by the subject's name or national number."),
+        ),
+        Binding(
+            "n",
+            "new_log",
+            N_("New log"),
+            id="loglist.new_log",
+            tooltip=N_("Start a new relay log."),
+        ),
+        Binding(
+            "l",
+            "cycle_level",
+            N_("Level"),
+            id="loglist.level",
+            tooltip=N_("Show every level, or only level 0, 1, 2 or 3."),
+        ),
+        Binding(
+            "r",
+            "cycle_role",
+            N_("Role"),
+            id="loglist.role",
+            show=False,
+            tooltip=N_("Show the logs you hold, the logs you read as actor, or both."),
+        ),
+        Binding(
+            "t",
+            "cycle_status",
+            N_("Status"),
+            id="loglist.status",
+            show=False,
+            tooltip=N_("Show open logs, closed logs, or both."),
+        ),
+        Binding(
+            "a",
+            "cycle_attention",
+            N_("Attention"),
+            id="loglist.attention",
+            show=False,
+            tooltip=N_(
+                "Show only logs that need attention: overdue evaluations, consent "
+                "problems, pending handovers, meetings soon."
+            ),
+        ),
+        Binding(
+            "s",
+            "cycle_sort",
+            N_("Sort"),
+            id="loglist.sort",
+            show=False,
+            tooltip=N_("Sort by name, level, last entry or next meeting."),
+        ),
+        Binding(
+            "d",
+            "toggle_direction",
+            N_("Reverse"),
+            id="loglist.direction",
+            show=False,
+            tooltip=N_("Reverse the order of the list."),
+        ),
+        Binding(
+            "x",
+            "clear_filters",
+            N_("Clear filters"),
+            id="loglist.clear",
+            show=False,
+            tooltip=N_("Clear the search and the filters."),
+        ),
+        Binding(
+            "ctrl+r",
+            "refresh",
+            N_("Refresh"),
+            id="loglist.refresh",
+            show=False,
+            tooltip=N_("Load the list of relay logs again."),
+        ),
         # Only in the search; elsewhere Escape is the app's "back".
-        Binding("escape", "leave_search", N_("To the list"), id="loglist.leave_search",
-                tooltip=N_("Leave the search and move to the list.")),
-        Binding("down", "leave_search", N_("To the list"), id="loglist.to_list", show=False,
-                tooltip=N_("Move from the search to the list.")),
+        Binding(
+            "escape",
+            "leave_search",
+            N_("To the list"),
+            id="loglist.leave_search",
+            tooltip=N_("Leave the search and move to the list."),
+        ),
+        Binding(
+            "down",
+            "leave_search",
+            N_("To the list"),
+            id="loglist.to_list",
+            show=False,
+            tooltip=N_("Move from the search to the list."),
+        ),
     ]
     #: Actions that make no sense when the service refused the list (an administrator).
-    LIST_ACTIONS: ClassVar[frozenset[str]] = frozenset({
-        "search", "new_log", "cycle_level", "cycle_role", "cycle_status", "cycle_attention",
-        "cycle_sort", "toggle_direction", "clear_filters", "refresh",
-    })
+    LIST_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {
+            "search",
+            "new_log",
+            "cycle_level",
+            "cycle_role",
+            "cycle_status",
+            "cycle_attention",
+            "cycle_sort",
+            "toggle_direction",
+            "clear_filters",
+            "refresh",
+        }
+    )
 
     class PageLoaded(Message):
         """A page of the list arrived, for the question of generation ``generation``."""
 
-        def __init__(self, generation: int, after: str | None, page: log_list.LogPage,
-                     inst: installation.Installation, unit_name: str | None) -> None:
+        def __init__(
+            self,
+            generation: int,
+            after: str | None,
+            page: log_list.LogPage,
+            inst: installation.Installation,
+            unit_name: str | None,
+        ) -> None:
             super().__init__()
             self.generation = generation
             self.after = after
@@ -145,9 +231,13 @@ class LogListScreen(RelayScreen):
                 yield Static(who(self.staff), id="loglist-who", markup=False)
             yield Static("", id="loglist-installation", markup=False)
         with Horizontal(id="loglist-bar"):
-            yield Input(value=self.log_query.search, id="loglist-search", compact=True,
-                        max_length=100,
-                        placeholder=_("Search by name or national number ( / )"))
+            yield Input(
+                value=self.log_query.search,
+                id="loglist-search",
+                compact=True,
+                max_length=100,
+                placeholder=_("Search by name or national number ( / )"),
+            )
             yield Static("", id="loglist-count", markup=False)
         yield Static("", id="loglist-filters", markup=False)
         yield LogTable(id="loglist-table", cursor_type="row", zebra_stripes=True)
@@ -174,8 +264,9 @@ class LogListScreen(RelayScreen):
         keep = self._current_id()
         table.clear(columns=True)
         for key, heading, size in columns:
-            table.add_column(Text(heading), key=key, width=size,
-                             minimum=NAME_MIN if key == "name" else None)
+            table.add_column(
+                Text(heading), key=key, width=size, minimum=NAME_MIN if key == "name" else None
+            )
         self._add_rows(self.rows)
         self._move_to(keep, 0)
 
@@ -194,8 +285,15 @@ class LogListScreen(RelayScreen):
         if not self.loaded:
             self.table.loading = True
         self._show_count()
-        self._fetch(self.store, self.staff, self._generation, self.log_query, None,
-                    min(max(limit, PAGE_SIZE), MAX_PAGE), self.inst is None)
+        self._fetch(
+            self.store,
+            self.staff,
+            self._generation,
+            self.log_query,
+            None,
+            min(max(limit, PAGE_SIZE), MAX_PAGE),
+            self.inst is None,
+        )
 
     def load_more(self) -> None:
         """Fetch the next page, unless there is none or a question is on its way already."""
@@ -206,17 +304,34 @@ class LogListScreen(RelayScreen):
         self._fetch_more(self.store, self.staff, self._generation, self.log_query, self.next_cursor)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="loglist")
-    def _fetch(self, store: Store, staff: StaffRef, generation: int, query: log_list.LogQuery,
-               after: str | None, limit: int, with_installation: bool) -> None:
+    def _fetch(
+        self,
+        store: Store,
+        staff: StaffRef,
+        generation: int,
+        query: log_list.LogQuery,
+        after: str | None,
+        limit: int,
+        with_installation: bool,
+    ) -> None:
         self._ask(store, staff, generation, query, after, limit, with_installation)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="loglist-more")
-    def _fetch_more(self, store: Store, staff: StaffRef, generation: int, query: log_list.LogQuery,
-                    after: str) -> None:
+    def _fetch_more(
+        self, store: Store, staff: StaffRef, generation: int, query: log_list.LogQuery, after: str
+    ) -> None:
         self._ask(store, staff, generation, query, after, PAGE_SIZE, False)
 
-    def _ask(self, store: Store, staff: StaffRef, generation: int, query: log_list.LogQuery,
-             after: str | None, limit: int, with_installation: bool) -> None:
+    def _ask(
+        self,
+        store: Store,
+        staff: StaffRef,
+        generation: int,
+        query: log_list.LogQuery,
+        after: str | None,
+        limit: int,
+        with_installation: bool,
+    ) -> None:
         """In a thread: one page, plus what the header needs the first time."""
         inst = installation.read(store) if with_installation or self.inst is None else self.inst
         try:
@@ -229,8 +344,9 @@ class LogListScreen(RelayScreen):
             return
         unit_name = None
         if query.unit_id is not None:
-            unit_name = next((u.name for u in units.list_units(store, staff)
-                              if u.id == query.unit_id), None)
+            unit_name = next(
+                (u.name for u in units.list_units(store, staff) if u.id == query.unit_id), None
+            )
         self.post_message(self.PageLoaded(generation, after, page, inst, unit_name))
 
     def worker_failed(self, worker: Worker, message: str) -> None:
@@ -287,8 +403,12 @@ class LogListScreen(RelayScreen):
         self.table.loading = False
         lines = [message.text]
         if self.staff.is_admin:
-            lines.append(_("Manage accounts at the command line with the 'relaytui user' "
-                           "commands, for example 'relaytui user list'."))
+            lines.append(
+                _(
+                    "Manage accounts at the command line with the 'relaytui user' "
+                    "commands, for example 'relaytui user list'."
+                )
+            )
         note = self.query_one("#loglist-message", Static)
         note.update(Text("\n\n".join(lines)))
         note.display = True
@@ -353,8 +473,14 @@ class LogListScreen(RelayScreen):
     def is_untouched(self) -> bool:
         """No search and no filter: the list shows every open log I hold or read."""
         q = self.log_query
-        return (not q.search.strip() and q.level is None and q.role == "all"
-                and q.status == "open" and q.attention is None and q.unit_id is None)
+        return (
+            not q.search.strip()
+            and q.level is None
+            and q.role == "all"
+            and q.status == "open"
+            and q.attention is None
+            and q.unit_id is None
+        )
 
     def _show_empty(self) -> None:
         table = self.table
@@ -366,15 +492,21 @@ class LogListScreen(RelayScreen):
                 table.focus()
             return
         if self.is_untouched():
-            lines = [_("You hold no relay logs and read none."),
-                     _("Press n to start a new relay log.")]
+            lines = [
+                _("You hold no relay logs and read none."),
+                _("Press n to start a new relay log."),
+            ]
         else:
-            first = (_("Nothing matches the search.") if self.log_query.search.strip()
-                     else _("No relay log matches the filters."))
-            lines = [first,
-                     _("Filters: {filters}").format(
-                         filters=describe(self.log_query, self._unit_name)),
-                     _("Press x to clear the search and the filters.")]
+            first = (
+                _("Nothing matches the search.")
+                if self.log_query.search.strip()
+                else _("No relay log matches the filters.")
+            )
+            lines = [
+                first,
+                _("Filters: {filters}").format(filters=describe(self.log_query, self._unit_name)),
+                _("Press x to clear the search and the filters."),
+            ]
         note.update(Text("\n".join(lines)))
         note.display = True
         if self.focused is table:
@@ -428,9 +560,12 @@ class LogListScreen(RelayScreen):
         search = self.query_one("#loglist-search", Input)
         if search.value:
             search.value = ""
-        self._ask_for(**{name: getattr(log_list.LogQuery(), name)
-                         for name in ("role", "level", "status", "attention", "search",
-                                      "unit_id")})
+        self._ask_for(
+            **{
+                name: getattr(log_list.LogQuery(), name)
+                for name in ("role", "level", "status", "attention", "search", "unit_id")
+            }
+        )
 
     def action_refresh(self) -> None:
         self.reload(keep=self._current_id(), limit=len(self.rows))

@@ -22,9 +22,9 @@ from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from relaytui.i18n import N_, _
-from relaytui.ui.log_pane import LogPane, date_time, label, literal
 from relaytui.services import clock, installation, meetings
 from relaytui.ui.base import host_of
+from relaytui.ui.log_pane import LogPane, date_time, label, literal
 from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.messages import LogChanged
 
@@ -60,12 +60,13 @@ def in_order(found: list[meetings.MeetingView], now: datetime) -> list[meetings.
     """Upcoming planned meetings, soonest first; then all others, newest first."""
     upcoming = [m for m in found if m.status == "planned" and m.starts_at >= now]
     rest = [m for m in found if m not in upcoming]
-    return sorted(upcoming, key=lambda m: (m.starts_at, m.id)) + \
-        sorted(rest, key=lambda m: (m.starts_at, m.id), reverse=True)
+    return sorted(upcoming, key=lambda m: (m.starts_at, m.id)) + sorted(
+        rest, key=lambda m: (m.starts_at, m.id), reverse=True
+    )
 
 
 def status_text(meeting: meetings.MeetingView) -> Text:
-    """"planned", "held", or "cancelled: <reason>" (the reason as typed, never markup)."""
+    """ "planned", "held", or "cancelled: <reason>" (the reason as typed, never markup)."""
     if meeting.status == "cancelled" and meeting.cancel_reason:
         return literal(_("cancelled: {reason}").format(reason=meeting.cancel_reason))
     return Text(label(MEETING_STATUSES, meeting.status))
@@ -75,20 +76,52 @@ def meeting_bindings(prefix: str) -> list[Binding]:
     """The keys on a chosen meeting, with ids under ``prefix`` (e.g. "planner.move"); a reader
     pressing one of them is told why nothing opens."""
     keys = [
-        ("m", "move_meeting", N_("Move"), N_("Move the chosen meeting to another time, with the reason.")),
-        ("c", "cancel_meeting", N_("Cancel meeting"), N_("Cancel the chosen meeting, with the reason.")),
-        ("a", "edit_agenda", N_("Agenda"), N_("Edit and reorder the agenda of the chosen meeting.")),
-        ("i", "export_invitation", N_("Invitation"),
-         N_("Save the invitation with its agenda as a calendar file and a letter.")),
+        (
+            "m",
+            "move_meeting",
+            N_("Move"),
+            N_("Move the chosen meeting to another time, with the reason."),
+        ),
+        (
+            "c",
+            "cancel_meeting",
+            N_("Cancel meeting"),
+            N_("Cancel the chosen meeting, with the reason."),
+        ),
+        (
+            "a",
+            "edit_agenda",
+            N_("Agenda"),
+            N_("Edit and reorder the agenda of the chosen meeting."),
+        ),
+        (
+            "i",
+            "export_invitation",
+            N_("Invitation"),
+            N_("Save the invitation with its agenda as a calendar file and a letter."),
+        ),
     ]
-    found = [Binding(key, action, words, id=f"{prefix}.{action}", tooltip=tip)
-             for key, action, words, tip in keys]
-    found += [Binding(key, "explain_not_holder", READ_ONLY, show=False, id=f"{prefix}.{action}.refused",
-                      tooltip=READ_ONLY_TIP) for key, action, _words, _tip in keys]
+    found = [
+        Binding(key, action, words, id=f"{prefix}.{action}", tooltip=tip)
+        for key, action, words, tip in keys
+    ]
+    found += [
+        Binding(
+            key,
+            "explain_not_holder",
+            READ_ONLY,
+            show=False,
+            id=f"{prefix}.{action}.refused",
+            tooltip=READ_ONLY_TIP,
+        )
+        for key, action, _words, _tip in keys
+    ]
     return found
 
 
-def write_invitation(store: Store, staff: StaffRef, meeting: meetings.MeetingView) -> tuple[Path, Path]:
+def write_invitation(
+    store: Store, staff: StaffRef, meeting: meetings.MeetingView
+) -> tuple[Path, Path]:
     """Export the invitation as an .ics file and a plain-text letter; returns both paths.
 
     Runs in a worker thread. The files name the child (the letter in full), so only their
@@ -155,8 +188,7 @@ class MeetingKeys(_MeetingKeysBase):
         self.app.push_screen(dialog, callback or self._after)
 
     def action_explain_not_holder(self) -> None:
-        self.notify(self.why_not_holder(self.chosen_meeting()),
-                    severity="warning", markup=False)
+        self.notify(self.why_not_holder(self.chosen_meeting()), severity="warning", markup=False)
 
     def action_open_meeting(self) -> None:
         meeting = self.chosen_meeting()
@@ -197,9 +229,13 @@ class MeetingKeys(_MeetingKeysBase):
         if meeting is None or not self.holds(meeting):
             return
         if meeting.minutes_finished_at is not None or meeting.status == "cancelled":
-            self.notify(_("The minutes are finished; the agenda can no longer change.")
-                        if meeting.status == "held" else _("A cancelled meeting has no agenda to change."),
-                        severity="warning", markup=False)
+            self.notify(
+                _("The minutes are finished; the agenda can no longer change.")
+                if meeting.status == "held"
+                else _("A cancelled meeting has no agenda to change."),
+                severity="warning",
+                markup=False,
+            )
             return
         from relaytui.screens.meeting_changes import AgendaDialog
 
@@ -218,8 +254,10 @@ class MeetingKeys(_MeetingKeysBase):
         self.app.call_from_thread(
             self.notify,
             _("Invitation saved as a calendar file, {ics}, and a letter, {letter}.").format(
-                ics=str(ics_path), letter=str(letter_path)),
-            markup=False, timeout=12,
+                ics=str(ics_path), letter=str(letter_path)
+            ),
+            markup=False,
+            timeout=12,
         )
 
 
@@ -227,10 +265,21 @@ class MeetingsPane(MeetingKeys, LogPane):
     """Past and upcoming meetings of the log, with the holder's keys to plan them."""
 
     BINDINGS = [
-        Binding("n", "schedule_meeting", N_("Schedule"), id="meetings.schedule",
-                tooltip=N_("Schedule a meeting about this log.")),
-        Binding("n", "explain_not_holder", READ_ONLY, show=False, id="meetings.schedule.refused",
-                tooltip=READ_ONLY_TIP),
+        Binding(
+            "n",
+            "schedule_meeting",
+            N_("Schedule"),
+            id="meetings.schedule",
+            tooltip=N_("Schedule a meeting about this log."),
+        ),
+        Binding(
+            "n",
+            "explain_not_holder",
+            READ_ONLY,
+            show=False,
+            id="meetings.schedule.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
         *meeting_bindings("meetings"),
     ]
 
@@ -294,8 +343,13 @@ class MeetingsPane(MeetingKeys, LogPane):
         if not ordered:
             summary.update(Text(_("No meetings yet.")))
         else:
-            summary.update(Text(_("{upcoming} upcoming, {past} held or past; upcoming first.").format(
-                upcoming=upcoming, past=len(ordered) - upcoming)))
+            summary.update(
+                Text(
+                    _("{upcoming} upcoming, {past} held or past; upcoming first.").format(
+                        upcoming=upcoming, past=len(ordered) - upcoming
+                    )
+                )
+            )
         self.refresh_bindings()
         self.focus_if_lost()
 

@@ -22,23 +22,34 @@ from relaytui.widgets.levels import level_badge
 
 NOTHING = "-"
 
+
 def table_words() -> dict[str, str]:
     """The status and consent words of the table, in the short forms its narrow columns take
     (at 80 columns a word has 9; the column still widens for a longer one, never cuts it).
     "handover" is an open log whose holder proposed a new holder."""
     return {
-        "active": pgettext("log list", "active"), "closed": pgettext("log list", "closed"),
-        "plan": pgettext("log list", "plan"), "handover": pgettext("log list", "handover"),
-        "ok": pgettext("log list", "ok"), "missing": pgettext("log list", "missing"),
-        "expired": pgettext("log list", "expired"), "withdrawn": pgettext("log list", "withdrawn"),
+        "active": pgettext("log list", "active"),
+        "closed": pgettext("log list", "closed"),
+        "plan": pgettext("log list", "plan"),
+        "handover": pgettext("log list", "handover"),
+        "ok": pgettext("log list", "ok"),
+        "missing": pgettext("log list", "missing"),
+        "expired": pgettext("log list", "expired"),
+        "withdrawn": pgettext("log list", "withdrawn"),
     }
 
 
 # The filters in words, as the line above the table says them.
-STATUS_WORDS = {"open": N_("open logs"), "closed": N_("closed logs"),
-                "all": N_("open and closed logs")}
-ROLE_WORDS = {"all": N_("held or read by you"), "holder": N_("held by you"),
-              "actor": N_("read by you as actor")}
+STATUS_WORDS = {
+    "open": N_("open logs"),
+    "closed": N_("closed logs"),
+    "all": N_("open and closed logs"),
+}
+ROLE_WORDS = {
+    "all": N_("held or read by you"),
+    "holder": N_("held by you"),
+    "actor": N_("read by you as actor"),
+}
 ATTENTION_WORDS = {
     "any": N_("needing attention"),
     "overdue": N_("with overdue evaluations"),
@@ -46,8 +57,12 @@ ATTENTION_WORDS = {
     "handover": N_("with a pending handover"),
     "meeting_soon": N_("with a meeting in the next 14 days"),
 }
-SORT_WORDS = {"name": N_("name"), "level": N_("level"), "last_entry": N_("last entry"),
-              "next_meeting": N_("next meeting")}
+SORT_WORDS = {
+    "name": N_("name"),
+    "level": N_("level"),
+    "last_entry": N_("last entry"),
+    "next_meeting": N_("next meeting"),
+}
 
 LEVEL_CYCLE: tuple[int | None, ...] = (None, *logs.LEVELS)
 
@@ -101,7 +116,7 @@ def _date(moment: datetime | None, tz: str) -> str:
 
 
 def who(staff: StaffRef) -> Text:
-    """"anna — Anna Holm, pedagogue": what the header says about the person logged in."""
+    """ "anna — Anna Holm, pedagogue": what the header says about the person logged in."""
     what = staff.profession or accounts.role_label(staff.role)
     text = Text.assemble((staff.username, "bold"), " — ", literal(staff.full_name))
     if what:
@@ -121,8 +136,11 @@ def layout(width: int) -> tuple[tuple[str, str, int], ...]:
         headings = {c.key: _(c.short if short and c.short else c.heading) for c in chosen}
         padding = 2 * len(chosen) + 1  # a cell's padding on each side, and the scrollbar
         words = table_words()
-        fixed = {c.key: max(c.width, cell_len(headings[c.key]), *(cell_len(words[w]) for w in c.words))
-                 for c in chosen if c.width is not None}
+        fixed = {
+            c.key: max(c.width, cell_len(headings[c.key]), *(cell_len(words[w]) for w in c.words))
+            for c in chosen
+            if c.width is not None
+        }
         name = width - padding - sum(fixed.values())
         if name >= NAME_GOOD:
             break
@@ -185,8 +203,11 @@ def describe(query: log_list.LogQuery, unit_name: str | None = None) -> str:
     if query.search.strip():
         parts.append(_("matching “{search}”").format(search=query.search.strip()))
     direction = _("descending") if query.descending else _("ascending")
-    parts.append(_("sorted by {key}, {direction}").format(
-        key=_label(SORT_WORDS, query.sort), direction=direction))
+    parts.append(
+        _("sorted by {key}, {direction}").format(
+            key=_label(SORT_WORDS, query.sort), direction=direction
+        )
+    )
     return " · ".join(parts)
 
 
@@ -201,10 +222,27 @@ class LogTable(FittedTable):
     and the last row loaded."""
 
     BINDINGS: ClassVar = [
-        Binding("enter", "select_cursor", N_("Open"), id="loglist.open",
-                tooltip=N_("Open the relay log under the cursor.")),
-        Binding("home", "scroll_top", N_("First row"), id="loglist.first", show=False,
-                tooltip=N_("Go to the first log of the list.")),
-        Binding("end", "scroll_bottom", N_("Last row"), id="loglist.last", show=False,
-                tooltip=N_("Go to the last log loaded; more are loaded as you go.")),
+        Binding(
+            "enter",
+            "select_cursor",
+            N_("Open"),
+            id="loglist.open",
+            tooltip=N_("Open the relay log under the cursor."),
+        ),
+        Binding(
+            "home",
+            "scroll_top",
+            N_("First row"),
+            id="loglist.first",
+            show=False,
+            tooltip=N_("Go to the first log of the list."),
+        ),
+        Binding(
+            "end",
+            "scroll_bottom",
+            N_("Last row"),
+            id="loglist.last",
+            show=False,
+            tooltip=N_("Go to the last log loaded; more are loaded as you go."),
+        ),
     ]

@@ -35,7 +35,11 @@ if TYPE_CHECKING:
     from relaytui.db import Store
     from relaytui.services.access import StaffRef
 
-SUBJECT_KINDS = {"child": N_("child"), "youth": N_("young person"), "pregnant": N_("pregnant person")}
+SUBJECT_KINDS = {
+    "child": N_("child"),
+    "youth": N_("young person"),
+    "pregnant": N_("pregnant person"),
+}
 STATUS_LABELS = {"active": N_("active"), "closed": N_("closed"), "plan": N_("individual plan")}
 CONSENT_PROBLEMS = {
     "missing": N_("consent missing"),
@@ -89,47 +93,154 @@ class LogViewScreen(RelayScreen):
         {"change_level", "close_log", "notification", "propose_handover", "individual_plan"}
     )
     BINDINGS = [
-        Binding("1", "show_tab('journal')", N_("Journal"), id="logview.tab.journal",
-                group=TAB_KEYS, tooltip=N_("Show the journal.")),
-        Binding("2", "show_tab('efforts')", N_("Efforts and goals"), id="logview.tab.efforts",
-                group=TAB_KEYS, tooltip=N_("Show the efforts and goals.")),
-        Binding("3", "show_tab('actors')", N_("Actors and consent"), id="logview.tab.actors",
-                group=TAB_KEYS, tooltip=N_("Show the actors and the consents.")),
-        Binding("4", "show_tab('meetings')", N_("Meetings"), id="logview.tab.meetings",
-                group=TAB_KEYS, tooltip=N_("Show the meetings.")),
-        Binding("5", "show_tab('history')", N_("History"), id="logview.tab.history",
-                group=TAB_KEYS, tooltip=N_("Show the history.")),
-        Binding("ctrl+right", "next_tab", N_("Next tab"), id="logview.next_tab", show=False,
-                tooltip=N_("Show the next tab.")),
-        Binding("ctrl+left", "previous_tab", N_("Previous tab"), id="logview.previous_tab",
-                show=False, tooltip=N_("Show the previous tab.")),
-        Binding("l", "change_level", N_("Level"), id="logview.level",
-                tooltip=N_("Raise or lower the level, with the reason.")),
-        Binding("h", "propose_handover", N_("Hand over"), id="logview.handover",
-                tooltip=N_("Propose a new holder for this log.")),
-        Binding("u", "notification", N_("Notification"), id="logview.notification",
-                tooltip=N_("Send a notification to the family department.")),
-        Binding("x", "close_log", N_("Close log"), id="logview.close",
-                tooltip=N_("Close this log for good, with the consultation it needs.")),
-        Binding("p", "individual_plan", N_("Individual plan"), id="logview.plan",
-                tooltip=N_("Pass the log into an individual plan with a coordinator (Norway).")),
+        Binding(
+            "1",
+            "show_tab('journal')",
+            N_("Journal"),
+            id="logview.tab.journal",
+            group=TAB_KEYS,
+            tooltip=N_("Show the journal."),
+        ),
+        Binding(
+            "2",
+            "show_tab('efforts')",
+            N_("Efforts and goals"),
+            id="logview.tab.efforts",
+            group=TAB_KEYS,
+            tooltip=N_("Show the efforts and goals."),
+        ),
+        Binding(
+            "3",
+            "show_tab('actors')",
+            N_("Actors and consent"),
+            id="logview.tab.actors",
+            group=TAB_KEYS,
+            tooltip=N_("Show the actors and the consents."),
+        ),
+        Binding(
+            "4",
+            "show_tab('meetings')",
+            N_("Meetings"),
+            id="logview.tab.meetings",
+            group=TAB_KEYS,
+            tooltip=N_("Show the meetings."),
+        ),
+        Binding(
+            "5",
+            "show_tab('history')",
+            N_("History"),
+            id="logview.tab.history",
+            group=TAB_KEYS,
+            tooltip=N_("Show the history."),
+        ),
+        Binding(
+            "ctrl+right",
+            "next_tab",
+            N_("Next tab"),
+            id="logview.next_tab",
+            show=False,
+            tooltip=N_("Show the next tab."),
+        ),
+        Binding(
+            "ctrl+left",
+            "previous_tab",
+            N_("Previous tab"),
+            id="logview.previous_tab",
+            show=False,
+            tooltip=N_("Show the previous tab."),
+        ),
+        Binding(
+            "l",
+            "change_level",
+            N_("Level"),
+            id="logview.level",
+            tooltip=N_("Raise or lower the level, with the reason."),
+        ),
+        Binding(
+            "h",
+            "propose_handover",
+            N_("Hand over"),
+            id="logview.handover",
+            tooltip=N_("Propose a new holder for this log."),
+        ),
+        Binding(
+            "u",
+            "notification",
+            N_("Notification"),
+            id="logview.notification",
+            tooltip=N_("Send a notification to the family department."),
+        ),
+        Binding(
+            "x",
+            "close_log",
+            N_("Close log"),
+            id="logview.close",
+            tooltip=N_("Close this log for good, with the consultation it needs."),
+        ),
+        Binding(
+            "p",
+            "individual_plan",
+            N_("Individual plan"),
+            id="logview.plan",
+            tooltip=N_("Pass the log into an individual plan with a coordinator (Norway)."),
+        ),
         # The same keys for a reader: they explain why nothing can be written.
-        Binding("l", "explain_read_only", READ_ONLY, show=False, id="logview.level.refused",
-                tooltip=READ_ONLY_TIP),
-        Binding("h", "explain_read_only", READ_ONLY, show=False, id="logview.handover.refused",
-                tooltip=READ_ONLY_TIP),
-        Binding("u", "explain_read_only", READ_ONLY, show=False, id="logview.notification.refused",
-                tooltip=READ_ONLY_TIP),
-        Binding("x", "explain_read_only", READ_ONLY, show=False, id="logview.close.refused",
-                tooltip=READ_ONLY_TIP),
-        Binding("d", "papers", N_("Documents"), id="logview.papers",
-                tooltip=N_("Papers for the family: consent form, copy of the log, access report (PDF or text).")),
-        Binding("r", "refresh", N_("Refresh"), id="logview.refresh",
-                tooltip=N_("Load this log again.")),
-        Binding("g", "ask_to_read", N_("Ask to read"), id="logview.ask_to_read",
-                tooltip=N_("Ask an administrator for a time-limited permission to read this closed log.")),
-        Binding("escape", "back", N_("Back"), id="logview.back",
-                tooltip=N_("Back to the list of logs.")),
+        Binding(
+            "l",
+            "explain_read_only",
+            READ_ONLY,
+            show=False,
+            id="logview.level.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
+        Binding(
+            "h",
+            "explain_read_only",
+            READ_ONLY,
+            show=False,
+            id="logview.handover.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
+        Binding(
+            "u",
+            "explain_read_only",
+            READ_ONLY,
+            show=False,
+            id="logview.notification.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
+        Binding(
+            "x",
+            "explain_read_only",
+            READ_ONLY,
+            show=False,
+            id="logview.close.refused",
+            tooltip=READ_ONLY_TIP,
+        ),
+        Binding(
+            "d",
+            "papers",
+            N_("Documents"),
+            id="logview.papers",
+            tooltip=N_(
+                "Papers for the family: consent form, copy of the log, access report (PDF or text)."
+            ),
+        ),
+        Binding(
+            "r", "refresh", N_("Refresh"), id="logview.refresh", tooltip=N_("Load this log again.")
+        ),
+        Binding(
+            "g",
+            "ask_to_read",
+            N_("Ask to read"),
+            id="logview.ask_to_read",
+            tooltip=N_(
+                "Ask an administrator for a time-limited permission to read this closed log."
+            ),
+        ),
+        Binding(
+            "escape", "back", N_("Back"), id="logview.back", tooltip=N_("Back to the list of logs.")
+        ),
     ]
 
     class Loaded(Message):
@@ -221,7 +332,9 @@ class LogViewScreen(RelayScreen):
             # which, and nothing of the log is shown.
             opened = Opened(installation.read(store), None, exc.message, refused_rule=exc.rule)
         else:
-            opened = Opened(found.installation, found.detail, grant=found.grant, entries=found.entries)
+            opened = Opened(
+                found.installation, found.detail, grant=found.grant, entries=found.entries
+            )
         if not worker.is_cancelled:
             self.post_message(self.Loaded(opened))
 
@@ -239,8 +352,15 @@ class LogViewScreen(RelayScreen):
         if opened.refused is not None or opened.detail is None:
             text = opened.refused or generic_error()
             if opened.refused_rule == "R10":
-                text = "\n\n".join((text, _("If you held this log or read it as an actor, press g to ask "
-                                            "an administrator for a permission.")))
+                text = "\n\n".join(
+                    (
+                        text,
+                        _(
+                            "If you held this log or read it as an actor, press g to ask "
+                            "an administrator for a permission."
+                        ),
+                    )
+                )
             self._refuse(text)
             return
         self.detail = opened.detail
@@ -289,7 +409,11 @@ class LogViewScreen(RelayScreen):
         name = literal(detail.subject_name)
         name.stylize("bold")
         subject = Text.assemble(
-            name, "  ", detail.national_number_masked, "  ", label(SUBJECT_KINDS, detail.subject_kind),
+            name,
+            "  ",
+            detail.national_number_masked,
+            "  ",
+            label(SUBJECT_KINDS, detail.subject_kind),
         )
         self.query_one("#logview-subject", Static).update(subject)
         status = label(STATUS_LABELS, detail.status)
@@ -338,9 +462,13 @@ class LogViewScreen(RelayScreen):
             problems.append(literal(detail.needs_attention))
         if detail.overdue_evaluations:
             count = detail.overdue_evaluations
-            problems.append(Text(
-                ngettext("{count} overdue evaluation", "{count} overdue evaluations", count).format(count=count)
-            ))
+            problems.append(
+                Text(
+                    ngettext(
+                        "{count} overdue evaluation", "{count} overdue evaluations", count
+                    ).format(count=count)
+                )
+            )
         if detail.consent_state in CONSENT_PROBLEMS and detail.status != "closed":
             problems.append(Text(label(CONSENT_PROBLEMS, detail.consent_state)))
         if detail.pending_handover_id is not None:
@@ -389,6 +517,7 @@ class LogViewScreen(RelayScreen):
 
         With ``keep``, a focus that is already inside the tab stays where it is.
         """
+
         def focus() -> None:
             if self.query_one("#logview-tabs", TabbedContent).active != pane_id:
                 return  # another tab was chosen meanwhile (a key typed while the log loaded)
@@ -406,14 +535,21 @@ class LogViewScreen(RelayScreen):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "individual_plan":
-            return (self.detail is not None and self.detail.can_write and self.detail.status == "active"
-                    and self.inst is not None and self.inst.country.individual_plan)
+            return (
+                self.detail is not None
+                and self.detail.can_write
+                and self.detail.status == "active"
+                and self.inst is not None
+                and self.inst.country.individual_plan
+            )
         if action in self.WRITER_ACTIONS:
             return self.detail is not None and self.detail.can_write
         if action == "explain_read_only":
             return self.detail is not None and not self.detail.can_write
         if action in ("show_tab", "next_tab", "previous_tab"):
-            return self.refused is None  # while the log loads too: the tab is shown once it is there
+            return (
+                self.refused is None
+            )  # while the log loads too: the tab is shown once it is there
         if action == "papers":
             return self.detail is not None
         if action == "ask_to_read":

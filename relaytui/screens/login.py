@@ -33,8 +33,14 @@ class LoginScreen(RelayScreen):
         # typist (or a password manager typing "anna<Enter>secret<Enter>") loses no key to the
         # username field. In the password field Enter is left to the Input: its Submitted
         # message then comes after every key typed before it.
-        Binding("enter", "next_field", N_("Next field"), id="login.next_field", show=False,
-                priority=True),
+        Binding(
+            "enter",
+            "next_field",
+            N_("Next field"),
+            id="login.next_field",
+            show=False,
+            priority=True,
+        ),
     ]
 
     class LoggedIn(Message):
@@ -57,7 +63,8 @@ class LoginScreen(RelayScreen):
                 yield Static(_("Relay log"), id="login-title", markup=False)
                 yield Static(
                     _("Who does what, by when, around a child you worry about."),
-                    id="login-explanation", markup=False,
+                    id="login-explanation",
+                    markup=False,
                 )
                 yield Label(_("Username"), id="username-label", markup=False)
                 yield Input(id="username", max_length=64, placeholder=_("e.g. anna"))

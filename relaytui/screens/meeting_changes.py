@@ -53,7 +53,9 @@ class ChangeMeetingDialog(MeetingDialog):
     def refreshed(self, fresh: MeetingView | None) -> None:
         if fresh is not None:
             self.meeting = fresh
-            self.query_one("#meeting-summary", Static).update(meeting_summary(fresh, self.tz or "UTC"))
+            self.query_one("#meeting-summary", Static).update(
+                meeting_summary(fresh, self.tz or "UTC")
+            )
 
 
 @dataclass(frozen=True)
@@ -71,19 +73,30 @@ class RescheduleDialog(ChangeMeetingDialog):
 
     def form(self) -> ComposeResult:
         yield self.summary()
-        yield form_row(_("New date"), field(id="move-date", max_length=10, placeholder="YYYY-MM-DD"))
+        yield form_row(
+            _("New date"), field(id="move-date", max_length=10, placeholder="YYYY-MM-DD")
+        )
         yield form_row(_("New time"), field(id="move-time", max_length=5, placeholder="HH:MM"))
-        yield form_row(_("Duration"), field(str(self.meeting.duration_minutes), id="move-duration",
-                                            max_length=3))
-        yield form_row(_("Place or video link"), field(self.meeting.place, id="move-place", max_length=500))
-        yield form_row(_("Why it moves"), field(id="move-reason", max_length=2000,
-                                                placeholder=_("e.g. the mother is ill")))
+        yield form_row(
+            _("Duration"),
+            field(str(self.meeting.duration_minutes), id="move-duration", max_length=3),
+        )
+        yield form_row(
+            _("Place or video link"), field(self.meeting.place, id="move-place", max_length=500)
+        )
+        yield form_row(
+            _("Why it moves"),
+            field(id="move-reason", max_length=2000, placeholder=_("e.g. the mother is ill")),
+        )
 
     def ready(self, tz: str, extra: Any) -> None:
         super().ready(tz, extra)
         local = clock.local(self.meeting.starts_at, tz)
         assert local is not None
-        for selector, value in (("#move-date", f"{local:%Y-%m-%d}"), ("#move-time", f"{local:%H:%M}")):
+        for selector, value in (
+            ("#move-date", f"{local:%Y-%m-%d}"),
+            ("#move-time", f"{local:%H:%M}"),
+        ):
             box = self.query_one(selector, Input)
             if not box.value:
                 box.value = value
@@ -95,8 +108,13 @@ class RescheduleDialog(ChangeMeetingDialog):
     def slot(self) -> Slot | None:
         if self.tz is None:
             raise self.not_ready()
-        starts_at = read_when(self.value("#move-date"), self.value("#move-time"), self.tz,
-                              day_field="move-date", time_field="move-time")
+        starts_at = read_when(
+            self.value("#move-date"),
+            self.value("#move-time"),
+            self.tz,
+            day_field="move-date",
+            time_field="move-time",
+        )
         duration = read_duration(self.value("#move-duration"), field="move-duration")
         staff = tuple(i.staff_id for i in self.meeting.invitees if i.staff_id is not None)
         return Slot(starts_at, duration, staff)
@@ -112,8 +130,14 @@ class RescheduleDialog(ChangeMeetingDialog):
     def write(self, store: Store, staff: StaffRef, values: Move) -> None:
         self.check_clash(store, staff, values.slot)
         self.saved = meetings.reschedule(
-            store, staff, self.meeting.id, version=self.meeting.version, starts_at=values.slot.starts_at,
-            duration_minutes=values.slot.duration_minutes, reason=values.reason, place=values.place,
+            store,
+            staff,
+            self.meeting.id,
+            version=self.meeting.version,
+            starts_at=values.slot.starts_at,
+            duration_minutes=values.slot.duration_minutes,
+            reason=values.reason,
+            place=values.place,
         )
 
 
@@ -125,8 +149,10 @@ class CancelMeetingDialog(ChangeMeetingDialog):
 
     def form(self) -> ComposeResult:
         yield self.summary()
-        yield form_row(_("Why it is cancelled"), field(id="cancel-reason", max_length=2000,
-                                                       placeholder=_("e.g. the family moved away")))
+        yield form_row(
+            _("Why it is cancelled"),
+            field(id="cancel-reason", max_length=2000, placeholder=_("e.g. the family moved away")),
+        )
 
     def read_form(self) -> str:
         if self.tz is None:
@@ -137,7 +163,9 @@ class CancelMeetingDialog(ChangeMeetingDialog):
         return reason
 
     def write(self, store: Store, staff: StaffRef, values: str) -> None:
-        self.saved = meetings.cancel(store, staff, self.meeting.id, version=self.meeting.version, reason=values)
+        self.saved = meetings.cancel(
+            store, staff, self.meeting.id, version=self.meeting.version, reason=values
+        )
 
 
 # --- the agenda ------------------------------------------------------------------------------
@@ -148,15 +176,41 @@ class AgendaDialog(ChangeMeetingDialog):
     after it, d removes it, Shift+Up/Down moves it; Ctrl+S saves the whole agenda."""
 
     BINDINGS = [
-        Binding("e", "edit_item", N_("Edit"), id="agenda.edit", tooltip=N_("Edit the chosen agenda item.")),
-        Binding("n", "add_item", N_("New item"), id="agenda.add",
-                tooltip=N_("Add an agenda item after the chosen one.")),
-        Binding("d,delete", "remove_item", N_("Remove"), id="agenda.remove",
-                tooltip=N_("Remove the chosen agenda item.")),
-        Binding("shift+up,ctrl+up", "move_item(-1)", N_("Move up"), id="agenda.up",
-                tooltip=N_("Move the chosen agenda item up.")),
-        Binding("shift+down,ctrl+down", "move_item(1)", N_("Move down"), id="agenda.down",
-                tooltip=N_("Move the chosen agenda item down.")),
+        Binding(
+            "e",
+            "edit_item",
+            N_("Edit"),
+            id="agenda.edit",
+            tooltip=N_("Edit the chosen agenda item."),
+        ),
+        Binding(
+            "n",
+            "add_item",
+            N_("New item"),
+            id="agenda.add",
+            tooltip=N_("Add an agenda item after the chosen one."),
+        ),
+        Binding(
+            "d,delete",
+            "remove_item",
+            N_("Remove"),
+            id="agenda.remove",
+            tooltip=N_("Remove the chosen agenda item."),
+        ),
+        Binding(
+            "shift+up,ctrl+up",
+            "move_item(-1)",
+            N_("Move up"),
+            id="agenda.up",
+            tooltip=N_("Move the chosen agenda item up."),
+        ),
+        Binding(
+            "shift+down,ctrl+down",
+            "move_item(1)",
+            N_("Move down"),
+            id="agenda.down",
+            tooltip=N_("Move the chosen agenda item down."),
+        ),
     ]
 
     def __init__(self, meeting: MeetingView) -> None:
@@ -172,8 +226,14 @@ class AgendaDialog(ChangeMeetingDialog):
     def form(self) -> ComposeResult:
         yield self.summary()
         yield ListView(id="agenda-items")
-        yield Input(id="agenda-edit", max_length=200, compact=True, disabled=True, select_on_focus=False,
-                    placeholder=_("Enter or e edits the chosen item; n adds one"))
+        yield Input(
+            id="agenda-edit",
+            max_length=200,
+            compact=True,
+            disabled=True,
+            select_on_focus=False,
+            placeholder=_("Enter or e edits the chosen item; n adds one"),
+        )
 
     async def on_mount(self) -> None:
         await self.show_items(0)
@@ -182,8 +242,10 @@ class AgendaDialog(ChangeMeetingDialog):
     async def show_items(self, index: int) -> None:
         items = self.query_one("#agenda-items", ListView)
         await items.clear()
-        await items.extend(ListItem(Label(literal(f"{number}. {title}"))) for number, title
-                           in enumerate(self.titles, start=1))
+        await items.extend(
+            ListItem(Label(literal(f"{number}. {title}")))
+            for number, title in enumerate(self.titles, start=1)
+        )
         if self.titles:
             items.index = max(0, min(index, len(self.titles) - 1))
 
@@ -234,7 +296,10 @@ class AgendaDialog(ChangeMeetingDialog):
         index = self.chosen
         if index is None or not 0 <= index + step < len(self.titles):
             return
-        self.titles[index], self.titles[index + step] = self.titles[index + step], self.titles[index]
+        self.titles[index], self.titles[index + step] = (
+            self.titles[index + step],
+            self.titles[index],
+        )
         await self.show_items(index + step)
 
     def edited(self) -> list[str]:

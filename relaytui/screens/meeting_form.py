@@ -78,17 +78,23 @@ def read_duration(value: str, *, field: str) -> int:
     return int(text)
 
 
-def read_when(day_text: str, time_text: str, tz: str, *, day_field: str, time_field: str) -> datetime:
+def read_when(
+    day_text: str, time_text: str, tz: str, *, day_field: str, time_field: str
+) -> datetime:
     """The date and time typed in the installation's time zone, as an aware moment in UTC."""
-    day = read_date(day_text, _("Type the date as YYYY-MM-DD, for example {example}."),
-                    example=clock.today(tz), field=day_field)
+    day = read_date(
+        day_text,
+        _("Type the date as YYYY-MM-DD, for example {example}."),
+        example=clock.today(tz),
+        field=day_field,
+    )
     assert day is not None
     at = read_time(time_text, field=time_field)
     return datetime.combine(day, at, tzinfo=ZoneInfo(tz)).astimezone(UTC)
 
 
 def clock_span(starts_at: datetime, minutes: int, tz: str) -> str:
-    """"10:00-11:00" in the installation's time zone."""
+    """ "10:00-11:00" in the installation's time zone."""
     local = clock.local(starts_at, tz)
     assert local is not None
     return f"{local:%H:%M}-{local + timedelta(minutes=minutes):%H:%M}"
@@ -97,16 +103,21 @@ def clock_span(starts_at: datetime, minutes: int, tz: str) -> str:
 def conflicts_text(found: Sequence[meetings.Conflict], tz: str) -> str:
     """One line for each person already booked: "Bent Berg already has a meeting 10:00-11:00."."""
     return "\n".join(
-        "! " + _("{name} already has a meeting {time}.").format(
-            name=c.staff_name, time=clock_span(c.starts_at, c.duration_minutes, tz))
+        "! "
+        + _("{name} already has a meeting {time}.").format(
+            name=c.staff_name, time=clock_span(c.starts_at, c.duration_minutes, tz)
+        )
         for c in found
     )
 
 
 def meeting_summary(meeting: MeetingView, tz: str) -> Text:
     """The meeting a form is about: kind and subject, then when and where, as it is now."""
-    text = literal(_("{kind} about {name}").format(kind=label(MEETING_KINDS, meeting.kind),
-                                                   name=meeting.subject_name))
+    text = literal(
+        _("{kind} about {name}").format(
+            kind=label(MEETING_KINDS, meeting.kind), name=meeting.subject_name
+        )
+    )
     text.stylize("bold")
     local = clock.local(meeting.starts_at, tz)
     assert local is not None
@@ -136,7 +147,9 @@ def read_guests(text: str) -> tuple[GuestInput, ...]:
         parts = [part.strip() for part in rest.split(",")]
         email = parts.pop() if parts and "@" in parts[-1] else ""
         if name.strip():
-            guests.append(GuestInput(name.strip(), ", ".join(part for part in parts if part), email))
+            guests.append(
+                GuestInput(name.strip(), ", ".join(part for part in parts if part), email)
+            )
     return tuple(guests)
 
 
@@ -153,10 +166,17 @@ class Clash(DomainError):
     """Someone is booked already and the user has not yet chosen to save anyway."""
 
 
-def find_conflicts(store: Store, staff: StaffRef, slot: Slot,
-                   exclude_meeting_id: int | None) -> list[meetings.Conflict]:
-    return meetings.conflicts(store, staff, starts_at=slot.starts_at, duration_minutes=slot.duration_minutes,
-                              staff_ids=slot.staff_ids, exclude_meeting_id=exclude_meeting_id)
+def find_conflicts(
+    store: Store, staff: StaffRef, slot: Slot, exclude_meeting_id: int | None
+) -> list[meetings.Conflict]:
+    return meetings.conflicts(
+        store,
+        staff,
+        starts_at=slot.starts_at,
+        duration_minutes=slot.duration_minutes,
+        staff_ids=slot.staff_ids,
+        exclude_meeting_id=exclude_meeting_id,
+    )
 
 
 # --- the frame -------------------------------------------------------------------------------
@@ -265,8 +285,12 @@ class MeetingDialog(WritingDialog):
         if found:
             self._accepted = slot
             self.app.call_from_thread(self.show_conflicts, slot, found)
-            raise Clash(_("Someone is already booked at that time (see above). Press Ctrl+S again "
-                          "to save anyway, or change the time."))
+            raise Clash(
+                _(
+                    "Someone is already booked at that time (see above). Press Ctrl+S again "
+                    "to save anyway, or change the time."
+                )
+            )
 
 
 # --- scheduling ------------------------------------------------------------------------------
@@ -290,7 +314,9 @@ class ScheduleDialog(MeetingDialog):
     """The holder convenes a meeting: kind, time, place, invitees from the log's actors plus
     guests, and the agenda (the kind's default, editable). Dismisses with the new meeting."""
 
-    def __init__(self, log_id: int, *, kind: str = "dialogue", suggested: datetime | None = None) -> None:
+    def __init__(
+        self, log_id: int, *, kind: str = "dialogue", suggested: datetime | None = None
+    ) -> None:
         super().__init__()
         self.log_id = log_id
         self.kind = kind if kind in meetings.KINDS else "dialogue"
@@ -305,25 +331,64 @@ class ScheduleDialog(MeetingDialog):
 
     def form(self) -> ComposeResult:
         yield Static("", id="schedule-about", classes="log-dialog-note", markup=False)
-        yield form_row(_("Kind"), Choice([(Text(label(MEETING_KINDS, kind)), kind) for kind in meetings.KINDS],
-                                         value=self.kind, allow_blank=False, id="schedule-kind", compact=True))
-        yield form_row(_("Date"), field(id="schedule-date", max_length=10, placeholder="YYYY-MM-DD"))
+        yield form_row(
+            _("Kind"),
+            Choice(
+                [(Text(label(MEETING_KINDS, kind)), kind) for kind in meetings.KINDS],
+                value=self.kind,
+                allow_blank=False,
+                id="schedule-kind",
+                compact=True,
+            ),
+        )
+        yield form_row(
+            _("Date"), field(id="schedule-date", max_length=10, placeholder="YYYY-MM-DD")
+        )
         yield form_row(_("Time"), field(id="schedule-time", max_length=5, placeholder="HH:MM"))
         # The meeting's length: "Duration", not "Minutes", which is the record of a meeting.
-        yield form_row(_("Duration"), field(str(DEFAULT_DURATION), id="schedule-duration", max_length=3))
-        yield form_row(_("Place or video link"),
-                       field(id="schedule-place", max_length=500,
-                             placeholder=_("e.g. Meeting room 2, or a video link")))
-        yield form_row(_("Invite"), MarkedSelectionList[str](id="schedule-invitees", classes="meeting-invitees",
-                                                       compact=True))
-        yield form_row(_("Guests"), TextArea(id="schedule-guests", classes="meeting-lines", soft_wrap=True,
-                                             placeholder=_("One a line: name, role, e-mail")))
+        yield form_row(
+            _("Duration"), field(str(DEFAULT_DURATION), id="schedule-duration", max_length=3)
+        )
+        yield form_row(
+            _("Place or video link"),
+            field(
+                id="schedule-place",
+                max_length=500,
+                placeholder=_("e.g. Meeting room 2, or a video link"),
+            ),
+        )
+        yield form_row(
+            _("Invite"),
+            MarkedSelectionList[str](
+                id="schedule-invitees", classes="meeting-invitees", compact=True
+            ),
+        )
+        yield form_row(
+            _("Guests"),
+            TextArea(
+                id="schedule-guests",
+                classes="meeting-lines",
+                soft_wrap=True,
+                placeholder=_("One a line: name, role, e-mail"),
+            ),
+        )
         yield Static("", id="schedule-guest-hint", classes="log-dialog-note", markup=False)
-        yield form_row(_("Agenda"), TextArea(default_agenda(self.kind), id="schedule-agenda",
-                                             classes="meeting-lines", soft_wrap=True))
+        yield form_row(
+            _("Agenda"),
+            TextArea(
+                default_agenda(self.kind),
+                id="schedule-agenda",
+                classes="meeting-lines",
+                soft_wrap=True,
+            ),
+        )
 
-    def load_extra(self, store: Store, staff: StaffRef) -> tuple[logs.LogDetail, list[meetings.Invitable]]:
-        return logs.get_log(store, staff, self.log_id), meetings.invitable(store, staff, self.log_id)
+    def load_extra(
+        self, store: Store, staff: StaffRef
+    ) -> tuple[logs.LogDetail, list[meetings.Invitable]]:
+        return logs.get_log(store, staff, self.log_id), meetings.invitable(
+            store, staff, self.log_id
+        )
 
     def ready(self, tz: str, extra: tuple[logs.LogDetail, list[meetings.Invitable]]) -> None:
         detail, people = extra
@@ -334,10 +399,14 @@ class ScheduleDialog(MeetingDialog):
         self.query_one("#schedule-about", Static).update(about)
         if not detail.can_write:
             self.show_error(detail.why_read_only or _("Only the holder schedules meetings."))
-        when = self.suggested or datetime.combine(clock.today(tz) + timedelta(days=1), DEFAULT_HOUR,
-                                                  tzinfo=ZoneInfo(tz))
+        when = self.suggested or datetime.combine(
+            clock.today(tz) + timedelta(days=1), DEFAULT_HOUR, tzinfo=ZoneInfo(tz)
+        )
         local = when.astimezone(ZoneInfo(tz))
-        for selector, value in (("#schedule-date", f"{local:%Y-%m-%d}"), ("#schedule-time", f"{local:%H:%M}")):
+        for selector, value in (
+            ("#schedule-date", f"{local:%Y-%m-%d}"),
+            ("#schedule-time", f"{local:%H:%M}"),
+        ):
             box = self.query_one(selector, Input)
             if not box.value:
                 box.value = value
@@ -371,8 +440,14 @@ class ScheduleDialog(MeetingDialog):
     def _show_guest_hint(self) -> None:
         hint = self.query_one("#schedule-guest-hint", Static)
         if self.kind == "notification":
-            hint.update(Text(_("A notification meeting has a social worker from the family department: "
-                               "add them as a guest, e.g. \"Name, social worker, family department\".")))
+            hint.update(
+                Text(
+                    _(
+                        "A notification meeting has a social worker from the family department: "
+                        'add them as a guest, e.g. "Name, social worker, family department".'
+                    )
+                )
+            )
         hint.display = self.kind == "notification"
 
     @on(Input.Changed, "#schedule-date, #schedule-time, #schedule-duration")
@@ -390,20 +465,32 @@ class ScheduleDialog(MeetingDialog):
     # --- saving ----------------------------------------------------------------------------
 
     def chosen(self) -> list[meetings.Invitable]:
-        return [self.invitable[key] for key in self.query_one("#schedule-invitees", SelectionList).selected
-                if key in self.invitable]
+        return [
+            self.invitable[key]
+            for key in self.query_one("#schedule-invitees", SelectionList).selected
+            if key in self.invitable
+        ]
 
     def invited(self) -> tuple[tuple[int, ...], tuple[GuestInput, ...]]:
         """The colleagues chosen, and the other people who read along, who come as guests."""
         chosen = self.chosen()
-        return (tuple(c.id for c in chosen if c.kind == "staff" and c.id is not None),
-                tuple(GuestInput(c.name, label(ROLE_WORDS, c.what)) for c in chosen if c.kind == "person"))
+        return (
+            tuple(c.id for c in chosen if c.kind == "staff" and c.id is not None),
+            tuple(
+                GuestInput(c.name, label(ROLE_WORDS, c.what)) for c in chosen if c.kind == "person"
+            ),
+        )
 
     def slot(self) -> Slot | None:
         if self.tz is None:
             raise self.not_ready()
-        starts_at = read_when(self.value("#schedule-date"), self.value("#schedule-time"), self.tz,
-                              day_field="schedule-date", time_field="schedule-time")
+        starts_at = read_when(
+            self.value("#schedule-date"),
+            self.value("#schedule-time"),
+            self.tz,
+            day_field="schedule-date",
+            time_field="schedule-time",
+        )
         duration = read_duration(self.value("#schedule-duration"), field="schedule-duration")
         staff_ids, _guests = self.invited()
         me = self.staff.id
@@ -418,20 +505,36 @@ class ScheduleDialog(MeetingDialog):
         guests = chosen_guests + read_guests(self.query_one("#schedule-guests", TextArea).text)
         agenda = tuple(lines_of(self.query_one("#schedule-agenda", TextArea).text))
         if not agenda:
-            raise FormError(_("An agenda needs at least one item: write one a line."), "schedule-agenda")
+            raise FormError(
+                _("An agenda needs at least one item: write one a line."), "schedule-agenda"
+            )
         chosen = self.chosen()
-        return NewMeeting(str(self.query_one("#schedule-kind", Select).value), slot,
-                          self.value("#schedule-place").strip(), staff_ids, guests, agenda,
-                          guardian_ids=tuple(c.id for c in chosen if c.kind == "guardian" and c.id is not None),
-                          invite_subject=any(c.kind == "subject" for c in chosen))
+        return NewMeeting(
+            str(self.query_one("#schedule-kind", Select).value),
+            slot,
+            self.value("#schedule-place").strip(),
+            staff_ids,
+            guests,
+            agenda,
+            guardian_ids=tuple(c.id for c in chosen if c.kind == "guardian" and c.id is not None),
+            invite_subject=any(c.kind == "subject" for c in chosen),
+        )
 
     def write(self, store: Store, staff: StaffRef, values: NewMeeting) -> None:
         self.check_clash(store, staff, values.slot)
         self.saved = meetings.schedule(
-            store, staff, self.log_id, kind=values.kind, starts_at=values.slot.starts_at,
-            duration_minutes=values.slot.duration_minutes, place=values.place,
-            invitee_staff_ids=values.staff_ids, guests=values.guests, agenda=values.agenda,
-            guardian_ids=values.guardian_ids, invite_subject=values.invite_subject,
+            store,
+            staff,
+            self.log_id,
+            kind=values.kind,
+            starts_at=values.slot.starts_at,
+            duration_minutes=values.slot.duration_minutes,
+            place=values.place,
+            invitee_staff_ids=values.staff_ids,
+            guests=values.guests,
+            agenda=values.agenda,
+            guardian_ids=values.guardian_ids,
+            invite_subject=values.invite_subject,
         )
 
 
@@ -454,12 +557,29 @@ class LogPickerDialog(FormDialog):
 
     CSS_PATH = ["log_panes.tcss", "meeting_form.tcss"]
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("Choose"), id="meeting_form.pick.choose",
-                tooltip=N_("Schedule the meeting about the chosen log.")),
-        Binding("down", "step(1)", N_("Next log"), id="meeting_form.pick.next", show=False,
-                tooltip=N_("Move to the next log in the list.")),
-        Binding("up", "step(-1)", N_("Previous log"), id="meeting_form.pick.previous", show=False,
-                tooltip=N_("Move to the previous log in the list.")),
+        Binding(
+            "ctrl+s",
+            "save",
+            N_("Choose"),
+            id="meeting_form.pick.choose",
+            tooltip=N_("Schedule the meeting about the chosen log."),
+        ),
+        Binding(
+            "down",
+            "step(1)",
+            N_("Next log"),
+            id="meeting_form.pick.next",
+            show=False,
+            tooltip=N_("Move to the next log in the list."),
+        ),
+        Binding(
+            "up",
+            "step(-1)",
+            N_("Previous log"),
+            id="meeting_form.pick.previous",
+            show=False,
+            tooltip=N_("Move to the previous log in the list."),
+        ),
     ]
 
     def __init__(self, rows: Sequence[log_list.LogSummary]) -> None:
@@ -471,10 +591,17 @@ class LogPickerDialog(FormDialog):
         return _("Schedule a meeting about which log?")
 
     def form(self) -> ComposeResult:
-        yield form_row(_("Name"), field(id="pick-filter", max_length=100,
-                                        placeholder=_("type part of the name, then Enter")))
-        yield OptionList(*(Option(log_line(row), id=str(row.id)) for row in self.rows),
-                         id="pick-logs", compact=True)
+        yield form_row(
+            _("Name"),
+            field(
+                id="pick-filter", max_length=100, placeholder=_("type part of the name, then Enter")
+            ),
+        )
+        yield OptionList(
+            *(Option(log_line(row), id=str(row.id)) for row in self.rows),
+            id="pick-logs",
+            compact=True,
+        )
 
     def on_mount(self) -> None:
         self.query_one("#pick-logs", OptionList).highlighted = 0 if self.rows else None
@@ -482,9 +609,14 @@ class LogPickerDialog(FormDialog):
     @on(Input.Changed, "#pick-filter")
     def _filter(self, event: Input.Changed) -> None:
         words = event.value.casefold().split()
-        self.shown = tuple(row for row in self.rows
-                           if all(word in f"{row.subject_name} {row.national_number_masked}".casefold()
-                                  for word in words))
+        self.shown = tuple(
+            row
+            for row in self.rows
+            if all(
+                word in f"{row.subject_name} {row.national_number_masked}".casefold()
+                for word in words
+            )
+        )
         options = self.query_one("#pick-logs", OptionList)
         options.clear_options()
         options.add_options(Option(log_line(row), id=str(row.id)) for row in self.shown)
@@ -493,7 +625,9 @@ class LogPickerDialog(FormDialog):
     def action_step(self, step: int) -> None:
         options = self.query_one("#pick-logs", OptionList)
         if self.shown:
-            options.highlighted = max(0, min((options.highlighted or 0) + step, len(self.shown) - 1))
+            options.highlighted = max(
+                0, min((options.highlighted or 0) + step, len(self.shown) - 1)
+            )
 
     @on(OptionList.OptionSelected, "#pick-logs")
     def _picked(self, event: OptionList.OptionSelected) -> None:

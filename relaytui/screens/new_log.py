@@ -62,7 +62,7 @@ METHOD_LABELS = {
 
 
 def guardian_label(name: str, relation: str, phone: str, custody: bool) -> Text:
-    """"Mette Jensen · mother · 12 34 56 78 · custody", names as text, never as markup."""
+    """ "Mette Jensen · mother · 12 34 56 78 · custody", names as text, never as markup."""
     parts = [name] + [part for part in (relation, phone) if part]
     parts.append(_("custody") if custody else _("no custody"))
     return Text(" · ".join(parts))
@@ -80,12 +80,28 @@ class NewLogScreen(RelayScreen):
     CSS_PATH = "dialogs.tcss"
     AUTO_FOCUS = "#newlog-number"
     BINDINGS = [
-        Binding("escape", "back", N_("Back"), id="newlog.back",
-                tooltip=N_("Leave without starting a log.")),
-        Binding("ctrl+s", "save", N_("Save"), id="newlog.save", priority=True,
-                tooltip=N_("Register the subject, or create the relay log.")),
-        Binding("delete", "remove_guardian", N_("Remove guardian"), id="newlog.remove_guardian",
-                tooltip=N_("Remove the highlighted guardian from the list.")),
+        Binding(
+            "escape",
+            "back",
+            N_("Back"),
+            id="newlog.back",
+            tooltip=N_("Leave without starting a log."),
+        ),
+        Binding(
+            "ctrl+s",
+            "save",
+            N_("Save"),
+            id="newlog.save",
+            priority=True,
+            tooltip=N_("Register the subject, or create the relay log."),
+        ),
+        Binding(
+            "delete",
+            "remove_guardian",
+            N_("Remove guardian"),
+            id="newlog.remove_guardian",
+            tooltip=N_("Remove the highlighted guardian from the list."),
+        ),
     ]
 
     def __init__(self) -> None:
@@ -103,7 +119,8 @@ class NewLogScreen(RelayScreen):
             yield Static(_("New relay log"), id="newlog-title", markup=False)
             yield Static(
                 _("Find the subject by national number. A subject has one relay log at most."),
-                id="newlog-explanation", markup=False,
+                id="newlog-explanation",
+                markup=False,
             )
         with VerticalScroll(id="newlog-body"):
             yield Label(_("National number"), classes="newlog-label", markup=False)
@@ -113,24 +130,34 @@ class NewLogScreen(RelayScreen):
             yield Static("", id="newlog-number-check", markup=False)
             yield Static("", id="newlog-holder", markup=False)
             with Vertical(id="newlog-subject-form", classes="newlog-step"):
-                yield Static(_("Not registered yet: register the subject."),
-                             classes="newlog-section", markup=False)
+                yield Static(
+                    _("Not registered yet: register the subject."),
+                    classes="newlog-section",
+                    markup=False,
+                )
                 yield Label(_("Name (required)"), classes="newlog-label", markup=False)
                 yield Input(id="newlog-name", max_length=200)
                 yield Label(_("The subject is"), classes="newlog-label", markup=False)
                 yield RadioSet(
-                    *(MarkedRadioButton(Text(_(label)), value=kind == "child", id=f"newlog-kind-{kind}")
-                      for kind, label in KIND_LABELS.items()),
+                    *(
+                        MarkedRadioButton(
+                            Text(_(label)), value=kind == "child", id=f"newlog-kind-{kind}"
+                        )
+                        for kind, label in KIND_LABELS.items()
+                    ),
                     id="newlog-kind",
                 )
-                yield Label(_("Guardians: none, one or several"), classes="newlog-label",
-                            markup=False)
+                yield Label(
+                    _("Guardians: none, one or several"), classes="newlog-label", markup=False
+                )
                 yield OptionList(id="newlog-guardian-list")
                 with Horizontal(id="newlog-guardian-row"):
-                    yield Input(id="newlog-guardian-name", placeholder=_("Guardian's name"),
-                                max_length=200)
-                    yield Input(id="newlog-guardian-relation", placeholder=_("Relation"),
-                                max_length=50)
+                    yield Input(
+                        id="newlog-guardian-name", placeholder=_("Guardian's name"), max_length=200
+                    )
+                    yield Input(
+                        id="newlog-guardian-relation", placeholder=_("Relation"), max_length=50
+                    )
                     yield Input(id="newlog-guardian-phone", placeholder=_("Phone"), max_length=50)
                     yield MarkedCheckbox(_("Custody"), value=True, id="newlog-guardian-custody")
                 with Horizontal(classes="newlog-buttons"):
@@ -138,14 +165,22 @@ class NewLogScreen(RelayScreen):
                     yield Button(_("Register subject"), id="newlog-register", variant="primary")
             with Vertical(id="newlog-log-form", classes="newlog-step"):
                 yield Static("", id="newlog-subject", markup=False)
-                yield Label(_("Concern: what have you seen or heard? (required)"),
-                            classes="newlog-label", markup=False)
+                yield Label(
+                    _("Concern: what have you seen or heard? (required)"),
+                    classes="newlog-label",
+                    markup=False,
+                )
                 yield TextArea(id="newlog-concern")
-                yield Label(_("Trigger category (optional)"), id="newlog-trigger-label",
-                            classes="newlog-label", markup=False)
+                yield Label(
+                    _("Trigger category (optional)"),
+                    id="newlog-trigger-label",
+                    classes="newlog-label",
+                    markup=False,
+                )
                 yield Choice(
                     [(_(label), key) for key, label in TRIGGER_LABELS.items()],
-                    id="newlog-trigger", prompt=_("No trigger category"),
+                    id="newlog-trigger",
+                    prompt=_("No trigger category"),
                 )
                 yield Label(_("Start level"), classes="newlog-label", markup=False)
                 yield Static("", id="newlog-level-note", markup=False)
@@ -155,8 +190,10 @@ class NewLogScreen(RelayScreen):
                     yield Vertical(id="newlog-giver-box")
                     yield Label(_("How was it given?"), classes="newlog-label", markup=False)
                     yield RadioSet(
-                        *(MarkedRadioButton(Text(_(label)), id=f"newlog-method-{method}")
-                          for method, label in METHOD_LABELS.items()),
+                        *(
+                            MarkedRadioButton(Text(_(label)), id=f"newlog-method-{method}")
+                            for method, label in METHOD_LABELS.items()
+                        ),
                         id="newlog-method",
                     )
                 yield Button(_("Create relay log"), id="newlog-create", variant="primary")
@@ -164,8 +201,13 @@ class NewLogScreen(RelayScreen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        for widget in ("#newlog-subject-form", "#newlog-log-form", "#newlog-holder",
-                       "#newlog-error", "#newlog-guardian-list"):
+        for widget in (
+            "#newlog-subject-form",
+            "#newlog-log-form",
+            "#newlog-holder",
+            "#newlog-error",
+            "#newlog-guardian-list",
+        ):
             self.query_one(widget).display = False
         self._load(self.store)
 
@@ -187,22 +229,40 @@ class NewLogScreen(RelayScreen):
             self.query_one("#newlog-trigger-label").display = False
             self.query_one("#newlog-trigger").display = False
         if not inst.country.starts_with_consent:
-            self.query_one("#newlog-level-note", Static).update(Text.assemble(
-                _("Level"), " ", level_badge(0), " ", inst.country.level_meaning(0), "\n",
-                _("In Denmark a relay log always starts at level 0. Raise the level later, when "
-                  "the guardians have consented."),
-            ))
+            self.query_one("#newlog-level-note", Static).update(
+                Text.assemble(
+                    _("Level"),
+                    " ",
+                    level_badge(0),
+                    " ",
+                    inst.country.level_meaning(0),
+                    "\n",
+                    _(
+                        "In Denmark a relay log always starts at level 0. Raise the level later, when "
+                        "the guardians have consented."
+                    ),
+                )
+            )
             self.query_one("#newlog-consent").display = False
         else:
             note = self.query_one("#newlog-level-note", Static)
-            note.update(Text(_("Normally level 1, with the consent the guardians give now; or "
-                               "level 0 to clarify first whether there is a concern.")))
+            note.update(
+                Text(
+                    _(
+                        "Normally level 1, with the consent the guardians give now; or "
+                        "level 0 to clarify first whether there is a concern."
+                    )
+                )
+            )
             buttons = []
             for level in inst.country.start_levels:
                 label = Text.assemble(level_badge(level), " ", inst.country.level_meaning(level))
-                label.append(" — " + (_("with the consent given now") if level == 1 else
-                                      _("no consent yet")))
-                buttons.append(MarkedRadioButton(label, value=level == 1, id=f"newlog-level-{level}"))
+                label.append(
+                    " — " + (_("with the consent given now") if level == 1 else _("no consent yet"))
+                )
+                buttons.append(
+                    MarkedRadioButton(label, value=level == 1, id=f"newlog-level-{level}")
+                )
             await self.query_one("#newlog-level-box").mount(RadioSet(*buttons, id="newlog-level"))
 
     # --- the national number (R15) -------------------------------------------------------
@@ -225,7 +285,8 @@ class NewLogScreen(RelayScreen):
             return False
         try:
             _digits, born = subjects.validate_national_number(
-                number, self.inst.profile, clock.today(self.inst.timezone))
+                number, self.inst.profile, clock.today(self.inst.timezone)
+            )
         except DomainError as exc:
             check.update(Text(exc.message))
             check.set_class(True, "-invalid")
@@ -246,8 +307,9 @@ class NewLogScreen(RelayScreen):
             return
         number = self.query_one("#newlog-number", Input).value
         try:
-            subjects.validate_national_number(number, self.inst.profile,
-                                              clock.today(self.inst.timezone))
+            subjects.validate_national_number(
+                number, self.inst.profile, clock.today(self.inst.timezone)
+            )
         except DomainError as exc:
             self._show_error(exc.message)
             return
@@ -275,8 +337,13 @@ class NewLogScreen(RelayScreen):
         """R1: who holds the existing log and how to reach them; nothing of its content."""
         box = self.query_one("#newlog-holder", Static)
         text = Text()
-        text.append(_("This subject already has a relay log. A subject has one relay log at most, "
-                      "so you cannot start another."), style="bold")
+        text.append(
+            _(
+                "This subject already has a relay log. A subject has one relay log at most, "
+                "so you cannot start another."
+            ),
+            style="bold",
+        )
         text.append("\n\n")
         rows = [
             (_("Holder"), contact.holder_name),
@@ -290,8 +357,12 @@ class NewLogScreen(RelayScreen):
             text.append(value)
             text.append("\n")
         text.append("\n")
-        text.append(_("Contact the holder: they can add you as an actor, with the guardians' "
-                      "consent, or hand the log over to you."))
+        text.append(
+            _(
+                "Contact the holder: they can add you as an actor, with the guardians' "
+                "consent, or hand the log over to you."
+            )
+        )
         box.update(text)
 
     # --- registering the subject ---------------------------------------------------------
@@ -310,7 +381,11 @@ class NewLogScreen(RelayScreen):
             return
         self._show_error(None)
         self.guardians.append(guardian)
-        for field in ("#newlog-guardian-name", "#newlog-guardian-relation", "#newlog-guardian-phone"):
+        for field in (
+            "#newlog-guardian-name",
+            "#newlog-guardian-relation",
+            "#newlog-guardian-phone",
+        ):
             self.query_one(field, Input).clear()
         self.query_one("#newlog-guardian-custody", Checkbox).value = True
         self._show_guardians()
@@ -332,7 +407,8 @@ class NewLogScreen(RelayScreen):
         highlighted = listing.highlighted
         listing.clear_options()
         listing.add_options(
-            Option(guardian_label(g.name, g.relation, g.phone, g.has_custody)) for g in self.guardians
+            Option(guardian_label(g.name, g.relation, g.phone, g.has_custody))
+            for g in self.guardians
         )
         listing.display = bool(self.guardians)
         if self.guardians:
@@ -361,22 +437,37 @@ class NewLogScreen(RelayScreen):
         index = self.query_one("#newlog-kind", RadioSet).pressed_index
         self._set_busy(True)
         self._register(
-            self.store, self.staff, self.query_one("#newlog-number", Input).value,
-            self.query_one("#newlog-name", Input).value, kinds[index] if index >= 0 else "",
+            self.store,
+            self.staff,
+            self.query_one("#newlog-number", Input).value,
+            self.query_one("#newlog-name", Input).value,
+            kinds[index] if index >= 0 else "",
             tuple(guardians),
         )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="newlog-register")
-    def _register(self, store: Store, staff: StaffRef, number: str, name: str, kind: str,
-                  guardians: tuple[subjects.GuardianInput, ...]) -> None:
-        view = subjects.create_subject(store, staff, national_number=number, name=name, kind=kind,
-                                       guardians=guardians)
+    def _register(
+        self,
+        store: Store,
+        staff: StaffRef,
+        number: str,
+        name: str,
+        kind: str,
+        guardians: tuple[subjects.GuardianInput, ...],
+    ) -> None:
+        view = subjects.create_subject(
+            store, staff, national_number=number, name=name, kind=kind, guardians=guardians
+        )
         self.app.call_from_thread(self._registered, view)
 
     async def _registered(self, view: subjects.SubjectView) -> None:
         self._set_busy(False)
         self.guardians = []
-        for field in ("#newlog-guardian-name", "#newlog-guardian-relation", "#newlog-guardian-phone"):
+        for field in (
+            "#newlog-guardian-name",
+            "#newlog-guardian-relation",
+            "#newlog-guardian-phone",
+        ):
             self.query_one(field, Input).clear()
         self._show_guardians()
         await self._start_log_form(view)
@@ -390,13 +481,20 @@ class NewLogScreen(RelayScreen):
         summary = Text()
         summary.append(view.name, style="bold")
         summary.append(" (" + view.national_number_masked + ")")
-        summary.append("\n" + _("born {date}, {kind}").format(
-            date=born, kind=_(KIND_LABELS.get(view.kind, view.kind))))
+        summary.append(
+            "\n"
+            + _("born {date}, {kind}").format(
+                date=born, kind=_(KIND_LABELS.get(view.kind, view.kind))
+            )
+        )
         if view.guardians:
             summary.append("\n" + _("Guardians:") + " ")
-            summary.append("; ".join(
-                guardian_label(g.name, g.relation, g.phone, g.has_custody).plain for g in view.guardians
-            ))
+            summary.append(
+                "; ".join(
+                    guardian_label(g.name, g.relation, g.phone, g.has_custody).plain
+                    for g in view.guardians
+                )
+            )
         else:
             summary.append("\n" + _("No guardians registered."))
         warning = subjects.adult_warning(view.birth_date, clock.today(self.inst.timezone))
@@ -414,24 +512,43 @@ class NewLogScreen(RelayScreen):
         if self.inst is None or not self.inst.country.starts_with_consent:
             self.givers = []
             return
-        givers = consent_givers.who_may_consent(view.name, view.kind, view.birth_date, view.guardians, self.inst,
-                                         clock.today(self.inst.timezone))
-        self.givers = [("subject", None) if g.guardian_id is None else ("guardian", g.guardian_id)
-                       for g in givers]
+        givers = consent_givers.who_may_consent(
+            view.name,
+            view.kind,
+            view.birth_date,
+            view.guardians,
+            self.inst,
+            clock.today(self.inst.timezone),
+        )
+        self.givers = [
+            ("subject", None) if g.guardian_id is None else ("guardian", g.guardian_id)
+            for g in givers
+        ]
         guardians = {g.id: g for g in view.guardians}
         buttons = [
             MarkedRadioButton(Text(_("{name} themself").format(name=view.name)), value=index == 0)
-            if g.guardian_id is None else
-            MarkedRadioButton(guardian_label(g.name, g.relation, guardians[g.guardian_id].phone, True),
-                              value=index == 0)
+            if g.guardian_id is None
+            else MarkedRadioButton(
+                guardian_label(g.name, g.relation, guardians[g.guardian_id].phone, True),
+                value=index == 0,
+            )
             for index, g in enumerate(givers)
         ]
         if buttons:
             await box.mount(RadioSet(*buttons, id="newlog-giver"))
         else:
-            await box.mount(Static(Text(_("No one can consent yet: no guardian with custody is "
-                                    "registered. Start at level 0, and add the guardians in the "
-                                    "log.")), markup=False))
+            await box.mount(
+                Static(
+                    Text(
+                        _(
+                            "No one can consent yet: no guardian with custody is "
+                            "registered. Start at level 0, and add the guardians in the "
+                            "log."
+                        )
+                    ),
+                    markup=False,
+                )
+            )
 
     @on(RadioSet.Changed, "#newlog-level")
     def _level_changed(self) -> None:
@@ -456,28 +573,56 @@ class NewLogScreen(RelayScreen):
             if givers:
                 giver_index = givers.first(RadioSet).pressed_index
             if giver_index < 0:
-                self._show_error(_("Level 1 needs the consent given now: choose who gave it, or "
-                                   "start at level 0."))
+                self._show_error(
+                    _(
+                        "Level 1 needs the consent given now: choose who gave it, or "
+                        "start at level 0."
+                    )
+                )
                 return
             method_index = self.query_one("#newlog-method", RadioSet).pressed_index
             giver, guardian_id = self.givers[giver_index]
             first_consent = consent.ConsentInput(
-                giver=giver, guardian_id=guardian_id,
+                giver=giver,
+                guardian_id=guardian_id,
                 method=consent.METHODS[method_index] if method_index >= 0 else "",
             )
-        trigger = (self.query_one("#newlog-trigger", Select).value if self.inst.country.trigger_categories
-                   else None)
+        trigger = (
+            self.query_one("#newlog-trigger", Select).value
+            if self.inst.country.trigger_categories
+            else None
+        )
         self._set_busy(True)
         self._create(
-            self.store, self.staff, self.subject.id, self.query_one("#newlog-concern", TextArea).text,
-            trigger if isinstance(trigger, str) else None, level, first_consent,
+            self.store,
+            self.staff,
+            self.subject.id,
+            self.query_one("#newlog-concern", TextArea).text,
+            trigger if isinstance(trigger, str) else None,
+            level,
+            first_consent,
         )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="newlog-create")
-    def _create(self, store: Store, staff: StaffRef, subject_id: int, concern: str,
-                trigger: str | None, level: int, first_consent: consent.ConsentInput | None) -> None:
-        detail = logs.create_log(store, staff, subject_id=subject_id, concern=concern,
-                                 trigger=trigger, level=level, first_consent=first_consent)
+    def _create(
+        self,
+        store: Store,
+        staff: StaffRef,
+        subject_id: int,
+        concern: str,
+        trigger: str | None,
+        level: int,
+        first_consent: consent.ConsentInput | None,
+    ) -> None:
+        detail = logs.create_log(
+            store,
+            staff,
+            subject_id=subject_id,
+            concern=concern,
+            trigger=trigger,
+            level=level,
+            first_consent=first_consent,
+        )
         self.app.call_from_thread(self._created, detail)
 
     def _created(self, detail: logs.LogDetail) -> None:
@@ -493,8 +638,11 @@ class NewLogScreen(RelayScreen):
         if action == "save":
             return self.stage in ("subject", "log")
         if action == "remove_guardian":
-            return (self.stage == "subject" and bool(self.guardians)
-                    and self.focused is self.query_one("#newlog-guardian-list"))
+            return (
+                self.stage == "subject"
+                and bool(self.guardians)
+                and self.focused is self.query_one("#newlog-guardian-list")
+            )
         return True
 
     @after_typed_keys

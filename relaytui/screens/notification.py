@@ -53,8 +53,14 @@ class NotificationDialog(LogDialog):
 
     AUTO_FOCUS = None
     BINDINGS = [
-        Binding("ctrl+s", "submit", N_("Notify"), id="notification.save", priority=True,
-                tooltip=N_("Record the notification.")),
+        Binding(
+            "ctrl+s",
+            "submit",
+            N_("Notify"),
+            id="notification.save",
+            priority=True,
+            tooltip=N_("Record the notification."),
+        ),
     ]
 
     def __init__(self, detail: logs.LogDetail) -> None:
@@ -65,20 +71,28 @@ class NotificationDialog(LogDialog):
     def compose(self) -> ComposeResult:
         with Vertical(id="notify-dialog", classes="dialog-box"):
             with Vertical(classes="dialog-head"):
-                yield Static(self.title_text(_("Notification")), classes="dialog-title",
-                             markup=False)
+                yield Static(
+                    self.title_text(_("Notification")), classes="dialog-title", markup=False
+                )
             with VerticalScroll(classes="dialog-body"):
                 yield Static("", id="notify-explanation", markup=False)
                 with Vertical(id="notify-how-box"):
-                    yield Label(_("How is the notification made?"), classes="dialog-label",
-                                markup=False)
-                yield Label(_("What is the notification about? (required)"),
-                            classes="dialog-label", markup=False)
+                    yield Label(
+                        _("How is the notification made?"), classes="dialog-label", markup=False
+                    )
+                yield Label(
+                    _("What is the notification about? (required)"),
+                    classes="dialog-label",
+                    markup=False,
+                )
                 yield TextArea(id="notify-reason", classes="dialog-text")
                 yield Label(_("Recipient"), classes="dialog-label", markup=False)
                 yield Input(id="notify-recipient", max_length=200)
-                yield Static(_("The relay log continues after the notification."),
-                             id="notify-continues", markup=False)
+                yield Static(
+                    _("The relay log continues after the notification."),
+                    id="notify-continues",
+                    markup=False,
+                )
             with Vertical(classes="dialog-foot"):
                 yield Static("", classes="dialog-error", markup=False)
                 with Horizontal(classes="dialog-buttons"):
@@ -92,39 +106,54 @@ class NotificationDialog(LogDialog):
 
     def load_extra(self, store: Store, staff: StaffRef) -> list[meetings.MeetingView]:
         """The log's notification meetings that can still carry a notification."""
-        return [m for m in meetings.list_meetings(store, staff, self.detail.id)
-                if m.kind == "notification" and m.status != "cancelled"]
+        return [
+            m
+            for m in meetings.list_meetings(store, staff, self.detail.id)
+            if m.kind == "notification" and m.status != "cancelled"
+        ]
 
     async def ready(self, inst: installation.Installation, extra: Any) -> None:
         level = self.detail.level
         explanation = self.query_one("#notify-explanation", Static)
         self.query_one("#notify-recipient", Input).value = _(inst.country.notification_recipient)
         if inst.country.notification_meeting_level is None:
-            explanation.update(Text(_("A notification to child welfare is its own act, at any "
-                                      "level of the log.")))
+            explanation.update(
+                Text(_("A notification to child welfare is its own act, at any level of the log."))
+            )
             self.query_one("#notify-reason", TextArea).focus()
             return
         usable = extra if level == 3 else []
         if level == 3 and usable:
-            text = _("At level 3 the normal path is the notification meeting with a social worker "
-                     "from the family department. Without a meeting, name the exception.")
+            text = _(
+                "At level 3 the normal path is the notification meeting with a social worker "
+                "from the family department. Without a meeting, name the exception."
+            )
         elif level == 3:
-            text = _("At level 3 the normal path is a notification meeting with a social worker "
-                     "from the family department, and this log has none: plan one under Meetings, "
-                     "or notify directly and name the exception.")
+            text = _(
+                "At level 3 the normal path is a notification meeting with a social worker "
+                "from the family department, and this log has none: plan one under Meetings, "
+                "or notify directly and name the exception."
+            )
         else:
-            text = _("A notification meeting belongs to level 3. At a lower level, notify "
-                     "directly and name the exception.")
-        explanation.update(Text.assemble(_("The log is at level"), " ", level_in_sentence(level), ". ",
-                                         text))
+            text = _(
+                "A notification meeting belongs to level 3. At a lower level, notify "
+                "directly and name the exception."
+            )
+        explanation.update(
+            Text.assemble(_("The log is at level"), " ", level_in_sentence(level), ". ", text)
+        )
         self.paths = [("meeting", m.id) for m in usable]
-        buttons = [MarkedRadioButton(self._meeting_label(m, inst.timezone), value=i == 0)
-                   for i, m in enumerate(usable)]
+        buttons = [
+            MarkedRadioButton(self._meeting_label(m, inst.timezone), value=i == 0)
+            for i, m in enumerate(usable)
+        ]
         for key, label in EXCEPTION_LABELS.items():
             self.paths.append(("exception", key))
-            buttons.append(MarkedRadioButton(
-                Text(_("Without a meeting: {exception}").format(exception=_(label)))
-            ))
+            buttons.append(
+                MarkedRadioButton(
+                    Text(_("Without a meeting: {exception}").format(exception=_(label)))
+                )
+            )
         box = self.query_one("#notify-how-box")
         await box.mount(RadioSet(*buttons, id="notify-how"))
         box.display = True
@@ -132,8 +161,11 @@ class NotificationDialog(LogDialog):
 
     @staticmethod
     def _meeting_label(meeting: meetings.MeetingView, tz: str) -> Text:
-        label = Text(_("Through the notification meeting on {when}").format(
-            when=local_date_time(meeting.starts_at, tz)))
+        label = Text(
+            _("Through the notification meeting on {when}").format(
+                when=local_date_time(meeting.starts_at, tz)
+            )
+        )
         if meeting.place:
             label.append(", " + meeting.place)
         return label
@@ -154,7 +186,15 @@ class NotificationDialog(LogDialog):
         recipient = self.query_one("#notify-recipient", Input).value
         return Notice(reason, recipient, meeting_id, exception)
 
-    def write(self, store: Store, staff: StaffRef, values: Notice) -> notifications.NotificationView:
-        return notifications.notify(store, staff, self.detail.id, reason=values.reason,
-                                    recipient=values.recipient, meeting_id=values.meeting_id,
-                                    exception=values.exception)
+    def write(
+        self, store: Store, staff: StaffRef, values: Notice
+    ) -> notifications.NotificationView:
+        return notifications.notify(
+            store,
+            staff,
+            self.detail.id,
+            reason=values.reason,
+            recipient=values.recipient,
+            meeting_id=values.meeting_id,
+            exception=values.exception,
+        )

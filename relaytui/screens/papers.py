@@ -40,11 +40,15 @@ FORMATS = (("pdf", N_("PDF, to print or send")), ("text", N_("Plain text")))
 def why_no_papers(detail: logs.LogDetail) -> str | None:
     """Why this user cannot make papers from the log, or None when they can."""
     if detail.status == "closed":
-        return _("This relay log is closed: no papers are made from it. An administrator can export "
-                 "the access report.")
+        return _(
+            "This relay log is closed: no papers are made from it. An administrator can export "
+            "the access report."
+        )
     if not detail.can_write:
-        return _("Papers for the family are made by the holder, {name}: you read this log as an "
-                 "actor. Ask the holder.").format(name=detail.holder.holder_name)
+        return _(
+            "Papers for the family are made by the holder, {name}: you read this log as an "
+            "actor. Ask the holder."
+        ).format(name=detail.holder.holder_name)
     return None
 
 
@@ -53,10 +57,15 @@ def write_paper(store, staff, log_id: int, kind: str, form: str) -> Path:
     from relaytui import documents
     from relaytui.services import papers
 
-    make = {"consent-form": papers.consent_form, "guardian-copy": papers.guardian_copy,
-            "access-report": papers.access_report}[kind]
+    make = {
+        "consent-form": papers.consent_form,
+        "guardian-copy": papers.guardian_copy,
+        "access-report": papers.access_report,
+    }[kind]
     data = documents.render(make(store, staff, log_id), form)
-    path = papers.default_path(kind, log_id, documents.SUFFIXES[form], installation.read(store).timezone)
+    path = papers.default_path(
+        kind, log_id, documents.SUFFIXES[form], installation.read(store).timezone
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as fh:
@@ -69,24 +78,53 @@ class PapersDialog(LogDialog):
 
     AUTO_FOCUS = "#papers-kind"
     BINDINGS = [
-        Binding("ctrl+s", "submit", N_("Save paper"), id="papers.save", priority=True,
-                tooltip=N_("Make the chosen paper and save it in your documents folder.")),
+        Binding(
+            "ctrl+s",
+            "submit",
+            N_("Save paper"),
+            id="papers.save",
+            priority=True,
+            tooltip=N_("Make the chosen paper and save it in your documents folder."),
+        ),
     ]
 
     def compose(self) -> ComposeResult:
         with Vertical(id="papers-dialog", classes="dialog-box"):
             with Vertical(classes="dialog-head"):
-                yield Static(self.title_text(_("Papers for the family")), classes="dialog-title", markup=False)
+                yield Static(
+                    self.title_text(_("Papers for the family")),
+                    classes="dialog-title",
+                    markup=False,
+                )
             with VerticalScroll(classes="dialog-body"):
                 yield Label(_("Which paper?"), classes="dialog-label", markup=False)
-                yield RadioSet(*(MarkedRadioButton(Text(_(words)), value=number == 0, id=f"papers-{kind}")
-                                 for number, (kind, words) in enumerate(PAPERS)), id="papers-kind")
+                yield RadioSet(
+                    *(
+                        MarkedRadioButton(Text(_(words)), value=number == 0, id=f"papers-{kind}")
+                        for number, (kind, words) in enumerate(PAPERS)
+                    ),
+                    id="papers-kind",
+                )
                 yield Label(_("Format"), classes="dialog-label", markup=False)
-                yield RadioSet(*(MarkedRadioButton(Text(_(words)), value=number == 0, id=f"papers-format-{form}")
-                                 for number, (form, words) in enumerate(FORMATS)), id="papers-format")
-                yield Static(Text(_("Making a paper is recorded in the log's audit trail. The file is saved "
-                                    "in your documents folder, readable by you only.")),
-                             classes="dialog-hint", markup=False)
+                yield RadioSet(
+                    *(
+                        MarkedRadioButton(
+                            Text(_(words)), value=number == 0, id=f"papers-format-{form}"
+                        )
+                        for number, (form, words) in enumerate(FORMATS)
+                    ),
+                    id="papers-format",
+                )
+                yield Static(
+                    Text(
+                        _(
+                            "Making a paper is recorded in the log's audit trail. The file is saved "
+                            "in your documents folder, readable by you only."
+                        )
+                    ),
+                    classes="dialog-hint",
+                    markup=False,
+                )
             with Vertical(classes="dialog-foot"):
                 yield Static("", classes="dialog-error", markup=False)
                 with Horizontal(classes="dialog-buttons"):

@@ -35,12 +35,28 @@ class ChangePasswordScreen(RelayScreen):
 
     AUTO_FOCUS = "#current-password"
     BINDINGS = [
-        Binding("enter", "next_field", N_("Next field"), id="password.next_field", show=False,
-                priority=True),
-        Binding("escape", "leave", N_("Back"), id="password.back",
-                tooltip=N_("Keep your password as it is.")),
-        Binding("ctrl+o", "log_out", N_("Log out"), id="password.logout",
-                tooltip=N_("Log out without choosing a password.")),
+        Binding(
+            "enter",
+            "next_field",
+            N_("Next field"),
+            id="password.next_field",
+            show=False,
+            priority=True,
+        ),
+        Binding(
+            "escape",
+            "leave",
+            N_("Back"),
+            id="password.back",
+            tooltip=N_("Keep your password as it is."),
+        ),
+        Binding(
+            "ctrl+o",
+            "log_out",
+            N_("Log out"),
+            id="password.logout",
+            tooltip=N_("Log out without choosing a password."),
+        ),
     ]
 
     class Changed(Message):
@@ -68,9 +84,10 @@ class ChangePasswordScreen(RelayScreen):
             with Vertical(id="password-box"):
                 yield Static(_("Choose your password"), id="password-title", markup=False)
                 if self.forced:
-                    why = _("{name}, you logged in with a one-time password. Choose your own "
-                            "password to go on: a long passphrase of several words is best.").format(
-                        name=self.person.full_name or self.person.username)
+                    why = _(
+                        "{name}, you logged in with a one-time password. Choose your own "
+                        "password to go on: a long passphrase of several words is best."
+                    ).format(name=self.person.full_name or self.person.username)
                 else:
                     why = _("Type the password you have now, then the new one twice.")
                 yield Static(Text(why), id="password-explanation")
@@ -119,8 +136,10 @@ class ChangePasswordScreen(RelayScreen):
             self._show_error(_("Type the password you have now first."), "#current-password")
             return
         if new != repeat:
-            self._show_error(_("The two new passwords differ. Type the same new password twice."),
-                             "#new-password")
+            self._show_error(
+                _("The two new passwords differ. Type the same new password twice."),
+                "#new-password",
+            )
             return
         self._set_busy(True)
         self._change(self.store, self.person.username, current, new, getattr(self.app, "via", ""))
@@ -130,8 +149,13 @@ class ChangePasswordScreen(RelayScreen):
         from relaytui.services import sign_in
 
         try:
-            staff = sign_in.change_password(store, username, current, new,
-                                             via=f"password change; {via}" if via else "password change")
+            staff = sign_in.change_password(
+                store,
+                username,
+                current,
+                new,
+                via=f"password change; {via}" if via else "password change",
+            )
         except DomainError as exc:
             self.post_message(self.Refused(exc.message, isinstance(exc, AccountClosed)))
             return
@@ -153,7 +177,7 @@ class ChangePasswordScreen(RelayScreen):
         error.update(Text(text))
         error.display = True
         order = ("#current-password", "#new-password", "#repeat-password")
-        for selector in order[order.index(field):]:
+        for selector in order[order.index(field) :]:
             self.query_one(selector, Input).clear()
         self.query_one(field, Input).focus()
 

@@ -61,6 +61,8 @@ def planner_screen() -> Screen:
 
 #: Each place's first screen, made anew when the place is (after login, or in a new language).
 FIRST_SCREENS: dict[str, Callable[[], Screen]] = {
-    LOGS: log_list_screen, DASHBOARD: dashboard_screen,
-    HANDOVERS: handover_screen, PLANNER: planner_screen,
+    LOGS: log_list_screen,
+    DASHBOARD: dashboard_screen,
+    HANDOVERS: handover_screen,
+    PLANNER: planner_screen,
 }

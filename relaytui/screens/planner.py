@@ -33,9 +33,9 @@ from relaytui.screens.log_meetings import (
     meeting_bindings,
     status_text,
 )
-from relaytui.ui.log_pane import label, literal
 from relaytui.services import clock, installation, log_list, meetings
 from relaytui.ui.base import RelayScreen
+from relaytui.ui.log_pane import label, literal
 from relaytui.widgets.fitted_table import FittedTable
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import OpenLog
@@ -45,8 +45,20 @@ if TYPE_CHECKING:
     from relaytui.services.access import StaffRef
 
 WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
-MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
-          N_("August"), N_("September"), N_("October"), N_("November"), N_("December"))
+MONTHS = (
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
+)
 COLUMNS = (
     ("date", N_("Date")),
     ("time", N_("Time")),
@@ -75,29 +87,40 @@ def weekday(day: date) -> str:
 
 
 def week_title(start: date) -> str:
-    """"Week 48, 23-29 November 2026" (months and years named only where they change)."""
+    """ "Week 48, 23-29 November 2026" (months and years named only where they change)."""
     end = start + timedelta(days=6)
     if start.month == end.month:
-        span = _("{first}-{last} {month} {year}").format(first=start.day, last=end.day, month=month(end),
-                                                         year=end.year)
+        span = _("{first}-{last} {month} {year}").format(
+            first=start.day, last=end.day, month=month(end), year=end.year
+        )
     elif start.year == end.year:
         span = _("{first} {first_month} - {last} {month} {year}").format(
-            first=start.day, first_month=month(start), last=end.day, month=month(end), year=end.year)
+            first=start.day, first_month=month(start), last=end.day, month=month(end), year=end.year
+        )
     else:
         span = _("{first} {first_month} {first_year} - {last} {month} {year}").format(
-            first=start.day, first_month=month(start), first_year=start.year, last=end.day,
-            month=month(end), year=end.year)
+            first=start.day,
+            first_month=month(start),
+            first_year=start.year,
+            last=end.day,
+            month=month(end),
+            year=end.year,
+        )
     return _("Week {week}, {span}").format(week=start.isocalendar().week, span=span)
 
 
 def counts_text(found: tuple[meetings.MeetingView, ...]) -> str:
-    """"3 meetings this week: 2 planned, 1 cancelled."."""
+    """ "3 meetings this week: 2 planned, 1 cancelled."."""
     if not found:
         return _("No meetings this week.")
-    parts = [f"{sum(m.status == status for m in found)} {label(MEETING_STATUSES, status)}"
-             for status in MEETING_STATUSES if any(m.status == status for m in found)]
-    return ngettext("{count} meeting this week: {parts}.", "{count} meetings this week: {parts}.",
-                    len(found)).format(count=len(found), parts=", ".join(parts))
+    parts = [
+        f"{sum(m.status == status for m in found)} {label(MEETING_STATUSES, status)}"
+        for status in MEETING_STATUSES
+        if any(m.status == status for m in found)
+    ]
+    return ngettext(
+        "{count} meeting this week: {parts}.", "{count} meetings this week: {parts}.", len(found)
+    ).format(count=len(found), parts=", ".join(parts))
 
 
 def local_day(meeting: meetings.MeetingView, tz: str) -> date:
@@ -134,8 +157,11 @@ def meeting_lines(meeting: meetings.MeetingView, tz: str, *, chosen: bool) -> Te
     ends = local + timedelta(minutes=meeting.duration_minutes)
     cancelled = meeting.status == "cancelled"
     text = Text(f"{local:%H:%M}-{ends:%H:%M}", style="bold")
-    for line in (literal(meeting.subject_name), Text(label(MEETING_KINDS, meeting.kind)),
-                 literal(meeting.place) if meeting.place else None):
+    for line in (
+        literal(meeting.subject_name),
+        Text(label(MEETING_KINDS, meeting.kind)),
+        literal(meeting.place) if meeting.place else None,
+    ):
         if line is not None:
             text.append("\n")
             text.append_text(line)
@@ -158,28 +184,89 @@ class PlannerScreen(MeetingKeys, RelayScreen):
     CSS_PATH = "planner.tcss"
     AUTO_FOCUS = ""  # the week view takes its keys on the screen; the list takes the focus
     BINDINGS = [
-        Binding("left", "step_day(-1)", N_("Previous day"), id="planner.previous_day", priority=True, show=False,
-                tooltip=N_("Choose the day before.")),
-        Binding("right", "step_day(1)", N_("Next day"), id="planner.next_day", priority=True, show=False,
-                tooltip=N_("Choose the day after.")),
-        Binding("left_square_bracket,pageup", "step_week(-1)", N_("Previous week"),
-                id="planner.previous_week", priority=True, tooltip=N_("Show the week before.")),
-        Binding("right_square_bracket,pagedown", "step_week(1)", N_("Next week"),
-                id="planner.next_week", priority=True, tooltip=N_("Show the week after.")),
+        Binding(
+            "left",
+            "step_day(-1)",
+            N_("Previous day"),
+            id="planner.previous_day",
+            priority=True,
+            show=False,
+            tooltip=N_("Choose the day before."),
+        ),
+        Binding(
+            "right",
+            "step_day(1)",
+            N_("Next day"),
+            id="planner.next_day",
+            priority=True,
+            show=False,
+            tooltip=N_("Choose the day after."),
+        ),
+        Binding(
+            "left_square_bracket,pageup",
+            "step_week(-1)",
+            N_("Previous week"),
+            id="planner.previous_week",
+            priority=True,
+            tooltip=N_("Show the week before."),
+        ),
+        Binding(
+            "right_square_bracket,pagedown",
+            "step_week(1)",
+            N_("Next week"),
+            id="planner.next_week",
+            priority=True,
+            tooltip=N_("Show the week after."),
+        ),
         Binding("t", "today", N_("Today"), id="planner.today", tooltip=N_("Go back to today.")),
-        Binding("v", "toggle_view", N_("Week/list"), id="planner.view",
-                tooltip=N_("Switch between the week's day columns and the list of its meetings.")),
-        Binding("up", "step_meeting(-1)", N_("Previous meeting"), id="planner.previous_meeting",
-                show=False, tooltip=N_("Choose the meeting before on this day.")),
-        Binding("down", "step_meeting(1)", N_("Next meeting"), id="planner.next_meeting",
-                show=False, tooltip=N_("Choose the next meeting on this day.")),
-        Binding("enter", "open_meeting", N_("Open"), id="planner.open",
-                tooltip=N_("Open the minutes of the chosen meeting (or its log, if you do not hold it).")),
-        Binding("n", "schedule_meeting", N_("Schedule"), id="planner.schedule",
-                tooltip=N_("Schedule a new meeting on the chosen day.")),
+        Binding(
+            "v",
+            "toggle_view",
+            N_("Week/list"),
+            id="planner.view",
+            tooltip=N_("Switch between the week's day columns and the list of its meetings."),
+        ),
+        Binding(
+            "up",
+            "step_meeting(-1)",
+            N_("Previous meeting"),
+            id="planner.previous_meeting",
+            show=False,
+            tooltip=N_("Choose the meeting before on this day."),
+        ),
+        Binding(
+            "down",
+            "step_meeting(1)",
+            N_("Next meeting"),
+            id="planner.next_meeting",
+            show=False,
+            tooltip=N_("Choose the next meeting on this day."),
+        ),
+        Binding(
+            "enter",
+            "open_meeting",
+            N_("Open"),
+            id="planner.open",
+            tooltip=N_(
+                "Open the minutes of the chosen meeting (or its log, if you do not hold it)."
+            ),
+        ),
+        Binding(
+            "n",
+            "schedule_meeting",
+            N_("Schedule"),
+            id="planner.schedule",
+            tooltip=N_("Schedule a new meeting on the chosen day."),
+        ),
         *meeting_bindings("planner"),
-        Binding("r", "refresh", N_("Refresh"), id="planner.refresh", show=False,
-                tooltip=N_("Load the week again.")),
+        Binding(
+            "r",
+            "refresh",
+            N_("Refresh"),
+            id="planner.refresh",
+            show=False,
+            tooltip=N_("Load the week again."),
+        ),
     ]
 
     class Loaded(Message):
@@ -243,15 +330,23 @@ class PlannerScreen(MeetingKeys, RelayScreen):
         held: list[log_list.LogSummary] = []
         after = None
         while True:
-            page = log_list.list_page(store, staff, log_list.LogQuery(role="holder"), after=after, limit=HELD_LOGS_PAGE)
+            page = log_list.list_page(
+                store, staff, log_list.LogQuery(role="holder"), after=after, limit=HELD_LOGS_PAGE
+            )
             held.extend(page.rows)
             after = page.next_cursor
             if after is None or not page.rows:
                 break
-        week_meetings = tuple(sorted((m for m in found if 0 <= (local_day(m, tz) - start).days < 7),
-                                     key=lambda m: (m.starts_at, m.id)))
+        week_meetings = tuple(
+            sorted(
+                (m for m in found if 0 <= (local_day(m, tz) - start).days < 7),
+                key=lambda m: (m.starts_at, m.id),
+            )
+        )
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(PlannerData(tz, today, start, week_meetings, tuple(held))))
+            self.post_message(
+                self.Loaded(PlannerData(tz, today, start, week_meetings, tuple(held)))
+            )
 
     def worker_failed(self, worker: Worker, message: str) -> None:
         self.query_one("#planner-week").loading = False
@@ -262,7 +357,9 @@ class PlannerScreen(MeetingKeys, RelayScreen):
         data = self.data = message.data
         self.query_one("#planner-week").loading = False
         if self.chosen_day is None or monday_of(self.chosen_day) != data.week_start:
-            self.chosen_day = data.today if monday_of(data.today) == data.week_start else data.week_start
+            self.chosen_day = (
+                data.today if monday_of(data.today) == data.week_start else data.week_start
+            )
         if self.chosen_meeting() is None:
             self._choose_first_of_day()
         self.show()
@@ -295,8 +392,13 @@ class PlannerScreen(MeetingKeys, RelayScreen):
             for number, meeting in enumerate(data.on_day(day)):
                 if number:
                     body.append("\n\n")
-                body.append_text(meeting_lines(meeting, data.tz,
-                                               chosen=day == self.chosen_day and meeting.id == self.chosen_id))
+                body.append_text(
+                    meeting_lines(
+                        meeting,
+                        data.tz,
+                        chosen=day == self.chosen_day and meeting.id == self.chosen_id,
+                    )
+                )
             column.query_one(".planner-day-body", Static).update(body)
 
     def _show_list(self, data: PlannerData) -> None:
@@ -321,7 +423,9 @@ class PlannerScreen(MeetingKeys, RelayScreen):
                 key=str(meeting.id),
             )
         if not data.meetings:
-            table.add_row(Text(_("No meetings this week."), style="italic"), *[Text("")] * 6, key="")
+            table.add_row(
+                Text(_("No meetings this week."), style="italic"), *[Text("")] * 6, key=""
+            )
         elif self.chosen_id is not None and str(self.chosen_id) in table.rows:
             table.move_cursor(row=table.get_row_index(str(self.chosen_id)))
 
@@ -331,17 +435,26 @@ class PlannerScreen(MeetingKeys, RelayScreen):
         data = self.data
         if meeting is None or data is None or self.chosen_day is None:
             day = self.chosen_day
-            text = Text(_("No meeting on {day}.").format(day=f"{weekday(day)} {day_month_text(day)}")
-                        if day else "", style="italic")
+            text = Text(
+                _("No meeting on {day}.").format(day=f"{weekday(day)} {day_month_text(day)}")
+                if day
+                else "",
+                style="italic",
+            )
             detail.update(text)
             return
         local = clock.local(meeting.starts_at, data.tz)
         assert local is not None
         ends = local + timedelta(minutes=meeting.duration_minutes)
-        text = literal(_("{kind} about {name}").format(kind=label(MEETING_KINDS, meeting.kind),
-                                                       name=meeting.subject_name))
+        text = literal(
+            _("{kind} about {name}").format(
+                kind=label(MEETING_KINDS, meeting.kind), name=meeting.subject_name
+            )
+        )
         text.stylize("bold")
-        text.append(f"  {weekday(local.date())} {day_month_text(local.date())} {local:%H:%M}-{ends:%H:%M}")
+        text.append(
+            f"  {weekday(local.date())} {day_month_text(local.date())} {local:%H:%M}-{ends:%H:%M}"
+        )
         if meeting.place:
             text.append("  ")
             text.append_text(literal(meeting.place))
@@ -358,8 +471,13 @@ class PlannerScreen(MeetingKeys, RelayScreen):
         if self.holds(meeting):
             text.append(_("You hold this log: Enter opens the minutes."), style="italic")
         else:
-            text.append(_("You are invited; only the holder of the log changes this meeting. Enter "
-                          "opens the log."), style="italic")
+            text.append(
+                _(
+                    "You are invited; only the holder of the log changes this meeting. Enter "
+                    "opens the log."
+                ),
+                style="italic",
+            )
         detail.update(text)
 
     # --- choosing ------------------------------------------------------------------------
@@ -462,8 +580,11 @@ class PlannerScreen(MeetingKeys, RelayScreen):
             self._schedule(self.log_id)
             return
         if not self.data.held:
-            self.notify(_("You hold no open log. A meeting is always about a log you hold."),
-                        severity="warning", markup=False)
+            self.notify(
+                _("You hold no open log. A meeting is always about a log you hold."),
+                severity="warning",
+                markup=False,
+            )
             return
         from relaytui.screens.meeting_form import LogPickerDialog
 

@@ -47,9 +47,13 @@ if TYPE_CHECKING:
 
 
 def grant_banner(view: grants.GrantView) -> Text:
-    """"You read this closed log with a permission until 20.12.2026, given by Ada Admin."."""
-    text = Text(_("You read this closed log with a permission until {date}, given by {name}.").format(
-        date=date_text(view.until), name=view.granted_by_name), style="bold")
+    """ "You read this closed log with a permission until 20.12.2026, given by Ada Admin."."""
+    text = Text(
+        _("You read this closed log with a permission until {date}, given by {name}.").format(
+            date=date_text(view.until), name=view.granted_by_name
+        ),
+        style="bold",
+    )
     return text
 
 
@@ -94,20 +98,36 @@ class RequestReadDialog(GrantDialog):
 
     SUBMIT = N_("Ask")
     BINDINGS = [
-        Binding("ctrl+s", "submit", N_("Ask"), id="grants.request.save", priority=True,
-                tooltip=N_("Send the request to the administrators.")),
+        Binding(
+            "ctrl+s",
+            "submit",
+            N_("Ask"),
+            id="grants.request.save",
+            priority=True,
+            tooltip=N_("Send the request to the administrators."),
+        ),
     ]
 
     def __init__(self, log_id: int, about: Text | None = None) -> None:
-        super().__init__(Text.assemble((_("Ask to read a closed log"), "bold"),
-                                       *((" — ", about) if about is not None else ())))
+        super().__init__(
+            Text.assemble(
+                (_("Ask to read a closed log"), "bold"),
+                *((" — ", about) if about is not None else ()),
+            )
+        )
         self.log_id = log_id
 
     def fields(self) -> ComposeResult:
-        yield Static(_("An administrator decides, and gives you a permission for some days. "
-                       "Your request and every read are in the child's access report."),
-                     markup=False)
-        yield Label(_("Why do you need to read it again? (required)"), classes="dialog-label", markup=False)
+        yield Static(
+            _(
+                "An administrator decides, and gives you a permission for some days. "
+                "Your request and every read are in the child's access report."
+            ),
+            markup=False,
+        )
+        yield Label(
+            _("Why do you need to read it again? (required)"), classes="dialog-label", markup=False
+        )
         yield Input(id="grant-request-reason", max_length=2000)
 
     def read_form(self) -> str:
@@ -126,31 +146,68 @@ class GiveGrantDialog(GrantDialog):
 
     SUBMIT = N_("Grant")
     BINDINGS = [
-        Binding("ctrl+s", "submit", N_("Grant"), id="grants.give.save", priority=True,
-                tooltip=N_("Let the person who asked read the closed log until the day given.")),
+        Binding(
+            "ctrl+s",
+            "submit",
+            N_("Grant"),
+            id="grants.give.save",
+            priority=True,
+            tooltip=N_("Let the person who asked read the closed log until the day given."),
+        ),
     ]
 
     def __init__(self, request: grants.RequestView) -> None:
-        super().__init__(Text.assemble((_("Grant reading"), "bold"), " — ", request.subject_name,
-                                       f" ({request.national_number_masked})"))
+        super().__init__(
+            Text.assemble(
+                (_("Grant reading"), "bold"),
+                " — ",
+                request.subject_name,
+                f" ({request.national_number_masked})",
+            )
+        )
         self.request = request
 
     def fields(self) -> ComposeResult:
-        yield Static(Text(_("{name} asks: {reason}").format(name=self.request.staff_name,
-                                                           reason=self.request.reason)), markup=False)
-        yield Label(_("Why may the log be read again? (required)"), classes="dialog-label", markup=False)
+        yield Static(
+            Text(
+                _("{name} asks: {reason}").format(
+                    name=self.request.staff_name, reason=self.request.reason
+                )
+            ),
+            markup=False,
+        )
+        yield Label(
+            _("Why may the log be read again? (required)"), classes="dialog-label", markup=False
+        )
         yield Input(id="grant-reason", max_length=2000)
-        yield Label(_("Last day of the permission (at most {days} days ahead)").format(days=grants.MAX_DAYS),
-                    classes="dialog-label", markup=False)
+        yield Label(
+            _("Last day of the permission (at most {days} days ahead)").format(
+                days=grants.MAX_DAYS
+            ),
+            classes="dialog-label",
+            markup=False,
+        )
         yield Input(id="grant-until", max_length=20)
         with Vertical(id="grant-approval"):
-            yield Static(_("The guardians must approve that the information is made available "
-                           "again."), classes="dialog-hint", markup=False)
-            yield Label(_("Who of the guardians approved (required)"), classes="dialog-label", markup=False)
+            yield Static(
+                _("The guardians must approve that the information is made available again."),
+                classes="dialog-hint",
+                markup=False,
+            )
+            yield Label(
+                _("Who of the guardians approved (required)"), classes="dialog-label", markup=False
+            )
             yield Input(id="grant-approved-by", max_length=200)
             yield Label(_("How"), classes="dialog-label", markup=False)
-            yield RadioSet(*(MarkedRadioButton(Text(_(words)), id=f"grant-approval-{code}", value=code == "oral")
-                             for code, words in grants.APPROVAL_METHODS.items()), id="grant-approval-method")
+            yield RadioSet(
+                *(
+                    MarkedRadioButton(
+                        Text(_(words)), id=f"grant-approval-{code}", value=code == "oral"
+                    )
+                    for code, words in grants.APPROVAL_METHODS.items()
+                ),
+                id="grant-approval-method",
+            )
             yield Label(_("On which day"), classes="dialog-label", markup=False)
             yield Input(id="grant-approved-on", max_length=20)
 
@@ -174,23 +231,37 @@ class GiveGrantDialog(GrantDialog):
             index = self.query_one("#grant-approval-method", RadioSet).pressed_index
             method = list(grants.APPROVAL_METHODS)[index] if index >= 0 else ""
             try:
-                on_day = grants.read_day(self.query_one("#grant-approved-on", Input).value, what=_(
-                    "Write the day the guardians approved, for example {example}."))
+                on_day = grants.read_day(
+                    self.query_one("#grant-approved-on", Input).value,
+                    what=_("Write the day the guardians approved, for example {example}."),
+                )
             except InvalidInput as exc:
                 raise FormError(exc.message) from None
             approval = grants.GuardianApproval(who, method, on_day)
         return reason, until, approval
 
-    def write(self, store: Store, staff: StaffRef,
-              values: tuple[str, str, grants.GuardianApproval | None]) -> grants.GrantView:
+    def write(
+        self, store: Store, staff: StaffRef, values: tuple[str, str, grants.GuardianApproval | None]
+    ) -> grants.GrantView:
         reason, until, approval = values
-        return grants.give(store, staff, self.request.id, reason=reason, until=until, approval=approval,
-                           version=self.request.version)
+        return grants.give(
+            store,
+            staff,
+            self.request.id,
+            reason=reason,
+            until=until,
+            approval=approval,
+            version=self.request.version,
+        )
 
     def written(self, result: object) -> None:
         if isinstance(result, grants.GrantView):
-            self.app.notify(_("{name} may read the closed log until {date}.").format(
-                name=self.request.staff_name, date=date_text(result.until)), markup=False)
+            self.app.notify(
+                _("{name} may read the closed log until {date}.").format(
+                    name=self.request.staff_name, date=date_text(result.until)
+                ),
+                markup=False,
+            )
         super().written(result)
 
 
@@ -199,18 +270,36 @@ class RefuseGrantDialog(GrantDialog):
 
     SUBMIT = N_("Refuse")
     BINDINGS = [
-        Binding("ctrl+s", "submit", N_("Refuse"), id="grants.refuse.save", priority=True,
-                tooltip=N_("Refuse the request with the reason written.")),
+        Binding(
+            "ctrl+s",
+            "submit",
+            N_("Refuse"),
+            id="grants.refuse.save",
+            priority=True,
+            tooltip=N_("Refuse the request with the reason written."),
+        ),
     ]
 
     def __init__(self, request: grants.RequestView) -> None:
-        super().__init__(Text.assemble((_("Refuse the request"), "bold"), " — ", request.subject_name,
-                                       f" ({request.national_number_masked})"))
+        super().__init__(
+            Text.assemble(
+                (_("Refuse the request"), "bold"),
+                " — ",
+                request.subject_name,
+                f" ({request.national_number_masked})",
+            )
+        )
         self.request = request
 
     def fields(self) -> ComposeResult:
-        yield Static(Text(_("{name} asks: {reason}").format(name=self.request.staff_name,
-                                                           reason=self.request.reason)), markup=False)
+        yield Static(
+            Text(
+                _("{name} asks: {reason}").format(
+                    name=self.request.staff_name, reason=self.request.reason
+                )
+            ),
+            markup=False,
+        )
         yield Label(_("Why is it refused? (required)"), classes="dialog-label", markup=False)
         yield Input(id="grant-refusal", max_length=2000)
 
@@ -218,7 +307,9 @@ class RefuseGrantDialog(GrantDialog):
         return self.query_one("#grant-refusal", Input).value
 
     def write(self, store: Store, staff: StaffRef, values: str) -> object:
-        return grants.refuse(store, staff, self.request.id, reason=values, version=self.request.version)
+        return grants.refuse(
+            store, staff, self.request.id, reason=values, version=self.request.version
+        )
 
 
 class ReadGrantsScreen(RelayScreen):
@@ -226,16 +317,42 @@ class ReadGrantsScreen(RelayScreen):
 
     AUTO_FOCUS = "#grants-table"
     BINDINGS = [
-        Binding("g", "give", N_("Grant"), id="grants.give",
-                tooltip=N_("Let the person who asked read the closed log until a day.")),
-        Binding("enter", "give", N_("Grant"), id="grants.give.enter", show=False,
-                tooltip=N_("Let the person who asked read the closed log until a day.")),
-        Binding("f", "refuse", N_("Refuse"), id="grants.refuse",
-                tooltip=N_("Refuse the request, with the reason.")),
-        Binding("a", "toggle_answered", N_("Answered too"), id="grants.answered",
-                tooltip=N_("Show the answered requests too, or only those that wait.")),
-        Binding("r", "refresh", N_("Refresh"), id="grants.refresh",
-                tooltip=N_("Load the requests again.")),
+        Binding(
+            "g",
+            "give",
+            N_("Grant"),
+            id="grants.give",
+            tooltip=N_("Let the person who asked read the closed log until a day."),
+        ),
+        Binding(
+            "enter",
+            "give",
+            N_("Grant"),
+            id="grants.give.enter",
+            show=False,
+            tooltip=N_("Let the person who asked read the closed log until a day."),
+        ),
+        Binding(
+            "f",
+            "refuse",
+            N_("Refuse"),
+            id="grants.refuse",
+            tooltip=N_("Refuse the request, with the reason."),
+        ),
+        Binding(
+            "a",
+            "toggle_answered",
+            N_("Answered too"),
+            id="grants.answered",
+            tooltip=N_("Show the answered requests too, or only those that wait."),
+        ),
+        Binding(
+            "r",
+            "refresh",
+            N_("Refresh"),
+            id="grants.refresh",
+            tooltip=N_("Load the requests again."),
+        ),
         Binding("escape", "back", N_("Back"), id="grants.back", tooltip=N_("Close this screen.")),
     ]
 
@@ -246,14 +363,18 @@ class ReadGrantsScreen(RelayScreen):
         self.tz = "UTC"
 
     def compose(self) -> ComposeResult:
-        yield Static(Text(_("Requests to read closed logs"), style="bold"), id="grants-title", markup=False)
+        yield Static(
+            Text(_("Requests to read closed logs"), style="bold"), id="grants-title", markup=False
+        )
         yield Static("", id="grants-count", markup=False)
         yield DataTable(id="grants-table", cursor_type="row", zebra_stripes=True)
         yield KeyFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(_("Asked"), _("Child"), _("Closed"), _("Asked by"), _("Reason"), _("Status"))
+        table.add_columns(
+            _("Asked"), _("Child"), _("Closed"), _("Asked by"), _("Reason"), _("Status")
+        )
         self.load()
 
     def load(self) -> None:
@@ -274,14 +395,23 @@ class ReadGrantsScreen(RelayScreen):
         for v in views:
             who = f"{v.staff_name}, {v.unit_name}" if v.unit_name else v.staff_name
             status = grants.status_label(v.status) + (f": {v.answer}" if v.answer else "")
-            table.add_row(Text(local_date_time(v.requested_at, tz)),
-                          Text(f"{v.subject_name} {v.national_number_masked}"),
-                          Text(local_date(v.closed_at, tz)), Text(who), Text(" ".join(v.reason.split())),
-                          Text(status), key=str(v.id))
+            table.add_row(
+                Text(local_date_time(v.requested_at, tz)),
+                Text(f"{v.subject_name} {v.national_number_masked}"),
+                Text(local_date(v.closed_at, tz)),
+                Text(who),
+                Text(" ".join(v.reason.split())),
+                Text(status),
+                key=str(v.id),
+            )
         waiting = sum(1 for v in views if v.status == "pending")
-        self.query_one("#grants-count", Static).update(Text(
-            _("{count} waiting for an answer.").format(count=waiting) if waiting
-            else _("No request waits for an answer.")))
+        self.query_one("#grants-count", Static).update(
+            Text(
+                _("{count} waiting for an answer.").format(count=waiting)
+                if waiting
+                else _("No request waits for an answer.")
+            )
+        )
         self.refresh_bindings()
 
     def worker_failed(self, worker: Any, message: str) -> None:
@@ -290,7 +420,11 @@ class ReadGrantsScreen(RelayScreen):
 
     def chosen(self) -> grants.RequestView | None:
         table = self.query_one(DataTable)
-        if not self.requests or table.cursor_row is None or not 0 <= table.cursor_row < len(self.requests):
+        if (
+            not self.requests
+            or table.cursor_row is None
+            or not 0 <= table.cursor_row < len(self.requests)
+        ):
             return None
         return self.requests[table.cursor_row]
 
@@ -339,10 +473,20 @@ class ClosedLogsScreen(RelayScreen):
 
     AUTO_FOCUS = "#closed-table"
     BINDINGS = [
-        Binding("enter", "open", N_("Open or ask"), id="closed.open",
-                tooltip=N_("Open the log if you have a permission; otherwise ask for one.")),
-        Binding("g", "ask", N_("Ask to read"), id="closed.ask",
-                tooltip=N_("Ask an administrator for a permission to read the closed log.")),
+        Binding(
+            "enter",
+            "open",
+            N_("Open or ask"),
+            id="closed.open",
+            tooltip=N_("Open the log if you have a permission; otherwise ask for one."),
+        ),
+        Binding(
+            "g",
+            "ask",
+            N_("Ask to read"),
+            id="closed.ask",
+            tooltip=N_("Ask an administrator for a permission to read the closed log."),
+        ),
         Binding("escape", "back", N_("Back"), id="closed.back", tooltip=N_("Close this screen.")),
     ]
 
@@ -384,10 +528,15 @@ class ClosedLogsScreen(RelayScreen):
                 state = _("refused: {reason}").format(reason=v.last_answer or "")
             else:
                 state = "-"
-            table.add_row(Text(f"{v.subject_name} {v.national_number_masked}"),
-                          Text(local_date(v.closed_at, tz)), Text(state), key=str(v.log_id))
-        self.query_one("#closed-count", Static).update(Text(
-            _("No closed log you held or read.") if not views else ""))
+            table.add_row(
+                Text(f"{v.subject_name} {v.national_number_masked}"),
+                Text(local_date(v.closed_at, tz)),
+                Text(state),
+                key=str(v.log_id),
+            )
+        self.query_one("#closed-count", Static).update(
+            Text(_("No closed log you held or read.") if not views else "")
+        )
 
     def worker_failed(self, worker: Any, message: str) -> None:
         self.query_one(DataTable).loading = False
@@ -413,8 +562,10 @@ class ClosedLogsScreen(RelayScreen):
         if chosen is None:
             return
         about = Text(f"{chosen.subject_name} ({chosen.national_number_masked})")
-        self.app.push_screen(RequestReadDialog(chosen.log_id, about),
-                             callback=lambda asked: self.load() if asked else None)
+        self.app.push_screen(
+            RequestReadDialog(chosen.log_id, about),
+            callback=lambda asked: self.load() if asked else None,
+        )
 
     def action_back(self) -> None:
         if len(self.app.screen_stack) > 1:

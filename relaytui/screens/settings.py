@@ -55,8 +55,13 @@ class LanguageDialog(RelayModalScreen[str | None]):
     LanguageDialog .dialog-error { display: none; color: $error; text-style: bold; margin-top: 1; }
     """
     BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel"), id="settings.cancel",
-                tooltip=N_("Close the dialog without changing anything.")),
+        Binding(
+            "escape",
+            "cancel",
+            N_("Cancel"),
+            id="settings.cancel",
+            tooltip=N_("Close the dialog without changing anything."),
+        ),
     ]
 
     def __init__(self) -> None:
@@ -67,15 +72,26 @@ class LanguageDialog(RelayModalScreen[str | None]):
         current = i18n.current_language()
         with Vertical(id="language-dialog", classes="dialog-box"):
             yield Static(_("Language"), classes="dialog-title", markup=False)
-            yield Static(_("Choose the language of relaytui. It is remembered for your account."),
-                         classes="dialog-label", markup=False)
+            yield Static(
+                _("Choose the language of relaytui. It is remembered for your account."),
+                classes="dialog-label",
+                markup=False,
+            )
             yield OptionList(
-                *(Option(("● " if code == current else "  ") + language_name(code), id=code)
-                  for code in i18n.LANGUAGES),
+                *(
+                    Option(("● " if code == current else "  ") + language_name(code), id=code)
+                    for code in i18n.LANGUAGES
+                ),
                 id="language-choices",
             )
-            yield Static(_("The screens open again in the new language: an open log or form closes. "
-                           "Save what you are writing first."), classes="dialog-hint", markup=False)
+            yield Static(
+                _(
+                    "The screens open again in the new language: an open log or form closes. "
+                    "Save what you are writing first."
+                ),
+                classes="dialog-hint",
+                markup=False,
+            )
             yield Static("", id="language-error", classes="dialog-error", markup=False)
 
     def on_mount(self) -> None:

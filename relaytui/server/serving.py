@@ -54,14 +54,21 @@ class Plan:
             if port is not None and not 0 <= port <= 65535:
                 raise InvalidInput(_("A port is a number from 1 to 65535."))
         if self.web_port is not None and not is_loopback(self.web_host) and not self.insecure:
-            raise InvalidInput(_(
-                "The browser side would listen on {host} without TLS, so passwords and children's "
-                "data would cross the network in clear text. Keep it on 127.0.0.1 behind a TLS "
-                "reverse proxy (see the README: Serve a municipality), or give --insecure if TLS "
-                "ends on another machine in front of this one.").format(host=self.web_host))
+            raise InvalidInput(
+                _(
+                    "The browser side would listen on {host} without TLS, so passwords and children's "
+                    "data would cross the network in clear text. Keep it on 127.0.0.1 behind a TLS "
+                    "reverse proxy (see the README: Serve a municipality), or give --insecure if TLS "
+                    "ends on another machine in front of this one."
+                ).format(host=self.web_host)
+            )
         if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
-            raise InvalidInput(_("--public-url is the address staff type in the browser, e.g. "
-                                 "https://relaytui.kommune.dk"))
+            raise InvalidInput(
+                _(
+                    "--public-url is the address staff type in the browser, e.g. "
+                    "https://relaytui.kommune.dk"
+                )
+            )
 
 
 def database_password(url: str) -> str | None:
@@ -70,7 +77,11 @@ def database_password(url: str) -> str | None:
     if not db_url.is_postgresql(url):
         return None
     given = db_url.pg_params(url).get("password")
-    return given or os.environ.get("RELAYTUI_DATABASE_PASSWORD") or config.load_password(db_url.safe_url(url))
+    return (
+        given
+        or os.environ.get("RELAYTUI_DATABASE_PASSWORD")
+        or config.load_password(db_url.safe_url(url))
+    )
 
 
 def state_folder(plan: Plan) -> Path:
@@ -96,26 +107,33 @@ async def _sign_checkpoints(store: Store, stop: asyncio.Event) -> None:
     try:
         signer = signing.load_signer()
     except Exception as exc:  # noqa: BLE001 - the server runs on; the log says what to do
-        log.error("the audit signing key cannot be used: %s", getattr(exc, "message", type(exc).__name__))
+        log.error(
+            "the audit signing key cannot be used: %s", getattr(exc, "message", type(exc).__name__)
+        )
         return
     if signer is None:
-        log.warning("no audit signing key: the audit trail has no checkpoints outside the database. "
-                    "Make one with 'relaytui audit keygen' as this account.")
+        log.warning(
+            "no audit signing key: the audit trail has no checkpoints outside the database. "
+            "Make one with 'relaytui audit keygen' as this account."
+        )
         return
-    log.info("signing audit checkpoints with key %s into %s", signer.public.id, signing.checkpoint_file())
+    log.info(
+        "signing audit checkpoints with key %s into %s", signer.public.id, signing.checkpoint_file()
+    )
     last = asyncio.get_running_loop().time()
     while not stop.is_set():
         try:
             await asyncio.wait_for(stop.wait(), CHECKPOINT_LOOK_SECONDS)
             return
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         try:
             every = (await asyncio.to_thread(installation.read, store)).audit_checkpoint_every
             if asyncio.get_running_loop().time() - last >= CHECKPOINT_AT_LEAST_SECONDS:
                 every = 1
-            made = await asyncio.to_thread(checkpoints.maybe_take, store, signer, every,
-                                           file=signing.checkpoint_file())
+            made = await asyncio.to_thread(
+                checkpoints.maybe_take, store, signer, every, file=signing.checkpoint_file()
+            )
         except Exception as exc:  # noqa: BLE001 - try again at the next look
             log.error("an audit checkpoint failed: %s", getattr(exc, "message", type(exc).__name__))
             continue
@@ -132,11 +150,20 @@ async def _last_checkpoint(store: Store) -> None:
     try:
         signer = signing.load_signer()
         if signer is not None:
-            made = await asyncio.to_thread(checkpoints.take, store, signer, file=signing.checkpoint_file())
+            made = await asyncio.to_thread(
+                checkpoints.take, store, signer, file=signing.checkpoint_file()
+            )
             if made is not None:
-                log.info("audit checkpoint on stopping: %d events, up to event %d", made.events, made.last_id)
+                log.info(
+                    "audit checkpoint on stopping: %d events, up to event %d",
+                    made.events,
+                    made.last_id,
+                )
     except Exception as exc:  # noqa: BLE001
-        log.error("the audit checkpoint on stopping failed: %s", getattr(exc, "message", type(exc).__name__))
+        log.error(
+            "the audit checkpoint on stopping failed: %s",
+            getattr(exc, "message", type(exc).__name__),
+        )
 
 
 def _announce(line: str) -> None:
@@ -148,8 +175,9 @@ def _announce(line: str) -> None:
 def serve(store: Store, plan: Plan) -> int:
     """Run until SIGTERM or SIGINT; returns the exit code."""
     plan.check()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
+    )
     # asyncssh says a line for every channel and packet exchange; ours say who, from where.
     logging.getLogger("asyncssh").setLevel(logging.WARNING)
     url = db_url.safe_url(store.url)
@@ -186,32 +214,55 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
             from relaytui.server import ssh
 
             key = ssh.host_key(state_folder(plan) / "ssh_host_ed25519_key")
-            gate = ssh.Gate(store=store, sessions=sessions, db_url=url, environment=environment,
-                            checks=asyncio.Semaphore(ssh.PASSWORD_CHECKS), starter=starter)
+            gate = ssh.Gate(
+                store=store,
+                sessions=sessions,
+                db_url=url,
+                environment=environment,
+                checks=asyncio.Semaphore(ssh.PASSWORD_CHECKS),
+                starter=starter,
+            )
             ssh_server = await ssh.listen(gate, plan.ssh_host, plan.ssh_port, key)
             port = ssh_server.get_port()
-            _announce(_("SSH: listening on {host}:{port}; host key {fingerprint}").format(
-                host=plan.ssh_host, port=port, fingerprint=ssh.fingerprint(key)))
+            _announce(
+                _("SSH: listening on {host}:{port}; host key {fingerprint}").format(
+                    host=plan.ssh_host, port=port, fingerprint=ssh.fingerprint(key)
+                )
+            )
         if plan.web_port is not None:
             from aiohttp import web as aioweb
 
             from relaytui.server.web import StaffWeb
 
-            site_server = StaffWeb(sessions, db_url=url, environment=environment, host=plan.web_host,
-                                   port=plan.web_port,
-                                   public_url=plan.public_url or f"http://{plan.web_host}:{plan.web_port}",
-                                   title=title, starter=starter)
-            web_runner = aioweb.AppRunner(await site_server._make_app(), handle_signals=False,
-                                          access_log=None)
+            site_server = StaffWeb(
+                sessions,
+                db_url=url,
+                environment=environment,
+                host=plan.web_host,
+                port=plan.web_port,
+                public_url=plan.public_url or f"http://{plan.web_host}:{plan.web_port}",
+                title=title,
+                starter=starter,
+            )
+            web_runner = aioweb.AppRunner(
+                await site_server._make_app(), handle_signals=False, access_log=None
+            )
             await web_runner.setup()
             site = aioweb.TCPSite(web_runner, plan.web_host, plan.web_port)
             await site.start()
             port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
             site_server.set_port(port)
-            _announce(_("Web: listening on http://{host}:{port}; staff open {url}").format(
-                host=plan.web_host, port=port, url=site_server.public_url))
-        _announce(_("Serving {url} to at most {n} sessions. Stop with SIGTERM (systemctl stop); "
-                    "open sessions save their drafts.").format(url=url, n=plan.max_sessions))
+            _announce(
+                _("Web: listening on http://{host}:{port}; staff open {url}").format(
+                    host=plan.web_host, port=port, url=site_server.public_url
+                )
+            )
+        _announce(
+            _(
+                "Serving {url} to at most {n} sessions. Stop with SIGTERM (systemctl stop); "
+                "open sessions save their drafts."
+            ).format(url=url, n=plan.max_sessions)
+        )
         signing_task = asyncio.ensure_future(_sign_checkpoints(store, stop))
         await stop.wait()
     finally:

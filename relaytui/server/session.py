@@ -56,7 +56,11 @@ def end_for_certain() -> None:
     def watch() -> None:
         time.sleep(END_FOR_CERTAIN_SECONDS)
         for thread in threading.enumerate():
-            if not thread.daemon and thread is not threading.main_thread() and thread is not threading.current_thread():
+            if (
+                not thread.daemon
+                and thread is not threading.main_thread()
+                and thread is not threading.current_thread()
+            ):
                 thread.join(END_FOR_CERTAIN_SECONDS)
         os._exit(1)
 
@@ -99,8 +103,12 @@ def run(argv: list[str] | None = None) -> int:
         from relaytui.app import RelayApp, Served
 
         via = str(identity.get("via") or args.via or "")
-        app = RelayApp(store, language=language, staff=staff,
-                       served=Served(via=via, ends_on_logout=bool(identity)))
+        app = RelayApp(
+            store,
+            language=language,
+            staff=staff,
+            served=Served(via=via, ends_on_logout=bool(identity)),
+        )
         app.run()
         return app.return_code or 0
     finally:
@@ -121,8 +129,13 @@ def main() -> None:
     except Exception as exc:  # noqa: BLE001 - the last guard: one line, never a traceback
         if os.environ.get("RELAYTUI_DEBUG"):
             raise
-        sys.stderr.write(_("relaytui stopped on an unexpected error ({error}). What was saved is "
-                           "kept; connect again.").format(error=type(exc).__name__) + "\r\n")
+        sys.stderr.write(
+            _(
+                "relaytui stopped on an unexpected error ({error}). What was saved is "
+                "kept; connect again."
+            ).format(error=type(exc).__name__)
+            + "\r\n"
+        )
         code = 2
     sys.stderr.flush()
     sys.exit(code)

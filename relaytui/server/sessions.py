@@ -54,8 +54,13 @@ class Seat:
 
     def attach(self, process: Any) -> None:
         self.process = process
-        log.info("%s session %sfrom %s runs as process %d", self.kind,
-                 f"of {self.username} " if self.username else "", self.peer, process.pid)
+        log.info(
+            "%s session %sfrom %s runs as process %d",
+            self.kind,
+            f"of {self.username} " if self.username else "",
+            self.peer,
+            process.pid,
+        )
 
     def release(self) -> None:
         if self._sessions is not None:
@@ -83,30 +88,48 @@ class Sessions:
     def take(self, kind: str, peer: str, username: str = "") -> Seat | None:
         """A seat for a new session, or ``None`` when the server is full or stopping."""
         if self.closing or self.full:
-            log.warning("refused a %s session from %s: %s", kind, peer,
-                        "stopping" if self.closing else f"full ({self.limit} sessions)")
+            log.warning(
+                "refused a %s session from %s: %s",
+                kind,
+                peer,
+                "stopping" if self.closing else f"full ({self.limit} sessions)",
+            )
             return None
         seat = Seat(kind=kind, peer=peer, username=username, _sessions=self)
         self._seats.append(seat)
         self._empty.clear()
-        log.info("%s session %sfrom %s started (%d of %d)", kind,
-                 f"of {username} " if username else "", peer, len(self._seats), self.limit)
+        log.info(
+            "%s session %sfrom %s started (%d of %d)",
+            kind,
+            f"of {username} " if username else "",
+            peer,
+            len(self._seats),
+            self.limit,
+        )
         return seat
 
     def _release(self, seat: Seat) -> None:
         with contextlib.suppress(ValueError):
             self._seats.remove(seat)
         code = seat.process.returncode if seat.process is not None else None
-        log.info("%s session %sfrom %s ended after %.0f s%s (%d left)", seat.kind,
-                 f"of {seat.username} " if seat.username else "", seat.peer,
-                 time.monotonic() - seat.started,
-                 "" if code in (None, 0) else f", exit code {code}", len(self._seats))
+        log.info(
+            "%s session %sfrom %s ended after %.0f s%s (%d left)",
+            seat.kind,
+            f"of {seat.username} " if seat.username else "",
+            seat.peer,
+            time.monotonic() - seat.started,
+            "" if code in (None, 0) else f", exit code {code}",
+            len(self._seats),
+        )
         if not self._seats:
             self._empty.set()
 
     def processes(self) -> list[Any]:
-        return [seat.process for seat in self._seats
-                if seat.process is not None and seat.process.returncode is None]
+        return [
+            seat.process
+            for seat in self._seats
+            if seat.process is not None and seat.process.returncode is None
+        ]
 
     async def end_all(self, grace: float = GRACE_SECONDS) -> None:
         """Ask every session to end (SIGTERM: drafts are saved), then kill the stragglers."""

@@ -129,15 +129,26 @@ class FreshChild(Child):
 class FreshStart:
     """Every session a new Python: ``python -m relaytui.server.session ...``."""
 
-    async def start(self, args: list[str], env: dict[str, str], stdio: tuple[int, int, int], *,
-                    identity_fd: int | None = None, new_session: bool = False) -> Child:
+    async def start(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        stdio: tuple[int, int, int],
+        *,
+        identity_fd: int | None = None,
+        new_session: bool = False,
+    ) -> Child:
         argv = [sys.executable, "-m", "relaytui.server.session", *args]
         if identity_fd is not None:
             argv += ["--identity-fd", str(identity_fd)]
         process = await asyncio.create_subprocess_exec(
-            *argv, stdin=stdio[0], stdout=stdio[1], stderr=stdio[2],
+            *argv,
+            stdin=stdio[0],
+            stdout=stdio[1],
+            stderr=stdio[2],
             pass_fds=(identity_fd,) if identity_fd is not None else (),
-            start_new_session=new_session, env=env,
+            start_new_session=new_session,
+            env=env,
         )
         return FreshChild(process)
 
@@ -175,15 +186,22 @@ class Spawner:
     async def begin(cls, env: dict[str, str]) -> Spawner | None:
         """Start the spawner and wait until it has loaded relaytui (None if it cannot)."""
         if not hasattr(os, "pidfd_open") or not _adopt_orphans():
-            log.warning("this system cannot hand the server the sessions a spawner forks; "
-                        "sessions start as new processes")
+            log.warning(
+                "this system cannot hand the server the sessions a spawner forks; "
+                "sessions start as new processes"
+            )
             return None
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "relaytui.server.spawner", str(theirs.fileno()),
-                stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-                pass_fds=(theirs.fileno(),), env=env,
+                sys.executable,
+                "-m",
+                "relaytui.server.spawner",
+                str(theirs.fileno()),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                pass_fds=(theirs.fileno(),),
+                env=env,
             )
         except OSError:
             log.exception("the spawner could not start; sessions start as new processes")
@@ -194,7 +212,7 @@ class Spawner:
         assert process.stdout is not None
         try:
             ready = await asyncio.wait_for(process.stdout.readline(), 60)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             ready = b""
         if json.loads(ready or b"{}").get("ready") is not True:
             log.error("the spawner did not start; sessions start as new processes")
@@ -223,10 +241,19 @@ class Spawner:
                 if not waiting.done():
                     waiting.set_result({"error": "the spawner ended"})
 
-    async def start(self, args: list[str], env: dict[str, str], stdio: tuple[int, int, int], *,
-                    identity_fd: int | None = None, new_session: bool = False) -> Child:
+    async def start(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        stdio: tuple[int, int, int],
+        *,
+        identity_fd: int | None = None,
+        new_session: bool = False,
+    ) -> Child:
         if not self.alive:
-            return await self.fallback.start(args, env, stdio, identity_fd=identity_fd, new_session=new_session)
+            return await self.fallback.start(
+                args, env, stdio, identity_fd=identity_fd, new_session=new_session
+            )
         self._serial += 1
         serial = self._serial
         answer = asyncio.get_running_loop().create_future()
@@ -234,19 +261,32 @@ class Spawner:
         fds = [*stdio] + ([identity_fd] if identity_fd is not None else [])
         if identity_fd is not None:
             args = [*args, "--identity-fd", str(IDENTITY_FD)]
-        request = json.dumps({"id": serial, "args": args, "env": env, "setsid": new_session,
-                              "parent": os.getpid()}).encode()
+        request = json.dumps(
+            {"id": serial, "args": args, "env": env, "setsid": new_session, "parent": os.getpid()}
+        ).encode()
         try:
-            await asyncio.get_running_loop().run_in_executor(None, _send, self.requests, request, fds)
+            await asyncio.get_running_loop().run_in_executor(
+                None, _send, self.requests, request, fds
+            )
         except OSError:
             self._waiting.pop(serial, None)
             self.alive = False
-            return await self.fallback.start(args[:-2] if identity_fd is not None else args, env, stdio,
-                                             identity_fd=identity_fd, new_session=new_session)
+            return await self.fallback.start(
+                args[:-2] if identity_fd is not None else args,
+                env,
+                stdio,
+                identity_fd=identity_fd,
+                new_session=new_session,
+            )
         reply = await answer
         if not reply.get("pid"):
-            return await self.fallback.start(args[:-2] if identity_fd is not None else args, env, stdio,
-                                             identity_fd=identity_fd, new_session=new_session)
+            return await self.fallback.start(
+                args[:-2] if identity_fd is not None else args,
+                env,
+                stdio,
+                identity_fd=identity_fd,
+                new_session=new_session,
+            )
         return AdoptedChild(int(reply["pid"]))
 
     async def close(self) -> None:
@@ -254,7 +294,7 @@ class Spawner:
             self.requests.close()
         try:
             await asyncio.wait_for(self.process.wait(), 10)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 self.process.kill()
         if self._reader is not None:
@@ -275,13 +315,32 @@ def _preload() -> None:
     import importlib
 
     for name in (
-        "textual.app", "textual.drivers.linux_driver", "textual.drivers.web_driver", "textual.widgets",
-        "textual.command", "textual.css.stylesheet", "rich.traceback",
-        "relaytui.app", "relaytui.server.session", "relaytui.screens.login", "relaytui.screens.password",
-        "relaytui.screens.lock", "relaytui.screens.log_list", "relaytui.screens.log_view",
-        "relaytui.screens.dashboard", "relaytui.screens.handover", "relaytui.screens.planner",
-        "relaytui.screens.help", "relaytui.services.accounts", "relaytui.services.logs",
-        "relaytui.services.installation", "relaytui.db", "sqlalchemy", "sqlmodel", "argon2", "psycopg",
+        "textual.app",
+        "textual.drivers.linux_driver",
+        "textual.drivers.web_driver",
+        "textual.widgets",
+        "textual.command",
+        "textual.css.stylesheet",
+        "rich.traceback",
+        "relaytui.app",
+        "relaytui.server.session",
+        "relaytui.screens.login",
+        "relaytui.screens.password",
+        "relaytui.screens.lock",
+        "relaytui.screens.log_list",
+        "relaytui.screens.log_view",
+        "relaytui.screens.dashboard",
+        "relaytui.screens.handover",
+        "relaytui.screens.planner",
+        "relaytui.screens.help",
+        "relaytui.services.accounts",
+        "relaytui.services.logs",
+        "relaytui.services.installation",
+        "relaytui.db",
+        "sqlalchemy",
+        "sqlmodel",
+        "argon2",
+        "psycopg",
     ):
         with contextlib.suppress(ImportError):
             importlib.import_module(name)

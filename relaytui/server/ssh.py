@@ -56,14 +56,21 @@ def host_key(path: Path) -> asyncssh.SSHKey:
     if path.exists():
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
-            raise StoreError(_("The host key {path} can be read by others (mode {mode:o}). Make it "
-                               "private with 'chmod 600 {path}'.").format(path=path, mode=mode))
+            raise StoreError(
+                _(
+                    "The host key {path} can be read by others (mode {mode:o}). Make it "
+                    "private with 'chmod 600 {path}'."
+                ).format(path=path, mode=mode)
+            )
         try:
             return asyncssh.read_private_key(str(path))
         except (asyncssh.KeyImportError, OSError) as exc:
-            raise StoreError(_("The host key {path} cannot be read ({error}). Move it away to make "
-                               "a new one; staff will be asked to trust the new key.").format(
-                path=path, error=type(exc).__name__)) from None
+            raise StoreError(
+                _(
+                    "The host key {path} cannot be read ({error}). Move it away to make "
+                    "a new one; staff will be asked to trust the new key."
+                ).format(path=path, error=type(exc).__name__)
+            ) from None
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = asyncssh.generate_private_key("ssh-ed25519", comment="relaytui host key")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -142,13 +149,19 @@ class StaffServer(asyncssh.SSHServer):
 
         async with self.gate.checks:
             try:
-                staff = await asyncio.to_thread(sign_in.authenticate, self.gate.store, username,
-                                                password, via=self.via)
+                staff = await asyncio.to_thread(
+                    sign_in.authenticate, self.gate.store, username, password, via=self.via
+                )
             except LoginFailed as exc:
                 # Unknown, wrong and locked get the same answer, so that none tells which
                 # usernames exist; a disabled account says so only after its own password.
-                log.info("refused an SSH login from %s (%s)", self.peer,
-                         "account closed" if isinstance(exc, AccountClosed) else "wrong username or password")
+                log.info(
+                    "refused an SSH login from %s (%s)",
+                    self.peer,
+                    "account closed"
+                    if isinstance(exc, AccountClosed)
+                    else "wrong username or password",
+                )
                 self._banner(exc.message)
                 return False
             except DomainError as exc:
@@ -193,8 +206,9 @@ class StaffServer(asyncssh.SSHServer):
 
         username, print_ = self._key
         try:
-            self.staff = await asyncio.to_thread(keys.log_in_with_key, self.gate.store, username,
-                                                 print_, via=self.via)
+            self.staff = await asyncio.to_thread(
+                keys.log_in_with_key, self.gate.store, username, print_, via=self.via
+            )
         except DomainError as exc:
             self.refusal = exc.message
         except Exception:  # noqa: BLE001
@@ -230,8 +244,9 @@ class TerminalSession(asyncssh.SSHServerSession):
     def connection_made(self, chan: asyncssh.SSHServerChannel) -> None:
         self.chan = chan
 
-    def pty_requested(self, term_type: str, term_size: tuple[int, int, int, int],
-                      term_modes: Any) -> bool:
+    def pty_requested(
+        self, term_type: str, term_size: tuple[int, int, int, int], term_modes: Any
+    ) -> bool:
         self.term_type = term_type or "xterm-256color"
         if term_size and term_size[0] and term_size[1]:
             self.size = tuple(term_size)  # type: ignore[assignment]
@@ -268,25 +283,34 @@ class TerminalSession(asyncssh.SSHServerSession):
         server = self.server
         try:
             await asyncio.wait_for(server.ready.wait(), LOGIN_TIMEOUT)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
         staff = server.staff
         language = known_language(getattr(staff, "language", None) or "") if staff else None
         with speaking(language):
             if staff is None:
-                self._say_and_close(server.refusal or _("The login could not be completed. Try again."))
+                self._say_and_close(
+                    server.refusal or _("The login could not be completed. Try again.")
+                )
                 return
             if self.command is not None or self.term_type is None:
-                self._say_and_close(_("relaytui is an application for a terminal; it runs no commands. "
-                                      "Connect with: ssh -t -p PORT {username}@server").format(
-                    username=staff.username))
+                self._say_and_close(
+                    _(
+                        "relaytui is an application for a terminal; it runs no commands. "
+                        "Connect with: ssh -t -p PORT {username}@server"
+                    ).format(username=staff.username)
+                )
                 return
             self.seat = server.gate.sessions.take("ssh", server.peer, staff.username)
             if self.seat is None:
                 self._say_and_close(
-                    _("The server is stopping; connect again in a minute.") if server.gate.sessions.closing
-                    else _("The server is full: {n} sessions are open. Try again in a few minutes, or "
-                           "ask your IT department.").format(n=server.gate.sessions.limit))
+                    _("The server is stopping; connect again in a minute.")
+                    if server.gate.sessions.closing
+                    else _(
+                        "The server is full: {n} sessions are open. Try again in a few minutes, or "
+                        "ask your IT department."
+                    ).format(n=server.gate.sessions.limit)
+                )
                 return
         await self._run(staff)
 
@@ -303,16 +327,24 @@ class TerminalSession(asyncssh.SSHServerSession):
             if known_language(client_lang.split(".")[0]):
                 env.setdefault("RELAYTUI_LANG", client_lang.split(".")[0])
             self.process = await gate.starter.start(
-                session_arguments(gate.db_url), env, (slave, slave, slave),
-                identity_fd=read_end, new_session=True)
+                session_arguments(gate.db_url),
+                env,
+                (slave, slave, slave),
+                identity_fd=read_end,
+                new_session=True,
+            )
         except Exception:  # noqa: BLE001
             log.exception("starting an SSH session failed")
             for fd in (master, slave, read_end, write_end):
                 with contextlib.suppress(OSError):
                     os.close(fd)
             self._end()
-            self._say_and_close(_("The session could not be started. Try again; if it happens "
-                                  "again, tell your IT department."))
+            self._say_and_close(
+                _(
+                    "The session could not be started. Try again; if it happens "
+                    "again, tell your IT department."
+                )
+            )
             return
         os.close(slave)
         os.close(read_end)
@@ -421,9 +453,19 @@ class TerminalSession(asyncssh.SSHServerSession):
 async def listen(gate: Gate, host: str, port: int, key: asyncssh.SSHKey) -> asyncssh.SSHAcceptor:
     """Accept SSH connections on ``host:port`` (port 0: any free port)."""
     return await asyncssh.create_server(
-        lambda: StaffServer(gate), host, port,
-        server_host_keys=[key], encoding=None, line_editor=False,
-        login_timeout=LOGIN_TIMEOUT, keepalive_interval=30, keepalive_count_max=4,
-        agent_forwarding=False, x11_forwarding=False, allow_scp=False, sftp_factory=None,
-        process_factory=None, server_version="relaytui",
+        lambda: StaffServer(gate),
+        host,
+        port,
+        server_host_keys=[key],
+        encoding=None,
+        line_editor=False,
+        login_timeout=LOGIN_TIMEOUT,
+        keepalive_interval=30,
+        keepalive_count_max=4,
+        agent_forwarding=False,
+        x11_forwarding=False,
+        allow_scp=False,
+        sftp_factory=None,
+        process_factory=None,
+        server_version="relaytui",
     )

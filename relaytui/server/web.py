@@ -81,8 +81,15 @@ class SessionProcess(AppService):
     """textual-serve's app process: forked by the spawner (or a new Python), on pipes of
     ours, counted as a session."""
 
-    def __init__(self, *args: Any, arguments: list[str], environment: dict[str, str], seat: Seat,
-                 starter: Spawner | FreshStart, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        arguments: list[str],
+        environment: dict[str, str],
+        seat: Seat,
+        starter: Spawner | FreshStart,
+        **kwargs: Any,
+    ) -> None:
         super().__init__("relaytui-session", *args, **kwargs)
         self.arguments = arguments
         self.environment = environment
@@ -94,8 +101,14 @@ class SessionProcess(AppService):
         # The server's environment, not textual-serve's copy of ours: the same for every session.
         for key in list(env):
             if key not in self.environment and key not in (
-                    "TEXTUAL_DRIVER", "TEXTUAL_FPS", "TEXTUAL_COLOR_SYSTEM", "TERM_PROGRAM",
-                    "TERM_PROGRAM_VERSION", "COLUMNS", "ROWS"):
+                "TEXTUAL_DRIVER",
+                "TEXTUAL_FPS",
+                "TEXTUAL_COLOR_SYSTEM",
+                "TERM_PROGRAM",
+                "TERM_PROGRAM_VERSION",
+                "COLUMNS",
+                "ROWS",
+            ):
                 del env[key]
         env.update({k: v for k, v in self.environment.items() if k not in ("COLUMNS", "ROWS")})
         return env
@@ -106,8 +119,9 @@ class SessionProcess(AppService):
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         try:
-            child = await self.starter.start(self.arguments, self._build_environment(width, height),
-                                             (in_r, out_w, err_w))
+            child = await self.starter.start(
+                self.arguments, self._build_environment(width, height), (in_r, out_w, err_w)
+            )
         except BaseException:
             for fd in (in_w, out_r, err_r):
                 os.close(fd)
@@ -118,7 +132,8 @@ class SessionProcess(AppService):
         child.stdout = await _reader(loop, out_r)
         child.stderr = await _reader(loop, err_r)
         transport, protocol = await loop.connect_write_pipe(
-            asyncio.streams.FlowControlMixin, os.fdopen(in_w, "wb", buffering=0))
+            asyncio.streams.FlowControlMixin, os.fdopen(in_w, "wb", buffering=0)
+        )
         child.stdin = asyncio.StreamWriter(transport, protocol, None, loop)
         self._process = child
         self._stdin = child.stdin
@@ -142,7 +157,7 @@ class SessionProcess(AppService):
         if process is not None and process.returncode is None:
             try:
                 await asyncio.wait_for(process.wait(), timeout=END_SECONDS)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 log.warning("web session process %d did not end: killed", process.pid)
                 with contextlib.suppress(ProcessLookupError):
                     process.kill()
@@ -151,7 +166,9 @@ class SessionProcess(AppService):
 
 async def _reader(loop: asyncio.AbstractEventLoop, fd: int) -> asyncio.StreamReader:
     reader = asyncio.StreamReader(limit=1 << 20)
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0))
+    await loop.connect_read_pipe(
+        lambda: asyncio.StreamReaderProtocol(reader), os.fdopen(fd, "rb", buffering=0)
+    )
     return reader
 
 
@@ -166,17 +183,35 @@ async def _guarded(request: web.Request, handler: Any) -> web.StreamResponse:
         response.headers["Content-Security-Policy"] = (
             "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; font-src 'self'; connect-src 'self' ws: wss:; worker-src 'self' blob:; "
-            "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+            "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+        )
     return response
 
 
 class StaffWeb(Server):
     """textual-serve's server, as one part of ``relaytui serve``."""
 
-    def __init__(self, sessions: Sessions, *, db_url: str, environment: dict[str, str], host: str,
-                 port: int, public_url: str | None, title: str, starter: Spawner | FreshStart) -> None:
-        super().__init__("relaytui", host=host, port=port, title=title, public_url=public_url,
-                         statics_path=STATIC, templates_path=TEMPLATES)
+    def __init__(
+        self,
+        sessions: Sessions,
+        *,
+        db_url: str,
+        environment: dict[str, str],
+        host: str,
+        port: int,
+        public_url: str | None,
+        title: str,
+        starter: Spawner | FreshStart,
+    ) -> None:
+        super().__init__(
+            "relaytui",
+            host=host,
+            port=port,
+            title=title,
+            public_url=public_url,
+            statics_path=STATIC,
+            templates_path=TEMPLATES,
+        )
         self.sessions = sessions
         self.db_url = db_url
         self.environment = environment
@@ -202,13 +237,18 @@ class StaffWeb(Server):
 
     async def _make_app(self) -> web.Application:
         app = web.Application(middlewares=[_guarded])
-        aiohttp_jinja2.setup(app, loader=jinja2.FileSystemLoader(self.templates_path),
-                             autoescape=jinja2.select_autoescape(default=True))
-        app.add_routes([
-            web.get("/", self.handle_index, name="index"),
-            web.get("/ws", self.handle_websocket, name="websocket"),
-            web.static("/static", self.statics_path, show_index=False, name="static"),
-        ])
+        aiohttp_jinja2.setup(
+            app,
+            loader=jinja2.FileSystemLoader(self.templates_path),
+            autoescape=jinja2.select_autoescape(default=True),
+        )
+        app.add_routes(
+            [
+                web.get("/", self.handle_index, name="index"),
+                web.get("/ws", self.handle_websocket, name="websocket"),
+                web.static("/static", self.statics_path, show_index=False, name="static"),
+            ]
+        )
         return app
 
     def _page(self, request: web.Request) -> tuple[str, dict[str, str]]:
@@ -218,11 +258,15 @@ class StaffWeb(Server):
                 "lang": language,
                 "title": _("Relay log"),
                 "starting": _("Starting relaytui…"),
-                "ended": _("The session has ended: you logged out, it was not used for a while, "
-                           "or the server was restarted. Drafts of minutes are kept."),
+                "ended": _(
+                    "The session has ended: you logged out, it was not used for a while, "
+                    "or the server was restarted. Drafts of minutes are kept."
+                ),
                 "again": _("Start again"),
-                "message": _("The server is full: {n} sessions are open. Try again in a few "
-                             "minutes, or ask your IT department.").format(n=self.sessions.limit),
+                "message": _(
+                    "The server is full: {n} sessions are open. Try again in a few "
+                    "minutes, or ask your IT department."
+                ).format(n=self.sessions.limit),
                 "stopping": _("The server is stopping; try again in a minute."),
             }
 
@@ -263,8 +307,12 @@ class StaffWeb(Server):
         service = SessionProcess(
             arguments=session_arguments(self.db_url, via=f"web {peer}"),
             environment=session_environment(self.environment, RELAYTUI_LANG=language),
-            seat=seat, starter=self.starter, write_bytes=websocket.send_bytes, write_str=websocket.send_str,
-            close=websocket.close, download_manager=self.download_manager,
+            seat=seat,
+            starter=self.starter,
+            write_bytes=websocket.send_bytes,
+            write_str=websocket.send_str,
+            close=websocket.close,
+            download_manager=self.download_manager,
         )
         self.services.add(service)
         try:

@@ -55,8 +55,13 @@ def system_administrator() -> StaffRef:
 
 def to_ref(staff: Staff) -> StaffRef:
     return StaffRef(
-        id=staff.id, username=staff.username, full_name=staff.full_name, role=staff.role,
-        unit_id=staff.unit_id, profession=staff.profession, language=staff.language,
+        id=staff.id,
+        username=staff.username,
+        full_name=staff.full_name,
+        role=staff.role,
+        unit_id=staff.unit_id,
+        profession=staff.profession,
+        language=staff.language,
         must_change_password=bool(staff.must_change_password),
     )
 
@@ -87,9 +92,7 @@ def require_staff(session: Session, by: StaffRef) -> Staff:
     """A logged-in member of staff who works with logs (not an administrator)."""
     staff = acting(session, by)
     if staff is None or staff.role == "admin":
-        raise NotAllowed(
-            _("Administrators manage accounts; they do not read or write relay logs.")
-        )
+        raise NotAllowed(_("Administrators manage accounts; they do not read or write relay logs."))
     return staff
 
 
@@ -159,10 +162,15 @@ def _record_refusal(session: Session, by: StaffRef, log_id: int, what: str, why:
 
     def record(again: Session) -> None:
         log = again.get(RelayLog, log_id)
-        audit.record(again, staff_id=staff_id, username=username, action="read_refused",
-                     log_id=log.id if log is not None else None,
-                     subject_id=log.subject_id if log is not None else None,
-                     detail=f"{what}; {why}")
+        audit.record(
+            again,
+            staff_id=staff_id,
+            username=username,
+            action="read_refused",
+            log_id=log.id if log is not None else None,
+            subject_id=log.subject_id if log is not None else None,
+            detail=f"{what}; {why}",
+        )
 
     session.info.setdefault("after_rollback", []).append(record)
 
@@ -174,24 +182,36 @@ def staff_for_log(session: Session, by: StaffRef, log_id: int, what: str) -> Sta
         return require_staff(session, by)
     except NotAllowed:
         row = session.get(Staff, by.id) if by.id is not None else None
-        why = ("administrator" if (row is None and by.is_admin) or (row is not None and row.role == "admin")
-               else "account disabled" if row is None or not row.active
-               else "account locked" if row.locked else "not allowed")
+        why = (
+            "administrator"
+            if (row is None and by.is_admin) or (row is not None and row.role == "admin")
+            else "account disabled"
+            if row is None or not row.active
+            else "account locked"
+            if row.locked
+            else "not allowed"
+        )
         _record_refusal(session, by, log_id, what, why)
         raise
 
 
-def log_for_read(session: Session, by: StaffRef, log_id: int, *, what: str = "read") -> tuple[Staff, RelayLog]:
+def log_for_read(
+    session: Session, by: StaffRef, log_id: int, *, what: str = "read"
+) -> tuple[Staff, RelayLog]:
     """The log, if ``by`` may read it (R9); the read is written to the audit trail, and so is
     every refused attempt."""
     staff = staff_for_log(session, by, log_id, what)
     log = load_log(session, log_id)
     if not can_read(session, staff, log):
-        _record_refusal(session, by, log_id, what, "closed" if log.status == "closed" else "not a reader")
+        _record_refusal(
+            session, by, log_id, what, "closed" if log.status == "closed" else "not a reader"
+        )
         if log.status == "closed":
             raise NotAllowed(
-                _("This relay log is closed. Reading it needs a time-limited grant from an "
-                  "administrator."),
+                _(
+                    "This relay log is closed. Reading it needs a time-limited grant from an "
+                    "administrator."
+                ),
                 rule="R10",
             )
         raise NotAllowed(
@@ -211,37 +231,54 @@ def record_read(session: Session, staff: Staff, log: RelayLog, *, what: str) -> 
         grant = valid_grant(session, stored_id(log), stored_id(staff))
         action, detail = "read_under_grant", f"{what}; grant {grant.id if grant else '-'}"
     audit.record(
-        session, staff_id=staff.id, username=staff.username, action=action,
-        log_id=log.id, subject_id=log.subject_id, detail=detail,
+        session,
+        staff_id=staff.id,
+        username=staff.username,
+        action=action,
+        log_id=log.id,
+        subject_id=log.subject_id,
+        detail=detail,
     )
 
 
-def log_for_write(session: Session, by: StaffRef, log_id: int, *, what: str) -> tuple[Staff, RelayLog]:
+def log_for_write(
+    session: Session, by: StaffRef, log_id: int, *, what: str
+) -> tuple[Staff, RelayLog]:
     """The log, locked, if ``by`` is its holder and it is open (R7, R10)."""
     staff = require_staff(session, by)
     log = load_log(session, log_id, lock=True)
     if log.status == "closed":
         raise RuleViolation(
-            _("This relay log is closed and can never be changed. Create a new log if the "
-              "concern returns."),
+            _(
+                "This relay log is closed and can never be changed. Create a new log if the "
+                "concern returns."
+            ),
             rule="R10",
         )
     if log.holder_id != staff.id:
         if can_read(session, staff, log):
             raise NotAllowed(
-                _("Only the holder writes in a relay log; you read it as an actor. Ask the "
-                  "holder to add it."),
+                _(
+                    "Only the holder writes in a relay log; you read it as an actor. Ask the "
+                    "holder to add it."
+                ),
                 rule="R7",
             )
-        raise NotAllowed(
-            _("You are neither the holder nor an actor of this relay log."), rule="R9"
-        )
+        raise NotAllowed(_("You are neither the holder nor an actor of this relay log."), rule="R9")
     return staff, log
 
 
-def write_audit(session: Session, staff: Staff | None, by: StaffRef, action: str, *,
-                log: RelayLog | None = None, log_id: int | None = None,
-                subject_id: int | None = None, detail: str = "") -> None:
+def write_audit(
+    session: Session,
+    staff: Staff | None,
+    by: StaffRef,
+    action: str,
+    *,
+    log: RelayLog | None = None,
+    log_id: int | None = None,
+    subject_id: int | None = None,
+    detail: str = "",
+) -> None:
     """Record a write in the audit trail, by the acting person."""
     if log is not None:
         log_id = log.id
@@ -250,5 +287,8 @@ def write_audit(session: Session, staff: Staff | None, by: StaffRef, action: str
         session,
         staff_id=staff.id if staff is not None else None,
         username=staff.username if staff is not None else by.username,
-        action=action, log_id=log_id, subject_id=subject_id, detail=detail,
+        action=action,
+        log_id=log_id,
+        subject_id=subject_id,
+        detail=detail,
     )

@@ -48,6 +48,7 @@ STATE_LABELS = {
     "disabled": N_("disabled"),
 }
 
+
 @dataclass(frozen=True)
 class StaffView:
     """One staff account as screens and the command line show it (never the password hash)."""
@@ -70,7 +71,7 @@ class StaffView:
 
     @property
     def state(self) -> str:
-        """"disabled", "locked" or "active"."""
+        """ "disabled", "locked" or "active"."""
         if not self.active:
             return "disabled"
         if self.locked:
@@ -94,8 +95,10 @@ def validate_username(username: str | None) -> str:
     value = (username or "").strip().lower()
     if not USERNAME_RE.fullmatch(value):
         raise InvalidInput(
-            _("'{username}' is not a valid username. Use 2 to 64 characters: lowercase letters "
-              "a-z, digits, '.', '_' and '-'.").format(username=username or "")
+            _(
+                "'{username}' is not a valid username. Use 2 to 64 characters: lowercase letters "
+                "a-z, digits, '.', '_' and '-'."
+            ).format(username=username or "")
         )
     return value
 
@@ -122,7 +125,7 @@ def _text(value: str | None, limit: int, too_long: str) -> str:
 def _full_name(value: str | None) -> str:
     clean = _text(value, FULL_NAME_MAX, _("The name is too long: at most {n} characters."))
     if not clean:
-        raise InvalidInput(_("Give the person's full name, e.g. --name \"Anna Jensen\"."))
+        raise InvalidInput(_('Give the person\'s full name, e.g. --name "Anna Jensen".'))
     return clean
 
 
@@ -142,8 +145,10 @@ def _email(value: str | None) -> str:
 
 def _stale() -> StaleWrite:
     return StaleWrite(
-        _("Someone else changed this account while you were working on it. Nothing was saved: "
-          "reload to see their change, then make yours again.")
+        _(
+            "Someone else changed this account while you were working on it. Nothing was saved: "
+            "reload to see their change, then make yours again."
+        )
     )
 
 
@@ -185,11 +190,20 @@ def _view(session: Session, staff: Staff, unit_name: str | None = None) -> Staff
         unit = session.get(Unit, staff.unit_id)
         unit_name = unit.name if unit is not None else None
     return StaffView(
-        id=stored_id(staff), username=staff.username, full_name=staff.full_name,
-        profession=staff.profession, unit_id=staff.unit_id, unit_name=unit_name,
-        role=staff.role, email=staff.email, phone=staff.phone, active=staff.active,
-        locked=staff.locked, failed_logins=staff.failed_logins,
-        last_login_at=staff.last_login_at, version=staff.version,
+        id=stored_id(staff),
+        username=staff.username,
+        full_name=staff.full_name,
+        profession=staff.profession,
+        unit_id=staff.unit_id,
+        unit_name=unit_name,
+        role=staff.role,
+        email=staff.email,
+        phone=staff.phone,
+        active=staff.active,
+        locked=staff.locked,
+        failed_logins=staff.failed_logins,
+        last_login_at=staff.last_login_at,
+        version=staff.version,
         must_change_password=bool(staff.must_change_password),
     )
 
@@ -208,8 +222,10 @@ def _other_usable_admins(session: Session, staff: Staff) -> int:
 def _refuse_last_admin(session: Session, staff: Staff) -> None:
     if staff.role == "admin" and staff.active and _other_usable_admins(session, staff) == 0:
         raise RuleViolation(
-            _("{username} is the last active administrator. Make another person administrator "
-              "first ('relaytui user set-role USERNAME admin').").format(username=staff.username)
+            _(
+                "{username} is the last active administrator. Make another person administrator "
+                "first ('relaytui user set-role USERNAME admin')."
+            ).format(username=staff.username)
         )
 
 
@@ -217,8 +233,9 @@ def _leads(session: Session, staff: Staff) -> Unit | None:
     return session.exec(select(Unit).where(Unit.leader_id == staff.id)).first()
 
 
-def _audit(session: Session, actor: Staff | None, by: StaffRef, action: str, staff: Staff,
-           extra: str = "") -> None:
+def _audit(
+    session: Session, actor: Staff | None, by: StaffRef, action: str, staff: Staff, extra: str = ""
+) -> None:
     detail = f"user={staff.id} username={staff.username}"
     if extra:
         detail = f"{detail} {extra}"
@@ -228,16 +245,28 @@ def _audit(session: Session, actor: Staff | None, by: StaffRef, action: str, sta
 # --- account management (administrators) --------------------------------------------------
 
 
-def add_user(store: Store, by: StaffRef, *, username: str, full_name: str, password: str,
-             role: str = "caseworker", profession: str = "", unit: int | str | None = None,
-             email: str = "", phone: str = "", must_change_password: bool = False) -> StaffView:
+def add_user(
+    store: Store,
+    by: StaffRef,
+    *,
+    username: str,
+    full_name: str,
+    password: str,
+    role: str = "caseworker",
+    profession: str = "",
+    unit: int | str | None = None,
+    email: str = "",
+    phone: str = "",
+    must_change_password: bool = False,
+) -> StaffView:
     """Create an account (administrators only). The command line gives every new account a
     :func:`one_time_password` that the person changes at their first login."""
     name = validate_username(username)
     full = _full_name(full_name)
     role = validate_role(role)
-    profession = _text(profession, PROFESSION_MAX,
-                       _("The profession is too long: at most {n} characters."))
+    profession = _text(
+        profession, PROFESSION_MAX, _("The profession is too long: at most {n} characters.")
+    )
     email = _email(email)
     phone = _text(phone, PHONE_MAX, _("The phone number is too long: at most {n} characters."))
     # Hashing takes a moment: do it before the write transaction starts.
@@ -250,9 +279,15 @@ def add_user(store: Store, by: StaffRef, *, username: str, full_name: str, passw
         if unit is not None and str(unit).strip():
             unit_row = find_unit(session, unit)
         staff = Staff(
-            username=name, full_name=full, profession=profession,
-            unit_id=unit_row.id if unit_row is not None else None, role=role, email=email,
-            phone=phone, password_hash=hashed, created_at=clock.now(),
+            username=name,
+            full_name=full,
+            profession=profession,
+            unit_id=unit_row.id if unit_row is not None else None,
+            role=role,
+            email=email,
+            phone=phone,
+            password_hash=hashed,
+            created_at=clock.now(),
             must_change_password=must_change_password,
         )
         session.add(staff)
@@ -299,8 +334,9 @@ def get_user(store: Store, by: StaffRef, username: str) -> StaffView:
         return _view(session, _find_staff(session, username))
 
 
-def disable_user(store: Store, by: StaffRef, username: str, *,
-                 version: int | None = None) -> StaffView:
+def disable_user(
+    store: Store, by: StaffRef, username: str, *, version: int | None = None
+) -> StaffView:
     """Disable an account: it can no longer log in, and loses its access at once."""
     with store.session(write=True) as session:
         actor = access.require_admin(session, by)
@@ -313,8 +349,9 @@ def disable_user(store: Store, by: StaffRef, username: str, *,
         return _view(session, staff)
 
 
-def enable_user(store: Store, by: StaffRef, username: str, *,
-                version: int | None = None) -> StaffView:
+def enable_user(
+    store: Store, by: StaffRef, username: str, *, version: int | None = None
+) -> StaffView:
     """Enable a disabled account again."""
     with store.session(write=True) as session:
         actor = access.require_admin(session, by)
@@ -326,8 +363,9 @@ def enable_user(store: Store, by: StaffRef, username: str, *,
         return _view(session, staff)
 
 
-def unlock_user(store: Store, by: StaffRef, username: str, *,
-                version: int | None = None) -> StaffView:
+def unlock_user(
+    store: Store, by: StaffRef, username: str, *, version: int | None = None
+) -> StaffView:
     """Unlock an account locked by failed logins, and reset its counter."""
     with store.session(write=True) as session:
         actor = access.require_admin(session, by)
@@ -349,8 +387,9 @@ class PasswordReset:
     subjects: int
 
 
-def reset_password(store: Store, by: StaffRef, username: str, *,
-                   version: int | None = None) -> PasswordReset:
+def reset_password(
+    store: Store, by: StaffRef, username: str, *, version: int | None = None
+) -> PasswordReset:
     """Give an account a one-time password, to be changed at its next login.
 
     A locked account stays locked until unlocked. Whoever has the new password can read what
@@ -367,21 +406,31 @@ def reset_password(store: Store, by: StaffRef, username: str, *,
         _audit(session, actor, by, "password_reset", staff)
         reached = _logs_reached_by(session, stored_id(staff))
         for log_id, subject_id in reached:
-            access.write_audit(session, actor, by, "reader_password_reset", log_id=log_id,
-                               subject_id=subject_id,
-                               detail=f"user={staff.id} username={staff.username}")
+            access.write_audit(
+                session,
+                actor,
+                by,
+                "reader_password_reset",
+                log_id=log_id,
+                subject_id=subject_id,
+                detail=f"user={staff.id} username={staff.username}",
+            )
         return PasswordReset(_view(session, staff), password, len({s for _l, s in reached}))
 
 
 def _logs_reached_by(session: Session, staff_id: int) -> list[tuple[int, int]]:
     """(log, subject) of every log the account holds, is an actor of or may read by a grant."""
     held = select(RelayLog.id, RelayLog.subject_id).where(
-        RelayLog.holder_id == staff_id, RelayLog.status != "closed")
+        RelayLog.holder_id == staff_id, RelayLog.status != "closed"
+    )
     member = (
         select(RelayLog.id, RelayLog.subject_id)
         .join(Membership, col(Membership.log_id) == col(RelayLog.id))
-        .where(Membership.staff_id == staff_id, col(Membership.removed_at).is_(None),
-               RelayLog.status != "closed")
+        .where(
+            Membership.staff_id == staff_id,
+            col(Membership.removed_at).is_(None),
+            RelayLog.status != "closed",
+        )
     )
     granted = (
         select(RelayLog.id, RelayLog.subject_id)
@@ -396,8 +445,9 @@ def _logs_reached_by(session: Session, staff_id: int) -> list[tuple[int, int]]:
     return sorted(found.items())
 
 
-def set_role(store: Store, by: StaffRef, username: str, role: str, *,
-             version: int | None = None) -> StaffView:
+def set_role(
+    store: Store, by: StaffRef, username: str, role: str, *, version: int | None = None
+) -> StaffView:
     """Make an account a caseworker, a leader or an administrator."""
     role = validate_role(role)
     with store.session(write=True) as session:
@@ -411,10 +461,10 @@ def set_role(store: Store, by: StaffRef, username: str, role: str, *,
                 led = _leads(session, staff)
                 if led is not None:
                     raise InvalidInput(
-                        _("{username} leads {unit}, and administrators do not read relay logs. "
-                          "Name another leader for {unit} first.").format(
-                              username=staff.username, unit=led.name
-                        )
+                        _(
+                            "{username} leads {unit}, and administrators do not read relay logs. "
+                            "Name another leader for {unit} first."
+                        ).format(username=staff.username, unit=led.name)
                     )
             before = staff.role
             _guarded_update(session, staff, role=role)
@@ -422,8 +472,9 @@ def set_role(store: Store, by: StaffRef, username: str, role: str, *,
         return _view(session, staff)
 
 
-def set_unit(store: Store, by: StaffRef, username: str, unit: int | str | None, *,
-             version: int | None = None) -> StaffView:
+def set_unit(
+    store: Store, by: StaffRef, username: str, unit: int | str | None, *, version: int | None = None
+) -> StaffView:
     """Move an account to another unit (``None`` or "" for no unit).
 
     What a consent to the former unit gave the person ends at the move, in each log's trail,
@@ -475,11 +526,13 @@ def search_staff(store: Store, by: StaffRef, query: str, limit: int = 20) -> lis
         if text:
             fold = casefold_function(session)
             pattern = _like_pattern(text.lower())
-            statement = statement.where(or_(
-                fold(Staff.full_name).like(pattern, escape="\\"),
-                fold(Staff.username).like(pattern, escape="\\"),
-                fold(Staff.profession).like(pattern, escape="\\"),
-            ))
+            statement = statement.where(
+                or_(
+                    fold(Staff.full_name).like(pattern, escape="\\"),
+                    fold(Staff.username).like(pattern, escape="\\"),
+                    fold(Staff.profession).like(pattern, escape="\\"),
+                )
+            )
         statement = statement.order_by(Staff.full_name, Staff.username).limit(limit)
         return [_view(session, staff, unit_name) for staff, unit_name in session.exec(statement)]
 
@@ -498,11 +551,15 @@ def set_language(store: Store, by: StaffRef, language: str | None) -> str | None
         staff = access.acting(session, by)
         if staff is None:
             raise NotAllowed(
-                _("The command line has no account of its own: choose its language with --lang "
-                  "or RELAYTUI_LANG.")
+                _(
+                    "The command line has no account of its own: choose its language with --lang "
+                    "or RELAYTUI_LANG."
+                )
             )
         session.execute(
-            update(Staff).where(col(Staff.id) == staff.id).values(language=code)
+            update(Staff)
+            .where(col(Staff.id) == staff.id)
+            .values(language=code)
             .execution_options(synchronize_session=False)
         )
     return code
@@ -521,6 +578,8 @@ def admin_or_user_exists(store: Store, username: str) -> bool:
     """Whether ``init`` has already made an administrator (or this account)."""
     with store.session() as session:
         found = session.exec(
-            select(Staff.id).where(or_(col(Staff.role) == "admin", col(Staff.username) == username)).limit(1)
+            select(Staff.id)
+            .where(or_(col(Staff.role) == "admin", col(Staff.username) == username))
+            .limit(1)
         ).first()
     return found is not None

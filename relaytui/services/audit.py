@@ -9,17 +9,16 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import event, insert, literal, text, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
 from relaytui.db import has_column
+from relaytui.i18n import N_, _
 from relaytui.models import AuditEvent, Setting
 from relaytui.services import clock
-
-from relaytui.i18n import N_, _
 
 #: What each action means, in words a guardian reading an access report understands.
 ACTION_LABELS = {
@@ -66,7 +65,9 @@ ACTION_LABELS = {
     "guardian_copy_exported": N_("made a copy of the relay log for the guardians"),
     "minutes_exported": N_("exported a meeting's minutes"),
     "access_report_exported": N_("exported an access report for the guardians"),
-    "reader_password_reset": N_("gave a new password to an account that holds or reads the relay log"),
+    "reader_password_reset": N_(
+        "gave a new password to an account that holds or reads the relay log"
+    ),
     "list_shown": N_("saw the child's name in a list (relay logs, search, meetings, handovers)"),
 }
 
@@ -109,8 +110,16 @@ def event_hash(
     it: an event moved to another chain, or two events of different chains swapped in the
     order of ids, no longer fit. Chain 0 hashes as every event did before there were chains
     (one chain, whose links alone fix the order)."""
-    fields = [at.astimezone(timezone.utc).isoformat(timespec="microseconds"), staff_id, username, action, log_id,
-              subject_id, detail, prev_hash]
+    fields = [
+        at.astimezone(UTC).isoformat(timespec="microseconds"),
+        staff_id,
+        username,
+        action,
+        log_id,
+        subject_id,
+        detail,
+        prev_hash,
+    ]
     if chain:
         fields += [int(chain), int(event_id) if event_id is not None else None]
     body = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
@@ -135,10 +144,18 @@ def record(
     made every audited action in the municipality queue behind every other (issue 18). A
     transaction that rolls back records nothing, as before.
     """
-    at = clock.now().astimezone(timezone.utc)
-    session.info.setdefault(PENDING_KEY, []).append(dict(
-        at=at, staff_id=staff_id, username=username, action=action, log_id=log_id,
-        subject_id=subject_id, detail=detail))
+    at = clock.now().astimezone(UTC)
+    session.info.setdefault(PENDING_KEY, []).append(
+        dict(
+            at=at,
+            staff_id=staff_id,
+            username=username,
+            action=action,
+            log_id=log_id,
+            subject_id=subject_id,
+            detail=detail,
+        )
+    )
 
 
 #: Where a session keeps its events until it commits.
@@ -151,16 +168,24 @@ def _append(session: Session, pending: list[dict]) -> None:
     every audited action passes here, and the head is read fresh, never from the session."""
     chain = chain_of(pending[0]["staff_id"])
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k, :c)"), {"k": CHAIN_LOCK_KEY, "c": chain})
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:k, :c)"), {"k": CHAIN_LOCK_KEY, "c": chain}
+        )
     # The chain continues from its recorded head, so that events cut off the end stay missing.
     key = head_key(chain)
     head, ids = _head_and_ids(session, key, len(pending))
     if head is not None:
         prev = head.partition(":")[2]
     else:
-        prev = session.exec(
-            select(AuditEvent.hash).where(AuditEvent.chain == chain).order_by(col(AuditEvent.id).desc()).limit(1)
-        ).first() or ""
+        prev = (
+            session.exec(
+                select(AuditEvent.hash)
+                .where(AuditEvent.chain == chain)
+                .order_by(col(AuditEvent.id).desc())
+                .limit(1)
+            ).first()
+            or ""
+        )
     rows = []
     for event_id, fields in zip(ids, pending):
         digest = event_hash(**fields, chain=chain, event_id=event_id, prev_hash=prev)
@@ -180,15 +205,21 @@ def _head_and_ids(session: Session, key: str, count: int) -> tuple[str | None, l
     are written as their hash holds them; one round trip. Read after the chain's lock is
     taken (a statement of its own: a statement sees what was committed when it began)."""
     if session.get_bind().dialect.name == "postgresql":
-        rows = session.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')), "
-            "(SELECT value FROM setting WHERE key = :k) FROM generate_series(1, :n)"),
-            {"k": key, "n": count}).all()
+        rows = session.execute(
+            text(
+                "SELECT nextval(pg_get_serial_sequence('audit_event', 'id')), "
+                "(SELECT value FROM setting WHERE key = :k) FROM generate_series(1, :n)"
+            ),
+            {"k": key, "n": count},
+        ).all()
         return rows[0][1], sorted(row[0] for row in rows)
     # SQLite: the writer holds the database's one write lock; ids as SQLite would give them.
-    start, head = session.execute(text(
-        "SELECT coalesce(max(id), 0), (SELECT value FROM setting WHERE key = :k) FROM audit_event"),
-        {"k": key}).one()
+    start, head = session.execute(
+        text(
+            "SELECT coalesce(max(id), 0), (SELECT value FROM setting WHERE key = :k) FROM audit_event"
+        ),
+        {"k": key},
+    ).one()
     return head, list(range(start + 1, start + 1 + count))
 
 
@@ -217,10 +248,13 @@ def heads(session: Session) -> dict[int, tuple[int, str] | None]:
     """The recorded head ``(id, hash)`` of every chain that has one (None where the row does
     not read as one)."""
     found: dict[int, tuple[int, str] | None] = {}
-    rows = session.exec(select(Setting).where(
-        (col(Setting.key) == HEAD_KEY) | col(Setting.key).like(f"{HEAD_KEY}:%"))).all()
+    rows = session.exec(
+        select(Setting).where(
+            (col(Setting.key) == HEAD_KEY) | col(Setting.key).like(f"{HEAD_KEY}:%")
+        )
+    ).all()
     for row in rows:
-        suffix = row.key[len(HEAD_KEY) + 1:]
+        suffix = row.key[len(HEAD_KEY) + 1 :]
         if row.key != HEAD_KEY and not (row.key.startswith(HEAD_KEY + ":") and suffix.isdigit()):
             continue
         head_id, _sep, head_hash = row.value.partition(":")
@@ -228,16 +262,22 @@ def heads(session: Session) -> dict[int, tuple[int, str] | None]:
     return found
 
 
-def record_view(session: Session, *, staff_id: int | None, username: str, what: str,
-                subject_ids) -> None:
+def record_view(
+    session: Session, *, staff_id: int | None, username: str, what: str, subject_ids
+) -> None:
     """One event for a list that showed children's names (a page of the log list, a search,
     a planner week, the handover inbox): which children, so that each child's access report
     shows it. A list that showed nobody is no event."""
     shown = sorted({int(sid) for sid in subject_ids if sid is not None})
     if not shown:
         return
-    record(session, staff_id=staff_id, username=username, action="list_shown",
-           detail=f"{what}; subjects=,{','.join(map(str, shown))},")
+    record(
+        session,
+        staff_id=staff_id,
+        username=username,
+        action="list_shown",
+        detail=f"{what}; subjects=,{','.join(map(str, shown))},",
+    )
 
 
 # --- verifying and exporting the trail ------------------------------------------------------
@@ -279,7 +319,7 @@ def _moment(value) -> datetime:
         moment = value
     else:
         moment = datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _walk(session: Session, wanted: frozenset[int] | set[int] = frozenset()) -> _Walk:
@@ -296,24 +336,54 @@ def _walk(session: Session, wanted: frozenset[int] | set[int] = frozenset()) -> 
     seen: dict[int, tuple[str, int, int]] = {}
     statement = (
         # sqlmodel.select's overloads stop at four columns (a library typing gap).
-        select(col(AuditEvent.id), type_coerce(AuditEvent.at, String),  # type: ignore[call-overload]
-               col(AuditEvent.staff_id), AuditEvent.username,
-               AuditEvent.action, col(AuditEvent.log_id), col(AuditEvent.subject_id), AuditEvent.detail,
-               AuditEvent.prev_hash, AuditEvent.hash,
-               # A backup checked before it is upgraded: before schema 0012 all was chain 0.
-               AuditEvent.chain if has_column(session.connection(), "audit_event", "chain") else literal(0))
-        .order_by(col(AuditEvent.id)).execution_options(yield_per=2000)
+        select(
+            col(AuditEvent.id),
+            type_coerce(AuditEvent.at, String),  # type: ignore[call-overload]
+            col(AuditEvent.staff_id),
+            AuditEvent.username,
+            AuditEvent.action,
+            col(AuditEvent.log_id),
+            col(AuditEvent.subject_id),
+            AuditEvent.detail,
+            AuditEvent.prev_hash,
+            AuditEvent.hash,
+            # A backup checked before it is upgraded: before schema 0012 all was chain 0.
+            AuditEvent.chain
+            if has_column(session.connection(), "audit_event", "chain")
+            else literal(0),
+        )
+        .order_by(col(AuditEvent.id))
+        .execution_options(yield_per=2000)
     )
-    for (event_id, at, staff_id, username, action, log_id, subject_id, detail, prev_hash,
-         event_hash_stored, chain) in session.exec(statement):
+    for (
+        event_id,
+        at,
+        staff_id,
+        username,
+        action,
+        log_id,
+        subject_id,
+        detail,
+        prev_hash,
+        event_hash_stored,
+        chain,
+    ) in session.exec(statement):
         count += 1
         try:
             moment = _moment(at)
         except (ValueError, TypeError):
             return _Walk(count, event_id, "unreadable", seen, last_id)
         expected = event_hash(
-            at=moment, staff_id=staff_id, username=username, action=action, log_id=log_id,
-            subject_id=subject_id, detail=detail, prev_hash=prev_hash, chain=chain, event_id=event_id,
+            at=moment,
+            staff_id=staff_id,
+            username=username,
+            action=action,
+            log_id=log_id,
+            subject_id=subject_id,
+            detail=detail,
+            prev_hash=prev_hash,
+            chain=chain,
+            event_id=event_id,
         )
         if expected != event_hash_stored:
             return _Walk(count, event_id, "changed", seen, last_id)
@@ -334,11 +404,15 @@ def _walk(session: Session, wanted: frozenset[int] | set[int] = frozenset()) -> 
         head = recorded[chain]
         if head is None or (last.get(chain), previous.get(chain)) != head:
             # The newest events of the chain were removed (or its head was tampered with).
-            return _Walk(count, head[0] if head is not None else last.get(chain), "cut", seen, last_id)
+            return _Walk(
+                count, head[0] if head is not None else last.get(chain), "cut", seen, last_id
+            )
     return _Walk(count, None, "", seen, last_id)
 
 
-def verify(store, by, *, public_key=None, checkpoint_file=None, from_file: bool = False) -> ChainReport:
+def verify(
+    store, by, *, public_key=None, checkpoint_file=None, from_file: bool = False
+) -> ChainReport:
     """Walk the whole chain and check it against every signed checkpoint (administrators).
 
     ``public_key`` (relaytui.signing.PublicKey) checks the signatures; ``checkpoint_file`` is
@@ -350,8 +424,9 @@ def verify(store, by, *, public_key=None, checkpoint_file=None, from_file: bool 
     with store.session() as session:
         access.require_admin(session, by)
         in_database = [] if from_file else checkpoints.in_database(session)
-        in_file, bad_lines = (checkpoints.read_file(checkpoint_file) if checkpoint_file is not None
-                              else ([], []))
+        in_file, bad_lines = (
+            checkpoints.read_file(checkpoint_file) if checkpoint_file is not None else ([], [])
+        )
         chosen = in_file if from_file else _unique(in_database + in_file)
         walk = _walk(session, {event_id for c in chosen for _chain, event_id, _hash in c.all_heads})
     findings = [checkpoints.Finding("file_line", None, str(number)) for number in bad_lines]
@@ -362,9 +437,15 @@ def verify(store, by, *, public_key=None, checkpoint_file=None, from_file: bool 
     checked = [c for c in chosen if public_key is not None and c.key_id == public_key.id]
     newest = max(checked, key=lambda c: c.last_id, default=None)
     uncovered = walk.events - (newest.events if newest is not None else 0)
-    return ChainReport(events=walk.events, broken_at=walk.broken_at, problem=walk.problem,
-                       findings=tuple(findings), checkpoints=len(checked), last_checkpoint=newest,
-                       uncovered=max(0, uncovered))
+    return ChainReport(
+        events=walk.events,
+        broken_at=walk.broken_at,
+        problem=walk.problem,
+        findings=tuple(findings),
+        checkpoints=len(checked),
+        last_checkpoint=newest,
+        uncovered=max(0, uncovered),
+    )
 
 
 def _unique(found: list) -> list:
@@ -408,20 +489,35 @@ def subject_trail(store, by, national_number: str) -> tuple[str, list[AccessLine
             select(AuditEvent, Staff, Unit)
             .join(Staff, col(Staff.id) == AuditEvent.staff_id, isouter=True)
             .join(Unit, col(Unit.id) == Staff.unit_id, isouter=True)
-            .where(or_(AuditEvent.subject_id == subject.id,
-                       and_(col(AuditEvent.action) == "list_shown",
-                            col(AuditEvent.detail).like(f"%subjects=%,{subject.id},%"))))
+            .where(
+                or_(
+                    AuditEvent.subject_id == subject.id,
+                    and_(
+                        col(AuditEvent.action) == "list_shown",
+                        col(AuditEvent.detail).like(f"%subjects=%,{subject.id},%"),
+                    ),
+                )
+            )
             .order_by(col(AuditEvent.id))
         ).all()
         lines = [
             AccessLine(
-                at=event.at, username=event.username, full_name=staff.full_name if staff else "",
-                profession=staff.profession if staff else "", unit=unit.name if unit else "",
-                action=event.action, detail=event.detail,
+                at=event.at,
+                username=event.username,
+                full_name=staff.full_name if staff else "",
+                profession=staff.profession if staff else "",
+                unit=unit.name if unit else "",
+                action=event.action,
+                detail=event.detail,
             )
             for event, staff, unit in rows
         ]
-        record(session, staff_id=admin.id if admin else None,
-               username=admin.username if admin else by.username, action="audit_export",
-               subject_id=subject.id, detail=f"{len(lines)} events")
+        record(
+            session,
+            staff_id=admin.id if admin else None,
+            username=admin.username if admin else by.username,
+            action="audit_export",
+            subject_id=subject.id,
+            detail=f"{len(lines)} events",
+        )
         return subject.name, lines

@@ -60,7 +60,12 @@ class Checkpoint:
 
     def same(self, other: Checkpoint) -> bool:
         return (self.last_id, self.head_hash, self.events, self.heads, self.signature) == (
-            other.last_id, other.head_hash, other.events, other.heads, other.signature)
+            other.last_id,
+            other.head_hash,
+            other.events,
+            other.heads,
+            other.signature,
+        )
 
 
 def _heads(value) -> tuple[tuple[int, int, str], ...]:
@@ -78,9 +83,16 @@ def _row(row: AuditCheckpoint) -> Checkpoint:
         heads = _heads(row.heads)
     except (ValueError, TypeError):
         heads = ((-1, row.last_id, ""),)  # unreadable: its signature will not check out
-    return Checkpoint(last_id=row.last_id, head_hash=row.head_hash, events=row.events, at=row.at,
-                      key_id=row.key_id, signature=base64.b64decode(row.signature), source="database",
-                      heads=heads)
+    return Checkpoint(
+        last_id=row.last_id,
+        head_hash=row.head_hash,
+        events=row.events,
+        at=row.at,
+        key_id=row.key_id,
+        signature=base64.b64decode(row.signature),
+        source="database",
+        heads=heads,
+    )
 
 
 def in_database(session: Session) -> list[Checkpoint]:
@@ -90,15 +102,32 @@ def in_database(session: Session) -> list[Checkpoint]:
 
     if not inspect(session.connection()).has_table(AuditCheckpoint.__tablename__):
         return []
-    if not has_column(session.connection(), AuditCheckpoint.__tablename__, "heads"):  # before schema 0012
+    if not has_column(
+        session.connection(), AuditCheckpoint.__tablename__, "heads"
+    ):  # before schema 0012
         # sqlmodel.select's overloads stop at four columns (a library typing gap).
-        old = session.exec(select(AuditCheckpoint.last_id, AuditCheckpoint.head_hash,  # type: ignore[call-overload]
-                                  AuditCheckpoint.events, AuditCheckpoint.at, AuditCheckpoint.key_id,
-                                  AuditCheckpoint.signature)
-                           .order_by(col(AuditCheckpoint.id))).all()
-        return [Checkpoint(last_id=last_id, head_hash=head_hash, events=events, at=at, key_id=key_id,
-                           signature=base64.b64decode(signature), source="database")
-                for last_id, head_hash, events, at, key_id, signature in old]
+        old = session.exec(
+            select(
+                AuditCheckpoint.last_id,
+                AuditCheckpoint.head_hash,  # type: ignore[call-overload]
+                AuditCheckpoint.events,
+                AuditCheckpoint.at,
+                AuditCheckpoint.key_id,
+                AuditCheckpoint.signature,
+            ).order_by(col(AuditCheckpoint.id))
+        ).all()
+        return [
+            Checkpoint(
+                last_id=last_id,
+                head_hash=head_hash,
+                events=events,
+                at=at,
+                key_id=key_id,
+                signature=base64.b64decode(signature),
+                source="database",
+            )
+            for last_id, head_hash, events, at, key_id, signature in old
+        ]
     rows = session.exec(select(AuditCheckpoint).order_by(col(AuditCheckpoint.id))).all()
     return [_row(row) for row in rows]
 
@@ -107,8 +136,9 @@ def events_since_last(store: Store) -> int:
     """How many events the newest checkpoint does not cover yet."""
     with store.session() as session:
         last = session.exec(select(func.max(AuditCheckpoint.last_id))).one() or 0
-        return session.exec(select(func.count()).select_from(AuditEvent)
-                            .where(col(AuditEvent.id) > last)).one()
+        return session.exec(
+            select(func.count()).select_from(AuditEvent).where(col(AuditEvent.id) > last)
+        ).one()
 
 
 def take(store: Store, signer: Signer, *, file: Path | None = None) -> Checkpoint | None:
@@ -120,22 +150,38 @@ def take(store: Store, signer: Signer, *, file: Path | None = None) -> Checkpoin
             # the order of the chains, as an appender takes only one.
             chains = max([audit.CHAINS - 1, *audit.heads(session)]) + 1
             for chain in range(chains):
-                session.execute(text("SELECT pg_advisory_xact_lock(:k, :c)"), {"k": audit.CHAIN_LOCK_KEY, "c": chain})
+                session.execute(
+                    text("SELECT pg_advisory_xact_lock(:k, :c)"),
+                    {"k": audit.CHAIN_LOCK_KEY, "c": chain},
+                )
         found = {chain: head for chain, head in audit.heads(session).items() if head is not None}
         if not found:
             return None
         last_id, head_hash = max(found.values())
-        newest = session.exec(select(AuditCheckpoint).order_by(col(AuditCheckpoint.id).desc()).limit(1)).first()
+        newest = session.exec(
+            select(AuditCheckpoint).order_by(col(AuditCheckpoint.id).desc()).limit(1)
+        ).first()
         if newest is not None and newest.last_id == last_id:
             return None
-        heads = () if set(found) == {0} else tuple(sorted((chain, i, h) for chain, (i, h) in found.items()))
-        events = session.exec(select(func.count()).select_from(AuditEvent)
-                              .where(col(AuditEvent.id) <= last_id)).one()
+        heads = (
+            ()
+            if set(found) == {0}
+            else tuple(sorted((chain, i, h) for chain, (i, h) in found.items()))
+        )
+        events = session.exec(
+            select(func.count()).select_from(AuditEvent).where(col(AuditEvent.id) <= last_id)
+        ).one()
         at = clock.now()
         signature = signer.sign(checkpoint_message(last_id, head_hash, events, at, heads))
-        row = AuditCheckpoint(last_id=last_id, head_hash=head_hash, events=events, at=at,
-                              heads=json.dumps([list(h) for h in heads], separators=(",", ":")) if heads else "",
-                              key_id=signer.public.id, signature=base64.b64encode(signature).decode("ascii"))
+        row = AuditCheckpoint(
+            last_id=last_id,
+            head_hash=head_hash,
+            events=events,
+            at=at,
+            heads=json.dumps([list(h) for h in heads], separators=(",", ":")) if heads else "",
+            key_id=signer.public.id,
+            signature=base64.b64encode(signature).decode("ascii"),
+        )
         session.add(row)
         session.flush()
         made = _row(row)
@@ -144,7 +190,9 @@ def take(store: Store, signer: Signer, *, file: Path | None = None) -> Checkpoin
     return made
 
 
-def maybe_take(store: Store, signer: Signer, every: int, *, file: Path | None = None) -> Checkpoint | None:
+def maybe_take(
+    store: Store, signer: Signer, every: int, *, file: Path | None = None
+) -> Checkpoint | None:
     """A checkpoint when ``every`` events (or more) came since the last one."""
     if events_since_last(store) < max(1, every):
         return None
@@ -157,9 +205,13 @@ def maybe_take(store: Store, signer: Signer, every: int, *, file: Path | None = 
 def append_to_file(path: Path, checkpoint: Checkpoint) -> None:
     """One line at the end of the file, which is only ever appended to (mode 600)."""
     entry = {
-        FILE_MARK: 1, "last_id": checkpoint.last_id, "hash": checkpoint.head_hash,
-        "events": checkpoint.events, "at": checkpoint.at.isoformat(timespec="microseconds"),
-        "key_id": checkpoint.key_id, "signature": base64.b64encode(checkpoint.signature).decode("ascii"),
+        FILE_MARK: 1,
+        "last_id": checkpoint.last_id,
+        "hash": checkpoint.head_hash,
+        "events": checkpoint.events,
+        "at": checkpoint.at.isoformat(timespec="microseconds"),
+        "key_id": checkpoint.key_id,
+        "signature": base64.b64encode(checkpoint.signature).decode("ascii"),
     }
     if checkpoint.heads:
         entry["heads"] = [list(head) for head in checkpoint.heads]
@@ -191,13 +243,24 @@ def record_backup(path: Path, signer: Signer, backup: Path) -> BackupRecord:
 
     digest = _sha256(backup, hashlib)
     at = clock.now()
-    record = BackupRecord(sha256=digest, at=at, key_id=signer.public.id,
-                          signature=signer.sign(backup_message(digest, at)), name=backup.name)
-    _append(path, {
-        BACKUP_MARK: 1, "sha256": digest, "at": at.isoformat(timespec="microseconds"),
-        "key_id": record.key_id, "signature": base64.b64encode(record.signature).decode("ascii"),
-        "name": record.name,
-    })
+    record = BackupRecord(
+        sha256=digest,
+        at=at,
+        key_id=signer.public.id,
+        signature=signer.sign(backup_message(digest, at)),
+        name=backup.name,
+    )
+    _append(
+        path,
+        {
+            BACKUP_MARK: 1,
+            "sha256": digest,
+            "at": at.isoformat(timespec="microseconds"),
+            "key_id": record.key_id,
+            "signature": base64.b64encode(record.signature).decode("ascii"),
+            "name": record.name,
+        },
+    )
     return record
 
 
@@ -218,8 +281,10 @@ def backup_recorded(path: Path, key: PublicKey, backup: Path) -> bool | None:
     if not records:
         return None
     digest = _sha256(backup, hashlib)
-    return any(r.sha256 == digest and r.key_id == key.id and key.verifies(r.signature, r.message())
-               for r in records)
+    return any(
+        r.sha256 == digest and r.key_id == key.id and key.verifies(r.signature, r.message())
+        for r in records
+    )
 
 
 def backup_records(path: Path) -> list[BackupRecord]:
@@ -233,10 +298,15 @@ def backup_records(path: Path) -> list[BackupRecord]:
             entry = json.loads(raw.decode("utf-8"))
             if not isinstance(entry, dict) or BACKUP_MARK not in entry:
                 continue
-            found.append(BackupRecord(sha256=str(entry["sha256"]), at=datetime.fromisoformat(entry["at"]),
-                                      key_id=str(entry["key_id"]),
-                                      signature=base64.b64decode(entry["signature"], validate=True),
-                                      name=str(entry.get("name", ""))))
+            found.append(
+                BackupRecord(
+                    sha256=str(entry["sha256"]),
+                    at=datetime.fromisoformat(entry["at"]),
+                    key_id=str(entry["key_id"]),
+                    signature=base64.b64decode(entry["signature"], validate=True),
+                    name=str(entry.get("name", "")),
+                )
+            )
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             continue
     return found
@@ -252,10 +322,13 @@ def _append(path: Path, entry: dict) -> None:
         finally:
             os.close(fd)
     except OSError as exc:
-        raise StoreError(_("The checkpoint file {file} could not be written ({error}). Check the "
-                           "file and its folder, then take a checkpoint again with 'relaytui audit "
-                           "checkpoint'.").format(
-            file=path, error=exc.strerror or type(exc).__name__)) from None
+        raise StoreError(
+            _(
+                "The checkpoint file {file} could not be written ({error}). Check the "
+                "file and its folder, then take a checkpoint again with 'relaytui audit "
+                "checkpoint'."
+            ).format(file=path, error=exc.strerror or type(exc).__name__)
+        ) from None
 
 
 def read_file(path: Path) -> tuple[list[Checkpoint], list[int]]:
@@ -267,8 +340,11 @@ def read_file(path: Path) -> tuple[list[Checkpoint], list[int]]:
     except FileNotFoundError:
         return [], []
     except OSError as exc:
-        raise StoreError(_("The checkpoint file {file} cannot be read ({error}).").format(
-            file=path, error=exc.strerror or type(exc).__name__)) from None
+        raise StoreError(
+            _("The checkpoint file {file} cannot be read ({error}).").format(
+                file=path, error=exc.strerror or type(exc).__name__
+            )
+        ) from None
     for number, raw in enumerate(data.splitlines(), start=1):
         if not raw.strip():
             continue
@@ -276,11 +352,18 @@ def read_file(path: Path) -> tuple[list[Checkpoint], list[int]]:
             entry = json.loads(raw.decode("utf-8"))
             if isinstance(entry, dict) and BACKUP_MARK in entry:
                 continue
-            found.append(Checkpoint(
-                last_id=int(entry["last_id"]), head_hash=str(entry["hash"]), events=int(entry["events"]),
-                at=datetime.fromisoformat(entry["at"]), key_id=str(entry["key_id"]),
-                signature=base64.b64decode(entry["signature"], validate=True), source="file",
-                heads=_heads(entry.get("heads"))))
+            found.append(
+                Checkpoint(
+                    last_id=int(entry["last_id"]),
+                    head_hash=str(entry["hash"]),
+                    events=int(entry["events"]),
+                    at=datetime.fromisoformat(entry["at"]),
+                    key_id=str(entry["key_id"]),
+                    signature=base64.b64decode(entry["signature"], validate=True),
+                    source="file",
+                    heads=_heads(entry.get("heads")),
+                )
+            )
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             bad.append(number)
     return found, bad
@@ -299,8 +382,12 @@ class Finding:
     failure: bool = True
 
 
-def check(checkpoints: list[Checkpoint], seen: dict[int, tuple[str, int, int]], key: PublicKey | None,
-          newest_event: int | None) -> list[Finding]:
+def check(
+    checkpoints: list[Checkpoint],
+    seen: dict[int, tuple[str, int, int]],
+    key: PublicKey | None,
+    newest_event: int | None,
+) -> list[Finding]:
     """Compare signed checkpoints with what the walk of the chains saw: ``seen`` maps the
     checkpoints' event ids to (hash, how many events up to it, its chain)."""
     findings: list[Finding] = []
@@ -309,23 +396,34 @@ def check(checkpoints: list[Checkpoint], seen: dict[int, tuple[str, int, int]], 
             findings.append(Finding("no_key", None, failure=False))
         return findings
     for checkpoint in checkpoints:
-        if checkpoint.key_id != key.id or not key.verifies(checkpoint.signature, checkpoint.message()):
+        if checkpoint.key_id != key.id or not key.verifies(
+            checkpoint.signature, checkpoint.message()
+        ):
             findings.append(Finding("bad_signature", checkpoint.last_id, checkpoint.source))
             continue
         findings += _check_heads(checkpoint, seen, newest_event)
     return findings
 
 
-def _check_heads(checkpoint: Checkpoint, seen: dict[int, tuple[str, int, int]],
-                 newest_event: int | None) -> list[Finding]:
+def _check_heads(
+    checkpoint: Checkpoint, seen: dict[int, tuple[str, int, int]], newest_event: int | None
+) -> list[Finding]:
     """One signed checkpoint: every chain's head still there, unchanged, in its chain, and
     as many events up to the newest as were signed."""
-    if (checkpoint.last_id, checkpoint.head_hash) not in {(i, h) for _c, i, h in checkpoint.all_heads}:
+    if (checkpoint.last_id, checkpoint.head_hash) not in {
+        (i, h) for _c, i, h in checkpoint.all_heads
+    }:
         return [Finding("rewritten", checkpoint.last_id)]
     for chain, event_id, head_hash in checkpoint.all_heads:
         found = seen.get(event_id)
         if found is None:
-            return [Finding("events_removed", event_id, str(newest_event) if newest_event is not None else "")]
+            return [
+                Finding(
+                    "events_removed",
+                    event_id,
+                    str(newest_event) if newest_event is not None else "",
+                )
+            ]
         if (found[0], found[2]) != (head_hash, chain):
             return [Finding("rewritten", event_id)]
     count = seen[checkpoint.last_id][1]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import overload
 from zoneinfo import ZoneInfo
 
-_now: Callable[[], datetime] = lambda: datetime.now(timezone.utc)  # noqa: E731
+_now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
 
 def now() -> datetime:
@@ -18,7 +18,7 @@ def now() -> datetime:
 def set_clock(func: Callable[[], datetime] | None) -> None:
     """Fix the clock (tests); ``None`` restores the real one."""
     global _now
-    _now = func or (lambda: datetime.now(timezone.utc))
+    _now = func or (lambda: datetime.now(UTC))
 
 
 def today(tz: str = "UTC") -> date:

@@ -76,7 +76,8 @@ def state_of(consent: Consent) -> str:
 def log_consent_state(session: Session, log: RelayLog) -> str:
     """The log's consent as the list shows it: ok, missing, expired or withdrawn."""
     consents = session.exec(
-        select(Consent).where(Consent.log_id == log.id, col(Consent.covers_log).is_(True))
+        select(Consent)
+        .where(Consent.log_id == log.id, col(Consent.covers_log).is_(True))
         .order_by(col(Consent.given_at).desc())
     ).all()
     if not consents:
@@ -98,17 +99,24 @@ def covers_staff(session: Session, consent: Consent, staff: Staff) -> bool:
     for cover in covers:
         if cover.staff_id is not None and cover.staff_id == staff.id:
             return True
-        if cover.unit_id is not None and staff.unit_id is not None and cover.unit_id == staff.unit_id:
+        if (
+            cover.unit_id is not None
+            and staff.unit_id is not None
+            and cover.unit_id == staff.unit_id
+        ):
             return True
     return False
 
 
-def covers_unit(session: Session, consent: Consent, unit_id: int | None, staff_id: int | None = None) -> bool:
+def covers_unit(
+    session: Session, consent: Consent, unit_id: int | None, staff_id: int | None = None
+) -> bool:
     if not access.consent_in_force(consent):
         return False
     covers = session.exec(select(ConsentCover).where(ConsentCover.consent_id == consent.id)).all()
     return any(
-        (c.unit_id is not None and c.unit_id == unit_id) or (staff_id is not None and c.staff_id == staff_id)
+        (c.unit_id is not None and c.unit_id == unit_id)
+        or (staff_id is not None and c.staff_id == staff_id)
         for c in covers
     )
 
@@ -130,9 +138,14 @@ def names_staff(session: Session, consent: Consent, staff_id: int) -> bool:
     """The consent is in force and names this member of staff (not only their unit)."""
     if not access.consent_in_force(consent):
         return False
-    return session.exec(
-        select(ConsentCover.id).where(ConsentCover.consent_id == consent.id, ConsentCover.staff_id == staff_id)
-    ).first() is not None
+    return (
+        session.exec(
+            select(ConsentCover.id).where(
+                ConsentCover.consent_id == consent.id, ConsentCover.staff_id == staff_id
+            )
+        ).first()
+        is not None
+    )
 
 
 # --- views -------------------------------------------------------------------------------
@@ -146,7 +159,8 @@ def _cover_views(session: Session, consent_ids: set[int]) -> dict[int, tuple[Cov
         select(ConsentCover, Staff.full_name, Unit.name)
         .outerjoin(Staff, col(Staff.id) == ConsentCover.staff_id)
         .outerjoin(Unit, col(Unit.id) == ConsentCover.unit_id)
-        .where(col(ConsentCover.consent_id).in_(consent_ids)).order_by(col(ConsentCover.id))
+        .where(col(ConsentCover.consent_id).in_(consent_ids))
+        .order_by(col(ConsentCover.id))
     ).all()
     found: dict[int, list[CoverView]] = {}
     for cover, staff_name, unit_name in rows:
@@ -167,10 +181,19 @@ def _consent_views(session: Session, rows: list[Consent]) -> list[ConsentView]:
     covers = _cover_views(session, {stored_id(c) for c in rows})
     return [
         ConsentView(
-            id=stored_id(c), log_id=c.log_id, giver_kind=c.giver_kind, giver_name=c.giver_name, method=c.method,
-            given_at=c.given_at, covers_log=c.covers_log, covers=covers.get(stored_id(c), ()),
-            expires_at=c.expires_at, withdrawn_at=c.withdrawn_at, withdrawn_reason=c.withdrawn_reason,
-            state=state_of(c), version=c.version,
+            id=stored_id(c),
+            log_id=c.log_id,
+            giver_kind=c.giver_kind,
+            giver_name=c.giver_name,
+            method=c.method,
+            given_at=c.given_at,
+            covers_log=c.covers_log,
+            covers=covers.get(stored_id(c), ()),
+            expires_at=c.expires_at,
+            withdrawn_at=c.withdrawn_at,
+            withdrawn_reason=c.withdrawn_reason,
+            state=state_of(c),
+            version=c.version,
         )
         for c in rows
     ]
@@ -183,7 +206,9 @@ def consent_view(session: Session, consent: Consent) -> ConsentView:
 # --- services ------------------------------------------------------------------------------
 
 
-def record_consent(store: Store, by: access.StaffRef, log_id: int, data: ConsentInput) -> ConsentView:
+def record_consent(
+    store: Store, by: access.StaffRef, log_id: int, data: ConsentInput
+) -> ConsentView:
     """The holder records a consent: who gave it, how, when, what it covers, until when (R6)."""
     if data.method not in METHODS:
         raise InvalidInput(_("Say how the consent was given: signed form, digital or oral."))
@@ -207,10 +232,17 @@ def record_consent(store: Store, by: access.StaffRef, log_id: int, data: Consent
             if session.get(Unit, unit_id) is None:
                 raise NotFound(_("There is no such unit."))
         consent = Consent(
-            log_id=stored_id(log), giver_kind=data.giver, guardian_id=guardian.id if guardian else None,
-            giver_name=giver_name, method=data.method, given_at=given_at,
-            covers_log=data.covers_log, expires_at=data.expires_at, note=data.note,
-            recorded_by=stored_id(staff), recorded_at=now,
+            log_id=stored_id(log),
+            giver_kind=data.giver,
+            guardian_id=guardian.id if guardian else None,
+            giver_name=giver_name,
+            method=data.method,
+            given_at=given_at,
+            covers_log=data.covers_log,
+            expires_at=data.expires_at,
+            note=data.note,
+            recorded_by=stored_id(staff),
+            recorded_at=now,
         )
         session.add(consent)
         session.flush()
@@ -225,21 +257,37 @@ def record_consent(store: Store, by: access.StaffRef, log_id: int, data: Consent
             log.needs_attention = None
             session.add(log)
         session.flush()
-        access.write_audit(session, staff, by, "consent_recorded", log=log, detail=f"consent {consent.id}")
+        access.write_audit(
+            session, staff, by, "consent_recorded", log=log, detail=f"consent {consent.id}"
+        )
         return consent_view(session, consent)
 
 
-def record_first_consent(session: Session, staff: Staff, by: access.StaffRef, log: RelayLog, subject: Subject,
-                         data: ConsentInput, inst: installation.Installation, now: datetime) -> Consent:
+def record_first_consent(
+    session: Session,
+    staff: Staff,
+    by: access.StaffRef,
+    log: RelayLog,
+    subject: Subject,
+    data: ConsentInput,
+    inst: installation.Installation,
+    now: datetime,
+) -> Consent:
     """The consent given when a log is created (``no``: a log starts at level 1 with it), in the
     log's own transaction: the log never exists at level 1 without it (R4, R6)."""
     giver_name, guardian = consent_givers.check_giver(session, subject, data, inst)
     row = Consent(
-        log_id=stored_id(log), giver_kind=data.giver,
-        guardian_id=guardian.id if guardian else None, giver_name=giver_name,
-        method=data.method, given_at=data.given_at or now,
-        covers_log=True, expires_at=data.expires_at, note=data.note,
-        recorded_by=stored_id(staff), recorded_at=now,
+        log_id=stored_id(log),
+        giver_kind=data.giver,
+        guardian_id=guardian.id if guardian else None,
+        giver_name=giver_name,
+        method=data.method,
+        given_at=data.given_at or now,
+        covers_log=True,
+        expires_at=data.expires_at,
+        note=data.note,
+        recorded_by=stored_id(staff),
+        recorded_at=now,
     )
     if row.method not in METHODS:
         raise InvalidInput(_("Say how the consent was given: signed form, digital or oral."))
@@ -254,8 +302,9 @@ def record_first_consent(session: Session, staff: Staff, by: access.StaffRef, lo
     return row
 
 
-def withdraw_consent(store: Store, by: access.StaffRef, consent_id: int, *, version: int,
-                     reason: str) -> ConsentView:
+def withdraw_consent(
+    store: Store, by: access.StaffRef, consent_id: int, *, version: int, reason: str
+) -> ConsentView:
     """A guardian withdraws: the actors it covered are detached and the log is flagged (R5)."""
     reason = (reason or "").strip()
     if not reason:
@@ -269,16 +318,23 @@ def withdraw_consent(store: Store, by: access.StaffRef, consent_id: int, *, vers
             raise RuleViolation(_("This consent was already withdrawn."), rule="R6")
         now = clock.now()
         # guarded_update refreshes consent too.
-        guarded_update(session, Consent, stored_id(consent), version, withdrawn_at=now, withdrawn_reason=reason)
+        guarded_update(
+            session, Consent, stored_id(consent), version, withdrawn_at=now, withdrawn_reason=reason
+        )
         detached = _detach_uncovered(session, log, consent, now)
         log.needs_attention = ngettext(
             "A consent was withdrawn; {n} actor was detached.",
-            "A consent was withdrawn; {n} actors were detached.", detached,
+            "A consent was withdrawn; {n} actors were detached.",
+            detached,
         ).format(n=detached)
         session.add(log)
         session.flush()
         access.write_audit(
-            session, staff, by, "consent_withdrawn", log=log,
+            session,
+            staff,
+            by,
+            "consent_withdrawn",
+            log=log,
             detail=f"consent {consent.id}; detached {detached}",
         )
         return consent_view(session, consent)
@@ -288,12 +344,16 @@ def _detach_uncovered(session: Session, log: RelayLog, consent: Consent, now: da
     """Detach every actor that depended on ``consent`` and no other consent in force covers."""
     rows = session.exec(
         select(Membership).where(
-            Membership.log_id == log.id, Membership.consent_id == consent.id,
+            Membership.log_id == log.id,
+            Membership.consent_id == consent.id,
             col(Membership.removed_at).is_(None),
         )
     ).all()
     others = [
-        c for c in session.exec(select(Consent).where(Consent.log_id == log.id, Consent.id != consent.id)).all()
+        c
+        for c in session.exec(
+            select(Consent).where(Consent.log_id == log.id, Consent.id != consent.id)
+        ).all()
         if access.consent_in_force(c)
     ]
     detached = 0
@@ -301,9 +361,13 @@ def _detach_uncovered(session: Session, log: RelayLog, consent: Consent, now: da
         replacement = None
         if row.staff_id is not None:
             member = session.get(Staff, row.staff_id)
-            replacement = next((c for c in others if member and covers_staff(session, c, member)), None)
+            replacement = next(
+                (c for c in others if member and covers_staff(session, c, member)), None
+            )
         elif row.person_name:
-            replacement = next((c for c in others if covers_person(session, c, row.person_name)), None)
+            replacement = next(
+                (c for c in others if covers_person(session, c, row.person_name)), None
+            )
         if replacement is not None:
             row.consent_id = replacement.id
         else:
@@ -321,5 +385,3 @@ def list_consents(store: Store, by: access.StaffRef, log_id: int) -> list[Consen
             select(Consent).where(Consent.log_id == log_id).order_by(col(Consent.given_at).desc())
         ).all()
         return _consent_views(session, list(rows))
-
-

@@ -35,14 +35,17 @@ def consents_for_self(subject: Subject, inst: installation.Installation, today: 
     return own_consent(subject.kind, subject.birth_date, inst, today)
 
 
-def own_consent(kind: str, birth_date: date | None, inst: installation.Installation, today: date) -> bool:
+def own_consent(
+    kind: str, birth_date: date | None, inst: installation.Installation, today: date
+) -> bool:
     """:func:`consents_for_self` for a subject not stored yet (the new-log form); the rule is
     the country's (:meth:`relaytui.profiles.Profile.consents_for_self`)."""
     return inst.country.consents_for_self(kind, age_on(birth_date, today), inst.age_of_own_consent)
 
 
-def check_giver(session: Session, subject: Subject, data: ConsentInput,
-                inst: installation.Installation) -> tuple[str, Guardian | None]:
+def check_giver(
+    session: Session, subject: Subject, data: ConsentInput, inst: installation.Installation
+) -> tuple[str, Guardian | None]:
     """The giver's name, if this person may consent for this subject (R6)."""
     today = clock.today(inst.timezone)
     self_consent = consents_for_self(subject, inst, today)
@@ -52,13 +55,15 @@ def check_giver(session: Session, subject: Subject, data: ConsentInput,
                 return subject.name, None
             if inst.country.young_consent:
                 raise RuleViolation(
-                    _("{name} is younger than {age}: the guardians consent on their behalf.").format(
-                        name=subject.name, age=inst.age_of_own_consent
-                    ),
+                    _(
+                        "{name} is younger than {age}: the guardians consent on their behalf."
+                    ).format(name=subject.name, age=inst.age_of_own_consent),
                     rule="R6",
                 )
             raise RuleViolation(
-                _("The guardians with custody consent on the child's behalf; record their consent."),
+                _(
+                    "The guardians with custody consent on the child's behalf; record their consent."
+                ),
                 rule="R6",
             )
         return subject.name, None
@@ -70,9 +75,9 @@ def check_giver(session: Session, subject: Subject, data: ConsentInput,
                 _("A pregnant person consents for herself; record her own consent."), rule="R6"
             )
         raise RuleViolation(
-            _("{name} is {age} or older and consents for themselves; record their own consent.").format(
-                name=subject.name, age=inst.age_of_own_consent
-            ),
+            _(
+                "{name} is {age} or older and consents for themselves; record their own consent."
+            ).format(name=subject.name, age=inst.age_of_own_consent),
             rule="R6",
         )
     guardian = session.get(Guardian, data.guardian_id) if data.guardian_id else None
@@ -97,8 +102,14 @@ class Giver:
     relation: str = ""
 
 
-def who_may_consent(name: str, kind: str, birth_date: date | None, guardians, inst: installation.Installation,
-                    today: date) -> list[Giver]:
+def who_may_consent(
+    name: str,
+    kind: str,
+    birth_date: date | None,
+    guardians,
+    inst: installation.Installation,
+    today: date,
+) -> list[Giver]:
     """Who may consent for a subject today, as :func:`check_giver` decides (R6): the subject
     alone when they consent for themself (a pregnant person; in ``no`` a young person of the
     age of own consent), else the guardians with custody. The forms offer only these.

@@ -132,15 +132,19 @@ def read_day(value: str | date | None, *, what: str | None = None) -> date:
             return date(int(dotted[3]), int(dotted[2]), int(dotted[1]))
     except ValueError:
         pass
-    raise InvalidInput((what or _("Write the end date as a day, for example {example}.")).format(
-        example=date_text(clock.today() + timedelta(days=30))))
+    raise InvalidInput(
+        (what or _("Write the end date as a day, for example {example}.")).format(
+            example=date_text(clock.today() + timedelta(days=30))
+        )
+    )
 
 
 def _end_of(day: date, tz: str) -> datetime:
     """The moment a grant "until ``day``" ends: midnight after that day, in the installation's
     time zone (the reader may read all of that day)."""
     return datetime.combine(day + timedelta(days=1), time(0), tzinfo=ZoneInfo(tz)).astimezone(
-        ZoneInfo("UTC"))
+        ZoneInfo("UTC")
+    )
 
 
 def _until(expires_at: datetime, tz: str) -> date:
@@ -151,19 +155,29 @@ def _was_reader(session: Session, log: RelayLog, staff_id: int) -> bool:
     """Did ``staff_id`` hold the log or read it as an actor while it was open?"""
     if staff_id in (log.holder_id, log.created_by):
         return True
-    held = session.exec(select(HolderPeriod.id).where(
-        HolderPeriod.log_id == log.id, HolderPeriod.staff_id == staff_id).limit(1)).first()
+    held = session.exec(
+        select(HolderPeriod.id)
+        .where(HolderPeriod.log_id == log.id, HolderPeriod.staff_id == staff_id)
+        .limit(1)
+    ).first()
     if held is not None:
         return True
-    member = session.exec(select(Membership.id).where(
-        Membership.log_id == log.id, Membership.staff_id == staff_id).limit(1)).first()
+    member = session.exec(
+        select(Membership.id)
+        .where(Membership.log_id == log.id, Membership.staff_id == staff_id)
+        .limit(1)
+    ).first()
     return member is not None
 
 
 def _pending(session: Session, log_id: int, staff_id: int) -> ReadGrantRequest | None:
-    return session.exec(select(ReadGrantRequest).where(
-        ReadGrantRequest.log_id == log_id, ReadGrantRequest.staff_id == staff_id,
-        ReadGrantRequest.status == "pending")).first()
+    return session.exec(
+        select(ReadGrantRequest).where(
+            ReadGrantRequest.log_id == log_id,
+            ReadGrantRequest.staff_id == staff_id,
+            ReadGrantRequest.status == "pending",
+        )
+    ).first()
 
 
 def _refuse_request(session: Session, by: access.StaffRef, log_id: int, why: str) -> None:
@@ -172,9 +186,15 @@ def _refuse_request(session: Session, by: access.StaffRef, log_id: int, why: str
 
     def record(again: Session) -> None:
         log = again.get(RelayLog, log_id)
-        audit.record(again, staff_id=staff_id, username=username, action="grant_request_refused",
-                     log_id=log.id if log is not None else None,
-                     subject_id=log.subject_id if log is not None else None, detail=why)
+        audit.record(
+            again,
+            staff_id=staff_id,
+            username=username,
+            action="grant_request_refused",
+            log_id=log.id if log is not None else None,
+            subject_id=log.subject_id if log is not None else None,
+            detail=why,
+        )
 
     session.info.setdefault("after_rollback", []).append(record)
 
@@ -194,35 +214,77 @@ def request_read(store: Store, by: access.StaffRef, log_id: int, *, reason: str)
         if log.status != "closed":
             _refuse_request(session, by, log_id, "log open")
             raise RuleViolation(
-                _("This relay log is open: its holder and actors read it without a grant."), rule="R10")
+                _("This relay log is open: its holder and actors read it without a grant."),
+                rule="R10",
+            )
         if not _was_reader(session, log, staff_id):
             _refuse_request(session, by, log_id, "never held or read it")
             raise NotAllowed(
-                _("Only someone who held this relay log or read it as an actor while it was open "
-                  "can ask to read it again."), rule="R10")
+                _(
+                    "Only someone who held this relay log or read it as an actor while it was open "
+                    "can ask to read it again."
+                ),
+                rule="R10",
+            )
         tz = installation.timezone_of(session)
         grant = access.valid_grant(session, log_id, staff_id)
         if grant is not None:
-            raise InvalidInput(_("You may already read this closed log until {date}.").format(
-                date=date_text(_until(grant.expires_at, tz))))
+            raise InvalidInput(
+                _("You may already read this closed log until {date}.").format(
+                    date=date_text(_until(grant.expires_at, tz))
+                )
+            )
         waiting = _pending(session, log_id, staff_id)
         if waiting is not None:
-            raise InvalidInput(_("You asked on {date} already; the request waits for an administrator.")
-                               .format(date=date_text(clock.local(waiting.requested_at, tz).date())))
-        row = ReadGrantRequest(log_id=log_id, staff_id=staff_id, requested_at=clock.now(), reason=reason)
+            raise InvalidInput(
+                _("You asked on {date} already; the request waits for an administrator.").format(
+                    date=date_text(clock.local(waiting.requested_at, tz).date())
+                )
+            )
+        row = ReadGrantRequest(
+            log_id=log_id, staff_id=staff_id, requested_at=clock.now(), reason=reason
+        )
         session.add(row)
         session.flush()
-        access.write_audit(session, staff, by, "grant_requested", log=log, detail=f"request {row.id}")
+        access.write_audit(
+            session, staff, by, "grant_requested", log=log, detail=f"request {row.id}"
+        )
         return stored_id(row)
 
 
 def _views(session: Session, rows: list[ReadGrantRequest]) -> list[RequestView]:
-    logs = {log.id: log for log in session.exec(
-        select(RelayLog).where(col(RelayLog.id).in_({r.log_id for r in rows})))} if rows else {}
-    staff = {s.id: s for s in session.exec(
-        select(Staff).where(col(Staff.id).in_({r.staff_id for r in rows})))} if rows else {}
-    subject_rows = {s.id: s for s in session.exec(
-        select(Subject).where(col(Subject.id).in_({log.subject_id for log in logs.values()})))} if logs else {}
+    logs = (
+        {
+            log.id: log
+            for log in session.exec(
+                select(RelayLog).where(col(RelayLog.id).in_({r.log_id for r in rows}))
+            )
+        }
+        if rows
+        else {}
+    )
+    staff = (
+        {
+            s.id: s
+            for s in session.exec(
+                select(Staff).where(col(Staff.id).in_({r.staff_id for r in rows}))
+            )
+        }
+        if rows
+        else {}
+    )
+    subject_rows = (
+        {
+            s.id: s
+            for s in session.exec(
+                select(Subject).where(
+                    col(Subject.id).in_({log.subject_id for log in logs.values()})
+                )
+            )
+        }
+        if logs
+        else {}
+    )
     unit_rows = {u.id: u for u in session.exec(select(Unit))} if rows else {}
     out = []
     for r in rows:
@@ -230,19 +292,32 @@ def _views(session: Session, rows: list[ReadGrantRequest]) -> list[RequestView]:
         subject = subject_rows[log.subject_id]
         person = staff[r.staff_id]
         unit = unit_rows.get(person.unit_id) if person.unit_id else None
-        out.append(RequestView(
-            id=stored_id(r), log_id=r.log_id, subject_name=subject.name,
-            national_number_masked=subjects.mask(subject.national_number), closed_at=log.closed_at,
-            staff_id=stored_id(person), staff_username=person.username, staff_name=person.full_name,
-            unit_name=unit.name if unit else "", requested_at=r.requested_at, reason=r.reason,
-            status=r.status, answered_by_name=r.answered_by_name, answered_at=r.answered_at,
-            answer=r.answer, version=r.version,
-        ))
+        out.append(
+            RequestView(
+                id=stored_id(r),
+                log_id=r.log_id,
+                subject_name=subject.name,
+                national_number_masked=subjects.mask(subject.national_number),
+                closed_at=log.closed_at,
+                staff_id=stored_id(person),
+                staff_username=person.username,
+                staff_name=person.full_name,
+                unit_name=unit.name if unit else "",
+                requested_at=r.requested_at,
+                reason=r.reason,
+                status=r.status,
+                answered_by_name=r.answered_by_name,
+                answered_at=r.answered_at,
+                answer=r.answer,
+                version=r.version,
+            )
+        )
     return out
 
 
-def list_requests(store: Store, by: access.StaffRef, *, include_answered: bool = False,
-                  limit: int = 200) -> list[RequestView]:
+def list_requests(
+    store: Store, by: access.StaffRef, *, include_answered: bool = False, limit: int = 200
+) -> list[RequestView]:
     """The requests waiting for an administrator (oldest first); with ``include_answered``
     the answered ones too (newest first). Showing the children's names is audited."""
     with store.session(write=True) as session:
@@ -251,33 +326,60 @@ def list_requests(store: Store, by: access.StaffRef, *, include_answered: bool =
         if include_answered:
             query = query.order_by(col(ReadGrantRequest.id).desc())
         else:
-            query = query.where(ReadGrantRequest.status == "pending").order_by(col(ReadGrantRequest.id))
+            query = query.where(ReadGrantRequest.status == "pending").order_by(
+                col(ReadGrantRequest.id)
+            )
         views = _views(session, list(session.exec(query.limit(limit)).all()))
-        with_subjects = session.exec(select(RelayLog.subject_id).where(
-            col(RelayLog.id).in_({v.log_id for v in views}))).all() if views else []
-        audit.record_view(session, staff_id=admin.id if admin else None,
-                          username=admin.username if admin else by.username,
-                          what="read grant requests", subject_ids=with_subjects)
+        with_subjects = (
+            session.exec(
+                select(RelayLog.subject_id).where(col(RelayLog.id).in_({v.log_id for v in views}))
+            ).all()
+            if views
+            else []
+        )
+        audit.record_view(
+            session,
+            staff_id=admin.id if admin else None,
+            username=admin.username if admin else by.username,
+            what="read grant requests",
+            subject_ids=with_subjects,
+        )
         return views
 
 
-def _answerable(session: Session, request_id: int, version: int | None) -> tuple[ReadGrantRequest, RelayLog]:
-    row = session.exec(select(ReadGrantRequest).where(ReadGrantRequest.id == request_id)
-                       .with_for_update()).first()
+def _answerable(
+    session: Session, request_id: int, version: int | None
+) -> tuple[ReadGrantRequest, RelayLog]:
+    row = session.exec(
+        select(ReadGrantRequest).where(ReadGrantRequest.id == request_id).with_for_update()
+    ).first()
     if row is None:
-        raise NotFound(_("There is no request number {id}. 'relaytui grant list' shows the open "
-                         "requests.").format(id=request_id))
+        raise NotFound(
+            _(
+                "There is no request number {id}. 'relaytui grant list' shows the open requests."
+            ).format(id=request_id)
+        )
     if version is not None and row.version != version:
-        raise StaleWrite(_("Another administrator answered this request meanwhile. Look at the "
-                           "list again."))
+        raise StaleWrite(
+            _("Another administrator answered this request meanwhile. Look at the list again.")
+        )
     if row.status != "pending":
-        raise InvalidInput(_("This request was already answered ({status}).").format(
-            status=status_label(row.status)))
+        raise InvalidInput(
+            _("This request was already answered ({status}).").format(
+                status=status_label(row.status)
+            )
+        )
     return row, access.load_log(session, row.log_id)
 
 
-def _answer(session: Session, row: ReadGrantRequest, admin: Staff | None, by: access.StaffRef,
-            status: str, answer: str) -> None:
+def _answer(
+    session: Session,
+    row: ReadGrantRequest,
+    admin: Staff | None,
+    by: access.StaffRef,
+    status: str,
+    answer: str,
+) -> None:
     row.status = status
     row.answered_by = admin.id if admin else None
     row.answered_by_name = admin.full_name if admin else by.username
@@ -287,28 +389,47 @@ def _answer(session: Session, row: ReadGrantRequest, admin: Staff | None, by: ac
     session.add(row)
 
 
-def check_approval(country: Profile, approval: GuardianApproval | None, today: date) -> GuardianApproval | None:
+def check_approval(
+    country: Profile, approval: GuardianApproval | None, today: date
+) -> GuardianApproval | None:
     """The guardians' approval, checked: required where the country says so (``no``), else
     optional (and then whole)."""
     if approval is None or not (approval.name or "").strip():
         if country.grant_needs_approval:
             raise RuleViolation(
-                _("Information in a closed log is made available again only with the guardians' "
-                  "approval. Write who approved, how (orally, in writing, digitally) and when."),
-                rule="R10")
+                _(
+                    "Information in a closed log is made available again only with the guardians' "
+                    "approval. Write who approved, how (orally, in writing, digitally) and when."
+                ),
+                rule="R10",
+            )
         return None
     name = approval.name.strip()
     if approval.method not in APPROVAL_METHODS:
-        raise InvalidInput(_("Say how the guardians approved: {methods}.").format(
-            methods=", ".join(APPROVAL_METHODS)))
+        raise InvalidInput(
+            _("Say how the guardians approved: {methods}.").format(
+                methods=", ".join(APPROVAL_METHODS)
+            )
+        )
     if approval.given_on is None or approval.given_on > today:
-        raise InvalidInput(_("The guardians' approval cannot be dated after today ({today}).").format(
-            today=date_text(today)))
+        raise InvalidInput(
+            _("The guardians' approval cannot be dated after today ({today}).").format(
+                today=date_text(today)
+            )
+        )
     return GuardianApproval(name, approval.method, approval.given_on)
 
 
-def give(store: Store, by: access.StaffRef, request_id: int, *, reason: str, until: date | str,
-         approval: GuardianApproval | None = None, version: int | None = None) -> GrantView:
+def give(
+    store: Store,
+    by: access.StaffRef,
+    request_id: int,
+    *,
+    reason: str,
+    until: date | str,
+    approval: GuardianApproval | None = None,
+    version: int | None = None,
+) -> GrantView:
     """An administrator answers a request with a grant: a reason and the last day it lasts."""
     reason = (reason or "").strip()
     if not reason:
@@ -319,24 +440,40 @@ def give(store: Store, by: access.StaffRef, request_id: int, *, reason: str, unt
         inst = installation.read_in(session)
         today = clock.today(inst.timezone)
         if day < today:
-            raise InvalidInput(_("The end date {date} has passed. Choose a day from today to {last}.")
-                               .format(date=date_text(day), last=date_text(today + timedelta(days=MAX_DAYS))))
+            raise InvalidInput(
+                _("The end date {date} has passed. Choose a day from today to {last}.").format(
+                    date=date_text(day), last=date_text(today + timedelta(days=MAX_DAYS))
+                )
+            )
         if day > today + timedelta(days=MAX_DAYS):
-            raise InvalidInput(_("A grant lasts at most {days} days: choose a day until {last}.").format(
-                days=MAX_DAYS, last=date_text(today + timedelta(days=MAX_DAYS))))
+            raise InvalidInput(
+                _("A grant lasts at most {days} days: choose a day until {last}.").format(
+                    days=MAX_DAYS, last=date_text(today + timedelta(days=MAX_DAYS))
+                )
+            )
         checked = check_approval(inst.country, approval, today)
         row, log = _answerable(session, request_id, version)
         reader = session.get(Staff, row.staff_id)
         if reader is None or not reader.active:
-            raise NotFound(_("The person who asked has no active account any more; refuse the request."))
+            raise NotFound(
+                _("The person who asked has no active account any more; refuse the request.")
+            )
         if reader.role == "admin":
-            raise NotAllowed(_("Administrators do not read relay logs, not even with a grant."), rule="R9")
-        grant = ReadGrant(log_id=stored_id(log), staff_id=stored_id(reader), granted_by=admin.id if admin else None,
-                          granted_at=clock.now(), expires_at=_end_of(day, inst.timezone), reason=reason,
-                          request_id=row.id,
-                          approved_by=checked.name if checked else None,
-                          approval_method=checked.method if checked else None,
-                          approved_on=checked.given_on if checked else None)
+            raise NotAllowed(
+                _("Administrators do not read relay logs, not even with a grant."), rule="R9"
+            )
+        grant = ReadGrant(
+            log_id=stored_id(log),
+            staff_id=stored_id(reader),
+            granted_by=admin.id if admin else None,
+            granted_at=clock.now(),
+            expires_at=_end_of(day, inst.timezone),
+            reason=reason,
+            request_id=row.id,
+            approved_by=checked.name if checked else None,
+            approval_method=checked.method if checked else None,
+            approved_on=checked.given_on if checked else None,
+        )
         session.add(grant)
         _answer(session, row, admin, by, "granted", reason)
         session.flush()
@@ -347,8 +484,9 @@ def give(store: Store, by: access.StaffRef, request_id: int, *, reason: str, unt
         return _grant_view(session, grant, inst.timezone)
 
 
-def refuse(store: Store, by: access.StaffRef, request_id: int, *, reason: str,
-           version: int | None = None) -> None:
+def refuse(
+    store: Store, by: access.StaffRef, request_id: int, *, reason: str, version: int | None = None
+) -> None:
     """An administrator refuses a request, with the reason the person who asked will see."""
     reason = (reason or "").strip()
     if not reason:
@@ -357,17 +495,28 @@ def refuse(store: Store, by: access.StaffRef, request_id: int, *, reason: str,
         admin = access.require_admin(session, by)
         row, log = _answerable(session, request_id, version)
         _answer(session, row, admin, by, "refused", reason)
-        access.write_audit(session, admin, by, "grant_refused", log=log,
-                           detail=f"request {row.id} of staff {row.staff_id}")
+        access.write_audit(
+            session,
+            admin,
+            by,
+            "grant_refused",
+            log=log,
+            detail=f"request {row.id} of staff {row.staff_id}",
+        )
 
 
 def _grant_view(session: Session, grant: ReadGrant, tz: str) -> GrantView:
     giver = session.get(Staff, grant.granted_by) if grant.granted_by else None
     return GrantView(
-        id=stored_id(grant), log_id=grant.log_id, staff_id=grant.staff_id, until=_until(grant.expires_at, tz),
+        id=stored_id(grant),
+        log_id=grant.log_id,
+        staff_id=grant.staff_id,
+        until=_until(grant.expires_at, tz),
         expires_at=grant.expires_at,
         granted_by_name=giver.full_name if giver else _("an administrator at the command line"),
-        reason=grant.reason, approved_by=grant.approved_by, approval_method=grant.approval_method,
+        reason=grant.reason,
+        approved_by=grant.approved_by,
+        approval_method=grant.approval_method,
         approved_on=grant.approved_on,
     )
 
@@ -375,9 +524,15 @@ def _grant_view(session: Session, grant: ReadGrant, tz: str) -> GrantView:
 def in_force(session: Session, staff_id: int, log_id: int, tz: str) -> GrantView | None:
     """The person's grant to read a closed log, if one is in force (the log view's banner
     names its end and its giver); read by logs.open_log in its own session."""
-    grant = session.exec(select(ReadGrant).where(
-        ReadGrant.log_id == log_id, ReadGrant.staff_id == staff_id,
-        col(ReadGrant.expires_at) > clock.now()).order_by(col(ReadGrant.expires_at).desc())).first()
+    grant = session.exec(
+        select(ReadGrant)
+        .where(
+            ReadGrant.log_id == log_id,
+            ReadGrant.staff_id == staff_id,
+            col(ReadGrant.expires_at) > clock.now(),
+        )
+        .order_by(col(ReadGrant.expires_at).desc())
+    ).first()
     if grant is None:
         return None
     return _grant_view(session, grant, tz)
@@ -392,35 +547,72 @@ def my_closed_logs(store: Store, by: access.StaffRef) -> list[ClosedLogView]:
         held = select(HolderPeriod.log_id).where(HolderPeriod.staff_id == staff.id)
         member = select(Membership.log_id).where(Membership.staff_id == staff.id)
         rows = session.exec(
-            select(RelayLog, Subject).join(Subject, col(Subject.id) == col(RelayLog.subject_id))
-            .where(RelayLog.status == "closed",
-                   or_(col(RelayLog.id).in_(held), col(RelayLog.id).in_(member),
-                       col(RelayLog.holder_id) == staff.id))
+            select(RelayLog, Subject)
+            .join(Subject, col(Subject.id) == col(RelayLog.subject_id))
+            .where(
+                RelayLog.status == "closed",
+                or_(
+                    col(RelayLog.id).in_(held),
+                    col(RelayLog.id).in_(member),
+                    col(RelayLog.holder_id) == staff.id,
+                ),
+            )
             .order_by(col(RelayLog.closed_at).desc(), col(RelayLog.id))
         ).all()
         tz = installation.timezone_of(session)
         log_ids = [log.id for log, _subject in rows]
-        pending = dict(session.exec(select(ReadGrantRequest.log_id, ReadGrantRequest.id).where(
-            ReadGrantRequest.staff_id == staff.id, ReadGrantRequest.status == "pending",
-            col(ReadGrantRequest.log_id).in_(log_ids))).all()) if log_ids else {}
+        pending = (
+            dict(
+                session.exec(
+                    select(ReadGrantRequest.log_id, ReadGrantRequest.id).where(
+                        ReadGrantRequest.staff_id == staff.id,
+                        ReadGrantRequest.status == "pending",
+                        col(ReadGrantRequest.log_id).in_(log_ids),
+                    )
+                ).all()
+            )
+            if log_ids
+            else {}
+        )
         answered: dict[int, ReadGrantRequest] = {}
         if log_ids:
-            for row in session.exec(select(ReadGrantRequest).where(
-                    ReadGrantRequest.staff_id == staff.id, ReadGrantRequest.status != "pending",
-                    col(ReadGrantRequest.log_id).in_(log_ids)).order_by(col(ReadGrantRequest.id))):
+            for row in session.exec(
+                select(ReadGrantRequest)
+                .where(
+                    ReadGrantRequest.staff_id == staff.id,
+                    ReadGrantRequest.status != "pending",
+                    col(ReadGrantRequest.log_id).in_(log_ids),
+                )
+                .order_by(col(ReadGrantRequest.id))
+            ):
                 answered[row.log_id] = row
         granted: dict[int, datetime] = {}
         if log_ids:
-            for log_id, expires in session.exec(select(ReadGrant.log_id, ReadGrant.expires_at).where(
-                    ReadGrant.staff_id == staff.id, col(ReadGrant.log_id).in_(log_ids),
-                    col(ReadGrant.expires_at) > clock.now())):
+            for log_id, expires in session.exec(
+                select(ReadGrant.log_id, ReadGrant.expires_at).where(
+                    ReadGrant.staff_id == staff.id,
+                    col(ReadGrant.log_id).in_(log_ids),
+                    col(ReadGrant.expires_at) > clock.now(),
+                )
+            ):
                 granted[log_id] = max(expires, granted.get(log_id, expires))
-        audit.record_view(session, staff_id=staff.id, username=staff.username, what="closed logs",
-                          subject_ids=[log.subject_id for log, _subject in rows])
-        return [ClosedLogView(
-            log_id=stored_id(log), subject_name=subject.name, national_number_masked=subjects.mask(subject.national_number),
-            closed_at=log.closed_at, pending_request_id=pending.get(stored_id(log)),
-            grant_until=_until(granted[log.id], tz) if log.id in granted else None,
-            last_status=answered[log.id].status if log.id in answered else None,
-            last_answer=answered[log.id].answer if log.id in answered else None,
-        ) for log, subject in rows]
+        audit.record_view(
+            session,
+            staff_id=staff.id,
+            username=staff.username,
+            what="closed logs",
+            subject_ids=[log.subject_id for log, _subject in rows],
+        )
+        return [
+            ClosedLogView(
+                log_id=stored_id(log),
+                subject_name=subject.name,
+                national_number_masked=subjects.mask(subject.national_number),
+                closed_at=log.closed_at,
+                pending_request_id=pending.get(stored_id(log)),
+                grant_until=_until(granted[log.id], tz) if log.id in granted else None,
+                last_status=answered[log.id].status if log.id in answered else None,
+                last_answer=answered[log.id].answer if log.id in answered else None,
+            )
+            for log, subject in rows
+        ]

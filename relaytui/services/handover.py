@@ -21,7 +21,16 @@ from sqlmodel import Session, col, select
 from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from relaytui.i18n import _
-from relaytui.models import Consent, Handover, HolderPeriod, Membership, RelayLog, Staff, Subject, Unit
+from relaytui.models import (
+    Consent,
+    Handover,
+    HolderPeriod,
+    Membership,
+    RelayLog,
+    Staff,
+    Subject,
+    Unit,
+)
 from relaytui.models.base import stored_id
 from relaytui.services import access, audit, clock, consent, installation, log_actors, subjects
 from relaytui.services.versions import guarded_update
@@ -60,13 +69,24 @@ def _view(session: Session, h: Handover, reminder_days: int) -> HandoverView:
         return unit.name if unit else ""
 
     return HandoverView(
-        id=stored_id(h), log_id=h.log_id, subject_name=subject.name,
-        national_number_masked=subjects.mask(subject.national_number), level=log.level,
-        from_name=giver.full_name if giver else "", from_unit=unit_of(giver),
-        to_id=h.to_staff_id, to_name=taker.full_name if taker else "", to_unit=unit_of(taker),
-        proposed_at=h.proposed_at, message=h.message, transition=h.transition, status=h.status,
-        answered_at=h.answered_at, answer_message=h.answer_message,
-        overdue=h.status == "pending" and h.proposed_at <= clock.now() - timedelta(days=reminder_days),
+        id=stored_id(h),
+        log_id=h.log_id,
+        subject_name=subject.name,
+        national_number_masked=subjects.mask(subject.national_number),
+        level=log.level,
+        from_name=giver.full_name if giver else "",
+        from_unit=unit_of(giver),
+        to_id=h.to_staff_id,
+        to_name=taker.full_name if taker else "",
+        to_unit=unit_of(taker),
+        proposed_at=h.proposed_at,
+        message=h.message,
+        transition=h.transition,
+        status=h.status,
+        answered_at=h.answered_at,
+        answer_message=h.answer_message,
+        overdue=h.status == "pending"
+        and h.proposed_at <= clock.now() - timedelta(days=reminder_days),
         version=h.version,
     )
 
@@ -75,8 +95,15 @@ def is_transition(session: Session, log: RelayLog, receiver: Staff) -> bool:
     return receiver.unit_id != log.unit_id
 
 
-def propose(store: Store, by: access.StaffRef, log_id: int, *, to_staff_id: int, message: str = "",
-            consent_id: int | None = None) -> HandoverView:
+def propose(
+    store: Store,
+    by: access.StaffRef,
+    log_id: int,
+    *,
+    to_staff_id: int,
+    message: str = "",
+    consent_id: int | None = None,
+) -> HandoverView:
     """The holder proposes a new holder. A transition to another unit needs a consent in force
     that covers the receiver or their unit (R8)."""
     inst = installation.read(store)
@@ -91,7 +118,9 @@ def propose(store: Store, by: access.StaffRef, log_id: int, *, to_staff_id: int,
             raise RuleViolation(_("An administrator cannot hold a relay log."), rule="R8")
         if receiver.id == staff.id:
             raise InvalidInput(_("You hold this log already. Choose someone else."), rule="R8")
-        if session.exec(select(Handover).where(Handover.log_id == log.id, Handover.status == "pending")).first():
+        if session.exec(
+            select(Handover).where(Handover.log_id == log.id, Handover.status == "pending")
+        ).first():
             raise RuleViolation(
                 _("A handover of this log is already waiting for an answer. Withdraw it first."),
                 rule="R8",
@@ -100,32 +129,49 @@ def propose(store: Store, by: access.StaffRef, log_id: int, *, to_staff_id: int,
         chosen = None
         if transition:
             candidates = (
-                [session.get(Consent, consent_id)] if consent_id
+                [session.get(Consent, consent_id)]
+                if consent_id
                 else session.exec(select(Consent).where(Consent.log_id == log.id)).all()
             )
             chosen = next(
-                (c for c in candidates
-                 if c is not None and c.log_id == log.id
-                 and consent.covers_unit(session, c, receiver.unit_id, receiver.id)),
+                (
+                    c
+                    for c in candidates
+                    if c is not None
+                    and c.log_id == log.id
+                    and consent.covers_unit(session, c, receiver.unit_id, receiver.id)
+                ),
                 None,
             )
             if chosen is None:
                 unit = session.get(Unit, receiver.unit_id) if receiver.unit_id else None
                 raise RuleViolation(
-                    _("{name} works at {unit}, another unit: this transition needs the guardians' "
-                      "consent to share the log with {unit}. Record it under Actors and consent "
-                      "first.").format(name=receiver.full_name, unit=unit.name if unit else "-"),
+                    _(
+                        "{name} works at {unit}, another unit: this transition needs the guardians' "
+                        "consent to share the log with {unit}. Record it under Actors and consent "
+                        "first."
+                    ).format(name=receiver.full_name, unit=unit.name if unit else "-"),
                     rule="R8",
                 )
         handover = Handover(
-            log_id=stored_id(log), from_staff_id=stored_id(staff), to_staff_id=stored_id(receiver),
-            proposed_at=clock.now(), message=(message or "").strip(), transition=transition,
+            log_id=stored_id(log),
+            from_staff_id=stored_id(staff),
+            to_staff_id=stored_id(receiver),
+            proposed_at=clock.now(),
+            message=(message or "").strip(),
+            transition=transition,
             consent_id=chosen.id if chosen else None,
         )
         session.add(handover)
         session.flush()
-        access.write_audit(session, staff, by, "handover_proposed", log=log,
-                           detail=f"handover {handover.id} to staff {receiver.id}")
+        access.write_audit(
+            session,
+            staff,
+            by,
+            "handover_proposed",
+            log=log,
+            detail=f"handover {handover.id} to staff {receiver.id}",
+        )
         return _view(session, handover, inst.handover_reminder_days)
 
 
@@ -141,7 +187,9 @@ def _lock(session: Session, handover_id: int) -> tuple[Handover, RelayLog]:
         raise NotFound(_("There is no such handover."))
     log = access.load_log(session, log_id, lock=True)
     handover = session.exec(
-        select(Handover).where(Handover.id == handover_id).with_for_update()
+        select(Handover)
+        .where(Handover.id == handover_id)
+        .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
     return handover, log
@@ -163,30 +211,42 @@ def _too_late(session: Session, handover: Handover, log: RelayLog) -> RuleViolat
     if handover.status == "withdrawn" and log.status == "closed":
         closer = session.get(Staff, log.closed_by or log.holder_id)
         return RuleViolation(
-            _("{name} closed this relay log meanwhile, and closing it withdrew the handover. "
-              "Your answer was not saved, and none is needed: a closed log is never handed "
-              "over.").format(name=closer.full_name if closer else "-"),
+            _(
+                "{name} closed this relay log meanwhile, and closing it withdrew the handover. "
+                "Your answer was not saved, and none is needed: a closed log is never handed "
+                "over."
+            ).format(name=closer.full_name if closer else "-"),
             rule="R10",
         )
     return _answered(handover)
 
 
-def take_over(session: Session, log: RelayLog, staff: Staff, now: datetime, *,
-              handover_id: int | None = None) -> None:
+def take_over(
+    session: Session, log: RelayLog, staff: Staff, now: datetime, *, handover_id: int | None = None
+) -> None:
     """``staff`` holds ``log`` from ``now``: the one open holder period moves to them (R8, R14).
 
     The new holder needs no membership any more; a new unit's nearest leader is attached (R3).
     """
     for period in session.exec(
-        select(HolderPeriod).where(HolderPeriod.log_id == log.id, col(HolderPeriod.ended_at).is_(None))
+        select(HolderPeriod).where(
+            HolderPeriod.log_id == log.id, col(HolderPeriod.ended_at).is_(None)
+        )
     ).all():
         period.ended_at = now
         session.add(period)
     staff_id = stored_id(staff)
-    session.add(HolderPeriod(log_id=stored_id(log), staff_id=staff_id, started_at=now, handover_id=handover_id))
+    session.add(
+        HolderPeriod(
+            log_id=stored_id(log), staff_id=staff_id, started_at=now, handover_id=handover_id
+        )
+    )
     for row in session.exec(
-        select(Membership).where(Membership.log_id == log.id, Membership.staff_id == staff.id,
-                                 col(Membership.removed_at).is_(None))
+        select(Membership).where(
+            Membership.log_id == log.id,
+            Membership.staff_id == staff.id,
+            col(Membership.removed_at).is_(None),
+        )
     ).all():
         row.removed_at = now
         row.removed_reason = "became holder"
@@ -201,7 +261,9 @@ def take_over(session: Session, log: RelayLog, staff: Staff, now: datetime, *,
         log_actors.attach_leader(session, log, staff.unit_id, staff_id)
 
 
-def accept(store: Store, by: access.StaffRef, handover_id: int, *, message: str = "") -> HandoverView:
+def accept(
+    store: Store, by: access.StaffRef, handover_id: int, *, message: str = ""
+) -> HandoverView:
     """The receiver accepts: from this moment they hold the log, and only they (R8)."""
     inst = installation.read(store)
     with store.session(write=True) as session:
@@ -212,19 +274,32 @@ def accept(store: Store, by: access.StaffRef, handover_id: int, *, message: str 
         if handover.status != "pending":
             raise _too_late(session, handover, log)
         if log.status == "closed":
-            raise RuleViolation(_("The log was closed meanwhile; it cannot be handed over."), rule="R10")
+            raise RuleViolation(
+                _("The log was closed meanwhile; it cannot be handed over."), rule="R10"
+            )
         if handover.transition and handover.consent_id:
             if not access.consent_in_force(session.get(Consent, handover.consent_id)):
                 raise RuleViolation(
-                    _("The consent this transition relied on is no longer in force. Ask the holder "
-                      "to record a new one."),
+                    _(
+                        "The consent this transition relied on is no longer in force. Ask the holder "
+                        "to record a new one."
+                    ),
                     rule="R8",
                 )
         now = clock.now()
-        guarded_update(session, Handover, stored_id(handover), handover.version, status="accepted",
-                       answered_at=now, answer_message=(message or "").strip())
+        guarded_update(
+            session,
+            Handover,
+            stored_id(handover),
+            handover.version,
+            status="accepted",
+            answered_at=now,
+            answer_message=(message or "").strip(),
+        )
         take_over(session, log, staff, now, handover_id=handover.id)
-        access.write_audit(session, staff, by, "handover_accepted", log=log, detail=f"handover {handover.id}")
+        access.write_audit(
+            session, staff, by, "handover_accepted", log=log, detail=f"handover {handover.id}"
+        )
         session.flush()
         return _view(session, handover, inst.handover_reminder_days)  # refreshed by guarded_update
 
@@ -233,20 +308,35 @@ def decline(store: Store, by: access.StaffRef, handover_id: int, *, message: str
     """The receiver declines, saying why; everything stays as it was (R8)."""
     message = (message or "").strip()
     if not message:
-        raise InvalidInput(_("Write a short message to the holder about why you decline."), rule="R8")
+        raise InvalidInput(
+            _("Write a short message to the holder about why you decline."), rule="R8"
+        )
     inst = installation.read(store)
     with store.session(write=True) as session:
         staff = access.require_staff(session, by)
         handover, log = _lock(session, handover_id)
         if handover.to_staff_id != staff.id:
-            raise NotAllowed(_("Only the proposed new holder can decline this handover."), rule="R8")
+            raise NotAllowed(
+                _("Only the proposed new holder can decline this handover."), rule="R8"
+            )
         if handover.status != "pending":
             raise _too_late(session, handover, log)
         if log.status == "closed":
-            raise RuleViolation(_("The log was closed meanwhile; it cannot be handed over."), rule="R10")
-        guarded_update(session, Handover, stored_id(handover), handover.version, status="declined",
-                       answered_at=clock.now(), answer_message=message)
-        access.write_audit(session, staff, by, "handover_declined", log=log, detail=f"handover {handover.id}")
+            raise RuleViolation(
+                _("The log was closed meanwhile; it cannot be handed over."), rule="R10"
+            )
+        guarded_update(
+            session,
+            Handover,
+            stored_id(handover),
+            handover.version,
+            status="declined",
+            answered_at=clock.now(),
+            answer_message=message,
+        )
+        access.write_audit(
+            session, staff, by, "handover_declined", log=log, detail=f"handover {handover.id}"
+        )
         return _view(session, handover, inst.handover_reminder_days)  # refreshed by guarded_update
 
 
@@ -262,9 +352,17 @@ def withdraw(store: Store, by: access.StaffRef, handover_id: int) -> HandoverVie
         staff, log = access.log_for_write(session, by, stored_id(log), what="handover")
         if handover.status != "pending":
             raise _answered(handover)
-        guarded_update(session, Handover, stored_id(handover), handover.version, status="withdrawn",
-                       answered_at=clock.now())
-        access.write_audit(session, staff, by, "handover_withdrawn", log=log, detail=f"handover {handover.id}")
+        guarded_update(
+            session,
+            Handover,
+            stored_id(handover),
+            handover.version,
+            status="withdrawn",
+            answered_at=clock.now(),
+        )
+        access.write_audit(
+            session, staff, by, "handover_withdrawn", log=log, detail=f"handover {handover.id}"
+        )
         return _view(session, handover, inst.handover_reminder_days)  # refreshed by guarded_update
 
 
@@ -275,10 +373,12 @@ def inbox(store: Store, by: access.StaffRef) -> list[HandoverView]:
     with store.session() as session:
         staff = access.require_staff(session, by)
         rows = session.exec(
-            select(Handover).where(
+            select(Handover)
+            .where(
                 Handover.status == "pending",
                 (Handover.to_staff_id == staff.id) | (Handover.from_staff_id == staff.id),
-            ).order_by(col(Handover.proposed_at))
+            )
+            .order_by(col(Handover.proposed_at))
         ).all()
         views = [_view(session, h, inst.handover_reminder_days) for h in rows]
         shown = _subjects_of(session, {h.log_id for h in rows})
@@ -288,10 +388,15 @@ def inbox(store: Store, by: access.StaffRef) -> list[HandoverView]:
 
 def _declined_mine(staff: Staff):
     """My proposals that were declined and that I have not dismissed yet."""
-    return select(Handover).where(
-        Handover.from_staff_id == staff.id, Handover.status == "declined",
-        col(Handover.answer_seen_at).is_(None),
-    ).order_by(col(Handover.answered_at).desc(), col(Handover.id).desc())
+    return (
+        select(Handover)
+        .where(
+            Handover.from_staff_id == staff.id,
+            Handover.status == "declined",
+            col(Handover.answer_seen_at).is_(None),
+        )
+        .order_by(col(Handover.answered_at).desc(), col(Handover.id).desc())
+    )
 
 
 def declined_answers(store: Store, by: access.StaffRef) -> list[HandoverView]:
@@ -313,19 +418,31 @@ def tell_declined(store: Store, by: access.StaffRef) -> list[HandoverView]:
     inst = installation.read(store)
     with store.session(write=True) as session:
         staff = access.require_staff(session, by)
-        rows = list(reversed(session.exec(
-            _declined_mine(staff).where(col(Handover.answer_told_at).is_(None))).all()))
+        rows = list(
+            reversed(
+                session.exec(
+                    _declined_mine(staff).where(col(Handover.answer_told_at).is_(None))
+                ).all()
+            )
+        )
         if not rows:
             return []
         views = [_view(session, h, inst.handover_reminder_days) for h in rows]
         session.execute(
-            update(Handover).where(col(Handover.id).in_([h.id for h in rows]),
-                                   col(Handover.answer_told_at).is_(None))
-            .values(answer_told_at=clock.now()).execution_options(synchronize_session=False)
+            update(Handover)
+            .where(
+                col(Handover.id).in_([h.id for h in rows]), col(Handover.answer_told_at).is_(None)
+            )
+            .values(answer_told_at=clock.now())
+            .execution_options(synchronize_session=False)
         )
-        audit.record_view(session, staff_id=staff.id, username=staff.username,
-                          what="declined handovers at login",
-                          subject_ids=_subjects_of(session, {h.log_id for h in rows}))
+        audit.record_view(
+            session,
+            staff_id=staff.id,
+            username=staff.username,
+            what="declined handovers at login",
+            subject_ids=_subjects_of(session, {h.log_id for h in rows}),
+        )
         return views
 
 
@@ -342,13 +459,15 @@ def dismiss_declined(store: Store, by: access.StaffRef, handover_id: int) -> Non
             return
         now = clock.now()
         session.execute(
-            update(Handover).where(col(Handover.id) == row.id, col(Handover.answer_seen_at).is_(None))
+            update(Handover)
+            .where(col(Handover.id) == row.id, col(Handover.answer_seen_at).is_(None))
             .values(answer_seen_at=now, answer_told_at=row.answer_told_at or now)
             .execution_options(synchronize_session=False)
         )
         log = session.get(RelayLog, row.log_id)
-        access.write_audit(session, staff, by, "handover_answer_seen", log=log,
-                           detail=f"handover {row.id}")
+        access.write_audit(
+            session, staff, by, "handover_answer_seen", log=log, detail=f"handover {row.id}"
+        )
 
 
 def withdraw_pending(session: Session, log: RelayLog, now: datetime) -> None:
@@ -357,18 +476,31 @@ def withdraw_pending(session: Session, log: RelayLog, now: datetime) -> None:
     Each is locked and read again, and written only at the version read: an answer committed
     a moment ago is kept, never overwritten."""
     for pending in session.exec(
-        select(Handover).where(Handover.log_id == log.id, Handover.status == "pending")
-        .order_by(col(Handover.id)).with_for_update().execution_options(populate_existing=True)
+        select(Handover)
+        .where(Handover.log_id == log.id, Handover.status == "pending")
+        .order_by(col(Handover.id))
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).all():
-        guarded_update(session, Handover, stored_id(pending), pending.version, status="withdrawn", answered_at=now)
+        guarded_update(
+            session,
+            Handover,
+            stored_id(pending),
+            pending.version,
+            status="withdrawn",
+            answered_at=now,
+        )
 
 
 def waiting_for_me(store: Store, by: access.StaffRef) -> int:
     """How many handovers wait for my answer: a number, no child named (the F4 key)."""
     with store.session() as session:
         staff = access.require_staff(session, by)
-        return session.exec(select(func.count()).select_from(Handover).where(
-            Handover.status == "pending", Handover.to_staff_id == staff.id)).one()
+        return session.exec(
+            select(func.count())
+            .select_from(Handover)
+            .where(Handover.status == "pending", Handover.to_staff_id == staff.id)
+        ).one()
 
 
 def _subjects_of(session: Session, log_ids: set[int]) -> list[int]:
@@ -380,8 +512,13 @@ def _subjects_of(session: Session, log_ids: set[int]) -> list[int]:
 def _record_shown(store: Store, staff: Staff, what: str, subject_ids: list[int]) -> None:
     if subject_ids:
         with store.session(write=True) as session:
-            audit.record_view(session, staff_id=staff.id, username=staff.username, what=what,
-                              subject_ids=subject_ids)
+            audit.record_view(
+                session,
+                staff_id=staff.id,
+                username=staff.username,
+                what=what,
+                subject_ids=subject_ids,
+            )
 
 
 def unanswered_for_leader(store: Store, by: access.StaffRef) -> list[HandoverView]:
@@ -394,10 +531,14 @@ def unanswered_for_leader(store: Store, by: access.StaffRef) -> list[HandoverVie
         if not units:
             return []
         rows = session.exec(
-            select(Handover).join(RelayLog, col(RelayLog.id) == Handover.log_id).where(
-                Handover.status == "pending", col(Handover.proposed_at) <= cutoff,
+            select(Handover)
+            .join(RelayLog, col(RelayLog.id) == Handover.log_id)
+            .where(
+                Handover.status == "pending",
+                col(Handover.proposed_at) <= cutoff,
                 col(RelayLog.unit_id).in_(units),
-            ).order_by(col(Handover.proposed_at))
+            )
+            .order_by(col(Handover.proposed_at))
         ).all()
         views = [_view(session, h, inst.handover_reminder_days) for h in rows]
         shown = _subjects_of(session, {h.log_id for h in rows})

@@ -69,15 +69,15 @@ def validate_timezone(name: str) -> str:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError, IsADirectoryError):
         raise InvalidInput(
-            _("Unknown time zone '{zone}'. Use a name such as Europe/Copenhagen or Europe/Oslo.").format(
-                zone=name
-            )
+            _(
+                "Unknown time zone '{zone}'. Use a name such as Europe/Copenhagen or Europe/Oslo."
+            ).format(zone=name)
         ) from None
     if value not in available_timezones() and value != "UTC":
         raise InvalidInput(
-            _("Unknown time zone '{zone}'. Use a name such as Europe/Copenhagen or Europe/Oslo.").format(
-                zone=name
-            )
+            _(
+                "Unknown time zone '{zone}'. Use a name such as Europe/Copenhagen or Europe/Oslo."
+            ).format(zone=name)
         )
     return value
 
@@ -113,8 +113,13 @@ def read(store: Store) -> Installation:
 def read_in(session) -> Installation:
     """The settings, read inside a service's own session."""
     # Columns, and not the audit chains' heads (relaytui.services.audit): read per log opened.
-    rows = dict(session.exec(select(Setting.key, Setting.value)
-                             .where(col(Setting.key).not_like("audit\\_head%", escape="\\"))).all())
+    rows = dict(
+        session.exec(
+            select(Setting.key, Setting.value).where(
+                col(Setting.key).not_like("audit\\_head%", escape="\\")
+            )
+        ).all()
+    )
     values = {**DEFAULTS, **rows}
     return Installation(
         profile=values["profile"],
@@ -133,7 +138,6 @@ def timezone_of(session) -> str:
     """The installation's time zone, read inside a service's own session."""
     row = session.get(Setting, "timezone")
     return row.value if row is not None else DEFAULTS["timezone"]
-
 
 
 def write(store: Store, **values: str) -> Installation:
@@ -165,16 +169,29 @@ def change(store: Store, by, key: str, value: str) -> Installation:
         actor = access.require_admin(session, by)
         row = session.get(Setting, name)
         before = row.value if row is not None else DEFAULTS[name]
-        if name == "profile" and checked != before and session.exec(select(RelayLog.id).limit(1)).first():
-            raise InvalidInput(_("The profile cannot change once relay logs exist: every log was "
-                                 "kept by the rules of '{profile}'.").format(profile=before))
+        if (
+            name == "profile"
+            and checked != before
+            and session.exec(select(RelayLog.id).limit(1)).first()
+        ):
+            raise InvalidInput(
+                _(
+                    "The profile cannot change once relay logs exist: every log was "
+                    "kept by the rules of '{profile}'."
+                ).format(profile=before)
+            )
         if row is None:
             session.add(Setting(key=name, value=checked))
         else:
             row.value = checked
             session.add(row)
-        access.write_audit(session, actor, by, "setting_changed",
-                           detail=f"{name}: {before} -> {checked}" if name != "municipality" else name)
+        access.write_audit(
+            session,
+            actor,
+            by,
+            "setting_changed",
+            detail=f"{name}: {before} -> {checked}" if name != "municipality" else name,
+        )
     return read(store)
 
 

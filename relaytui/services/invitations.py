@@ -62,20 +62,39 @@ def read_invitation(store: Store, by: access.StaffRef, meeting_id: int) -> Invit
         if meeting.agenda_sent_at is None and meeting.status == "planned":
             meeting.agenda_sent_at = clock.now()
             session.add(meeting)
-        access.write_audit(session, staff, by, "invitation_exported", log=log, detail=f"meeting {meeting.id}")
+        access.write_audit(
+            session, staff, by, "invitation_exported", log=log, detail=f"meeting {meeting.id}"
+        )
         tz = installation.timezone_of(session)
         municipality = installation.read_in(session).municipality
-        return Invitation(view, municipality, tz, convener.full_name, convener.profession,
-                          unit.name if unit else "", convener.email, convener.phone, emails)
+        return Invitation(
+            view,
+            municipality,
+            tz,
+            convener.full_name,
+            convener.profession,
+            unit.name if unit else "",
+            convener.email,
+            convener.phone,
+            emails,
+        )
 
 
 def _emails(session: Session, view: MeetingView) -> dict[int, str]:
     """Each invitee's address, if there is one: staff at their own (read in one statement
     whatever the number invited), a guardian or a guest at the one recorded with them."""
     staff_ids = {invitee.staff_id for invitee in view.invitees if invitee.staff_id is not None}
-    addresses = dict(session.exec(
-        select(Staff.id, Staff.email).where(col(Staff.id).in_(staff_ids), col(Staff.email).is_not(None))
-    ).all()) if staff_ids else {}
+    addresses = (
+        dict(
+            session.exec(
+                select(Staff.id, Staff.email).where(
+                    col(Staff.id).in_(staff_ids), col(Staff.email).is_not(None)
+                )
+            ).all()
+        )
+        if staff_ids
+        else {}
+    )
     found = {}
     for invitee in view.invitees:
         email = addresses.get(invitee.staff_id) if invitee.staff_id is not None else invitee.email
@@ -123,8 +142,10 @@ def ics(store: Store, by: access.StaffRef, meeting_id: int) -> bytes:
     event.add("dtstart", starts)
     event.add("dtend", starts + timedelta(minutes=meeting.duration_minutes))
     event.add("sequence", meeting.version - 1)
-    event.add("summary", "{kind} ({who})".format(kind=_(KIND_NAMES.get(meeting.kind, meeting.kind)),
-                                                  who=initials(meeting.subject_name)))
+    event.add(
+        "summary",
+        f"{_(KIND_NAMES.get(meeting.kind, meeting.kind))} ({initials(meeting.subject_name)})",
+    )
     if meeting.place:
         event.add("location", meeting.place)
         if meeting.place.startswith(("http://", "https://")):
@@ -143,8 +164,11 @@ def ics(store: Store, by: access.StaffRef, meeting_id: int) -> bytes:
             continue
         attendee = vCalAddress(f"mailto:{email}")
         attendee.params["cn"] = vText(invitee.name)
-        attendee.params["role"] = vText("CHAIR" if invitee.staff_id is not None and invitee.name == inv.convener
-                                        else "REQ-PARTICIPANT")
+        attendee.params["role"] = vText(
+            "CHAIR"
+            if invitee.staff_id is not None and invitee.name == inv.convener
+            else "REQ-PARTICIPANT"
+        )
         attendee.params["partstat"] = vText("NEEDS-ACTION")
         event.add("attendee", attendee, encode=False)
     calendar.add_component(event)
@@ -175,8 +199,12 @@ def letter(store: Store, by: access.StaffRef, meeting_id: int) -> str:
     meeting = inv.meeting
     kind = _(KIND_NAMES.get(meeting.kind, meeting.kind)).lower()
     reach = ", ".join(part for part in (inv.convener_phone, inv.convener_email) if part)
-    convener = ", ".join(part for part in (inv.convener, inv.convener_profession, inv.convener_unit) if part)
-    lines = [inv.municipality, inv.convener_unit, ""] if inv.convener_unit else [inv.municipality, ""]
+    convener = ", ".join(
+        part for part in (inv.convener, inv.convener_profession, inv.convener_unit) if part
+    )
+    lines = (
+        [inv.municipality, inv.convener_unit, ""] if inv.convener_unit else [inv.municipality, ""]
+    )
     if meeting.status == "cancelled":
         lines.append(_("CANCELLED: {reason}").format(reason=meeting.cancel_reason or ""))
         lines.append("")
@@ -189,10 +217,17 @@ def letter(store: Store, by: access.StaffRef, meeting_id: int) -> str:
         "",
         _("Invited:"),
     ]
-    lines += [invitee_line(invitee, inv.invitee_emails.get(invitee.id, "")) for invitee in meeting.invitees]
+    lines += [
+        invitee_line(invitee, inv.invitee_emails.get(invitee.id, ""))
+        for invitee in meeting.invitees
+    ]
     lines += ["", agenda_text(meeting), ""]
     if reach:
-        lines.append(_("If you cannot come, please tell {who} ({reach}).").format(who=inv.convener, reach=reach))
+        lines.append(
+            _("If you cannot come, please tell {who} ({reach}).").format(
+                who=inv.convener, reach=reach
+            )
+        )
     else:
         lines.append(_("If you cannot come, please tell {who}.").format(who=inv.convener))
     lines.append("")
@@ -200,7 +235,7 @@ def letter(store: Store, by: access.StaffRef, meeting_id: int) -> str:
 
 
 def invitee_line(invitee, email: str) -> str:
-    """"- Karen Jensen (mother), karen@example.dk": one invitee of the letter."""
+    """ "- Karen Jensen (mother), karen@example.dk": one invitee of the letter."""
     line = f"- {invitee.name}" + (f" ({invitee.role})" if invitee.role else "")
     return f"{line}, {email}" if email else line
 

@@ -19,7 +19,7 @@ ENTRY_KINDS = ("note", "assessment", "agreement", "positive")
 
 
 @dataclass(slots=True)  # not frozen: a journal of 500 is built each time a log opens, and a
-class EntryView:         # frozen dataclass costs five times as much to build (issue 18)
+class EntryView:  # frozen dataclass costs five times as much to build (issue 18)
     id: int
     log_id: int
     author_name: str
@@ -31,11 +31,20 @@ class EntryView:         # frozen dataclass costs five times as much to build (i
     meeting_id: int | None
 
 
-def write_entry(store: Store, by: access.StaffRef, log_id: int, *, text: str, kind: str = "note",
-                corrects_id: int | None = None) -> EntryView:
+def write_entry(
+    store: Store,
+    by: access.StaffRef,
+    log_id: int,
+    *,
+    text: str,
+    kind: str = "note",
+    corrects_id: int | None = None,
+) -> EntryView:
     """Only the holder writes; entries are never changed: a correction is a new entry (R7)."""
     if kind not in ENTRY_KINDS:
-        raise InvalidInput(_("An entry is a note, an assessment, an agreement or a positive observation."))
+        raise InvalidInput(
+            _("An entry is a note, an assessment, an agreement or a positive observation.")
+        )
     if not (text or "").strip():
         raise InvalidInput(_("An entry cannot be empty. Type what happened."))
     with store.session(write=True) as session:
@@ -44,8 +53,14 @@ def write_entry(store: Store, by: access.StaffRef, log_id: int, *, text: str, ki
             target = session.get(Entry, corrects_id)
             if target is None or target.log_id != log.id:
                 raise NotFound(_("The entry to correct is not in this log."))
-        entry = Entry(log_id=stored_id(log), author_id=stored_id(staff), written_at=clock.now(), kind=kind,
-                      text=text, corrects_id=corrects_id)
+        entry = Entry(
+            log_id=stored_id(log),
+            author_id=stored_id(staff),
+            written_at=clock.now(),
+            kind=kind,
+            text=text,
+            corrects_id=corrects_id,
+        )
         session.add(entry)
         session.flush()
         access.write_audit(session, staff, by, "entry_written", log=log, detail=f"entry {entry.id}")
@@ -55,14 +70,21 @@ def write_entry(store: Store, by: access.StaffRef, log_id: int, *, text: str, ki
 def _entry_view(session: Session, entry: Entry, corrections: dict[int, list[int]]) -> EntryView:
     author = session.get(Staff, entry.author_id)
     return EntryView(
-        id=stored_id(entry), log_id=entry.log_id, author_name=author.full_name if author else "",
-        written_at=entry.written_at, kind=entry.kind, text=entry.text,
-        corrects_id=entry.corrects_id, corrected_by=tuple(corrections.get(stored_id(entry), [])),
+        id=stored_id(entry),
+        log_id=entry.log_id,
+        author_name=author.full_name if author else "",
+        written_at=entry.written_at,
+        kind=entry.kind,
+        text=entry.text,
+        corrects_id=entry.corrects_id,
+        corrected_by=tuple(corrections.get(stored_id(entry), [])),
         meeting_id=entry.meeting_id,
     )
 
 
-def list_entries(store: Store, by: access.StaffRef, log_id: int, *, limit: int = 500) -> list[EntryView]:
+def list_entries(
+    store: Store, by: access.StaffRef, log_id: int, *, limit: int = 500
+) -> list[EntryView]:
     """The journal, newest first (an audited read)."""
     with store.session(write=True) as session:
         access.log_for_read(session, by, log_id, what="entries")
@@ -74,18 +96,36 @@ def read_journal(session: Session, log_id: int, limit: int) -> list[EntryView]:
     # than the statement; the authors come with them (a few people write a log).
     # (sqlmodel.select's overloads stop at four columns: a library typing gap.)
     rows = session.exec(
-        select(Entry.id, Entry.log_id, Entry.written_at,  # type: ignore[call-overload]
-               Entry.kind, Entry.text, Entry.corrects_id, Entry.meeting_id, Staff.full_name)
+        select(
+            Entry.id,
+            Entry.log_id,
+            Entry.written_at,  # type: ignore[call-overload]
+            Entry.kind,
+            Entry.text,
+            Entry.corrects_id,
+            Entry.meeting_id,
+            Staff.full_name,
+        )
         .join(Staff, Staff.id == Entry.author_id, isouter=True)
         .where(Entry.log_id == log_id)
-        .order_by(col(Entry.written_at).desc(), col(Entry.id).desc()).limit(limit)
+        .order_by(col(Entry.written_at).desc(), col(Entry.id).desc())
+        .limit(limit)
     ).all()
     corrections: dict[int, list[int]] = {}
     for entry_id, *_rest, corrects_id, _meeting_id, _author in rows:
         if corrects_id is not None:
             corrections.setdefault(corrects_id, []).append(entry_id)
     return [
-        EntryView(entry_id, log_id_, author or "", written_at, kind, text, corrects_id,
-                  tuple(corrections.get(entry_id, ())), meeting_id)
+        EntryView(
+            entry_id,
+            log_id_,
+            author or "",
+            written_at,
+            kind,
+            text,
+            corrects_id,
+            tuple(corrections.get(entry_id, ())),
+            meeting_id,
+        )
         for entry_id, log_id_, written_at, kind, text, corrects_id, meeting_id, author in rows
     ]

@@ -25,8 +25,15 @@ from relaytui.services import access, audit, clock
 from relaytui.services.access import StaffRef
 
 #: Key types we accept; DSA is broken and short RSA keys are refused.
-ALGORITHMS = ("ssh-ed25519", "ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521",
-              "sk-ssh-ed25519@openssh.com", "sk-ecdsa-sha2-nistp256@openssh.com", "ssh-rsa")
+ALGORITHMS = (
+    "ssh-ed25519",
+    "ecdsa-sha2-nistp256",
+    "ecdsa-sha2-nistp384",
+    "ecdsa-sha2-nistp521",
+    "sk-ssh-ed25519@openssh.com",
+    "sk-ecdsa-sha2-nistp256@openssh.com",
+    "ssh-rsa",
+)
 RSA_MIN_BITS = 3072
 KEY_TEXT_MAX = 16_384
 
@@ -64,41 +71,70 @@ def read_public_key(text: str) -> PublicKey:
     """The one public key in ``text`` (the contents of an ``id_ed25519.pub``), or a message
     that says what to give instead."""
     if "PRIVATE KEY" in text:
-        raise InvalidInput(_("This is a private key, which never leaves the person's computer. "
-                             "Give the public key: the file that ends in .pub."))
-    lines = [line.strip() for line in text.splitlines()
-             if line.strip() and not line.strip().startswith("#")]
+        raise InvalidInput(
+            _(
+                "This is a private key, which never leaves the person's computer. "
+                "Give the public key: the file that ends in .pub."
+            )
+        )
+    lines = [
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    ]
     if len(text) > KEY_TEXT_MAX or len(lines) != 1:
-        raise InvalidInput(_("Give one public key, as one line such as 'ssh-ed25519 AAAA... "
-                             "anna@laptop' (the file that ends in .pub)."))
+        raise InvalidInput(
+            _(
+                "Give one public key, as one line such as 'ssh-ed25519 AAAA... "
+                "anna@laptop' (the file that ends in .pub)."
+            )
+        )
     asyncssh = _asyncssh()
     try:
         key = asyncssh.import_public_key(lines[0])
     except (asyncssh.KeyImportError, ValueError, TypeError):
-        raise InvalidInput(_("This is not an SSH public key. Give the file that ends in .pub, "
-                             "e.g. ~/.ssh/id_ed25519.pub.")) from None
+        raise InvalidInput(
+            _(
+                "This is not an SSH public key. Give the file that ends in .pub, "
+                "e.g. ~/.ssh/id_ed25519.pub."
+            )
+        ) from None
     algorithm = key.algorithm.decode("ascii", "replace")
     if algorithm not in ALGORITHMS:
-        raise InvalidInput(_("Keys of the type {kind} are not accepted. Make an Ed25519 key "
-                             "with 'ssh-keygen -t ed25519'.").format(kind=algorithm))
+        raise InvalidInput(
+            _(
+                "Keys of the type {kind} are not accepted. Make an Ed25519 key "
+                "with 'ssh-keygen -t ed25519'."
+            ).format(kind=algorithm)
+        )
     if algorithm == "ssh-rsa":
         bits = getattr(getattr(key, "pyca_key", None), "key_size", 0) or 0
         if bits < RSA_MIN_BITS:
-            raise InvalidInput(_("This RSA key has {bits} bits; at least {minimum} are needed. "
-                                 "Better: make an Ed25519 key with 'ssh-keygen -t ed25519'.").format(
-                bits=bits, minimum=RSA_MIN_BITS))
+            raise InvalidInput(
+                _(
+                    "This RSA key has {bits} bits; at least {minimum} are needed. "
+                    "Better: make an Ed25519 key with 'ssh-keygen -t ed25519'."
+                ).format(bits=bits, minimum=RSA_MIN_BITS)
+            )
     comment = key.get_comment() or ""
     line = key.export_public_key("openssh").decode("ascii").split()
-    return PublicKey(algorithm=algorithm, line=" ".join(line[:2]), comment=comment[:200],
-                     fingerprint=key.get_fingerprint("sha256"))
+    return PublicKey(
+        algorithm=algorithm,
+        line=" ".join(line[:2]),
+        comment=comment[:200],
+        fingerprint=key.get_fingerprint("sha256"),
+    )
 
 
 def _find(session, username: str) -> Staff:
     name = (username or "").strip().lower()
     staff = session.exec(select(Staff).where(Staff.username == name)).first()
     if staff is None:
-        raise NotFound(_("There is no user '{username}'. See 'relaytui user list'.").format(
-            username=username or ""))
+        raise NotFound(
+            _("There is no user '{username}'. See 'relaytui user list'.").format(
+                username=username or ""
+            )
+        )
     return staff
 
 
@@ -108,30 +144,53 @@ def add_key(store: Store, by: StaffRef, username: str, key_text: str) -> KeyView
     with store.session(write=True) as session:
         actor = access.require_admin(session, by)
         staff = _find(session, username)
-        taken = session.exec(select(StaffKey.staff_id).where(StaffKey.fingerprint == key.fingerprint)).first()
+        taken = session.exec(
+            select(StaffKey.staff_id).where(StaffKey.fingerprint == key.fingerprint)
+        ).first()
         if taken is not None:
-            raise InvalidInput(_("This key is already registered ({fingerprint}). A key belongs "
-                                 "to one person: each makes their own.").format(
-                fingerprint=key.fingerprint))
-        row = StaffKey(staff_id=stored_id(staff), fingerprint=key.fingerprint, public_key=key.line,
-                       comment=key.comment, added_at=clock.now(),
-                       added_by=actor.username if actor is not None else by.username)
+            raise InvalidInput(
+                _(
+                    "This key is already registered ({fingerprint}). A key belongs "
+                    "to one person: each makes their own."
+                ).format(fingerprint=key.fingerprint)
+            )
+        row = StaffKey(
+            staff_id=stored_id(staff),
+            fingerprint=key.fingerprint,
+            public_key=key.line,
+            comment=key.comment,
+            added_at=clock.now(),
+            added_by=actor.username if actor is not None else by.username,
+        )
         session.add(row)
         try:
             session.flush()
         except IntegrityError:
-            raise InvalidInput(_("This key is already registered ({fingerprint}). A key belongs "
-                                 "to one person: each makes their own.").format(
-                fingerprint=key.fingerprint)) from None
-        access.write_audit(session, actor, by, "key_added",
-                           detail=f"user={staff.id} username={staff.username} key={key.fingerprint}")
+            raise InvalidInput(
+                _(
+                    "This key is already registered ({fingerprint}). A key belongs "
+                    "to one person: each makes their own."
+                ).format(fingerprint=key.fingerprint)
+            ) from None
+        access.write_audit(
+            session,
+            actor,
+            by,
+            "key_added",
+            detail=f"user={staff.id} username={staff.username} key={key.fingerprint}",
+        )
         return _view(row)
 
 
 def _view(row: StaffKey) -> KeyView:
-    return KeyView(fingerprint=row.fingerprint, algorithm=row.public_key.split(" ", 1)[0],
-                   comment=row.comment, added_at=row.added_at, added_by=row.added_by,
-                   last_used_at=row.last_used_at)
+    return KeyView(
+        fingerprint=row.fingerprint,
+        algorithm=row.public_key.split(" ", 1)[0],
+        comment=row.comment,
+        added_at=row.added_at,
+        added_by=row.added_by,
+        last_used_at=row.last_used_at,
+    )
 
 
 def keys_of(store: Store, by: StaffRef, username: str) -> list[KeyView]:
@@ -139,8 +198,9 @@ def keys_of(store: Store, by: StaffRef, username: str) -> list[KeyView]:
     with store.session() as session:
         access.require_admin(session, by)
         staff = _find(session, username)
-        rows = session.exec(select(StaffKey).where(StaffKey.staff_id == staff.id)
-                            .order_by(col(StaffKey.id))).all()
+        rows = session.exec(
+            select(StaffKey).where(StaffKey.staff_id == staff.id).order_by(col(StaffKey.id))
+        ).all()
         return [_view(row) for row in rows]
 
 
@@ -152,15 +212,24 @@ def remove_key(store: Store, by: StaffRef, username: str, fingerprint: str) -> K
     with store.session(write=True) as session:
         actor = access.require_admin(session, by)
         staff = _find(session, username)
-        row = session.exec(select(StaffKey).where(StaffKey.staff_id == staff.id,
-                                                  StaffKey.fingerprint == wanted)).first()
+        row = session.exec(
+            select(StaffKey).where(StaffKey.staff_id == staff.id, StaffKey.fingerprint == wanted)
+        ).first()
         if row is None:
-            raise NotFound(_("{username} has no key {fingerprint}. See 'relaytui user keys "
-                             "{username}'.").format(username=staff.username, fingerprint=fingerprint))
+            raise NotFound(
+                _(
+                    "{username} has no key {fingerprint}. See 'relaytui user keys {username}'."
+                ).format(username=staff.username, fingerprint=fingerprint)
+            )
         view = _view(row)
         session.delete(row)
-        access.write_audit(session, actor, by, "key_removed",
-                           detail=f"user={staff.id} username={staff.username} key={row.fingerprint}")
+        access.write_audit(
+            session,
+            actor,
+            by,
+            "key_removed",
+            detail=f"user={staff.id} username={staff.username} key={row.fingerprint}",
+        )
         return view
 
 
@@ -202,24 +271,49 @@ def log_in_with_key(store: Store, username: str, fingerprint: str, *, via: str =
             .with_for_update()
         ).first()
         if found is None:
-            raise AccountClosed(_("Wrong username or password, or the account is locked. Check both; after five "
-                                  "failed tries, ask an administrator to unlock it."))
+            raise AccountClosed(
+                _(
+                    "Wrong username or password, or the account is locked. Check both; after five "
+                    "failed tries, ask an administrator to unlock it."
+                )
+            )
         staff, key = found
         if not staff.active or staff.locked:
-            audit.record(session, staff_id=staff.id, username=staff.username, action="login_failed",
-                         detail=f"account {'locked' if staff.locked else 'disabled'}; key {fingerprint}; {via}")
+            audit.record(
+                session,
+                staff_id=staff.id,
+                username=staff.username,
+                action="login_failed",
+                detail=f"account {'locked' if staff.locked else 'disabled'}; key {fingerprint}; {via}",
+            )
             failure = AccountClosed(
-                _("This account is locked after too many failed logins. Ask an administrator to "
-                  "unlock it.") if staff.locked else
-                _("This account is disabled. Ask an administrator if you need access again."))
+                _(
+                    "This account is locked after too many failed logins. Ask an administrator to "
+                    "unlock it."
+                )
+                if staff.locked
+                else _("This account is disabled. Ask an administrator if you need access again.")
+            )
         else:
-            session.execute(update(StaffKey).where(col(StaffKey.id) == key.id).values(last_used_at=now)
-                            .execution_options(synchronize_session=False))
-            session.execute(update(Staff).where(col(Staff.id) == staff.id)
-                            .values(last_login_at=now, failed_logins=0)
-                            .execution_options(synchronize_session=False))
-            audit.record(session, staff_id=staff.id, username=staff.username, action="login",
-                         detail=f"key {fingerprint}; {via}" if via else f"key {fingerprint}")
+            session.execute(
+                update(StaffKey)
+                .where(col(StaffKey.id) == key.id)
+                .values(last_used_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                update(Staff)
+                .where(col(Staff.id) == staff.id)
+                .values(last_login_at=now, failed_logins=0)
+                .execution_options(synchronize_session=False)
+            )
+            audit.record(
+                session,
+                staff_id=staff.id,
+                username=staff.username,
+                action="login",
+                detail=f"key {fingerprint}; {via}" if via else f"key {fingerprint}",
+            )
             session.refresh(staff)
             ref = access.to_ref(staff)
     # Raised only now, so that the audit event above is committed.

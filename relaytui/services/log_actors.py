@@ -57,18 +57,40 @@ def actor_views(session: Session, rows: list[Membership]) -> list[ActorView]:
     guardian_ids = {r.guardian_id for r in rows if r.guardian_id}
     consent_ids = {r.consent_id for r in rows if r.consent_id is not None}
     # Rows of six named columns (sqlmodel.select's overloads stop at four: a library typing gap).
-    staff_rows: Sequence[Any] = session.exec(
-        select(Staff.id, Staff.full_name, Staff.profession, Staff.phone,  # type: ignore[call-overload]
-               Staff.email, col(Unit.name).label("unit_name"))
-        .outerjoin(Unit, Unit.id == Staff.unit_id).where(col(Staff.id).in_(staff_ids))
-    ).all() if staff_ids else ()
+    staff_rows: Sequence[Any] = (
+        session.exec(
+            select(
+                Staff.id,
+                Staff.full_name,
+                Staff.profession,
+                Staff.phone,  # type: ignore[call-overload]
+                Staff.email,
+                col(Unit.name).label("unit_name"),
+            )
+            .outerjoin(Unit, Unit.id == Staff.unit_id)
+            .where(col(Staff.id).in_(staff_ids))
+        ).all()
+        if staff_ids
+        else ()
+    )
     people = {row.id: row for row in staff_rows}
-    guardians = dict(session.exec(
-        select(Guardian.id, Guardian.name).where(col(Guardian.id).in_(guardian_ids))
-    ).all()) if guardian_ids else {}
-    consents = {
-        c.id: c for c in session.exec(select(Consent).where(col(Consent.id).in_(consent_ids))).all()
-    } if consent_ids else {}
+    guardians = (
+        dict(
+            session.exec(
+                select(Guardian.id, Guardian.name).where(col(Guardian.id).in_(guardian_ids))
+            ).all()
+        )
+        if guardian_ids
+        else {}
+    )
+    consents = (
+        {
+            c.id: c
+            for c in session.exec(select(Consent).where(col(Consent.id).in_(consent_ids))).all()
+        }
+        if consent_ids
+        else {}
+    )
     views = []
     for row in rows:
         person = people.get(row.staff_id) if row.staff_id else None
@@ -83,13 +105,24 @@ def actor_views(session: Session, rows: list[Membership]) -> list[ActorView]:
         else:
             consent = consents.get(row.consent_id)
             state = state_of(consent) if consent else "withdrawn"
-        views.append(ActorView(
-            id=stored_id(row), log_id=row.log_id, staff_id=row.staff_id, name=name,
-            profession=person.profession if person else "", unit_name=(person.unit_name or "") if person else "",
-            role=row.role, consent_id=row.consent_id, consent_state=state, added_at=row.added_at,
-            removed_at=row.removed_at, removed_reason=row.removed_reason,
-            phone=person.phone if person else "", email=person.email if person else "",
-        ))
+        views.append(
+            ActorView(
+                id=stored_id(row),
+                log_id=row.log_id,
+                staff_id=row.staff_id,
+                name=name,
+                profession=person.profession if person else "",
+                unit_name=(person.unit_name or "") if person else "",
+                role=row.role,
+                consent_id=row.consent_id,
+                consent_state=state,
+                added_at=row.added_at,
+                removed_at=row.removed_at,
+                removed_reason=row.removed_reason,
+                phone=person.phone if person else "",
+                email=person.email if person else "",
+            )
+        )
     return views
 
 
@@ -116,20 +149,29 @@ def _attached_name(session: Session, row: Membership) -> str:
     return row.person_name or ""
 
 
-def _same_person(session: Session, log: RelayLog, *, staff_id: int | None = None,
-                 guardian_id: int | None = None, name: str | None = None) -> list[Membership]:
+def _same_person(
+    session: Session,
+    log: RelayLog,
+    *,
+    staff_id: int | None = None,
+    guardian_id: int | None = None,
+    name: str | None = None,
+) -> list[Membership]:
     """The log's memberships (not removed) of this member of staff, this guardian, or a person
     of this name (a guardian, the subject or a named person: compared as a person would)."""
     rows = session.exec(
-        select(Membership).where(Membership.log_id == log.id, col(Membership.removed_at).is_(None))
+        select(Membership)
+        .where(Membership.log_id == log.id, col(Membership.removed_at).is_(None))
         .order_by(col(Membership.id))
     ).all()
     if staff_id is not None:
         return [row for row in rows if row.staff_id == staff_id]
     wanted = name_key(name)
     return [
-        row for row in rows
-        if row.staff_id is None and (
+        row
+        for row in rows
+        if row.staff_id is None
+        and (
             (guardian_id is not None and row.guardian_id == guardian_id)
             or (wanted and name_key(_attached_name(session, row)) == wanted)
         )
@@ -166,7 +208,9 @@ def add_actor(
     staff, the same guardian, or the same name (trimmed, case folded) again is refused."""
     chosen = sum(bool(x) for x in (staff_id, (person_name or "").strip(), guardian_id, as_subject))
     if chosen != 1:
-        raise InvalidInput(_("Choose one person to add: a member of staff, a guardian, or a named person."))
+        raise InvalidInput(
+            _("Choose one person to add: a member of staff, a guardian, or a named person.")
+        )
     now = clock.now()
     with store.session(write=True) as session:
         staff, log = access.log_for_write(session, by, log_id, what="actors")
@@ -181,7 +225,9 @@ def add_actor(
             attachment = _as_staff(session, log, staff_id, consent)
         else:
             attachment = _as_named_person(session, log, (person_name or "").strip(), consent)
-        return _attach(session, staff, by, log, attachment, now, staff_id=staff_id, guardian_id=guardian_id)
+        return _attach(
+            session, staff, by, log, attachment, now, staff_id=staff_id, guardian_id=guardian_id
+        )
 
 
 @dataclass(frozen=True)
@@ -209,18 +255,24 @@ def _as_guardian(session: Session, log: RelayLog, guardian_id: int) -> _Attachme
     if guardian is None or guardian.subject_id != log.subject_id:
         raise NotFound(_("That guardian does not belong to this subject."))
     stale = _refuse_second(
-        session, _same_person(session, log, guardian_id=guardian.id, name=guardian.name), guardian.name
+        session,
+        _same_person(session, log, guardian_id=guardian.id, name=guardian.name),
+        guardian.name,
     )
     return _Attachment("guardian", None, stale)
 
 
-def _as_staff(session: Session, log: RelayLog, staff_id: int, consent: Consent | None) -> _Attachment:
+def _as_staff(
+    session: Session, log: RelayLog, staff_id: int, consent: Consent | None
+) -> _Attachment:
     """A member of staff: the nearest leader without a consent (R3), anyone else through a
     consent in force that covers them or their unit (R5); never an administrator (R9)."""
     # Read under a share lock: a move to another unit (accounts.set_unit) waits for
     # this attachment, or this waits for the move and sees the new unit.
     member = session.exec(
-        select(Staff).where(Staff.id == staff_id).with_for_update(read=True)
+        select(Staff)
+        .where(Staff.id == staff_id)
+        .with_for_update(read=True)
         .execution_options(populate_existing=True)
     ).first()
     if member is None or not member.active:
@@ -229,44 +281,71 @@ def _as_staff(session: Session, log: RelayLog, staff_id: int, consent: Consent |
         raise RuleViolation(_("Administrators do not read relay logs."), rule="R9")
     if member.id == log.holder_id:
         raise InvalidInput(_("{name} holds this log already.").format(name=member.full_name))
-    stale = _refuse_second(session, _same_person(session, log, staff_id=member.id), member.full_name)
+    stale = _refuse_second(
+        session, _same_person(session, log, staff_id=member.id), member.full_name
+    )
     if member.id == nearest_leader_id(session, log.unit_id):
         return _Attachment("leader", None, stale)
-    covering = _covering_consent(session, log, consent, lambda c: covers_staff(session, c, member),
-                                 member.full_name)
+    covering = _covering_consent(
+        session, log, consent, lambda c: covers_staff(session, c, member), member.full_name
+    )
     return _Attachment("actor", covering, stale)
 
 
-def _as_named_person(session: Session, log: RelayLog, name: str, consent: Consent | None) -> _Attachment:
+def _as_named_person(
+    session: Session, log: RelayLog, name: str, consent: Consent | None
+) -> _Attachment:
     """A person outside the staff (a grandparent, a coach) reads through a consent that names them."""
     stale = _refuse_second(session, _same_person(session, log, name=name), name)
-    covering = _covering_consent(session, log, consent, lambda c: covers_person(session, c, name), name)
+    covering = _covering_consent(
+        session, log, consent, lambda c: covers_person(session, c, name), name
+    )
     return _Attachment("other", covering, stale, person_name=name)
 
 
-def _covering_consent(session: Session, log: RelayLog, chosen: Consent | None,
-                      covers: Callable[[Consent], bool], name: str) -> Consent:
+def _covering_consent(
+    session: Session,
+    log: RelayLog,
+    chosen: Consent | None,
+    covers: Callable[[Consent], bool],
+    name: str,
+) -> Consent:
     """The consent the person reads through: the one chosen, else the log's first that covers
     them; refused when it does not cover them or is not in force (R5)."""
     consent = chosen
     if consent is None:
         consent = next(
-            (c for c in session.exec(select(Consent).where(Consent.log_id == log.id)
-                                     .order_by(col(Consent.id))).all()
-             if covers(c)),
+            (
+                c
+                for c in session.exec(
+                    select(Consent).where(Consent.log_id == log.id).order_by(col(Consent.id))
+                ).all()
+                if covers(c)
+            ),
             None,
         )
     if consent is None or not covers(consent):
         raise RuleViolation(
-            _("No consent in force covers {name}. Record a consent that covers "
-              "{name} under Actors and consent first.").format(name=name),
+            _(
+                "No consent in force covers {name}. Record a consent that covers "
+                "{name} under Actors and consent first."
+            ).format(name=name),
             rule="R5",
         )
     return consent
 
 
-def _attach(session: Session, staff: Staff, by: access.StaffRef, log: RelayLog, attachment: _Attachment,
-            now: datetime, *, staff_id: int | None, guardian_id: int | None) -> ActorView:
+def _attach(
+    session: Session,
+    staff: Staff,
+    by: access.StaffRef,
+    log: RelayLog,
+    attachment: _Attachment,
+    now: datetime,
+    *,
+    staff_id: int | None,
+    guardian_id: int | None,
+) -> ActorView:
     """Write the membership, end the stale ones, and say both in the log's trail."""
     # A membership whose consent ran out lets no one read; it ends now, so that the
     # person is listed once.
@@ -275,9 +354,14 @@ def _attach(session: Session, staff: Staff, by: access.StaffRef, log: RelayLog, 
         old.removed_reason = "consent no longer in force; attached again"
         session.add(old)
     row = Membership(
-        log_id=stored_id(log), staff_id=staff_id, guardian_id=guardian_id, person_name=attachment.person_name,
-        role=attachment.role, consent_id=attachment.consent.id if attachment.consent else None,
-        added_by=stored_id(staff), added_at=now,
+        log_id=stored_id(log),
+        staff_id=staff_id,
+        guardian_id=guardian_id,
+        person_name=attachment.person_name,
+        role=attachment.role,
+        consent_id=attachment.consent.id if attachment.consent else None,
+        added_by=stored_id(staff),
+        added_at=now,
     )
     session.add(row)
     session.flush()
@@ -288,7 +372,9 @@ def _attach(session: Session, staff: Staff, by: access.StaffRef, log: RelayLog, 
     return actor_view(session, row)
 
 
-def remove_actor(store: Store, by: access.StaffRef, membership_id: int, *, reason: str) -> ActorView:
+def remove_actor(
+    store: Store, by: access.StaffRef, membership_id: int, *, reason: str
+) -> ActorView:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Write why the actor is removed."))
@@ -303,11 +389,15 @@ def remove_actor(store: Store, by: access.StaffRef, membership_id: int, *, reaso
         row.removed_reason = reason
         session.add(row)
         session.flush()
-        access.write_audit(session, staff, by, "actor_removed", log=log, detail=f"membership {row.id}")
+        access.write_audit(
+            session, staff, by, "actor_removed", log=log, detail=f"membership {row.id}"
+        )
         return actor_view(session, row)
 
 
-def list_actors(store: Store, by: access.StaffRef, log_id: int, *, include_removed: bool = False) -> list[ActorView]:
+def list_actors(
+    store: Store, by: access.StaffRef, log_id: int, *, include_removed: bool = False
+) -> list[ActorView]:
     with store.session(write=True) as session:
         access.log_for_read(session, by, log_id, what="actors")
         query = select(Membership).where(Membership.log_id == log_id)
@@ -326,7 +416,9 @@ def attach_leader(session: Session, log: RelayLog, unit_id: int | None, added_by
     if unit_id is None:
         return
     unit = session.exec(
-        select(Unit).where(Unit.id == unit_id).with_for_update(read=True)
+        select(Unit)
+        .where(Unit.id == unit_id)
+        .with_for_update(read=True)
         .execution_options(populate_existing=True)
     ).first()
     leader_id = unit.leader_id if unit is not None else None
@@ -337,5 +429,12 @@ def attach_leader(session: Session, log: RelayLog, unit_id: int | None, added_by
     leader = session.get(Staff, leader_id)
     if leader is None or not leader.active:
         return
-    session.add(Membership(log_id=stored_id(log), staff_id=leader_id, role="leader", added_by=added_by,
-                           added_at=clock.now()))
+    session.add(
+        Membership(
+            log_id=stored_id(log),
+            staff_id=leader_id,
+            role="leader",
+            added_by=added_by,
+            added_at=clock.now(),
+        )
+    )

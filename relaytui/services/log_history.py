@@ -64,42 +64,61 @@ def history(store: Store, by: access.StaffRef, log_id: int) -> History:
     with store.session(write=True) as session:
         staff, log = access.log_for_read(session, by, log_id, what="history")
         changes = session.exec(
-            select(LevelChange, Staff.full_name).join(Staff, col(Staff.id) == LevelChange.changed_by)
-            .where(LevelChange.log_id == log_id).order_by(col(LevelChange.changed_at), col(LevelChange.id))
+            select(LevelChange, Staff.full_name)
+            .join(Staff, col(Staff.id) == LevelChange.changed_by)
+            .where(LevelChange.log_id == log_id)
+            .order_by(col(LevelChange.changed_at), col(LevelChange.id))
         ).all()
         periods = session.exec(
-            select(HolderPeriod, Staff.full_name).join(Staff, col(Staff.id) == HolderPeriod.staff_id)
-            .where(HolderPeriod.log_id == log_id).order_by(col(HolderPeriod.started_at), col(HolderPeriod.id))
+            select(HolderPeriod, Staff.full_name)
+            .join(Staff, col(Staff.id) == HolderPeriod.staff_id)
+            .where(HolderPeriod.log_id == log_id)
+            .order_by(col(HolderPeriod.started_at), col(HolderPeriod.id))
         ).all()
         giver, taker = aliased(Staff), aliased(Staff)
         handovers = session.exec(
             select(Handover, giver.full_name, taker.full_name)
             .join(giver, col(giver.id) == Handover.from_staff_id)
             .join(taker, col(taker.id) == Handover.to_staff_id)
-            .where(Handover.log_id == log_id).order_by(col(Handover.proposed_at), col(Handover.id))
+            .where(Handover.log_id == log_id)
+            .order_by(col(Handover.proposed_at), col(Handover.id))
         ).all()
         reads: list[ReadView] = []
         if log.holder_id == staff.id:
             events = session.exec(
-                select(AuditEvent).where(AuditEvent.log_id == log_id,
-                                         col(AuditEvent.action).in_(("read", "read_under_grant")))
-                .order_by(col(AuditEvent.id).desc()).limit(500)
+                select(AuditEvent)
+                .where(
+                    AuditEvent.log_id == log_id,
+                    col(AuditEvent.action).in_(("read", "read_under_grant")),
+                )
+                .order_by(col(AuditEvent.id).desc())
+                .limit(500)
             ).all()
             # Only the readers' names, in one statement: not every staff row of the municipality.
             readers = {e.staff_id for e in events if e.staff_id is not None}
-            names = dict(session.exec(
-                select(Staff.id, Staff.full_name).where(col(Staff.id).in_(readers))
-            ).all()) if readers else {}
-            reads = [ReadView(e.at, e.username, names.get(e.staff_id, ""), e.detail) for e in events]
+            names = (
+                dict(
+                    session.exec(
+                        select(Staff.id, Staff.full_name).where(col(Staff.id).in_(readers))
+                    ).all()
+                )
+                if readers
+                else {}
+            )
+            reads = [
+                ReadView(e.at, e.username, names.get(e.staff_id, ""), e.detail) for e in events
+            ]
         return History(
             level_changes=tuple(
-                LevelChangeView(c.changed_at, name, c.from_level, c.to_level, c.reason) for c, name in changes
+                LevelChangeView(c.changed_at, name, c.from_level, c.to_level, c.reason)
+                for c, name in changes
             ),
             holders=tuple(HolderPeriodView(name, p.started_at, p.ended_at) for p, name in periods),
             reads=tuple(reads),
             handovers=tuple(
-                HandoverEventView(h.proposed_at, from_name, to_name, h.status, h.answered_at,
-                                  h.answer_message)
+                HandoverEventView(
+                    h.proposed_at, from_name, to_name, h.status, h.answered_at, h.answer_message
+                )
                 for h, from_name, to_name in handovers
             ),
         )

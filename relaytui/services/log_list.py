@@ -10,7 +10,7 @@ import base64
 import functools
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -94,12 +94,20 @@ class LogPage:
 
 ROLES_FILTER = ("all", "holder", "actor")
 STATUS_FILTER = ("open", "closed", "all")
-ATTENTION_FILTER = (None, "any", "overdue", "consent", "handover", "meeting_soon", "consent_expiring")
+ATTENTION_FILTER = (
+    None,
+    "any",
+    "overdue",
+    "consent",
+    "handover",
+    "meeting_soon",
+    "consent_expiring",
+)
 #: A consent that ends within this many days is "about to expire" (as on the dashboard).
 EXPIRING_DAYS = 30
 SORTS = ("name", "level", "last_entry", "next_meeting")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-_FAR = datetime(9999, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_FAR = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 # The values a page's statement is asked with: the statement itself is built once per shape
@@ -112,7 +120,8 @@ _HELD_LOG = aliased(RelayLog, name="held_log")
 
 def _consent_in_force_clause():
     return and_(
-        col(Consent.log_id) == RelayLog.id, col(Consent.covers_log).is_(True),
+        col(Consent.log_id) == RelayLog.id,
+        col(Consent.covers_log).is_(True),
         col(Consent.withdrawn_at).is_(None),
         or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > logs.NOW),
     )
@@ -130,12 +139,18 @@ def _visibility():
         .where(
             Membership.staff_id == _ME,
             col(Membership.removed_at).is_(None),
-            or_(col(Membership.consent_id).is_(None),
-                and_(col(Consent.withdrawn_at).is_(None),
-                     or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > logs.NOW))),
+            or_(
+                col(Membership.consent_id).is_(None),
+                and_(
+                    col(Consent.withdrawn_at).is_(None),
+                    or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > logs.NOW),
+                ),
+            ),
         )
     )
-    grant_ids = select(ReadGrant.log_id).where(ReadGrant.staff_id == _ME, col(ReadGrant.expires_at) > logs.NOW)
+    grant_ids = select(ReadGrant.log_id).where(
+        ReadGrant.staff_id == _ME, col(ReadGrant.expires_at) > logs.NOW
+    )
     held_ids = select(_HELD_LOG.id).where(_HELD_LOG.holder_id == _ME)
     return held_ids, member_ids, grant_ids
 
@@ -147,10 +162,16 @@ def _member_clause():
         select(Membership.log_id)
         .join(Consent, col(Consent.id) == Membership.consent_id, isouter=True)
         .where(
-            Membership.staff_id == _ME, col(Membership.removed_at).is_(None), Membership.log_id == RelayLog.id,
-            or_(col(Membership.consent_id).is_(None),
-                and_(col(Consent.withdrawn_at).is_(None),
-                     or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > logs.NOW))),
+            Membership.staff_id == _ME,
+            col(Membership.removed_at).is_(None),
+            Membership.log_id == RelayLog.id,
+            or_(
+                col(Membership.consent_id).is_(None),
+                and_(
+                    col(Consent.withdrawn_at).is_(None),
+                    or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > logs.NOW),
+                ),
+            ),
         )
         .exists()
     )
@@ -161,13 +182,18 @@ def _sort_key(sort: str) -> SQLColumnExpression[Any]:
         return col(RelayLog.level)
     if sort == "last_entry":
         return func.coalesce(
-            select(func.max(Entry.written_at)).where(Entry.log_id == RelayLog.id).scalar_subquery(), _EPOCH
+            select(func.max(Entry.written_at)).where(Entry.log_id == RelayLog.id).scalar_subquery(),
+            _EPOCH,
         )
     if sort == "next_meeting":
         return func.coalesce(
-            select(func.min(Meeting.starts_at)).where(
-                Meeting.log_id == RelayLog.id, Meeting.status == "planned", col(Meeting.starts_at) >= logs.NOW
-            ).scalar_subquery(),
+            select(func.min(Meeting.starts_at))
+            .where(
+                Meeting.log_id == RelayLog.id,
+                Meeting.status == "planned",
+                col(Meeting.starts_at) >= logs.NOW,
+            )
+            .scalar_subquery(),
             _FAR,
         )
     return col(Subject.name_key)
@@ -175,7 +201,7 @@ def _sort_key(sort: str) -> SQLColumnExpression[Any]:
 
 def _encode_cursor(value, log_id: int) -> str:
     if isinstance(value, datetime):
-        payload = ["t", value.astimezone(timezone.utc).isoformat(), log_id]
+        payload = ["t", value.astimezone(UTC).isoformat(), log_id]
     else:
         payload = ["v", value, log_id]
     return base64.urlsafe_b64encode(json.dumps(payload).encode()).decode()
@@ -211,9 +237,13 @@ class _SubjectFirst(Join):
 @compiles(_SubjectFirst, "sqlite")
 def _subject_first_sqlite(element, compiler, **kw):
     kw.pop("asfrom", None)
-    return (element.left._compiler_dispatch(compiler, asfrom=True, **kw) + " CROSS JOIN "
-            + element.right._compiler_dispatch(compiler, asfrom=True, **kw) + " ON "
-            + element.onclause._compiler_dispatch(compiler, **kw))
+    return (
+        element.left._compiler_dispatch(compiler, asfrom=True, **kw)
+        + " CROSS JOIN "
+        + element.right._compiler_dispatch(compiler, asfrom=True, **kw)
+        + " ON "
+        + element.onclause._compiler_dispatch(compiler, **kw)
+    )
 
 
 #: From this many active memberships on, the list by name walks the name index (a page reads
@@ -239,8 +269,14 @@ class _Shape:
     after: bool
 
 
-def list_page(store: Store, by: access.StaffRef, query: LogQuery | None = None, *,
-              after: str | None = None, limit: int = 50) -> LogPage:
+def list_page(
+    store: Store,
+    by: access.StaffRef,
+    query: LogQuery | None = None,
+    *,
+    after: str | None = None,
+    limit: int = 50,
+) -> LogPage:
     """One page of the logs I may see, filtered and sorted in the database (keyset paging).
 
     A fixed number of statements per page, whatever the number of logs: the filters are
@@ -249,8 +285,12 @@ def list_page(store: Store, by: access.StaffRef, query: LogQuery | None = None, 
     folded name when the reader sees many logs, so no page sorts all of them.
     """
     query = query or LogQuery()
-    if query.role not in ROLES_FILTER or query.status not in STATUS_FILTER \
-            or query.attention not in ATTENTION_FILTER or query.sort not in SORTS:
+    if (
+        query.role not in ROLES_FILTER
+        or query.status not in STATUS_FILTER
+        or query.attention not in ATTENTION_FILTER
+        or query.sort not in SORTS
+    ):
         raise InvalidInput(_("Unknown filter or sort order."))
     if query.level is not None:
         logs.check_level(query.level)
@@ -258,9 +298,15 @@ def list_page(store: Store, by: access.StaffRef, query: LogQuery | None = None, 
     now = clock.now()
     text_ = query.search.strip()
     digits = "".join(ch for ch in text_ if ch.isdigit())
-    by_number = bool(text_) and bool(digits) and len(digits) == len(text_.replace("-", "").replace(" ", ""))
-    params: dict = {"now": now, "soon": now + timedelta(days=14),
-                    "lasting": now + timedelta(days=EXPIRING_DAYS), "limit": limit + 1}
+    by_number = (
+        bool(text_) and bool(digits) and len(digits) == len(text_.replace("-", "").replace(" ", ""))
+    )
+    params: dict = {
+        "now": now,
+        "soon": now + timedelta(days=14),
+        "lasting": now + timedelta(days=EXPIRING_DAYS),
+        "limit": limit + 1,
+    }
     if by_number:
         params.update(_number_range(digits))
     elif text_:
@@ -277,18 +323,35 @@ def list_page(store: Store, by: access.StaffRef, query: LogQuery | None = None, 
         params["me"] = staff.id
         # A rare filter (a pending handover, a meeting soon) drives the query from its own
         # table; a search by number from the number's index. Otherwise a wide reader walks.
-        walk = (query.sort == "name" and query.status == "open" and query.role != "holder" and not by_number
-                and query.attention not in ("handover", "meeting_soon"))
+        walk = (
+            query.sort == "name"
+            and query.status == "open"
+            and query.role != "holder"
+            and not by_number
+            and query.attention not in ("handover", "meeting_soon")
+        )
         if walk:
-            active = select(Membership.log_id).where(
-                Membership.staff_id == staff.id, col(Membership.removed_at).is_(None)).limit(WALK_FROM)
-            walk = session.exec(select(func.count()).select_from(active.subquery())).one() >= WALK_FROM
+            active = (
+                select(Membership.log_id)
+                .where(Membership.staff_id == staff.id, col(Membership.removed_at).is_(None))
+                .limit(WALK_FROM)
+            )
+            walk = (
+                session.exec(select(func.count()).select_from(active.subquery())).one() >= WALK_FROM
+            )
         shape = _Shape(
-            walk=walk, role=query.role, status=query.status, level=query.level is not None,
-            unit=query.unit_id is not None, attention=query.attention,
+            walk=walk,
+            role=query.role,
+            status=query.status,
+            level=query.level is not None,
+            unit=query.unit_id is not None,
+            attention=query.attention,
             search="number" if by_number else ("name" if text_ else None),
-            number_upper="digits_upper" in params, sort=query.sort, descending=query.descending,
-            after=bool(after))
+            number_upper="digits_upper" in params,
+            sort=query.sort,
+            descending=query.descending,
+            after=bool(after),
+        )
         found = session.exec(_page_statement(shape), params=params).all()
         more = len(found) > limit
         found = found[:limit]
@@ -297,15 +360,20 @@ def list_page(store: Store, by: access.StaffRef, query: LogQuery | None = None, 
         if more and found:
             last_key = found[-1].sort_key
             if isinstance(last_key, str) and query.sort in ("last_entry", "next_meeting"):
-                last_key = datetime.fromisoformat(last_key).replace(tzinfo=timezone.utc)
+                last_key = datetime.fromisoformat(last_key).replace(tzinfo=UTC)
             next_cursor = _encode_cursor(last_key, found[-1][0].id)
         staff_id, username = staff.id, staff.username
     # The page shows children's names: the children shown are in the audit trail, in a short
     # write of its own, so that reading stays out of the writers' way.
     what = "search" if text_ else "log list"
     with store.session(write=True) as session:
-        audit.record_view(session, staff_id=staff_id, username=username, what=what,
-                          subject_ids=[row.subject_id for row in rows])
+        audit.record_view(
+            session,
+            staff_id=staff_id,
+            username=username,
+            what=what,
+            subject_ids=[row.subject_id for row in rows],
+        )
     return LogPage(rows=tuple(rows), next_cursor=next_cursor)
 
 
@@ -314,15 +382,25 @@ def _page_statement(shape: _Shape):
     """The statement of one page for this shape of query, with the page's figures."""
     visible = _visible(shape)
     key = _sort_key(shape.sort)
-    columns: tuple[SQLColumnExpression[Any], ...] = (col(RelayLog.id).label("log_id"), key.label("sort_key"))
+    columns: tuple[SQLColumnExpression[Any], ...] = (
+        col(RelayLog.id).label("log_id"),
+        key.label("sort_key"),
+    )
     if shape.walk:
         # (SQLModel's classes do not declare __table__: a library typing gap.)
-        joined = _SubjectFirst(Subject.__table__, RelayLog.__table__,  # type: ignore[attr-defined]
-                               col(Subject.id) == RelayLog.subject_id)
+        joined = _SubjectFirst(
+            Subject.__table__,  # type: ignore[attr-defined]
+            RelayLog.__table__,  # type: ignore[attr-defined]
+            col(Subject.id) == RelayLog.subject_id,
+        )
         statement = select(*columns).select_from(joined).where(visible)
     else:
-        statement = select(*columns).select_from(RelayLog).join(Subject, col(Subject.id) == RelayLog.subject_id) \
+        statement = (
+            select(*columns)
+            .select_from(RelayLog)
+            .join(Subject, col(Subject.id) == RelayLog.subject_id)
             .where(visible)
+        )
     if shape.level:
         statement = statement.where(RelayLog.level == bindparam("level"))
     if shape.unit:
@@ -330,8 +408,9 @@ def _page_statement(shape: _Shape):
     statement = _needing_attention(statement, shape.attention)
     if shape.search == "number":
         number = col(Subject.national_number)
-        statement = statement.where(number >= bindparam("digits"),
-                                    number.like(bindparam("digits_like"), escape="\\"))
+        statement = statement.where(
+            number >= bindparam("digits"), number.like(bindparam("digits_like"), escape="\\")
+        )
         if shape.number_upper:
             statement = statement.where(number < bindparam("digits_upper"))
     elif shape.search == "name":
@@ -361,11 +440,16 @@ def _visible(shape: _Shape):
     # Where the page is driven by something else than my logs (the name index for a wide
     # reader; the few pending handovers or coming meetings), each candidate log is checked
     # for my membership through the membership index instead of collecting all my logs.
-    per_log = shape.walk or (shape.status == "open" and shape.attention in ("handover", "meeting_soon"))
+    per_log = shape.walk or (
+        shape.status == "open" and shape.attention in ("handover", "meeting_soon")
+    )
     if per_log:
         member = _member_clause()
-        who = (and_(member, col(RelayLog.holder_id) != _ME) if shape.role == "actor"
-               else or_(col(RelayLog.holder_id) == _ME, member))
+        who = (
+            and_(member, col(RelayLog.holder_id) != _ME)
+            if shape.role == "actor"
+            else or_(col(RelayLog.holder_id) == _ME, member)
+        )
     elif shape.role == "holder":
         who = col(RelayLog.holder_id) == _ME
     elif shape.role == "actor":
@@ -387,31 +471,59 @@ def _visible(shape: _Shape):
 def _needing_attention(statement, attention: str | None):
     """The attention filter of the list: overdue evaluations, a consent missing or about to
     expire, a pending handover, a meeting soon, or any of them."""
-    overdue = select(Effort.id).where(
-        Effort.log_id == RelayLog.id, Effort.status == "active", col(Effort.evaluate_on) < logs.TODAY
-    ).exists()
+    overdue = (
+        select(Effort.id)
+        .where(
+            Effort.log_id == RelayLog.id,
+            Effort.status == "active",
+            col(Effort.evaluate_on) < logs.TODAY,
+        )
+        .exists()
+    )
     consent_ok = select(Consent.id).where(_consent_in_force_clause()).exists()
-    any_consent = select(Consent.id).where(Consent.log_id == RelayLog.id, col(Consent.covers_log).is_(True)).exists()
-    pending = select(Handover.id).where(Handover.log_id == RelayLog.id, Handover.status == "pending").exists()
+    any_consent = (
+        select(Consent.id)
+        .where(Consent.log_id == RelayLog.id, col(Consent.covers_log).is_(True))
+        .exists()
+    )
+    pending = (
+        select(Handover.id)
+        .where(Handover.log_id == RelayLog.id, Handover.status == "pending")
+        .exists()
+    )
     consent_problem = and_(~consent_ok, or_(col(RelayLog.level) >= 1, any_consent))
     if attention == "overdue":
         statement = statement.where(overdue)
     elif attention == "consent":
         statement = statement.where(~consent_ok)
     elif attention == "handover":
-        statement = statement.where(col(RelayLog.id).in_(
-            select(Handover.log_id).where(Handover.status == "pending")))
+        statement = statement.where(
+            col(RelayLog.id).in_(select(Handover.log_id).where(Handover.status == "pending"))
+        )
     elif attention == "meeting_soon":
-        statement = statement.where(col(RelayLog.id).in_(select(Meeting.log_id).where(
-            Meeting.status == "planned", col(Meeting.starts_at) >= logs.NOW, col(Meeting.starts_at) < _SOON,
-        )))
+        statement = statement.where(
+            col(RelayLog.id).in_(
+                select(Meeting.log_id).where(
+                    Meeting.status == "planned",
+                    col(Meeting.starts_at) >= logs.NOW,
+                    col(Meeting.starts_at) < _SOON,
+                )
+            )
+        )
     elif attention == "consent_expiring":
-        lasting = select(Consent.id).where(_consent_in_force_clause(), or_(
-            col(Consent.expires_at).is_(None), col(Consent.expires_at) > _LASTING)).exists()
+        lasting = (
+            select(Consent.id)
+            .where(
+                _consent_in_force_clause(),
+                or_(col(Consent.expires_at).is_(None), col(Consent.expires_at) > _LASTING),
+            )
+            .exists()
+        )
         statement = statement.where(consent_ok, ~lasting)
     elif attention == "any":
-        statement = statement.where(or_(overdue, consent_problem, pending,
-                                        col(RelayLog.needs_attention).is_not(None)))
+        statement = statement.where(
+            or_(overdue, consent_problem, pending, col(RelayLog.needs_attention).is_not(None))
+        )
     return statement
 
 
@@ -432,18 +544,38 @@ def _with_figures(page, descending: bool):
     """
     log, subject, holder, given = _PAGE_LOG, _PAGE_SUBJECT, _PAGE_HOLDER, _PAGE_CONSENT
     consent_state = logs.consent_state_of(log, given)
-    next_meeting = select(func.min(Meeting.starts_at)).where(
-        Meeting.log_id == log.id, Meeting.status == "planned", col(Meeting.starts_at) >= logs.NOW).scalar_subquery()
+    next_meeting = (
+        select(func.min(Meeting.starts_at))
+        .where(
+            Meeting.log_id == log.id,
+            Meeting.status == "planned",
+            col(Meeting.starts_at) >= logs.NOW,
+        )
+        .scalar_subquery()
+    )
     last_entry = select(func.max(Entry.written_at)).where(Entry.log_id == log.id).scalar_subquery()
     overdue = logs.overdue_of(log)
-    pending = select(Handover.id).where(Handover.log_id == log.id, Handover.status == "pending").exists()
-    order = (page.c.sort_key.desc(), page.c.log_id.desc()) if descending else (page.c.sort_key, page.c.log_id)
+    pending = (
+        select(Handover.id).where(Handover.log_id == log.id, Handover.status == "pending").exists()
+    )
+    order = (
+        (page.c.sort_key.desc(), page.c.log_id.desc())
+        if descending
+        else (page.c.sort_key, page.c.log_id)
+    )
     return (
         # (sqlmodel.select's overloads stop at four columns: a library typing gap.)
-        select(log, subject, col(holder.full_name).label("holder_name"),  # type: ignore[call-overload]
-               page.c.sort_key,
-               next_meeting.label("next_meeting"), last_entry.label("last_entry"), overdue.label("overdue"),
-               pending.label("pending"), consent_state.label("consent_state"))
+        select(
+            log,
+            subject,
+            col(holder.full_name).label("holder_name"),  # type: ignore[call-overload]
+            page.c.sort_key,
+            next_meeting.label("next_meeting"),
+            last_entry.label("last_entry"),
+            overdue.label("overdue"),
+            pending.label("pending"),
+            consent_state.label("consent_state"),
+        )
         .select_from(page)
         .join(log, log.id == page.c.log_id)
         .join(subject, subject.id == log.subject_id)
@@ -455,14 +587,25 @@ def _with_figures(page, descending: bool):
 def _summary(staff: Staff, row) -> LogSummary:
     log, subject = row[0], row[1]
     return LogSummary(
-        id=log.id, subject_id=subject.id, subject_name=subject.name,
-        national_number_masked=subjects.mask(subject.national_number), level=log.level,
-        status=log.status, holder_id=log.holder_id, holder_name=row.holder_name or "",
-        coordinator=log.plan_coordinator_id is not None and log.plan_coordinator_id == log.holder_id,
-        my_role="holder" if log.holder_id == staff.id else ("grant" if log.status == "closed" else "actor"),
-        next_meeting_at=_aware(row.next_meeting), overdue_evaluations=row.overdue or 0,
-        consent_state=row.consent_state, last_entry_at=_aware(row.last_entry),
-        pending_handover=bool(row.pending), needs_attention=log.needs_attention,
+        id=log.id,
+        subject_id=subject.id,
+        subject_name=subject.name,
+        national_number_masked=subjects.mask(subject.national_number),
+        level=log.level,
+        status=log.status,
+        holder_id=log.holder_id,
+        holder_name=row.holder_name or "",
+        coordinator=log.plan_coordinator_id is not None
+        and log.plan_coordinator_id == log.holder_id,
+        my_role="holder"
+        if log.holder_id == staff.id
+        else ("grant" if log.status == "closed" else "actor"),
+        next_meeting_at=_aware(row.next_meeting),
+        overdue_evaluations=row.overdue or 0,
+        consent_state=row.consent_state,
+        last_entry_at=_aware(row.last_entry),
+        pending_handover=bool(row.pending),
+        needs_attention=log.needs_attention,
     )
 
 
@@ -470,7 +613,7 @@ def _aware(value):
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if isinstance(value, datetime) and value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
+        return value.replace(tzinfo=UTC)
     return value
 
 

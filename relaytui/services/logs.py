@@ -41,8 +41,13 @@ from relaytui.services import (
 )
 from relaytui.services import handover as handover_service
 
-TRIGGERS = ("wellbeing_yellow", "wellbeing_red", "birth_complications", "premature_birth",
-            "pregnancy_visit")
+TRIGGERS = (
+    "wellbeing_yellow",
+    "wellbeing_red",
+    "birth_complications",
+    "premature_birth",
+    "pregnancy_visit",
+)
 LEVELS = (0, 1, 2, 3)
 
 
@@ -99,27 +104,50 @@ def _read_only_reason(staff: Staff, log: RelayLog) -> str | None:
     return None
 
 
-def detail(session: Session, staff: Staff, log: RelayLog, inst: installation.Installation) -> LogDetail:
+def detail(
+    session: Session, staff: Staff, log: RelayLog, inst: installation.Installation
+) -> LogDetail:
     """The header of a log, in one statement (:func:`_header_statement`): the child, the
     holder and how to reach them, the consent, overdue evaluations, a pending handover."""
-    row = session.execute(_header_statement(), {
-        "log_id": log.id, "now": clock.now(), "today": clock.today(inst.timezone)}).one()
+    row = session.execute(
+        _header_statement(),
+        {"log_id": log.id, "now": clock.now(), "today": clock.today(inst.timezone)},
+    ).one()
     reason = _read_only_reason(staff, log)
     holder = subjects.HolderContact(
-        log_id=stored_id(log), holder_name=row.holder_name or "", unit_name=row.unit_name or "",
-        phone=row.holder_phone or row.unit_phone or "", email=row.holder_email or "",
+        log_id=stored_id(log),
+        holder_name=row.holder_name or "",
+        unit_name=row.unit_name or "",
+        phone=row.holder_phone or row.unit_phone or "",
+        email=row.holder_email or "",
         profession=row.holder_profession or "",
-        coordinator=log.plan_coordinator_id is not None and log.plan_coordinator_id == log.holder_id,
+        coordinator=log.plan_coordinator_id is not None
+        and log.plan_coordinator_id == log.holder_id,
     )
     return LogDetail(
-        id=stored_id(log), subject_id=row.subject_id, subject_name=row.subject_name, subject_kind=row.subject_kind,
-        national_number_masked=subjects.mask(row.national_number), birth_date=row.birth_date,
-        level=log.level, status=log.status, concern=log.concern, trigger=log.trigger,
-        holder_id=log.holder_id, holder=holder, unit_id=log.unit_id,
-        created_at=log.created_at, closed_at=log.closed_at, close_reason=log.close_reason,
-        consent_state=row.consent_state, needs_attention=log.needs_attention,
-        overdue_evaluations=row.overdue or 0, pending_handover_id=row.pending_id,
-        my_role=_role_of(session, staff, log), can_write=reason is None, why_read_only=reason,
+        id=stored_id(log),
+        subject_id=row.subject_id,
+        subject_name=row.subject_name,
+        subject_kind=row.subject_kind,
+        national_number_masked=subjects.mask(row.national_number),
+        birth_date=row.birth_date,
+        level=log.level,
+        status=log.status,
+        concern=log.concern,
+        trigger=log.trigger,
+        holder_id=log.holder_id,
+        holder=holder,
+        unit_id=log.unit_id,
+        created_at=log.created_at,
+        closed_at=log.closed_at,
+        close_reason=log.close_reason,
+        consent_state=row.consent_state,
+        needs_attention=log.needs_attention,
+        overdue_evaluations=row.overdue or 0,
+        pending_handover_id=row.pending_id,
+        my_role=_role_of(session, staff, log),
+        can_write=reason is None,
+        why_read_only=reason,
         version=log.version,
     )
 
@@ -128,37 +156,72 @@ def consent_state_of(log, given):
     """As consent.log_consent_state, in SQL: ok if any consent to the log is in force, else
     what the newest one says (the first of the newest on a tie of given_at), or missing."""
     covering = and_(given.log_id == log.id, col(given.covers_log).is_(True))
-    in_force = select(given.id).where(
-        covering, col(given.withdrawn_at).is_(None),
-        or_(col(given.expires_at).is_(None), col(given.expires_at) > NOW)).exists()
-    newest_lapsed = select(case((col(given.withdrawn_at).is_not(None), "withdrawn"), else_="expired")) \
-        .where(covering).order_by(col(given.given_at).desc(), col(given.id)).limit(1).scalar_subquery()
-    return case((in_force, "ok"), (~select(given.id).where(covering).exists(), "missing"), else_=newest_lapsed)
+    in_force = (
+        select(given.id)
+        .where(
+            covering,
+            col(given.withdrawn_at).is_(None),
+            or_(col(given.expires_at).is_(None), col(given.expires_at) > NOW),
+        )
+        .exists()
+    )
+    newest_lapsed = (
+        select(case((col(given.withdrawn_at).is_not(None), "withdrawn"), else_="expired"))
+        .where(covering)
+        .order_by(col(given.given_at).desc(), col(given.id))
+        .limit(1)
+        .scalar_subquery()
+    )
+    return case(
+        (in_force, "ok"),
+        (~select(given.id).where(covering).exists(), "missing"),
+        else_=newest_lapsed,
+    )
 
 
 def overdue_of(log):
-    return select(func.count()).select_from(Effort).where(
-        Effort.log_id == log.id, Effort.status == "active", col(Effort.evaluate_on) < TODAY).scalar_subquery()
+    return (
+        select(func.count())
+        .select_from(Effort)
+        .where(Effort.log_id == log.id, Effort.status == "active", col(Effort.evaluate_on) < TODAY)
+        .scalar_subquery()
+    )
 
 
 @functools.cache
 def _header_statement():
     """Built once (building costs more than running it); every value a bound parameter.
     Opening a log sent six small statements for this before (issue 18)."""
-    log, holder, given = aliased(RelayLog, name="header_log"), aliased(Staff, name="header_holder"), \
-        aliased(Consent, name="header_consent")
-    pending = select(Handover.id).where(Handover.log_id == log.id, Handover.status == "pending") \
-        .order_by(col(Handover.id)).limit(1).scalar_subquery()
+    log, holder, given = (
+        aliased(RelayLog, name="header_log"),
+        aliased(Staff, name="header_holder"),
+        aliased(Consent, name="header_consent"),
+    )
+    pending = (
+        select(Handover.id)
+        .where(Handover.log_id == log.id, Handover.status == "pending")
+        .order_by(col(Handover.id))
+        .limit(1)
+        .scalar_subquery()
+    )
     return (
         # (sqlmodel.select's overloads stop at four columns: a library typing gap.)
-        select(col(Subject.id).label("subject_id"),  # type: ignore[call-overload]
-               col(Subject.name).label("subject_name"),
-               col(Subject.kind).label("subject_kind"), Subject.national_number, Subject.birth_date,
-               col(holder.full_name).label("holder_name"), col(holder.phone).label("holder_phone"),
-               col(holder.email).label("holder_email"), col(holder.profession).label("holder_profession"),
-               col(Unit.name).label("unit_name"), col(Unit.phone).label("unit_phone"),
-               pending.label("pending_id"), overdue_of(log).label("overdue"),
-               consent_state_of(log, given).label("consent_state"))
+        select(
+            col(Subject.id).label("subject_id"),  # type: ignore[call-overload]
+            col(Subject.name).label("subject_name"),
+            col(Subject.kind).label("subject_kind"),
+            Subject.national_number,
+            Subject.birth_date,
+            col(holder.full_name).label("holder_name"),
+            col(holder.phone).label("holder_phone"),
+            col(holder.email).label("holder_email"),
+            col(holder.profession).label("holder_profession"),
+            col(Unit.name).label("unit_name"),
+            col(Unit.phone).label("unit_phone"),
+            pending.label("pending_id"),
+            overdue_of(log).label("overdue"),
+            consent_state_of(log, given).label("consent_state"),
+        )
         .select_from(log)
         .join(Subject, Subject.id == log.subject_id)
         .join(holder, holder.id == log.holder_id, isouter=True)
@@ -183,8 +246,10 @@ def _require_consent_for_level(session: Session, log: RelayLog, level: int) -> N
         else:
             detail = _("no consent is recorded")
         raise RuleViolation(
-            _("Level {level} needs a consent to the log, and {detail}: record it under Actors "
-              "and consent.").format(level=level, detail=detail),
+            _(
+                "Level {level} needs a consent to the log, and {detail}: record it under Actors "
+                "and consent."
+            ).format(level=level, detail=detail),
             rule="R4",
         )
 
@@ -217,12 +282,29 @@ def create_log(
         subject = session.get(Subject, subject_id)
         if subject is None:
             raise NotFound(_("There is no such subject."))
-        log = _insert_log(store, session, staff, subject, inst, now, concern=concern, trigger=trigger,
-                          language=language)
+        log = _insert_log(
+            store,
+            session,
+            staff,
+            subject,
+            inst,
+            now,
+            concern=concern,
+            trigger=trigger,
+            language=language,
+        )
         log_id, staff_id = stored_id(log), stored_id(staff)
         session.add(HolderPeriod(log_id=log_id, staff_id=staff_id, started_at=now))
-        session.add(LevelChange(log_id=log_id, changed_by=staff_id, changed_at=now, from_level=None,
-                                to_level=0, reason=concern))
+        session.add(
+            LevelChange(
+                log_id=log_id,
+                changed_by=staff_id,
+                changed_at=now,
+                from_level=None,
+                to_level=0,
+                reason=concern,
+            )
+        )
         log_actors.attach_leader(session, log, staff.unit_id, staff_id)
         access.write_audit(session, staff, by, "log_created", log=log)
         session.flush()
@@ -231,8 +313,16 @@ def create_log(
             consent.record_first_consent(session, staff, by, log, subject, first_consent, inst, now)
         if level > 0:
             _require_consent_for_level(session, log, level)
-            session.add(LevelChange(log_id=log_id, changed_by=staff_id, changed_at=now,
-                                    from_level=0, to_level=level, reason=concern))
+            session.add(
+                LevelChange(
+                    log_id=log_id,
+                    changed_by=staff_id,
+                    changed_at=now,
+                    from_level=0,
+                    to_level=level,
+                    reason=concern,
+                )
+            )
             log.level = level
             session.add(log)
         session.flush()
@@ -248,13 +338,15 @@ def _checked_concern(inst: installation.Installation, concern: str, trigger: str
         raise InvalidInput(_("Unknown trigger category."), rule="R2")
     if trigger is not None and not inst.country.trigger_categories:
         # The categories come from the Danish guide (Kerteminde, "Sådan gør vi").
-        raise InvalidInput(_("Trigger categories belong to the Danish guide; a Norwegian log has none."),
-                           rule="R2")
+        raise InvalidInput(
+            _("Trigger categories belong to the Danish guide; a Norwegian log has none."), rule="R2"
+        )
     return concern
 
 
-def _start_level(inst: installation.Installation, level: int | None,
-                 first_consent: consent.ConsentInput | None) -> int:
+def _start_level(
+    inst: installation.Installation, level: int | None, first_consent: consent.ConsentInput | None
+) -> int:
     """The level a new log starts at: asked for, or the country's usual start (R2)."""
     if level is None:
         level = 1 if inst.country.starts_with_consent and first_consent is not None else 0
@@ -264,8 +356,18 @@ def _start_level(inst: installation.Installation, level: int | None,
     return level
 
 
-def _insert_log(store: Store, session: Session, staff: Staff, subject: Subject, inst: installation.Installation,
-                now: datetime, *, concern: str, trigger: str | None, language: str | None) -> RelayLog:
+def _insert_log(
+    store: Store,
+    session: Session,
+    staff: Staff,
+    subject: Subject,
+    inst: installation.Installation,
+    now: datetime,
+    *,
+    concern: str,
+    trigger: str | None,
+    language: str | None,
+) -> RelayLog:
     """The new log's row, held by its creator; refused when the subject has an active log (R1),
     also when another one was created at the same moment (the database's unique index)."""
     subject_id, staff_id = stored_id(subject), stored_id(staff)
@@ -273,8 +375,15 @@ def _insert_log(store: Store, session: Session, staff: Staff, subject: Subject, 
     if existing is not None:
         raise _second_log(session, existing)
     log = RelayLog(
-        subject_id=subject_id, holder_id=staff_id, unit_id=staff.unit_id, created_by=staff_id,
-        created_at=now, level=0, status="active", concern=concern, trigger=trigger,
+        subject_id=subject_id,
+        holder_id=staff_id,
+        unit_id=staff.unit_id,
+        created_by=staff_id,
+        created_at=now,
+        level=0,
+        status="active",
+        concern=concern,
+        trigger=trigger,
         language=language or inst.language or inst.country.writing_language,
     )
     session.add(log)
@@ -284,21 +393,27 @@ def _insert_log(store: Store, session: Session, staff: Staff, subject: Subject, 
         session.rollback()
         with store.session() as again:
             other = subjects.active_log_of(again, subject_id)
-            raise _second_log(again, other) if other else RuleViolation(
-                _("A relay log for this subject was created at the same moment. Look it up."),
-                rule="R1",
+            raise (
+                _second_log(again, other)
+                if other
+                else RuleViolation(
+                    _("A relay log for this subject was created at the same moment. Look it up."),
+                    rule="R1",
+                )
             ) from None
     return log
 
 
 def _second_log(session: Session, existing: RelayLog) -> RuleViolation:
     contact = subjects.holder_contact(session, existing)
-    reach = ", ".join(part for part in (contact.phone, contact.email) if part) or _("no contact details")
+    reach = ", ".join(part for part in (contact.phone, contact.email) if part) or _(
+        "no contact details"
+    )
     return RuleViolation(
-        _("This subject already has a relay log, held by {holder} ({unit}, {reach}). Contact "
-          "the holder instead of starting a new log.").format(
-            holder=contact.holder_name, unit=contact.unit_name or "-", reach=reach
-        ),
+        _(
+            "This subject already has a relay log, held by {holder} ({unit}, {reach}). Contact "
+            "the holder instead of starting a new log."
+        ).format(holder=contact.holder_name, unit=contact.unit_name or "-", reach=reach),
         rule="R1",
     )
 
@@ -324,8 +439,9 @@ class OpenedLog:
     grant: grants.GrantView | None
 
 
-def open_log(store: Store, by: access.StaffRef, log_id: int, *, with_entries: bool = True,
-             limit: int = 500) -> OpenedLog:
+def open_log(
+    store: Store, by: access.StaffRef, log_id: int, *, with_entries: bool = True, limit: int = 500
+) -> OpenedLog:
     """Open a log as the log view does (R9): one transaction, one check of the reader's
     right, each part read audited ("log", and "entries" when the journal is shown). Before,
     the view asked four times, each with its own session, check and commit (issue 18)."""
@@ -337,15 +453,26 @@ def open_log(store: Store, by: access.StaffRef, log_id: int, *, with_entries: bo
         if with_entries:
             access.record_read(session, staff, log, what="entries")
             entries = tuple(journal.read_journal(session, log_id, limit))
-        grant = grants.in_force(session, stored_id(staff), log_id, inst.timezone) if log.status == "closed" else None
+        grant = (
+            grants.in_force(session, stored_id(staff), log_id, inst.timezone)
+            if log.status == "closed"
+            else None
+        )
         return OpenedLog(shown, entries, inst, grant)
 
 
 # --- levels (R4) ---------------------------------------------------------------------------
 
 
-def change_level(store: Store, by: access.StaffRef, log_id: int, *, to_level: int, reason: str,
-                 version: int | None = None) -> LogDetail:
+def change_level(
+    store: Store,
+    by: access.StaffRef,
+    log_id: int,
+    *,
+    to_level: int,
+    reason: str,
+    version: int | None = None,
+) -> LogDetail:
     """Raise or lower the level, recording who, when, from, to and why (R4)."""
     check_level(to_level)
     reason = (reason or "").strip()
@@ -357,14 +484,26 @@ def change_level(store: Store, by: access.StaffRef, log_id: int, *, to_level: in
         if version is not None and version != log.version:
             from relaytui.errors import StaleWrite
 
-            raise StaleWrite(_("Someone else changed this log while you were working on it. "
-                               "Nothing was saved: reload and try again."))
+            raise StaleWrite(
+                _(
+                    "Someone else changed this log while you were working on it. "
+                    "Nothing was saved: reload and try again."
+                )
+            )
         if to_level == log.level:
             raise InvalidInput(_("The log is at level {level} already.").format(level=to_level))
         _require_consent_for_level(session, log, to_level)
         now = clock.now()
-        session.add(LevelChange(log_id=stored_id(log), changed_by=stored_id(staff), changed_at=now,
-                                from_level=log.level, to_level=to_level, reason=reason))
+        session.add(
+            LevelChange(
+                log_id=stored_id(log),
+                changed_by=stored_id(staff),
+                changed_at=now,
+                from_level=log.level,
+                to_level=to_level,
+                reason=reason,
+            )
+        )
         log.level = to_level
         log.version += 1
         session.add(log)
@@ -376,7 +515,9 @@ def change_level(store: Store, by: access.StaffRef, log_id: int, *, to_level: in
 # --- closing (R10) -------------------------------------------------------------------------
 
 
-def check_closing(country: Profile, level: int, *, basis: str, reason: str, consultation: str = "") -> None:
+def check_closing(
+    country: Profile, level: int, *, basis: str, reason: str, consultation: str = ""
+) -> None:
     """What closing needs besides the right to close, checked before anyone is asked "close for
     good?" and again when closing: a reason, and the consultation the level requires where the
     country asks for one (``dk``)."""
@@ -400,8 +541,15 @@ def check_closing(country: Profile, level: int, *, basis: str, reason: str, cons
         )
 
 
-def close_log(store: Store, by: access.StaffRef, log_id: int, *, basis: str, reason: str,
-              consultation: str = "") -> LogDetail:
+def close_log(
+    store: Store,
+    by: access.StaffRef,
+    log_id: int,
+    *,
+    basis: str,
+    reason: str,
+    consultation: str = "",
+) -> LogDetail:
     """Close for good. ``dk``: with a recorded consultation (colleagues at 0-1, actors at 2-3).
     ``no``: the guardians ended it, or the efforts have worked (R10)."""
     inst = installation.read(store)
@@ -416,7 +564,9 @@ def close_log(store: Store, by: access.StaffRef, log_id: int, *, basis: str, rea
         except NotAllowed:
             _refuse_if_handed_over(session, by, log_id)
             raise
-        check_closing(inst.country, log.level, basis=basis, reason=reason, consultation=consultation)
+        check_closing(
+            inst.country, log.level, basis=basis, reason=reason, consultation=consultation
+        )
         now = clock.now()
         log.status = "closed"
         log.closed_at = now
@@ -427,7 +577,9 @@ def close_log(store: Store, by: access.StaffRef, log_id: int, *, basis: str, rea
         log.version += 1
         session.add(log)
         for period in session.exec(
-            select(HolderPeriod).where(HolderPeriod.log_id == log.id, col(HolderPeriod.ended_at).is_(None))
+            select(HolderPeriod).where(
+                HolderPeriod.log_id == log.id, col(HolderPeriod.ended_at).is_(None)
+            )
         ).all():
             period.ended_at = now
             session.add(period)
@@ -458,22 +610,35 @@ def _refuse_if_handed_over(session: Session, by: access.StaffRef, log_id: int) -
     if log is None or log.status == "closed" or log.holder_id == by.id:
         return
     accepted = session.exec(
-        select(Handover.id).where(Handover.log_id == log.id, Handover.status == "accepted",
-                                  Handover.from_staff_id == by.id, Handover.to_staff_id == log.holder_id)
+        select(Handover.id).where(
+            Handover.log_id == log.id,
+            Handover.status == "accepted",
+            Handover.from_staff_id == by.id,
+            Handover.to_staff_id == log.holder_id,
+        )
     ).first()
     if accepted is None:
         return
     holder = session.get(Staff, log.holder_id)
     raise NotAllowed(
-        _("{name} has accepted your handover of this relay log and holds it now, so only {name} "
-          "can close it. Nothing was changed; ask {name} if the log should be closed.").format(
-            name=holder.full_name if holder else "-"),
+        _(
+            "{name} has accepted your handover of this relay log and holds it now, so only {name} "
+            "can close it. Nothing was changed; ask {name} if the log should be closed."
+        ).format(name=holder.full_name if holder else "-"),
         rule="R8",
     )
 
 
-def grant_read(store: Store, by: access.StaffRef, log_id: int, *, staff_id: int, days: int,
-               reason: str, approval: grants.GuardianApproval | None = None) -> int:
+def grant_read(
+    store: Store,
+    by: access.StaffRef,
+    log_id: int,
+    *,
+    staff_id: int,
+    days: int,
+    reason: str,
+    approval: grants.GuardianApproval | None = None,
+) -> int:
     """An administrator lets a member of staff read a closed log for some days (R10); in the
     ``no`` profile only with the guardians' approval. Usually the answer to a request:
     :func:`relaytui.services.grants.give`."""
@@ -491,20 +656,34 @@ def grant_read(store: Store, by: access.StaffRef, log_id: int, *, staff_id: int,
         if reader is None or not reader.active:
             raise NotFound(_("There is no such active member of staff."))
         if reader.role == "admin":
-            raise NotAllowed(_("Administrators do not read relay logs, not even with a grant."), rule="R9")
+            raise NotAllowed(
+                _("Administrators do not read relay logs, not even with a grant."), rule="R9"
+            )
         inst = installation.read_in(session)
         checked = grants.check_approval(inst.country, approval, clock.today(inst.timezone))
         now = clock.now()
         # From the command line there is no staff row to name; the audit trail names the user.
-        grant = ReadGrant(log_id=stored_id(log), staff_id=stored_id(reader), granted_by=admin.id if admin else None,
-                          granted_at=now, expires_at=now + timedelta(days=days), reason=reason,
-                          approved_by=checked.name if checked else None,
-                          approval_method=checked.method if checked else None,
-                          approved_on=checked.given_on if checked else None)
+        grant = ReadGrant(
+            log_id=stored_id(log),
+            staff_id=stored_id(reader),
+            granted_by=admin.id if admin else None,
+            granted_at=now,
+            expires_at=now + timedelta(days=days),
+            reason=reason,
+            approved_by=checked.name if checked else None,
+            approval_method=checked.method if checked else None,
+            approved_on=checked.given_on if checked else None,
+        )
         session.add(grant)
         session.flush()
-        access.write_audit(session, admin, by, "grant_given", log=log,
-                           detail=f"grant {grant.id} to staff {reader.id} for {days} days")
+        access.write_audit(
+            session,
+            admin,
+            by,
+            "grant_given",
+            log=log,
+            detail=f"grant {grant.id} to staff {reader.id} for {days} days",
+        )
         return stored_id(grant)
 
 

@@ -30,13 +30,27 @@ from relaytui.services.versions import guarded_update
 KINDS = ("dialogue", "notification", "evaluation")
 
 DEFAULT_AGENDA = {
-    "dialogue": (N_("Since last time"), N_("The child's own view"), N_("Evaluation of efforts and goals"),
-                 N_("New agreements"), N_("Next meeting")),
-    "notification": (N_("The concern and what has been done"), N_("The child's own view"),
-                     N_("The family department's assessment"), N_("Agreements and who tells the family"),
-                     N_("Next meeting")),
-    "evaluation": (N_("Since last time"), N_("Evaluation of efforts and goals"), N_("Should the level change?"),
-                   N_("New agreements"), N_("Next meeting")),
+    "dialogue": (
+        N_("Since last time"),
+        N_("The child's own view"),
+        N_("Evaluation of efforts and goals"),
+        N_("New agreements"),
+        N_("Next meeting"),
+    ),
+    "notification": (
+        N_("The concern and what has been done"),
+        N_("The child's own view"),
+        N_("The family department's assessment"),
+        N_("Agreements and who tells the family"),
+        N_("Next meeting"),
+    ),
+    "evaluation": (
+        N_("Since last time"),
+        N_("Evaluation of efforts and goals"),
+        N_("Should the level change?"),
+        N_("New agreements"),
+        N_("Next meeting"),
+    ),
 }
 
 
@@ -48,7 +62,11 @@ class GuestInput:
 
 
 #: What the subject is called when invited to a meeting about them.
-SUBJECT_ROLES = {"child": N_("the child"), "youth": N_("the young person"), "pregnant": N_("the pregnant person")}
+SUBJECT_ROLES = {
+    "child": N_("the child"),
+    "youth": N_("the young person"),
+    "pregnant": N_("the pregnant person"),
+}
 
 
 @dataclass(frozen=True)
@@ -135,39 +153,72 @@ def meeting_view(session: Session, meeting: Meeting, *, with_notes: bool = True)
     return meeting_views(session, [meeting], with_notes=with_notes)[0]
 
 
-def meeting_views(session: Session, rows: list[Meeting], *, with_notes: bool = True) -> list[MeetingView]:
+def meeting_views(
+    session: Session, rows: list[Meeting], *, with_notes: bool = True
+) -> list[MeetingView]:
     """The views of several meetings, a statement per kind of row (never one per meeting)."""
     if not rows:
         return []
     ids = [m.id for m in rows]
-    names = dict(session.exec(
-        select(RelayLog.id, Subject.name).join(Subject, col(Subject.id) == RelayLog.subject_id)
-        .where(col(RelayLog.id).in_({m.log_id for m in rows}))
-    ).all())
+    names = dict(
+        session.exec(
+            select(RelayLog.id, Subject.name)
+            .join(Subject, col(Subject.id) == RelayLog.subject_id)
+            .where(col(RelayLog.id).in_({m.log_id for m in rows}))
+        ).all()
+    )
     agenda: dict[int, list[AgendaItem]] = {}
-    for item in session.exec(select(AgendaItem).where(col(AgendaItem.meeting_id).in_(ids))
-                             .order_by(col(AgendaItem.position), col(AgendaItem.id))).all():
+    for item in session.exec(
+        select(AgendaItem)
+        .where(col(AgendaItem.meeting_id).in_(ids))
+        .order_by(col(AgendaItem.position), col(AgendaItem.id))
+    ).all():
         agenda.setdefault(item.meeting_id, []).append(item)
     invitees: dict[int, list[Invitee]] = {}
-    for person in session.exec(select(Invitee).where(col(Invitee.meeting_id).in_(ids)).order_by(col(Invitee.id))).all():
+    for person in session.exec(
+        select(Invitee).where(col(Invitee.meeting_id).in_(ids)).order_by(col(Invitee.id))
+    ).all():
         invitees.setdefault(person.meeting_id, []).append(person)
     notes: dict[int, list[MinutesNote]] = {}
     if with_notes:
-        for note in session.exec(select(MinutesNote).where(col(MinutesNote.meeting_id).in_(ids))
-                                 .order_by(col(MinutesNote.noted_at), col(MinutesNote.id))).all():
+        for note in session.exec(
+            select(MinutesNote)
+            .where(col(MinutesNote.meeting_id).in_(ids))
+            .order_by(col(MinutesNote.noted_at), col(MinutesNote.id))
+        ).all():
             notes.setdefault(note.meeting_id, []).append(note)
     return [
         MeetingView(
-            id=stored_id(meeting), log_id=meeting.log_id, subject_name=names.get(meeting.log_id, ""), kind=meeting.kind,
-            starts_at=meeting.starts_at, duration_minutes=meeting.duration_minutes, place=meeting.place,
-            status=meeting.status, cancel_reason=meeting.cancel_reason, outcome=meeting.outcome,
+            id=stored_id(meeting),
+            log_id=meeting.log_id,
+            subject_name=names.get(meeting.log_id, ""),
+            kind=meeting.kind,
+            starts_at=meeting.starts_at,
+            duration_minutes=meeting.duration_minutes,
+            place=meeting.place,
+            status=meeting.status,
+            cancel_reason=meeting.cancel_reason,
+            outcome=meeting.outcome,
             moved_reason=meeting.moved_reason,
-            agenda=tuple(AgendaItemView(stored_id(a), a.position, a.title) for a in agenda.get(stored_id(meeting), [])),
-            invitees=tuple(InviteeView(stored_id(i), i.staff_id, i.name, i.role, i.attended, guardian_id=i.guardian_id,
-                                       email=i.email or "")
-                           for i in invitees.get(stored_id(meeting), [])),
+            agenda=tuple(
+                AgendaItemView(stored_id(a), a.position, a.title)
+                for a in agenda.get(stored_id(meeting), [])
+            ),
+            invitees=tuple(
+                InviteeView(
+                    stored_id(i),
+                    i.staff_id,
+                    i.name,
+                    i.role,
+                    i.attended,
+                    guardian_id=i.guardian_id,
+                    email=i.email or "",
+                )
+                for i in invitees.get(stored_id(meeting), [])
+            ),
             notes=tuple(note_view(n) for n in notes.get(stored_id(meeting), [])),
-            minutes_finished_at=meeting.minutes_finished_at, version=meeting.version,
+            minutes_finished_at=meeting.minutes_finished_at,
+            version=meeting.version,
         )
         for meeting in rows
     ]
@@ -180,22 +231,40 @@ def _readable_logs(session: Session, staff: Staff, log_ids: set[int]) -> set[int
     from relaytui.models import Consent, Membership, ReadGrant
 
     now = clock.now()
-    logs = session.exec(select(RelayLog.id, RelayLog.status, RelayLog.holder_id)
-                        .where(col(RelayLog.id).in_(log_ids))).all()
-    granted = set(session.exec(select(ReadGrant.log_id).where(
-        col(ReadGrant.log_id).in_(log_ids), ReadGrant.staff_id == staff.id, col(ReadGrant.expires_at) > now
-    )).all())
+    logs = session.exec(
+        select(RelayLog.id, RelayLog.status, RelayLog.holder_id).where(
+            col(RelayLog.id).in_(log_ids)
+        )
+    ).all()
+    granted = set(
+        session.exec(
+            select(ReadGrant.log_id).where(
+                col(ReadGrant.log_id).in_(log_ids),
+                ReadGrant.staff_id == staff.id,
+                col(ReadGrant.expires_at) > now,
+            )
+        ).all()
+    )
     member: set[int] = set()
     # (sqlmodel.select's overloads stop at four columns: a library typing gap.)
     for log_id, consent_id, found, withdrawn_at, expires_at in session.exec(
-        select(Membership.log_id, Membership.consent_id,  # type: ignore[call-overload]
-               Consent.id, Consent.withdrawn_at, Consent.expires_at)
+        select(
+            Membership.log_id,
+            Membership.consent_id,  # type: ignore[call-overload]
+            Consent.id,
+            Consent.withdrawn_at,
+            Consent.expires_at,
+        )
         .join(Consent, Consent.id == Membership.consent_id, isouter=True)
-        .where(col(Membership.log_id).in_(log_ids), Membership.staff_id == staff.id,
-               col(Membership.removed_at).is_(None))
+        .where(
+            col(Membership.log_id).in_(log_ids),
+            Membership.staff_id == staff.id,
+            col(Membership.removed_at).is_(None),
+        )
     ).all():
-        if consent_id is None or (found is not None and withdrawn_at is None
-                                  and (expires_at is None or expires_at > now)):
+        if consent_id is None or (
+            found is not None and withdrawn_at is None and (expires_at is None or expires_at > now)
+        ):
             member.add(log_id)
     readable = set()
     for log_id, status, holder_id in logs:
@@ -209,9 +278,18 @@ def _readable_logs(session: Session, staff: Staff, log_ids: set[int]) -> set[int
 
 
 def note_view(note: MinutesNote) -> NoteView:
-    return NoteView(stored_id(note), note.agenda_item_id, note.noted_at, note.text, note.version, note.kind,
-                    note.responsible_staff_id, note.responsible_text or "", note.evaluate_on,
-                    bool(note.typing))
+    return NoteView(
+        stored_id(note),
+        note.agenda_item_id,
+        note.noted_at,
+        note.text,
+        note.version,
+        note.kind,
+        note.responsible_staff_id,
+        note.responsible_text or "",
+        note.evaluate_on,
+        bool(note.typing),
+    )
 
 
 def _check_time(starts_at: datetime, duration_minutes: int) -> None:
@@ -224,8 +302,12 @@ def _check_time(starts_at: datetime, duration_minutes: int) -> None:
 def _check_address(email: str) -> str:
     email = (email or "").strip()
     if email and ("@" not in email.strip("@") or any(ch.isspace() for ch in email)):
-        raise InvalidInput(_("'{address}' is not an e-mail address; write it as name@example.dk, "
-                             "or leave it out.").format(address=email))
+        raise InvalidInput(
+            _(
+                "'{address}' is not an e-mail address; write it as name@example.dk, "
+                "or leave it out."
+            ).format(address=email)
+        )
     return email
 
 
@@ -238,67 +320,120 @@ def invitable(store: Store, by: access.StaffRef, log_id: int) -> list[Invitable]
 
     with store.session(write=True) as session:
         staff, log = access.log_for_read(session, by, log_id, what="invitees")
-        rows = session.exec(select(Membership).where(Membership.log_id == log.id,
-                                                     col(Membership.removed_at).is_(None))
-                            .order_by(col(Membership.id))).all()
-        actors = [a for a in log_actors.actor_views(session, list(rows))
-                  if a.consent_state in ("in_force", "not_needed") and a.name]
+        rows = session.exec(
+            select(Membership)
+            .where(Membership.log_id == log.id, col(Membership.removed_at).is_(None))
+            .order_by(col(Membership.id))
+        ).all()
+        actors = [
+            a
+            for a in log_actors.actor_views(session, list(rows))
+            if a.consent_state in ("in_force", "not_needed") and a.name
+        ]
         subject = session.get_one(Subject, log.subject_id)
-        guardians = session.exec(select(Guardian).where(Guardian.subject_id == log.subject_id)
-                                 .order_by(col(Guardian.id))).all()
+        guardians = session.exec(
+            select(Guardian).where(Guardian.subject_id == log.subject_id).order_by(col(Guardian.id))
+        ).all()
         found: list[Invitable] = []
         for actor in actors:
             if actor.staff_id is not None and actor.staff_id != staff.id:
                 what = ", ".join(part for part in (actor.profession, actor.unit_name) if part)
                 found.append(Invitable("staff", actor.staff_id, actor.name, what, actor.email))
         for guardian in guardians:
-            found.append(Invitable("guardian", guardian.id, guardian.name, guardian.relation or _("guardian"),
-                                   guardian.email or ""))
+            found.append(
+                Invitable(
+                    "guardian",
+                    guardian.id,
+                    guardian.name,
+                    guardian.relation or _("guardian"),
+                    guardian.email or "",
+                )
+            )
         inst = installation.read_in(session)
         self_consent = consent_givers.consents_for_self(subject, inst, clock.today(inst.timezone))
         if self_consent or any(a.role == "subject" for a in actors):
-            found.append(Invitable("subject", subject.id, subject.name,
-                                   _(SUBJECT_ROLES.get(subject.kind, SUBJECT_ROLES["child"]))))
+            found.append(
+                Invitable(
+                    "subject",
+                    subject.id,
+                    subject.name,
+                    _(SUBJECT_ROLES.get(subject.kind, SUBJECT_ROLES["child"])),
+                )
+            )
         named = {f.name.casefold() for f in found}
         for actor in actors:
-            if actor.staff_id is None and actor.role not in ("guardian", "subject") \
-                    and actor.name.casefold() not in named:
+            if (
+                actor.staff_id is None
+                and actor.role not in ("guardian", "subject")
+                and actor.name.casefold() not in named
+            ):
                 found.append(Invitable("person", None, actor.name, actor.role))
         return found
 
 
-def schedule(store: Store, by: access.StaffRef, log_id: int, *, kind: str, starts_at: datetime,
-             duration_minutes: int = 60, place: str = "", invitee_staff_ids: tuple[int, ...] = (),
-             guests: tuple[GuestInput, ...] = (), agenda: tuple[str, ...] | None = None,
-             guardian_ids: tuple[int, ...] = (), invite_subject: bool = False) -> MeetingView:
+def schedule(
+    store: Store,
+    by: access.StaffRef,
+    log_id: int,
+    *,
+    kind: str,
+    starts_at: datetime,
+    duration_minutes: int = 60,
+    place: str = "",
+    invitee_staff_ids: tuple[int, ...] = (),
+    guests: tuple[GuestInput, ...] = (),
+    agenda: tuple[str, ...] | None = None,
+    guardian_ids: tuple[int, ...] = (),
+    invite_subject: bool = False,
+) -> MeetingView:
     """The holder convenes a meeting; invitees come from the log's actors and the subject's
     guardians (each with their recorded address), the subject if chosen, plus guests (R13)."""
     if kind not in KINDS:
-        raise InvalidInput(_("A meeting is a dialogue meeting, a notification meeting or an evaluation."))
+        raise InvalidInput(
+            _("A meeting is a dialogue meeting, a notification meeting or an evaluation.")
+        )
     _check_time(starts_at, duration_minutes)
-    guests = tuple(GuestInput(g.name.strip(), g.role.strip(), _check_address(g.email)) for g in guests)
+    guests = tuple(
+        GuestInput(g.name.strip(), g.role.strip(), _check_address(g.email)) for g in guests
+    )
     with store.session(write=True) as session:
         staff, log = access.log_for_write(session, by, log_id, what="meeting")
-        meeting = Meeting(log_id=stored_id(log), kind=kind, starts_at=starts_at, duration_minutes=duration_minutes,
-                          place=(place or "").strip(), convened_by=stored_id(staff))
+        meeting = Meeting(
+            log_id=stored_id(log),
+            kind=kind,
+            starts_at=starts_at,
+            duration_minutes=duration_minutes,
+            place=(place or "").strip(),
+            convened_by=stored_id(staff),
+        )
         session.add(meeting)
         session.flush()
         meeting_id = stored_id(meeting)
         titles = agenda if agenda is not None else tuple(_(t) for t in DEFAULT_AGENDA[kind])
         for position, title in enumerate(t.strip() for t in titles if t.strip()):
             session.add(AgendaItem(meeting_id=meeting_id, position=position, title=title))
-        session.add(Invitee(meeting_id=meeting_id, staff_id=staff.id, name=staff.full_name,
-                            role=_("holder")))
+        session.add(
+            Invitee(
+                meeting_id=meeting_id, staff_id=staff.id, name=staff.full_name, role=_("holder")
+            )
+        )
         for staff_id in dict.fromkeys(invitee_staff_ids):
             if staff_id == staff.id:
                 continue
             if access.active_membership(session, stored_id(log), staff_id) is None:
                 raise RuleViolation(
-                    _("Only actors of the log can be invited from staff; add others as guests."), rule="R13"
+                    _("Only actors of the log can be invited from staff; add others as guests."),
+                    rule="R13",
                 )
             member = session.get_one(Staff, staff_id)  # an actor: checked just above
-            session.add(Invitee(meeting_id=meeting_id, staff_id=staff_id, name=member.full_name,
-                                role=member.profession))
+            session.add(
+                Invitee(
+                    meeting_id=meeting_id,
+                    staff_id=staff_id,
+                    name=member.full_name,
+                    role=member.profession,
+                )
+            )
         if guardian_ids:
             from relaytui.models import Guardian
 
@@ -306,22 +441,44 @@ def schedule(store: Store, by: access.StaffRef, log_id: int, *, kind: str, start
                 guardian = session.get(Guardian, guardian_id)
                 if guardian is None or guardian.subject_id != log.subject_id:
                     raise NotFound(_("That guardian does not belong to this subject."))
-                session.add(Invitee(meeting_id=meeting_id, guardian_id=guardian.id, name=guardian.name,
-                                    role=guardian.relation or _("guardian"), email=guardian.email or None))
+                session.add(
+                    Invitee(
+                        meeting_id=meeting_id,
+                        guardian_id=guardian.id,
+                        name=guardian.name,
+                        role=guardian.relation or _("guardian"),
+                        email=guardian.email or None,
+                    )
+                )
         if invite_subject:
             subject = session.get_one(Subject, log.subject_id)
-            session.add(Invitee(meeting_id=meeting_id, name=subject.name,
-                                role=_(SUBJECT_ROLES.get(subject.kind, SUBJECT_ROLES["child"]))))
+            session.add(
+                Invitee(
+                    meeting_id=meeting_id,
+                    name=subject.name,
+                    role=_(SUBJECT_ROLES.get(subject.kind, SUBJECT_ROLES["child"])),
+                )
+            )
         for guest in guests:
             if guest.name:
-                session.add(Invitee(meeting_id=meeting_id, name=guest.name, role=guest.role,
-                                    email=guest.email or None))
+                session.add(
+                    Invitee(
+                        meeting_id=meeting_id,
+                        name=guest.name,
+                        role=guest.role,
+                        email=guest.email or None,
+                    )
+                )
         session.flush()
-        access.write_audit(session, staff, by, "meeting_scheduled", log=log, detail=f"meeting {meeting.id}")
+        access.write_audit(
+            session, staff, by, "meeting_scheduled", log=log, detail=f"meeting {meeting.id}"
+        )
         return meeting_view(session, meeting)
 
 
-def meeting_for_write(session: Session, by: access.StaffRef, meeting_id: int) -> tuple[Staff, RelayLog, Meeting]:
+def meeting_for_write(
+    session: Session, by: access.StaffRef, meeting_id: int
+) -> tuple[Staff, RelayLog, Meeting]:
     """The meeting and its log, for a change only the log's holder may make (R7)."""
     meeting = session.get(Meeting, meeting_id)
     if meeting is None:
@@ -330,8 +487,17 @@ def meeting_for_write(session: Session, by: access.StaffRef, meeting_id: int) ->
     return staff, log, meeting
 
 
-def reschedule(store: Store, by: access.StaffRef, meeting_id: int, *, version: int, starts_at: datetime,
-               duration_minutes: int, reason: str, place: str | None = None) -> MeetingView:
+def reschedule(
+    store: Store,
+    by: access.StaffRef,
+    meeting_id: int,
+    *,
+    version: int,
+    starts_at: datetime,
+    duration_minutes: int,
+    reason: str,
+    place: str | None = None,
+) -> MeetingView:
     """Move a planned meeting, with the reason (kept on the meeting)."""
     _check_time(starts_at, duration_minutes)
     reason = (reason or "").strip()
@@ -341,15 +507,25 @@ def reschedule(store: Store, by: access.StaffRef, meeting_id: int, *, version: i
         staff, log, meeting = meeting_for_write(session, by, meeting_id)
         if meeting.status != "planned":
             raise RuleViolation(_("Only a planned meeting can be moved."), rule="R13")
-        values = {"starts_at": starts_at, "duration_minutes": duration_minutes, "moved_reason": reason}
+        values = {
+            "starts_at": starts_at,
+            "duration_minutes": duration_minutes,
+            "moved_reason": reason,
+        }
         if place is not None:
             values["place"] = place.strip()
-        guarded_update(session, Meeting, stored_id(meeting), version, **values)  # and refreshes meeting
-        access.write_audit(session, staff, by, "meeting_moved", log=log, detail=f"meeting {meeting.id}")
+        guarded_update(
+            session, Meeting, stored_id(meeting), version, **values
+        )  # and refreshes meeting
+        access.write_audit(
+            session, staff, by, "meeting_moved", log=log, detail=f"meeting {meeting.id}"
+        )
         return meeting_view(session, meeting)
 
 
-def cancel(store: Store, by: access.StaffRef, meeting_id: int, *, version: int, reason: str) -> MeetingView:
+def cancel(
+    store: Store, by: access.StaffRef, meeting_id: int, *, version: int, reason: str
+) -> MeetingView:
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Write why the meeting is cancelled."))
@@ -358,12 +534,18 @@ def cancel(store: Store, by: access.StaffRef, meeting_id: int, *, version: int, 
         if meeting.status != "planned":
             raise RuleViolation(_("Only a planned meeting can be cancelled."), rule="R13")
         # guarded_update refreshes meeting too.
-        guarded_update(session, Meeting, stored_id(meeting), version, status="cancelled", cancel_reason=reason)
-        access.write_audit(session, staff, by, "meeting_cancelled", log=log, detail=f"meeting {meeting.id}")
+        guarded_update(
+            session, Meeting, stored_id(meeting), version, status="cancelled", cancel_reason=reason
+        )
+        access.write_audit(
+            session, staff, by, "meeting_cancelled", log=log, detail=f"meeting {meeting.id}"
+        )
         return meeting_view(session, meeting)
 
 
-def set_agenda(store: Store, by: access.StaffRef, meeting_id: int, titles: list[str]) -> MeetingView:
+def set_agenda(
+    store: Store, by: access.StaffRef, meeting_id: int, titles: list[str]
+) -> MeetingView:
     """Replace the agenda (edit and reorder); items with notes keep their identity by title."""
     clean = [t.strip() for t in titles if t.strip()]
     if not clean:
@@ -371,7 +553,9 @@ def set_agenda(store: Store, by: access.StaffRef, meeting_id: int, titles: list[
     with store.session(write=True) as session:
         staff, log, meeting = meeting_for_write(session, by, meeting_id)
         if meeting.minutes_finished_at is not None:
-            raise RuleViolation(_("The minutes are finished; the agenda can no longer change."), rule="R13")
+            raise RuleViolation(
+                _("The minutes are finished; the agenda can no longer change."), rule="R13"
+            )
         existing = session.exec(select(AgendaItem).where(AgendaItem.meeting_id == meeting.id)).all()
         by_title = {a.title: a for a in existing}
         keep = set()
@@ -384,18 +568,27 @@ def set_agenda(store: Store, by: access.StaffRef, meeting_id: int, titles: list[
             session.flush()
             keep.add(item.id)
         for item in by_title.values():
-            used = session.exec(select(MinutesNote.id).where(MinutesNote.agenda_item_id == item.id)).first()
+            used = session.exec(
+                select(MinutesNote.id).where(MinutesNote.agenda_item_id == item.id)
+            ).first()
             if used:
                 raise RuleViolation(
-                    _("'{title}' already has minutes; keep it on the agenda.").format(title=item.title), rule="R13"
+                    _("'{title}' already has minutes; keep it on the agenda.").format(
+                        title=item.title
+                    ),
+                    rule="R13",
                 )
             session.delete(item)
         session.flush()
-        access.write_audit(session, staff, by, "agenda_changed", log=log, detail=f"meeting {meeting.id}")
+        access.write_audit(
+            session, staff, by, "agenda_changed", log=log, detail=f"meeting {meeting.id}"
+        )
         return meeting_view(session, meeting)
 
 
-def record_attendance(store: Store, by: access.StaffRef, meeting_id: int, attended: dict[int, bool]) -> MeetingView:
+def record_attendance(
+    store: Store, by: access.StaffRef, meeting_id: int, attended: dict[int, bool]
+) -> MeetingView:
     with store.session(write=True) as session:
         staff, log, meeting = meeting_for_write(session, by, meeting_id)
         for invitee in session.exec(select(Invitee).where(Invitee.meeting_id == meeting.id)).all():
@@ -403,12 +596,21 @@ def record_attendance(store: Store, by: access.StaffRef, meeting_id: int, attend
                 invitee.attended = bool(attended[invitee.id])
                 session.add(invitee)
         session.flush()
-        access.write_audit(session, staff, by, "attendance", log=log, detail=f"meeting {meeting.id}")
+        access.write_audit(
+            session, staff, by, "attendance", log=log, detail=f"meeting {meeting.id}"
+        )
         return meeting_view(session, meeting)
 
 
-def conflicts(store: Store, by: access.StaffRef, *, starts_at: datetime, duration_minutes: int,
-              staff_ids: tuple[int, ...], exclude_meeting_id: int | None = None) -> list[Conflict]:
+def conflicts(
+    store: Store,
+    by: access.StaffRef,
+    *,
+    starts_at: datetime,
+    duration_minutes: int,
+    staff_ids: tuple[int, ...],
+    exclude_meeting_id: int | None = None,
+) -> list[Conflict]:
     """Planned meetings that overlap the given time for any of these staff (convened or invited).
 
     Only the time and the person are told, never whose log the other meeting is about.
@@ -432,14 +634,26 @@ def conflicts(store: Store, by: access.StaffRef, *, starts_at: datetime, duratio
         for meeting in session.exec(window.order_by(col(Meeting.starts_at), col(Meeting.id))).all():
             if meeting.starts_at + timedelta(minutes=meeting.duration_minutes) <= starts_at:
                 continue
-            people = set(session.exec(select(Invitee.staff_id).where(Invitee.meeting_id == meeting.id,
-                                                                     col(Invitee.staff_id).in_(ids))).all())
+            people = set(
+                session.exec(
+                    select(Invitee.staff_id).where(
+                        Invitee.meeting_id == meeting.id, col(Invitee.staff_id).in_(ids)
+                    )
+                ).all()
+            )
             if meeting.convened_by in ids:
                 people.add(meeting.convened_by)
             for staff_id in sorted(p for p in people if p is not None):
                 person = session.get(Staff, staff_id)
-                found.append(Conflict(staff_id, person.full_name if person else "", stored_id(meeting),
-                                      meeting.starts_at, meeting.duration_minutes))
+                found.append(
+                    Conflict(
+                        staff_id,
+                        person.full_name if person else "",
+                        stored_id(meeting),
+                        meeting.starts_at,
+                        meeting.duration_minutes,
+                    )
+                )
         return found
 
 
@@ -455,27 +669,39 @@ def get_meeting(store: Store, by: access.StaffRef, meeting_id: int) -> MeetingVi
 def list_meetings(store: Store, by: access.StaffRef, log_id: int) -> list[MeetingView]:
     with store.session(write=True) as session:
         access.log_for_read(session, by, log_id, what="meetings")
-        rows = session.exec(select(Meeting).where(Meeting.log_id == log_id).order_by(col(Meeting.starts_at))).all()
+        rows = session.exec(
+            select(Meeting).where(Meeting.log_id == log_id).order_by(col(Meeting.starts_at))
+        ).all()
         return meeting_views(session, list(rows), with_notes=False)
 
 
-def my_meetings(store: Store, by: access.StaffRef, *, start: datetime, days: int = 7) -> list[MeetingView]:
+def my_meetings(
+    store: Store, by: access.StaffRef, *, start: datetime, days: int = 7
+) -> list[MeetingView]:
     """Meetings I convene or am invited to, in a window (the planner)."""
     end = start + timedelta(days=days)
     with store.session(write=True) as session:
         staff = access.require_staff(session, by)
         invited = select(Invitee.meeting_id).where(Invitee.staff_id == staff.id)
         rows = session.exec(
-            select(Meeting).where(
-                col(Meeting.starts_at) >= start, col(Meeting.starts_at) < end,
+            select(Meeting)
+            .where(
+                col(Meeting.starts_at) >= start,
+                col(Meeting.starts_at) < end,
                 (col(Meeting.convened_by) == staff.id) | col(Meeting.id).in_(invited),
-            ).order_by(col(Meeting.starts_at))
+            )
+            .order_by(col(Meeting.starts_at))
         ).all()
         readable = _readable_logs(session, staff, {m.log_id for m in rows})
         views = meeting_views(session, [m for m in rows if m.log_id in readable], with_notes=False)
         shown = {v.log_id for v in views}
-        audit.record_view(session, staff_id=staff.id, username=staff.username,
-                          what=f"planner {start.date().isoformat()}+{days}",
-                          subject_ids=session.exec(select(RelayLog.subject_id).where(col(RelayLog.id).in_(shown)))
-                          if shown else ())
+        audit.record_view(
+            session,
+            staff_id=staff.id,
+            username=staff.username,
+            what=f"planner {start.date().isoformat()}+{days}",
+            subject_ids=session.exec(select(RelayLog.subject_id).where(col(RelayLog.id).in_(shown)))
+            if shown
+            else (),
+        )
         return views

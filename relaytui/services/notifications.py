@@ -29,8 +29,16 @@ class NotificationView:
     recipient: str
 
 
-def notify(store: Store, by: access.StaffRef, log_id: int, *, reason: str, recipient: str = "",
-           meeting_id: int | None = None, exception: str | None = None) -> NotificationView:
+def notify(
+    store: Store,
+    by: access.StaffRef,
+    log_id: int,
+    *,
+    reason: str,
+    recipient: str = "",
+    meeting_id: int | None = None,
+    exception: str | None = None,
+) -> NotificationView:
     """Record a notification. ``dk``: at level 3 through a notification meeting; without one,
     only for a recorded exception (abuse, violence, acute, conflict). ``no``: its own act at
     any level. The log continues afterwards (R11)."""
@@ -48,38 +56,80 @@ def notify(store: Store, by: access.StaffRef, log_id: int, *, reason: str, recip
                 raise NotFound(_("That meeting is not on this log."))
             if meeting.kind != "notification":
                 raise RuleViolation(
-                    _("A notification goes through a notification meeting; this meeting is of another kind."),
+                    _(
+                        "A notification goes through a notification meeting; this meeting is of another kind."
+                    ),
                     rule="R11",
                 )
             if meeting.status == "cancelled":
                 raise RuleViolation(_("That meeting was cancelled."), rule="R11")
         elif inst.country.notification_meeting_level is not None and exception is None:
             raise RuleViolation(
-                _("Without a notification meeting, name the exception: suspicion of sexual abuse, "
-                  "violence, an acute situation, or guardians who will not agree to a meeting."),
+                _(
+                    "Without a notification meeting, name the exception: suspicion of sexual abuse, "
+                    "violence, an acute situation, or guardians who will not agree to a meeting."
+                ),
                 rule="R11",
             )
         needs_level = inst.country.notification_meeting_level
         if needs_level is not None and meeting_id is not None and log.level < needs_level:
             raise RuleViolation(
-                _("A notification meeting belongs to level 3. Raise the level first, or notify "
-                  "directly under an exception."),
+                _(
+                    "A notification meeting belongs to level 3. Raise the level first, or notify "
+                    "directly under an exception."
+                ),
                 rule="R11",
             )
-        row = Notification(log_id=stored_id(log), made_by=stored_id(staff), made_at=clock.now(), meeting_id=meeting_id,
-                           exception=exception, reason=reason, recipient=(recipient or "").strip())
+        row = Notification(
+            log_id=stored_id(log),
+            made_by=stored_id(staff),
+            made_at=clock.now(),
+            meeting_id=meeting_id,
+            exception=exception,
+            reason=reason,
+            recipient=(recipient or "").strip(),
+        )
         session.add(row)
         session.flush()
-        access.write_audit(session, staff, by, "notification", log=log,
-                           detail=f"notification {row.id}" + (f" exception {exception}" if exception else ""))
-        return NotificationView(stored_id(row), row.log_id, staff.full_name, row.made_at, row.meeting_id,
-                                row.exception, row.reason, row.recipient)
+        access.write_audit(
+            session,
+            staff,
+            by,
+            "notification",
+            log=log,
+            detail=f"notification {row.id}" + (f" exception {exception}" if exception else ""),
+        )
+        return NotificationView(
+            stored_id(row),
+            row.log_id,
+            staff.full_name,
+            row.made_at,
+            row.meeting_id,
+            row.exception,
+            row.reason,
+            row.recipient,
+        )
 
 
 def list_notifications(store: Store, by: access.StaffRef, log_id: int) -> list[NotificationView]:
     with store.session(write=True) as session:
         access.log_for_read(session, by, log_id, what="notifications")
-        rows = session.exec(select(Notification, Staff).join(Staff, col(Staff.id) == Notification.made_by)
-                            .where(Notification.log_id == log_id).order_by(col(Notification.made_at))).all()
-        return [NotificationView(stored_id(n), n.log_id, s.full_name, n.made_at, n.meeting_id, n.exception, n.reason,
-                                 n.recipient) for n, s in rows]
+        rows = session.exec(
+            select(Notification, Staff)
+            .join(Staff, col(Staff.id) == Notification.made_by)
+            .where(Notification.log_id == log_id)
+            .order_by(col(Notification.made_at))
+        ).all()
+        return [
+            NotificationView(
+                stored_id(n),
+                n.log_id,
+                s.full_name,
+                n.made_at,
+                n.meeting_id,
+                n.exception,
+                n.reason,
+                n.recipient,
+            )
+            for n, s in rows
+        ]

@@ -188,14 +188,18 @@ class AccessReport:
 # --- access ------------------------------------------------------------------------------
 
 
-def _holder_log(session: Session, by: access.StaffRef, log_id: int, what: str) -> tuple[Staff, RelayLog]:
+def _holder_log(
+    session: Session, by: access.StaffRef, log_id: int, what: str
+) -> tuple[Staff, RelayLog]:
     """The log, if ``by`` holds it and it is open; refused otherwise, and nothing is written."""
     staff = access.staff_for_log(session, by, log_id, what)
     log = access.load_log(session, log_id)
     if log.status == "closed":
         raise RuleViolation(
-            _("This relay log is closed: no papers are made from it. An administrator can export "
-              "the access report."),
+            _(
+                "This relay log is closed: no papers are made from it. An administrator can export "
+                "the access report."
+            ),
             rule="R10",
         )
     if log.holder_id != staff.id:
@@ -204,39 +208,59 @@ def _holder_log(session: Session, by: access.StaffRef, log_id: int, what: str) -
             access.log_for_read(session, by, log_id, what=what)
         holder = session.get(Staff, log.holder_id)
         raise NotAllowed(
-            _("Papers for the family are made by the holder, {name}: you read this log as an "
-              "actor. Ask the holder.").format(name=holder.full_name if holder else "-"),
+            _(
+                "Papers for the family are made by the holder, {name}: you read this log as an "
+                "actor. Ask the holder."
+            ).format(name=holder.full_name if holder else "-"),
             rule="R7",
         )
     return staff, log
 
 
-def _letterhead(session: Session, made_by: Staff | None, by: access.StaffRef, unit_id: int | None,
-                language: str = "") -> Letterhead:
+def _letterhead(
+    session: Session,
+    made_by: Staff | None,
+    by: access.StaffRef,
+    unit_id: int | None,
+    language: str = "",
+) -> Letterhead:
     inst = installation.read_in(session)
     unit = session.get(Unit, unit_id) if unit_id else None
     return Letterhead(
-        municipality=inst.municipality, unit=unit.name if unit else "", unit_phone=unit.phone if unit else "",
-        made_at=clock.now(), made_by=made_by.full_name if made_by else by.full_name, timezone=inst.timezone,
-        country=inst.country, language=language,
+        municipality=inst.municipality,
+        unit=unit.name if unit else "",
+        unit_phone=unit.phone if unit else "",
+        made_at=clock.now(),
+        made_by=made_by.full_name if made_by else by.full_name,
+        timezone=inst.timezone,
+        country=inst.country,
+        language=language,
     )
 
 
 def _about(subject: Subject) -> AboutSubject:
-    return AboutSubject(subject.name, subjects.mask(subject.national_number), subject.birth_date, subject.kind)
+    return AboutSubject(
+        subject.name, subjects.mask(subject.national_number), subject.birth_date, subject.kind
+    )
 
 
 def _holder(session: Session, log: RelayLog) -> Person:
     holder = session.get(Staff, log.holder_id)
     contact = subjects.holder_contact(session, log)
-    return Person(contact.holder_name, holder.profession if holder else "", contact.unit_name,
-                  "coordinator" if contact.coordinator else "holder",
-                  contact.phone, contact.email)
+    return Person(
+        contact.holder_name,
+        holder.profession if holder else "",
+        contact.unit_name,
+        "coordinator" if contact.coordinator else "holder",
+        contact.phone,
+        contact.email,
+    )
 
 
 def _actors(session: Session, log: RelayLog) -> list[log_actors.ActorView]:
     rows = session.exec(
-        select(Membership).where(Membership.log_id == log.id, col(Membership.removed_at).is_(None))
+        select(Membership)
+        .where(Membership.log_id == log.id, col(Membership.removed_at).is_(None))
         .order_by(col(Membership.id))
     ).all()
     views = log_actors.actor_views(session, list(rows))
@@ -249,19 +273,39 @@ def _person(view: log_actors.ActorView) -> Person:
 
 
 def _entries(session: Session, rows: list[Entry]) -> list[PaperEntry]:
-    names = dict(session.exec(
-        select(Staff.id, Staff.full_name).where(col(Staff.id).in_({row.author_id for row in rows}))
-    ).all()) if rows else {}
+    names = (
+        dict(
+            session.exec(
+                select(Staff.id, Staff.full_name).where(
+                    col(Staff.id).in_({row.author_id for row in rows})
+                )
+            ).all()
+        )
+        if rows
+        else {}
+    )
     written = {row.id: row.written_at for row in rows}
     return [
-        PaperEntry(row.written_at, names.get(row.author_id, ""), row.kind, row.text,
-                   written.get(row.corrects_id) if row.corrects_id else None)
+        PaperEntry(
+            row.written_at,
+            names.get(row.author_id, ""),
+            row.kind,
+            row.text,
+            written.get(row.corrects_id) if row.corrects_id else None,
+        )
         for row in rows
     ]
 
 
-def _record(session: Session, staff: Staff | None, by: access.StaffRef, action: str, log: RelayLog | None,
-            detail: str, subject_id: int | None = None) -> None:
+def _record(
+    session: Session,
+    staff: Staff | None,
+    by: access.StaffRef,
+    action: str,
+    log: RelayLog | None,
+    detail: str,
+    subject_id: int | None = None,
+) -> None:
     access.write_audit(session, staff, by, action, log=log, subject_id=subject_id, detail=detail)
 
 
@@ -283,17 +327,25 @@ def consent_form(store: Store, by: access.StaffRef, log_id: int) -> ConsentForm:
             signers = (Signer(subject.name, relation, is_subject=True),)
         else:
             guardians = session.exec(
-                select(Guardian).where(Guardian.subject_id == subject.id, col(Guardian.has_custody).is_(True))
+                select(Guardian)
+                .where(Guardian.subject_id == subject.id, col(Guardian.has_custody).is_(True))
                 .order_by(col(Guardian.id))
             ).all()
             signers = tuple(Signer(g.name, g.relation) for g in guardians) or (
-                Signer("", _("guardian with custody")), Signer("", _("guardian with custody")))
+                Signer("", _("guardian with custody")),
+                Signer("", _("guardian with custody")),
+            )
         leader = next((view for view in actors if view.role == "leader"), None)
         paper = ConsentForm(
-            head=_letterhead(session, staff, by, log.unit_id, log.language), log_id=stored_id(log), subject=_about(subject),
-            level=log.level, holder=_holder(session, log),
+            head=_letterhead(session, staff, by, log.unit_id, log.language),
+            log_id=stored_id(log),
+            subject=_about(subject),
+            level=log.level,
+            holder=_holder(session, log),
             actors=tuple(_person(view) for view in actors if view.role in ("actor", "other")),
-            leader=_person(leader) if leader else None, signers=signers, self_consent=self_consent,
+            leader=_person(leader) if leader else None,
+            signers=signers,
+            self_consent=self_consent,
         )
         _record(session, staff, by, "consent_form_exported", log, f"{len(paper.actors)} actors")
         return paper
@@ -308,13 +360,26 @@ def guardian_copy(store: Store, by: access.StaffRef, log_id: int) -> GuardianCop
         inst = installation.read_in(session)
         today = clock.today(inst.timezone)
         subject = session.get_one(Subject, log.subject_id)
-        effort_rows = session.exec(select(Effort).where(Effort.log_id == log.id)
-                                   .order_by(col(Effort.starts_on), col(Effort.id))).all()
-        goal_rows = session.exec(select(Goal).where(Goal.log_id == log.id).order_by(col(Goal.id))).all()
-        meeting_rows = session.exec(select(Meeting).where(Meeting.log_id == log.id)
-                                    .order_by(col(Meeting.starts_at), col(Meeting.id))).all()
-        entry_rows = list(session.exec(select(Entry).where(Entry.log_id == log.id)
-                                       .order_by(col(Entry.written_at), col(Entry.id))).all())
+        effort_rows = session.exec(
+            select(Effort)
+            .where(Effort.log_id == log.id)
+            .order_by(col(Effort.starts_on), col(Effort.id))
+        ).all()
+        goal_rows = session.exec(
+            select(Goal).where(Goal.log_id == log.id).order_by(col(Goal.id))
+        ).all()
+        meeting_rows = session.exec(
+            select(Meeting)
+            .where(Meeting.log_id == log.id)
+            .order_by(col(Meeting.starts_at), col(Meeting.id))
+        ).all()
+        entry_rows = list(
+            session.exec(
+                select(Entry)
+                .where(Entry.log_id == log.id)
+                .order_by(col(Entry.written_at), col(Entry.id))
+            ).all()
+        )
         entries = _entries(session, entry_rows)
         minutes: dict[int, list[PaperEntry]] = {}
         loose = []
@@ -324,16 +389,25 @@ def guardian_copy(store: Store, by: access.StaffRef, log_id: int) -> GuardianCop
             else:
                 loose.append(entry)
         paper = GuardianCopy(
-            head=_letterhead(session, staff, by, log.unit_id, log.language), log_id=stored_id(log), subject=_about(subject),
-            level=log.level, status=log.status, started_at=log.created_at, concern=log.concern,
-            holder=_holder(session, log), actors=tuple(_person(view) for view in _actors(session, log)),
+            head=_letterhead(session, staff, by, log.unit_id, log.language),
+            log_id=stored_id(log),
+            subject=_about(subject),
+            level=log.level,
+            status=log.status,
+            started_at=log.created_at,
+            concern=log.concern,
+            holder=_holder(session, log),
+            actors=tuple(_person(view) for view in _actors(session, log)),
             efforts=tuple(efforts.effort_views(session, list(effort_rows), today)),
             goals=tuple(efforts.goal_views(session, list(goal_rows), today)),
-            meetings=tuple(MeetingRecord(view, tuple(minutes.get(view.id, ())))
-                           for view in meeting_views(session, list(meeting_rows), with_notes=False)),
+            meetings=tuple(
+                MeetingRecord(view, tuple(minutes.get(view.id, ())))
+                for view in meeting_views(session, list(meeting_rows), with_notes=False)
+            ),
             entries=tuple(loose),
-            notifications_left_out=len(session.exec(select(Notification.id)
-                                                    .where(Notification.log_id == log.id)).all()),
+            notifications_left_out=len(
+                session.exec(select(Notification.id).where(Notification.log_id == log.id)).all()
+            ),
         )
         _record(session, staff, by, "guardian_copy_exported", log, f"{len(entry_rows)} entries")
         return paper
@@ -356,12 +430,22 @@ def meeting_paper(store: Store, by: access.StaffRef, meeting_id: int) -> Meeting
         staff, log = _holder_log(session, by, invitation.meeting.log_id, "minutes")
         inst = installation.read_in(session)
         today = clock.today(inst.timezone)
-        rows = list(session.exec(select(Entry).where(Entry.meeting_id == meeting_id)
-                                 .order_by(col(Entry.written_at), col(Entry.id))).all())
-        agreed = session.exec(select(Effort).where(Effort.meeting_id == meeting_id).order_by(col(Effort.id))).all()
-        goals = session.exec(select(Goal).where(Goal.meeting_id == meeting_id).order_by(col(Goal.id))).all()
+        rows = list(
+            session.exec(
+                select(Entry)
+                .where(Entry.meeting_id == meeting_id)
+                .order_by(col(Entry.written_at), col(Entry.id))
+            ).all()
+        )
+        agreed = session.exec(
+            select(Effort).where(Effort.meeting_id == meeting_id).order_by(col(Effort.id))
+        ).all()
+        goals = session.exec(
+            select(Goal).where(Goal.meeting_id == meeting_id).order_by(col(Goal.id))
+        ).all()
         paper = MeetingPaper(
-            head=_letterhead(session, staff, by, log.unit_id, log.language), invitation=invitation,
+            head=_letterhead(session, staff, by, log.unit_id, log.language),
+            invitation=invitation,
             minutes=tuple(_entries(session, rows)),
             agreed_efforts=tuple(efforts.effort_views(session, list(agreed), today)),
             agreed_goals=tuple(efforts.goal_views(session, list(goals), today)),
@@ -379,9 +463,13 @@ def _readers(lines: list[audit.AccessLine]) -> tuple[Reader, ...]:
         key = (line.username, line.full_name)
         seen = found.get(key)
         if seen is None:
-            found[key] = Reader(line.full_name or line.username, line.profession, line.unit, 1, line.at, line.at)
+            found[key] = Reader(
+                line.full_name or line.username, line.profession, line.unit, 1, line.at, line.at
+            )
         else:
-            found[key] = Reader(seen.name, seen.profession, seen.unit, seen.reads + 1, seen.first, line.at)
+            found[key] = Reader(
+                seen.name, seen.profession, seen.unit, seen.reads + 1, seen.first, line.at
+            )
     return tuple(sorted(found.values(), key=lambda r: (-r.reads, r.name)))
 
 
@@ -396,10 +484,18 @@ def _trail(session: Session, subject_id: int, log_id: int | None) -> list[audit.
         # The holder's report covers their log and the subject itself, not other (closed) logs.
         query = query.where((col(AuditEvent.log_id) == log_id) | col(AuditEvent.log_id).is_(None))
     return [
-        audit.AccessLine(at=event.at, username=event.username, full_name=staff.full_name if staff else "",
-                         profession=staff.profession if staff else "", unit=unit.name if unit else "",
-                         action=event.action, detail=event.detail)
-        for event, staff, unit in session.exec(query.order_by(col(AuditEvent.at), col(AuditEvent.id))).all()
+        audit.AccessLine(
+            at=event.at,
+            username=event.username,
+            full_name=staff.full_name if staff else "",
+            profession=staff.profession if staff else "",
+            unit=unit.name if unit else "",
+            action=event.action,
+            detail=event.detail,
+        )
+        for event, staff, unit in session.exec(
+            query.order_by(col(AuditEvent.at), col(AuditEvent.id))
+        ).all()
     ]
 
 
@@ -409,8 +505,13 @@ def access_report(store: Store, by: access.StaffRef, log_id: int) -> AccessRepor
         staff, log = _holder_log(session, by, log_id, "access report")
         subject = session.get_one(Subject, log.subject_id)
         lines = _trail(session, stored_id(subject), stored_id(log))
-        paper = AccessReport(_letterhead(session, staff, by, log.unit_id, log.language), _about(subject), tuple(lines),
-                             _readers(lines), whole_subject=False)
+        paper = AccessReport(
+            _letterhead(session, staff, by, log.unit_id, log.language),
+            _about(subject),
+            tuple(lines),
+            _readers(lines),
+            whole_subject=False,
+        )
         _record(session, staff, by, "access_report_exported", log, f"{len(lines)} events")
         return paper
 
@@ -426,8 +527,13 @@ def subject_access_report(store: Store, by: access.StaffRef, national_number: st
         subject = session.exec(select(Subject).where(Subject.national_number == digits)).one()
         unit_id = admin.unit_id if admin else None
         lines = sorted(lines, key=lambda line: line.at)  # in the order things happened
-        return AccessReport(_letterhead(session, admin, by, unit_id), _about(subject), tuple(lines),
-                            _readers(lines), whole_subject=True)
+        return AccessReport(
+            _letterhead(session, admin, by, unit_id),
+            _about(subject),
+            tuple(lines),
+            _readers(lines),
+            whole_subject=True,
+        )
 
 
 def default_path(kind: str, number: int, suffix: str, tz: str = "UTC") -> Path:
@@ -436,4 +542,6 @@ def default_path(kind: str, number: int, suffix: str, tz: str = "UTC") -> Path:
     from platformdirs import user_documents_dir
 
     day = clock.local(clock.now(), tz) or datetime.now()
-    return Path(user_documents_dir()) / f"relaytui-{kind}-{number}-{day:%Y-%m-%d}.{suffix.lstrip('.')}"
+    return (
+        Path(user_documents_dir()) / f"relaytui-{kind}-{number}-{day:%Y-%m-%d}.{suffix.lstrip('.')}"
+    )

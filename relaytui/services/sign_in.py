@@ -43,8 +43,10 @@ def check_password(password: str | None) -> str:
     """Refuse an empty password; returns it unchanged otherwise."""
     if password is None or not password.strip():
         raise InvalidInput(
-            _("The password cannot be empty. Choose a password, preferably a long passphrase "
-              "of several words.")
+            _(
+                "The password cannot be empty. Choose a password, preferably a long passphrase "
+                "of several words."
+            )
         )
     if len(password) > PASSWORD_MAX:
         raise InvalidInput(
@@ -74,7 +76,9 @@ ONE_TIME_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 def one_time_password() -> str:
     """A password for a new account or a reset: three groups of four (about 59 bits), to be
     handed to the person and changed by them at their first login."""
-    return "-".join("".join(secrets.choice(ONE_TIME_ALPHABET) for _i in range(4)) for _g in range(3))
+    return "-".join(
+        "".join(secrets.choice(ONE_TIME_ALPHABET) for _i in range(4)) for _g in range(3)
+    )
 
 
 def _dummy_verify(password: str) -> None:
@@ -91,13 +95,16 @@ def _dummy_verify(password: str) -> None:
 def _refused_login() -> str:
     """The one answer to an unknown username, a wrong password and a locked account: a
     different one would tell anyone which usernames exist."""
-    return _("Wrong username or password, or the account is locked. Check both; after five "
-             "failed tries, ask an administrator to unlock it.")
+    return _(
+        "Wrong username or password, or the account is locked. Check both; after five "
+        "failed tries, ask an administrator to unlock it."
+    )
 
 
 def _locked_login() -> str:
-    return _("This account is locked after too many failed logins. Ask an administrator to "
-             "unlock it.")
+    return _(
+        "This account is locked after too many failed logins. Ask an administrator to unlock it."
+    )
 
 
 def _disabled_login() -> str:
@@ -132,25 +139,38 @@ def authenticate(store: Store, username: str, password: str, *, via: str = "") -
     failure: LoginFailed | None = None
     ref: StaffRef | None = None
     with store.session(write=True) as session:
-        staff = session.exec(
-            select(Staff).where(Staff.username == name).with_for_update()
-        ).first()
+        staff = session.exec(select(Staff).where(Staff.username == name).with_for_update()).first()
         if staff is not None and staff.password_hash != seen:
             # The password was reset in between: check against the new one.
             correct = verify_password(staff.password_hash, password)
             new_hash = None
         if staff is None:
             # The typed name is not kept: it may be a password typed in the wrong field.
-            audit.record(session, staff_id=None, username="", action="login_failed",
-                         detail=_with_via("unknown username", via))
+            audit.record(
+                session,
+                staff_id=None,
+                username="",
+                action="login_failed",
+                detail=_with_via("unknown username", via),
+            )
             failure = LoginFailed(_refused_login())
         elif staff.locked:
-            audit.record(session, staff_id=staff.id, username=staff.username,
-                         action="login_failed", detail=_with_via("account locked", via))
+            audit.record(
+                session,
+                staff_id=staff.id,
+                username=staff.username,
+                action="login_failed",
+                detail=_with_via("account locked", via),
+            )
             failure = AccountClosed(_refused_login())
         elif not staff.active:
-            audit.record(session, staff_id=staff.id, username=staff.username,
-                         action="login_failed", detail=_with_via("account disabled", via))
+            audit.record(
+                session,
+                staff_id=staff.id,
+                username=staff.username,
+                action="login_failed",
+                detail=_with_via("account disabled", via),
+            )
             # Only someone who knows the password learns that the account is disabled.
             failure = AccountClosed(_disabled_login()) if correct else LoginFailed(_refused_login())
         elif correct:
@@ -159,21 +179,30 @@ def authenticate(store: Store, username: str, password: str, *, via: str = "") -
             staff.failed_logins = 0
             staff.last_login_at = clock.now()
             session.add(staff)
-            audit.record(session, staff_id=staff.id, username=staff.username, action="login",
-                         detail=via)
+            audit.record(
+                session, staff_id=staff.id, username=staff.username, action="login", detail=via
+            )
             session.flush()
             ref = access.to_ref(staff)
         else:
             staff.failed_logins = (staff.failed_logins or 0) + 1
-            audit.record(session, staff_id=staff.id, username=staff.username,
-                         action="login_failed",
-                         detail=_with_via(f"wrong password ({staff.failed_logins} in a row)", via))
+            audit.record(
+                session,
+                staff_id=staff.id,
+                username=staff.username,
+                action="login_failed",
+                detail=_with_via(f"wrong password ({staff.failed_logins} in a row)", via),
+            )
             if staff.failed_logins >= MAX_FAILED_LOGINS:
                 staff.locked = True
                 staff.version += 1
-                audit.record(session, staff_id=staff.id, username=staff.username,
-                             action="account_locked",
-                             detail=f"{staff.failed_logins} failed logins in a row")
+                audit.record(
+                    session,
+                    staff_id=staff.id,
+                    username=staff.username,
+                    action="account_locked",
+                    detail=f"{staff.failed_logins} failed logins in a row",
+                )
                 failure = AccountClosed(_refused_login())
             else:
                 failure = LoginFailed(_refused_login())
@@ -206,8 +235,9 @@ def session_ref(store: Store, staff_id: int) -> StaffRef:
         return access.to_ref(staff)
 
 
-def command_line_login(store: Store, username: str, password: str, *, command: str,
-                       arguments: str = "", admin: bool) -> StaffRef:
+def command_line_login(
+    store: Store, username: str, password: str, *, command: str, arguments: str = "", admin: bool
+) -> StaffRef:
     """Log in at the server's command line to run ``command`` ("user list", "export
     minutes") with ``arguments`` (kept in the trail, never a password); ``admin``: only an
     administrator may run it.
@@ -223,21 +253,33 @@ def command_line_login(store: Store, username: str, password: str, *, command: s
         assert staff is not None
         if staff.must_change_password:
             failure = LoginFailed(
-                _("{username} has a one-time password. Choose your own first: relaytui password "
-                  "--user {username}").format(username=staff.username))
+                _(
+                    "{username} has a one-time password. Choose your own first: relaytui password "
+                    "--user {username}"
+                ).format(username=staff.username)
+            )
         elif admin and staff.role != "admin":
             failure = NotAllowed(
-                _("Only an administrator can run 'relaytui {command}'. Log in as an administrator "
-                  "with --user.").format(command=command))
-        audit.record(session, staff_id=staff.id, username=staff.username,
-                     action="command_refused" if failure is not None else "command", detail=detail)
+                _(
+                    "Only an administrator can run 'relaytui {command}'. Log in as an administrator "
+                    "with --user."
+                ).format(command=command)
+            )
+        audit.record(
+            session,
+            staff_id=staff.id,
+            username=staff.username,
+            action="command_refused" if failure is not None else "command",
+            detail=detail,
+        )
     if failure is not None:
         raise failure
     return ref
 
 
-def change_password(store: Store, username: str, current: str, new: str, *,
-                    via: str = "password change") -> StaffRef:
+def change_password(
+    store: Store, username: str, current: str, new: str, *, via: str = "password change"
+) -> StaffRef:
     """A person chooses a new password, proving who they are with the one they have (a
     one-time password included). A wrong current password counts toward the lockout like a
     failed login. Returns the person as now logged in."""
@@ -250,7 +292,8 @@ def change_password(store: Store, username: str, current: str, new: str, *,
         staff = access.acting(session, me)
         assert staff is not None
         session.execute(
-            update(Staff).where(col(Staff.id) == staff.id)
+            update(Staff)
+            .where(col(Staff.id) == staff.id)
             .values(password_hash=hashed, must_change_password=False, version=staff.version + 1)
             .execution_options(synchronize_session=False)
         )

@@ -32,22 +32,38 @@ def _open_logs(session: Session, log_ids=None, *, unit_id: int | None = None) ->
         if not log_ids:
             return []
         query = query.where(col(RelayLog.id).in_(sorted(log_ids)))
-    return list(session.exec(
-        query.order_by(col(RelayLog.id)).with_for_update().execution_options(populate_existing=True)
-    ).all())
+    return list(
+        session.exec(
+            query.order_by(col(RelayLog.id))
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).all()
+    )
 
 
 def _naming_consent(session: Session, log: RelayLog, staff_id: int) -> Consent | None:
     """The first consent in force on the log that names this member of staff."""
     return next(
-        (c for c in session.exec(select(Consent).where(Consent.log_id == log.id).order_by(col(Consent.id))).all()
-         if names_staff(session, c, staff_id)),
+        (
+            c
+            for c in session.exec(
+                select(Consent).where(Consent.log_id == log.id).order_by(col(Consent.id))
+            ).all()
+            if names_staff(session, c, staff_id)
+        ),
         None,
     )
 
 
-def change_unit_leader(session: Session, unit_id: int, old_leader_id: int | None, new_leader_id: int | None,
-                       *, actor: Staff | None, by: access.StaffRef) -> None:
+def change_unit_leader(
+    session: Session,
+    unit_id: int,
+    old_leader_id: int | None,
+    new_leader_id: int | None,
+    *,
+    actor: Staff | None,
+    by: access.StaffRef,
+) -> None:
     """A unit has a new nearest leader (R3): on each of the unit's open logs the former leader's
     leader membership ends and the new leader is attached; each change is in the log's trail.
 
@@ -65,47 +81,94 @@ def change_unit_leader(session: Session, unit_id: int, old_leader_id: int | None
         added_by = stored_id(actor) if actor is not None else log.holder_id
         if old_leader_id is not None:
             ended = session.exec(
-                select(Membership).where(
-                    Membership.log_id == log.id, Membership.staff_id == old_leader_id,
-                    Membership.role == "leader", col(Membership.consent_id).is_(None),
+                select(Membership)
+                .where(
+                    Membership.log_id == log.id,
+                    Membership.staff_id == old_leader_id,
+                    Membership.role == "leader",
+                    col(Membership.consent_id).is_(None),
                     col(Membership.removed_at).is_(None),
-                ).order_by(col(Membership.id))
+                )
+                .order_by(col(Membership.id))
             ).all()
             for row in ended:
                 row.removed_at = now
                 row.removed_reason = NO_LONGER_LEADER
                 session.add(row)
                 session.flush()
-                access.write_audit(session, actor, by, "actor_removed", log=log,
-                                   detail=f"membership {row.id} leader; unit {unit_id} has a new leader")
+                access.write_audit(
+                    session,
+                    actor,
+                    by,
+                    "actor_removed",
+                    log=log,
+                    detail=f"membership {row.id} leader; unit {unit_id} has a new leader",
+                )
             named = _naming_consent(session, log, old_leader_id) if ended else None
-            if named is not None and access.active_membership(session, log_id, old_leader_id) is None:
-                row = Membership(log_id=log_id, staff_id=old_leader_id, role="actor", consent_id=named.id,
-                                 added_by=added_by, added_at=now)
+            if (
+                named is not None
+                and access.active_membership(session, log_id, old_leader_id) is None
+            ):
+                row = Membership(
+                    log_id=log_id,
+                    staff_id=old_leader_id,
+                    role="actor",
+                    consent_id=named.id,
+                    added_by=added_by,
+                    added_at=now,
+                )
                 session.add(row)
                 session.flush()
-                access.write_audit(session, actor, by, "actor_added", log=log,
-                                   detail=f"membership {row.id} actor; consent {named.id} names the former leader")
-        if (new_leader is None or not new_leader.active or new_leader.role == "admin"
-                or new_leader.id == log.holder_id
-                or access.active_membership(session, log_id, stored_id(new_leader)) is not None):
+                access.write_audit(
+                    session,
+                    actor,
+                    by,
+                    "actor_added",
+                    log=log,
+                    detail=f"membership {row.id} actor; consent {named.id} names the former leader",
+                )
+        if (
+            new_leader is None
+            or not new_leader.active
+            or new_leader.role == "admin"
+            or new_leader.id == log.holder_id
+            or access.active_membership(session, log_id, stored_id(new_leader)) is not None
+        ):
             continue
-        row = Membership(log_id=log_id, staff_id=stored_id(new_leader), role="leader", added_by=added_by, added_at=now)
+        row = Membership(
+            log_id=log_id,
+            staff_id=stored_id(new_leader),
+            role="leader",
+            added_by=added_by,
+            added_at=now,
+        )
         session.add(row)
         session.flush()
-        access.write_audit(session, actor, by, "actor_added", log=log,
-                           detail=f"membership {row.id} leader; the new leader of unit {unit_id}")
+        access.write_audit(
+            session,
+            actor,
+            by,
+            "actor_added",
+            log=log,
+            detail=f"membership {row.id} leader; the new leader of unit {unit_id}",
+        )
 
 
 def _moving_memberships(session: Session, staff_id: int) -> list[Membership]:
     """The staff member's memberships that a move may end: through a consent, or as a leader."""
-    return list(session.exec(
-        select(Membership)
-        .join(RelayLog, col(RelayLog.id) == col(Membership.log_id))
-        .where(Membership.staff_id == staff_id, col(Membership.removed_at).is_(None), LOG_IS_OPEN,
-               or_(col(Membership.consent_id).is_not(None), col(Membership.role) == "leader"))
-        .order_by(col(Membership.log_id), col(Membership.id))
-    ).all())
+    return list(
+        session.exec(
+            select(Membership)
+            .join(RelayLog, col(RelayLog.id) == col(Membership.log_id))
+            .where(
+                Membership.staff_id == staff_id,
+                col(Membership.removed_at).is_(None),
+                LOG_IS_OPEN,
+                or_(col(Membership.consent_id).is_not(None), col(Membership.role) == "leader"),
+            )
+            .order_by(col(Membership.log_id), col(Membership.id))
+        ).all()
+    )
 
 
 def lock_logs_before_move(session: Session, staff_id: int) -> None:
@@ -114,7 +177,9 @@ def lock_logs_before_move(session: Session, staff_id: int) -> None:
     _open_logs(session, {row.log_id for row in _moving_memberships(session, staff_id)})
 
 
-def end_access_after_move(session: Session, staff: Staff, *, actor: Staff | None, by: access.StaffRef) -> int:
+def end_access_after_move(
+    session: Session, staff: Staff, *, actor: Staff | None, by: access.StaffRef
+) -> int:
     """``staff`` now works in another unit (R5): what a consent to their former unit gave them
     ends. Call it after the move, in the same transaction; returns how many memberships ended.
 
@@ -159,7 +224,13 @@ def end_access_after_move(session: Session, staff: Staff, *, actor: Staff | None
         ).format(name=staff.full_name)[:200]
         session.add(log)
         session.flush()
-        access.write_audit(session, actor, by, "actor_removed", log=log,
-                           detail=f"membership {row.id} {row.role}; {MOVED_AWAY}")
+        access.write_audit(
+            session,
+            actor,
+            by,
+            "actor_removed",
+            log=log,
+            detail=f"membership {row.id} {row.role}; {MOVED_AWAY}",
+        )
         ended += 1
     return ended

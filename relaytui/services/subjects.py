@@ -67,7 +67,9 @@ def _refuse(problem: str, country: Profile) -> InvalidInput:
     """The part that is wrong, then what to type; never the number itself (a partial number
     shown masked would look like a complete one)."""
     return InvalidInput(
-        _("{problem} Type {expected}.").format(problem=problem, expected=_(country.number_expected)),
+        _("{problem} Type {expected}.").format(
+            problem=problem, expected=_(country.number_expected)
+        ),
         rule="R15",
     )
 
@@ -79,16 +81,19 @@ def _birth_date_problem(day: int, month: int, country: Profile) -> str | None:
             return _("The first digit is 8 or 9: this is an FH number, which holds no birth date.")
         day, month = country.unshifted(day, month)  # a D-number or an H-number
     if not 1 <= month <= 12:
-        return _("The month ({month}) is wrong: the third and fourth digits are the month, 01 to "
-                 "12.").format(month=f"{month:02d}")
+        return _(
+            "The month ({month}) is wrong: the third and fourth digits are the month, 01 to 12."
+        ).format(month=f"{month:02d}")
     if not 1 <= day <= 31:
         return _("The day ({day}) is wrong: the first two digits are the day, 01 to 31.").format(
-            day=f"{day:02d}")
+            day=f"{day:02d}"
+        )
     return None
 
 
-def validate_national_number(number: str, profile: str, today: date | None = None
-                             ) -> tuple[str, date | None]:
+def validate_national_number(
+    number: str, profile: str, today: date | None = None
+) -> tuple[str, date | None]:
     """The number's digits and the birth date it holds; InvalidInput says which part is wrong:
     letters, the length, the day, the month, the control digits (``no``) or a birth date in the
     future. The checks are python-stdnum's (``stdnum.dk.cpr``, ``stdnum.no.fodselsnummer``)."""
@@ -101,33 +106,63 @@ def validate_national_number(number: str, profile: str, today: date | None = Non
     if not digits:
         raise _refuse(_("The national number is empty."), country)
     if not isdigits(digits):
-        raise _refuse(_("The number holds letters or other signs: only digits belong in it, "
-                        "with a space or a hyphen at most."), country)
+        raise _refuse(
+            _(
+                "The number holds letters or other signs: only digits belong in it, "
+                "with a space or a hyphen at most."
+            ),
+            country,
+        )
     if len(digits) != needed:
-        raise _refuse(ngettext("The number has {count} digit, not {needed}.",
-                               "The number has {count} digits, not {needed}.",
-                               len(digits)).format(count=len(digits), needed=needed), country)
+        raise _refuse(
+            ngettext(
+                "The number has {count} digit, not {needed}.",
+                "The number has {count} digits, not {needed}.",
+                len(digits),
+            ).format(count=len(digits), needed=needed),
+            country,
+        )
     problem = _birth_date_problem(int(digits[0:2]), int(digits[2:4]), country)
     if problem:
         raise _refuse(problem, country)
-    if country.number_control_digits and (digits[-2] != module.calc_check_digit1(digits)
-                                          or digits[-1] != module.calc_check_digit2(digits)):
-        raise _refuse(_("The control digits (the last two) do not match the first nine: check "
-                        "each digit for a typing error."), country)
+    if country.number_control_digits and (
+        digits[-2] != module.calc_check_digit1(digits)
+        or digits[-1] != module.calc_check_digit2(digits)
+    ):
+        raise _refuse(
+            _(
+                "The control digits (the last two) do not match the first nine: check "
+                "each digit for a typing error."
+            ),
+            country,
+        )
     try:
         born = module.get_birth_date(digits)
     except ValidationError:
         try:  # the same number born on 1 January: if that fails too, the century is the problem
             module.get_birth_date("0101" + digits[4:])
         except ValidationError:
-            raise _refuse(_("The birth year cannot be told from the individual number (the "
-                            "seventh to ninth digits)."), country) from None
+            raise _refuse(
+                _(
+                    "The birth year cannot be told from the individual number (the "
+                    "seventh to ninth digits)."
+                ),
+                country,
+            ) from None
         day, month = country.unshifted(int(digits[0:2]), int(digits[2:4]))
-        raise _refuse(_("The day ({day}) does not exist in month {month}.").format(
-            day=f"{day:02d}", month=f"{month:02d}"), country) from None
+        raise _refuse(
+            _("The day ({day}) does not exist in month {month}.").format(
+                day=f"{day:02d}", month=f"{month:02d}"
+            ),
+            country,
+        ) from None
     if born > (today or clock.today()):
-        raise _refuse(_("The birth date in the number ({date}) is in the future.").format(
-            date=date_text(born)), country)
+        raise _refuse(
+            _("The birth date in the number ({date}) is in the future.").format(
+                date=date_text(born)
+            ),
+            country,
+        )
     return digits, born
 
 
@@ -148,7 +183,9 @@ def adult_warning(born: date | None, today: date | None = None) -> str | None:
         "The subject is {age} year old, an adult: a relay log is about a child, a young person "
         "or a pregnant person. Check the number.",
         "The subject is {age} years old, an adult: a relay log is about a child, a young person "
-        "or a pregnant person. Check the number.", age).format(age=age)
+        "or a pregnant person. Check the number.",
+        age,
+    ).format(age=age)
 
 
 def mask(number: str) -> str:
@@ -169,7 +206,8 @@ def holder_contact(session: Session, log: RelayLog) -> HolderContact:
         phone=(holder.phone if holder and holder.phone else (unit.phone if unit else "")),
         email=holder.email if holder else "",
         profession=holder.profession if holder and holder.profession else "",
-        coordinator=log.plan_coordinator_id is not None and log.plan_coordinator_id == log.holder_id,
+        coordinator=log.plan_coordinator_id is not None
+        and log.plan_coordinator_id == log.holder_id,
     )
 
 
@@ -180,7 +218,9 @@ def active_log_of(session: Session, subject_id: int) -> RelayLog | None:
 
 
 def _guardian_view(row: Guardian) -> GuardianView:
-    return GuardianView(stored_id(row), row.name, row.relation, row.phone, row.email, row.has_custody)
+    return GuardianView(
+        stored_id(row), row.name, row.relation, row.phone, row.email, row.has_custody
+    )
 
 
 def _view(session: Session, subject: Subject) -> SubjectView:
@@ -202,12 +242,18 @@ def _view(session: Session, subject: Subject) -> SubjectView:
 def find_subject(store: Store, by: access.StaffRef, national_number: str) -> SubjectView | None:
     """Look a subject up by the full number, to start a log or to learn who holds one (R1)."""
     inst = installation.read(store)
-    digits, _born = validate_national_number(national_number, inst.profile, clock.today(inst.timezone))
+    digits, _born = validate_national_number(
+        national_number, inst.profile, clock.today(inst.timezone)
+    )
     with store.session(write=True) as session:
         staff = access.require_staff(session, by)
         subject = session.exec(select(Subject).where(Subject.national_number == digits)).first()
         access.write_audit(
-            session, staff, by, "subject_lookup", subject_id=subject.id if subject else None,
+            session,
+            staff,
+            by,
+            "subject_lookup",
+            subject_id=subject.id if subject else None,
             detail="found" if subject else "not found",
         )
         return _view(session, subject) if subject else None
@@ -224,7 +270,9 @@ def create_subject(
 ) -> SubjectView:
     """Register a subject with its guardians (any member of staff who starts a log)."""
     inst = installation.read(store)
-    digits, born = validate_national_number(national_number, inst.profile, clock.today(inst.timezone))
+    digits, born = validate_national_number(
+        national_number, inst.profile, clock.today(inst.timezone)
+    )
     name = (name or "").strip()
     if not name:
         raise InvalidInput(_("Type the subject's name."))
@@ -245,8 +293,12 @@ def create_subject(
         for guardian in guardians:
             session.add(
                 Guardian(
-                    subject_id=stored_id(subject), name=guardian.name.strip(), relation=guardian.relation,
-                    phone=guardian.phone, email=guardian.email, has_custody=guardian.has_custody,
+                    subject_id=stored_id(subject),
+                    name=guardian.name.strip(),
+                    relation=guardian.relation,
+                    phone=guardian.phone,
+                    email=guardian.email,
+                    has_custody=guardian.has_custody,
                 )
             )
         session.flush()
@@ -254,15 +306,21 @@ def create_subject(
         return _view(session, subject)
 
 
-def add_guardian(store: Store, by: access.StaffRef, log_id: int, guardian: GuardianInput) -> GuardianView:
+def add_guardian(
+    store: Store, by: access.StaffRef, log_id: int, guardian: GuardianInput
+) -> GuardianView:
     """The holder adds a guardian to the log's subject."""
     if not guardian.name.strip():
         raise InvalidInput(_("Type the guardian's name."))
     with store.session(write=True) as session:
         staff, log = access.log_for_write(session, by, log_id, what="guardian")
         row = Guardian(
-            subject_id=log.subject_id, name=guardian.name.strip(), relation=guardian.relation,
-            phone=guardian.phone, email=guardian.email, has_custody=guardian.has_custody,
+            subject_id=log.subject_id,
+            name=guardian.name.strip(),
+            relation=guardian.relation,
+            phone=guardian.phone,
+            email=guardian.email,
+            has_custody=guardian.has_custody,
         )
         session.add(row)
         session.flush()

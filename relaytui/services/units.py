@@ -96,20 +96,25 @@ def _name_taken(session: Session, name: str) -> bool:
 
 def _stale() -> StaleWrite:
     return StaleWrite(
-        _("Someone else changed this while you were working on it. Nothing was saved: "
-          "reload to see their change, then make yours again.")
+        _(
+            "Someone else changed this while you were working on it. Nothing was saved: "
+            "reload to see their change, then make yours again."
+        )
     )
 
 
 def _view(session: Session, unit: Unit) -> UnitView:
     leader = session.get(Staff, unit.leader_id) if unit.leader_id is not None else None
     count = session.exec(
-        select(func.count()).select_from(Staff).where(
-            Staff.unit_id == unit.id, col(Staff.active).is_(True)
-        )
+        select(func.count())
+        .select_from(Staff)
+        .where(Staff.unit_id == unit.id, col(Staff.active).is_(True))
     ).one()
     return UnitView(
-        id=stored_id(unit), name=unit.name, kind=unit.kind, phone=unit.phone,
+        id=stored_id(unit),
+        name=unit.name,
+        kind=unit.kind,
+        phone=unit.phone,
         leader_id=unit.leader_id,
         leader_username=leader.username if leader is not None else None,
         leader_name=leader.full_name if leader is not None else None,
@@ -117,8 +122,9 @@ def _view(session: Session, unit: Unit) -> UnitView:
     )
 
 
-def add_unit(store: Store, by: StaffRef, *, name: str, kind: str = "other",
-             phone: str = "") -> UnitView:
+def add_unit(
+    store: Store, by: StaffRef, *, name: str, kind: str = "other", phone: str = ""
+) -> UnitView:
     """Add a unit (administrators only)."""
     clean = (name or "").strip()
     if not clean:
@@ -159,8 +165,9 @@ def list_units(store: Store, by: StaffRef) -> list[UnitView]:
         return sorted((_view(session, unit) for unit in units), key=lambda u: u.name.casefold())
 
 
-def set_leader(store: Store, by: StaffRef, unit: int | str, username: str,
-               *, version: int | None = None) -> UnitView:
+def set_leader(
+    store: Store, by: StaffRef, unit: int | str, username: str, *, version: int | None = None
+) -> UnitView:
     """Name the unit's nearest leader (R3): an active member of staff of that unit.
 
     The new leader is attached to the unit's open logs and the former leader's leader
@@ -179,18 +186,23 @@ def set_leader(store: Store, by: StaffRef, unit: int | str, username: str,
             raise NotFound(_("There is no user '{username}'.").format(username=username))
         if not person.active:
             raise InvalidInput(
-                _("{username} is disabled and cannot lead a unit. Enable the account "
-                  "first.").format(username=person.username)
+                _(
+                    "{username} is disabled and cannot lead a unit. Enable the account first."
+                ).format(username=person.username)
             )
         if person.role == "admin":
             raise InvalidInput(
-                _("{username} is an administrator; administrators do not read relay logs, so "
-                  "they cannot be a unit's leader.").format(username=person.username)
+                _(
+                    "{username} is an administrator; administrators do not read relay logs, so "
+                    "they cannot be a unit's leader."
+                ).format(username=person.username)
             )
         if person.unit_id != row.id:
             raise InvalidInput(
-                _("{username} does not work in {unit}. Move them there first with 'relaytui "
-                  "user set-unit'.").format(username=person.username, unit=row.name)
+                _(
+                    "{username} does not work in {unit}. Move them there first with 'relaytui "
+                    "user set-unit'."
+                ).format(username=person.username, unit=row.name)
             )
         result = session.exec(
             update(Unit)
@@ -211,7 +223,9 @@ def set_leader(store: Store, by: StaffRef, unit: int | str, username: str,
                 raise _stale()
         # R3 follows the change: the unit's open logs lose the former leader and gain the new
         # one, each change in that log's trail (and so in the child's access report).
-        staff_moves.change_unit_leader(session, stored_id(row), row.leader_id, person.id, actor=actor, by=by)
+        staff_moves.change_unit_leader(
+            session, stored_id(row), row.leader_id, person.id, actor=actor, by=by
+        )
         access.write_audit(
             session, actor, by, "unit_leader_set", detail=f"unit={row.id} leader={person.id}"
         )

@@ -21,8 +21,10 @@ def guarded_update(session: Session, model: Any, row_id: int, version: int, **va
     )
     if result.rowcount != 1:
         raise StaleWrite(
-            _("Someone else changed this while you were working on it. Nothing was saved: "
-              "reload to see their change, then make yours again.")
+            _(
+                "Someone else changed this while you were working on it. Nothing was saved: "
+                "reload to see their change, then make yours again."
+            )
         )
     row = session.get(model, row_id, populate_existing=True)
     if row is not None:

@@ -36,19 +36,30 @@ from relaytui.services.access import StaffRef
 LONGEST_SENTENCE = 25
 #: The languages with word tables; any other language gets only the sentence-length hint.
 LANGUAGES = ("da", "nn", "nb", "en")
-KINDS = ("long_sentence", "impersonal_man", "passive", "official_word", "vague_time", "interpretation")
+KINDS = (
+    "long_sentence",
+    "impersonal_man",
+    "passive",
+    "official_word",
+    "vague_time",
+    "interpretation",
+)
 
 #: Why each kind of hint is given (translated where it is shown).
 WHY = {
-    "long_sentence": N_("{count} words in one sentence. Short sentences are easier to read: split it "
-                        "(at most {limit} words)."),
+    "long_sentence": N_(
+        "{count} words in one sentence. Short sentences are easier to read: split it "
+        "(at most {limit} words)."
+    ),
     "impersonal_man": N_('Say who instead of "{words}": a name, a job title, mother, grandfather.'),
-    "passive": N_('Passive form: say who does it, e.g. "the doctor examines" rather than '
-                  '"it is examined".'),
+    "passive": N_(
+        'Passive form: say who does it, e.g. "the doctor examines" rather than "it is examined".'
+    ),
     "official_word": N_("Official word: an everyday word is easier to read."),
     "vague_time": N_("Vague time: give the day, the date or the time."),
-    "interpretation": N_("Interpretation: write what the child did and said, not why you think "
-                         "they did it."),
+    "interpretation": N_(
+        "Interpretation: write what the child did and said, not why you think they did it."
+    ),
 }
 
 
@@ -108,7 +119,9 @@ def word_table(language: str) -> WordTable:
         impersonal=patterns("impersonal"),
         passive=patterns("passive"),
         not_passive=frozenset(words["not_passive"]),
-        official=tuple((_pattern(word, pieces), plainer) for word, plainer in words["official"].items()),
+        official=tuple(
+            (_pattern(word, pieces), plainer) for word, plainer in words["official"].items()
+        ),
         vague_time=patterns("vague_time"),
         interpretation=patterns("interpretation"),
         dictionary=forms.get("dictionary"),
@@ -152,7 +165,8 @@ def _speller(language: str):
                 Hunspell = None
             for folder in DICTIONARY_FOLDERS if name and Hunspell else ():
                 if os.path.isfile(os.path.join(folder, f"{name}.dic")) and os.path.isfile(
-                        os.path.join(folder, f"{name}.aff")):
+                    os.path.join(folder, f"{name}.aff")
+                ):
                     try:
                         speller = Hunspell(name, hunspell_data_dir=folder)
                         break
@@ -240,16 +254,25 @@ def _is_s_passive(language: str, word: str, not_passive: frozenset[str]) -> bool
         return language == "da" and _lemmy_s_passive(word)
     analyses = _analyses(language, word)
     if language == "da":
-        if not word.endswith("s") or any(stem.lower() == word and "+" not in rest for stem, rest in analyses):
+        if not word.endswith("s") or any(
+            stem.lower() == word and "+" not in rest for stem, rest in analyses
+        ):
             return False  # a word of its own: a deponent (synes, mødes) or a name (Agnes)
-        return any("+PASSIV" in rest or (rest == "" and word == stem + "s" and _is_verb(language, stem))
-                   for stem, rest in analyses)
+        return any(
+            "+PASSIV" in rest or (rest == "" and word == stem + "s" and _is_verb(language, stem))
+            for stem, rest in analyses
+        )
     if language == "nb":
         return word.endswith("s") and any(
-            rest == "fl:J" and word == stem + "s" and _is_verb(language, stem) for stem, rest in analyses)
+            rest == "fl:J" and word == stem + "s" and _is_verb(language, stem)
+            for stem, rest in analyses
+        )
     # nynorsk: every way to read the word is the -ast passive of a verb (not sterkast, oftast, synast)
-    return word.endswith("ast") and bool(analyses) and all(
-        rest == "fl:K" and _is_verb(language, stem) for stem, rest in analyses)
+    return (
+        word.endswith("ast")
+        and bool(analyses)
+        and all(rest == "fl:K" and _is_verb(language, stem) for stem, rest in analyses)
+    )
 
 
 @lru_cache(maxsize=4096)
@@ -258,8 +281,12 @@ def _lemmy_s_passive(word: str) -> bool:
     if lemmatizer is None or not word.endswith("s") or len(word) < 5:
         return False
     lemmas = lemmatizer.lemmatize("", word)
-    return word not in lemmas and word[:-1] in lemmas and word[-2] in "aeiouyæøå" and (
-        word[:-1] in lemmatizer.lemmatize("VERB", word))
+    return (
+        word not in lemmas
+        and word[:-1] in lemmas
+        and word[-2] in "aeiouyæøå"
+        and (word[:-1] in lemmatizer.lemmatize("VERB", word))
+    )
 
 
 def _is_participle(language: str, word: str, not_passive: frozenset[str]) -> bool:
@@ -280,7 +307,9 @@ def _is_participle(language: str, word: str, not_passive: frozenset[str]) -> boo
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 
 
-def _analysed_passives(text: str, language: str, not_passive: frozenset[str]) -> list[tuple[int, int]]:
+def _analysed_passives(
+    text: str, language: str, not_passive: frozenset[str]
+) -> list[tuple[int, int]]:
     """Where the dictionary finds passives in ``text``: an s-passive anywhere in a clause, and a
     form of blive / bli / verte with a past participle up to two words after it."""
     if language not in LANGUAGES or (_speller(language) is None and _lemmatizer(language) is None):
@@ -290,11 +319,13 @@ def _analysed_passives(text: str, language: str, not_passive: frozenset[str]) ->
     tokens = list(_TOKEN.finditer(text))
     for n, token in enumerate(tokens):
         word = token.group()
-        if not word[0].isalpha() or (word[0].isupper() and not _starts_sentence(text, token.start())):
+        if not word[0].isalpha() or (
+            word[0].isupper() and not _starts_sentence(text, token.start())
+        ):
             continue  # a number, a mark, or a name in mid-sentence
         lower = word.lower()
         if lower in table.auxiliaries:
-            for after in tokens[n + 1:n + 4]:
+            for after in tokens[n + 1 : n + 4]:
                 following = after.group()
                 if not following[0].isalpha() or following[0].isupper():
                     break  # the clause ends, or a name follows
@@ -393,7 +424,9 @@ def hints(text: str, language: str) -> list[Hint]:
 
     def add(kind: str, start: int, end: int, plainer: str | None = None, **values: object) -> None:
         words = text[start:end]
-        found.append(Hint(kind, start, end, words, _(WHY[kind]).format(words=words, **values), plainer))
+        found.append(
+            Hint(kind, start, end, words, _(WHY[kind]).format(words=words, **values), plainer)
+        )
 
     for start, end in _sentences(text):
         count = len(_WORD.findall(text, start, end))
@@ -424,7 +457,10 @@ def hints(text: str, language: str) -> list[Hint]:
     if rules.official is not None:
         for match in rules.official.finditer(text):
             add("official_word", match.start(), match.end(), rules.plainer[_alternative(match)])
-    for kind, either in (("vague_time", rules.vague_time), ("interpretation", rules.interpretation)):
+    for kind, either in (
+        ("vague_time", rules.vague_time),
+        ("interpretation", rules.interpretation),
+    ):
         if either is not None:
             for match in either.finditer(text):
                 add(kind, match.start(), match.end())
@@ -453,8 +489,12 @@ def set_hints_enabled(store: Store, by: StaffRef, enabled: bool) -> bool:
     with store.session(write=True) as session:
         staff = access.acting(session, by)
         if staff is None:
-            raise NotAllowed(_("The command line has no account of its own: writing hints are "
-                               "switched on or off by each person in the app."))
+            raise NotAllowed(
+                _(
+                    "The command line has no account of its own: writing hints are "
+                    "switched on or off by each person in the app."
+                )
+            )
         key = _key(stored_id(staff))
         row = session.get(Setting, key)
         if enabled and row is not None:

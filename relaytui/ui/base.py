@@ -77,8 +77,10 @@ def after_typed_keys(action: Any) -> Any:
 
 def generic_error() -> str:
     """The one line shown when a worker fails in a way no service foresaw."""
-    return _("Something went wrong, and nothing was changed. Try again; if it happens again, "
-             "tell your administrator.")
+    return _(
+        "Something went wrong, and nothing was changed. Try again; if it happens again, "
+        "tell your administrator."
+    )
 
 
 def binding_description(app: App[Any] | None, binding: Binding) -> str:
@@ -128,8 +130,7 @@ class RelayScreenBehaviour(_ScreenBase):
     @property
     def active_bindings(self) -> dict[str, ActiveBinding]:
         app = self.app
-        return {key: translated(active, app)
-                for key, active in super().active_bindings.items()}
+        return {key: translated(active, app) for key, active in super().active_bindings.items()}
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is not WorkerState.ERROR:

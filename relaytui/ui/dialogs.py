@@ -60,20 +60,49 @@ class FormDialog(RelayModalScreen[Any]):
 
     CSS_PATH: ClassVar[Any] = FORM_STYLES
     BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel"), id="log_pane.dialog.cancel",
-                tooltip=N_("Close the form without saving.")),
-        Binding("ctrl+s", "save", N_("Save"), id="log_pane.dialog.save",
-                tooltip=N_("Save what the form says.")),
+        Binding(
+            "escape",
+            "cancel",
+            N_("Cancel"),
+            id="log_pane.dialog.cancel",
+            tooltip=N_("Close the form without saving."),
+        ),
+        Binding(
+            "ctrl+s",
+            "save",
+            N_("Save"),
+            id="log_pane.dialog.save",
+            tooltip=N_("Save what the form says."),
+        ),
         # Priority bindings move the focus before the next key is handed out, so nothing a
         # fast typist (or a paste of "text<Tab>2026-05-01") types lands in the field left.
-        Binding("tab", "next_field", N_("Next field"), id="log_pane.dialog.next_field",
-                show=False, priority=True, tooltip=N_("Go to the next field.")),
-        Binding("shift+tab", "previous_field", N_("Previous field"),
-                id="log_pane.dialog.previous_field", show=False, priority=True,
-                tooltip=N_("Go back to the previous field.")),
-        Binding("enter", "enter_field", N_("Next field"), id="log_pane.dialog.enter",
-                show=False, priority=True,
-                tooltip=N_("Go to the next field; in the last field, save.")),
+        Binding(
+            "tab",
+            "next_field",
+            N_("Next field"),
+            id="log_pane.dialog.next_field",
+            show=False,
+            priority=True,
+            tooltip=N_("Go to the next field."),
+        ),
+        Binding(
+            "shift+tab",
+            "previous_field",
+            N_("Previous field"),
+            id="log_pane.dialog.previous_field",
+            show=False,
+            priority=True,
+            tooltip=N_("Go back to the previous field."),
+        ),
+        Binding(
+            "enter",
+            "enter_field",
+            N_("Next field"),
+            id="log_pane.dialog.enter",
+            show=False,
+            priority=True,
+            tooltip=N_("Go to the next field; in the last field, save."),
+        ),
     ]
     #: Where the dialog says what is wrong.
     ERROR: ClassVar[str] = "#log-dialog-error"
@@ -114,8 +143,14 @@ class FormDialog(RelayModalScreen[Any]):
             return
         self.query_one("#log-dialog-error").display = False
         fit_captions(self)
-        first = next((w for w in self.query("Input, Select, OptionList, SelectionList, Checkbox")
-                      if w.focusable), None)
+        first = next(
+            (
+                w
+                for w in self.query("Input, Select, OptionList, SelectionList, Checkbox")
+                if w.focusable
+            ),
+            None,
+        )
         if first is not None:
             first.focus()
 
@@ -281,9 +316,12 @@ class WritingDialog(FormDialog):
         self.busy = False
         self.refreshed(message.fresh)
         self.show_error(
-            message.text + "\n"
-            + _("The form now shows their change; what you typed is kept. Save again to make "
-                "your change.")
+            message.text
+            + "\n"
+            + _(
+                "The form now shows their change; what you typed is kept. Save again to make "
+                "your change."
+            )
         )
         if self._on_stale is not None:
             self._on_stale()
@@ -312,8 +350,13 @@ class LogDialog(WritingDialog, inherit_bindings=False):
     REREAD_WHEN_STALE = False
     BINDINGS = [
         *Screen.BINDINGS,
-        Binding("escape", "cancel", N_("Cancel"), id="dialog.cancel",
-                tooltip=N_("Close the dialog without changing anything.")),
+        Binding(
+            "escape",
+            "cancel",
+            N_("Cancel"),
+            id="dialog.cancel",
+            tooltip=N_("Close the dialog without changing anything."),
+        ),
     ]
 
     def __init__(self, detail: logs.LogDetail) -> None:
@@ -377,9 +420,11 @@ class LogDialog(WritingDialog, inherit_bindings=False):
         self.action_submit()
 
     def title_text(self, what: str) -> Text:
-        """"Change level — Ida Jensen (150121-****)": the dialog's title, the name as text."""
+        """ "Change level — Ida Jensen (150121-****)": the dialog's title, the name as text."""
         return Text.assemble(
-            (what, "bold"), " — ", self.detail.subject_name,
+            (what, "bold"),
+            " — ",
+            self.detail.subject_name,
             f" ({self.detail.national_number_masked})",
         )
 
@@ -389,8 +434,13 @@ class ConfirmDialog(RelayModalScreen[bool]):
 
     AUTO_FOCUS = "#confirm-yes"
     BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel"), id="handover.dialog.cancel",
-                tooltip=N_("Close the dialog without changing anything.")),
+        Binding(
+            "escape",
+            "cancel",
+            N_("Cancel"),
+            id="handover.dialog.cancel",
+            tooltip=N_("Close the dialog without changing anything."),
+        ),
     ]
 
     def __init__(self, title: Text | str, text: Text | str, yes: str, no: str) -> None:
@@ -406,8 +456,9 @@ class ConfirmDialog(RelayModalScreen[bool]):
             yield Static(self.body, id="confirm-text", markup=False)
             yield Static("", classes="handover-dialog-error", markup=False)
             with Horizontal(classes="handover-dialog-buttons"):
-                yield Button(self.yes, id="confirm-yes", variant="primary",
-                             classes="handover-dialog-ok")
+                yield Button(
+                    self.yes, id="confirm-yes", variant="primary", classes="handover-dialog-ok"
+                )
                 yield Button(self.no, id="confirm-no", classes="handover-dialog-cancel")
         yield KeyFooter()
 

@@ -27,8 +27,9 @@ class FormError(Exception):
         self.field = field
 
 
-def read_date(value: str, wrong: str, *, example: date, required: bool = True,
-              field: str | None = None) -> date | None:
+def read_date(
+    value: str, wrong: str, *, example: date, required: bool = True, field: str | None = None
+) -> date | None:
     """A date typed as YYYY-MM-DD; ``wrong`` is the whole message, with ``{example}``."""
     text = (value or "").strip()
     if not text and not required:
@@ -43,8 +44,9 @@ def read_date(value: str, wrong: str, *, example: date, required: bool = True,
 
 def form_row(caption: str, *fields: Widget) -> Horizontal:
     """One line of a form: the caption left, the field(s) right."""
-    return Horizontal(Label(caption, classes="form-caption", markup=False), *fields,
-                      classes="form-row")
+    return Horizontal(
+        Label(caption, classes="form-caption", markup=False), *fields, classes="form-row"
+    )
 
 
 #: The caption column's usual width (log_panes.tcss); it grows to the longest caption of the
@@ -66,8 +68,15 @@ def fit_captions(dialog: Widget) -> None:
         caption.styles.height = "auto"
 
 
-def field(value: str = "", *, id: str, placeholder: str = "", max_length: int = 0,
-          disabled: bool = False) -> Input:
+def field(
+    value: str = "", *, id: str, placeholder: str = "", max_length: int = 0, disabled: bool = False
+) -> Input:
     """A one-line text field without a border, so a form fits in 80x24."""
-    return Input(value, id=id, placeholder=placeholder, max_length=max_length, compact=True,
-                 disabled=disabled)
+    return Input(
+        value,
+        id=id,
+        placeholder=placeholder,
+        max_length=max_length,
+        compact=True,
+        disabled=disabled,
+    )

@@ -57,7 +57,11 @@ class LogFinder(Provider):
 
         try:
             page = await asyncio.to_thread(
-                log_list.list_page, cast("RelayHost", app).store, staff, log_list.LogQuery(search=text), limit=10
+                log_list.list_page,
+                cast("RelayHost", app).store,
+                staff,
+                log_list.LogQuery(search=text),
+                limit=10,
             )
         except DomainError:
             return  # an administrator reads no logs (R9): nothing to find
@@ -69,7 +73,10 @@ class LogFinder(Provider):
             score = matcher.match(row.subject_name)
             name = highlighted(matcher, row.subject_name)
             display = Content.assemble(
-                name, "  ", Content(row.national_number_masked), "  ",
+                name,
+                "  ",
+                Content(row.national_number_masked),
+                "  ",
                 Content(_("level {level}").format(level=row.level)),
             )
             yield Hit(
@@ -78,8 +85,9 @@ class LogFinder(Provider):
                 partial(app.post_message, OpenLog(row.id)),
                 text=row.subject_name,
                 # The palette reads help as markup: a name from the database is escaped.
-                help=escape_markup(_("Open the relay log held by {holder}").format(
-                    holder=row.holder_name)),
+                help=escape_markup(
+                    _("Open the relay log held by {holder}").format(holder=row.holder_name)
+                ),
             )
 
 
@@ -99,8 +107,7 @@ class ScreenActions(Provider):
             binding = active.binding
             # Textual's own widget keys (scrolling, copying) carry no id; ours all do. The
             # app's own keys are offered by the system commands.
-            if (not active.enabled or binding.system or not binding.id
-                    or active.node is self.app):
+            if not active.enabled or binding.system or not binding.id or active.node is self.app:
                 continue
             description = binding.description
             if not description or (id(active.node), binding.action) in seen:
@@ -115,16 +122,25 @@ class ScreenActions(Provider):
 
     async def discover(self) -> Hits:
         for description, key, active in self._actions():
-            yield DiscoveryHit(Content(description), partial(self._run, active), text=description,
-                               help=escape_markup(_("Key: {key}").format(key=key)))
+            yield DiscoveryHit(
+                Content(description),
+                partial(self._run, active),
+                text=description,
+                help=escape_markup(_("Key: {key}").format(key=key)),
+            )
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for description, key, active in self._actions():
             score = matcher.match(description)
             if score > 0:
-                yield Hit(score, highlighted(matcher, description), partial(self._run, active),
-                          text=description, help=escape_markup(_("Key: {key}").format(key=key)))
+                yield Hit(
+                    score,
+                    highlighted(matcher, description),
+                    partial(self._run, active),
+                    text=description,
+                    help=escape_markup(_("Key: {key}").format(key=key)),
+                )
 
 
 class CommandsHost(Protocol):
@@ -151,32 +167,50 @@ def everywhere_commands(app: CommandsHost) -> Iterable[SystemCommand]:
     not reach; the session's only while someone is logged in."""
     staff = app.staff
     if staff is not None:
-        yield SystemCommand(_("Log out"), _("Log out and return to the login screen."),
-                            app.action_logout)
-        yield SystemCommand(_("Lock"), _("Lock the screen now; your password unlocks it."),
-                            app.action_lock)
-        yield SystemCommand(_("Logs"), _("Go to the list of relay logs."),
-                            app.action_show_logs)
-        yield SystemCommand(_("Dashboard"), _("Go to the figures of your logs (and of your unit)."),
-                            app.action_show_dashboard)
-        yield SystemCommand(_("Handovers"), _("Go to the handovers waiting for an answer."),
-                            app.action_show_handovers)
-        yield SystemCommand(_("Meetings"), _("Go to the planner: your meetings, week by week."),
-                            app.action_show_planner)
-        yield SystemCommand(_("Language"), _("Choose the language of relaytui; it is remembered for you."),
-                            app.action_change_language)
-        yield SystemCommand(_("Change password"), _("Choose a new password for your account."),
-                            app.action_change_password)
+        yield SystemCommand(
+            _("Log out"), _("Log out and return to the login screen."), app.action_logout
+        )
+        yield SystemCommand(
+            _("Lock"), _("Lock the screen now; your password unlocks it."), app.action_lock
+        )
+        yield SystemCommand(_("Logs"), _("Go to the list of relay logs."), app.action_show_logs)
+        yield SystemCommand(
+            _("Dashboard"),
+            _("Go to the figures of your logs (and of your unit)."),
+            app.action_show_dashboard,
+        )
+        yield SystemCommand(
+            _("Handovers"),
+            _("Go to the handovers waiting for an answer."),
+            app.action_show_handovers,
+        )
+        yield SystemCommand(
+            _("Meetings"),
+            _("Go to the planner: your meetings, week by week."),
+            app.action_show_planner,
+        )
+        yield SystemCommand(
+            _("Language"),
+            _("Choose the language of relaytui; it is remembered for you."),
+            app.action_change_language,
+        )
+        yield SystemCommand(
+            _("Change password"),
+            _("Choose a new password for your account."),
+            app.action_change_password,
+        )
         if staff.is_admin:
-            yield SystemCommand(_("Requests to read closed logs"),
-                                _("Give or refuse a time-limited permission to read a closed log."),
-                                app.open_read_grants)
+            yield SystemCommand(
+                _("Requests to read closed logs"),
+                _("Give or refuse a time-limited permission to read a closed log."),
+                app.open_read_grants,
+            )
         else:
-            yield SystemCommand(_("Closed logs"),
-                                _("The closed logs you held or read: open one with a permission, "
-                                  "or ask for one."),
-                                app.open_closed_logs)
+            yield SystemCommand(
+                _("Closed logs"),
+                _("The closed logs you held or read: open one with a permission, or ask for one."),
+                app.open_closed_logs,
+            )
     yield SystemCommand(_("Keys"), _("Show the keys of this screen"), app.action_help)
-    yield SystemCommand(_("Theme"), _("Change the colours of relaytui"),
-                        app.action_change_theme)
+    yield SystemCommand(_("Theme"), _("Change the colours of relaytui"), app.action_change_theme)
     yield SystemCommand(_("Quit"), _("Quit relaytui"), app.action_quit)

@@ -38,8 +38,14 @@ def clip(text: str, width: int) -> Text:
 UNCUT = 10_000
 
 
-def refill(table: DataTable, rows: Iterable[tuple[str, list[Text]]], empty: str,
-           empty_column: int = 0, *, current: str | None = None) -> None:
+def refill(
+    table: DataTable,
+    rows: Iterable[tuple[str, list[Text]]],
+    empty: str,
+    empty_column: int = 0,
+    *,
+    current: str | None = None,
+) -> None:
     """Replace a table's rows, keeping the cursor on the same item (``current``, or the one
     under the cursor now) when it is still there; an empty table says so in ``empty_column``."""
     current = current or selected_key(table)
@@ -66,8 +72,9 @@ def selected_key(table: DataTable) -> str | None:
     return table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
 
 
-def set_columns(table: DataTable, columns: Sequence[tuple[str, str, int | None]],
-                width: int) -> list[int]:
+def set_columns(
+    table: DataTable, columns: Sequence[tuple[str, str, int | None]], width: int
+) -> list[int]:
     """(Re)build the columns; a :class:`FittedTable` shares its width among them by need and
     ends a cut cell with "…", so the widths returned (for the cells) are no limit (issue 16).
     This empties the table: read its ``selected_key`` first and give it to ``refill``."""

@@ -23,8 +23,15 @@ MOST_ROWS = 12
 class ChoiceOverlay(SelectOverlay):
     """The open list."""
 
-    BINDINGS = [Binding("escape", "dismiss", N_("Close the list"), id="choice.close",
-                        tooltip=N_("Close the list and keep the choice."))]
+    BINDINGS = [
+        Binding(
+            "escape",
+            "dismiss",
+            N_("Close the list"),
+            id="choice.close",
+            tooltip=N_("Close the list and keep the choice."),
+        )
+    ]
 
 
 class Choice(Select):

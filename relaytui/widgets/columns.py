@@ -98,7 +98,8 @@ def cut(cell: Text | str, width: int | None = None) -> Text:
     text.overflow = "ellipsis"
     if "\n" in text.plain:
         text = Text(" ", style=text.style, no_wrap=True, overflow="ellipsis").join(
-            text.split("\n", allow_blank=True))
+            text.split("\n", allow_blank=True)
+        )
     if width is not None and cell_len(text.plain) > max(width, 1):
         text.truncate(max(width, 1), overflow="ellipsis")
     return text

@@ -26,18 +26,34 @@ class FittedTable(DataTable):
         super().__init__(*args, **kwargs)
         self._minimums: dict[ColumnKey, int] = {}
 
-    def add_column(self, label: TextType, *, width: int | None = None, key: str | None = None,
-                   default: CellType | None = None, minimum: int | None = None) -> ColumnKey:
+    def add_column(
+        self,
+        label: TextType,
+        *,
+        width: int | None = None,
+        key: str | None = None,
+        default: CellType | None = None,
+        minimum: int | None = None,
+    ) -> ColumnKey:
         column_key = super().add_column(label, width=width, key=key, default=default)
         if minimum is not None:
             self._minimums[column_key] = minimum
         return column_key
 
-    def add_row(self, *cells: CellType, height: int | None = 1, key: str | None = None,
-                label: TextType | None = None) -> RowKey:
+    def add_row(
+        self,
+        *cells: CellType,
+        height: int | None = 1,
+        key: str | None = None,
+        label: TextType | None = None,
+    ) -> RowKey:
         # Every cell a one-line Text that ends in "…" when the renderer cuts it.
-        return super().add_row(*(cut(cell) if isinstance(cell, (Text, str)) else cell
-                                 for cell in cells), height=height, key=key, label=label)
+        return super().add_row(
+            *(cut(cell) if isinstance(cell, (Text, str)) else cell for cell in cells),
+            height=height,
+            key=key,
+            label=label,
+        )
 
     def available_width(self) -> int:
         """The cells the columns' content may take together: the table's width less the
@@ -50,9 +66,17 @@ class FittedTable(DataTable):
         """The width of each column (in order) for ``available`` cells (default: the
         table's own)."""
         room = self.available_width() if available is None else available
-        return share(room, [need(column.label, self.get_column(column.key),
-                                 self._minimums.get(column.key, MINIMUM))
-                            for column in self.ordered_columns])
+        return share(
+            room,
+            [
+                need(
+                    column.label,
+                    self.get_column(column.key),
+                    self._minimums.get(column.key, MINIMUM),
+                )
+                for column in self.ordered_columns
+            ],
+        )
 
     def fit(self, *, update: bool = True) -> bool:
         """Give the columns their widths now; True when one changed."""

@@ -29,8 +29,12 @@ class KeyFooter(Footer):
     def _outer_width(self, widget: Widget) -> int:
         container, viewport = Size(max(self.size.width, 1), 1), self.app.size
         styles = widget.styles
-        return (widget.get_content_width(container, viewport) + styles.gutter.width
-                + styles.margin.left + styles.margin.right)
+        return (
+            widget.get_content_width(container, viewport)
+            + styles.gutter.width
+            + styles.margin.left
+            + styles.margin.right
+        )
 
     def units(self) -> list[list[Widget]]:
         """The footer's items to show or leave out together: a key, or a group of keys with
@@ -50,8 +54,11 @@ class KeyFooter(Footer):
         width = self.size.width
         if width <= 0:
             return
-        room = width - sum(self._outer_width(child) for child in self.children
-                           if child.has_class("-command-palette"))
+        room = width - sum(
+            self._outer_width(child)
+            for child in self.children
+            if child.has_class("-command-palette")
+        )
         for unit in self.units():
             needed = sum(self._outer_width(widget) for widget in unit)
             fits = needed <= room

@@ -29,7 +29,7 @@ def level_in_sentence(level: int) -> Text:
 
 
 def level_text(country: Profile, level: int) -> str:
-    """"Level 2 · great concern": the number and the name."""
+    """ "Level 2 · great concern": the number and the name."""
     name = country.level_name(level)
     if not name:
         return _("Level {level}").format(level=level)

@@ -10,9 +10,9 @@ from __future__ import annotations
 from rich.segment import Segment
 from textual.strip import Strip
 from textual.widgets import Checkbox, RadioButton, SelectionList
-from textual.widgets.selection_list import SelectionType
 from textual.widgets._toggle_button import ToggleButton
 from textual.widgets.option_list import OptionDoesNotExist
+from textual.widgets.selection_list import SelectionType
 
 #: What stands in a box that is not ticked.
 EMPTY = " "
@@ -45,8 +45,11 @@ class MarkedSelectionList(SelectionList[SelectionType]):
             selection = self.get_option_at_index(scroll_y + y)
         except OptionDoesNotExist:  # no option on this line
             return strip
-        if (len(segments) > 1 and segments[1].text == ToggleButton.BUTTON_INNER
-                and selection.value not in self._selected):
+        if (
+            len(segments) > 1
+            and segments[1].text == ToggleButton.BUTTON_INNER
+            and selection.value not in self._selected
+        ):
             segments[1] = Segment(EMPTY, segments[1].style)
             return Strip(segments, strip.cell_length)
         return strip

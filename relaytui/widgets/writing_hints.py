@@ -36,8 +36,14 @@ SHOWN = 4
 
 def hints_binding(*, show: bool = True) -> Binding:
     """The key that switches the panel on or off; each screen with a panel lists it."""
-    return Binding("f8", "toggle_writing_hints", N_("Hints"), id="writing_hints.toggle", show=show,
-                   tooltip=N_("Switch the plain-language writing hints on or off (remembered for you)."))
+    return Binding(
+        "f8",
+        "toggle_writing_hints",
+        N_("Hints"),
+        id="writing_hints.toggle",
+        show=show,
+        tooltip=N_("Switch the plain-language writing hints on or off (remembered for you)."),
+    )
 
 
 def hint_line(hint: writing.Hint) -> Text:
@@ -152,8 +158,11 @@ class WritingHints(Static):
         except Exception as exc:  # noqa: BLE001 - the switch still holds for this session
             self.log.error(f"writing hints: the choice could not be stored: {exc!r}")
             self.app.call_from_thread(
-                self.notify, _("Your choice of writing hints could not be stored; it holds until you "
-                               "log out."), severity="warning", markup=False)
+                self.notify,
+                _("Your choice of writing hints could not be stored; it holds until you log out."),
+                severity="warning",
+                markup=False,
+            )
 
     # --- showing -------------------------------------------------------------------------
 
@@ -168,7 +177,10 @@ class WritingHints(Static):
         more = len(self.hints) - SHOWN
         if more > 0:
             shown.append("\n")
-            shown.append(ngettext("… and {count} more hint", "… and {count} more hints", more)
-                         .format(count=more))
+            shown.append(
+                ngettext("… and {count} more hint", "… and {count} more hints", more).format(
+                    count=more
+                )
+            )
         self.update(shown)
         self.display = True

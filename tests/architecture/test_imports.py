@@ -45,7 +45,8 @@ ALL = _modules()
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _statements(tree: ast.AST, *, top_level: bool) -> Iterator[ast.Import | ast.ImportFrom]:
@@ -155,20 +156,28 @@ def _private_uses(module: str, path: Path) -> Iterator[str]:
                 elif alias.asname:
                     aliases[alias.asname] = target
     for node in ast.walk(tree):
-        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
-                and node.value.id in aliases and _private(node.attr)):
+        if (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id in aliases
+            and _private(node.attr)
+        ):
             yield f"{module} uses {aliases[node.value.id]}.{node.attr} (line {node.lineno})"
-        elif (isinstance(node, ast.Attribute) and _private(node.attr)
-              and ast.unparse(node.value).startswith(services + ".")
-              and ast.unparse(node.value) != module):
+        elif (
+            isinstance(node, ast.Attribute)
+            and _private(node.attr)
+            and ast.unparse(node.value).startswith(services + ".")
+            and ast.unparse(node.value) != module
+        ):
             yield f"{module} uses {ast.unparse(node)} (line {node.lineno})"
 
 
 def test_no_service_uses_another_services_private_names() -> None:
     """A service reaches another through its public names only, so that a private helper can
     change without a search through every service."""
-    found = sorted(use for module, path in _modules("services").items()
-                   for use in _private_uses(module, path))
+    found = sorted(
+        use for module, path in _modules("services").items() for use in _private_uses(module, path)
+    )
     assert found == []
 
 
@@ -234,18 +243,30 @@ def test_the_server_preloads_modules_that_exist() -> None:
     import importlib.util
 
     tree = ast.parse((PACKAGE / "server" / "spawner.py").read_text(encoding="utf-8"))
-    preload = next(node for node in ast.walk(tree)
-                   if isinstance(node, ast.FunctionDef) and node.name == "_preload")
-    names = [constant.value for loop in ast.walk(preload) if isinstance(loop, ast.For)
-             and isinstance(loop.iter, ast.Tuple) for constant in loop.iter.elts
-             if isinstance(constant, ast.Constant)]
+    preload = next(
+        node
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef) and node.name == "_preload"
+    )
+    names = [
+        constant.value
+        for loop in ast.walk(preload)
+        if isinstance(loop, ast.For) and isinstance(loop.iter, ast.Tuple)
+        for constant in loop.iter.elts
+        if isinstance(constant, ast.Constant)
+    ]
     assert "relaytui.app" in names
-    missing = [name for name in names if name.startswith("relaytui")
-               and importlib.util.find_spec(name) is None]
+    missing = [
+        name
+        for name in names
+        if name.startswith("relaytui") and importlib.util.find_spec(name) is None
+    ]
     assert missing == []
 
 
-@pytest.mark.parametrize("protocol", ["relaytui.ui.base:RelayHost", "relaytui.ui.palette:CommandsHost"])
+@pytest.mark.parametrize(
+    "protocol", ["relaytui.ui.base:RelayHost", "relaytui.ui.palette:CommandsHost"]
+)
 def test_the_app_is_what_the_screens_take_it_for(protocol: str) -> None:
     """Screens reach the app through a protocol, not through the app's class: the app must have
     every member the protocol names."""
@@ -256,14 +277,23 @@ def test_the_app_is_what_the_screens_take_it_for(protocol: str) -> None:
     from relaytui.app import RelayApp
 
     module, name = protocol.split(":")
-    members = {member for klass in importlib.import_module(module).__dict__[name].__mro__
-               if klass.__module__ == module
-               for member in (*klass.__dict__, *getattr(klass, "__annotations__", {}))
-               if not member.startswith("_")}
+    members = {
+        member
+        for klass in importlib.import_module(module).__dict__[name].__mro__
+        if klass.__module__ == module
+        for member in (*klass.__dict__, *getattr(klass, "__annotations__", {}))
+        if not member.startswith("_")
+    }
     init = ast.parse(textwrap.dedent(inspect.getsource(RelayApp.__init__)))
-    set_in_init = {node.attr for node in ast.walk(init) if isinstance(node, ast.Attribute)
-                   and isinstance(node.value, ast.Name) and node.value.id == "self"
-                   and isinstance(node.ctx, ast.Store)}
-    missing = sorted(member for member in members
-                     if not hasattr(RelayApp, member) and member not in set_in_init)
+    set_in_init = {
+        node.attr
+        for node in ast.walk(init)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "self"
+        and isinstance(node.ctx, ast.Store)
+    }
+    missing = sorted(
+        member for member in members if not hasattr(RelayApp, member) and member not in set_in_init
+    )
     assert missing == []

@@ -18,11 +18,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.skipif(importlib.util.find_spec("mypy") is None,
-                    reason="mypy is not installed (pip install -e '.[test]')")
+@pytest.mark.skipif(
+    importlib.util.find_spec("mypy") is None,
+    reason="mypy is not installed (pip install -e '.[test]')",
+)
 def test_mypy_finds_nothing_in_the_services_and_the_models() -> None:
     done = subprocess.run(
         [sys.executable, "-m", "mypy"],
-        cwd=ROOT, capture_output=True, text=True, timeout=600,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert done.returncode == 0, f"mypy (rc {done.returncode}):\n{done.stdout}{done.stderr}"

@@ -19,7 +19,9 @@ FUNCTION_LINES = 80
 
 def _modules() -> list[Path]:
     return sorted(
-        path for path in PACKAGE.rglob("*.py") if "migrations" not in path.relative_to(PACKAGE).parts
+        path
+        for path in PACKAGE.rglob("*.py")
+        if "migrations" not in path.relative_to(PACKAGE).parts
     )
 
 

@@ -15,14 +15,19 @@ TESTS = Path(__file__).resolve().parents[1]
 
 
 def _test_files() -> list[Path]:
-    return sorted(path for path in TESTS.rglob("*.py")
-                  if path.name.startswith("test_") or path.name == "conftest.py")
+    return sorted(
+        path
+        for path in TESTS.rglob("*.py")
+        if path.name.startswith("test_") or path.name == "conftest.py"
+    )
 
 
 def _is_test_module(dotted: str) -> bool:
     """``tests.x.test_y`` or ``tests.x.conftest`` (and anything inside them)."""
     parts = dotted.split(".")
-    return parts[0] == "tests" and any(part.startswith("test_") or part == "conftest" for part in parts[1:])
+    return parts[0] == "tests" and any(
+        part.startswith("test_") or part == "conftest" for part in parts[1:]
+    )
 
 
 def _imported(path: Path) -> list[tuple[int, str]]:

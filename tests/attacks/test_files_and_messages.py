@@ -38,7 +38,9 @@ PASSWORD = "secret-pw"
 
 def one_line(result, *fragments: str) -> str:
     """A refusal: exit code 1, one line on stderr (no traceback, no usage box)."""
-    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
     assert result.exit_code == 1, (result.exit_code, result.output)
     assert "Traceback" not in result.output and "Usage:" not in result.output, result.output
     lines = [line for line in result.stderr.splitlines() if line.strip()]
@@ -80,9 +82,17 @@ def town(sqlite_store, tmp_path):
     for name in ("anna", "admin"):
         give_password(store, name, PASSWORD)
     anna = world.ref("anna")
-    world.log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"], concern="Ida cries.")
-    world.meeting = meetings.schedule(store, anna, world.log.id, kind="dialogue", place="Room 2",
-                                      starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC))
+    world.log = logs.create_log(
+        store, anna, subject_id=world.subjects["Ida Jensen"], concern="Ida cries."
+    )
+    world.meeting = meetings.schedule(
+        store,
+        anna,
+        world.log.id,
+        kind="dialogue",
+        place="Room 2",
+        starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC),
+    )
     world.db = store.url.replace("sqlite:///", "")
     world.out = tmp_path / "out"
     world.out.mkdir()
@@ -90,13 +100,19 @@ def town(sqlite_store, tmp_path):
 
 
 def export(town, *args: str, user: str = "anna"):
-    return runner.invoke(app, ["--db", town.db, "export", *args, "--user", user, "--password-stdin"],
-                         input=PASSWORD + "\n")
+    return runner.invoke(
+        app,
+        ["--db", town.db, "export", *args, "--user", user, "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
 
 
 def backup(db_path: str, *args: str):
-    return runner.invoke(app, ["--db", db_path, "db", "backup", *args, "--user", "admin", "--password-stdin"],
-                         input=PASSWORD + "\n")
+    return runner.invoke(
+        app,
+        ["--db", db_path, "db", "backup", *args, "--user", "admin", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
 
 
 def trail_length(town) -> int:
@@ -107,14 +123,18 @@ def trail_length(town) -> int:
 def exported(town) -> int:
     """How many papers the trail says were exported."""
     with town.store.session() as session:
-        return len(session.exec(select(AuditEvent).where(AuditEvent.action.endswith("_exported"))).all())
+        return len(
+            session.exec(select(AuditEvent).where(AuditEvent.action.endswith("_exported"))).all()
+        )
 
 
 # --- 1. --db PATH changes the mode of a database file only -------------------------------------
 
 
-@pytest.mark.parametrize("command", [(), ("user", "list"), ("db", "status"), ("db", "upgrade"),
-                                     ("init", "--password-stdin")])
+@pytest.mark.parametrize(
+    "command",
+    [(), ("user", "list"), ("db", "status"), ("db", "upgrade"), ("init", "--password-stdin")],
+)
 def test_db_on_a_folder_or_a_link_to_one_is_refused_and_its_mode_kept(tmp_path, command):
     folder = tmp_path / "folder"
     folder.mkdir()
@@ -129,7 +149,9 @@ def test_db_on_a_folder_or_a_link_to_one_is_refused_and_its_mode_kept(tmp_path, 
         assert listing(folder) == {}
 
 
-@pytest.mark.parametrize("command", [("user", "list"), ("db", "status"), ("init", "--password-stdin")])
+@pytest.mark.parametrize(
+    "command", [("user", "list"), ("db", "status"), ("init", "--password-stdin")]
+)
 def test_db_on_a_device_is_refused_and_its_mode_kept(tmp_path, command):
     node = device(tmp_path / "null")
     link = tmp_path / "link-to-device"
@@ -147,18 +169,28 @@ def test_db_on_a_fifo_is_refused_at_once(tmp_path):
     pipe = fifo(tmp_path / "pipe")
     env = {**os.environ, "RELAYTUI_LANG": "en"}
     for command in ([], ["db", "status"], ["user", "list", "--user", "admin", "--password-stdin"]):
-        done = subprocess.run([sys.executable, "-m", "relaytui", "--db", str(pipe), *command],
-                              input=PASSWORD + "\n", capture_output=True, text=True, env=env, timeout=120,
-                              check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "relaytui", "--db", str(pipe), *command],
+            input=PASSWORD + "\n",
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == 1, (command, done.stdout, done.stderr)
         assert len(done.stderr.strip().splitlines()) == 1 and "FIFO" in done.stderr, done.stderr
-        assert stat.S_ISFIFO(os.lstat(pipe).st_mode) and stat.S_IMODE(os.lstat(pipe).st_mode) == 0o644
+        assert (
+            stat.S_ISFIFO(os.lstat(pipe).st_mode) and stat.S_IMODE(os.lstat(pipe).st_mode) == 0o644
+        )
 
 
 def test_db_on_a_link_to_nothing_creates_nothing(tmp_path):
     link = tmp_path / "dangling.db"
     link.symlink_to(tmp_path / "nowhere" / "x.db")
-    result = runner.invoke(app, ["--db", str(link), "init", "--password-stdin"], input=PASSWORD + "\n")
+    result = runner.invoke(
+        app, ["--db", str(link), "init", "--password-stdin"], input=PASSWORD + "\n"
+    )
     one_line(result, str(link))
     assert not (tmp_path / "nowhere").exists() and link.is_symlink()
 
@@ -181,8 +213,11 @@ def test_backup_never_replaces_a_device_a_fifo_or_a_link(town, tmp_path):
     victim.write_text("keep me")
     os.chmod(victim, 0o644)
     events = trail_length(town)
-    for name, points_to in (("link-to-file", victim), ("link-to-folder", town.out),
-                            ("link-to-nothing", tmp_path / "nothing.db")):
+    for name, points_to in (
+        ("link-to-file", victim),
+        ("link-to-folder", town.out),
+        ("link-to-nothing", tmp_path / "nothing.db"),
+    ):
         (tmp_path / name).symlink_to(points_to)
         before = listing(tmp_path)
         one_line(backup(town.db, str(tmp_path / name), "--force"), name, "link")
@@ -217,7 +252,9 @@ def test_an_export_does_not_overwrite_without_force(town):
     out.write_text("last week's letter")
     os.chmod(out, 0o644)
     count = exported(town)
-    one_line(export(town, "consent-form", str(town.log.id), "-o", str(out)), "already exists", "--force")
+    one_line(
+        export(town, "consent-form", str(town.log.id), "-o", str(out)), "already exists", "--force"
+    )
     assert out.read_text() == "last week's letter" and stat.S_IMODE(os.stat(out).st_mode) == 0o644
     assert exported(town) == count  # refused before anything was made
     result = export(town, "consent-form", str(town.log.id), "-o", str(out), "--force")
@@ -238,10 +275,16 @@ def test_an_export_never_writes_through_a_link(town, tmp_path):
     before = listing(town.out)
     for name in ("to-file.pdf", "to-nothing.pdf", "to-folder"):
         for force in ((), ("--force",)):
-            one_line(export(town, "guardian-copy", str(town.log.id), "-o", str(town.out / name), *force),
-                     name, "link")
+            one_line(
+                export(town, "guardian-copy", str(town.log.id), "-o", str(town.out / name), *force),
+                name,
+                "link",
+            )
     assert listing(town.out) == before
-    assert victim.read_text() == "someone else's file" and stat.S_IMODE(os.stat(victim).st_mode) == 0o644
+    assert (
+        victim.read_text() == "someone else's file"
+        and stat.S_IMODE(os.stat(victim).st_mode) == 0o644
+    )
     assert not (tmp_path / "created-by-export.pdf").exists()
     assert exported(town) == count
 
@@ -253,18 +296,35 @@ def test_an_export_never_writes_into_a_device_or_a_fifo(town):
     try:
         before = listing(town.out)
         for target, word in ((node, "device"), (pipe, "FIFO")):
-            one_line(export(town, "minutes", str(town.meeting.id), "-f", "text", "-o", str(target), "--force"),
-                     word)
+            one_line(
+                export(
+                    town,
+                    "minutes",
+                    str(town.meeting.id),
+                    "-f",
+                    "text",
+                    "-o",
+                    str(target),
+                    "--force",
+                ),
+                word,
+            )
         assert listing(town.out) == before
         assert os.read(reader, 65536) == b""  # nothing was written into the pipe
     finally:
         os.close(reader)
 
 
-@pytest.mark.parametrize("args", [
-    ("invitation", "{meeting}"), ("consent-form", "{log}"), ("guardian-copy", "{log}"),
-    ("minutes", "{meeting}"), ("access-report", "{log}"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("invitation", "{meeting}"),
+        ("consent-form", "{log}"),
+        ("guardian-copy", "{log}"),
+        ("minutes", "{meeting}"),
+        ("access-report", "{log}"),
+    ],
+)
 def test_every_export_writes_privately_and_needs_force_to_replace(town, args):
     kind, number = args[0], args[1].format(meeting=town.meeting.id, log=town.log.id)
     out = town.out / f"{kind}.out"
@@ -281,7 +341,9 @@ def test_every_export_writes_privately_and_needs_force_to_replace(town, args):
 
 
 def test_an_export_never_replaces_the_database(town):
-    one_line(export(town, "guardian-copy", str(town.log.id), "-o", town.db, "--force"), "database itself")
+    one_line(
+        export(town, "guardian-copy", str(town.log.id), "-o", town.db, "--force"), "database itself"
+    )
     assert Path(town.db).read_bytes()[:16] == b"SQLite format 3\x00"
     assert stat.S_IMODE(os.stat(town.db).st_mode) == 0o600
 
@@ -304,7 +366,10 @@ def test_write_private_is_the_one_way_papers_reach_the_disk(tmp_path):
         write_private(tmp_path / "no" / "paper.txt", b"x", force=False)
     with pytest.raises(DomainError, match="not a folder"):
         write_private(path / "paper.txt", b"x", force=False)
-    assert path.read_bytes() == b"two" and sorted(p.name for p in tmp_path.iterdir()) == ["link.txt", "paper.txt"]
+    assert path.read_bytes() == b"two" and sorted(p.name for p in tmp_path.iterdir()) == [
+        "link.txt",
+        "paper.txt",
+    ]
 
 
 # --- 4. no message shows a password --------------------------------------------------------------
@@ -336,20 +401,35 @@ def _urls(password: str) -> list[str]:
 @pytest.mark.parametrize("password", PASSWORDS)
 def test_no_message_shows_a_password(password, tmp_path):
     for url in _urls(password):
-        for command in ((), ("db", "status"), ("db", "upgrade"), ("user", "list", "--user", "admin", "--password-stdin"),
-                        ("db", "backup", str(tmp_path / "b.dump"))):
+        for command in (
+            (),
+            ("db", "status"),
+            ("db", "upgrade"),
+            ("user", "list", "--user", "admin", "--password-stdin"),
+            ("db", "backup", str(tmp_path / "b.dump")),
+        ):
             result = runner.invoke(app, ["--db", url, *command], input=PASSWORD + "\n")
             assert result.exit_code == 1, (url, command, result.output)
-            assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+            assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+                result.exception
+            )
             for piece in _pieces(password):
                 assert piece not in result.output, (url, command, result.output)
 
 
 @pytest.mark.parametrize("password", PASSWORDS)
 def test_no_url_function_shows_a_password(password):
-    for url in [*_urls(password), f"no-such-scheme://ann:{password}@db/relay",
-                f"sqlite://ann:{password}@db/relay", f"mysql://ann:{password}@db:notaport/relay"]:
-        shown = [db_url.safe_url(url), db_url.not_a_url(url).message, db._unreachable(url, RuntimeError("x")).message]
+    for url in [
+        *_urls(password),
+        f"no-such-scheme://ann:{password}@db/relay",
+        f"sqlite://ann:{password}@db/relay",
+        f"mysql://ann:{password}@db:notaport/relay",
+    ]:
+        shown = [
+            db_url.safe_url(url),
+            db_url.not_a_url(url).message,
+            db._unreachable(url, RuntimeError("x")).message,
+        ]
         try:
             db_url.normalise_url(url)
         except DomainError as exc:
@@ -364,15 +444,23 @@ def test_a_password_in_the_config_file_or_the_environment_is_not_shown(monkeypat
     url = "postgresql://postgres:Sekret@Hemmelig@127.0.0.1:1/relay"
     config.write_config({"database_url": url})
     result = runner.invoke(app, ["db", "status"])
-    assert result.exit_code == 1 and "Hemmelig" not in result.output and "Sekret" not in result.output
+    assert (
+        result.exit_code == 1 and "Hemmelig" not in result.output and "Sekret" not in result.output
+    )
     monkeypatch.setenv(config.ENV_URL, url)
     result = runner.invoke(app, ["db", "status"])
-    assert result.exit_code == 1 and "Hemmelig" not in result.output and "Sekret" not in result.output
+    assert (
+        result.exit_code == 1 and "Hemmelig" not in result.output and "Sekret" not in result.output
+    )
 
 
 def test_a_password_with_an_at_sign_is_refused_with_what_to_write():
-    line = one_line(runner.invoke(app, ["--db", "postgresql://postgres:Sekret@Hemmelig@127.0.0.1:1/relay",
-                                        "db", "status"]), "%40")
+    line = one_line(
+        runner.invoke(
+            app, ["--db", "postgresql://postgres:Sekret@Hemmelig@127.0.0.1:1/relay", "db", "status"]
+        ),
+        "%40",
+    )
     assert "Hemmelig" not in line
 
 
@@ -394,15 +482,32 @@ def test_a_config_file_that_is_a_fifo_is_one_line(tmp_path):
     path.parent.mkdir(parents=True)
     fifo(path)
     env = {**os.environ, "RELAYTUI_LANG": "en"}
-    done = subprocess.run([sys.executable, "-m", "relaytui", "db", "status"], capture_output=True, text=True,
-                          env=env, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "relaytui", "db", "status"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
     assert str(path) in done.stderr
 
 
-@pytest.mark.parametrize("number", ["1000000000000000000000000000000", "9223372036854775808", "2147483648",
-                                    "0", "-1", "-99999999999999999999"])
-@pytest.mark.parametrize("kind", ["consent-form", "guardian-copy", "minutes", "access-report", "invitation"])
+@pytest.mark.parametrize(
+    "number",
+    [
+        "1000000000000000000000000000000",
+        "9223372036854775808",
+        "2147483648",
+        "0",
+        "-1",
+        "-99999999999999999999",
+    ],
+)
+@pytest.mark.parametrize(
+    "kind", ["consent-form", "guardian-copy", "minutes", "access-report", "invitation"]
+)
 def test_a_number_out_of_range_is_one_line(town, kind, number):
     out = town.out / "paper.pdf"
     count = exported(town)
@@ -418,18 +523,27 @@ def test_minus_one_is_not_a_usage_box(town):
 
 def test_output_naming_a_folder_or_nothing_is_one_line(town):
     count = exported(town)
-    for target, word in ((str(town.out), "folder"), ("", "--output"), (".", "folder"), ("   ", "--output")):
+    for target, word in (
+        (str(town.out), "folder"),
+        ("", "--output"),
+        (".", "folder"),
+        ("   ", "--output"),
+    ):
         for force in ((), ("--force",)):
             one_line(export(town, "guardian-copy", str(town.log.id), "-o", target, *force), word)
     assert listing(town.out) == {} and exported(town) == count
 
 
 def test_output_in_a_missing_folder_or_below_a_file_is_one_line(town):
-    one_line(export(town, "guardian-copy", str(town.log.id), "-o", str(town.out / "no" / "x.pdf")),
-             "does not exist")
+    one_line(
+        export(town, "guardian-copy", str(town.log.id), "-o", str(town.out / "no" / "x.pdf")),
+        "does not exist",
+    )
     (town.out / "file").write_text("x")
-    one_line(export(town, "guardian-copy", str(town.log.id), "-o", str(town.out / "file" / "x.pdf")),
-             "not a folder")
+    one_line(
+        export(town, "guardian-copy", str(town.log.id), "-o", str(town.out / "file" / "x.pdf")),
+        "not a folder",
+    )
 
 
 @pytest.fixture
@@ -469,8 +583,11 @@ def full_disk(monkeypatch, tmp_path):
             super().close()
 
     def fdopen(fd, *args, **kwargs):
-        return Full(fd) if under_tmp(fd) and "w" in (args[0] if args else kwargs.get("mode", "r")) \
+        return (
+            Full(fd)
+            if under_tmp(fd) and "w" in (args[0] if args else kwargs.get("mode", "r"))
             else real_fdopen(fd, *args, **kwargs)
+        )
 
     monkeypatch.setattr(os, "write", write)
     monkeypatch.setattr(os, "fdopen", fdopen)
@@ -484,7 +601,9 @@ def test_a_full_disk_is_one_line_and_leaves_nothing(town, full_disk):
     with open(kept, "wb", buffering=0) as fh:  # FileIO writes without os.write
         fh.write(b"the old paper")
     one_line(export(town, "guardian-copy", str(town.log.id), "-o", str(kept), "--force"), "full")
-    assert kept.read_bytes() == b"the old paper" and [p.name for p in town.out.iterdir()] == ["kept.pdf"]
+    assert kept.read_bytes() == b"the old paper" and [p.name for p in town.out.iterdir()] == [
+        "kept.pdf"
+    ]
 
 
 def test_a_full_disk_on_standard_output_is_one_line(town):
@@ -492,19 +611,47 @@ def test_a_full_disk_on_standard_output_is_one_line(town):
         pytest.skip("no /dev/full here")
     env = {**os.environ, "RELAYTUI_LANG": "en"}
     with open("/dev/full", "wb") as full:
-        done = subprocess.run([sys.executable, "-m", "relaytui", "--db", town.db, "export", "guardian-copy",
-                               str(town.log.id), "-f", "text", "--user", "anna", "--password-stdin"],
-                              input=(PASSWORD + "\n").encode(), stdout=full, stderr=subprocess.PIPE,
-                              env=env, timeout=120, check=False)
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "relaytui",
+                "--db",
+                town.db,
+                "export",
+                "guardian-copy",
+                str(town.log.id),
+                "-f",
+                "text",
+                "--user",
+                "anna",
+                "--password-stdin",
+            ],
+            input=(PASSWORD + "\n").encode(),
+            stdout=full,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=120,
+            check=False,
+        )
     lines = done.stderr.decode().strip().splitlines()
     assert done.returncode == 1 and len(lines) == 1, lines
     assert "standard output" in lines[0] and "--output" in lines[0]
 
 
-@pytest.mark.parametrize("url", ["postgresql://u@h:notaport/db", "postgresql+psycopg://u@h:99999/db",
-                                 "postgres://u@h:1,h2:x/db", "mysql://u@h:notaport/db",
-                                 "sqlite://u@h:notaport/x.db"])
-@pytest.mark.parametrize("command", [(), ("db", "status"), ("user", "list"), ("init", "--password-stdin")])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://u@h:notaport/db",
+        "postgresql+psycopg://u@h:99999/db",
+        "postgres://u@h:1,h2:x/db",
+        "mysql://u@h:notaport/db",
+        "sqlite://u@h:notaport/x.db",
+    ],
+)
+@pytest.mark.parametrize(
+    "command", [(), ("db", "status"), ("user", "list"), ("init", "--password-stdin")]
+)
 def test_a_port_that_is_not_a_number_is_one_line(url, command):
     result = runner.invoke(app, ["--db", url, *command], input=PASSWORD + "\n")
     one_line(result)

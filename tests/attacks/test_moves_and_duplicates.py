@@ -44,8 +44,12 @@ def world(store):
 def _log(world, holder="anna", subject="Ida Jensen"):
     if subject not in world.subjects:
         world.add_subject(subject, date(2019, 2, 3), guardians=((f"Parent of {subject}", True),))
-    return logs.create_log(world.store, world.ref(holder), subject_id=world.subjects[subject],
-                           concern="Often hungry in the morning.")
+    return logs.create_log(
+        world.store,
+        world.ref(holder),
+        subject_id=world.subjects[subject],
+        concern="Often hungry in the morning.",
+    )
 
 
 def _guardian_of(world, subject):
@@ -54,8 +58,16 @@ def _guardian_of(world, subject):
 
 def _consent(world, log, subject="Ida Jensen", holder="anna", **covers):
     return consent.record_consent(
-        world.store, world.ref(holder), log.id,
-        ConsentInput(giver="guardian", guardian_id=_guardian_of(world, subject), method="signed_form", **covers))
+        world.store,
+        world.ref(holder),
+        log.id,
+        ConsentInput(
+            giver="guardian",
+            guardian_id=_guardian_of(world, subject),
+            method="signed_form",
+            **covers,
+        ),
+    )
 
 
 def _reads(world, username, log_id) -> bool:
@@ -67,7 +79,9 @@ def _reads(world, username, log_id) -> bool:
 
 
 def _actors(world, log_id, holder="anna"):
-    return sorted((a.name, a.role) for a in log_actors.list_actors(world.store, world.ref(holder), log_id))
+    return sorted(
+        (a.name, a.role) for a in log_actors.list_actors(world.store, world.ref(holder), log_id)
+    )
 
 
 def _events(store, log_id, action=None):
@@ -80,8 +94,13 @@ def _events(store, log_id, action=None):
 
 def _memberships(store, log_id, staff_id):
     with store.session() as session:
-        return list(session.exec(select(Membership).where(
-            Membership.log_id == log_id, Membership.staff_id == staff_id).order_by(col(Membership.id))).all())
+        return list(
+            session.exec(
+                select(Membership)
+                .where(Membership.log_id == log_id, Membership.staff_id == staff_id)
+                .order_by(col(Membership.id))
+            ).all()
+        )
 
 
 # --- a unit gets a new leader (R3) -----------------------------------------------------------
@@ -113,7 +132,9 @@ def test_a_new_leader_takes_over_the_units_open_logs_and_the_former_leader_leave
 def test_a_leader_change_leaves_other_units_and_closed_logs_alone(world):
     school_log = _log(world, holder="carl", subject="Ole Olsen")
     closed = _log(world, holder="anna", subject="Lis Lund")
-    logs.close_log(world.store, world.ref("anna"), closed.id, basis="colleagues", reason="r", consultation="c")
+    logs.close_log(
+        world.store, world.ref("anna"), closed.id, basis="colleagues", reason="r", consultation="c"
+    )
     before = _memberships(world.store, closed.id, world.ref("lene").id)
     units.set_leader(world.store, world.ref("admin"), world.units["daycare"], "bo")
     assert _reads(world, "sofus", school_log.id)
@@ -135,7 +156,9 @@ def test_a_former_leader_who_holds_a_log_or_is_named_by_a_consent_reads_on(world
     # A consent names her in the second: she reads on as an actor, through that consent.
     assert _reads(world, "lene", named.id)
     assert _actors(world, named.id) == [("Bo Berg", "leader"), ("Lene Lund", "actor")]
-    rows = [r for r in _memberships(world.store, named.id, world.ref("lene").id) if r.removed_at is None]
+    rows = [
+        r for r in _memberships(world.store, named.id, world.ref("lene").id) if r.removed_at is None
+    ]
     assert len(rows) == 1 and rows[0].consent_id is not None
 
 
@@ -216,10 +239,16 @@ def test_moving_keeps_access_when_another_consent_names_the_person(world):
     by_name = _consent(world, log, staff_ids=(world.ref("carl").id,))
     accounts.set_unit(world.store, world.ref("admin"), "carl", "Family department")
     assert _reads(world, "carl", log.id)
-    [carl] = [a for a in log_actors.list_actors(world.store, world.ref("anna"), log.id) if a.name == "Carl Dahl"]
+    [carl] = [
+        a
+        for a in log_actors.list_actors(world.store, world.ref("anna"), log.id)
+        if a.name == "Carl Dahl"
+    ]
     assert carl.consent_id == by_name.id
     # The consent to the school no longer matters to him.
-    consent.withdraw_consent(world.store, world.ref("anna"), by_unit.id, version=by_unit.version, reason="Letter")
+    consent.withdraw_consent(
+        world.store, world.ref("anna"), by_unit.id, version=by_unit.version, reason="Letter"
+    )
     assert _reads(world, "carl", log.id)
 
 
@@ -269,7 +298,9 @@ def test_a_named_person_is_attached_once_however_the_name_is_typed(world):
 @pytest.mark.rule("R5")
 def test_a_guardian_is_not_attached_again_as_a_named_person_nor_the_subject_twice(world):
     log = _log(world)
-    log_actors.add_actor(world.store, world.ref("anna"), log.id, guardian_id=world.guardians["Mette Jensen"])
+    log_actors.add_actor(
+        world.store, world.ref("anna"), log.id, guardian_id=world.guardians["Mette Jensen"]
+    )
     log_actors.add_actor(world.store, world.ref("anna"), log.id, as_subject=True)
     _consent(world, log, persons=("mette jensen", "Ida Jensen"))
     before = _actors(world, log.id)

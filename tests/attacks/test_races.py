@@ -70,9 +70,11 @@ class Tally:
             self.problems.append(f"race {race_no}: {what}")
 
     def line(self) -> str:
-        return (f"{self.name}: races run {self.races}, lost updates {self.lost_updates}, "
-                f"deadlocks {self.deadlocks}, wrong final states {self.wrong_states}, "
-                f"unclear refusals {self.unclear_refusals}, other errors {self.other_errors}; outcomes {dict(sorted(self.winners.items()))}")
+        return (
+            f"{self.name}: races run {self.races}, lost updates {self.lost_updates}, "
+            f"deadlocks {self.deadlocks}, wrong final states {self.wrong_states}, "
+            f"unclear refusals {self.unclear_refusals}, other errors {self.other_errors}; outcomes {dict(sorted(self.winners.items()))}"
+        )
 
 
 def database_error(exc: BaseException | None) -> bool:
@@ -121,15 +123,26 @@ def run_races(store, answer: str, races: int = RACES) -> Tally:
     status_if_ok, action_if_ok = ANSWERS[answer]
     tally = Tally(f"close vs {answer} [{store.kind}]")
     for n in range(races):
-        subject = world.add_subject(f"Race {answer} {n}", date(2019, 3, 3),
-                                    guardians=((f"Guardian {answer} {n}", True),))
-        log = logs.create_log(store, anna, subject_id=subject, concern="Often hungry in the morning.")
-        proposal = handover.propose(store, anna, log.id, to_staff_id=bo.id, message="I change group")
+        subject = world.add_subject(
+            f"Race {answer} {n}", date(2019, 3, 3), guardians=((f"Guardian {answer} {n}", True),)
+        )
+        log = logs.create_log(
+            store, anna, subject_id=subject, concern="Often hungry in the morning."
+        )
+        proposal = handover.propose(
+            store, anna, log.id, to_staff_id=bo.id, message="I change group"
+        )
         reply = f"answer {n}"
 
         def close(log_id=log.id):
-            return logs.close_log(store, anna, log_id, basis="colleagues", reason="Better now",
-                                  consultation="Talked with Lene on Monday")
+            return logs.close_log(
+                store,
+                anna,
+                log_id,
+                basis="colleagues",
+                reason="Better now",
+                consultation="Talked with Lene on Monday",
+            )
 
         def respond(handover_id=proposal.id, reply=reply):
             if answer == "accept":
@@ -141,8 +154,11 @@ def run_races(store, answer: str, races: int = RACES) -> Tally:
         _results, (close_error, answer_error) = race(close, respond)
         tally.races += 1
         closed_ok, answered_ok = close_error is None, answer_error is None
-        outcome = ("close ok" if closed_ok else "close refused") + ", " + \
-                  (f"{answer} ok" if answered_ok else f"{answer} refused")
+        outcome = (
+            ("close ok" if closed_ok else "close refused")
+            + ", "
+            + (f"{answer} ok" if answered_ok else f"{answer} refused")
+        )
         tally.winners[outcome] = tally.winners.get(outcome, 0) + 1
 
         # Errors: a refusal is a DomainError with a message; nothing else may reach a caller.
@@ -163,7 +179,9 @@ def run_races(store, answer: str, races: int = RACES) -> Tally:
         if closed_ok and state["log_status"] != "closed":
             tally.note("lost_updates", n, f"close ok but the log is {state['log_status']}")
         if answered_ok and state["handover_status"] != status_if_ok:
-            tally.note("lost_updates", n, f"{answer} ok but the handover is {state['handover_status']}")
+            tally.note(
+                "lost_updates", n, f"{answer} ok but the handover is {state['handover_status']}"
+            )
         if answered_ok and answer != "withdraw" and state["answer_message"] != reply:
             tally.note("lost_updates", n, f"{answer} ok but its message was overwritten")
         if answered_ok and answer == "accept" and state["holder_id"] != bo.id:
@@ -193,9 +211,13 @@ def run_races(store, answer: str, races: int = RACES) -> Tally:
             wrong.append(f"both refused: {close_error} / {answer_error}")
         # The audit trail tells the same story as the rows: one event for each "ok", no more.
         if state["actions"].count("log_closed") != int(closed_ok):
-            wrong.append(f"{state['actions'].count('log_closed')} log_closed events, close ok={closed_ok}")
+            wrong.append(
+                f"{state['actions'].count('log_closed')} log_closed events, close ok={closed_ok}"
+            )
         if state["actions"].count(action_if_ok) != int(answered_ok):
-            wrong.append(f"{state['actions'].count(action_if_ok)} {action_if_ok} events, {answer} ok={answered_ok}")
+            wrong.append(
+                f"{state['actions'].count(action_if_ok)} {action_if_ok} events, {answer} ok={answered_ok}"
+            )
         for what in wrong:
             tally.note("wrong_states", n, what)
     return tally
@@ -206,9 +228,13 @@ def assert_clean(tally: Tally) -> None:
     for problem in tally.problems:
         print(f"    {problem}")
     assert tally.races == RACES
-    assert (tally.lost_updates, tally.deadlocks, tally.wrong_states, tally.unclear_refusals,
-            tally.other_errors) == (0, 0, 0, 0, 0), \
-        tally.line() + "\n" + "\n".join(tally.problems)
+    assert (
+        tally.lost_updates,
+        tally.deadlocks,
+        tally.wrong_states,
+        tally.unclear_refusals,
+        tally.other_errors,
+    ) == (0, 0, 0, 0, 0), tally.line() + "\n" + "\n".join(tally.problems)
 
 
 @pytest.mark.rule("R10")

@@ -14,16 +14,23 @@ from relaytui.services import access, logs
 
 def _refusals(store, log_id: int) -> list[tuple[str, str]]:
     with store.session() as session:
-        rows = session.exec(select(AuditEvent).where(AuditEvent.action == "read_refused",
-                                                     AuditEvent.log_id == log_id)).all()
+        rows = session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "read_refused", AuditEvent.log_id == log_id
+            )
+        ).all()
         return [(row.username, row.detail) for row in rows]
 
 
 @pytest.mark.rule("R9")
-@pytest.mark.parametrize("who", ["not a reader", "administrator", "account disabled", "account locked"])
+@pytest.mark.parametrize(
+    "who", ["not a reader", "administrator", "account disabled", "account locked"]
+)
 def test_every_refused_read_is_recorded_with_the_child(world, who):
     store = world.store
-    log = logs.create_log(store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c")
+    log = logs.create_log(
+        store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c"
+    )
     username = {"not a reader": "carl", "administrator": "admin"}.get(who, "bo")
     by = world.ref(username)
     if who in ("account disabled", "account locked"):
@@ -38,15 +45,20 @@ def test_every_refused_read_is_recorded_with_the_child(world, who):
         logs.get_log(store, by, log.id)
     assert (username, f"log; {who}") in _refusals(store, log.id)
     with store.session() as session:
-        subject = session.exec(select(AuditEvent.subject_id).where(
-            AuditEvent.action == "read_refused", AuditEvent.log_id == log.id)).first()
+        subject = session.exec(
+            select(AuditEvent.subject_id).where(
+                AuditEvent.action == "read_refused", AuditEvent.log_id == log.id
+            )
+        ).first()
     assert subject == world.subjects["Ida Jensen"]  # in the child's access report
 
 
 @pytest.mark.rule("R9")
 def test_the_command_line_refused_a_read_is_recorded_too(world):
     store = world.store
-    log = logs.create_log(store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c")
+    log = logs.create_log(
+        store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c"
+    )
     with pytest.raises(NotAllowed):
         logs.get_log(store, access.system_administrator(), log.id)
     assert [d for _u, d in _refusals(store, log.id)] == ["log; administrator"]

@@ -61,8 +61,13 @@ def trail(store, tmp_path):
 
 
 def _verify(store, signer, file, *, from_file: bool = False):
-    return audit.verify(store, access.system_administrator(), public_key=signer.public,
-                        checkpoint_file=file, from_file=from_file)
+    return audit.verify(
+        store,
+        access.system_administrator(),
+        public_key=signer.public,
+        checkpoint_file=file,
+        from_file=from_file,
+    )
 
 
 def _events(store) -> list[AuditEvent]:
@@ -79,10 +84,22 @@ def test_an_untouched_trail_and_its_checkpoint_verify(trail):
     assert _verify(store, signer, file, from_file=True).intact
 
 
-CASES = ("change", "delete_middle", "delete_tail_keep_head", "delete_tail_and_head", "forged_insert",
-         "reorder", "rewrite_with_new_hashes", "delete_everything", "delete_checkpoint_row",
-         "forged_checkpoint", "swap_across_chains", "move_to_another_chain", "cut_one_chain_and_its_head",
-         "rewrite_one_chain")
+CASES = (
+    "change",
+    "delete_middle",
+    "delete_tail_keep_head",
+    "delete_tail_and_head",
+    "forged_insert",
+    "reorder",
+    "rewrite_with_new_hashes",
+    "delete_everything",
+    "delete_checkpoint_row",
+    "forged_checkpoint",
+    "swap_across_chains",
+    "move_to_another_chain",
+    "cut_one_chain_and_its_head",
+    "rewrite_one_chain",
+)
 
 
 @pytest.mark.rule("R9")
@@ -92,7 +109,9 @@ def test_tampering_up_to_the_checkpoint_is_found(trail, case, request):
     events = _events(store)
     middle = made.last_id // 2
     if case == "change":
-        _tamper(store, ("UPDATE audit_event SET username = 'mallory' WHERE id = :id", {"id": middle}))
+        _tamper(
+            store, ("UPDATE audit_event SET username = 'mallory' WHERE id = :id", {"id": middle})
+        )
     elif case == "delete_middle":
         _tamper(store, ("DELETE FROM audit_event WHERE id = :id", {"id": middle}))
     elif case == "delete_tail_keep_head":
@@ -100,26 +119,38 @@ def test_tampering_up_to_the_checkpoint_is_found(trail, case, request):
     elif case == "delete_tail_and_head":
         # The attacker cuts the trail and moves the stored head onto what is left.
         kept = [e for e in events if e.id <= middle]
-        _tamper(store, ("DELETE FROM audit_event WHERE id > :id", {"id": middle}), *heads_onto(kept))
+        _tamper(
+            store, ("DELETE FROM audit_event WHERE id > :id", {"id": middle}), *heads_onto(kept)
+        )
     elif case == "forged_insert":
         # A new event chained in properly: everything after it rewritten with new hashes.
-        forged = AuditEvent(**{**events[middle - 1].model_dump(), "id": None, "username": "mallory"})
+        forged = AuditEvent(
+            **{**events[middle - 1].model_dump(), "id": None, "username": "mallory"}
+        )
         _tamper(store, *rechain(store, events[:middle] + [forged] + events[middle:]))
     elif case == "reorder":
         swapped = list(events)
         swapped[middle - 1], swapped[middle] = swapped[middle], swapped[middle - 1]
         _tamper(store, *rechain(store, swapped))
     elif case == "rewrite_with_new_hashes":
-        rewritten = [AuditEvent(**{**e.model_dump(), "username": "someone else"}) if e.username == "lene" else e
-                     for e in events]
+        rewritten = [
+            AuditEvent(**{**e.model_dump(), "username": "someone else"})
+            if e.username == "lene"
+            else e
+            for e in events
+        ]
         _tamper(store, *rechain(store, rewritten))
     elif case == "delete_everything":
         _tamper(store, ("DELETE FROM audit_event", {}), *heads_onto([]))
     elif case == "delete_checkpoint_row":
         # Hide the checkpoint too: the file outside the database still has it.
         kept = [e for e in events if e.id <= middle]
-        _tamper(store, ("DELETE FROM audit_checkpoint", {}),
-                ("DELETE FROM audit_event WHERE id > :id", {"id": middle}), *heads_onto(kept))
+        _tamper(
+            store,
+            ("DELETE FROM audit_checkpoint", {}),
+            ("DELETE FROM audit_event WHERE id > :id", {"id": middle}),
+            *heads_onto(kept),
+        )
     elif case == "forged_checkpoint":
         # Rewrite the trail and sign a checkpoint for it with a key of one's own.
         rewritten = [AuditEvent(**{**e.model_dump(), "username": "someone else"}) for e in events]
@@ -128,14 +159,26 @@ def test_tampering_up_to_the_checkpoint_is_found(trail, case, request):
     elif case == "swap_across_chains":
         # Two events of different people (different chains) change places in the order of ids:
         # each chain's own order is unchanged.
-        first = next(e for e, after in zip(events, events[1:], strict=False) if e.chain != after.chain and after.id <= made.last_id)
+        first = next(
+            e
+            for e, after in zip(events, events[1:], strict=False)
+            if e.chain != after.chain and after.id <= made.last_id
+        )
         second = events[events.index(first) + 1]
-        _tamper(store, ("UPDATE audit_event SET id = -1 WHERE id = :a", {"a": first.id}),
-                ("UPDATE audit_event SET id = :a WHERE id = :b", {"a": first.id, "b": second.id}),
-                ("UPDATE audit_event SET id = :b WHERE id = -1", {"b": second.id}))
+        _tamper(
+            store,
+            ("UPDATE audit_event SET id = -1 WHERE id = :a", {"a": first.id}),
+            ("UPDATE audit_event SET id = :a WHERE id = :b", {"a": first.id, "b": second.id}),
+            ("UPDATE audit_event SET id = :b WHERE id = -1", {"b": second.id}),
+        )
     elif case == "move_to_another_chain":
-        _tamper(store, ("UPDATE audit_event SET chain = :c WHERE id = :id",
-                        {"c": (events[middle - 1].chain + 1) % audit.CHAINS, "id": middle}))
+        _tamper(
+            store,
+            (
+                "UPDATE audit_event SET chain = :c WHERE id = :id",
+                {"c": (events[middle - 1].chain + 1) % audit.CHAINS, "id": middle},
+            ),
+        )
     elif case == "cut_one_chain_and_its_head":
         # The newest signed events of one person's chain removed, that chain's head moved back
         # onto what is left: every other chain untouched, the newest signed event among them.
@@ -143,20 +186,34 @@ def test_tampering_up_to_the_checkpoint_is_found(trail, case, request):
         other = [e for e in events if e.chain != newest_chain]
         gone = [e for e in other if e.id > other[len(other) // 2].id]
         kept = [e for e in events if e not in gone]
-        _tamper(store, ("DELETE FROM audit_event WHERE id IN ({})".format(",".join(str(e.id) for e in gone)), {}),
-                *heads_onto(kept))
+        _tamper(
+            store,
+            (
+                "DELETE FROM audit_event WHERE id IN ({})".format(
+                    ",".join(str(e.id) for e in gone)
+                ),
+                {},
+            ),
+            *heads_onto(kept),
+        )
     elif case == "rewrite_one_chain":
         # One person's chain rewritten with new hashes, under the same ids; the chain that
         # holds the newest signed event, and how many events there are, stay as they were.
         newest_chain = next(e.chain for e in events if e.id == made.last_id)
         assert [e.id for e in events] == list(range(1, len(events) + 1))
-        rewritten = [AuditEvent(**{**e.model_dump(), "username": "someone else"}) if e.chain != newest_chain
-                     else e for e in events]
+        rewritten = [
+            AuditEvent(**{**e.model_dump(), "username": "someone else"})
+            if e.chain != newest_chain
+            else e
+            for e in events
+        ]
         _tamper(store, *rechain(store, rewritten))
     report = _verify(store, signer, file)
     from_file = _verify(store, signer, file, from_file=True)
     FOUND[f"{case}[{request.node.callspec.id}]"] = not report.intact and not from_file.intact
-    CHAIN_ALONE[f"{case}[{request.node.callspec.id}]"] = not audit.verify(store, access.system_administrator()).intact
+    CHAIN_ALONE[f"{case}[{request.node.callspec.id}]"] = not audit.verify(
+        store, access.system_administrator()
+    ).intact
     assert not report.intact, f"{case}: not found"
     assert not from_file.intact, f"{case}: not found from the file alone"
 
@@ -170,7 +227,9 @@ def test_a_restore_of_a_truncated_backup_is_refused(sqlite_store, tmp_path, monk
 
     store = sqlite_store
     world = build_world(store, "dk")
-    log = logs.create_log(store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c")
+    log = logs.create_log(
+        store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c"
+    )
     for n in range(6):
         journal.write_entry(store, world.ref("anna"), log.id, text=f"e{n}")
     signer = Signer(Ed25519PrivateKey.generate())
@@ -184,10 +243,16 @@ def test_a_restore_of_a_truncated_backup_is_refused(sqlite_store, tmp_path, monk
     cut = open_store(str(saved))
     events = _events(cut)
     kept = [e for e in events if e.id <= made.last_id - 3]
-    _tamper(cut, ("DELETE FROM audit_event WHERE id > :id", {"id": kept[-1].id}),
-            ("DELETE FROM audit_checkpoint", {}), *heads_onto(kept))
+    _tamper(
+        cut,
+        ("DELETE FROM audit_event WHERE id > :id", {"id": kept[-1].id}),
+        ("DELETE FROM audit_checkpoint", {}),
+        *heads_onto(kept),
+    )
     cut.dispose()
-    assert audit.verify(open_store(str(saved)), access.system_administrator()).intact  # the chain alone: fooled
+    assert audit.verify(
+        open_store(str(saved)), access.system_administrator()
+    ).intact  # the chain alone: fooled
     monkeypatch.setattr("relaytui.signing.checkpoint_file", lambda: file)
     monkeypatch.setattr("relaytui.signing.configured_public_key", lambda: signer.public)
     target = tmp_path / "target.db"
@@ -203,7 +268,9 @@ def test_a_restore_of_a_truncated_backup_is_refused(sqlite_store, tmp_path, monk
     again = tmp_path / "again.db"
     backup.backup(store, again)
     checkpoints.record_backup(file, signer, again)
-    assert restore.restore(open_store(str(target)), restore.check_file(again, "sqlite"), force=True).audit_events
+    assert restore.restore(
+        open_store(str(target)), restore.check_file(again, "sqlite"), force=True
+    ).audit_events
 
 
 def test_what_happened_after_the_last_checkpoint_cannot_be_seen(trail):
@@ -212,7 +279,9 @@ def test_what_happened_after_the_last_checkpoint_cannot_be_seen(trail):
     store, signer, file, made = trail
     events = _events(store)
     kept = [e for e in events if e.id <= made.last_id]
-    _tamper(store, ("DELETE FROM audit_event WHERE id > :id", {"id": made.last_id}), *heads_onto(kept))
+    _tamper(
+        store, ("DELETE FROM audit_event WHERE id > :id", {"id": made.last_id}), *heads_onto(kept)
+    )
     assert _verify(store, signer, file).intact
 
 
@@ -227,8 +296,11 @@ def test_an_unreadable_time_is_named_not_an_unexpected_error(trail):
 
 def teardown_module() -> None:
     if FOUND:
-        print(f"\ntampering cases found: {sum(FOUND.values())} of {len(FOUND)} "
-              f"(by the hash chain alone: {sum(CHAIN_ALONE.values())})")
+        print(
+            f"\ntampering cases found: {sum(FOUND.values())} of {len(FOUND)} "
+            f"(by the hash chain alone: {sum(CHAIN_ALONE.values())})"
+        )
         for name, found in sorted(FOUND.items()):
-            print(f"  {'found' if found else 'MISSED'}  {'chain alone' if CHAIN_ALONE.get(name) else '           '}  {name}")
-
+            print(
+                f"  {'found' if found else 'MISSED'}  {'chain alone' if CHAIN_ALONE.get(name) else '           '}  {name}"
+            )

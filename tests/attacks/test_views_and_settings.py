@@ -18,9 +18,11 @@ from relaytui.services.log_list import LogQuery
 def _shown(store, username: str) -> list[tuple[str, set[int]]]:
     """What each list_shown event of ``username`` said: what was listed, which children."""
     with store.session() as session:
-        rows = session.exec(select(AuditEvent).where(AuditEvent.action == "list_shown",
-                                                     AuditEvent.username == username)
-                            .order_by(col(AuditEvent.id))).all()
+        rows = session.exec(
+            select(AuditEvent)
+            .where(AuditEvent.action == "list_shown", AuditEvent.username == username)
+            .order_by(col(AuditEvent.id))
+        ).all()
     found = []
     for row in rows:
         what, _sep, ids = row.detail.partition("; subjects=")
@@ -32,8 +34,9 @@ def _shown(store, username: str) -> list[tuple[str, set[int]]]:
 def two_children(world):
     """Ida's log held by anna, Ole's by carl in the school: anna sees Ida only."""
     ole = world.add_subject("Ole Olsen", date(2015, 3, 2), guardians=(("Kim Olsen", True),))
-    ida_log = logs.create_log(world.store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"],
-                              concern="c")
+    ida_log = logs.create_log(
+        world.store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c"
+    )
     ole_log = logs.create_log(world.store, world.ref("carl"), subject_id=ole, concern="c")
     return world, ida_log, ole_log
 
@@ -55,8 +58,14 @@ def test_a_search_is_an_event_and_a_search_that_finds_nobody_is_none(two_childre
 def test_a_planner_week_names_the_children_of_its_meetings(two_children):
     world, ida_log, _ole_log = two_children
     start = clock.now() + timedelta(days=2)
-    meetings.schedule(world.store, world.ref("anna"), ida_log.id, kind=meetings.KINDS[0], starts_at=start,
-                      place="room 1")
+    meetings.schedule(
+        world.store,
+        world.ref("anna"),
+        ida_log.id,
+        kind=meetings.KINDS[0],
+        starts_at=start,
+        place="room 1",
+    )
     meetings.my_meetings(world.store, world.ref("anna"), start=start - timedelta(days=1))
     [(what, children)] = _shown(world.store, "anna")
     assert what.startswith("planner ") and children == {world.subjects["Ida Jensen"]}
@@ -94,7 +103,9 @@ def _number(world, name: str) -> str:
 def test_a_subject_id_is_not_found_inside_another(world):
     """Subject 1 must not match an event that showed subject 11 or 21."""
     with world.store.session(write=True) as session:
-        audit.record_view(session, staff_id=None, username="x", what="log list", subject_ids=[11, 21])
+        audit.record_view(
+            session, staff_id=None, username="x", what="log list", subject_ids=[11, 21]
+        )
     shown = _shown(world.store, "x")
     assert shown == [("log list", {11, 21})]
     assert 1 not in shown[0][1]
@@ -106,7 +117,9 @@ def test_a_subject_id_is_not_found_inside_another(world):
 def test_a_setting_change_is_audited_with_before_and_after(world):
     installation.change(world.store, world.ref("admin"), "idle_lock_minutes", "12")
     with world.store.session() as session:
-        details = session.exec(select(AuditEvent.detail).where(AuditEvent.action == "setting_changed")).all()
+        details = session.exec(
+            select(AuditEvent.detail).where(AuditEvent.action == "setting_changed")
+        ).all()
     assert details == ["idle_lock_minutes: 10 -> 12"]
 
 
@@ -119,7 +132,9 @@ def test_only_an_administrator_changes_a_setting(world):
 def test_the_profile_cannot_change_once_a_log_exists(world):
     installation.change(world.store, world.ref("admin"), "profile", "no")  # no log yet: allowed
     installation.change(world.store, world.ref("admin"), "profile", "dk")
-    logs.create_log(world.store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c")
+    logs.create_log(
+        world.store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c"
+    )
     with pytest.raises(InvalidInput) as refused:
         installation.change(world.store, world.ref("admin"), "profile", "no")
     assert "cannot change once relay logs exist" in refused.value.message

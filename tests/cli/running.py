@@ -41,16 +41,22 @@ def snapshot(path: Path, *, with_trail: bool = True) -> dict[str, list[tuple]]:
     command that logs in writes even when it is refused."""
     con = sqlite3.connect(path)
     try:
-        tables = [r[0] for r in con.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+        tables = [
+            r[0]
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
         found = {t: con.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
         if not with_trail and found:
             found.pop("audit_event", None)
-            found["setting"] = [row for row in found.get("setting", []) if not row[0].startswith("audit_head")]
+            found["setting"] = [
+                row for row in found.get("setting", []) if not row[0].startswith("audit_head")
+            ]
             columns = [r[1] for r in con.execute("PRAGMA table_info(staff)")]
             if "last_login_at" in columns:
                 at = columns.index("last_login_at")
-                found["staff"] = [row[:at] + row[at + 1:] for row in found.get("staff", [])]
+                found["staff"] = [row[:at] + row[at + 1 :] for row in found.get("staff", [])]
         return found
     finally:
         con.close()

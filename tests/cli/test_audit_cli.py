@@ -27,12 +27,17 @@ def as_admin(store, *args):
 
 def test_verify_passes_then_names_the_changed_event(sqlite_store):
     world = _world(sqlite_store)
-    log = logs.create_log(sqlite_store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c")
+    log = logs.create_log(
+        sqlite_store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c"
+    )
     logs.get_log(sqlite_store, world.ref("lene"), log.id)
     ok = as_admin(sqlite_store, "audit", "verify")
     assert ok.exit_code == 0 and "whole" in ok.output
-    refused = runner.invoke(app, ["--db", _db(sqlite_store), "audit", "verify", "--user", "lene",
-                                  "--password-stdin"], input="lene-pw\n")
+    refused = runner.invoke(
+        app,
+        ["--db", _db(sqlite_store), "audit", "verify", "--user", "lene", "--password-stdin"],
+        input="lene-pw\n",
+    )
     assert refused.exit_code == 1 and "administrator" in refused.output
     with sqlite_store.engine.begin() as conn:
         conn.exec_driver_sql("DROP TRIGGER audit_event_no_update")
@@ -43,7 +48,9 @@ def test_verify_passes_then_names_the_changed_event(sqlite_store):
 
 def test_export_writes_a_readable_access_report(sqlite_store, tmp_path):
     world = _world(sqlite_store)
-    log = logs.create_log(sqlite_store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="secret")
+    log = logs.create_log(
+        sqlite_store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="secret"
+    )
     logs.get_log(sqlite_store, world.ref("lene"), log.id)
     with sqlite_store.session() as session:
         from relaytui.models import Subject
@@ -62,16 +69,25 @@ def test_export_writes_a_readable_access_report(sqlite_store, tmp_path):
 
         from relaytui.models import AuditEvent
 
-        details = [e.detail for e in session.exec(select(AuditEvent).where(AuditEvent.action == "command"))]
-    assert details and all(number not in detail for detail in details)  # the number never reaches the trail
+        details = [
+            e.detail for e in session.exec(select(AuditEvent).where(AuditEvent.action == "command"))
+        ]
+    assert details and all(
+        number not in detail for detail in details
+    )  # the number never reaches the trail
 
 
 def test_settings_are_shown_and_changed_with_validation(sqlite_store):
     _world(sqlite_store)
     changed = as_admin(sqlite_store, "setting", "idle_lock_minutes", "15")
     assert changed.exit_code == 0 and "idle_lock_minutes = 15" in changed.output
-    for bad in (["idle_lock_minutes", "abc"], ["nonsense", "1"], ["profile", "se"], ["idle_lock_minutes"],
-                ["idle_end_minutes", "0"]):
+    for bad in (
+        ["idle_lock_minutes", "abc"],
+        ["nonsense", "1"],
+        ["profile", "se"],
+        ["idle_lock_minutes"],
+        ["idle_end_minutes", "0"],
+    ):
         refused = as_admin(sqlite_store, "setting", *bad)
         assert refused.exit_code == 1 and "Traceback" not in refused.output
     from relaytui.services import installation

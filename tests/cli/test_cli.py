@@ -42,8 +42,9 @@ def one_time_password(result) -> str:
 
 
 def choose_password(path: Path, username: str, one_time: str, password: str) -> None:
-    result = on(path, "password", "--user", username, "--password-stdin",
-                input=f"{one_time}\n{password}\n")
+    result = on(
+        path, "password", "--user", username, "--password-stdin", input=f"{one_time}\n{password}\n"
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -58,9 +59,20 @@ def login(path: Path, username: str, password: str):
 @pytest.fixture
 def ready(db_path) -> Path:
     """An initialised database with the administrator ``admin``."""
-    result = on(db_path, "init", "--profile", "dk", "--timezone", "Europe/Copenhagen",
-                "--admin-name", "Ada Admin", "--municipality", "Aarhus", "--password-stdin",
-                input=PASSWORD + "\n")
+    result = on(
+        db_path,
+        "init",
+        "--profile",
+        "dk",
+        "--timezone",
+        "Europe/Copenhagen",
+        "--admin-name",
+        "Ada Admin",
+        "--municipality",
+        "Aarhus",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     return db_path
 
@@ -69,8 +81,18 @@ def ready(db_path) -> Path:
 def populated(ready) -> Path:
     """... with a unit and a caseworker."""
     assert admin(ready, "unit", "add", "Nordskolen", "--kind", "school").exit_code == 0
-    result = admin(ready, "user", "add", "anna", "--name", "Anna Jensen", "--unit", "Nordskolen",
-                   "--profession", "teacher")
+    result = admin(
+        ready,
+        "user",
+        "add",
+        "anna",
+        "--name",
+        "Anna Jensen",
+        "--unit",
+        "Nordskolen",
+        "--profession",
+        "teacher",
+    )
     assert result.exit_code == 0, result.output
     choose_password(ready, "anna", one_time_password(result), "anna-pass")
     return ready
@@ -91,8 +113,18 @@ def test_help_lists_the_commands():
 def test_subcommand_help():
     result = run("user", "--help")
     assert result.exit_code == 0
-    for command in ("add", "list", "disable", "enable", "unlock", "reset-password", "set-role",
-                    "add-key", "keys", "remove-key"):
+    for command in (
+        "add",
+        "list",
+        "disable",
+        "enable",
+        "unlock",
+        "reset-password",
+        "set-role",
+        "add-key",
+        "keys",
+        "remove-key",
+    ):
         assert command in result.output
     result = run("unit", "--help")
     for command in ("add", "list", "set-leader"):
@@ -152,8 +184,9 @@ def test_init_creates_the_database_and_the_administrator(ready):
 
 def test_init_twice_only_upgrades(ready):
     before = snapshot(ready)
-    result = on(ready, "init", "--admin-username", "admin", "--password-stdin",
-                input="another password\n")
+    result = on(
+        ready, "init", "--admin-username", "admin", "--password-stdin", input="another password\n"
+    )
     assert result.exit_code == 0, result.output
     assert "already set up" in result.output
     assert snapshot(ready) == before
@@ -174,8 +207,15 @@ def test_init_asks_for_what_is_missing(db_path):
 
 
 def test_init_password_typed_twice_must_match(db_path):
-    result = on(db_path, "init", "--profile", "dk", "--timezone", "Europe/Copenhagen",
-                input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n")
+    result = on(
+        db_path,
+        "init",
+        "--profile",
+        "dk",
+        "--timezone",
+        "Europe/Copenhagen",
+        input=f"{PASSWORD}\nsomething else\n{PASSWORD}\n{PASSWORD}\n",
+    )
     assert result.exit_code == 0, result.output
     assert login(db_path, "admin", PASSWORD).is_admin
 
@@ -204,8 +244,15 @@ def test_init_in_a_missing_folder_creates_nothing(tmp_path):
 
 
 def test_init_at_the_default_location_creates_the_data_folder(tmp_path):
-    result = run("init", "--profile", "dk", "--timezone", "Europe/Copenhagen",
-                 "--password-stdin", input=PASSWORD + "\n")
+    result = run(
+        "init",
+        "--profile",
+        "dk",
+        "--timezone",
+        "Europe/Copenhagen",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     path = config.default_sqlite_path()
     assert path.exists()
@@ -219,8 +266,17 @@ def test_init_at_the_default_location_creates_the_data_folder(tmp_path):
 def test_user_add_and_list(populated):
     result = admin(populated, "user", "list")
     assert result.exit_code == 0, result.output
-    for text in ("anna", "Anna Jensen", "teacher", "Nordskolen", "caseworker", "active",
-                 "admin", "Ada Admin", "administrator"):
+    for text in (
+        "anna",
+        "Anna Jensen",
+        "teacher",
+        "Nordskolen",
+        "caseworker",
+        "active",
+        "admin",
+        "Ada Admin",
+        "administrator",
+    ):
         assert text in result.output
     assert login(populated, "anna", "anna-pass").username == "anna"
 
@@ -244,8 +300,9 @@ def test_a_new_account_has_a_one_time_password_it_must_change(ready):
 
 
 def test_password_asks_for_the_new_one_twice(populated):
-    result = on(populated, "password", "--user", "anna",
-                input="anna-pass\nfresh words\nfresh words\n")
+    result = on(
+        populated, "password", "--user", "anna", input="anna-pass\nfresh words\nfresh words\n"
+    )
     assert result.exit_code == 0, result.output
     assert "fresh words" not in result.output
     assert login(populated, "anna", "fresh words").username == "anna"
@@ -358,8 +415,18 @@ def test_unit_with_unknown_kind_is_refused(ready):
         (("unit", "set-leader", "Nordskolen", "admin"), "admin"),
         (("unit", "set-leader", "Atlantis", "anna"), "Atlantis"),
     ],
-    ids=["unknown-user", "reset-unknown", "bad-role", "duplicate", "duplicate-case",
-         "no-name", "unknown-unit", "duplicate-unit", "admin-leader", "leader-unknown-unit"],
+    ids=[
+        "unknown-user",
+        "reset-unknown",
+        "bad-role",
+        "duplicate",
+        "duplicate-case",
+        "no-name",
+        "unknown-unit",
+        "duplicate-unit",
+        "admin-leader",
+        "leader-unknown-unit",
+    ],
 )
 def test_bad_input_is_one_line_and_changes_nothing(populated, args, fragment):
     before = data(populated)
@@ -372,8 +439,9 @@ def _nothing_created(tmp_path: Path) -> None:
     assert not (tmp_path / "data").exists()
 
 
-@pytest.mark.parametrize("command", [("user", "list"), ("unit", "list"), ("db", "upgrade"),
-                                     ("init", "--password-stdin")])
+@pytest.mark.parametrize(
+    "command", [("user", "list"), ("unit", "list"), ("db", "upgrade"), ("init", "--password-stdin")]
+)
 def test_bad_url_is_one_line(tmp_path, command):
     result = run("--db", "foo://x", *command, input=PASSWORD + "\n")
     assert_one_line_error(result, "foo")
@@ -387,8 +455,9 @@ def test_unreachable_postgres_is_one_line(tmp_path, command):
     _nothing_created(tmp_path)
 
 
-@pytest.mark.parametrize("command", [("user", "list"), ("unit", "list"),
-                                     ("user", "disable", "anna")])
+@pytest.mark.parametrize(
+    "command", [("user", "list"), ("unit", "list"), ("user", "disable", "anna")]
+)
 def test_missing_folder_is_one_line_and_creates_nothing(tmp_path, command):
     path = tmp_path / "no" / "such" / "folder" / "x.db"
     assert_one_line_error(on(path, *command), "relaytui init")
@@ -439,19 +508,31 @@ def test_main_hides_unexpected_errors(monkeypatch, capsys):
 
 
 def test_python_dash_m_runs(tmp_path):
-    env = {**os.environ, "RELAYTUI_CONFIG_DIR": str(tmp_path / "config"),
-           "RELAYTUI_DATA_DIR": str(tmp_path / "data"), "RELAYTUI_LANG": "en"}
+    env = {
+        **os.environ,
+        "RELAYTUI_CONFIG_DIR": str(tmp_path / "config"),
+        "RELAYTUI_DATA_DIR": str(tmp_path / "data"),
+        "RELAYTUI_LANG": "en",
+    }
     env.pop("RELAYTUI_DATABASE_URL", None)
     done = subprocess.run(
         [sys.executable, "-m", "relaytui", "--db", str(tmp_path / "no" / "x.db"), "user", "list"],
-        capture_output=True, text=True, env=env, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert not (tmp_path / "no").exists()
-    helped = subprocess.run([sys.executable, "-m", "relaytui", "--help"], capture_output=True,
-                            text=True, env=env, timeout=120)
+    helped = subprocess.run(
+        [sys.executable, "-m", "relaytui", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert helped.returncode == 0
     assert "init" in helped.stdout
 

@@ -41,9 +41,17 @@ def _start_in_a_fresh_process(target: str) -> tuple[list[str], list[str], str | 
         "print(repr((seen['heavy'], seen['psycopg'], seen['language'])))\n" % (HEAVY, target)
     )
     # No language from the environment, so that the installation's own is read.
-    env = {k: v for k, v in os.environ.items() if k not in ("RELAYTUI_LANG", "LANGUAGE", "LC_MESSAGES")}
-    done = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True,
-                          timeout=60, env={**env, "LANG": "C", "LC_ALL": "C"})
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("RELAYTUI_LANG", "LANGUAGE", "LC_MESSAGES")
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "LANG": "C", "LC_ALL": "C"},
+    )
     assert done.returncode == 0, done.stderr
     return ast.literal_eval(done.stdout.strip().splitlines()[-1])
 
@@ -119,52 +127,91 @@ def test_the_conninfo_reaches_what_the_engine_reaches(url):
 
 
 def test_the_conninfo_quotes_what_libpq_would_misread():
-    info = conninfo_to_dict(db_url.pg_conninfo(
-        "postgresql+psycopg://ann:p%40ss%3Aw%2Frd%27%20x%5C@db.example.org:6543/relay?sslmode=verify-full"
-    ))
-    assert info == {"host": "db.example.org", "port": "6543", "user": "ann",
-                    "password": "p@ss:w/rd' x\\", "dbname": "relay", "sslmode": "verify-full",
-                    "connect_timeout": str(db_url.CONNECT_TIMEOUT)}
+    info = conninfo_to_dict(
+        db_url.pg_conninfo(
+            "postgresql+psycopg://ann:p%40ss%3Aw%2Frd%27%20x%5C@db.example.org:6543/relay?sslmode=verify-full"
+        )
+    )
+    assert info == {
+        "host": "db.example.org",
+        "port": "6543",
+        "user": "ann",
+        "password": "p@ss:w/rd' x\\",
+        "dbname": "relay",
+        "sslmode": "verify-full",
+        "connect_timeout": str(db_url.CONNECT_TIMEOUT),
+    }
     # Without a port or a password libpq chooses; the password given is used only then.
-    info = conninfo_to_dict(db_url.pg_conninfo("postgresql://ann@db/relay", password="from keyring"))
-    assert info == {"host": "db", "user": "ann", "dbname": "relay", "password": "from keyring",
-                    "connect_timeout": str(db_url.CONNECT_TIMEOUT)}
+    info = conninfo_to_dict(
+        db_url.pg_conninfo("postgresql://ann@db/relay", password="from keyring")
+    )
+    assert info == {
+        "host": "db",
+        "user": "ann",
+        "dbname": "relay",
+        "password": "from keyring",
+        "connect_timeout": str(db_url.CONNECT_TIMEOUT),
+    }
     info = conninfo_to_dict(db_url.pg_conninfo("postgresql://ann:inurl@db/relay", password="other"))
     assert info["password"] == "inurl"
-    socket = conninfo_to_dict(db_url.pg_conninfo("postgresql://postgres@/relay?host=/var/run/postgresql"))
+    socket = conninfo_to_dict(
+        db_url.pg_conninfo("postgresql://postgres@/relay?host=/var/run/postgresql")
+    )
     assert socket["host"] == "/var/run/postgresql" and "port" not in socket
     hosts = conninfo_to_dict(db_url.pg_conninfo("postgresql://ann@h1:5432,h2:5433/relay"))
     assert (hosts["host"], hosts["port"]) == ("h1,h2", "5432,5433")
 
 
-@pytest.mark.parametrize(("url", "normal"), [
-    ("postgresql://ann@db/relay", "postgresql+psycopg://ann@db/relay"),
-    ("postgresql+psycopg://ann:p%40ss@db:5432/relay?sslmode=require",
-     "postgresql+psycopg://ann:p%40ss@db:5432/relay?sslmode=require"),
-    ("postgresql://@/relay?host=/tmp", "postgresql+psycopg://@/relay?host=/tmp"),
-    ("postgresql://ann@h1:5432,h2:5433/relay", "postgresql+psycopg://ann@h1:5432,h2:5433/relay"),
-])
+@pytest.mark.parametrize(
+    ("url", "normal"),
+    [
+        ("postgresql://ann@db/relay", "postgresql+psycopg://ann@db/relay"),
+        (
+            "postgresql+psycopg://ann:p%40ss@db:5432/relay?sslmode=require",
+            "postgresql+psycopg://ann:p%40ss@db:5432/relay?sslmode=require",
+        ),
+        ("postgresql://@/relay?host=/tmp", "postgresql+psycopg://@/relay?host=/tmp"),
+        (
+            "postgresql://ann@h1:5432,h2:5433/relay",
+            "postgresql+psycopg://ann@h1:5432,h2:5433/relay",
+        ),
+    ],
+)
 def test_normalise_changes_only_the_scheme_of_a_postgres_url(url, normal):
     assert db_url.normalise_url(url) == normal
     assert db_url.normalise_url(normal) == normal
 
 
 def _not_a_url(shown: str) -> str:
-    return (f"'{shown}' is not a database URL. Use a file path for SQLite or "
-            "postgresql://user@host/database.")
+    return (
+        f"'{shown}' is not a database URL. Use a file path for SQLite or "
+        "postgresql://user@host/database."
+    )
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    # As the SQLAlchemy-based check refused them.
-    ("postgresql+psycopg2://ann@db/relay", "Only the psycopg driver is supported: use postgresql+psycopg://."),
-    ("postgresql+asyncpg://ann@db/relay", "Only the psycopg driver is supported: use postgresql+psycopg://."),
-    ("mysql://ann@db/relay", "relaytui stores its data in SQLite or PostgreSQL, not 'mysql'."),
-    ("no-such-scheme://ann:hunter22@db/relay", _not_a_url("no-such-scheme://ann@db/relay")),
-    # What libpq refuses, with the password left out.
-    ("postgresql://ann:hunter22@db/relay?sslmode", _not_a_url("postgresql://ann@db/relay?sslmode")),
-    ("postgresql://ann:hunter22@[::1/relay", _not_a_url("postgresql://ann@[::1/relay")),
-    ("postgresql://ann:hunter22@db/re%zzlay", _not_a_url("postgresql://ann@db/re%zzlay")),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        # As the SQLAlchemy-based check refused them.
+        (
+            "postgresql+psycopg2://ann@db/relay",
+            "Only the psycopg driver is supported: use postgresql+psycopg://.",
+        ),
+        (
+            "postgresql+asyncpg://ann@db/relay",
+            "Only the psycopg driver is supported: use postgresql+psycopg://.",
+        ),
+        ("mysql://ann@db/relay", "relaytui stores its data in SQLite or PostgreSQL, not 'mysql'."),
+        ("no-such-scheme://ann:hunter22@db/relay", _not_a_url("no-such-scheme://ann@db/relay")),
+        # What libpq refuses, with the password left out.
+        (
+            "postgresql://ann:hunter22@db/relay?sslmode",
+            _not_a_url("postgresql://ann@db/relay?sslmode"),
+        ),
+        ("postgresql://ann:hunter22@[::1/relay", _not_a_url("postgresql://ann@[::1/relay")),
+        ("postgresql://ann:hunter22@db/re%zzlay", _not_a_url("postgresql://ann@db/re%zzlay")),
+    ],
+)
 def test_a_url_that_cannot_be_used_is_refused_in_words(url, message):
     with pytest.raises(StoreError) as refused:
         db_url.normalise_url(url)
@@ -176,33 +223,41 @@ def _sqlalchemy_safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True).replace(":***@", "@")
 
 
-@pytest.mark.parametrize("url", [
-    "postgresql+psycopg://anna:secret@db.example:5432/relay",
-    "postgresql+psycopg://postgres@127.0.0.1:5432/relaytui",
-    "postgresql+psycopg://ann:p%40ss%3Aw%2Frd@db.example.org:6543/relay_log?sslmode=require",
-    "postgresql+psycopg://ann:@db/relay",
-    "postgresql+psycopg://:secret@db/relay",
-    "postgresql+psycopg://ann:secret@[::1]:5432/relay",
-    "postgresql+psycopg://ann@db/relay?application_name=relay&sslmode=verify-full",
-    "postgresql+psycopg://@/relay?host=%2Fvar%2Frun%2Fpostgresql",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql+psycopg://anna:secret@db.example:5432/relay",
+        "postgresql+psycopg://postgres@127.0.0.1:5432/relaytui",
+        "postgresql+psycopg://ann:p%40ss%3Aw%2Frd@db.example.org:6543/relay_log?sslmode=require",
+        "postgresql+psycopg://ann:@db/relay",
+        "postgresql+psycopg://:secret@db/relay",
+        "postgresql+psycopg://ann:secret@[::1]:5432/relay",
+        "postgresql+psycopg://ann@db/relay?application_name=relay&sslmode=verify-full",
+        "postgresql+psycopg://@/relay?host=%2Fvar%2Frun%2Fpostgresql",
+    ],
+)
 def test_safe_url_is_unchanged_for_ordinary_urls(url):
     assert db_url.safe_url(url) == _sqlalchemy_safe(url)
 
 
 def test_safe_url_leaves_out_only_the_password():
     assert db_url.safe_url("postgresql+psycopg://anna:secret@db.example:5432/relay") == (
-        "postgresql+psycopg://anna@db.example:5432/relay")
+        "postgresql+psycopg://anna@db.example:5432/relay"
+    )
     assert db_url.safe_url("postgresql+psycopg://anna@db.example/relay?host=/tmp&port=5433") == (
-        "postgresql+psycopg://anna@db.example/relay?host=/tmp&port=5433")
+        "postgresql+psycopg://anna@db.example/relay?host=/tmp&port=5433"
+    )
 
 
-@pytest.mark.parametrize("typed", [
-    "postgresql://anna@db.example:5432/relay",
-    "postgresql://ann%20b@db/Relay%20Log?application_name=relay%20tui",
-    "postgresql://s%C3%B8ren@db/relay",
-    "postgresql://@/relay?host=/var/run/postgresql&sslmode=require",
-])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "postgresql://anna@db.example:5432/relay",
+        "postgresql://ann%20b@db/Relay%20Log?application_name=relay%20tui",
+        "postgresql://s%C3%B8ren@db/relay",
+        "postgresql://@/relay?host=/var/run/postgresql&sslmode=require",
+    ],
+)
 def test_a_keyring_entry_saved_before_is_still_found(typed):
     """``relaytui connect`` saved SQLAlchemy's rendering as the config's URL and the keyring's
     key; the start reads that URL back and must ask the keyring under the same key."""
@@ -210,17 +265,20 @@ def test_a_keyring_entry_saved_before_is_still_found(typed):
     assert db_url.safe_url(db_url.normalise_url(saved)) == saved
 
 
-@pytest.mark.parametrize(("url", "password"), [
-    ("postgresql://ann:hunter22@db/relay", "hunter22"),
-    ("postgresql://ann:hun/ter?22@db/relay", "hun/ter?22"),
-    ("postgresql://ann:hun#ter 22@db/relay?sslmode=require", "hun#ter 22"),
-    ("postgresql://ann:hunter22@h1:5432,h2:5433/relay", "hunter22"),
-    ("postgresql://ann@db/relay?password=hunter22&sslmode=require", "hunter22"),
-    ("postgresql://ann@db/relay?password=hunter22", "hunter22"),
-    ("postgresql://:hunter22@/relay?host=/tmp", "hunter22"),
-    ("mysql://ann:hunter22@db/relay", "hunter22"),
-    ("postgresql://ann:hunter22@[::1/relay", "hunter22"),
-])
+@pytest.mark.parametrize(
+    ("url", "password"),
+    [
+        ("postgresql://ann:hunter22@db/relay", "hunter22"),
+        ("postgresql://ann:hun/ter?22@db/relay", "hun/ter?22"),
+        ("postgresql://ann:hun#ter 22@db/relay?sslmode=require", "hun#ter 22"),
+        ("postgresql://ann:hunter22@h1:5432,h2:5433/relay", "hunter22"),
+        ("postgresql://ann@db/relay?password=hunter22&sslmode=require", "hunter22"),
+        ("postgresql://ann@db/relay?password=hunter22", "hunter22"),
+        ("postgresql://:hunter22@/relay?host=/tmp", "hunter22"),
+        ("mysql://ann:hunter22@db/relay", "hunter22"),
+        ("postgresql://ann:hunter22@[::1/relay", "hunter22"),
+    ],
+)
 def test_safe_url_never_shows_the_password(url, password):
     safe = db_url.safe_url(url)
     assert password not in safe and "hunter" not in safe
@@ -256,8 +314,9 @@ def test_the_keyring_is_asked_only_when_the_server_wants_a_password(monkeypatch)
         if info.get("port") == "1":
             raise psycopg.OperationalError("connection refused", pgconn=FinishedPGconn())
         if "password" not in info:
-            raise psycopg.OperationalError("fe_sendauth: no password supplied",
-                                           pgconn=FinishedPGconn(needs_password=True))
+            raise psycopg.OperationalError(
+                "fe_sendauth: no password supplied", pgconn=FinishedPGconn(needs_password=True)
+            )
         return "connected"
 
     monkeypatch.setattr(psycopg, "connect", fake_connect)
@@ -322,15 +381,20 @@ def pg_server(pg_database):
 
 
 def test_an_unreachable_server_is_one_line(capsys, monkeypatch):
-    line = _start_refused("postgresql+psycopg://ann:hunter22@127.0.0.1:1/relay", capsys, monkeypatch)
-    assert line.startswith("The database at postgresql+psycopg://ann@127.0.0.1:1/relay cannot be used: ")
+    line = _start_refused(
+        "postgresql+psycopg://ann:hunter22@127.0.0.1:1/relay", capsys, monkeypatch
+    )
+    assert line.startswith(
+        "The database at postgresql+psycopg://ann@127.0.0.1:1/relay cannot be used: "
+    )
     assert "port 1 failed" in line
     assert "hunter22" not in line
 
 
 def test_an_unknown_url_parameter_is_one_line(capsys, monkeypatch):
-    line = _start_refused("postgresql+psycopg://ann:hunter22@127.0.0.1:1/relay?colour=red", capsys,
-                          monkeypatch)
+    line = _start_refused(
+        "postgresql+psycopg://ann:hunter22@127.0.0.1:1/relay?colour=red", capsys, monkeypatch
+    )
     assert line == _not_a_url("postgresql+psycopg://ann@127.0.0.1:1/relay?colour=red")
 
 
@@ -351,23 +415,32 @@ def test_a_missing_database_is_one_line(pg_database, capsys, monkeypatch):
 def test_a_database_without_the_schema_says_to_set_it_up(pg_server, capsys, monkeypatch):
     url = pg_server()
     line = _start_refused(url, capsys, monkeypatch)
-    assert line == (f"The database at {url} is not set up. Run 'relaytui init' (or "
-                    "'relaytui db upgrade').")
+    assert line == (
+        f"The database at {url} is not set up. Run 'relaytui init' (or 'relaytui db upgrade')."
+    )
 
 
 def test_an_old_schema_says_to_upgrade(pg_server, capsys, monkeypatch):
-    url = pg_server("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)",
-                    "INSERT INTO alembic_version VALUES ('0003')")
+    url = pg_server(
+        "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)",
+        "INSERT INTO alembic_version VALUES ('0003')",
+    )
     line = _start_refused(url, capsys, monkeypatch)
-    assert line == (f"The database at {url} has an old schema (0003). Run 'relaytui db upgrade' "
-                    "first.")
+    assert line == (
+        f"The database at {url} has an old schema (0003). Run 'relaytui db upgrade' first."
+    )
 
 
 def test_the_lazy_store_refuses_as_the_engine_does(pg_server):
     """The same words from psycopg alone and from the engine, for each kind of refusal."""
-    for url in (pg_server(), "postgresql+psycopg://postgres@127.0.0.1:1/relay",
-                pg_server("CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)",
-                          "INSERT INTO alembic_version VALUES ('0002')")):
+    for url in (
+        pg_server(),
+        "postgresql+psycopg://postgres@127.0.0.1:1/relay",
+        pg_server(
+            "CREATE TABLE alembic_version (version_num varchar(32) PRIMARY KEY)",
+            "INSERT INTO alembic_version VALUES ('0002')",
+        ),
+    ):
         messages = []
         for lazy in (True, False):
             with pytest.raises(StoreError) as refused:
@@ -384,8 +457,15 @@ def test_plain_start_only_for_db_and_lang():
     assert _plain_start(["--db", "x.db"]) == ("x.db", None)
     assert _plain_start(["--lang=da", "--db=x.db"]) == ("x.db", "da")
     assert _plain_start([]) == (None, None)
-    for args in (["--demo"], ["--db"], ["--db", "x", "--db", "y"], ["--lang", "xx"], ["users", "list"],
-                 ["--help"], ["--db", "x", "--version"]):
+    for args in (
+        ["--demo"],
+        ["--db"],
+        ["--db", "x", "--db", "y"],
+        ["--lang", "xx"],
+        ["users", "list"],
+        ["--help"],
+        ["--db", "x", "--version"],
+    ):
         assert _plain_start(args) is None, args
 
 
@@ -396,5 +476,10 @@ def test_metavars_kept_equal_to_the_services():
 
 def test_the_short_postgres_scheme_is_read_as_postgresql():
     """libpq and many hosting services write "postgres://"; it names the same server."""
-    assert db_url.normalise_url("postgres://ann@db:5433/relay") == "postgresql+psycopg://ann@db:5433/relay"
-    assert db_url.pg_params("postgres://ann@db:5433/relay") == db_url.pg_params("postgresql://ann@db:5433/relay")
+    assert (
+        db_url.normalise_url("postgres://ann@db:5433/relay")
+        == "postgresql+psycopg://ann@db:5433/relay"
+    )
+    assert db_url.pg_params("postgres://ann@db:5433/relay") == db_url.pg_params(
+        "postgresql://ann@db:5433/relay"
+    )

@@ -24,10 +24,20 @@ def town(sqlite_store):
     for name in ("anna", "carl", "bo", "admin"):
         give_password(store, name, "secret-pw")
     anna = world.ref("anna")
-    log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"], concern="Ida is hungry.")
-    given = consent.record_consent(store, anna, log.id, consent.ConsentInput(
-        giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="oral",
-        staff_ids=(world.ref("carl").id,)))
+    log = logs.create_log(
+        store, anna, subject_id=world.subjects["Ida Jensen"], concern="Ida is hungry."
+    )
+    given = consent.record_consent(
+        store,
+        anna,
+        log.id,
+        consent.ConsentInput(
+            giver="guardian",
+            guardian_id=world.guardians["Mette Jensen"],
+            method="oral",
+            staff_ids=(world.ref("carl").id,),
+        ),
+    )
     log_actors.add_actor(store, anna, log.id, staff_id=world.ref("carl").id, consent_id=given.id)
     logs.close_log(store, anna, log.id, basis="colleagues", reason="Fine", consultation="Bo agreed")
     world.db, world.log = store.url.replace("sqlite:///", ""), log
@@ -35,8 +45,12 @@ def town(sqlite_store):
 
 
 def grant(town, *args, user="admin", password="secret-pw"):
-    return runner.invoke(app, ["--db", town.db, "grant", *args, "--user", user, "--password-stdin"],
-                         input=f"{password}\n", env={"COLUMNS": "250"})
+    return runner.invoke(
+        app,
+        ["--db", town.db, "grant", *args, "--user", user, "--password-stdin"],
+        input=f"{password}\n",
+        env={"COLUMNS": "250"},
+    )
 
 
 def rows(town, model):
@@ -45,7 +59,9 @@ def rows(town, model):
 
 
 def test_ask_list_give_and_read(town):
-    asked = grant(town, "request", str(town.log.id), "--reason", "A new concern about Ida", user="carl")
+    asked = grant(
+        town, "request", str(town.log.id), "--reason", "A new concern about Ida", user="carl"
+    )
     assert asked.exit_code == 0, asked.output
     request_id = rows(town, ReadGrantRequest)[0].id
     assert f"number {request_id}" in asked.output
@@ -56,7 +72,9 @@ def test_ask_list_give_and_read(town):
     assert "Carl Dahl" in listed.output
 
     until = clock.today("Europe/Copenhagen") + timedelta(days=20)
-    given = grant(town, "give", str(request_id), "--reason", "Court asked", "--until", until.isoformat())
+    given = grant(
+        town, "give", str(request_id), "--reason", "Court asked", "--until", until.isoformat()
+    )
     assert given.exit_code == 0, given.output
     assert f"relay log {town.log.id}" in given.output
     assert logs.get_log(town.store, town.ref("carl"), town.log.id).status == "closed"
@@ -69,8 +87,11 @@ def test_a_caseworker_cannot_list_give_or_refuse_and_a_stranger_cannot_ask(town)
     grant(town, "request", str(town.log.id), "--reason", "Needed", user="anna")
     request_id = rows(town, ReadGrantRequest)[0].id
     until = (clock.today() + timedelta(days=5)).isoformat()
-    for args in (["list"], ["give", str(request_id), "--reason", "x", "--until", until],
-                 ["refuse", str(request_id), "--reason", "x"]):
+    for args in (
+        ["list"],
+        ["give", str(request_id), "--reason", "x", "--until", until],
+        ["refuse", str(request_id), "--reason", "x"],
+    ):
         refused = grant(town, *args, user="anna")
         assert refused.exit_code == 1, args
         assert "administrator" in refused.output
@@ -81,12 +102,15 @@ def test_a_caseworker_cannot_list_give_or_refuse_and_a_stranger_cannot_ask(town)
     assert rows(town, ReadGrant) == [] and rows(town, ReadGrantRequest)[0].status == "pending"
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["--reason", "Court asked", "--until", "2001-01-01"], "has passed"),
-    (["--reason", "Court asked"], "end date"),
-    (["--reason", "Court asked", "--until", "31.02.2027"], "end date"),
-    (["--until", "{soon}"], "Write why"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["--reason", "Court asked", "--until", "2001-01-01"], "has passed"),
+        (["--reason", "Court asked"], "end date"),
+        (["--reason", "Court asked", "--until", "31.02.2027"], "end date"),
+        (["--until", "{soon}"], "Write why"),
+    ],
+)
 def test_bad_grants_are_one_line_and_change_nothing(town, args, fragment):
     grant(town, "request", str(town.log.id), "--reason", "Needed", user="carl")
     request_id = rows(town, ReadGrantRequest)[0].id

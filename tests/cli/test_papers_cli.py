@@ -19,7 +19,9 @@ runner = CliRunner()
 
 
 def pdf_text(data: bytes) -> str:
-    return " ".join(" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages)
+    return " ".join(
+        " ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages
+    )
 
 
 @pytest.fixture
@@ -30,16 +32,41 @@ def town(sqlite_store):
     for name in ("anna", "carl", "admin"):
         give_password(store, name, "secret-pw")
     anna = world.ref("anna")
-    log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"], concern="Ida græder om morgenen.", language="en")
-    given = consent.record_consent(store, anna, log.id, consent.ConsentInput(
-        giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="oral",
-        staff_ids=(world.ref("carl").id,)))
+    log = logs.create_log(
+        store,
+        anna,
+        subject_id=world.subjects["Ida Jensen"],
+        concern="Ida græder om morgenen.",
+        language="en",
+    )
+    given = consent.record_consent(
+        store,
+        anna,
+        log.id,
+        consent.ConsentInput(
+            giver="guardian",
+            guardian_id=world.guardians["Mette Jensen"],
+            method="oral",
+            staff_ids=(world.ref("carl").id,),
+        ),
+    )
     log_actors.add_actor(store, anna, log.id, staff_id=world.ref("carl").id, consent_id=given.id)
-    meeting = meetings.schedule(store, anna, log.id, kind="dialogue",
-                                starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC), place="Rum 2")
+    meeting = meetings.schedule(
+        store,
+        anna,
+        log.id,
+        kind="dialogue",
+        starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC),
+        place="Rum 2",
+    )
     with store.session() as session:
         number = session.get(Subject, world.subjects["Ida Jensen"]).national_number
-    world.db, world.log, world.meeting, world.number = store.url.replace("sqlite:///", ""), log, meeting, number
+    world.db, world.log, world.meeting, world.number = (
+        store.url.replace("sqlite:///", ""),
+        log,
+        meeting,
+        number,
+    )
     return world
 
 
@@ -68,20 +95,37 @@ def test_the_holder_writes_each_paper_as_a_private_pdf(town, tmp_path):
         text = pdf_text(out.read_bytes())
         for words in ("Kirkeby Kommune", "Solsikken daycare", "Ida Jensen", *expected):
             assert words in text, (kind, words)
-    for action in ("consent_form_exported", "guardian_copy_exported", "invitation_exported",
-                   "access_report_exported"):
+    for action in (
+        "consent_form_exported",
+        "guardian_copy_exported",
+        "invitation_exported",
+        "access_report_exported",
+    ):
         assert [e.username for e in events(town, action)] == ["anna"], action
 
 
 def test_text_goes_to_standard_output(town):
     result = export(town, "guardian-copy", str(town.log.id), "--format", "text")
     assert result.exit_code == 0, result.output
-    assert "THE RELAY LOG ABOUT IDA JENSEN" in result.output and "Ida græder om morgenen." in result.output
+    assert (
+        "THE RELAY LOG ABOUT IDA JENSEN" in result.output
+        and "Ida græder om morgenen." in result.output
+    )
 
 
 def test_an_administrator_exports_a_childs_whole_access_report(town, tmp_path):
     out = tmp_path / "report.txt"
-    result = export(town, "access-report", "--subject", town.number, "--format", "text", "-o", str(out), user="admin")
+    result = export(
+        town,
+        "access-report",
+        "--subject",
+        town.number,
+        "--format",
+        "text",
+        "-o",
+        str(out),
+        user="admin",
+    )
     assert result.exit_code == 0, result.output
     report = out.read_text(encoding="utf-8")
     assert "Access report" in report.splitlines()[3].title() or "ACCESS REPORT" in report
@@ -107,6 +151,11 @@ def test_an_actor_a_wrong_password_and_bad_arguments_write_nothing(town, tmp_pat
         assert not out.exists(), args
     refused = export(town, "guardian-copy", str(town.log.id), "-o", str(out), user="carl")
     assert "Anna Holm" in refused.output  # who to ask
-    for action in ("guardian_copy_exported", "consent_form_exported", "access_report_exported",
-                   "minutes_exported", "audit_export"):
+    for action in (
+        "guardian_copy_exported",
+        "consent_form_exported",
+        "access_report_exported",
+        "minutes_exported",
+        "audit_export",
+    ):
         assert not events(town, action), action

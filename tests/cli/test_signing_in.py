@@ -46,19 +46,29 @@ def town(sqlite_store, tmp_path):
         give_password(store, name, f"{name}-pw")
     anna = world.ref("anna")
     log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"], concern="c")
-    meeting = meetings.schedule(store, anna, log.id, kind="dialogue", place="Room 2",
-                                starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC))
+    meeting = meetings.schedule(
+        store,
+        anna,
+        log.id,
+        kind="dialogue",
+        place="Room 2",
+        starts_at=datetime(2026, 12, 3, 9, tzinfo=UTC),
+    )
     with store.session() as session:
         number = session.get(Subject, world.subjects["Ida Jensen"]).national_number
     # A closed log anna held: she may ask to read it again (R10).
     world.add_subject("Oskar Berg", date(2020, 3, 2), guardians=(("Sara Berg", True),))
     closed = logs.create_log(store, anna, subject_id=world.subjects["Oskar Berg"], concern="c")
-    logs.close_log(store, anna, closed.id, basis="colleagues", reason="Fine", consultation="Bo agreed")
+    logs.close_log(
+        store, anna, closed.id, basis="colleagues", reason="Fine", consultation="Bo agreed"
+    )
     from relaytui import backup
 
     backup.backup(store, tmp_path / "saved.db")
     key = tmp_path / "anna.pub"
-    key.write_text("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPbObbR80QdyCXuIZMcVsixzR3FLWjuCUdPQX2ah0087 anna@pc\n")
+    key.write_text(
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPbObbR80QdyCXuIZMcVsixzR3FLWjuCUdPQX2ah0087 anna@pc\n"
+    )
     world.db = store.url.replace("sqlite:///", "")
     world.args = {
         "user add": ["eva", "--name", "Eva Eng"],
@@ -93,19 +103,27 @@ def town(sqlite_store, tmp_path):
         "grant refuse": ["1", "--reason", "No"],
     }
     #: Who may run it: the holder's papers are anna's, everything else the administrator's.
-    world.allowed = {name: ("anna" if name.startswith(("export", "grant request")) else "admin")
-                     for name in world.args}
+    world.allowed = {
+        name: ("anna" if name.startswith(("export", "grant request")) else "admin")
+        for name in world.args
+    }
     return world
 
 
 def invoke(town, command: str, *extra: str, input: str | None = None):
-    return runner.invoke(app, ["--db", town.db, *command.split(), *town.args[command], *extra],
-                         input=input, env={"COLUMNS": "200"})
+    return runner.invoke(
+        app,
+        ["--db", town.db, *command.split(), *town.args[command], *extra],
+        input=input,
+        env={"COLUMNS": "200"},
+    )
 
 
 def trail(store, since: int) -> list[tuple[str, str, str]]:
     with store.session() as session:
-        rows = session.exec(select(AuditEvent).where(AuditEvent.id > since).order_by(AuditEvent.id)).all()
+        rows = session.exec(
+            select(AuditEvent).where(AuditEvent.id > since).order_by(AuditEvent.id)
+        ).all()
         return [(row.action, row.username, row.detail) for row in rows]
 
 
@@ -119,14 +137,43 @@ def test_every_command_is_either_open_or_signed_in(town):
 
 
 @pytest.mark.rule("R9")
-@pytest.mark.parametrize("command", sorted({
-    "user add", "user list", "user disable", "user enable", "user unlock", "user reset-password",
-    "user set-role", "user set-unit", "user add-key", "user keys", "user remove-key", "unit add",
-    "unit list", "unit set-leader", "setting", "audit verify", "audit keygen", "audit checkpoint",
-    "audit export", "db backup",
-    "db restore", "export invitation", "export consent-form", "export guardian-copy",
-    "export minutes", "export access-report", "grant request", "grant list", "grant give",
-    "grant refuse"}))
+@pytest.mark.parametrize(
+    "command",
+    sorted(
+        {
+            "user add",
+            "user list",
+            "user disable",
+            "user enable",
+            "user unlock",
+            "user reset-password",
+            "user set-role",
+            "user set-unit",
+            "user add-key",
+            "user keys",
+            "user remove-key",
+            "unit add",
+            "unit list",
+            "unit set-leader",
+            "setting",
+            "audit verify",
+            "audit keygen",
+            "audit checkpoint",
+            "audit export",
+            "db backup",
+            "db restore",
+            "export invitation",
+            "export consent-form",
+            "export guardian-copy",
+            "export minutes",
+            "export access-report",
+            "grant request",
+            "grant list",
+            "grant give",
+            "grant refuse",
+        }
+    ),
+)
 def test_a_command_refuses_without_a_login_and_records_every_try(town, command, tmp_path):
     store = town.store
     who = town.allowed[command]
@@ -151,7 +198,10 @@ def test_a_command_refuses_without_a_login_and_records_every_try(town, command, 
     assert refused.exit_code == 1, refused.output
     events = trail(store, start)
     assert ("login", other, "command line") in events
-    assert any(user == other and action in ("command_refused", "read_refused", "command") for action, user, _d in events)
+    assert any(
+        user == other and action in ("command_refused", "read_refused", "command")
+        for action, user, _d in events
+    )
     if who == "admin":
         assert ("command_refused", other) == events[-1][:2]
         assert command in events[-1][2]
@@ -161,8 +211,13 @@ def test_a_command_refuses_without_a_login_and_records_every_try(town, command, 
     start = last_event(store)
     done = invoke(town, command, "--user", who, "--password-stdin", input=f"{who}-pw\n")
     assert "Traceback" not in done.output
-    if command not in ("db restore", "user remove-key", "audit checkpoint", "grant give",
-                       "grant refuse"):  # they need what is not there
+    if command not in (
+        "db restore",
+        "user remove-key",
+        "audit checkpoint",
+        "grant give",
+        "grant refuse",
+    ):  # they need what is not there
         assert done.exit_code == 0, done.output
     events = trail(store, start)
     assert events[0][:3] == ("login", who, "command line")
@@ -170,16 +225,22 @@ def test_a_command_refuses_without_a_login_and_records_every_try(town, command, 
 
 
 def test_the_username_comes_from_the_environment_and_a_prompt(town):
-    by_env = runner.invoke(app, ["--db", town.db, "user", "list", "--password-stdin"],
-                           input="admin-pw\n", env={"RELAYTUI_USER": "admin", "COLUMNS": "200"})
+    by_env = runner.invoke(
+        app,
+        ["--db", town.db, "user", "list", "--password-stdin"],
+        input="admin-pw\n",
+        env={"RELAYTUI_USER": "admin", "COLUMNS": "200"},
+    )
     assert by_env.exit_code == 0, by_env.output
     assert "Lene Lund" in by_env.output
-    asked = runner.invoke(app, ["--db", town.db, "user", "list"], input="admin\nadmin-pw\n",
-                          env={"COLUMNS": "200"})
+    asked = runner.invoke(
+        app, ["--db", town.db, "user", "list"], input="admin\nadmin-pw\n", env={"COLUMNS": "200"}
+    )
     assert asked.exit_code == 0, asked.output
     assert "admin-pw" not in asked.output  # typed without echo
-    stdin_without_user = runner.invoke(app, ["--db", town.db, "user", "list", "--password-stdin"],
-                                       input="admin-pw\n")
+    stdin_without_user = runner.invoke(
+        app, ["--db", town.db, "user", "list", "--password-stdin"], input="admin-pw\n"
+    )
     assert stdin_without_user.exit_code == 1 and "--user" in stdin_without_user.output
 
 
@@ -194,18 +255,24 @@ def test_a_reset_password_shows_in_the_access_report_of_each_child_the_account_r
     from relaytui.services import audit, sign_in
 
     store = town.store
-    reset = invoke(town, "user reset-password", "--user", "admin", "--password-stdin", input="admin-pw\n")
+    reset = invoke(
+        town, "user reset-password", "--user", "admin", "--password-stdin", input="admin-pw\n"
+    )
     assert reset.exit_code == 0
     # carl holds and reads nothing: no child's report changes.
     assert "access report" not in reset.output
     town.args["user reset-password"] = ["anna"]
-    reset = invoke(town, "user reset-password", "--user", "admin", "--password-stdin", input="admin-pw\n")
+    reset = invoke(
+        town, "user reset-password", "--user", "admin", "--password-stdin", input="admin-pw\n"
+    )
     assert reset.exit_code == 0 and "access report of 1 child." in reset.output
     with store.session() as session:
         number = session.get(Subject, town.subjects["Ida Jensen"]).national_number
     admin = sign_in.authenticate(store, "admin", "admin-pw")
     _name, lines = audit.subject_trail(store, admin, number)
-    assert [line.action for line in lines if line.action == "reader_password_reset"] == ["reader_password_reset"]
+    assert [line.action for line in lines if line.action == "reader_password_reset"] == [
+        "reader_password_reset"
+    ]
     assert audit.action_label("reader_password_reset") != "reader_password_reset"
 
 
@@ -216,25 +283,42 @@ def test_keys_are_added_listed_and_removed_by_an_administrator(town, tmp_path):
     again = invoke(town, "user add-key", "--user", "admin", "--password-stdin", input="admin-pw\n")
     assert again.exit_code == 1 and "already registered" in again.output
     listed = invoke(town, "user keys", "--user", "admin", "--password-stdin", input="admin-pw\n")
-    assert "SHA256:w8srEWZTa2+4RTKYiF2Q7SBLoJwKMayNWGCJ0ej/898" in listed.output and "anna@pc" in listed.output
+    assert (
+        "SHA256:w8srEWZTa2+4RTKYiF2Q7SBLoJwKMayNWGCJ0ej/898" in listed.output
+        and "anna@pc" in listed.output
+    )
     town.args["user remove-key"] = ["carl", "SHA256:w8srEWZTa2+4RTKYiF2Q7SBLoJwKMayNWGCJ0ej/898"]
-    removed = invoke(town, "user remove-key", "--user", "admin", "--password-stdin", input="admin-pw\n")
+    removed = invoke(
+        town, "user remove-key", "--user", "admin", "--password-stdin", input="admin-pw\n"
+    )
     assert removed.exit_code == 0, removed.output
     listed = invoke(town, "user keys", "--user", "admin", "--password-stdin", input="admin-pw\n")
     assert "no SSH keys" in listed.output
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n", "private key"),
-    ("hello world\n", "not an SSH public key"),
-    ("", "one public key"),
-    ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPbObbR80QdyCXuIZMcVsixzR3FLWjuCUdPQX2ah0087 a\n" * 2, "one public key"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n",
+            "private key",
+        ),
+        ("hello world\n", "not an SSH public key"),
+        ("", "one public key"),
+        (
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPbObbR80QdyCXuIZMcVsixzR3FLWjuCUdPQX2ah0087 a\n"
+            * 2,
+            "one public key",
+        ),
+    ],
+)
 def test_a_wrong_key_file_is_one_clear_line(town, tmp_path, text, fragment):
     path = tmp_path / "wrong.pub"
     path.write_text(text)
     town.args["user add-key"] = ["carl", str(path)]
-    refused = invoke(town, "user add-key", "--user", "admin", "--password-stdin", input="admin-pw\n")
+    refused = invoke(
+        town, "user add-key", "--user", "admin", "--password-stdin", input="admin-pw\n"
+    )
     assert refused.exit_code == 1 and fragment in refused.output, refused.output
     town.args["user add-key"] = ["carl", str(tmp_path)]
     folder = invoke(town, "user add-key", "--user", "admin", "--password-stdin", input="admin-pw\n")
@@ -245,7 +329,7 @@ def test_the_profile_cannot_change_once_logs_exist(town):
     town.args["setting"] = ["profile", "no"]
     refused = invoke(town, "setting", "--user", "admin", "--password-stdin", input="admin-pw\n")
     assert refused.exit_code == 1 and "cannot change" in refused.output
-    assert ("setting_changed" not in [a for a, _u, _d in trail(town.store, 0)])
+    assert "setting_changed" not in [a for a, _u, _d in trail(town.store, 0)]
     town.args["setting"] = ["idle_end_minutes", "30"]
     changed = invoke(town, "setting", "--user", "admin", "--password-stdin", input="admin-pw\n")
     assert changed.exit_code == 0 and "idle_end_minutes = 30" in changed.output

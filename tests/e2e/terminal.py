@@ -24,8 +24,14 @@ def require_tmux() -> str:
 class Terminal:
     """One tmux session running one command, 120x40 unless told otherwise."""
 
-    def __init__(self, command: list[str], *, env: dict[str, str] | None = None,
-                 width: int = 120, height: int = 40) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        *,
+        env: dict[str, str] | None = None,
+        width: int = 120,
+        height: int = 40,
+    ) -> None:
         self.tmux = require_tmux()
         self.name = f"relaytui-test-{uuid.uuid4().hex[:8]}"
         self.socket = f"relaytui-{uuid.uuid4().hex[:8]}"
@@ -34,13 +40,28 @@ class Terminal:
         self.width, self.height = width, height
 
     def _run(self, *args: str, check: bool = True) -> str:
-        done = subprocess.run([self.tmux, "-L", self.socket, *args], capture_output=True, text=True,
-                              env=self.env, check=check)
+        done = subprocess.run(
+            [self.tmux, "-L", self.socket, *args],
+            capture_output=True,
+            text=True,
+            env=self.env,
+            check=check,
+        )
         return done.stdout
 
     def start(self) -> Terminal:
         shell = "exec " + " ".join(_quote(part) for part in self.command)
-        self._run("new-session", "-d", "-s", self.name, "-x", str(self.width), "-y", str(self.height), shell)
+        self._run(
+            "new-session",
+            "-d",
+            "-s",
+            self.name,
+            "-x",
+            str(self.width),
+            "-y",
+            str(self.height),
+            shell,
+        )
         self._run("set-option", "-t", self.name, "remain-on-exit", "on")
         return self
 

@@ -40,16 +40,29 @@ def town(tmp_path):
     installation.write(store, profile="dk", timezone="Europe/Copenhagen")
     system = access.system_administrator()
     unit = units.add_unit(store, system, name="Solsikken", kind="daycare")
-    accounts.add_user(store, system, username="anna", full_name="Anna Holm", password=PASSWORD,
-                      profession="pedagogue", unit=unit.id)
+    accounts.add_user(
+        store,
+        system,
+        username="anna",
+        full_name="Anna Holm",
+        password=PASSWORD,
+        profession="pedagogue",
+        unit=unit.id,
+    )
     anna = sign_in.authenticate(store, "anna", PASSWORD)
     from relaytui.services import subjects
 
     subject = subjects.create_subject(store, anna, national_number="0707614285", name="Bo Jensen")
     log = logs.create_log(store, anna, subject_id=subject.id, concern="Comes to daycare hungry.")
     journal.write_entry(store, anna, log.id, text=HOSTILE)
-    meeting = meetings.schedule(store, anna, log.id, kind="dialogue", place="Room 2",
-                                starts_at=clock.now() + timedelta(days=1))
+    meeting = meetings.schedule(
+        store,
+        anna,
+        log.id,
+        kind="dialogue",
+        place="Room 2",
+        starts_at=clock.now() + timedelta(days=1),
+    )
     store.dispose()
     return path, anna, log, meeting
 
@@ -97,8 +110,10 @@ def test_a_draft_survives_kill_9_whole(town):
         notes = meetings.get_meeting(store, anna, meeting.id).notes
         by_section = {n.agenda_item_id: n.text for n in notes}
         agenda = meetings.get_meeting(store, anna, meeting.id).agenda
-        assert by_section == {agenda[0].id: "Mother says Bo sleeps better.",
-                              agenda[1].id: "Bo drew his family: æøå ÆØÅ."}
+        assert by_section == {
+            agenda[0].id: "Mother says Bo sleeps better.",
+            agenda[1].id: "Bo drew his family: æøå ÆØÅ.",
+        }
         # The first line was ended with Enter; the second was still being typed.
         assert [n.typing for n in notes] == [False, True]
         integrity = store.engine.connect().exec_driver_sql("PRAGMA integrity_check").scalar()

@@ -52,7 +52,9 @@ def test_missing_folder_is_refused_and_nothing_is_created(tmp_path):
     assert not (tmp_path / "no").exists()
 
 
-@pytest.mark.parametrize("url", ["foo://x", "mysql://root@localhost/db", "postgresql+asyncpg://x@y/z"])
+@pytest.mark.parametrize(
+    "url", ["foo://x", "mysql://root@localhost/db", "postgresql+asyncpg://x@y/z"]
+)
 def test_unsupported_urls_are_refused(url):
     with pytest.raises(StoreError):
         open_store(url)
@@ -79,8 +81,19 @@ def test_sqlite_statistics_are_refreshed_when_the_app_closes(tmp_path):
 
     store = open_store(str(tmp_path / "grown.db"))
     store.upgrade()
-    populate(store, size=Size(logs=120, entries=120, meetings=120, efforts=120, staff=16, units=2,
-                              long_logs=1, long_entries=10))
+    populate(
+        store,
+        size=Size(
+            logs=120,
+            entries=120,
+            meetings=120,
+            efforts=120,
+            staff=16,
+            units=2,
+            long_logs=1,
+            long_entries=10,
+        ),
+    )
     with store.engine.begin() as conn:
         conn.exec_driver_sql("DELETE FROM sqlite_stat1")  # as if it had grown through the app
     store.dispose()

@@ -35,12 +35,27 @@ def world(sqlite_store):
     installation.write(store, profile="dk", timezone="Europe/Copenhagen")
     system = access.system_administrator()
     unit = units.add_unit(store, system, name="Solsikken", kind="daycare")
-    accounts.add_user(store, system, username="anna", full_name="Anna Holm", password="demo",
-                      profession="pedagogue", unit=unit.id)
-    accounts.add_user(store, system, username="bent", full_name="Bent Berg", password="demo",
-                      profession="teacher", unit=unit.id)
-    accounts.add_user(store, system, username="root", full_name="Rita Root", password="secret",
-                      role="admin")
+    accounts.add_user(
+        store,
+        system,
+        username="anna",
+        full_name="Anna Holm",
+        password="demo",
+        profession="pedagogue",
+        unit=unit.id,
+    )
+    accounts.add_user(
+        store,
+        system,
+        username="bent",
+        full_name="Bent Berg",
+        password="demo",
+        profession="teacher",
+        unit=unit.id,
+    )
+    accounts.add_user(
+        store, system, username="root", full_name="Rita Root", password="secret", role="admin"
+    )
     anna = sign_in.authenticate(store, "anna", "demo")
     subject = subjects.create_subject(store, anna, national_number=CPR, name="Bo Jensen")
     log = logs.create_log(store, anna, subject_id=subject.id, concern="Comes to daycare hungry.")
@@ -55,15 +70,30 @@ def level_2_town(sqlite_store):
     """
     world = build_world(sqlite_store, "dk")
     store, anna = sqlite_store, world.ref("anna")
-    log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"],
-                          concern="Ida comes to daycare hungry.")
-    consent.record_consent(store, anna, log.id, ConsentInput(
-        giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="signed_form"))
+    log = logs.create_log(
+        store, anna, subject_id=world.subjects["Ida Jensen"], concern="Ida comes to daycare hungry."
+    )
+    consent.record_consent(
+        store,
+        anna,
+        log.id,
+        ConsentInput(
+            giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="signed_form"
+        ),
+    )
     logs.change_level(store, anna, log.id, to_level=1, reason="Dialogue meeting with the mother.")
     logs.change_level(store, anna, log.id, to_level=2, reason="School and health visitor join in.")
-    first = journal.write_entry(store, anna, log.id, text="Ida came without a lunch box.\nThird time.")
-    meetings.schedule(store, anna, log.id, kind="dialogue", starts_at=clock.now() + timedelta(days=7),
-                      place="Solsikken, room 2")
+    first = journal.write_entry(
+        store, anna, log.id, text="Ida came without a lunch box.\nThird time."
+    )
+    meetings.schedule(
+        store,
+        anna,
+        log.id,
+        kind="dialogue",
+        starts_at=clock.now() + timedelta(days=7),
+        place="Solsikken, room 2",
+    )
     with store.session() as session:
         from relaytui.models import Subject  # the full number, to prove it is never shown
 
@@ -77,10 +107,20 @@ def level_0_town(sqlite_store):
     anna's leader, reads it (R3)."""
     world = build_world(sqlite_store, "dk")
     anna = world.ref("anna")
-    log = logs.create_log(sqlite_store, anna, subject_id=world.subjects["Ida Jensen"],
-                          concern="Ida comes to daycare hungry.")
-    return SimpleNamespace(world=world, store=sqlite_store, anna=anna, lene=world.ref("lene"),
-                           log=log, today=clock.today("Europe/Copenhagen"))
+    log = logs.create_log(
+        sqlite_store,
+        anna,
+        subject_id=world.subjects["Ida Jensen"],
+        concern="Ida comes to daycare hungry.",
+    )
+    return SimpleNamespace(
+        world=world,
+        store=sqlite_store,
+        anna=anna,
+        lene=world.ref("lene"),
+        log=log,
+        today=clock.today("Europe/Copenhagen"),
+    )
 
 
 # --- the demo municipality, for snapshots --------------------------------------------------
@@ -97,8 +137,9 @@ def demo_database(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     store = open_store(str(path))
     store.upgrade()
-    sign_in.set_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1,
-                                                type=Type.ID))
+    sign_in.set_password_hasher(
+        PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1, type=Type.ID)
+    )
     try:
         clock.set_clock(lambda: DEMO_NOW)
         demo.populate(store)

@@ -12,8 +12,11 @@ def on_inbox(app) -> bool:
     from relaytui.screens.handover_inbox import HandoverInboxScreen
 
     screen = app.screen
-    return (isinstance(screen, HandoverInboxScreen) and screen.data is not None
-            and not screen.query_one("#handovers-body").loading)
+    return (
+        isinstance(screen, HandoverInboxScreen)
+        and screen.data is not None
+        and not screen.query_one("#handovers-body").loading
+    )
 
 
 async def open_inbox(pilot) -> None:

@@ -33,8 +33,10 @@ def table_rows(app) -> list[dict[str, str]]:
     """The rows as the table holds them, each a mapping of column key to the text shown."""
     t = table(app)
     keys = column_keys(app)
-    return [dict(zip(keys, (cell.plain.strip() for cell in t.get_row_at(i)), strict=True))
-            for i in range(t.row_count)]
+    return [
+        dict(zip(keys, (cell.plain.strip() for cell in t.get_row_at(i)), strict=True))
+        for i in range(t.row_count)
+    ]
 
 
 async def show_list(pilot, staff, query: LogQuery | None = None) -> None:
@@ -50,6 +52,9 @@ async def show_list(pilot, staff, query: LogQuery | None = None) -> None:
 
 async def wait_search(pilot, search: str) -> None:
     """Until the list shows the answer for ``search`` (typed, then asked after a pause)."""
-    await wait_for(pilot, lambda: loaded(pilot.app)
-                   and list_screen(pilot.app).log_query.search == search, f"the search {search!r}")
+    await wait_for(
+        pilot,
+        lambda: loaded(pilot.app) and list_screen(pilot.app).log_query.search == search,
+        f"the search {search!r}",
+    )
     await pilot.pause()

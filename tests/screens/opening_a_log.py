@@ -10,12 +10,16 @@ from tests.screens.reading import wait_for
 
 SIZE = (120, 40)
 
+
 def loaded(app) -> bool:
     from relaytui.screens.log_view import LogViewScreen
 
     screen = app.screen
-    return (isinstance(screen, LogViewScreen) and (screen.detail is not None or screen.refused is not None)
-            and not screen.query_one("#logview-body").loading)
+    return (
+        isinstance(screen, LogViewScreen)
+        and (screen.detail is not None or screen.refused is not None)
+        and not screen.query_one("#logview-body").loading
+    )
 
 
 def journal_loaded(app) -> bool:

@@ -20,7 +20,11 @@ def planner(app):
 
 def loaded(app) -> bool:
     screen = planner(app)
-    return screen is not None and screen.data is not None and not screen.query_one("#planner-week").loading
+    return (
+        screen is not None
+        and screen.data is not None
+        and not screen.query_one("#planner-week").loading
+    )
 
 
 async def open_planner(pilot) -> None:

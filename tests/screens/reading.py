@@ -18,8 +18,14 @@ async def wait_for(pilot, predicate, what: str, tries: int = 300) -> None:
 def screen_text(app) -> str:
     """The current screen as plain text, as the terminal would show it."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True,
-                      force_terminal=True, legacy_windows=False)
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        record=True,
+        force_terminal=True,
+        legacy_windows=False,
+    )
     console.print(app.screen._compositor.render_update(full=True))
     return console.export_text()
 

@@ -17,8 +17,11 @@ async def open_new_log(pilot, world, who: str = "anna"):
     app.staff = world.ref(who)
     screen = NewLogScreen()
     app.push_screen(screen)
-    await wait_for(pilot, lambda: app.screen is screen and screen.inst is not None,
-                   "the new-log screen and the installation")
+    await wait_for(
+        pilot,
+        lambda: app.screen is screen and screen.inst is not None,
+        "the new-log screen and the installation",
+    )
     await pilot.pause()
     return screen
 

@@ -31,9 +31,18 @@ class MinutesApp(RelayApp):
         self.push_screen(MinutesScreen(self._meeting_id))
 
 
-def schedule(world, kind: str = "dialogue", guests=(meetings.GuestInput("Mette Jensen", "mother"),)):
-    return meetings.schedule(world.store, world.anna, world.log.id, kind=kind,
-                             starts_at=clock.now() + timedelta(minutes=5), place="Room 2", guests=guests)
+def schedule(
+    world, kind: str = "dialogue", guests=(meetings.GuestInput("Mette Jensen", "mother"),)
+):
+    return meetings.schedule(
+        world.store,
+        world.anna,
+        world.log.id,
+        kind=kind,
+        starts_at=clock.now() + timedelta(minutes=5),
+        place="Room 2",
+        guests=guests,
+    )
 
 
 def minutes(app) -> MinutesScreen:
@@ -45,8 +54,11 @@ def ready(app) -> bool:
         screen = minutes(app)
     except StopIteration:
         return False
-    return screen.meeting is not None and screen.is_mounted and (
-        not screen.writable or isinstance(app.focused, Input))
+    return (
+        screen.meeting is not None
+        and screen.is_mounted
+        and (not screen.writable or isinstance(app.focused, Input))
+    )
 
 
 async def open_minutes(pilot) -> MinutesScreen:

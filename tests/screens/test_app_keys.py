@@ -22,8 +22,10 @@ from tests.screens.signing_in import PASSWORD, log_in, town_with_passwords
 
 SIZE = (120, 40)
 SMALL = (80, 24)
-WRONG = ("Wrong username or password, or the account is locked. Check both; after five failed "
-         "tries, ask an administrator to unlock it.")
+WRONG = (
+    "Wrong username or password, or the account is locked. Check both; after five failed "
+    "tries, ask an administrator to unlock it."
+)
 # A lockout ends the session with the one answer every refused login gets (issue 14).
 LOCKED = WRONG
 
@@ -39,10 +41,17 @@ def ida(sqlite_store):
 def visible_text(app) -> str:
     """What the terminal shows, including the screens below a dialog that lets them through."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True,
-                      force_terminal=True, legacy_windows=False)
-    console.print(app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens))
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        record=True,
+        force_terminal=True,
+        legacy_windows=False,
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
     return console.export_text()
 
 
@@ -157,8 +166,10 @@ def palette_hits(app) -> list[str]:
     from textual.command import CommandList
 
     options = app.screen.query_one(CommandList)
-    return [str(options.get_option_at_index(i).prompt).split("\n")[0]
-            for i in range(options.option_count)]
+    return [
+        str(options.get_option_at_index(i).prompt).split("\n")[0]
+        for i in range(options.option_count)
+    ]
 
 
 async def test_the_palette_finds_a_log_by_name_and_opens_it(ida):
@@ -172,8 +183,11 @@ async def test_the_palette_finds_a_log_by_name_and_opens_it(ida):
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: palette_open(app), "the palette")
         await pilot.press(*"Ida")
-        await wait_for(pilot, lambda: any("Ida Jensen" in hit for hit in palette_hits(app)),
-                       "Ida in the palette")
+        await wait_for(
+            pilot,
+            lambda: any("Ida Jensen" in hit for hit in palette_hits(app)),
+            "Ida in the palette",
+        )
         hit = next(hit for hit in palette_hits(app) if "Ida Jensen" in hit)
         assert "-****" in hit and "level 0" in hit
         assert "Anna Holm" in screen_text(app)  # the holder, in the help line
@@ -189,7 +203,9 @@ async def test_the_palette_finds_no_log_for_someone_who_may_not_read_it(ida):
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: palette_open(app), "the palette")
         await pilot.press(*"Ida")
-        await pilot.pause(0.3)  # a wait for nothing to happen, on purpose: the search finds no log of hers
+        await pilot.pause(
+            0.3
+        )  # a wait for nothing to happen, on purpose: the search finds no log of hers
         assert not any("Ida Jensen" in hit for hit in palette_hits(app))
 
 
@@ -207,8 +223,9 @@ async def test_the_palette_offers_the_actions_of_the_screen(ida):
         assert {"Refresh", "Logs", "Handovers"} <= set(palette_hits(app))
         assert "Scroll Home" not in palette_hits(app)
         await pilot.press(*"lock")
-        await wait_for(pilot, lambda: palette_hits(app) and palette_hits(app)[0] == "Lock",
-                       "the lock action")
+        await wait_for(
+            pilot, lambda: palette_hits(app) and palette_hits(app)[0] == "Lock", "the lock action"
+        )
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), "the lock")
 
@@ -223,13 +240,22 @@ async def test_a_screen_action_runs_from_the_palette(ida):
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "bo")
         await pilot.press("f4")
-        await wait_for(pilot, lambda: app.screen.query("#handovers-to-me")
-                       and app.screen.query_one("#handovers-to-me").display, "the inbox")
+        await wait_for(
+            pilot,
+            lambda: (
+                app.screen.query("#handovers-to-me")
+                and app.screen.query_one("#handovers-to-me").display
+            ),
+            "the inbox",
+        )
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: palette_open(app), "the palette")
         await pilot.press(*"decline")
-        await wait_for(pilot, lambda: palette_hits(app) and palette_hits(app)[0] == "Decline",
-                       "the decline action")
+        await wait_for(
+            pilot,
+            lambda: palette_hits(app) and palette_hits(app)[0] == "Decline",
+            "the decline action",
+        )
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, AnswerDialog), "the answer dialog")
         assert not app.screen.accept
@@ -241,8 +267,12 @@ async def test_the_palette_shows_a_name_with_markup_literally(ida):
     from relaytui.services import logs
 
     ida.add_subject("[b]Ida[/b] Berg", date(2020, 1, 2), guardians=(("Eva Berg", True),))
-    logs.create_log(ida.store, ida.ref("anna"), subject_id=ida.subjects["[b]Ida[/b] Berg"],
-                    concern="Often tired.")
+    logs.create_log(
+        ida.store,
+        ida.ref("anna"),
+        subject_id=ida.subjects["[b]Ida[/b] Berg"],
+        concern="Often tired.",
+    )
     app = RelayApp(ida.store)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "anna")
@@ -250,7 +280,9 @@ async def test_the_palette_shows_a_name_with_markup_literally(ida):
         await wait_for(pilot, lambda: palette_open(app), "the palette")
         await pilot.press(*"Berg")
         await wait_for(pilot, lambda: any("Berg" in hit for hit in palette_hits(app)), "the log")
-        assert any(hit.startswith("[b]Ida[/b] Berg") for hit in palette_hits(app)), palette_hits(app)
+        assert any(hit.startswith("[b]Ida[/b] Berg") for hit in palette_hits(app)), palette_hits(
+            app
+        )
         assert "[b]Ida[/b] Berg" in screen_text(app)
 
 
@@ -320,8 +352,14 @@ async def test_failed_unlocks_count_and_a_lockout_ends_the_session(ida):
         await wait_for(pilot, lambda: locked(app), "the lock")
         for attempt in range(1, 5):
             await pilot.press(*"wrong", "enter")
-            await wait_for(pilot, lambda: app.screen.query_one("#lock-error", Static).display
-                           and not app.screen.has_class("-busy"), f"refusal {attempt}")
+            await wait_for(
+                pilot,
+                lambda: (
+                    app.screen.query_one("#lock-error", Static).display
+                    and not app.screen.has_class("-busy")
+                ),
+                f"refusal {attempt}",
+            )
             app.screen.query_one("#lock-error", Static).display = False
         await pilot.press(*"wrong", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen), "the login screen")
@@ -356,8 +394,13 @@ def test_every_binding_has_an_id_and_a_description():
             if not isinstance(binding, Binding) or not binding.id or not binding.description:
                 wanting.append(f"{cls.__module__}.{cls.__name__}: {binding!r}")
     assert not wanting, "bindings without an id or a description:\n" + "\n".join(wanting)
-    assert {"RelayApp", "HandoverInboxScreen", "DashboardScreen", "KeysScreen",
-            "LockScreen"} <= seen
+    assert {
+        "RelayApp",
+        "HandoverInboxScreen",
+        "DashboardScreen",
+        "KeysScreen",
+        "LockScreen",
+    } <= seen
 
 
 async def test_every_screen_reached_shows_described_keys(ida):

@@ -21,7 +21,9 @@ def crowded(level_0_town):
     and four actors."""
     town = level_0_town
     ids = tuple(town.world.ref(name).id for name in READERS)
-    consent.record_consent(town.store, town.anna, town.log.id, guardian_consent(town.world, staff_ids=ids))
+    consent.record_consent(
+        town.store, town.anna, town.log.id, guardian_consent(town.world, staff_ids=ids)
+    )
     for staff_id in ids:
         log_actors.add_actor(town.store, town.anna, town.log.id, staff_id=staff_id)
     return town
@@ -33,7 +35,9 @@ async def open_responsible(pilot):
     await pilot.press("a")
     await wait_for(pilot, lambda: isinstance(app.screen, AddEffortDialog), "the form")
     await pilot.press("tab", "enter")
-    await wait_for(pilot, lambda: app.screen.query_one("#effort-responsible", Choice).expanded, "the list")
+    await wait_for(
+        pilot, lambda: app.screen.query_one("#effort-responsible", Choice).expanded, "the list"
+    )
     await pilot.pause()
     return app.screen.query_one("#effort-responsible", Choice), app.screen.query_one(ChoiceOverlay)
 

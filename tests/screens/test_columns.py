@@ -17,9 +17,15 @@ from relaytui.widgets.columns import (
 )
 
 needs = st.lists(
-    st.builds(lambda heading, extra, minimum: Need(heading, heading + extra, minimum),
-              st.integers(0, 20), st.integers(0, 60), st.integers(1, 8)),
-    min_size=1, max_size=8)
+    st.builds(
+        lambda heading, extra, minimum: Need(heading, heading + extra, minimum),
+        st.integers(0, 20),
+        st.integers(0, 60),
+        st.integers(1, 8),
+    ),
+    min_size=1,
+    max_size=8,
+)
 
 
 def test_natural_widths_when_everything_fits():

@@ -36,15 +36,28 @@ def busy_town(sqlite_store):
     new_log(world)
     world.add_subject("Ole Hansen", date(2019, 3, 2), guardians=(("Sara Hansen", True),))
     ole = new_log(world, subject="Ole Hansen")
-    consent.record_consent(store, anna, ole.id, consent.ConsentInput(
-        giver="guardian", guardian_id=world.guardians["Sara Hansen"], method="signed_form"))
+    consent.record_consent(
+        store,
+        anna,
+        ole.id,
+        consent.ConsentInput(
+            giver="guardian", guardian_id=world.guardians["Sara Hansen"], method="signed_form"
+        ),
+    )
     logs.change_level(store, anna, ole.id, to_level=1, reason="Dialogue meeting agreed")
     today = clock.today("Europe/Copenhagen")
-    efforts.add_effort(store, anna, ole.id, what="Breakfast at daycare",
-                       starts_on=today - timedelta(days=30), evaluate_on=today - timedelta(days=2),
-                       responsible_text="the home")
-    meetings.schedule(store, anna, ole.id, kind="dialogue",
-                      starts_at=clock.now() + timedelta(days=3))
+    efforts.add_effort(
+        store,
+        anna,
+        ole.id,
+        what="Breakfast at daycare",
+        starts_on=today - timedelta(days=30),
+        evaluate_on=today - timedelta(days=2),
+        responsible_text="the home",
+    )
+    meetings.schedule(
+        store, anna, ole.id, kind="dialogue", starts_at=clock.now() + timedelta(days=3)
+    )
     world.add_subject("Emil Berg", date(2020, 8, 9), guardians=(("Tove Berg", True),))
     emil = new_log(world, holder="bo", subject="Emil Berg")
     handover.propose(store, bo, emil.id, to_staff_id=anna.id)
@@ -56,8 +69,11 @@ def loaded(app) -> bool:
     from relaytui.screens.dashboard import DashboardScreen
 
     screen = app.screen
-    return (isinstance(screen, DashboardScreen) and screen.data is not None
-            and bool(screen.query("Figure")))
+    return (
+        isinstance(screen, DashboardScreen)
+        and screen.data is not None
+        and bool(screen.query("Figure"))
+    )
 
 
 async def open_dashboard(pilot) -> None:
@@ -75,7 +91,7 @@ def counts(app, prefix: str) -> dict[str, int]:
         if figure.id.startswith(prefix + "-"):
             shown = figure.render()
             plain = shown.plain if isinstance(shown, Text) else str(shown)
-            found[figure.id[len(prefix) + 1:]] = int(plain.split()[0])
+            found[figure.id[len(prefix) + 1 :]] = int(plain.split()[0])
     return found
 
 
@@ -87,14 +103,23 @@ async def test_my_figures(busy_town):
         await open_dashboard(pilot)
         mine = counts(app, "mine")
         assert mine == {
-            "level-0": 1, "level-1": 1, "level-2": 0, "level-3": 0,
-            "overdue-evaluations": 1, "meetings-next-14-days": 1, "pending-handovers": 0,
-            "consent-missing": 1, "consent-expired": 0, "consent-withdrawn": 0,
+            "level-0": 1,
+            "level-1": 1,
+            "level-2": 0,
+            "level-3": 0,
+            "overdue-evaluations": 1,
+            "meetings-next-14-days": 1,
+            "pending-handovers": 0,
+            "consent-missing": 1,
+            "consent-expired": 0,
+            "consent-withdrawn": 0,
             "consent-expiring": 0,
         }
         # The same as the service says.
         figures = dashboard.my_figures(world.store, world.ref("anna"))
-        assert [mine[f"level-{n}"] for n in range(4)] == [figures.logs_per_level[n] for n in range(4)]
+        assert [mine[f"level-{n}"] for n in range(4)] == [
+            figures.logs_per_level[n] for n in range(4)
+        ]
         text = screen_text(app)
         assert "Logs you hold" in text
         # A level is a number and words, never colour alone.
@@ -144,8 +169,11 @@ async def test_enter_on_overdue_opens_the_list_filtered_to_it(busy_town):
         # Escape goes back to the dashboard, still on the same figure.
         await pilot.press("escape")
         await wait_for(pilot, lambda: loaded(app), "the dashboard again")
-        await wait_for(pilot, lambda: app.focused is not None
-                       and app.focused.id == "mine-overdue-evaluations", "the same figure")
+        await wait_for(
+            pilot,
+            lambda: app.focused is not None and app.focused.id == "mine-overdue-evaluations",
+            "the same figure",
+        )
 
 
 async def test_enter_on_a_unit_figure_filters_by_the_unit(busy_town):
@@ -167,8 +195,9 @@ async def test_enter_on_a_unit_figure_filters_by_the_unit(busy_town):
         assert "pending handovers" in screen_text(app)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, LogListScreen), "the log list")
-        assert app.screen.log_query == log_list.LogQuery(role="all", unit_id=daycare,
-                                                     attention="handover")
+        assert app.screen.log_query == log_list.LogQuery(
+            role="all", unit_id=daycare, attention="handover"
+        )
 
 
 async def test_a_level_figure_opens_that_level(busy_town):
@@ -191,13 +220,19 @@ async def test_the_figures_follow_a_change_when_coming_back(busy_town):
         await log_in(pilot, "anna")
         await open_dashboard(pilot)
         assert counts(app, "mine")["level-2"] == 0
-        logs.change_level(world.store, world.ref("anna"), world.logs["ole"].id, to_level=2,
-                          reason="Cross-disciplinary effort needed")
+        logs.change_level(
+            world.store,
+            world.ref("anna"),
+            world.logs["ole"].id,
+            to_level=2,
+            reason="Cross-disciplinary effort needed",
+        )
         await pilot.press("f2")
         await wait_for(pilot, lambda: app.current_mode == "logs", "the log list")
         await pilot.press("f3")
-        await wait_for(pilot, lambda: loaded(app) and counts(app, "mine")["level-2"] == 1,
-                       "the new figure")
+        await wait_for(
+            pilot, lambda: loaded(app) and counts(app, "mine")["level-2"] == 1, "the new figure"
+        )
         assert counts(app, "mine")["level-1"] == 0
 
 
@@ -218,8 +253,11 @@ async def test_the_dashboard_fits_80_by_24(busy_town):
         # Wide enough again, the two columns stand side by side.
         await pilot.resize_terminal(*SIZE)
         await wait_for(pilot, lambda: app.screen.has_class("-wide"), "two columns")
-        await wait_for(pilot, lambda: re.search(r"department +\d+  logs without consent", screen_text(app)),
-                       "the columns side by side after the resize")
+        await wait_for(
+            pilot,
+            lambda: re.search(r"department +\d+  logs without consent", screen_text(app)),
+            "the columns side by side after the resize",
+        )
 
 
 # --- snapshots: the demo municipality on a fixed clock ---------------------------------------

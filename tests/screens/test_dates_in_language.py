@@ -31,15 +31,25 @@ def sunday():
 
 def test_the_day_and_month_keep_the_full_stop_in_danish_and_norwegian():
     day = date(2026, 12, 6)
-    for language, expected in (("nb", "6. desember"), ("nn", "6. desember"),
-                               ("da", "6. december"), ("en", "6 December")):
+    for language, expected in (
+        ("nb", "6. desember"),
+        ("nn", "6. desember"),
+        ("da", "6. december"),
+        ("en", "6 December"),
+    ):
         with i18n.speaking(language):
             assert day_month_text(day) == expected
 
 
 async def test_the_minutes_heading_shows_the_date_as_the_language_writes_it(world, sunday):
-    meeting = meetings.schedule(world.store, world.anna, world.log.id, kind="dialogue",
-                                starts_at=SUNDAY + timedelta(days=8), place="Rum 2")
+    meeting = meetings.schedule(
+        world.store,
+        world.anna,
+        world.log.id,
+        kind="dialogue",
+        starts_at=SUNDAY + timedelta(days=8),
+        place="Rum 2",
+    )
     app = MinutesApp(world.store, world.anna, meeting.id)
     i18n.set_language("da")
     try:
@@ -60,7 +70,9 @@ async def test_the_history_shows_danish_dates(world, sunday):
     app = RelayApp(world.store, language="da")
     try:
         async with app.run_test(size=SIZE) as pilot:
-            town = SimpleNamespace(world=SimpleNamespace(ref=lambda _name: world.anna), log=world.log)
+            town = SimpleNamespace(
+                world=SimpleNamespace(ref=lambda _name: world.anna), log=world.log
+            )
             await open_log(pilot, town, "anna")
             await pilot.press("5")
             pane = app.screen.query_one("#logview-history")

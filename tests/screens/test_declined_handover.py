@@ -24,7 +24,9 @@ def declined(sqlite_store):
     """Bo holds Ida's log and proposed Anna as the new holder; Anna declined, saying why."""
     world = town_with_passwords(sqlite_store)
     log = new_log(world, holder="bo")
-    proposal = handover.propose(world.store, world.ref("bo"), log.id, to_staff_id=world.ref("anna").id)
+    proposal = handover.propose(
+        world.store, world.ref("bo"), log.id, to_staff_id=world.ref("anna").id
+    )
     handover.decline(world.store, world.ref("anna"), proposal.id, message=REASON)
     return world, log, proposal
 
@@ -42,7 +44,9 @@ async def test_the_proposer_is_told_at_login_and_reads_the_reason_in_the_inbox(d
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         notes = _recording(app)
         await log_in(pilot, "bo")
-        await wait_for(pilot, lambda: any(REASON in note for note in notes), "the notice after login")
+        await wait_for(
+            pilot, lambda: any(REASON in note for note in notes), "the notice after login"
+        )
         [note] = [note for note in notes if REASON in note]
         assert "Anna Holm declined to hold the relay log about Ida Jensen" in note
         await open_inbox(pilot)
@@ -54,7 +58,9 @@ async def test_the_proposer_is_told_at_login_and_reads_the_reason_in_the_inbox(d
         assert "Answered recently" in text and REASON in text  # whole, in the detail below
         assert "Dismiss" in text
         await pilot.press("x")
-        await wait_for(pilot, lambda: on_inbox(app) and not rows(app, DECLINED), "the dismissed row")
+        await wait_for(
+            pilot, lambda: on_inbox(app) and not rows(app, DECLINED), "the dismissed row"
+        )
         assert "None of your handovers was declined." in screen_text(app)
     assert handover.declined_answers(world.store, world.ref("bo")) == []
     # Told once: the next login is quiet about it.
@@ -66,7 +72,9 @@ async def test_the_proposer_is_told_at_login_and_reads_the_reason_in_the_inbox(d
         assert not any(REASON in note for note in notes)
 
 
-async def test_the_reason_stays_in_the_inbox_until_dismissed_and_the_receiver_never_sees_it(declined):
+async def test_the_reason_stays_in_the_inbox_until_dismissed_and_the_receiver_never_sees_it(
+    declined,
+):
     world, _log, _proposal = declined
     handover.tell_declined(world.store, world.ref("bo"))  # told at an earlier login
     app = RelayApp(world.store)
@@ -91,8 +99,11 @@ async def test_the_history_shows_the_decline_and_its_reason(declined):
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "bo")
         await app.push_screen(LogViewScreen(log.id))
-        await wait_for(pilot, lambda: isinstance(app.screen, LogViewScreen)
-                       and app.screen.detail is not None, "the log view")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, LogViewScreen) and app.screen.detail is not None,
+            "the log view",
+        )
         await pilot.press("5")
         pane = app.screen.query_one("#logview-history")
         await wait_for(pilot, lambda: pane.history is not None, "the history")

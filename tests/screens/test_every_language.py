@@ -94,8 +94,11 @@ class Tour:
     async def settle(self) -> None:
         app = self.app
         await app.workers.wait_for_complete()
-        await wait_for(self.pilot, lambda: not any(w.loading for w in app.screen.query("*")),
-                       "the screen loaded")
+        await wait_for(
+            self.pilot,
+            lambda: not any(w.loading for w in app.screen.query("*")),
+            "the screen loaded",
+        )
         await self.pilot.pause()
         app.clear_notifications()  # a toast over the footer is not the footer
         await self.pilot.pause()
@@ -104,7 +107,9 @@ class Tour:
         await wait_for(self.pilot, self.footer_painted, "the footer painted")
 
     def footer_painted(self) -> bool:
-        keys = [key for key in self.app.screen.query("FooterKey") if key.display and key.parent.display]
+        keys = [
+            key for key in self.app.screen.query("FooterKey") if key.display and key.parent.display
+        ]
         return not keys or bool(plain_lines(self.app)[-1].strip())
 
     async def stop(self, name: str) -> None:
@@ -119,21 +124,29 @@ class Tour:
         self.check_english(name, lines)
 
     def check_footer(self, name: str, lines: list[str]) -> None:
-        keys = [key for key in self.app.screen.query("FooterKey") if key.display and key.parent.display]
+        keys = [
+            key for key in self.app.screen.query("FooterKey") if key.display and key.parent.display
+        ]
         if not keys:
             return
         footer = lines[-1]
         # The screen's first keys, and the palette's key, which finds all the others.
-        wanted = keys[:FOOTER_KEYS] + [key for key in keys[FOOTER_KEYS:] if key.action.endswith("command_palette")]
+        wanted = keys[:FOOTER_KEYS] + [
+            key for key in keys[FOOTER_KEYS:] if key.action.endswith("command_palette")
+        ]
         for key in wanted:
             shown = f"{key.key_display} {key.description}".strip()
             if shown not in footer:
-                self.findings.append(Finding(name, "footer key cut off", f"{shown!r} not whole in {footer!r}"))
+                self.findings.append(
+                    Finding(name, "footer key cut off", f"{shown!r} not whole in {footer!r}")
+                )
         # Whatever else the footer shows, it shows whole: no "f5 Meetin".
         for key in keys[FOOTER_KEYS:]:
             shown = f"{key.key_display} {key.description}".strip()
             if key not in wanted and shown not in footer:
-                self.findings.append(Finding(name, "footer key cut in half", f"{shown!r} not whole in {footer!r}"))
+                self.findings.append(
+                    Finding(name, "footer key cut in half", f"{shown!r} not whole in {footer!r}")
+                )
 
     def check_header(self, name: str, lines: list[str]) -> None:
         if self.app.screen.query("Header") and "…" in lines[0]:
@@ -142,10 +155,17 @@ class Tour:
     def check_tables(self, name: str, lines: list[str]) -> None:
         for table in self.app.screen.query(DataTable):
             region = table.region
-            if not table.display or not table.show_header or not region.width or region.y >= len(lines):
+            if (
+                not table.display
+                or not table.show_header
+                or not region.width
+                or region.y >= len(lines)
+            ):
                 continue
-            width = region.width - (table.scrollbar_size_vertical if table.show_vertical_scrollbar else 0)
-            heading = lines[region.y][region.x:region.x + width]
+            width = region.width - (
+                table.scrollbar_size_vertical if table.show_vertical_scrollbar else 0
+            )
+            heading = lines[region.y][region.x : region.x + width]
             x = 0
             for column in table.ordered_columns:
                 size = column.get_render_width(table)
@@ -153,8 +173,13 @@ class Tour:
                     break  # out of view to the right: reached by scrolling, not cut
                 label = column.label.plain.strip()
                 if label and label not in heading:
-                    self.findings.append(Finding(name, "column heading cut off",
-                                                 f"{label!r} not whole in {heading.rstrip()!r}"))
+                    self.findings.append(
+                        Finding(
+                            name,
+                            "column heading cut off",
+                            f"{label!r} not whole in {heading.rstrip()!r}",
+                        )
+                    )
                 x += size
 
     def check_cells(self, name: str, lines: list[str]) -> None:
@@ -178,10 +203,13 @@ class Tour:
                         x += size
                         continue  # scrolled out of view: reached by scrolling, not cut
                     full = cell.plain if hasattr(cell, "plain") else str(cell)
-                    shown = lines[y][region.x + x:region.x + x + size]
+                    shown = lines[y][region.x + x : region.x + x + size]
                     if not shown_whole_or_marked(" ".join(full.split()), shown):
-                        self.findings.append(Finding(name, "cell cut without …",
-                                                     f"{full!r} shown as {shown.strip()!r}"))
+                        self.findings.append(
+                            Finding(
+                                name, "cell cut without …", f"{full!r} shown as {shown.strip()!r}"
+                            )
+                        )
                     x += size
 
     def check_captions(self, name: str, lines: list[str]) -> None:
@@ -191,9 +219,15 @@ class Tour:
             if not caption.display or not region.width or region.bottom > len(lines):
                 continue
             text = " ".join(str(caption.content).split())
-            shown = " ".join(" ".join(lines[y][region.x:region.right] for y in range(region.y, region.bottom)).split())
+            shown = " ".join(
+                " ".join(
+                    lines[y][region.x : region.right] for y in range(region.y, region.bottom)
+                ).split()
+            )
             if shown != text:
-                self.findings.append(Finding(name, "caption cut off", f"{text!r} shown as {shown!r}"))
+                self.findings.append(
+                    Finding(name, "caption cut off", f"{text!r} shown as {shown!r}")
+                )
 
     def check_english(self, name: str, lines: list[str]) -> None:
         messages = english_left(self.language)
@@ -239,7 +273,9 @@ async def test_every_screen_fits_80x24_and_speaks_the_language(demo_store, langu
     app = RelayApp(demo_store, language=language)
     async with app.run_test(size=size) as pilot:
         tour = Tour(pilot, language)
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "LoginScreen", "the login screen")
+        await wait_for(
+            pilot, lambda: type(app.screen).__name__ == "LoginScreen", "the login screen"
+        )
         await tour.stop("login")
         await log_in(pilot, "anna")
         assert i18n.current_language() == language
@@ -252,8 +288,12 @@ async def test_every_screen_fits_80x24_and_speaks_the_language(demo_store, langu
         await wait_for(pilot, lambda: log_view_ready(app), "the log view")
         await tour.stop("log view, journal")
         await tour.dialog("n", "new entry")
-        for key, tab in (("2", "efforts and goals"), ("3", "actors and consent"), ("4", "meetings"),
-                         ("5", "history")):
+        for key, tab in (
+            ("2", "efforts and goals"),
+            ("3", "actors and consent"),
+            ("4", "meetings"),
+            ("5", "history"),
+        ):
             await pilot.press(key)
             await tour.stop(f"log view, {tab}")
             if key == "4":
@@ -266,21 +306,37 @@ async def test_every_screen_fits_80x24_and_speaks_the_language(demo_store, langu
         await tour.dialog("c", "record consent")
         await pilot.press("1")
         await tour.settle()
-        for key, name in (("l", "level"), ("h", "hand over"), ("u", "notification"), ("x", "close log"),
-                          ("d", "documents")):
+        for key, name in (
+            ("l", "level"),
+            ("h", "hand over"),
+            ("u", "notification"),
+            ("x", "close log"),
+            ("d", "documents"),
+        ):
             await tour.dialog(key, name)
 
-        planned = [m for m in meetings.list_meetings(demo_store, app.staff, log_id) if m.status == "planned"]
+        planned = [
+            m
+            for m in meetings.list_meetings(demo_store, app.staff, log_id)
+            if m.status == "planned"
+        ]
         await app.push_screen(MinutesScreen(planned[0].id))
-        await wait_for(pilot, lambda: isinstance(app.screen, MinutesScreen) and app.screen.meeting is not None,
-                       "the minutes")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, MinutesScreen) and app.screen.meeting is not None,
+            "the minutes",
+        )
         await tour.stop("minutes")
 
         await pilot.press("f3")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "DashboardScreen", "the dashboard")
+        await wait_for(
+            pilot, lambda: type(app.screen).__name__ == "DashboardScreen", "the dashboard"
+        )
         await tour.stop("dashboard")
         await pilot.press("f4")
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "HandoverInboxScreen", "the inbox")
+        await wait_for(
+            pilot, lambda: type(app.screen).__name__ == "HandoverInboxScreen", "the inbox"
+        )
         await tour.stop("handover inbox")
         await tour.dialog("a", "accept handover")
         await pilot.press("f5")
@@ -293,10 +349,16 @@ async def test_every_screen_fits_80x24_and_speaks_the_language(demo_store, langu
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is before, "the language dialog closed")
         app.action_change_password()
-        await wait_for(pilot, lambda: type(app.screen).__name__ == "ChangePasswordScreen", "the password screen")
+        await wait_for(
+            pilot,
+            lambda: type(app.screen).__name__ == "ChangePasswordScreen",
+            "the password screen",
+        )
         await tour.stop("change password")
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.screen is before, "the password screen closed")
 
     assert len(tour.stops) >= 20
-    assert not tour.findings, f"{len(tour.findings)} findings in {language}:\n" + "\n".join(map(str, tour.findings))
+    assert not tour.findings, f"{len(tour.findings)} findings in {language}:\n" + "\n".join(
+        map(str, tour.findings)
+    )

@@ -57,7 +57,7 @@ async def test_columns_take_their_need_and_the_widest_gives_with_an_ellipsis():
         for column, cell in zip(table.ordered_columns, table.get_row_at(0)):
             size = column.get_render_width(table)
             if x + size <= 30:
-                assert shown_whole_or_marked(cell.plain, lines[1][x:x + size]), lines[1]
+                assert shown_whole_or_marked(cell.plain, lines[1][x : x + size]), lines[1]
             x += size
 
 

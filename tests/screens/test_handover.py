@@ -30,8 +30,13 @@ def town_with_proposal(sqlite_store):
     """Bo holds Ida's log and proposes Anna as the new holder."""
     world = town_with_passwords(sqlite_store)
     log = new_log(world, holder="bo")
-    proposal = handover.propose(world.store, world.ref("bo"), log.id,
-                                to_staff_id=world.ref("anna").id, message=MARKUP_MESSAGE)
+    proposal = handover.propose(
+        world.store,
+        world.ref("bo"),
+        log.id,
+        to_staff_id=world.ref("anna").id,
+        message=MARKUP_MESSAGE,
+    )
     return world, log, proposal
 
 
@@ -56,7 +61,9 @@ async def test_a_proposed_handover_waits_in_the_receivers_inbox(town_with_propos
         subject, number, level, giver, proposed, message = row
         assert (subject, level.strip(), giver) == ("Ida Jensen", "0", "Bo Berg")
         assert number.endswith("-****") and number == proposal.national_number_masked
-        assert proposed == clock.local(proposal.proposed_at, "Europe/Copenhagen").strftime("%Y-%m-%d")
+        assert proposed == clock.local(proposal.proposed_at, "Europe/Copenhagen").strftime(
+            "%Y-%m-%d"
+        )
         # The message is text, never markup: shown literally (cut in the table, whole below).
         assert message.startswith("[bold red]x[/]")
         text = screen_text(app)
@@ -87,8 +94,11 @@ async def test_accepting_key_by_key_makes_me_the_holder_and_offers_the_log(town_
         assert handover.inbox(world.store, world.ref("anna")) == []
         assert "You are now the holder of the relay log about Ida Jensen." in screen_text(app)
         await pilot.press("escape")  # "Later"
-        await wait_for(pilot, lambda: on_inbox(app) and not rows(app, "handovers-to-me"),
-                       "the inbox without the handover")
+        await wait_for(
+            pilot,
+            lambda: on_inbox(app) and not rows(app, "handovers-to-me"),
+            "the inbox without the handover",
+        )
         assert app.waiting_handovers == 0
         assert "Nothing waits for your answer." in screen_text(app)
 
@@ -124,16 +134,22 @@ async def test_declining_needs_a_message_and_leaves_the_holder(town_with_proposa
         await open_inbox(pilot)
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, AnswerDialog), "the answer dialog")
-        assert "Declining leaves everything as it was: Bo Berg stays the holder." in screen_text(app)
+        assert "Declining leaves everything as it was: Bo Berg stays the holder." in screen_text(
+            app
+        )
         await pilot.press("enter")  # no message
         await wait_for(pilot, lambda: dialog_error(app, ".handover-dialog-error"), "the refusal")
         assert dialog_error(app, ".handover-dialog-error") == (
-            "Write a short message to the holder about why you decline.")
+            "Write a short message to the holder about why you decline."
+        )
         assert isinstance(app.screen, AnswerDialog)
         assert [h.status for h in handover.inbox(world.store, world.ref("anna"))] == ["pending"]
         await pilot.press(*"I am on leave", "enter")
-        await wait_for(pilot, lambda: on_inbox(app) and not rows(app, "handovers-to-me"),
-                       "the inbox without the handover")
+        await wait_for(
+            pilot,
+            lambda: on_inbox(app) and not rows(app, "handovers-to-me"),
+            "the inbox without the handover",
+        )
         assert logs.get_log(world.store, world.ref("bo"), log.id).holder_id == world.ref("bo").id
         assert handover.inbox(world.store, world.ref("bo")) == []
         with pytest.raises(NotAllowed):
@@ -173,8 +189,11 @@ async def test_the_holder_sees_the_proposal_and_withdraws_it(town_with_proposal)
         await pilot.press("w")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the question")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: on_inbox(app) and not rows(app, "handovers-from-me"),
-                       "the inbox without the proposal")
+        await wait_for(
+            pilot,
+            lambda: on_inbox(app) and not rows(app, "handovers-from-me"),
+            "the inbox without the proposal",
+        )
         assert handover.inbox(world.store, world.ref("anna")) == []
         assert logs.get_log(world.store, world.ref("bo"), log.id).holder_id == world.ref("bo").id
 
@@ -229,8 +248,11 @@ async def propose_dialog(pilot, world, log_id: int, results: list):
     app = pilot.app
     detail = logs.get_log(world.store, world.ref("anna"), log_id)
     app.push_screen(ProposeHandoverDialog(detail), callback=results.append)
-    await wait_for(pilot, lambda: isinstance(app.screen, ProposeHandoverDialog)
-                   and app.screen.inst is not None, "the handover dialog")
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, ProposeHandoverDialog) and app.screen.inst is not None,
+        "the handover dialog",
+    )
     await wait_for(pilot, lambda: app.screen.query_one(OptionList).option_count, "the people")
 
 
@@ -239,9 +261,17 @@ async def choose(pilot, name: str) -> None:
     search = app.screen.query_one("#handover-search", Input)
     search.value = ""
     await pilot.press(*name)
-    await wait_for(pilot, lambda: app.screen.people and all(
-        name.lower() in f"{p.full_name} {p.profession}".lower()
-        for p in app.screen.people.values()), f"{name} found")
+    await wait_for(
+        pilot,
+        lambda: (
+            app.screen.people
+            and all(
+                name.lower() in f"{p.full_name} {p.profession}".lower()
+                for p in app.screen.people.values()
+            )
+        ),
+        f"{name} found",
+    )
     await pilot.press("enter", "enter")  # to the list, then pick the first
     await wait_for(pilot, lambda: app.screen.chosen is not None, "the choice")
 
@@ -255,8 +285,10 @@ async def test_proposing_to_another_unit_without_consent_is_refused(sqlite_store
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "anna")
         await propose_dialog(pilot, world, log.id, results)
-        assert "Until the person you choose accepts, you stay the holder and nothing changes." \
+        assert (
+            "Until the person you choose accepts, you stay the holder and nothing changes."
             in screen_text(app)
+        )
         await choose(pilot, "Carl")
         hint = app.screen.query_one("#handover-transition", Static)
         assert hint.display
@@ -292,7 +324,9 @@ async def test_proposing_to_a_colleague_changes_nothing_until_accepted(sqlite_st
         assert results == [True]
         [waiting] = handover.inbox(world.store, world.ref("bo"))
         assert waiting.to_name == "Bo Berg" and waiting.message == "I move to the nursery"
-        assert logs.get_log(world.store, world.ref("anna"), log.id).holder_id == world.ref("anna").id
+        assert (
+            logs.get_log(world.store, world.ref("anna"), log.id).holder_id == world.ref("anna").id
+        )
 
 
 async def test_proposing_without_choosing_says_what_to_do(sqlite_store):

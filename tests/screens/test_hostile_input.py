@@ -47,7 +47,9 @@ async def _write(pilot, app, text: str, *, paste: bool) -> None:
     assert editor.text == text
     await pilot.press("ctrl+s")
     await wait_for(pilot, lambda: not editor_open(app), "the editor to close")
-    await wait_for(pilot, lambda: journal_loaded(app) and len(entry_texts(app)) == 2, "the new entry")
+    await wait_for(
+        pilot, lambda: journal_loaded(app) and len(entry_texts(app)) == 2, "the new entry"
+    )
 
 
 @pytest.mark.parametrize("name", [*TYPED, *PASTED])

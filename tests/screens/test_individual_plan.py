@@ -16,8 +16,13 @@ from tests.screens.reading import screen_text, wait_for
 def town_in(store, profile):
     world = build_world(store, profile)
     first = guardian_consent(world) if profile == "no" else None
-    log = logs.create_log(store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"],
-                          concern="Bekymring for søvn", first_consent=first)
+    log = logs.create_log(
+        store,
+        world.ref("anna"),
+        subject_id=world.subjects["Ida Jensen"],
+        concern="Bekymring for søvn",
+        first_consent=first,
+    )
     return SimpleNamespace(world=world, store=store, log=log)
 
 
@@ -31,16 +36,23 @@ async def test_the_holder_passes_the_log_to_a_coordinator_by_keyboard(sqlite_sto
     async with app.run_test(size=SIZE) as pilot:
         await open_log(pilot, town, "anna")
         await pilot.press("p")
-        await wait_for(pilot, lambda: isinstance(app.screen, IndividualPlanDialog), "the plan dialog")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, IndividualPlanDialog), "the plan dialog"
+        )
         await pilot.press("ctrl+s")  # nobody chosen: said, nothing changes
-        await wait_for(pilot, lambda: "Choose the coordinator first" in screen_text(app), "the refusal")
+        await wait_for(
+            pilot, lambda: "Choose the coordinator first" in screen_text(app), "the refusal"
+        )
         await pilot.press(*"Carl")
         await wait_for(pilot, lambda: "Carl Dahl" in screen_text(app), "Carl in the list")
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: "Coordinator: Carl Dahl" in screen_text(app), "Carl chosen")
         await pilot.press(*"Langvarige tenester", "ctrl+s")
-        await wait_for(pilot, lambda: not isinstance(app.screen, (IndividualPlanDialog, LogViewScreen)),
-                       "back to where the log was opened from")
+        await wait_for(
+            pilot,
+            lambda: not isinstance(app.screen, (IndividualPlanDialog, LogViewScreen)),
+            "back to where the log was opened from",
+        )
     detail = logs.get_log(town.store, town.world.ref("carl"), town.log.id)
     assert (detail.status, detail.holder.holder_name) == ("plan", "Carl Dahl")
 
@@ -59,22 +71,30 @@ async def test_a_danish_log_has_no_individual_plan_key(sqlite_store):
 
 
 @pytest.mark.rule("R14")
-async def test_the_coordinator_is_named_coordinator_in_the_header_the_actors_and_the_papers(sqlite_store):
+async def test_the_coordinator_is_named_coordinator_in_the_header_the_actors_and_the_papers(
+    sqlite_store,
+):
     from relaytui import documents
     from relaytui.services import papers, plan
 
     town = town_in(sqlite_store, "no")
     carl = town.world.ref("carl")
-    plan.pass_to_plan(town.store, town.world.ref("anna"), town.log.id, coordinator_id=carl.id,
-                      reason="Langvarige tenester")
+    plan.pass_to_plan(
+        town.store,
+        town.world.ref("anna"),
+        town.log.id,
+        coordinator_id=carl.id,
+        reason="Langvarige tenester",
+    )
     app = RelayApp(town.store)
     async with app.run_test(size=SIZE) as pilot:
         await open_log(pilot, town, "carl")
         text = screen_text(app)
         assert "Coordinator: Carl Dahl" in text and "Holder:" not in text
         await pilot.press("3")  # the Actors tab
-        await wait_for(pilot, lambda: app.screen.query("#actors-table").first().row_count > 0,
-                       "the actors")
+        await wait_for(
+            pilot, lambda: app.screen.query("#actors-table").first().row_count > 0, "the actors"
+        )
         table = app.screen.query_one("#actors-table")
         row = [str(cell) for cell in table.get_row_at(0)]
         assert row[0] == "Carl Dahl" and row[3] == "coordinator", row
@@ -94,13 +114,26 @@ async def test_the_log_list_names_the_coordinator_coordinator(sqlite_store):
 
     from relaytui.services.consent import ConsentInput
 
-    emil = town.world.add_subject("Emil Hansen", date(2017, 3, 2), guardians=(("Kari Hansen", True),))
-    other = logs.create_log(town.store, town.world.ref("carl"), subject_id=emil, concern="Fråvær",
-                            first_consent=ConsentInput(giver="guardian", method="signed_form",
-                                                       guardian_id=town.world.guardians["Kari Hansen"]))
+    emil = town.world.add_subject(
+        "Emil Hansen", date(2017, 3, 2), guardians=(("Kari Hansen", True),)
+    )
+    other = logs.create_log(
+        town.store,
+        town.world.ref("carl"),
+        subject_id=emil,
+        concern="Fråvær",
+        first_consent=ConsentInput(
+            giver="guardian", method="signed_form", guardian_id=town.world.guardians["Kari Hansen"]
+        ),
+    )
     carl = town.world.ref("carl")
-    plan.pass_to_plan(town.store, town.world.ref("anna"), town.log.id, coordinator_id=carl.id,
-                      reason="Langvarige tenester")
+    plan.pass_to_plan(
+        town.store,
+        town.world.ref("anna"),
+        town.log.id,
+        coordinator_id=carl.id,
+        reason="Langvarige tenester",
+    )
     app = RelayApp(town.store)
     async with app.run_test(size=(160, 40)) as pilot:
         await show_list(pilot, carl)

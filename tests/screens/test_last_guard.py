@@ -23,7 +23,9 @@ async def test_an_unexpected_error_shows_one_line_and_no_local_variables(world, 
     assert "hunter2" not in shown and "0707614285" not in shown and "Traceback" not in shown
 
 
-async def test_with_debug_on_the_traceback_still_leaves_out_the_variables(world, monkeypatch, capfd):
+async def test_with_debug_on_the_traceback_still_leaves_out_the_variables(
+    world, monkeypatch, capfd
+):
     monkeypatch.setenv("RELAYTUI_DEBUG", "1")
     app = RelayApp(world.store)
 

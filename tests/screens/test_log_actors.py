@@ -38,8 +38,10 @@ from tests.screens.log_panes import (
 )
 from tests.screens.reading import screen_text, type_text, wait_for
 
-R5_MESSAGE = ("No consent in force covers Fie Falk. Record a consent that covers Fie Falk "
-              "under Actors and consent first.")
+R5_MESSAGE = (
+    "No consent in force covers Fie Falk. Record a consent that covers Fie Falk "
+    "under Actors and consent first."
+)
 
 
 def actors_app(level_0_town, who: str = "anna") -> PaneApp:
@@ -47,7 +49,10 @@ def actors_app(level_0_town, who: str = "anna") -> PaneApp:
 
 
 def actor_names(level_0_town) -> list[str]:
-    return [a.name for a in log_actors.list_actors(level_0_town.store, level_0_town.anna, level_0_town.log.id)]
+    return [
+        a.name
+        for a in log_actors.list_actors(level_0_town.store, level_0_town.anna, level_0_town.log.id)
+    ]
 
 
 def shown_names(app) -> list[str]:
@@ -55,8 +60,12 @@ def shown_names(app) -> list[str]:
 
 
 def give_consent(level_0_town, **covers) -> consent.ConsentView:
-    data = ConsentInput(giver="guardian", method="signed_form",
-                        guardian_id=level_0_town.world.guardians["Mette Jensen"], **covers)
+    data = ConsentInput(
+        giver="guardian",
+        method="signed_form",
+        guardian_id=level_0_town.world.guardians["Mette Jensen"],
+        **covers,
+    )
     return consent.record_consent(level_0_town.store, level_0_town.anna, level_0_town.log.id, data)
 
 
@@ -80,7 +89,9 @@ async def test_the_holder_records_a_consent_for_carl_then_adds_carl(level_0_town
         assert "The log has no consent in force." in screen_text(app)
 
         await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, RecordConsentDialog), "the consent form")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, RecordConsentDialog), "the consent form"
+        )
         form = dialog(app)
         assert app.focused.id == "consent-giver"  # Mette Jensen, the guardian with custody
         await pilot.press("tab")
@@ -93,11 +104,16 @@ async def test_the_holder_records_a_consent_for_carl_then_adds_carl(level_0_town
         assert "Carl Dahl" in str(staff_list.get_option_at_index(0).prompt)
         assert "Sofus Sand" in str(staff_list.get_option_at_index(1).prompt)
         await pilot.press("tab", "space")
-        await wait_for(pilot, lambda: "Carl Dahl" in str(form.query_one("#consent-staff-chosen").render()),
-                       "Carl among the chosen")
+        await wait_for(
+            pilot,
+            lambda: "Carl Dahl" in str(form.query_one("#consent-staff-chosen").render()),
+            "Carl among the chosen",
+        )
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
-        await wait_for(pilot, lambda: cells(app, "#consents-table")[0][1] == "Mette Jensen", "the consent")
+        await wait_for(
+            pilot, lambda: cells(app, "#consents-table")[0][1] == "Mette Jensen", "the consent"
+        )
         row = cells(app, "#consents-table")[0]
         assert row[3] == "the log; Carl Dahl" and row[4] == "in force"
         assert level_0_town.log.id in host(app).changes
@@ -107,8 +123,11 @@ async def test_the_holder_records_a_consent_for_carl_then_adds_carl(level_0_town
         await wait_for(pilot, lambda: isinstance(app.screen, AddActorDialog), "the actor form")
         await type_text(pilot, "carl")
         choices = dialog(app).query_one("#actor-choices", OptionList)
-        await wait_for(pilot, lambda: "covered by consent #" in str(choices.get_option_at_index(0).prompt),
-                       "Carl, covered")
+        await wait_for(
+            pilot,
+            lambda: "covered by consent #" in str(choices.get_option_at_index(0).prompt),
+            "Carl, covered",
+        )
         await pilot.press("down", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
         await wait_for(pilot, lambda: "Carl Dahl" in shown_names(app), "Carl in the list")
@@ -116,7 +135,11 @@ async def test_the_holder_records_a_consent_for_carl_then_adds_carl(level_0_town
         assert carl_row[1:4] == ["teacher", "Østre School", "actor"]
         assert carl_row[4].startswith("in force (#")
     [given] = consent.list_consents(level_0_town.store, level_0_town.anna, level_0_town.log.id)
-    assert (given.giver_name, given.method, given.covers_log) == ("Mette Jensen", "signed_form", True)
+    assert (given.giver_name, given.method, given.covers_log) == (
+        "Mette Jensen",
+        "signed_form",
+        True,
+    )
     assert [c.staff_id for c in given.covers] == [carl.id]
     assert "Carl Dahl" in actor_names(level_0_town)
     assert logs.get_log(level_0_town.store, carl, level_0_town.log.id).my_role == "actor"
@@ -132,8 +155,13 @@ async def test_adding_fie_without_a_consent_shows_the_rule_and_adds_nothing(leve
         await wait_for(pilot, lambda: isinstance(app.screen, AddActorDialog), "the actor form")
         await type_text(pilot, "social")  # by profession
         choices = dialog(app).query_one("#actor-choices", OptionList)
-        await wait_for(pilot, lambda: choices.option_count and "Fie Falk" in str(choices.get_option_at_index(0).prompt),
-                       "Fie in the list")
+        await wait_for(
+            pilot,
+            lambda: (
+                choices.option_count and "Fie Falk" in str(choices.get_option_at_index(0).prompt)
+            ),
+            "Fie in the list",
+        )
         assert "no consent covers them" in str(choices.get_option_at_index(0).prompt)
         await pilot.press("enter")  # adds the first in the list
         await wait_for(pilot, lambda: error_text(app), "the refusal")
@@ -154,7 +182,9 @@ async def test_adding_fie_without_a_consent_shows_the_rule_and_adds_nothing(leve
 async def test_withdrawing_the_consent_detaches_carl(level_0_town):
     carl = level_0_town.world.ref("carl")
     given = give_consent(level_0_town, staff_ids=(carl.id,))
-    log_actors.add_actor(level_0_town.store, level_0_town.anna, level_0_town.log.id, staff_id=carl.id)
+    log_actors.add_actor(
+        level_0_town.store, level_0_town.anna, level_0_town.log.id, staff_id=carl.id
+    )
     app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
@@ -166,7 +196,9 @@ async def test_withdrawing_the_consent_detaches_carl(level_0_town):
         await pilot.pause()
         assert "in force" in screen_text(app)
         await pilot.press("w")
-        await wait_for(pilot, lambda: isinstance(app.screen, WithdrawConsentDialog), "the withdraw form")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, WithdrawConsentDialog), "the withdraw form"
+        )
         text = screen_text(app)
         assert "These actors read through it and are detached" in text and "Carl Dahl" in text
         # No reason, no withdrawal: the form goes back to the reason.
@@ -179,7 +211,12 @@ async def test_withdrawing_the_consent_detaches_carl(level_0_town):
         await type_text(pilot, "Mother phoned on Tuesday")
         await pilot.press("enter")  # to the button: the confirmation
         assert app.focused.id == "withdraw-confirm"
-        assert consent.list_consents(level_0_town.store, level_0_town.anna, level_0_town.log.id)[0].state == "in_force"
+        assert (
+            consent.list_consents(level_0_town.store, level_0_town.anna, level_0_town.log.id)[
+                0
+            ].state
+            == "in_force"
+        )
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
         await wait_for(pilot, lambda: "Carl Dahl" not in shown_names(app), "Carl to go")
@@ -196,7 +233,9 @@ async def test_withdrawing_the_consent_detaches_carl(level_0_town):
 async def test_the_holder_removes_an_actor_with_a_reason(level_0_town):
     carl = level_0_town.world.ref("carl")
     give_consent(level_0_town, staff_ids=(carl.id,))
-    log_actors.add_actor(level_0_town.store, level_0_town.anna, level_0_town.log.id, staff_id=carl.id)
+    log_actors.add_actor(
+        level_0_town.store, level_0_town.anna, level_0_town.log.id, staff_id=carl.id
+    )
     app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
@@ -212,8 +251,13 @@ async def test_the_holder_removes_an_actor_with_a_reason(level_0_town):
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
         await wait_for(pilot, lambda: "Carl Dahl" not in shown_names(app), "Carl to go")
-    removed = [a for a in log_actors.list_actors(level_0_town.store, level_0_town.anna, level_0_town.log.id, include_removed=True)
-               if a.name == "Carl Dahl"]
+    removed = [
+        a
+        for a in log_actors.list_actors(
+            level_0_town.store, level_0_town.anna, level_0_town.log.id, include_removed=True
+        )
+        if a.name == "Carl Dahl"
+    ]
     assert removed[0].removed_reason == "Ida changed school"
 
 
@@ -223,9 +267,14 @@ async def test_a_guardian_without_custody_is_not_offered_and_the_form_says_why(l
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, RecordConsentDialog), "the consent form")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, RecordConsentDialog), "the consent form"
+        )
         await choose(pilot, "down")  # past Mette: nobody else to choose
-        assert dialog(app).query_one("#consent-giver").value == level_0_town.world.guardians["Mette Jensen"]
+        assert (
+            dialog(app).query_one("#consent-giver").value
+            == level_0_town.world.guardians["Mette Jensen"]
+        )
         assert "Not offered, as they may not consent: Peter Jensen." in screen_text(app)
 
 
@@ -234,7 +283,9 @@ async def test_a_badly_typed_expiry_date_says_the_format(level_0_town):
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, RecordConsentDialog), "the consent form")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, RecordConsentDialog), "the consent form"
+        )
         await pilot.press("tab")
         await choose(pilot, "down", "down", "down")  # oral
         form = dialog(app)
@@ -272,7 +323,12 @@ async def test_lene_as_actor_gets_no_write_keys_and_sees_why(level_0_town):
         pane = host(app).pane
         for action in ("record_consent", "withdraw_consent", "add_actor", "remove_actor"):
             assert pane.check_action(action, ()) is False
-        assert not {"record_consent", "withdraw_consent", "add_actor", "remove_actor"} & footer_keys(app)
+        assert not {
+            "record_consent",
+            "withdraw_consent",
+            "add_actor",
+            "remove_actor",
+        } & footer_keys(app)
         for words in ("Record consent", "Withdraw consent", "Add actor", "Remove actor"):
             assert words not in text
         notes = []
@@ -281,14 +337,20 @@ async def test_lene_as_actor_gets_no_write_keys_and_sees_why(level_0_town):
         await pilot.press("tab", "w")
         await pilot.pause()
         assert isinstance(app.screen, PaneHost)
-        assert notes and set(notes) == {"You read this log as an actor. Only the holder writes in it."}
-    assert len(consent.list_consents(level_0_town.store, level_0_town.anna, level_0_town.log.id)) == 1
+        assert notes and set(notes) == {
+            "You read this log as an actor. Only the holder writes in it."
+        }
+    assert (
+        len(consent.list_consents(level_0_town.store, level_0_town.anna, level_0_town.log.id)) == 1
+    )
     assert actor_names(level_0_town) == ["Lene Lund"]
 
 
 async def test_a_person_named_with_markup_is_shown_literally(level_0_town):
     give_consent(level_0_town, persons=(MARKUP,))
-    log_actors.add_actor(level_0_town.store, level_0_town.anna, level_0_town.log.id, person_name=MARKUP)
+    log_actors.add_actor(
+        level_0_town.store, level_0_town.anna, level_0_town.log.id, person_name=MARKUP
+    )
     app = actors_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
@@ -312,7 +374,9 @@ async def test_the_consent_form_offers_only_those_who_may_consent(level_0_town):
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, RecordConsentDialog), "the consent form")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, RecordConsentDialog), "the consent form"
+        )
         giver = dialog(app).query_one("#consent-giver")
         # Mette has custody; Peter has none, and Ida (a child in the Danish profile) does not
         # consent for herself.
@@ -345,7 +409,9 @@ async def test_a_stray_down_arrow_does_not_make_a_colleague_a_named_person(level
         await wait_for(pilot, lambda: isinstance(app.screen, AddActorDialog), "the actor form")
         await type_text(pilot, "Carl")
         choices = dialog(app).query_one("#actor-choices", OptionList)
-        await wait_for(pilot, lambda: choices.option_count == 2, "Carl Dahl, and someone named Carl")
+        await wait_for(
+            pilot, lambda: choices.option_count == 2, "Carl Dahl, and someone named Carl"
+        )
         await pilot.press("down", "down", "enter")  # one ↓ too many: the named person, then Enter
         await wait_for(pilot, lambda: error_text(app), "the question")
         assert "nobody on the staff" in error_text(app)
@@ -379,19 +445,45 @@ async def test_the_pane_and_the_consent_form_fit_in_80_by_24(level_0_town):
     app = actors_app(level_0_town)
     async with app.run_test(size=SMALL) as pilot:
         await open_pane(pilot)
-        await wait_for(pilot, lambda: "Record consent" in screen_text(app), "the keys in the footer")
+        await wait_for(
+            pilot, lambda: "Record consent" in screen_text(app), "the keys in the footer"
+        )
         text = screen_text(app)
-        for words in ("Who reads the log", "Consents", "Name", "Role", "Consent", "Anna Holm",
-                      "holder", "Mette Jensen", "in force", "Record consent"):
+        for words in (
+            "Who reads the log",
+            "Consents",
+            "Name",
+            "Role",
+            "Consent",
+            "Anna Holm",
+            "holder",
+            "Mette Jensen",
+            "in force",
+            "Record consent",
+        ):
             assert words in text, words
         await pilot.press("c")
-        await wait_for(pilot, lambda: isinstance(app.screen, RecordConsentDialog), "the consent form")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, RecordConsentDialog), "the consent form"
+        )
         await pilot.press("ctrl+s")  # no method chosen: the message shows
         await wait_for(pilot, lambda: error_text(app), "the message")
         text = screen_text(app)
-        for caption in ("Record a consent", "Given by", "How", "Given on", "Covers the log",
-                        "Staff: search", "Whole units", "Named persons", "Expires on", "Note",
-                        "Say how the consent was given", "Save", "Cancel"):
+        for caption in (
+            "Record a consent",
+            "Given by",
+            "How",
+            "Given on",
+            "Covers the log",
+            "Staff: search",
+            "Whole units",
+            "Named persons",
+            "Expires on",
+            "Note",
+            "Say how the consent was given",
+            "Save",
+            "Cancel",
+        ):
             assert caption in text, caption
 
 
@@ -407,8 +499,15 @@ def test_the_guardians_are_listed_to_whoever_reads_the_log(level_0_town):
     from relaytui.services import subjects
 
     guardians = subjects.list_guardians(level_0_town.store, level_0_town.anna, level_0_town.log.id)
-    assert [(g.name, g.has_custody) for g in guardians] == [("Mette Jensen", True),
-                                                            ("Peter Jensen", False)]
-    assert len(subjects.list_guardians(level_0_town.store, level_0_town.lene, level_0_town.log.id)) == 2
+    assert [(g.name, g.has_custody) for g in guardians] == [
+        ("Mette Jensen", True),
+        ("Peter Jensen", False),
+    ]
+    assert (
+        len(subjects.list_guardians(level_0_town.store, level_0_town.lene, level_0_town.log.id))
+        == 2
+    )
     with pytest.raises(NotAllowed):
-        subjects.list_guardians(level_0_town.store, level_0_town.world.ref("fie"), level_0_town.log.id)
+        subjects.list_guardians(
+            level_0_town.store, level_0_town.world.ref("fie"), level_0_town.log.id
+        )

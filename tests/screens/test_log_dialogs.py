@@ -21,11 +21,18 @@ MARKUP_NAME = "[bold red]Ida[/]"
 def new_log(world, *, consented: bool = False, level: int = 0) -> logs.LogDetail:
     """Ida Jensen's log, held by anna; with the mother's consent and raised to ``level``."""
     store, anna = world.store, world.ref("anna")
-    detail = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"],
-                             concern="Ida is often sad.")
+    detail = logs.create_log(
+        store, anna, subject_id=world.subjects["Ida Jensen"], concern="Ida is often sad."
+    )
     if consented or level:
-        consent.record_consent(store, anna, detail.id, consent.ConsentInput(
-            giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="signed_form"))
+        consent.record_consent(
+            store,
+            anna,
+            detail.id,
+            consent.ConsentInput(
+                giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="signed_form"
+            ),
+        )
     if level:
         logs.change_level(store, anna, detail.id, to_level=level, reason="Agreed at the meeting.")
     return logs.get_log(store, anna, detail.id)
@@ -44,8 +51,11 @@ async def open_dialog(pilot, world, dialog, results: list):
     app = pilot.app
     app.staff = world.ref("anna")
     app.push_screen(dialog, callback=results.append)
-    await wait_for(pilot, lambda: app.screen is dialog and dialog.inst is not None,
-                   "the dialog and the installation")
+    await wait_for(
+        pilot,
+        lambda: app.screen is dialog and dialog.inst is not None,
+        "the dialog and the installation",
+    )
     await pilot.pause()
 
 
@@ -95,8 +105,10 @@ async def test_level_1_without_consent_says_what_is_missing_and_the_level_stays(
         await focus_on(pilot, "#level-reason")
         await pilot.press(*"Talked with the mother.")
         await pilot.press("ctrl+s")
-        message = ("Level 1 needs a consent to the log, and no consent is recorded: record it "
-                   "under Actors and consent.")
+        message = (
+            "Level 1 needs a consent to the log, and no consent is recorded: record it "
+            "under Actors and consent."
+        )
         assert await refused(pilot, dialog) == message
         assert "Level 1 needs a consent to the log, and no consent is recorded" in screen_text(app)
         assert app.screen is dialog and results == []
@@ -130,7 +142,11 @@ async def test_with_consent_the_level_changes_and_the_reason_is_recorded(sqlite_
     assert logs.get_log(sqlite_store, anna, detail.id).level == 2
     change = log_history.history(sqlite_store, anna, detail.id).level_changes[-1]
     assert (change.from_level, change.to_level, change.reason, change.by_name) == (
-        0, 2, "Speech therapist joins.", "Anna Holm")
+        0,
+        2,
+        "Speech therapist joins.",
+        "Anna Holm",
+    )
 
 
 async def test_a_level_must_be_chosen_and_a_stale_log_is_refused(sqlite_store):
@@ -150,8 +166,11 @@ async def test_a_level_must_be_chosen_and_a_stale_log_is_refused(sqlite_store):
         assert "Choose the new level" in await refused(pilot, dialog)
         await focus_on(pilot, "#level-choice")
         await pilot.press("down", "down", "enter", "ctrl+s")
-        await wait_for(pilot, lambda: "Someone else changed this log" in error_of(dialog),
-                       "the stale-write refusal")
+        await wait_for(
+            pilot,
+            lambda: "Someone else changed this log" in error_of(dialog),
+            "the stale-write refusal",
+        )
         assert app.screen is dialog
     assert logs.get_log(sqlite_store, world.ref("anna"), detail.id).level == 1
 
@@ -180,7 +199,8 @@ async def test_closing_in_denmark_needs_the_consultation_and_then_closes_for_goo
         # What is missing is said before "close for good?" is asked.
         await pilot.press("ctrl+s")
         assert await refused(pilot, dialog) == (
-            "Write down the consultation: who was consulted, when, and what they said.")
+            "Write down the consultation: who was consulted, when, and what they said."
+        )
         assert not dialog.confirming
         assert "for good?" not in screen_text(app)
         assert logs.get_log(sqlite_store, anna, detail.id).status == "active"
@@ -278,7 +298,11 @@ async def test_a_danish_notification_without_meeting_needs_its_exception(sqlite_
     assert results == [True]
     [note] = notifications.list_notifications(sqlite_store, anna, detail.id)
     assert (note.exception, note.meeting_id, note.reason, note.recipient) == (
-        "violence", None, "Bruises on the arms.", "Family department")
+        "violence",
+        None,
+        "Bruises on the arms.",
+        "Family department",
+    )
     assert logs.get_log(sqlite_store, anna, detail.id).status == "active"  # the log continues
 
 
@@ -288,8 +312,14 @@ async def test_at_level_3_the_notification_meeting_is_the_normal_path(sqlite_sto
     world = build_world(sqlite_store, "dk")
     anna = world.ref("anna")
     detail = new_log(world, level=3)
-    meeting = meetings.schedule(sqlite_store, anna, detail.id, kind="notification",
-                                starts_at=clock.now() + timedelta(days=2), place="Room 2")
+    meeting = meetings.schedule(
+        sqlite_store,
+        anna,
+        detail.id,
+        kind="notification",
+        starts_at=clock.now() + timedelta(days=2),
+        place="Room 2",
+    )
     results: list = []
     app = RelayApp(sqlite_store)
     async with app.run_test(size=SIZE) as pilot:
@@ -325,7 +355,10 @@ async def test_a_norwegian_notification_is_its_own_act_at_any_level(sqlite_store
         await dismissed(pilot, results)
     [note] = notifications.list_notifications(sqlite_store, anna, detail.id)
     assert (note.reason, note.recipient, note.exception) == (
-        "Worried.", "Child welfare service", None)
+        "Worried.",
+        "Child welfare service",
+        None,
+    )
 
 
 # --- common -------------------------------------------------------------------------------
@@ -357,8 +390,9 @@ async def test_a_subject_name_with_markup_is_shown_literally(sqlite_store):
 
     world = build_world(sqlite_store, "dk")
     world.add_subject(MARKUP_NAME, clock.today().replace(year=2020))
-    detail = logs.create_log(sqlite_store, world.ref("anna"), subject_id=world.subjects[MARKUP_NAME],
-                             concern="x")
+    detail = logs.create_log(
+        sqlite_store, world.ref("anna"), subject_id=world.subjects[MARKUP_NAME], concern="x"
+    )
     app = RelayApp(sqlite_store)
     async with app.run_test(size=SIZE) as pilot:
         dialog = LevelChangeDialog(detail)
@@ -383,8 +417,14 @@ async def test_every_dialog_fits_in_80_by_24(sqlite_store, profile):
 
     world = build_world(sqlite_store, profile)
     detail = new_log(world, level=3)
-    meetings.schedule(sqlite_store, world.ref("anna"), detail.id, kind="notification",
-                      starts_at=clock.now() + timedelta(days=2), place="Room 2")
+    meetings.schedule(
+        sqlite_store,
+        world.ref("anna"),
+        detail.id,
+        kind="notification",
+        starts_at=clock.now() + timedelta(days=2),
+        place="Room 2",
+    )
     app = RelayApp(sqlite_store)
     async with app.run_test(size=SMALL) as pilot:
         for dialog_class in (LevelChangeDialog, CloseLogDialog, NotificationDialog):
@@ -396,7 +436,9 @@ async def test_every_dialog_fits_in_80_by_24(sqlite_store, profile):
                 if button.display and button.parent.display and button.parent.parent.display:
                     region = button.region
                     assert region.height > 0 and region.bottom <= box.bottom, (
-                        dialog_class.__name__, button)
+                        dialog_class.__name__,
+                        button,
+                    )
             # Every field can be reached and is then in view.
             for widget in dialog.query("RadioSet, TextArea, Input"):
                 if not widget.display or not widget.parent.display:
@@ -407,7 +449,12 @@ async def test_every_dialog_fits_in_80_by_24(sqlite_store, profile):
                 body = dialog.query_one(".dialog-body").region
                 region = widget.region
                 assert region.height > 0, (dialog_class.__name__, widget.id)
-                assert body.contains_region(region), (dialog_class.__name__, widget.id, body, region)
+                assert body.contains_region(region), (
+                    dialog_class.__name__,
+                    widget.id,
+                    body,
+                    region,
+                )
                 assert body.bottom <= box.bottom
             await pilot.press("escape")
             await pilot.pause()

@@ -67,16 +67,31 @@ async def test_the_holder_adds_an_effort_with_mother_responsible(level_0_town):
         assert app.focused.value == level_0_town.today.isoformat()
         await pilot.press("tab", *evaluate_on.isoformat(), "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
-        await wait_for(pilot, lambda: cells(app, "#efforts-table")[0][0].startswith("Breakfast"),
-                       "the new effort in the table")
+        await wait_for(
+            pilot,
+            lambda: cells(app, "#efforts-table")[0][0].startswith("Breakfast"),
+            "the new effort in the table",
+        )
         row = cells(app, "#efforts-table")[0]
-        assert row == ["Breakfast at home before daycare", "mother", level_0_town.today.isoformat(),
-                       evaluate_on.isoformat(), "active"]
+        assert row == [
+            "Breakfast at home before daycare",
+            "mother",
+            level_0_town.today.isoformat(),
+            evaluate_on.isoformat(),
+            "active",
+        ]
         assert level_0_town.log.id in host(app).changes
     [stored] = stored_efforts(level_0_town)
     assert (stored.what, stored.responsible, stored.responsible_staff_id) == (
-        "Breakfast at home before daycare", "mother", None)
-    assert (stored.starts_on, stored.evaluate_on, stored.status) == (level_0_town.today, evaluate_on, "active")
+        "Breakfast at home before daycare",
+        "mother",
+        None,
+    )
+    assert (stored.starts_on, stored.evaluate_on, stored.status) == (
+        level_0_town.today,
+        evaluate_on,
+        "active",
+    )
 
 
 async def test_escape_while_the_effort_is_being_stored_waits_for_it(level_0_town, monkeypatch):
@@ -98,16 +113,25 @@ async def test_escape_while_the_effort_is_being_stored_waits_for_it(level_0_town
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, AddEffortDialog), "the form")
         await type_text(pilot, "Breakfast at home")
-        await pilot.press(*SOMEONE_ELSE, *"mother", "tab", "tab",
-                          *(level_0_town.today + timedelta(days=7)).isoformat(), "ctrl+s")
+        await pilot.press(
+            *SOMEONE_ELSE,
+            *"mother",
+            "tab",
+            "tab",
+            *(level_0_town.today + timedelta(days=7)).isoformat(),
+            "ctrl+s",
+        )
         await wait_for(pilot, lambda: dialog(app).saving, "the write on its way")
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, AddEffortDialog)
         stored.set()
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
-        await wait_for(pilot, lambda: cells(app, "#efforts-table")[0][0] == "Breakfast at home",
-                       "the new effort in the table")
+        await wait_for(
+            pilot,
+            lambda: cells(app, "#efforts-table")[0][0] == "Breakfast at home",
+            "the new effort in the table",
+        )
         assert level_0_town.log.id in host(app).changes
 
 
@@ -142,14 +166,19 @@ async def test_a_new_effort_names_the_holder_and_is_evaluated_six_weeks_ahead(le
         assert form.query_one("#effort-responsible").value == 0  # the holder, first choice
         assert "Anna Holm (holder)" in screen_text(app)
         assert form.query_one("#effort-responsible-text", Input).disabled
-        assert form.query_one("#effort-evaluate", Input).value == (
-            level_0_town.today + timedelta(weeks=6)).isoformat()
+        assert (
+            form.query_one("#effort-evaluate", Input).value
+            == (level_0_town.today + timedelta(weeks=6)).isoformat()
+        )
         await type_text(pilot, "Breakfast at home")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
     [stored] = stored_efforts(level_0_town)
     assert (stored.responsible_staff_id, stored.responsible) == (level_0_town.anna.id, "Anna Holm")
-    assert (stored.starts_on, stored.evaluate_on) == (level_0_town.today, level_0_town.today + timedelta(weeks=6))
+    assert (stored.starts_on, stored.evaluate_on) == (
+        level_0_town.today,
+        level_0_town.today + timedelta(weeks=6),
+    )
 
 
 async def test_a_badly_typed_date_says_the_format_and_stores_nothing(level_0_town):
@@ -185,8 +214,14 @@ async def test_a_refusal_of_the_service_is_shown_in_the_form(level_0_town):
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, AddEffortDialog), "the form")
         await type_text(pilot, "Breakfast at home")
-        await pilot.press(*SOMEONE_ELSE, *"the home", "tab", "tab",
-                          *(level_0_town.today - timedelta(days=1)).isoformat(), "ctrl+s")
+        await pilot.press(
+            *SOMEONE_ELSE,
+            *"the home",
+            "tab",
+            "tab",
+            *(level_0_town.today - timedelta(days=1)).isoformat(),
+            "ctrl+s",
+        )
         await wait_for(pilot, lambda: error_text(app), "the refusal")
         assert error_text(app) == "The evaluation date cannot be before the start date."
         assert dialog(app).query_one("#effort-responsible-text", Input).value == "the home"
@@ -201,9 +236,15 @@ async def test_a_refusal_of_the_service_is_shown_in_the_form(level_0_town):
 
 
 def add_effort(level_0_town, what="Breakfast at home", days=10, responsible="mother"):
-    return efforts.add_effort(level_0_town.store, level_0_town.anna, level_0_town.log.id, what=what, starts_on=level_0_town.today,
-                              evaluate_on=level_0_town.today + timedelta(days=days),
-                              responsible_text=responsible)
+    return efforts.add_effort(
+        level_0_town.store,
+        level_0_town.anna,
+        level_0_town.log.id,
+        what=what,
+        starts_on=level_0_town.today,
+        evaluate_on=level_0_town.today + timedelta(days=days),
+        responsible_text=responsible,
+    )
 
 
 def move_clock(days: int) -> None:
@@ -215,14 +256,21 @@ def move_clock(days: int) -> None:
 async def test_an_overdue_evaluation_is_marked_with_a_word(level_0_town):
     add_effort(level_0_town, "Breakfast at home", days=10)
     add_effort(level_0_town, "Homework club", days=60, responsible="the home")
-    efforts.add_goal(level_0_town.store, level_0_town.anna, level_0_town.log.id, text="Ida is rested",
-                     evaluate_on=level_0_town.today + timedelta(days=5))
+    efforts.add_goal(
+        level_0_town.store,
+        level_0_town.anna,
+        level_0_town.log.id,
+        text="Ida is rested",
+        evaluate_on=level_0_town.today + timedelta(days=5),
+    )
     move_clock(20)
     app = efforts_app(level_0_town)
     async with app.run_test(size=SIZE) as pilot:
         await open_pane(pilot)
         rows = {row[0]: row for row in cells(app, "#efforts-table")}
-        assert rows["Breakfast at home"][3].endswith("!") and rows["Breakfast at home"][4] == "overdue"
+        assert (
+            rows["Breakfast at home"][3].endswith("!") and rows["Breakfast at home"][4] == "overdue"
+        )
         assert rows["Homework club"][4] == "active" and "!" not in rows["Homework club"][3]
         assert cells(app, "#goals-table")[0][2] == "overdue"
         text = screen_text(app)
@@ -247,9 +295,14 @@ async def test_the_holder_evaluates_an_effort_and_sees_the_history(level_0_town)
         await pilot.press("tab", "tab", *next_on.isoformat(), "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
         # The effort moves down the list (later evaluation); the cursor and history follow it.
-        await wait_for(pilot, lambda: "Ida eats breakfast most days" in screen_text(app), "the history")
+        await wait_for(
+            pilot, lambda: "Ida eats breakfast most days" in screen_text(app), "the history"
+        )
         assert f"(next evaluation {next_on.isoformat()})" in screen_text(app)
-        assert [row[0] for row in cells(app, "#efforts-table")] == ["Homework club", "Breakfast at home"]
+        assert [row[0] for row in cells(app, "#efforts-table")] == [
+            "Homework club",
+            "Breakfast at home",
+        ]
         assert cells(app, "#efforts-table")[1][3] == next_on.isoformat()
     stored = next(e for e in stored_efforts(level_0_town) if e.what == "Breakfast at home")
     assert stored.evaluate_on == next_on
@@ -267,10 +320,15 @@ async def test_the_holder_ends_an_effort(level_0_town):
         await type_text(pilot, "Works now, no longer needed")
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
-        await wait_for(pilot, lambda: cells(app, "#efforts-table")[0][4] == "ended", "the ended effort")
+        await wait_for(
+            pilot, lambda: cells(app, "#efforts-table")[0][4] == "ended", "the ended effort"
+        )
         # An ended effort is neither evaluated nor ended again.
         pane = host(app).pane
-        assert pane.check_action("evaluate", ()) is None and pane.check_action("end_effort", ()) is None
+        assert (
+            pane.check_action("evaluate", ()) is None
+            and pane.check_action("end_effort", ()) is None
+        )
         await pilot.press("e", "s")
         await pilot.pause()
         assert isinstance(app.screen, PaneHost)
@@ -287,8 +345,13 @@ async def test_a_stale_evaluation_shows_the_message_and_the_pane_reloads(level_0
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(app.screen, EvaluateEffortDialog), "the form")
         # Meanwhile the effort changes (another session of the holder, say).
-        efforts.update_effort(level_0_town.store, level_0_town.anna, effort.id, version=effort.version,
-                              what="Breakfast at home, with father")
+        efforts.update_effort(
+            level_0_town.store,
+            level_0_town.anna,
+            effort.id,
+            version=effort.version,
+            what="Breakfast at home, with father",
+        )
         await type_text(pilot, "Going well")
         await pilot.press("tab", "tab", *next_on.isoformat(), "enter")
         await wait_for(pilot, lambda: error_text(app), "the stale message")
@@ -297,10 +360,18 @@ async def test_a_stale_evaluation_shows_the_message_and_the_pane_reloads(level_0
         form = dialog(app)
         assert form.query_one("#evaluation-text", Input).value == "Going well"
         assert "Breakfast at home, with father" in screen_text(app)
-        assert efforts.list_efforts(level_0_town.store, level_0_town.anna, level_0_town.log.id)[0].evaluations == ()
+        assert (
+            efforts.list_efforts(level_0_town.store, level_0_town.anna, level_0_town.log.id)[
+                0
+            ].evaluations
+            == ()
+        )
         # The pane behind reloaded, too.
-        await wait_for(pilot, lambda: host(app).pane.data.efforts[0].what == "Breakfast at home, with father",
-                       "the pane to reload")
+        await wait_for(
+            pilot,
+            lambda: host(app).pane.data.efforts[0].what == "Breakfast at home, with father",
+            "the pane to reload",
+        )
         # Saving again is based on what is there now.
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
@@ -321,8 +392,11 @@ async def test_the_holder_adds_and_evaluates_a_goal(level_0_town):
         await type_text(pilot, "Ida is rested in the morning")
         await pilot.press("tab", *evaluate_on.isoformat(), "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
-        await wait_for(pilot, lambda: cells(app, "#goals-table")[0][0] == "Ida is rested in the morning",
-                       "the goal")
+        await wait_for(
+            pilot,
+            lambda: cells(app, "#goals-table")[0][0] == "Ida is rested in the morning",
+            "the goal",
+        )
         assert cells(app, "#goals-table")[0][1:] == [evaluate_on.isoformat(), "active"]
         # Evaluate the goal: it was reached.
         host(app).pane.query_one("#goals-table", DataTable).focus()
@@ -335,10 +409,14 @@ async def test_the_holder_adds_and_evaluates_a_goal(level_0_town):
         assert app.screen.query_one("#evaluation-next", Input).disabled
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, PaneHost), "the form to close")
-        await wait_for(pilot, lambda: cells(app, "#goals-table")[0][2] == "reached", "the reached goal")
+        await wait_for(
+            pilot, lambda: cells(app, "#goals-table")[0][2] == "reached", "the reached goal"
+        )
         assert "Rested every day for a month" in screen_text(app)
     [goal] = efforts.list_goals(level_0_town.store, level_0_town.anna, level_0_town.log.id)
-    assert goal.status == "reached" and [e.text for e in goal.evaluations] == ["Rested every day for a month"]
+    assert goal.status == "reached" and [e.text for e in goal.evaluations] == [
+        "Rested every day for a month"
+    ]
 
 
 # --- readers and text from the database ----------------------------------------------------
@@ -379,22 +457,41 @@ async def test_text_from_the_database_is_shown_literally(level_0_town):
 
 
 async def test_the_pane_and_its_form_fit_in_80_by_24(level_0_town):
-    add_effort(level_0_town, "Breakfast at home before daycare, every weekday, prepared by the family " * 2)
+    add_effort(
+        level_0_town, "Breakfast at home before daycare, every weekday, prepared by the family " * 2
+    )
     move_clock(30)
     app = efforts_app(level_0_town)
     async with app.run_test(size=SMALL) as pilot:
         await open_pane(pilot)
         await wait_for(pilot, lambda: "Add effort" in screen_text(app), "the keys in the footer")
         text = screen_text(app)
-        for word in ("Efforts", "Goals", "Responsible", "Evaluate on", "Status", "overdue", "mother",
-                     "Add effort", "Evaluate"):
+        for word in (
+            "Efforts",
+            "Goals",
+            "Responsible",
+            "Evaluate on",
+            "Status",
+            "overdue",
+            "mother",
+            "Add effort",
+            "Evaluate",
+        ):
             assert word in text, word
         await pilot.press("a")
         await wait_for(pilot, lambda: isinstance(app.screen, AddEffortDialog), "the form")
         await pilot.pause()
         text = screen_text(app)
-        for caption in ("Add an effort", "What is done", "Responsible", "Or type who", "Starts on",
-                        "Evaluate on", "Save", "Cancel"):
+        for caption in (
+            "Add an effort",
+            "What is done",
+            "Responsible",
+            "Or type who",
+            "Starts on",
+            "Evaluate on",
+            "Save",
+            "Cancel",
+        ):
             assert caption in text, caption
 
 
@@ -468,8 +565,11 @@ async def test_a_tab_key_typed_while_the_log_loads_shows_that_tab(level_0_town, 
     async with app.run_test(size=SMALL) as pilot:
         from relaytui.screens.log_view import LogViewScreen
 
-        await wait_for(pilot, lambda: isinstance(app.screen, LogViewScreen) and app.screen.is_mounted,
-                       "the log view, still loading")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, LogViewScreen) and app.screen.is_mounted,
+            "the log view, still loading",
+        )
         screen = app.screen
         await pilot.pause()
         assert screen.detail is None

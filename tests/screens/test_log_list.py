@@ -130,8 +130,14 @@ def _subject(world, name: str, born: date) -> int:
 
 
 def _consent_and_level(world, who, log_id: int, name: str, level: int) -> None:
-    consent.record_consent(world.store, who, log_id, consent.ConsentInput(
-        giver="guardian", guardian_id=world.guardians[f"Guardian of {name}"], method="oral"))
+    consent.record_consent(
+        world.store,
+        who,
+        log_id,
+        consent.ConsentInput(
+            giver="guardian", guardian_id=world.guardians[f"Guardian of {name}"], method="oral"
+        ),
+    )
     logs.change_level(world.store, who, log_id, to_level=level, reason="The concern grew.")
 
 
@@ -152,18 +158,32 @@ def caseload(sqlite_store) -> Caseload:
     for name, born in people.items():
         _subject(world, name, born)
     ids = {}
-    for name, who in (("Ida Jensen", anna), ("Noah Hansen", anna), ("Emma Larsen", anna),
-                      ("Alma Holm", anna), ("Karl Berg", bo), ("Vera Lund", lene)):
-        ids[name] = logs.create_log(world.store, who, subject_id=world.subjects[name],
-                                    concern=f"{name} is often tired.").id
+    for name, who in (
+        ("Ida Jensen", anna),
+        ("Noah Hansen", anna),
+        ("Emma Larsen", anna),
+        ("Alma Holm", anna),
+        ("Karl Berg", bo),
+        ("Vera Lund", lene),
+    ):
+        ids[name] = logs.create_log(
+            world.store, who, subject_id=world.subjects[name], concern=f"{name} is often tired."
+        ).id
     _consent_and_level(world, anna, ids["Noah Hansen"], "Noah Hansen", 2)
     _consent_and_level(world, anna, ids["Emma Larsen"], "Emma Larsen", 1)
     today = clock.today("Europe/Copenhagen")
-    efforts.add_effort(world.store, anna, ids["Emma Larsen"], what="Talk every Friday.",
-                       starts_on=today - timedelta(days=20), evaluate_on=today - timedelta(days=2),
-                       responsible_text="mother")
-    handover.propose(world.store, anna, ids["Alma Holm"], to_staff_id=bo.id,
-                     message="I move to another group.")
+    efforts.add_effort(
+        world.store,
+        anna,
+        ids["Emma Larsen"],
+        what="Talk every Friday.",
+        starts_on=today - timedelta(days=20),
+        evaluate_on=today - timedelta(days=2),
+        responsible_text="mother",
+    )
+    handover.propose(
+        world.store, anna, ids["Alma Holm"], to_staff_id=bo.id, message="I move to another group."
+    )
     return Caseload(world, world.store, anna, bo, lene, ids)
 
 
@@ -187,8 +207,14 @@ async def test_table_lists_my_logs_with_the_number_masked(world):
         rows = table_rows(app)
         assert len(rows) == 1
         assert rows[0] == {
-            "name": "Bo Jensen", "number": "070761-****", "level": "0", "holder": "Anna Holm",
-            "status": "active", "meeting": "-", "overdue": "0", "consent": "missing",
+            "name": "Bo Jensen",
+            "number": "070761-****",
+            "level": "0",
+            "holder": "Anna Holm",
+            "status": "active",
+            "meeting": "-",
+            "overdue": "0",
+            "consent": "missing",
             "entry": "-",
         }
         text = screen_text(app)
@@ -203,8 +229,13 @@ async def test_times_are_shown_in_the_installation_time_zone(world):
     late = datetime(2025, 3, 1, 23, 30, tzinfo=UTC)
     clock.set_clock(lambda: late)
     journal.write_entry(world.store, world.anna, world.log.id, text="Talked with the mother.")
-    meetings.schedule(world.store, world.anna, world.log.id, kind="dialogue",
-                      starts_at=datetime(2025, 3, 5, 23, 15, tzinfo=UTC))
+    meetings.schedule(
+        world.store,
+        world.anna,
+        world.log.id,
+        kind="dialogue",
+        starts_at=datetime(2025, 3, 5, 23, 15, tzinfo=UTC),
+    )
     app = RelayApp(world.store)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot)
@@ -214,8 +245,9 @@ async def test_times_are_shown_in_the_installation_time_zone(world):
 
 
 async def test_a_name_with_markup_is_shown_literally(world):
-    subject = subjects.create_subject(world.store, world.anna, national_number=OTHER_CPR,
-                                      name=MARKUP_NAME)
+    subject = subjects.create_subject(
+        world.store, world.anna, national_number=OTHER_CPR, name=MARKUP_NAME
+    )
     logs.create_log(world.store, world.anna, subject_id=subject.id, concern="[link=x]see[/link]")
     app = RelayApp(world.store)
     async with app.run_test(size=SIZE) as pilot:
@@ -290,8 +322,9 @@ async def test_refresh_shows_a_log_created_meanwhile(world):
     app = RelayApp(world.store)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot)
-        subject = subjects.create_subject(world.store, world.anna, national_number=OTHER_CPR,
-                                          name="Ane Jensen")
+        subject = subjects.create_subject(
+            world.store, world.anna, national_number=OTHER_CPR, name="Ane Jensen"
+        )
         logs.create_log(world.store, world.anna, subject_id=subject.id, concern="Often absent.")
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: len(table_rows(app)) == 2, "the second log")
@@ -339,8 +372,9 @@ async def test_a_service_error_is_shown_as_its_message(world, monkeypatch):
     monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append((message, kw)))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press(*"anna", "enter", *"demo", "enter")
-        await wait_for(pilot, lambda: [n for n in notes if n[1].get("severity") == "error"],
-                       "the notification")
+        await wait_for(
+            pilot, lambda: [n for n in notes if n[1].get("severity") == "error"], "the notification"
+        )
         message, kwargs = [n for n in notes if n[1].get("severity") == "error"][0]
         assert message == "The database at sqlite:///x cannot be used: disk I/O error"
         assert kwargs.get("markup") is False
@@ -494,8 +528,11 @@ async def test_sorting_changes_the_order(caseload):
         assert [row["level"] for row in table_rows(app)][0] == "2"
         assert "sorted by level, descending" in screen_text(app)
         await pilot.press("s", "s")
-        await wait_rows(pilot, ids_of(store, lene, LogQuery(sort="next_meeting", descending=True)),
-                        "sorted by next meeting")
+        await wait_rows(
+            pilot,
+            ids_of(store, lene, LogQuery(sort="next_meeting", descending=True)),
+            "sorted by next meeting",
+        )
         assert "sorted by next meeting, descending" in screen_text(app)
 
 
@@ -511,10 +548,12 @@ async def test_the_list_opens_filtered_as_asked(caseload):
 
 @pytest.mark.parametrize("hostile", ["%", "_", "[bold]", "\\", "'; --"])
 async def test_hostile_search_text_finds_nothing_it_should_not(caseload, monkeypatch, hostile):
-    subject = subjects.create_subject(caseload.store, caseload.anna, national_number=OTHER_CPR,
-                                      name="[bold]Kim")
-    kim = logs.create_log(caseload.store, caseload.anna, subject_id=subject.id,
-                          concern="Kim is tired.").id
+    subject = subjects.create_subject(
+        caseload.store, caseload.anna, national_number=OTHER_CPR, name="[bold]Kim"
+    )
+    kim = logs.create_log(
+        caseload.store, caseload.anna, subject_id=subject.id, concern="Kim is tired."
+    ).id
     notes = []
     app = RelayApp(caseload.store)
     monkeypatch.setattr(app, "notify", lambda message, **kw: notes.append((message, kw)))
@@ -581,8 +620,9 @@ def crowded(sqlite_store):
     anna = world.ref("anna")
     for n in range(120):
         name = f"Child {n:03d}"
-        world.add_subject(name, date(2010, 1, 1) + timedelta(days=n * 3),
-                          guardians=((f"Parent {n}", True),))
+        world.add_subject(
+            name, date(2010, 1, 1) + timedelta(days=n * 3), guardians=((f"Parent {n}", True),)
+        )
         logs.create_log(world.store, anna, subject_id=world.subjects[name], concern="Tired.")
     return world
 
@@ -691,11 +731,20 @@ async def test_coming_back_reloads_and_keeps_the_cursor_on_the_same_log(caseload
         ida = caseload.ids["Ida Jensen"]
         assert opened == [ida]
         # Meanwhile a log is created that sorts before Ida, and Ida's level changes.
-        subject = subjects.create_subject(caseload.store, caseload.anna,
-                                          national_number=OTHER_CPR, name="Ane Jensen")
+        subject = subjects.create_subject(
+            caseload.store, caseload.anna, national_number=OTHER_CPR, name="Ane Jensen"
+        )
         logs.create_log(caseload.store, caseload.anna, subject_id=subject.id, concern="Absent.")
-        consent.record_consent(caseload.store, caseload.anna, ida, consent.ConsentInput(
-            giver="guardian", guardian_id=caseload.world.guardians["Mette Jensen"], method="oral"))
+        consent.record_consent(
+            caseload.store,
+            caseload.anna,
+            ida,
+            consent.ConsentInput(
+                giver="guardian",
+                guardian_id=caseload.world.guardians["Mette Jensen"],
+                method="oral",
+            ),
+        )
         logs.change_level(caseload.store, caseload.anna, ida, to_level=1, reason="Worse.")
         app.pop_screen()
         await wait_for(pilot, lambda: loaded(app) and "Ane Jensen" in names(app), "the reload")
@@ -717,15 +766,32 @@ async def test_narrow_terminals_leave_out_the_holder_and_the_last_entry(caseload
         await pilot.press("down", "down")
         await pilot.resize_terminal(*SMALL)
         await wait_for(pilot, lambda: "holder" not in column_keys(app), "the narrow columns")
-        assert column_keys(app) == ["name", "number", "level", "status", "meeting", "overdue",
-                                    "consent"]
+        assert column_keys(app) == [
+            "name",
+            "number",
+            "level",
+            "status",
+            "meeting",
+            "overdue",
+            "consent",
+        ]
         # Rows and cursor survive the change of columns.
         assert row_ids(app)[table(app).cursor_row] == cursor_on
         text = screen_text(app)
         lines = text.splitlines()
         assert len(lines) <= 24 and all(len(line.rstrip()) <= 80 for line in lines)
-        for word in ("Subject", "Number", "Level", "Status", "Meeting", "Overdue", "Consent",
-                     "Noah Hansen", "Emma Larsen", "missing"):
+        for word in (
+            "Subject",
+            "Number",
+            "Level",
+            "Status",
+            "Meeting",
+            "Overdue",
+            "Consent",
+            "Noah Hansen",
+            "Emma Larsen",
+            "missing",
+        ):
             assert word in text, word
         await pilot.resize_terminal(*SIZE)
         await wait_for(pilot, lambda: "holder" in column_keys(app), "the wide columns")
@@ -742,11 +808,26 @@ async def test_everything_fits_at_80x24(caseload):
         assert all(name in text for name in ("Alma Holm", "Vera Lund", "Karl Berg"))
 
 
-@pytest.mark.parametrize("size, keys", [
-    (SIZE, ("⏎ Open", "/ Search", "n New log", "l Level", "^q Quit", "f1 Keys", "f2 Logs",
-            "f3 Dashboard", "f4 Handovers (1)")),
-    (SMALL, ("⏎ Open", "/ Search", "n New log", "f1 Keys")),
-])
+@pytest.mark.parametrize(
+    "size, keys",
+    [
+        (
+            SIZE,
+            (
+                "⏎ Open",
+                "/ Search",
+                "n New log",
+                "l Level",
+                "^q Quit",
+                "f1 Keys",
+                "f2 Logs",
+                "f3 Dashboard",
+                "f4 Handovers (1)",
+            ),
+        ),
+        (SMALL, ("⏎ Open", "/ Search", "n New log", "f1 Keys")),
+    ],
+)
 async def test_the_footer_leaves_room_for_the_keys_that_work_everywhere(demo_store, size, keys):
     """The list's less used keys (role, attention, sort...) are in F1 and the palette only,
     so the footer still shows the main list keys and F1 (at 120 columns F1-F4 and Quit)."""
@@ -775,13 +856,16 @@ def test_snapshot_leader_reading_as_actor_at_120x40(demo_store, snap_compare):
 
 
 def test_snapshot_nothing_matches_at_80x24(demo_store, snap_compare):
-    assert snap_compare(RelayApp(demo_store), terminal_size=SMALL,
-                        run_before=logged_in("anna", "xyz"))
+    assert snap_compare(
+        RelayApp(demo_store), terminal_size=SMALL, run_before=logged_in("anna", "xyz")
+    )
 
 
 @pytest.mark.parametrize("language", ["en", "da", "nb", "nn"])
 @pytest.mark.parametrize("width", [80, 100, 160])
-def test_the_columns_fit_the_terminal_and_every_status_and_consent_word_fits_its_column(language, width):
+def test_the_columns_fit_the_terminal_and_every_status_and_consent_word_fits_its_column(
+    language, width
+):
     """At 80 columns in every language: no horizontal scrolling, no status or consent word
     cut (a Norwegian "individuell plan" or a Danish "tilbagekaldt" once was)."""
     from relaytui import i18n
@@ -792,7 +876,13 @@ def test_the_columns_fit_the_terminal_and_every_status_and_consent_word_fits_its
         chosen = layout(width)
         sizes = {key: size for key, _heading, size in chosen}
         assert sum(sizes.values()) + 2 * len(chosen) + 1 <= width
-        assert sizes["name"] >= NAME_MIN and {"name", "number", "level", "status", "consent"} <= set(sizes)
+        assert sizes["name"] >= NAME_MIN and {
+            "name",
+            "number",
+            "level",
+            "status",
+            "consent",
+        } <= set(sizes)
         words = table_words()
         for column in COLUMNS:
             for word in column.words:

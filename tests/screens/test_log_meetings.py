@@ -13,7 +13,9 @@ CHOSEN_MEETING_KEYS = {"move_meeting", "cancel_meeting", "edit_agenda", "export_
 
 
 def meetings_app(level_0_town, who: str) -> PaneApp:
-    return PaneApp(level_0_town.store, level_0_town.world.ref(who), MeetingsPane(level_0_town.log.id))
+    return PaneApp(
+        level_0_town.store, level_0_town.world.ref(who), MeetingsPane(level_0_town.log.id)
+    )
 
 
 async def open_meetings(pilot) -> MeetingsPane:
@@ -31,8 +33,11 @@ async def open_meetings(pilot) -> MeetingsPane:
 
 def shown_keys(app) -> set[str]:
     """The actions the footer shows (enabled or greyed), not the hidden explanations."""
-    return {active.binding.action for active in app.screen.active_bindings.values()
-            if active.binding.show}
+    return {
+        active.binding.action
+        for active in app.screen.active_bindings.values()
+        if active.binding.show
+    }
 
 
 async def test_a_readers_empty_meetings_tab_offers_no_meeting_keys(level_0_town):
@@ -57,8 +62,14 @@ async def test_the_holders_empty_meetings_tab_offers_only_schedule(level_0_town)
 
 async def test_a_chosen_meeting_gives_the_holder_its_keys_and_a_reader_none(level_0_town):
     starts = clock.now() + timedelta(days=3)
-    meetings.schedule(level_0_town.store, level_0_town.anna, level_0_town.log.id, kind="dialogue", starts_at=starts,
-                      place="Daycare")
+    meetings.schedule(
+        level_0_town.store,
+        level_0_town.anna,
+        level_0_town.log.id,
+        kind="dialogue",
+        starts_at=starts,
+        place="Daycare",
+    )
     for who, expected in (("anna", CHOSEN_MEETING_KEYS), ("lene", set())):
         app = meetings_app(level_0_town, who)
         async with app.run_test(size=SIZE) as pilot:

@@ -43,7 +43,9 @@ async def test_header_shows_level_number_word_and_colour_and_the_masked_number(l
 async def test_header_names_what_needs_attention(level_2_town):
     anna = level_2_town.world.ref("anna")
     given = consent.list_consents(level_2_town.store, anna, level_2_town.log.id)[0]
-    consent.withdraw_consent(level_2_town.store, anna, given.id, version=given.version, reason="Mother phoned.")
+    consent.withdraw_consent(
+        level_2_town.store, anna, given.id, version=given.version, reason="Mother phoned."
+    )
     app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
         await open_log(pilot, level_2_town, "anna")
@@ -61,8 +63,13 @@ async def test_opening_a_log_reads_it_once_with_its_journal_and_records_both_rea
 
     def reads() -> list[str]:
         with level_2_town.store.session() as session:
-            return sorted(session.exec(select(AuditEvent.detail).where(
-                AuditEvent.log_id == level_2_town.log.id, AuditEvent.action == "read")).all())
+            return sorted(
+                session.exec(
+                    select(AuditEvent.detail).where(
+                        AuditEvent.log_id == level_2_town.log.id, AuditEvent.action == "read"
+                    )
+                ).all()
+            )
 
     before = reads()
     app = RelayApp(level_2_town.store)
@@ -89,18 +96,25 @@ async def test_the_holder_writes_an_entry_key_by_key(level_2_town):
         await pilot.press("shift+tab")
         assert app.focused is app.screen.query_one("#entry-kind", Select)
         await pilot.press("enter", "down", "enter")
-        await wait_for(pilot, lambda: app.screen.query_one("#entry-kind", Select).value == "assessment",
-                       "the kind chosen")
+        await wait_for(
+            pilot,
+            lambda: app.screen.query_one("#entry-kind", Select).value == "assessment",
+            "the kind chosen",
+        )
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not editor_open(app), "the editor to close")
-        await wait_for(pilot, lambda: journal_loaded(app) and len(entry_texts(app)) == 2, "the new entry")
+        await wait_for(
+            pilot, lambda: journal_loaded(app) and len(entry_texts(app)) == 2, "the new entry"
+        )
         newest = entry_texts(app)[0]
         assert "assessment" in newest and "Anna Holm" in newest
         assert "Ida ate well.\nShe laughed with Bo." in newest
         assert "Ida ate well." in screen_text(app)
     entries = stored(level_2_town)
-    assert [e.text for e in entries] == ["Ida ate well.\nShe laughed with Bo.",
-                                         "Ida came without a lunch box.\nThird time."]
+    assert [e.text for e in entries] == [
+        "Ida ate well.\nShe laughed with Bo.",
+        "Ida came without a lunch box.\nThird time.",
+    ]
     assert entries[0].kind == "assessment"
 
 
@@ -114,7 +128,9 @@ async def test_a_correction_shows_both_marks(level_2_town):
         assert f"Correction of entry #{level_2_town.first.id}" in screen_text(app)
         await pilot.press(*"It was the second time, not the third.", "ctrl+s")
         await wait_for(pilot, lambda: not editor_open(app), "the editor to close")
-        await wait_for(pilot, lambda: journal_loaded(app) and len(entry_texts(app)) == 2, "the correction")
+        await wait_for(
+            pilot, lambda: journal_loaded(app) and len(entry_texts(app)) == 2, "the correction"
+        )
         correction, original = entry_texts(app)
         new_id = stored(level_2_town)[0].id
         assert f"corrects #{level_2_town.first.id}" in correction
@@ -122,7 +138,9 @@ async def test_a_correction_shows_both_marks(level_2_town):
         text = screen_text(app)
         assert f"corrects #{level_2_town.first.id}" in text and f"corrected by #{new_id}" in text
     assert stored(level_2_town)[0].corrects_id == level_2_town.first.id
-    assert stored(level_2_town)[1].text == level_2_town.first.text  # the original is never changed (R7)
+    assert (
+        stored(level_2_town)[1].text == level_2_town.first.text
+    )  # the original is never changed (R7)
 
 
 async def test_the_editor_refuses_an_empty_entry_and_stays_open(level_2_town):
@@ -166,7 +184,9 @@ async def test_escape_asks_before_throwing_typed_text_away(level_2_town):
 
 
 async def test_entry_text_is_shown_literally(level_2_town):
-    journal.write_entry(level_2_town.store, level_2_town.world.ref("anna"), level_2_town.log.id, text=MARKUP)
+    journal.write_entry(
+        level_2_town.store, level_2_town.world.ref("anna"), level_2_town.log.id, text=MARKUP
+    )
     app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
         await open_log(pilot, level_2_town, "anna")
@@ -185,20 +205,34 @@ async def test_the_holders_keys_open_the_dialogs_and_a_change_reloads_the_header
     app = RelayApp(level_2_town.store)
     async with app.run_test(size=SIZE) as pilot:
         await open_log(pilot, level_2_town, "anna")
-        for key, dialog in (("l", LevelChangeDialog), ("x", CloseLogDialog),
-                            ("u", NotificationDialog), ("h", ProposeHandoverDialog)):
+        for key, dialog in (
+            ("l", LevelChangeDialog),
+            ("x", CloseLogDialog),
+            ("u", NotificationDialog),
+            ("h", ProposeHandoverDialog),
+        ):
             await pilot.press(key)
-            await wait_for(pilot, lambda dialog=dialog: isinstance(app.screen, dialog), dialog.__name__)
+            await wait_for(
+                pilot, lambda dialog=dialog: isinstance(app.screen, dialog), dialog.__name__
+            )
             await pilot.press("escape")
             await wait_for(pilot, lambda: isinstance(app.screen, LogViewScreen), "back from " + key)
         # A dialog that changed the log dismisses True: the header is read again.
         await pilot.press("l")
         await wait_for(pilot, lambda: isinstance(app.screen, LevelChangeDialog), "the level dialog")
-        logs.change_level(level_2_town.store, level_2_town.world.ref("anna"), level_2_town.log.id, to_level=3,
-                          reason="The family department is needed.")
+        logs.change_level(
+            level_2_town.store,
+            level_2_town.world.ref("anna"),
+            level_2_town.log.id,
+            to_level=3,
+            reason="The family department is needed.",
+        )
         app.screen.dismiss(True)
-        await wait_for(pilot, lambda: "Level 3 · strong concern" in screen_text(app), "the new level")
+        await wait_for(
+            pilot, lambda: "Level 3 · strong concern" in screen_text(app), "the new level"
+        )
         assert app.screen.query_one("#logview-level").has_class("-level-3")
+
 
 # --- refusals ------------------------------------------------------------------------------
 
@@ -218,10 +252,16 @@ async def test_an_actor_reads_sees_why_and_cannot_write(level_2_town):
             await pilot.pause()
             assert not editor_open(app)
             assert type(app.screen).__name__ == "LogViewScreen", key
-        await wait_for(pilot, lambda: any("Only the holder writes" in str(n.message)
-                                          for n in app._notifications), "the reason as a notice")
+        await wait_for(
+            pilot,
+            lambda: any("Only the holder writes" in str(n.message) for n in app._notifications),
+            "the reason as a notice",
+        )
     assert len(stored(level_2_town)) == 1
-    assert logs.get_log(level_2_town.store, level_2_town.world.ref("anna"), level_2_town.log.id).level == 2
+    assert (
+        logs.get_log(level_2_town.store, level_2_town.world.ref("anna"), level_2_town.log.id).level
+        == 2
+    )
 
 
 @pytest.mark.rule("R9")
@@ -293,9 +333,19 @@ async def test_header_and_tabs_fit_at_80x24(level_2_town):
         lines = screen_text(app).splitlines()
         assert len(lines) == 24
         top = "\n".join(lines[:8])
-        for part in ("Ida Jensen", "170521-****", "Level 2 · great concern", "Anna Holm",
-                     "+45 2222 3333", "Read only", "Journal", "Efforts and goals",
-                     "Actors and consent", "Meetings", "History"):
+        for part in (
+            "Ida Jensen",
+            "170521-****",
+            "Level 2 · great concern",
+            "Anna Holm",
+            "+45 2222 3333",
+            "Read only",
+            "Journal",
+            "Efforts and goals",
+            "Actors and consent",
+            "Meetings",
+            "History",
+        ):
             assert part in top, part
         assert all(len(line.rstrip()) <= 80 for line in lines)
         # the journal still has room below the header and the tabs
@@ -337,15 +387,21 @@ def opened(username: str, subject_name: str):
 
 
 def test_snapshot_holder_at_80x24(demo_store, snap_compare):
-    assert snap_compare(RelayApp(demo_store), terminal_size=SMALL, run_before=opened("anna", "Emma Thomsen"))
+    assert snap_compare(
+        RelayApp(demo_store), terminal_size=SMALL, run_before=opened("anna", "Emma Thomsen")
+    )
 
 
 def test_snapshot_holder_at_120x40(demo_store, snap_compare):
-    assert snap_compare(RelayApp(demo_store), terminal_size=SIZE, run_before=opened("anna", "Emma Thomsen"))
+    assert snap_compare(
+        RelayApp(demo_store), terminal_size=SIZE, run_before=opened("anna", "Emma Thomsen")
+    )
 
 
 def test_snapshot_actor_at_120x40(demo_store, snap_compare):
-    assert snap_compare(RelayApp(demo_store), terminal_size=SIZE, run_before=opened("lene", "Agnes Andersen"))
+    assert snap_compare(
+        RelayApp(demo_store), terminal_size=SIZE, run_before=opened("lene", "Agnes Andersen")
+    )
 
 
 @pytest.mark.rule("R2")
@@ -356,6 +412,11 @@ async def test_the_concern_typed_at_the_start_stands_above_the_journal(level_2_t
         concern = str(app.screen.query_one("#journal-concern").render())
         assert "The concern when the log was started: Ida comes to daycare hungry." in concern
         lines = screen_text(app).splitlines()
-        at = next(i for i, line in enumerate(lines) if "The concern when the log was started" in line)
-        assert at < next(i for i, line in enumerate(lines) if "No entries yet" in line or "entr" in line.lower()
-                         and i > at)
+        at = next(
+            i for i, line in enumerate(lines) if "The concern when the log was started" in line
+        )
+        assert at < next(
+            i
+            for i, line in enumerate(lines)
+            if "No entries yet" in line or "entr" in line.lower() and i > at
+        )

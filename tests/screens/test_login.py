@@ -16,10 +16,10 @@ from tests.screens.reading import screen_text, wait_for
 
 SIZE = (120, 40)
 CPR = "0707614285"  # a valid Danish CPR number (stdnum.dk.cpr.is_valid)
-WRONG = ("Wrong username or password, or the account is locked. Check both; after five failed "
-         "tries, ask an administrator to unlock it.")
-
-
+WRONG = (
+    "Wrong username or password, or the account is locked. Check both; after five failed "
+    "tries, ask an administrator to unlock it."
+)
 
 
 def error_text(app) -> str:
@@ -89,8 +89,11 @@ async def test_five_wrong_passwords_lock_the_account(world):
         await pilot.press("a", "n", "n", "a", "enter")
         for attempt in range(1, 6):
             await pilot.press("n", "o", "p", "e", "enter")
-            await wait_for(pilot, lambda: error_text(app) and not app.screen.busy,
-                           f"the answer to attempt {attempt}")
+            await wait_for(
+                pilot,
+                lambda: error_text(app) and not app.screen.busy,
+                f"the answer to attempt {attempt}",
+            )
             if attempt < 5:
                 assert error_text(app) == WRONG
         assert "locked" in error_text(app)

@@ -26,8 +26,13 @@ def planned(sqlite_store, fixed_clock):
     with Lene (her leader, an actor) invited."""
     world = holder_world(sqlite_store)
     world.meeting = meetings.schedule(
-        world.store, world.ref("anna"), world.log.id, kind="dialogue", starts_at=WEDNESDAY_10,
-        place="Room 2", invitee_staff_ids=(world.ref("lene").id,),
+        world.store,
+        world.ref("anna"),
+        world.log.id,
+        kind="dialogue",
+        starts_at=WEDNESDAY_10,
+        place="Room 2",
+        invitee_staff_ids=(world.ref("lene").id,),
     )
     return world
 
@@ -47,7 +52,9 @@ def error_text(app) -> str:
 
 async def until_form(pilot, kind) -> None:
     app = pilot.app
-    await wait_for(pilot, lambda: isinstance(app.screen, kind) and app.screen.tz is not None, kind.__name__)
+    await wait_for(
+        pilot, lambda: isinstance(app.screen, kind) and app.screen.tz is not None, kind.__name__
+    )
     await pilot.pause()
 
 
@@ -95,8 +102,15 @@ async def test_a_stale_move_says_so_and_keeps_what_was_typed(planned):
         await pilot.press("m")
         await until_form(pilot, RescheduleDialog)
         # Meanwhile the meeting is moved elsewhere (another terminal).
-        meetings.reschedule(planned.store, planned.ref("anna"), planned.meeting.id, version=planned.meeting.version,
-                            starts_at=WEDNESDAY_10 + timedelta(hours=1), duration_minutes=60, reason="Room taken")
+        meetings.reschedule(
+            planned.store,
+            planned.ref("anna"),
+            planned.meeting.id,
+            version=planned.meeting.version,
+            starts_at=WEDNESDAY_10 + timedelta(hours=1),
+            duration_minutes=60,
+            reason="Room taken",
+        )
         await pilot.press("tab", "tab", "tab", "tab", *"Holiday", "ctrl+s")
         await wait_for(pilot, lambda: error_text(app), "the stale message")
         assert "Save again to make your change." in error_text(app)
@@ -106,8 +120,13 @@ async def test_a_stale_move_says_so_and_keeps_what_was_typed(planned):
         await back_in_planner(pilot)
     assert stored(planned).moved_reason == "Holiday"
     with pytest.raises(StaleWrite):
-        meetings.cancel(planned.store, planned.ref("anna"), planned.meeting.id,
-                        version=planned.meeting.version, reason="old")
+        meetings.cancel(
+            planned.store,
+            planned.ref("anna"),
+            planned.meeting.id,
+            version=planned.meeting.version,
+            reason="old",
+        )
 
 
 async def test_cancel_needs_a_reason_and_shows_struck_with_it(planned):
@@ -124,7 +143,9 @@ async def test_cancel_needs_a_reason_and_shows_struck_with_it(planned):
         assert stored(planned).status == "planned"
         await pilot.press(*"The family moved", "ctrl+s")
         await back_in_planner(pilot)
-        await wait_for(pilot, lambda: planner(app).chosen_meeting().status == "cancelled", "the reload")
+        await wait_for(
+            pilot, lambda: planner(app).chosen_meeting().status == "cancelled", "the reload"
+        )
         column = planner(app).query_one("#planner-day-2 .planner-day-body", Static)
         assert "cancelled: The family moved" in str(column.render())
         assert any("strike" in str(span.style) for span in column.render().spans)
@@ -167,8 +188,11 @@ async def test_the_agenda_is_edited_and_reordered_by_keyboard(planned):
         await pilot.press("ctrl+s")
         await back_in_planner(pilot)
     assert [a.title for a in stored(planned).agenda] == [
-        "School start", "The child's own view", "Since last time at home",
-        "Evaluation of efforts and goals", "New agreements",
+        "School start",
+        "The child's own view",
+        "Since last time at home",
+        "Evaluation of efforts and goals",
+        "New agreements",
     ]
 
 
@@ -208,8 +232,11 @@ async def open_meetings_tab(pilot, log_id: int) -> None:
 
     app = pilot.app
     app.post_message(OpenLog(log_id))
-    await wait_for(pilot, lambda: isinstance(app.screen, LogViewScreen) and app.screen.detail is not None,
-                   "the log")
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, LogViewScreen) and app.screen.detail is not None,
+        "the log",
+    )
     await pilot.press("4")
     pane = app.screen.query_one("#logview-meetings")
     await wait_for(pilot, lambda: pane.found is not None, "the meetings")
@@ -233,25 +260,44 @@ async def test_the_holder_schedules_from_the_meetings_tab(planned):
         await pilot.press("enter", "down", "enter")
         await pilot.pause()
         assert dialog.kind == "notification"
-        assert dialog.query_one("#schedule-agenda").text.startswith("The concern and what has been done")
+        assert dialog.query_one("#schedule-agenda").text.startswith(
+            "The concern and what has been done"
+        )
         assert dialog.query_one("#schedule-guest-hint").display
         # Lene (the leader, an actor) and the guardians are offered as invitees (issue 16);
         # a guest is typed.
         invitees = dialog.query_one("#schedule-invitees")
-        assert [str(o.prompt).split(" (")[0] for o in invitees.options] == ["Lene Lund", "Mette Jensen",
-                                                                            "Peter Jensen"]
+        assert [str(o.prompt).split(" (")[0] for o in invitees.options] == [
+            "Lene Lund",
+            "Mette Jensen",
+            "Peter Jensen",
+        ]
         invitees.focus()
         await pilot.press("space", "down", "space")
         dialog.query_one("#schedule-guests").focus()
         await pilot.press(*"Jonas Kjaer, social worker")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: app.screen is not dialog, "the form to close")
-        await wait_for(pilot, lambda: pane.found is not None and len(pane.found) == 2, "the new meeting in the tab")
+        await wait_for(
+            pilot,
+            lambda: pane.found is not None and len(pane.found) == 2,
+            "the new meeting in the tab",
+        )
         table = pane.query_one("#meetings-table", DataTable)
-        assert "notification meeting" in [table.get_row_at(i)[1].plain for i in range(table.row_count)]
-    new = next(m for m in meetings.list_meetings(planned.store, planned.ref("anna"), planned.log.id)
-               if m.kind == "notification")
-    assert [i.name for i in new.invitees] == ["Anna Holm", "Lene Lund", "Mette Jensen", "Jonas Kjaer"]
+        assert "notification meeting" in [
+            table.get_row_at(i)[1].plain for i in range(table.row_count)
+        ]
+    new = next(
+        m
+        for m in meetings.list_meetings(planned.store, planned.ref("anna"), planned.log.id)
+        if m.kind == "notification"
+    )
+    assert [i.name for i in new.invitees] == [
+        "Anna Holm",
+        "Lene Lund",
+        "Mette Jensen",
+        "Jonas Kjaer",
+    ]
     assert new.invitees[2].guardian_id == planned.guardians["Mette Jensen"]  # invited as a guardian
     assert new.invitees[3].role == "social worker" and new.invitees[3].staff_id is None
 

@@ -53,14 +53,20 @@ async def test_a_line_is_in_the_database_without_enter(world):
         assert "Bo Jensen" in screen_text(app) and "Room 2" in screen_text(app)
         await type_text(pilot, line)
         assert app.focused.value == line  # every character was typed, none taken as a key
-        await wait_until(pilot, lambda: texts(stored(world, meeting.id)) == [(first, line)],
-                         "the line typed without Enter")
+        await wait_until(
+            pilot,
+            lambda: texts(stored(world, meeting.id)) == [(first, line)],
+            "the line typed without Enter",
+        )
         await wait_for(pilot, lambda: "saved " in screen_text(app), "the quiet status")
         # Enter ends the line; the next section (ctrl+down) gets its own line.
         await pilot.press("enter", "ctrl+down")
         await type_text(pilot, "Ida vil gerne i skole")
-        await wait_until(pilot, lambda: (second, "Ida vil gerne i skole") in texts(stored(world, meeting.id)),
-                         "the line in section 2")
+        await wait_until(
+            pilot,
+            lambda: (second, "Ida vil gerne i skole") in texts(stored(world, meeting.id)),
+            "the line in section 2",
+        )
         # Straight to section 3 with ctrl+g 3; leaving section 2 saves at once.
         await type_text(pilot, ", siger hun")
         await pilot.press("ctrl+g")
@@ -72,7 +78,10 @@ async def test_a_line_is_in_the_database_without_enter(world):
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(texts(stored(world, meeting.id))) == 3, "three lines")
         assert texts(stored(world, meeting.id)) == [
-            (first, line), (second, "Ida vil gerne i skole, siger hun"), (third, "Ingen ændringer")]
+            (first, line),
+            (second, "Ida vil gerne i skole, siger hun"),
+            (third, "Ingen ændringer"),
+        ]
         shown = screen_text(app)
         assert "Ida vil gerne i skole, siger hun" in shown and "Ingen ændringer" in shown
 
@@ -92,13 +101,21 @@ async def test_keys_typed_while_the_section_changes_land_in_the_new_section(worl
         left = screen.query(Input)[0]
         for ch in "Mor læs":  # as the terminal delivered them, to the input left behind
             left.post_message(events.Key(ch if ch != " " else "space", ch))
-        await wait_for(pilot, lambda: screen.query(Input)[1].value == "Mor læs", "the keys passed on")
+        await wait_for(
+            pilot, lambda: screen.query(Input)[1].value == "Mor læs", "the keys passed on"
+        )
         await type_text(pilot, "er højt")
         assert app.focused is screen.query(Input)[1]
         assert app.focused.value == "Mor læser højt" and left.value == ""
         await pilot.press("enter")
-        await wait_until(pilot, lambda: texts(stored(world, meeting.id)) == [
-            (first, "Mor er glad"), (second, "Mor læser højt")], "both lines, each in its section")
+        await wait_until(
+            pilot,
+            lambda: (
+                texts(stored(world, meeting.id))
+                == [(first, "Mor er glad"), (second, "Mor læser højt")]
+            ),
+            "both lines, each in its section",
+        )
 
 
 async def test_an_earlier_line_is_chosen_and_changed_as_the_same_note(world):
@@ -117,8 +134,11 @@ async def test_an_earlier_line_is_chosen_and_changed_as_the_same_note(world):
         assert app.focused.value == "First line"
         await pilot.press("end", *" changed")
         await pilot.press("enter")
-        await wait_until(pilot, lambda: stored(world, meeting.id).notes[0].text == "First line changed",
-                         "the change of the first line")
+        await wait_until(
+            pilot,
+            lambda: stored(world, meeting.id).notes[0].text == "First line changed",
+            "the change of the first line",
+        )
         after = stored(world, meeting.id).notes
         assert [n.id for n in after] == [n.id for n in before]  # changed, not added
         assert after[0].noted_at == before[0].noted_at and after[0].version == before[0].version + 1
@@ -142,15 +162,26 @@ async def test_a_line_becomes_an_effort_with_mother_responsible(world):
         assert app.focused.value == (meeting_day + timedelta(weeks=6)).isoformat()
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, MinutesScreen), "the minutes again")
-        await wait_until(pilot, lambda: stored(world, meeting.id).notes
-                         and stored(world, meeting.id).notes[0].kind == "effort", "the effort")
+        await wait_until(
+            pilot,
+            lambda: (
+                stored(world, meeting.id).notes
+                and stored(world, meeting.id).notes[0].kind == "effort"
+            ),
+            "the effort",
+        )
         [note] = stored(world, meeting.id).notes
         assert (note.text, note.responsible_text, note.evaluate_on) == (
-            "Mette giver Ida morgenmad", "mother", meeting_day + timedelta(weeks=6))
+            "Mette giver Ida morgenmad",
+            "mother",
+            meeting_day + timedelta(weeks=6),
+        )
         await wait_for(pilot, lambda: "[Effort: mother, evaluate" in screen_text(app), "the mark")
         # ctrl+t makes the same (last) line a goal instead.
         await pilot.press("ctrl+t")
-        await wait_until(pilot, lambda: stored(world, meeting.id).notes[0].kind == "goal", "the goal")
+        await wait_until(
+            pilot, lambda: stored(world, meeting.id).notes[0].kind == "goal", "the goal"
+        )
         assert len(stored(world, meeting.id).notes) == 1
 
 
@@ -164,8 +195,11 @@ async def test_attendance_is_ticked_by_keyboard_and_saved(world):
         await pilot.press("tab")
         assert isinstance(app.focused, AttendanceBar)
         await pilot.press("space", "right", "space", "space")
-        await wait_until(pilot, lambda: [i.attended for i in stored(world, meeting.id).invitees] == [True, False],
-                         "the attendance")
+        await wait_until(
+            pilot,
+            lambda: [i.attended for i in stored(world, meeting.id).invitees] == [True, False],
+            "the attendance",
+        )
         assert "[x] Anna Holm" in screen_text(app) and "[-] Mette Jensen" in screen_text(app)
         # Tab goes back to the line, where typing goes on.
         await pilot.press("tab")
@@ -181,18 +215,33 @@ async def test_a_refused_save_keeps_the_text_and_the_next_key_saves_it(world):
         await wait_until(pilot, lambda: texts(stored(world, meeting.id)), "the first save")
         [saved] = stored(world, meeting.id).notes
         # Meanwhile the same line is changed elsewhere (another terminal of the holder).
-        minutes_service.save_note(world.store, world.anna, meeting.id, text="Changed elsewhere",
-                           agenda_item_id=saved.agenda_item_id, note_id=saved.id, version=saved.version)
+        minutes_service.save_note(
+            world.store,
+            world.anna,
+            meeting.id,
+            text="Changed elsewhere",
+            agenda_item_id=saved.agenda_item_id,
+            note_id=saved.id,
+            version=saved.version,
+        )
         await type_text(pilot, " yes")
-        await wait_for(pilot, lambda: "not saved: " in screen_text(app), "the refusal in the status")
+        await wait_for(
+            pilot, lambda: "not saved: " in screen_text(app), "the refusal in the status"
+        )
         assert app.focused.value == "Mette says yes"
         assert [n.text for n in stored(world, meeting.id).notes] == ["Changed elsewhere"]
         # The next key saves what is typed here, over the other change, as the same line.
         await type_text(pilot, "!")
-        await wait_until(pilot, lambda: [n.text for n in stored(world, meeting.id).notes] == ["Mette says yes!"],
-                         "the retry")
-        await wait_for(pilot, lambda: "saved " in screen_text(app) and "not saved" not in screen_text(app),
-                       "the status to say saved")
+        await wait_until(
+            pilot,
+            lambda: [n.text for n in stored(world, meeting.id).notes] == ["Mette says yes!"],
+            "the retry",
+        )
+        await wait_for(
+            pilot,
+            lambda: "saved " in screen_text(app) and "not saved" not in screen_text(app),
+            "the status to say saved",
+        )
 
 
 # --- a new app on the same store -------------------------------------------------------------
@@ -226,10 +275,16 @@ async def test_a_draft_left_without_finishing_is_offered_whole_by_a_new_app(worl
         await type_text(pilot, "Line three")
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(stored(world, meeting.id).notes) == 3, "three lines")
-        await wait_until(pilot, lambda: not any(n.typing for n in stored(world, meeting.id).notes),
-                         "every line ended")
-        assert texts(stored(world, meeting.id)) == [(first, "Line one"), (second, MARKUP + " and more"),
-                                                    (second, "Line three")]
+        await wait_until(
+            pilot,
+            lambda: not any(n.typing for n in stored(world, meeting.id).notes),
+            "every line ended",
+        )
+        assert texts(stored(world, meeting.id)) == [
+            (first, "Line one"),
+            (second, MARKUP + " and more"),
+            (second, "Line three"),
+        ]
 
 
 async def wait_until_stored(world, meeting_id, expected) -> None:
@@ -249,7 +304,9 @@ async def test_escape_saves_the_line_and_says_the_draft_is_kept(world):
         await open_minutes(pilot)
         await type_text(pilot, "Half a line")
         await pilot.press("escape")
-        await wait_for(pilot, lambda: not isinstance(app.screen, MinutesScreen), "the screen to close")
+        await wait_for(
+            pilot, lambda: not isinstance(app.screen, MinutesScreen), "the screen to close"
+        )
         assert texts(stored(world, meeting.id)) == [(meeting.agenda[0].id, "Half a line")]
         assert any("draft of the minutes is kept" in n.message for n in app._notifications)
 
@@ -258,15 +315,29 @@ async def test_escape_saves_the_line_and_says_the_draft_is_kept(world):
 
 
 def note(world, meeting, text, section=0, **kind):
-    return minutes_service.save_note(world.store, world.anna, meeting.id, text=text,
-                              agenda_item_id=meeting.agenda[section].id, **kind)
+    return minutes_service.save_note(
+        world.store,
+        world.anna,
+        meeting.id,
+        text=text,
+        agenda_item_id=meeting.agenda[section].id,
+        **kind,
+    )
 
 
 async def test_finishing_writes_the_journal_and_the_efforts_and_the_meeting_is_held(world):
     meeting = schedule(world)
     day = clock.local(meeting.starts_at, "Europe/Copenhagen").date() + timedelta(days=30)
     note(world, meeting, "Ida sleeps badly")
-    note(world, meeting, "Breakfast at home", section=3, kind="effort", responsible_text="mother", evaluate_on=day)
+    note(
+        world,
+        meeting,
+        "Breakfast at home",
+        section=3,
+        kind="effort",
+        responsible_text="mother",
+        evaluate_on=day,
+    )
     note(world, meeting, "Ida is rested", section=3, kind="goal")
     app = MinutesApp(world.store, world.anna, meeting.id)
     async with app.run_test(size=SIZE) as pilot:
@@ -284,19 +355,36 @@ async def test_finishing_writes_the_journal_and_the_efforts_and_the_meeting_is_h
         assert "can no longer be" in summary and "Ctrl+S finishes" in summary
         assert "Finish its minutes only if it took place" not in summary  # it begins in minutes
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, NextMeetingQuestion), "the next-meeting question")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, NextMeetingQuestion), "the next-meeting question"
+        )
         held = stored(world, meeting.id)
         assert held.status == "held" and held.minutes_finished_at is not None
         await pilot.press("n")
-        await wait_for(pilot, lambda: not any(isinstance(s, MinutesScreen) for s in app.screen_stack),
-                       "the minutes to close")
-    entries = [e.text for e in journal.list_entries(world.store, world.anna, world.log.id) if e.meeting_id == meeting.id]
-    assert any(e.startswith("Minutes of the meeting") and "Present: Anna Holm." in e for e in entries)
+        await wait_for(
+            pilot,
+            lambda: not any(isinstance(s, MinutesScreen) for s in app.screen_stack),
+            "the minutes to close",
+        )
+    entries = [
+        e.text
+        for e in journal.list_entries(world.store, world.anna, world.log.id)
+        if e.meeting_id == meeting.id
+    ]
+    assert any(
+        e.startswith("Minutes of the meeting") and "Present: Anna Holm." in e for e in entries
+    )
     assert any(e.endswith("Ida sleeps badly") for e in entries)
     assert any("Agreement: We meet again in six weeks" in e for e in entries)
     [effort] = efforts.list_efforts(world.store, world.anna, world.log.id)
-    assert (effort.what, effort.responsible, effort.evaluate_on) == ("Breakfast at home", "mother", day)
-    assert [g.text for g in efforts.list_goals(world.store, world.anna, world.log.id)] == ["Ida is rested"]
+    assert (effort.what, effort.responsible, effort.evaluate_on) == (
+        "Breakfast at home",
+        "mother",
+        day,
+    )
+    assert [g.text for g in efforts.list_goals(world.store, world.anna, world.log.id)] == [
+        "Ida is rested"
+    ]
 
     # Opened again, the minutes are read only and say where they went.
     again = MinutesApp(world.store, world.anna, meeting.id)
@@ -310,8 +398,14 @@ async def test_finishing_writes_the_journal_and_the_efforts_and_the_meeting_is_h
 
 
 async def test_finishing_the_minutes_of_a_meeting_days_ahead_warns_and_escape_keeps_them(world):
-    meeting = meetings.schedule(world.store, world.anna, world.log.id, kind="dialogue",
-                                starts_at=clock.now() + timedelta(days=3), place="Room 2")
+    meeting = meetings.schedule(
+        world.store,
+        world.anna,
+        world.log.id,
+        kind="dialogue",
+        starts_at=clock.now() + timedelta(days=3),
+        place="Room 2",
+    )
     note(world, meeting, "Written in the wrong meeting")
     app = MinutesApp(world.store, world.anna, meeting.id)
     async with app.run_test(size=SIZE) as pilot:
@@ -319,8 +413,10 @@ async def test_finishing_the_minutes_of_a_meeting_days_ahead_warns_and_escape_ke
         await pilot.press("ctrl+f")
         await wait_for(pilot, lambda: isinstance(app.screen, FinishDialog), "the finish dialog")
         when = clock.local(meeting.starts_at, "Europe/Copenhagen").strftime("%Y-%m-%d %H:%M")
-        assert f"This meeting is planned for {when}. Finish its minutes only if it took place." \
+        assert (
+            f"This meeting is planned for {when}. Finish its minutes only if it took place."
             in " ".join(screen_text(app).replace("│", " ").split())
+        )
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, MinutesScreen), "the minutes again")
     kept = stored(world, meeting.id)
@@ -338,11 +434,17 @@ async def test_a_notification_meeting_needs_the_assessment_to_finish(world):
         await wait_for(pilot, lambda: isinstance(app.screen, FinishDialog), "the finish dialog")
         assert app.focused.id == "finish-outcome"
         await pilot.press("ctrl+s")
-        await wait_for(pilot, lambda: "Write the family department's assessment" in screen_text(app), "the refusal")
+        await wait_for(
+            pilot,
+            lambda: "Write the family department's assessment" in screen_text(app),
+            "the refusal",
+        )
         assert stored(world, meeting.id).status == "planned"
         await type_text(pilot, "No measures now; a new meeting in a month")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, NextMeetingQuestion), "the next-meeting question")
+        await wait_for(
+            pilot, lambda: isinstance(app.screen, NextMeetingQuestion), "the next-meeting question"
+        )
         # Yes: the planner's dialog opens for the same log, six weeks later; closing it closes the minutes.
         from relaytui.screens.meeting_form import ScheduleDialog
 
@@ -350,8 +452,11 @@ async def test_a_notification_meeting_needs_the_assessment_to_finish(world):
         await wait_for(pilot, lambda: isinstance(app.screen, ScheduleDialog), "the schedule dialog")
         assert app.screen.log_id == world.log.id
         await pilot.press("escape")
-        await wait_for(pilot, lambda: not any(isinstance(s, MinutesScreen) for s in app.screen_stack),
-                       "the minutes to close")
+        await wait_for(
+            pilot,
+            lambda: not any(isinstance(s, MinutesScreen) for s in app.screen_stack),
+            "the minutes to close",
+        )
     held = stored(world, meeting.id)
     assert held.status == "held" and held.outcome == "No measures now; a new meeting in a month"
 
@@ -363,10 +468,20 @@ async def test_a_notification_meeting_needs_the_assessment_to_finish(world):
 async def test_a_reader_cannot_write_the_minutes(sqlite_store):
     town = build_world(sqlite_store, "dk")
     anna, lene = town.ref("anna"), town.ref("lene")
-    log = logs.create_log(sqlite_store, anna, subject_id=town.subjects["Ida Jensen"], concern="Hungry.")
-    meeting = meetings.schedule(sqlite_store, anna, log.id, kind="dialogue",
-                                starts_at=clock.now() + timedelta(hours=1), invitee_staff_ids=(lene.id,))
-    minutes_service.save_note(sqlite_store, anna, meeting.id, text=MARKUP, agenda_item_id=meeting.agenda[0].id)
+    log = logs.create_log(
+        sqlite_store, anna, subject_id=town.subjects["Ida Jensen"], concern="Hungry."
+    )
+    meeting = meetings.schedule(
+        sqlite_store,
+        anna,
+        log.id,
+        kind="dialogue",
+        starts_at=clock.now() + timedelta(hours=1),
+        invitee_staff_ids=(lene.id,),
+    )
+    minutes_service.save_note(
+        sqlite_store, anna, meeting.id, text=MARKUP, agenda_item_id=meeting.agenda[0].id
+    )
     app = MinutesApp(sqlite_store, lene, meeting.id)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_minutes(pilot)
@@ -376,7 +491,9 @@ async def test_a_reader_cannot_write_the_minutes(sqlite_store):
         assert not screen.writable and not [w for w in screen.query(Input) if w.display]
         await type_text(pilot, "abc")
         await pilot.press("tab", "space", "ctrl+e", "ctrl+f", "ctrl+s")
-        await pilot.pause(0.8)  # a wait for nothing to happen, on purpose: longer than the save's delay
+        await pilot.pause(
+            0.8
+        )  # a wait for nothing to happen, on purpose: longer than the save's delay
         assert isinstance(app.screen, MinutesScreen)
     after = meetings.get_meeting(sqlite_store, anna, meeting.id)
     assert [n.text for n in after.notes] == [MARKUP]
@@ -384,6 +501,12 @@ async def test_a_reader_cannot_write_the_minutes(sqlite_store):
 
 
 def test_every_key_has_an_id_a_description_and_a_tooltip():
-    for owner in (MinutesScreen, AttendanceBar, GoToSectionDialog, NextMeetingQuestion, FinishDialog):
+    for owner in (
+        MinutesScreen,
+        AttendanceBar,
+        GoToSectionDialog,
+        NextMeetingQuestion,
+        FinishDialog,
+    ):
         for binding in owner.BINDINGS:
             assert binding.id and binding.description and binding.tooltip, (owner, binding)

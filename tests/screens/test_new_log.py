@@ -85,8 +85,10 @@ async def test_an_invalid_number_is_explained_while_typing_and_not_looked_up(sql
         assert "The day (41) is wrong" in check_line(screen)
         await pilot.press("enter")
         await pilot.pause()
-        assert ("The day (41) is wrong: the first two digits are the day, 01 to 31. "
-                "Type a Danish CPR number: 10 digits, DDMMYY-NNNN.") in error_line(screen)
+        assert (
+            "The day (41) is wrong: the first two digits are the day, 01 to 31. "
+            "Type a Danish CPR number: 10 digits, DDMMYY-NNNN."
+        ) in error_line(screen)
         assert screen.stage == "lookup"
         assert not screen.query_one("#newlog-subject-form").display
         assert not screen.query_one("#newlog-log-form").display
@@ -120,8 +122,9 @@ async def test_a_norwegian_refusal_names_the_control_digits_and_the_month(sqlite
 
 
 @pytest.mark.rule("R15")
-async def test_an_adult_is_warned_about_and_the_log_can_still_be_created(sqlite_store,
-                                                                         log_view_screen):
+async def test_an_adult_is_warned_about_and_the_log_can_still_be_created(
+    sqlite_store, log_view_screen
+):
     world = build_world(sqlite_store, "dk")
     born = date(2000, 3, 4)
     number = national_number("dk", born, 77)
@@ -134,7 +137,9 @@ async def test_an_adult_is_warned_about_and_the_log_can_still_be_created(sqlite_
         assert f"The subject is {age} years old, an adult" in check_line(screen)
         assert not screen.query_one("#newlog-number-check").has_class("-invalid")
         await pilot.press("enter")
-        await wait_for(pilot, lambda: screen.stage == "subject" and not screen.busy, "the subject step")
+        await wait_for(
+            pilot, lambda: screen.stage == "subject" and not screen.busy, "the subject step"
+        )
         await pilot.press(*"Line Mørk")
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: screen.stage == "log" and not screen.busy, "the log step")
@@ -190,14 +195,20 @@ async def test_an_unknown_subject_is_registered_and_its_log_created(sqlite_store
         new_id = app.screen.log_id
     [row] = [r for r in log_list.list_logs(sqlite_store, anna) if r.id == new_id]
     assert (row.subject_name, row.level, row.status, row.holder_name) == (
-        MARKUP_NAME, 0, "active", "Anna Holm")
+        MARKUP_NAME,
+        0,
+        "active",
+        "Anna Holm",
+    )
     detail = logs.get_log(sqlite_store, anna, new_id)
     assert detail.concern == "Comes to school without food."
     assert detail.trigger == "wellbeing_yellow"
     assert detail.subject_kind == "youth"
     subject = subjects.find_subject(sqlite_store, anna, NEW_CPR)
     assert [(g.name, g.relation, g.phone, g.has_custody) for g in subject.guardians] == [
-        ("Mette Hansen", "mother", "11 22 33 44", True), ("Jens Hansen", "father", "", False)]
+        ("Mette Hansen", "mother", "11 22 33 44", True),
+        ("Jens Hansen", "father", "", False),
+    ]
 
 
 async def test_a_guardian_typed_but_not_added_still_counts_and_one_can_be_removed(sqlite_store):
@@ -253,8 +264,12 @@ async def test_refusals_are_shown_in_place_and_keep_what_was_typed(sqlite_store)
 @pytest.mark.rule("R1")
 async def test_an_existing_log_names_its_holder_and_goes_no_further(sqlite_store):
     world = build_world(sqlite_store, "dk")
-    logs.create_log(sqlite_store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"],
-                    concern="Secret worry about the family.")
+    logs.create_log(
+        sqlite_store,
+        world.ref("anna"),
+        subject_id=world.subjects["Ida Jensen"],
+        concern="Secret worry about the family.",
+    )
     app = RelayApp(sqlite_store)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_new_log(pilot, world, "carl")
@@ -281,7 +296,8 @@ async def test_an_existing_log_names_its_holder_and_goes_no_further(sqlite_store
 
 @pytest.mark.rule("R4")
 async def test_in_norway_the_log_starts_at_level_1_with_the_consent_given_now(
-        sqlite_store, log_view_screen):
+    sqlite_store, log_view_screen
+):
     world = build_world(sqlite_store, "no")
     anna = world.ref("anna")
     app = RelayApp(sqlite_store)
@@ -380,9 +396,16 @@ async def test_every_step_fits_in_80_by_24(sqlite_store):
         await look_up(pilot, screen, "0101154", "lookup")
         await pilot.press("ctrl+u", *national_number("no", date(2015, 1, 1), 7), "enter")
         await wait_for(pilot, lambda: screen.stage == "subject", "the subject step")
-        for selector in ("#newlog-name", "#newlog-kind", "#newlog-guardian-name",
-                         "#newlog-guardian-relation", "#newlog-guardian-phone",
-                         "#newlog-guardian-custody", "#newlog-add-guardian", "#newlog-register"):
+        for selector in (
+            "#newlog-name",
+            "#newlog-kind",
+            "#newlog-guardian-name",
+            "#newlog-guardian-relation",
+            "#newlog-guardian-phone",
+            "#newlog-guardian-custody",
+            "#newlog-add-guardian",
+            "#newlog-register",
+        ):
             await focus_on(pilot, selector)
             await pilot.pause()
             assert inside_screen(app, selector), selector

@@ -26,10 +26,21 @@ def town(sqlite_store, tmp_path, monkeypatch):
     world = build_world(sqlite_store, "dk")
     installation.write(sqlite_store, municipality="Kirkeby Kommune")
     anna = world.ref("anna")
-    log = logs.create_log(sqlite_store, anna, subject_id=world.subjects["Ida Jensen"],
-                          concern="Ida kommer sulten i børnehaven.", language="en")
-    consent.record_consent(sqlite_store, anna, log.id, consent.ConsentInput(
-        giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="signed_form"))
+    log = logs.create_log(
+        sqlite_store,
+        anna,
+        subject_id=world.subjects["Ida Jensen"],
+        concern="Ida kommer sulten i børnehaven.",
+        language="en",
+    )
+    consent.record_consent(
+        sqlite_store,
+        anna,
+        log.id,
+        consent.ConsentInput(
+            giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="signed_form"
+        ),
+    )
     return SimpleNamespace(world=world, store=sqlite_store, log=log, folder=tmp_path / "Documents")
 
 
@@ -39,14 +50,20 @@ async def open_log(pilot, town, username: str) -> None:
     app = pilot.app
     app.staff = town.world.ref(username)
     await app.push_screen(LogViewScreen(town.log.id))
-    await wait_for(pilot, lambda: isinstance(app.screen, LogViewScreen) and app.screen.detail is not None,
-                   "the log view")
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, LogViewScreen) and app.screen.detail is not None,
+        "the log view",
+    )
     await pilot.pause()
 
 
 def exported(town) -> list[str]:
     with town.store.session() as session:
-        return [e.action for e in session.exec(select(AuditEvent).where(AuditEvent.action.like("%_exported")))]
+        return [
+            e.action
+            for e in session.exec(select(AuditEvent).where(AuditEvent.action.like("%_exported")))
+        ]
 
 
 async def test_the_holder_saves_the_guardians_copy_as_pdf_key_by_key(town):
@@ -58,8 +75,11 @@ async def test_the_holder_saves_the_guardians_copy_as_pdf_key_by_key(town):
         await open_log(pilot, town, "anna")
         app.notify = lambda message, **kw: notes.append(str(message))
         await pilot.press("d")
-        await wait_for(pilot, lambda: isinstance(app.screen, PapersDialog) and app.screen.inst is not None,
-                       "the papers dialog")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, PapersDialog) and app.screen.inst is not None,
+            "the papers dialog",
+        )
         text = screen_text(app)
         assert "Papers for the family" in text and "Copy of the log for the guardians" in text
         await pilot.press("down", "enter")  # the guardians' copy; PDF is chosen already
@@ -71,7 +91,12 @@ async def test_the_holder_saves_the_guardians_copy_as_pdf_key_by_key(town):
     assert str(pdf) in notes[-1]
     assert pdf.stat().st_mode & 0o077 == 0
     words = " ".join(PdfReader(io.BytesIO(pdf.read_bytes())).pages[0].extract_text().split())
-    for expected in ("Kirkeby Kommune", "Solsikken daycare", "Ida Jensen", "Ida kommer sulten i børnehaven."):
+    for expected in (
+        "Kirkeby Kommune",
+        "Solsikken daycare",
+        "Ida Jensen",
+        "Ida kommer sulten i børnehaven.",
+    ):
         assert expected in words, expected
     assert exported(town) == ["guardian_copy_exported"]
 
@@ -99,8 +124,13 @@ async def test_an_actor_is_told_why_and_nothing_is_written(town):
     async with app.run_test(size=SIZE) as pilot:
         await open_log(pilot, town, "lene")  # the leader reads along (R3)
         await pilot.press("d")
-        await wait_for(pilot, lambda: any("made by the holder, Anna Holm" in str(n.message)
-                                          for n in app._notifications), "the reason")
+        await wait_for(
+            pilot,
+            lambda: any(
+                "made by the holder, Anna Holm" in str(n.message) for n in app._notifications
+            ),
+            "the reason",
+        )
         assert type(app.screen).__name__ == "LogViewScreen"
     assert not town.folder.exists() or not any(town.folder.iterdir())
     assert exported(town) == []

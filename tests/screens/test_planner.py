@@ -132,8 +132,11 @@ async def schedule_on_chosen_day(pilot, *, time_text: str) -> None:
     await pilot.press("n")
     await wait_for(pilot, lambda: isinstance(app.screen, LogPickerDialog), "the log picker")
     await pilot.press(*"ida", "enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, ScheduleDialog) and app.screen.detail is not None,
-                   "the schedule form")
+    await wait_for(
+        pilot,
+        lambda: isinstance(app.screen, ScheduleDialog) and app.screen.detail is not None,
+        "the schedule form",
+    )
     await pilot.press("tab", "tab")  # kind -> date -> time
     assert app.focused.id == "schedule-time"
     await pilot.press("end", "ctrl+u", *time_text)
@@ -153,7 +156,11 @@ async def test_schedule_from_the_planner_then_a_clash_is_warned(sqlite_store, fi
         await pilot.press("right", "right")  # Wednesday
         await schedule_on_chosen_day(pilot, time_text="10:00")
         await wait_for(pilot, lambda: planner(app) is not None, "the form to close")
-        await wait_for(pilot, lambda: loaded(app) and "10:00-11:00" in day_column(app, 2), "the meeting in the week")
+        await wait_for(
+            pilot,
+            lambda: loaded(app) and "10:00-11:00" in day_column(app, 2),
+            "the meeting in the week",
+        )
         assert "Ida Jensen" in day_column(app, 2)
         [found] = meetings.my_meetings(world.store, world.ref("anna"), start=MONDAY_9, days=7)
         assert found.kind == "dialogue" and found.status == "planned"
@@ -171,7 +178,9 @@ async def test_schedule_from_the_planner_then_a_clash_is_warned(sqlite_store, fi
         error = dialog.query_one("#log-dialog-error", Static)
         await wait_for(pilot, lambda: error.display, "the refusal of the first save")
         assert "Press Ctrl+S again to save anyway" in str(error.render())
-        assert len(meetings.my_meetings(world.store, world.ref("anna"), start=MONDAY_9, days=7)) == 1
+        assert (
+            len(meetings.my_meetings(world.store, world.ref("anna"), start=MONDAY_9, days=7)) == 1
+        )
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: planner(app) is not None, "the form to close")
     assert len(meetings.my_meetings(world.store, world.ref("anna"), start=MONDAY_9, days=7)) == 2
@@ -202,8 +211,14 @@ async def test_an_invited_reader_is_told_why_and_enter_opens_the_log(sqlite_stor
 
     world = holder_world(sqlite_store)
     lene = world.ref("lene")
-    meetings.schedule(world.store, world.ref("anna"), world.log.id, kind="dialogue",
-                      starts_at=MONDAY_9 + timedelta(hours=2), invitee_staff_ids=(lene.id,))
+    meetings.schedule(
+        world.store,
+        world.ref("anna"),
+        world.log.id,
+        kind="dialogue",
+        starts_at=MONDAY_9 + timedelta(hours=2),
+        invitee_staff_ids=(lene.id,),
+    )
     notes = []
     app = RelayApp(world.store)
     async with app.run_test(size=SIZE) as pilot:
@@ -217,7 +232,10 @@ async def test_an_invited_reader_is_told_why_and_enter_opens_the_log(sqlite_stor
             await pilot.press(key)
             await pilot.pause()
             assert planner(app) is screen, key
-        assert notes.count("Only the holder of the log changes this meeting; you are invited to it.") == 4
+        assert (
+            notes.count("Only the holder of the log changes this meeting; you are invited to it.")
+            == 4
+        )
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, LogViewScreen), "the log, to read")
         assert app.screen.log_id == world.log.id
@@ -226,8 +244,13 @@ async def test_an_invited_reader_is_told_why_and_enter_opens_the_log(sqlite_stor
 async def test_enter_opens_the_minutes_for_the_holder(sqlite_store, fixed_clock):
     minutes = pytest.importorskip("relaytui.screens.minutes")
     world = holder_world(sqlite_store)
-    meeting = meetings.schedule(world.store, world.ref("anna"), world.log.id, kind="dialogue",
-                                starts_at=MONDAY_9 + timedelta(hours=2))
+    meeting = meetings.schedule(
+        world.store,
+        world.ref("anna"),
+        world.log.id,
+        kind="dialogue",
+        starts_at=MONDAY_9 + timedelta(hours=2),
+    )
     app = RelayApp(world.store)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "anna")

@@ -25,15 +25,27 @@ def make_town(store, profile: str):
     for name in ("anna", "carl", "admin"):
         give_password(store, name, "demo")
     anna = world.ref("anna")
-    log = logs.create_log(store, anna, subject_id=world.subjects["Ida Jensen"], concern="Ida is hungry.")
-    given = consent.record_consent(store, anna, log.id, ConsentInput(
-        giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="oral",
-        staff_ids=(world.ref("carl").id,)))
+    log = logs.create_log(
+        store, anna, subject_id=world.subjects["Ida Jensen"], concern="Ida is hungry."
+    )
+    given = consent.record_consent(
+        store,
+        anna,
+        log.id,
+        ConsentInput(
+            giver="guardian",
+            guardian_id=world.guardians["Mette Jensen"],
+            method="oral",
+            staff_ids=(world.ref("carl").id,),
+        ),
+    )
     log_actors.add_actor(store, anna, log.id, staff_id=world.ref("carl").id, consent_id=given.id)
     if profile == "no":
         logs.close_log(store, anna, log.id, basis="guardians_ended", reason="The mother ended it")
     else:
-        logs.close_log(store, anna, log.id, basis="colleagues", reason="Fine", consultation="Bo agreed")
+        logs.close_log(
+            store, anna, log.id, basis="colleagues", reason="Fine", consultation="Bo agreed"
+        )
     tz = "Europe/Oslo" if profile == "no" else "Europe/Copenhagen"
     return SimpleNamespace(world=world, store=store, log=log, today=clock.today(tz))
 
@@ -56,7 +68,9 @@ def stored(town, model):
 async def log_in(pilot, username: str) -> None:
     app = pilot.app
     await pilot.press(*username, "enter", *"demo", "enter")
-    await wait_for(pilot, lambda: app.staff is not None and app.current_mode == "logs", "the log list")
+    await wait_for(
+        pilot, lambda: app.staff is not None and app.current_mode == "logs", "the log list"
+    )
     await pilot.pause()
 
 
@@ -67,10 +81,18 @@ async def open_requests(pilot):
     await pilot.press("ctrl+p")
     await wait_for(pilot, lambda: app.screen.id == "--command-palette", "the palette")
     await pilot.press(*"requests to read")
-    await wait_for(pilot, lambda: palette_offers(app, "requests to read"), "the command in the palette")
+    await wait_for(
+        pilot, lambda: palette_offers(app, "requests to read"), "the command in the palette"
+    )
     await pilot.press("enter")
-    await wait_for(pilot, lambda: isinstance(app.screen, ReadGrantsScreen)
-                   and not app.screen.query_one("#grants-table").loading, "the requests")
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(app.screen, ReadGrantsScreen)
+            and not app.screen.query_one("#grants-table").loading
+        ),
+        "the requests",
+    )
     await pilot.pause()
 
 
@@ -79,14 +101,23 @@ async def open_give_dialog(pilot):
 
     app = pilot.app
     await pilot.press("g")
-    await wait_for(pilot, lambda: isinstance(app.screen, GiveGrantDialog) and app.screen.inst is not None
-                   and not app.screen.busy, "the grant dialog")
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(app.screen, GiveGrantDialog)
+            and app.screen.inst is not None
+            and not app.screen.busy
+        ),
+        "the grant dialog",
+    )
     await pilot.pause()
     return app.screen
 
 
 async def test_the_administrator_grants_from_the_palette_and_the_reader_sees_the_banner(town):
-    grants.request_read(town.store, town.world.ref("carl"), town.log.id, reason="A new concern about Ida")
+    grants.request_read(
+        town.store, town.world.ref("carl"), town.log.id, reason="A new concern about Ida"
+    )
     app = RelayApp(town.store)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "admin")
@@ -101,8 +132,11 @@ async def test_the_administrator_grants_from_the_palette_and_the_reader_sees_the
         assert stored(town, ReadGrant) == []
         until = town.today + timedelta(days=20)
         await pilot.press("ctrl+u", *until.isoformat(), "ctrl+s")
-        await wait_for(pilot, lambda: app.screen is not dialog and not app.screen.query_one("#grants-table").loading,
-                       "the list again")
+        await wait_for(
+            pilot,
+            lambda: app.screen is not dialog and not app.screen.query_one("#grants-table").loading,
+            "the list again",
+        )
         assert [r.status for r in stored(town, ReadGrantRequest)] == ["granted"]
         assert "No request waits" in screen_text(app)
 
@@ -115,8 +149,10 @@ async def test_the_administrator_grants_from_the_palette_and_the_reader_sees_the
         await wait_for(pilot, lambda: app.screen.detail is not None, "the closed log")
         await pilot.pause()
         text = screen_text(app)
-        assert (f"You read this closed log with a permission until {date_text(until)}, given by Ada Admin."
-                in " ".join(text.split()))
+        assert (
+            f"You read this closed log with a permission until {date_text(until)}, given by Ada Admin."
+            in " ".join(text.split())
+        )
         assert "Ida Jensen" in text
 
 
@@ -133,8 +169,11 @@ async def test_a_caseworker_asks_from_the_closed_logs_view(town):
         assert "press g to ask" in screen_text(app)
         assert "Ida is hungry" not in screen_text(app)
         await pilot.press("g")
-        await wait_for(pilot, lambda: isinstance(app.screen, RequestReadDialog) and not app.screen.busy,
-                       "the request dialog")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, RequestReadDialog) and not app.screen.busy,
+            "the request dialog",
+        )
         dialog = app.screen
         await pilot.press("enter")  # no reason yet
         await wait_for(pilot, lambda: dialog.query_one(".dialog-error").display, "the refusal")
@@ -143,7 +182,8 @@ async def test_a_caseworker_asks_from_the_closed_logs_view(town):
         await wait_for(pilot, lambda: app.screen is not dialog, "the dialog closing")
         requests = stored(town, ReadGrantRequest)
         assert [(r.staff_id, r.reason, r.status) for r in requests] == [
-            (town.world.ref("anna").id, "The school asks about Ida", "pending")]
+            (town.world.ref("anna").id, "The school asks about Ida", "pending")
+        ]
 
 
 async def test_closed_logs_from_the_palette_ask_and_show_the_state(town):
@@ -155,17 +195,31 @@ async def test_closed_logs_from_the_palette_ask_and_show_the_state(town):
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: app.screen.id == "--command-palette", "the palette")
         await pilot.press(*"closed logs")
-        await wait_for(pilot, lambda: palette_offers(app, "closed logs"), "the command in the palette")
+        await wait_for(
+            pilot, lambda: palette_offers(app, "closed logs"), "the command in the palette"
+        )
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, ClosedLogsScreen) and app.screen.logs, "the closed logs")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, ClosedLogsScreen) and app.screen.logs,
+            "the closed logs",
+        )
         await pilot.pause()
         assert "Ida Jensen" in screen_text(app)
         await pilot.press("enter")
-        await wait_for(pilot, lambda: isinstance(app.screen, RequestReadDialog) and not app.screen.busy,
-                       "the request dialog")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, RequestReadDialog) and not app.screen.busy,
+            "the request dialog",
+        )
         await pilot.press(*"A new concern", "ctrl+s")
-        await wait_for(pilot, lambda: isinstance(app.screen, ClosedLogsScreen)
-                       and "asked, waiting" in screen_text(app), "the request shown")
+        await wait_for(
+            pilot,
+            lambda: (
+                isinstance(app.screen, ClosedLogsScreen) and "asked, waiting" in screen_text(app)
+            ),
+            "the request shown",
+        )
     assert len(stored(town, ReadGrantRequest)) == 1
 
 
@@ -186,4 +240,8 @@ async def test_no_the_grant_dialog_asks_for_the_guardians_approval(no_town):
         await pilot.press(*"Mette Jensen", "ctrl+s")
         await wait_for(pilot, lambda: app.screen is not dialog, "the dialog closing")
     grant = stored(town, ReadGrant)[0]
-    assert (grant.approved_by, grant.approval_method, grant.approved_on) == ("Mette Jensen", "oral", town.today)
+    assert (grant.approved_by, grant.approval_method, grant.approved_on) == (
+        "Mette Jensen",
+        "oral",
+        town.today,
+    )

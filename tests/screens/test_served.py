@@ -21,7 +21,9 @@ HOME = "Search by name or national number"
 def ssh(world) -> RelayApp:
     """The app as the server starts it after an SSH login; ``app.said`` keeps the line it says
     as it ends (Textual prints it after the screen is gone)."""
-    app = RelayApp(world.store, staff=world.anna, served=Served("ssh 10.0.0.7", ends_on_logout=True))
+    app = RelayApp(
+        world.store, staff=world.anna, served=Served("ssh 10.0.0.7", ends_on_logout=True)
+    )
     app.said = ""
     exit_ = app.exit
 
@@ -59,7 +61,9 @@ async def test_in_the_browser_logging_out_offers_the_login_screen_again(world):
     from relaytui.models import AuditEvent
 
     with world.store.session() as session:
-        details = [e.detail for e in session.exec(select(AuditEvent).where(AuditEvent.action == "login"))]
+        details = [
+            e.detail for e in session.exec(select(AuditEvent).where(AuditEvent.action == "login"))
+        ]
     assert "web 10.0.0.8" in details  # where the person logged in from
 
 
@@ -79,7 +83,9 @@ async def test_keys_keep_a_session_alive(world):
         app.idle_end_seconds = 1.0
         for _second in range(6):
             await pilot.press("down")
-            await pilot.pause(0.3)  # on purpose: keys at intervals past the idle limit keep the session
+            await pilot.pause(
+                0.3
+            )  # on purpose: keys at intervals past the idle limit keep the session
         assert not app._exit
         await wait_for(pilot, lambda: app._exit, "the idle session to end")
 
@@ -97,13 +103,17 @@ def after_a_reset(world) -> tuple[RelayApp, str]:
     """Anna's password reset by the administrator, and the app as SSH starts it for her."""
     reset = accounts.reset_password(world.store, world.system, "anna")
     anna = sign_in.authenticate(world.store, "anna", reset.password)
-    return RelayApp(world.store, staff=anna, served=Served("ssh 10.0.0.7", ends_on_logout=True)), reset.password
+    return RelayApp(
+        world.store, staff=anna, served=Served("ssh 10.0.0.7", ends_on_logout=True)
+    ), reset.password
 
 
 async def test_a_one_time_password_comes_first_and_cannot_be_skipped(world):
     app, one_time = after_a_reset(world)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "Choose your password" in screen_text(app), "the password screen")
+        await wait_for(
+            pilot, lambda: "Choose your password" in screen_text(app), "the password screen"
+        )
         for key in ("escape", "f2", "f3"):
             await pilot.press(key)
         await pilot.pause(0.2)  # a wait for nothing to happen, on purpose: the keys lead nowhere
@@ -119,7 +129,9 @@ async def test_a_one_time_password_comes_first_and_cannot_be_skipped(world):
 async def test_logging_out_from_the_password_screen_over_ssh_ends_the_session(world):
     app, _one_time = after_a_reset(world)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: "Choose your password" in screen_text(app), "the password screen")
+        await wait_for(
+            pilot, lambda: "Choose your password" in screen_text(app), "the password screen"
+        )
         await pilot.press("ctrl+o")
         await wait_for(pilot, lambda: app._exit, "the session to end")
 
@@ -130,7 +142,9 @@ async def test_after_a_login_with_a_one_time_password_the_login_screen_asks_for_
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: "Username" in screen_text(app), "the login screen")
         await pilot.press(*"anna", "enter", *reset.password, "enter")
-        await wait_for(pilot, lambda: "Choose your password" in screen_text(app), "the password screen")
+        await wait_for(
+            pilot, lambda: "Choose your password" in screen_text(app), "the password screen"
+        )
         await pilot.press("ctrl+o")  # give up: back to an empty login screen
         await wait_for(pilot, lambda: "Username" in screen_text(app), "the login screen")
         assert app.screen.query_one("#username", Input).value == ""
@@ -144,13 +158,17 @@ async def test_the_palette_changes_the_password_of_the_person_logged_in(world, w
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: HOME in screen_text(app), "the log list")
         await pilot.press("ctrl+p", *"Change password")
-        await wait_for(pilot, lambda: palette_offers(app, "change password"), "the command in the palette")
+        await wait_for(
+            pilot, lambda: palette_offers(app, "change password"), "the command in the palette"
+        )
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Password now" in screen_text(app), "the password screen")
         current = "guess" if wrong else "demo"
         await pilot.press(*current, "enter", *"fresh words", "enter", *"fresh words", "enter")
         if wrong:
-            await wait_for(pilot, lambda: "Wrong username or password" in screen_text(app), "the refusal")
+            await wait_for(
+                pilot, lambda: "Wrong username or password" in screen_text(app), "the refusal"
+            )
             await pilot.press("escape")
             await wait_for(pilot, lambda: HOME in screen_text(app), "back to the list")
         else:

@@ -43,12 +43,17 @@ async def test_switching_to_nynorsk_shows_it_at_once_and_after_the_next_login(de
         choices = dialog.query_one("#language-choices", OptionList)
         assert choices.highlighted == 0  # English, the language now
         await pilot.press("down", "down", "down", "enter")  # Norsk nynorsk
-        await wait_for(pilot, lambda: i18n.current_language() == "nn" and loaded(app),
-                       "the log list in nynorsk")
+        await wait_for(
+            pilot,
+            lambda: i18n.current_language() == "nn" and loaded(app),
+            "the log list in nynorsk",
+        )
         await pilot.pause()
         text = screen_text(app)
         footer = text.splitlines()[-1]
-        assert "Opne" in footer and "Søk" in footer and "Ny logg" in footer and "Open " not in footer
+        assert (
+            "Opne" in footer and "Søk" in footer and "Ny logg" in footer and "Open " not in footer
+        )
         assert "Stafettlogg" in text and "Namn" in text  # the title and a column of the list
         assert sign_in.authenticate(demo_store, "anna", "demo").language == "nn"
         # Log out and in again: still nynorsk (the login screen itself is in the start language).
@@ -69,10 +74,14 @@ async def test_escape_and_the_same_language_change_nothing(demo_store):
         await pilot.pause(0.5)  # on purpose: the search is asked after a pause in typing
         await open_language_dialog(pilot)
         await pilot.press("escape")
-        await wait_for(pilot, lambda: not isinstance(app.screen, LanguageDialog), "the dialog closed")
+        await wait_for(
+            pilot, lambda: not isinstance(app.screen, LanguageDialog), "the dialog closed"
+        )
         await open_language_dialog(pilot)
         await pilot.press("enter")  # English again: nothing to do
-        await wait_for(pilot, lambda: not isinstance(app.screen, LanguageDialog), "the dialog closed")
+        await wait_for(
+            pilot, lambda: not isinstance(app.screen, LanguageDialog), "the dialog closed"
+        )
         await pilot.pause()
         assert i18n.current_language() == "en"
         assert app.screen.log_query.search == "Ag"

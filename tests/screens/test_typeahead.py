@@ -42,4 +42,6 @@ async def test_a_screen_without_a_text_field_first_keeps_its_keys_as_keys(level_
         await open_log(pilot, level_2_town, "anna")
         assert isinstance(app.screen, LogViewScreen) and not app.screen._expects_text()
         await pilot.press("2")  # a key, not text: the efforts tab
-        await wait_for(pilot, lambda: app.screen.query_one("#logview-tabs").active == "efforts", "the tab")
+        await wait_for(
+            pilot, lambda: app.screen.query_one("#logview-tabs").active == "efforts", "the tab"
+        )

@@ -40,8 +40,13 @@ async def test_ctrl_s_right_after_typing_saves_every_character(level_2_town):
 
 
 async def test_a_section_change_right_after_typing_keeps_the_line_whole(world):
-    meeting = meetings.schedule(world.store, world.anna, world.log.id, kind="dialogue",
-                                starts_at=clock.now() + timedelta(minutes=5))
+    meeting = meetings.schedule(
+        world.store,
+        world.anna,
+        world.log.id,
+        kind="dialogue",
+        starts_at=clock.now() + timedelta(minutes=5),
+    )
     first, second = (item.id for item in meeting.agenda[:2])
     app = MinutesApp(world.store, world.anna, meeting.id)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -49,13 +54,23 @@ async def test_a_section_change_right_after_typing_keeps_the_line_whole(world):
         await pilot.press(*"Mor er")
         burst(app.focused, " glad")
         screen.action_step_section(1)  # ctrl+down, in the same moment
-        await wait_for(pilot, lambda: screen.current == 1 and isinstance(app.focused, Input)
-                       and app.focused.has_class("minutes-input"), "the second section's field")
+        await wait_for(
+            pilot,
+            lambda: (
+                screen.current == 1
+                and isinstance(app.focused, Input)
+                and app.focused.has_class("minutes-input")
+            ),
+            "the second section's field",
+        )
         await pilot.press(*"Ida leger")
         await pilot.press("enter")
 
         def got():
             return texts(meetings.get_meeting(world.store, world.anna, meeting.id))
 
-        await wait_until(pilot, lambda: got() == [(first, "Mor er glad"), (second, "Ida leger")],
-                         "each line whole, in its own section")
+        await wait_until(
+            pilot,
+            lambda: got() == [(first, "Mor er glad"), (second, "Ida leger")],
+            "each line whole, in its own section",
+        )

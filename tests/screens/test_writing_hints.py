@@ -30,8 +30,12 @@ SENTENCE = "Man undersøger om barnet forefindes i klassen."
 def town(sqlite_store):
     """Ida's log in a Danish municipality, held by Anna."""
     world = build_world(sqlite_store, "dk")
-    log = logs.create_log(sqlite_store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"],
-                          concern="Ida comes to daycare hungry.")
+    log = logs.create_log(
+        sqlite_store,
+        world.ref("anna"),
+        subject_id=world.subjects["Ida Jensen"],
+        concern="Ida comes to daycare hungry.",
+    )
     return SimpleNamespace(world=world, store=sqlite_store, log=log)
 
 
@@ -48,7 +52,9 @@ async def open_editor(pilot, town) -> None:
     await open_log(pilot, town, "anna")
     await pilot.press("n")
     await wait_for(pilot, lambda: editor_open(pilot.app), "the entry editor")
-    await wait_for(pilot, lambda: panel(pilot.app).enabled is not None, "the person's choice of hints")
+    await wait_for(
+        pilot, lambda: panel(pilot.app).enabled is not None, "the person's choice of hints"
+    )
 
 
 async def test_typing_in_the_journal_shows_hints_and_saving_still_works(town):
@@ -113,7 +119,9 @@ async def test_the_effort_dialog_hints_in_nynorsk_in_a_norwegian_installation(wo
     app = EffortApp(world.store, world.anna, world.log.id)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: isinstance(app.screen, AddEffortDialog), "the effort dialog")
-        await wait_for(pilot, lambda: panel(app).enabled is not None, "the person's choice of hints")
+        await wait_for(
+            pilot, lambda: panel(app).enabled is not None, "the person's choice of hints"
+        )
         await type_text(pilot, "Det vert undersøkt seinare kven som hentar Ola.")
         await wait_for(pilot, lambda: hints_shown(app, "vert undersøkt", "seinare"), "the hints")
         assert panel(app).language == "nn"
@@ -126,7 +134,9 @@ async def test_the_minutes_show_the_hints_of_the_line_being_typed(world):
     app = MinutesApp(world.store, world.anna, meeting.id)
     async with app.run_test(size=SIZE) as pilot:
         await open_minutes(pilot)
-        await wait_for(pilot, lambda: panel(app).enabled is not None, "the person's choice of hints")
+        await wait_for(
+            pilot, lambda: panel(app).enabled is not None, "the person's choice of hints"
+        )
         await type_text(pilot, "Man ringer til mor snart")
         await wait_for(pilot, lambda: hints_shown(app, "Man", "snart"), "the hints of the line")
         await pilot.press("enter")  # the line ends: its hints go with it

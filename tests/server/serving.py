@@ -49,18 +49,38 @@ def build_town(folder: Path, db: str | None = None) -> Town:
     store = open_store(db)
     try:
         store.upgrade()
-        installation.write(store, profile="dk", timezone="Europe/Copenhagen", municipality="Testrup Kommune")
+        installation.write(
+            store, profile="dk", timezone="Europe/Copenhagen", municipality="Testrup Kommune"
+        )
         system = access.system_administrator()
         unit = units.add_unit(store, system, name="Solsikken", kind="daycare")
-        for username, name, role in (("anna", "Anna Holm", "caseworker"), ("lene", "Lene Lund", "caseworker"),
-                                     ("carl", "Carl Dahl", "caseworker"), ("admin", "Ada Admin", "admin")):
-            accounts.add_user(store, system, username=username, full_name=name, password=PASSWORD,
-                              profession="pedagogue" if role != "admin" else "", role=role,
-                              unit=unit.id if role != "admin" else None)
+        for username, name, role in (
+            ("anna", "Anna Holm", "caseworker"),
+            ("lene", "Lene Lund", "caseworker"),
+            ("carl", "Carl Dahl", "caseworker"),
+            ("admin", "Ada Admin", "admin"),
+        ):
+            accounts.add_user(
+                store,
+                system,
+                username=username,
+                full_name=name,
+                password=PASSWORD,
+                profession="pedagogue" if role != "admin" else "",
+                role=role,
+                unit=unit.id if role != "admin" else None,
+            )
         units.set_leader(store, system, unit.id, "lene")
         one_time = sign_in.one_time_password()
-        accounts.add_user(store, system, username="otto", full_name="Otto Olsen", password=one_time,
-                          unit=unit.id, must_change_password=True)
+        accounts.add_user(
+            store,
+            system,
+            username="otto",
+            full_name="Otto Olsen",
+            password=one_time,
+            unit=unit.id,
+            must_change_password=True,
+        )
         for _attempt in range(sign_in.MAX_FAILED_LOGINS):
             try:
                 sign_in.authenticate(store, "carl", "wrong")
@@ -110,19 +130,43 @@ class Server:
 
 def server_environment(folder: Path) -> dict[str, str]:
     env = {key: value for key, value in os.environ.items() if not key.startswith("RELAYTUI_")}
-    env.update(RELAYTUI_LANG="en", RELAYTUI_DATA_DIR=str(folder / "data"),
-               RELAYTUI_CONFIG_DIR=str(folder / "config"), PYTHONUNBUFFERED="1")
+    env.update(
+        RELAYTUI_LANG="en",
+        RELAYTUI_DATA_DIR=str(folder / "data"),
+        RELAYTUI_CONFIG_DIR=str(folder / "config"),
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
-def start_server(town: Town, *extra: str, max_sessions: int = 30, env: dict[str, str] | None = None) -> Server:
+def start_server(
+    town: Town, *extra: str, max_sessions: int = 30, env: dict[str, str] | None = None
+) -> Server:
     """``relaytui serve`` on free ports of 127.0.0.1; returns once both sides listen."""
     log_path = town.folder / f"server-{time.monotonic_ns()}.log"
     log_file = log_path.open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "relaytui", "--db", str(town.db), "serve", "--ssh-port", "0", "--web-port", "0",
-         "--state-dir", str(town.folder / "state"), "--max-sessions", str(max_sessions), *extra],
-        stdout=subprocess.PIPE, stderr=log_file, text=True, env={**server_environment(town.folder), **(env or {})},
+        [
+            sys.executable,
+            "-m",
+            "relaytui",
+            "--db",
+            str(town.db),
+            "serve",
+            "--ssh-port",
+            "0",
+            "--web-port",
+            "0",
+            "--state-dir",
+            str(town.folder / "state"),
+            "--max-sessions",
+            str(max_sessions),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=log_file,
+        text=True,
+        env={**server_environment(town.folder), **(env or {})},
     )
     lines: list[str] = []
     ssh_port, web_url, host_key = 0, "", ""
@@ -140,16 +184,32 @@ def start_server(town: Town, *extra: str, max_sessions: int = 30, env: dict[str,
         if line.startswith("Serving"):
             return Server(process, ssh_port, web_url, host_key, log_path, lines)
     process.kill()
-    raise AssertionError("relaytui serve did not start:\n" + "\n".join(lines) + "\n" + log_path.read_text())
+    raise AssertionError(
+        "relaytui serve did not start:\n" + "\n".join(lines) + "\n" + log_path.read_text()
+    )
 
 
 # --- an SSH client with a screen ------------------------------------------------------------
 
 KEYS = {
-    "enter": b"\r", "tab": b"\t", "escape": b"\x1b", "backspace": b"\x7f",
-    "up": b"\x1b[A", "down": b"\x1b[B", "right": b"\x1b[C", "left": b"\x1b[D",
-    "f1": b"\x1bOP", "f2": b"\x1bOQ", "f3": b"\x1bOR", "f4": b"\x1bOS", "f5": b"\x1b[15~",
-    "ctrl+s": b"\x13", "ctrl+q": b"\x11", "ctrl+o": b"\x0f", "ctrl+f": b"\x06", "ctrl+p": b"\x10",
+    "enter": b"\r",
+    "tab": b"\t",
+    "escape": b"\x1b",
+    "backspace": b"\x7f",
+    "up": b"\x1b[A",
+    "down": b"\x1b[B",
+    "right": b"\x1b[C",
+    "left": b"\x1b[D",
+    "f1": b"\x1bOP",
+    "f2": b"\x1bOQ",
+    "f3": b"\x1bOR",
+    "f4": b"\x1bOS",
+    "f5": b"\x1b[15~",
+    "ctrl+s": b"\x13",
+    "ctrl+q": b"\x11",
+    "ctrl+o": b"\x0f",
+    "ctrl+f": b"\x06",
+    "ctrl+p": b"\x10",
 }
 
 
@@ -166,16 +226,30 @@ class SSHScreen:
         self._pump = asyncio.ensure_future(self._read())
 
     @classmethod
-    async def open(cls, port: int, username: str, *, password: str | None = None,
-                   key: Path | None = None, size: tuple[int, int] = (100, 30), term: str | None = "xterm-256color",
-                   command: str | None = None) -> SSHScreen:
+    async def open(
+        cls,
+        port: int,
+        username: str,
+        *,
+        password: str | None = None,
+        key: Path | None = None,
+        size: tuple[int, int] = (100, 30),
+        term: str | None = "xterm-256color",
+        command: str | None = None,
+    ) -> SSHScreen:
         conn = await asyncssh.connect(
-            "127.0.0.1", port, username=username, password=password,
-            client_keys=[str(key)] if key else None, known_hosts=None, agent_path=None,
+            "127.0.0.1",
+            port,
+            username=username,
+            password=password,
+            client_keys=[str(key)] if key else None,
+            known_hosts=None,
+            agent_path=None,
             preferred_auth="publickey" if key else "password",
         )
-        process = await conn.create_process(command, term_type=term, term_size=size if term else None,
-                                            encoding=None)
+        process = await conn.create_process(
+            command, term_type=term, term_size=size if term else None, encoding=None
+        )
         return cls(conn, process, *size)
 
     async def _read(self) -> None:
@@ -203,8 +277,10 @@ class SSHScreen:
             if self.closed.is_set() and text not in self.raw.decode("utf-8", "replace"):
                 break
             await asyncio.sleep(0.05)
-        raise AssertionError(f"{text!r} did not appear:\n{self.text()}\n--- raw tail ---\n"
-                             f"{self.raw[-400:].decode('utf-8', 'replace')}")
+        raise AssertionError(
+            f"{text!r} did not appear:\n{self.text()}\n--- raw tail ---\n"
+            f"{self.raw[-400:].decode('utf-8', 'replace')}"
+        )
 
     async def type(self, text: str, pause: float = 0.01) -> None:
         for ch in text:

@@ -34,7 +34,10 @@ def pg_town(tmp_path_factory):
     name = f"relaytui_serve_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    url = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://") + f"/{name}"
+    url = (
+        PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        + f"/{name}"
+    )
     try:
         yield build_town(tmp_path_factory.mktemp("pg-town"), url)
     finally:

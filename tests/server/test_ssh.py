@@ -30,8 +30,11 @@ def events(town, action: str) -> list[AuditEvent]:
     store = open_store(str(town.db))
     try:
         with store.session() as session:
-            return list(session.exec(select(AuditEvent).where(AuditEvent.action == action)
-                                     .order_by(AuditEvent.id)))
+            return list(
+                session.exec(
+                    select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)
+                )
+            )
     finally:
         store.dispose()
 
@@ -123,7 +126,9 @@ async def test_the_terminal_size_and_its_resizes_reach_the_app(server):
 
 
 async def test_commands_and_a_session_without_a_terminal_are_refused_with_a_message(server):
-    command = await SSHScreen.open(server.ssh_port, "anna", password=PASSWORD, term=None, command="cat /etc/passwd")
+    command = await SSHScreen.open(
+        server.ssh_port, "anna", password=PASSWORD, term=None, command="cat /etc/passwd"
+    )
     assert await command.ended() == 1
     assert b"runs no commands" in command.raw and b"root:" not in command.raw
     await command.close()
@@ -185,8 +190,14 @@ def schedule_meeting(town, place: str) -> int:
     store = open_store(str(town.db))
     try:
         anna = sign_in.authenticate(store, "anna", PASSWORD)
-        return meetings.schedule(store, anna, town.log_id, kind="dialogue", place=place,
-                                 starts_at=clock.now() + timedelta(minutes=5)).id
+        return meetings.schedule(
+            store,
+            anna,
+            town.log_id,
+            kind="dialogue",
+            place=place,
+            starts_at=clock.now() + timedelta(minutes=5),
+        ).id
     finally:
         store.dispose()
 
@@ -206,7 +217,12 @@ def minutes_of(town, meeting_id: int) -> list[str]:
     store = open_store(str(town.db))
     try:
         with store.session() as session:
-            return [n.text for n in session.exec(select(MinutesNote).where(MinutesNote.meeting_id == meeting_id))]
+            return [
+                n.text
+                for n in session.exec(
+                    select(MinutesNote).where(MinutesNote.meeting_id == meeting_id)
+                )
+            ]
     finally:
         store.dispose()
 
@@ -273,16 +289,33 @@ def test_the_host_key_is_private_and_kept_across_restarts(town, server):
         again.stop()
     key.chmod(0o644)
     try:
-        refused = subprocess.run(start_command(town), capture_output=True, text=True, timeout=60,
-                                 env=server_environment(town.folder))
+        refused = subprocess.run(
+            start_command(town),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=server_environment(town.folder),
+        )
         assert refused.returncode == 1 and "chmod 600" in refused.stderr
     finally:
         key.chmod(0o600)
 
 
 def start_command(town) -> list[str]:
-    return [sys.executable, "-m", "relaytui", "--db", str(town.db), "serve", "--ssh-port", "0", "--web-port", "0",
-            "--state-dir", str(town.folder / "state")]
+    return [
+        sys.executable,
+        "-m",
+        "relaytui",
+        "--db",
+        str(town.db),
+        "serve",
+        "--ssh-port",
+        "0",
+        "--web-port",
+        "0",
+        "--state-dir",
+        str(town.folder / "state"),
+    ]
 
 
 def asyncssh_permission_denied():
@@ -302,9 +335,26 @@ def test_openssh_in_a_real_terminal_logs_in_with_the_key_and_knows_the_host(serv
     if shutil.which("ssh") is None:
         pytest.fail("OpenSSH's ssh is not installed (.ci/run installs openssh-client)")
     known = tmp_path / "known_hosts"
-    term = Terminal(["ssh", "-p", str(server.ssh_port), "-i", str(town.key_file), "-o", "IdentitiesOnly=yes",
-                     "-o", f"UserKnownHostsFile={known}", "-o", "StrictHostKeyChecking=accept-new",
-                     "-o", "BatchMode=yes", "anna@127.0.0.1"], width=100, height=30).start()
+    term = Terminal(
+        [
+            "ssh",
+            "-p",
+            str(server.ssh_port),
+            "-i",
+            str(town.key_file),
+            "-o",
+            "IdentitiesOnly=yes",
+            "-o",
+            f"UserKnownHostsFile={known}",
+            "-o",
+            "StrictHostKeyChecking=accept-new",
+            "-o",
+            "BatchMode=yes",
+            "anna@127.0.0.1",
+        ],
+        width=100,
+        height=30,
+    ).start()
     try:
         term.wait_for("Bo Jensen", timeout=60)
         term.send("Enter")
@@ -316,7 +366,9 @@ def test_openssh_in_a_real_terminal_logs_in_with_the_key_and_knows_the_host(serv
         assert term.dead()
     finally:
         term.close()
-    listed = subprocess.run(["ssh-keygen", "-lf", str(known)], capture_output=True, text=True, check=True).stdout
+    listed = subprocess.run(
+        ["ssh-keygen", "-lf", str(known)], capture_output=True, text=True, check=True
+    ).stdout
     assert server.host_key in listed  # the fingerprint the server printed is the one ssh saw
 
 
@@ -337,8 +389,13 @@ async def test_a_killed_server_still_lets_its_sessions_save_their_minutes(tmp_pa
             import shutil
 
             spy = shutil.which("py-spy") or os.path.join(os.path.dirname(sys.executable), "py-spy")
-            stack = subprocess.run([spy, "dump", "--pid", str(pid)], capture_output=True, text=True).stdout \
-                if os.path.exists(spy) else ""
+            stack = (
+                subprocess.run(
+                    [spy, "dump", "--pid", str(pid)], capture_output=True, text=True
+                ).stdout
+                if os.path.exists(spy)
+                else ""
+            )
             raise AssertionError(f"the session outlived its server:\n{stack}")
     finally:
         await anna.close()

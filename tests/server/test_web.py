@@ -119,9 +119,16 @@ def test_the_page_is_guarded_and_a_foreign_page_cannot_open_a_session(server):
     assert headers["Cache-Control"] == "no-store"
     assert "googleapis" not in body  # nothing is loaded from another site
     socket_url = server.web_url + "/ws?width=80&height=24"
-    request = urllib.request.Request(socket_url, headers={
-        "Origin": "https://evil.example", "Connection": "Upgrade", "Upgrade": "websocket",
-        "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="})
+    request = urllib.request.Request(
+        socket_url,
+        headers={
+            "Origin": "https://evil.example",
+            "Connection": "Upgrade",
+            "Upgrade": "websocket",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        },
+    )
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(request)
     assert refused.value.code == 403
@@ -153,8 +160,22 @@ def test_when_full_the_page_says_so(town, page):
 @pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10"])
 def test_the_web_side_listens_beyond_localhost_only_with_insecure(town, host):
     refused = subprocess.run(
-        [sys.executable, "-m", "relaytui", "--db", str(town.db), "serve", "--web-host", host, "--no-ssh"],
-        capture_output=True, text=True, timeout=60, env=server_environment(town.folder))
+        [
+            sys.executable,
+            "-m",
+            "relaytui",
+            "--db",
+            str(town.db),
+            "serve",
+            "--web-host",
+            host,
+            "--no-ssh",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=server_environment(town.folder),
+    )
     assert refused.returncode == 1
     assert "TLS" in refused.stderr and "--insecure" in refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1

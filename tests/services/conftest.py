@@ -4,4 +4,3 @@ import pytest
 @pytest.fixture(params=["dk", "no"])
 def profile(request):
     return request.param
-

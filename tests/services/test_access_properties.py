@@ -99,16 +99,19 @@ class Case:
     handover_to: str | None
 
 
-cases = st.fixed_dictionaries({
-    "holder": st.sampled_from(STAFF),
-    "members": st.lists(
-        st.tuples(st.sampled_from(STAFF), st.sampled_from(CONSENT_STATES), st.booleans()), max_size=4
-    ),
-    "closed": st.booleans(),
-    "grants": st.lists(st.tuples(st.sampled_from(STAFF), st.booleans()), max_size=2),
-    "handover_to": st.one_of(st.none(), st.sampled_from(STAFF)),
-    "user": st.sampled_from(EVERYONE),
-})
+cases = st.fixed_dictionaries(
+    {
+        "holder": st.sampled_from(STAFF),
+        "members": st.lists(
+            st.tuples(st.sampled_from(STAFF), st.sampled_from(CONSENT_STATES), st.booleans()),
+            max_size=4,
+        ),
+        "closed": st.booleans(),
+        "grants": st.lists(st.tuples(st.sampled_from(STAFF), st.booleans()), max_size=2),
+        "handover_to": st.one_of(st.none(), st.sampled_from(STAFF)),
+        "user": st.sampled_from(EVERYONE),
+    }
+)
 
 
 def make_case(world, spec) -> Case:
@@ -119,18 +122,33 @@ def make_case(world, spec) -> Case:
     holder = world.ref(spec["holder"])
     readers: set[str] = set()
     with world.store.session(write=True) as session:
-        subject = Subject(national_number=number, name=f"Case {serial}", birth_date=date(2017, 1, 1))
+        subject = Subject(
+            national_number=number, name=f"Case {serial}", birth_date=date(2017, 1, 1)
+        )
         session.add(subject)
         session.flush()
-        log = RelayLog(subject_id=subject.id, holder_id=holder.id, unit_id=holder.unit_id,
-                       created_by=holder.id, created_at=now, concern="c",
-                       status="closed" if spec["closed"] else "active")
+        log = RelayLog(
+            subject_id=subject.id,
+            holder_id=holder.id,
+            unit_id=holder.unit_id,
+            created_by=holder.id,
+            created_at=now,
+            concern="c",
+            status="closed" if spec["closed"] else "active",
+        )
         session.add(log)
         session.flush()
         session.add(HolderPeriod(log_id=log.id, staff_id=holder.id, started_at=now))
         # A reader who is not staff, so there is always a membership to remove.
-        session.add(Membership(log_id=log.id, person_name="Grandma Inge", role="other",
-                               added_by=holder.id, added_at=now))
+        session.add(
+            Membership(
+                log_id=log.id,
+                person_name="Grandma Inge",
+                role="other",
+                added_by=holder.id,
+                added_at=now,
+            )
+        )
         if not spec["closed"]:
             readers.add(spec["holder"])
         for username, state, removed in spec["members"]:
@@ -138,46 +156,102 @@ def make_case(world, spec) -> Case:
                 continue
             consent_id = None
             if state != "none":
-                row = Consent(log_id=log.id, giver_kind="guardian", giver_name="G", method="oral",
-                              given_at=now - timedelta(days=30), recorded_by=holder.id, recorded_at=now,
-                              expires_at=now - timedelta(days=1) if state == "expired" else None,
-                              withdrawn_at=now - timedelta(hours=1) if state == "withdrawn" else None)
+                row = Consent(
+                    log_id=log.id,
+                    giver_kind="guardian",
+                    giver_name="G",
+                    method="oral",
+                    given_at=now - timedelta(days=30),
+                    recorded_by=holder.id,
+                    recorded_at=now,
+                    expires_at=now - timedelta(days=1) if state == "expired" else None,
+                    withdrawn_at=now - timedelta(hours=1) if state == "withdrawn" else None,
+                )
                 session.add(row)
                 session.flush()
                 session.add(ConsentCover(consent_id=row.id, staff_id=world.ref(username).id))
                 consent_id = row.id
-            session.add(Membership(log_id=log.id, staff_id=world.ref(username).id, role="actor",
-                                   consent_id=consent_id, added_by=holder.id, added_at=now,
-                                   removed_at=now if removed else None))
+            session.add(
+                Membership(
+                    log_id=log.id,
+                    staff_id=world.ref(username).id,
+                    role="actor",
+                    consent_id=consent_id,
+                    added_by=holder.id,
+                    added_at=now,
+                    removed_at=now if removed else None,
+                )
+            )
             if not spec["closed"] and not removed and state in ("none", "in_force"):
                 readers.add(username)
         for username, expired in spec["grants"]:
-            session.add(ReadGrant(log_id=log.id, staff_id=world.ref(username).id, granted_by=None,
-                                  granted_at=now - timedelta(days=10), reason="r",
-                                  expires_at=now - timedelta(days=1) if expired else now + timedelta(days=3)))
+            session.add(
+                ReadGrant(
+                    log_id=log.id,
+                    staff_id=world.ref(username).id,
+                    granted_by=None,
+                    granted_at=now - timedelta(days=10),
+                    reason="r",
+                    expires_at=now - timedelta(days=1) if expired else now + timedelta(days=3),
+                )
+            )
             if spec["closed"] and not expired:
                 readers.add(username)
-        effort = Effort(log_id=log.id, what="w", responsible_text="mother", starts_on=date.today(),
-                        evaluate_on=date.today() + timedelta(days=9), created_by=holder.id, created_at=now)
+        effort = Effort(
+            log_id=log.id,
+            what="w",
+            responsible_text="mother",
+            starts_on=date.today(),
+            evaluate_on=date.today() + timedelta(days=9),
+            created_by=holder.id,
+            created_at=now,
+        )
         goal = Goal(log_id=log.id, text="g", created_by=holder.id, created_at=now)
-        meeting = Meeting(log_id=log.id, kind="dialogue", starts_at=now + timedelta(days=2), convened_by=holder.id)
-        given_consent = Consent(log_id=log.id, giver_kind="guardian", giver_name="G", method="oral",
-                                given_at=now, recorded_by=holder.id, recorded_at=now)
+        meeting = Meeting(
+            log_id=log.id, kind="dialogue", starts_at=now + timedelta(days=2), convened_by=holder.id
+        )
+        given_consent = Consent(
+            log_id=log.id,
+            giver_kind="guardian",
+            giver_name="G",
+            method="oral",
+            given_at=now,
+            recorded_by=holder.id,
+            recorded_at=now,
+        )
         session.add_all([effort, goal, meeting, given_consent])
         session.flush()
         session.add(AgendaItem(meeting_id=meeting.id, position=0, title="Since last time"))
         handover_id = None
         to = spec["handover_to"]
         if to is not None and to != spec["holder"] and not spec["closed"]:
-            row = Handover(log_id=log.id, from_staff_id=holder.id, to_staff_id=world.ref(to).id,
-                           proposed_at=now, message="m", transition=False)
+            row = Handover(
+                log_id=log.id,
+                from_staff_id=holder.id,
+                to_staff_id=world.ref(to).id,
+                proposed_at=now,
+                message="m",
+                transition=False,
+            )
             session.add(row)
             session.flush()
             handover_id = row.id
         else:
             to = None
-        return Case(log.id, subject.id, number, spec["holder"], spec["closed"], frozenset(readers),
-                    effort.id, goal.id, meeting.id, given_consent.id, handover_id, to)
+        return Case(
+            log.id,
+            subject.id,
+            number,
+            spec["holder"],
+            spec["closed"],
+            frozenset(readers),
+            effort.id,
+            goal.id,
+            meeting.id,
+            given_consent.id,
+            handover_id,
+            to,
+        )
 
 
 def refused(call) -> bool:
@@ -209,74 +283,123 @@ READS = {
     "efforts.list_goals": lambda w, c, by: efforts.list_goals(w.store, by, c.log_id),
     "meetings.list_meetings": lambda w, c, by: meetings.list_meetings(w.store, by, c.log_id),
     "meetings.get_meeting": lambda w, c, by: meetings.get_meeting(w.store, by, c.meeting_id),
-    "notifications.list_notifications": lambda w, c, by: notifications.list_notifications(w.store, by, c.log_id),
+    "notifications.list_notifications": lambda w, c, by: notifications.list_notifications(
+        w.store, by, c.log_id
+    ),
     "subjects.list_guardians": lambda w, c, by: subjects.list_guardians(w.store, by, c.log_id),
     "meetings.invitable": lambda w, c, by: meetings.invitable(w.store, by, c.log_id),
 }
 WRITES = {
     "journal.write_entry": lambda w, c, by: journal.write_entry(w.store, by, c.log_id, text="t"),
-    "logs.change_level": lambda w, c, by: logs.change_level(w.store, by, c.log_id, to_level=1, reason="r"),
-    "logs.close_log": lambda w, c, by: logs.close_log(w.store, by, c.log_id, basis="colleagues", reason="r",
-                                                       consultation="c"),
+    "logs.change_level": lambda w, c, by: logs.change_level(
+        w.store, by, c.log_id, to_level=1, reason="r"
+    ),
+    "logs.close_log": lambda w, c, by: logs.close_log(
+        w.store, by, c.log_id, basis="colleagues", reason="r", consultation="c"
+    ),
     "consent.record_consent": lambda w, c, by: consent.record_consent(
-        w.store, by, c.log_id, consent.ConsentInput(giver="subject", method="oral")),
-    "consent.withdraw_consent": lambda w, c, by: consent.withdraw_consent(w.store, by, c.consent_id, version=1,
-                                                                          reason="r"),
-    "log_actors.add_actor": lambda w, c, by: log_actors.add_actor(w.store, by, c.log_id, person_name="Grandma"),
-    "log_actors.remove_actor": lambda w, c, by: log_actors.remove_actor(w.store, by, _membership(w, c), reason="r"),
-    "efforts.add_effort": lambda w, c, by: efforts.add_effort(w.store, by, c.log_id, what="w", starts_on=TODAY,
-                                                              evaluate_on=SOON, responsible_text="mother"),
-    "efforts.update_effort": lambda w, c, by: efforts.update_effort(w.store, by, c.effort_id, version=1, what="x"),
-    "efforts.evaluate_effort": lambda w, c, by: efforts.evaluate_effort(w.store, by, c.effort_id, version=1,
-                                                                        text="t", end=True),
+        w.store, by, c.log_id, consent.ConsentInput(giver="subject", method="oral")
+    ),
+    "consent.withdraw_consent": lambda w, c, by: consent.withdraw_consent(
+        w.store, by, c.consent_id, version=1, reason="r"
+    ),
+    "log_actors.add_actor": lambda w, c, by: log_actors.add_actor(
+        w.store, by, c.log_id, person_name="Grandma"
+    ),
+    "log_actors.remove_actor": lambda w, c, by: log_actors.remove_actor(
+        w.store, by, _membership(w, c), reason="r"
+    ),
+    "efforts.add_effort": lambda w, c, by: efforts.add_effort(
+        w.store,
+        by,
+        c.log_id,
+        what="w",
+        starts_on=TODAY,
+        evaluate_on=SOON,
+        responsible_text="mother",
+    ),
+    "efforts.update_effort": lambda w, c, by: efforts.update_effort(
+        w.store, by, c.effort_id, version=1, what="x"
+    ),
+    "efforts.evaluate_effort": lambda w, c, by: efforts.evaluate_effort(
+        w.store, by, c.effort_id, version=1, text="t", end=True
+    ),
     "efforts.add_goal": lambda w, c, by: efforts.add_goal(w.store, by, c.log_id, text="g"),
-    "efforts.evaluate_goal": lambda w, c, by: efforts.evaluate_goal(w.store, by, c.goal_id, version=1, text="t",
-                                                                    status="reached"),
-    "handover.propose": lambda w, c, by: handover.propose(w.store, by, c.log_id, to_staff_id=w.ref("bo").id),
+    "efforts.evaluate_goal": lambda w, c, by: efforts.evaluate_goal(
+        w.store, by, c.goal_id, version=1, text="t", status="reached"
+    ),
+    "handover.propose": lambda w, c, by: handover.propose(
+        w.store, by, c.log_id, to_staff_id=w.ref("bo").id
+    ),
     "handover.withdraw": lambda w, c, by: handover.withdraw(w.store, by, c.handover_id or 0),
-    "meetings.schedule": lambda w, c, by: meetings.schedule(w.store, by, c.log_id, kind="dialogue",
-                                                            starts_at=clock.now() + timedelta(days=3)),
-    "meetings.reschedule": lambda w, c, by: meetings.reschedule(w.store, by, c.meeting_id, version=1,
-                                                                starts_at=clock.now() + timedelta(days=4),
-                                                                duration_minutes=60, reason="r"),
-    "meetings.cancel": lambda w, c, by: meetings.cancel(w.store, by, c.meeting_id, version=1, reason="r"),
+    "meetings.schedule": lambda w, c, by: meetings.schedule(
+        w.store, by, c.log_id, kind="dialogue", starts_at=clock.now() + timedelta(days=3)
+    ),
+    "meetings.reschedule": lambda w, c, by: meetings.reschedule(
+        w.store,
+        by,
+        c.meeting_id,
+        version=1,
+        starts_at=clock.now() + timedelta(days=4),
+        duration_minutes=60,
+        reason="r",
+    ),
+    "meetings.cancel": lambda w, c, by: meetings.cancel(
+        w.store, by, c.meeting_id, version=1, reason="r"
+    ),
     "meetings.set_agenda": lambda w, c, by: meetings.set_agenda(w.store, by, c.meeting_id, ["A"]),
-    "meetings.record_attendance": lambda w, c, by: meetings.record_attendance(w.store, by, c.meeting_id, {}),
+    "meetings.record_attendance": lambda w, c, by: meetings.record_attendance(
+        w.store, by, c.meeting_id, {}
+    ),
     "minutes.save_note": lambda w, c, by: minutes.save_note(w.store, by, c.meeting_id, text="n"),
-    "minutes.finish_minutes": lambda w, c, by: minutes.finish_minutes(w.store, by, c.meeting_id, version=1),
+    "minutes.finish_minutes": lambda w, c, by: minutes.finish_minutes(
+        w.store, by, c.meeting_id, version=1
+    ),
     "invitations.ics": lambda w, c, by: invitations.ics(w.store, by, c.meeting_id),
     "invitations.letter": lambda w, c, by: invitations.letter(w.store, by, c.meeting_id),
-    "invitations.read_invitation": lambda w, c, by: invitations.read_invitation(w.store, by, c.meeting_id),
+    "invitations.read_invitation": lambda w, c, by: invitations.read_invitation(
+        w.store, by, c.meeting_id
+    ),
     "papers.consent_form": lambda w, c, by: papers.consent_form(w.store, by, c.log_id),
     "papers.guardian_copy": lambda w, c, by: papers.guardian_copy(w.store, by, c.log_id),
     "papers.meeting_paper": lambda w, c, by: papers.meeting_paper(w.store, by, c.meeting_id),
     "papers.access_report": lambda w, c, by: papers.access_report(w.store, by, c.log_id),
-    "plan.pass_to_plan": lambda w, c, by: plan.pass_to_plan(w.store, by, c.log_id, coordinator_id=w.ref("bo").id,
-                                                            reason="r"),
-    "notifications.notify": lambda w, c, by: notifications.notify(w.store, by, c.log_id, reason="r",
-                                                                  exception="acute"),
-    "subjects.add_guardian": lambda w, c, by: subjects.add_guardian(w.store, by, c.log_id,
-                                                                    subjects.GuardianInput("G")),
+    "plan.pass_to_plan": lambda w, c, by: plan.pass_to_plan(
+        w.store, by, c.log_id, coordinator_id=w.ref("bo").id, reason="r"
+    ),
+    "notifications.notify": lambda w, c, by: notifications.notify(
+        w.store, by, c.log_id, reason="r", exception="acute"
+    ),
+    "subjects.add_guardian": lambda w, c, by: subjects.add_guardian(
+        w.store, by, c.log_id, subjects.GuardianInput("G")
+    ),
 }
 RECEIVER = {
     "handover.accept": lambda w, c, by: handover.accept(w.store, by, c.handover_id),
     "handover.decline": lambda w, c, by: handover.decline(w.store, by, c.handover_id, message="no"),
 }
 ADMIN_ONLY = {
-    "logs.grant_read": lambda w, c, by: logs.grant_read(w.store, by, c.log_id, staff_id=w.ref("bo").id, days=2,
-                                                        reason="court"),
+    "logs.grant_read": lambda w, c, by: logs.grant_read(
+        w.store, by, c.log_id, staff_id=w.ref("bo").id, days=2, reason="court"
+    ),
     "audit.verify": lambda w, c, by: audit.verify(w.store, by),
     "grants.list_requests": lambda w, c, by: grants.list_requests(w.store, by),
-    "grants.give": lambda w, c, by: grants.give(w.store, by, _grant_request(w, c), reason="court",
-                                                until=date.today() + timedelta(days=3)),
+    "grants.give": lambda w, c, by: grants.give(
+        w.store, by, _grant_request(w, c), reason="court", until=date.today() + timedelta(days=3)
+    ),
     "grants.refuse": lambda w, c, by: grants.refuse(w.store, by, _grant_request(w, c), reason="no"),
     "audit.subject_trail": lambda w, c, by: audit.subject_trail(w.store, by, c.number),
-    "papers.subject_access_report": lambda w, c, by: papers.subject_access_report(w.store, by, c.number),
+    "papers.subject_access_report": lambda w, c, by: papers.subject_access_report(
+        w.store, by, c.number
+    ),
     "accounts.list_users": lambda w, c, by: accounts.list_users(w.store, by),
     "accounts.get_user": lambda w, c, by: accounts.get_user(w.store, by, "bo"),
-    "accounts.check_username_free": lambda w, c, by: accounts.check_username_free(w.store, by, "nobody"),
-    "accounts.add_user": lambda w, c, by: accounts.add_user(w.store, by, username=f"u{next(_serial)}",
-                                                            full_name="U", password="pw"),
+    "accounts.check_username_free": lambda w, c, by: accounts.check_username_free(
+        w.store, by, "nobody"
+    ),
+    "accounts.add_user": lambda w, c, by: accounts.add_user(
+        w.store, by, username=f"u{next(_serial)}", full_name="U", password="pw"
+    ),
     "accounts.disable_user": lambda w, c, by: accounts.disable_user(w.store, by, "nobody-here"),
     "accounts.enable_user": lambda w, c, by: accounts.enable_user(w.store, by, "nobody-here"),
     "accounts.unlock_user": lambda w, c, by: accounts.unlock_user(w.store, by, "nobody-here"),
@@ -288,14 +411,19 @@ ADMIN_ONLY = {
     "keys.add_key": lambda w, c, by: keys.add_key(w.store, by, "nobody-here", ONE_KEY),
     "keys.keys_of": lambda w, c, by: keys.keys_of(w.store, by, "bo"),
     "keys.remove_key": lambda w, c, by: keys.remove_key(w.store, by, "nobody-here", "SHA256:x"),
-    "installation.change": lambda w, c, by: installation.change(w.store, by, "idle_lock_minutes", "11"),
+    "installation.change": lambda w, c, by: installation.change(
+        w.store, by, "idle_lock_minutes", "11"
+    ),
 }
 ONE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPbObbR80QdyCXuIZMcVsixzR3FLWjuCUdPQX2ah0087 x@y"
 STAFF_ONLY = {  # any member of staff who works with logs; never an administrator
-    "logs.create_log": lambda w, c, by: logs.create_log(w.store, by, subject_id=c.subject_id, concern="c"),
+    "logs.create_log": lambda w, c, by: logs.create_log(
+        w.store, by, subject_id=c.subject_id, concern="c"
+    ),
     "subjects.find_subject": lambda w, c, by: subjects.find_subject(w.store, by, c.number),
-    "subjects.create_subject": lambda w, c, by: subjects.create_subject(w.store, by, national_number=c.number,
-                                                                        name="x"),
+    "subjects.create_subject": lambda w, c, by: subjects.create_subject(
+        w.store, by, national_number=c.number, name="x"
+    ),
     "accounts.search_staff": lambda w, c, by: accounts.search_staff(w.store, by, "a"),
     "dashboard.my_figures": lambda w, c, by: dashboard.my_figures(w.store, by),
     "grants.my_closed_logs": lambda w, c, by: grants.my_closed_logs(w.store, by),
@@ -305,16 +433,28 @@ STAFF_ONLY = {  # any member of staff who works with logs; never an administrato
     "handover.waiting_for_me": lambda w, c, by: handover.waiting_for_me(w.store, by),
     "handover.declined_answers": lambda w, c, by: handover.declined_answers(w.store, by),
     "handover.tell_declined": lambda w, c, by: handover.tell_declined(w.store, by),
-    "handover.dismiss_declined": lambda w, c, by: handover.dismiss_declined(w.store, by, c.handover_id or 0),
+    "handover.dismiss_declined": lambda w, c, by: handover.dismiss_declined(
+        w.store, by, c.handover_id or 0
+    ),
     "handover.unanswered_for_leader": lambda w, c, by: handover.unanswered_for_leader(w.store, by),
     "meetings.my_meetings": lambda w, c, by: meetings.my_meetings(w.store, by, start=clock.now()),
-    "meetings.conflicts": lambda w, c, by: meetings.conflicts(w.store, by, starts_at=clock.now(), duration_minutes=60,
-                                                              staff_ids=(w.ref("bo").id,)),
+    "meetings.conflicts": lambda w, c, by: meetings.conflicts(
+        w.store, by, starts_at=clock.now(), duration_minutes=60, staff_ids=(w.ref("bo").id,)
+    ),
 }
 LISTS = {  # the list shows the generated log exactly when the oracle lets the user read it
-    "log_list.list_page": lambda w, c, by: [r.id for r in log_list.list_page(
-        w.store, by, log_list.LogQuery(status="all", search=f"Case {c.number and ''}"), limit=500).rows],
-    "log_list.list_logs": lambda w, c, by: [r.id for r in log_list.list_logs(w.store, by, include_closed=True, limit=500)],
+    "log_list.list_page": lambda w, c, by: [
+        r.id
+        for r in log_list.list_page(
+            w.store,
+            by,
+            log_list.LogQuery(status="all", search=f"Case {c.number and ''}"),
+            limit=500,
+        ).rows
+    ],
+    "log_list.list_logs": lambda w, c, by: [
+        r.id for r in log_list.list_logs(w.store, by, include_closed=True, limit=500)
+    ],
 }
 ANYONE = {  # every logged-in person, administrators too; no log content
     "units.list_units": lambda w, c, by: units.list_units(w.store, by),
@@ -327,16 +467,26 @@ FORMER_READERS = {  # only who held the log or read it as an actor while it was 
 }
 #: These take no acting person: they make one, from a password, a key or the server's word
 #: (tests/services/test_accounts.py and tests/server try to break them).
-NO_BY = {"sign_in.authenticate", "sign_in.command_line_login", "sign_in.change_password",
-         "sign_in.session_ref", "keys.key_answer", "keys.log_in_with_key",
-         "accounts.admin_or_user_exists"}  # (the last: 'init', before any account exists)
+NO_BY = {
+    "sign_in.authenticate",
+    "sign_in.command_line_login",
+    "sign_in.change_password",
+    "sign_in.session_ref",
+    "keys.key_answer",
+    "keys.log_in_with_key",
+    "accounts.admin_or_user_exists",
+}  # (the last: 'init', before any account exists)
 
 
 def _grant_request(world, case) -> int:
     """A request to read the log, by its holder, waiting for an administrator."""
     with world.store.session(write=True) as session:
-        row = ReadGrantRequest(log_id=case.log_id, staff_id=world.ref(case.holder).id,
-                               requested_at=clock.now(), reason="r")
+        row = ReadGrantRequest(
+            log_id=case.log_id,
+            staff_id=world.ref(case.holder).id,
+            requested_at=clock.now(),
+            reason="r",
+        )
         session.add(row)
         session.flush()
         return row.id
@@ -363,8 +513,12 @@ def prop_world(sqlite_store):
 
 
 def _settings():
-    return settings(max_examples=EXAMPLES, deadline=None, database=None,
-                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    return settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
 
 
 @pytest.mark.rule("R9")
@@ -439,7 +593,10 @@ def test_only_former_holders_and_actors_ask_to_read_a_closed_log(prop_world, nam
         by = prop_world.ref(spec["user"])
         former = {spec["holder"]} | {username for username, _state, _removed in spec["members"]}
         allowed = case.closed and spec["user"] in former
-        assert refused(lambda: FORMER_READERS[name](prop_world, case, by)) is not allowed, (name, spec)
+        assert refused(lambda: FORMER_READERS[name](prop_world, case, by)) is not allowed, (
+            name,
+            spec,
+        )
 
     check()
 
@@ -490,27 +647,40 @@ def test_anyone_logged_in_may(prop_world, name):
 
 UNIT_KINDS = ("daycare", "school", "family")
 _log_index = st.integers(0, 2)
-_attach = st.tuples(st.just("attach"), _log_index, st.sampled_from(STAFF), st.sampled_from(("named", "unit")))
-_move = st.tuples(st.just("move"), st.booleans(), st.integers(0, 20), st.sampled_from(UNIT_KINDS + (None,)))
+_attach = st.tuples(
+    st.just("attach"), _log_index, st.sampled_from(STAFF), st.sampled_from(("named", "unit"))
+)
+_move = st.tuples(
+    st.just("move"), st.booleans(), st.integers(0, 20), st.sampled_from(UNIT_KINDS + (None,))
+)
 _lead = st.tuples(st.just("lead"), st.sampled_from(UNIT_KINDS), st.booleans(), st.integers(0, 20))
 # Attaching, moving and leading come twice as often as the rest: what matters is how they meet.
 steps = st.one_of(
-    _attach, _move, _lead,
+    _attach,
+    _move,
+    _lead,
     st.tuples(st.just("create"), st.sampled_from(STAFF)),
-    st.tuples(st.just("consent"), _log_index, st.frozensets(st.sampled_from(STAFF), max_size=2),
-              st.frozensets(st.sampled_from(UNIT_KINDS), max_size=2)),
+    st.tuples(
+        st.just("consent"),
+        _log_index,
+        st.frozensets(st.sampled_from(STAFF), max_size=2),
+        st.frozensets(st.sampled_from(UNIT_KINDS), max_size=2),
+    ),
     st.tuples(st.just("add"), _log_index, st.sampled_from(STAFF)),
     # A consent naming a person, or covering the unit they work in now, then the person added.
     _attach,
     st.tuples(st.just("withdraw"), _log_index, st.integers(0, 2)),
     # Who moves, or who is named leader: anyone (often refused), or, to reach the cases that
     # matter more often, an actor of a log / someone who works in that unit.
-    _move, _lead,
+    _move,
+    _lead,
 )
-journeys = st.fixed_dictionaries({
-    "holders": st.lists(st.sampled_from(STAFF), min_size=1, max_size=2),
-    "steps": st.lists(steps, min_size=4, max_size=14),
-})
+journeys = st.fixed_dictionaries(
+    {
+        "holders": st.lists(st.sampled_from(STAFF), min_size=1, max_size=2),
+        "steps": st.lists(steps, min_size=4, max_size=14),
+    }
+)
 
 
 @dataclass
@@ -546,14 +716,26 @@ class MovesOracle:
         return not c.withdrawn and (username in c.named or self.unit_of[username] in c.units)
 
     def naming(self, log: LogModel, username: str) -> int | None:
-        return next((i for i, c in enumerate(log.consents) if not c.withdrawn and username in c.named), None)
+        return next(
+            (i for i, c in enumerate(log.consents) if not c.withdrawn and username in c.named), None
+        )
 
     def readers(self, log: LogModel) -> set[str]:
         return {log.holder} | set(log.members)
 
     def mover(self, attached: bool, pick: int) -> str:
-        pool = sorted({user for log in self.logs for user, (role, _c) in log.members.items()
-                       if role == "actor"}) if attached else []
+        pool = (
+            sorted(
+                {
+                    user
+                    for log in self.logs
+                    for user, (role, _c) in log.members.items()
+                    if role == "actor"
+                }
+            )
+            if attached
+            else []
+        )
         pool = pool or list(EVERYONE)
         return pool[pick % len(pool)]
 
@@ -608,7 +790,11 @@ class MovesOracle:
         self.unit_of[username] = unit
         for log in self.logs:
             role, through = log.members.get(username, (None, None))
-            if role == "actor" and through is not None and username not in log.consents[through].named:
+            if (
+                role == "actor"
+                and through is not None
+                and username not in log.consents[through].named
+            ):
                 named = self.naming(log, username)
                 if named is None:
                     del log.members[username]  # the consent covered the former unit only
@@ -644,7 +830,10 @@ def _baseline(world) -> tuple[dict, dict, dict]:
         unit_of = {name: kinds.get(row.unit_id) for name, row in staff.items()}
         roles = {name: row.role for name, row in staff.items()}
         names = {row.id: name for name, row in staff.items()}
-        leader_of = {kind: names.get(session.get(Unit, unit_id).leader_id) for kind, unit_id in world.units.items()}
+        leader_of = {
+            kind: names.get(session.get(Unit, unit_id).leader_id)
+            for kind, unit_id in world.units.items()
+        }
     return unit_of, roles, leader_of
 
 
@@ -666,10 +855,14 @@ def _new_subject(world) -> tuple[int, int]:
     serial = next(_serial)
     number = national_number("dk", date(2016, 1 + serial % 12, 1 + serial % 28), serial)
     with world.store.session(write=True) as session:
-        subject = Subject(national_number=number, name=f"Mover {serial}", birth_date=date(2016, 1, 1))
+        subject = Subject(
+            national_number=number, name=f"Mover {serial}", birth_date=date(2016, 1, 1)
+        )
         session.add(subject)
         session.flush()
-        guardian = Guardian(subject_id=subject.id, name=f"Parent {serial}", relation="parent", has_custody=True)
+        guardian = Guardian(
+            subject_id=subject.id, name=f"Parent {serial}", relation="parent", has_custody=True
+        )
         session.add(guardian)
         session.flush()
         return subject.id, guardian.id
@@ -693,7 +886,9 @@ def _every_listed(store, by) -> set[int]:
     shown: set[int] = set()
     after = None
     while True:
-        page = log_list.list_page(store, by, log_list.LogQuery(status="all"), after=after, limit=500)
+        page = log_list.list_page(
+            store, by, log_list.LogQuery(status="all"), after=after, limit=500
+        )
         shown |= {row.id for row in page.rows}
         if page.next_cursor is None:
             return shown
@@ -709,19 +904,32 @@ def _agree(world, oracle: MovesOracle, spec, *, every_call: bool) -> None:
             assert refused(lambda: log_list.list_logs(world.store, by, include_closed=True)), spec
         else:
             shown = _every_listed(world.store, by) & set(ours)
-            assert shown == {log.id for log in oracle.logs if user in oracle.readers(log)}, (user, spec)
+            assert shown == {log.id for log in oracle.logs if user in oracle.readers(log)}, (
+                user,
+                spec,
+            )
         if not every_call:
             continue
         for log in oracle.logs:
             reads = user in oracle.readers(log)
-            assert refused(lambda: logs.get_log(world.store, by, log.id)) is not reads, (user, log, spec)
-            assert refused(lambda: log_actors.list_actors(world.store, by, log.id)) is not reads, (user, log, spec)
-            assert refused(lambda: journal.write_entry(world.store, by, log.id, text="t")) is not (user == log.holder), \
-                (user, log, spec)
+            assert refused(lambda: logs.get_log(world.store, by, log.id)) is not reads, (
+                user,
+                log,
+                spec,
+            )
+            assert refused(lambda: log_actors.list_actors(world.store, by, log.id)) is not reads, (
+                user,
+                log,
+                spec,
+            )
+            assert refused(lambda: journal.write_entry(world.store, by, log.id, text="t")) is not (
+                user == log.holder
+            ), (user, log, spec)
     for log in oracle.logs:
         attached = {
             names[a.staff_id]: (a.role, a.consent_id)
-            for a in log_actors.list_actors(world.store, world.ref(log.holder), log.id) if a.staff_id is not None
+            for a in log_actors.list_actors(world.store, world.ref(log.holder), log.id)
+            if a.staff_id is not None
         }
         expected = {
             user: (role, log.consents[through].id if through is not None else None)
@@ -735,8 +943,12 @@ def test_access_follows_people_who_move_and_units_that_change_leader(prop_world)
     world = prop_world
     start = _baseline(world)
 
-    @settings(max_examples=2 * EXAMPLES, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @settings(
+        max_examples=2 * EXAMPLES,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
     @given(spec=journeys)
     def check(spec):
         _restore(world, *start)
@@ -744,15 +956,25 @@ def test_access_follows_people_who_move_and_units_that_change_leader(prop_world)
 
         def create(holder):
             subject_id, guardian_id = _new_subject(world)
-            made = logs.create_log(world.store, world.ref(holder), subject_id=subject_id, concern="c")
+            made = logs.create_log(
+                world.store, world.ref(holder), subject_id=subject_id, concern="c"
+            )
             oracle.create(made.id, holder)
             oracle.logs[-1].guardian_id = guardian_id
 
         def record(log, named, covered):
-            view = consent.record_consent(world.store, world.ref(log.holder), log.id, consent.ConsentInput(
-                giver="guardian", guardian_id=log.guardian_id, method="oral",
-                staff_ids=tuple(world.ref(u).id for u in sorted(named)),
-                unit_ids=tuple(world.units[k] for k in sorted(covered))))
+            view = consent.record_consent(
+                world.store,
+                world.ref(log.holder),
+                log.id,
+                consent.ConsentInput(
+                    giver="guardian",
+                    guardian_id=log.guardian_id,
+                    method="oral",
+                    staff_ids=tuple(world.ref(u).id for u in sorted(named)),
+                    unit_ids=tuple(world.units[k] for k in sorted(covered)),
+                ),
+            )
             oracle.consent(log, view.id, view.version, named, covered)
 
         for holder in spec["holders"]:
@@ -765,7 +987,9 @@ def test_access_follows_people_who_move_and_units_that_change_leader(prop_world)
                 continue
             if kind == "attach":
                 unit = oracle.unit_of[step[2]]
-                named, covered = ({step[2]}, set()) if step[3] == "named" or unit is None else (set(), {unit})
+                named, covered = (
+                    ({step[2]}, set()) if step[3] == "named" or unit is None else (set(), {unit})
+                )
                 kind, step = "add", ("add", step[1], step[2])
                 record(oracle.logs[step[1] % len(oracle.logs)], named, covered)
             if kind == "consent":
@@ -773,8 +997,11 @@ def test_access_follows_people_who_move_and_units_that_change_leader(prop_world)
             elif kind == "add":
                 log = oracle.logs[step[1] % len(oracle.logs)]
                 expected = oracle.add(log, step[2])
-                got = _step_refused(lambda: log_actors.add_actor(world.store, world.ref(log.holder), log.id,
-                                                              staff_id=world.ref(step[2]).id))
+                got = _step_refused(
+                    lambda: log_actors.add_actor(
+                        world.store, world.ref(log.holder), log.id, staff_id=world.ref(step[2]).id
+                    )
+                )
                 assert got is expected, (step, spec)
             elif kind == "withdraw":
                 log = oracle.logs[step[1] % len(oracle.logs)]
@@ -783,20 +1010,29 @@ def test_access_follows_people_who_move_and_units_that_change_leader(prop_world)
                 index = step[2] % len(log.consents)
                 c = log.consents[index]
                 expected = oracle.withdraw(log, index)
-                got = _step_refused(lambda: consent.withdraw_consent(world.store, world.ref(log.holder), c.id,
-                                                                     version=c.version, reason="r"))
+                got = _step_refused(
+                    lambda: consent.withdraw_consent(
+                        world.store, world.ref(log.holder), c.id, version=c.version, reason="r"
+                    )
+                )
                 assert got is expected, (step, spec)
             elif kind == "move":
                 who, where = oracle.mover(step[1], step[2]), step[3]
                 expected = oracle.move(who, where)
-                got = _step_refused(lambda: accounts.set_unit(
-                    world.store, world.ref("admin"), who, world.units[where] if where else None))
+                got = _step_refused(
+                    lambda: accounts.set_unit(
+                        world.store, world.ref("admin"), who, world.units[where] if where else None
+                    )
+                )
                 assert got is expected, (who, where, step, spec)
             elif kind == "lead":
                 where, who = step[1], oracle.new_leader(step[1], step[2], step[3])
                 expected = oracle.lead(where, who)
-                got = _step_refused(lambda: units.set_leader(world.store, world.ref("admin"),
-                                                             world.units[where], who))
+                got = _step_refused(
+                    lambda: units.set_leader(
+                        world.store, world.ref("admin"), world.units[where], who
+                    )
+                )
                 assert got is expected, (who, where, step, spec)
             _agree(world, oracle, spec, every_call=False)
         _agree(world, oracle, spec, every_call=True)
@@ -805,19 +1041,32 @@ def test_access_follows_people_who_move_and_units_that_change_leader(prop_world)
 
 
 def test_every_public_service_function_is_covered():
-    covered = set(READS) | set(WRITES) | set(RECEIVER) | set(ADMIN_ONLY) | set(STAFF_ONLY) | set(LISTS) \
-        | set(ANYONE) | set(FORMER_READERS) | NO_BY
+    covered = (
+        set(READS)
+        | set(WRITES)
+        | set(RECEIVER)
+        | set(ADMIN_ONLY)
+        | set(STAFF_ONLY)
+        | set(LISTS)
+        | set(ANYONE)
+        | set(FORMER_READERS)
+        | NO_BY
+    )
     missing = []
     # Every module of the services package, so that a new one cannot slip past either.
-    found = [importlib.import_module(f"relaytui.services.{info.name}")
-             for info in pkgutil.iter_modules(services_package.__path__)]
+    found = [
+        importlib.import_module(f"relaytui.services.{info.name}")
+        for info in pkgutil.iter_modules(services_package.__path__)
+    ]
     assert invitations in found
     for module in found:
         for name, func in inspect.getmembers(module, inspect.isfunction):
             if name.startswith("_") or func.__module__ != module.__name__:
                 continue
             params = inspect.signature(func).parameters
-            if "store" in params and ("by" in params or "username" in params or "staff_id" in params):
+            if "store" in params and (
+                "by" in params or "username" in params or "staff_id" in params
+            ):
                 qualified = f"{module.__name__.rsplit('.', 1)[1]}.{name}"
                 if qualified not in covered:
                     missing.append(qualified)

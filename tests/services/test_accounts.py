@@ -23,8 +23,6 @@ from relaytui.services import access, accounts, sign_in, units
 PASSWORD = "correct horse battery staple"
 
 
-
-
 @pytest.fixture
 def cli():
     return access.system_administrator()
@@ -38,15 +36,26 @@ def school(store, cli):
 @pytest.fixture
 def anna(store, cli, school):
     return accounts.add_user(
-        store, cli, username="anna", full_name="Anna Jensen", password=PASSWORD,
-        profession="teacher", unit="Nordskolen", email="anna@example.dk",
+        store,
+        cli,
+        username="anna",
+        full_name="Anna Jensen",
+        password=PASSWORD,
+        profession="teacher",
+        unit="Nordskolen",
+        email="anna@example.dk",
     )
 
 
 @pytest.fixture
 def admin(store, cli):
     return accounts.add_user(
-        store, cli, username="root", full_name="Rita Root", password=PASSWORD, role="admin",
+        store,
+        cli,
+        username="root",
+        full_name="Rita Root",
+        password=PASSWORD,
+        role="admin",
     )
 
 
@@ -315,8 +324,9 @@ def test_the_last_active_administrator_is_kept(store, cli, admin):
     with pytest.raises(RuleViolation):
         accounts.set_role(store, cli, "root", "caseworker")
     assert _row(store, "root").role == "admin" and _row(store, "root").active
-    accounts.add_user(store, cli, username="second", full_name="Second Admin", password="x",
-                      role="admin")
+    accounts.add_user(
+        store, cli, username="second", full_name="Second Admin", password="x", role="admin"
+    )
     ref = sign_in.authenticate(store, "root", PASSWORD)
     accounts.disable_user(store, ref, "second")
     with pytest.raises(RuleViolation):
@@ -347,7 +357,9 @@ def test_a_concurrent_change_between_read_and_write_is_refused(store, cli, anna,
     def interleave(staff, version):
         real(staff, version)
         with store.engine.begin() as conn:
-            conn.exec_driver_sql(f"UPDATE staff SET version = version + 1 WHERE id = {int(staff.id)}")
+            conn.exec_driver_sql(
+                f"UPDATE staff SET version = version + 1 WHERE id = {int(staff.id)}"
+            )
 
     monkeypatch.setattr(accounts, "_check_version", interleave)
     with pytest.raises(StaleWrite):
@@ -421,10 +433,17 @@ def test_set_unit(store, cli, anna):
 
 
 def test_search_staff_by_name_username_and_profession(store, cli, anna):
-    accounts.add_user(store, cli, username="bo", full_name="Bo Østergaard", password="x",
-                      profession="health visitor")
-    accounts.add_user(store, cli, username="carl", full_name="Carl Admin", password="x",
-                      role="admin")
+    accounts.add_user(
+        store,
+        cli,
+        username="bo",
+        full_name="Bo Østergaard",
+        password="x",
+        profession="health visitor",
+    )
+    accounts.add_user(
+        store, cli, username="carl", full_name="Carl Admin", password="x", role="admin"
+    )
     accounts.add_user(store, cli, username="dina", full_name="Dina Gone", password="x")
     accounts.disable_user(store, cli, "dina")
     ref = sign_in.authenticate(store, "anna", PASSWORD)
@@ -439,8 +458,7 @@ def test_search_staff_by_name_username_and_profession(store, cli, anna):
 
 
 def test_search_staff_matches_percent_and_underscore_literally(store, cli, anna):
-    accounts.add_user(store, cli, username="per_cent", full_name="Per 100% Hansen",
-                      password="x")
+    accounts.add_user(store, cli, username="per_cent", full_name="Per 100% Hansen", password="x")
     accounts.add_user(store, cli, username="percent", full_name="Per Hansen", password="x")
     accounts.add_user(store, cli, username="back", full_name="Back\\slash", password="x")
     ref = sign_in.authenticate(store, "anna", PASSWORD)

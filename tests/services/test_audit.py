@@ -32,10 +32,13 @@ def test_an_intact_chain_verifies(world):
 
 
 @pytest.mark.rule("R9")
-@pytest.mark.parametrize("tamper, problem", [
-    ("UPDATE audit_event SET username = 'mallory' WHERE id = 2", "changed"),
-    ("DELETE FROM audit_event WHERE id = 2", "gap"),
-])
+@pytest.mark.parametrize(
+    "tamper, problem",
+    [
+        ("UPDATE audit_event SET username = 'mallory' WHERE id = 2", "changed"),
+        ("DELETE FROM audit_event WHERE id = 2", "gap"),
+    ],
+)
 def test_a_changed_or_removed_event_is_found(world, tamper, problem):
     log = new_log(world)
     for n in range(3):
@@ -73,10 +76,12 @@ def test_an_inserted_event_is_found(world):
 
         first = session.get(AuditEvent, 1)
         forged_prev = first.hash
-    _without_guard(world.store,
-                   "INSERT INTO audit_event (id, at, staff_id, username, action, detail, prev_hash, hash) "
-                   "VALUES (1000, :at, NULL, 'x', 'read', '', :prev, 'forged')",
-                   {"at": first.at.replace(tzinfo=None), "prev": forged_prev})
+    _without_guard(
+        world.store,
+        "INSERT INTO audit_event (id, at, staff_id, username, action, detail, prev_hash, hash) "
+        "VALUES (1000, :at, NULL, 'x', 'read', '', :prev, 'forged')",
+        {"at": first.at.replace(tzinfo=None), "prev": forged_prev},
+    )
     assert not audit.verify(world.store, access.system_administrator()).intact
 
 
@@ -190,7 +195,9 @@ def test_people_writing_at_once_keep_every_chain_whole(world):
         except Exception as exc:  # noqa: BLE001 - collected for the assertion
             errors.append(exc)
 
-    threads = [threading.Thread(target=act, args=(who, n)) for n, who in enumerate(["anna", "lene"] * 3)]
+    threads = [
+        threading.Thread(target=act, args=(who, n)) for n, who in enumerate(["anna", "lene"] * 3)
+    ]
     for t in threads:
         t.start()
     for t in threads:
@@ -211,10 +218,18 @@ def test_one_person_s_commit_does_not_hold_another_s_chain(pg_store):
     anna, lene = world.ref("anna"), world.ref("lene")
     lene_done, anna_done = threading.Event(), threading.Event()
     with pg_store.engine.connect() as holder:
-        holder.execute(text("SELECT pg_advisory_xact_lock(:k, :c)"),
-                       {"k": audit.CHAIN_LOCK_KEY, "c": audit.chain_of(anna.id)})
-        others = [threading.Thread(target=lambda: (logs.get_log(pg_store, lene, log.id), lene_done.set())),
-                  threading.Thread(target=lambda: (logs.get_log(pg_store, anna, log.id), anna_done.set()))]
+        holder.execute(
+            text("SELECT pg_advisory_xact_lock(:k, :c)"),
+            {"k": audit.CHAIN_LOCK_KEY, "c": audit.chain_of(anna.id)},
+        )
+        others = [
+            threading.Thread(
+                target=lambda: (logs.get_log(pg_store, lene, log.id), lene_done.set())
+            ),
+            threading.Thread(
+                target=lambda: (logs.get_log(pg_store, anna, log.id), anna_done.set())
+            ),
+        ]
         for thread in others:
             thread.start()
         assert lene_done.wait(10), "a read in another chain waited for anna's chain"
@@ -237,7 +252,9 @@ def test_an_event_joins_the_head_as_it_is_at_commit_not_as_the_session_read_it(p
     log = new_log(world)
     anna = world.ref("anna")
     with pg_store.session(write=True) as session:
-        held = session.get(Setting, audit.head_key(audit.chain_of(anna.id)))  # kept: in the session's map
+        held = session.get(
+            Setting, audit.head_key(audit.chain_of(anna.id))
+        )  # kept: in the session's map
         assert held is not None
         access.log_for_read(session, anna, log.id, what="log")
         journal.write_entry(pg_store, anna, log.id, text="meanwhile")  # commits in the same chain

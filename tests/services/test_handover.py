@@ -14,8 +14,13 @@ from tests.factories import guardian_consent, new_log
 @pytest.mark.rule("R8")
 def test_nothing_changes_until_the_new_holder_accepts(world):
     log = new_log(world)
-    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id,
-                                message="I am moving to another group")
+    proposal = handover.propose(
+        world.store,
+        world.ref("anna"),
+        log.id,
+        to_staff_id=world.ref("bo").id,
+        message="I am moving to another group",
+    )
     assert not proposal.transition
     assert logs.get_log(world.store, world.ref("anna"), log.id).holder_id == world.ref("anna").id
     with pytest.raises(NotAllowed):
@@ -27,13 +32,18 @@ def test_nothing_changes_until_the_new_holder_accepts(world):
     with pytest.raises(NotAllowed):
         journal.write_entry(world.store, world.ref("anna"), log.id, text="still mine?")
     holders = log_history.history(world.store, world.ref("bo"), log.id).holders
-    assert [(h.staff_name, h.ended_at is None) for h in holders] == [("Anna Holm", False), ("Bo Berg", True)]
+    assert [(h.staff_name, h.ended_at is None) for h in holders] == [
+        ("Anna Holm", False),
+        ("Bo Berg", True),
+    ]
 
 
 @pytest.mark.rule("R8")
 def test_declining_leaves_everything_as_it_was(world):
     log = new_log(world)
-    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    proposal = handover.propose(
+        world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id
+    )
     with pytest.raises(InvalidInput):
         handover.decline(world.store, world.ref("bo"), proposal.id, message="")
     handover.decline(world.store, world.ref("bo"), proposal.id, message="I am on leave")
@@ -47,7 +57,9 @@ def test_only_the_receiver_answers_and_only_the_holder_proposes(world):
     log = new_log(world)
     with pytest.raises(NotAllowed):
         handover.propose(world.store, world.ref("lene"), log.id, to_staff_id=world.ref("bo").id)
-    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    proposal = handover.propose(
+        world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id
+    )
     with pytest.raises(RuleViolation):
         handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("lene").id)
     for intruder in ("anna", "lene", "carl"):
@@ -63,9 +75,15 @@ def test_a_transition_to_another_unit_needs_consent(world):
     with pytest.raises(RuleViolation) as refused:
         handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("carl").id)
     assert "Østre School" in str(refused.value)
-    consent.record_consent(world.store, world.ref("anna"), log.id,
-                           guardian_consent(world, unit_ids=(world.units["school"],)))
-    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("carl").id)
+    consent.record_consent(
+        world.store,
+        world.ref("anna"),
+        log.id,
+        guardian_consent(world, unit_ids=(world.units["school"],)),
+    )
+    proposal = handover.propose(
+        world.store, world.ref("anna"), log.id, to_staff_id=world.ref("carl").id
+    )
     assert proposal.transition
     handover.accept(world.store, world.ref("carl"), proposal.id)
     # the new unit's leader reads along (R3 on the new unit)
@@ -75,7 +93,9 @@ def test_a_transition_to_another_unit_needs_consent(world):
 @pytest.mark.rule("R8")
 def test_an_unanswered_handover_reaches_the_nearest_leader(world):
     log = new_log(world)
-    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    proposal = handover.propose(
+        world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id
+    )
     assert handover.unanswered_for_leader(world.store, world.ref("lene")) == []
     start = clock.now()
     clock.set_clock(lambda: start + timedelta(days=8))
@@ -101,19 +121,29 @@ def _handover_row(world, handover_id):
 
 def _actions(world, log_id):
     with world.store.session() as session:
-        return list(session.exec(select(AuditEvent.action).where(AuditEvent.log_id == log_id)).all())
+        return list(
+            session.exec(select(AuditEvent.action).where(AuditEvent.log_id == log_id)).all()
+        )
 
 
 def _close(world, log_id, who="anna"):
-    return logs.close_log(world.store, world.ref(who), log_id, basis="colleagues", reason="Better now",
-                          consultation="Talked with Lene on Monday")
+    return logs.close_log(
+        world.store,
+        world.ref(who),
+        log_id,
+        basis="colleagues",
+        reason="Better now",
+        consultation="Talked with Lene on Monday",
+    )
 
 
 @pytest.mark.rule("R10")
 @pytest.mark.parametrize("answer", ["accept", "decline"])
 def test_an_answer_after_the_close_is_refused_saying_the_log_was_closed(world, answer):
     log = new_log(world)
-    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    proposal = handover.propose(
+        world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id
+    )
     _close(world, log.id)
     withdrawn = _handover_row(world, proposal.id)
     assert withdrawn.status == "withdrawn" and withdrawn.version == proposal.version + 1
@@ -126,8 +156,14 @@ def test_an_answer_after_the_close_is_refused_saying_the_log_was_closed(world, a
     assert str(refused.value).startswith("Anna Holm closed this relay log meanwhile")
     assert "Your answer was not saved" in str(refused.value)
     after = _handover_row(world, proposal.id)  # nothing changed
-    assert (after.status, after.version, after.answer_message) == ("withdrawn", withdrawn.version, "")
-    assert {"accept": "handover_accepted", "decline": "handover_declined"}[answer] not in _actions(world, log.id)
+    assert (after.status, after.version, after.answer_message) == (
+        "withdrawn",
+        withdrawn.version,
+        "",
+    )
+    assert {"accept": "handover_accepted", "decline": "handover_declined"}[answer] not in _actions(
+        world, log.id
+    )
     with world.store.session() as session:
         closed = session.get(RelayLog, log.id)
         assert (closed.status, closed.holder_id) == ("closed", world.ref("anna").id)
@@ -136,17 +172,25 @@ def test_an_answer_after_the_close_is_refused_saying_the_log_was_closed(world, a
 @pytest.mark.rule("R8")
 def test_a_decline_before_the_close_is_kept(world):
     log = new_log(world)
-    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    proposal = handover.propose(
+        world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id
+    )
     declined = handover.decline(world.store, world.ref("bo"), proposal.id, message="I am on leave")
     assert _close(world, log.id).status == "closed"
     after = _handover_row(world, proposal.id)
-    assert (after.status, after.answer_message, after.version) == ("declined", "I am on leave", declined.version)
+    assert (after.status, after.answer_message, after.version) == (
+        "declined",
+        "I am on leave",
+        declined.version,
+    )
 
 
 @pytest.mark.rule("R8")
 def test_closing_after_the_handover_was_accepted_names_the_new_holder(world):
     log = new_log(world)
-    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    proposal = handover.propose(
+        world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id
+    )
     handover.accept(world.store, world.ref("bo"), proposal.id)
     with pytest.raises(NotAllowed) as refused:
         _close(world, log.id)
@@ -164,7 +208,9 @@ def test_closing_after_the_handover_was_accepted_names_the_new_holder(world):
 @pytest.mark.rule("R8")
 def test_withdrawing_after_the_close_says_it_was_withdrawn_already(world):
     log = new_log(world)
-    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    proposal = handover.propose(
+        world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id
+    )
     _close(world, log.id)
     with pytest.raises(RuleViolation) as refused:
         handover.withdraw(world.store, world.ref("anna"), proposal.id)
@@ -175,7 +221,9 @@ def test_withdrawing_after_the_close_says_it_was_withdrawn_already(world):
 @pytest.mark.rule("R8")
 def test_withdrawing_an_answered_handover_is_refused_and_keeps_the_answer(world):
     log = new_log(world)
-    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    proposal = handover.propose(
+        world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id
+    )
     handover.decline(world.store, world.ref("bo"), proposal.id, message="I am on leave")
     with pytest.raises(RuleViolation) as refused:
         handover.withdraw(world.store, world.ref("anna"), proposal.id)
@@ -190,21 +238,32 @@ def test_withdrawing_an_answered_handover_is_refused_and_keeps_the_answer(world)
 
 def _shown(store, username: str) -> list[str]:
     with store.session() as session:
-        return [e.detail for e in session.exec(
-            select(AuditEvent).where(AuditEvent.action == "list_shown", AuditEvent.username == username)
-            .order_by(AuditEvent.id)).all()]
+        return [
+            e.detail
+            for e in session.exec(
+                select(AuditEvent)
+                .where(AuditEvent.action == "list_shown", AuditEvent.username == username)
+                .order_by(AuditEvent.id)
+            ).all()
+        ]
 
 
 @pytest.mark.rule("R8")
 def test_the_proposer_reads_why_the_handover_was_declined_until_dismissing_it(world):
     log = new_log(world)
-    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    proposal = handover.propose(
+        world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id
+    )
     assert handover.declined_answers(world.store, world.ref("anna")) == []
     handover.decline(world.store, world.ref("bo"), proposal.id, message="I am on leave until May")
     # The inbox's "answered recently": the reason, to the proposer only.
     [seen] = handover.declined_answers(world.store, world.ref("anna"))
     assert (seen.id, seen.status, seen.to_name, seen.answer_message) == (
-        proposal.id, "declined", "Bo Berg", "I am on leave until May")
+        proposal.id,
+        "declined",
+        "Bo Berg",
+        "I am on leave until May",
+    )
     assert handover.declined_answers(world.store, world.ref("bo")) == []
     subject = world.subjects["Ida Jensen"]
     assert _shown(world.store, "anna")[-1] == f"handover inbox, declined; subjects=,{subject},"
@@ -215,21 +274,28 @@ def test_the_proposer_reads_why_the_handover_was_declined_until_dismissing_it(wo
     assert handover.tell_declined(world.store, world.ref("bo")) == []
     assert _shown(world.store, "anna")[-1] == f"declined handovers at login; subjects=,{subject},"
     # It stays in the inbox until the proposer dismisses it; nobody else can.
-    assert [h.id for h in handover.declined_answers(world.store, world.ref("anna"))] == [proposal.id]
+    assert [h.id for h in handover.declined_answers(world.store, world.ref("anna"))] == [
+        proposal.id
+    ]
     for other in ("bo", "lene"):
         with pytest.raises(NotFound):
             handover.dismiss_declined(world.store, world.ref(other), proposal.id)
     handover.dismiss_declined(world.store, world.ref("anna"), proposal.id)
     assert handover.declined_answers(world.store, world.ref("anna")) == []
     with world.store.session() as session:
-        assert session.exec(select(AuditEvent).where(
-            AuditEvent.action == "handover_answer_seen", AuditEvent.log_id == log.id)).one()
+        assert session.exec(
+            select(AuditEvent).where(
+                AuditEvent.action == "handover_answer_seen", AuditEvent.log_id == log.id
+            )
+        ).one()
 
 
 @pytest.mark.rule("R8")
 def test_a_pending_or_accepted_handover_is_no_declined_answer(world):
     log = new_log(world)
-    proposal = handover.propose(world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id)
+    proposal = handover.propose(
+        world.store, world.ref("anna"), log.id, to_staff_id=world.ref("bo").id
+    )
     with pytest.raises(InvalidInput):
         handover.dismiss_declined(world.store, world.ref("anna"), proposal.id)
     handover.accept(world.store, world.ref("bo"), proposal.id)

@@ -36,7 +36,11 @@ def test_an_administrator_registers_a_key_and_it_logs_in_its_account_only(store,
     admin = world.ref("admin")
     line, print_ = new_key()
     view = keys.add_key(store, admin, "anna", line)
-    assert view.fingerprint == print_ and view.comment == "anna@laptop" and view.algorithm == "ssh-ed25519"
+    assert (
+        view.fingerprint == print_
+        and view.comment == "anna@laptop"
+        and view.algorithm == "ssh-ed25519"
+    )
     assert keys.key_answer(store, "anna", print_) == keys.KEY_ACCEPTED
     assert keys.key_answer(store, "ANNA ", print_) == keys.KEY_ACCEPTED
     # Another account, an unknown account and an unknown key: the same answer.
@@ -106,13 +110,18 @@ def test_a_removed_key_logs_in_no_more(store, world):
     assert [e.action for e in _events(store, "key_removed")] == ["key_removed"]
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
-     "private key"),
-    ("ssh-ed25519 not-base64 x\n", "not an SSH public key"),
-    ("", "one public key"),
-    ("# only a comment\n", "one public key"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (
+            "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+            "private key",
+        ),
+        ("ssh-ed25519 not-base64 x\n", "not an SSH public key"),
+        ("", "one public key"),
+        ("# only a comment\n", "one public key"),
+    ],
+)
 def test_what_is_not_one_public_key_is_refused_clearly(store, world, text, fragment):
     with pytest.raises(InvalidInput, match=fragment):
         keys.add_key(store, world.ref("admin"), "anna", text)

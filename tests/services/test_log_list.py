@@ -28,16 +28,28 @@ def many(world):
     ids = []
     for n in range(23):
         name = f"Child {chr(65 + (n * 7) % 23)}{n:02d}"
-        world.add_subject(name, date(2018, 1 + n % 12, 1 + n % 27), guardians=((f"Parent {n}", True),))
+        world.add_subject(
+            name, date(2018, 1 + n % 12, 1 + n % 27), guardians=((f"Parent {n}", True),)
+        )
         clock.set_clock(lambda n=n: start - timedelta(days=100 - n))
-        log = logs.create_log(world.store, world.ref("anna"), subject_id=world.subjects[name], concern="c")
+        log = logs.create_log(
+            world.store, world.ref("anna"), subject_id=world.subjects[name], concern="c"
+        )
         ids.append(log.id)
         if n % 3 == 0:
             journal.write_entry(world.store, world.ref("anna"), log.id, text=f"entry {n}")
         if n % 4 == 0:
-            consent.record_consent(world.store, world.ref("anna"), log.id, consent.ConsentInput(
-                giver="guardian", guardian_id=world.guardians[f"Parent {n}"], method="oral"))
-            logs.change_level(world.store, world.ref("anna"), log.id, to_level=1 + n % 3, reason="r")
+            consent.record_consent(
+                world.store,
+                world.ref("anna"),
+                log.id,
+                consent.ConsentInput(
+                    giver="guardian", guardian_id=world.guardians[f"Parent {n}"], method="oral"
+                ),
+            )
+            logs.change_level(
+                world.store, world.ref("anna"), log.id, to_level=1 + n % 3, reason="r"
+            )
     clock.set_clock(None)
     return world, ids
 
@@ -75,16 +87,31 @@ def test_filters_by_level_role_status_and_attention(many):
     assert len(lene_rows) == 23 and all(r.my_role == "actor" for r in lene_rows)
     # attention: a pending handover, an overdue effort, a withdrawn consent
     handover.propose(world.store, world.ref("anna"), ids[1], to_staff_id=world.ref("bo").id)
-    efforts.add_effort(world.store, world.ref("anna"), ids[2], what="x", starts_on=date.today() - timedelta(days=9),
-                       evaluate_on=date.today() - timedelta(days=2), responsible_text="mother")
+    efforts.add_effort(
+        world.store,
+        world.ref("anna"),
+        ids[2],
+        what="x",
+        starts_on=date.today() - timedelta(days=9),
+        evaluate_on=date.today() - timedelta(days=2),
+        responsible_text="mother",
+    )
     assert [r.id for r in all_pages(world, LogQuery(attention="handover"))[0]] == [ids[1]]
     assert [r.id for r in all_pages(world, LogQuery(attention="overdue"))[0]] == [ids[2]]
     assert ids[1] in {r.id for r in all_pages(world, LogQuery(attention="any"))[0]}
-    meetings.schedule(world.store, world.ref("anna"), ids[3], kind="dialogue", starts_at=clock.now() + timedelta(days=3))
+    meetings.schedule(
+        world.store,
+        world.ref("anna"),
+        ids[3],
+        kind="dialogue",
+        starts_at=clock.now() + timedelta(days=3),
+    )
     assert [r.id for r in all_pages(world, LogQuery(attention="meeting_soon"))[0]] == [ids[3]]
     first = all_pages(world, LogQuery(sort="next_meeting"))[0][0]
     assert first.id == ids[3] and first.next_meeting_at is not None
-    logs.close_log(world.store, world.ref("anna"), ids[5], basis="colleagues", reason="ok", consultation="Bo")
+    logs.close_log(
+        world.store, world.ref("anna"), ids[5], basis="colleagues", reason="ok", consultation="Bo"
+    )
     assert ids[5] not in {r.id for r in all_pages(world, LogQuery())[0]}
     assert all_pages(world, LogQuery(status="closed"))[0] == []  # closed: only with a grant
 
@@ -97,10 +124,14 @@ def test_search_by_name_and_number_prefix(many):
         from relaytui.models import Subject
 
         number = session.get(Subject, world.subjects["Child A00"]).national_number
-    found = log_list.list_page(world.store, world.ref("anna"), LogQuery(search=number[:6] + "-" + number[6:8])).rows
+    found = log_list.list_page(
+        world.store, world.ref("anna"), LogQuery(search=number[:6] + "-" + number[6:8])
+    ).rows
     assert "Child A00" in [r.subject_name for r in found]
     for hostile in ("%", "_", "'; DROP TABLE relay_log; --", "\\"):
-        assert log_list.list_page(world.store, world.ref("anna"), LogQuery(search=hostile)).rows == ()
+        assert (
+            log_list.list_page(world.store, world.ref("anna"), LogQuery(search=hostile)).rows == ()
+        )
 
 
 def test_a_page_costs_the_same_number_of_statements_whatever_its_size(many):
@@ -129,12 +160,20 @@ def test_bad_queries_and_cursors_are_refused(world):
 
 
 def test_a_lapsed_consent_hides_the_log_from_the_actor(world):
-    log = logs.create_log(world.store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c")
-    given = consent.record_consent(world.store, world.ref("anna"), log.id,
-                                   guardian_consent(world, staff_ids=(world.ref("carl").id,)))
+    log = logs.create_log(
+        world.store, world.ref("anna"), subject_id=world.subjects["Ida Jensen"], concern="c"
+    )
+    given = consent.record_consent(
+        world.store,
+        world.ref("anna"),
+        log.id,
+        guardian_consent(world, staff_ids=(world.ref("carl").id,)),
+    )
     log_actors.add_actor(world.store, world.ref("anna"), log.id, staff_id=world.ref("carl").id)
     assert [r.id for r in log_list.list_page(world.store, world.ref("carl")).rows] == [log.id]
-    consent.withdraw_consent(world.store, world.ref("anna"), given.id, version=given.version, reason="letter")
+    consent.withdraw_consent(
+        world.store, world.ref("anna"), given.id, version=given.version, reason="letter"
+    )
     assert log_list.list_page(world.store, world.ref("carl")).rows == ()
 
 
@@ -153,22 +192,47 @@ def _figures_by_the_rules(store, log_id: int) -> dict:
         return {
             "holder_name": session.get(Staff, log.holder_id).full_name,
             "consent_state": consent.log_consent_state(session, log),
-            "overdue_evaluations": session.exec(select(func.count()).select_from(Effort).where(
-                Effort.log_id == log_id, Effort.status == "active", col(Effort.evaluate_on) < today)).one(),
-            "pending_handover": session.exec(select(Handover).where(
-                Handover.log_id == log_id, Handover.status == "pending")).first() is not None,
-            "next_meeting_at": session.exec(select(func.min(Meeting.starts_at)).where(
-                Meeting.log_id == log_id, Meeting.status == "planned", col(Meeting.starts_at) >= now)).one(),
-            "last_entry_at": session.exec(select(func.max(Entry.written_at)).where(Entry.log_id == log_id)).one(),
-            "level": log.level, "status": log.status, "needs_attention": log.needs_attention,
+            "overdue_evaluations": session.exec(
+                select(func.count())
+                .select_from(Effort)
+                .where(
+                    Effort.log_id == log_id,
+                    Effort.status == "active",
+                    col(Effort.evaluate_on) < today,
+                )
+            ).one(),
+            "pending_handover": session.exec(
+                select(Handover).where(Handover.log_id == log_id, Handover.status == "pending")
+            ).first()
+            is not None,
+            "next_meeting_at": session.exec(
+                select(func.min(Meeting.starts_at)).where(
+                    Meeting.log_id == log_id,
+                    Meeting.status == "planned",
+                    col(Meeting.starts_at) >= now,
+                )
+            ).one(),
+            "last_entry_at": session.exec(
+                select(func.max(Entry.written_at)).where(Entry.log_id == log_id)
+            ).one(),
+            "level": log.level,
+            "status": log.status,
+            "needs_attention": log.needs_attention,
         }
 
 
 def _shown(row) -> dict:
-    return {"holder_name": row.holder_name, "consent_state": row.consent_state,
-            "overdue_evaluations": row.overdue_evaluations, "pending_handover": row.pending_handover,
-            "next_meeting_at": row.next_meeting_at, "last_entry_at": row.last_entry_at, "level": row.level,
-            "status": row.status, "needs_attention": row.needs_attention}
+    return {
+        "holder_name": row.holder_name,
+        "consent_state": row.consent_state,
+        "overdue_evaluations": row.overdue_evaluations,
+        "pending_handover": row.pending_handover,
+        "next_meeting_at": row.next_meeting_at,
+        "last_entry_at": row.last_entry_at,
+        "level": row.level,
+        "status": row.status,
+        "needs_attention": row.needs_attention,
+    }
 
 
 def _comparable(figures: dict) -> dict:
@@ -193,8 +257,19 @@ def test_every_row_shows_the_figures_of_its_own_log(store, monkeypatch, walk):
     from relaytui.demo_large import Size, populate
     from relaytui.services import sign_in
 
-    populate(store, size=Size(logs=900, entries=1800, meetings=1800, efforts=2700, staff=16, units=2,
-                              long_logs=1, long_entries=10))
+    populate(
+        store,
+        size=Size(
+            logs=900,
+            entries=1800,
+            meetings=1800,
+            efforts=2700,
+            staff=16,
+            units=2,
+            long_logs=1,
+            long_entries=10,
+        ),
+    )
     monkeypatch.setattr(log_list, "WALK_FROM", 1 if walk else 10**9)
     lene = sign_in.authenticate(store, "lene", "demo")
     rows, cursor = [], None
@@ -205,8 +280,10 @@ def test_every_row_shows_the_figures_of_its_own_log(store, monkeypatch, walk):
             break
         cursor = page.next_cursor
     assert len(rows) > 25
-    wrong = {row.id: (_comparable(_shown(row)), _comparable(_figures_by_the_rules(store, row.id)))
-             for row in rows}
+    wrong = {
+        row.id: (_comparable(_shown(row)), _comparable(_figures_by_the_rules(store, row.id)))
+        for row in rows
+    }
     wrong = {log_id: pair for log_id, pair in wrong.items() if pair[0] != pair[1]}
     assert wrong == {}
     # The world is varied enough for each figure to mean something.
@@ -225,20 +302,46 @@ def test_the_header_of_every_log_shows_the_figures_of_its_own_log(store):
     from relaytui.models import RelayLog, Staff
     from relaytui.services import access, subjects
 
-    populate(store, size=Size(logs=300, entries=600, meetings=600, efforts=900, staff=16, units=2,
-                              long_logs=1, long_entries=10))
+    populate(
+        store,
+        size=Size(
+            logs=300,
+            entries=600,
+            meetings=600,
+            efforts=900,
+            staff=16,
+            units=2,
+            long_logs=1,
+            long_entries=10,
+        ),
+    )
     with store.session() as session:
-        found = [(log.id, access.to_ref(session.get(Staff, log.holder_id)), subjects.holder_contact(session, log))
-                 for log in session.exec(select(RelayLog).where(RelayLog.status != "closed"))]
+        found = [
+            (
+                log.id,
+                access.to_ref(session.get(Staff, log.holder_id)),
+                subjects.holder_contact(session, log),
+            )
+            for log in session.exec(select(RelayLog).where(RelayLog.status != "closed"))
+        ]
     states, wrong = set(), {}
     for log_id, holder, contact in found:
         header = logs.open_log(store, holder, log_id, with_entries=False).detail
-        shown = {"consent_state": header.consent_state, "overdue_evaluations": header.overdue_evaluations,
-                 "pending_handover": header.pending_handover_id is not None, "holder": header.holder,
-                 "level": header.level}
+        shown = {
+            "consent_state": header.consent_state,
+            "overdue_evaluations": header.overdue_evaluations,
+            "pending_handover": header.pending_handover_id is not None,
+            "holder": header.holder,
+            "level": header.level,
+        }
         rules = _figures_by_the_rules(store, log_id)
-        expected = {"consent_state": rules["consent_state"], "overdue_evaluations": rules["overdue_evaluations"],
-                    "pending_handover": rules["pending_handover"], "holder": contact, "level": rules["level"]}
+        expected = {
+            "consent_state": rules["consent_state"],
+            "overdue_evaluations": rules["overdue_evaluations"],
+            "pending_handover": rules["pending_handover"],
+            "holder": contact,
+            "level": rules["level"],
+        }
         if shown != expected:
             wrong[log_id] = (shown, expected)
         states.add(header.consent_state)

@@ -36,20 +36,23 @@ def refusal(number: str, profile: str) -> str:
 
 
 @pytest.mark.rule("R15")
-@pytest.mark.parametrize(("number", "says"), [
-    ("", "is empty"),
-    ("01011541", "has 8 digits, not 10"),
-    ("0101154123456", "has 13 digits, not 10"),
-    ("01O1154123", "letters"),
-    ("0101I5-4123", "letters"),
-    ("0013154123", "The month (13) is wrong"),
-    ("0100154123", "The month (00) is wrong"),
-    ("3201154123", "The day (32) is wrong"),
-    ("0001154123", "The day (00) is wrong"),
-    ("3102154123", "The day (31) does not exist in month 02"),
-    ("2902154123", "The day (29) does not exist in month 02"),
-    ("0101304123", "The birth date in the number (2030-01-01) is in the future"),
-])
+@pytest.mark.parametrize(
+    ("number", "says"),
+    [
+        ("", "is empty"),
+        ("01011541", "has 8 digits, not 10"),
+        ("0101154123456", "has 13 digits, not 10"),
+        ("01O1154123", "letters"),
+        ("0101I5-4123", "letters"),
+        ("0013154123", "The month (13) is wrong"),
+        ("0100154123", "The month (00) is wrong"),
+        ("3201154123", "The day (32) is wrong"),
+        ("0001154123", "The day (00) is wrong"),
+        ("3102154123", "The day (31) does not exist in month 02"),
+        ("2902154123", "The day (29) does not exist in month 02"),
+        ("0101304123", "The birth date in the number (2030-01-01) is in the future"),
+    ],
+)
 def test_a_danish_refusal_says_which_part_is_wrong(number, says):
     message = refusal(number, "dk")
     assert says in message
@@ -100,7 +103,11 @@ def test_an_adult_is_a_warning_and_a_child_none():
 def test_an_adult_can_still_be_registered(world):
     from tests.factories import dk_number
 
-    view = subjects.create_subject(world.store, world.ref("anna"),
-                                   national_number=dk_number(date(2001, 3, 4)), name="Line Mørk",
-                                   kind="pregnant")
+    view = subjects.create_subject(
+        world.store,
+        world.ref("anna"),
+        national_number=dk_number(date(2001, 3, 4)),
+        name="Line Mørk",
+        kind="pregnant",
+    )
     assert view.birth_date == date(2001, 3, 4)

@@ -52,21 +52,50 @@ def town(store):
     world = build_world(store, "dk")
     installation.write(store, municipality="Kirkeby Kommune")
     anna, bo = world.ref("anna"), world.ref("bo")
-    subject = world.add_subject("Søren Ærø Åberg", date(2019, 3, 4),
-                                guardians=(("Bjørn Ærø", True), ("Åse Berg", True), ("Kåre Ås", False)))
-    log = logs.create_log(store, anna, subject_id=subject, concern="Søren græder ofte om morgenen.", language="en")
-    given = consent.record_consent(store, anna, log.id, consent.ConsentInput(
-        giver="guardian", guardian_id=world.guardians["Bjørn Ærø"], method="oral",
-        staff_ids=(world.ref("carl").id,)))
+    subject = world.add_subject(
+        "Søren Ærø Åberg",
+        date(2019, 3, 4),
+        guardians=(("Bjørn Ærø", True), ("Åse Berg", True), ("Kåre Ås", False)),
+    )
+    log = logs.create_log(
+        store, anna, subject_id=subject, concern="Søren græder ofte om morgenen.", language="en"
+    )
+    given = consent.record_consent(
+        store,
+        anna,
+        log.id,
+        consent.ConsentInput(
+            giver="guardian",
+            guardian_id=world.guardians["Bjørn Ærø"],
+            method="oral",
+            staff_ids=(world.ref("carl").id,),
+        ),
+    )
     log_actors.add_actor(store, anna, log.id, staff_id=world.ref("carl").id, consent_id=given.id)
     logs.change_level(store, anna, log.id, to_level=1, reason="Aftalt med far.")
     journal.write_entry(store, anna, log.id, text="Søren spiste sin madpakke \x1b[31m i dag.")
-    efforts.add_effort(store, anna, log.id, what="Fast voksen ved aflevering", starts_on=date(2026, 11, 23),
-                       evaluate_on=date(2026, 12, 21), responsible_text="far")
+    efforts.add_effort(
+        store,
+        anna,
+        log.id,
+        what="Fast voksen ved aflevering",
+        starts_on=date(2026, 11, 23),
+        evaluate_on=date(2026, 12, 21),
+        responsible_text="far",
+    )
     efforts.add_goal(store, anna, log.id, text="Søren er glad om morgenen")
-    meeting = meetings.schedule(store, anna, log.id, kind="dialogue", starts_at=MEETING_AT, place="Rum 2",
-                                invitee_staff_ids=(world.ref("carl").id,))
-    other = logs.create_log(store, bo, subject_id=world.subjects["Ida Jensen"], concern="OTHER FAMILY CONCERN")
+    meeting = meetings.schedule(
+        store,
+        anna,
+        log.id,
+        kind="dialogue",
+        starts_at=MEETING_AT,
+        place="Rum 2",
+        invitee_staff_ids=(world.ref("carl").id,),
+    )
+    other = logs.create_log(
+        store, bo, subject_id=world.subjects["Ida Jensen"], concern="OTHER FAMILY CONCERN"
+    )
     journal.write_entry(store, bo, other.id, text="OTHER FAMILY SECRET")
     world.log, world.meeting, world.other = log, meeting, other
     world.subject_id = subject
@@ -77,18 +106,27 @@ def town(store):
 def finish(world) -> meetings.MeetingView:
     anna = world.ref("anna")
     current = meetings.get_meeting(world.store, anna, world.meeting.id)
-    meetings.record_attendance(world.store, anna, current.id,
-                               {i.id: i.name != "Carl Dahl" for i in current.invitees})
-    minutes.save_note(world.store, anna, current.id, text="Far fortæller, at Søren sover bedre.",
-                       agenda_item_id=current.agenda[0].id)
+    meetings.record_attendance(
+        world.store, anna, current.id, {i.id: i.name != "Carl Dahl" for i in current.invitees}
+    )
+    minutes.save_note(
+        world.store,
+        anna,
+        current.id,
+        text="Far fortæller, at Søren sover bedre.",
+        agenda_item_id=current.agenda[0].id,
+    )
     current = meetings.get_meeting(world.store, anna, current.id)
     return minutes.finish_minutes(world.store, anna, current.id, version=current.version)
 
 
 def exports(world, action: str) -> list[AuditEvent]:
     with world.store.session() as session:
-        return list(session.exec(select(AuditEvent).where(AuditEvent.action == action)
-                                 .order_by(col(AuditEvent.id))).all())
+        return list(
+            session.exec(
+                select(AuditEvent).where(AuditEvent.action == action).order_by(col(AuditEvent.id))
+            ).all()
+        )
 
 
 def set_log_language(town, code: str) -> None:
@@ -107,9 +145,20 @@ def test_the_consent_form_names_child_holder_actors_and_who_signs(town):
     set_log_language(town, "da")
     paper = papers.consent_form(town.store, town.ref("anna"), town.log.id)
     text = pdf_text(documents.render(paper, "pdf"))
-    for expected in ("Kirkeby Kommune", "Solsikken daycare", "Søren Ærø Åberg", "Anna Holm",
-                     "Carl Dahl", "teacher", "Østre School", "Bjørn Ærø", "Åse Berg",
-                     "23.11.2026", "Lene Lund", "+45 2222 3333"):
+    for expected in (
+        "Kirkeby Kommune",
+        "Solsikken daycare",
+        "Søren Ærø Åberg",
+        "Anna Holm",
+        "Carl Dahl",
+        "teacher",
+        "Østre School",
+        "Bjørn Ærø",
+        "Åse Berg",
+        "23.11.2026",
+        "Lene Lund",
+        "+45 2222 3333",
+    ):
         assert expected in text, expected
     assert "Kåre Ås" not in text  # no custody: does not sign
     assert [s.name for s in paper.signers] == ["Bjørn Ærø", "Åse Berg"]
@@ -118,7 +167,9 @@ def test_the_consent_form_names_child_holder_actors_and_who_signs(town):
     set_language("en")  # the screen's language does not change the paper: the log's does
     assert documents.render(paper, "text").decode("utf-8") == plain
     set_log_language(town, "en")
-    english = documents.render(papers.consent_form(town.store, town.ref("anna"), town.log.id), "text").decode("utf-8")
+    english = documents.render(
+        papers.consent_form(town.store, town.ref("anna"), town.log.id), "text"
+    ).decode("utf-8")
     assert "Consent to a relay log".upper() in english and "How to withdraw your consent" in english
     assert "Signature" in english and "Bjørn Ærø" in plain
 
@@ -132,12 +183,18 @@ def test_a_young_person_of_16_and_a_pregnant_person_sign_for_themselves(no_world
     child = no_world.add_subject("Lille Nordmann", date(today.year - 5, 1, 2))
     found = {}
     for name, subject_id in (("youth", youth), ("pregnant", pregnant), ("child", child)):
-        log = logs.create_log(store, anna, subject_id=subject_id, concern="c", level=0, language="en")
+        log = logs.create_log(
+            store, anna, subject_id=subject_id, concern="c", level=0, language="en"
+        )
         found[name] = papers.consent_form(store, anna, log.id)
     assert [(s.name, s.is_subject) for s in found["youth"].signers] == [("Ola Nordmann", True)]
     assert [s.relation for s in found["pregnant"].signers] == ["herself"]
-    assert not found["child"].self_consent and [s.name for s in found["child"].signers] == ["Mette Jensen"]
-    assert "Ola Nordmann gives this consent for themself." in pdf_text(documents.render(found["youth"], "pdf"))
+    assert not found["child"].self_consent and [s.name for s in found["child"].signers] == [
+        "Mette Jensen"
+    ]
+    assert "Ola Nordmann gives this consent for themself." in pdf_text(
+        documents.render(found["youth"], "pdf")
+    )
 
 
 # --- the guardians' copy -------------------------------------------------------------------
@@ -150,16 +207,32 @@ def test_the_guardians_copy_holds_what_they_may_read_and_nothing_else(town):
     paper = papers.guardian_copy(town.store, town.ref("anna"), town.log.id)
     data = documents.render(paper, "pdf")
     text = pdf_text(data)
-    for expected in ("Kirkeby Kommune", "Solsikken daycare", "Søren græder ofte om morgenen.", "Anna Holm",
-                     "anna@example.invalid", "Carl Dahl", "Fast voksen ved aflevering", "far", "21.12.2026",
-                     "Søren er glad om morgenen", "Rum 2", "Far fortæller, at Søren sover bedre.",
-                     "Søren spiste sin madpakke", "23.11.2026"):
+    for expected in (
+        "Kirkeby Kommune",
+        "Solsikken daycare",
+        "Søren græder ofte om morgenen.",
+        "Anna Holm",
+        "anna@example.invalid",
+        "Carl Dahl",
+        "Fast voksen ved aflevering",
+        "far",
+        "21.12.2026",
+        "Søren er glad om morgenen",
+        "Rum 2",
+        "Far fortæller, at Søren sover bedre.",
+        "Søren spiste sin madpakke",
+        "23.11.2026",
+    ):
         assert expected in text, expected
     for hidden in ("OTHER FAMILY", "Ida Jensen", "Audit", "read the relay log", "\x1b"):
         assert hidden not in text, hidden
     assert "<U+001B>[31m" in text  # the escape character is shown, not obeyed
     plain = documents.render(paper, "text").decode("utf-8")
-    assert "Fast voksen ved aflevering" in plain and "OTHER FAMILY" not in plain and "\x1b" not in plain
+    assert (
+        "Fast voksen ved aflevering" in plain
+        and "OTHER FAMILY" not in plain
+        and "\x1b" not in plain
+    )
     assert pages(data) >= 1
 
 
@@ -171,16 +244,23 @@ def test_the_meeting_paper_is_the_invitation_before_and_the_minutes_after(town):
     anna = town.ref("anna")
     invitation = papers.meeting_paper(town.store, anna, town.meeting.id)
     text = pdf_text(documents.render(invitation, "pdf"))
-    assert "Invitation to a dialogue meeting" in text and "Since last time" in text and "Rum 2" in text
+    assert (
+        "Invitation to a dialogue meeting" in text and "Since last time" in text and "Rum 2" in text
+    )
     assert "Monday, 30 November 2026, 10:00" in text  # the installation's time zone
     assert not invitation.has_minutes and not exports(town, "minutes_exported")
     finish(town)
     minutes = papers.meeting_paper(town.store, anna, town.meeting.id)
     text = pdf_text(documents.render(minutes, "pdf"))
-    assert "Minutes of the dialogue meeting" in text and "Far fortæller, at Søren sover bedre." in text
+    assert (
+        "Minutes of the dialogue meeting" in text and "Far fortæller, at Søren sover bedre." in text
+    )
     assert "Who took part" in text and "Carl Dahl" in text
     assert [i.attended for i in minutes.invitation.meeting.invitees] == [True, False]
-    assert len(exports(town, "invitation_exported")) == 2 and len(exports(town, "minutes_exported")) == 1
+    assert (
+        len(exports(town, "invitation_exported")) == 2
+        and len(exports(town, "minutes_exported")) == 1
+    )
 
 
 # --- the access report ---------------------------------------------------------------------
@@ -194,7 +274,9 @@ def test_the_access_report_names_who_read_and_is_itself_recorded(town):
     report = papers.access_report(town.store, town.ref("anna"), town.log.id)
     carl = next(r for r in report.readers if r.name == "Carl Dahl")
     assert (carl.reads, carl.profession, carl.unit) == (2, "teacher", "Østre School")
-    assert all(line.action != "entry_written" or line.full_name == "Anna Holm" for line in report.lines)
+    assert all(
+        line.action != "entry_written" or line.full_name == "Anna Holm" for line in report.lines
+    )
     assert not any(line.username == "bo" for line in report.lines)  # the other family's log
     text = pdf_text(documents.render(report, "pdf"))
     assert "Carl Dahl" in text and "Søren Ærø Åberg" in text and "23.11.2026" in text
@@ -226,8 +308,13 @@ MAKERS = {
     "meeting_paper": lambda w, by: papers.meeting_paper(w.store, by, w.meeting.id),
     "access_report": lambda w, by: papers.access_report(w.store, by, w.log.id),
 }
-EXPORTED = ("consent_form_exported", "guardian_copy_exported", "minutes_exported", "invitation_exported",
-            "access_report_exported")
+EXPORTED = (
+    "consent_form_exported",
+    "guardian_copy_exported",
+    "minutes_exported",
+    "invitation_exported",
+    "access_report_exported",
+)
 
 
 @pytest.mark.rule("R7")
@@ -247,8 +334,14 @@ def test_an_actor_an_outsider_and_an_administrator_make_no_papers(town, name):
 
 @pytest.mark.rule("R10")
 def test_a_closed_log_gives_no_papers(town):
-    logs.close_log(town.store, town.ref("anna"), town.log.id, basis="colleagues", reason="Søren trives.",
-                   consultation="Med Lene, 20.11.")
+    logs.close_log(
+        town.store,
+        town.ref("anna"),
+        town.log.id,
+        basis="colleagues",
+        reason="Søren trives.",
+        consultation="Med Lene, 20.11.",
+    )
     for _name, make in MAKERS.items():
         with pytest.raises((RuleViolation, NotAllowed)):
             make(town, town.ref("anna"))
@@ -259,25 +352,34 @@ def test_each_export_is_one_event_in_the_trail(town):
     anna = town.ref("anna")
     for make in MAKERS.values():
         make(town, anna)
-    for action in ("consent_form_exported", "guardian_copy_exported", "access_report_exported",
-                   "invitation_exported"):
+    for action in (
+        "consent_form_exported",
+        "guardian_copy_exported",
+        "access_report_exported",
+        "invitation_exported",
+    ):
         [event] = exports(town, action)
         assert (event.log_id, event.username) == (town.log.id, "anna"), action
     assert papers.default_path("guardian-copy", town.log.id, "pdf").name == (
-        f"relaytui-guardian-copy-{town.log.id}-2026-11-23.pdf")
+        f"relaytui-guardian-copy-{town.log.id}-2026-11-23.pdf"
+    )
 
 
 def test_every_paper_has_page_numbers_and_a_long_one_runs_onto_more_pages(town):
     anna = town.ref("anna")
     for number in range(40):
-        journal.write_entry(town.store, anna, town.log.id, text=f"Notat {number}: Søren leger med de andre. " * 4)
+        journal.write_entry(
+            town.store, anna, town.log.id, text=f"Notat {number}: Søren leger med de andre. " * 4
+        )
     data = documents.render(papers.guardian_copy(town.store, anna, town.log.id), "pdf")
     count = pages(data)
     assert count >= 3
     assert f"Page 1 of {count}" in pdf_text(data) and f"Page {count} of {count}" in pdf_text(data)
     clock.set_clock(lambda: NOW + timedelta(hours=23))  # 00:00 on the 24th in Copenhagen
     set_log_language(town, "nb")
-    letter = documents.render(papers.consent_form(town.store, anna, town.log.id), "text").decode("utf-8")
+    letter = documents.render(papers.consent_form(town.store, anna, town.log.id), "text").decode(
+        "utf-8"
+    )
     assert "24.11.2026" in letter.splitlines()[0]  # the date at the top, in the Norwegian form
 
 
@@ -290,22 +392,34 @@ def page_texts(data: bytes) -> list[str]:
 
 @pytest.mark.rule("R9")
 def test_the_consent_form_says_who_is_responsible_how_long_it_is_kept_and_the_rights(town):
-    text = pdf_text(documents.render(papers.consent_form(town.store, town.ref("anna"), town.log.id), "pdf"))
-    for expected in ("Your data and your rights", "Kirkeby Kommune is responsible for the personal data",
-                     "Solsikken daycare keeps the log day to day", "kept after closing",
-                     "time-limited permission from an administrator", "GDPR article 15",
-                     "You can withdraw your consent at any time"):
+    text = pdf_text(
+        documents.render(papers.consent_form(town.store, town.ref("anna"), town.log.id), "pdf")
+    )
+    for expected in (
+        "Your data and your rights",
+        "Kirkeby Kommune is responsible for the personal data",
+        "Solsikken daycare keeps the log day to day",
+        "kept after closing",
+        "time-limited permission from an administrator",
+        "GDPR article 15",
+        "You can withdraw your consent at any time",
+    ):
         assert expected in text, expected
-    assert "end the relay log at any time" not in text  # dk: closing is the holder's, after consultation
+    assert (
+        "end the relay log at any time" not in text
+    )  # dk: closing is the holder's, after consultation
 
 
 @pytest.mark.rule("R10")
 def test_in_no_the_consent_form_says_the_log_can_be_ended_at_any_time(no_world):
     store, anna = no_world.store, no_world.ref("anna")
-    log = logs.create_log(store, anna, subject_id=no_world.subjects["Ida Jensen"], concern="c", level=0,
-                          language="en")
+    log = logs.create_log(
+        store, anna, subject_id=no_world.subjects["Ida Jensen"], concern="c", level=0, language="en"
+    )
     norwegian = pdf_text(documents.render(papers.consent_form(store, anna, log.id), "pdf"))
-    assert "You can also end the relay log at any time." in norwegian  # R10 (no): the guardians end it
+    assert (
+        "You can also end the relay log at any time." in norwegian
+    )  # R10 (no): the guardians end it
 
 
 def test_a_consent_form_without_actors_says_it_covers_no_one_yet(town):
@@ -322,11 +436,21 @@ def test_the_signatures_stand_on_the_page_of_what_is_signed(town):
     from relaytui.services.papers import Person
 
     paper = papers.consent_form(town.store, town.ref("anna"), town.log.id)
+
     def laid_out(count: int) -> tuple[list[str], list[int], set[int]]:
-        actors = tuple(Person(f"Actor Number{n}", "teacher", "Østre School", "actor") for n in range(count))
-        texts = page_texts(documents.render(paper.__class__(**{**paper.__dict__, "actors": actors}), "pdf"))
+        actors = tuple(
+            Person(f"Actor Number{n}", "teacher", "Østre School", "actor") for n in range(count)
+        )
+        texts = page_texts(
+            documents.render(paper.__class__(**{**paper.__dict__, "actors": actors}), "pdf")
+        )
         signed = [n for n, page in enumerate(texts) if "What you consent to" in page]
-        signing = {n for n, page in enumerate(texts) for s in paper.signers if s.name in page and "Signature" in page}
+        signing = {
+            n
+            for n, page in enumerate(texts)
+            for s in paper.signers
+            if s.name in page and "Signature" in page
+        }
         return texts, signed, signing
 
     for count in range(0, 15, 2):
@@ -343,10 +467,14 @@ def test_the_minutes_name_the_author_once_and_say_when_attendance_was_not_record
     anna = town.ref("anna")
     current = meetings.get_meeting(town.store, anna, town.meeting.id)
     for n, text in enumerate(("First line.", "Second line.", "Third line.")):
-        minutes.save_note(town.store, anna, current.id, text=text, agenda_item_id=current.agenda[n].id)
+        minutes.save_note(
+            town.store, anna, current.id, text=text, agenda_item_id=current.agenda[n].id
+        )
     current = meetings.get_meeting(town.store, anna, current.id)
     minutes.finish_minutes(town.store, anna, current.id, version=current.version)
-    text = documents.render(papers.meeting_paper(town.store, anna, town.meeting.id), "text").decode("utf-8")
+    text = documents.render(papers.meeting_paper(town.store, anna, town.meeting.id), "text").decode(
+        "utf-8"
+    )
     section = text.split("Who took part", 1)[1]
     assert section.count("Anna Holm ·") == 1  # four lines by Anna: her name once
     assert "Who was present was not recorded." in section and "Carl Dahl" in section
@@ -356,10 +484,14 @@ def test_the_minutes_name_the_author_once_and_say_when_attendance_was_not_record
 @pytest.mark.rule("R13")
 def test_recorded_attendance_shows_who_was_present(town):
     finish(town)
-    text = documents.render(papers.meeting_paper(town.store, town.ref("anna"), town.meeting.id),
-                            "text").decode("utf-8")
-    rows = {line.split()[0] + " " + line.split()[1]: line.split()[-1] for line in text.splitlines()
-            if line.startswith(("Anna Holm ", "Carl Dahl "))}
+    text = documents.render(
+        papers.meeting_paper(town.store, town.ref("anna"), town.meeting.id), "text"
+    ).decode("utf-8")
+    rows = {
+        line.split()[0] + " " + line.split()[1]: line.split()[-1]
+        for line in text.splitlines()
+        if line.startswith(("Anna Holm ", "Carl Dahl "))
+    }
     assert rows == {"Anna Holm": "yes", "Carl Dahl": "no"}
 
 
@@ -368,11 +500,17 @@ def test_the_guardians_copy_says_a_notification_was_left_out(town):
     from relaytui.services import notifications
 
     anna = town.ref("anna")
-    without = documents.render(papers.guardian_copy(town.store, anna, town.log.id), "text").decode("utf-8")
+    without = documents.render(papers.guardian_copy(town.store, anna, town.log.id), "text").decode(
+        "utf-8"
+    )
     assert "Left out of this copy" not in without
-    notifications.notify(town.store, anna, town.log.id, reason="SECRET REASON", exception="violence")
+    notifications.notify(
+        town.store, anna, town.log.id, reason="SECRET REASON", exception="violence"
+    )
     paper = papers.guardian_copy(town.store, anna, town.log.id)
     text = pdf_text(documents.render(paper, "pdf"))
-    assert ("Left out of this copy: 1 notification to the family department. Ask Anna Holm about it."
-            in text)
+    assert (
+        "Left out of this copy: 1 notification to the family department. Ask Anna Holm about it."
+        in text
+    )
     assert "SECRET REASON" not in text

@@ -19,14 +19,20 @@ pytestmark = pytest.mark.rule("R16")
 
 #: (precision, recall) at least, per language and kind, by what tells the words apart.
 WITH_DICTIONARY = {
-    ("da", "passive"): (0.95, 0.95), ("da", "interpretation"): (0.95, 0.95),
-    ("nb", "passive"): (0.95, 0.95), ("nb", "interpretation"): (0.95, 0.95),
-    ("nn", "passive"): (0.95, 0.92), ("nn", "interpretation"): (0.95, 0.95),
+    ("da", "passive"): (0.95, 0.95),
+    ("da", "interpretation"): (0.95, 0.95),
+    ("nb", "passive"): (0.95, 0.95),
+    ("nb", "interpretation"): (0.95, 0.95),
+    ("nn", "passive"): (0.95, 0.92),
+    ("nn", "interpretation"): (0.95, 0.95),
 }
 WITH_LEMMY = {("da", "passive"): (0.95, 0.88)}
 TABLES_ONLY = {
-    ("da", "passive"): (0.95, 0.48), ("nb", "passive"): (0.95, 0.48), ("nn", "passive"): (0.95, 0.76),
-    ("da", "interpretation"): (0.95, 0.95), ("nb", "interpretation"): (0.95, 0.95),
+    ("da", "passive"): (0.95, 0.48),
+    ("nb", "passive"): (0.95, 0.48),
+    ("nn", "passive"): (0.95, 0.76),
+    ("da", "interpretation"): (0.95, 0.95),
+    ("nb", "interpretation"): (0.95, 0.95),
     ("nn", "interpretation"): (0.95, 0.95),
 }
 
@@ -81,7 +87,9 @@ def test_without_dictionaries_the_tables_still_give_their_hints(tables_only):
     for (language, kind), (precision, recall) in TABLES_ONLY.items():
         assert scores[language, kind].precision >= precision, (language, kind)
         assert scores[language, kind].recall >= recall, (language, kind)
-    assert ("passive", "Der ringes") in [(h.kind, h.words) for h in hints("Der ringes til mor.", "da")]
+    assert ("passive", "Der ringes") in [
+        (h.kind, h.words) for h in hints("Der ringes til mor.", "da")
+    ]
 
 
 def passives(text: str, language: str) -> list[str]:
@@ -90,33 +98,40 @@ def passives(text: str, language: str) -> list[str]:
 
 needs_dictionary = pytest.mark.skipif(
     any(writing._speller(language) is None for language in ("da", "nb", "nn")),
-    reason="Debian's hunspell-da and hunspell-no are not installed (.ci/run installs them)")
+    reason="Debian's hunspell-da and hunspell-no are not installed (.ci/run installs them)",
+)
 
 
 @needs_dictionary
-@pytest.mark.parametrize(("language", "text", "words"), [
-    ("da", "Sagen behandles på næste møde.", ["behandles"]),
-    ("da", "Barnet undersøges af lægen.", ["undersøges"]),
-    ("da", "Forældrene inddrages i alle beslutninger.", ["inddrages"]),  # a strong verb
-    ("da", "Ida blev grundigt undersøgt af lægen.", ["blev grundigt undersøgt"]),
-    ("nb", "Saken behandles på neste møte.", ["behandles"]),
-    ("nb", "Emma ble kjeftet på av læreren.", ["ble kjeftet"]),
-    ("nn", "Tiltaket evaluerast i juni.", ["evaluerast"]),
-    ("nn", "Ola vart henta av ein nabo.", ["vart henta"]),
-])
+@pytest.mark.parametrize(
+    ("language", "text", "words"),
+    [
+        ("da", "Sagen behandles på næste møde.", ["behandles"]),
+        ("da", "Barnet undersøges af lægen.", ["undersøges"]),
+        ("da", "Forældrene inddrages i alle beslutninger.", ["inddrages"]),  # a strong verb
+        ("da", "Ida blev grundigt undersøgt af lægen.", ["blev grundigt undersøgt"]),
+        ("nb", "Saken behandles på neste møte.", ["behandles"]),
+        ("nb", "Emma ble kjeftet på av læreren.", ["ble kjeftet"]),
+        ("nn", "Tiltaket evaluerast i juni.", ["evaluerast"]),
+        ("nn", "Ola vart henta av ein nabo.", ["vart henta"]),
+    ],
+)
 def test_the_s_passive_anywhere_and_bli_with_any_participle(language, text, words):
     assert passives(text, language) == words
 
 
 @needs_dictionary
-@pytest.mark.parametrize(("language", "text"), [
-    ("da", "Ida trives, og det lykkes hende at lege med Agnes."),  # deponents and a name
-    ("da", "Mor og pædagogen mødes hver fredag ved skolens port."),
-    ("da", "Far blev vred, og Ida bliver hjemme."),
-    ("nb", "Emma trives, og mor og far møtes hver fredag."),
-    ("nn", "Ho er sterkast i klassen, trivst og møtest med vener kvar dag."),
-    ("nn", "Far vart sint, og Ola blir heime frå skulen."),
-])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("da", "Ida trives, og det lykkes hende at lege med Agnes."),  # deponents and a name
+        ("da", "Mor og pædagogen mødes hver fredag ved skolens port."),
+        ("da", "Far blev vred, og Ida bliver hjemme."),
+        ("nb", "Emma trives, og mor og far møtes hver fredag."),
+        ("nn", "Ho er sterkast i klassen, trivst og møtest med vener kvar dag."),
+        ("nn", "Far vart sint, og Ola blir heime frå skulen."),
+    ],
+)
 def test_verbs_that_only_look_passive_get_no_hint(language, text):
     assert passives(text, language) == []
 
@@ -133,28 +148,34 @@ def test_danish_falls_back_on_lemmy_without_the_dictionary(monkeypatch):
         _forget_analyses()
 
 
-@pytest.mark.parametrize(("language", "text", "words"), [
-    ("da", "Ida er nok træt.", "nok"),
-    ("da", "Ida græder, fordi hun nok savner far.", "nok"),
-    ("da", "Ida virker ked af det.", "virker"),
-    ("da", "Han slår formentlig, fordi han er jaloux.", "formentlig"),
-    ("da", "Ida er tilsyneladende ligeglad.", "tilsyneladende"),
-    ("da", "Det er vist svært for Ida.", "vist"),
-    ("nb", "Emma er trolig lei seg.", "trolig"),
-    ("nb", "Det er visst vanskelig hjemme.", "visst"),
-    ("nn", "Ola verkar lei seg.", "verkar"),
-    ("nn", "Han slår truleg fordi han er sjalu.", "truleg"),
-    ("nn", "Ola er tilsynelatande likegyldig.", "tilsynelatande"),
-])
+@pytest.mark.parametrize(
+    ("language", "text", "words"),
+    [
+        ("da", "Ida er nok træt.", "nok"),
+        ("da", "Ida græder, fordi hun nok savner far.", "nok"),
+        ("da", "Ida virker ked af det.", "virker"),
+        ("da", "Han slår formentlig, fordi han er jaloux.", "formentlig"),
+        ("da", "Ida er tilsyneladende ligeglad.", "tilsyneladende"),
+        ("da", "Det er vist svært for Ida.", "vist"),
+        ("nb", "Emma er trolig lei seg.", "trolig"),
+        ("nb", "Det er visst vanskelig hjemme.", "visst"),
+        ("nn", "Ola verkar lei seg.", "verkar"),
+        ("nn", "Han slår truleg fordi han er sjalu.", "truleg"),
+        ("nn", "Ola er tilsynelatande likegyldig.", "tilsynelatande"),
+    ],
+)
 def test_hedges_and_guesses_about_feelings_or_causes(language, text, words):
     assert [h.words for h in hints(text, language) if h.kind == "interpretation"] == [words]
 
 
-@pytest.mark.parametrize(("language", "text"), [
-    ("da", "Ida har spist nok mad og er stor nok til at gå alene. Hun fik nok af legen."),
-    ("da", "Medicinen virker godt. Pædagogen har vist mor tegningen."),
-    ("nb", "Emma fikk nok av leken. Medisinen virker."),
-    ("nn", "Ola har ete nok mat. Medisinen verkar godt."),
-])
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("da", "Ida har spist nok mad og er stor nok til at gå alene. Hun fik nok af legen."),
+        ("da", "Medicinen virker godt. Pædagogen har vist mor tegningen."),
+        ("nb", "Emma fikk nok av leken. Medisinen virker."),
+        ("nn", "Ola har ete nok mat. Medisinen verkar godt."),
+    ],
+)
 def test_enough_works_and_shown_are_no_guesses(language, text):
     assert [h.words for h in hints(text, language) if h.kind == "interpretation"] == []

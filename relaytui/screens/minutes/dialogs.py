@@ -33,8 +33,14 @@ from relaytui.ui.log_pane import literal
 class EffortDialog(FormDialog):
     """Who is responsible for the line's effort, and when it is evaluated (R12)."""
 
-    def __init__(self, text: str, choices: tuple[Responsible, ...], *, meeting_day: date,
-                 current: Line | None = None) -> None:
+    def __init__(
+        self,
+        text: str,
+        choices: tuple[Responsible, ...],
+        *,
+        meeting_day: date,
+        current: Line | None = None,
+    ) -> None:
         super().__init__()
         self.text = text
         self.choices = choices
@@ -48,15 +54,22 @@ class EffortDialog(FormDialog):
         start, typed = default_responsible(self.choices), ""
         evaluate = first_evaluation(self.meeting_day)
         if self.current is not None and self.current.kind == "effort":
-            found = [i for i, c in enumerate(self.choices)
-                     if c.staff_id is not None and c.staff_id == self.current.responsible_staff_id]
+            found = [
+                i
+                for i, c in enumerate(self.choices)
+                if c.staff_id is not None and c.staff_id == self.current.responsible_staff_id
+            ]
             start = found[0] if found else SOMEONE_ELSE
             typed = self.current.responsible_text
             evaluate = self.current.evaluate_on or evaluate
         yield Static(literal(self.text), classes="log-dialog-note", markup=False)
         yield from responsible_rows(self.choices, start, typed)
-        yield form_row(_("Evaluate on"), form_field(evaluate.isoformat(), id="effort-evaluate",
-                                                    max_length=10, placeholder="YYYY-MM-DD"))
+        yield form_row(
+            _("Evaluate on"),
+            form_field(
+                evaluate.isoformat(), id="effort-evaluate", max_length=10, placeholder="YYYY-MM-DD"
+            ),
+        )
 
     @on(Select.Changed, "#effort-responsible")
     def _responsible_changed(self, event: Select.Changed) -> None:
@@ -64,12 +77,17 @@ class EffortDialog(FormDialog):
 
     def read_form(self) -> KindChange:
         staff_id, text = read_responsible(self, self.choices)
-        evaluate = read_date(self.value("#effort-evaluate"),
-                             _("Type the evaluation date as YYYY-MM-DD, for example {example}."),
-                             example=first_evaluation(self.meeting_day), field="effort-evaluate")
+        evaluate = read_date(
+            self.value("#effort-evaluate"),
+            _("Type the evaluation date as YYYY-MM-DD, for example {example}."),
+            example=first_evaluation(self.meeting_day),
+            field="effort-evaluate",
+        )
         assert evaluate is not None
         if evaluate < self.meeting_day:
-            raise FormError(_("The evaluation date cannot be before the meeting."), "effort-evaluate")
+            raise FormError(
+                _("The evaluation date cannot be before the meeting."), "effort-evaluate"
+            )
         return KindChange("effort", staff_id, text, evaluate)
 
 
@@ -82,8 +100,13 @@ class FinishDialog(FormDialog):
     """
 
     BINDINGS = [
-        Binding("ctrl+s", "save", N_("Finish"), id="minutes.finish_dialog.finish",
-                tooltip=N_("Finish the minutes: write them into the journal for good.")),
+        Binding(
+            "ctrl+s",
+            "save",
+            N_("Finish"),
+            id="minutes.finish_dialog.finish",
+            tooltip=N_("Finish the minutes: write them into the journal for good."),
+        ),
     ]
 
     def __init__(self, summary: Text, *, needs_outcome: bool) -> None:
@@ -95,13 +118,28 @@ class FinishDialog(FormDialog):
         return _("Finish the minutes")
 
     def form(self) -> ComposeResult:
-        yield Static(Text(_("Finished minutes are written into the log's journal and can no longer be "
-                            "changed, only corrected by a new entry. Ctrl+S finishes, Escape goes back."),
-                          style="bold"), id="finish-warning", classes="log-dialog-note", markup=False)
+        yield Static(
+            Text(
+                _(
+                    "Finished minutes are written into the log's journal and can no longer be "
+                    "changed, only corrected by a new entry. Ctrl+S finishes, Escape goes back."
+                ),
+                style="bold",
+            ),
+            id="finish-warning",
+            classes="log-dialog-note",
+            markup=False,
+        )
         yield Static(self.summary, id="finish-summary", markup=False)
         if self.needs_outcome:
-            yield form_row(_("Assessment"), form_field(id="finish-outcome", max_length=4000,
-                                                       placeholder=_("The family department's assessment")))
+            yield form_row(
+                _("Assessment"),
+                form_field(
+                    id="finish-outcome",
+                    max_length=4000,
+                    placeholder=_("The family department's assessment"),
+                ),
+            )
 
     def action_enter_field(self) -> None:
         if not self.needs_outcome:
@@ -114,7 +152,9 @@ class FinishDialog(FormDialog):
             return ""
         outcome = self.value("#finish-outcome").strip()
         if not outcome:
-            raise FormError(_("Write the family department's assessment before finishing."), "finish-outcome")
+            raise FormError(
+                _("Write the family department's assessment before finishing."), "finish-outcome"
+            )
         return outcome
 
 
@@ -124,8 +164,13 @@ class GoToSectionDialog(RelayModalScreen[int]):
     CSS_PATH = "minutes.tcss"
     AUTO_FOCUS = "#goto-number"
     BINDINGS = [
-        Binding("escape", "cancel", N_("Cancel"), id="minutes.goto.cancel",
-                tooltip=N_("Stay in the section you are in.")),
+        Binding(
+            "escape",
+            "cancel",
+            N_("Cancel"),
+            id="minutes.goto.cancel",
+            tooltip=N_("Stay in the section you are in."),
+        ),
     ]
 
     def __init__(self, titles: list[str]) -> None:
@@ -139,8 +184,13 @@ class GoToSectionDialog(RelayModalScreen[int]):
             listing.append_text(literal(title))
         with Vertical(id="goto-box"):
             yield Static(listing, markup=False)
-            yield Input(id="goto-number", type="integer", max_length=3, compact=True,
-                        placeholder=_("number"))
+            yield Input(
+                id="goto-number",
+                type="integer",
+                max_length=3,
+                compact=True,
+                placeholder=_("number"),
+            )
 
     def _number(self, value: str) -> int | None:
         try:
@@ -168,13 +218,23 @@ class GoToSectionDialog(RelayModalScreen[int]):
 
 
 class NextMeetingQuestion(ConfirmDialog):
-    """"Schedule the next meeting?" with y and n as well as the buttons."""
+    """ "Schedule the next meeting?" with y and n as well as the buttons."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", N_("Yes"), id="minutes.next.yes",
-                tooltip=N_("Schedule the next meeting now.")),
-        Binding("n", "answer(False)", N_("No"), id="minutes.next.no",
-                tooltip=N_("Do not schedule a meeting now.")),
+        Binding(
+            "y",
+            "answer(True)",
+            N_("Yes"),
+            id="minutes.next.yes",
+            tooltip=N_("Schedule the next meeting now."),
+        ),
+        Binding(
+            "n",
+            "answer(False)",
+            N_("No"),
+            id="minutes.next.no",
+            tooltip=N_("Do not schedule a meeting now."),
+        ),
     ]
 
     def action_answer(self, yes: bool) -> None:

@@ -75,8 +75,11 @@ class Line:
             return True
         if self.note_id is None:
             return bool(self.text)
-        return (self.text != self.saved_text or self.item_id != self.saved_item_id
-                or self.typing != self.saved_typing)
+        return (
+            self.text != self.saved_text
+            or self.item_id != self.saved_item_id
+            or self.typing != self.saved_typing
+        )
 
 
 @dataclass
@@ -188,7 +191,10 @@ class MinutesDraft:
             line.saved_item_id = note.agenda_item_id
             line.note_id, line.version, line.noted_at = note.id, note.version, note.noted_at
             line.kind, line.evaluate_on = note.kind, note.evaluate_on
-            line.responsible_staff_id, line.responsible_text = note.responsible_staff_id, note.responsible_text
+            line.responsible_staff_id, line.responsible_text = (
+                note.responsible_staff_id,
+                note.responsible_text,
+            )
             line.typing = line.saved_typing = note.typing
             section = by_item.get(note.agenda_item_id)
             if section is None:  # an item no longer on the agenda, or none
@@ -203,8 +209,14 @@ class MinutesDraft:
         current = 0
         if typed or written:  # go on where the draft ended: in the line being typed, if any
             last = max(typed or written, key=lambda n: (n.noted_at, n.id))
-            current = next((number for number, section in enumerate(self.sections)
-                            if any(self.lines[k].note_id == last.id for k in section.keys)), 0)
+            current = next(
+                (
+                    number
+                    for number, section in enumerate(self.sections)
+                    if any(self.lines[k].note_id == last.id for k in section.keys)
+                ),
+                0,
+            )
             if typed:
                 self._back_into_input(self.sections[current], last.id)
         return current
@@ -244,20 +256,41 @@ class MinutesDraft:
             if line is None or not line.dirty:
                 return None
             text, item_id, note_id, version, change, typing = (
-                line.text, line.item_id, line.note_id, line.version, line.change, line.typing)
+                line.text,
+                line.item_id,
+                line.note_id,
+                line.version,
+                line.change,
+                line.typing,
+            )
         kind_args: dict[str, Any] = {}
         if change is not None:
-            kind_args = {"kind": change.kind, "responsible_staff_id": change.responsible_staff_id,
-                         "responsible_text": change.responsible_text, "evaluate_on": change.evaluate_on}
+            kind_args = {
+                "kind": change.kind,
+                "responsible_staff_id": change.responsible_staff_id,
+                "responsible_text": change.responsible_text,
+                "evaluate_on": change.evaluate_on,
+            }
         try:
-            note = minutes.save_note(store, staff, self.meeting_id, text=text, agenda_item_id=item_id,
-                                      note_id=note_id, version=version, typing=typing, **kind_args)
+            note = minutes.save_note(
+                store,
+                staff,
+                self.meeting_id,
+                text=text,
+                agenda_item_id=item_id,
+                note_id=note_id,
+                version=version,
+                typing=typing,
+                **kind_args,
+            )
         except StaleWrite as exc:
             fresh = self._fresh_version(store, staff, note_id)
             if fresh is not None:
                 with self.state_lock:
                     line.version = fresh  # the next try (a key, ctrl+s) writes what is typed here
-            return SaveResult(key, exc.message + " " + _("Your text is kept; ctrl+s saves it over theirs."))
+            return SaveResult(
+                key, exc.message + " " + _("Your text is kept; ctrl+s saves it over theirs.")
+            )
         except DomainError as exc:
             if change is None:
                 return SaveResult(key, exc.message)
@@ -272,7 +305,10 @@ class MinutesDraft:
             line.note_id, line.version, line.noted_at = note.id, note.version, note.noted_at
             line.saved_text, line.saved_item_id, line.saved_typing = text, item_id, typing
             line.kind, line.evaluate_on = note.kind, note.evaluate_on
-            line.responsible_staff_id, line.responsible_text = note.responsible_staff_id, note.responsible_text
+            line.responsible_staff_id, line.responsible_text = (
+                note.responsible_staff_id,
+                note.responsible_text,
+            )
             if line.change is change:
                 line.change = None
         return SaveResult(key)
@@ -289,7 +325,11 @@ class MinutesDraft:
         with self.write_lock:
             meetings.record_attendance(store, staff, self.meeting_id, attended)
 
-    def finish(self, store: Store, staff: StaffRef, *, version: int, outcome: str | None) -> meetings.MeetingView:
+    def finish(
+        self, store: Store, staff: StaffRef, *, version: int, outcome: str | None
+    ) -> meetings.MeetingView:
         """Write the minutes into the journal, after any save under way (R13)."""
         with self.write_lock:
-            return minutes.finish_minutes(store, staff, self.meeting_id, version=version, outcome=outcome)
+            return minutes.finish_minutes(
+                store, staff, self.meeting_id, version=version, outcome=outcome
+            )

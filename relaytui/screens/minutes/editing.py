@@ -93,7 +93,10 @@ class MinutesEditing(RelayScreen):
             out.append_text(row)
             shown += 1
         if not shown:
-            out = Text(_("No lines yet.") if not self.writable or number != self.current else "", style="dim italic")
+            out = Text(
+                _("No lines yet.") if not self.writable or number != self.current else "",
+                style="dim italic",
+            )
         lines = view.query_one(".minutes-lines", Static)
         lines.update(out)
         lines.display = bool(out.plain)
@@ -275,7 +278,11 @@ class MinutesEditing(RelayScreen):
         if number is None or self.sections[number].chosen is None:
             raise SkipAction()
         section = self.sections[number]
-        later = [i for i, k in enumerate(section.keys) if i > section.chosen and self.lines[k].text.strip()]
+        later = [
+            i
+            for i, k in enumerate(section.keys)
+            if i > section.chosen and self.lines[k].text.strip()
+        ]
         section.chosen = later[0] if later else None
         self._render_section(number)
 
@@ -295,7 +302,9 @@ class MinutesEditing(RelayScreen):
     def _make(self, change: KindChange) -> None:
         line = self._target()
         if line is None:
-            self.notify(_("Write the line first, then choose what it is."), severity="warning", markup=False)
+            self.notify(
+                _("Write the line first, then choose what it is."), severity="warning", markup=False
+            )
             return
         self.draft.set_change(line, change)
         section = self.sections[self.current]
@@ -315,8 +324,12 @@ class MinutesEditing(RelayScreen):
         editor = self._view(self.current).input
         text = editor.value if self.sections[self.current].current == line.key else line.text
         meeting_day = clock.local(self.meeting.starts_at, self.tz).date()
-        self.app.push_screen(EffortDialog(text, self.data.choices if self.data else (),
-                                          meeting_day=meeting_day, current=line), self._effort_chosen)
+        self.app.push_screen(
+            EffortDialog(
+                text, self.data.choices if self.data else (), meeting_day=meeting_day, current=line
+            ),
+            self._effort_chosen,
+        )
 
     def _effort_chosen(self, change: KindChange | None) -> None:
         if change is not None:

@@ -67,8 +67,19 @@ class MinutesData:
 #: Minutes may be taken from a little before the planned start; beyond this, finishing warns.
 NOT_BEGUN = timedelta(hours=1)
 
-WRITER_ACTIONS = frozenset({"make_effort", "make_goal", "make_agreement", "make_note", "make_outcome",
-                            "finish", "save_now", "choose_previous", "choose_next"})
+WRITER_ACTIONS = frozenset(
+    {
+        "make_effort",
+        "make_goal",
+        "make_agreement",
+        "make_note",
+        "make_outcome",
+        "finish",
+        "save_now",
+        "choose_previous",
+        "choose_next",
+    }
+)
 
 
 class MinutesScreen(MinutesEditing):
@@ -79,36 +90,125 @@ class MinutesScreen(MinutesEditing):
     #: The line's field takes the focus once the meeting is loaded: keys typed before wait for it.
     TYPEAHEAD = True
     BINDINGS = [
-        Binding("ctrl+down,pagedown", "step_section(1)", N_("Next section"), id="minutes.next_section",
-                priority=True, tooltip=N_("Save the line and go to the next agenda item.")),
-        Binding("ctrl+up,pageup", "step_section(-1)", N_("Previous section"),
-                id="minutes.previous_section", show=False, priority=True,
-                tooltip=N_("Save the line and go to the previous agenda item.")),
-        Binding("ctrl+f", "finish", N_("Finish"), id="minutes.finish", priority=True,
-                tooltip=N_("Write the minutes into the log's journal, with the efforts and goals.")),
-        Binding("ctrl+g", "go_to_section", N_("Go to"), id="minutes.go_to", priority=True,
-                tooltip=N_("Go to an agenda item by its number.")),
-        Binding("up,shift+tab", "choose_previous", N_("Earlier line"), id="minutes.choose_previous",
-                show=False, priority=True,
-                tooltip=N_("From an empty line: choose an earlier line of the section; Enter changes it.")),
-        Binding("down", "choose_next", N_("Later line"), id="minutes.choose_next", show=False,
-                priority=True, tooltip=N_("Choose the next line, or go back to the empty line.")),
-        Binding("tab", "toggle_attendance", N_("Attendance"), id="minutes.attendance", show=False,
-                priority=True, tooltip=N_("Go to the attendance list, or back to the minutes.")),
-        Binding("ctrl+e", "make_effort", N_("Effort"), id="minutes.effort", priority=True,
-                tooltip=N_("Make the line an effort: who is responsible, when it is evaluated.")),
-        Binding("ctrl+t", "make_goal", N_("Goal"), id="minutes.goal", priority=True,
-                tooltip=N_("Make the line a goal.")),
-        Binding("ctrl+r", "make_agreement", N_("Agreement"), id="minutes.agreement", priority=True,
-                tooltip=N_("Make the line an agreement.")),
-        Binding("ctrl+b", "make_outcome", N_("Assessment"), id="minutes.outcome", priority=True,
-                tooltip=N_("Make the line the family department's assessment (notification meeting).")),
-        Binding("ctrl+n", "make_note", N_("Plain note"), id="minutes.note", show=False, priority=True,
-                tooltip=N_("Make the line a plain note again.")),
-        Binding("ctrl+s", "save_now", N_("Save"), id="minutes.save", show=False, priority=True,
-                tooltip=N_("Save the draft now (it is also saved as you type).")),
-        Binding("escape", "leave", N_("Back"), id="minutes.back",
-                tooltip=N_("Save the draft and go back; the draft is kept.")),
+        Binding(
+            "ctrl+down,pagedown",
+            "step_section(1)",
+            N_("Next section"),
+            id="minutes.next_section",
+            priority=True,
+            tooltip=N_("Save the line and go to the next agenda item."),
+        ),
+        Binding(
+            "ctrl+up,pageup",
+            "step_section(-1)",
+            N_("Previous section"),
+            id="minutes.previous_section",
+            show=False,
+            priority=True,
+            tooltip=N_("Save the line and go to the previous agenda item."),
+        ),
+        Binding(
+            "ctrl+f",
+            "finish",
+            N_("Finish"),
+            id="minutes.finish",
+            priority=True,
+            tooltip=N_("Write the minutes into the log's journal, with the efforts and goals."),
+        ),
+        Binding(
+            "ctrl+g",
+            "go_to_section",
+            N_("Go to"),
+            id="minutes.go_to",
+            priority=True,
+            tooltip=N_("Go to an agenda item by its number."),
+        ),
+        Binding(
+            "up,shift+tab",
+            "choose_previous",
+            N_("Earlier line"),
+            id="minutes.choose_previous",
+            show=False,
+            priority=True,
+            tooltip=N_(
+                "From an empty line: choose an earlier line of the section; Enter changes it."
+            ),
+        ),
+        Binding(
+            "down",
+            "choose_next",
+            N_("Later line"),
+            id="minutes.choose_next",
+            show=False,
+            priority=True,
+            tooltip=N_("Choose the next line, or go back to the empty line."),
+        ),
+        Binding(
+            "tab",
+            "toggle_attendance",
+            N_("Attendance"),
+            id="minutes.attendance",
+            show=False,
+            priority=True,
+            tooltip=N_("Go to the attendance list, or back to the minutes."),
+        ),
+        Binding(
+            "ctrl+e",
+            "make_effort",
+            N_("Effort"),
+            id="minutes.effort",
+            priority=True,
+            tooltip=N_("Make the line an effort: who is responsible, when it is evaluated."),
+        ),
+        Binding(
+            "ctrl+t",
+            "make_goal",
+            N_("Goal"),
+            id="minutes.goal",
+            priority=True,
+            tooltip=N_("Make the line a goal."),
+        ),
+        Binding(
+            "ctrl+r",
+            "make_agreement",
+            N_("Agreement"),
+            id="minutes.agreement",
+            priority=True,
+            tooltip=N_("Make the line an agreement."),
+        ),
+        Binding(
+            "ctrl+b",
+            "make_outcome",
+            N_("Assessment"),
+            id="minutes.outcome",
+            priority=True,
+            tooltip=N_("Make the line the family department's assessment (notification meeting)."),
+        ),
+        Binding(
+            "ctrl+n",
+            "make_note",
+            N_("Plain note"),
+            id="minutes.note",
+            show=False,
+            priority=True,
+            tooltip=N_("Make the line a plain note again."),
+        ),
+        Binding(
+            "ctrl+s",
+            "save_now",
+            N_("Save"),
+            id="minutes.save",
+            show=False,
+            priority=True,
+            tooltip=N_("Save the draft now (it is also saved as you type)."),
+        ),
+        Binding(
+            "escape",
+            "leave",
+            N_("Back"),
+            id="minutes.back",
+            tooltip=N_("Save the draft and go back; the draft is kept."),
+        ),
         hints_binding(show=False),
     ]
 
@@ -169,15 +269,22 @@ class MinutesScreen(MinutesEditing):
         detail = logs.get_log(store, staff, meeting.log_id)
         choices: tuple[Responsible, ...] = ()
         if detail.can_write:
-            choices = responsible_choices(detail, log_actors.list_actors(store, staff, meeting.log_id))
+            choices = responsible_choices(
+                detail, log_actors.list_actors(store, staff, meeting.log_id)
+            )
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(MinutesData(tz, meeting, detail.can_write, detail.why_read_only,
-                                                      choices)))
+            self.post_message(
+                self.Loaded(
+                    MinutesData(tz, meeting, detail.can_write, detail.why_read_only, choices)
+                )
+            )
 
     def worker_failed(self, worker: Worker, message: str) -> None:
         if worker.group == "minutes-load":
             self._banner(Text(message, style="bold red"))
-            self.query_one("#minutes-title", Static).update(Text(_("The meeting cannot be opened.")))
+            self.query_one("#minutes-title", Static).update(
+                Text(_("The meeting cannot be opened."))
+            )
         super().worker_failed(worker, message)
 
     async def on_minutes_screen_loaded(self, message: Loaded) -> None:
@@ -186,7 +293,9 @@ class MinutesScreen(MinutesEditing):
         meeting = data.meeting
         self.meeting = meeting
         self.tz = data.timezone
-        self.writable = data.can_write and meeting.status == "planned" and meeting.minutes_finished_at is None
+        self.writable = (
+            data.can_write and meeting.status == "planned" and meeting.minutes_finished_at is None
+        )
         self.names = {i.staff_id: i.name for i in meeting.invitees if i.staff_id is not None}
         self.names.update({c.staff_id: c.label for c in data.choices if c.staff_id is not None})
         self._show_head()
@@ -204,8 +313,12 @@ class MinutesScreen(MinutesEditing):
         title.stylize("bold")
         start = clock.local(meeting.starts_at, self.tz)
         end = start + timedelta(minutes=meeting.duration_minutes)
-        title.append("  ·  " + label(MEETING_KINDS, meeting.kind) + "  ·  "
-                     + f"{date_text(start.date())} {time_text(start)}–{time_text(end)}")
+        title.append(
+            "  ·  "
+            + label(MEETING_KINDS, meeting.kind)
+            + "  ·  "
+            + f"{date_text(start.date())} {time_text(start)}–{time_text(end)}"
+        )
         if meeting.place:
             title.append("  ·  ")
             title.append_text(literal(meeting.place))
@@ -216,8 +329,13 @@ class MinutesScreen(MinutesEditing):
         assert meeting is not None and data is not None
         written = [n for n in meeting.notes if n.text.strip()]
         if meeting.minutes_finished_at is not None or meeting.status == "held":
-            text = Text(_("These minutes are finished: they are in the log's journal and can no longer "
-                          "change."), style="bold")
+            text = Text(
+                _(
+                    "These minutes are finished: they are in the log's journal and can no longer "
+                    "change."
+                ),
+                style="bold",
+            )
         elif meeting.status == "cancelled":
             text = Text(_("This meeting was cancelled:") + " ", style="bold")
             text.append_text(literal(meeting.cancel_reason or "-"))
@@ -228,12 +346,19 @@ class MinutesScreen(MinutesEditing):
                 text.append_text(literal(data.why_read_only))
         elif written:
             last = max(n.noted_at for n in written)
-            text = Text(ngettext("Draft restored: {count} line from {time}.",
-                                 "Draft restored: {count} lines, the last from {time}.", len(written))
-                        .format(count=len(written), time=local_time(last, self.tz)), style="bold")
+            text = Text(
+                ngettext(
+                    "Draft restored: {count} line from {time}.",
+                    "Draft restored: {count} lines, the last from {time}.",
+                    len(written),
+                ).format(count=len(written), time=local_time(last, self.tz)),
+                style="bold",
+            )
             text.append(" " + _("Go on where you left off."))
             if any(n.typing for n in written):
-                text.append(" " + _("The line you were typing is back in its field; Enter ends it."))
+                text.append(
+                    " " + _("The line you were typing is back in its field; Enter ends it.")
+                )
         else:
             return
         self._banner(text)
@@ -245,7 +370,9 @@ class MinutesScreen(MinutesEditing):
 
     async def _mount_sections(self) -> None:
         container = self.query_one("#minutes-sections", VerticalScroll)
-        views = [SectionView(number, section) for number, section in enumerate(self.sections, start=1)]
+        views = [
+            SectionView(number, section) for number, section in enumerate(self.sections, start=1)
+        ]
         await container.mount_all(views)
         for number in range(len(self.sections)):
             self._render_section(number)
@@ -264,7 +391,9 @@ class MinutesScreen(MinutesEditing):
         if action in WRITER_ACTIONS:
             if not self.writable:
                 return False
-            if action == "make_outcome" and (self.meeting is None or self.meeting.kind != "notification"):
+            if action == "make_outcome" and (
+                self.meeting is None or self.meeting.kind != "notification"
+            ):
                 return False
         if action in ("step_section", "go_to_section", "toggle_attendance") and not self.sections:
             return False
@@ -284,7 +413,9 @@ class MinutesScreen(MinutesEditing):
     @on(AttendanceBar.Toggled)
     def _attendance_toggled(self, event: AttendanceBar.Toggled) -> None:
         event.stop()
-        attended = {k: v for k, v in self.query_one(AttendanceBar).attended.items() if v is not None}
+        attended = {
+            k: v for k, v in self.query_one(AttendanceBar).attended.items() if v is not None
+        }
         self._saving += 1
         self._show_status()
         self._record_attendance(self.store, self.staff, attended)
@@ -354,11 +485,22 @@ class MinutesScreen(MinutesEditing):
             what, self._then = self._then, None
             if what == "leave":
                 self._leave_anyway = True
-                self.notify(_("Not saved: {reason} Your text is still here. Press Escape again to leave "
-                              "without it.").format(reason=errors[-1]), severity="error", markup=False)
+                self.notify(
+                    _(
+                        "Not saved: {reason} Your text is still here. Press Escape again to leave "
+                        "without it."
+                    ).format(reason=errors[-1]),
+                    severity="error",
+                    markup=False,
+                )
             else:
-                self.notify(_("The minutes can be finished when every line is saved: {reason}")
-                            .format(reason=errors[-1]), severity="error", markup=False)
+                self.notify(
+                    _("The minutes can be finished when every line is saved: {reason}").format(
+                        reason=errors[-1]
+                    ),
+                    severity="error",
+                    markup=False,
+                )
             return
         self._maybe_go_on()
 
@@ -369,12 +511,18 @@ class MinutesScreen(MinutesEditing):
         if not self.writable:
             status.update("")
         elif self._error is not None and (self.draft.dirty_keys() or self._saving):
-            status.update(Text(_("not saved: {reason}").format(reason=self._error), style="bold red"))
+            status.update(
+                Text(_("not saved: {reason}").format(reason=self._error), style="bold red")
+            )
         elif self._saving or self.draft.dirty_keys():
             status.update(Text(_("saving…"), style="italic"))
         elif self._saved_at is not None:
-            status.update(Text(_("saved {time}").format(time=local_time(self._saved_at, self.tz, "%H:%M:%S")),
-                               style="dim"))
+            status.update(
+                Text(
+                    _("saved {time}").format(time=local_time(self._saved_at, self.tz, "%H:%M:%S")),
+                    style="dim",
+                )
+            )
         else:
             status.update("")
 
@@ -415,7 +563,10 @@ class MinutesScreen(MinutesEditing):
 
     def _leave(self) -> None:
         if self.writable and self.lines:
-            self.notify(_("The draft of the minutes is kept; open the meeting again to go on."), markup=False)
+            self.notify(
+                _("The draft of the minutes is kept; open the meeting again to go on."),
+                markup=False,
+            )
         if self.app.screen is self and len(self.app.screen_stack) > 1:
             self.dismiss(None)  # whoever opened the minutes hears of it (and reloads)
 
@@ -429,14 +580,17 @@ class MinutesScreen(MinutesEditing):
         self._take_typed()
         if self.writable and self.draft.dirty_keys():
             store, staff = self.store, self._staff
-            threading.Thread(target=self.draft.save_all, args=(store, staff), name="minutes-last-save",
-                             daemon=False).start()
+            threading.Thread(
+                target=self.draft.save_all,
+                args=(store, staff),
+                name="minutes-last-save",
+                daemon=False,
+            ).start()
 
     def on_screen_suspend(self) -> None:
         # Another place (F2-F4), the lock or a dialog: what is typed goes to the database now.
         if self.writable:
             self._flush()
-
 
     # --- finishing -----------------------------------------------------------------------
 
@@ -449,16 +603,27 @@ class MinutesScreen(MinutesEditing):
     def summary(self) -> tuple[Text, bool]:
         """What finishing writes, and whether the assessment must still be typed."""
         assert self.meeting is not None
-        written = [self.lines[k] for s in self.sections for k in s.keys if self.lines[k].text.strip()]
+        written = [
+            self.lines[k] for s in self.sections for k in s.keys if self.lines[k].text.strip()
+        ]
         out = Text()
         if self.meeting.starts_at > clock.now() + NOT_BEGUN:
             # Minutes say what happened: a meeting still hours away is most likely the wrong one.
-            out.append(_("This meeting is planned for {when}. Finish its minutes only if it took place.")
-                       .format(when=local_date_time(self.meeting.starts_at, self.tz)), style="bold red")
+            out.append(
+                _(
+                    "This meeting is planned for {when}. Finish its minutes only if it took place."
+                ).format(when=local_date_time(self.meeting.starts_at, self.tz)),
+                style="bold red",
+            )
             out.append("\n")
-        out.append(ngettext("{count} line is written into the journal.",
-                            "{count} lines are written into the journal.", len(written))
-                   .format(count=len(written)), style="bold")
+        out.append(
+            ngettext(
+                "{count} line is written into the journal.",
+                "{count} lines are written into the journal.",
+                len(written),
+            ).format(count=len(written)),
+            style="bold",
+        )
         attendance = self.query_one(AttendanceBar)
         groups = ((True, _("Present")), (False, _("Absent")), (None, _("Not ticked")))
         for value, caption in groups:
@@ -466,8 +631,12 @@ class MinutesScreen(MinutesEditing):
             if names:
                 out.append(f"\n{caption}: ")
                 out.append_text(literal(", ".join(names)))
-        for kind, caption in (("effort", _("Efforts")), ("goal", _("Goals")), ("agreement", _("Agreements")),
-                              ("outcome", _("The family department's assessment"))):
+        for kind, caption in (
+            ("effort", _("Efforts")),
+            ("goal", _("Goals")),
+            ("agreement", _("Agreements")),
+            ("outcome", _("The family department's assessment")),
+        ):
             found = [line for line in written if line.kind == kind]
             if not found:
                 continue
@@ -476,15 +645,23 @@ class MinutesScreen(MinutesEditing):
                 out.append("\n  • ")
                 out.append_text(literal(line.text.strip()))
                 if kind == "effort":
-                    out.append(" — " + _("responsible: {who}; evaluated {day}").format(
-                        who=who_is_responsible(line, self.names),
-                        day=date_text(line.evaluate_on)))
-        needs_outcome = self.meeting.kind == "notification" and not any(ln.kind == "outcome" for ln in written)
+                    out.append(
+                        " — "
+                        + _("responsible: {who}; evaluated {day}").format(
+                            who=who_is_responsible(line, self.names),
+                            day=date_text(line.evaluate_on),
+                        )
+                    )
+        needs_outcome = self.meeting.kind == "notification" and not any(
+            ln.kind == "outcome" for ln in written
+        )
         return out, needs_outcome
 
     def _ask_finish(self) -> None:
         summary, needs_outcome = self.summary()
-        self.app.push_screen(FinishDialog(summary, needs_outcome=needs_outcome), self._finish_confirmed)
+        self.app.push_screen(
+            FinishDialog(summary, needs_outcome=needs_outcome), self._finish_confirmed
+        )
 
     def _finish_confirmed(self, outcome: str | None) -> None:
         if outcome is None or self.meeting is None:
@@ -512,9 +689,14 @@ class MinutesScreen(MinutesEditing):
                 screen.post_message(LogChanged(meeting.log_id))
         self.notify(_("The minutes are in the log's journal."), markup=False)
         self.app.push_screen(
-            NextMeetingQuestion(_("Schedule the next meeting?"),
-                                _("Press y to schedule it now, n to go back."), _("Yes"), _("No")),
-            self._next_meeting)
+            NextMeetingQuestion(
+                _("Schedule the next meeting?"),
+                _("Press y to schedule it now, n to go back."),
+                _("Yes"),
+                _("No"),
+            ),
+            self._next_meeting,
+        )
 
     def _next_meeting(self, yes: bool | None) -> None:
         meeting = self.meeting
@@ -524,10 +706,15 @@ class MinutesScreen(MinutesEditing):
         try:
             from relaytui.screens.meeting_form import ScheduleDialog
         except ImportError:
-            self.notify(_("Scheduling is not available here yet; plan the next meeting from the planner."),
-                        severity="warning", markup=False)
+            self.notify(
+                _("Scheduling is not available here yet; plan the next meeting from the planner."),
+                severity="warning",
+                markup=False,
+            )
             self._leave()
             return
         kind = "evaluation" if meeting.kind == "notification" else meeting.kind
-        self.app.push_screen(ScheduleDialog(meeting.log_id, kind=kind, suggested=meeting.starts_at + FOLLOW_UP),
-                             lambda _result: self._leave())
+        self.app.push_screen(
+            ScheduleDialog(meeting.log_id, kind=kind, suggested=meeting.starts_at + FOLLOW_UP),
+            lambda _result: self._leave(),
+        )

@@ -20,10 +20,18 @@ from relaytui.screens.minutes.draft import KindChange, Line, Section
 from relaytui.services import clock, meetings
 from relaytui.ui.log_pane import literal
 
-KIND_MARKS = {"effort": N_("Effort"), "goal": N_("Goal"), "agreement": N_("Agreement"),
-              "outcome": N_("Assessment")}
-KIND_STYLES = {"effort": "bold green", "goal": "bold cyan", "agreement": "bold yellow",
-               "outcome": "bold magenta"}
+KIND_MARKS = {
+    "effort": N_("Effort"),
+    "goal": N_("Goal"),
+    "agreement": N_("Agreement"),
+    "outcome": N_("Assessment"),
+}
+KIND_STYLES = {
+    "effort": "bold green",
+    "goal": "bold cyan",
+    "agreement": "bold yellow",
+    "outcome": "bold magenta",
+}
 ATTENDANCE_MARKS = {True: "[x]", False: "[-]", None: "[?]"}
 
 
@@ -37,7 +45,9 @@ def local_time(moment: datetime | None, tz: str, fmt: str = "%H:%M") -> str:
 
 def who_is_responsible(line: Line | KindChange, names: dict[int, str]) -> str:
     if line.responsible_staff_id is not None:
-        return names.get(line.responsible_staff_id, _("staff member {id}").format(id=line.responsible_staff_id))
+        return names.get(
+            line.responsible_staff_id, _("staff member {id}").format(id=line.responsible_staff_id)
+        )
     return line.responsible_text
 
 
@@ -51,8 +61,8 @@ def kind_mark(line: Line, names: dict[int, str]) -> Text:
     if kind == "effort":
         source = change if change is not None else line
         mark = _("{mark}: {who}, evaluate {day}").format(
-            mark=mark, who=who_is_responsible(source, names),
-            day=date_text(source.evaluate_on))
+            mark=mark, who=who_is_responsible(source, names), day=date_text(source.evaluate_on)
+        )
     return Text(f"[{mark}] ", style=KIND_STYLES[kind])
 
 
@@ -72,12 +82,29 @@ class AttendanceBar(Static, can_focus=True):
     """Who came: each invitee present, absent or not yet ticked; space toggles (R13)."""
 
     BINDINGS = [
-        Binding("right,down", "move(1)", N_("Next person"), id="minutes.attendance.next", show=False,
-                tooltip=N_("Go to the next invitee.")),
-        Binding("left,up", "move(-1)", N_("Previous person"), id="minutes.attendance.previous",
-                show=False, tooltip=N_("Go to the previous invitee.")),
-        Binding("space,enter", "toggle", N_("Present/absent"), id="minutes.attendance.toggle",
-                tooltip=N_("Mark the chosen invitee present or absent.")),
+        Binding(
+            "right,down",
+            "move(1)",
+            N_("Next person"),
+            id="minutes.attendance.next",
+            show=False,
+            tooltip=N_("Go to the next invitee."),
+        ),
+        Binding(
+            "left,up",
+            "move(-1)",
+            N_("Previous person"),
+            id="minutes.attendance.previous",
+            show=False,
+            tooltip=N_("Go to the previous invitee."),
+        ),
+        Binding(
+            "space,enter",
+            "toggle",
+            N_("Present/absent"),
+            id="minutes.attendance.toggle",
+            tooltip=N_("Mark the chosen invitee present or absent."),
+        ),
     ]
 
     class Toggled(Message):
@@ -154,8 +181,13 @@ class SectionView(Vertical):
         yield Static("", classes="minutes-lines", markup=False)
         # Not selected on focus: coming back from a dialog, the next key must go on with the
         # half-typed line, not replace it.
-        yield Input(id=f"minutes-input-{self.number}", classes="minutes-input", compact=True,
-                    select_on_focus=False, placeholder=_("Type a line; Enter ends it"))
+        yield Input(
+            id=f"minutes-input-{self.number}",
+            classes="minutes-input",
+            compact=True,
+            select_on_focus=False,
+            placeholder=_("Type a line; Enter ends it"),
+        )
 
     @property
     def input(self) -> Input:

@@ -37,8 +37,14 @@ class Failures:
 
 @pytest.fixture
 def meeting(world):
-    return meetings.schedule(world.store, world.anna, world.log.id, kind="dialogue",
-                             starts_at=clock.now() + timedelta(minutes=5), place="Room 2")
+    return meetings.schedule(
+        world.store,
+        world.anna,
+        world.log.id,
+        kind="dialogue",
+        starts_at=clock.now() + timedelta(minutes=5),
+        place="Room 2",
+    )
 
 
 def opened(world, meeting) -> tuple[MinutesDraft, Failures]:
@@ -116,7 +122,9 @@ def test_typing_on_while_saves_run_loses_no_key(world, meeting):
     assert draft.dirty_keys() == ()
 
 
-def test_a_failing_save_keeps_the_text_and_does_not_stop_the_lines_after_it(world, meeting, monkeypatch):
+def test_a_failing_save_keeps_the_text_and_does_not_stop_the_lines_after_it(
+    world, meeting, monkeypatch
+):
     draft, failures = opened(world, meeting)
     first, second, third = (write(draft, 0, text) for text in ("One", "Two", "Three"))
     service = draft_module.minutes  # the service module the draft saves through
@@ -129,7 +137,11 @@ def test_a_failing_save_keeps_the_text_and_does_not_stop_the_lines_after_it(worl
 
     monkeypatch.setattr(service, "save_note", refusing)
     results = save(world, draft)
-    assert [(r.key, r.error) for r in results] == [(first.key, None), (second.key, FAILED), (third.key, None)]
+    assert [(r.key, r.error) for r in results] == [
+        (first.key, None),
+        (second.key, FAILED),
+        (third.key, None),
+    ]
     assert [str(e) for e in failures.seen] == ["the disk is full"]
     assert [n.text for n in stored(world, meeting)] == ["One", "Three"]
     assert second.text == "Two" and second.note_id is None and draft.dirty_keys() == (second.key,)
@@ -144,9 +156,15 @@ def test_a_line_changed_by_someone_else_keeps_our_text_and_the_next_save_writes_
     draft, _failures = opened(world, meeting)
     line = write(draft, 0, "Ours")
     save(world, draft)
-    theirs = draft_module.minutes.save_note(world.store, world.anna, meeting.id, text="Theirs",
-                                            agenda_item_id=line.item_id, note_id=line.note_id,
-                                            version=line.version)
+    theirs = draft_module.minutes.save_note(
+        world.store,
+        world.anna,
+        meeting.id,
+        text="Theirs",
+        agenda_item_id=line.item_id,
+        note_id=line.note_id,
+        version=line.version,
+    )
     draft.typed(line, "Ours, changed")
     [result] = save(world, draft)
     assert result.error is not None and "Your text is kept" in result.error
@@ -164,7 +182,9 @@ def test_a_kind_the_service_refuses_is_dropped_and_the_text_is_still_saved(world
     [result] = save(world, draft)
     assert result.refused_change is not None and result.error is None
     assert line.change is None and line.kind == "note"
-    assert [(n.text, n.kind) for n in stored(world, meeting)] == [("The family department thinks so", "note")]
+    assert [(n.text, n.kind) for n in stored(world, meeting)] == [
+        ("The family department thinks so", "note")
+    ]
 
 
 def test_an_effort_is_saved_with_who_and_when(world, meeting):
@@ -186,7 +206,9 @@ def test_what_was_typed_when_the_program_died_comes_back_where_it_was(world, mee
     before.save_all(world.store, world.anna)  # the last save, on the way out
 
     after = MinutesDraft(meeting.id, unexpected=Failures())
-    assert after.restore(meetings.get_meeting(world.store, world.anna, meeting.id)) == 1  # go on there
+    assert (
+        after.restore(meetings.get_meeting(world.store, world.anna, meeting.id)) == 1
+    )  # go on there
     first, second = after.sections[0], after.sections[1]
     assert [after.lines[k].text for k in first.keys] == ["Finished line"]
     # The half-typed line is back in its section's input, not among the finished lines.
@@ -198,7 +220,9 @@ def test_what_was_typed_when_the_program_died_comes_back_where_it_was(world, mee
 
 
 def test_lines_of_no_agenda_item_gather_in_a_last_section(world, meeting):
-    draft_module.minutes.save_note(world.store, world.anna, meeting.id, text="Said before the agenda")
+    draft_module.minutes.save_note(
+        world.store, world.anna, meeting.id, text="Said before the agenda"
+    )
     draft, _failures = opened(world, meeting)
     last = draft.sections[-1]
     assert len(draft.sections) == len(meeting.agenda) + 1
@@ -254,6 +278,5 @@ def test_attendance_and_finishing_wait_for_a_save_under_way(world, meeting):
 
 def test_the_draft_loads_without_textual():
     """Plain Python: importing the draft (and its package) does not load Textual."""
-    code = ("import sys, relaytui.screens.minutes.draft; "
-            "sys.exit('textual' in sys.modules)")
+    code = "import sys, relaytui.screens.minutes.draft; sys.exit('textual' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0
