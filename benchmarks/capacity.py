@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 ACTIONS = ("open a log", "write an entry", "list page", "accept a handover")
@@ -109,7 +110,7 @@ def instances(store, count: int) -> list[Instance]:
     chosen: list[Instance] = []
     # Pairs from the same unit: each proposes their log to the other.
     for members in by_unit.values():
-        for first, second in zip(members[0::2], members[1::2]):
+        for first, second in zip(members[0::2], members[1::2], strict=False):
             chosen.append(
                 Instance(first[0], first[1], partner_id=second[0], partner_log_id=second[1])
             )
@@ -378,7 +379,7 @@ def _app_worker(url: str, name: str, instance: Instance, seconds: float, ready, 
         if name == "accept a handover":
             if pending is None:
                 pending = handover.propose(store, refs[other], other_log, to_staff_id=me).id
-            call = lambda who=me, h=pending: handover.accept(store, refs[who], h)
+            call = partial(handover.accept, store, refs[me], pending)
         else:
             call = action_call(name, store, refs[me], instance)
         began = time.perf_counter()

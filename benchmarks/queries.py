@@ -235,7 +235,7 @@ class Raw:
             ).scalar()
             prev = head.partition(":")[2] if head else ""
             subject_id = header[0].subject_id
-            for new_id, what in zip(ids, ("log", "entries")):
+            for new_id, what in zip(ids, ("log", "entries"), strict=True):
                 digest = event_hash(
                     at=now,
                     staff_id=me,

@@ -419,7 +419,7 @@ async def typing_figures(server: Server, db: str, count: int, keys: int, pause: 
     await asyncio.gather(
         *(
             type_minutes(screen, text[:keys], pause, latencies)
-            for screen, text in zip(screens, words)
+            for screen, text in zip(screens, words, strict=True)
         )
     )
     typed = time.perf_counter() - typing

@@ -75,7 +75,10 @@ def score(hints: Callable[[str, str], list], corpus=None) -> dict[tuple[str, str
     for language, rows in corpus.items():
         got = [{hint.kind for hint in hints(text, language)} for text, _wanted in rows]
         for kind in MEASURED:
-            pairs = [(kind in wanted, kind in found) for (_text, wanted), found in zip(rows, got)]
+            pairs = [
+                (kind in wanted, kind in found)
+                for (_text, wanted), found in zip(rows, got, strict=True)
+            ]
             scores[language, kind] = Score(
                 language,
                 kind,

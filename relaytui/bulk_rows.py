@@ -235,7 +235,10 @@ class BulkWriter:
                 for start in range(0, len(rows), 20_000):
                     self.conn.execute(
                         table.insert(),
-                        [dict(zip(columns, row)) for row in rows[start : start + 20_000]],
+                        [
+                            dict(zip(columns, row, strict=True))
+                            for row in rows[start : start + 20_000]
+                        ],
                     )
             self.written[name] += len(rows)
             rows.clear()

@@ -29,6 +29,7 @@ from relaytui.services import (
     meetings,
     papers,
     sign_in,
+    staff_calendar,
 )
 from relaytui.services.log_list import LogQuery
 
@@ -132,7 +133,9 @@ def _loads(store) -> dict[str, object]:
         "log view: list_actors": lambda: log_actors.list_actors(store, anna, log_id),
         "log view: list_meetings": lambda: meetings.list_meetings(store, anna, log_id),
         "log view: history": lambda: log_history.history(store, anna, log_id),
-        "planner: my_meetings": lambda: meetings.my_meetings(store, anna, start=week, days=35),
+        "planner: my_meetings": lambda: staff_calendar.my_meetings(
+            store, anna, start=week, days=35
+        ),
         "minutes: get_meeting": lambda: meetings.get_meeting(store, anna, meeting_id),
         "consents: list_consents": lambda: consent.list_consents(store, anna, log_id),
         "papers: consent_form": lambda: papers.consent_form(store, anna, log_id),
@@ -197,7 +200,7 @@ def _thicken_log_one(store, rows: int) -> None:
         {"giver": "guardian", "guardian_id": guardians[0].id} if guardians else {"giver": "subject"}
     )
     # A consent each, so the consents and their covers both grow with ``rows``.
-    for staff_id, person in zip(readers, persons):
+    for staff_id, person in zip(readers, persons, strict=True):
         consent.record_consent(
             store,
             anna,

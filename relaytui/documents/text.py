@@ -65,11 +65,11 @@ def _table(block: Table) -> list[str]:
     widths[widest] = max(8, widths[widest] - (sum(widths) - room))
     out = []
     for number, row in enumerate((block.columns, *block.rows)):
-        cells = [_wrap(cell, width) or [""] for cell, width in zip(row, widths)]
+        cells = [_wrap(cell, width) or [""] for cell, width in zip(row, widths, strict=True)]
         for line in range(max(len(cell) for cell in cells)):
             parts = [
                 (cell[line] if line < len(cell) else "").ljust(width)
-                for cell, width in zip(cells, widths)
+                for cell, width in zip(cells, widths, strict=True)
             ]
             out.append((" " * gap).join(parts).rstrip())
         if number == 0:

@@ -66,7 +66,7 @@ def share(available: int, needs: Sequence[Need]) -> list[int]:
     floors = [n.floor for n in needs]
     if sum(floors) >= available:
         return floors
-    slack = [natural - floor for natural, floor in zip(naturals, floors)]
+    slack = [natural - floor for natural, floor in zip(naturals, floors, strict=True)]
     keep = available - sum(floors)  # how much slack, in all, there is room for
     low, high = 0, max(slack)
     while low < high:  # the largest T with sum(min(s, T)) <= keep
@@ -83,7 +83,7 @@ def share(available: int, needs: Sequence[Need]) -> list[int]:
         if s > low:
             kept[index] += 1
             rest -= 1
-    return [floor + k for floor, k in zip(floors, kept)]
+    return [floor + k for floor, k in zip(floors, kept, strict=True)]
 
 
 def cut(cell: Text | str, width: int | None = None) -> Text:

@@ -83,7 +83,7 @@ class FittedTable(DataTable):
         if not self.columns or self.content_region.width <= 0:
             return False
         changed = False
-        for column, width in zip(self.ordered_columns, self.widths()):
+        for column, width in zip(self.ordered_columns, self.widths(), strict=True):
             if column.auto_width or column.width != width:
                 column.auto_width = False
                 column.width = width

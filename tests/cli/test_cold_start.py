@@ -27,8 +27,9 @@ HEAVY = ("sqlalchemy", "sqlmodel", "alembic", "argon2", "pydantic")
 
 def _start_in_a_fresh_process(target: str) -> tuple[list[str], list[str], str | None]:
     """The heavy modules and psycopg loaded when the app would start, and its language."""
+    # Percent formatting, so that the braces of the code itself stay literal.
     code = (
-        "import sys\n"
+        "import sys\n"  # noqa: UP031
         "import relaytui.app as app_module\n"
         "seen = {}\n"
         "def fake_run(store, language=None):\n"

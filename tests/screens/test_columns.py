@@ -42,7 +42,7 @@ def test_the_column_with_most_slack_gives_first():
 def test_shares_never_go_below_heading_nor_above_need(columns, available):
     widths = share(available, columns)
     assert len(widths) == len(columns)
-    for width, column in zip(widths, columns):
+    for width, column in zip(widths, columns, strict=True):
         assert column.floor <= width <= column.natural
         assert width >= min(column.heading, column.natural)
     if sum(c.natural for c in columns) <= available:
@@ -56,7 +56,7 @@ def test_shares_never_go_below_heading_nor_above_need(columns, available):
 @given(needs, st.integers(0, 300))
 def test_more_slack_never_means_a_smaller_share_of_it(columns, available):
     widths = share(available, columns)
-    kept = [w - c.floor for w, c in zip(widths, columns)]
+    kept = [w - c.floor for w, c in zip(widths, columns, strict=True)]
     slack = [c.natural - c.floor for c in columns]
     for i in range(len(columns)):
         for j in range(len(columns)):

@@ -197,7 +197,7 @@ class Tour:
                     break
                 cells = table.get_row_at(index)
                 x = -round(table.scroll_x)
-                for column, cell in zip(table.ordered_columns, cells):
+                for column, cell in zip(table.ordered_columns, cells, strict=True):
                     size = column.get_render_width(table)
                     if x < 0 or x + size > width:
                         x += size

@@ -54,7 +54,7 @@ async def test_columns_take_their_need_and_the_widest_gives_with_an_ellipsis():
         await pilot.pause()
         lines = screen_text(app).splitlines()
         x = 0
-        for column, cell in zip(table.ordered_columns, table.get_row_at(0)):
+        for column, cell in zip(table.ordered_columns, table.get_row_at(0), strict=True):
             size = column.get_render_width(table)
             if x + size <= 30:
                 assert shown_whole_or_marked(cell.plain, lines[1][x : x + size]), lines[1]

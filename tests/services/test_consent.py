@@ -257,9 +257,7 @@ def test_a_consent_records_how_when_what_and_until_when(world):
             world.store,
             world.ref("anna"),
             log.id,
-            guardian_consent(world, method="telepathy")
-            if False
-            else ConsentInput(
+            ConsentInput(
                 giver="guardian", guardian_id=world.guardians["Mette Jensen"], method="telepathy"
             ),
         )
