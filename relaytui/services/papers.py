@@ -383,7 +383,7 @@ def guardian_copy(store: Store, by: access.StaffRef, log_id: int) -> GuardianCop
         entries = _entries(session, entry_rows)
         minutes: dict[int, list[PaperEntry]] = {}
         loose = []
-        for row, entry in zip(entry_rows, entries):
+        for row, entry in zip(entry_rows, entries, strict=True):
             if row.meeting_id is not None:
                 minutes.setdefault(row.meeting_id, []).append(entry)
             else:
