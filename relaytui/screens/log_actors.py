@@ -20,12 +20,7 @@ from textual.widgets import DataTable, Static
 from textual.worker import get_current_worker
 
 from relaytui.i18n import N_, _
-from relaytui.screens.actor_forms import (
-    AddActorDialog,
-    RecordConsentDialog,
-    RemoveActorDialog,
-    WithdrawConsentDialog,
-)
+from relaytui.screens.actor_forms import AddActorDialog, RemoveActorDialog
 from relaytui.screens.actors_data import (
     CONSENT_STATES,
     ActorsData,
@@ -34,6 +29,7 @@ from relaytui.screens.actors_data import (
     covers_text,
     state_text,
 )
+from relaytui.screens.consent_forms import RecordConsentDialog, WithdrawConsentDialog
 from relaytui.screens.effort_forms import ROLE_WORDS
 from relaytui.services import (
     clock,

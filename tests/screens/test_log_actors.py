@@ -14,12 +14,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable, Input, OptionList, SelectionList
 
 from relaytui.errors import NotAllowed
-from relaytui.screens.actor_forms import (
-    AddActorDialog,
-    RecordConsentDialog,
-    RemoveActorDialog,
-    WithdrawConsentDialog,
-)
+from relaytui.screens.actor_forms import AddActorDialog, RemoveActorDialog
+from relaytui.screens.consent_forms import RecordConsentDialog, WithdrawConsentDialog
 from relaytui.screens.log_actors import ActorsPane
 from relaytui.services import consent, log_actors, logs
 from relaytui.services.consent import ConsentInput
