@@ -25,6 +25,7 @@ from relaytui.cli.common import (
 from relaytui.i18n import _
 
 grants = Lazy("relaytui.services.grants")
+grant_requests = Lazy("relaytui.services.grant_requests")
 
 
 def grant_request(
@@ -51,7 +52,7 @@ def grant_list(
     from relaytui.services import installation
 
     store = current_store(ctx)
-    views = grants.list_requests(
+    views = grant_requests.list_requests(
         store, signed_in(ctx, store, user, password_stdin), include_answered=every
     )
     if not views:

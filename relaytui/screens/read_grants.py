@@ -33,7 +33,7 @@ from textual.widgets import (
 from relaytui.errors import InvalidInput
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import date_text, local_date, local_date_time
-from relaytui.services import clock, grants, installation
+from relaytui.services import clock, grant_requests, grants, installation
 from relaytui.ui.base import RelayScreen
 from relaytui.ui.dialogs import LogDialog
 from relaytui.ui.forms import FormError
@@ -156,7 +156,7 @@ class GiveGrantDialog(GrantDialog):
         ),
     ]
 
-    def __init__(self, request: grants.RequestView) -> None:
+    def __init__(self, request: grant_requests.RequestView) -> None:
         super().__init__(
             Text.assemble(
                 (_("Grant reading"), "bold"),
@@ -280,7 +280,7 @@ class RefuseGrantDialog(GrantDialog):
         ),
     ]
 
-    def __init__(self, request: grants.RequestView) -> None:
+    def __init__(self, request: grant_requests.RequestView) -> None:
         super().__init__(
             Text.assemble(
                 (_("Refuse the request"), "bold"),
@@ -358,7 +358,7 @@ class ReadGrantsScreen(RelayScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.requests: list[grants.RequestView] = []
+        self.requests: list[grant_requests.RequestView] = []
         self.answered = False
         self.tz = "UTC"
 
@@ -384,10 +384,10 @@ class ReadGrantsScreen(RelayScreen):
     @work(thread=True, exclusive=True, exit_on_error=False, group="grants")
     def _load(self, store: Store, staff: StaffRef, answered: bool) -> None:
         tz = installation.read(store).timezone
-        views = grants.list_requests(store, staff, include_answered=answered)
+        views = grant_requests.list_requests(store, staff, include_answered=answered)
         self.app.call_from_thread(self._show, views, tz)
 
-    def _show(self, views: list[grants.RequestView], tz: str) -> None:
+    def _show(self, views: list[grant_requests.RequestView], tz: str) -> None:
         self.requests, self.tz = views, tz
         table = self.query_one(DataTable)
         table.loading = False
@@ -418,7 +418,7 @@ class ReadGrantsScreen(RelayScreen):
         self.query_one(DataTable).loading = False
         super().worker_failed(worker, message)
 
-    def chosen(self) -> grants.RequestView | None:
+    def chosen(self) -> grant_requests.RequestView | None:
         table = self.query_one(DataTable)
         if (
             not self.requests

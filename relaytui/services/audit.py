@@ -322,19 +322,11 @@ def _moment(value) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def _walk(session: Session, wanted: frozenset[int] | set[int] = frozenset()) -> _Walk:
-    """Every event in order, its hash recomputed and its link to the one before in its chain
-    checked, then every chain's last event against its recorded head. The time is read as the
-    database holds it, so that one unreadable event is named instead of ending the walk.
-    ``wanted``: event ids whose hash, ordinal and chain the checkpoints ask for."""
+def _trail_statement(session: Session):
+    """Every event as stored, in order; its time as text, as the database holds it."""
     from sqlalchemy import String, type_coerce
 
-    previous: dict[int, str] = {}
-    last: dict[int, int] = {}
-    last_id: int | None = None
-    count = 0
-    seen: dict[int, tuple[str, int, int]] = {}
-    statement = (
+    return (
         # sqlmodel.select's overloads stop at four columns (a library typing gap).
         select(
             col(AuditEvent.id),
@@ -355,6 +347,18 @@ def _walk(session: Session, wanted: frozenset[int] | set[int] = frozenset()) -> 
         .order_by(col(AuditEvent.id))
         .execution_options(yield_per=2000)
     )
+
+
+def _walk(session: Session, wanted: frozenset[int] | set[int] = frozenset()) -> _Walk:
+    """Every event in order, its hash recomputed and its link to the one before in its chain
+    checked, then every chain's last event against its recorded head. The time is read as the
+    database holds it, so that one unreadable event is named instead of ending the walk.
+    ``wanted``: event ids whose hash, ordinal and chain the checkpoints ask for."""
+    previous: dict[int, str] = {}
+    last: dict[int, int] = {}
+    last_id: int | None = None
+    count = 0
+    seen: dict[int, tuple[str, int, int]] = {}
     for (
         event_id,
         at,
@@ -367,7 +371,7 @@ def _walk(session: Session, wanted: frozenset[int] | set[int] = frozenset()) -> 
         prev_hash,
         event_hash_stored,
         chain,
-    ) in session.exec(statement):
+    ) in session.exec(_trail_statement(session)):
         count += 1
         try:
             moment = _moment(at)

@@ -80,14 +80,35 @@ def _statement(by_unit: bool):
     )
     today = bindparam("today", type_=Date())
     mine = (RelayLog.unit_id if by_unit else RelayLog.holder_id) == bindparam("who")
-    open_logs = select(RelayLog.id).where(LOG_IS_OPEN, mine)
-    levels = [
+    overdue, meetings, handovers = _open_log_counts(mine, now, soon, today)
+    consents = _consent_counts(mine, now, lasting_from)
+    # (sqlmodel.select's overloads stop at four columns: a library typing gap.)
+    return select(
+        *_level_counts(mine),
+        overdue,
+        meetings,
+        handovers,  # type: ignore[call-overload]
+        consents.c.with_consent,
+        consents.c.expiring,
+        consents.c.lapsed,
+        consents.c.withdrawn,
+    ).select_from(consents)
+
+
+def _level_counts(mine):
+    """The number of open logs at each level."""
+    return [
         select(func.count())
         .select_from(RelayLog)
         .where(LOG_IS_OPEN, mine, RelayLog.level == level)
         .scalar_subquery()
         for level in LEVELS
     ]
+
+
+def _open_log_counts(mine, now, soon, today):
+    """Overdue evaluations, meetings in the coming two weeks and pending handovers."""
+    open_logs = select(RelayLog.id).where(LOG_IS_OPEN, mine)
     overdue = (
         select(func.count())
         .select_from(Effort)
@@ -115,6 +136,11 @@ def _statement(by_unit: bool):
         .where(col(Handover.log_id).in_(open_logs), Handover.status == "pending")
         .scalar_subquery()
     )
+    return overdue, meetings, handovers
+
+
+def _consent_counts(mine, now, lasting_from):
+    """Logs with a consent, and how many lapse soon, have lapsed or were withdrawn."""
     # Consents are classified in the database, a row per log that has any: whether one is in
     # force, whether one lasts beyond the coming month, and for a log with none in force what
     # its newest one says (as consent.log_consent_state: the first of the newest on a tie).
@@ -159,17 +185,7 @@ def _statement(by_unit: bool):
         .select_from(per_log)
         .subquery("consents")
     )
-    # (sqlmodel.select's overloads stop at four columns: a library typing gap.)
-    return select(
-        *levels,
-        overdue,
-        meetings,
-        handovers,  # type: ignore[call-overload]
-        consents.c.with_consent,
-        consents.c.expiring,
-        consents.c.lapsed,
-        consents.c.withdrawn,
-    ).select_from(consents)
+    return consents
 
 
 def my_figures(store: Store, by: access.StaffRef) -> Figures:

@@ -54,6 +54,7 @@ from relaytui.services import (
     consent,
     dashboard,
     efforts,
+    grant_requests,
     grants,
     handover,
     installation,
@@ -383,7 +384,7 @@ ADMIN_ONLY = {
         w.store, by, c.log_id, staff_id=w.ref("bo").id, days=2, reason="court"
     ),
     "audit.verify": lambda w, c, by: audit.verify(w.store, by),
-    "grants.list_requests": lambda w, c, by: grants.list_requests(w.store, by),
+    "grant_requests.list_requests": lambda w, c, by: grant_requests.list_requests(w.store, by),
     "grants.give": lambda w, c, by: grants.give(
         w.store, by, _grant_request(w, c), reason="court", until=date.today() + timedelta(days=3)
     ),

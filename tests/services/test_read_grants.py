@@ -9,7 +9,17 @@ from sqlmodel import select
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
 from relaytui.models import AuditEvent, ReadGrant, ReadGrantRequest
-from relaytui.services import audit, clock, consent, grants, journal, log_actors, log_list, logs
+from relaytui.services import (
+    audit,
+    clock,
+    consent,
+    grant_requests,
+    grants,
+    journal,
+    log_actors,
+    log_list,
+    logs,
+)
 from relaytui.services.consent import ConsentInput
 
 
@@ -192,13 +202,13 @@ def test_a_refused_request_gives_nothing_and_may_be_asked_again(world):
     assert [(m.log_id, m.last_status, m.last_answer) for m in mine] == [
         (log.id, "refused", "Not a reason to read it")
     ]
-    assert grants.list_requests(world.store, world.ref("admin")) == []
+    assert grant_requests.list_requests(world.store, world.ref("admin")) == []
     grants.request_read(world.store, world.ref("anna"), log.id, reason="The school asks about Ida")
-    assert [r.reason for r in grants.list_requests(world.store, world.ref("admin"))] == [
+    assert [r.reason for r in grant_requests.list_requests(world.store, world.ref("admin"))] == [
         "The school asks about Ida"
     ]
     with pytest.raises(NotAllowed):
-        grants.list_requests(world.store, world.ref("anna"))
+        grant_requests.list_requests(world.store, world.ref("anna"))
 
 
 @pytest.mark.rule("R10")
