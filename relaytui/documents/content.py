@@ -7,8 +7,6 @@ as typed: the renderers make control characters visible.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-
 from relaytui.documents.blocks import (
     BLANK,
     BOX,
@@ -23,122 +21,72 @@ from relaytui.documents.blocks import (
     Table,
     Together,
 )
-from relaytui.i18n import N_, _, ngettext
-from relaytui.i18n.formats import date_text, local_date, local_date_time, long_date_text, time_text
-from relaytui.profiles import Profile
-from relaytui.services import audit, clock
+from relaytui.documents.sections import (
+    LOG_STATUS,
+    MEETING_STATUS,
+    NOTHING,
+    SUBJECT_HEADINGS,
+    attendance,
+    efforts_table,
+    entry_blocks,
+    frame,
+    goals_table,
+    holder_fields,
+    how_to_reach,
+    level_line,
+    log_reference,
+    meeting_time,
+    people_table,
+    presence,
+    subject_fields,
+    word,
+)
+from relaytui.i18n import _, ngettext
+from relaytui.i18n.formats import local_date, local_date_time
+from relaytui.services import audit
 from relaytui.services.invitations import KIND_NAMES
 from relaytui.services.papers import (
-    AboutSubject,
     AccessReport,
     ConsentForm,
     GuardianCopy,
-    Letterhead,
     MeetingPaper,
-    PaperEntry,
-    Person,
 )
-
-SUBJECT_HEADINGS = {
-    "child": N_("The child"),
-    "youth": N_("The young person"),
-    "pregnant": N_("The pregnant person"),
-}
-ROLES = {
-    "holder": N_("holder"),
-    "coordinator": N_("coordinator"),
-    "leader": N_("leader"),
-    "actor": N_("actor"),
-    "guardian": N_("guardian"),
-    "subject": N_("subject"),
-    "other": N_("other"),
-}
-ENTRY_KINDS = {
-    "note": N_("note"),
-    "assessment": N_("assessment"),
-    "agreement": N_("agreement"),
-    "positive": N_("positive observation"),
-    "minutes": N_("minutes"),
-}
-EFFORT_STATUS = {"active": N_("active"), "ended": N_("ended")}
-GOAL_STATUS = {"active": N_("active"), "reached": N_("reached"), "dropped": N_("dropped")}
-LOG_STATUS = {"active": N_("active"), "closed": N_("closed"), "plan": N_("individual plan")}
-MEETING_STATUS = {"planned": N_("planned"), "held": N_("held"), "cancelled": N_("cancelled")}
-NOTHING = "-"
-
-
-def _word(table: dict[str, str], code: str | None) -> str:
-    if not code:
-        return NOTHING
-    return _(table[code]) if code in table else code
-
-
-def _frame(
-    head: Letterhead,
-    *,
-    reference: str,
-    title: str,
-    subtitle: str,
-    running: str,
-    blocks: list[Block],
-) -> Document:
-    return Document(
-        municipality=head.municipality,
-        unit=head.unit,
-        date_line=_("Date: {date}").format(date=local_date(head.made_at, head.timezone)),
-        reference=reference,
-        title=title,
-        subtitle=subtitle,
-        running_title=running,
-        footer_note=_("Confidential: contains personal data. Made by {name}.").format(
-            name=head.made_by
-        ),
-        page_words=_("Page {page} of {pages}"),
-        blocks=tuple(blocks),
-    )
-
-
-def _log_reference(log_id: int) -> str:
-    return _("Relay log no. {number}").format(number=log_id)
-
-
-def _reach(person: Person) -> str:
-    return ", ".join(part for part in (person.phone, person.email) if part) or NOTHING
-
-
-def _subject_fields(subject: AboutSubject) -> Fields:
-    return Fields(
-        (
-            (_("Name"), subject.name),
-            (_("National number"), subject.national_number_masked),
-            (_("Date of birth"), date_text(subject.birth_date, NOTHING)),
-        )
-    )
-
-
-def _holder_fields(holder: Person) -> Fields:
-    return Fields(
-        (
-            (_("Name"), holder.name),
-            (_("Profession"), holder.profession or NOTHING),
-            (_("Unit"), holder.unit or NOTHING),
-            (_("Phone"), holder.phone or NOTHING),
-            (_("E-mail"), holder.email or NOTHING),
-        )
-    )
-
-
-def _level_line(country: Profile, level: int) -> str:
-    return _("Level {level}: {meaning}").format(level=level, meaning=country.level_meaning(level))
-
 
 # --- the consent form --------------------------------------------------------------------
 
 
 def consent_form(paper: ConsentForm) -> Document:
+    head, subject = paper.head, paper.subject
+    unit = paper.holder.unit or head.unit or NOTHING
+    blocks = _consent_asked(paper, unit)
+    blocks += _data_protection(paper, unit)
+    blocks += _withdrawal(paper)
+    blocks += [
+        Together(tuple(_what_is_signed(paper, unit))),
+        Heading(_("For the workplace")),
+        Paragraph(
+            _(
+                "Keep the signed form at {unit}. Record the consent in relaytui under Actors and consent, "
+                "as given on a signed form, with the date it was signed."
+            ).format(unit=unit),
+            style="small",
+        ),
+        Fields(((_("Recorded in relaytui on"), BLANK), (_("By"), BLANK))),
+    ]
+    return frame(
+        head,
+        reference=log_reference(paper.log_id),
+        title=_("Consent to a relay log"),
+        subtitle=_("about {name}").format(name=subject.name),
+        running=_("Consent to a relay log about {name}").format(name=subject.name),
+        blocks=blocks,
+    )
+
+
+def _consent_asked(paper: ConsentForm, unit: str) -> list[Block]:
+    """Who asks for consent, about whom, and what a relay log is."""
     head, subject, holder = paper.head, paper.subject, paper.holder
-    unit = holder.unit or head.unit or NOTHING
-    blocks: list[Block] = [
+    return [
         Paragraph(
             _(
                 "{holder} at {unit} asks for your consent to keep a relay log about {name}, and to let "
@@ -146,9 +94,9 @@ def consent_form(paper: ConsentForm) -> Document:
             ).format(holder=holder.name, unit=unit, name=subject.name)
         ),
         Heading(_(SUBJECT_HEADINGS.get(subject.kind, SUBJECT_HEADINGS["child"]))),
-        _subject_fields(subject),
+        subject_fields(subject),
         Heading(_("The holder")),
-        _holder_fields(holder),
+        holder_fields(holder),
         Paragraph(
             _(
                 "The holder is responsible for the relay log, coordinates the efforts and is your "
@@ -169,15 +117,19 @@ def consent_form(paper: ConsentForm) -> Document:
             )
         ),
     ]
-    blocks += _data_protection(paper, unit)
-    blocks += [
+
+
+def _withdrawal(paper: ConsentForm) -> list[Block]:
+    """How to withdraw the consent; and how to end the log, where the family may (R10)."""
+    head, holder = paper.head, paper.holder
+    blocks: list[Block] = [
         Heading(_("How to withdraw your consent")),
         Paragraph(
             _(
                 "You can withdraw your consent at any time, without giving a reason. Tell {holder} "
                 "({reach}), orally or in writing. The people your consent covers then stop reading the "
                 "log. What was written before stays in the log."
-            ).format(holder=holder.name, reach=_reach(holder))
+            ).format(holder=holder.name, reach=how_to_reach(holder))
         ),
     ]
     if head.country.family_may_end:
@@ -189,7 +141,12 @@ def consent_form(paper: ConsentForm) -> Document:
                 ).format(holder=holder.name)
             )
         )
-    # What is signed and the signatures stand on one page (issue 16).
+    return blocks
+
+
+def _what_is_signed(paper: ConsentForm, unit: str) -> list[Block]:
+    """What is consented to and the signatures: they stand on one page (issue 16)."""
+    subject = paper.subject
     signed: list[Block] = [
         Heading(_("What you consent to")),
         Bullets((_("That a relay log is kept about {name}.").format(name=subject.name),), mark=BOX),
@@ -246,26 +203,7 @@ def consent_form(paper: ConsentForm) -> Document:
             tuple(Signer(s.name, s.relation) for s in paper.signers), _("Date"), _("Signature")
         )
     )
-    blocks += [
-        Together(tuple(signed)),
-        Heading(_("For the workplace")),
-        Paragraph(
-            _(
-                "Keep the signed form at {unit}. Record the consent in relaytui under Actors and consent, "
-                "as given on a signed form, with the date it was signed."
-            ).format(unit=unit),
-            style="small",
-        ),
-        Fields(((_("Recorded in relaytui on"), BLANK), (_("By"), BLANK))),
-    ]
-    return _frame(
-        head,
-        reference=_log_reference(paper.log_id),
-        title=_("Consent to a relay log"),
-        subtitle=_("about {name}").format(name=subject.name),
-        running=_("Consent to a relay log about {name}").format(name=subject.name),
-        blocks=blocks,
-    )
+    return signed
 
 
 def _data_protection(paper: ConsentForm, unit: str) -> list[Block]:
@@ -300,103 +238,6 @@ def _data_protection(paper: ConsentForm, unit: str) -> list[Block]:
 # --- the guardians' copy -----------------------------------------------------------------
 
 
-def _when(starts_at: datetime, minutes: int, tz: str) -> str:
-    local = clock.local(starts_at, tz)
-    return f"{long_date_text(local.date())}, {time_text(local)}–{time_text(local + timedelta(minutes=minutes))}"
-
-
-def _entry_blocks(entries: tuple[PaperEntry, ...], tz: str) -> list[Block]:
-    """The entries, oldest first; the author is named once for each run of lines they wrote."""
-    blocks: list[Block] = []
-    previous = None
-    for entry in entries:
-        author = entry.author if entry.author != previous else ""
-        previous = entry.author
-        meta = " · ".join(
-            part
-            for part in (
-                local_date_time(entry.written_at, tz),
-                author,
-                _word(ENTRY_KINDS, entry.kind),
-            )
-            if part
-        )
-        blocks.append(Paragraph(meta, style="strong"))
-        if entry.corrects_written_at is not None:
-            blocks.append(
-                Paragraph(
-                    _("This corrects the entry of {when}.").format(
-                        when=local_date_time(entry.corrects_written_at, tz)
-                    ),
-                    style="small",
-                )
-            )
-        blocks.append(Paragraph(entry.text))
-    return blocks
-
-
-def _people_table(people: tuple[Person, ...]) -> Table:
-    return Table(
-        (_("Name"), _("Profession"), _("Unit"), _("Role")),
-        tuple(
-            (p.name, p.profession or NOTHING, p.unit or NOTHING, _word(ROLES, p.role))
-            for p in people
-        ),
-        (30, 25, 30, 15),
-    )
-
-
-def _efforts_table(rows, tz: str) -> Table:
-    lines = []
-    for effort in rows:
-        what = effort.what
-        for evaluation in effort.evaluations:
-            what += "\n" + _("Evaluated {date}: {text}").format(
-                date=local_date(evaluation.at, tz), text=evaluation.text
-            )
-        lines.append(
-            (
-                what,
-                effort.responsible or NOTHING,
-                date_text(effort.starts_on),
-                date_text(effort.evaluate_on),
-                _word(EFFORT_STATUS, effort.status),
-            )
-        )
-    return Table(
-        (_("What is done"), _("Who"), _("From"), _("Evaluated by"), _("Status")),
-        tuple(lines),
-        (42, 20, 13, 14, 11),
-    )
-
-
-def _goals_table(rows, tz: str) -> Table:
-    lines = []
-    for goal in rows:
-        text = goal.text
-        for evaluation in goal.evaluations:
-            text += "\n" + _("Evaluated {date}: {text}").format(
-                date=local_date(evaluation.at, tz), text=evaluation.text
-            )
-        lines.append((text, date_text(goal.evaluate_on, NOTHING), _word(GOAL_STATUS, goal.status)))
-    return Table((_("Goal"), _("Evaluated by"), _("Status")), tuple(lines), (70, 16, 14))
-
-
-def _present(attended: bool | None) -> str:
-    return _("yes") if attended else (_("no") if attended is False else _("not recorded"))
-
-
-def _attendance(meeting) -> list[Block]:
-    present = [i.name for i in meeting.invitees if i.attended]
-    absent = [i.name for i in meeting.invitees if i.attended is False]
-    rows = []
-    if present:
-        rows.append((_("Present"), ", ".join(present)))
-    if absent:
-        rows.append((_("Absent"), ", ".join(absent)))
-    return [Fields(tuple(rows))] if rows else []
-
-
 def guardian_copy(paper: GuardianCopy) -> Document:
     head, subject, holder, tz = paper.head, paper.subject, paper.holder, paper.head.timezone
     made = local_date(head.made_at, tz)
@@ -408,13 +249,13 @@ def guardian_copy(paper: GuardianCopy) -> Document:
             ).format(name=subject.name, date=made, holder=holder.name)
         ),
         Heading(_(SUBJECT_HEADINGS.get(subject.kind, SUBJECT_HEADINGS["child"]))),
-        _subject_fields(subject),
+        subject_fields(subject),
         Heading(_("The relay log")),
         Fields(
             (
                 (_("Started"), local_date(paper.started_at, tz)),
-                (_("Level"), _level_line(head.country, paper.level)),
-                (_("Status"), _word(LOG_STATUS, paper.status)),
+                (_("Level"), level_line(head.country, paper.level)),
+                (_("Status"), word(LOG_STATUS, paper.status)),
             )
         ),
         Heading(_("The concern")),
@@ -424,54 +265,29 @@ def guardian_copy(paper: GuardianCopy) -> Document:
             if holder.role == "coordinator"
             else _("The holder: your contact")
         ),
-        _holder_fields(holder),
+        holder_fields(holder),
         Heading(_("Who reads the log")),
     ]
     blocks.append(
-        _people_table(paper.actors)
+        people_table(paper.actors)
         if paper.actors
         else Paragraph(_("Only the holder."), style="small")
     )
     blocks.append(Heading(_("Efforts: who does what, and when")))
     blocks.append(
-        _efforts_table(paper.efforts, tz)
+        efforts_table(paper.efforts, tz)
         if paper.efforts
         else Paragraph(_("No efforts are agreed yet."), style="small")
     )
     blocks.append(Heading(_("Goals")))
     blocks.append(
-        _goals_table(paper.goals, tz)
+        goals_table(paper.goals, tz)
         if paper.goals
         else Paragraph(_("No goals are agreed yet."), style="small")
     )
-    blocks.append(Heading(_("Meetings")))
-    if not paper.meetings:
-        blocks.append(Paragraph(_("No meetings yet."), style="small"))
-    for record in paper.meetings:
-        meeting = record.meeting
-        blocks.append(
-            Heading(
-                f"{_word(KIND_NAMES, meeting.kind)}, {_when(meeting.starts_at, meeting.duration_minutes, tz)}",
-                level=2,
-            )
-        )
-        rows = [
-            (_("Where"), meeting.place or _("to be agreed")),
-            (_("Status"), _word(MEETING_STATUS, meeting.status)),
-        ]
-        if meeting.status == "cancelled" and meeting.cancel_reason:
-            rows.append((_("Why cancelled"), meeting.cancel_reason))
-        blocks.append(Fields(tuple(rows)))
-        blocks += _attendance(meeting)
-        if meeting.agenda and meeting.status == "planned":
-            blocks.append(Bullets(tuple(item.title for item in meeting.agenda), mark=""))
-        if meeting.outcome:
-            blocks.append(Paragraph(_("The family department's assessment"), style="strong"))
-            blocks.append(Paragraph(meeting.outcome))
-        if record.minutes:
-            blocks.append(Bullets(tuple(entry.text for entry in record.minutes)))
+    blocks += _copy_meetings(paper, tz)
     blocks.append(Heading(_("Entries")))
-    blocks += _entry_blocks(paper.entries, tz) or [Paragraph(_("No entries yet."), style="small")]
+    blocks += entry_blocks(paper.entries, tz) or [Paragraph(_("No entries yet."), style="small")]
     if paper.notifications_left_out:
         blocks.append(
             Paragraph(
@@ -483,14 +299,46 @@ def guardian_copy(paper: GuardianCopy) -> Document:
                 style="strong",
             )
         )
-    return _frame(
+    return frame(
         head,
-        reference=_log_reference(paper.log_id),
+        reference=log_reference(paper.log_id),
         title=_("The relay log about {name}").format(name=subject.name),
         subtitle=_("Copy for the guardians, {date}").format(date=made),
         running=_("The relay log about {name}").format(name=subject.name),
         blocks=blocks,
     )
+
+
+def _copy_meetings(paper: GuardianCopy, tz: str) -> list[Block]:
+    """The log's meetings in the guardians' copy: when and where, who came, what was said."""
+    blocks: list[Block] = []
+    blocks.append(Heading(_("Meetings")))
+    if not paper.meetings:
+        blocks.append(Paragraph(_("No meetings yet."), style="small"))
+    for record in paper.meetings:
+        meeting = record.meeting
+        blocks.append(
+            Heading(
+                f"{word(KIND_NAMES, meeting.kind)}, {meeting_time(meeting.starts_at, meeting.duration_minutes, tz)}",
+                level=2,
+            )
+        )
+        rows = [
+            (_("Where"), meeting.place or _("to be agreed")),
+            (_("Status"), word(MEETING_STATUS, meeting.status)),
+        ]
+        if meeting.status == "cancelled" and meeting.cancel_reason:
+            rows.append((_("Why cancelled"), meeting.cancel_reason))
+        blocks.append(Fields(tuple(rows)))
+        blocks += attendance(meeting)
+        if meeting.agenda and meeting.status == "planned":
+            blocks.append(Bullets(tuple(item.title for item in meeting.agenda), mark=""))
+        if meeting.outcome:
+            blocks.append(Paragraph(_("The family department's assessment"), style="strong"))
+            blocks.append(Paragraph(meeting.outcome))
+        if record.minutes:
+            blocks.append(Bullets(tuple(entry.text for entry in record.minutes)))
+    return blocks
 
 
 # --- meeting papers ----------------------------------------------------------------------
@@ -499,11 +347,10 @@ def guardian_copy(paper: GuardianCopy) -> Document:
 def meeting_paper(paper: MeetingPaper) -> Document:
     inv, head = paper.invitation, paper.head
     meeting, tz = inv.meeting, head.timezone
-    kind = _word(KIND_NAMES, meeting.kind)
+    kind = word(KIND_NAMES, meeting.kind)
     convener = ", ".join(
         part for part in (inv.convener, inv.convener_profession, inv.convener_unit) if part
     )
-    reach = ", ".join(part for part in (inv.convener_phone, inv.convener_email) if part)
     blocks: list[Block] = []
     if meeting.status == "cancelled":
         blocks.append(
@@ -515,64 +362,19 @@ def meeting_paper(paper: MeetingPaper) -> Document:
         Fields(
             (
                 (_("About"), meeting.subject_name),
-                (_("When"), _when(meeting.starts_at, meeting.duration_minutes, tz)),
+                (_("When"), meeting_time(meeting.starts_at, meeting.duration_minutes, tz)),
                 (_("Where"), meeting.place or _("to be agreed")),
                 (_("Convened by"), convener or NOTHING),
             )
         )
     )
     if paper.has_minutes:
-        blocks.append(Heading(_("Who took part")))
-        if any(i.attended is not None for i in meeting.invitees):
-            blocks.append(
-                Table(
-                    (_("Name"), _("Role"), _("Present")),
-                    tuple(
-                        (i.name, i.role or NOTHING, _present(i.attended)) for i in meeting.invitees
-                    ),
-                    (50, 32, 18),
-                    centred=(2,),
-                )
-            )
-        else:
-            blocks.append(Paragraph(_("Who was present was not recorded. Invited:"), style="small"))
-            blocks.append(
-                Bullets(
-                    tuple(i.name + (f" ({i.role})" if i.role else "") for i in meeting.invitees)
-                )
-            )
-        blocks.append(Heading(_("Agenda")))
-        blocks.append(Bullets(tuple(item.title for item in meeting.agenda), mark=""))
-        if meeting.outcome:
-            blocks.append(Heading(_("The family department's assessment")))
-            blocks.append(Paragraph(meeting.outcome))
-        blocks.append(Heading(_("Minutes")))
-        blocks += _entry_blocks(paper.minutes, tz) or [
-            Paragraph(_("No minutes were written."), style="small")
-        ]
-        if paper.agreed_efforts:
-            blocks.append(Heading(_("Agreed efforts: who does what, and when")))
-            blocks.append(_efforts_table(paper.agreed_efforts, tz))
-        if paper.agreed_goals:
-            blocks.append(Heading(_("Agreed goals")))
-            blocks.append(_goals_table(paper.agreed_goals, tz))
+        blocks += _minutes(paper)
         title = _("Minutes of the {kind}").format(kind=kind.lower())
     else:
-        blocks.append(Heading(_("Invited")))
-        blocks.append(
-            Bullets(tuple(i.name + (f" ({i.role})" if i.role else "") for i in meeting.invitees))
-        )
-        blocks.append(Heading(_("Agenda")))
-        blocks.append(Bullets(tuple(item.title for item in meeting.agenda), mark=""))
-        if reach:
-            line = _("If you cannot come, please tell {who} ({reach}).").format(
-                who=inv.convener, reach=reach
-            )
-        else:
-            line = _("If you cannot come, please tell {who}.").format(who=inv.convener)
-        blocks.append(Paragraph(line))
+        blocks += _invitation(paper)
         title = _("Invitation to a {kind}").format(kind=kind.lower())
-    return _frame(
+    return frame(
         head,
         reference=_("Meeting no. {number}").format(number=meeting.id),
         title=title,
@@ -580,6 +382,65 @@ def meeting_paper(paper: MeetingPaper) -> Document:
         running=f"{title} — {meeting.subject_name}",
         blocks=blocks,
     )
+
+
+def _minutes(paper: MeetingPaper) -> list[Block]:
+    """A held meeting's paper: who took part, the agenda, the minutes and what was agreed."""
+    meeting, tz = paper.invitation.meeting, paper.head.timezone
+    blocks: list[Block] = []
+    blocks.append(Heading(_("Who took part")))
+    if any(i.attended is not None for i in meeting.invitees):
+        blocks.append(
+            Table(
+                (_("Name"), _("Role"), _("Present")),
+                tuple((i.name, i.role or NOTHING, presence(i.attended)) for i in meeting.invitees),
+                (50, 32, 18),
+                centred=(2,),
+            )
+        )
+    else:
+        blocks.append(Paragraph(_("Who was present was not recorded. Invited:"), style="small"))
+        blocks.append(
+            Bullets(tuple(i.name + (f" ({i.role})" if i.role else "") for i in meeting.invitees))
+        )
+    blocks.append(Heading(_("Agenda")))
+    blocks.append(Bullets(tuple(item.title for item in meeting.agenda), mark=""))
+    if meeting.outcome:
+        blocks.append(Heading(_("The family department's assessment")))
+        blocks.append(Paragraph(meeting.outcome))
+    blocks.append(Heading(_("Minutes")))
+    blocks += entry_blocks(paper.minutes, tz) or [
+        Paragraph(_("No minutes were written."), style="small")
+    ]
+    if paper.agreed_efforts:
+        blocks.append(Heading(_("Agreed efforts: who does what, and when")))
+        blocks.append(efforts_table(paper.agreed_efforts, tz))
+    if paper.agreed_goals:
+        blocks.append(Heading(_("Agreed goals")))
+        blocks.append(goals_table(paper.agreed_goals, tz))
+    return blocks
+
+
+def _invitation(paper: MeetingPaper) -> list[Block]:
+    """A coming meeting's paper: who is invited, the agenda, and whom to tell if one cannot come."""
+    inv = paper.invitation
+    meeting = inv.meeting
+    reach = ", ".join(part for part in (inv.convener_phone, inv.convener_email) if part)
+    blocks: list[Block] = []
+    blocks.append(Heading(_("Invited")))
+    blocks.append(
+        Bullets(tuple(i.name + (f" ({i.role})" if i.role else "") for i in meeting.invitees))
+    )
+    blocks.append(Heading(_("Agenda")))
+    blocks.append(Bullets(tuple(item.title for item in meeting.agenda), mark=""))
+    if reach:
+        line = _("If you cannot come, please tell {who} ({reach}).").format(
+            who=inv.convener, reach=reach
+        )
+    else:
+        line = _("If you cannot come, please tell {who}.").format(who=inv.convener)
+    blocks.append(Paragraph(line))
+    return blocks
 
 
 # --- the access report -------------------------------------------------------------------
@@ -601,7 +462,7 @@ def access_report(paper: AccessReport) -> Document:
     blocks: list[Block] = [
         Paragraph(intro.format(name=subject.name)),
         Heading(_(SUBJECT_HEADINGS.get(subject.kind, SUBJECT_HEADINGS["child"]))),
-        _subject_fields(subject),
+        subject_fields(subject),
     ]
     if lines:
         blocks.append(Heading(_("Period")))
@@ -616,6 +477,22 @@ def access_report(paper: AccessReport) -> Document:
                 )
             )
         )
+    blocks += _readers(paper)
+    blocks += _trail(paper)
+    return frame(
+        head,
+        reference=subject.national_number_masked,
+        title=_("Access report"),
+        subtitle=_("for {name}").format(name=subject.name),
+        running=_("Access report for {name}").format(name=subject.name),
+        blocks=blocks,
+    )
+
+
+def _readers(paper: AccessReport) -> list[Block]:
+    """Who has read the log, how often, first and last."""
+    tz = paper.head.timezone
+    blocks: list[Block] = []
     blocks.append(Heading(_("Who has read the log")))
     if paper.readers:
         blocks.append(
@@ -645,6 +522,13 @@ def access_report(paper: AccessReport) -> Document:
         )
     else:
         blocks.append(Paragraph(_("Nobody has read the log."), style="small"))
+    return blocks
+
+
+def _trail(paper: AccessReport) -> list[Block]:
+    """Every event of the audit trail in order, and why it can be trusted."""
+    lines, tz = paper.lines, paper.head.timezone
+    blocks: list[Block] = []
     blocks.append(Heading(_("Everything that was done, in order")))
     if lines:
         blocks.append(
@@ -673,14 +557,7 @@ def access_report(paper: AccessReport) -> Document:
             style="small",
         )
     )
-    return _frame(
-        head,
-        reference=subject.national_number_masked,
-        title=_("Access report"),
-        subtitle=_("for {name}").format(name=subject.name),
-        running=_("Access report for {name}").format(name=subject.name),
-        blocks=blocks,
-    )
+    return blocks
 
 
 def _who(line: audit.AccessLine) -> str:
