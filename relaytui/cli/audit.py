@@ -4,7 +4,7 @@ administrator runs them (the report is the trail's, never a log's content)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -21,6 +21,10 @@ from relaytui.cli.common import (
 )
 from relaytui.errors import InvalidInput, StoreError
 from relaytui.i18n import _, ngettext
+
+if TYPE_CHECKING:
+    from relaytui.services.audit import ChainReport
+    from relaytui.signing import PublicKey
 
 
 def audit_verify(
@@ -64,6 +68,11 @@ def audit_verify(
         checkpoint_file=file,
         from_file=from_file,
     )
+    _say_verified(report, key)
+
+
+def _say_verified(report: ChainReport, key: PublicKey | None) -> None:
+    """What the check found, a line each; exit 1 when the trail is not whole."""
     for finding in report.findings:
         (error_line if finding.failure else say)(finding_text(finding))
     if report.broken_at is not None:

@@ -9,13 +9,64 @@ account.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from relaytui.cli.common import current_store
 from relaytui.errors import StoreError
 from relaytui.i18n import _
+
+# The options whose help runs over a line are made by these (when the command line is built,
+# so that their help is translated), to keep the command readable.
+
+
+def _web_host_option() -> Any:
+    return typer.Option(
+        "--web-host",
+        help=_("The address the browser side listens on: localhost, behind a TLS reverse proxy."),
+    )
+
+
+def _public_url_option() -> Any:
+    return typer.Option(
+        "--public-url",
+        metavar="URL",
+        help=_(
+            "The address staff open in the browser, as the proxy serves it, e.g. "
+            "https://relaytui.kommune.dk"
+        ),
+    )
+
+
+def _max_sessions_option() -> Any:
+    return typer.Option(
+        "--max-sessions",
+        help=_(
+            "How many sessions may be open at once, SSH and browser "
+            "together; the next one is told that the server is full."
+        ),
+    )
+
+
+def _insecure_option() -> Any:
+    return typer.Option(
+        "--insecure",
+        help=_(
+            "Let the browser side listen beyond localhost without TLS in "
+            "front (only when TLS ends on a machine in front)."
+        ),
+    )
+
+
+def _no_preload_option() -> Any:
+    return typer.Option(
+        "--no-preload",
+        help=_(
+            "Start every session as a new process instead of forking it from "
+            "one that has relaytui loaded (slower, more memory)."
+        ),
+    )
 
 
 def serve_cmd(
@@ -31,42 +82,15 @@ def serve_cmd(
         typer.Option("--ssh-port", help=_("The SSH port (0: any free port, printed at start).")),
     ] = 2222,
     no_ssh: Annotated[bool, typer.Option("--no-ssh", help=_("Do not offer SSH."))] = False,
-    web_host: Annotated[
-        str,
-        typer.Option(
-            "--web-host",
-            help=_(
-                "The address the browser side listens on: localhost, behind a TLS reverse proxy."
-            ),
-        ),
-    ] = "127.0.0.1",
+    web_host: Annotated[str, _web_host_option()] = "127.0.0.1",
     web_port: Annotated[
         int, typer.Option("--web-port", help=_("The browser side's port (0: any free port)."))
     ] = 8080,
     no_web: Annotated[
         bool, typer.Option("--no-web", help=_("Do not offer the browser side."))
     ] = False,
-    public_url: Annotated[
-        str | None,
-        typer.Option(
-            "--public-url",
-            metavar="URL",
-            help=_(
-                "The address staff open in the browser, as the proxy serves it, e.g. "
-                "https://relaytui.kommune.dk"
-            ),
-        ),
-    ] = None,
-    max_sessions: Annotated[
-        int,
-        typer.Option(
-            "--max-sessions",
-            help=_(
-                "How many sessions may be open at once, SSH and browser "
-                "together; the next one is told that the server is full."
-            ),
-        ),
-    ] = 100,
+    public_url: Annotated[str | None, _public_url_option()] = None,
+    max_sessions: Annotated[int, _max_sessions_option()] = 100,
     state_dir: Annotated[
         Path | None,
         typer.Option(
@@ -75,26 +99,8 @@ def serve_cmd(
             help=_("Where the server keeps its SSH host key. Default: the data folder."),
         ),
     ] = None,
-    insecure: Annotated[
-        bool,
-        typer.Option(
-            "--insecure",
-            help=_(
-                "Let the browser side listen beyond localhost without TLS in "
-                "front (only when TLS ends on a machine in front)."
-            ),
-        ),
-    ] = False,
-    no_preload: Annotated[
-        bool,
-        typer.Option(
-            "--no-preload",
-            help=_(
-                "Start every session as a new process instead of forking it from "
-                "one that has relaytui loaded (slower, more memory)."
-            ),
-        ),
-    ] = False,
+    insecure: Annotated[bool, _insecure_option()] = False,
+    no_preload: Annotated[bool, _no_preload_option()] = False,
 ) -> None:
     from relaytui.server.serving import Plan, serve
     from relaytui.services import installation

@@ -196,43 +196,67 @@ def init_cmd(
 
     found = _existing(ctx, where, username)
     if found.initialised and found.admin_exists:
-        say(upgrade_message(found.store, found.upgraded))
-        say(
-            _(
-                "The database is already set up; nothing else was changed. Add more "
-                "people with 'relaytui user add'."
-            )
-        )
+        _say_already_set_up(found)
         return
 
     if not found.initialised:
         profile, timezone = _profile_and_zone(profile, timezone, password_stdin)
     password = ""
     if not found.admin_exists:
-        password = read_secret(
-            password_stdin,
-            _("Password for the administrator {username}").format(username=username),
-            confirm=True,
-        )
-        sign_in.check_password(password)
+        password = _admin_password(username, password_stdin)
 
     store = found.store if found.store is not None else open_store(ctx, create=True)
     upgraded = found.upgraded if found.upgraded is not None else store.upgrade()
     if not found.initialised:
-        values = {"profile": profile, "timezone": timezone}
-        if municipality:
-            values["municipality"] = municipality.strip()
-        installation.write(store, **values)
+        _write_installation(store, profile, timezone, municipality)
     if not found.admin_exists:
-        accounts.add_user(
-            store,
-            _installer(),
-            username=username,
-            full_name=full_name,
-            password=password,
-            role="admin",
-        )
+        _add_administrator(store, username, full_name, password)
     _say_ready(store, upgraded[1], username, admin_exists=found.admin_exists)
+
+
+def _say_already_set_up(found: _Existing) -> None:
+    """``init`` on a set-up database with its administrator: it only upgraded the schema."""
+    say(upgrade_message(found.store, found.upgraded))
+    say(
+        _(
+            "The database is already set up; nothing else was changed. Add more "
+            "people with 'relaytui user add'."
+        )
+    )
+
+
+def _admin_password(username: str, password_stdin: bool) -> str:
+    """The first administrator's password, asked for (or read from stdin) before anything is
+    created, and refused at once when it is too weak."""
+    password = read_secret(
+        password_stdin,
+        _("Password for the administrator {username}").format(username=username),
+        confirm=True,
+    )
+    sign_in.check_password(password)
+    return password
+
+
+def _add_administrator(store: db.Store, username: str, full_name: str, password: str) -> None:
+    """The installation's first account, made by the installer."""
+    accounts.add_user(
+        store,
+        _installer(),
+        username=username,
+        full_name=full_name,
+        password=password,
+        role="admin",
+    )
+
+
+def _write_installation(
+    store: db.Store, profile: str | None, timezone: str | None, municipality: str | None
+) -> None:
+    """The new installation's settings: its profile, time zone and municipality."""
+    values = {"profile": profile, "timezone": timezone}
+    if municipality:
+        values["municipality"] = municipality.strip()
+    installation.write(store, **values)
 
 
 def connect_cmd(

@@ -16,12 +16,20 @@ import signal
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from relaytui import config, db_url
 from relaytui.db import Store
 from relaytui.errors import InvalidInput
 from relaytui.i18n import _
 from relaytui.server.sessions import GRACE_SECONDS, Sessions
+
+if TYPE_CHECKING:
+    from aiohttp.web import AppRunner
+    from asyncssh import SSHAcceptor, SSHKey
+
+    from relaytui.server.spawner import FreshStart, Spawner
+    from relaytui.server.web import StaffWeb
 
 log = logging.getLogger("relaytui.server")
 
@@ -211,52 +219,13 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
         starter = await Spawner.begin(session_environment(environment)) or FreshStart()
     try:
         if plan.ssh_port is not None:
-            from relaytui.server import ssh
-
-            key = ssh.host_key(state_folder(plan) / "ssh_host_ed25519_key")
-            gate = ssh.Gate(
-                store=store,
-                sessions=sessions,
-                db_url=url,
-                environment=environment,
-                checks=asyncio.Semaphore(ssh.PASSWORD_CHECKS),
-                starter=starter,
-            )
-            ssh_server = await ssh.listen(gate, plan.ssh_host, plan.ssh_port, key)
-            port = ssh_server.get_port()
-            _announce(
-                _("SSH: listening on {host}:{port}; host key {fingerprint}").format(
-                    host=plan.ssh_host, port=port, fingerprint=ssh.fingerprint(key)
-                )
-            )
+            ssh_server, key = await _listen_ssh(store, plan, sessions, url, environment, starter)
+            _announce_ssh(plan, ssh_server, key)
         if plan.web_port is not None:
-            from aiohttp import web as aioweb
-
-            from relaytui.server.web import StaffWeb
-
-            site_server = StaffWeb(
-                sessions,
-                db_url=url,
-                environment=environment,
-                host=plan.web_host,
-                port=plan.web_port,
-                public_url=plan.public_url or f"http://{plan.web_host}:{plan.web_port}",
-                title=title,
-                starter=starter,
+            web_runner, site_server = await _web_side(
+                plan, sessions, url, environment, title, starter
             )
-            web_runner = aioweb.AppRunner(
-                await site_server._make_app(), handle_signals=False, access_log=None
-            )
-            await web_runner.setup()
-            site = aioweb.TCPSite(web_runner, plan.web_host, plan.web_port)
-            await site.start()
-            port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-            site_server.set_port(port)
-            _announce(
-                _("Web: listening on http://{host}:{port}; staff open {url}").format(
-                    host=plan.web_host, port=port, url=site_server.public_url
-                )
-            )
+            await _listen_web(plan, web_runner, site_server)
         _announce(
             _(
                 "Serving {url} to at most {n} sessions. Stop with SIGTERM (systemctl stop); "
@@ -283,3 +252,82 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
         store.dispose()
     _announce(_("The server has stopped."))
     return 0
+
+
+async def _listen_ssh(
+    store: Store,
+    plan: Plan,
+    sessions: Sessions,
+    url: str,
+    environment: dict[str, str],
+    starter: Spawner | FreshStart,
+) -> tuple[SSHAcceptor, SSHKey]:
+    """The SSH side, listening: the server and its host key (kept in the state folder)."""
+    from relaytui.server import ssh
+
+    key = ssh.host_key(state_folder(plan) / "ssh_host_ed25519_key")
+    gate = ssh.Gate(
+        store=store,
+        sessions=sessions,
+        db_url=url,
+        environment=environment,
+        checks=asyncio.Semaphore(ssh.PASSWORD_CHECKS),
+        starter=starter,
+    )
+    return await ssh.listen(gate, plan.ssh_host, plan.ssh_port, key), key
+
+
+def _announce_ssh(plan: Plan, ssh_server: SSHAcceptor, key: SSHKey) -> None:
+    from relaytui.server import ssh
+
+    port = ssh_server.get_port()
+    _announce(
+        _("SSH: listening on {host}:{port}; host key {fingerprint}").format(
+            host=plan.ssh_host, port=port, fingerprint=ssh.fingerprint(key)
+        )
+    )
+
+
+async def _web_side(
+    plan: Plan,
+    sessions: Sessions,
+    url: str,
+    environment: dict[str, str],
+    title: str,
+    starter: Spawner | FreshStart,
+) -> tuple[AppRunner, StaffWeb]:
+    """The browser side's runner, not yet set up: from here on the stop cleans it up."""
+    from aiohttp import web as aioweb
+
+    from relaytui.server.web import StaffWeb
+
+    site_server = StaffWeb(
+        sessions,
+        db_url=url,
+        environment=environment,
+        host=plan.web_host,
+        port=plan.web_port,
+        public_url=plan.public_url or f"http://{plan.web_host}:{plan.web_port}",
+        title=title,
+        starter=starter,
+    )
+    web_runner = aioweb.AppRunner(
+        await site_server._make_app(), handle_signals=False, access_log=None
+    )
+    return web_runner, site_server
+
+
+async def _listen_web(plan: Plan, web_runner: AppRunner, site_server: StaffWeb) -> None:
+    """The browser side, listening on its port (0: the one it was given), announced."""
+    from aiohttp import web as aioweb
+
+    await web_runner.setup()
+    site = aioweb.TCPSite(web_runner, plan.web_host, plan.web_port)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    site_server.set_port(port)
+    _announce(
+        _("Web: listening on http://{host}:{port}; staff open {url}").format(
+            host=plan.web_host, port=port, url=site_server.public_url
+        )
+    )
