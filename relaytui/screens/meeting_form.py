@@ -1,7 +1,8 @@
 """Scheduling a meeting (R13), and the frame of every meeting dialog.
 
 The dialogs that the planner (F5) and the log view's Meetings tab open (moving, cancelling and
-the agenda are in :mod:`relaytui.screens.meeting_changes`). They live in the frame
+the agenda are in :mod:`relaytui.screens.meeting_changes`; choosing the log first is in
+:mod:`relaytui.screens.meeting_log_picker`). They live in the frame
 of the writing dialogs (:class:`~relaytui.ui.dialogs.WritingDialog`): Ctrl+S saves in a thread, Escape
 closes, a refusal is shown in the form and what was typed stays. Each dismisses with the
 meeting as it now is, or None when nothing changed.
@@ -24,26 +25,23 @@ from zoneinfo import ZoneInfo
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.timer import Timer
 from textual.widgets import (
     Input,
-    OptionList,
     Select,
     SelectionList,
     Static,
     TextArea,
 )
-from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from relaytui.errors import DomainError
-from relaytui.i18n import N_, _
+from relaytui.i18n import _
 from relaytui.screens.effort_forms import ROLE_WORDS
 from relaytui.screens.log_meetings import MEETING_KINDS
-from relaytui.services import clock, installation, log_list, logs, meetings
+from relaytui.services import clock, installation, logs, meetings
 from relaytui.services.meetings import GuestInput, MeetingView
-from relaytui.ui.dialogs import FormDialog, WritingDialog
+from relaytui.ui.dialogs import WritingDialog
 from relaytui.ui.forms import FormError, field, form_row, read_date
 from relaytui.ui.log_pane import label, literal
 from relaytui.widgets.choice import Choice
@@ -536,106 +534,3 @@ class ScheduleDialog(MeetingDialog):
             guardian_ids=values.guardian_ids,
             invite_subject=values.invite_subject,
         )
-
-
-# --- choosing the log ------------------------------------------------------------------------
-
-
-def log_line(row: log_list.LogSummary) -> Text:
-    text = literal(row.subject_name)
-    text.stylize("bold")
-    text.append(f"  {row.national_number_masked}  ")
-    text.append(_("level {level}").format(level=row.level))
-    return text
-
-
-class LogPickerDialog(FormDialog):
-    """Which of my logs a new meeting is about: type part of a name, pick with Enter.
-
-    Dismisses with the chosen log's summary, or None.
-    """
-
-    CSS_PATH = ["log_panes.tcss", "meeting_form.tcss"]
-    BINDINGS = [
-        Binding(
-            "ctrl+s",
-            "save",
-            N_("Choose"),
-            id="meeting_form.pick.choose",
-            tooltip=N_("Schedule the meeting about the chosen log."),
-        ),
-        Binding(
-            "down",
-            "step(1)",
-            N_("Next log"),
-            id="meeting_form.pick.next",
-            show=False,
-            tooltip=N_("Move to the next log in the list."),
-        ),
-        Binding(
-            "up",
-            "step(-1)",
-            N_("Previous log"),
-            id="meeting_form.pick.previous",
-            show=False,
-            tooltip=N_("Move to the previous log in the list."),
-        ),
-    ]
-
-    def __init__(self, rows: Sequence[log_list.LogSummary]) -> None:
-        super().__init__()
-        self.rows = tuple(rows)
-        self.shown: tuple[log_list.LogSummary, ...] = self.rows
-
-    def heading(self) -> str:
-        return _("Schedule a meeting about which log?")
-
-    def form(self) -> ComposeResult:
-        yield form_row(
-            _("Name"),
-            field(
-                id="pick-filter", max_length=100, placeholder=_("type part of the name, then Enter")
-            ),
-        )
-        yield OptionList(
-            *(Option(log_line(row), id=str(row.id)) for row in self.rows),
-            id="pick-logs",
-            compact=True,
-        )
-
-    def on_mount(self) -> None:
-        self.query_one("#pick-logs", OptionList).highlighted = 0 if self.rows else None
-
-    @on(Input.Changed, "#pick-filter")
-    def _filter(self, event: Input.Changed) -> None:
-        words = event.value.casefold().split()
-        self.shown = tuple(
-            row
-            for row in self.rows
-            if all(
-                word in f"{row.subject_name} {row.national_number_masked}".casefold()
-                for word in words
-            )
-        )
-        options = self.query_one("#pick-logs", OptionList)
-        options.clear_options()
-        options.add_options(Option(log_line(row), id=str(row.id)) for row in self.shown)
-        options.highlighted = 0 if self.shown else None
-
-    def action_step(self, step: int) -> None:
-        options = self.query_one("#pick-logs", OptionList)
-        if self.shown:
-            options.highlighted = max(
-                0, min((options.highlighted or 0) + step, len(self.shown) - 1)
-            )
-
-    @on(OptionList.OptionSelected, "#pick-logs")
-    def _picked(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
-        self.action_save()
-
-    def read_form(self) -> logs.LogSummary:
-        highlighted = self.query_one("#pick-logs", OptionList).highlighted
-        if highlighted is None or not self.shown:
-            raise FormError(_("No log of yours matches; type less of the name."))
-        return self.shown[highlighted]

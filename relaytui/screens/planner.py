@@ -475,7 +475,7 @@ class PlannerScreen(MeetingKeys, RelayScreen):
                 markup=False,
             )
             return
-        from relaytui.screens.meeting_form import LogPickerDialog
+        from relaytui.screens.meeting_log_picker import LogPickerDialog
 
         self.app.push_screen(LogPickerDialog(self.data.held), self._picked)
 

@@ -126,7 +126,8 @@ async def test_v_shows_the_week_as_a_list(demo_store):
 
 async def schedule_on_chosen_day(pilot, *, time_text: str) -> None:
     """n, pick the (only) log, change the time, Ctrl+S."""
-    from relaytui.screens.meeting_form import LogPickerDialog, ScheduleDialog
+    from relaytui.screens.meeting_form import ScheduleDialog
+    from relaytui.screens.meeting_log_picker import LogPickerDialog
 
     app = pilot.app
     await pilot.press("n")
