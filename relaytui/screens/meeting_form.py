@@ -39,7 +39,7 @@ from relaytui.errors import DomainError
 from relaytui.i18n import _
 from relaytui.screens.effort_forms import ROLE_WORDS
 from relaytui.screens.log_meetings import MEETING_KINDS
-from relaytui.services import clock, installation, logs, meetings
+from relaytui.services import clock, installation, logs, meetings, staff_calendar
 from relaytui.services.meetings import GuestInput, MeetingView
 from relaytui.ui.dialogs import WritingDialog
 from relaytui.ui.forms import FormError, field, form_row, read_date
@@ -98,7 +98,7 @@ def clock_span(starts_at: datetime, minutes: int, tz: str) -> str:
     return f"{local:%H:%M}-{local + timedelta(minutes=minutes):%H:%M}"
 
 
-def conflicts_text(found: Sequence[meetings.Conflict], tz: str) -> str:
+def conflicts_text(found: Sequence[staff_calendar.Conflict], tz: str) -> str:
     """One line for each person already booked: "Bent Berg already has a meeting 10:00-11:00."."""
     return "\n".join(
         "! "
@@ -166,8 +166,8 @@ class Clash(DomainError):
 
 def find_conflicts(
     store: Store, staff: StaffRef, slot: Slot, exclude_meeting_id: int | None
-) -> list[meetings.Conflict]:
-    return meetings.conflicts(
+) -> list[staff_calendar.Conflict]:
+    return staff_calendar.conflicts(
         store,
         staff,
         starts_at=slot.starts_at,
@@ -268,7 +268,7 @@ class MeetingDialog(WritingDialog):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.show_conflicts, slot, found)
 
-    def show_conflicts(self, slot: Slot | None, found: Sequence[meetings.Conflict]) -> None:
+    def show_conflicts(self, slot: Slot | None, found: Sequence[staff_calendar.Conflict]) -> None:
         if slot is not None and slot != self.quiet_slot():
             return  # the form has moved on; another check is on its way
         line = self.query_one("#meeting-conflicts", Static)

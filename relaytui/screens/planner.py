@@ -41,7 +41,7 @@ from relaytui.screens.planner_week import (
     week_title,
     weekday,
 )
-from relaytui.services import clock, installation, log_list, meetings
+from relaytui.services import clock, installation, log_list, meetings, staff_calendar
 from relaytui.ui.base import RelayScreen
 from relaytui.ui.log_pane import label, literal
 from relaytui.widgets.fitted_table import FittedTable
@@ -215,7 +215,7 @@ class PlannerScreen(MeetingKeys, RelayScreen):
         start = week or monday_of(today)
         midnight = datetime.combine(start, time(0), tzinfo=ZoneInfo(tz)).astimezone(UTC)
         # Eight days of UTC: a week that crosses a change to or from summer time is whole.
-        found = meetings.my_meetings(store, staff, start=midnight, days=8)
+        found = staff_calendar.my_meetings(store, staff, start=midnight, days=8)
         held: list[log_list.LogSummary] = []
         after = None
         while True:

@@ -7,7 +7,7 @@ become entries, which can no longer change, when the holder finishes them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
@@ -24,7 +24,7 @@ from relaytui.models import (
     Subject,
 )
 from relaytui.models.base import stored_id
-from relaytui.services import access, audit, clock, installation
+from relaytui.services import access, clock, installation
 from relaytui.services.versions import guarded_update
 
 KINDS = ("dialogue", "notification", "evaluation")
@@ -115,17 +115,6 @@ class NoteView:
     evaluate_on: date | None = None
     #: Saved while still being typed: it goes back into the input when the minutes open.
     typing: bool = False
-
-
-@dataclass(frozen=True)
-class Conflict:
-    """Someone already booked at that time; the other meeting's log is not named (R9)."""
-
-    staff_id: int
-    staff_name: str
-    meeting_id: int
-    starts_at: datetime
-    duration_minutes: int
 
 
 @dataclass(frozen=True)
@@ -224,59 +213,6 @@ def meeting_views(
     ]
 
 
-def _readable_logs(session: Session, staff: Staff, log_ids: set[int]) -> set[int]:
-    """Which of these logs ``staff`` may read, as :func:`access.can_read` decides, in three statements."""
-    if not log_ids:
-        return set()
-    from relaytui.models import Consent, Membership, ReadGrant
-
-    now = clock.now()
-    logs = session.exec(
-        select(RelayLog.id, RelayLog.status, RelayLog.holder_id).where(
-            col(RelayLog.id).in_(log_ids)
-        )
-    ).all()
-    granted = set(
-        session.exec(
-            select(ReadGrant.log_id).where(
-                col(ReadGrant.log_id).in_(log_ids),
-                ReadGrant.staff_id == staff.id,
-                col(ReadGrant.expires_at) > now,
-            )
-        ).all()
-    )
-    member: set[int] = set()
-    # (sqlmodel.select's overloads stop at four columns: a library typing gap.)
-    for log_id, consent_id, found, withdrawn_at, expires_at in session.exec(
-        select(
-            Membership.log_id,
-            Membership.consent_id,  # type: ignore[call-overload]
-            Consent.id,
-            Consent.withdrawn_at,
-            Consent.expires_at,
-        )
-        .join(Consent, Consent.id == Membership.consent_id, isouter=True)
-        .where(
-            col(Membership.log_id).in_(log_ids),
-            Membership.staff_id == staff.id,
-            col(Membership.removed_at).is_(None),
-        )
-    ).all():
-        if consent_id is None or (
-            found is not None and withdrawn_at is None and (expires_at is None or expires_at > now)
-        ):
-            member.add(log_id)
-    readable = set()
-    for log_id, status, holder_id in logs:
-        assert log_id is not None, "a log's id read from the store"
-        if status == "closed":
-            if log_id in granted:
-                readable.add(log_id)
-        elif holder_id == staff.id or log_id in member:
-            readable.add(log_id)
-    return readable
-
-
 def note_view(note: MinutesNote) -> NoteView:
     return NoteView(
         stored_id(note),
@@ -292,7 +228,8 @@ def note_view(note: MinutesNote) -> NoteView:
     )
 
 
-def _check_time(starts_at: datetime, duration_minutes: int) -> None:
+def check_time(starts_at: datetime, duration_minutes: int) -> None:
+    """A meeting time says its time zone and lasts from 5 minutes to 8 hours."""
     if starts_at.tzinfo is None:
         raise InvalidInput(_("Give the meeting time with its time zone."))
     if not 5 <= duration_minutes <= 8 * 60:
@@ -392,7 +329,7 @@ def schedule(
         raise InvalidInput(
             _("A meeting is a dialogue meeting, a notification meeting or an evaluation.")
         )
-    _check_time(starts_at, duration_minutes)
+    check_time(starts_at, duration_minutes)
     guests = tuple(
         GuestInput(g.name.strip(), g.role.strip(), _check_address(g.email)) for g in guests
     )
@@ -417,63 +354,89 @@ def schedule(
                 meeting_id=meeting_id, staff_id=staff.id, name=staff.full_name, role=_("holder")
             )
         )
-        for staff_id in dict.fromkeys(invitee_staff_ids):
-            if staff_id == staff.id:
-                continue
-            if access.active_membership(session, stored_id(log), staff_id) is None:
-                raise RuleViolation(
-                    _("Only actors of the log can be invited from staff; add others as guests."),
-                    rule="R13",
-                )
-            member = session.get_one(Staff, staff_id)  # an actor: checked just above
-            session.add(
-                Invitee(
-                    meeting_id=meeting_id,
-                    staff_id=staff_id,
-                    name=member.full_name,
-                    role=member.profession,
-                )
-            )
-        if guardian_ids:
-            from relaytui.models import Guardian
-
-            for guardian_id in dict.fromkeys(guardian_ids):
-                guardian = session.get(Guardian, guardian_id)
-                if guardian is None or guardian.subject_id != log.subject_id:
-                    raise NotFound(_("That guardian does not belong to this subject."))
-                session.add(
-                    Invitee(
-                        meeting_id=meeting_id,
-                        guardian_id=guardian.id,
-                        name=guardian.name,
-                        role=guardian.relation or _("guardian"),
-                        email=guardian.email or None,
-                    )
-                )
+        _invite_actors(session, staff, log, meeting_id, invitee_staff_ids)
+        _invite_guardians(session, log, meeting_id, guardian_ids)
         if invite_subject:
-            subject = session.get_one(Subject, log.subject_id)
-            session.add(
-                Invitee(
-                    meeting_id=meeting_id,
-                    name=subject.name,
-                    role=_(SUBJECT_ROLES.get(subject.kind, SUBJECT_ROLES["child"])),
-                )
-            )
-        for guest in guests:
-            if guest.name:
-                session.add(
-                    Invitee(
-                        meeting_id=meeting_id,
-                        name=guest.name,
-                        role=guest.role,
-                        email=guest.email or None,
-                    )
-                )
+            _invite_subject(session, log, meeting_id)
+        _invite_guests(session, meeting_id, guests)
         session.flush()
         access.write_audit(
             session, staff, by, "meeting_scheduled", log=log, detail=f"meeting {meeting.id}"
         )
         return meeting_view(session, meeting)
+
+
+def _invite_actors(
+    session: Session, staff: Staff, log: RelayLog, meeting_id: int, staff_ids: tuple[int, ...]
+) -> None:
+    """Invite staff from the log's actors, each once (the holder already is); staff who are
+    not actors of the log are refused and come as guests instead (R13)."""
+    for staff_id in dict.fromkeys(staff_ids):
+        if staff_id == staff.id:
+            continue
+        if access.active_membership(session, stored_id(log), staff_id) is None:
+            raise RuleViolation(
+                _("Only actors of the log can be invited from staff; add others as guests."),
+                rule="R13",
+            )
+        member = session.get_one(Staff, staff_id)  # an actor: checked just above
+        session.add(
+            Invitee(
+                meeting_id=meeting_id,
+                staff_id=staff_id,
+                name=member.full_name,
+                role=member.profession,
+            )
+        )
+
+
+def _invite_guardians(
+    session: Session, log: RelayLog, meeting_id: int, guardian_ids: tuple[int, ...]
+) -> None:
+    """Invite the subject's guardians (each once), reached at their recorded address."""
+    if not guardian_ids:
+        return
+    from relaytui.models import Guardian
+
+    for guardian_id in dict.fromkeys(guardian_ids):
+        guardian = session.get(Guardian, guardian_id)
+        if guardian is None or guardian.subject_id != log.subject_id:
+            raise NotFound(_("That guardian does not belong to this subject."))
+        session.add(
+            Invitee(
+                meeting_id=meeting_id,
+                guardian_id=guardian.id,
+                name=guardian.name,
+                role=guardian.relation or _("guardian"),
+                email=guardian.email or None,
+            )
+        )
+
+
+def _invite_subject(session: Session, log: RelayLog, meeting_id: int) -> None:
+    """Invite the person the log is about, named by what they are (the child, the young person)."""
+    subject = session.get_one(Subject, log.subject_id)
+    session.add(
+        Invitee(
+            meeting_id=meeting_id,
+            name=subject.name,
+            role=_(SUBJECT_ROLES.get(subject.kind, SUBJECT_ROLES["child"])),
+        )
+    )
+
+
+def _invite_guests(session: Session, meeting_id: int, guests: tuple[GuestInput, ...]) -> None:
+    """Invite the guests typed in the form; a guest without a name is left out."""
+    for guest in guests:
+        if guest.name:
+            session.add(
+                Invitee(
+                    meeting_id=meeting_id,
+                    name=guest.name,
+                    role=guest.role,
+                    email=guest.email or None,
+                )
+            )
 
 
 def meeting_for_write(
@@ -499,7 +462,7 @@ def reschedule(
     place: str | None = None,
 ) -> MeetingView:
     """Move a planned meeting, with the reason (kept on the meeting)."""
-    _check_time(starts_at, duration_minutes)
+    check_time(starts_at, duration_minutes)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput(_("Write why the meeting moves."))
@@ -602,61 +565,6 @@ def record_attendance(
         return meeting_view(session, meeting)
 
 
-def conflicts(
-    store: Store,
-    by: access.StaffRef,
-    *,
-    starts_at: datetime,
-    duration_minutes: int,
-    staff_ids: tuple[int, ...],
-    exclude_meeting_id: int | None = None,
-) -> list[Conflict]:
-    """Planned meetings that overlap the given time for any of these staff (convened or invited).
-
-    Only the time and the person are told, never whose log the other meeting is about.
-    """
-    _check_time(starts_at, duration_minutes)
-    ends_at = starts_at + timedelta(minutes=duration_minutes)
-    ids = tuple(dict.fromkeys(staff_ids))
-    if not ids:
-        return []
-    with store.session() as session:
-        access.require_staff(session, by)
-        # Meetings last at most 8 hours: only those starting in that window can overlap.
-        window = select(Meeting).where(
-            Meeting.status == "planned",
-            col(Meeting.starts_at) < ends_at,
-            col(Meeting.starts_at) > starts_at - timedelta(hours=8),
-        )
-        if exclude_meeting_id is not None:
-            window = window.where(Meeting.id != exclude_meeting_id)
-        found: list[Conflict] = []
-        for meeting in session.exec(window.order_by(col(Meeting.starts_at), col(Meeting.id))).all():
-            if meeting.starts_at + timedelta(minutes=meeting.duration_minutes) <= starts_at:
-                continue
-            people = set(
-                session.exec(
-                    select(Invitee.staff_id).where(
-                        Invitee.meeting_id == meeting.id, col(Invitee.staff_id).in_(ids)
-                    )
-                ).all()
-            )
-            if meeting.convened_by in ids:
-                people.add(meeting.convened_by)
-            for staff_id in sorted(p for p in people if p is not None):
-                person = session.get(Staff, staff_id)
-                found.append(
-                    Conflict(
-                        staff_id,
-                        person.full_name if person else "",
-                        stored_id(meeting),
-                        meeting.starts_at,
-                        meeting.duration_minutes,
-                    )
-                )
-        return found
-
-
 def get_meeting(store: Store, by: access.StaffRef, meeting_id: int) -> MeetingView:
     with store.session(write=True) as session:
         meeting = session.get(Meeting, meeting_id)
@@ -673,35 +581,3 @@ def list_meetings(store: Store, by: access.StaffRef, log_id: int) -> list[Meetin
             select(Meeting).where(Meeting.log_id == log_id).order_by(col(Meeting.starts_at))
         ).all()
         return meeting_views(session, list(rows), with_notes=False)
-
-
-def my_meetings(
-    store: Store, by: access.StaffRef, *, start: datetime, days: int = 7
-) -> list[MeetingView]:
-    """Meetings I convene or am invited to, in a window (the planner)."""
-    end = start + timedelta(days=days)
-    with store.session(write=True) as session:
-        staff = access.require_staff(session, by)
-        invited = select(Invitee.meeting_id).where(Invitee.staff_id == staff.id)
-        rows = session.exec(
-            select(Meeting)
-            .where(
-                col(Meeting.starts_at) >= start,
-                col(Meeting.starts_at) < end,
-                (col(Meeting.convened_by) == staff.id) | col(Meeting.id).in_(invited),
-            )
-            .order_by(col(Meeting.starts_at))
-        ).all()
-        readable = _readable_logs(session, staff, {m.log_id for m in rows})
-        views = meeting_views(session, [m for m in rows if m.log_id in readable], with_notes=False)
-        shown = {v.log_id for v in views}
-        audit.record_view(
-            session,
-            staff_id=staff.id,
-            username=staff.username,
-            what=f"planner {start.date().isoformat()}+{days}",
-            subject_ids=session.exec(select(RelayLog.subject_id).where(col(RelayLog.id).in_(shown)))
-            if shown
-            else (),
-        )
-        return views

@@ -11,7 +11,17 @@ from sqlmodel import col, select
 
 from relaytui.errors import InvalidInput, NotAllowed
 from relaytui.models import AuditEvent
-from relaytui.services import access, audit, clock, handover, installation, log_list, logs, meetings
+from relaytui.services import (
+    access,
+    audit,
+    clock,
+    handover,
+    installation,
+    log_list,
+    logs,
+    meetings,
+    staff_calendar,
+)
 from relaytui.services.log_list import LogQuery
 
 
@@ -66,7 +76,7 @@ def test_a_planner_week_names_the_children_of_its_meetings(two_children):
         starts_at=start,
         place="room 1",
     )
-    meetings.my_meetings(world.store, world.ref("anna"), start=start - timedelta(days=1))
+    staff_calendar.my_meetings(world.store, world.ref("anna"), start=start - timedelta(days=1))
     [(what, children)] = _shown(world.store, "anna")
     assert what.startswith("planner ") and children == {world.subjects["Ida Jensen"]}
 

@@ -10,7 +10,7 @@ import pytest
 from textual.widgets import DataTable, Static
 
 from relaytui.app import RelayApp
-from relaytui.services import meetings
+from relaytui.services import meetings, staff_calendar
 from tests.screens.demo import DEMO_NOW
 from tests.screens.planning import MONDAY_9, loaded, open_planner, planner
 from tests.screens.reading import screen_text, wait_for
@@ -41,7 +41,7 @@ async def until_week(pilot, words: str) -> None:
 
 def first_upcoming(store, staff) -> meetings.MeetingView:
     """Anna's first planned meeting from today on (the demo gives her some in the coming weeks)."""
-    found = meetings.my_meetings(store, staff, start=DEMO_NOW - timedelta(hours=9), days=28)
+    found = staff_calendar.my_meetings(store, staff, start=DEMO_NOW - timedelta(hours=9), days=28)
     return next(m for m in found if m.status == "planned")
 
 
@@ -163,7 +163,7 @@ async def test_schedule_from_the_planner_then_a_clash_is_warned(sqlite_store, fi
             "the meeting in the week",
         )
         assert "Ida Jensen" in day_column(app, 2)
-        [found] = meetings.my_meetings(world.store, world.ref("anna"), start=MONDAY_9, days=7)
+        [found] = staff_calendar.my_meetings(world.store, world.ref("anna"), start=MONDAY_9, days=7)
         assert found.kind == "dialogue" and found.status == "planned"
         assert found.starts_at == datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # 10:00 in Copenhagen
         assert [a.title for a in found.agenda][0] == "Since last time"
@@ -180,11 +180,14 @@ async def test_schedule_from_the_planner_then_a_clash_is_warned(sqlite_store, fi
         await wait_for(pilot, lambda: error.display, "the refusal of the first save")
         assert "Press Ctrl+S again to save anyway" in str(error.render())
         assert (
-            len(meetings.my_meetings(world.store, world.ref("anna"), start=MONDAY_9, days=7)) == 1
+            len(staff_calendar.my_meetings(world.store, world.ref("anna"), start=MONDAY_9, days=7))
+            == 1
         )
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: planner(app) is not None, "the form to close")
-    assert len(meetings.my_meetings(world.store, world.ref("anna"), start=MONDAY_9, days=7)) == 2
+    assert (
+        len(staff_calendar.my_meetings(world.store, world.ref("anna"), start=MONDAY_9, days=7)) == 2
+    )
 
 
 async def test_a_bad_time_is_refused_in_the_form_and_kept(sqlite_store, fixed_clock):

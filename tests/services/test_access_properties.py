@@ -70,6 +70,7 @@ from relaytui.services import (
     notifications,
     papers,
     plan,
+    staff_calendar,
     subjects,
     units,
     writing,
@@ -438,8 +439,10 @@ STAFF_ONLY = {  # any member of staff who works with logs; never an administrato
         w.store, by, c.handover_id or 0
     ),
     "handover.unanswered_for_leader": lambda w, c, by: handover.unanswered_for_leader(w.store, by),
-    "meetings.my_meetings": lambda w, c, by: meetings.my_meetings(w.store, by, start=clock.now()),
-    "meetings.conflicts": lambda w, c, by: meetings.conflicts(
+    "staff_calendar.my_meetings": lambda w, c, by: staff_calendar.my_meetings(
+        w.store, by, start=clock.now()
+    ),
+    "staff_calendar.conflicts": lambda w, c, by: staff_calendar.conflicts(
         w.store, by, starts_at=clock.now(), duration_minutes=60, staff_ids=(w.ref("bo").id,)
     ),
 }

@@ -8,7 +8,15 @@ from sqlmodel import select
 
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
 from relaytui.models import AuditEvent
-from relaytui.services import efforts, invitations, journal, logs, meetings, minutes
+from relaytui.services import (
+    efforts,
+    invitations,
+    journal,
+    logs,
+    meetings,
+    minutes,
+    staff_calendar,
+)
 from relaytui.services.meetings import GuestInput
 from tests.factories import new_log
 
@@ -228,7 +236,7 @@ def test_a_conflict_names_the_person_and_the_time_but_not_the_other_log(world):
     anna = world.ref("anna")
     _, first = meeting_with_actor(world)
     lene = world.ref("lene").id
-    found = meetings.conflicts(
+    found = staff_calendar.conflicts(
         world.store,
         anna,
         starts_at=WHEN + timedelta(minutes=30),
@@ -242,7 +250,7 @@ def test_a_conflict_names_the_person_and_the_time_but_not_the_other_log(world):
     assert not hasattr(found[0], "subject_name")
     # Back to back is no conflict; the meeting itself is left out when it moves.
     assert (
-        meetings.conflicts(
+        staff_calendar.conflicts(
             world.store,
             anna,
             starts_at=WHEN + timedelta(hours=1),
@@ -252,7 +260,7 @@ def test_a_conflict_names_the_person_and_the_time_but_not_the_other_log(world):
         == []
     )
     assert (
-        meetings.conflicts(
+        staff_calendar.conflicts(
             world.store,
             anna,
             starts_at=WHEN - timedelta(minutes=30),
@@ -262,7 +270,7 @@ def test_a_conflict_names_the_person_and_the_time_but_not_the_other_log(world):
         == []
     )
     assert (
-        meetings.conflicts(
+        staff_calendar.conflicts(
             world.store,
             anna,
             starts_at=WHEN,
@@ -275,7 +283,7 @@ def test_a_conflict_names_the_person_and_the_time_but_not_the_other_log(world):
     # A cancelled meeting is no conflict.
     meetings.cancel(world.store, anna, first.id, version=first.version, reason="Ill")
     assert (
-        meetings.conflicts(
+        staff_calendar.conflicts(
             world.store, anna, starts_at=WHEN, duration_minutes=60, staff_ids=(lene,)
         )
         == []
@@ -364,7 +372,7 @@ def test_closing_a_log_cancels_its_planned_meetings_with_the_reason(world):
         row = session.get(Meeting, meeting.id)
         assert (row.status, row.cancel_reason) == ("cancelled", "The relay log was closed.")
     # The planner shows nothing of a closed log.
-    assert meetings.my_meetings(world.store, anna, start=WHEN - timedelta(days=1)) == []
+    assert staff_calendar.my_meetings(world.store, anna, start=WHEN - timedelta(days=1)) == []
 
 
 @pytest.mark.rule("R13")

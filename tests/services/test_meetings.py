@@ -14,6 +14,7 @@ from relaytui.services import (
     meetings,
     minutes,
     notifications,
+    staff_calendar,
 )
 from relaytui.services.meetings import GuestInput
 from relaytui.services.minutes import AgreedEffort
@@ -131,7 +132,9 @@ def test_cancel_needs_a_reason_and_agenda_can_be_reordered(world):
     assert cancelled.status == "cancelled"
     assert [
         m.id
-        for m in meetings.my_meetings(world.store, world.ref("anna"), start=clock.now(), days=7)
+        for m in staff_calendar.my_meetings(
+            world.store, world.ref("anna"), start=clock.now(), days=7
+        )
     ] == [meeting.id]
 
 
