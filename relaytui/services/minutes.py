@@ -78,19 +78,7 @@ def save_note(
         raise InvalidInput(_("A line is a note, an effort, a goal, an agreement or an assessment."))
     with store.session(write=True) as session:
         staff, log, meeting = meetings.meeting_for_write(session, by, meeting_id)
-        if meeting.minutes_finished_at is not None:
-            raise RuleViolation(_("The minutes are finished and can no longer change."), rule="R7")
-        if meeting.status == "cancelled":
-            raise RuleViolation(_("A cancelled meeting has no minutes."), rule="R13")
-        if agenda_item_id is not None:
-            item = session.get(AgendaItem, agenda_item_id)
-            if item is None or item.meeting_id != meeting.id:
-                raise NotFound(_("That agenda item is not on this meeting."))
-        note = None
-        if note_id is not None:
-            note = session.get(MinutesNote, note_id)
-            if note is None or note.meeting_id != meeting.id:
-                raise NotFound(_("That line is not in these minutes."))
+        note = _draft_line(session, meeting, agenda_item_id, note_id)
         new_kind = kind if kind is not None else (note.kind if note is not None else "note")
         values: dict[str, Any] = {
             "text": text,
@@ -99,34 +87,18 @@ def save_note(
             "typing": typing,
         }
         if kind is not None:
-            values.update(responsible_staff_id=None, responsible_text="", evaluate_on=None)
-            if kind == "effort":
-                if not text.strip():
-                    raise InvalidInput(
-                        _("Write what the effort is before you make the line an effort.")
-                    )
-                if evaluate_on is None:
-                    raise InvalidInput(_("Give the date the effort is evaluated."), rule="R12")
-                if (
-                    evaluate_on
-                    < clock.local(meeting.starts_at, installation.timezone_of(session)).date()
-                ):
-                    raise InvalidInput(
-                        _("The evaluation date cannot be before the meeting."), rule="R12"
-                    )
-                check_responsible(session, log, responsible_staff_id, responsible_text)
-                values.update(
+            values.update(
+                _kind_values(
+                    session,
+                    log,
+                    meeting,
+                    kind,
+                    text,
                     responsible_staff_id=responsible_staff_id,
-                    responsible_text=(responsible_text or "").strip()
-                    if responsible_staff_id is None
-                    else "",
+                    responsible_text=responsible_text,
                     evaluate_on=evaluate_on,
                 )
-            elif kind == "outcome" and meeting.kind != "notification":
-                raise InvalidInput(
-                    _("Only a notification meeting records the family department's assessment."),
-                    rule="R11",
-                )
+            )
         if note is None:
             note = MinutesNote(meeting_id=stored_id(meeting), noted_at=clock.now(), **values)
             session.add(note)
@@ -144,6 +116,69 @@ def save_note(
             session, staff, by, "minutes_draft", log=log, detail=f"meeting {meeting.id}"
         )
         return meetings.note_view(note)
+
+
+def _draft_line(
+    session: Session, meeting: Meeting, agenda_item_id: int | None, note_id: int | None
+) -> MinutesNote | None:
+    """The draft line being changed (``None`` for a new one), once the minutes may still
+    change and the agenda item and the line are this meeting's own."""
+    if meeting.minutes_finished_at is not None:
+        raise RuleViolation(_("The minutes are finished and can no longer change."), rule="R7")
+    if meeting.status == "cancelled":
+        raise RuleViolation(_("A cancelled meeting has no minutes."), rule="R13")
+    if agenda_item_id is not None:
+        item = session.get(AgendaItem, agenda_item_id)
+        if item is None or item.meeting_id != meeting.id:
+            raise NotFound(_("That agenda item is not on this meeting."))
+    note = None
+    if note_id is not None:
+        note = session.get(MinutesNote, note_id)
+        if note is None or note.meeting_id != meeting.id:
+            raise NotFound(_("That line is not in these minutes."))
+    return note
+
+
+def _kind_values(
+    session: Session,
+    log: RelayLog,
+    meeting: Meeting,
+    kind: str,
+    text: str,
+    *,
+    responsible_staff_id: int | None,
+    responsible_text: str,
+    evaluate_on: date | None,
+) -> dict[str, Any]:
+    """What a line turned into ``kind`` keeps: an effort says who is responsible and when it
+    is evaluated (R12), any other kind clears that; only a notification meeting records the
+    family department's assessment (R11)."""
+    values: dict[str, Any] = {
+        "responsible_staff_id": None,
+        "responsible_text": "",
+        "evaluate_on": None,
+    }
+    if kind == "effort":
+        if not text.strip():
+            raise InvalidInput(_("Write what the effort is before you make the line an effort."))
+        if evaluate_on is None:
+            raise InvalidInput(_("Give the date the effort is evaluated."), rule="R12")
+        if evaluate_on < clock.local(meeting.starts_at, installation.timezone_of(session)).date():
+            raise InvalidInput(_("The evaluation date cannot be before the meeting."), rule="R12")
+        check_responsible(session, log, responsible_staff_id, responsible_text)
+        values.update(
+            responsible_staff_id=responsible_staff_id,
+            responsible_text=(responsible_text or "").strip()
+            if responsible_staff_id is None
+            else "",
+            evaluate_on=evaluate_on,
+        )
+    elif kind == "outcome" and meeting.kind != "notification":
+        raise InvalidInput(
+            _("Only a notification meeting records the family department's assessment."),
+            rule="R11",
+        )
+    return values
 
 
 def finish_minutes(

@@ -12,7 +12,7 @@ import secrets
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import update
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from relaytui.db import Store
 from relaytui.errors import AccountClosed, DomainError, InvalidInput, LoginFailed, NotAllowed
@@ -126,15 +126,7 @@ def authenticate(store: Store, username: str, password: str, *, via: str = "") -
     if not name or not password:
         raise LoginFailed(_("Type your username and your password."))
     # The slow password check runs before the write transaction, so that it holds no lock.
-    with store.session() as session:
-        seen = session.exec(select(Staff.password_hash).where(Staff.username == name)).first()
-    if seen is None:
-        _dummy_verify(password)
-        correct = False
-    else:
-        correct = verify_password(seen, password)
-    rehash = correct and seen is not None and _hasher.check_needs_rehash(seen)
-    new_hash = _hasher.hash(password) if rehash else None
+    seen, correct, new_hash = _check_before_locking(store, name, password)
 
     failure: LoginFailed | None = None
     ref: StaffRef | None = None
@@ -154,65 +146,96 @@ def authenticate(store: Store, username: str, password: str, *, via: str = "") -
                 detail=_with_via("unknown username", via),
             )
             failure = LoginFailed(_refused_login())
-        elif staff.locked:
-            audit.record(
-                session,
-                staff_id=staff.id,
-                username=staff.username,
-                action="login_failed",
-                detail=_with_via("account locked", via),
-            )
-            failure = AccountClosed(_refused_login())
-        elif not staff.active:
-            audit.record(
-                session,
-                staff_id=staff.id,
-                username=staff.username,
-                action="login_failed",
-                detail=_with_via("account disabled", via),
-            )
-            # Only someone who knows the password learns that the account is disabled.
-            failure = AccountClosed(_disabled_login()) if correct else LoginFailed(_refused_login())
+        elif staff.locked or not staff.active:
+            failure = _refuse_closed_account(session, staff, correct, via)
         elif correct:
-            if new_hash is not None:
-                staff.password_hash = new_hash
-            staff.failed_logins = 0
-            staff.last_login_at = clock.now()
-            session.add(staff)
-            audit.record(
-                session, staff_id=staff.id, username=staff.username, action="login", detail=via
-            )
-            session.flush()
-            ref = access.to_ref(staff)
+            ref = _log_in(session, staff, new_hash, via)
         else:
-            staff.failed_logins = (staff.failed_logins or 0) + 1
-            audit.record(
-                session,
-                staff_id=staff.id,
-                username=staff.username,
-                action="login_failed",
-                detail=_with_via(f"wrong password ({staff.failed_logins} in a row)", via),
-            )
-            if staff.failed_logins >= MAX_FAILED_LOGINS:
-                staff.locked = True
-                staff.version += 1
-                audit.record(
-                    session,
-                    staff_id=staff.id,
-                    username=staff.username,
-                    action="account_locked",
-                    detail=f"{staff.failed_logins} failed logins in a row",
-                )
-                failure = AccountClosed(_refused_login())
-            else:
-                failure = LoginFailed(_refused_login())
-            session.add(staff)
-            session.flush()
+            failure = _count_failed_login(session, staff, via)
     # Raised only now, so that the counter and the audit events above are committed.
     if failure is not None:
         raise failure
     assert ref is not None
     return ref
+
+
+def _check_before_locking(
+    store: Store, name: str, password: str
+) -> tuple[str | None, bool, str | None]:
+    """The stored hash as read, whether the password matches it, and a new hash when the
+    hasher's parameters changed; a missing username costs as much work as a wrong password."""
+    with store.session() as session:
+        seen = session.exec(select(Staff.password_hash).where(Staff.username == name)).first()
+    if seen is None:
+        _dummy_verify(password)
+        correct = False
+    else:
+        correct = verify_password(seen, password)
+    rehash = correct and seen is not None and _hasher.check_needs_rehash(seen)
+    new_hash = _hasher.hash(password) if rehash else None
+    return seen, correct, new_hash
+
+
+def _refuse_closed_account(session: Session, staff: Staff, correct: bool, via: str) -> LoginFailed:
+    """The refusal of a locked or disabled account, in the audit trail."""
+    if staff.locked:
+        audit.record(
+            session,
+            staff_id=staff.id,
+            username=staff.username,
+            action="login_failed",
+            detail=_with_via("account locked", via),
+        )
+        return AccountClosed(_refused_login())
+    audit.record(
+        session,
+        staff_id=staff.id,
+        username=staff.username,
+        action="login_failed",
+        detail=_with_via("account disabled", via),
+    )
+    # Only someone who knows the password learns that the account is disabled.
+    return AccountClosed(_disabled_login()) if correct else LoginFailed(_refused_login())
+
+
+def _log_in(session: Session, staff: Staff, new_hash: str | None, via: str) -> StaffRef:
+    """A correct password: the failure count starts again and the login is in the trail."""
+    if new_hash is not None:
+        staff.password_hash = new_hash
+    staff.failed_logins = 0
+    staff.last_login_at = clock.now()
+    session.add(staff)
+    audit.record(session, staff_id=staff.id, username=staff.username, action="login", detail=via)
+    session.flush()
+    return access.to_ref(staff)
+
+
+def _count_failed_login(session: Session, staff: Staff, via: str) -> LoginFailed:
+    """A wrong password counts; the fifth in a row locks the account (both in the trail)."""
+    staff.failed_logins = (staff.failed_logins or 0) + 1
+    audit.record(
+        session,
+        staff_id=staff.id,
+        username=staff.username,
+        action="login_failed",
+        detail=_with_via(f"wrong password ({staff.failed_logins} in a row)", via),
+    )
+    if staff.failed_logins >= MAX_FAILED_LOGINS:
+        staff.locked = True
+        staff.version += 1
+        audit.record(
+            session,
+            staff_id=staff.id,
+            username=staff.username,
+            action="account_locked",
+            detail=f"{staff.failed_logins} failed logins in a row",
+        )
+        failure: LoginFailed = AccountClosed(_refused_login())
+    else:
+        failure = LoginFailed(_refused_login())
+    session.add(staff)
+    session.flush()
+    return failure
 
 
 def _with_via(detail: str, via: str) -> str:

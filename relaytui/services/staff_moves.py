@@ -7,6 +7,8 @@ the former unit gave them. Called by the account and unit services in their own 
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import or_
 from sqlmodel import Session, col, select
 
@@ -80,53 +82,9 @@ def change_unit_leader(
         log_id = stored_id(log)
         added_by = stored_id(actor) if actor is not None else log.holder_id
         if old_leader_id is not None:
-            ended = session.exec(
-                select(Membership)
-                .where(
-                    Membership.log_id == log.id,
-                    Membership.staff_id == old_leader_id,
-                    Membership.role == "leader",
-                    col(Membership.consent_id).is_(None),
-                    col(Membership.removed_at).is_(None),
-                )
-                .order_by(col(Membership.id))
-            ).all()
-            for row in ended:
-                row.removed_at = now
-                row.removed_reason = NO_LONGER_LEADER
-                session.add(row)
-                session.flush()
-                access.write_audit(
-                    session,
-                    actor,
-                    by,
-                    "actor_removed",
-                    log=log,
-                    detail=f"membership {row.id} leader; unit {unit_id} has a new leader",
-                )
-            named = _naming_consent(session, log, old_leader_id) if ended else None
-            if (
-                named is not None
-                and access.active_membership(session, log_id, old_leader_id) is None
-            ):
-                row = Membership(
-                    log_id=log_id,
-                    staff_id=old_leader_id,
-                    role="actor",
-                    consent_id=named.id,
-                    added_by=added_by,
-                    added_at=now,
-                )
-                session.add(row)
-                session.flush()
-                access.write_audit(
-                    session,
-                    actor,
-                    by,
-                    "actor_added",
-                    log=log,
-                    detail=f"membership {row.id} actor; consent {named.id} names the former leader",
-                )
+            _end_former_leader(
+                session, log, unit_id, old_leader_id, added_by, now, actor=actor, by=by
+            )
         if (
             new_leader is None
             or not new_leader.active
@@ -151,6 +109,66 @@ def change_unit_leader(
             "actor_added",
             log=log,
             detail=f"membership {row.id} leader; the new leader of unit {unit_id}",
+        )
+
+
+def _end_former_leader(
+    session: Session,
+    log: RelayLog,
+    unit_id: int,
+    old_leader_id: int,
+    added_by: int,
+    now: datetime,
+    *,
+    actor: Staff | None,
+    by: access.StaffRef,
+) -> None:
+    """On one log, the former leader's leader membership ends; where a consent in force names
+    them and they read for no other reason, they read on as an actor through that consent."""
+    log_id = stored_id(log)
+    ended = session.exec(
+        select(Membership)
+        .where(
+            Membership.log_id == log.id,
+            Membership.staff_id == old_leader_id,
+            Membership.role == "leader",
+            col(Membership.consent_id).is_(None),
+            col(Membership.removed_at).is_(None),
+        )
+        .order_by(col(Membership.id))
+    ).all()
+    for row in ended:
+        row.removed_at = now
+        row.removed_reason = NO_LONGER_LEADER
+        session.add(row)
+        session.flush()
+        access.write_audit(
+            session,
+            actor,
+            by,
+            "actor_removed",
+            log=log,
+            detail=f"membership {row.id} leader; unit {unit_id} has a new leader",
+        )
+    named = _naming_consent(session, log, old_leader_id) if ended else None
+    if named is not None and access.active_membership(session, log_id, old_leader_id) is None:
+        row = Membership(
+            log_id=log_id,
+            staff_id=old_leader_id,
+            role="actor",
+            consent_id=named.id,
+            added_by=added_by,
+            added_at=now,
+        )
+        session.add(row)
+        session.flush()
+        access.write_audit(
+            session,
+            actor,
+            by,
+            "actor_added",
+            log=log,
+            detail=f"membership {row.id} actor; consent {named.id} names the former leader",
         )
 
 
