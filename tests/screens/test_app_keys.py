@@ -231,7 +231,7 @@ async def test_the_palette_offers_the_actions_of_the_screen(ida):
 
 
 async def test_a_screen_action_runs_from_the_palette(ida):
-    from relaytui.screens.handover_inbox import AnswerDialog
+    from relaytui.screens.handover_answer import AnswerDialog
     from relaytui.services import handover
 
     ida_log = ida.log

@@ -74,7 +74,7 @@ async def test_a_proposed_handover_waits_in_the_receivers_inbox(town_with_propos
 
 
 async def test_accepting_key_by_key_makes_me_the_holder_and_offers_the_log(town_with_proposal):
-    from relaytui.screens.handover_inbox import AnswerDialog
+    from relaytui.screens.handover_answer import AnswerDialog
     from relaytui.ui.dialogs import ConfirmDialog
 
     world, log, _proposal = town_with_proposal
@@ -125,7 +125,7 @@ async def test_after_accepting_enter_opens_the_log(town_with_proposal):
 
 @pytest.mark.rule("R8")
 async def test_declining_needs_a_message_and_leaves_the_holder(town_with_proposal):
-    from relaytui.screens.handover_inbox import AnswerDialog
+    from relaytui.screens.handover_answer import AnswerDialog
 
     world, log, _proposal = town_with_proposal
     app = RelayApp(world.store)
