@@ -22,11 +22,19 @@ from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import Worker, get_current_worker
 
 from relaytui.errors import DomainError
-from relaytui.i18n import N_, _, ngettext
+from relaytui.i18n import N_, _
 from relaytui.profiles import default_profile
+from relaytui.screens.log_header import (
+    attention,
+    attention_line,
+    holder_line,
+    level_class,
+    read_only_line,
+    status_word,
+    subject_line,
+)
 from relaytui.services import grants, installation, journal, logs
 from relaytui.ui.base import RelayScreen, generic_error
-from relaytui.ui.log_pane import date_only, label, literal
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_text
 from relaytui.widgets.messages import LogChanged
@@ -34,18 +42,6 @@ from relaytui.widgets.messages import LogChanged
 if TYPE_CHECKING:
     from relaytui.db import Store
     from relaytui.services.access import StaffRef
-
-SUBJECT_KINDS = {
-    "child": N_("child"),
-    "youth": N_("young person"),
-    "pregnant": N_("pregnant person"),
-}
-STATUS_LABELS = {"active": N_("active"), "closed": N_("closed"), "plan": N_("individual plan")}
-CONSENT_PROBLEMS = {
-    "missing": N_("consent missing"),
-    "expired": N_("consent expired"),
-    "withdrawn": N_("consent withdrawn"),
-}
 
 #: The tabs, in order: pane id and English title.
 TABS = (
@@ -59,10 +55,6 @@ TAB_KEYS = Binding.Group(N_("Tabs"))
 #: The description of the hidden keys that tell a reader why a writer's key does nothing.
 READ_ONLY = N_("Read only")
 READ_ONLY_TIP = N_("Say why you cannot write in this log.")
-
-
-def level_class(level: int) -> str:
-    return f"-level-{level}"
 
 
 # --- the screen ----------------------------------------------------------------------------
@@ -406,20 +398,8 @@ class LogViewScreen(RelayScreen):
     def _show_header(self, detail: logs.LogDetail, inst: installation.Installation | None) -> None:
         country = inst.country if inst else default_profile()
         tz = inst.timezone if inst else "UTC"
-        name = literal(detail.subject_name)
-        name.stylize("bold")
-        subject = Text.assemble(
-            name,
-            "  ",
-            detail.national_number_masked,
-            "  ",
-            label(SUBJECT_KINDS, detail.subject_kind),
-        )
-        self.query_one("#logview-subject", Static).update(subject)
-        status = label(STATUS_LABELS, detail.status)
-        if detail.status == "closed" and detail.closed_at is not None:
-            status = _("closed {date}").format(date=date_only(detail.closed_at, tz))
-        self.query_one("#logview-status", Static).update(Text(status))
+        self.query_one("#logview-subject", Static).update(subject_line(detail))
+        self.query_one("#logview-status", Static).update(Text(status_word(detail, tz)))
 
         level = self.query_one("#logview-level", Static)
         for number in logs.LEVELS:
@@ -427,53 +407,20 @@ class LogViewScreen(RelayScreen):
         level.add_class(level_class(detail.level))
         level.update(Text(level_text(country, detail.level)))
 
-        contact = detail.holder
-        who = contact.holder_name
-        if contact.unit_name:
-            who = _("{name}, {unit}").format(name=who, unit=contact.unit_name)
-        reach = [part for part in (contact.phone, contact.email) if part]
-        said = _("Coordinator: {name}") if contact.coordinator else _("Holder: {name}")
-        holder = literal(" · ".join([said.format(name=who), *reach]))
-        self.query_one("#logview-holder", Static).update(holder)
+        self.query_one("#logview-holder", Static).update(holder_line(detail.holder))
 
         flags = self.query_one("#logview-flags", Static)
-        problems = self._attention(detail)
+        problems = attention(detail)
         if problems:
-            text = Text(_("Needs attention:"), style="bold")
-            text.append(" ")
-            text.append_text(Text(" · ").join(problems))
-            flags.update(text)
+            flags.update(attention_line(problems))
         flags.display = bool(problems)
 
         read_only = self.query_one("#logview-read-only", Static)
         if detail.can_write:
             read_only.display = False
         else:
-            text = Text(_("Read only:"), style="bold")
-            text.append(" ")
-            text.append(detail.why_read_only or "")
-            read_only.update(text)
+            read_only.update(read_only_line(detail))
             read_only.display = True
-
-    @staticmethod
-    def _attention(detail: logs.LogDetail) -> list[Text]:
-        problems: list[Text] = []
-        if detail.needs_attention:
-            problems.append(literal(detail.needs_attention))
-        if detail.overdue_evaluations:
-            count = detail.overdue_evaluations
-            problems.append(
-                Text(
-                    ngettext(
-                        "{count} overdue evaluation", "{count} overdue evaluations", count
-                    ).format(count=count)
-                )
-            )
-        if detail.consent_state in CONSENT_PROBLEMS and detail.status != "closed":
-            problems.append(Text(label(CONSENT_PROBLEMS, detail.consent_state)))
-        if detail.pending_handover_id is not None:
-            problems.append(Text(_("handover pending")))
-        return problems
 
     # --- tabs ----------------------------------------------------------------------------
 
