@@ -31,41 +31,23 @@ from textual.worker import Worker
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
 from relaytui.i18n.formats import date_text
+from relaytui.screens.new_log_forms import (
+    KIND_LABELS,
+    guardian_label,
+    holder_notice,
+    log_form,
+    subject_form,
+    subject_summary,
+)
 from relaytui.services import clock, consent, consent_givers, installation, logs, subjects
 from relaytui.ui.base import RelayScreen, after_typed_keys
-from relaytui.widgets.choice import Choice
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_badge
-from relaytui.widgets.toggles import MarkedCheckbox, MarkedRadioButton
+from relaytui.widgets.toggles import MarkedRadioButton
 
 if TYPE_CHECKING:
     from relaytui.db import Store
     from relaytui.services.access import StaffRef
-
-KIND_LABELS = {
-    "child": N_("a child"),
-    "youth": N_("a young person"),
-    "pregnant": N_("a pregnant person"),
-}
-TRIGGER_LABELS = {
-    "wellbeing_yellow": N_("well-being scheme: yellow"),
-    "wellbeing_red": N_("well-being scheme: red"),
-    "birth_complications": N_("birth complications"),
-    "premature_birth": N_("premature birth"),
-    "pregnancy_visit": N_("pregnancy visit"),
-}
-METHOD_LABELS = {
-    "signed_form": N_("signed paper form, kept at the workplace"),
-    "digital": N_("digital"),
-    "oral": N_("oral"),
-}
-
-
-def guardian_label(name: str, relation: str, phone: str, custody: bool) -> Text:
-    """ "Mette Jensen · mother · 12 34 56 78 · custody", names as text, never as markup."""
-    parts = [name] + [part for part in (relation, phone) if part]
-    parts.append(_("custody") if custody else _("no custody"))
-    return Text(" · ".join(parts))
 
 
 class NewLogScreen(RelayScreen):
@@ -129,74 +111,8 @@ class NewLogScreen(RelayScreen):
                 yield Button(_("Look up"), id="newlog-lookup")
             yield Static("", id="newlog-number-check", markup=False)
             yield Static("", id="newlog-holder", markup=False)
-            with Vertical(id="newlog-subject-form", classes="newlog-step"):
-                yield Static(
-                    _("Not registered yet: register the subject."),
-                    classes="newlog-section",
-                    markup=False,
-                )
-                yield Label(_("Name (required)"), classes="newlog-label", markup=False)
-                yield Input(id="newlog-name", max_length=200)
-                yield Label(_("The subject is"), classes="newlog-label", markup=False)
-                yield RadioSet(
-                    *(
-                        MarkedRadioButton(
-                            Text(_(label)), value=kind == "child", id=f"newlog-kind-{kind}"
-                        )
-                        for kind, label in KIND_LABELS.items()
-                    ),
-                    id="newlog-kind",
-                )
-                yield Label(
-                    _("Guardians: none, one or several"), classes="newlog-label", markup=False
-                )
-                yield OptionList(id="newlog-guardian-list")
-                with Horizontal(id="newlog-guardian-row"):
-                    yield Input(
-                        id="newlog-guardian-name", placeholder=_("Guardian's name"), max_length=200
-                    )
-                    yield Input(
-                        id="newlog-guardian-relation", placeholder=_("Relation"), max_length=50
-                    )
-                    yield Input(id="newlog-guardian-phone", placeholder=_("Phone"), max_length=50)
-                    yield MarkedCheckbox(_("Custody"), value=True, id="newlog-guardian-custody")
-                with Horizontal(classes="newlog-buttons"):
-                    yield Button(_("Add guardian"), id="newlog-add-guardian")
-                    yield Button(_("Register subject"), id="newlog-register", variant="primary")
-            with Vertical(id="newlog-log-form", classes="newlog-step"):
-                yield Static("", id="newlog-subject", markup=False)
-                yield Label(
-                    _("Concern: what have you seen or heard? (required)"),
-                    classes="newlog-label",
-                    markup=False,
-                )
-                yield TextArea(id="newlog-concern")
-                yield Label(
-                    _("Trigger category (optional)"),
-                    id="newlog-trigger-label",
-                    classes="newlog-label",
-                    markup=False,
-                )
-                yield Choice(
-                    [(_(label), key) for key, label in TRIGGER_LABELS.items()],
-                    id="newlog-trigger",
-                    prompt=_("No trigger category"),
-                )
-                yield Label(_("Start level"), classes="newlog-label", markup=False)
-                yield Static("", id="newlog-level-note", markup=False)
-                yield Vertical(id="newlog-level-box")
-                with Vertical(id="newlog-consent"):
-                    yield Label(_("Who gave the consent?"), classes="newlog-label", markup=False)
-                    yield Vertical(id="newlog-giver-box")
-                    yield Label(_("How was it given?"), classes="newlog-label", markup=False)
-                    yield RadioSet(
-                        *(
-                            MarkedRadioButton(Text(_(label)), id=f"newlog-method-{method}")
-                            for method, label in METHOD_LABELS.items()
-                        ),
-                        id="newlog-method",
-                    )
-                yield Button(_("Create relay log"), id="newlog-create", variant="primary")
+            yield from subject_form()
+            yield from log_form()
         yield Static("", id="newlog-error", markup=False)
         yield KeyFooter()
 
@@ -335,35 +251,7 @@ class NewLogScreen(RelayScreen):
 
     def _show_holder(self, contact: subjects.HolderContact) -> None:
         """R1: who holds the existing log and how to reach them; nothing of its content."""
-        box = self.query_one("#newlog-holder", Static)
-        text = Text()
-        text.append(
-            _(
-                "This subject already has a relay log. A subject has one relay log at most, "
-                "so you cannot start another."
-            ),
-            style="bold",
-        )
-        text.append("\n\n")
-        rows = [
-            (_("Holder"), contact.holder_name),
-            (_("Unit"), contact.unit_name or "-"),
-            (_("Phone"), contact.phone or "-"),
-            (_("E-mail"), contact.email or "-"),
-        ]
-        width = max(len(label) for label, _value in rows) + 2
-        for label, value in rows:
-            text.append(f"{label}:".ljust(width), style="bold")
-            text.append(value)
-            text.append("\n")
-        text.append("\n")
-        text.append(
-            _(
-                "Contact the holder: they can add you as an actor, with the guardians' "
-                "consent, or hand the log over to you."
-            )
-        )
-        box.update(text)
+        self.query_one("#newlog-holder", Static).update(holder_notice(contact))
 
     # --- registering the subject ---------------------------------------------------------
 
@@ -477,30 +365,8 @@ class NewLogScreen(RelayScreen):
     async def _start_log_form(self, view: subjects.SubjectView) -> None:
         assert self.inst is not None
         self.subject = view
-        born = date_text(view.birth_date)
-        summary = Text()
-        summary.append(view.name, style="bold")
-        summary.append(" (" + view.national_number_masked + ")")
-        summary.append(
-            "\n"
-            + _("born {date}, {kind}").format(
-                date=born, kind=_(KIND_LABELS.get(view.kind, view.kind))
-            )
-        )
-        if view.guardians:
-            summary.append("\n" + _("Guardians:") + " ")
-            summary.append(
-                "; ".join(
-                    guardian_label(g.name, g.relation, g.phone, g.has_custody).plain
-                    for g in view.guardians
-                )
-            )
-        else:
-            summary.append("\n" + _("No guardians registered."))
-        warning = subjects.adult_warning(view.birth_date, clock.today(self.inst.timezone))
-        if warning:
-            summary.append("\n⚠ " + warning, style="bold")
-        self.query_one("#newlog-subject", Static).update(summary)
+        today = clock.today(self.inst.timezone)
+        self.query_one("#newlog-subject", Static).update(subject_summary(view, today))
         await self._fill_givers(view)
         self._set_stage("log")
         self.query_one("#newlog-concern", TextArea).focus()
