@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from relaytui import data_files, demo, demo_large
+from relaytui import data_files, demo
+from relaytui.demo_large import storeby
 from relaytui.services import writing
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,11 +69,9 @@ def test_each_demo_municipality_is_whole(profile):
 
 
 def test_the_large_demo_has_its_words():
-    assert demo_large.FIRST and demo_large.LAST and demo_large.AGENDA and demo_large.UNIT_KINDS
-    kinds = {kind for kind, _name in demo_large.UNIT_KINDS} | {
-        demo_large.STOREBY["first_unit"]["kind"]
-    }
-    assert kinds <= set(demo_large.PROFESSIONS)
+    assert storeby.FIRST and storeby.LAST and storeby.AGENDA and storeby.UNIT_KINDS
+    kinds = {kind for kind, _name in storeby.UNIT_KINDS} | {storeby.STOREBY["first_unit"]["kind"]}
+    assert kinds <= set(storeby.PROFESSIONS)
 
 
 @pytest.mark.parametrize("language", writing.LANGUAGES)
