@@ -5,6 +5,7 @@
 - :mod:`.widgets`: the attendance bar and a section of the agenda with its lines;
 - :mod:`.dialogs`: a line made an effort, finishing, going to a section, the next meeting;
 - :mod:`.editing`: the keys that write (typing, Enter, choosing a line, kinds);
+- :mod:`.keys`: the screen's key bindings, and which actions only the writer may use;
 - :mod:`.screen`: :class:`MinutesScreen`, which loads, saves, leaves and finishes.
 
 The names below are imported when first asked for, so that importing the draft alone does

@@ -21,20 +21,20 @@ from typing import TYPE_CHECKING
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Static
 from textual.worker import Worker, get_current_worker
 
 from relaytui.errors import DomainError
-from relaytui.i18n import N_, _, ngettext
+from relaytui.i18n import _, ngettext
 from relaytui.i18n.formats import date_text, local_date_time, time_text
 from relaytui.screens.effort_forms import FOLLOW_UP, Responsible, responsible_choices
 from relaytui.screens.log_meetings import MEETING_KINDS
 from relaytui.screens.minutes.dialogs import FinishDialog, NextMeetingQuestion
 from relaytui.screens.minutes.draft import MinutesDraft, SaveResult
 from relaytui.screens.minutes.editing import MinutesEditing
+from relaytui.screens.minutes.keys import MINUTES_BINDINGS, WRITER_ACTIONS
 from relaytui.screens.minutes.widgets import (
     AttendanceBar,
     SectionView,
@@ -46,7 +46,7 @@ from relaytui.ui.base import after_typed_keys, generic_error
 from relaytui.ui.log_pane import label, literal
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import LogChanged
-from relaytui.widgets.writing_hints import WritingHints, hints_binding
+from relaytui.widgets.writing_hints import WritingHints
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -67,20 +67,6 @@ class MinutesData:
 #: Minutes may be taken from a little before the planned start; beyond this, finishing warns.
 NOT_BEGUN = timedelta(hours=1)
 
-WRITER_ACTIONS = frozenset(
-    {
-        "make_effort",
-        "make_goal",
-        "make_agreement",
-        "make_note",
-        "make_outcome",
-        "finish",
-        "save_now",
-        "choose_previous",
-        "choose_next",
-    }
-)
-
 
 class MinutesScreen(MinutesEditing):
     """The minutes of one meeting: attendance at the top, one section per agenda item."""
@@ -89,128 +75,7 @@ class MinutesScreen(MinutesEditing):
     AUTO_FOCUS = ""
     #: The line's field takes the focus once the meeting is loaded: keys typed before wait for it.
     TYPEAHEAD = True
-    BINDINGS = [
-        Binding(
-            "ctrl+down,pagedown",
-            "step_section(1)",
-            N_("Next section"),
-            id="minutes.next_section",
-            priority=True,
-            tooltip=N_("Save the line and go to the next agenda item."),
-        ),
-        Binding(
-            "ctrl+up,pageup",
-            "step_section(-1)",
-            N_("Previous section"),
-            id="minutes.previous_section",
-            show=False,
-            priority=True,
-            tooltip=N_("Save the line and go to the previous agenda item."),
-        ),
-        Binding(
-            "ctrl+f",
-            "finish",
-            N_("Finish"),
-            id="minutes.finish",
-            priority=True,
-            tooltip=N_("Write the minutes into the log's journal, with the efforts and goals."),
-        ),
-        Binding(
-            "ctrl+g",
-            "go_to_section",
-            N_("Go to"),
-            id="minutes.go_to",
-            priority=True,
-            tooltip=N_("Go to an agenda item by its number."),
-        ),
-        Binding(
-            "up,shift+tab",
-            "choose_previous",
-            N_("Earlier line"),
-            id="minutes.choose_previous",
-            show=False,
-            priority=True,
-            tooltip=N_(
-                "From an empty line: choose an earlier line of the section; Enter changes it."
-            ),
-        ),
-        Binding(
-            "down",
-            "choose_next",
-            N_("Later line"),
-            id="minutes.choose_next",
-            show=False,
-            priority=True,
-            tooltip=N_("Choose the next line, or go back to the empty line."),
-        ),
-        Binding(
-            "tab",
-            "toggle_attendance",
-            N_("Attendance"),
-            id="minutes.attendance",
-            show=False,
-            priority=True,
-            tooltip=N_("Go to the attendance list, or back to the minutes."),
-        ),
-        Binding(
-            "ctrl+e",
-            "make_effort",
-            N_("Effort"),
-            id="minutes.effort",
-            priority=True,
-            tooltip=N_("Make the line an effort: who is responsible, when it is evaluated."),
-        ),
-        Binding(
-            "ctrl+t",
-            "make_goal",
-            N_("Goal"),
-            id="minutes.goal",
-            priority=True,
-            tooltip=N_("Make the line a goal."),
-        ),
-        Binding(
-            "ctrl+r",
-            "make_agreement",
-            N_("Agreement"),
-            id="minutes.agreement",
-            priority=True,
-            tooltip=N_("Make the line an agreement."),
-        ),
-        Binding(
-            "ctrl+b",
-            "make_outcome",
-            N_("Assessment"),
-            id="minutes.outcome",
-            priority=True,
-            tooltip=N_("Make the line the family department's assessment (notification meeting)."),
-        ),
-        Binding(
-            "ctrl+n",
-            "make_note",
-            N_("Plain note"),
-            id="minutes.note",
-            show=False,
-            priority=True,
-            tooltip=N_("Make the line a plain note again."),
-        ),
-        Binding(
-            "ctrl+s",
-            "save_now",
-            N_("Save"),
-            id="minutes.save",
-            show=False,
-            priority=True,
-            tooltip=N_("Save the draft now (it is also saved as you type)."),
-        ),
-        Binding(
-            "escape",
-            "leave",
-            N_("Back"),
-            id="minutes.back",
-            tooltip=N_("Save the draft and go back; the draft is kept."),
-        ),
-        hints_binding(show=False),
-    ]
+    BINDINGS = MINUTES_BINDINGS
 
     class Loaded(Message):
         def __init__(self, data: MinutesData) -> None:
