@@ -1,4 +1,5 @@
-"""The Textual app: the session, its places and keys, the idle lock.
+"""The Textual app: the session, its places and keys (the idle lock and the end of a served
+session are its base, :class:`relaytui.session_guard.SessionGuard`).
 
 The app holds the store and the person logged in, nothing else. The screens build on
 :mod:`relaytui.ui.base` and reach the app through its :class:`~relaytui.ui.base.RelayHost`
@@ -19,11 +20,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-from textual import events, work
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import ModalScreen, Screen
@@ -44,6 +45,7 @@ from relaytui.screens.places import (
     login_screen,
     password_screen,
 )
+from relaytui.session_guard import Served, SessionGuard
 from relaytui.ui.palette import LogFinder, ScreenActions, everywhere_commands
 from relaytui.widgets.messages import OpenLog
 
@@ -59,21 +61,10 @@ DECLINED_SHOWN = 5
 DECLINED_NOTICE_SECONDS = 30.0
 
 
-@dataclass(frozen=True)
-class Served:
-    """How ``relaytui serve`` runs this app: one process per session, over SSH or the web."""
-
-    #: Where the person connects from, kept with their logins in the audit trail.
-    via: str
-    #: The server logged the person in (SSH): logging out ends the session rather than
-    #: offering the login screen to whoever sits at that terminal next.
-    ends_on_logout: bool = False
-
-
 # --- the app ---------------------------------------------------------------------------------
 
 
-class RelayApp(App[None]):
+class RelayApp(SessionGuard):
     """relaytui in the terminal: starts on the login screen."""
 
     CSS_PATH = "app.tcss"
@@ -188,15 +179,7 @@ class RelayApp(App[None]):
         self.waiting_handovers = 0
         self._start_language = i18n.current_language()
         self.title = _("Relay log")
-        self._idle_override: float | None = None
-        self._idle_from_settings: float | None = None
-        self._idle_timer: Timer | None = None
         self._poll_timer: Timer | None = None
-        self._last_input = time.monotonic()
-        self._lock: Screen | None = None
-        self._idle_end_seconds = 60 * 60.0
-        self._idle_end_override: float | None = None
-        self._idle_end_timer: Timer | None = None
 
     # --- login and logout ----------------------------------------------------------------
 
@@ -550,128 +533,6 @@ class RelayApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         return everywhere_commands(self)
-
-    # --- the idle lock -------------------------------------------------------------------
-
-    @property
-    def idle_seconds(self) -> float | None:
-        """Seconds without a key or mouse event before the screen locks (None: not known yet)."""
-        if self._idle_override is not None:
-            return self._idle_override
-        return self._idle_from_settings
-
-    @idle_seconds.setter
-    def idle_seconds(self, seconds: float | None) -> None:
-        """Override the installation's idle time (tests, demos); ``None`` follows it again."""
-        self._idle_override = seconds
-        if self.staff is not None:
-            self._arm_idle_lock()
-
-    @property
-    def locked(self) -> bool:
-        return self._lock is not None
-
-    async def on_event(self, event: events.Event) -> None:
-        if isinstance(event, (events.Key, events.MouseEvent)):
-            self._last_input = time.monotonic()
-        await super().on_event(event)
-
-    def _arm_idle_lock(self) -> None:
-        if self._idle_timer is not None:
-            self._idle_timer.stop()
-            self._idle_timer = None
-        idle = self.idle_seconds
-        if idle is None or self.staff is None:
-            return
-        period = min(5.0, max(0.05, idle / 5))
-        self._idle_timer = self.set_interval(period, self._check_idle, name="idle-lock")
-
-    def _check_idle(self) -> None:
-        idle = self.idle_seconds
-        if self.staff is None or self.locked or idle is None:
-            return
-        if time.monotonic() - self._last_input >= idle:
-            self.action_lock(idle=True)
-
-    def action_lock(self, idle: bool = False) -> None:
-        """Cover everything with the lock screen; the screens below stay as they are."""
-        if self.staff is None or self.locked:
-            return
-        from relaytui.screens.lock import LockScreen
-
-        # A notification may name a child: it does not stay on the locked screen.
-        self.clear_notifications()
-        self._lock = LockScreen(self.staff, idle=idle)
-        self.push_screen(self._lock, callback=self._unlocked)
-
-    def _unlocked(self, result: object) -> None:
-        self._lock = None
-        self._last_input = time.monotonic()
-
-    # --- a served session ends -----------------------------------------------------------
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="idle-end")
-    def _read_idle_end(self, store: Store) -> None:
-        minutes = store.setting("idle_end_minutes")
-        seconds = int(minutes) * 60.0 if minutes and minutes.isdigit() else 60 * 60.0
-        self.call_from_thread(self._arm_idle_end, seconds)
-
-    def _arm_idle_end(self, seconds: float) -> None:
-        if self._idle_end_override is None:
-            self._idle_end_seconds = seconds
-        self._idle_end_timer = self.set_interval(
-            min(5.0, max(0.05, self.idle_end_seconds / 10)), self._check_idle_end, name="idle-end"
-        )
-
-    @property
-    def idle_end_seconds(self) -> float:
-        """Seconds without a key after which a served session ends."""
-        if self._idle_end_override is not None:
-            return self._idle_end_override
-        return self._idle_end_seconds
-
-    @idle_end_seconds.setter
-    def idle_end_seconds(self, seconds: float | None) -> None:
-        """Override the installation's time (tests); ``None`` follows it again."""
-        self._idle_end_override = seconds
-        if self._idle_end_timer is not None:
-            self._idle_end_timer.stop()
-            self._arm_idle_end(self._idle_end_seconds)
-
-    def _check_idle_end(self) -> None:
-        idle = time.monotonic() - self._last_input
-        if self.served is None or idle < self.idle_end_seconds:
-            return
-        minutes = max(1, round(self.idle_end_seconds / 60))
-        self.exit(
-            message=ngettext(
-                "The session ended after {minutes} minute without use. Connect again to go on; the "
-                "drafts of minutes are kept.",
-                "The session ended after {minutes} minutes without use. Connect again to go on; the "
-                "drafts of minutes are kept.",
-                minutes,
-            ).format(minutes=minutes)
-        )
-
-    def server_stops(self) -> None:
-        """SIGTERM from the server (or SIGHUP: the connection is gone): end the session the
-        way quitting does. What screens hold unsaved (the minutes being written) is saved
-        first, at once, so that nothing depends on the terminal still being there."""
-        for stack in self._screen_stacks.values():
-            for screen in stack:
-                save = getattr(screen, "save_drafts", None)
-                if save is not None:
-                    save()
-        if not self.is_headless:
-            from relaytui.server.session import end_for_certain
-
-            end_for_certain()
-        self.exit(
-            message=_(
-                "The server is stopping, so your session ended. Minutes being "
-                "written are saved as a draft; connect again shortly."
-            )
-        )
 
     # --- the last guard ------------------------------------------------------------------
 

@@ -100,7 +100,8 @@ def run(argv: list[str] | None = None) -> int:
         language = None
         if language_from_environment() is None:
             language = store.setting("language") or None
-        from relaytui.app import RelayApp, Served
+        from relaytui.app import RelayApp
+        from relaytui.session_guard import Served
 
         via = str(identity.get("via") or args.via or "")
         app = RelayApp(

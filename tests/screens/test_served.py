@@ -10,8 +10,9 @@ import signal
 import pytest
 from textual.widgets import Input
 
-from relaytui.app import RelayApp, Served
+from relaytui.app import RelayApp
 from relaytui.services import accounts, sign_in
+from relaytui.session_guard import Served
 from tests.screens.reading import palette_offers, screen_text, wait_for
 
 SIZE = (100, 30)
