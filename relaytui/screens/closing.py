@@ -13,7 +13,7 @@ from textual.widgets import Button, Input, Label, RadioSet, Static, TextArea
 
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _
-from relaytui.services import installation, logs
+from relaytui.services import installation, log_closing, logs
 from relaytui.ui.base import after_typed_keys
 from relaytui.ui.dialogs import LogDialog
 from relaytui.widgets.footer import KeyFooter
@@ -184,7 +184,7 @@ class CloseLogDialog(LogDialog):
         if not basis:
             return _("Say why the log is closed.")
         try:
-            logs.check_closing(
+            log_closing.check_closing(
                 self.inst.country,
                 self.detail.level,
                 basis=basis,
@@ -248,6 +248,6 @@ class CloseLogDialog(LogDialog):
 
     def write(self, store: Store, staff: StaffRef, values: tuple[str, str, str]) -> logs.LogDetail:
         basis, reason, consultation = values
-        return logs.close_log(
+        return log_closing.close_log(
             store, staff, self.detail.id, basis=basis, reason=reason, consultation=consultation
         )

@@ -1,7 +1,7 @@
 """Handovers: the holder role passes only when the new holder accepts (R8).
 
 Lock order on PostgreSQL, the same in every path that touches a log and its handovers
-(propose, accept, decline, withdraw here; close_log in logs; pass_to_plan, which locks the log
+(propose, accept, decline, withdraw here; close_log in log_closing; pass_to_plan, which locks the log
 only): first the log (``SELECT ... FOR UPDATE``), then its handovers, and last the audit chain
 (an advisory lock taken when the event is written). Two of these calls on one log therefore
 queue on the log's row instead of waiting for each other in a circle, and whoever comes second

@@ -22,6 +22,7 @@ from relaytui.services import (
     clock,
     consent,
     log_actors,
+    log_closing,
     log_list,
     logs,
     papers,
@@ -132,7 +133,7 @@ def test_a_new_leader_takes_over_the_units_open_logs_and_the_former_leader_leave
 def test_a_leader_change_leaves_other_units_and_closed_logs_alone(world):
     school_log = _log(world, holder="carl", subject="Ole Olsen")
     closed = _log(world, holder="anna", subject="Lis Lund")
-    logs.close_log(
+    log_closing.close_log(
         world.store, world.ref("anna"), closed.id, basis="colleagues", reason="r", consultation="c"
     )
     before = _memberships(world.store, closed.id, world.ref("lene").id)

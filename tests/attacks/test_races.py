@@ -30,7 +30,7 @@ from sqlmodel import select
 
 from relaytui.errors import DomainError
 from relaytui.models import AuditEvent, Handover, HolderPeriod, RelayLog
-from relaytui.services import handover, logs
+from relaytui.services import handover, log_closing, logs
 from tests.concurrently import race
 from tests.factories import build_world
 
@@ -135,7 +135,7 @@ def run_races(store, answer: str, races: int = RACES) -> Tally:
         reply = f"answer {n}"
 
         def close(log_id=log.id):
-            return logs.close_log(
+            return log_closing.close_log(
                 store,
                 anna,
                 log_id,

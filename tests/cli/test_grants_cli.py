@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from relaytui.cli import app
 from relaytui.models import AuditEvent, ReadGrant, ReadGrantRequest
-from relaytui.services import clock, consent, log_actors, logs
+from relaytui.services import clock, consent, log_actors, log_closing, logs
 from tests.factories import build_world, give_password
 
 runner = CliRunner()
@@ -39,7 +39,9 @@ def town(sqlite_store):
         ),
     )
     log_actors.add_actor(store, anna, log.id, staff_id=world.ref("carl").id, consent_id=given.id)
-    logs.close_log(store, anna, log.id, basis="colleagues", reason="Fine", consultation="Bo agreed")
+    log_closing.close_log(
+        store, anna, log.id, basis="colleagues", reason="Fine", consultation="Bo agreed"
+    )
     world.db, world.log = store.url.replace("sqlite:///", ""), log
     return world
 

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from relaytui.cli import app
 from relaytui.models import AuditEvent, Subject
-from relaytui.services import logs, meetings
+from relaytui.services import log_closing, logs, meetings
 from tests.factories import build_world, give_password
 
 runner = CliRunner()
@@ -59,7 +59,7 @@ def town(sqlite_store, tmp_path):
     # A closed log anna held: she may ask to read it again (R10).
     world.add_subject("Oskar Berg", date(2020, 3, 2), guardians=(("Sara Berg", True),))
     closed = logs.create_log(store, anna, subject_id=world.subjects["Oskar Berg"], concern="c")
-    logs.close_log(
+    log_closing.close_log(
         store, anna, closed.id, basis="colleagues", reason="Fine", consultation="Bo agreed"
     )
     from relaytui import backup

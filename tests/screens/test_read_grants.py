@@ -12,7 +12,7 @@ from sqlmodel import select
 from relaytui.app import RelayApp
 from relaytui.i18n.formats import date_text
 from relaytui.models import ReadGrant, ReadGrantRequest
-from relaytui.services import clock, consent, grants, log_actors, logs
+from relaytui.services import clock, consent, grants, log_actors, log_closing, logs
 from relaytui.services.consent import ConsentInput
 from tests.factories import build_world, give_password
 from tests.screens.reading import palette_offers, screen_text, wait_for
@@ -41,9 +41,11 @@ def make_town(store, profile: str):
     )
     log_actors.add_actor(store, anna, log.id, staff_id=world.ref("carl").id, consent_id=given.id)
     if profile == "no":
-        logs.close_log(store, anna, log.id, basis="guardians_ended", reason="The mother ended it")
+        log_closing.close_log(
+            store, anna, log.id, basis="guardians_ended", reason="The mother ended it"
+        )
     else:
-        logs.close_log(
+        log_closing.close_log(
             store, anna, log.id, basis="colleagues", reason="Fine", consultation="Bo agreed"
         )
     tz = "Europe/Oslo" if profile == "no" else "Europe/Copenhagen"

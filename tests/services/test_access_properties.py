@@ -62,6 +62,7 @@ from relaytui.services import (
     journal,
     keys,
     log_actors,
+    log_closing,
     log_history,
     log_list,
     logs,
@@ -296,7 +297,7 @@ WRITES = {
     "logs.change_level": lambda w, c, by: logs.change_level(
         w.store, by, c.log_id, to_level=1, reason="r"
     ),
-    "logs.close_log": lambda w, c, by: logs.close_log(
+    "log_closing.close_log": lambda w, c, by: log_closing.close_log(
         w.store, by, c.log_id, basis="colleagues", reason="r", consultation="c"
     ),
     "consent.record_consent": lambda w, c, by: consent.record_consent(

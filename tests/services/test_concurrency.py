@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from relaytui.errors import DomainError, StaleWrite
 from relaytui.models import Handover
-from relaytui.services import consent, efforts, handover, journal, log_history, logs
+from relaytui.services import consent, efforts, handover, journal, log_closing, log_history, logs
 from tests.concurrently import race
 from tests.factories import new_log
 
@@ -132,7 +132,7 @@ def _open_log_with_proposal(world, attempt, to="bo"):
 
 
 def _close(world, log_id):
-    return lambda: logs.close_log(
+    return lambda: log_closing.close_log(
         world.store,
         world.ref("anna"),
         log_id,

@@ -7,7 +7,7 @@ from sqlmodel import select
 
 from relaytui.errors import InvalidInput, NotAllowed, NotFound, RuleViolation
 from relaytui.models import AuditEvent, Handover, RelayLog
-from relaytui.services import clock, consent, handover, journal, log_history, logs
+from relaytui.services import clock, consent, handover, journal, log_closing, log_history, logs
 from tests.factories import guardian_consent, new_log
 
 
@@ -127,7 +127,7 @@ def _actions(world, log_id):
 
 
 def _close(world, log_id, who="anna"):
-    return logs.close_log(
+    return log_closing.close_log(
         world.store,
         world.ref(who),
         log_id,

@@ -13,6 +13,7 @@ from relaytui.services import (
     handover,
     journal,
     log_actors,
+    log_closing,
     log_list,
     logs,
     meetings,
@@ -109,7 +110,7 @@ def test_filters_by_level_role_status_and_attention(many):
     assert [r.id for r in all_pages(world, LogQuery(attention="meeting_soon"))[0]] == [ids[3]]
     first = all_pages(world, LogQuery(sort="next_meeting"))[0][0]
     assert first.id == ids[3] and first.next_meeting_at is not None
-    logs.close_log(
+    log_closing.close_log(
         world.store, world.ref("anna"), ids[5], basis="colleagues", reason="ok", consultation="Bo"
     )
     assert ids[5] not in {r.id for r in all_pages(world, LogQuery())[0]}

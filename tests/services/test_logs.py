@@ -12,6 +12,7 @@ from relaytui.services import (
     consent,
     journal,
     log_actors,
+    log_closing,
     log_history,
     log_list,
     logs,
@@ -40,7 +41,7 @@ def test_second_log_for_a_subject_is_refused_naming_the_holder_only(world):
 @pytest.mark.rule("R1")
 def test_a_closed_log_does_not_block_a_new_one(world):
     first = new_log(world)
-    logs.close_log(
+    log_closing.close_log(
         world.store,
         world.ref("anna"),
         first.id,
@@ -379,11 +380,11 @@ def test_list_logs_shows_held_and_actor_logs_with_masked_numbers(world):
 def test_dk_closing_needs_the_right_consultation(world):
     log = new_log(world)
     with pytest.raises(RuleViolation):
-        logs.close_log(
+        log_closing.close_log(
             world.store, world.ref("anna"), log.id, basis="colleagues", reason="Fine now"
         )
     with pytest.raises(RuleViolation):
-        logs.close_log(
+        log_closing.close_log(
             world.store,
             world.ref("anna"),
             log.id,
@@ -394,7 +395,7 @@ def test_dk_closing_needs_the_right_consultation(world):
     consent.record_consent(world.store, world.ref("anna"), log.id, guardian_consent(world))
     logs.change_level(world.store, world.ref("anna"), log.id, to_level=2, reason="x")
     with pytest.raises(RuleViolation):
-        logs.close_log(
+        log_closing.close_log(
             world.store,
             world.ref("anna"),
             log.id,
@@ -402,7 +403,7 @@ def test_dk_closing_needs_the_right_consultation(world):
             reason="Fine",
             consultation="Bo agreed",
         )
-    closed = logs.close_log(
+    closed = log_closing.close_log(
         world.store,
         world.ref("anna"),
         log.id,
@@ -416,7 +417,7 @@ def test_dk_closing_needs_the_right_consultation(world):
 @pytest.mark.rule("R10")
 def test_a_closed_log_is_read_only_forever_and_read_only_with_a_grant(world):
     log = new_log(world)
-    logs.close_log(
+    log_closing.close_log(
         world.store,
         world.ref("anna"),
         log.id,
@@ -468,8 +469,10 @@ def test_no_guardians_may_end_the_log(no_world):
     world = no_world
     log = new_log(world)
     with pytest.raises(InvalidInput):
-        logs.close_log(world.store, world.ref("anna"), log.id, basis="colleagues", reason="x")
-    closed = logs.close_log(
+        log_closing.close_log(
+            world.store, world.ref("anna"), log.id, basis="colleagues", reason="x"
+        )
+    closed = log_closing.close_log(
         world.store,
         world.ref("anna"),
         log.id,

@@ -12,7 +12,7 @@ from relaytui.services import (
     efforts,
     invitations,
     journal,
-    logs,
+    log_closing,
     meetings,
     minutes,
     staff_calendar,
@@ -363,7 +363,7 @@ def test_the_invitation_is_the_holders_and_every_export_is_audited(world):
 def test_closing_a_log_cancels_its_planned_meetings_with_the_reason(world):
     anna = world.ref("anna")
     log, meeting = meeting_with_actor(world)
-    logs.close_log(
+    log_closing.close_log(
         world.store, anna, log.id, basis="colleagues", reason="Fine now", consultation="Bo agreed"
     )
     with world.store.session() as session:

@@ -20,6 +20,7 @@ from relaytui.services import (
     installation,
     journal,
     log_actors,
+    log_closing,
     logs,
     meetings,
     minutes,
@@ -334,7 +335,7 @@ def test_an_actor_an_outsider_and_an_administrator_make_no_papers(town, name):
 
 @pytest.mark.rule("R10")
 def test_a_closed_log_gives_no_papers(town):
-    logs.close_log(
+    log_closing.close_log(
         town.store,
         town.ref("anna"),
         town.log.id,

@@ -17,6 +17,7 @@ from relaytui.services import (
     grants,
     journal,
     log_actors,
+    log_closing,
     log_list,
     logs,
 )
@@ -48,11 +49,11 @@ def closed_log(world, *, with_actor: str | None = "carl"):
             world.store, anna, log.id, staff_id=world.ref(with_actor).id, consent_id=given.id
         )
     if world.profile == "no":
-        logs.close_log(
+        log_closing.close_log(
             world.store, anna, log.id, basis="guardians_ended", reason="The mother ended it"
         )
     else:
-        logs.close_log(
+        log_closing.close_log(
             world.store, anna, log.id, basis="colleagues", reason="Fine", consultation="Bo agreed"
         )
     return log
@@ -110,7 +111,7 @@ def test_asking_needs_a_reason_a_closed_log_and_is_not_repeated(world):
     )
     with pytest.raises(RuleViolation):
         grants.request_read(world.store, anna, open_log.id, reason="Why not")
-    logs.close_log(
+    log_closing.close_log(
         world.store, anna, open_log.id, basis="colleagues", reason="Fine", consultation="Bo agreed"
     )
     with pytest.raises(InvalidInput):
