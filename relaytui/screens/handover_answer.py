@@ -13,13 +13,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Input, Label, Static
 from textual.worker import Worker
 
 from relaytui.i18n import N_, _
 from relaytui.services import handover
-from relaytui.ui.dialogs import WritingDialog
+from relaytui.ui.dialogs import OWN_BOX_BINDINGS, WritingDialog
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.levels import level_in_sentence
 
@@ -45,7 +44,7 @@ class AnswerDialog(WritingDialog, inherit_bindings=False):
     REREAD_WHEN_STALE = False
     AUTO_FOCUS = "#answer-message"
     BINDINGS = [
-        *Screen.BINDINGS,
+        *OWN_BOX_BINDINGS,
         Binding(
             "escape",
             "cancel",

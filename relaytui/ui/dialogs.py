@@ -27,7 +27,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Button, Input, Static
 from textual.worker import Worker
 
@@ -47,6 +46,36 @@ if TYPE_CHECKING:
 _STYLES = Path(__file__).resolve().parent.parent / "screens"
 FORM_STYLES = str(_STYLES / "log_panes.tcss")
 LOG_DIALOG_STYLES = str(_STYLES / "dialogs.tcss")
+
+
+#: A dialog that composes its own box keeps a screen's own keys (Tab and Shift+Tab through its
+#: fields, copying what is selected), described and with ids like every key of relaytui.
+OWN_BOX_BINDINGS = [
+    Binding(
+        "tab",
+        "app.focus_next",
+        N_("Next field"),
+        id="dialog.next_field",
+        show=False,
+        tooltip=N_("Go to the next field."),
+    ),
+    Binding(
+        "shift+tab",
+        "app.focus_previous",
+        N_("Previous field"),
+        id="dialog.previous_field",
+        show=False,
+        tooltip=N_("Go back to the previous field."),
+    ),
+    Binding(
+        "ctrl+c,super+c",
+        "screen.copy_text",
+        N_("Copy selected text"),
+        id="dialog.copy",
+        show=False,
+        tooltip=N_("Copy the selected text."),
+    ),
+]
 
 
 class FormDialog(RelayModalScreen[Any]):
@@ -349,7 +378,7 @@ class LogDialog(WritingDialog, inherit_bindings=False):
     FORM_FRAME = False
     REREAD_WHEN_STALE = False
     BINDINGS = [
-        *Screen.BINDINGS,
+        *OWN_BOX_BINDINGS,
         Binding(
             "escape",
             "cancel",
