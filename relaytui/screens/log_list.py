@@ -23,6 +23,12 @@ from textual.worker import Worker
 
 from relaytui.errors import NotAllowed
 from relaytui.i18n import N_, _
+from relaytui.screens.log_list_notes import (
+    count_line,
+    empty_note,
+    installation_line,
+    refused_note,
+)
 from relaytui.screens.log_table import (
     LEVEL_CYCLE,
     NAME_MIN,
@@ -401,16 +407,8 @@ class LogListScreen(RelayScreen):
         for selector in ("#loglist-bar", "#loglist-filters", "#loglist-table"):
             self.query_one(selector).display = False
         self.table.loading = False
-        lines = [message.text]
-        if self.staff.is_admin:
-            lines.append(
-                _(
-                    "Manage accounts at the command line with the 'relaytui user' "
-                    "commands, for example 'relaytui user list'."
-                )
-            )
         note = self.query_one("#loglist-message", Static)
-        note.update(Text("\n\n".join(lines)))
+        note.update(refused_note(message.text, is_admin=self.staff.is_admin))
         note.display = True
         self.refresh_bindings()
 
@@ -445,13 +443,7 @@ class LogListScreen(RelayScreen):
         self.inst = inst
         if first:
             self._add_rows(self.rows)
-        parts = [
-            _("Profile: {profile}").format(profile=_(inst.country.country)),
-            _("times in {zone}").format(zone=inst.timezone),
-        ]
-        if inst.municipality:
-            parts.insert(0, inst.municipality)
-        self.query_one("#loglist-installation", Static).update(Text(" · ".join(parts)))
+        self.query_one("#loglist-installation", Static).update(installation_line(inst))
 
     def _show_filters(self) -> None:
         self.query_one("#loglist-filters", Static).update(
@@ -460,26 +452,13 @@ class LogListScreen(RelayScreen):
 
     def _show_count(self) -> None:
         count = self.query_one("#loglist-count", Static)
-        if self._loading:
-            count.update(Text(_("Loading…")))
-            return
-        text = _("{count} shown").format(count=len(self.rows))
-        if self._loading_more:
-            text += " · " + _("loading more…")
-        elif self.next_cursor is not None:
-            text += " · " + _("more…")
-        count.update(Text(text))
-
-    def is_untouched(self) -> bool:
-        """No search and no filter: the list shows every open log I hold or read."""
-        q = self.log_query
-        return (
-            not q.search.strip()
-            and q.level is None
-            and q.role == "all"
-            and q.status == "open"
-            and q.attention is None
-            and q.unit_id is None
+        count.update(
+            count_line(
+                len(self.rows),
+                loading=self._loading,
+                loading_more=self._loading_more,
+                more=self.next_cursor is not None,
+            )
         )
 
     def _show_empty(self) -> None:
@@ -491,23 +470,7 @@ class LogListScreen(RelayScreen):
             if self.focused is None:
                 table.focus()
             return
-        if self.is_untouched():
-            lines = [
-                _("You hold no relay logs and read none."),
-                _("Press n to start a new relay log."),
-            ]
-        else:
-            first = (
-                _("Nothing matches the search.")
-                if self.log_query.search.strip()
-                else _("No relay log matches the filters.")
-            )
-            lines = [
-                first,
-                _("Filters: {filters}").format(filters=describe(self.log_query, self._unit_name)),
-                _("Press x to clear the search and the filters."),
-            ]
-        note.update(Text("\n".join(lines)))
+        note.update(empty_note(self.log_query, self._unit_name))
         note.display = True
         if self.focused is table:
             # Nothing to move through; the keys of the screen (filters, n, /) still work.
