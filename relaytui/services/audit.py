@@ -187,7 +187,7 @@ def _append(session: Session, pending: list[dict]) -> None:
             or ""
         )
     rows = []
-    for event_id, fields in zip(ids, pending):
+    for event_id, fields in zip(ids, pending, strict=True):
         digest = event_hash(**fields, chain=chain, event_id=event_id, prev_hash=prev)
         rows.append({**fields, "id": event_id, "chain": chain, "prev_hash": prev, "hash": digest})
         prev = digest
