@@ -76,7 +76,7 @@ def fifo(path: Path) -> Path:
 
 
 @pytest.fixture
-def town(sqlite_store, tmp_path):
+def town_with_a_meeting(sqlite_store, tmp_path):
     store = sqlite_store
     world = build_world(store, "dk")
     for name in ("anna", "admin"):
@@ -99,10 +99,10 @@ def town(sqlite_store, tmp_path):
     return world
 
 
-def export(town, *args: str, user: str = "anna"):
+def export(town_with_a_meeting, *args: str, user: str = "anna"):
     return runner.invoke(
         app,
-        ["--db", town.db, "export", *args, "--user", user, "--password-stdin"],
+        ["--db", town_with_a_meeting.db, "export", *args, "--user", user, "--password-stdin"],
         input=PASSWORD + "\n",
     )
 
@@ -115,14 +115,14 @@ def backup(db_path: str, *args: str):
     )
 
 
-def trail_length(town) -> int:
-    with town.store.session() as session:
+def trail_length(town_with_a_meeting) -> int:
+    with town_with_a_meeting.store.session() as session:
         return len(session.exec(select(AuditEvent.id)).all())
 
 
-def exported(town) -> int:
+def exported(town_with_a_meeting) -> int:
     """How many papers the trail says were exported."""
-    with town.store.session() as session:
+    with town_with_a_meeting.store.session() as session:
         return len(
             session.exec(select(AuditEvent).where(AuditEvent.action.endswith("_exported"))).all()
         )
@@ -208,36 +208,36 @@ def test_db_on_a_file_still_makes_it_private(sqlite_store):
 # --- 2. a backup replaces a regular file only ----------------------------------------------------
 
 
-def test_backup_never_replaces_a_device_a_fifo_or_a_link(town, tmp_path):
+def test_backup_never_replaces_a_device_a_fifo_or_a_link(town_with_a_meeting, tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("keep me")
     os.chmod(victim, 0o644)
-    events = trail_length(town)
+    events = trail_length(town_with_a_meeting)
     for name, points_to in (
         ("link-to-file", victim),
-        ("link-to-folder", town.out),
+        ("link-to-folder", town_with_a_meeting.out),
         ("link-to-nothing", tmp_path / "nothing.db"),
     ):
         (tmp_path / name).symlink_to(points_to)
         before = listing(tmp_path)
-        one_line(backup(town.db, str(tmp_path / name), "--force"), name, "link")
+        one_line(backup(town_with_a_meeting.db, str(tmp_path / name), "--force"), name, "link")
         assert listing(tmp_path) == before
     for word, target in (("device", device(tmp_path / "null")), ("FIFO", fifo(tmp_path / "pipe"))):
         before = listing(tmp_path)
-        one_line(backup(town.db, str(target), "--force"), str(target), word)
+        one_line(backup(town_with_a_meeting.db, str(target), "--force"), str(target), word)
         assert listing(tmp_path) == before
     assert victim.read_text() == "keep me" and not (tmp_path / "nothing.db").exists()
-    assert listing(town.out) == {}
-    assert trail_length(town) == events  # refused before the administrator logged in
+    assert listing(town_with_a_meeting.out) == {}
+    assert trail_length(town_with_a_meeting) == events  # refused before the administrator logged in
 
 
-def test_backup_replaces_a_file_with_force_only_and_privately(town, tmp_path):
+def test_backup_replaces_a_file_with_force_only_and_privately(town_with_a_meeting, tmp_path):
     old = tmp_path / "old-backup.db"
     old.write_text("an old backup")
     os.chmod(old, 0o644)
-    one_line(backup(town.db, str(old)), "already exists", "--force")
+    one_line(backup(town_with_a_meeting.db, str(old)), "already exists", "--force")
     assert old.read_text() == "an old backup"
-    result = backup(town.db, str(old), "--force")
+    result = backup(town_with_a_meeting.db, str(old), "--force")
     assert result.exit_code == 0, result.output
     assert old.read_bytes().startswith(b"SQLite format 3\x00")
     assert stat.S_IMODE(os.stat(old).st_mode) == 0o600
@@ -247,60 +247,78 @@ def test_backup_replaces_a_file_with_force_only_and_privately(town, tmp_path):
 # --- 3. papers: a new private file, renamed into place ------------------------------------------
 
 
-def test_an_export_does_not_overwrite_without_force(town):
-    out = town.out / "consent.pdf"
+def test_an_export_does_not_overwrite_without_force(town_with_a_meeting):
+    out = town_with_a_meeting.out / "consent.pdf"
     out.write_text("last week's letter")
     os.chmod(out, 0o644)
-    count = exported(town)
+    count = exported(town_with_a_meeting)
     one_line(
-        export(town, "consent-form", str(town.log.id), "-o", str(out)), "already exists", "--force"
+        export(
+            town_with_a_meeting, "consent-form", str(town_with_a_meeting.log.id), "-o", str(out)
+        ),
+        "already exists",
+        "--force",
     )
     assert out.read_text() == "last week's letter" and stat.S_IMODE(os.stat(out).st_mode) == 0o644
-    assert exported(town) == count  # refused before anything was made
-    result = export(town, "consent-form", str(town.log.id), "-o", str(out), "--force")
+    assert exported(town_with_a_meeting) == count  # refused before anything was made
+    result = export(
+        town_with_a_meeting,
+        "consent-form",
+        str(town_with_a_meeting.log.id),
+        "-o",
+        str(out),
+        "--force",
+    )
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF")
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600  # a new file, not the old one's mode
-    assert list(town.out.iterdir()) == [out]
+    assert list(town_with_a_meeting.out.iterdir()) == [out]
 
 
-def test_an_export_never_writes_through_a_link(town, tmp_path):
+def test_an_export_never_writes_through_a_link(town_with_a_meeting, tmp_path):
     victim = tmp_path / "victim.txt"
     victim.write_text("someone else's file")
     os.chmod(victim, 0o644)
-    (town.out / "to-file.pdf").symlink_to(victim)
-    (town.out / "to-nothing.pdf").symlink_to(tmp_path / "created-by-export.pdf")
-    (town.out / "to-folder").symlink_to(tmp_path)
-    count = exported(town)
-    before = listing(town.out)
+    (town_with_a_meeting.out / "to-file.pdf").symlink_to(victim)
+    (town_with_a_meeting.out / "to-nothing.pdf").symlink_to(tmp_path / "created-by-export.pdf")
+    (town_with_a_meeting.out / "to-folder").symlink_to(tmp_path)
+    count = exported(town_with_a_meeting)
+    before = listing(town_with_a_meeting.out)
     for name in ("to-file.pdf", "to-nothing.pdf", "to-folder"):
         for force in ((), ("--force",)):
             one_line(
-                export(town, "guardian-copy", str(town.log.id), "-o", str(town.out / name), *force),
+                export(
+                    town_with_a_meeting,
+                    "guardian-copy",
+                    str(town_with_a_meeting.log.id),
+                    "-o",
+                    str(town_with_a_meeting.out / name),
+                    *force,
+                ),
                 name,
                 "link",
             )
-    assert listing(town.out) == before
+    assert listing(town_with_a_meeting.out) == before
     assert (
         victim.read_text() == "someone else's file"
         and stat.S_IMODE(os.stat(victim).st_mode) == 0o644
     )
     assert not (tmp_path / "created-by-export.pdf").exists()
-    assert exported(town) == count
+    assert exported(town_with_a_meeting) == count
 
 
-def test_an_export_never_writes_into_a_device_or_a_fifo(town):
-    node = device(town.out / "null")
-    pipe = fifo(town.out / "pipe")
+def test_an_export_never_writes_into_a_device_or_a_fifo(town_with_a_meeting):
+    node = device(town_with_a_meeting.out / "null")
+    pipe = fifo(town_with_a_meeting.out / "pipe")
     reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)  # a writer would not wait: nothing may come
     try:
-        before = listing(town.out)
+        before = listing(town_with_a_meeting.out)
         for target, word in ((node, "device"), (pipe, "FIFO")):
             one_line(
                 export(
-                    town,
+                    town_with_a_meeting,
                     "minutes",
-                    str(town.meeting.id),
+                    str(town_with_a_meeting.meeting.id),
                     "-f",
                     "text",
                     "-o",
@@ -309,7 +327,7 @@ def test_an_export_never_writes_into_a_device_or_a_fifo(town):
                 ),
                 word,
             )
-        assert listing(town.out) == before
+        assert listing(town_with_a_meeting.out) == before
         assert os.read(reader, 65536) == b""  # nothing was written into the pipe
     finally:
         os.close(reader)
@@ -325,27 +343,38 @@ def test_an_export_never_writes_into_a_device_or_a_fifo(town):
         ("access-report", "{log}"),
     ],
 )
-def test_every_export_writes_privately_and_needs_force_to_replace(town, args):
-    kind, number = args[0], args[1].format(meeting=town.meeting.id, log=town.log.id)
-    out = town.out / f"{kind}.out"
-    first = export(town, kind, number, "-o", str(out))
+def test_every_export_writes_privately_and_needs_force_to_replace(town_with_a_meeting, args):
+    kind, number = (
+        args[0],
+        args[1].format(meeting=town_with_a_meeting.meeting.id, log=town_with_a_meeting.log.id),
+    )
+    out = town_with_a_meeting.out / f"{kind}.out"
+    first = export(town_with_a_meeting, kind, number, "-o", str(out))
     assert first.exit_code == 0, first.output
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600
     made = out.read_bytes()
     os.chmod(out, 0o644)
-    one_line(export(town, kind, number, "-o", str(out)), "already exists")
-    again = export(town, kind, number, "-o", str(out), "--force")
+    one_line(export(town_with_a_meeting, kind, number, "-o", str(out)), "already exists")
+    again = export(town_with_a_meeting, kind, number, "-o", str(out), "--force")
     assert again.exit_code == 0, again.output
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o600 and out.read_bytes()[:4] == made[:4]
-    assert [p.name for p in town.out.iterdir()] == [out.name]
+    assert [p.name for p in town_with_a_meeting.out.iterdir()] == [out.name]
 
 
-def test_an_export_never_replaces_the_database(town):
+def test_an_export_never_replaces_the_database(town_with_a_meeting):
     one_line(
-        export(town, "guardian-copy", str(town.log.id), "-o", town.db, "--force"), "database itself"
+        export(
+            town_with_a_meeting,
+            "guardian-copy",
+            str(town_with_a_meeting.log.id),
+            "-o",
+            town_with_a_meeting.db,
+            "--force",
+        ),
+        "database itself",
     )
-    assert Path(town.db).read_bytes()[:16] == b"SQLite format 3\x00"
-    assert stat.S_IMODE(os.stat(town.db).st_mode) == 0o600
+    assert Path(town_with_a_meeting.db).read_bytes()[:16] == b"SQLite format 3\x00"
+    assert stat.S_IMODE(os.stat(town_with_a_meeting.db).st_mode) == 0o600
 
 
 def test_write_private_is_the_one_way_papers_reach_the_disk(tmp_path):
@@ -508,40 +537,62 @@ def test_a_config_file_that_is_a_fifo_is_one_line(tmp_path):
 @pytest.mark.parametrize(
     "kind", ["consent-form", "guardian-copy", "minutes", "access-report", "invitation"]
 )
-def test_a_number_out_of_range_is_one_line(town, kind, number):
-    out = town.out / "paper.pdf"
-    count = exported(town)
-    one_line(export(town, kind, number, "-o", str(out)), number)
-    assert not out.exists() and exported(town) == count
+def test_a_number_out_of_range_is_one_line(town_with_a_meeting, kind, number):
+    out = town_with_a_meeting.out / "paper.pdf"
+    count = exported(town_with_a_meeting)
+    one_line(export(town_with_a_meeting, kind, number, "-o", str(out)), number)
+    assert not out.exists() and exported(town_with_a_meeting) == count
 
 
-def test_minus_one_is_not_a_usage_box(town):
-    result = runner.invoke(app, ["--db", town.db, "export", "minutes", "-1"])
+def test_minus_one_is_not_a_usage_box(town_with_a_meeting):
+    result = runner.invoke(app, ["--db", town_with_a_meeting.db, "export", "minutes", "-1"])
     one_line(result, "-1")
     assert "╭" not in result.output
 
 
-def test_output_naming_a_folder_or_nothing_is_one_line(town):
-    count = exported(town)
+def test_output_naming_a_folder_or_nothing_is_one_line(town_with_a_meeting):
+    count = exported(town_with_a_meeting)
     for target, word in (
-        (str(town.out), "folder"),
+        (str(town_with_a_meeting.out), "folder"),
         ("", "--output"),
         (".", "folder"),
         ("   ", "--output"),
     ):
         for force in ((), ("--force",)):
-            one_line(export(town, "guardian-copy", str(town.log.id), "-o", target, *force), word)
-    assert listing(town.out) == {} and exported(town) == count
+            one_line(
+                export(
+                    town_with_a_meeting,
+                    "guardian-copy",
+                    str(town_with_a_meeting.log.id),
+                    "-o",
+                    target,
+                    *force,
+                ),
+                word,
+            )
+    assert listing(town_with_a_meeting.out) == {} and exported(town_with_a_meeting) == count
 
 
-def test_output_in_a_missing_folder_or_below_a_file_is_one_line(town):
+def test_output_in_a_missing_folder_or_below_a_file_is_one_line(town_with_a_meeting):
     one_line(
-        export(town, "guardian-copy", str(town.log.id), "-o", str(town.out / "no" / "x.pdf")),
+        export(
+            town_with_a_meeting,
+            "guardian-copy",
+            str(town_with_a_meeting.log.id),
+            "-o",
+            str(town_with_a_meeting.out / "no" / "x.pdf"),
+        ),
         "does not exist",
     )
-    (town.out / "file").write_text("x")
+    (town_with_a_meeting.out / "file").write_text("x")
     one_line(
-        export(town, "guardian-copy", str(town.log.id), "-o", str(town.out / "file" / "x.pdf")),
+        export(
+            town_with_a_meeting,
+            "guardian-copy",
+            str(town_with_a_meeting.log.id),
+            "-o",
+            str(town_with_a_meeting.out / "file" / "x.pdf"),
+        ),
         "not a folder",
     )
 
@@ -593,20 +644,35 @@ def full_disk(monkeypatch, tmp_path):
     monkeypatch.setattr(os, "fdopen", fdopen)
 
 
-def test_a_full_disk_is_one_line_and_leaves_nothing(town, full_disk):
-    out = town.out / "paper.pdf"
-    one_line(export(town, "guardian-copy", str(town.log.id), "-o", str(out)), "full")
-    assert listing(town.out) == {}
-    kept = town.out / "kept.pdf"
+def test_a_full_disk_is_one_line_and_leaves_nothing(town_with_a_meeting, full_disk):
+    out = town_with_a_meeting.out / "paper.pdf"
+    one_line(
+        export(
+            town_with_a_meeting, "guardian-copy", str(town_with_a_meeting.log.id), "-o", str(out)
+        ),
+        "full",
+    )
+    assert listing(town_with_a_meeting.out) == {}
+    kept = town_with_a_meeting.out / "kept.pdf"
     with open(kept, "wb", buffering=0) as fh:  # FileIO writes without os.write
         fh.write(b"the old paper")
-    one_line(export(town, "guardian-copy", str(town.log.id), "-o", str(kept), "--force"), "full")
-    assert kept.read_bytes() == b"the old paper" and [p.name for p in town.out.iterdir()] == [
-        "kept.pdf"
-    ]
+    one_line(
+        export(
+            town_with_a_meeting,
+            "guardian-copy",
+            str(town_with_a_meeting.log.id),
+            "-o",
+            str(kept),
+            "--force",
+        ),
+        "full",
+    )
+    assert kept.read_bytes() == b"the old paper" and [
+        p.name for p in town_with_a_meeting.out.iterdir()
+    ] == ["kept.pdf"]
 
 
-def test_a_full_disk_on_standard_output_is_one_line(town):
+def test_a_full_disk_on_standard_output_is_one_line(town_with_a_meeting):
     if not os.path.exists("/dev/full"):
         pytest.skip("no /dev/full here")
     env = {**os.environ, "RELAYTUI_LANG": "en"}
@@ -617,10 +683,10 @@ def test_a_full_disk_on_standard_output_is_one_line(town):
                 "-m",
                 "relaytui",
                 "--db",
-                town.db,
+                town_with_a_meeting.db,
                 "export",
                 "guardian-copy",
-                str(town.log.id),
+                str(town_with_a_meeting.log.id),
                 "-f",
                 "text",
                 "--user",

@@ -25,7 +25,7 @@ def pdf_text(data: bytes) -> str:
 
 
 @pytest.fixture
-def town(sqlite_store):
+def town_with_a_meeting(sqlite_store):
     store = sqlite_store
     world = build_world(store, "dk")
     installation.write(store, municipality="Kirkeby Kommune")
@@ -70,26 +70,37 @@ def town(sqlite_store):
     return world
 
 
-def export(town, *args, user="anna", password="secret-pw"):
+def export(town_with_a_meeting, *args, user="anna", password="secret-pw"):
     who = ["--user", user, "--password-stdin"] if user else []
-    return runner.invoke(app, ["--db", town.db, "export", *args, *who], input=f"{password}\n")
+    return runner.invoke(
+        app, ["--db", town_with_a_meeting.db, "export", *args, *who], input=f"{password}\n"
+    )
 
 
-def events(town, action: str) -> list[AuditEvent]:
-    with town.store.session() as session:
+def events(town_with_a_meeting, action: str) -> list[AuditEvent]:
+    with town_with_a_meeting.store.session() as session:
         return list(session.exec(select(AuditEvent).where(AuditEvent.action == action)).all())
 
 
-def test_the_holder_writes_each_paper_as_a_private_pdf(town, tmp_path):
+def test_the_holder_writes_each_paper_as_a_private_pdf(town_with_a_meeting, tmp_path):
     papers = {
-        "consent-form": (str(town.log.id), ("Consent to a relay log", "Carl Dahl", "Mette Jensen")),
-        "guardian-copy": (str(town.log.id), ("Ida græder om morgenen.", "Carl Dahl", "Rum 2")),
-        "minutes": (str(town.meeting.id), ("Invitation to a dialogue meeting", "Since last time")),
-        "access-report": (str(town.log.id), ("Access report", "Anna Holm")),
+        "consent-form": (
+            str(town_with_a_meeting.log.id),
+            ("Consent to a relay log", "Carl Dahl", "Mette Jensen"),
+        ),
+        "guardian-copy": (
+            str(town_with_a_meeting.log.id),
+            ("Ida græder om morgenen.", "Carl Dahl", "Rum 2"),
+        ),
+        "minutes": (
+            str(town_with_a_meeting.meeting.id),
+            ("Invitation to a dialogue meeting", "Since last time"),
+        ),
+        "access-report": (str(town_with_a_meeting.log.id), ("Access report", "Anna Holm")),
     }
     for kind, (number, expected) in papers.items():
         out = tmp_path / f"{kind}.pdf"
-        result = export(town, kind, number, "-o", str(out))
+        result = export(town_with_a_meeting, kind, number, "-o", str(out))
         assert result.exit_code == 0, (kind, result.output)
         assert out.stat().st_mode & 0o077 == 0, kind  # readable by its owner only
         text = pdf_text(out.read_bytes())
@@ -101,11 +112,13 @@ def test_the_holder_writes_each_paper_as_a_private_pdf(town, tmp_path):
         "invitation_exported",
         "access_report_exported",
     ):
-        assert [e.username for e in events(town, action)] == ["anna"], action
+        assert [e.username for e in events(town_with_a_meeting, action)] == ["anna"], action
 
 
-def test_text_goes_to_standard_output(town):
-    result = export(town, "guardian-copy", str(town.log.id), "--format", "text")
+def test_text_goes_to_standard_output(town_with_a_meeting):
+    result = export(
+        town_with_a_meeting, "guardian-copy", str(town_with_a_meeting.log.id), "--format", "text"
+    )
     assert result.exit_code == 0, result.output
     assert (
         "THE RELAY LOG ABOUT IDA JENSEN" in result.output
@@ -113,13 +126,13 @@ def test_text_goes_to_standard_output(town):
     )
 
 
-def test_an_administrator_exports_a_childs_whole_access_report(town, tmp_path):
+def test_an_administrator_exports_a_childs_whole_access_report(town_with_a_meeting, tmp_path):
     out = tmp_path / "report.txt"
     result = export(
-        town,
+        town_with_a_meeting,
         "access-report",
         "--subject",
-        town.number,
+        town_with_a_meeting.number,
         "--format",
         "text",
         "-o",
@@ -130,26 +143,37 @@ def test_an_administrator_exports_a_childs_whole_access_report(town, tmp_path):
     report = out.read_text(encoding="utf-8")
     assert "Access report" in report.splitlines()[3].title() or "ACCESS REPORT" in report
     assert "started the relay log" in report and "Anna Holm" in report
-    assert len(events(town, "audit_export")) == 1
+    assert len(events(town_with_a_meeting, "audit_export")) == 1
 
 
 @pytest.mark.rule("R7")
-def test_an_actor_a_wrong_password_and_bad_arguments_write_nothing(town, tmp_path):
+def test_an_actor_a_wrong_password_and_bad_arguments_write_nothing(town_with_a_meeting, tmp_path):
     out = tmp_path / "x.pdf"
     for args, user, password in (
-        (["guardian-copy", str(town.log.id)], "carl", "secret-pw"),
-        (["consent-form", str(town.log.id)], "carl", "secret-pw"),
-        (["minutes", str(town.meeting.id)], "carl", "secret-pw"),
-        (["access-report", str(town.log.id)], "carl", "secret-pw"),
-        (["guardian-copy", str(town.log.id)], "anna", "wrong"),
-        (["guardian-copy", str(town.log.id), "--format", "docx"], "anna", "secret-pw"),
+        (["guardian-copy", str(town_with_a_meeting.log.id)], "carl", "secret-pw"),
+        (["consent-form", str(town_with_a_meeting.log.id)], "carl", "secret-pw"),
+        (["minutes", str(town_with_a_meeting.meeting.id)], "carl", "secret-pw"),
+        (["access-report", str(town_with_a_meeting.log.id)], "carl", "secret-pw"),
+        (["guardian-copy", str(town_with_a_meeting.log.id)], "anna", "wrong"),
+        (
+            ["guardian-copy", str(town_with_a_meeting.log.id), "--format", "docx"],
+            "anna",
+            "secret-pw",
+        ),
         (["access-report"], "anna", "secret-pw"),
-        (["access-report", "--subject", town.number], "anna", "secret-pw"),
+        (["access-report", "--subject", town_with_a_meeting.number], "anna", "secret-pw"),
     ):
-        result = export(town, *args, "-o", str(out), user=user, password=password)
+        result = export(town_with_a_meeting, *args, "-o", str(out), user=user, password=password)
         assert result.exit_code == 1 and "Traceback" not in result.output, (args, result.output)
         assert not out.exists(), args
-    refused = export(town, "guardian-copy", str(town.log.id), "-o", str(out), user="carl")
+    refused = export(
+        town_with_a_meeting,
+        "guardian-copy",
+        str(town_with_a_meeting.log.id),
+        "-o",
+        str(out),
+        user="carl",
+    )
     assert "Anna Holm" in refused.output  # who to ask
     for action in (
         "guardian_copy_exported",
@@ -158,4 +182,4 @@ def test_an_actor_a_wrong_password_and_bad_arguments_write_nothing(town, tmp_pat
         "minutes_exported",
         "audit_export",
     ):
-        assert not events(town, action), action
+        assert not events(town_with_a_meeting, action), action

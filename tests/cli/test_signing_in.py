@@ -39,7 +39,7 @@ def every_command() -> set[str]:
 
 
 @pytest.fixture
-def town(sqlite_store, tmp_path):
+def town_with_open_and_closed_logs(sqlite_store, tmp_path):
     store = sqlite_store
     world = build_world(store, "dk")
     for name in ("admin", "anna", "carl"):
@@ -110,10 +110,16 @@ def town(sqlite_store, tmp_path):
     return world
 
 
-def invoke(town, command: str, *extra: str, input: str | None = None):
+def invoke(town_with_open_and_closed_logs, command: str, *extra: str, input: str | None = None):
     return runner.invoke(
         app,
-        ["--db", town.db, *command.split(), *town.args[command], *extra],
+        [
+            "--db",
+            town_with_open_and_closed_logs.db,
+            *command.split(),
+            *town_with_open_and_closed_logs.args[command],
+            *extra,
+        ],
         input=input,
         env={"COLUMNS": "200"},
     )
@@ -132,8 +138,8 @@ def last_event(store) -> int:
         return session.exec(select(AuditEvent.id).order_by(AuditEvent.id.desc())).first() or 0
 
 
-def test_every_command_is_either_open_or_signed_in(town):
-    assert every_command() == OPEN | set(town.args)
+def test_every_command_is_either_open_or_signed_in(town_with_open_and_closed_logs):
+    assert every_command() == OPEN | set(town_with_open_and_closed_logs.args)
 
 
 @pytest.mark.rule("R9")
@@ -174,27 +180,43 @@ def test_every_command_is_either_open_or_signed_in(town):
         }
     ),
 )
-def test_a_command_refuses_without_a_login_and_records_every_try(town, command, tmp_path):
-    store = town.store
-    who = town.allowed[command]
+def test_a_command_refuses_without_a_login_and_records_every_try(
+    town_with_open_and_closed_logs, command, tmp_path
+):
+    store = town_with_open_and_closed_logs.store
+    who = town_with_open_and_closed_logs.allowed[command]
     other = "carl" if who == "admin" else "admin"  # carl is a caseworker and an actor of nothing
 
     # No credentials: asked for, and nothing given.
     start = last_event(store)
-    nothing = invoke(town, command, input="")
+    nothing = invoke(town_with_open_and_closed_logs, command, input="")
     assert nothing.exit_code != 0 and "Traceback" not in nothing.output
     assert not (tmp_path / "backup.db").exists()
 
     # A wrong password: refused, and the failed login is in the trail.
     start = last_event(store)
-    wrong = invoke(town, command, "--user", who, "--password-stdin", input="not-the-password\n")
+    wrong = invoke(
+        town_with_open_and_closed_logs,
+        command,
+        "--user",
+        who,
+        "--password-stdin",
+        input="not-the-password\n",
+    )
     assert wrong.exit_code == 1, wrong.output
     assert "Wrong username or password" in wrong.output
     assert [a for a, _u, _d in trail(store, start)] == ["login_failed"]
 
     # The wrong account: refused, with its login and the refused command in the trail.
     start = last_event(store)
-    refused = invoke(town, command, "--user", other, "--password-stdin", input=f"{other}-pw\n")
+    refused = invoke(
+        town_with_open_and_closed_logs,
+        command,
+        "--user",
+        other,
+        "--password-stdin",
+        input=f"{other}-pw\n",
+    )
     assert refused.exit_code == 1, refused.output
     events = trail(store, start)
     assert ("login", other, "command line") in events
@@ -209,7 +231,14 @@ def test_a_command_refuses_without_a_login_and_records_every_try(town, command, 
 
     # The right account: the command runs (or says what is wrong with its arguments), recorded.
     start = last_event(store)
-    done = invoke(town, command, "--user", who, "--password-stdin", input=f"{who}-pw\n")
+    done = invoke(
+        town_with_open_and_closed_logs,
+        command,
+        "--user",
+        who,
+        "--password-stdin",
+        input=f"{who}-pw\n",
+    )
     assert "Traceback" not in done.output
     if command not in (
         "db restore",
@@ -224,50 +253,83 @@ def test_a_command_refuses_without_a_login_and_records_every_try(town, command, 
     assert events[1][:2] == ("command", who) and events[1][2].startswith(command)
 
 
-def test_the_username_comes_from_the_environment_and_a_prompt(town):
+def test_the_username_comes_from_the_environment_and_a_prompt(town_with_open_and_closed_logs):
     by_env = runner.invoke(
         app,
-        ["--db", town.db, "user", "list", "--password-stdin"],
+        ["--db", town_with_open_and_closed_logs.db, "user", "list", "--password-stdin"],
         input="admin-pw\n",
         env={"RELAYTUI_USER": "admin", "COLUMNS": "200"},
     )
     assert by_env.exit_code == 0, by_env.output
     assert "Lene Lund" in by_env.output
     asked = runner.invoke(
-        app, ["--db", town.db, "user", "list"], input="admin\nadmin-pw\n", env={"COLUMNS": "200"}
+        app,
+        ["--db", town_with_open_and_closed_logs.db, "user", "list"],
+        input="admin\nadmin-pw\n",
+        env={"COLUMNS": "200"},
     )
     assert asked.exit_code == 0, asked.output
     assert "admin-pw" not in asked.output  # typed without echo
     stdin_without_user = runner.invoke(
-        app, ["--db", town.db, "user", "list", "--password-stdin"], input="admin-pw\n"
+        app,
+        ["--db", town_with_open_and_closed_logs.db, "user", "list", "--password-stdin"],
+        input="admin-pw\n",
     )
     assert stdin_without_user.exit_code == 1 and "--user" in stdin_without_user.output
 
 
-def test_a_locked_account_is_refused_like_at_the_app(town):
+def test_a_locked_account_is_refused_like_at_the_app(town_with_open_and_closed_logs):
     for _attempt in range(5):
-        invoke(town, "user list", "--user", "admin", "--password-stdin", input="guess\n")
-    locked = invoke(town, "user list", "--user", "admin", "--password-stdin", input="admin-pw\n")
+        invoke(
+            town_with_open_and_closed_logs,
+            "user list",
+            "--user",
+            "admin",
+            "--password-stdin",
+            input="guess\n",
+        )
+    locked = invoke(
+        town_with_open_and_closed_logs,
+        "user list",
+        "--user",
+        "admin",
+        "--password-stdin",
+        input="admin-pw\n",
+    )
     assert locked.exit_code == 1 and "locked" in locked.output
 
 
-def test_a_reset_password_shows_in_the_access_report_of_each_child_the_account_reads(town):
+def test_a_reset_password_shows_in_the_access_report_of_each_child_the_account_reads(
+    town_with_open_and_closed_logs,
+):
     from relaytui.services import audit, sign_in
 
-    store = town.store
+    store = town_with_open_and_closed_logs.store
     reset = invoke(
-        town, "user reset-password", "--user", "admin", "--password-stdin", input="admin-pw\n"
+        town_with_open_and_closed_logs,
+        "user reset-password",
+        "--user",
+        "admin",
+        "--password-stdin",
+        input="admin-pw\n",
     )
     assert reset.exit_code == 0
     # carl holds and reads nothing: no child's report changes.
     assert "access report" not in reset.output
-    town.args["user reset-password"] = ["anna"]
+    town_with_open_and_closed_logs.args["user reset-password"] = ["anna"]
     reset = invoke(
-        town, "user reset-password", "--user", "admin", "--password-stdin", input="admin-pw\n"
+        town_with_open_and_closed_logs,
+        "user reset-password",
+        "--user",
+        "admin",
+        "--password-stdin",
+        input="admin-pw\n",
     )
     assert reset.exit_code == 0 and "access report of 1 child." in reset.output
     with store.session() as session:
-        number = session.get(Subject, town.subjects["Ida Jensen"]).national_number
+        number = session.get(
+            Subject, town_with_open_and_closed_logs.subjects["Ida Jensen"]
+        ).national_number
     admin = sign_in.authenticate(store, "admin", "admin-pw")
     _name, lines = audit.subject_trail(store, admin, number)
     assert [line.action for line in lines if line.action == "reader_password_reset"] == [
@@ -276,23 +338,61 @@ def test_a_reset_password_shows_in_the_access_report_of_each_child_the_account_r
     assert audit.action_label("reader_password_reset") != "reader_password_reset"
 
 
-def test_keys_are_added_listed_and_removed_by_an_administrator(town, tmp_path):
-    added = invoke(town, "user add-key", "--user", "admin", "--password-stdin", input="admin-pw\n")
+def test_keys_are_added_listed_and_removed_by_an_administrator(
+    town_with_open_and_closed_logs, tmp_path
+):
+    added = invoke(
+        town_with_open_and_closed_logs,
+        "user add-key",
+        "--user",
+        "admin",
+        "--password-stdin",
+        input="admin-pw\n",
+    )
     assert added.exit_code == 0, added.output
     assert "SHA256:w8srEWZTa2+4RTKYiF2Q7SBLoJwKMayNWGCJ0ej/898" in added.output
-    again = invoke(town, "user add-key", "--user", "admin", "--password-stdin", input="admin-pw\n")
+    again = invoke(
+        town_with_open_and_closed_logs,
+        "user add-key",
+        "--user",
+        "admin",
+        "--password-stdin",
+        input="admin-pw\n",
+    )
     assert again.exit_code == 1 and "already registered" in again.output
-    listed = invoke(town, "user keys", "--user", "admin", "--password-stdin", input="admin-pw\n")
+    listed = invoke(
+        town_with_open_and_closed_logs,
+        "user keys",
+        "--user",
+        "admin",
+        "--password-stdin",
+        input="admin-pw\n",
+    )
     assert (
         "SHA256:w8srEWZTa2+4RTKYiF2Q7SBLoJwKMayNWGCJ0ej/898" in listed.output
         and "anna@pc" in listed.output
     )
-    town.args["user remove-key"] = ["carl", "SHA256:w8srEWZTa2+4RTKYiF2Q7SBLoJwKMayNWGCJ0ej/898"]
+    town_with_open_and_closed_logs.args["user remove-key"] = [
+        "carl",
+        "SHA256:w8srEWZTa2+4RTKYiF2Q7SBLoJwKMayNWGCJ0ej/898",
+    ]
     removed = invoke(
-        town, "user remove-key", "--user", "admin", "--password-stdin", input="admin-pw\n"
+        town_with_open_and_closed_logs,
+        "user remove-key",
+        "--user",
+        "admin",
+        "--password-stdin",
+        input="admin-pw\n",
     )
     assert removed.exit_code == 0, removed.output
-    listed = invoke(town, "user keys", "--user", "admin", "--password-stdin", input="admin-pw\n")
+    listed = invoke(
+        town_with_open_and_closed_logs,
+        "user keys",
+        "--user",
+        "admin",
+        "--password-stdin",
+        input="admin-pw\n",
+    )
     assert "no SSH keys" in listed.output
 
 
@@ -312,25 +412,57 @@ def test_keys_are_added_listed_and_removed_by_an_administrator(town, tmp_path):
         ),
     ],
 )
-def test_a_wrong_key_file_is_one_clear_line(town, tmp_path, text, fragment):
+def test_a_wrong_key_file_is_one_clear_line(
+    town_with_open_and_closed_logs, tmp_path, text, fragment
+):
     path = tmp_path / "wrong.pub"
     path.write_text(text)
-    town.args["user add-key"] = ["carl", str(path)]
+    town_with_open_and_closed_logs.args["user add-key"] = ["carl", str(path)]
     refused = invoke(
-        town, "user add-key", "--user", "admin", "--password-stdin", input="admin-pw\n"
+        town_with_open_and_closed_logs,
+        "user add-key",
+        "--user",
+        "admin",
+        "--password-stdin",
+        input="admin-pw\n",
     )
     assert refused.exit_code == 1 and fragment in refused.output, refused.output
-    town.args["user add-key"] = ["carl", str(tmp_path)]
-    folder = invoke(town, "user add-key", "--user", "admin", "--password-stdin", input="admin-pw\n")
+    town_with_open_and_closed_logs.args["user add-key"] = ["carl", str(tmp_path)]
+    folder = invoke(
+        town_with_open_and_closed_logs,
+        "user add-key",
+        "--user",
+        "admin",
+        "--password-stdin",
+        input="admin-pw\n",
+    )
     assert folder.exit_code == 1 and "not a file" in folder.output
 
 
-def test_the_profile_cannot_change_once_logs_exist(town):
-    town.args["setting"] = ["profile", "no"]
-    refused = invoke(town, "setting", "--user", "admin", "--password-stdin", input="admin-pw\n")
+def test_the_profile_cannot_change_once_logs_exist(town_with_open_and_closed_logs):
+    town_with_open_and_closed_logs.args["setting"] = ["profile", "no"]
+    refused = invoke(
+        town_with_open_and_closed_logs,
+        "setting",
+        "--user",
+        "admin",
+        "--password-stdin",
+        input="admin-pw\n",
+    )
     assert refused.exit_code == 1 and "cannot change" in refused.output
-    assert "setting_changed" not in [a for a, _u, _d in trail(town.store, 0)]
-    town.args["setting"] = ["idle_end_minutes", "30"]
-    changed = invoke(town, "setting", "--user", "admin", "--password-stdin", input="admin-pw\n")
+    assert "setting_changed" not in [
+        a for a, _u, _d in trail(town_with_open_and_closed_logs.store, 0)
+    ]
+    town_with_open_and_closed_logs.args["setting"] = ["idle_end_minutes", "30"]
+    changed = invoke(
+        town_with_open_and_closed_logs,
+        "setting",
+        "--user",
+        "admin",
+        "--password-stdin",
+        input="admin-pw\n",
+    )
     assert changed.exit_code == 0 and "idle_end_minutes = 30" in changed.output
-    assert ("setting_changed", "admin", "idle_end_minutes: 60 -> 30") in trail(town.store, 0)
+    assert ("setting_changed", "admin", "idle_end_minutes: 60 -> 30") in trail(
+        town_with_open_and_closed_logs.store, 0
+    )

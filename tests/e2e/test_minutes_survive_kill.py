@@ -32,7 +32,7 @@ HOSTILE = "[bold red]hi[/] \x1b[31mred"
 
 
 @pytest.fixture
-def town(tmp_path):
+def town_on_disk(tmp_path):
     require_tmux()
     path = tmp_path / "relaytui.db"
     store = open_store(str(path))
@@ -90,8 +90,8 @@ def open_minutes(term: Terminal) -> str:
     return term.wait_for("Since last time")
 
 
-def test_a_draft_survives_kill_9_whole(town):
-    path, anna, log, meeting = town
+def test_a_draft_survives_kill_9_whole(town_on_disk):
+    path, anna, log, meeting = town_on_disk
     term = start(path)
     try:
         open_minutes(term)
@@ -133,8 +133,8 @@ def test_a_draft_survives_kill_9_whole(town):
         again.close()
 
 
-def test_markup_and_escape_sequences_are_shown_literally_in_a_real_terminal(town):
-    path, *_ = town
+def test_markup_and_escape_sequences_are_shown_literally_in_a_real_terminal(town_on_disk):
+    path, *_ = town_on_disk
     term = start(path)
     try:
         log_in_and_open_the_log(term)

@@ -19,7 +19,7 @@ SIZE = (120, 40)
 
 
 @pytest.fixture
-def town(sqlite_store, tmp_path, monkeypatch):
+def town_with_a_documents_folder(sqlite_store, tmp_path, monkeypatch):
     import platformdirs
 
     monkeypatch.setattr(platformdirs, "user_documents_dir", lambda: str(tmp_path / "Documents"))
@@ -44,12 +44,12 @@ def town(sqlite_store, tmp_path, monkeypatch):
     return SimpleNamespace(world=world, store=sqlite_store, log=log, folder=tmp_path / "Documents")
 
 
-async def open_log(pilot, town, username: str) -> None:
+async def open_log(pilot, town_with_a_documents_folder, username: str) -> None:
     from relaytui.screens.log_view import LogViewScreen
 
     app = pilot.app
-    app.staff = town.world.ref(username)
-    await app.push_screen(LogViewScreen(town.log.id))
+    app.staff = town_with_a_documents_folder.world.ref(username)
+    await app.push_screen(LogViewScreen(town_with_a_documents_folder.log.id))
     await wait_for(
         pilot,
         lambda: isinstance(app.screen, LogViewScreen) and app.screen.detail is not None,
@@ -58,21 +58,21 @@ async def open_log(pilot, town, username: str) -> None:
     await pilot.pause()
 
 
-def exported(town) -> list[str]:
-    with town.store.session() as session:
+def exported(town_with_a_documents_folder) -> list[str]:
+    with town_with_a_documents_folder.store.session() as session:
         return [
             e.action
             for e in session.exec(select(AuditEvent).where(AuditEvent.action.like("%_exported")))
         ]
 
 
-async def test_the_holder_saves_the_guardians_copy_as_pdf_key_by_key(town):
+async def test_the_holder_saves_the_guardians_copy_as_pdf_key_by_key(town_with_a_documents_folder):
     from relaytui.screens.papers import PapersDialog
 
     notes: list[str] = []
-    app = RelayApp(town.store)
+    app = RelayApp(town_with_a_documents_folder.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, town_with_a_documents_folder, "anna")
         app.notify = lambda message, **kw: notes.append(str(message))
         await pilot.press("d")
         await wait_for(
@@ -86,8 +86,8 @@ async def test_the_holder_saves_the_guardians_copy_as_pdf_key_by_key(town):
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: any("Paper saved" in n for n in notes), "the saved paper")
         assert type(app.screen).__name__ == "LogViewScreen"
-    [pdf] = town.folder.glob("*.pdf")
-    assert pdf.name.startswith(f"relaytui-guardian-copy-{town.log.id}-")
+    [pdf] = town_with_a_documents_folder.folder.glob("*.pdf")
+    assert pdf.name.startswith(f"relaytui-guardian-copy-{town_with_a_documents_folder.log.id}-")
     assert str(pdf) in notes[-1]
     assert pdf.stat().st_mode & 0o077 == 0
     words = " ".join(PdfReader(io.BytesIO(pdf.read_bytes())).pages[0].extract_text().split())
@@ -98,31 +98,31 @@ async def test_the_holder_saves_the_guardians_copy_as_pdf_key_by_key(town):
         "Ida kommer sulten i børnehaven.",
     ):
         assert expected in words, expected
-    assert exported(town) == ["guardian_copy_exported"]
+    assert exported(town_with_a_documents_folder) == ["guardian_copy_exported"]
 
 
-async def test_the_holder_saves_the_consent_form_as_text(town):
+async def test_the_holder_saves_the_consent_form_as_text(town_with_a_documents_folder):
     notes: list[str] = []
-    app = RelayApp(town.store)
+    app = RelayApp(town_with_a_documents_folder.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "anna")
+        await open_log(pilot, town_with_a_documents_folder, "anna")
         app.notify = lambda message, **kw: notes.append(str(message))
         await pilot.press("d")
         await wait_for(pilot, lambda: app.screen.query("#papers-format"), "the papers dialog")
         await pilot.pause()
         await pilot.press("tab", "down", "enter", "ctrl+s")  # the consent form, as plain text
         await wait_for(pilot, lambda: any("Paper saved" in n for n in notes), "the saved paper")
-    [paper] = town.folder.glob("*.txt")
+    [paper] = town_with_a_documents_folder.folder.glob("*.txt")
     text = paper.read_text(encoding="utf-8")
     assert "CONSENT TO A RELAY LOG" in text and "Mette Jensen" in text and "Signature" in text
-    assert exported(town) == ["consent_form_exported"]
+    assert exported(town_with_a_documents_folder) == ["consent_form_exported"]
 
 
 @pytest.mark.rule("R7")
-async def test_an_actor_is_told_why_and_nothing_is_written(town):
-    app = RelayApp(town.store)
+async def test_an_actor_is_told_why_and_nothing_is_written(town_with_a_documents_folder):
+    app = RelayApp(town_with_a_documents_folder.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_log(pilot, town, "lene")  # the leader reads along (R3)
+        await open_log(pilot, town_with_a_documents_folder, "lene")  # the leader reads along (R3)
         await pilot.press("d")
         await wait_for(
             pilot,
@@ -132,5 +132,7 @@ async def test_an_actor_is_told_why_and_nothing_is_written(town):
             "the reason",
         )
         assert type(app.screen).__name__ == "LogViewScreen"
-    assert not town.folder.exists() or not any(town.folder.iterdir())
-    assert exported(town) == []
+    assert not town_with_a_documents_folder.folder.exists() or not any(
+        town_with_a_documents_folder.folder.iterdir()
+    )
+    assert exported(town_with_a_documents_folder) == []

@@ -53,7 +53,7 @@ def make_town(store, profile: str):
 
 
 @pytest.fixture
-def town(sqlite_store):
+def dk_town(sqlite_store):
     return make_town(sqlite_store, "dk")
 
 
@@ -62,8 +62,8 @@ def no_town(sqlite_store):
     return make_town(sqlite_store, "no")
 
 
-def stored(town, model):
-    with town.store.session() as session:
+def stored(dk_town, model):
+    with dk_town.store.session() as session:
         return list(session.exec(select(model)).all())
 
 
@@ -116,11 +116,11 @@ async def open_give_dialog(pilot):
     return app.screen
 
 
-async def test_the_administrator_grants_from_the_palette_and_the_reader_sees_the_banner(town):
+async def test_the_administrator_grants_from_the_palette_and_the_reader_sees_the_banner(dk_town):
     grants.request_read(
-        town.store, town.world.ref("carl"), town.log.id, reason="A new concern about Ida"
+        dk_town.store, dk_town.world.ref("carl"), dk_town.log.id, reason="A new concern about Ida"
     )
-    app = RelayApp(town.store)
+    app = RelayApp(dk_town.store)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "admin")
         await open_requests(pilot)
@@ -128,26 +128,28 @@ async def test_the_administrator_grants_from_the_palette_and_the_reader_sees_the
         assert "Carl Dahl" in text and "A new concern about Ida" in text and "Ida Jensen" in text
         dialog = await open_give_dialog(pilot)
         await pilot.press(*"The court asked for it")
-        await pilot.press("tab", "ctrl+u", *(town.today - timedelta(days=1)).isoformat(), "ctrl+s")
+        await pilot.press(
+            "tab", "ctrl+u", *(dk_town.today - timedelta(days=1)).isoformat(), "ctrl+s"
+        )
         await wait_for(pilot, lambda: dialog.query_one(".dialog-error").display, "the refusal")
         assert "has passed" in str(dialog.query_one(".dialog-error").render())
-        assert stored(town, ReadGrant) == []
-        until = town.today + timedelta(days=20)
+        assert stored(dk_town, ReadGrant) == []
+        until = dk_town.today + timedelta(days=20)
         await pilot.press("ctrl+u", *until.isoformat(), "ctrl+s")
         await wait_for(
             pilot,
             lambda: app.screen is not dialog and not app.screen.query_one("#grants-table").loading,
             "the list again",
         )
-        assert [r.status for r in stored(town, ReadGrantRequest)] == ["granted"]
+        assert [r.status for r in stored(dk_town, ReadGrantRequest)] == ["granted"]
         assert "No request waits" in screen_text(app)
 
     from relaytui.screens.log_view import LogViewScreen
 
-    app = RelayApp(town.store)
+    app = RelayApp(dk_town.store)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "carl")
-        await app.push_screen(LogViewScreen(town.log.id))
+        await app.push_screen(LogViewScreen(dk_town.log.id))
         await wait_for(pilot, lambda: app.screen.detail is not None, "the closed log")
         await pilot.pause()
         text = screen_text(app)
@@ -158,14 +160,14 @@ async def test_the_administrator_grants_from_the_palette_and_the_reader_sees_the
         assert "Ida Jensen" in text
 
 
-async def test_a_caseworker_asks_from_the_closed_logs_view(town):
+async def test_a_caseworker_asks_from_the_closed_logs_view(dk_town):
     from relaytui.screens.log_view import LogViewScreen
     from relaytui.screens.read_grants import RequestReadDialog
 
-    app = RelayApp(town.store)
+    app = RelayApp(dk_town.store)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "anna")
-        await app.push_screen(LogViewScreen(town.log.id))
+        await app.push_screen(LogViewScreen(dk_town.log.id))
         await wait_for(pilot, lambda: app.screen.refused is not None, "the refusal")
         await pilot.pause()
         assert "press g to ask" in screen_text(app)
@@ -179,19 +181,19 @@ async def test_a_caseworker_asks_from_the_closed_logs_view(town):
         dialog = app.screen
         await pilot.press("enter")  # no reason yet
         await wait_for(pilot, lambda: dialog.query_one(".dialog-error").display, "the refusal")
-        assert stored(town, ReadGrantRequest) == []
+        assert stored(dk_town, ReadGrantRequest) == []
         await pilot.press(*"The school asks about Ida", "enter")
         await wait_for(pilot, lambda: app.screen is not dialog, "the dialog closing")
-        requests = stored(town, ReadGrantRequest)
+        requests = stored(dk_town, ReadGrantRequest)
         assert [(r.staff_id, r.reason, r.status) for r in requests] == [
-            (town.world.ref("anna").id, "The school asks about Ida", "pending")
+            (dk_town.world.ref("anna").id, "The school asks about Ida", "pending")
         ]
 
 
-async def test_closed_logs_from_the_palette_ask_and_show_the_state(town):
+async def test_closed_logs_from_the_palette_ask_and_show_the_state(dk_town):
     from relaytui.screens.read_grants import ClosedLogsScreen, RequestReadDialog
 
-    app = RelayApp(town.store)
+    app = RelayApp(dk_town.store)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "carl")
         await pilot.press("ctrl+p")
@@ -222,13 +224,13 @@ async def test_closed_logs_from_the_palette_ask_and_show_the_state(town):
             ),
             "the request shown",
         )
-    assert len(stored(town, ReadGrantRequest)) == 1
+    assert len(stored(dk_town, ReadGrantRequest)) == 1
 
 
 async def test_no_the_grant_dialog_asks_for_the_guardians_approval(no_town):
-    town = no_town
-    grants.request_read(town.store, town.world.ref("carl"), town.log.id, reason="Ny uro")
-    app = RelayApp(town.store)
+    dk_town = no_town
+    grants.request_read(dk_town.store, dk_town.world.ref("carl"), dk_town.log.id, reason="Ny uro")
+    app = RelayApp(dk_town.store)
     async with app.run_test(size=SIZE) as pilot:
         await log_in(pilot, "admin")
         await open_requests(pilot)
@@ -237,13 +239,13 @@ async def test_no_the_grant_dialog_asks_for_the_guardians_approval(no_town):
         await pilot.press(*"Barnevernet spør", "ctrl+s")
         await wait_for(pilot, lambda: dialog.query_one(".dialog-error").display, "the refusal")
         assert "approval" in str(dialog.query_one(".dialog-error").render())
-        assert stored(town, ReadGrant) == []
+        assert stored(dk_town, ReadGrant) == []
         dialog.query_one("#grant-approved-by").focus()
         await pilot.press(*"Mette Jensen", "ctrl+s")
         await wait_for(pilot, lambda: app.screen is not dialog, "the dialog closing")
-    grant = stored(town, ReadGrant)[0]
+    grant = stored(dk_town, ReadGrant)[0]
     assert (grant.approved_by, grant.approval_method, grant.approved_on) == (
         "Mette Jensen",
         "oral",
-        town.today,
+        dk_town.today,
     )

@@ -7,15 +7,13 @@ in the next session.
 from __future__ import annotations
 
 from datetime import date
-from types import SimpleNamespace
 
 import pytest
 
 from relaytui.app import RelayApp
 from relaytui.screens.effort_forms import AddEffortDialog
-from relaytui.services import installation, journal, logs, writing
+from relaytui.services import installation, journal, writing
 from relaytui.widgets.writing_hints import WritingHints
-from tests.factories import build_world
 from tests.screens.opening_a_log import editor_open, open_log
 from tests.screens.reading import screen_text, type_text, wait_for
 from tests.screens.taking_minutes import MinutesApp, open_minutes, schedule
@@ -24,19 +22,6 @@ pytestmark = pytest.mark.rule("R16")
 
 SIZE = (120, 40)
 SENTENCE = "Man undersøger om barnet forefindes i klassen."
-
-
-@pytest.fixture
-def town(sqlite_store):
-    """Ida's log in a Danish municipality, held by Anna."""
-    world = build_world(sqlite_store, "dk")
-    log = logs.create_log(
-        sqlite_store,
-        world.ref("anna"),
-        subject_id=world.subjects["Ida Jensen"],
-        concern="Ida comes to daycare hungry.",
-    )
-    return SimpleNamespace(world=world, store=sqlite_store, log=log)
 
 
 def panel(app) -> WritingHints:
@@ -48,8 +33,8 @@ def hints_shown(app, *words: str) -> bool:
     return panel(app).display and all(f"“{word}”" in text for word in words)
 
 
-async def open_editor(pilot, town) -> None:
-    await open_log(pilot, town, "anna")
+async def open_editor(pilot, level_0_town) -> None:
+    await open_log(pilot, level_0_town, "anna")
     await pilot.press("n")
     await wait_for(pilot, lambda: editor_open(pilot.app), "the entry editor")
     await wait_for(
@@ -57,10 +42,10 @@ async def open_editor(pilot, town) -> None:
     )
 
 
-async def test_typing_in_the_journal_shows_hints_and_saving_still_works(town):
-    app = RelayApp(town.store)
+async def test_typing_in_the_journal_shows_hints_and_saving_still_works(level_0_town):
+    app = RelayApp(level_0_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_editor(pilot, town)
+        await open_editor(pilot, level_0_town)
         await pilot.press(*SENTENCE)
         await wait_for(pilot, lambda: hints_shown(app, "Man", "forefindes"), "the hints")
         text = screen_text(app)
@@ -68,14 +53,19 @@ async def test_typing_in_the_journal_shows_hints_and_saving_still_works(town):
         assert len(panel(app).hints) >= 2
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: not editor_open(app), "the editor to close")
-    assert journal.list_entries(town.store, town.world.ref("anna"), town.log.id)[0].text == SENTENCE
+    assert (
+        journal.list_entries(
+            level_0_town.store, level_0_town.world.ref("anna"), level_0_town.log.id
+        )[0].text
+        == SENTENCE
+    )
 
 
-async def test_switching_hints_off_hides_them_and_is_remembered_for_the_person(town):
-    anna = town.world.ref("anna")
-    app = RelayApp(town.store)
+async def test_switching_hints_off_hides_them_and_is_remembered_for_the_person(level_0_town):
+    anna = level_0_town.world.ref("anna")
+    app = RelayApp(level_0_town.store)
     async with app.run_test(size=SIZE) as pilot:
-        await open_editor(pilot, town)
+        await open_editor(pilot, level_0_town)
         await pilot.press(*"Det undersøges senere.")
         await wait_for(pilot, lambda: hints_shown(app, "Det undersøges", "senere"), "the hints")
         await pilot.press("f8")
@@ -83,12 +73,14 @@ async def test_switching_hints_off_hides_them_and_is_remembered_for_the_person(t
         assert "“senere”" not in screen_text(app)
         await app.workers.wait_for_complete()
         assert app.screen.query_one("#entry-text").text == "Det undersøges senere."  # nothing lost
-    assert not writing.hints_enabled(town.store, anna)
-    assert writing.hints_enabled(town.store, town.world.ref("bo"))  # Bo's are still on
+    assert not writing.hints_enabled(level_0_town.store, anna)
+    assert writing.hints_enabled(
+        level_0_town.store, level_0_town.world.ref("bo")
+    )  # Bo's are still on
 
-    app = RelayApp(town.store)  # the next session, the same person
+    app = RelayApp(level_0_town.store)  # the next session, the same person
     async with app.run_test(size=SIZE) as pilot:
-        await open_editor(pilot, town)
+        await open_editor(pilot, level_0_town)
         assert panel(app).enabled is False
         await pilot.press(*SENTENCE)
         await pilot.pause(0.6)  # longer than the pause before hints are found
@@ -96,7 +88,7 @@ async def test_switching_hints_off_hides_them_and_is_remembered_for_the_person(t
         await pilot.press("f8")  # and on again
         await wait_for(pilot, lambda: hints_shown(app, "Man", "forefindes"), "the hints again")
         await app.workers.wait_for_complete()
-    assert writing.hints_enabled(town.store, anna)
+    assert writing.hints_enabled(level_0_town.store, anna)
 
 
 class EffortApp(RelayApp):

@@ -43,7 +43,7 @@ def pages(data: bytes) -> int:
 
 
 @pytest.fixture
-def town(store):
+def sorens_town(store):
     """Søren's log, held by Anna at level 1: Carl (school) reads by consent, Lene as leader.
 
     It has an entry, an effort, a goal, and a meeting with finished minutes. Ida's log (another
@@ -130,21 +130,21 @@ def exports(world, action: str) -> list[AuditEvent]:
         )
 
 
-def set_log_language(town, code: str) -> None:
+def set_log_language(sorens_town, code: str) -> None:
     """The language the log's papers are written in: the log's own, not the screen's."""
     from relaytui.models import RelayLog
 
-    with town.store.session(write=True) as session:
-        session.get(RelayLog, town.log.id).language = code
+    with sorens_town.store.session(write=True) as session:
+        session.get(RelayLog, sorens_town.log.id).language = code
 
 
 # --- the consent form ----------------------------------------------------------------------
 
 
 @pytest.mark.rule("R5")
-def test_the_consent_form_names_child_holder_actors_and_who_signs(town):
-    set_log_language(town, "da")
-    paper = papers.consent_form(town.store, town.ref("anna"), town.log.id)
+def test_the_consent_form_names_child_holder_actors_and_who_signs(sorens_town):
+    set_log_language(sorens_town, "da")
+    paper = papers.consent_form(sorens_town.store, sorens_town.ref("anna"), sorens_town.log.id)
     text = pdf_text(documents.render(paper, "pdf"))
     for expected in (
         "Kirkeby Kommune",
@@ -167,9 +167,9 @@ def test_the_consent_form_names_child_holder_actors_and_who_signs(town):
     plain = documents.render(paper, "text").decode("utf-8")
     set_language("en")  # the screen's language does not change the paper: the log's does
     assert documents.render(paper, "text").decode("utf-8") == plain
-    set_log_language(town, "en")
+    set_log_language(sorens_town, "en")
     english = documents.render(
-        papers.consent_form(town.store, town.ref("anna"), town.log.id), "text"
+        papers.consent_form(sorens_town.store, sorens_town.ref("anna"), sorens_town.log.id), "text"
     ).decode("utf-8")
     assert "Consent to a relay log".upper() in english and "How to withdraw your consent" in english
     assert "Signature" in english and "Bjørn Ærø" in plain
@@ -202,10 +202,10 @@ def test_a_young_person_of_16_and_a_pregnant_person_sign_for_themselves(no_world
 
 
 @pytest.mark.rule("R9")
-def test_the_guardians_copy_holds_what_they_may_read_and_nothing_else(town):
-    finish(town)
-    set_log_language(town, "da")
-    paper = papers.guardian_copy(town.store, town.ref("anna"), town.log.id)
+def test_the_guardians_copy_holds_what_they_may_read_and_nothing_else(sorens_town):
+    finish(sorens_town)
+    set_log_language(sorens_town, "da")
+    paper = papers.guardian_copy(sorens_town.store, sorens_town.ref("anna"), sorens_town.log.id)
     data = documents.render(paper, "pdf")
     text = pdf_text(data)
     for expected in (
@@ -241,17 +241,17 @@ def test_the_guardians_copy_holds_what_they_may_read_and_nothing_else(town):
 
 
 @pytest.mark.rule("R13")
-def test_the_meeting_paper_is_the_invitation_before_and_the_minutes_after(town):
-    anna = town.ref("anna")
-    invitation = papers.meeting_paper(town.store, anna, town.meeting.id)
+def test_the_meeting_paper_is_the_invitation_before_and_the_minutes_after(sorens_town):
+    anna = sorens_town.ref("anna")
+    invitation = papers.meeting_paper(sorens_town.store, anna, sorens_town.meeting.id)
     text = pdf_text(documents.render(invitation, "pdf"))
     assert (
         "Invitation to a dialogue meeting" in text and "Since last time" in text and "Rum 2" in text
     )
     assert "Monday, 30 November 2026, 10:00" in text  # the installation's time zone
-    assert not invitation.has_minutes and not exports(town, "minutes_exported")
-    finish(town)
-    minutes = papers.meeting_paper(town.store, anna, town.meeting.id)
+    assert not invitation.has_minutes and not exports(sorens_town, "minutes_exported")
+    finish(sorens_town)
+    minutes = papers.meeting_paper(sorens_town.store, anna, sorens_town.meeting.id)
     text = pdf_text(documents.render(minutes, "pdf"))
     assert (
         "Minutes of the dialogue meeting" in text and "Far fortæller, at Søren sover bedre." in text
@@ -259,8 +259,8 @@ def test_the_meeting_paper_is_the_invitation_before_and_the_minutes_after(town):
     assert "Who took part" in text and "Carl Dahl" in text
     assert [i.attended for i in minutes.invitation.meeting.invitees] == [True, False]
     assert (
-        len(exports(town, "invitation_exported")) == 2
-        and len(exports(town, "minutes_exported")) == 1
+        len(exports(sorens_town, "invitation_exported")) == 2
+        and len(exports(sorens_town, "minutes_exported")) == 1
     )
 
 
@@ -268,11 +268,11 @@ def test_the_meeting_paper_is_the_invitation_before_and_the_minutes_after(town):
 
 
 @pytest.mark.rule("R9")
-def test_the_access_report_names_who_read_and_is_itself_recorded(town):
-    logs.get_log(town.store, town.ref("carl"), town.log.id)
-    logs.get_log(town.store, town.ref("carl"), town.log.id)
-    set_log_language(town, "da")
-    report = papers.access_report(town.store, town.ref("anna"), town.log.id)
+def test_the_access_report_names_who_read_and_is_itself_recorded(sorens_town):
+    logs.get_log(sorens_town.store, sorens_town.ref("carl"), sorens_town.log.id)
+    logs.get_log(sorens_town.store, sorens_town.ref("carl"), sorens_town.log.id)
+    set_log_language(sorens_town, "da")
+    report = papers.access_report(sorens_town.store, sorens_town.ref("anna"), sorens_town.log.id)
     carl = next(r for r in report.readers if r.name == "Carl Dahl")
     assert (carl.reads, carl.profession, carl.unit) == (2, "teacher", "Østre School")
     assert all(
@@ -281,23 +281,23 @@ def test_the_access_report_names_who_read_and_is_itself_recorded(town):
     assert not any(line.username == "bo" for line in report.lines)  # the other family's log
     text = pdf_text(documents.render(report, "pdf"))
     assert "Carl Dahl" in text and "Søren Ærø Åberg" in text and "23.11.2026" in text
-    [event] = exports(town, "access_report_exported")
-    assert (event.log_id, event.username) == (town.log.id, "anna")
+    [event] = exports(sorens_town, "access_report_exported")
+    assert (event.log_id, event.username) == (sorens_town.log.id, "anna")
 
 
-def test_an_administrator_exports_the_whole_subjects_report(town):
+def test_an_administrator_exports_the_whole_subjects_report(sorens_town):
     from relaytui.models import Subject
     from relaytui.services import access
 
-    logs.get_log(town.store, town.ref("carl"), town.log.id)
-    with town.store.session() as session:
-        number = session.get(Subject, town.subject_id).national_number
-    report = papers.subject_access_report(town.store, access.system_administrator(), number)
+    logs.get_log(sorens_town.store, sorens_town.ref("carl"), sorens_town.log.id)
+    with sorens_town.store.session() as session:
+        number = session.get(Subject, sorens_town.subject_id).national_number
+    report = papers.subject_access_report(sorens_town.store, access.system_administrator(), number)
     assert report.whole_subject and any(r.name == "Carl Dahl" for r in report.readers)
     assert [line.at for line in report.lines] == sorted(line.at for line in report.lines)
-    assert len(exports(town, "audit_export")) == 1
+    assert len(exports(sorens_town, "audit_export")) == 1
     with pytest.raises(NotAllowed):
-        papers.subject_access_report(town.store, town.ref("anna"), number)
+        papers.subject_access_report(sorens_town.store, sorens_town.ref("anna"), number)
 
 
 # --- who may make papers ------------------------------------------------------------------
@@ -320,67 +320,72 @@ EXPORTED = (
 
 @pytest.mark.rule("R7")
 @pytest.mark.parametrize("name", sorted(MAKERS))
-def test_an_actor_an_outsider_and_an_administrator_make_no_papers(town, name):
+def test_an_actor_an_outsider_and_an_administrator_make_no_papers(sorens_town, name):
     with pytest.raises(NotAllowed) as actor:
-        MAKERS[name](town, town.ref("carl"))
+        MAKERS[name](sorens_town, sorens_town.ref("carl"))
     assert "Anna Holm" in actor.value.message  # who to ask instead
     with pytest.raises(NotAllowed):
-        MAKERS[name](town, town.ref("sofus"))
+        MAKERS[name](sorens_town, sorens_town.ref("sofus"))
     with pytest.raises(NotAllowed):
-        MAKERS[name](town, town.ref("admin"))
-    assert not any(exports(town, action) for action in EXPORTED)
-    refused = exports(town, "read_refused")
+        MAKERS[name](sorens_town, sorens_town.ref("admin"))
+    assert not any(exports(sorens_town, action) for action in EXPORTED)
+    refused = exports(sorens_town, "read_refused")
     assert [event.username for event in refused] == ["sofus", "admin"]  # every attempt is recorded
 
 
 @pytest.mark.rule("R10")
-def test_a_closed_log_gives_no_papers(town):
+def test_a_closed_log_gives_no_papers(sorens_town):
     log_closing.close_log(
-        town.store,
-        town.ref("anna"),
-        town.log.id,
+        sorens_town.store,
+        sorens_town.ref("anna"),
+        sorens_town.log.id,
         basis="colleagues",
         reason="Søren trives.",
         consultation="Med Lene, 20.11.",
     )
     for _name, make in MAKERS.items():
         with pytest.raises((RuleViolation, NotAllowed)):
-            make(town, town.ref("anna"))
-    assert not any(exports(town, action) for action in EXPORTED)
+            make(sorens_town, sorens_town.ref("anna"))
+    assert not any(exports(sorens_town, action) for action in EXPORTED)
 
 
-def test_each_export_is_one_event_in_the_trail(town):
-    anna = town.ref("anna")
+def test_each_export_is_one_event_in_the_trail(sorens_town):
+    anna = sorens_town.ref("anna")
     for make in MAKERS.values():
-        make(town, anna)
+        make(sorens_town, anna)
     for action in (
         "consent_form_exported",
         "guardian_copy_exported",
         "access_report_exported",
         "invitation_exported",
     ):
-        [event] = exports(town, action)
-        assert (event.log_id, event.username) == (town.log.id, "anna"), action
-    assert papers.default_path("guardian-copy", town.log.id, "pdf").name == (
-        f"relaytui-guardian-copy-{town.log.id}-2026-11-23.pdf"
+        [event] = exports(sorens_town, action)
+        assert (event.log_id, event.username) == (sorens_town.log.id, "anna"), action
+    assert papers.default_path("guardian-copy", sorens_town.log.id, "pdf").name == (
+        f"relaytui-guardian-copy-{sorens_town.log.id}-2026-11-23.pdf"
     )
 
 
-def test_every_paper_has_page_numbers_and_a_long_one_runs_onto_more_pages(town):
-    anna = town.ref("anna")
+def test_every_paper_has_page_numbers_and_a_long_one_runs_onto_more_pages(sorens_town):
+    anna = sorens_town.ref("anna")
     for number in range(40):
         journal.write_entry(
-            town.store, anna, town.log.id, text=f"Notat {number}: Søren leger med de andre. " * 4
+            sorens_town.store,
+            anna,
+            sorens_town.log.id,
+            text=f"Notat {number}: Søren leger med de andre. " * 4,
         )
-    data = documents.render(papers.guardian_copy(town.store, anna, town.log.id), "pdf")
+    data = documents.render(
+        papers.guardian_copy(sorens_town.store, anna, sorens_town.log.id), "pdf"
+    )
     count = pages(data)
     assert count >= 3
     assert f"Page 1 of {count}" in pdf_text(data) and f"Page {count} of {count}" in pdf_text(data)
     clock.set_clock(lambda: NOW + timedelta(hours=23))  # 00:00 on the 24th in Copenhagen
-    set_log_language(town, "nb")
-    letter = documents.render(papers.consent_form(town.store, anna, town.log.id), "text").decode(
-        "utf-8"
-    )
+    set_log_language(sorens_town, "nb")
+    letter = documents.render(
+        papers.consent_form(sorens_town.store, anna, sorens_town.log.id), "text"
+    ).decode("utf-8")
     assert "24.11.2026" in letter.splitlines()[0]  # the date at the top, in the Norwegian form
 
 
@@ -392,9 +397,12 @@ def page_texts(data: bytes) -> list[str]:
 
 
 @pytest.mark.rule("R9")
-def test_the_consent_form_says_who_is_responsible_how_long_it_is_kept_and_the_rights(town):
+def test_the_consent_form_says_who_is_responsible_how_long_it_is_kept_and_the_rights(sorens_town):
     text = pdf_text(
-        documents.render(papers.consent_form(town.store, town.ref("anna"), town.log.id), "pdf")
+        documents.render(
+            papers.consent_form(sorens_town.store, sorens_town.ref("anna"), sorens_town.log.id),
+            "pdf",
+        )
     )
     for expected in (
         "Your data and your rights",
@@ -423,20 +431,20 @@ def test_in_no_the_consent_form_says_the_log_can_be_ended_at_any_time(no_world):
     )  # R10 (no): the guardians end it
 
 
-def test_a_consent_form_without_actors_says_it_covers_no_one_yet(town):
-    paper = papers.consent_form(town.store, town.ref("anna"), town.log.id)
+def test_a_consent_form_without_actors_says_it_covers_no_one_yet(sorens_town):
+    paper = papers.consent_form(sorens_town.store, sorens_town.ref("anna"), sorens_town.log.id)
     bare = paper.__class__(**{**paper.__dict__, "actors": ()})
     text = documents.render(bare, "text").decode("utf-8")
     assert "No one is proposed yet. The consent covers no one but the holder" in text
     assert "Tick yes or no for each person" not in text
 
 
-def test_the_signatures_stand_on_the_page_of_what_is_signed(town):
+def test_the_signatures_stand_on_the_page_of_what_is_signed(sorens_town):
     """However many actors push the form down, "What you consent to" and every signature line
     are on one page."""
     from relaytui.services.papers import Person
 
-    paper = papers.consent_form(town.store, town.ref("anna"), town.log.id)
+    paper = papers.consent_form(sorens_town.store, sorens_town.ref("anna"), sorens_town.log.id)
 
     def laid_out(count: int) -> tuple[list[str], list[int], set[int]]:
         actors = tuple(
@@ -464,18 +472,18 @@ def test_the_signatures_stand_on_the_page_of_what_is_signed(town):
 
 
 @pytest.mark.rule("R13")
-def test_the_minutes_name_the_author_once_and_say_when_attendance_was_not_recorded(town):
-    anna = town.ref("anna")
-    current = meetings.get_meeting(town.store, anna, town.meeting.id)
+def test_the_minutes_name_the_author_once_and_say_when_attendance_was_not_recorded(sorens_town):
+    anna = sorens_town.ref("anna")
+    current = meetings.get_meeting(sorens_town.store, anna, sorens_town.meeting.id)
     for n, text in enumerate(("First line.", "Second line.", "Third line.")):
         minutes.save_note(
-            town.store, anna, current.id, text=text, agenda_item_id=current.agenda[n].id
+            sorens_town.store, anna, current.id, text=text, agenda_item_id=current.agenda[n].id
         )
-    current = meetings.get_meeting(town.store, anna, current.id)
-    minutes.finish_minutes(town.store, anna, current.id, version=current.version)
-    text = documents.render(papers.meeting_paper(town.store, anna, town.meeting.id), "text").decode(
-        "utf-8"
-    )
+    current = meetings.get_meeting(sorens_town.store, anna, current.id)
+    minutes.finish_minutes(sorens_town.store, anna, current.id, version=current.version)
+    text = documents.render(
+        papers.meeting_paper(sorens_town.store, anna, sorens_town.meeting.id), "text"
+    ).decode("utf-8")
     section = text.split("Who took part", 1)[1]
     assert section.count("Anna Holm ·") == 1  # four lines by Anna: her name once
     assert "Who was present was not recorded." in section and "Carl Dahl" in section
@@ -483,10 +491,11 @@ def test_the_minutes_name_the_author_once_and_say_when_attendance_was_not_record
 
 
 @pytest.mark.rule("R13")
-def test_recorded_attendance_shows_who_was_present(town):
-    finish(town)
+def test_recorded_attendance_shows_who_was_present(sorens_town):
+    finish(sorens_town)
     text = documents.render(
-        papers.meeting_paper(town.store, town.ref("anna"), town.meeting.id), "text"
+        papers.meeting_paper(sorens_town.store, sorens_town.ref("anna"), sorens_town.meeting.id),
+        "text",
     ).decode("utf-8")
     rows = {
         line.split()[0] + " " + line.split()[1]: line.split()[-1]
@@ -497,18 +506,18 @@ def test_recorded_attendance_shows_who_was_present(town):
 
 
 @pytest.mark.rule("R11")
-def test_the_guardians_copy_says_a_notification_was_left_out(town):
+def test_the_guardians_copy_says_a_notification_was_left_out(sorens_town):
     from relaytui.services import notifications
 
-    anna = town.ref("anna")
-    without = documents.render(papers.guardian_copy(town.store, anna, town.log.id), "text").decode(
-        "utf-8"
-    )
+    anna = sorens_town.ref("anna")
+    without = documents.render(
+        papers.guardian_copy(sorens_town.store, anna, sorens_town.log.id), "text"
+    ).decode("utf-8")
     assert "Left out of this copy" not in without
     notifications.notify(
-        town.store, anna, town.log.id, reason="SECRET REASON", exception="violence"
+        sorens_town.store, anna, sorens_town.log.id, reason="SECRET REASON", exception="violence"
     )
-    paper = papers.guardian_copy(town.store, anna, town.log.id)
+    paper = papers.guardian_copy(sorens_town.store, anna, sorens_town.log.id)
     text = pdf_text(documents.render(paper, "pdf"))
     assert (
         "Left out of this copy: 1 notification to the family department. Ask Anna Holm about it."
