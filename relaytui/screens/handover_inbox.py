@@ -64,7 +64,7 @@ class InboxData:
     declined: tuple[handover.HandoverView, ...] = ()
 
 
-#: The tables: id, heading, the text when empty, and its columns.
+#: The tables' ids and their columns.
 TO_ME, FROM_ME, LATE = "handovers-to-me", "handovers-from-me", "handovers-late"
 DECLINED = "handovers-declined"
 COLUMNS = {
@@ -73,6 +73,22 @@ COLUMNS = {
     DECLINED: (N_("Subject"), N_("No."), N_("Level"), N_("Declined by"), N_("Answered"), N_("Why")),
     LATE: (N_("Subject"), N_("No."), N_("Level"), N_("From"), N_("To"), N_("Proposed")),
 }
+#: The inbox's four parts in order: the table, its heading and what it says when empty. The
+#: leader's part is headed once the unit's time limit is read.
+SECTIONS = (
+    (TO_ME, N_("Waiting for your answer"), N_("Nothing waits for your answer.")),
+    (
+        FROM_ME,
+        N_("Proposed by you, waiting for the answer"),
+        N_("You have proposed no handover that waits for an answer."),
+    ),
+    (
+        DECLINED,
+        N_("Answered recently: declined, with the reason"),
+        N_("None of your handovers was declined."),
+    ),
+    (LATE, "", N_("No handover in your unit has waited too long.")),
+)
 
 
 class HandoverInboxScreen(RelayScreen):
@@ -143,53 +159,17 @@ class HandoverInboxScreen(RelayScreen):
     def compose(self) -> ComposeResult:
         yield Static(_("Handovers"), id="handovers-title", markup=False)
         with VerticalScroll(id="handovers-body"):
-            yield Static(
-                _("Waiting for your answer"),
-                id=f"{TO_ME}-heading",
-                classes="handovers-heading",
-                markup=False,
-            )
-            yield FittedTable(id=TO_ME, cursor_type="row", classes="handovers-table")
-            yield Static(
-                _("Nothing waits for your answer."),
-                id=f"{TO_ME}-empty",
-                classes="handovers-empty",
-                markup=False,
-            )
-            yield Static(
-                _("Proposed by you, waiting for the answer"),
-                id=f"{FROM_ME}-heading",
-                classes="handovers-heading",
-                markup=False,
-            )
-            yield FittedTable(id=FROM_ME, cursor_type="row", classes="handovers-table")
-            yield Static(
-                _("You have proposed no handover that waits for an answer."),
-                id=f"{FROM_ME}-empty",
-                classes="handovers-empty",
-                markup=False,
-            )
-            yield Static(
-                _("Answered recently: declined, with the reason"),
-                id=f"{DECLINED}-heading",
-                classes="handovers-heading",
-                markup=False,
-            )
-            yield FittedTable(id=DECLINED, cursor_type="row", classes="handovers-table")
-            yield Static(
-                _("None of your handovers was declined."),
-                id=f"{DECLINED}-empty",
-                classes="handovers-empty",
-                markup=False,
-            )
-            yield Static("", id=f"{LATE}-heading", classes="handovers-heading", markup=False)
-            yield FittedTable(id=LATE, cursor_type="row", classes="handovers-table")
-            yield Static(
-                _("No handover in your unit has waited too long."),
-                id=f"{LATE}-empty",
-                classes="handovers-empty",
-                markup=False,
-            )
+            for table_id, heading, empty in SECTIONS:
+                yield Static(
+                    _(heading) if heading else "",
+                    id=f"{table_id}-heading",
+                    classes="handovers-heading",
+                    markup=False,
+                )
+                yield FittedTable(id=table_id, cursor_type="row", classes="handovers-table")
+                yield Static(
+                    _(empty), id=f"{table_id}-empty", classes="handovers-empty", markup=False
+                )
         yield Static("", id="handovers-detail", markup=False)
         yield KeyFooter()
 
