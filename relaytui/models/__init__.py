@@ -9,9 +9,11 @@ from relaytui.models.entry import Entry
 from relaytui.models.grant import ReadGrantRequest
 from relaytui.models.log import Handover, HolderPeriod, LevelChange, ReadGrant, RelayLog
 from relaytui.models.meeting import AgendaItem, Invitee, Meeting, MinutesNote
+from relaytui.models.notice import Notice
 from relaytui.models.notification import Notification
 from relaytui.models.staff import Staff, StaffKey
 from relaytui.models.subject import Guardian, Subject
+from relaytui.models.transition import TransitionRequest
 from relaytui.models.unit import Unit
 
 __all__ = [
@@ -32,6 +34,7 @@ __all__ = [
     "Meeting",
     "Membership",
     "MinutesNote",
+    "Notice",
     "Notification",
     "ReadGrant",
     "ReadGrantRequest",
@@ -40,5 +43,6 @@ __all__ = [
     "Staff",
     "StaffKey",
     "Subject",
+    "TransitionRequest",
     "Unit",
 ]

@@ -29,6 +29,8 @@ class Staff(SQLModel, table=True):
     version: int = Field(default=1)
     #: A one-time password (a new account, a reset): it must be changed at the next login.
     must_change_password: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    #: The kinds of e-mail notice this person switched off, comma-separated (",kind,kind,").
+    notices_off: str = Field(default="", max_length=400, sa_column_kwargs={"server_default": ""})
 
 
 class StaffKey(SQLModel, table=True):

@@ -50,3 +50,6 @@ class Guardian(SQLModel, table=True):
     phone: str = Field(default="", max_length=50)
     email: str = Field(default="", max_length=200)
     has_custody: bool = Field(default=True)
+    #: Matched against the national login's number claim (MitID, ID-porten): the guardian reads
+    #: the log in the family view. Digits only, validated (R15); None: not recorded.
+    national_number: str | None = Field(default=None, max_length=20, index=True)
