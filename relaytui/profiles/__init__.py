@@ -70,6 +70,14 @@ class Profile:
     #: Who must be consulted before closing at each level 0-3 ("colleagues", "actors"), or
     #: None where no consultation is required (R10).
     consultations: tuple[str | None, ...]
+    #: The subject reads their own log in the family view when they consent for themself
+    #: (the young person from the age of own consent, the pregnant person); else the guardians
+    #: with custody only.
+    subject_reads_own_log: bool = False
+    #: The national login the family view offers (its name on the button).
+    national_login: str = "MitID"
+    #: The claim of that login's ID token that carries the person's national number.
+    number_claim: str = "https://data.gov.dk/model/core/eid/cprNumber"
 
     def level_name(self, level: int) -> str:
         """ "great concern" in the user's language; "" for a level that does not exist."""

@@ -45,4 +45,7 @@ PROFILE = Profile(
     number_control_digits=True,
     number_date_offsets=True,
     consultations=(None, None, None, None),
+    subject_reads_own_log=True,
+    national_login="ID-porten",
+    number_claim="pid",
 )

@@ -70,36 +70,58 @@ def close_log(
         check_closing(
             inst.country, log.level, basis=basis, reason=reason, consultation=consultation
         )
-        now = clock.now()
-        log.status = "closed"
-        log.closed_at = now
-        log.closed_by = staff.id
-        log.close_reason = reason
-        log.close_basis = basis
-        log.close_consultation = consultation or None
-        log.version += 1
-        session.add(log)
-        for period in session.exec(
-            select(HolderPeriod).where(
-                HolderPeriod.log_id == log.id, col(HolderPeriod.ended_at).is_(None)
-            )
-        ).all():
-            period.ended_at = now
-            session.add(period)
-        # A pending handover is withdrawn with the log (an answer committed a moment ago is
-        # kept, never overwritten).
-        handover_service.withdraw_pending(session, log, now)
-        # A closed log holds no more meetings: the planned ones are cancelled, saying why.
-        for meeting in session.exec(
-            select(Meeting).where(Meeting.log_id == log.id, Meeting.status == "planned")
-        ).all():
-            meeting.status = "cancelled"
-            meeting.cancel_reason = _("The relay log was closed.")
-            meeting.version += 1
-            session.add(meeting)
+        close_in(
+            session,
+            log,
+            closed_by=staff.id,
+            basis=basis,
+            reason=reason,
+            consultation=consultation,
+        )
         session.flush()
         access.write_audit(session, staff, by, "log_closed", log=log, detail=basis)
         return detail(session, staff, log, inst)
+
+
+def close_in(
+    session: Session,
+    log: RelayLog,
+    *,
+    closed_by: int | None,
+    basis: str,
+    reason: str,
+    consultation: str = "",
+) -> None:
+    """Close ``log`` (locked by the caller, its closing checked): the holder's period ends,
+    a pending handover is withdrawn, the planned meetings are cancelled. ``closed_by`` is None
+    when the guardians ended the log themselves in the family view (R10, ``no``)."""
+    now = clock.now()
+    log.status = "closed"
+    log.closed_at = now
+    log.closed_by = closed_by
+    log.close_reason = reason
+    log.close_basis = basis
+    log.close_consultation = consultation or None
+    log.version += 1
+    session.add(log)
+    for period in session.exec(
+        select(HolderPeriod).where(
+            HolderPeriod.log_id == log.id, col(HolderPeriod.ended_at).is_(None)
+        )
+    ).all():
+        period.ended_at = now
+        session.add(period)
+    # A pending handover is withdrawn with the log (an answer committed a moment ago is
+    # kept, never overwritten).
+    handover_service.withdraw_pending(session, log, now)
+    # A closed log holds no more meetings: the planned ones are cancelled, saying why.
+    for meeting in session.exec(
+        select(Meeting).where(Meeting.log_id == log.id, Meeting.status == "planned")
+    ).all():
+        meeting.status = "cancelled"
+        meeting.cancel_reason = _("The relay log was closed.")
+        meeting.version += 1
+        session.add(meeting)
 
 
 def _refuse_if_handed_over(session: Session, by: access.StaffRef, log_id: int) -> None:

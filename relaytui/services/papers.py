@@ -357,60 +357,70 @@ def guardian_copy(store: Store, by: access.StaffRef, log_id: int) -> GuardianCop
     the audit trail, the draft minutes or other families."""
     with store.session(write=True) as session:
         staff, log = _holder_log(session, by, log_id, "guardians' copy")
-        inst = installation.read_in(session)
-        today = clock.today(inst.timezone)
-        subject = session.get_one(Subject, log.subject_id)
-        effort_rows = session.exec(
-            select(Effort)
-            .where(Effort.log_id == log.id)
-            .order_by(col(Effort.starts_on), col(Effort.id))
-        ).all()
-        goal_rows = session.exec(
-            select(Goal).where(Goal.log_id == log.id).order_by(col(Goal.id))
-        ).all()
-        meeting_rows = session.exec(
-            select(Meeting)
-            .where(Meeting.log_id == log.id)
-            .order_by(col(Meeting.starts_at), col(Meeting.id))
-        ).all()
-        entry_rows = list(
-            session.exec(
-                select(Entry)
-                .where(Entry.log_id == log.id)
-                .order_by(col(Entry.written_at), col(Entry.id))
-            ).all()
+        paper = guardian_copy_in(
+            session, log, _letterhead(session, staff, by, log.unit_id, log.language)
         )
-        entries = _entries(session, entry_rows)
-        minutes: dict[int, list[PaperEntry]] = {}
-        loose = []
-        for row, entry in zip(entry_rows, entries, strict=True):
-            if row.meeting_id is not None:
-                minutes.setdefault(row.meeting_id, []).append(entry)
-            else:
-                loose.append(entry)
-        paper = GuardianCopy(
-            head=_letterhead(session, staff, by, log.unit_id, log.language),
-            log_id=stored_id(log),
-            subject=_about(subject),
-            level=log.level,
-            status=log.status,
-            started_at=log.created_at,
-            concern=log.concern,
-            holder=_holder(session, log),
-            actors=tuple(_person(view) for view in _actors(session, log)),
-            efforts=tuple(efforts.effort_views(session, list(effort_rows), today)),
-            goals=tuple(efforts.goal_views(session, list(goal_rows), today)),
-            meetings=tuple(
-                MeetingRecord(view, tuple(minutes.get(view.id, ())))
-                for view in meeting_views(session, list(meeting_rows), with_notes=False)
-            ),
-            entries=tuple(loose),
-            notifications_left_out=len(
-                session.exec(select(Notification.id).where(Notification.log_id == log.id)).all()
-            ),
-        )
-        _record(session, staff, by, "guardian_copy_exported", log, f"{len(entry_rows)} entries")
+        _record(session, staff, by, "guardian_copy_exported", log, f"{_entry_count(paper)} entries")
         return paper
+
+
+def _entry_count(paper: GuardianCopy) -> int:
+    return len(paper.entries) + sum(len(record.minutes) for record in paper.meetings)
+
+
+def guardian_copy_in(session: Session, log: RelayLog, head: Letterhead) -> GuardianCopy:
+    """The guardians' copy of ``log``, for whoever already may make it: the holder's paper and
+    the family view say exactly the same (no access check, no audit here)."""
+    inst = installation.read_in(session)
+    today = clock.today(inst.timezone)
+    subject = session.get_one(Subject, log.subject_id)
+    effort_rows = session.exec(
+        select(Effort)
+        .where(Effort.log_id == log.id)
+        .order_by(col(Effort.starts_on), col(Effort.id))
+    ).all()
+    goal_rows = session.exec(select(Goal).where(Goal.log_id == log.id).order_by(col(Goal.id))).all()
+    meeting_rows = session.exec(
+        select(Meeting)
+        .where(Meeting.log_id == log.id)
+        .order_by(col(Meeting.starts_at), col(Meeting.id))
+    ).all()
+    entry_rows = list(
+        session.exec(
+            select(Entry)
+            .where(Entry.log_id == log.id)
+            .order_by(col(Entry.written_at), col(Entry.id))
+        ).all()
+    )
+    entries = _entries(session, entry_rows)
+    minutes: dict[int, list[PaperEntry]] = {}
+    loose = []
+    for row, entry in zip(entry_rows, entries, strict=True):
+        if row.meeting_id is not None:
+            minutes.setdefault(row.meeting_id, []).append(entry)
+        else:
+            loose.append(entry)
+    return GuardianCopy(
+        head=head,
+        log_id=stored_id(log),
+        subject=_about(subject),
+        level=log.level,
+        status=log.status,
+        started_at=log.created_at,
+        concern=log.concern,
+        holder=_holder(session, log),
+        actors=tuple(_person(view) for view in _actors(session, log)),
+        efforts=tuple(efforts.effort_views(session, list(effort_rows), today)),
+        goals=tuple(efforts.goal_views(session, list(goal_rows), today)),
+        meetings=tuple(
+            MeetingRecord(view, tuple(minutes.get(view.id, ())))
+            for view in meeting_views(session, list(meeting_rows), with_notes=False)
+        ),
+        entries=tuple(loose),
+        notifications_left_out=len(
+            session.exec(select(Notification.id).where(Notification.log_id == log.id)).all()
+        ),
+    )
 
 
 def meeting_paper(store: Store, by: access.StaffRef, meeting_id: int) -> MeetingPaper:
@@ -455,7 +465,7 @@ def meeting_paper(store: Store, by: access.StaffRef, meeting_id: int) -> Meeting
         return paper
 
 
-def _readers(lines: list[audit.AccessLine]) -> tuple[Reader, ...]:
+def readers(lines: list[audit.AccessLine]) -> tuple[Reader, ...]:
     found: dict[tuple[str, str], Reader] = {}
     for line in lines:
         if line.action not in ("read", "read_under_grant"):
@@ -473,7 +483,9 @@ def _readers(lines: list[audit.AccessLine]) -> tuple[Reader, ...]:
     return tuple(sorted(found.values(), key=lambda r: (-r.reads, r.name)))
 
 
-def _trail(session: Session, subject_id: int, log_id: int | None) -> list[audit.AccessLine]:
+def access_lines(session: Session, subject_id: int, log_id: int | None) -> list[audit.AccessLine]:
+    """The trail of the subject (and of ``log_id`` only, when given), in the order things
+    were recorded; the family's own reads in the family view name the guardian."""
     query = (
         select(AuditEvent, Staff, Unit)
         .join(Staff, col(Staff.id) == AuditEvent.staff_id, isouter=True)
@@ -483,20 +495,44 @@ def _trail(session: Session, subject_id: int, log_id: int | None) -> list[audit.
     if log_id is not None:
         # The holder's report covers their log and the subject itself, not other (closed) logs.
         query = query.where((col(AuditEvent.log_id) == log_id) | col(AuditEvent.log_id).is_(None))
-    return [
-        audit.AccessLine(
-            at=event.at,
-            username=event.username,
-            full_name=staff.full_name if staff else "",
-            profession=staff.profession if staff else "",
-            unit=unit.name if unit else "",
-            action=event.action,
-            detail=event.detail,
+    lines = []
+    for event, staff, unit in session.exec(
+        query.order_by(col(AuditEvent.at), col(AuditEvent.id))
+    ).all():
+        full_name, profession = (
+            (staff.full_name, staff.profession)
+            if staff
+            else _family_reader(session, event.username)
         )
-        for event, staff, unit in session.exec(
-            query.order_by(col(AuditEvent.at), col(AuditEvent.id))
-        ).all()
-    ]
+        lines.append(
+            audit.AccessLine(
+                at=event.at,
+                username=event.username,
+                full_name=full_name,
+                profession=profession,
+                unit=unit.name if unit else "",
+                action=event.action,
+                detail=event.detail,
+            )
+        )
+    return lines
+
+
+def _family_reader(session: Session, username: str) -> tuple[str, str]:
+    """Who of the family an event of the family view names (``family:guardian:<id>`` or
+    ``family:subject:<id>``): their name, and what they are to the child."""
+    _family, _sep, rest = username.partition("family:")
+    kind, _sep, number = rest.partition(":")
+    if _sep and number.isdigit():
+        if kind == "guardian":
+            guardian = session.get(Guardian, int(number))
+            if guardian is not None:
+                return guardian.name, guardian.relation or _("guardian")
+        if kind == "subject":
+            subject = session.get(Subject, int(number))
+            if subject is not None:
+                return subject.name, _("the person the log is about")
+    return "", ""
 
 
 def access_report(store: Store, by: access.StaffRef, log_id: int) -> AccessReport:
@@ -504,12 +540,12 @@ def access_report(store: Store, by: access.StaffRef, log_id: int) -> AccessRepor
     with store.session(write=True) as session:
         staff, log = _holder_log(session, by, log_id, "access report")
         subject = session.get_one(Subject, log.subject_id)
-        lines = _trail(session, stored_id(subject), stored_id(log))
+        lines = access_lines(session, stored_id(subject), stored_id(log))
         paper = AccessReport(
             _letterhead(session, staff, by, log.unit_id, log.language),
             _about(subject),
             tuple(lines),
-            _readers(lines),
+            readers(lines),
             whole_subject=False,
         )
         _record(session, staff, by, "access_report_exported", log, f"{len(lines)} events")
@@ -531,7 +567,7 @@ def subject_access_report(store: Store, by: access.StaffRef, national_number: st
             _letterhead(session, admin, by, unit_id),
             _about(subject),
             tuple(lines),
-            _readers(lines),
+            readers(lines),
             whole_subject=True,
         )
 
