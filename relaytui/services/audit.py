@@ -27,6 +27,7 @@ ACTION_LABELS = {
     "subject_lookup": N_("looked the child up by national number"),
     "subject_created": N_("registered the child"),
     "guardian_added": N_("added a guardian"),
+    "guardian_changed": N_("changed what is recorded about a guardian"),
     "log_created": N_("started the relay log"),
     "level_changed": N_("changed the level"),
     "log_closed": N_("closed the relay log"),
@@ -68,6 +69,12 @@ ACTION_LABELS = {
     "reader_password_reset": N_(
         "gave a new password to an account that holds or reads the relay log"
     ),
+    "family_login": N_("logged in to the family view"),
+    "family_read": N_("read the relay log in the family view"),
+    "family_read_refused": N_("tried to read a relay log in the family view and was refused"),
+    "family_ended_log": N_("ended the relay log in the family view"),
+    "transition_accepted": N_("accepted, in the family view, that the log passes to a new unit"),
+    "transition_declined": N_("declined, in the family view, that the log passes to a new unit"),
     "list_shown": N_("saw the child's name in a list (relay logs, search, meetings, handovers)"),
 }
 

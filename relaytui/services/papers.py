@@ -500,9 +500,7 @@ def access_lines(session: Session, subject_id: int, log_id: int | None) -> list[
         query.order_by(col(AuditEvent.at), col(AuditEvent.id))
     ).all():
         full_name, profession = (
-            (staff.full_name, staff.profession)
-            if staff
-            else _family_reader(session, event.username)
+            (staff.full_name, staff.profession) if staff else family_reader(session, event.username)
         )
         lines.append(
             audit.AccessLine(
@@ -518,7 +516,7 @@ def access_lines(session: Session, subject_id: int, log_id: int | None) -> list[
     return lines
 
 
-def _family_reader(session: Session, username: str) -> tuple[str, str]:
+def family_reader(session: Session, username: str) -> tuple[str, str]:
     """Who of the family an event of the family view names (``family:guardian:<id>`` or
     ``family:subject:<id>``): their name, and what they are to the child."""
     _family, _sep, rest = username.partition("family:")
