@@ -54,6 +54,7 @@ from relaytui.services import (
     consent,
     dashboard,
     efforts,
+    family,
     grant_requests,
     grants,
     handover,
@@ -277,6 +278,7 @@ TODAY = date.today()
 SOON = TODAY + timedelta(days=10)
 READS = {
     "logs.get_log": lambda w, c, by: logs.get_log(w.store, by, c.log_id),
+    "family.family_reads": lambda w, c, by: family.family_reads(w.store, by, c.log_id),
     "journal.list_entries": lambda w, c, by: journal.list_entries(w.store, by, c.log_id),
     "logs.open_log": lambda w, c, by: logs.open_log(w.store, by, c.log_id),
     "log_history.history": lambda w, c, by: log_history.history(w.store, by, c.log_id),
@@ -375,6 +377,9 @@ WRITES = {
     ),
     "subjects.add_guardian": lambda w, c, by: subjects.add_guardian(
         w.store, by, c.log_id, subjects.GuardianInput("G")
+    ),
+    "subjects.change_guardian": lambda w, c, by: subjects.change_guardian(
+        w.store, by, c.log_id, _guardian(w, c), subjects.GuardianInput("G", email="g@example.dk")
     ),
 }
 RECEIVER = {
@@ -492,6 +497,15 @@ def _grant_request(world, case) -> int:
             requested_at=clock.now(),
             reason="r",
         )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def _guardian(world, case) -> int:
+    """A guardian of the case's subject."""
+    with world.store.session(write=True) as session:
+        row = Guardian(subject_id=case.subject_id, name="Guardian")
         session.add(row)
         session.flush()
         return row.id
