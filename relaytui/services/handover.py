@@ -32,7 +32,16 @@ from relaytui.models import (
     Unit,
 )
 from relaytui.models.base import stored_id
-from relaytui.services import access, audit, clock, consent, installation, log_actors, subjects
+from relaytui.services import (
+    access,
+    audit,
+    clock,
+    consent,
+    installation,
+    log_actors,
+    notices,
+    subjects,
+)
 from relaytui.services.versions import guarded_update
 
 
@@ -172,6 +181,9 @@ def propose(
             log=log,
             detail=f"handover {handover.id} to staff {receiver.id}",
         )
+        notices.queue(
+            session, "handover_waiting", log_id=log.id, staff=receiver, handover_id=handover.id
+        )
         return _view(session, handover, inst.handover_reminder_days)
 
 
@@ -300,6 +312,13 @@ def accept(
         access.write_audit(
             session, staff, by, "handover_accepted", log=log, detail=f"handover {handover.id}"
         )
+        notices.queue(
+            session,
+            "handover_accepted",
+            log_id=log.id,
+            staff=session.get_one(Staff, handover.from_staff_id),
+            handover_id=handover.id,
+        )
         session.flush()
         return _view(session, handover, inst.handover_reminder_days)  # refreshed by guarded_update
 
@@ -336,6 +355,14 @@ def decline(store: Store, by: access.StaffRef, handover_id: int, *, message: str
         )
         access.write_audit(
             session, staff, by, "handover_declined", log=log, detail=f"handover {handover.id}"
+        )
+        notices.queue(
+            session,
+            "handover_declined",
+            log_id=log.id,
+            staff=session.get_one(Staff, handover.from_staff_id),
+            handover_id=handover.id,
+            detail=message,
         )
         return _view(session, handover, inst.handover_reminder_days)  # refreshed by guarded_update
 

@@ -18,7 +18,7 @@ from relaytui.errors import InvalidInput, NotFound, RuleViolation
 from relaytui.i18n import _
 from relaytui.models import Consent, Guardian, Membership, RelayLog, Staff, Subject, Unit
 from relaytui.models.base import stored_id
-from relaytui.services import access, clock
+from relaytui.services import access, clock, notices
 from relaytui.services.consent import covers_person, covers_staff, name_key, state_of
 
 
@@ -369,6 +369,8 @@ def _attach(
     if attachment.stale:
         detail += "; ended " + ", ".join(f"membership {old.id}" for old in attachment.stale)
     access.write_audit(session, staff, by, "actor_added", log=log, detail=detail)
+    if staff_id is not None:
+        notices.queue(session, "actor_added", log_id=log.id, staff=session.get_one(Staff, staff_id))
     return actor_view(session, row)
 
 
@@ -438,3 +440,4 @@ def attach_leader(session: Session, log: RelayLog, unit_id: int | None, added_by
             added_at=clock.now(),
         )
     )
+    notices.queue(session, "actor_added", log_id=log.id, staff=leader)

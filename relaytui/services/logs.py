@@ -36,6 +36,7 @@ from relaytui.services import (
     installation,
     journal,
     log_actors,
+    notices,
     subjects,
 )
 
@@ -323,6 +324,7 @@ def create_log(
             )
             log.level = level
             session.add(log)
+        notices.queue_log_created(session, log)
         session.flush()
         return detail(session, staff, log, inst)
 

@@ -24,7 +24,7 @@ from relaytui.models import (
     Subject,
 )
 from relaytui.models.base import stored_id
-from relaytui.services import access, clock, installation
+from relaytui.services import access, clock, installation, notices
 from relaytui.services.versions import guarded_update
 
 KINDS = ("dialogue", "notification", "evaluation")
@@ -363,6 +363,7 @@ def schedule(
         access.write_audit(
             session, staff, by, "meeting_scheduled", log=log, detail=f"meeting {meeting.id}"
         )
+        notices.queue_meeting_planned(session, log, meeting, staff)
         return meeting_view(session, meeting)
 
 

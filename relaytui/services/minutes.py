@@ -25,7 +25,7 @@ from relaytui.models import (
     Staff,
 )
 from relaytui.models.base import stored_id
-from relaytui.services import access, clock, installation, meetings
+from relaytui.services import access, clock, installation, meetings, notices
 from relaytui.services.efforts import check_responsible
 from relaytui.services.versions import guarded_update
 
@@ -240,6 +240,7 @@ def finish_minutes(
         access.write_audit(
             session, staff, by, "minutes_finished", log=log, detail=f"meeting {meeting.id}"
         )
+        notices.queue_minutes_finished(session, log, meeting, staff)
         return meetings.meeting_view(session, meeting)
 
 

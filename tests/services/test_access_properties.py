@@ -69,6 +69,7 @@ from relaytui.services import (
     logs,
     meetings,
     minutes,
+    notices,
     notifications,
     papers,
     plan,
@@ -293,6 +294,7 @@ READS = {
     ),
     "subjects.list_guardians": lambda w, c, by: subjects.list_guardians(w.store, by, c.log_id),
     "meetings.invitable": lambda w, c, by: meetings.invitable(w.store, by, c.log_id),
+    "notices.notices_for_log": lambda w, c, by: notices.notices_for_log(w.store, by, c.log_id),
 }
 WRITES = {
     "journal.write_entry": lambda w, c, by: journal.write_entry(w.store, by, c.log_id, text="t"),
@@ -422,6 +424,12 @@ ADMIN_ONLY = {
     "installation.change": lambda w, c, by: installation.change(
         w.store, by, "idle_lock_minutes", "11"
     ),
+    "notices.installation_off": lambda w, c, by: notices.installation_off(w.store, by),
+    "notices.switch_for_installation": lambda w, c, by: notices.switch_for_installation(
+        w.store, by, "actor_added", on=True
+    ),
+    "notices.set_evaluation_days": lambda w, c, by: notices.set_evaluation_days(w.store, by, 7),
+    "notices.list_notices": lambda w, c, by: notices.list_notices(w.store, by),
 }
 ONE_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPbObbR80QdyCXuIZMcVsixzR3FLWjuCUdPQX2ah0087 x@y"
 STAFF_ONLY = {  # any member of staff who works with logs; never an administrator
@@ -438,6 +446,10 @@ STAFF_ONLY = {  # any member of staff who works with logs; never an administrato
     "dashboard.unit_figures": lambda w, c, by: dashboard.unit_figures(w.store, by),
     "efforts.overdue_for_holder": lambda w, c, by: efforts.overdue_for_holder(w.store, by),
     "handover.inbox": lambda w, c, by: handover.inbox(w.store, by),
+    "notices.my_notices_off": lambda w, c, by: notices.my_notices_off(w.store, by),
+    "notices.switch_for_me": lambda w, c, by: notices.switch_for_me(
+        w.store, by, "actor_added", on=True
+    ),
     "handover.waiting_for_me": lambda w, c, by: handover.waiting_for_me(w.store, by),
     "handover.declined_answers": lambda w, c, by: handover.declined_answers(w.store, by),
     "handover.tell_declined": lambda w, c, by: handover.tell_declined(w.store, by),
