@@ -5,7 +5,7 @@ desktop's and a phone's size.
 ``oidc_provider`` is built from four module-scoped fixtures a test module may override with its
 own: ``oidc_claim_name`` (the national number's claim), ``oidc_accounts`` (login name -> claims),
 ``family_port`` (where the web view under test listens) and ``oidc_redirect_uris`` (by default
-``http://127.0.0.1:<family_port>/auth/callback``).
+``http://127.0.0.1:<family_port>/login/done``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from tests.family.identity import CPR_CLAIM, free_port, start_provider
 from tests.server.browser import CHROMIUM_ARGS, chromium_path
 
-CALLBACK_PATH = "/auth/callback"
+CALLBACK_PATH = "/login/done"  # relaytui/server/family/login.py
 DESKTOP = {"viewport": {"width": 1280, "height": 800}}
 PHONE = {
     "viewport": {"width": 390, "height": 844},
