@@ -69,6 +69,31 @@ def _no_preload_option() -> Any:
     )
 
 
+def _mail_option(flag: str) -> Any:
+    """The e-mail notices' options (relaytui.server.mailing)."""
+    said = {
+        "--smtp-host": (
+            "HOST",
+            _("The mail server that sends e-mail notices. Without it, notices stay queued."),
+        ),
+        "--smtp-port": ("PORT", _("The mail server's port; STARTTLS is required.")),
+        "--smtp-user": (
+            "USER",
+            _(
+                "The mail server's login. The password: RELAYTUI_SMTP_PASSWORD, else the "
+                "keyring (service relaytui, username smtp://USER@HOST:PORT)."
+            ),
+        ),
+        "--smtp-sender": ("ADDRESS", _("The address notices come from.")),
+        "--smtp-ca-file": (
+            "FILE",
+            _("The CA certificate (PEM) the mail server's certificate is checked against."),
+        ),
+    }
+    metavar, text = said[flag]
+    return typer.Option(flag, metavar=metavar, help=text)
+
+
 def serve_cmd(
     ctx: typer.Context,
     ssh_host: Annotated[
@@ -101,6 +126,11 @@ def serve_cmd(
     ] = None,
     insecure: Annotated[bool, _insecure_option()] = False,
     no_preload: Annotated[bool, _no_preload_option()] = False,
+    smtp_host: Annotated[str | None, _mail_option("--smtp-host")] = None,
+    smtp_port: Annotated[int, _mail_option("--smtp-port")] = 587,
+    smtp_user: Annotated[str | None, _mail_option("--smtp-user")] = None,
+    smtp_sender: Annotated[str | None, _mail_option("--smtp-sender")] = None,
+    smtp_ca_file: Annotated[Path | None, _mail_option("--smtp-ca-file")] = None,
 ) -> None:
     from relaytui.server.serving import Plan, serve
     from relaytui.services import installation
@@ -115,6 +145,11 @@ def serve_cmd(
         state_dir=state_dir,
         insecure=insecure,
         preload=not no_preload,
+        smtp_host=smtp_host,
+        smtp_port=smtp_port,
+        smtp_user=smtp_user,
+        smtp_sender=smtp_sender,
+        smtp_ca_file=smtp_ca_file,
     )
     plan.check()
     store = current_store(ctx)

@@ -283,5 +283,8 @@ def _error(exc: BaseException) -> str:
         ]
         return f"refused: {'; '.join(codes)}"
     if isinstance(exc, smtplib.SMTPResponseException):
-        return f"{exc.smtp_code} {exc.smtp_error.decode(errors='replace')}"
+        said = exc.smtp_error
+        return (
+            f"{exc.smtp_code} {said.decode(errors='replace') if isinstance(said, bytes) else said}"
+        )
     return f"{type(exc).__name__}: {exc}"

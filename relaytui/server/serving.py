@@ -22,6 +22,7 @@ from relaytui import config, db_url
 from relaytui.db import Store
 from relaytui.errors import InvalidInput
 from relaytui.i18n import _
+from relaytui.server import mailing
 from relaytui.server.sessions import GRACE_SECONDS, Sessions
 
 if TYPE_CHECKING:
@@ -49,11 +50,18 @@ class Plan:
     grace: float = GRACE_SECONDS
     #: Fork sessions from a process with relaytui loaded (False: a new Python each).
     preload: bool = True
+    #: The mail server for e-mail notices (None: notices stay queued), relaytui.server.mailing.
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_user: str | None = None
+    smtp_sender: str | None = None
+    smtp_ca_file: Path | None = None
 
     def check(self) -> None:
         """Refuse what would put the children's data at risk, before anything listens."""
         from relaytui.server.web import is_loopback
 
+        mailing.check_plan(self)
         if self.ssh_port is None and self.web_port is None:
             raise InvalidInput(_("Nothing to serve: give at most one of --no-ssh and --no-web."))
         if not 1 <= self.max_sessions <= 10_000:
@@ -211,6 +219,7 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
     ssh_server = None
     web_runner = None
     signing_task: asyncio.Task | None = None
+    mail_task: asyncio.Task | None = None
     from relaytui.server.sessions import session_environment
     from relaytui.server.spawner import FreshStart, Spawner
 
@@ -233,6 +242,7 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
             ).format(url=url, n=plan.max_sessions)
         )
         signing_task = asyncio.ensure_future(_sign_checkpoints(store, stop))
+        mail_task = asyncio.ensure_future(mailing.run(store, plan, stop))
         await stop.wait()
     finally:
         log.info("stopping")
@@ -242,6 +252,8 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
         await starter.close()
         if signing_task is not None:
             await asyncio.wait([signing_task], timeout=5)
+        if mail_task is not None:
+            await asyncio.wait([mail_task], timeout=5)
         await _last_checkpoint(store)
         if web_runner is not None:
             with contextlib.suppress(Exception):
