@@ -17,7 +17,7 @@ from typing import Annotated, Any
 import typer
 
 from relaytui import __version__, config
-from relaytui.cli import accounts, audit, database, grants, papers, serve, setup, units
+from relaytui.cli import accounts, audit, database, grants, notices, papers, serve, setup, units
 from relaytui.cli.common import Group, State, app_store, demo_module, error_line
 from relaytui.errors import DomainError, InvalidInput
 from relaytui.i18n import LANGUAGES, _, known_language, language_from_environment, set_language
@@ -145,6 +145,6 @@ def build_app() -> typer.Typer:
     )
 
     app.callback(invoke_without_command=True)(main_callback)
-    for group in (setup, database, accounts, units, audit, papers, grants, serve):
+    for group in (setup, database, accounts, units, audit, papers, grants, notices, serve):
         group.register(app)
     return app

@@ -101,6 +101,11 @@ def town_with_open_and_closed_logs(sqlite_store, tmp_path):
         "grant list": [],
         "grant give": ["1", "--reason", "Court", "--until", "2026-12-20"],
         "grant refuse": ["1", "--reason", "No"],
+        "notices list": [],
+        "notices kinds": [],
+        "notices off": ["actor_added"],
+        "notices on": ["actor_added"],
+        "notices evaluation-days": ["5"],
     }
     #: Who may run it: the holder's papers are anna's, everything else the administrator's.
     world.allowed = {
@@ -177,6 +182,11 @@ def test_every_command_is_either_open_or_signed_in(town_with_open_and_closed_log
             "grant list",
             "grant give",
             "grant refuse",
+            "notices list",
+            "notices kinds",
+            "notices off",
+            "notices on",
+            "notices evaluation-days",
         }
     ),
 )
