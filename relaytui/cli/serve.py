@@ -69,6 +69,26 @@ def _no_preload_option() -> Any:
     )
 
 
+def _family_port_option() -> Any:
+    return typer.Option(
+        "--family-port",
+        help=_(
+            "Serve the family view on this port (0: any free port): guardians read their log "
+            "after logging in with the national login. Not served when not given."
+        ),
+    )
+
+
+def _family_url_option() -> Any:
+    return typer.Option(
+        "--family-url",
+        metavar="URL",
+        help=_(
+            "The address families open, as the proxy serves it, e.g. https://familie.kommune.dk"
+        ),
+    )
+
+
 def _mail_option(flag: str) -> Any:
     """The e-mail notices' options (relaytui.server.mailing)."""
     said = {
@@ -131,6 +151,8 @@ def serve_cmd(
     smtp_user: Annotated[str | None, _mail_option("--smtp-user")] = None,
     smtp_sender: Annotated[str | None, _mail_option("--smtp-sender")] = None,
     smtp_ca_file: Annotated[Path | None, _mail_option("--smtp-ca-file")] = None,
+    family_port: Annotated[int | None, _family_port_option()] = None,
+    family_url: Annotated[str | None, _family_url_option()] = None,
 ) -> None:
     from relaytui.server.serving import Plan, serve
     from relaytui.services import installation
@@ -150,6 +172,8 @@ def serve_cmd(
         smtp_user=smtp_user,
         smtp_sender=smtp_sender,
         smtp_ca_file=smtp_ca_file,
+        family_port=family_port,
+        family_url=family_url,
     )
     plan.check()
     store = current_store(ctx)

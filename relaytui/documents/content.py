@@ -243,9 +243,16 @@ def guardian_copy(paper: GuardianCopy) -> Document:
     made = local_date(head.made_at, tz)
     blocks: list[Block] = [
         Paragraph(
-            _(
-                "This is what the relay log about {name} says on {date}. {holder}, the holder, made this "
-                "copy for you. Ask {holder} if something is unclear or wrong."
+            (
+                _(
+                    "This is what the relay log about {name} says on {date}. Ask {holder}, the "
+                    "holder, if something is unclear or wrong."
+                )
+                if paper.family_view
+                else _(
+                    "This is what the relay log about {name} says on {date}. {holder}, the holder, made this "
+                    "copy for you. Ask {holder} if something is unclear or wrong."
+                )
             ).format(name=subject.name, date=made, holder=holder.name)
         ),
         Heading(_(SUBJECT_HEADINGS.get(subject.kind, SUBJECT_HEADINGS["child"]))),

@@ -19,6 +19,13 @@ DOMAIN = "relaytui"
 LOCALE_DIR = Path(__file__).parent / "locales"
 #: Languages with a catalog, beside the English source.
 LANGUAGES = ("en", "da", "nb", "nn")
+#: Each language in its own words: a reader finds theirs whatever the page is in now.
+LANGUAGE_NAMES = {
+    "en": "English",
+    "da": "Dansk",
+    "nb": "Norsk bokmål",
+    "nn": "Norsk nynorsk",
+}
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"

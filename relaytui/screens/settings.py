@@ -19,20 +19,12 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from relaytui import i18n
-from relaytui.i18n import N_, _
+from relaytui.i18n import LANGUAGE_NAMES, N_, _
 from relaytui.ui.base import RelayModalScreen
 
 if TYPE_CHECKING:
     from relaytui.db import Store
     from relaytui.services.access import StaffRef
-
-#: Each language in its own words: a reader finds theirs whatever the screen is in now.
-LANGUAGE_NAMES = {
-    "en": "English",
-    "da": "Dansk",
-    "nb": "Norsk bokmål",
-    "nn": "Norsk nynorsk",
-}
 
 
 def language_name(code: str) -> str:

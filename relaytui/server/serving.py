@@ -56,20 +56,24 @@ class Plan:
     smtp_user: str | None = None
     smtp_sender: str | None = None
     smtp_ca_file: Path | None = None
+    #: The family view's port (None: not served) and the address families open (issue 15).
+    family_port: int | None = None
+    family_url: str | None = None
 
     def check(self) -> None:
         """Refuse what would put the children's data at risk, before anything listens."""
         from relaytui.server.web import is_loopback
 
         mailing.check_plan(self)
-        if self.ssh_port is None and self.web_port is None:
+        if self.ssh_port is None and self.web_port is None and self.family_port is None:
             raise InvalidInput(_("Nothing to serve: give at most one of --no-ssh and --no-web."))
         if not 1 <= self.max_sessions <= 10_000:
             raise InvalidInput(_("--max-sessions is a whole number from 1 to 10000."))
         for port in (self.ssh_port, self.web_port):
             if port is not None and not 0 <= port <= 65535:
                 raise InvalidInput(_("A port is a number from 1 to 65535."))
-        if self.web_port is not None and not is_loopback(self.web_host) and not self.insecure:
+        browsers = self.web_port is not None or self.family_port is not None
+        if browsers and not is_loopback(self.web_host) and not self.insecure:
             raise InvalidInput(
                 _(
                     "The browser side would listen on {host} without TLS, so passwords and children's "
@@ -77,6 +81,13 @@ class Plan:
                     "reverse proxy (see the README: Serve a municipality), or give --insecure if TLS "
                     "ends on another machine in front of this one."
                 ).format(host=self.web_host)
+            )
+        if self.family_url is not None and not self.family_url.startswith(("http://", "https://")):
+            raise InvalidInput(
+                _(
+                    "--family-url is the address families open in the browser, e.g. "
+                    "https://familie.kommune.dk"
+                )
             )
         if self.public_url is not None and not self.public_url.startswith(("http://", "https://")):
             raise InvalidInput(
@@ -191,6 +202,10 @@ def _announce(line: str) -> None:
 def serve(store: Store, plan: Plan) -> int:
     """Run until SIGTERM or SIGINT; returns the exit code."""
     plan.check()
+    if plan.family_port is not None:
+        from relaytui.server.family import serving as family_serving
+
+        family_serving.settings_for(store, plan)  # refused here, before anything listens
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s", stream=sys.stderr
     )
@@ -220,6 +235,7 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
     web_runner = None
     signing_task: asyncio.Task | None = None
     mail_task: asyncio.Task | None = None
+    family_server = None
     from relaytui.server.sessions import session_environment
     from relaytui.server.spawner import FreshStart, Spawner
 
@@ -235,6 +251,8 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
                 plan, sessions, url, environment, title, starter
             )
             await _listen_web(plan, web_runner, site_server)
+        if plan.family_port is not None:
+            family_server = await _family_side(store, plan)
         _announce(
             _(
                 "Serving {url} to at most {n} sessions. Stop with SIGTERM (systemctl stop); "
@@ -258,6 +276,8 @@ async def _serve(store: Store, plan: Plan, url: str, environment: dict[str, str]
         if web_runner is not None:
             with contextlib.suppress(Exception):
                 await web_runner.cleanup()
+        if family_server is not None:
+            await family_server.stop()
         if ssh_server is not None:
             with contextlib.suppress(Exception):
                 await ssh_server.wait_closed()
@@ -343,3 +363,17 @@ async def _listen_web(plan: Plan, web_runner: AppRunner, site_server: StaffWeb) 
             host=plan.web_host, port=port, url=site_server.public_url
         )
     )
+
+
+async def _family_side(store: Store, plan: Plan):
+    """The family view, listening (issue 15), announced."""
+    from relaytui.server.family import serving as family_serving
+
+    settings = await asyncio.to_thread(family_serving.settings_for, store, plan)
+    server = await family_serving.listen(store, plan, settings)
+    _announce(
+        _("Family view: listening on http://{host}:{port}; families open {url}").format(
+            host=plan.web_host, port=server.port, url=server.public_url
+        )
+    )
+    return server

@@ -352,7 +352,9 @@ def read_log(store: Store, who: FamilyRef, log_id: int) -> FamilyLog:
     with store.session(write=True) as session:
         standing, log = _log_for(session, who, log_id, "log")
         inst = installation.read_in(session)
-        copy = papers.guardian_copy_in(session, log, _letterhead(session, who, log))
+        copy = papers.guardian_copy_in(
+            session, log, _letterhead(session, who, log), family_view=True
+        )
         trail = papers.access_lines(session, log.subject_id, stored_id(log))
         _record(session, standing, "family_read", log=log, detail="log")
         return FamilyLog(
@@ -371,7 +373,9 @@ def copy_of_log(store: Store, who: FamilyRef, log_id: int) -> papers.GuardianCop
     """The guardians' copy, to download as PDF; recorded as such."""
     with store.session(write=True) as session:
         standing, log = _log_for(session, who, log_id, "copy")
-        paper = papers.guardian_copy_in(session, log, _letterhead(session, who, log))
+        paper = papers.guardian_copy_in(
+            session, log, _letterhead(session, who, log), family_view=True
+        )
         _record(session, standing, "family_read", log=log, detail="copy")
         return paper
 

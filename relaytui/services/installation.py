@@ -24,6 +24,12 @@ DEFAULTS = {
     "audit_checkpoint_every": "1000",
     "municipality": "",
     "language": "",
+    # The family view's national login (issue 15): its OpenID Connect issuer, this
+    # municipality's client id there, and the ID token's claim with the national number
+    # ("": the country's). The client secret is never a setting (keyring or environment).
+    "family_login_issuer": "",
+    "family_login_client": "",
+    "family_number_claim": "",
 }
 
 
@@ -41,6 +47,9 @@ class Installation:
     audit_checkpoint_every: int
     municipality: str
     language: str
+    family_login_issuer: str = ""
+    family_login_client: str = ""
+    family_number_claim: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -83,6 +92,8 @@ def validate_timezone(name: str) -> str:
 
 
 def _validate(key: str, value: str) -> str:
+    if key == "family_login_issuer" and value:
+        return _validate_issuer(value)
     if key == "profile":
         return validate_profile(value)
     if key == "timezone":
@@ -102,6 +113,22 @@ def _validate(key: str, value: str) -> str:
     if key not in DEFAULTS:
         raise InvalidInput(_("Unknown setting '{key}'.").format(key=key))
     return value
+
+
+def _validate_issuer(value: str) -> str:
+    """The national login's address: https, or plain http on this machine only (a test)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value.strip())
+    local = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and local) or not parts.hostname:
+        raise InvalidInput(
+            _(
+                "The login's issuer is an https address, as the national login gives it, e.g. "
+                "https://login.example.dk"
+            )
+        )
+    return value.strip().rstrip("/")
 
 
 def read(store: Store) -> Installation:
@@ -131,6 +158,9 @@ def read_in(session) -> Installation:
         audit_checkpoint_every=int(values["audit_checkpoint_every"]),
         municipality=values["municipality"],
         language=values["language"],
+        family_login_issuer=values["family_login_issuer"],
+        family_login_client=values["family_login_client"],
+        family_number_claim=values["family_number_claim"],
     )
 
 

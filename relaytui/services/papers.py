@@ -147,6 +147,8 @@ class GuardianCopy:
     #: Notifications to the family department made from the log: not on this copy, but the
     #: copy says that something was left out (issue 16).
     notifications_left_out: int = 0
+    #: Read in the family view (the family made it), not handed over by the holder.
+    family_view: bool = False
 
 
 @dataclass(frozen=True)
@@ -368,7 +370,9 @@ def _entry_count(paper: GuardianCopy) -> int:
     return len(paper.entries) + sum(len(record.minutes) for record in paper.meetings)
 
 
-def guardian_copy_in(session: Session, log: RelayLog, head: Letterhead) -> GuardianCopy:
+def guardian_copy_in(
+    session: Session, log: RelayLog, head: Letterhead, *, family_view: bool = False
+) -> GuardianCopy:
     """The guardians' copy of ``log``, for whoever already may make it: the holder's paper and
     the family view say exactly the same (no access check, no audit here)."""
     inst = installation.read_in(session)
@@ -420,6 +424,7 @@ def guardian_copy_in(session: Session, log: RelayLog, head: Letterhead) -> Guard
         notifications_left_out=len(
             session.exec(select(Notification.id).where(Notification.log_id == log.id)).all()
         ),
+        family_view=family_view,
     )
 
 
