@@ -181,9 +181,7 @@ def propose(
             log=log,
             detail=f"handover {handover.id} to staff {receiver.id}",
         )
-        notices.queue(
-            session, "handover_waiting", log_id=log.id, staff=receiver, handover_id=handover.id
-        )
+        notices.queue_handover(session, "handover_waiting", handover)
         return _view(session, handover, inst.handover_reminder_days)
 
 
@@ -312,13 +310,7 @@ def accept(
         access.write_audit(
             session, staff, by, "handover_accepted", log=log, detail=f"handover {handover.id}"
         )
-        notices.queue(
-            session,
-            "handover_accepted",
-            log_id=log.id,
-            staff=session.get_one(Staff, handover.from_staff_id),
-            handover_id=handover.id,
-        )
+        notices.queue_handover(session, "handover_accepted", handover)
         session.flush()
         return _view(session, handover, inst.handover_reminder_days)  # refreshed by guarded_update
 
@@ -356,14 +348,7 @@ def decline(store: Store, by: access.StaffRef, handover_id: int, *, message: str
         access.write_audit(
             session, staff, by, "handover_declined", log=log, detail=f"handover {handover.id}"
         )
-        notices.queue(
-            session,
-            "handover_declined",
-            log_id=log.id,
-            staff=session.get_one(Staff, handover.from_staff_id),
-            handover_id=handover.id,
-            detail=message,
-        )
+        notices.queue_handover(session, "handover_declined", handover, detail=message)
         return _view(session, handover, inst.handover_reminder_days)  # refreshed by guarded_update
 
 

@@ -27,6 +27,7 @@ from relaytui.models import (
     Effort,
     Goal,
     Guardian,
+    Handover,
     Invitee,
     Meeting,
     Notice,
@@ -164,6 +165,19 @@ def queue(
     )
     session.add(notice)
     return notice
+
+
+def queue_handover(session: Session, kind: str, handover: Handover, *, detail: str = "") -> None:
+    """A proposal to its receiver; an answer (accepted, declined) to its proposer."""
+    to = handover.to_staff_id if kind == "handover_waiting" else handover.from_staff_id
+    queue(
+        session,
+        kind,
+        log_id=handover.log_id,
+        staff=session.get_one(Staff, to),
+        handover_id=handover.id,
+        detail=detail,
+    )
 
 
 def queue_log_created(session: Session, log: RelayLog) -> None:
