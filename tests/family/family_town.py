@@ -29,6 +29,7 @@ from relaytui.services import (
     journal,
     logs,
     meetings,
+    minutes,
     notifications,
     sign_in,
     subjects,
@@ -39,6 +40,7 @@ from tests.server.serving import PASSWORD, build_town, server_environment
 
 NOTIFICATION_TEXT = "SECRET-NOTIFICATION: never on the family's page"
 ENTRY_TEXT = "Bo ate breakfast at daycare every day this week."
+MINUTES_TEXT = "Mother brings a packed breakfast on Mondays."
 EFFORT_TEXT = "Breakfast at daycare on arrival."
 
 
@@ -83,6 +85,16 @@ def build_family_town(folder: Path, provider: Provider, numbers: dict[str, str])
             starts_at=clock.now() + timedelta(days=5),
             place="Solsikken, the blue room",
         )
+        held = meetings.schedule(
+            store,
+            anna,
+            town.log_id,
+            kind="dialogue",
+            starts_at=clock.now() + timedelta(minutes=30),
+            place="Solsikken",
+        )
+        minutes.save_note(store, anna, held.id, text=MINUTES_TEXT)
+        minutes.finish_minutes(store, anna, held.id, version=held.version)
         efforts.add_effort(
             store,
             anna,

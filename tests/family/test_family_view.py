@@ -14,6 +14,7 @@ from relaytui.models import Consent, TransitionRequest
 from tests.family.family_town import (
     EFFORT_TEXT,
     ENTRY_TEXT,
+    MINUTES_TEXT,
     NOTIFICATION_TEXT,
     build_family_town,
     serve_family,
@@ -54,6 +55,7 @@ def test_a_guardian_reads_exactly_her_childs_log(new_page, family_view, town):
     for expected in ("Comes to daycare hungry.", "Anna Holm", EFFORT_TEXT, ENTRY_TEXT):
         assert expected in shown, expected
     assert "Solsikken, the blue room" in shown  # the planned meeting, where and when
+    assert MINUTES_TEXT in shown  # the held meeting, with its minutes
     assert NOTIFICATION_TEXT not in page.content()
     assert "Left out of this copy: 1 notification" in shown
     # Her own reads are in the trail, named, without her number.
