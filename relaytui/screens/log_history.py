@@ -1,7 +1,9 @@
-"""The history tab: level changes, holders over time, and, for the holder, who read the log.
+"""The history tab: level changes, holders over time, and, for the holder, who read the log;
+for every reader, who of the family read it in the family view and the notices sent by e-mail.
 
 Every read of a log is audited (R9); the holder sees the trail so a guardian's question
-"who has read about my child?" can be answered.
+"who has read about my child?" can be answered. The holder and the actors see that the family
+follows along, and whether the notices about the log reached the people they were for.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from textual.widgets import Static
 from textual.worker import get_current_worker
 
 from relaytui.i18n import N_, _
-from relaytui.services import installation, log_history
+from relaytui.services import family, installation, log_history, notices
 from relaytui.ui.log_pane import LogPane, date_time, label, literal
 
 if TYPE_CHECKING:
@@ -38,6 +40,8 @@ READ_WHAT = {
     "consents": N_("the consents"),
     "guardians": N_("the guardians"),
     "notifications": N_("the notifications"),
+    "family reads": N_("the family's reads"),
+    "notices": N_("the e-mail notices"),
 }
 
 
@@ -111,18 +115,74 @@ def reads_table(history: log_history.History, tz: str) -> Table:
     return table
 
 
+def family_reads_table(reads: list[family.FamilyRead], tz: str) -> Table:
+    """Who of the family read the log in the family view: the latest reader first."""
+    table = _table(_("Name"), _("Relation"), _("Times"), _("Last time"))
+    for read in reads:
+        table.add_row(
+            literal(read.name),
+            literal(read.relation),
+            Text(str(read.reads)),
+            Text(date_time(read.last_read_at, tz)),
+        )
+    return table
+
+
+def notice_state(notice: notices.NoticeView, tz: str) -> str:
+    """Sent (when), given up (when), or waiting (and when it is tried next)."""
+    if notice.sent_at is not None:
+        return _("sent {when}").format(when=date_time(notice.sent_at, tz))
+    if notice.failed_at is not None:
+        return _("given up {when}").format(when=date_time(notice.failed_at, tz))
+    if notice.next_attempt_at is None:
+        return _("waiting")
+    return _("waiting, next attempt {when}").format(when=date_time(notice.next_attempt_at, tz))
+
+
+def notice_recipient(notice: notices.NoticeView) -> Text:
+    who = literal(notice.recipient_name or "-")
+    if notice.recipient_role == "guardian":
+        who.append(" (" + _("family") + ")")
+    return who
+
+
+def notices_table(sent: list[notices.NoticeView], tz: str) -> Table:
+    """The log's notices by e-mail, the latest first: when, what, to whom, and what became of it."""
+    table = _table(_("When"), _("Notice"), _("To"), _("State"), expand=True)
+    table.columns[1].ratio = 1
+    for notice in reversed(sent):
+        table.add_row(
+            Text(date_time(notice.created_at, tz)),
+            Text(notice.kind_label),
+            notice_recipient(notice),
+            Text(notice_state(notice, tz)),
+        )
+    return table
+
+
 class HistoryPane(LogPane):
-    """Level changes, holders and (for the holder) reads, one under the other, scrollable."""
+    """Level changes, holders, (for the holder) reads, the family's reads and the notices sent,
+    one under the other, scrollable."""
 
     class Loaded(Message):
-        def __init__(self, history: log_history.History, tz: str) -> None:
+        def __init__(
+            self,
+            history: log_history.History,
+            tz: str,
+            family_reads: list[family.FamilyRead],
+            sent: list[notices.NoticeView],
+        ) -> None:
             super().__init__()
             self.history = history
             self.tz = tz
+            self.family_reads = family_reads
+            self.notices = sent
 
     def __init__(self, log_id: int, *, id: str | None = None) -> None:
         super().__init__(log_id, id=id)
         self.history: log_history.History | None = None
+        self.family_reads: list[family.FamilyRead] | None = None
+        self.notices: list[notices.NoticeView] | None = None
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="history-scroll"):
@@ -134,6 +194,14 @@ class HistoryPane(LogPane):
             yield Static("", id="history-handovers", markup=False)
             yield Static(_("Who read the log"), classes="history-heading", markup=False)
             yield Static("", id="history-reads", markup=False)
+            yield Static(
+                _("Read by the family in the family view"),
+                classes="history-heading",
+                markup=False,
+            )
+            yield Static("", id="history-family", markup=False)
+            yield Static(_("Notices sent by e-mail"), classes="history-heading", markup=False)
+            yield Static("", id="history-notices", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#history-scroll").can_focus = True
@@ -147,8 +215,10 @@ class HistoryPane(LogPane):
         worker = get_current_worker()
         tz = installation.read(store).timezone
         found = log_history.history(store, staff, log_id)
+        read_by_family = family.family_reads(store, staff, log_id)
+        sent = notices.notices_for_log(store, staff, log_id)
         if not worker.is_cancelled:
-            self.post_message(self.Loaded(found, tz))
+            self.post_message(self.Loaded(found, tz, read_by_family, sent))
 
     def worker_done(self) -> None:
         self.query_one("#history-scroll").loading = False
@@ -175,4 +245,19 @@ class HistoryPane(LogPane):
             )
         else:
             reads.update(Text(_("Only the holder sees who read the log.")))
+        self.show_family_and_notices(message)
         self.focus_if_lost()
+
+    def show_family_and_notices(self, message: Loaded) -> None:
+        tz = message.tz
+        self.family_reads, self.notices = message.family_reads, message.notices
+        self.query_one("#history-family", Static).update(
+            family_reads_table(message.family_reads, tz)
+            if message.family_reads
+            else Text(_("No one of the family has read the log in the family view yet."))
+        )
+        self.query_one("#history-notices", Static).update(
+            notices_table(message.notices, tz)
+            if message.notices
+            else Text(_("No notices about this log were sent by e-mail."))
+        )

@@ -345,6 +345,8 @@ class NoticeView:
     sent_at: datetime | None
     failed_at: datetime | None
     attempts: int
+    #: When the server tries (again) to send a notice still waiting.
+    next_attempt_at: datetime | None = None
 
     @property
     def state(self) -> str:
@@ -391,6 +393,7 @@ def notices_for_log(store: Store, by: access.StaffRef, log_id: int) -> list[Noti
                 r.sent_at,
                 r.failed_at,
                 r.attempts,
+                r.next_attempt_at,
             )
             for r in rows
         ]
