@@ -6,12 +6,13 @@ once, and after logging out and in again still do, because it is stored with the
 
 from __future__ import annotations
 
-from textual.widgets import OptionList
+from textual.widgets import OptionList, SelectionList
 
 from relaytui import i18n
 from relaytui.app import RelayApp
+from relaytui.errors import NotAllowed
 from relaytui.screens.settings import LanguageDialog
-from relaytui.services import sign_in
+from relaytui.services import notices, sign_in
 from tests.screens.listing import loaded
 from tests.screens.reading import palette_offers, screen_text, wait_for
 from tests.screens.signing_in import log_in
@@ -86,3 +87,92 @@ async def test_escape_and_the_same_language_change_nothing(demo_store):
         assert i18n.current_language() == "en"
         assert app.screen.log_query.search == "Ag"
         assert sign_in.authenticate(demo_store, "lene", "demo").language is None
+
+
+# --- the e-mail notices (issue 15) -----------------------------------------------------------
+
+
+def notice_kinds(dialog) -> SelectionList:
+    return dialog.query_one("#notice-kinds", SelectionList)
+
+
+async def open_notices(pilot) -> LanguageDialog:
+    """The dialog, its notices read, and Tab to their list."""
+    dialog = await open_language_dialog(pilot)
+    await wait_for(pilot, lambda: not notice_kinds(dialog).disabled, "the notices read")
+    await pilot.press("tab")
+    await wait_for(pilot, lambda: pilot.app.focused is notice_kinds(dialog), "the notices")
+    return dialog
+
+
+def ticked(dialog) -> set[str]:
+    return set(notice_kinds(dialog).selected)
+
+
+async def test_switching_a_notice_off_stores_it_for_me_only(demo_store):
+    app = RelayApp(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await log_in(pilot, "anna")
+        anna = app.staff
+        dialog = await open_notices(pilot)
+        text = screen_text(app)
+        assert "E-mail notices" in text and "Added as an actor" in text
+        assert ticked(dialog) == set(notices.STAFF_KINDS)  # all on to begin with
+        assert not set(notices.FAMILY_KINDS) & {
+            notice_kinds(dialog).get_option_at_index(i).value
+            for i in range(notice_kinds(dialog).option_count)
+        }  # the family's notices are not anna's to switch
+        await pilot.press("down", "space")  # the second: a handover waits for an answer
+        await wait_for(
+            pilot,
+            lambda: notices.my_notices_off(demo_store, anna) == {"handover_waiting"},
+            "the switch stored",
+        )
+        await wait_for(pilot, lambda: "Saved." in screen_text(app), "the dialog saying so")
+        await pilot.press("escape")
+        await wait_for(
+            pilot, lambda: not isinstance(app.screen, LanguageDialog), "the dialog closed"
+        )
+        dialog = await open_notices(pilot)  # opened again: as stored
+        assert ticked(dialog) == set(notices.STAFF_KINDS) - {"handover_waiting"}
+        await pilot.press("down", "space")  # and on again
+        await wait_for(pilot, lambda: notices.my_notices_off(demo_store, anna) == set(), "on again")
+    lene = sign_in.authenticate(demo_store, "lene", "demo")
+    assert notices.my_notices_off(demo_store, lene) == set()
+
+
+async def test_two_quick_switches_are_both_stored(demo_store):
+    app = RelayApp(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await log_in(pilot, "anna")
+        await open_notices(pilot)
+        await pilot.press("space", "down", "down", "space", "escape")  # off, off, and close
+        await wait_for(
+            pilot, lambda: not isinstance(app.screen, LanguageDialog), "the dialog closed"
+        )
+        assert notices.my_notices_off(demo_store, app.staff) == {
+            "actor_added",
+            "handover_accepted",
+        }
+
+
+async def test_a_switch_that_fails_says_why_and_shows_what_is_stored(demo_store, monkeypatch):
+    def refused(*_args, **_kwargs):
+        raise NotAllowed("Your account was deactivated. Ask an administrator.")
+
+    app = RelayApp(demo_store)
+    async with app.run_test(size=SMALL) as pilot:
+        await log_in(pilot, "anna")
+        dialog = await open_notices(pilot)
+        monkeypatch.setattr(notices, "switch_for_me", refused)
+        await pilot.press("space")
+        error = dialog.query_one("#notices-error")
+        await wait_for(pilot, lambda: error.display, "the error")
+        assert "Your e-mail notices were not changed: Your account was deactivated." in str(
+            error.render()
+        )
+        assert ticked(dialog) == set(notices.STAFF_KINDS)  # back to what is stored
+        assert isinstance(app.screen, LanguageDialog)
+    assert notices.my_notices_off(demo_store, sign_in.authenticate(demo_store, "anna", "demo")) == (
+        set()
+    )
