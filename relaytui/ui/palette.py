@@ -191,7 +191,7 @@ def everywhere_commands(app: CommandsHost) -> Iterable[SystemCommand]:
         )
         yield SystemCommand(
             _("Language"),
-            _("Choose the language of relaytui; it is remembered for you."),
+            _("Choose the language of relaytui and the e-mail notices you get."),
             app.action_change_language,
         )
         yield SystemCommand(
