@@ -69,7 +69,10 @@ def links_of(plan: Plan) -> Links:
     staff = plan.public_url or (
         f"http://{plan.web_host}:{plan.web_port}" if plan.web_port else None
     )
-    return Links(staff=staff, family=getattr(plan, "family_url", None))
+    family = plan.family_url or (
+        f"http://{plan.web_host}:{plan.family_port}" if plan.family_port else None
+    )
+    return Links(staff=staff, family=family)
 
 
 async def run(store: Store, plan: Plan, stop: asyncio.Event) -> None:
