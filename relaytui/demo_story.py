@@ -84,6 +84,23 @@ def _national_number(land: Country, born: date, serial: int) -> str:
     return numbers[land.profile](born, serial)
 
 
+def _parent_born(child_born: date, index: int, older: int) -> date:
+    """A guardian's birth date, 24 to 35 years before the child's: worked out, not drawn, so
+    the story's random numbers (and all the demo built from them) stay as they were."""
+    years = 24 + (index * 7 + older) % 12
+    return date(
+        child_born.year - years, 1 + (index * 5 + older) % 12, 1 + (index * 11 + older) % 28
+    )
+
+
+def _guardian_numbers(land: Country, child_born: date, index: int) -> tuple[str, str]:
+    """The mother's and the father's national numbers, for the family's login (issue 15)."""
+    return (
+        _national_number(land, _parent_born(child_born, index, 0), 500 + index * 13),
+        _national_number(land, _parent_born(child_born, index, 3), 700 + index * 13),
+    )
+
+
 def _at(day: date, hour: int, minute: int, tz: str) -> datetime:
     """A working hour on ``day``, or on the Monday after when it falls on a weekend."""
     if day.weekday() >= 5:
@@ -179,9 +196,12 @@ class Story:
             mother = f"{land.mothers[index % len(land.mothers)]} {last}"
             father = f"{land.fathers[(index * 3) % len(land.fathers)]} {land.last_names[(index * 7 + 3) % len(land.last_names)]}"
             phones = [phone.format(index=index) for phone in land.guardian_phones]
+            numbers = _guardian_numbers(land, born, index)
             guardians = (
-                GuardianInput(mother, land.mother, phones[0], f"mor{index}@mail.example", True),
-                GuardianInput(father, land.father, phones[1], "", index % 5 != 0),
+                GuardianInput(
+                    mother, land.mother, phones[0], f"mor{index}@mail.example", True, numbers[0]
+                ),
+                GuardianInput(father, land.father, phones[1], "", index % 5 != 0, numbers[1]),
             )
         return subjects.create_subject(
             self.store,

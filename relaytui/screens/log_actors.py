@@ -31,6 +31,14 @@ from relaytui.screens.actors_data import (
 )
 from relaytui.screens.consent_forms import RecordConsentDialog, WithdrawConsentDialog
 from relaytui.screens.effort_forms import ROLE_WORDS
+from relaytui.screens.guardian_forms import (
+    GUARDIAN_ACTIONS,
+    GUARDIAN_BINDINGS,
+    GUARDIAN_COLUMNS,
+    GuardianDialog,
+    guardian_cells,
+    guardian_details,
+)
 from relaytui.services import (
     clock,
     consent,
@@ -58,7 +66,10 @@ if TYPE_CHECKING:
     from relaytui.db import Store
     from relaytui.services.access import StaffRef
 
-WRITER_ACTIONS = frozenset({"record_consent", "withdraw_consent", "add_actor", "remove_actor"})
+WRITER_ACTIONS = (
+    frozenset({"record_consent", "withdraw_consent", "add_actor", "remove_actor"})
+    | GUARDIAN_ACTIONS
+)
 
 
 ACTOR_COLUMNS = (
@@ -195,6 +206,10 @@ class ActorsPane(LogPane):
         height: 1fr;
         min-height: 3;
     }
+    ActorsPane #guardians-table {
+        height: auto;
+        max-height: 5;
+    }
     ActorsPane #actors-detail {
         height: auto;
         max-height: 4;
@@ -263,6 +278,7 @@ class ActorsPane(LogPane):
             id="actors.remove_actor.refused",
             tooltip=READ_ONLY_TIP,
         ),
+        *GUARDIAN_BINDINGS,
     ]
 
     class Loaded(Message):
@@ -283,6 +299,8 @@ class ActorsPane(LogPane):
         yield FittedTable(id="actors-table", cursor_type="row", zebra_stripes=True)
         yield Static(_("Consents"), classes="pane-title", markup=False)
         yield FittedTable(id="consents-table", cursor_type="row", zebra_stripes=True)
+        yield Static(_("Guardians"), classes="pane-title", markup=False)
+        yield FittedTable(id="guardians-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="actors-detail", markup=False)
 
     def on_mount(self) -> None:
@@ -331,11 +349,11 @@ class ActorsPane(LogPane):
         inst = installation.read(store)
         actors = tuple(log_actors.list_actors(store, staff, detail.id))
         consents = tuple(consent.list_consents(store, staff, detail.id))
-        guardians: tuple[subjects.GuardianView, ...] = ()
+        # Whoever reads the log sees its guardians (R5) and whether they can read it online.
+        guardians = tuple(subjects.list_guardians(store, staff, detail.id))
         unit_rows: tuple[units.UnitView, ...] = ()
         givers: tuple[consent_givers.Giver, ...] = ()
         if detail.can_write:  # what only the holder's forms need
-            guardians = tuple(subjects.list_guardians(store, staff, detail.id))
             unit_rows = tuple(units.list_units(store, staff))
             # Who may consent, by the consent service's rule, from the guardians just read.
             givers = tuple(
@@ -382,14 +400,24 @@ class ActorsPane(LogPane):
         width = max(self.content_size.width, 60)
         actors_table = self.query_one("#actors-table", DataTable)
         consents_table = self.query_one("#consents-table", DataTable)
+        guardians_table = self.query_one("#guardians-table", DataTable)
         current_actor, current_consent = selected_key(actors_table), selected_key(consents_table)
+        current_guardian = selected_key(guardians_table)
         actor_widths = set_columns(actors_table, ACTOR_COLUMNS, width)
         consent_widths = set_columns(consents_table, CONSENT_COLUMNS, width)
+        guardian_widths = set_columns(guardians_table, GUARDIAN_COLUMNS, width)
         if self.data is None or self.detail is None:
             waiting = not_loaded(self._failed)
             refill(actors_table, (), waiting)
             refill(consents_table, (), waiting, 1)
+            refill(guardians_table, (), waiting)
             return
+        refill(
+            guardians_table,
+            ((str(g.id), guardian_cells(g, guardian_widths)) for g in self.data.guardians),
+            _("No guardian registered."),
+            current=current_guardian,
+        )
         rows = [(HOLDER_ROW, holder_cells(self.detail, actor_widths))]
         rows += [(str(a.id), actor_cells(a, actor_widths)) for a in self.data.actors]
         refill(actors_table, rows, "", current=current_actor)
@@ -426,13 +454,23 @@ class ActorsPane(LogPane):
         key = selected_key(self.query_one("#consents-table", DataTable))
         return next((c for c in self.data.consents if str(c.id) == key), None)
 
+    def chosen_guardian(self) -> subjects.GuardianView | None:
+        if self.data is None:
+            return None
+        key = selected_key(self.query_one("#guardians-table", DataTable))
+        return next((g for g in self.data.guardians if str(g.id) == key), None)
+
     def _show_detail(self) -> None:
         line = self.query_one("#actors-detail", Static)
         if self.data is None:
             line.display = False
             return
         text = None
-        if self._table_id == "consents-table":
+        if self._table_id == "guardians-table":
+            guardian = self.chosen_guardian()
+            if guardian is not None:
+                text = guardian_details(guardian, self.can_write)
+        elif self._table_id == "consents-table":
             chosen = self.chosen_consent()
             if chosen is not None:
                 text = consent_details(chosen, self.data.timezone)
@@ -471,6 +509,9 @@ class ActorsPane(LogPane):
         if action == "remove_actor":
             ok = self._table_id == "actors-table" and self.chosen_actor() is not None
             return True if ok else None
+        if action == "change_guardian":
+            ok = self._table_id == "guardians-table" and self.chosen_guardian() is not None
+            return True if ok else None
         return True
 
     def action_explain_read_only(self) -> None:
@@ -502,6 +543,15 @@ class ActorsPane(LogPane):
         if actor is None:
             return
         self.app.push_screen(RemoveActorDialog(actor), self._written)
+
+    def action_add_guardian(self) -> None:
+        if self.detail is not None:
+            self.app.push_screen(GuardianDialog(self.detail), self._written)
+
+    def action_change_guardian(self) -> None:
+        guardian = self.chosen_guardian()
+        if self.detail is not None and guardian is not None:
+            self.app.push_screen(GuardianDialog(self.detail, guardian), self._written)
 
     def _written(self, changed: bool | None) -> None:
         """After a write the log view loads the log again and shows it to every tab."""

@@ -49,6 +49,15 @@ if TYPE_CHECKING:
     from relaytui.db import Store
     from relaytui.services.access import StaffRef
 
+#: The text fields of one guardian: emptied once the guardian is in the list.
+GUARDIAN_FIELDS = (
+    "#newlog-guardian-name",
+    "#newlog-guardian-relation",
+    "#newlog-guardian-phone",
+    "#newlog-guardian-email",
+    "#newlog-guardian-number",
+)
+
 
 class NewLogScreen(RelayScreen):
     """Find or register the subject, then write the concern and start the log.
@@ -259,7 +268,7 @@ class NewLogScreen(RelayScreen):
     def _name_submitted(self) -> None:
         self.focus_next()
 
-    @on(Input.Submitted, "#newlog-guardian-name, #newlog-guardian-relation, #newlog-guardian-phone")
+    @on(Input.Submitted, ", ".join(GUARDIAN_FIELDS))
     @on(Button.Pressed, "#newlog-add-guardian")
     def action_add_guardian(self) -> None:
         guardian = self._typed_guardian()
@@ -267,13 +276,14 @@ class NewLogScreen(RelayScreen):
             self._show_error(_("Type the guardian's name."))
             self.query_one("#newlog-guardian-name", Input).focus()
             return
+        problem = self._guardian_number_problem(guardian)
+        if problem:  # a hint before registering; the service decides
+            self._show_error(problem)
+            self.query_one("#newlog-guardian-number", Input).focus()
+            return
         self._show_error(None)
         self.guardians.append(guardian)
-        for field in (
-            "#newlog-guardian-name",
-            "#newlog-guardian-relation",
-            "#newlog-guardian-phone",
-        ):
+        for field in GUARDIAN_FIELDS:
             self.query_one(field, Input).clear()
         self.query_one("#newlog-guardian-custody", Checkbox).value = True
         self._show_guardians()
@@ -287,15 +297,35 @@ class NewLogScreen(RelayScreen):
             name=name,
             relation=self.query_one("#newlog-guardian-relation", Input).value.strip(),
             phone=self.query_one("#newlog-guardian-phone", Input).value.strip(),
+            email=self.query_one("#newlog-guardian-email", Input).value.strip(),
             has_custody=self.query_one("#newlog-guardian-custody", Checkbox).value,
+            national_number=self.query_one("#newlog-guardian-number", Input).value.strip(),
         )
+
+    def _guardian_number_problem(self, guardian: subjects.GuardianInput) -> str | None:
+        """What is wrong with the guardian's national number, as the service will say it."""
+        if self.inst is None or not guardian.national_number:
+            return None
+        try:
+            subjects.validate_national_number(
+                guardian.national_number, self.inst.profile, clock.today(self.inst.timezone)
+            )
+        except DomainError as exc:
+            return _("{name}'s national number: {problem}").format(
+                name=guardian.name, problem=exc.message
+            )
+        return None
 
     def _show_guardians(self) -> None:
         listing = self.query_one("#newlog-guardian-list", OptionList)
         highlighted = listing.highlighted
         listing.clear_options()
         listing.add_options(
-            Option(guardian_label(g.name, g.relation, g.phone, g.has_custody))
+            Option(
+                guardian_label(
+                    g.name, g.relation, g.phone, g.has_custody, g.email, bool(g.national_number)
+                )
+            )
             for g in self.guardians
         )
         listing.display = bool(self.guardians)
@@ -351,11 +381,7 @@ class NewLogScreen(RelayScreen):
     async def _registered(self, view: subjects.SubjectView) -> None:
         self._set_busy(False)
         self.guardians = []
-        for field in (
-            "#newlog-guardian-name",
-            "#newlog-guardian-relation",
-            "#newlog-guardian-phone",
-        ):
+        for field in GUARDIAN_FIELDS:
             self.query_one(field, Input).clear()
         self._show_guardians()
         await self._start_log_form(view)

@@ -40,10 +40,15 @@ METHOD_LABELS = {
 }
 
 
-def guardian_label(name: str, relation: str, phone: str, custody: bool) -> Text:
-    """ "Mette Jensen · mother · 12 34 56 78 · custody", names as text, never as markup."""
-    parts = [name] + [part for part in (relation, phone) if part]
+def guardian_label(
+    name: str, relation: str, phone: str, custody: bool, email: str = "", online: bool = False
+) -> Text:
+    """ "Mette Jensen · mother · 12 34 56 78 · custody · can read online", names as text, never
+    as markup; "can read online" when a national number is recorded for the family's login."""
+    parts = [name] + [part for part in (relation, phone, email) if part]
     parts.append(_("custody") if custody else _("no custody"))
+    if online:
+        parts.append(_("can read online"))
     return Text(" · ".join(parts))
 
 
@@ -72,6 +77,13 @@ def subject_form() -> ComposeResult:
             yield Input(id="newlog-guardian-relation", placeholder=_("Relation"), max_length=50)
             yield Input(id="newlog-guardian-phone", placeholder=_("Phone"), max_length=50)
             yield MarkedCheckbox(_("Custody"), value=True, id="newlog-guardian-custody")
+        with Horizontal(id="newlog-guardian-login-row"):
+            yield Input(id="newlog-guardian-email", placeholder=_("E-mail"), max_length=200)
+            yield Input(
+                id="newlog-guardian-number",
+                placeholder=_("National number (for the family's login)"),
+                max_length=20,
+            )
         with Horizontal(classes="newlog-buttons"):
             yield Button(_("Add guardian"), id="newlog-add-guardian")
             yield Button(_("Register subject"), id="newlog-register", variant="primary")
@@ -162,7 +174,9 @@ def subject_summary(view: subjects.SubjectView, today: date) -> Text:
         summary.append("\n" + _("Guardians:") + " ")
         summary.append(
             "; ".join(
-                guardian_label(g.name, g.relation, g.phone, g.has_custody).plain
+                guardian_label(
+                    g.name, g.relation, g.phone, g.has_custody, online=g.has_national_number
+                ).plain
                 for g in view.guardians
             )
         )

@@ -8,7 +8,7 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from relaytui.db import Store
-from relaytui.errors import InvalidInput
+from relaytui.errors import InvalidInput, NotFound
 from relaytui.i18n import _, ngettext
 from relaytui.i18n.formats import date_text
 from relaytui.models import Guardian, RelayLog, Staff, Subject, Unit
@@ -27,6 +27,14 @@ class GuardianView:
     phone: str
     email: str
     has_custody: bool
+    #: A national number is recorded: the guardian can log in to the family view. The number
+    #: itself never leaves the service; only its masked form (``010185-****``).
+    has_national_number: bool = False
+    national_number_masked: str = ""
+
+
+#: ``GuardianInput.national_number`` for a change that keeps the number recorded.
+KEEP_NUMBER = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,9 @@ class GuardianInput:
     phone: str = ""
     email: str = ""
     has_custody: bool = True
+    #: For the family's login (MitID, ID-porten): "" none; validated like a subject's (R15).
+    #: :data:`KEEP_NUMBER` (None): :func:`change_guardian` keeps the number recorded.
+    national_number: str | None = ""
 
 
 @dataclass(frozen=True)
@@ -219,8 +230,125 @@ def active_log_of(session: Session, subject_id: int) -> RelayLog | None:
 
 def _guardian_view(row: Guardian) -> GuardianView:
     return GuardianView(
-        stored_id(row), row.name, row.relation, row.phone, row.email, row.has_custody
+        stored_id(row),
+        row.name,
+        row.relation,
+        row.phone,
+        row.email,
+        row.has_custody,
+        has_national_number=bool(row.national_number),
+        national_number_masked=mask(row.national_number) if row.national_number else "",
     )
+
+
+# --- a guardian as typed -----------------------------------------------------------------------
+
+#: The longest text each field of a guardian holds (the columns of ``guardian``).
+GUARDIAN_LIMITS = {"name": 200, "relation": 50, "phone": 50, "email": 200}
+
+
+def _guardian_number(number: str, name: str, inst: installation.Installation) -> str:
+    """The digits of a guardian's national number ("" when none was typed), checked like a
+    subject's (R15): a guardian is an adult, and an adult's birth date is no refusal. The
+    refusal says whose number is wrong and what to type."""
+    if not (number or "").strip():
+        return ""
+    try:
+        digits, _born = validate_national_number(number, inst.profile, clock.today(inst.timezone))
+    except InvalidInput as exc:
+        raise InvalidInput(
+            _(
+                "{name}'s national number: {problem} Or leave it empty: the family then "
+                "cannot log in to read the log."
+            ).format(name=name, problem=exc.message),
+            rule="R15",
+        ) from None
+    return digits
+
+
+def _checked_guardian(guardian: GuardianInput, inst: installation.Installation) -> GuardianInput:
+    """The guardian as typed, trimmed and checked; the national number as its digits ("" none,
+    :data:`KEEP_NUMBER` kept). Nothing is stored when a field is refused."""
+    name = guardian.name.strip()
+    if not name:
+        raise InvalidInput(_("Type the guardian's name."))
+    fields = {
+        "name": name,
+        "relation": guardian.relation.strip(),
+        "phone": guardian.phone.strip(),
+        "email": guardian.email.strip(),
+    }
+    words = {
+        "name": _("name"),
+        "relation": _("relation"),
+        "phone": _("phone number"),
+        "email": _("e-mail address"),
+    }
+    for key, limit in GUARDIAN_LIMITS.items():
+        if len(fields[key]) > limit:
+            raise InvalidInput(
+                _("The guardian's {field} is too long: at most {n} characters.").format(
+                    field=words[key], n=limit
+                )
+            )
+    email = fields["email"]
+    if email and ("@" not in email.strip("@") or any(ch.isspace() for ch in email)):
+        raise InvalidInput(
+            _(
+                "'{address}' is not an e-mail address: write it as name@example.dk, or leave "
+                "it empty."
+            ).format(address=email)
+        )
+    number = guardian.national_number
+    return GuardianInput(
+        name=name,
+        relation=fields["relation"],
+        phone=fields["phone"],
+        email=email,
+        has_custody=guardian.has_custody,
+        national_number=KEEP_NUMBER if number is None else _guardian_number(number, name, inst),
+    )
+
+
+def _check_number_free(
+    session: Session, subject: Subject, digits: str, *, guardian_id: int | None = None
+) -> None:
+    """A guardian's number is not the subject's own, nor another guardian's of the subject:
+    the family's login would not know whom it is."""
+    if not digits:
+        return
+    if digits == subject.national_number:
+        raise InvalidInput(
+            _(
+                "This is the national number of {name}, the subject: type the guardian's own "
+                "number."
+            ).format(name=subject.name),
+            rule="R15",
+        )
+    others = select(Guardian).where(
+        Guardian.subject_id == subject.id, Guardian.national_number == digits
+    )
+    if guardian_id is not None:
+        others = others.where(Guardian.id != guardian_id)
+    other = session.exec(others).first()
+    if other is not None:
+        raise InvalidInput(
+            _(
+                "{name} is already registered with this national number: each guardian "
+                "logs in with their own."
+            ).format(name=other.name),
+            rule="R15",
+        )
+
+
+def _fill_guardian(row: Guardian, typed: GuardianInput) -> None:
+    row.name = typed.name
+    row.relation = typed.relation
+    row.phone = typed.phone
+    row.email = typed.email
+    row.has_custody = typed.has_custody
+    if typed.national_number is not KEEP_NUMBER:
+        row.national_number = typed.national_number or None
 
 
 def _view(session: Session, subject: Subject) -> SubjectView:
@@ -281,6 +409,7 @@ def create_subject(
     for guardian in guardians:
         if not guardian.name.strip():
             raise InvalidInput(_("Type each guardian's name, or leave the guardian out."))
+    typed = [_checked_guardian(guardian, inst) for guardian in guardians]
     with store.session(write=True) as session:
         staff = access.require_staff(session, by)
         if session.exec(select(Subject).where(Subject.national_number == digits)).first():
@@ -290,18 +419,12 @@ def create_subject(
         subject = Subject(national_number=digits, name=name, birth_date=born, kind=kind)
         session.add(subject)
         session.flush()
-        for guardian in guardians:
-            session.add(
-                Guardian(
-                    subject_id=stored_id(subject),
-                    name=guardian.name.strip(),
-                    relation=guardian.relation,
-                    phone=guardian.phone,
-                    email=guardian.email,
-                    has_custody=guardian.has_custody,
-                )
-            )
-        session.flush()
+        for guardian in typed:
+            _check_number_free(session, subject, guardian.national_number or "")
+            row = Guardian(subject_id=stored_id(subject), name=guardian.name)
+            _fill_guardian(row, guardian)
+            session.add(row)
+            session.flush()
         access.write_audit(session, staff, by, "subject_created", subject_id=subject.id)
         return _view(session, subject)
 
@@ -309,22 +432,49 @@ def create_subject(
 def add_guardian(
     store: Store, by: access.StaffRef, log_id: int, guardian: GuardianInput
 ) -> GuardianView:
-    """The holder adds a guardian to the log's subject."""
-    if not guardian.name.strip():
-        raise InvalidInput(_("Type the guardian's name."))
+    """The holder adds a guardian to the log's subject; with a national number the guardian
+    can log in to the family view."""
+    typed = _checked_guardian(guardian, installation.read(store))
     with store.session(write=True) as session:
         staff, log = access.log_for_write(session, by, log_id, what="guardian")
-        row = Guardian(
-            subject_id=log.subject_id,
-            name=guardian.name.strip(),
-            relation=guardian.relation,
-            phone=guardian.phone,
-            email=guardian.email,
-            has_custody=guardian.has_custody,
-        )
+        subject = session.get(Subject, log.subject_id)
+        assert subject is not None
+        _check_number_free(session, subject, typed.national_number or "")
+        row = Guardian(subject_id=log.subject_id, name=typed.name)
+        _fill_guardian(row, typed)
         session.add(row)
         session.flush()
         access.write_audit(session, staff, by, "guardian_added", log=log)
+        return _guardian_view(row)
+
+
+def change_guardian(
+    store: Store, by: access.StaffRef, log_id: int, guardian_id: int, guardian: GuardianInput
+) -> GuardianView:
+    """The holder changes what is recorded about one of the subject's guardians: name,
+    relation, phone, e-mail, custody, and the national number the family logs in with
+    (``national_number``: :data:`KEEP_NUMBER` keeps it, "" removes it). The audit event names
+    the fields changed, never their values."""
+    typed = _checked_guardian(guardian, installation.read(store))
+    with store.session(write=True) as session:
+        staff, log = access.log_for_write(session, by, log_id, what="guardian")
+        row = session.get(Guardian, guardian_id)
+        if row is None or row.subject_id != log.subject_id:
+            raise NotFound(
+                _("This guardian is not one of the subject's guardians. Choose one in the list.")
+            )
+        subject = session.get(Subject, log.subject_id)
+        assert subject is not None
+        if typed.national_number is not KEEP_NUMBER:
+            _check_number_free(session, subject, typed.national_number, guardian_id=row.id)
+        before = row.model_dump()
+        _fill_guardian(row, typed)
+        changed = [key for key, value in row.model_dump().items() if before[key] != value]
+        session.add(row)
+        session.flush()
+        access.write_audit(
+            session, staff, by, "guardian_changed", log=log, detail=",".join(changed)
+        )
         return _guardian_view(row)
 
 

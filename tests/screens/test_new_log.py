@@ -211,6 +211,38 @@ async def test_an_unknown_subject_is_registered_and_its_log_created(sqlite_store
     ]
 
 
+async def test_a_guardians_e_mail_and_number_are_typed_for_the_familys_login(sqlite_store):
+    world = build_world(sqlite_store, "dk")
+    mothers = national_number("dk", date(1985, 3, 12), 123)
+    app = RelayApp(sqlite_store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_new_log(pilot, world)
+        await look_up(pilot, screen, NEW_CPR, "subject")
+        await pilot.press(*"Alma Hansen")
+        await focus_on(pilot, "#newlog-guardian-name")
+        await pilot.press(*"Mette Hansen")
+        await focus_on(pilot, "#newlog-guardian-email")
+        await pilot.press(*"mette@example.dk", "tab", *mothers[:7], "enter")
+        # A number cut short: said at once, under the form, and the guardian is not listed.
+        await wait_for(pilot, lambda: error_line(screen), "the hint")
+        assert "Mette Hansen's national number: The number has 7 digits, not 10." in error_line(
+            screen
+        )
+        assert screen.guardians == []
+        assert app.focused is screen.query_one("#newlog-guardian-number")
+        await pilot.press(*mothers[7:], "enter")
+        await pilot.pause()
+        assert len(screen.guardians) == 1 and not error_line(screen)
+        assert "Mette Hansen · mette@example.dk · custody · can read online" in screen_text(app)
+        assert mothers not in screen_text(app)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen.stage == "log", "the log step")
+        assert "Mette Hansen · custody · can read online" in screen_text(app)
+    [mette] = subjects.find_subject(sqlite_store, world.ref("anna"), NEW_CPR).guardians
+    assert mette.email == "mette@example.dk" and mette.has_national_number
+    assert mette.national_number_masked == subjects.mask(mothers)
+
+
 async def test_a_guardian_typed_but_not_added_still_counts_and_one_can_be_removed(sqlite_store):
     world = build_world(sqlite_store, "dk")
     app = RelayApp(sqlite_store)
@@ -403,6 +435,8 @@ async def test_every_step_fits_in_80_by_24(sqlite_store):
             "#newlog-guardian-relation",
             "#newlog-guardian-phone",
             "#newlog-guardian-custody",
+            "#newlog-guardian-email",
+            "#newlog-guardian-number",
             "#newlog-add-guardian",
             "#newlog-register",
         ):
