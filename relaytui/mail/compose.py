@@ -165,9 +165,10 @@ def compose(facts: Facts, links: Links, sender: str) -> EmailMessage:
         message.set_content("\n".join(lines) + "\n", cte="quoted-printable")
         if facts.kind == "meeting_invitation" and facts.meeting is not None:
             method = "REQUEST" if facts.meeting.convener_email else "PUBLISH"
+            calendar = ics(facts, links)
             message.add_attachment(
-                ics(facts, links),
-                maintype="text",
+                # As text, so that the part says charset=utf-8 (a calendar reads "Møde" right).
+                calendar.decode("utf-8") if isinstance(calendar, bytes) else calendar,
                 subtype="calendar",
                 filename="meeting.ics",
                 params={"method": method},
