@@ -185,6 +185,10 @@ def _footer(facts: Facts, family: bool) -> str:
             "An automatic message from {where}. It says nothing about your child on purpose; "
             "everything is in the relay log."
         ).format(where=where)
+    if not facts.municipality:
+        return _(
+            "An automatic message from relaytui. Do not answer it with anything about the child."
+        )
     return _(
         "An automatic message from relaytui, {where}. Do not answer it with anything about "
         "the child."
