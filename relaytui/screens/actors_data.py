@@ -11,7 +11,7 @@ from datetime import date
 from rich.text import Text
 
 from relaytui.i18n import N_, _
-from relaytui.services import consent, consent_givers, log_actors, subjects, units
+from relaytui.services import consent, consent_givers, log_actors, subjects, transitions, units
 from relaytui.ui.log_pane import NOTHING, date_only, label
 from relaytui.ui.tables import one_line
 
@@ -86,6 +86,8 @@ class ActorsData:
     units: tuple[units.UnitView, ...] = ()
     #: Who may give a consent today (R6), as the service decides.
     givers: tuple[consent_givers.Giver, ...] = ()
+    #: The requests to the family about a new unit (R8), the latest first.
+    transitions: tuple[transitions.TransitionView, ...] = ()
 
     def leader_id(self, unit_id: int | None) -> int | None:
         """The nearest leader of the log's unit: attached without a consent (R3)."""

@@ -17,13 +17,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 
 from relaytui.i18n import N_, _
-from relaytui.services import accounts, handover, installation, logs
-from relaytui.ui.dialogs import LogDialog
+from relaytui.services import accounts, handover, installation, logs, transitions
+from relaytui.ui.dialogs import ConfirmDialog, LogDialog
 from relaytui.ui.forms import FormError
 from relaytui.widgets.footer import KeyFooter
 
@@ -232,6 +233,67 @@ class ProposeHandoverDialog(LogDialog):
         return handover.propose(
             store, staff, self.detail.id, to_staff_id=person.id, message=message
         )
+
+    # --- a transition without consent: asking the family (R8) ---------------------------
+
+    class FamilyAsked(Message):
+        """The guardians were asked, in the family view, to let the log pass to the unit."""
+
+        def __init__(self, asked: transitions.TransitionView) -> None:
+            super().__init__()
+            self.asked = asked
+
+    def worker_failed(self, worker: Worker, message: str) -> None:
+        super().worker_failed(worker, message)
+        refused = worker.error
+        if (
+            isinstance(refused, transitions.NeedsFamilyConsent)
+            and refused.unit_id is not None
+            and self.chosen is not None
+        ):
+            self._offer_to_ask(self.chosen, refused.unit_id)
+
+    def _offer_to_ask(self, person: accounts.StaffView, unit_id: int) -> None:
+        unit = person.unit_name or _("the new unit")
+        question = ConfirmDialog(
+            Text(_("Ask the guardians?"), style="bold"),
+            Text(
+                _(
+                    "No consent covers {unit} yet. Ask the guardians in the family view to let "
+                    "the log pass to {unit}? They answer when they log in; once they accept, "
+                    "propose the handover to {name} again."
+                ).format(unit=unit, name=person.full_name)
+            ),
+            _("Ask the guardians"),
+            _("Not now"),
+        )
+        self.app.push_screen(question, lambda yes: self._ask(unit_id) if yes else None)
+
+    def _ask(self, unit_id: int) -> None:
+        self.busy = True
+        self.saving = True
+        self._ask_family(self.store, self.staff, unit_id)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="handover-ask-family")
+    def _ask_family(self, store: Store, staff: StaffRef, unit_id: int) -> None:
+        self.post_message(
+            self.FamilyAsked(transitions.ask_family(store, staff, self.detail.id, unit_id))
+        )
+
+    @on(FamilyAsked)
+    def _family_asked(self, message: FamilyAsked) -> None:
+        message.stop()
+        self.saving = False
+        self.busy = False
+        self.app.notify(
+            _(
+                "The guardians are asked in the family view about {unit}. Once they accept, "
+                "propose the handover again."
+            ).format(unit=message.asked.unit_name),
+            markup=False,
+        )
+        if self.is_current:
+            self.dismiss(True)
 
     def written(self, result: object) -> None:
         if isinstance(result, handover.HandoverView):

@@ -39,6 +39,12 @@ from relaytui.screens.guardian_forms import (
     guardian_cells,
     guardian_details,
 )
+from relaytui.screens.transition_notes import (
+    TRANSITION_BINDINGS,
+    TransitionNote,
+    pending,
+    withdraw_question,
+)
 from relaytui.services import (
     clock,
     consent,
@@ -47,6 +53,7 @@ from relaytui.services import (
     log_actors,
     logs,
     subjects,
+    transitions,
     units,
 )
 from relaytui.ui.log_pane import (
@@ -69,6 +76,7 @@ if TYPE_CHECKING:
 WRITER_ACTIONS = (
     frozenset({"record_consent", "withdraw_consent", "add_actor", "remove_actor"})
     | GUARDIAN_ACTIONS
+    | {"withdraw_transition"}
 )
 
 
@@ -279,6 +287,7 @@ class ActorsPane(LogPane):
             tooltip=READ_ONLY_TIP,
         ),
         *GUARDIAN_BINDINGS,
+        *TRANSITION_BINDINGS,
     ]
 
     class Loaded(Message):
@@ -295,6 +304,7 @@ class ActorsPane(LogPane):
     def compose(self) -> ComposeResult:
         yield Static("", id="actors-read-only", classes="pane-note", markup=False)
         yield Static("", id="actors-attention", classes="pane-note", markup=False)
+        yield TransitionNote("", id="actors-transitions", markup=False)
         yield Static(_("Who reads the log"), classes="pane-title", markup=False)
         yield FittedTable(id="actors-table", cursor_type="row", zebra_stripes=True)
         yield Static(_("Consents"), classes="pane-title", markup=False)
@@ -351,6 +361,7 @@ class ActorsPane(LogPane):
         consents = tuple(consent.list_consents(store, staff, detail.id))
         # Whoever reads the log sees its guardians (R5) and whether they can read it online.
         guardians = tuple(subjects.list_guardians(store, staff, detail.id))
+        requests = tuple(transitions.requests_for_log(store, staff, detail.id))
         unit_rows: tuple[units.UnitView, ...] = ()
         givers: tuple[consent_givers.Giver, ...] = ()
         if detail.can_write:  # what only the holder's forms need
@@ -374,6 +385,7 @@ class ActorsPane(LogPane):
             guardians,
             unit_rows,
             givers,
+            requests,
         )
         if not worker.is_cancelled:
             self.post_message(self.Loaded(data))
@@ -387,6 +399,9 @@ class ActorsPane(LogPane):
         message.stop()
         self.data = message.data
         self._failed = False
+        self.query_one(TransitionNote).show_requests(
+            message.data.transitions, message.data.timezone, self.can_write
+        )
         self._fill()
         self._show_detail()
         self.refresh_bindings()
@@ -498,6 +513,8 @@ class ActorsPane(LogPane):
             return False  # R7: a reader is not offered the keys; the note says why
         if self.data is None:
             return None
+        if action == "withdraw_transition":  # only while the family has not answered
+            return pending(self.data.transitions) is not None
         if action == "withdraw_consent":
             chosen = self.chosen_consent()
             ok = (
@@ -543,6 +560,19 @@ class ActorsPane(LogPane):
         if actor is None:
             return
         self.app.push_screen(RemoveActorDialog(actor), self._written)
+
+    def action_withdraw_transition(self) -> None:
+        waiting = pending(self.data.transitions) if self.data is not None else None
+        if waiting is not None:
+            self.app.push_screen(
+                withdraw_question(waiting),
+                lambda yes: self._withdraw(self.store, self.staff, waiting.id) if yes else None,
+            )
+
+    @work(thread=True, exit_on_error=False, group="actors-transition")
+    def _withdraw(self, store: Store, staff: StaffRef, request_id: int) -> None:
+        transitions.withdraw(store, staff, request_id)
+        self.post_message(LogChanged(self.log_id))
 
     def action_add_guardian(self) -> None:
         if self.detail is not None:

@@ -46,6 +46,10 @@ ACTION_LABELS = {
     "handover_declined": N_("declined to hold the relay log"),
     "handover_withdrawn": N_("withdrew a handover"),
     "handover_answer_seen": N_("read why a handover was declined"),
+    "transition_asked": N_(
+        "asked the family, in the family view, to let the log pass to a new unit"
+    ),
+    "transition_withdrawn": N_("withdrew a request to the family about a new unit"),
     "effort_added": N_("added an effort"),
     "effort_changed": N_("changed an effort"),
     "effort_evaluated": N_("evaluated an effort"),

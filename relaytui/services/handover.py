@@ -41,6 +41,7 @@ from relaytui.services import (
     log_actors,
     notices,
     subjects,
+    transitions,
 )
 from relaytui.services.versions import guarded_update
 
@@ -154,13 +155,13 @@ def propose(
             )
             if chosen is None:
                 unit = session.get(Unit, receiver.unit_id) if receiver.unit_id else None
-                raise RuleViolation(
+                raise transitions.NeedsFamilyConsent(
                     _(
                         "{name} works at {unit}, another unit: this transition needs the guardians' "
                         "consent to share the log with {unit}. Record it under Actors and consent "
                         "first."
                     ).format(name=receiver.full_name, unit=unit.name if unit else "-"),
-                    rule="R8",
+                    unit_id=receiver.unit_id,
                 )
         handover = Handover(
             log_id=stored_id(log),

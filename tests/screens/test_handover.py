@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from relaytui.app import RelayApp
 from relaytui.errors import NotAllowed
 from relaytui.services import clock, handover, logs
+from relaytui.ui.dialogs import ConfirmDialog
 from tests.factories import new_log
 from tests.screens.handing_over import on_inbox, open_inbox, rows
 from tests.screens.reading import screen_text, wait_for
@@ -295,6 +296,10 @@ async def test_proposing_to_another_unit_without_consent_is_refused(sqlite_store
         assert "Carl Dahl works at Østre School, another unit than this log's" in screen_text(app)
         assert app.focused is app.screen.query_one("#handover-message", Input)
         await pilot.press(*"You take over at school", "ctrl+s")
+        # Refused for want of consent: the dialog offers to ask the guardians; not now.
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog), "the question")
+        assert "Ask the guardians in the family view" in screen_text(app)
+        await pilot.press("escape")
         await wait_for(pilot, lambda: dialog_error(app, ".dialog-error"), "the refusal")
         error = dialog_error(app, ".dialog-error")
         assert "Carl Dahl works at Østre School, another unit" in error

@@ -45,6 +45,7 @@ from relaytui.models import (
     RelayLog,
     Staff,
     Subject,
+    TransitionRequest,
     Unit,
 )
 from relaytui.services import (
@@ -75,6 +76,7 @@ from relaytui.services import (
     plan,
     staff_calendar,
     subjects,
+    transitions,
     units,
     writing,
 )
@@ -293,6 +295,9 @@ READS = {
         w.store, by, c.log_id
     ),
     "subjects.list_guardians": lambda w, c, by: subjects.list_guardians(w.store, by, c.log_id),
+    "transitions.requests_for_log": lambda w, c, by: transitions.requests_for_log(
+        w.store, by, c.log_id
+    ),
     "meetings.invitable": lambda w, c, by: meetings.invitable(w.store, by, c.log_id),
     "notices.notices_for_log": lambda w, c, by: notices.notices_for_log(w.store, by, c.log_id),
 }
@@ -379,6 +384,12 @@ WRITES = {
     ),
     "subjects.add_guardian": lambda w, c, by: subjects.add_guardian(
         w.store, by, c.log_id, subjects.GuardianInput("G")
+    ),
+    "transitions.ask_family": lambda w, c, by: transitions.ask_family(
+        w.store, by, c.log_id, w.units["family"], message="m"
+    ),
+    "transitions.withdraw": lambda w, c, by: transitions.withdraw(
+        w.store, by, _transition_request(w, c)
     ),
     "subjects.change_guardian": lambda w, c, by: subjects.change_guardian(
         w.store, by, c.log_id, _guardian(w, c), subjects.GuardianInput("G", email="g@example.dk")
@@ -508,6 +519,20 @@ def _grant_request(world, case) -> int:
             staff_id=world.ref(case.holder).id,
             requested_at=clock.now(),
             reason="r",
+        )
+        session.add(row)
+        session.flush()
+        return row.id
+
+
+def _transition_request(world, case) -> int:
+    """A request to the family about the family department, waiting for their answer."""
+    with world.store.session(write=True) as session:
+        row = TransitionRequest(
+            log_id=case.log_id,
+            unit_id=world.units["family"],
+            asked_by=world.ref(case.holder).id,
+            asked_at=clock.now(),
         )
         session.add(row)
         session.flush()
