@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from relaytui.db import Store
 from relaytui.errors import InvalidInput, NotAllowed, RuleViolation
 from relaytui.i18n import _
-from relaytui.models import Handover, HolderPeriod, Meeting, RelayLog, Staff
+from relaytui.models import Handover, HolderPeriod, Meeting, RelayLog, Staff, TransitionRequest
 from relaytui.profiles import Profile
 from relaytui.services import access, clock, installation
 from relaytui.services import handover as handover_service
@@ -114,6 +114,15 @@ def close_in(
     # A pending handover is withdrawn with the log (an answer committed a moment ago is
     # kept, never overwritten).
     handover_service.withdraw_pending(session, log, now)
+    # Nor does the family answer a transition for it any more.
+    for request in session.exec(
+        select(TransitionRequest).where(
+            TransitionRequest.log_id == log.id, TransitionRequest.status == "pending"
+        )
+    ).all():
+        request.status = "withdrawn"
+        request.version += 1
+        session.add(request)
     # A closed log holds no more meetings: the planned ones are cancelled, saying why.
     for meeting in session.exec(
         select(Meeting).where(Meeting.log_id == log.id, Meeting.status == "planned")

@@ -245,3 +245,25 @@ def test_in_norway_a_young_person_with_own_consent_reads_her_own_log(no_world):
 def test_a_login_without_a_valid_number_is_refused(world):
     with pytest.raises(NotAllowed):
         family.identify(world.store, "12345", "Nobody")
+
+
+@pytest.mark.rule("R10")
+def test_ending_the_log_withdraws_a_transition_the_family_was_asked_about(no_log):
+    world, log_id, number = no_log
+    with world.store.session(write=True) as session:
+        ask = TransitionRequest(
+            log_id=log_id,
+            unit_id=world.units["school"],
+            asked_by=world.ref("anna").id,
+            asked_at=clock.now(),
+        )
+        session.add(ask)
+        session.flush()
+        request_id = ask.id
+    mette = family.identify(world.store, number, "Mette Jensen")
+    family.end_log(world.store, mette, log_id)
+    assert family.read_log(world.store, mette, log_id).transitions == ()
+    with world.store.session() as session:
+        assert session.get(TransitionRequest, request_id).status == "withdrawn"
+    with pytest.raises(RuleViolation):
+        family.answer_transition(world.store, mette, request_id, accept=True)
