@@ -301,6 +301,31 @@ def _minutes_finished(f: Facts) -> tuple[str, list[str]]:
     )
 
 
+def _ended_by_family(f: Facts) -> tuple[str, list[str]]:
+    return (
+        _("The guardians ended relay log {number}").format(number=f.log_id),
+        [
+            _(
+                "The guardians ended relay log {number} in the family view. It is closed; the "
+                "planned meetings are cancelled."
+            ).format(number=f.log_id),
+            _("Their reason, if they gave one, is with the log in relaytui."),
+        ],
+    )
+
+
+def _transition_answered(f: Facts) -> tuple[str, list[str]]:
+    said = (
+        _("The family accepted that relay log {number} passes to a new unit.")
+        if f.detail == "accepted"
+        else _("The family declined that relay log {number} passes to a new unit.")
+    )
+    return (
+        _("The family answered about relay log {number}").format(number=f.log_id),
+        [said.format(number=f.log_id), _("You find the answer under Actors and consent.")],
+    )
+
+
 def _family_log_created(f: Facts) -> tuple[str, list[str]]:
     return (
         _("A relay log was started for your child"),
@@ -339,6 +364,8 @@ _WRITERS = {
     "evaluation_due": _evaluation_due,
     "meeting_invitation": _meeting_invitation,
     "minutes_finished": _minutes_finished,
+    "ended_by_family": _ended_by_family,
+    "transition_answered": _transition_answered,
     "family_log_created": _family_log_created,
     "family_meeting_planned": _family_meeting_planned,
 }

@@ -42,6 +42,7 @@ from relaytui.services import (
     consent_givers,
     installation,
     log_closing,
+    notices,
     papers,
     subjects,
 )
@@ -407,6 +408,12 @@ def end_log(store: Store, who: FamilyRef, log_id: int, *, reason: str = "") -> N
         )
         session.flush()
         _record(session, standing, "family_ended_log", log=log, detail="guardians_ended")
+        notices.queue(
+            session,
+            "ended_by_family",
+            log_id=stored_id(log),
+            staff=session.get(Staff, log.holder_id),
+        )
 
 
 def answer_transition(store: Store, who: FamilyRef, request_id: int, *, accept: bool) -> str:
@@ -462,6 +469,13 @@ def answer_transition(store: Store, who: FamilyRef, request_id: int, *, accept: 
             "transition_accepted" if accept else "transition_declined",
             log=log,
             detail=f"request {request_id}",
+        )
+        notices.queue(
+            session,
+            "transition_answered",
+            log_id=stored_id(log),
+            staff=session.get(Staff, request.asked_by),
+            detail=request.status,
         )
         return request.status
 

@@ -48,6 +48,8 @@ KINDS = {
     "evaluation_due": N_("An evaluation is due"),
     "meeting_invitation": N_("Invitation to a meeting"),
     "minutes_finished": N_("The minutes are finished"),
+    "ended_by_family": N_("The guardians ended a log you hold"),
+    "transition_answered": N_("The family answered about a new unit"),
     "family_log_created": N_("A relay log was started (to the family)"),
     "family_meeting_planned": N_("A meeting was planned (to the family)"),
 }
@@ -59,6 +61,8 @@ STAFF_KINDS = (
     "evaluation_due",
     "meeting_invitation",
     "minutes_finished",
+    "ended_by_family",
+    "transition_answered",
 )
 FAMILY_KINDS = ("family_log_created", "family_meeting_planned")
 

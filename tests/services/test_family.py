@@ -267,3 +267,40 @@ def test_ending_the_log_withdraws_a_transition_the_family_was_asked_about(no_log
         assert session.get(TransitionRequest, request_id).status == "withdrawn"
     with pytest.raises(RuleViolation):
         family.answer_transition(world.store, mette, request_id, accept=True)
+
+
+def _notices(world, kind: str) -> list:
+    from relaytui.models import Notice
+
+    with world.store.session() as session:
+        return list(session.exec(select(Notice).where(Notice.kind == kind)).all())
+
+
+def _mail(world, notice):
+    from relaytui.mail.compose import Links, compose, read_facts
+    from relaytui.models import Notice
+
+    with world.store.session() as session:
+        facts = read_facts(session, session.get_one(Notice, notice.id))
+    return compose(facts, Links(staff="https://relaytui.example"), "relaytui@example.invalid")
+
+
+def test_the_holder_is_told_by_mail_when_the_guardians_end_the_log(no_log):
+    world, log_id, number = no_log
+    family.end_log(world.store, family.identify(world.store, number, "Mette Jensen"), log_id)
+    [notice] = _notices(world, "ended_by_family")
+    assert (notice.staff_id, notice.log_id) == (world.ref("anna").id, log_id)
+    mail = _mail(world, notice)
+    text = mail.get_content()
+    assert str(log_id) in mail["Subject"]
+    assert "Ida" not in text and "Jensen" not in text and number not in text
+
+
+@pytest.mark.rule("R8")
+def test_the_holder_is_told_by_mail_how_the_family_answered(world, mettes_log):
+    request_id = _ask(world, mettes_log)
+    mette = family.identify(world.store, METTE, "Mette Jensen")
+    family.answer_transition(world.store, mette, request_id, accept=False)
+    [notice] = _notices(world, "transition_answered")
+    assert (notice.staff_id, notice.detail) == (world.ref("anna").id, "declined")
+    assert "Ida" not in _mail(world, notice).get_content()
