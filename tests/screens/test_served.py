@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 import pytest
 from textual.widgets import Input
@@ -81,13 +82,14 @@ async def test_keys_keep_a_session_alive(world):
     app = ssh(world)
     async with app.run_test(size=SIZE) as pilot:
         await wait_for(pilot, lambda: HOME in screen_text(app), "the log list")
-        app.idle_end_seconds = 1.0
-        for _second in range(6):
+        # Keys a second apart for twice the idle limit keep the session; the limit leaves a
+        # loaded machine two seconds of slack between one key and the next.
+        app.idle_end_seconds = 3.0
+        started = time.monotonic()
+        while time.monotonic() - started < 2 * app.idle_end_seconds:
             await pilot.press("down")
-            await pilot.pause(
-                0.3
-            )  # on purpose: keys at intervals past the idle limit keep the session
-        assert not app._exit
+            await pilot.pause(1.0)  # on purpose: keys at intervals, past the limit in all
+            assert not app._exit
         await wait_for(pilot, lambda: app._exit, "the idle session to end")
 
 
