@@ -16,13 +16,13 @@ from rich.text import Text
 from textual import work
 from textual.binding import Binding
 from textual.timer import Timer
-from textual.widgets import Static
 
 from relaytui.errors import DomainError
 from relaytui.i18n import N_, _, current_language, ngettext
 from relaytui.profiles import DEFAULT_CODE
 from relaytui.services import installation, writing
 from relaytui.ui.base import host_of
+from relaytui.ui.steady import SteadyStatic
 
 if TYPE_CHECKING:
     from relaytui.db import Store
@@ -62,7 +62,7 @@ def hint_line(hint: writing.Hint) -> Text:
     return line
 
 
-class WritingHints(Static):
+class WritingHints(SteadyStatic):
     """The hints for the text given to ``follow()``, in the text's language.
 
     A screen composes it under its field, calls ``follow(text)`` on every change, and gives

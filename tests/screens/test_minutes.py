@@ -86,6 +86,33 @@ async def test_a_line_is_in_the_database_without_enter(world):
         assert "Ida vil gerne i skole, siger hun" in shown and "Ingen ændringer" in shown
 
 
+async def test_a_line_longer_than_its_field_scrolls_to_what_is_being_typed(world):
+    """The field does not lay the screen out for each key (issue 18): a line longer than it
+    still scrolls, so that the last words typed are on screen, and the start comes back."""
+    meeting = schedule(world)
+    head = "Mor fortæller at morgenerne går bedre nu og at Bo sover til klokken syv hver dag "
+    tail = "og at han glæder sig til fodbold om torsdagen efter skole"
+    app = MinutesApp(world.store, world.anna, meeting.id)
+    async with app.run_test(size=(80, 30)) as pilot:
+        screen = await open_minutes(pilot)
+        field = app.focused
+        await type_text(pilot, head + tail)
+        await pilot.pause()
+        assert field.value == head + tail and field.size.width < len(head + tail)
+        assert field.scroll_x > 0
+        assert "fodbold om torsdagen efter skole" in screen_text(app)
+        assert "Mor fortæller" not in screen_text(app)  # scrolled out of the field
+        await pilot.press("home")
+        await pilot.pause()
+        assert field.scroll_x == 0 and "Mor fortæller" in screen_text(app)
+        await wait_until(
+            pilot,
+            lambda: texts(stored(world, meeting.id)) == [(meeting.agenda[0].id, head + tail)],
+            "the long line saved",
+        )
+        assert screen.current == 0
+
+
 async def test_keys_typed_while_the_section_changes_land_in_the_new_section(world):
     """A fast typist: the first keys after ctrl+down reach the input of the section left,
     before the focus has moved. They belong to the new section, in order, and nowhere else."""

@@ -44,6 +44,7 @@ from relaytui.screens.minutes.widgets import (
 from relaytui.services import clock, installation, log_actors, logs, meetings
 from relaytui.ui.base import after_typed_keys, generic_error
 from relaytui.ui.log_pane import label, literal
+from relaytui.ui.steady import SteadyStatic
 from relaytui.widgets.footer import KeyFooter
 from relaytui.widgets.messages import LogChanged
 from relaytui.widgets.writing_hints import WritingHints
@@ -111,7 +112,7 @@ class MinutesScreen(MinutesEditing):
     def compose(self) -> ComposeResult:
         with Horizontal(id="minutes-head"):
             yield Static(_("Loading the meeting…"), id="minutes-title", markup=False)
-            yield Static("", id="minutes-status", markup=False)
+            yield SteadyStatic("", id="minutes-status", markup=False)
         yield Static("", id="minutes-banner", markup=False)
         yield AttendanceBar(id="minutes-attendance")
         yield VerticalScroll(id="minutes-sections", can_focus=False)

@@ -11,7 +11,9 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.message import Message
+from textual.reactive import Reactive
 from textual.widgets import Input, Static
 
 from relaytui.i18n import N_, _
@@ -19,6 +21,7 @@ from relaytui.i18n.formats import date_text
 from relaytui.screens.minutes.draft import KindChange, Line, Section
 from relaytui.services import clock, meetings
 from relaytui.ui.log_pane import literal
+from relaytui.ui.steady import SteadyStatic
 
 KIND_MARKS = {
     "effort": N_("Effort"),
@@ -166,6 +169,17 @@ class AttendanceBar(Static, can_focus=True):
         self.post_message(self.Toggled(invitee.id, value))
 
 
+class LineInput(Input):
+    """The field a line of the minutes is typed in.
+
+    Its size comes from the stylesheet, never from its text; a typed key changes only how far
+    the text reaches inside it (the virtual width the input scrolls by), and Textual lays the
+    whole screen out again for that. Here that change repaints the field alone: the layout
+    was most of what a key cost a served session (issue 18)."""
+
+    virtual_size: Reactive[Size] = Reactive(Size(0, 0), layout=False)
+
+
 class SectionView(Vertical):
     """One agenda item on screen: its title, its lines, and (when current) the input line."""
 
@@ -178,10 +192,10 @@ class SectionView(Vertical):
         title = Text(f"{self.number}  ", style="bold")
         title.append_text(literal(self.section.title))
         yield Static(title, classes="minutes-section-title", markup=False)
-        yield Static("", classes="minutes-lines", markup=False)
+        yield SteadyStatic("", classes="minutes-lines", markup=False)
         # Not selected on focus: coming back from a dialog, the next key must go on with the
         # half-typed line, not replace it.
-        yield Input(
+        yield LineInput(
             id=f"minutes-input-{self.number}",
             classes="minutes-input",
             compact=True,
