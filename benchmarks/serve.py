@@ -85,7 +85,8 @@ def start(db: str, state: Path, sessions: int, preload: bool = True) -> Server:
             *([] if preload else ["--no-preload"]),
         ],
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        # The server's log, to read when a figure goes wrong (kept: the state dir is not).
+        stderr=open(os.environ.get("RELAYTUI_BENCH_SERVER_LOG", os.devnull), "w"),  # noqa: SIM115
         text=True,
         env={**os.environ, "RELAYTUI_LANG": "en"},
     )
@@ -138,6 +139,20 @@ def session_pids() -> list[int]:
     return sorted(found)
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system time the processes have used, in seconds (from /proc/PID/stat)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                fields = fh.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+    return total / ticks
+
+
 def spawner_pids() -> list[int]:
     out = subprocess.run(
         ["pgrep", "-f", "relaytui.server.spawner"], capture_output=True, text=True
@@ -162,11 +177,22 @@ class Screen:
             self.stream.feed(data)
             self.changed.set()
 
+    def _changed_lines(self) -> str:
+        """The lines written to since the last look: a typed key repaints one or two, and
+        reading all forty for every chunk made the measuring client the busiest process."""
+        dirty, self.screen.dirty = self.screen.dirty, set()
+        return "\n".join(
+            "".join(self.screen.buffer[y][x].data for x in range(self.screen.columns))
+            for y in sorted(dirty)
+        )
+
     async def shows(self, words: str, timeout: float = 30) -> float:
         """Wait until ``words`` are on the screen (checked on every byte that arrives); the
         moment they showed, by the monotonic clock."""
         deadline = time.monotonic() + timeout
-        while words not in self.text():
+        if words in self.text():
+            return time.monotonic()
+        while words not in self._changed_lines():
             self.changed.clear()
             left = deadline - time.monotonic()
             if left <= 0:
@@ -415,6 +441,9 @@ async def typing_figures(server: Server, db: str, count: int, keys: int, pause: 
     # Each typist's line begins with their number, so that every screen's text is its own.
     line = "Mother says the mornings go better now, and Bo sleeps until seven. " * 4
     words = [f"{n:02d} {line}"[:keys] for n in range(count)]
+    sessions = session_pids()
+    others = [server.process.pid, *spawner_pids()]
+    cpu_before = (cpu_seconds(sessions), cpu_seconds(others), time.process_time())
     typing = time.perf_counter()
     await asyncio.gather(
         *(
@@ -423,6 +452,10 @@ async def typing_figures(server: Server, db: str, count: int, keys: int, pause: 
         )
     )
     typed = time.perf_counter() - typing
+    cpu_after = (cpu_seconds(sessions), cpu_seconds(others), time.process_time())
+    sessions_cpu, server_cpu, client_cpu = (
+        after - before for after, before in zip(cpu_after, cpu_before, strict=True)
+    )
     memory = [memory_of(pid) for pid in session_pids()]
     for screen in screens:
         await screen.close()
@@ -442,6 +475,12 @@ async def typing_figures(server: Server, db: str, count: int, keys: int, pause: 
         "p99_ms": pct(99),
         "max_ms": ordered[-1],
         "session_pss_mb": summary(memory, "pss"),
+        # Where the machine's time went while they typed, per timed key: the sessions (Textual,
+        # the draft, the hints), the server relaying SSH, and this measuring client.
+        "cpu_ms_per_key_sessions": sessions_cpu * 1000 / max(1, len(latencies)),
+        "cpu_ms_per_key_server": server_cpu * 1000 / max(1, len(latencies)),
+        "cpu_ms_per_key_client": client_cpu * 1000 / max(1, len(latencies)),
+        "cores_busy": (sessions_cpu + server_cpu + client_cpu) / typed,
     }
 
 
@@ -501,6 +540,11 @@ def main() -> None:
             f"{found['p50_ms']:.0f} / {found['p95_ms']:.0f} / {found['p99_ms']:.0f} ms |"
         )
         print(f"| a typing session's memory (PSS, median) | {found['session_pss_mb']:.0f} MB |")
+        print(
+            "| CPU per key: the sessions / the server / this client | "
+            f"{found['cpu_ms_per_key_sessions']:.1f} / {found['cpu_ms_per_key_server']:.1f} / "
+            f"{found['cpu_ms_per_key_client']:.1f} ms ({found['cores_busy']:.2f} cores busy) |"
+        )
         return
 
     with tempfile.TemporaryDirectory() as state:
