@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import event, insert, literal, text, update
+from sqlalchemy import Table, event, insert, literal, text, update
 from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, col, select
 
@@ -169,6 +169,10 @@ def record(
     )
 
 
+# (SQLModel's classes do not declare __table__: a library typing gap.)
+_EVENTS: Table = AuditEvent.__table__  # type: ignore[attr-defined]
+_SETTINGS: Table = Setting.__table__  # type: ignore[attr-defined]
+
 #: Where a session keeps its events until it commits.
 PENDING_KEY = "relaytui.audit.pending"
 
@@ -202,13 +206,15 @@ def _append(session: Session, pending: list[dict]) -> None:
         digest = event_hash(**fields, chain=chain, event_id=event_id, prev_hash=prev)
         rows.append({**fields, "id": event_id, "chain": chain, "prev_hash": prev, "hash": digest})
         prev = digest
-    session.execute(insert(AuditEvent), rows)
+    # On the tables, not the classes: the ORM's bulk insert and its update, which looks for
+    # the rows among the session's objects, cost more than the statements (issue 18).
+    session.execute(insert(_EVENTS), rows)
     # The head of the chain, kept apart from it: cutting events off the end shows (verify).
     value = f"{rows[-1]['id']}:{prev}"
     if head is None:
-        session.execute(insert(Setting), [{"key": key, "value": value}])
+        session.execute(insert(_SETTINGS), [{"key": key, "value": value}])
     else:
-        session.execute(update(Setting).where(col(Setting.key) == key).values(value=value))
+        session.execute(update(_SETTINGS).where(_SETTINGS.c.key == key).values(value=value))
 
 
 def _head_and_ids(session: Session, key: str, count: int) -> tuple[str | None, list[int]]:
