@@ -17,7 +17,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.queries import Figure, Raw, median_ms
+from benchmarks.queries import Figure, Raw, paired_ms
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGETS = {
@@ -105,7 +105,7 @@ def query_figures(url: str, repeat: int) -> tuple[list[Figure], dict]:
     figures: list[Figure] = []
 
     def both(name: str, ours, theirs, target: float) -> None:
-        figures.append(Figure(name, median_ms(ours, repeat), median_ms(theirs, repeat), target))
+        figures.append(Figure(name, *paired_ms(ours, theirs, repeat), target))
 
     both(
         "log list: first page",

@@ -26,6 +26,23 @@ class Figure:
         return self.ours_ms / self.raw_ms if self.raw_ms else None
 
 
+def paired_ms(
+    ours: Callable[[], object], theirs: Callable[[], object], repeat: int, warmup: int = 2
+) -> tuple[float, float]:
+    """Medians of the two, run in turns: a machine that slows down or speeds up during the
+    run then moves both alike, and the ratio holds (run one after the other, it did not)."""
+    for _n in range(warmup):
+        ours()
+        theirs()
+    times: tuple[list[float], list[float]] = ([], [])
+    for _n in range(repeat):
+        for run, into in ((ours, times[0]), (theirs, times[1])):
+            start = time.perf_counter()
+            run()
+            into.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times[0]), statistics.median(times[1])
+
+
 def median_ms(run: Callable[[], object], repeat: int, warmup: int = 2) -> float:
     for _n in range(warmup):
         run()
