@@ -66,30 +66,32 @@ class Server:
 
 
 def start(db: str, state: Path, sessions: int, preload: bool = True) -> Server:
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "relaytui",
-            "--db",
-            db,
-            "serve",
-            "--ssh-port",
-            "0",
-            "--web-port",
-            "0",
-            "--state-dir",
-            str(state),
-            "--max-sessions",
-            str(sessions),
-            *([] if preload else ["--no-preload"]),
-        ],
-        stdout=subprocess.PIPE,
-        # The server's log, to read when a figure goes wrong (kept: the state dir is not).
-        stderr=open(os.environ.get("RELAYTUI_BENCH_SERVER_LOG", os.devnull), "w"),  # noqa: SIM115
-        text=True,
-        env={**os.environ, "RELAYTUI_LANG": "en"},
-    )
+    # The server's log, to read when a figure goes wrong (RELAYTUI_BENCH_SERVER_LOG; the
+    # state dir does not outlive the run). The child keeps its own copy of the file.
+    with open(os.environ.get("RELAYTUI_BENCH_SERVER_LOG", os.devnull), "w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "relaytui",
+                "--db",
+                db,
+                "serve",
+                "--ssh-port",
+                "0",
+                "--web-port",
+                "0",
+                "--state-dir",
+                str(state),
+                "--max-sessions",
+                str(sessions),
+                *([] if preload else ["--no-preload"]),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+            env={**os.environ, "RELAYTUI_LANG": "en"},
+        )
     ssh_port, web_url = 0, ""
     assert process.stdout is not None
     for line in process.stdout:

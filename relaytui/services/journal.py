@@ -116,7 +116,7 @@ _JOURNAL = (
 def read_journal(session: Session, log_id: int, limit: int) -> list[EntryView]:
     rows = session.connection().execute(_JOURNAL, {"log_id": log_id, "limit": limit}).all()
     corrections: dict[int, list[int]] = {}
-    for row in rows:  # (indexing, not unpacking: 500 rows when a log opens)
+    for row in rows:  # (by name, not star-unpacking a list per row: 500 rows as a log opens)
         if row.corrects_id is not None:
             corrections.setdefault(row.corrects_id, []).append(row.id)
     return [
@@ -128,7 +128,7 @@ def read_journal(session: Session, log_id: int, limit: int) -> list[EntryView]:
             kind,
             text,
             corrects_id,
-            tuple(corrections[entry_id]) if entry_id in corrections else (),
+            tuple(corrections.get(entry_id, ())),
             meeting_id,
         )
         for entry_id, log_id_, written_at, kind, text, corrects_id, meeting_id, author in rows
